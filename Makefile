@@ -1,0 +1,125 @@
+# heapglass: one non-recursive Makefile.
+#
+#   make            build ./heapglass
+#   make deps       install the Debian packages the build and tests need
+#   make demo       build, then open heapglass on the bundled sample heap
+#   make check      build and run every test; ends with one summary line
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper)
+#
+# Sources are found by wildcard: every graph/*.c, loaders/*.c and tui/*.c
+# goes into the binary, every tests/unit/test_*.c becomes one cmocka test
+# linked against everything but tui/main.c.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS := ncursesw libcgraph libgvc jansson
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+OPT ?= -O2 -g
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+SAN ?=
+CPPFLAGS += -D_DEFAULT_SOURCE
+CFLAGS += -std=c11 $(OPT) $(WARN) $(SAN) -MMD -MP $(PKG_CFLAGS)
+LDFLAGS += $(SAN)
+LDLIBS += $(PKG_LIBS) -lcsv -lm
+
+LIB_SRC := $(sort $(wildcard graph/*.c loaders/*.c tui/*.c))
+LIB_SRC := $(filter-out tui/main.c,$(LIB_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/tui/main.o
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELPER_SRC := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
+
+BIN := heapglass
+
+.PHONY: all deps demo check test asan install uninstall clean layers tests
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(BUILD)/libheapglass.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libheapglass.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CMOCKA_CFLAGS) -I. -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_HELPER_OBJ) $(BUILD)/libheapglass.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CMOCKA_CFLAGS) -I. -c -o $@ $<
+
+tests: $(BIN) $(TEST_BIN)
+
+deps:
+	@sh .ci/deps
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	./$(BIN) assets/sample-python
+
+# The README's test command: installs what is missing, builds, runs every
+# unit and end-to-end test, and ends with "N passed, N failed, N skipped".
+check: deps
+	@$(MAKE) --no-print-directory layers tests
+	@sh tests/run BUILD=$(BUILD) BIN=./$(BIN)
+
+test: check
+
+# Same tests under ASan+UBSan, in a separate build tree and binary.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=heapglass-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run BUILD=build-asan BIN=./heapglass-asan
+
+# graph/ and loaders/ never include curses or tui/; graph/ never includes
+# loaders/; tui/ reaches loaders only through loaders/loader.h.
+layers:
+	@bad=$$(grep -lE '#include *[<"](n?curses|ncursesw/)' graph/*.[ch] loaders/*.[ch] 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "layer violation: curses included in $$bad"; exit 1; fi; \
+	bad=$$(grep -lE '#include *"[./]*(tui)/' graph/*.[ch] loaders/*.[ch] 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "layer violation: graph/loaders include tui/ in $$bad"; exit 1; fi; \
+	bad=$$(grep -lE '#include *"[./]*loaders/' graph/*.[ch] 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "layer violation: graph/ includes loaders/ in $$bad"; exit 1; fi; \
+	bad=$$(grep -lE '#include *"[./]*loaders/[a-z_0-9]+\.h"' tui/*.[ch] 2>/dev/null | xargs -r grep -LE 'loaders/loader\.h'); \
+	if [ -n "$$bad" ]; then echo "layer violation: tui/ includes a loader's internals in $$bad"; exit 1; fi
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/heapglass
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
+	install -m 644 assets/heapglass.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
+	install -m 644 loaders/python/heapglass_dump.py $(DESTDIR)$(PREFIX)/share/heapglass/heapglass_dump.py
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(BIN) $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/heapglass
+
+clean:
+	rm -rf build build-asan $(BIN) heapglass-asan
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(TEST_HELPER_OBJ:.o=.d)

@@ -1,0 +1,611 @@
+#include "heap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+/* A growable column: data, used count, capacity (in elements). */
+struct column {
+	void *data;
+	size_t n;
+	size_t cap;
+};
+
+struct heap_builder {
+	/* node columns */
+	struct column id, type, name, size, refcount, flags, generation, category;
+	/* edges, in the order added */
+	struct column e_from, e_to, e_name, e_kind;
+	int edges_sorted;		/* e_from is non-decreasing so far */
+	struct column roots;
+
+	/* string arena and its intern table (offsets; 0 = empty slot, since
+	 * offset 0 is the empty string, which is never stored in the table) */
+	char *arena;
+	size_t arena_len, arena_cap;
+	uint32_t *strtab;
+	size_t strtab_mask, strtab_used;
+
+	heap_str_t categories[256];
+	uint32_t n_categories;
+
+	/* id -> node hash (node index + 1; 0 = empty), built by heap_builder_index */
+	uint32_t *idtab;
+	size_t idtab_mask;
+
+	uint64_t unknown_refs;
+	uint64_t total_size;
+	uint8_t max_generation;
+};
+
+/* ---- columns ---- */
+
+static void column_grow(struct column *c, size_t elem, size_t want)
+{
+	size_t cap;
+
+	if (want <= c->cap)
+		return;
+	cap = c->cap ? c->cap : 1024;
+	while (cap < want)
+		cap += cap / 2 + 1;
+	c->data = mem_realloc_array(c->data, cap, elem);
+	c->cap = cap;
+}
+
+static void *column_take(struct column *c, size_t elem)
+{
+	void *p = c->data ? mem_realloc_array(c->data, c->n ? c->n : 1, elem) : mem_alloc(elem);
+
+	c->data = NULL;
+	c->n = c->cap = 0;
+	return p;
+}
+
+static void column_fini(struct column *c)
+{
+	free(c->data);
+	c->data = NULL;
+	c->n = c->cap = 0;
+}
+
+/* Appends one element of type T to column c: no function-like macro, so one
+ * small function per element width. */
+static void push_u8(struct column *c, uint8_t v)
+{
+	column_grow(c, 1, c->n + 1);
+	((uint8_t *)c->data)[c->n++] = v;
+}
+
+static void push_u16(struct column *c, uint16_t v)
+{
+	column_grow(c, 2, c->n + 1);
+	((uint16_t *)c->data)[c->n++] = v;
+}
+
+static void push_u32(struct column *c, uint32_t v)
+{
+	column_grow(c, 4, c->n + 1);
+	((uint32_t *)c->data)[c->n++] = v;
+}
+
+static void push_u64(struct column *c, uint64_t v)
+{
+	column_grow(c, 8, c->n + 1);
+	((uint64_t *)c->data)[c->n++] = v;
+}
+
+/* ---- strings ---- */
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static uint32_t str_len_at(const char *arena, heap_str_t off)
+{
+	uint32_t len;
+
+	memcpy(&len, arena + off - 4, 4);
+	return len;
+}
+
+static void strtab_insert(struct heap_builder *b, heap_str_t off)
+{
+	uint64_t h = hash_bytes(b->arena + off, str_len_at(b->arena, off));
+	size_t i = h & b->strtab_mask;
+
+	while (b->strtab[i])
+		i = (i + 1) & b->strtab_mask;
+	b->strtab[i] = off;
+}
+
+static void strtab_grow(struct heap_builder *b)
+{
+	uint32_t *old = b->strtab;
+	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
+	size_t size = old_size ? old_size * 2 : 4096;
+
+	b->strtab = mem_calloc(size, sizeof *b->strtab);
+	b->strtab_mask = size - 1;
+	for (size_t i = 0; i < old_size; i++)
+		if (old[i])
+			strtab_insert(b, old[i]);
+	free(old);
+}
+
+heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
+{
+	uint64_t h;
+	size_t i;
+	heap_str_t off;
+
+	if (len == 0)
+		return 0;
+	if (len > 0x7fffffffu)
+		len = 0x7fffffffu;
+	if ((b->strtab_used + 1) * 4 >= (b->strtab_mask + 1) * 3 || !b->strtab)
+		strtab_grow(b);
+	h = hash_bytes(s, len);
+	for (i = h & b->strtab_mask; b->strtab[i]; i = (i + 1) & b->strtab_mask) {
+		off = b->strtab[i];
+		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
+			return off;
+	}
+	if (b->arena_len + len + 5 > 0x7fffffffu) {
+		fprintf(stderr, "heapglass: string arena over 2 GiB\n");
+		exit(70);
+	}
+	if (b->arena_len + len + 5 > b->arena_cap) {
+		size_t cap = b->arena_cap * 2;
+		while (cap < b->arena_len + len + 5)
+			cap *= 2;
+		b->arena = mem_realloc_array(b->arena, cap, 1);
+		b->arena_cap = cap;
+	}
+	{
+		uint32_t l32 = (uint32_t)len;
+		memcpy(b->arena + b->arena_len, &l32, 4);
+	}
+	off = (heap_str_t)(b->arena_len + 4);
+	memcpy(b->arena + off, s, len);
+	b->arena[off + len] = '\0';
+	b->arena_len = off + len + 1;
+	b->strtab[i] = off;
+	b->strtab_used++;
+	return off;
+}
+
+heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s)
+{
+	return heap_builder_intern(b, s, strlen(s));
+}
+
+uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name)
+{
+	for (uint32_t i = 0; i < b->n_categories; i++)
+		if (b->categories[i] == name)
+			return (uint8_t)i;
+	if (b->n_categories >= 255)
+		return 255;
+	b->categories[b->n_categories] = name;
+	return (uint8_t)b->n_categories++;
+}
+
+/* ---- builder ---- */
+
+struct heap_builder *heap_builder_new(void)
+{
+	struct heap_builder *b = mem_calloc(1, sizeof *b);
+
+	/* The arena starts with the empty string at offset 4 - 4 = 0: a zero
+	 * length word at bytes 0..3 would put it at offset 4, so instead offset
+	 * 0 is reserved for "" by convention and its length is read as 0 from a
+	 * leading NUL.  Layout: [len=0 (4 bytes)] [NUL] then real strings. */
+	b->arena_cap = 1 << 16;
+	b->arena = mem_alloc(b->arena_cap);
+	memset(b->arena, 0, 5);
+	b->arena_len = 5;
+	b->edges_sorted = 1;
+	b->max_generation = HEAP_GEN_UNKNOWN;
+	b->categories[0] = 0;
+	b->n_categories = 1;
+	return b;
+}
+
+static void builder_clear(struct heap_builder *b)
+{
+	struct column *cols[] = {
+		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
+		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
+		&b->e_kind, &b->roots,
+	};
+
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		column_fini(cols[i]);
+	free(b->arena);
+	b->arena = NULL;
+	b->arena_len = b->arena_cap = 0;
+	free(b->strtab);
+	b->strtab = NULL;
+	free(b->idtab);
+	b->idtab = NULL;
+}
+
+void heap_builder_free(struct heap_builder *b)
+{
+	if (!b)
+		return;
+	builder_clear(b);
+	free(b);
+}
+
+void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges)
+{
+	if (nodes > HEAP_MAX_NODES)
+		nodes = HEAP_MAX_NODES;
+	if (edges > 0xffffffffu)
+		edges = 0xffffffffu;
+	column_grow(&b->id, 8, nodes);
+	column_grow(&b->type, 4, nodes);
+	column_grow(&b->name, 4, nodes);
+	column_grow(&b->size, 8, nodes);
+	column_grow(&b->refcount, 8, nodes);
+	column_grow(&b->flags, 2, nodes);
+	column_grow(&b->generation, 1, nodes);
+	column_grow(&b->category, 1, nodes);
+	column_grow(&b->e_from, 4, edges);
+	column_grow(&b->e_to, 4, edges);
+	column_grow(&b->e_name, 4, edges);
+	column_grow(&b->e_kind, 1, edges);
+}
+
+heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node_rec *rec,
+				  struct error *err)
+{
+	if (b->id.n >= HEAP_MAX_NODES) {
+		error_set(err, "more than %u objects: heapglass indexes objects with 32 bits",
+			  (unsigned)HEAP_MAX_NODES);
+		return HEAP_NONE;
+	}
+	push_u64(&b->id, rec->id);
+	push_u32(&b->type, rec->type);
+	push_u32(&b->name, rec->name);
+	push_u64(&b->size, rec->size);
+	push_u64(&b->refcount, (uint64_t)rec->refcount);
+	push_u16(&b->flags, rec->flags);
+	push_u8(&b->generation, rec->generation);
+	push_u8(&b->category, rec->category);
+	b->total_size += rec->size;
+	if (rec->generation != HEAP_GEN_UNKNOWN &&
+	    (b->max_generation == HEAP_GEN_UNKNOWN || rec->generation > b->max_generation))
+		b->max_generation = rec->generation;
+	return (heap_node_t)(b->id.n - 1);
+}
+
+uint32_t heap_builder_count(const struct heap_builder *b)
+{
+	return (uint32_t)b->id.n;
+}
+
+uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
+{
+	return ((const uint64_t *)b->id.data)[v];
+}
+
+static size_t id_slot(uint64_t id, size_t mask)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+}
+
+int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
+{
+	const uint64_t *ids = b->id.data;
+	size_t size = 1024;
+
+	while (size < b->id.n * 2)
+		size *= 2;
+	free(b->idtab);
+	b->idtab = mem_calloc(size, sizeof *b->idtab);
+	b->idtab_mask = size - 1;
+	for (size_t v = 0; v < b->id.n; v++) {
+		size_t i = id_slot(ids[v], b->idtab_mask);
+		while (b->idtab[i]) {
+			heap_node_t u = b->idtab[i] - 1;
+			if (ids[u] == ids[v]) {
+				*dup_a = u;
+				*dup_b = (heap_node_t)v;
+				return -1;
+			}
+			i = (i + 1) & b->idtab_mask;
+		}
+		b->idtab[i] = (uint32_t)v + 1;
+	}
+	return 0;
+}
+
+heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
+{
+	const uint64_t *ids = b->id.data;
+
+	if (!b->idtab)
+		return HEAP_NONE;
+	for (size_t i = id_slot(id, b->idtab_mask); b->idtab[i]; i = (i + 1) & b->idtab_mask)
+		if (ids[b->idtab[i] - 1] == id)
+			return b->idtab[i] - 1;
+	return HEAP_NONE;
+}
+
+void heap_builder_unknown_ref(struct heap_builder *b)
+{
+	b->unknown_refs++;
+}
+
+int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t to,
+			  enum heap_edge_kind kind, uint32_t name, struct error *err)
+{
+	if (from >= b->id.n || to >= b->id.n)
+		return error_set(err, "reference %u -> %u names an object that does not exist",
+				 (unsigned)from, (unsigned)to);
+	if (b->e_from.n >= 0xfffffff0u)
+		return error_set(err, "more than 4294967280 references");
+	if (b->e_from.n && ((uint32_t *)b->e_from.data)[b->e_from.n - 1] > from)
+		b->edges_sorted = 0;
+	push_u32(&b->e_from, from);
+	push_u32(&b->e_to, to);
+	push_u32(&b->e_name, name);
+	push_u8(&b->e_kind, (uint8_t)kind);
+	return 0;
+}
+
+int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t kind,
+			  struct error *err)
+{
+	struct heap_root r = { node, kind };
+
+	if (node >= b->id.n)
+		return error_set(err, "root %u names an object that does not exist", (unsigned)node);
+	column_grow(&b->roots, sizeof r, b->roots.n + 1);
+	((struct heap_root *)b->roots.data)[b->roots.n++] = r;
+	((uint16_t *)b->flags.data)[node] |= HEAP_F_ROOT;
+	return 0;
+}
+
+/* ---- freezing ---- */
+
+/* Sorts edges by source with a stable counting sort (keeps each source's
+ * edge order), when the loader did not add them in source order. */
+static void sort_edges(struct heap_builder *b, uint32_t n, const uint32_t *off)
+{
+	size_t m = b->e_from.n;
+	const uint32_t *from = b->e_from.data;
+	uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
+	uint32_t *to = mem_alloc(m * 4 + 1), *name = mem_alloc(m * 4 + 1);
+	uint8_t *kind = mem_alloc(m + 1);
+
+	memcpy(pos, off, ((size_t)n + 1) * sizeof *pos);
+	for (size_t e = 0; e < m; e++) {
+		uint32_t p = pos[from[e]]++;
+		to[p] = ((uint32_t *)b->e_to.data)[e];
+		name[p] = ((uint32_t *)b->e_name.data)[e];
+		kind[p] = ((uint8_t *)b->e_kind.data)[e];
+	}
+	free(pos);
+	free(b->e_to.data);
+	free(b->e_name.data);
+	free(b->e_kind.data);
+	b->e_to.data = to;
+	b->e_name.data = name;
+	b->e_kind.data = kind;
+	b->e_to.cap = b->e_name.cap = b->e_kind.cap = m;
+}
+
+/* LSD radix sort of node indexes by id, 16 bits a pass, skipping passes
+ * whose digit is the same for every id. */
+static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
+{
+	heap_node_t *a, *t;
+	size_t *count;
+	int sorted = 1;
+
+	for (uint32_t v = 1; v < n && sorted; v++)
+		if (ids[v - 1] > ids[v])
+			sorted = 0;
+	if (sorted)
+		return NULL;
+	a = mem_alloc((size_t)n * sizeof *a);
+	t = mem_alloc((size_t)n * sizeof *t);
+	count = mem_alloc(65536 * sizeof *count);
+	for (uint32_t v = 0; v < n; v++)
+		a[v] = v;
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		memset(count, 0, 65536 * sizeof *count);
+		for (uint32_t v = 0; v < n; v++)
+			count[(ids[v] >> shift) & 0xffff]++;
+		if (count[(ids[0] >> shift) & 0xffff] == n)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			t[count[(ids[a[i]] >> shift) & 0xffff]++] = a[i];
+		{
+			heap_node_t *s = a;
+			a = t;
+			t = s;
+		}
+	}
+	free(t);
+	free(count);
+	return a;
+}
+
+struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
+{
+	struct heap *h;
+	uint32_t n = (uint32_t)b->id.n;
+	uint32_t m = (uint32_t)b->e_from.n;
+	const uint32_t *from;
+
+	(void)err;
+	h = mem_calloc(1, sizeof *h);
+	h->n_nodes = n;
+	h->n_edges = m;
+	h->n_roots = (uint32_t)b->roots.n;
+
+	/* out offsets by counting sources */
+	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
+	from = b->e_from.data;
+	for (uint32_t e = 0; e < m; e++)
+		h->out_off[from[e] + 1]++;
+	for (uint32_t v = 0; v < n; v++)
+		h->out_off[v + 1] += h->out_off[v];
+	if (!b->edges_sorted)
+		sort_edges(b, n, h->out_off);
+	column_fini(&b->e_from);
+
+	h->out_to = column_take(&b->e_to, 4);
+	h->out_name = column_take(&b->e_name, 4);
+	h->out_kind = column_take(&b->e_kind, 1);
+
+	/* in CSR by counting targets */
+	h->in_off = mem_calloc((size_t)n + 1, sizeof *h->in_off);
+	for (uint32_t e = 0; e < m; e++)
+		h->in_off[h->out_to[e] + 1]++;
+	for (uint32_t v = 0; v < n; v++)
+		h->in_off[v + 1] += h->in_off[v];
+	h->in_from = mem_alloc((size_t)m * 4 + 1);
+	h->in_edge = mem_alloc((size_t)m * 4 + 1);
+	{
+		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
+		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);
+		for (uint32_t v = 0; v < n; v++)
+			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+				uint32_t p = pos[h->out_to[e]]++;
+				h->in_from[p] = v;
+				h->in_edge[p] = e;
+			}
+		free(pos);
+	}
+
+	h->id = column_take(&b->id, 8);
+	h->type = column_take(&b->type, 4);
+	h->name = column_take(&b->name, 4);
+	h->size = column_take(&b->size, 8);
+	h->refcount = column_take(&b->refcount, 8);
+	h->flags = column_take(&b->flags, 2);
+	h->generation = column_take(&b->generation, 1);
+	h->category = column_take(&b->category, 1);
+	h->roots = column_take(&b->roots, sizeof(struct heap_root));
+	h->id_order = sort_by_id(h->id, n);
+
+	memcpy(h->categories, b->categories, sizeof h->categories);
+	h->n_categories = b->n_categories;
+	h->strings = mem_realloc_array(b->arena, b->arena_len, 1);
+	h->strings_len = b->arena_len;
+	b->arena = NULL;
+	h->unknown_refs = b->unknown_refs;
+	h->total_size = b->total_size;
+	h->max_generation = b->max_generation;
+	h->format = "";
+
+	builder_clear(b);
+	/* leave the builder reusable-but-empty: a fresh arena */
+	b->arena_cap = 1 << 12;
+	b->arena = mem_alloc(b->arena_cap);
+	memset(b->arena, 0, 5);
+	b->arena_len = 5;
+	b->edges_sorted = 1;
+	b->unknown_refs = 0;
+	b->total_size = 0;
+	b->max_generation = HEAP_GEN_UNKNOWN;
+	return h;
+}
+
+/* ---- the frozen heap ---- */
+
+void heap_free(struct heap *h)
+{
+	if (!h)
+		return;
+	free(h->id);
+	free(h->type);
+	free(h->name);
+	free(h->size);
+	free(h->refcount);
+	free(h->flags);
+	free(h->generation);
+	free(h->category);
+	free(h->out_off);
+	free(h->out_to);
+	free(h->out_name);
+	free(h->out_kind);
+	free(h->in_off);
+	free(h->in_from);
+	free(h->in_edge);
+	free(h->roots);
+	free(h->id_order);
+	free(h->strings);
+	free(h);
+}
+
+const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
+{
+	if (s == 0 || s >= h->strings_len) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	if (len)
+		*len = str_len_at(h->strings, s);
+	return h->strings + s;
+}
+
+heap_node_t heap_find(const struct heap *h, uint64_t id)
+{
+	size_t lo = 0, hi = h->n_nodes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		heap_node_t v = h->id_order ? h->id_order[mid] : (heap_node_t)mid;
+		if (h->id[v] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->n_nodes) {
+		heap_node_t v = h->id_order ? h->id_order[lo] : (heap_node_t)lo;
+		if (h->id[v] == id)
+			return v;
+	}
+	return HEAP_NONE;
+}
+
+const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_t size)
+{
+	if (name & HEAP_NAME_INDEX)
+		snprintf(buf, size, "[%u]", (unsigned)(name & ~HEAP_NAME_INDEX));
+	else
+		snprintf(buf, size, "%s", heap_string(h, name, NULL));
+	return buf;
+}
+
+size_t heap_memory(const struct heap *h)
+{
+	size_t n = h->n_nodes, m = h->n_edges;
+
+	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
+	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + 4) +
+	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
+}

@@ -1,0 +1,213 @@
+/* heap: the frozen, read-only object graph every analysis and view shares,
+ * and the builder that loaders stream into.
+ *
+ * Identity: a node is a 32-bit index 0..n_nodes-1 (heap_node_t).  The
+ * runtime's own object id or address is the node's `id` column.
+ *
+ * Strings: every name is an offset (heap_str_t) into one interned arena.
+ * Interned strings are byte strings of known length that may hold any byte,
+ * NUL included; heap_string() returns them NUL-terminated as well.  Offset 0
+ * is the empty string.  Two equal strings always have the same offset, so a
+ * type histogram can group by offset.
+ *
+ * Edge names: an edge name is either a string offset or, when the
+ * HEAP_NAME_INDEX bit is set, an element index (the low 31 bits), as V8
+ * element/hidden edges and Java/Python list slots are.
+ *
+ * Memory, frozen (n = nodes, e = references, both directions included):
+ *   per node:      id 8 + type 4 + name 4 + size 8 + refcount 8 + flags 2 +
+ *                  gen 1 + category 1 + out offset 4 + in offset 4 +
+ *                  id-order permutation 4                           = 48 bytes
+ *   per reference: out target 4 + out name 4 + out kind 1 +
+ *                  in source 4 + in out-edge index 4                = 17 bytes
+ * plus the string arena (each distinct string once, 5 bytes overhead) and
+ * 8 bytes per root.  Budget stated by the design: 48 / 20.
+ *
+ * Unknown ids: loaders resolve edge targets through heap_builder_find(); a
+ * reference to an id that was never added as a node is dropped and counted
+ * in heap->unknown_refs (shown by `heapglass info`).
+ */
+#ifndef HEAPGLASS_HEAP_H
+#define HEAPGLASS_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef uint32_t heap_node_t;
+typedef uint32_t heap_str_t;
+
+#define HEAP_NONE UINT32_C(0xffffffff)		/* "no node" */
+#define HEAP_NAME_INDEX UINT32_C(0x80000000)	/* edge name is an index, not a string */
+#define HEAP_MAX_NODES UINT32_C(0xfffffff0)
+enum {
+	HEAP_GEN_UNKNOWN = 0xff
+};
+
+/* What a reference means to a collector.  Only STRONG and INTERNAL keep a
+ * target alive; SHORTCUT edges are shown but not followed by reachability or
+ * dominators except from a synthetic root (V8's semantics). */
+enum heap_edge_kind {
+	HEAP_EDGE_STRONG = 0,	/* ordinary reference (field, property, element, key) */
+	HEAP_EDGE_INTERNAL = 1,	/* runtime-internal reference; retains like STRONG */
+	HEAP_EDGE_WEAK = 2,	/* never retains */
+	HEAP_EDGE_SHORTCUT = 3	/* a summary edge (V8 shortcut); retains only from a root */
+};
+
+/* Node flags. */
+enum heap_flag {
+	HEAP_F_ROOT = 1u << 0,		/* in the root list */
+	HEAP_F_SYNTHETIC = 1u << 1,	/* not a real object: (GC roots), (Stack roots) */
+	HEAP_F_WEAKREF = 1u << 2,	/* a weak-reference object (weakref, WeakRef) */
+	HEAP_F_FINALIZER = 1u << 3,	/* has a finalizer (__del__, finalize()) */
+	HEAP_F_IMMORTAL = 1u << 4,	/* never freed by the runtime (immortal objects) */
+	HEAP_F_DETACHED = 1u << 5,	/* detached DOM node (V8 detachedness) */
+	HEAP_F_UNTRACKED = 1u << 6,	/* not tracked by the cycle collector */
+	HEAP_F_HAS_REFCOUNT = 1u << 7,	/* refcount column is meaningful */
+	HEAP_F_CLASS = 1u << 8		/* a class / type object */
+};
+
+struct heap_root {
+	heap_node_t node;
+	heap_str_t kind;	/* "gc roots", "ROOT_JNI_GLOBAL", "external ref", ... */
+};
+
+/* What a loader says about one object. */
+struct heap_node_rec {
+	uint64_t id;		/* runtime id or address; unique within a heap */
+	heap_str_t type;	/* type / class name */
+	heap_str_t name;	/* short label: function name, string head, key */
+	uint64_t size;		/* shallow size in bytes */
+	int64_t refcount;	/* meaningful when flags has HEAP_F_HAS_REFCOUNT */
+	uint16_t flags;		/* enum heap_flag */
+	uint8_t generation;	/* 0.., or HEAP_GEN_UNKNOWN */
+	uint8_t category;	/* index into heap->categories (V8 node type), 0 if none */
+};
+
+/* The frozen heap.  All arrays are owned by the heap and read-only after
+ * heap_builder_freeze().  Columns are indexed by heap_node_t. */
+struct heap {
+	uint32_t n_nodes;
+	uint32_t n_edges;
+	uint32_t n_roots;
+
+	uint64_t *id;
+	heap_str_t *type;
+	heap_str_t *name;
+	uint64_t *size;
+	int64_t *refcount;
+	uint16_t *flags;
+	uint8_t *generation;
+	uint8_t *category;
+
+	/* Outgoing CSR: the edges of node v are out_*[out_off[v] .. out_off[v+1]),
+	 * in the order the loader added them. */
+	uint32_t *out_off;		/* n_nodes + 1 */
+	heap_node_t *out_to;
+	uint32_t *out_name;		/* heap_str_t or HEAP_NAME_INDEX|index */
+	uint8_t *out_kind;		/* enum heap_edge_kind */
+
+	/* Incoming CSR: for node v, in_from[in_off[v] .. in_off[v+1]) are the
+	 * sources and in_edge[...] the matching index into the out_* arrays. */
+	uint32_t *in_off;		/* n_nodes + 1 */
+	heap_node_t *in_from;
+	uint32_t *in_edge;
+
+	struct heap_root *roots;
+
+	/* Node indexes sorted by id, for heap_find(); NULL when the id column
+	 * is already ascending. */
+	heap_node_t *id_order;
+
+	/* Category names (V8 node types); categories[0] is "" when unused. */
+	heap_str_t categories[256];
+	uint32_t n_categories;
+
+	char *strings;			/* the arena */
+	size_t strings_len;
+
+	/* Facts about the load. */
+	uint64_t unknown_refs;		/* references to ids never seen as objects */
+	uint64_t total_size;		/* sum of shallow sizes */
+	uint8_t max_generation;		/* highest generation seen, or HEAP_GEN_UNKNOWN */
+	const char *format;		/* static loader name, set by the loader registry */
+};
+
+/* Frees everything the heap owns.  heap_free(NULL) is a no-op. */
+void heap_free(struct heap *h);
+
+/* The string at offset s (NUL-terminated); *len gets its byte length when
+ * len is not NULL. */
+const char *heap_string(const struct heap *h, heap_str_t s, size_t *len);
+
+/* Finds the node with runtime id `id`: HEAP_NONE if absent.  O(log n). */
+heap_node_t heap_find(const struct heap *h, uint64_t id);
+
+/* Writes an edge name for display into buf: the string, or "[i]" for an
+ * index.  Returns buf. */
+const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_t size);
+
+/* Bytes the frozen heap occupies (columns, edges, roots, arena). */
+size_t heap_memory(const struct heap *h);
+
+/* ---- the builder ---- */
+
+struct heap_builder;
+
+/* Returns NULL only when out of memory. */
+struct heap_builder *heap_builder_new(void);
+void heap_builder_free(struct heap_builder *b);
+
+/* Interns len bytes at s and returns their offset.  Aborts on out of memory. */
+heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len);
+heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s);
+
+/* Registers a category name (V8 node type); returns its index (0..255), or
+ * 255 once the table is full. */
+uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
+
+/* Optional: tells the builder how many nodes / edges are coming, so columns
+ * are sized once.  Hints above what the input can hold must be refused by
+ * the loader before calling this. */
+void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges);
+
+/* Adds a node and returns its index, or HEAP_NONE (and fills err) when the
+ * node limit is reached. */
+heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node_rec *rec,
+				  struct error *err);
+
+/* Number of nodes added so far. */
+uint32_t heap_builder_count(const struct heap_builder *b);
+
+/* The id of node v (v < heap_builder_count()). */
+uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v);
+
+/* Builds the id -> index map over the nodes added so far (call once, after
+ * the last add_node and before heap_builder_find).  If two nodes share an
+ * id, returns -1 and stores their indexes in *dup_a < *dup_b so the loader
+ * can name both places. */
+int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b);
+
+/* Index of the node with id `id`, or HEAP_NONE.  Needs heap_builder_index(). */
+heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id);
+
+/* Counts one reference to an unknown id (reported by `info`). */
+void heap_builder_unknown_ref(struct heap_builder *b);
+
+/* Adds a reference from -> to.  Edges of one source keep their order.
+ * Returns -1 (and fills err) when an index is out of range or the edge
+ * limit is reached. */
+int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t to,
+			  enum heap_edge_kind kind, uint32_t name, struct error *err);
+
+/* Marks node as a root of the given kind (adds HEAP_F_ROOT).  A node may be
+ * a root more than once with different kinds. */
+int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t kind,
+			  struct error *err);
+
+/* Freezes into a heap and empties the builder (which must still be freed).
+ * Returns NULL and fills err on failure. */
+struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err);
+
+#endif

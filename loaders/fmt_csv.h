@@ -1,0 +1,14 @@
+/* fmt_csv: the heapglass CSV interchange format (docs/csv-format.md).
+ *
+ * A snapshot is a folder with nodes.csv and edges.csv, or a pair of files
+ * whose names differ only in "nodes"/"edges"; the loader accepts any of the
+ * three paths.  Read with libcsv, streaming, 1 MiB at a time.
+ */
+#ifndef HEAPGLASS_FMT_CSV_H
+#define HEAPGLASS_FMT_CSV_H
+
+#include "loader.h"
+
+extern const struct loader fmt_csv;
+
+#endif

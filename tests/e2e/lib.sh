@@ -1,0 +1,48 @@
+# Shared helpers for end-to-end scripts.  Source it; $BIN is the binary,
+# $TOP the source tree.  Each check prints one "ok -", "not ok -" or "skip -"
+# line, which tests/run counts.
+: "${TOP:=$(pwd)}" "${BIN:=$TOP/heapglass}"
+FIX=$TOP/tests/fixtures
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+skip() { echo "skip - $*"; }
+
+# run_cmd: runs "$@", capturing stdout in $TMP/out, stderr in $TMP/err and
+# the exit status in $rc.
+run_cmd() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# expect_fail NAME PATTERN CMD...: CMD must exit non-zero, print exactly one
+# line on stderr matching PATTERN (grep -E), and nothing that looks like a
+# sanitizer report.
+expect_fail() {
+	_name=$1 _pat=$2
+	shift 2
+	run_cmd "$@"
+	_lines=$(wc -l <"$TMP/err")
+	if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$_lines" -eq 1 ] && grep -qE -- "$_pat" "$TMP/err"; then
+		ok "$_name"
+	else
+		notok "$_name (exit $rc, $_lines stderr lines): $(head -c 600 "$TMP/err")"
+	fi
+}
+
+# expect_ok NAME CMD...: CMD must exit 0.
+expect_ok() {
+	_name=$1
+	shift
+	run_cmd "$@"
+	if [ "$rc" -eq 0 ]; then ok "$_name"; else notok "$_name (exit $rc): $(head -c 600 "$TMP/err")"; fi
+}
+
+# check NAME CONDITION...: runs the test command, ok when it succeeds.
+check() {
+	_name=$1
+	shift
+	if "$@"; then ok "$_name"; else notok "$_name"; fi
+}

@@ -1,0 +1,56 @@
+/* heapglass: the entry point.  `heapglass FILE` opens the viewer;
+ * `heapglass COMMAND ...` runs one subcommand (tui/cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../loaders/loader.h"
+#include "cli.h"
+#include "command.h"
+
+#ifndef HEAPGLASS_VERSION
+#define HEAPGLASS_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: heapglass FILE              open the viewer on a heap snapshot\n"
+		     "       heapglass COMMAND [ARGS]    run one command\n\n"
+		     "commands:\n");
+	for (size_t i = 0; command_table[i]; i++)
+		fprintf(out, "  %-12s %s\n", command_table[i]->name, command_table[i]->summary);
+	fprintf(out, "\nformats (sniffed from the content; --format NAME forces one):\n");
+	for (size_t i = 0; loader_table[i]; i++)
+		fprintf(out, "  %-12s %s\n", loader_table[i]->name, loader_table[i]->description);
+	fprintf(out, "\n'heapglass COMMAND --help' shows a command's options; 'man heapglass' has the rest.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && (cmd = command_find(argv[2]))) {
+			command_print_help(cmd);
+			return CLI_OK;
+		}
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("heapglass %s\n", HEAPGLASS_VERSION);
+		return CLI_OK;
+	}
+	cmd = command_find(argv[1]);
+	if (cmd)
+		return cmd->run(argc - 1, argv + 1);
+	if (argv[1][0] == '-') {
+		fprintf(stderr, "heapglass: unknown option '%s' (see heapglass --help)\n", argv[1]);
+		return CLI_USAGE;
+	}
+	/* heapglass FILE: the viewer comes with the TUI; until then, info. */
+	return cmd_info.run(argc, argv);
+}
