@@ -118,10 +118,13 @@ _KIND_OF = {
 
 
 def _csv(s):
-    """s as one CSV field (quoted when it holds a comma, quote or newline)."""
+    """s as one CSV field: quoted when it holds a comma, quote or newline;
+    NUL written as \\0 (many CSV readers refuse NUL bytes)."""
+    if "\x00" in s:
+        s = s.replace("\x00", "\\0")
     if "," in s or '"' in s or "\n" in s or "\r" in s:
         return '"' + s.replace('"', '""') + '"'
-    return s + ""
+    return s
 
 
 def _typeinfo(t, cache):
@@ -232,9 +235,9 @@ def _snapshot(own):
     # the lists below is counted with the same construct, so its measured
     # count minus 1 is the number of references the dumper adds to each.
     sentinel = [None]
-    l0 = gc.get_objects(generation=0)
-    l1 = gc.get_objects(generation=1)
-    l2 = gc.get_objects(generation=2)
+    l0 = gc.get_objects(0)
+    l1 = gc.get_objects(1)
+    l2 = gc.get_objects(2)
     r0 = array("q", map(_getrefcount, l0))
     r1 = array("q", map(_getrefcount, l1))
     r2 = array("q", map(_getrefcount, l2))
