@@ -383,7 +383,7 @@ def _walk(st, lst, rcs, gen):
                     if nm is None:
                         eappend("%s%d,,,\n" % (pre, vid))
                     else:
-                        eappend("%s%d,%s,\n" % (pre, vid, nm))
+                        eappend("%s%d,%s,,\n" % (pre, vid, nm))
                 if refs:
                     del v, nm
             else:
@@ -455,7 +455,7 @@ def _walk_extra(st):
                 if nm is None:
                     eappend("%s%d,,,\n" % (pre, id(v)))
                 else:
-                    eappend("%s%d,%s,\n" % (pre, id(v), nm))
+                    eappend("%s%d,%s,,\n" % (pre, id(v), nm))
             del names, nm
         n_edges += len(refs)
         for v in refs:

@@ -112,9 +112,17 @@ with open(os.path.join(out, "nodes.csv"), newline="", encoding="utf-8", errors="
     for row in csv.DictReader(f):
         nodes[int(row["id"])] = row
 edges = {}
+short = 0
 with open(os.path.join(out, "edges.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
     for row in csv.DictReader(f):
+        if None in row.values() or None in row:
+            short += 1
         edges.setdefault(int(row["from"]), []).append(row)
+with open(os.path.join(out, "nodes.csv"), newline="", encoding="utf-8", errors="surrogateescape") as f:
+    for row in csv.DictReader(f):
+        if None in row.values() or None in row:
+            short += 1
+check("every row has as many fields as its header", short == 0, "%d rows differ" % short)
 
 check("object count returned = rows", n_objects == len(nodes), "%d vs %d" % (n_objects, len(nodes)))
 check("reference count returned = rows", n_refs == sum(len(v) for v in edges.values()))
