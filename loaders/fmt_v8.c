@@ -673,106 +673,192 @@ static int read_meta(struct v8 *v)
 
 /* ---- the integer arrays ---- */
 
-/* The state of one integer array being read. */
-struct arr {
-	int first;		/* nothing read yet */
-	uint64_t value_at;	/* file offset of the last number */
+/* The state of one integer array being read: numbers are parsed a batch
+ * at a time by a tight loop (fill_batch) and handed out by next_u64. */
+enum {
+	BATCH = 4096,
+	A_START = 0,		/* expecting a number or ']' */
+	A_VALUE,		/* after a number: ',' or ']' */
+	A_COMMA			/* after a comma: a number */
 };
 
-/* Reads the next element of an integer array: 1 with *out set, 0 at the
- * closing bracket (consumed), -1 on error.  Keeps LOOKAHEAD bytes in the
- * window so a number never straddles a refill. */
-static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+struct arr {
+	int state;
+	int closed;		/* the closing bracket was consumed */
+	size_t n, i;		/* val[i..n) are not handed out yet */
+	uint64_t value_at;	/* file offset of the last number handed out */
+	uint64_t val[BATCH];
+	uint64_t at[BATCH];	/* file offset of each */
+};
+
+static void arr_init(struct arr *a)
+{
+	a->state = A_START;
+	a->closed = 0;
+	a->n = a->i = 0;
+	a->value_at = 0;
+}
+
+/* 20-digit numbers: parses s[0..len) with an overflow check. */
+static int parse_long(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (len > 20)
+		return -1;
+	for (size_t k = 0; k < len; k++) {
+		unsigned d = (unsigned)(s[k] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}
+
+/* Parses up to BATCH numbers of the array into a->val / a->at.  Stops
+ * early only at the closing bracket (a->closed).  Keeps LOOKAHEAD bytes in
+ * the window at each token, so a number never straddles a refill; the NUL
+ * after the window stops every inner loop. */
+static int fill_batch(struct v8 *v, struct arr *a)
 {
 	struct rd *r = &v->r;
-	const char *p, *end;
-	uint64_t x;
-	unsigned nd;
+	const char *p = r->buf + r->pos, *end = r->buf + r->len;
+	size_t n = 0;
+	int state = a->state;
+	char msg[ERROR_MSG_MAX];
 
-again:
-	if (r->len - r->pos < LOOKAHEAD && !r->eof && rd_fill(v, LOOKAHEAD) != 0)
-		return -1;
-	p = r->buf + r->pos;
-	end = r->buf + r->len;
-	while (p < end && is_ws((unsigned char)*p))
-		p++;
-	if (p == end) {
-		r->pos = (size_t)(p - r->buf);
-		if (r->eof)
-			return fail_here(v, "unexpected end of file inside an array");
-		goto again;
-	}
-	if (!a->first) {
-		if (*p == ',') {
-			p++;
-			while (p < end && is_ws((unsigned char)*p))
-				p++;
-			if (p == end) {
-				/* rare: a long run of white space after a comma */
-				r->pos = (size_t)(p - r->buf);
-				if (r->eof)
-					return fail_here(v, "unexpected end of file inside an array");
-				if (rd_fill(v, LOOKAHEAD) != 0)
-					return -1;
-				p = r->buf + r->pos;
-				end = r->buf + r->len;
-				while (p < end && is_ws((unsigned char)*p))
-					p++;
-				if (p == end) {
-					r->pos = (size_t)(p - r->buf);
-					return fail_here(v, r->eof ? "unexpected end of file inside an array"
-							 : "too much white space inside an array");
-				}
-			}
-		} else if (*p == ']') {
-			r->pos = (size_t)(p - r->buf) + 1;
-			return 0;
-		} else {
+	a->i = a->n = 0;
+	while (n < BATCH) {
+		unsigned char c;
+		unsigned d;
+		const char *s;
+		uint64_t x;
+
+		if ((size_t)(end - p) < LOOKAHEAD && !r->eof) {
 			r->pos = (size_t)(p - r->buf);
-			return fail_here(v, "expected ',' or ']' in an integer array");
+			if (rd_fill(v, LOOKAHEAD) != 0)
+				return -1;
+			p = r->buf + r->pos;
+			end = r->buf + r->len;
 		}
-	} else if (*p == ']') {
-		r->pos = (size_t)(p - r->buf) + 1;
-		return 0;
-	}
-	a->first = 0;
-	r->pos = (size_t)(p - r->buf);
-	if ((unsigned)(*p - '0') > 9) {
-		if (*p == '-')
-			return fail_here(v, "negative number where a count, index or size belongs");
-		return fail_here(v, "expected an unsigned integer");
-	}
-	x = (uint64_t)(*p++ - '0');
-	nd = 1;
-	if (x == 0 && p < end && (unsigned)(*p - '0') <= 9)
-		return fail_here(v, "number with a leading zero");
-	while (p < end && (unsigned)(*p - '0') <= 9) {
-		unsigned d = (unsigned)(*p - '0');
-		if (++nd > 19 && (nd > 20 || x > (UINT64_MAX - d) / 10))
+		c = (unsigned char)*p;
+		while (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			c = (unsigned char)*++p;
+		if (p == end) {
+			if (r->eof)
+				goto eof;
+			continue;
+		}
+		if (state == A_VALUE) {
+			if (c != ',') {
+				if (c == ']') {
+					p++;
+					a->closed = 1;
+					break;
+				}
+				r->pos = (size_t)(p - r->buf);
+				return fail_here(v, "expected ',' or ']' in an integer array");
+			}
+			c = (unsigned char)*++p;
+			while (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+				c = (unsigned char)*++p;
+			state = A_COMMA;
+			if (p == end)
+				continue;
+		} else if (state == A_START && c == ']') {
+			p++;
+			a->closed = 1;
+			break;
+		}
+		d = (unsigned)c - '0';
+		if (d > 9) {
+			r->pos = (size_t)(p - r->buf);
+			if (c == '-')
+				return fail_here(v, "negative number where a count, index or size belongs");
+			return fail_here(v, "expected an unsigned integer");
+		}
+		s = p++;
+		x = d;
+		if (d == 0 && (unsigned)((unsigned char)*p - '0') <= 9) {
+			r->pos = (size_t)(s - r->buf);
+			return fail_here(v, "number with a leading zero");
+		}
+		while ((d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+			x = x * 10 + d;
+			p++;
+		}
+		if (p - s >= 20 && parse_long(s, (size_t)(p - s), &x) != 0) {
+			r->pos = (size_t)(s - r->buf);
 			return fail_here(v, "number too large for 64 bits");
-		x = x * 10 + d;
-		p++;
+		}
+		if (*p == '.' || *p == 'e' || *p == 'E') {
+			r->pos = (size_t)(s - r->buf);
+			return fail_here(v, "expected an integer, found a fraction or exponent");
+		}
+		a->val[n] = x;
+		a->at[n] = r->base + (size_t)(s - r->buf);
+		n++;
+		state = A_VALUE;
 	}
-	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
-		return fail_here(v, "expected an integer, found a fraction or exponent");
-	if (p == end && r->eof) {
-		r->pos = (size_t)(p - r->buf);
-		return fail_here(v, "unexpected end of file inside an array");
-	}
-	a->value_at = r->base + r->pos;
 	r->pos = (size_t)(p - r->buf);
-	*out = x;
+	a->state = state;
+	a->n = n;
+	return 0;
+eof:
+	r->pos = (size_t)(p - r->buf);
+	snprintf(msg, sizeof msg, "unexpected end of file inside an array");
+	return fail_here(v, msg);
+}
+
+/* Hands out the next element of an integer array: 1 with *out set, 0 once
+ * the closing bracket is reached, -1 on error. */
+static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+{
+	if (a->i == a->n) {
+		if (a->closed)
+			return 0;
+		if (fill_batch(v, a) != 0)
+			return -1;
+		if (a->n == 0)
+			return 0;
+	}
+	a->value_at = a->at[a->i];
+	*out = a->val[a->i++];
 	return 1;
 }
 
-static int read_nodes(struct v8 *v)
+/* Skips an array of unsigned integers (locations, samples, ...) at full
+ * speed. */
+static int skip_int_array(struct v8 *v)
 {
-	struct arr a = { 1, 0 };
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = -1;
+	uint64_t n = 0;
+
+	arr_init(a);
+	if (expect(v, '[', "expected an array of integers") != 0)
+		goto out;
+	while (!a->closed) {
+		if (fill_batch(v, a) != 0)
+			goto out;
+		if ((++n & 63) == 0 && tick(v) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(a);
+	return rc;
+}
+
+static int read_nodes_with(struct v8 *v, struct arr *a)
+{
 	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
 	struct heap_node_rec rec;
 	size_t cap = v->meta_nodes != UINT64_MAX ? (size_t)v->meta_nodes : 1024;
 	char msg[ERROR_MSG_MAX];
 
+	arr_init(a);
 	if (!v->have_meta)
 		return fail_here(v, "\"nodes\" comes before the snapshot meta");
 	if (expect(v, '[', "\"nodes\" must be an array") != 0)
@@ -784,10 +870,10 @@ static int read_nodes(struct v8 *v)
 		int rc = 0;
 		unsigned k;
 		for (k = 0; k < v->nf; k++) {
-			rc = next_u64(v, &a, &f[k]);
+			rc = next_u64(v, a, &f[k]);
 			if (rc <= 0)
 				break;
-			at[k] = a.value_at;
+			at[k] = a->value_at;
 		}
 		if (rc < 0)
 			return -1;
@@ -871,14 +957,14 @@ static int read_nodes(struct v8 *v)
 	return 0;
 }
 
-static int read_edges(struct v8 *v)
+static int read_edges_with(struct v8 *v, struct arr *a)
 {
-	struct arr a = { 1, 0 };
 	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
 	uint32_t from = 0, left;
 	uint64_t nf = v->nf, limit = (uint64_t)v->n_nodes * v->nf;
 	char msg[ERROR_MSG_MAX];
 
+	arr_init(a);
 	if (!v->have_nodes)
 		return fail_here(v, "\"edges\" comes before \"nodes\"");
 	if (expect(v, '[', "\"edges\" must be an array") != 0)
@@ -890,10 +976,10 @@ static int read_edges(struct v8 *v)
 		const struct etype *t;
 		uint32_t name;
 		for (k = 0; k < v->ef; k++) {
-			rc = next_u64(v, &a, &f[k]);
+			rc = next_u64(v, a, &f[k]);
 			if (rc <= 0)
 				break;
-			at[k] = a.value_at;
+			at[k] = a->value_at;
 		}
 		if (rc < 0)
 			return -1;
@@ -970,6 +1056,25 @@ static int read_edges(struct v8 *v)
 	}
 	v->have_edges = 1;
 	return 0;
+}
+
+/* The batch buffers are 64 KiB: on the heap, not the stack. */
+static int read_nodes(struct v8 *v)
+{
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = read_nodes_with(v, a);
+
+	free(a);
+	return rc;
+}
+
+static int read_edges(struct v8 *v)
+{
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = read_edges_with(v, a);
+
+	free(a);
+	return rc;
 }
 
 /* ---- the string table ---- */
@@ -1500,8 +1605,11 @@ static int parse(struct v8 *v)
 			rc = v->have_edges ? fail_at(v, at, "second \"edges\"") : read_edges(v);
 		} else if (strcmp(key, "strings") == 0) {
 			rc = v->have_strings ? fail_at(v, at, "second \"strings\"") : read_strings(v);
+		} else if (strcmp(key, "locations") == 0 || strcmp(key, "samples") == 0 ||
+			   strcmp(key, "trace_function_infos") == 0) {
+			rc = skip_int_array(v);
 		} else {
-			rc = skip_value(v);	/* locations, samples, trace_*, scopes, ... */
+			rc = skip_value(v);	/* trace_tree, scopes, ... */
 		}
 		if (rc != 0)
 			return -1;
