@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "fmt_csv.h"
+#include "fmt_hprof.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
+	&fmt_hprof,
 	&fmt_csv,
 	NULL
 };
