@@ -173,6 +173,34 @@ struct jclass {
 	uint8_t is_reference;	/* java.lang.ref.Reference or a subclass */
 };
 
+/* A rank bitmap over the object ids, for dumps whose ids are aligned
+ * addresses in a few dense ranges (every HotSpot dump: the Java heap and
+ * the CDS archive): slot d = (id - min) >> shift; the slots are cut into
+ * chunks of 2^16, a directory maps each chunk to its bitmap words (or none),
+ * and the node of an id is its word's base plus the set bits before it in
+ * the word: nodes are numbered in file order, and a dump lists most objects
+ * in address order (words where it does not go through perm).  One mostly
+ * cached lookup instead of two random misses in a hash table. */
+enum {
+	CHUNK_SHIFT = 16,			/* id slots per chunk: 2^16 */
+	CHUNK_WORDS = 1 << (CHUNK_SHIFT - 6)
+};
+
+struct idword {
+	uint64_t bits;
+	uint32_t base;		/* node of the first set bit, or its rank when indirect */
+	uint32_t indirect;	/* the nodes of this word are not consecutive: use perm */
+};
+
+struct idindex {
+	struct idword *words;	/* NULL: not built, use heap_builder_find */
+	uint32_t *dir;		/* chunk -> first word, HEAP_NONE: empty chunk */
+	uint64_t min;
+	uint64_t nchunks;
+	unsigned shift;
+	uint32_t *perm;		/* rank -> node for indirect words, else NULL */
+};
+
 struct hp {
 	const char *path;
 	const uint8_t *map;
@@ -219,6 +247,8 @@ struct hp {
 	heap_str_t prim_type[T_LIMIT];
 	uint32_t prim_class[T_LIMIT];	/* class index of "int[]" etc., or HEAP_NONE */
 	uint32_t jlclass;		/* class index of java.lang.Class, or HEAP_NONE */
+
+	struct idindex idx;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -487,6 +517,147 @@ static int add_node(struct hp *hp, uint64_t at, uint64_t id, heap_str_t type, he
 	return 0;
 }
 
+/* Set bits in v (no popcnt instruction is assumed). */
+static uint32_t popcount64(uint64_t v)
+{
+	v = v - ((v >> 1) & UINT64_C(0x5555555555555555));
+	v = (v & UINT64_C(0x3333333333333333)) + ((v >> 2) & UINT64_C(0x3333333333333333));
+	v = (v + (v >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (uint32_t)((v * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* The bitmap word and bit of id, or NULL. */
+static const struct idword *slot(const struct idindex *x, uint64_t id, uint64_t *bit)
+{
+	uint64_t d, c;
+	uint32_t w;
+
+	if (id < x->min)
+		return NULL;
+	d = id - x->min;
+	if (d & ((UINT64_C(1) << x->shift) - 1))
+		return NULL;
+	d >>= x->shift;
+	c = d >> CHUNK_SHIFT;
+	if (c >= x->nchunks || (w = x->dir[c]) == HEAP_NONE)
+		return NULL;
+	*bit = UINT64_C(1) << (d & 63);
+	return &x->words[w + ((d >> 6) & (CHUNK_WORDS - 1))];
+}
+
+/* The node of object `id`, or HEAP_NONE. */
+static heap_node_t find(const struct hp *hp, uint64_t id)
+{
+	const struct idindex *x = &hp->idx;
+	const struct idword *w;
+	uint64_t bit;
+	uint32_t r;
+
+	if (!x->words)
+		return heap_builder_find(hp->b, id);
+	w = slot(x, id, &bit);
+	if (!w || !(w->bits & bit))
+		return HEAP_NONE;
+	r = w->base + popcount64(w->bits & (bit - 1));
+	return w->indirect ? x->perm[r] : r;
+}
+
+static void index_free(struct idindex *x)
+{
+	free(x->words);
+	free(x->dir);
+	free(x->perm);
+	memset(x, 0, sizeof *x);
+}
+
+/* Builds hp->idx when the ids are dense enough (directory and bitmaps
+ * within about 64 bytes per object).  Returns 0, or 1 when it was not built
+ * (sparse ids, or a duplicate id: the caller then uses heap_builder_index,
+ * which names it). */
+static int index_build(struct hp *hp)
+{
+	struct idindex *x = &hp->idx;
+	uint32_t n = heap_builder_count(hp->b), nwords = 0;
+	uint64_t min = UINT64_MAX, max = 0, spread = 0, ones = 0, indirect = 0;
+
+	if (n == 0)
+		return 1;
+	for (uint32_t v = 0; v < n; v++) {
+		uint64_t id = heap_builder_node_id(hp->b, v);
+		if (id < min)
+			min = id;
+		if (id > max)
+			max = id;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		spread |= heap_builder_node_id(hp->b, v) - min;
+	x->min = min;
+	x->shift = spread ? (unsigned)__builtin_ctzll(spread) : 0;
+	x->nchunks = (((max - min) >> x->shift) >> CHUNK_SHIFT) + 1;
+	if (x->nchunks > (uint64_t)n * 4 + 65536)
+		return 1;
+	x->dir = mem_alloc((size_t)x->nchunks * sizeof *x->dir);
+	memset(x->dir, 0xff, (size_t)x->nchunks * sizeof *x->dir);
+	for (uint32_t v = 0; v < n; v++) {
+		uint64_t c = ((heap_builder_node_id(hp->b, v) - min) >> x->shift) >> CHUNK_SHIFT;
+		if (x->dir[c] == HEAP_NONE) {
+			if ((uint64_t)nwords + CHUNK_WORDS > (uint64_t)n * 4 + CHUNK_WORDS * 64) {
+				index_free(x);
+				return 1;
+			}
+			x->dir[c] = nwords;
+			nwords += CHUNK_WORDS;
+		}
+	}
+	/* words in chunk order, so that ranks follow id order */
+	nwords = 0;
+	for (uint64_t c = 0; c < x->nchunks; c++)
+		if (x->dir[c] != HEAP_NONE) {
+			x->dir[c] = nwords;
+			nwords += CHUNK_WORDS;
+		}
+	x->words = mem_calloc(nwords, sizeof *x->words);
+	for (uint32_t v = 0; v < n; v++) {
+		uint64_t bit;
+		struct idword *w = (struct idword *)slot(x, heap_builder_node_id(hp->b, v), &bit);
+		if (w->bits & bit) {
+			index_free(x);
+			return 1;
+		}
+		w->bits |= bit;
+	}
+	/* ranks first (every word indirect), then perm: rank -> node */
+	for (uint32_t w = 0; w < nwords; w++) {
+		x->words[w].base = (uint32_t)ones;
+		x->words[w].indirect = 1;
+		ones += popcount64(x->words[w].bits);
+	}
+	x->perm = mem_alloc((size_t)n * sizeof *x->perm);
+	for (uint32_t v = 0; v < n; v++) {
+		uint64_t bit;
+		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
+		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
+	}
+	/* words whose nodes are consecutive map directly */
+	for (uint32_t w = 0; w < nwords; w++) {
+		struct idword *iw = &x->words[w];
+		uint32_t r = iw->base, k = popcount64(iw->bits), i;
+		for (i = 1; i < k && x->perm[r + i] == x->perm[r] + i; i++)
+			;
+		if (k == 0 || i == k) {
+			iw->base = k ? x->perm[r] : 0;
+			iw->indirect = 0;
+		} else {
+			indirect++;
+		}
+	}
+	if (!indirect) {
+		free(x->perm);
+		x->perm = NULL;
+	}
+	return 0;
+}
+
 /* Adds a reference from -> object `id` (0 = null, skipped). */
 static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, enum heap_edge_kind kind,
 		   uint32_t name)
@@ -495,7 +666,7 @@ static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, enum heap_edge_
 
 	if (id == 0)
 		return 0;
-	to = heap_builder_find(hp->b, id);
+	to = find(hp, id);
 	if (to == HEAP_NONE) {
 		heap_builder_unknown_ref(hp->b);
 		return 0;
@@ -533,7 +704,7 @@ static int sub_root(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		heap_node_t v;
 		if (id == 0)
 			return 0;
-		v = heap_builder_find(hp->b, id);
+		v = find(hp, id);
 		if (v == HEAP_NONE) {
 			heap_builder_unknown_ref(hp->b);
 			return 0;
@@ -1197,7 +1368,7 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	hp.pass = 2;
 	if (walk(&hp) != 0)
 		goto out;
-	if (heap_builder_index(b, &dup_a, &dup_b) != 0) {
+	if (index_build(&hp) != 0 && heap_builder_index(b, &dup_a, &dup_b) != 0) {
 		locate(&hp, dup_a, dup_b);
 		error_set(err, "%s: offset %llu: object id 0x%llx appears again (first at offset %llu)",
 			  path, (unsigned long long)hp.at_b,
@@ -1221,6 +1392,7 @@ out:
 	free(hp.lc_name);
 	free(hp.cls);
 	free(hp.fld);
+	index_free(&hp.idx);
 	return rc;
 }
 
