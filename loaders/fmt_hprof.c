@@ -1398,12 +1398,17 @@ out:
 
 static int hprof_sniff(const char *path, const unsigned char *head, size_t len, int is_dir)
 {
+	static const char magic[] = "JAVA PROFILE 1.0.";
+
 	(void)path;
-	if (is_dir || len < 12)
+	if (is_dir || len < 4)
 		return 0;
-	if (len >= 17 && memcmp(head, "JAVA PROFILE 1.0.", 17) == 0)
+	if (len >= 17 && memcmp(head, magic, 17) == 0)
 		return 100;
-	return memcmp(head, "JAVA PROFILE", 12) == 0 ? 60 : 0;
+	/* another version, or a file cut inside the header: ours to explain */
+	if (memcmp(head, magic, len < 12 ? len : 12) == 0)
+		return 60;
+	return 0;
 }
 
 const struct loader fmt_hprof = {
