@@ -13,6 +13,11 @@ struct column {
 	size_t cap;
 };
 
+struct id_slot {
+	uint64_t id;
+	uint32_t node;		/* node index + 1; 0 = empty */
+};
+
 struct heap_builder {
 	/* node columns */
 	struct column id, type, name, size, refcount, flags, generation, category;
@@ -31,8 +36,9 @@ struct heap_builder {
 	heap_str_t categories[256];
 	uint32_t n_categories;
 
-	/* id -> node hash (node index + 1; 0 = empty), built by heap_builder_index */
-	uint32_t *idtab;
+	/* id -> node hash, built by heap_builder_index: open addressing with the
+	 * id stored in the slot so a probe costs one cache miss */
+	struct id_slot *idtab;
 	size_t idtab_mask;
 
 	uint64_t unknown_refs;
@@ -318,29 +324,27 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	b->idtab_mask = size - 1;
 	for (size_t v = 0; v < b->id.n; v++) {
 		size_t i = id_slot(ids[v], b->idtab_mask);
-		while (b->idtab[i]) {
-			heap_node_t u = b->idtab[i] - 1;
-			if (ids[u] == ids[v]) {
-				*dup_a = u;
+		while (b->idtab[i].node) {
+			if (b->idtab[i].id == ids[v]) {
+				*dup_a = b->idtab[i].node - 1;
 				*dup_b = (heap_node_t)v;
 				return -1;
 			}
 			i = (i + 1) & b->idtab_mask;
 		}
-		b->idtab[i] = (uint32_t)v + 1;
+		b->idtab[i].id = ids[v];
+		b->idtab[i].node = (uint32_t)v + 1;
 	}
 	return 0;
 }
 
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
 {
-	const uint64_t *ids = b->id.data;
-
 	if (!b->idtab)
 		return HEAP_NONE;
-	for (size_t i = id_slot(id, b->idtab_mask); b->idtab[i]; i = (i + 1) & b->idtab_mask)
-		if (ids[b->idtab[i] - 1] == id)
-			return b->idtab[i] - 1;
+	for (size_t i = id_slot(id, b->idtab_mask); b->idtab[i].node; i = (i + 1) & b->idtab_mask)
+		if (b->idtab[i].id == id)
+			return b->idtab[i].node - 1;
 	return HEAP_NONE;
 }
 
