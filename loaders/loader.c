@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "fmt_csv.h"
+#include "fmt_hprof.h"
 #include "fmt_v8.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
+	&fmt_hprof,
 	&fmt_csv,
 	&fmt_v8,
 	NULL
