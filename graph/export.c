@@ -799,7 +799,7 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		}
 		buf_str(b, "</FONT>");
 	}
-	if (s->spec->garbage && s->spec->garbage[v])
+	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE)
 		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#a01010\">garbage (no root reaches it)</FONT>");
 }
 
@@ -878,7 +878,7 @@ static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const st
 	const struct heap *h = s->h;
 	heap_node_t v = s->node[slot];
 	int root = (h->flags[v] & HEAP_F_ROOT) != 0;
-	int garbage = s->spec->garbage && s->spec->garbage[v];
+	int garbage = s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE;
 	int synthetic = (h->flags[v] & HEAP_F_SYNTHETIC) != 0;
 
 	agxset(n, y->fillcolor, synthetic ? "white" : (char *)type_colour(h, h->type[v]));
@@ -931,7 +931,7 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
 	flags_words(h->flags[v], b);
 	if (b->len)
 		agxset(n, y->hg_flags, b->p);
-	if (s->spec->garbage && s->spec->garbage[v])
+	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE)
 		agxset(n, y->hg_garbage, "true");
 }
 

@@ -47,6 +47,8 @@ enum {
 	EXPORT_MAX_DEPTH = 64
 };
 
+#define EXPORT_UNREACHABLE UINT32_C(0xffffffff)
+
 enum export_what {
 	EXPORT_CYCLE,
 	EXPORT_OBJECT,
@@ -84,11 +86,13 @@ struct export_spec {
 	 * EXPORT_MAX_MAX_NODES). */
 	uint32_t max_nodes;
 
-	/* Optional analysis results, indexed by node; NULL when not known.
+	/* Optional analysis results, indexed by node; NULL when not known
+	 * (struct analysis has both columns).
 	 * retained: retained size in bytes (shown in the label).
-	 * garbage: non-zero for an object no root reaches (drawn dashed). */
+	 * dist: distance from a root; EXPORT_UNREACHABLE (= REACH_UNREACHABLE)
+	 * marks garbage, which is drawn dashed in red. */
 	const uint64_t *retained;
-	const uint8_t *garbage;
+	const uint32_t *dist;
 
 	/* Optional caption drawn under the diagram (escaped here). */
 	const char *title;

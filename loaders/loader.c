@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include "fmt_csv.h"
+#include "fmt_dot.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
 	&fmt_csv,
+	&fmt_dot,
 	NULL
 };
 
