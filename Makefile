@@ -123,3 +123,32 @@ clean:
 	rm -rf build build-asan $(BIN) heapglass-asan
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(TEST_HELPER_OBJ:.o=.d)
+
+# ---- fuzzing (clang + libFuzzer): make fuzz FUZZ_SECONDS=60 [FUZZ_TARGETS="csv v8"]
+# One harness per parser; corpora are seeded from tests/fixtures and kept in
+# build-fuzz/corpus-NAME between runs.  Crashes land in build-fuzz/ and must
+# become regression tests.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_SRC := $(filter-out tui/%,$(LIB_SRC))
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -DFUZZ_FORMAT=\"$$t\" $(FUZZ_FLAGS) \
+			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lcsv -lm || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus-$$t; \
+		sh tests/fuzz/seed $$t build-fuzz/corpus-$$t; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+			-timeout=10 -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
+			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' build-fuzz/fuzz-$$t.log; \
+	done
