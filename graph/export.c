@@ -830,7 +830,9 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 	if (title && *title) {
 		struct buf b = { 0 };
 		Agsym_t *l = sym(g, AGRAPH, "label", "");
+		buf_str(&b, "<FONT POINT-SIZE=\"11\">");	/* never equal to a plain value */
 		buf_html(&b, title, strlen(title), 200);
+		buf_str(&b, "</FONT>");
 		set_html(g, g, l, b.p);
 		free(b.p);
 		sym(g, AGRAPH, "labelloc", "b");
@@ -950,7 +952,12 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 	uint8_t kind = h->out_kind[se->edge];
 	char nb[32];
 
+	/* The label is wrapped in a FONT element even though it changes
+	 * nothing: cgraph interns HTML and plain strings in one table, so a
+	 * bare label "next" would become the plain string of hg_name=next
+	 * (and Graphviz would then read backslash escapes in it). */
 	b->len = 0;
+	buf_str(b, "<FONT POINT-SIZE=\"9\">");
 	if (name & HEAP_NAME_INDEX) {
 		set_u64(e, y->e_hg_index, name & ~HEAP_NAME_INDEX);
 		buf_str(b, heap_edge_name(h, name, nb, sizeof nb));
@@ -962,7 +969,8 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 			buf_html(b, str, len, EDGE_NAME_MAX);
 		}
 	}
-	if (b->len)
+	buf_str(b, "</FONT>");
+	if (b->len > strlen("<FONT POINT-SIZE=\"9\"></FONT>"))
 		set_html(g, e, y->e_label, b->p);
 	if (kind != HEAP_EDGE_STRONG && kind < sizeof kind_words / sizeof kind_words[0])
 		agxset(e, y->e_hg_kind, (char *)kind_words[kind]);
@@ -1124,6 +1132,8 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 	gv_hook_on(&hook);
 	gvc = gvContext();
 	g = build_graph(&s, &nodes, &more, &edges);
+	if (fmt == EXPORT_PNG)
+		agsafeset(g, "dpi", "120", "");	/* 96 reads small on a slide */
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
 	} else {
