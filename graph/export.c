@@ -16,7 +16,8 @@
 
 enum {
 	COUNT_LIMIT = 1 << 20,		/* neighbourhood objects counted for "… N more" */
-	EDGES_PER_NODE = 8,		/* references drawn at most: max_nodes * this */
+	EDGES_PER_NODE = 8,
+	FAN_OUT = 10,			/* objgraph's too_many: references walked per object and way */		/* references drawn at most: max_nodes * this */
 	TYPE_MAX = 64,			/* label bytes per field, before HTML escaping */
 	NAME_MAX_BYTES = 64,
 	EDGE_NAME_MAX = 40,
@@ -275,15 +276,34 @@ out:
 	return rc;
 }
 
-/* EXPORT_OBJECT: breadth-first both ways to spec->depth; the first
- * max_nodes objects met are drawn, the rest (counted up to COUNT_LIMIT)
- * summed up. */
+/* Objects a neighbourhood walk draws but does not walk through (unless
+ * one is the centre), as objgraph stops at modules: classes and modules
+ * refer to and are referred to by everything, and synthetic roots to
+ * every root. */
+static int is_hub(const struct heap *h, heap_node_t v)
+{
+	size_t len;
+	const char *type;
+
+	if (h->flags[v] & (HEAP_F_CLASS | HEAP_F_SYNTHETIC | HEAP_F_IMMORTAL))
+		return 1;
+	type = heap_string(h, h->type[v], &len);
+	return len == 6 && memcmp(type, "module", 6) == 0;
+}
+
+/* EXPORT_OBJECT: breadth-first both ways to spec->depth.  Like objgraph's
+ * too_many, an object other than the centre contributes at most FAN_OUT
+ * references each way to the walk; the rest are counted as "more
+ * references".  Hubs (is_hub) are drawn but not walked through.  The first
+ * max_nodes objects met are drawn, the others met (counted up to
+ * COUNT_LIMIT) are summed up as "more objects". */
 static int select_object(struct sel *s, struct error *err)
 {
 	const struct heap *h = s->h;
 	const struct export_spec *sp = s->spec;
 	struct nset dist;	/* node -> distance from the centre */
 	heap_node_t *queue;
+	uint8_t *skipped;	/* per queue entry: 1 out-refs skipped, 2 in-refs skipped */
 	uint32_t qh = 0, qt = 0, qcap = 1024;
 
 	if (check_node(h, sp->object, err) != 0)
@@ -293,18 +313,27 @@ static int select_object(struct sel *s, struct error *err)
 				 EXPORT_MAX_DEPTH);
 	nset_init(&dist, 1024);
 	queue = mem_alloc(qcap * sizeof *queue);
+	skipped = mem_calloc(qcap, 1);
 	queue[qt++] = sp->object;
 	nset_put(&dist, sp->object, 0);
 	while (qh < qt && !s->more_over) {
-		heap_node_t v = queue[qh++];
+		uint32_t qi = qh++;
+		heap_node_t v = queue[qi];
 		uint32_t d = nset_get(&dist, v);
-		if (d >= sp->depth)
+		if (d >= sp->depth || (v != sp->object && is_hub(h, v)))
 			continue;
 		for (int dir = 0; dir < 2 && !s->more_over; dir++) {
 			uint32_t lo = dir ? h->in_off[v] : h->out_off[v];
 			uint32_t hi = dir ? h->in_off[v + 1] : h->out_off[v + 1];
+			uint32_t taken = 0;
 			for (uint32_t e = lo; e < hi; e++) {
 				heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
+				if (v != sp->object && taken >= FAN_OUT) {
+					s->more_edges += hi - e;
+					skipped[qi] |= (uint8_t)(dir ? 2 : 1);
+					break;
+				}
+				taken++;
 				if (nset_get(&dist, w) != HEAP_NONE)
 					continue;
 				if (qt >= COUNT_LIMIT) {
@@ -314,6 +343,8 @@ static int select_object(struct sel *s, struct error *err)
 				if (qt == qcap) {
 					qcap *= 2;
 					queue = mem_realloc_array(queue, qcap, sizeof *queue);
+					skipped = mem_realloc_array(skipped, qcap, 1);
+					memset(skipped + qcap / 2, 0, qcap / 2);
 				}
 				nset_put(&dist, w, d + 1);
 				queue[qt++] = w;
@@ -324,8 +355,16 @@ static int select_object(struct sel *s, struct error *err)
 	s->more_nodes = qt - s->n_node;
 	s->node = mem_alloc((size_t)s->n_node * sizeof *s->node);
 	memcpy(s->node, queue, (size_t)s->n_node * sizeof *s->node);
-	free(queue);
 	sel_sort(s);
+	for (uint32_t qi = 0; qi < s->n_node; qi++) {
+		uint32_t slot = nset_get(&s->slot, queue[qi]);
+		if (skipped[qi] & 1)
+			link_more(s, slot, 1);
+		if (skipped[qi] & 2)
+			link_more(s, slot, 0);
+	}
+	free(queue);
+	free(skipped);
 	for (uint32_t i = 0; i < s->n_node; i++) {
 		heap_node_t v = s->node[i];
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
@@ -782,7 +821,9 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 	else
 		buf_str(b, "(no type)");
 	buf_str(b, "</B>");
-	if (nlen) {
+	/* V8 names most objects after their constructor: "Array / Array"
+	 * says nothing twice */
+	if (nlen && !(nlen == tlen && memcmp(name, type, nlen) == 0)) {
 		buf_str(b, "<BR/>");
 		buf_html(b, name, nlen, NAME_MAX_BYTES);
 	}
