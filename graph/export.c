@@ -715,23 +715,13 @@ static int gv_fail(struct error *err, const char *prefix)
 
 /* ---- building the cgraph graph ---- */
 
-/* Pastel fills, chosen by a hash of the type name so a type keeps its
- * colour across diagrams. */
+/* Pastel fills.  A diagram gives its types colours in the order they
+ * first appear (objects in id order), so up to 12 types are told apart at
+ * a glance; black text stays readable on every one. */
 static const char *const palette[] = {
 	"#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#ffff99", "#8dd3c7",
-	"#bebada", "#fccde5", "#ccebc5", "#ffed6f", "#d9d9d9", "#fb9a99",
+	"#fccde5", "#fb9a99", "#e5d8bd", "#ccebc5", "#d9d9d9", "#bebada",
 };
-
-static const char *type_colour(const struct heap *h, heap_str_t type)
-{
-	size_t len;
-	const char *s = heap_string(h, type, &len);
-	uint32_t x = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		x = (x ^ (unsigned char)s[i]) * 16777619u;
-	return palette[x % (sizeof palette / sizeof palette[0])];
-}
 
 static const struct {
 	uint16_t flag;
@@ -916,7 +906,8 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 	y->e_hg_kind = sym(g, AGEDGE, "hg_kind", "");
 }
 
-static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const struct gsyms *y)
+static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const struct gsyms *y,
+		       struct nset *colours)
 {
 	const struct heap *h = s->h;
 	heap_node_t v = s->node[slot];
@@ -924,7 +915,13 @@ static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const st
 	int garbage = s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE;
 	int synthetic = (h->flags[v] & HEAP_F_SYNTHETIC) != 0;
 
-	agxset(n, y->fillcolor, synthetic ? "white" : (char *)type_colour(h, h->type[v]));
+	uint32_t colour = nset_get(colours, h->type[v]);
+
+	if (colour == HEAP_NONE) {
+		colour = colours->count % (uint32_t)(sizeof palette / sizeof palette[0]);
+		nset_put(colours, h->type[v], colour);
+	}
+	agxset(n, y->fillcolor, synthetic ? "white" : (char *)palette[colour]);
 	if (root) {
 		agxset(n, y->penwidth, "2.5");
 		agxset(n, y->color, "#1f3f7f");
@@ -1043,7 +1040,9 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 	heap_str_t *rk = root_kinds(s);
 	struct gsyms y;
 	struct buf b = { 0 }, fw = { 0 };
+	struct nset colours;	/* type -> palette index */
 
+	nset_init(&colours, 16);
 	declare(g, &y, s->spec->title);
 	for (uint32_t i = 0; i < s->n_node; i++) {
 		char name[32];
@@ -1051,7 +1050,7 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 		nodes[i] = agnode(g, name, 1);
 		node_label(s, i, rk[i], &b);
 		set_html(g, nodes[i], y.label, b.p);
-		style_node(s, i, nodes[i], &y);
+		style_node(s, i, nodes[i], &y, &colours);
 		hg_node(s, i, rk[i], nodes[i], &y, &fw);
 	}
 	if (s->more_nodes || s->more_edges) {
@@ -1078,6 +1077,7 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 		if (a && t)
 			edges[i] = build_edge(s, g, a, t, se, &y, &b);
 	}
+	nset_fini(&colours);
 	free(rk);
 	free(b.p);
 	free(fw.p);

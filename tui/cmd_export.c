@@ -142,8 +142,8 @@ static int run(int argc, char **argv)
 			spec.what = EXPORT_OBJECT;
 			spec.object = v;
 			spec.depth = (uint32_t)depth;
-			snprintf(title, sizeof title, "around @%llu, %llu reference%s both ways",
-				 (unsigned long long)num, (unsigned long long)depth, depth == 1 ? "" : "s");
+			snprintf(title, sizeof title, "within %llu reference%s of @%llu, both ways",
+				 (unsigned long long)depth, depth == 1 ? "" : "s", (unsigned long long)num);
 		} else {
 			uint32_t n;
 			if (a->dist[v] == REACH_UNREACHABLE) {
