@@ -743,7 +743,7 @@ struct gsyms {
 	Agsym_t *label, *fillcolor, *style, *penwidth, *color, *fontcolor, *peripheries, *shape;
 	Agsym_t *hg_id, *hg_type, *hg_name, *hg_size, *hg_retained, *hg_root, *hg_root_kind,
 		*hg_gen, *hg_refcount, *hg_flags, *hg_garbage, *hg_more;
-	Agsym_t *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
+	Agsym_t *e_dir, *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
 		*e_hg_kind;
 };
 
@@ -896,6 +896,7 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 	sym(g, AGEDGE, "fontname", "Helvetica");
 	sym(g, AGEDGE, "fontsize", "9");
 	sym(g, AGEDGE, "arrowsize", "0.7");
+	y->e_dir = sym(g, AGEDGE, "dir", "forward");
 	y->e_label = sym(g, AGEDGE, "label", "");
 	y->e_style = sym(g, AGEDGE, "style", "solid");
 	y->e_color = sym(g, AGEDGE, "color", "#303030");
@@ -979,13 +980,23 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 			    const struct sel_edge *se, const struct gsyms *y, struct buf *b)
 {
 	const struct heap *h = s->h;
-	Agedge_t *e = agedge(g, a, b_node, NULL, 1);
+	Agedge_t *e;
 
 	if (se->edge == EDGE_LINK) {
+		/* A hidden object refers to a drawn one: made as drawn -> more
+		 * and drawn backwards, so "more" always ranks below what it
+		 * links and never drags the centre down. */
+		if (se->from == SLOT_MORE) {
+			e = agedge(g, b_node, a, NULL, 1);
+			agxset(e, y->e_dir, "back");
+		} else {
+			e = agedge(g, a, b_node, NULL, 1);
+		}
 		agxset(e, y->e_style, "dashed");
 		agxset(e, y->e_color, "#909090");
 		return e;
 	}
+	e = agedge(g, a, b_node, NULL, 1);
 	uint32_t name = h->out_name[se->edge];
 	uint8_t kind = h->out_kind[se->edge];
 	char nb[32];
@@ -1244,8 +1255,11 @@ int export_layout_new(const struct heap *h, const struct export_spec *spec,
 		};
 		if (ED_spl(edges[i]) && ED_spl(edges[i])->size > 0) {
 			const bezier *bz = &ED_spl(edges[i])->list[0];
-			for (int k = 0; k < bz->size; k++)
-				l->points[np++] = (struct export_point){ .x = bz->list[k].x, .y = bz->list[k].y };
+			int back = se->from == SLOT_MORE;	/* made the other way round */
+			for (int k = 0; k < bz->size; k++) {
+				const pointf *p = &bz->list[back ? bz->size - 1 - k : k];
+				l->points[np++] = (struct export_point){ .x = p->x, .y = p->y };
+			}
 			le->n_points = (uint32_t)bz->size;
 		}
 		l->n_edges++;
