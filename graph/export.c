@@ -713,6 +713,20 @@ static int gv_fail(struct error *err, const char *prefix)
 	}
 }
 
+/* One Graphviz context for the whole process, made on first use and never
+ * freed.  Graphviz 2.43's pango text layout caches a pointer to the last
+ * font name, which lives in the context's font table: freeing a context
+ * and making a new one leaves that pointer dangling (a use after free
+ * AddressSanitizer sees in the second export of a process). */
+static GVC_t *gvc_shared;
+
+static GVC_t *gv_context(void)
+{
+	if (!gvc_shared)
+		gvc_shared = gvContext();
+	return gvc_shared;
+}
+
 /* ---- building the cgraph graph ---- */
 
 /* Pastel fills.  A diagram gives its types colours in the order they
@@ -1182,7 +1196,7 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 		return -1;
 	}
 	gv_hook_on(&hook);
-	gvc = gvContext();
+	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
 	if (fmt == EXPORT_PNG)
 		agsafeset(g, "dpi", "120", "");	/* 96 reads small on a slide */
@@ -1193,7 +1207,6 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 		gvFreeLayout(gvc, g);
 	}
 	agclose(g);
-	gvFreeContext(gvc);
 	gv_hook_off(&hook);
 	free(nodes);
 	free(edges);
@@ -1220,7 +1233,7 @@ int export_layout_new(const struct heap *h, const struct export_spec *spec,
 		return -1;
 	}
 	gv_hook_on(&hook);
-	gvc = gvContext();
+	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
@@ -1273,7 +1286,6 @@ int export_layout_new(const struct heap *h, const struct export_spec *spec,
 	rc = 0;
 out:
 	agclose(g);
-	gvFreeContext(gvc);
 	gv_hook_off(&hook);
 	free(nodes);
 	free(edges);
