@@ -94,7 +94,7 @@ test: check
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=heapglass-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		sh tests/run BUILD=build-asan BIN=./heapglass-asan
 
 # graph/ and loaders/ never include curses or tui/; graph/ never includes
