@@ -35,11 +35,19 @@ void step_cpython_run(struct stepper *s, unsigned g, int gens)
 	target = g + 1 < STEPPER_GENS ? g + 1 : STEPPER_GENS - 1;
 	if (gens)
 		update_counters(s, g);
-	for (uint32_t v = 0; v < n; v++)
-		if (!(s->flags[v] & STEPPER_F_FREED) && !step_cpython_candidate(s, v, g) &&
-		    s->colour[v] != STEPPER_OUTSIDE)
-			stepper_emit(s, STEPPER_OLDER, STEPPER_COL_COLOUR, v, STEPPER_OUTSIDE,
+	for (uint32_t v = 0; v < n; v++) {
+		if (s->flags[v] & STEPPER_F_FREED)
+			continue;
+		if (!step_cpython_candidate(s, v, g)) {
+			if (s->colour[v] != STEPPER_OUTSIDE)
+				stepper_emit(s, STEPPER_OLDER, STEPPER_COL_COLOUR, v, STEPPER_OUTSIDE,
+					     STEPPER_Q_NONE, HEAP_NONE, HEAP_NONE);
+		} else if (s->colour[v] != STEPPER_WHITE) {
+			/* left coloured by an earlier collection in the same log */
+			stepper_emit(s, STEPPER_WHITEN, STEPPER_COL_COLOUR, v, STEPPER_WHITE,
 				     STEPPER_Q_NONE, HEAP_NONE, HEAP_NONE);
+		}
+	}
 
 	stepper_phase(s, STEPPER_PH_COPY);
 	for (uint32_t v = 0; v < n; v++)

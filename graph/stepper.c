@@ -52,6 +52,7 @@ static const char *const kind_names[] = {
 	[STEPPER_THRESHOLD] = "threshold",
 	[STEPPER_COLLECT] = "collect",
 	[STEPPER_OLDER] = "older",
+	[STEPPER_WHITEN] = "whiten",
 };
 
 struct stepper *stepper_new(const struct heap *h)
@@ -438,6 +439,9 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 	case STEPPER_OLDER:
 		snprintf(buf, size, "%s is in generation %u: outside this collection", a,
 			 (unsigned)s->gen[ev->node]);
+		break;
+	case STEPPER_WHITEN:
+		snprintf(buf, size, "%s is white again for this collection", a);
 		break;
 	case STEPPER_COLLECT:
 		if (ev->node == 0)

@@ -94,6 +94,7 @@ enum stepper_kind {
 	STEPPER_THRESHOLD,	/* a counter is compared with its threshold (node = gen) */
 	STEPPER_COLLECT,	/* a collection of generation `node` starts */
 	STEPPER_OLDER,		/* an object of an older generation: outside this collection */
+	STEPPER_WHITEN,		/* coloured white again for a new collection */
 	STEPPER_KINDS
 };
 
