@@ -144,7 +144,10 @@ void step_cpython_run(struct stepper *s, unsigned g, int gens)
 			}
 		}
 	}
-	step_refcount_cascade(s);
+	if (s->qhead < s->qtail) {
+		stepper_phase(s, STEPPER_PH_CASCADE);
+		step_refcount_cascade(s);
+	}
 
 	if (gens) {
 		int any = 0;

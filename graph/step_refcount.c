@@ -33,9 +33,6 @@ void step_refcount_cascade(struct stepper *s)
 {
 	const struct heap *h = s->heap;
 
-	if (s->qhead == s->qtail)
-		return;
-	stepper_phase(s, STEPPER_PH_CASCADE);
 	while (s->qhead < s->qtail) {
 		heap_node_t v = s->queue[s->qhead];
 

@@ -32,8 +32,7 @@ void step_refcount_release(struct stepper *s, const heap_node_t *drops, size_t n
 
 /* Frees what is on the worklist and everything that falls to 0 because of
  * it (the second half of step_refcount_release, also used by step_cpython
- * after clearing garbage).  Emits no phase marker when the worklist is
- * empty. */
+ * after clearing garbage).  Emits no phase marker. */
 void step_refcount_cascade(struct stepper *s);
 
 /* Lowers the refcount of node `to` by one because `from` (freed) held it

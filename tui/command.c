@@ -7,6 +7,8 @@
 
 const struct command *const command_table[] = {
 	&cmd_info,
+	&cmd_lesson,
+	&cmd_demo,
 	NULL
 };
 
