@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "reach.h"
 #include "text.h"
 
 static const char *const colour_names[] = {
@@ -96,15 +97,7 @@ void stepper_free(struct stepper *s)
 
 int stepper_edge_retains(const struct heap *h, heap_node_t from, uint32_t e)
 {
-	switch (h->out_kind[e]) {
-	case HEAP_EDGE_STRONG:
-	case HEAP_EDGE_INTERNAL:
-		return 1;
-	case HEAP_EDGE_SHORTCUT:
-		return (h->flags[from] & HEAP_F_SYNTHETIC) != 0;
-	default:
-		return 0;
-	}
+	return reach_retains(h, from, e);	/* the engine's one predicate */
 }
 
 heap_node_t stepper_edge_source(const struct heap *h, uint32_t e)

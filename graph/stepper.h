@@ -170,7 +170,8 @@ void stepper_free(struct stepper *s);
 void stepper_derive_refcount(struct stepper *s);
 
 /* Whether out-edge e (of node `from`) keeps its target alive: STRONG and
- * INTERNAL do, WEAK never, SHORTCUT only from a synthetic root. */
+ * INTERNAL do, WEAK never, SHORTCUT only from a synthetic root.  This is
+ * reach_retains(), the predicate every engine analysis uses. */
 int stepper_edge_retains(const struct heap *h, heap_node_t from, uint32_t e);
 
 /* The source node of out-edge e (binary search over out_off). */

@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include "graph/cpygc.h"
 #include "graph/heap.h"
+#include "graph/reach.h"
+#include "graph/scc.h"
 #include "graph/step_cpython.h"
 #include "graph/step_gens.h"
 #include "graph/step_mark.h"
@@ -47,6 +50,20 @@ struct g {
 	int has_rc;
 	struct heap *h;
 };
+
+static int retains(const struct g *g, uint32_t i)
+{
+	return g->kind[i] == HEAP_EDGE_STRONG || g->kind[i] == HEAP_EDGE_INTERNAL;
+}
+
+static int64_t derived_rc(const struct g *g, uint32_t v)
+{
+	int64_t c = g->root[v] + g->extra[v];
+	for (uint32_t i = 0; i < g->m; i++)
+		if (retains(g, i) && g->to[i] == v)
+			c++;
+	return c;
+}
 
 static void make_heap(struct g *g)
 {
@@ -89,8 +106,10 @@ static void make_heap(struct g *g)
 			.type = type,
 			.size = 16,
 			.generation = g->gen[v],
+			.refcount = derived_rc(g, v),
 			.flags = (uint16_t)((g->untracked[v] ? HEAP_F_UNTRACKED : 0) |
-					    (g->finalizer[v] ? HEAP_F_FINALIZER : 0)),
+					    (g->finalizer[v] ? HEAP_F_FINALIZER : 0) |
+					    (g->has_rc ? HEAP_F_HAS_REFCOUNT : 0)),
 		};
 		assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
 	}
@@ -109,20 +128,6 @@ static void make_heap(struct g *g)
 		assert_int_equal(g->h->out_to[i], g->to[i]);
 		assert_int_equal(stepper_edge_source(g->h, i), g->from[i]);
 	}
-}
-
-static int retains(const struct g *g, uint32_t i)
-{
-	return g->kind[i] == HEAP_EDGE_STRONG || g->kind[i] == HEAP_EDGE_INTERNAL;
-}
-
-static int64_t derived_rc(const struct g *g, uint32_t v)
-{
-	int64_t c = g->root[v] + g->extra[v];
-	for (uint32_t i = 0; i < g->m; i++)
-		if (retains(g, i) && g->to[i] == v)
-			c++;
-	return c;
 }
 
 /* Sets the stepper's refcounts as the test's model says. */
@@ -240,6 +245,37 @@ static void brute_rc(const struct g *g, int64_t *rc, int *freed, int *pending)
 	}
 }
 
+/* ---- the engine as the second oracle ---- */
+
+/* unreach[v] = the engine's reachability says no seed reaches v. */
+static void engine_unreachable(const struct heap *h, const uint8_t *seeds, int *unreach)
+{
+	uint32_t dist[MAXN];
+	struct error err;
+
+	assert_int_equal(reach_distances(h, seeds, dist, NULL, &err), 0);
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		unreach[v] = dist[v] == REACH_UNREACHABLE;
+}
+
+/* on_cycle[v] from the engine's SCCs: a component of two or more, or a
+ * retaining self-reference. */
+static void engine_cycles(const struct heap *h, int *on_cycle)
+{
+	uint32_t comp[MAXN], size[MAXN] = { 0 }, nc;
+	struct error err;
+
+	assert_int_equal(scc_compute(h, comp, &nc, NULL, &err), 0);
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		size[comp[v]]++;
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		on_cycle[v] = size[comp[v]] >= 2;
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if (h->out_to[e] == v && reach_retains(h, v, e))
+				on_cycle[v] = 1;
+}
+
 /* ---- tests ---- */
 
 static void test_mark_random(void **state)
@@ -259,6 +295,21 @@ static void test_mark_random(void **state)
 		for (uint32_t v = 0; v < g.n; v++)
 			reach[v] = g.root[v] > 0;
 		closure(&g, reach, NULL);
+		{
+			/* the engine, from the same roots */
+			uint8_t seeds[MAXN];
+			int eng[MAXN];
+			for (uint32_t v = 0; v < g.n; v++)
+				seeds[v] = (g.h->flags[v] & HEAP_F_ROOT) != 0;
+			if (!g.has_rc) {
+				uint8_t eff[MAXN];
+				reach_roots(g.h, eff);
+				assert_memory_equal(eff, seeds, g.n);
+			}
+			engine_unreachable(g.h, seeds, eng);
+			for (uint32_t v = 0; v < g.n; v++)
+				assert_int_equal(!!(s->flags[v] & STEPPER_F_FREED), eng[v]);
+		}
 		for (uint32_t v = 0; v < g.n; v++) {
 			assert_int_equal(!!(s->flags[v] & STEPPER_F_FREED), !reach[v]);
 			assert_int_equal(s->colour[v], reach[v] ? STEPPER_BLACK : STEPPER_WHITE);
@@ -327,6 +378,19 @@ static void test_refcount_random(void **state)
 		for (uint32_t v = 0; v < g.n; v++)
 			keep[v] = remaining_roots[v] > 0 || on_cycle[v];
 		closure(&g, keep, NULL);
+		{
+			/* the engine: unreachable from remaining roots and cycles */
+			uint8_t seeds[MAXN];
+			int eng_cycle[MAXN], eng[MAXN];
+			engine_cycles(g.h, eng_cycle);
+			for (uint32_t v = 0; v < g.n; v++) {
+				assert_int_equal(eng_cycle[v], on_cycle[v]);
+				seeds[v] = remaining_roots[v] > 0 || eng_cycle[v];
+			}
+			engine_unreachable(g.h, seeds, eng);
+			for (uint32_t v = 0; v < g.n; v++)
+				assert_int_equal(!!(s->flags[v] & STEPPER_F_FREED), eng[v]);
+		}
 		for (uint32_t v = 0; v < g.n; v++) {
 			assert_int_equal(!!(s->flags[v] & STEPPER_F_FREED), freed[v]);
 			assert_int_equal(freed[v], !keep[v]);
@@ -375,6 +439,8 @@ static void brute_cpython(const struct g *g, unsigned gen, int64_t *rc, int *fre
 
 static void test_cpython_random(void **state)
 {
+	int engine_checked = 0;
+
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
 		struct g g;
@@ -400,6 +466,23 @@ static void test_cpython_random(void **state)
 			gcol[v] = g.gen[v];
 		}
 		brute_cpython(&g, gen, rc, freed, gcol, unreach);
+		if (g.has_rc) {
+			/* the engine's offline gc.collect(gen) */
+			struct cpygc_result r = { 0 };
+			struct error err;
+			int eng[MAXN] = { 0 };
+			uint32_t fin = 0;
+			assert_int_equal(cpygc_collect(g.h, (int)gen, &r, NULL, &err), 0);
+			for (uint32_t i = 0; i < r.n_unreachable; i++)
+				eng[r.unreachable[i]] = 1;
+			for (uint32_t v = 0; v < g.n; v++) {
+				assert_int_equal(!!(s->flags[v] & STEPPER_F_UNREACHABLE), eng[v]);
+				fin += eng[v] && (s->flags[v] & STEPPER_F_FINALIZED);
+			}
+			assert_int_equal(fin, r.n_finalizers);
+			engine_checked++;
+			cpygc_result_fini(&r);
+		}
 		for (uint32_t v = 0; v < g.n; v++) {
 			assert_int_equal(!!(s->flags[v] & STEPPER_F_UNREACHABLE), unreach[v]);
 			assert_int_equal(!!(s->flags[v] & STEPPER_F_FREED), freed[v]);
@@ -422,6 +505,7 @@ static void test_cpython_random(void **state)
 		stepper_free(s);
 		heap_free(g.h);
 	}
+	assert_true(engine_checked > ROUNDS / 3);
 }
 
 /* A sequence of allocations with small thresholds against a brute-force
