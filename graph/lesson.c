@@ -180,8 +180,16 @@ static int freeze(const struct world *w, struct lesson_step *step, uint32_t *nod
 		return error_set(err, "out of memory");
 	var = heap_builder_intern_cstr(b, "variable");
 	step->node_obj = mem_alloc((l->n_objects ? l->n_objects : 1) * sizeof *step->node_obj);
+	/* The refcount column, as a Python dump would have it: variables plus
+	 * strong references (live edges join live objects only). */
+	for (uint32_t o = 0; o < l->n_objects; o++)
+		node_of[o] = w->obj[o].alive && w->obj[o].root;
+	for (uint32_t i = 0; i < w->n_edge; i++)
+		if (w->edge[i].alive && !w->edge[i].weak)
+			node_of[w->edge[i].to]++;
 	for (uint32_t o = 0; o < l->n_objects; o++) {
 		struct heap_node_rec rec;
+		uint32_t refs = node_of[o];
 
 		node_of[o] = HEAP_NONE;
 		if (!w->obj[o].alive)
@@ -191,7 +199,9 @@ static int freeze(const struct world *w, struct lesson_step *step, uint32_t *nod
 			.type = heap_builder_intern_cstr(b, l->text + l->obj_type[o]),
 			.name = heap_builder_intern_cstr(b, oname(w, o)),
 			.size = 64,
-			.flags = w->obj[o].finalizer ? HEAP_F_FINALIZER : 0,
+			.flags = (uint16_t)((w->obj[o].finalizer ? HEAP_F_FINALIZER : 0) |
+					    (l->gc != LESSON_GC_MARKSWEEP ? HEAP_F_HAS_REFCOUNT : 0)),
+			.refcount = refs,
 			.generation = l->gc == LESSON_GC_CPYTHON ? w->obj[o].gen : HEAP_GEN_UNKNOWN,
 		};
 		if (heap_builder_add_node(b, &rec, err) == HEAP_NONE)
