@@ -104,3 +104,11 @@ int loader_open(const char *path, const char *format, struct progress *prog,
 	*out = h;
 	return 0;
 }
+
+/* Lessons (the tui reaches loaders only through this header). */
+#include "fmt_lesson.h"
+
+int loader_open_lesson(const char *path, struct lesson **out, struct error *err)
+{
+	return fmt_lesson_load(path, out, err);
+}
