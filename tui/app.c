@@ -165,9 +165,10 @@ static int footer_item(int x, int cols, const char *key, const char *label)
 {
 	int kw = draw_width(key, strlen(key)), lw = draw_width(label, strlen(label));
 
-	if (x + kw + lw + 2 > cols)
+	if (x + kw + lw + 3 > cols)
 		return -1;
 	x += draw_str(stdscr, LINES - 1, x, kw, key, screen_attr(ROLE_FOOTER_KEY));
+	x += draw_str(stdscr, LINES - 1, x, 1, " ", screen_attr(ROLE_FOOTER));
 	x += draw_str(stdscr, LINES - 1, x, lw + 2, label, screen_attr(ROLE_FOOTER));
 	x += draw_str(stdscr, LINES - 1, x, 2, "  ", screen_attr(ROLE_FOOTER));
 	return x;

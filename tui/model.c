@@ -21,64 +21,6 @@ static int cmp_desc(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-int model_edge_retains(const struct heap *h, heap_node_t from, uint8_t kind)
-{
-	if (kind == HEAP_EDGE_STRONG || kind == HEAP_EDGE_INTERNAL)
-		return 1;
-	if (kind == HEAP_EDGE_SHORTCUT)
-		return (h->flags[from] & HEAP_F_SYNTHETIC) != 0;
-	return 0;
-}
-
-uint64_t model_retained(const struct model *m, heap_node_t v)
-{
-	return m->retained ? m->retained[v] : m->h->size[v];
-}
-
-/* Breadth-first search from the roots; a queue array, no recursion. */
-static int compute_reach(struct model *m, struct progress *prog, struct error *err)
-{
-	const struct heap *h = m->h;
-	heap_node_t *queue = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *queue);
-	uint32_t head = 0, tail = 0;
-
-	m->reachable = mem_calloc((size_t)h->n_nodes + 1, 1);
-	m->reach_parent = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *m->reach_parent);
-	m->reach_edge = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *m->reach_edge);
-	for (uint32_t v = 0; v < h->n_nodes; v++) {
-		m->reach_parent[v] = HEAP_NONE;
-		m->reach_edge[v] = HEAP_NONE;
-	}
-	for (uint32_t r = 0; r < h->n_roots; r++) {
-		heap_node_t v = h->roots[r].node;
-		if (!m->reachable[v]) {
-			m->reachable[v] = 1;
-			queue[tail++] = v;
-		}
-	}
-	while (head < tail) {
-		heap_node_t v = queue[head++];
-
-		if ((head & 0xffff) == 0 && progress_tick(prog, "reachability", head, h->n_nodes)) {
-			free(queue);
-			return error_set(err, "interrupted");
-		}
-		m->reachable_bytes += h->size[v];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			heap_node_t t = h->out_to[e];
-			if (m->reachable[t] || !model_edge_retains(h, v, h->out_kind[e]))
-				continue;
-			m->reachable[t] = 1;
-			m->reach_parent[t] = v;
-			m->reach_edge[t] = e;
-			queue[tail++] = t;
-		}
-	}
-	m->reachable_count = tail;
-	free(queue);
-	return 0;
-}
-
 static uint32_t hash32(uint32_t x)
 {
 	x ^= x >> 16;
@@ -150,122 +92,60 @@ static void compute_types(struct model *m)
 	m->type_members_sorted = mem_calloc((size_t)m->n_types + 1, 1);
 }
 
-/* Retained size per type: an instance counts unless one of its dominators
- * is an instance of the same type (so a linked list of Nodes is not counted
- * once per node).  Walks the dominator tree top-down with an explicit stack. */
 static void compute_type_retained(struct model *m)
 {
-	const struct heap *h = m->h;
-	uint32_t *stack, sp = 0;
-	uint32_t *inside;	/* per type: how many instances on the current path */
-	uint8_t *state;
+	struct analysis_type *at;
+	uint32_t n = analysis_types(m->an, ANALYSIS_TYPES_BY_COUNT, &at);
+	struct keyed *byname = mem_alloc(((size_t)m->n_types + 1) * sizeof *byname);
 
-	if (!m->retained || !m->dom_off)
-		return;
-	stack = mem_alloc(((size_t)h->n_nodes + 2) * sizeof *stack);
-	state = mem_calloc((size_t)h->n_nodes + 1, 1);
-	inside = mem_calloc((size_t)m->n_types + 1, sizeof *inside);
-	for (uint32_t k = m->dom_off[h->n_nodes]; k < m->dom_off[h->n_nodes + 1]; k++)
-		stack[sp++] = m->dom_kids[k];
-	while (sp) {
-		heap_node_t v = stack[sp - 1];
-		uint32_t t = m->type_of[v];
-
-		if (state[v] == 0) {
-			state[v] = 1;
-			if (inside[t] == 0)
-				m->types[t].retained += m->retained[v];
-			inside[t]++;
-			for (uint32_t k = m->dom_off[v]; k < m->dom_off[v + 1]; k++)
-				stack[sp++] = m->dom_kids[k];
-		} else {
-			sp--;
-			if (state[v] == 1) {
-				state[v] = 2;
-				inside[t]--;
-			}
-		}
+	/* both lists hold each type string once: match them by offset with a
+	 * binary search over our types sorted by offset */
+	for (uint32_t i = 0; i < m->n_types; i++) {
+		byname[i].key = m->types[i].name;
+		byname[i].idx = i;
 	}
-	free(stack);
-	free(state);
-	free(inside);
+	qsort(byname, m->n_types, sizeof *byname, cmp_desc);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo = 0, hi = m->n_types;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (byname[mid].key > at[i].type)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < m->n_types && byname[lo].key == at[i].type)
+			m->types[byname[lo].idx].retained = at[i].retained;
+	}
+	free(byname);
+	free(at);
 }
 
 static void compute_gens(struct model *m)
 {
 	const struct heap *h = m->h;
-	uint32_t fill[256];
+	uint32_t fill[256], ng;
 
-	for (uint32_t v = 0; v < h->n_nodes; v++) {
-		m->gens[h->generation[v]].count++;
-		m->gens[h->generation[v]].bytes += h->size[v];
+	gens_compute(h, m->an->dist, &m->gens);
+	ng = m->gens.n_gens;
+	for (uint32_t g = 0; g < ng && g < 255; g++) {
+		m->gen_count[g] = m->gens.stat[g].objects;
+		m->gen_bytes[g] = m->gens.stat[g].bytes;
+		for (uint32_t f = g + 1; f < ng; f++)
+			m->gen_cross_in[g] += m->gens.refs[(size_t)f * (ng + 1) + g];
 	}
+	m->gen_count[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].objects;
+	m->gen_bytes[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].bytes;
+	/* member lists: a generation outside 0..n_gens-1 counts as unknown */
 	m->gen_off[0] = 0;
 	for (int g = 0; g < 256; g++)
-		m->gen_off[g + 1] = m->gen_off[g] + (uint32_t)m->gens[g].count;
+		m->gen_off[g + 1] = m->gen_off[g] + (uint32_t)m->gen_count[g];
 	memcpy(fill, m->gen_off, sizeof fill);
 	m->gen_members = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *m->gen_members);
-	for (uint32_t v = 0; v < h->n_nodes; v++)
-		m->gen_members[fill[h->generation[v]]++] = v;
-	/* references from an older (higher) into a younger generation */
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
-		uint8_t gv = h->generation[v];
-		if (gv == HEAP_GEN_UNKNOWN)
-			continue;
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			uint8_t gt = h->generation[h->out_to[e]];
-			if (gt != HEAP_GEN_UNKNOWN && gt < gv) {
-				m->gens[gt].cross_in++;
-				m->cross_gen_edges++;
-			}
-		}
+		unsigned g = h->generation[v] < ng ? h->generation[v] : HEAP_GEN_UNKNOWN;
+		m->gen_members[fill[g]++] = v;
 	}
-}
-
-/* The MODEL_TOP largest objects by retained size: a bounded min-heap. */
-static void compute_top(struct model *m)
-{
-	const struct heap *h = m->h;
-	uint32_t k = h->n_nodes < MODEL_TOP ? h->n_nodes : MODEL_TOP, n = 0;
-	struct keyed *heap = mem_alloc(((size_t)k + 1) * sizeof *heap);
-
-	for (uint32_t v = 0; v < h->n_nodes && k; v++) {
-		uint64_t key = model_retained(m, v);
-		uint32_t i;
-
-		if (h->flags[v] & HEAP_F_SYNTHETIC)
-			continue;
-		if (n < k) {
-			i = n++;
-			while (i > 0 && heap[(i - 1) / 2].key > key) {
-				heap[i] = heap[(i - 1) / 2];
-				i = (i - 1) / 2;
-			}
-			heap[i].key = key;
-			heap[i].idx = v;
-		} else if (key > heap[0].key) {
-			i = 0;
-			for (;;) {
-				uint32_t c = 2 * i + 1;
-				if (c >= n)
-					break;
-				if (c + 1 < n && heap[c + 1].key < heap[c].key)
-					c++;
-				if (heap[c].key >= key)
-					break;
-				heap[i] = heap[c];
-				i = c;
-			}
-			heap[i].key = key;
-			heap[i].idx = v;
-		}
-	}
-	qsort(heap, n, sizeof *heap, cmp_desc);
-	m->top = mem_alloc(((size_t)n + 1) * sizeof *m->top);
-	for (uint32_t i = 0; i < n; i++)
-		m->top[i] = heap[i].idx;
-	m->n_top = n;
-	free(heap);
 }
 
 struct model *model_new(const struct heap *h, struct progress *prog, struct error *err)
@@ -273,21 +153,23 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 	struct model *m = mem_calloc(1, sizeof *m);
 
 	m->h = h;
-	progress_force(prog, "reachability", 0, h->n_nodes);
-	if (compute_reach(m, prog, err) != 0)
+	if (analysis_run(h, prog, &m->an, err) != 0)
 		goto fail;
-	if (progress_force(prog, "types", 0, 0)) {
+	if (progress_force(prog, "indexing", 0, 0)) {
 		error_set(err, "interrupted");
 		goto fail;
 	}
+	m->dt = domtree_new(h, m->an->idom, m->an->retained);
 	compute_types(m);
-	if (progress_force(prog, "generations", 0, 0)) {
-		error_set(err, "interrupted");
-		goto fail;
-	}
-	compute_gens(m);
 	compute_type_retained(m);
-	compute_top(m);
+	compute_gens(m);
+	for (uint32_t c = 0; c < m->an->n_cycles; c++)
+		if (m->an->cycles[c].garbage) {
+			m->garbage_cycles++;
+			m->garbage_cycle_objects += m->an->cycles[c].size;
+		}
+	m->top = mem_alloc(((size_t)(h->n_nodes < MODEL_TOP ? h->n_nodes : MODEL_TOP) + 1) * sizeof *m->top);
+	m->n_top = analysis_top(m->an, h->n_nodes < MODEL_TOP ? h->n_nodes : MODEL_TOP, 1, m->top);
 	return m;
 fail:
 	model_free(m);
@@ -298,9 +180,10 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
-	free(m->reachable);
-	free(m->reach_parent);
-	free(m->reach_edge);
+	analysis_free(m->an);
+	domtree_free(m->dt);
+	if (m->gens.stat)
+		gens_fini(&m->gens);
 	free(m->types);
 	free(m->type_of);
 	free(m->type_off);
@@ -308,13 +191,6 @@ void model_free(struct model *m)
 	free(m->type_members_sorted);
 	for (int i = 0; i < TYPE_SORT_N; i++)
 		free(m->type_order[i]);
-	free(m->idom);
-	free(m->retained);
-	free(m->dom_off);
-	free(m->dom_kids);
-	free(m->cycles);
-	free(m->cycle_members);
-	free(m->cycle_of);
 	for (int i = 0; i < CYCLE_SORT_N; i++)
 		free(m->cycle_order[i]);
 	free(m->gen_members);
@@ -367,7 +243,7 @@ const uint32_t *model_type_order(struct model *m, enum type_sort key)
 			k[i].idx = i;
 			k[i].key = key == TYPE_SORT_COUNT ? m->types[i].count
 				 : key == TYPE_SORT_SHALLOW ? m->types[i].shallow
-				 : m->retained ? m->types[i].retained : m->types[i].shallow;
+				 : m->types[i].retained;
 		}
 		qsort(k, m->n_types, sizeof *k, cmp_desc);
 		for (uint32_t i = 0; i < m->n_types; i++)
@@ -400,36 +276,42 @@ const heap_node_t *model_type_instances(struct model *m, uint32_t t, uint32_t *n
 
 const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key)
 {
+	const struct analysis *an = m->an;
 	struct keyed *k;
 	uint32_t *o;
 
 	if (m->cycle_order[key])
 		return m->cycle_order[key];
-	o = mem_alloc(((size_t)m->n_cycles + 1) * sizeof *o);
-	k = mem_alloc(((size_t)m->n_cycles + 1) * sizeof *k);
-	for (uint32_t i = 0; i < m->n_cycles; i++) {
-		k[i].idx = i;
-		k[i].key = key == CYCLE_SORT_SIZE ? m->cycles[i].count
-			 : key == CYCLE_SORT_SHALLOW ? m->cycles[i].shallow : m->cycles[i].retained;
+	o = mem_alloc(((size_t)an->n_cycles + 1) * sizeof *o);
+	if (key == CYCLE_SORT_SIZE || key == CYCLE_SORT_RETAINED) {
+		analysis_cycles_sorted(an, key == CYCLE_SORT_SIZE ? ANALYSIS_BY_SIZE : ANALYSIS_BY_RETAINED, o);
+	} else {
+		k = mem_alloc(((size_t)an->n_cycles + 1) * sizeof *k);
+		for (uint32_t i = 0; i < an->n_cycles; i++) {
+			k[i].idx = i;
+			k[i].key = an->cycles[i].shallow;
+		}
+		qsort(k, an->n_cycles, sizeof *k, cmp_desc);
+		for (uint32_t i = 0; i < an->n_cycles; i++)
+			o[i] = k[i].idx;
+		free(k);
 	}
-	qsort(k, m->n_cycles, sizeof *k, cmp_desc);
-	for (uint32_t i = 0; i < m->n_cycles; i++)
-		o[i] = k[i].idx;
-	free(k);
 	m->cycle_order[key] = o;
 	return o;
 }
 
+const heap_node_t *model_cycle_members(const struct model *m, uint32_t c, uint32_t *n)
+{
+	*n = m->an->cycles[c].size;
+	return m->an->members + m->an->cycles[c].members;
+}
+
 const heap_node_t *model_dom_children(const struct model *m, heap_node_t v, uint32_t *n)
 {
-	uint32_t i = v == HEAP_NONE ? m->h->n_nodes : v;
+	const heap_node_t *kids;
 
-	if (!m->dom_off) {
-		*n = 0;
-		return NULL;
-	}
-	*n = m->dom_off[i + 1] - m->dom_off[i];
-	return m->dom_kids + m->dom_off[i];
+	*n = domtree_children(m->dt, v, &kids);
+	return kids;
 }
 
 const heap_node_t *model_gen_members(const struct model *m, unsigned g, uint32_t *n)
@@ -448,12 +330,11 @@ const heap_node_t *model_gen_cross(struct model *m, unsigned g, uint32_t *n)
 
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			uint8_t gv = h->generation[v];
-			if (gv == HEAP_GEN_UNKNOWN)
+			if (gv >= m->gens.n_gens)
 				continue;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 				heap_node_t t = h->out_to[e];
-				uint8_t gt = h->generation[t];
-				if (gt != HEAP_GEN_UNKNOWN && gt < gv)
+				if (h->generation[t] < gv && reach_retains(h, v, e))
 					mark[t] = 1;
 			}
 		}

@@ -1,12 +1,13 @@
-/* model: what the viewer knows about a heap beyond the frozen graph: the
- * analyses (reachability, shortest paths from roots, type histogram,
- * generations, cycles, dominators and retained sizes), computed once after
- * loading, plus sort orders computed lazily the first time a view asks and
- * then kept.  No view walks the whole heap per keystroke: everything a
- * keystroke needs is an index into these arrays.
+/* model: what the viewer knows about a heap beyond the frozen graph.  The
+ * analyses come from the engine (graph/analysis.h: reachability, cycles,
+ * dominators, retained sizes; graph/gens.h: generations); the model adds
+ * what the views need to answer every keystroke without walking the heap:
+ * per-type member lists, per-generation member lists, sort orders built
+ * lazily the first time a view asks and then kept, and the dominator
+ * tree's children index.
  *
  * Ownership: the model borrows the heap (which must outlive it) and owns
- * every array below.  All arrays are read-only for views.
+ * everything else.  Arrays are read-only for views.
  */
 #ifndef HEAPGLASS_MODEL_H
 #define HEAPGLASS_MODEL_H
@@ -14,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../graph/analysis.h"
+#include "../graph/dom.h"
 #include "../graph/error.h"
+#include "../graph/gens.h"
 #include "../graph/heap.h"
 #include "../graph/progress.h"
 
@@ -37,36 +41,14 @@ struct model_type {
 	heap_str_t name;
 	uint32_t count;
 	uint64_t shallow;
-	uint64_t retained;	/* sum of retained sizes of instances not dominated by
-				 * another instance of the same type; 0 without dominators */
-};
-
-struct model_cycle {
-	uint32_t first;		/* members are cycle_members[first .. first + count) */
-	uint32_t count;
-	uint64_t shallow;
-	uint64_t retained;	/* bytes freed if every member went: retained by the group */
-	int garbage;		/* no member is reachable from a root */
-	uint32_t internal_edges;	/* references between members */
-	uint32_t entering_edges;	/* references from outside into members */
-};
-
-struct model_gen {
-	uint64_t count, bytes;
-	uint64_t cross_in;	/* references into this generation from an older one */
+	uint64_t retained;	/* analysis_types(): not counted twice */
 };
 
 struct model {
 	const struct heap *h;
-
-	/* reachability from the roots over retaining edges (STRONG, INTERNAL,
-	 * SHORTCUT from synthetic roots), breadth first: reach_parent[v] is the
-	 * node v was first reached from (HEAP_NONE for roots and unreachable
-	 * objects), reach_edge[v] the out-edge index used. */
-	uint8_t *reachable;
-	heap_node_t *reach_parent;
-	uint32_t *reach_edge;
-	uint64_t reachable_count, reachable_bytes;
+	struct analysis *an;		/* the engine's results */
+	struct domtree *dt;		/* dominator children, largest first */
+	struct gens gens;
 
 	/* types */
 	uint32_t n_types;
@@ -75,33 +57,20 @@ struct model {
 	uint32_t *type_off;		/* n_types + 1: instances CSR */
 	heap_node_t *type_members;	/* grouped by type; sorted lazily per type */
 	uint8_t *type_members_sorted;	/* per type */
-	uint32_t *type_order[TYPE_SORT_N];	/* lazily built, descending (name: ascending) */
+	uint32_t *type_order[TYPE_SORT_N];
 
-	/* dominators (NULL when not computed) */
-	heap_node_t *idom;		/* HEAP_NONE for the virtual root's children */
-	uint64_t *retained;
-	uint32_t *dom_off;		/* n_nodes + 2: children CSR; index n_nodes is the virtual root */
-	heap_node_t *dom_kids;		/* children by retained size, largest first */
-	uint64_t total_retained;	/* retained by the virtual root */
-
-	/* cycles: strongly connected components with more than one member or a
-	 * self reference, over every edge kind but weak */
-	uint32_t n_cycles;
-	struct model_cycle *cycles;
-	heap_node_t *cycle_members;
-	uint32_t *cycle_of;		/* node -> cycle index or HEAP_NONE */
+	/* cycles */
 	uint32_t *cycle_order[CYCLE_SORT_N];
 	uint64_t garbage_cycles, garbage_cycle_objects;
 
-	/* generations: index HEAP_GEN_UNKNOWN counts unknown */
-	struct model_gen gens[256];
-	uint64_t cross_gen_edges;
-	heap_node_t *gen_members;	/* grouped by generation */
+	/* generations: slot 255 holds unknown */
+	uint64_t gen_count[256], gen_bytes[256], gen_cross_in[256];
+	heap_node_t *gen_members;
 	uint32_t gen_off[257];
-	heap_node_t *cross_members;	/* lazily: per generation, members referenced from older */
+	heap_node_t *cross_members;	/* lazily: per generation, members retained from older */
 	uint32_t *cross_off;
 
-	/* largest objects by retained (or shallow) size, at most MODEL_TOP */
+	/* largest objects by retained size, at most MODEL_TOP */
 	heap_node_t *top;
 	uint32_t n_top;
 };
@@ -115,10 +84,18 @@ enum {
 struct model *model_new(const struct heap *h, struct progress *prog, struct error *err);
 void model_free(struct model *m);
 
-/* Retained size of v, or its shallow size when dominators are absent. */
-uint64_t model_retained(const struct model *m, heap_node_t v);
+static inline int model_reachable(const struct model *m, heap_node_t v)
+{
+	return m->an->dist[v] != REACH_UNREACHABLE;
+}
 
-/* The type order for a sort key (built on first use). */
+static inline uint64_t model_retained(const struct model *m, heap_node_t v)
+{
+	return m->an->retained[v];
+}
+
+/* The type order for a sort key (built on first use): sizes and counts
+ * descending, names ascending. */
 const uint32_t *model_type_order(struct model *m, enum type_sort key);
 
 /* The instances of type t, largest retained first (sorted on first use). */
@@ -127,18 +104,18 @@ const heap_node_t *model_type_instances(struct model *m, uint32_t t, uint32_t *n
 /* The cycle order for a sort key (built on first use), largest first. */
 const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key);
 
+/* Members of cycle c. */
+const heap_node_t *model_cycle_members(const struct model *m, uint32_t c, uint32_t *n);
+
 /* Dominator-tree children of v (HEAP_NONE: the virtual root), largest
- * first; NULL with *n = 0 when dominators are absent. */
+ * first. */
 const heap_node_t *model_dom_children(const struct model *m, heap_node_t v, uint32_t *n);
 
-/* Members of generation g (0..255). */
+/* Members of generation g (0..254, 255 = unknown). */
 const heap_node_t *model_gen_members(const struct model *m, unsigned g, uint32_t *n);
 
-/* Members of generation g referenced from an older generation (computed on
- * first use for every generation at once). */
+/* Members of generation g retained by a reference from an older generation
+ * (computed on first use for every generation at once). */
 const heap_node_t *model_gen_cross(struct model *m, unsigned g, uint32_t *n);
-
-/* 1 when edge kind k of an edge from `from` keeps its target alive. */
-int model_edge_retains(const struct heap *h, heap_node_t from, uint8_t kind);
 
 #endif

@@ -66,9 +66,9 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 	tags[0] = 0;
 	if (h->flags[v] & HEAP_F_ROOT)
 		o += (size_t)snprintf(tags + o, sizeof tags - o, " root");
-	if (!a->m->reachable[v])
+	if (!model_reachable(a->m, v))
 		o += (size_t)snprintf(tags + o, sizeof tags - o, " garbage");
-	if (a->m->cycle_of && a->m->cycle_of[v] != HEAP_NONE && o < sizeof tags)
+	if (a->m->an->cycle[v] != HEAP_NONE && o < sizeof tags)
 		o += (size_t)snprintf(tags + o, sizeof tags - o, " cycle");
 	if ((h->flags[v] & HEAP_F_FINALIZER) && o < sizeof tags)
 		o += (size_t)snprintf(tags + o, sizeof tags - o, " finalizer");
@@ -95,7 +95,7 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 	used += draw_str(w, y, x + used, cols - used, id, row_attr(ROLE_DIM, selected));
 	if (tagw)
 		used += draw_str(w, y, x + used, cols - used, tags,
-				 row_attr(a->m->reachable[v] ? ROLE_ROOT : ROLE_GARBAGE, selected));
+				 row_attr(model_reachable(a->m, v) ? ROLE_ROOT : ROLE_GARBAGE, selected));
 	return used;
 }
 

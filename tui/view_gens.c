@@ -25,7 +25,7 @@ static void *gens_create(struct app *a)
 	uint32_t n = 0;
 
 	for (int g = 0; g < 256; g++)
-		if (a->m->gens[g].count)
+		if (a->m->gen_count[g])
 			s->gen[n++] = (uint8_t)g;
 	s->l.count = n;
 	return s;
@@ -51,24 +51,24 @@ static void gens_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 {
 	struct app *a = ((void **)ctx)[0];
 	struct gens_state *s = ((void **)ctx)[1];
-	const struct model_gen *g = &a->m->gens[s->gen[i]];
+	unsigned g = s->gen[i];
 	uint64_t most = 1;
 	char b[32];
 	int bw = cols - 58;
 
 	for (uint32_t k = 0; k < s->l.count; k++)
-		if (a->m->gens[s->gen[k]].bytes > most)
-			most = a->m->gens[s->gen[k]].bytes;
+		if (a->m->gen_bytes[s->gen[k]] > most)
+			most = a->m->gen_bytes[s->gen[k]];
 	if (s->gen[i] == HEAP_GEN_UNKNOWN)
 		draw_str(w, y, 1, 10, "unknown", row_attr(ROLE_NORMAL, sel));
 	else
 		draw_printf(w, y, 1, 10, row_attr(ROLE_NORMAL, sel), "gen %u", s->gen[i]);
-	draw_str_right(w, y, 12, 11, draw_count(b, sizeof b, g->count), row_attr(ROLE_NORMAL, sel));
-	draw_str_right(w, y, 24, 10, draw_bytes(b, sizeof b, g->bytes), row_attr(ROLE_SIZE, sel));
-	draw_str_right(w, y, 35, 20, s->gen[i] == HEAP_GEN_UNKNOWN ? "-" : draw_count(b, sizeof b, g->cross_in),
+	draw_str_right(w, y, 12, 11, draw_count(b, sizeof b, a->m->gen_count[g]), row_attr(ROLE_NORMAL, sel));
+	draw_str_right(w, y, 24, 10, draw_bytes(b, sizeof b, a->m->gen_bytes[g]), row_attr(ROLE_SIZE, sel));
+	draw_str_right(w, y, 35, 20, s->gen[i] == HEAP_GEN_UNKNOWN ? "-" : draw_count(b, sizeof b, a->m->gen_cross_in[g]),
 		       row_attr(ROLE_NORMAL, sel));
 	if (bw > 4)
-		draw_bar(w, y, 57, bw, (double)g->bytes / (double)most, row_attr(ROLE_BAR, sel));
+		draw_bar(w, y, 57, bw, (double)a->m->gen_bytes[g] / (double)most, row_attr(ROLE_BAR, sel));
 }
 
 static void gens_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
@@ -155,7 +155,7 @@ static void gens_title(void *st, struct app *a, char *buf, size_t size)
 
 	(void)st;
 	snprintf(buf, size, "Generations: %s references from older into younger generations",
-		 draw_count(b, sizeof b, a->m->cross_gen_edges));
+		 draw_count(b, sizeof b, a->m->gens.old_to_young));
 }
 
 const struct view_ops view_gens = {

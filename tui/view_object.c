@@ -79,34 +79,32 @@ static void build(struct object_state *s, struct app *a, heap_node_t v)
 	s->dom = NULL;
 	s->path_len = s->dom_len = 0;
 
-	if (m->reachable[v]) {
-		n = 1;
-		for (heap_node_t u = v; m->reach_parent[u] != HEAP_NONE; u = m->reach_parent[u])
-			n++;
-		s->path = mem_alloc((size_t)n * sizeof *s->path);
-		s->path_edge = mem_alloc((size_t)n * sizeof *s->path_edge);
-		r = n;
-		for (heap_node_t u = v; u != HEAP_NONE; u = m->reach_parent[u]) {
-			r--;
-			s->path[r] = u;
-			s->path_edge[r] = m->reach_edge[u];
+	if (model_reachable(m, v)) {
+		struct reach_step *steps = mem_alloc(((size_t)m->an->dist[v] + 1) * sizeof *steps);
+		n = analysis_path(m->an, v, steps);
+		s->path = mem_alloc(((size_t)n + 1) * sizeof *s->path);
+		s->path_edge = mem_alloc(((size_t)n + 1) * sizeof *s->path_edge);
+		for (r = 0; r < n; r++) {
+			s->path[r] = steps[r].node;
+			s->path_edge[r] = steps[r].edge;
 		}
 		s->path_len = n;
+		free(steps);
 	}
-	if (m->idom) {
-		n = 0;
-		for (heap_node_t u = m->idom[v]; u != HEAP_NONE; u = m->idom[u])
-			n++;
-		s->dom = mem_alloc(((size_t)n + 1) * sizeof *s->dom);
-		r = n;
-		for (heap_node_t u = m->idom[v]; u != HEAP_NONE; u = m->idom[u])
-			s->dom[--r] = u;
-		s->dom_len = n;
+	n = analysis_dominators(m->an, v, NULL, 0);
+	s->dom = mem_alloc(((size_t)n + 1) * sizeof *s->dom);
+	analysis_dominators(m->an, v, s->dom, n);
+	/* outermost first: reverse the chain */
+	for (r = 0; r < n / 2; r++) {
+		heap_node_t t = s->dom[r];
+		s->dom[r] = s->dom[n - 1 - r];
+		s->dom[n - 1 - r] = t;
 	}
+	s->dom_len = n;
 	s->sec_len[SEC_REFS] = h->out_off[v + 1] - h->out_off[v];
 	s->sec_len[SEC_RETAINERS] = h->in_off[v + 1] - h->in_off[v];
 	s->sec_len[SEC_PATH] = s->path_len ? s->path_len : 1;
-	s->sec_len[SEC_DOM] = m->idom ? (s->dom_len ? s->dom_len : 1) : 1;
+	s->sec_len[SEC_DOM] = s->dom_len ? s->dom_len : 1;
 	s->sec_start[0] = 0;
 	for (int k = 0; k < SEC_N; k++)
 		s->sec_start[k + 1] = s->sec_start[k] + 1 + (s->sec_len[k] ? s->sec_len[k] : 1);
@@ -197,9 +195,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	if (t == HEAP_NONE) {
 		const char *why = sec == SEC_REFS ? "(none)" : sec == SEC_RETAINERS ? "(none: nothing refers to it)"
 				: sec == SEC_PATH ? "(none: unreachable from every root, so it is garbage)"
-				: a->m->idom ? "(none: dominated by the roots only)" : "(dominators not computed)";
-		if (sec == SEC_DOM && a->m->idom && !a->m->reachable[s->v])
-			why = "(none: unreachable)";
+				: "(none: only the roots as a whole keep it alive)";
 		draw_str(w, y, 2, cols - 2, why, row_attr(ROLE_DIM, sel));
 		return;
 	}
@@ -238,21 +234,20 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 	x = row_object_label(a, w, y, 1, cols - 1, v, 0);
 	(void)x;
 	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, h->size[v]));
-	if (m->retained)
-		o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, m->retained[v]));
+	o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, model_retained(m, v)));
 	if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)h->refcount[v]);
 	if (h->generation[v] != HEAP_GEN_UNKNOWN)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   generation %u", h->generation[v]);
 	if (o < sizeof line)
-		snprintf(line + o, sizeof line - o, "   %s", m->reachable[v] ? "reachable" : "UNREACHABLE (garbage)");
-	draw_str(w, y + 1, 1, cols - 1, line, m->reachable[v] ? screen_attr(ROLE_NORMAL) : screen_attr(ROLE_GARBAGE));
+		snprintf(line + o, sizeof line - o, "   %s", model_reachable(m, v) ? "reachable" : "UNREACHABLE (garbage)");
+	draw_str(w, y + 1, 1, cols - 1, line, model_reachable(m, v) ? screen_attr(ROLE_NORMAL) : screen_attr(ROLE_GARBAGE));
 	o = 0;
 	line[0] = 0;
-	if (m->cycle_of && m->cycle_of[v] != HEAP_NONE) {
-		const struct model_cycle *c = &m->cycles[m->cycle_of[v]];
+	if (m->an->cycle[v] != HEAP_NONE) {
+		const struct analysis_cycle *c = &m->an->cycles[m->an->cycle[v]];
 		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%u objects, %s)  ",
-				      m->cycle_of[v] + 1, c->count, c->garbage ? "garbage" : "live");
+				      m->an->cycle[v] + 1, c->size, c->garbage ? "garbage" : "live");
 	}
 	if (h->flags[v] & HEAP_F_ROOT) {
 		for (uint32_t r = 0; r < h->n_roots && o + 64 < sizeof line; r++)

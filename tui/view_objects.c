@@ -57,16 +57,14 @@ static void load_rows(struct objects_state *s, struct app *a, uint64_t arg)
 		s->rows = model_gen_cross(m, val & 0xff, &s->n);
 		break;
 	case OBJECTS_CYCLE:
-		if (val < m->n_cycles) {
-			s->rows = m->cycle_members + m->cycles[val].first;
-			s->n = m->cycles[val].count;
-		}
+		if (val < m->an->n_cycles)
+			s->rows = model_cycle_members(m, val, &s->n);
 		break;
 	case OBJECTS_GARBAGE: {
 		uint32_t k = 0;
-		s->owned = mem_alloc(((size_t)(a->h->n_nodes - m->reachable_count) + 1) * sizeof *s->owned);
+		s->owned = mem_alloc(((size_t)m->an->unreachable_objects + 1) * sizeof *s->owned);
 		for (uint32_t v = 0; v < a->h->n_nodes; v++)
-			if (!m->reachable[v])
+			if (!model_reachable(m, v))
 				s->owned[k++] = v;
 		s->rows = s->owned;
 		s->n = k;

@@ -63,20 +63,20 @@ static int draw_gens(struct app *a, WINDOW *w, int y, int cols, int max_lines)
 	int lines = 0;
 
 	for (int g = 0; g < 255; g++)
-		if (m->gens[g].count > most)
-			most = m->gens[g].count;
+		if (m->gen_count[g] > most)
+			most = m->gen_count[g];
 	for (int g = 0; g < 255 && lines < max_lines; g++) {
 		char c[32], b[32], lab[32];
 		int bw = cols - LABEL_W - 36;
-		if (!m->gens[g].count)
+		if (!m->gen_count[g])
 			continue;
 		snprintf(lab, sizeof lab, "  gen %d", g);
 		draw_fill(w, y + lines, 0, cols, A_NORMAL);
 		draw_str(w, y + lines, 0, LABEL_W, lab, screen_attr(ROLE_NORMAL));
-		draw_str_right(w, y + lines, LABEL_W, 11, draw_count(c, sizeof c, m->gens[g].count), screen_attr(ROLE_NORMAL));
-		draw_str_right(w, y + lines, LABEL_W + 12, 10, draw_bytes(b, sizeof b, m->gens[g].bytes), screen_attr(ROLE_SIZE));
+		draw_str_right(w, y + lines, LABEL_W, 11, draw_count(c, sizeof c, m->gen_count[g]), screen_attr(ROLE_NORMAL));
+		draw_str_right(w, y + lines, LABEL_W + 12, 10, draw_bytes(b, sizeof b, m->gen_bytes[g]), screen_attr(ROLE_SIZE));
 		if (bw > 4)
-			draw_bar(w, y + lines, LABEL_W + 24, bw, (double)m->gens[g].count / (double)most, screen_attr(ROLE_BAR));
+			draw_bar(w, y + lines, LABEL_W + 24, bw, (double)m->gen_count[g] / (double)most, screen_attr(ROLE_BAR));
 		lines++;
 	}
 	return lines;
@@ -89,7 +89,7 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	const struct model *m = a->m;
 	char b1[32], b2[32], b3[32], b4[32];
 	attr_t lab = screen_attr(ROLE_HEADER);
-	uint64_t garbage = h->n_nodes - m->reachable_count;
+	uint64_t garbage = m->an->unreachable_objects;
 	int y = y0, gl;
 
 	for (int i = 0; i < 6; i++)
@@ -98,32 +98,29 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_NORMAL),
 		    "%s objects, %s shallow, %s references, %u roots (%s)",
 		    draw_count(b1, sizeof b1, h->n_nodes), draw_bytes(b2, sizeof b2, h->total_size),
-		    draw_count(b3, sizeof b3, h->n_edges), h->n_roots, h->format ? h->format : "?");
+		    draw_count(b3, sizeof b3, h->n_edges), m->an->n_roots, h->format ? h->format : "?");
 	draw_str(w, y, 1, LABEL_W, "Reachable", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_LIVE),
-		    "%s objects (%.1f%%), %s", draw_count(b1, sizeof b1, m->reachable_count),
-		    pct(m->reachable_count, h->n_nodes), draw_bytes(b2, sizeof b2, m->reachable_bytes));
+		    "%s objects (%.1f%%), %s", draw_count(b1, sizeof b1, m->an->reachable_objects),
+		    pct(m->an->reachable_objects, h->n_nodes), draw_bytes(b2, sizeof b2, m->an->reachable_bytes));
 	draw_str(w, y, 1, LABEL_W, "Unreachable", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(garbage ? ROLE_GARBAGE : ROLE_NORMAL),
 		    "%s objects (%.1f%%), %s%s", draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
-		    draw_bytes(b2, sizeof b2, h->total_size - m->reachable_bytes),
+		    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
 		    h->n_roots ? (garbage ? "  garbage: freed by the next full collection" : "")
 			       : "  (the snapshot names no roots)");
 	draw_str(w, y, 1, LABEL_W, "Cycles", lab);
-	if (m->cycles)
-		draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
+	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
 			    screen_attr(m->garbage_cycles ? ROLE_GARBAGE : ROLE_NORMAL),
-			    "%s cycles, %s of them garbage (%s objects)", draw_count(b1, sizeof b1, m->n_cycles),
+			    "%s cycles, %s of them garbage (%s objects)", draw_count(b1, sizeof b1, m->an->n_cycles),
 			    draw_count(b2, sizeof b2, m->garbage_cycles), draw_count(b3, sizeof b3, m->garbage_cycle_objects));
-	else
-		draw_str(w, y++, LABEL_W + 1, cols - LABEL_W - 1, "not computed", screen_attr(ROLE_DIM));
 	draw_str(w, y, 1, LABEL_W, "Generations", lab);
 	if (h->max_generation == HEAP_GEN_UNKNOWN) {
 		draw_str(w, y++, LABEL_W + 1, cols - LABEL_W - 1, "unknown (the format has none)", screen_attr(ROLE_DIM));
 	} else {
 		draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_NORMAL),
 			    "%s references from older to younger generations",
-			    draw_count(b4, sizeof b4, m->cross_gen_edges));
+			    draw_count(b4, sizeof b4, m->gens.old_to_young));
 		gl = draw_gens(a, w, y, cols, 4);
 		y += gl;
 	}
@@ -132,7 +129,7 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	if (y + 3 > y0 + rows)
 		y = y0 + rows - 3;
 	draw_fill(w, y, 0, cols, screen_attr(ROLE_HEADER));
-	draw_str(w, y++, 1, cols - 1, m->retained ? "Largest objects by retained size" : "Largest objects by shallow size",
+	draw_str(w, y++, 1, cols - 1, "Largest objects by retained size (what each alone keeps alive)",
 		 screen_attr(ROLE_HEADER));
 	row_object_header(w, y++, 0, cols);
 	list_draw(&s->l, w, y, y0 + rows - y, cols, overview_row, a);

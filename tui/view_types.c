@@ -2,6 +2,7 @@
  * sortable by each column (s cycles, r reverses); Enter lists the
  * instances. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../graph/mem.h"
@@ -36,7 +37,7 @@ static void *types_create(struct app *a)
 {
 	struct types_state *s = mem_calloc(1, sizeof *s);
 
-	s->sort = a->m->retained ? TYPE_SORT_RETAINED : TYPE_SORT_SHALLOW;
+	s->sort = TYPE_SORT_RETAINED;
 	s->order = model_type_order(a->m, s->sort);
 	s->l.count = a->m->n_types;
 	return s;
@@ -81,10 +82,7 @@ static void types_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel
 	x += 12;
 	draw_str_right(w, y, x, 10, draw_bytes(b, sizeof b, t->shallow), row_attr(ROLE_SIZE, sel));
 	x += 11;
-	if (a->m->retained)
-		draw_str_right(w, y, x, 10, draw_bytes(b, sizeof b, t->retained), row_attr(ROLE_SIZE, sel));
-	else
-		draw_str_right(w, y, x, 10, "-", row_attr(ROLE_DIM, sel));
+	draw_str_right(w, y, x, 10, draw_bytes(b, sizeof b, t->retained), row_attr(ROLE_SIZE, sel));
 	x += 12;
 	if (len == 0)
 		draw_str(w, y, x, cols - x, "(no type)", row_attr(ROLE_DIM, sel));
@@ -120,8 +118,6 @@ static int types_action(void *st, struct app *a, enum action act)
 	switch (act) {
 	case ACT_SORT:
 		s->sort = (enum type_sort)((s->sort + 1) % TYPE_SORT_N);
-		if (s->sort == TYPE_SORT_RETAINED && !a->m->retained)
-			s->sort = TYPE_SORT_SHALLOW;
 		s->reverse = 0;
 		s->order = model_type_order(a->m, s->sort);
 		cursor_to_type(s, a, t);
