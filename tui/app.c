@@ -158,7 +158,19 @@ static void draw_top(struct app *a, int cols)
 	}
 	views[a->view]->title(st, a, title, sizeof title);
 	draw_fill(stdscr, 1, 0, cols, A_NORMAL);
-	draw_str(stdscr, 1, 1, cols - 2, title, screen_attr(ROLE_HEADER));
+	{
+		/* where the cursor is, like tig's "line 3 of 16" */
+		struct list *l = views[a->view]->list(st);
+		char pos[48], c1[24], c2[24];
+		int pw = 0;
+		if (l->count) {
+			snprintf(pos, sizeof pos, "%s/%s", draw_count(c1, sizeof c1, (uint64_t)l->cur + 1),
+				 draw_count(c2, sizeof c2, l->count));
+			pw = (int)strlen(pos);
+			draw_str(stdscr, 1, cols - pw - 1, pw, pos, screen_attr(ROLE_DIM));
+		}
+		draw_str(stdscr, 1, 1, cols - pw - 3, title, screen_attr(ROLE_HEADER));
+	}
 }
 
 static int footer_item(int x, int cols, const char *key, const char *label)

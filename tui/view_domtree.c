@@ -202,7 +202,7 @@ static void domtree_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, i
 
 	draw_fill(w, y0, 0, cols, h);
 	draw_str_right(w, y0, 0, 9, "retained", h);
-	draw_str(w, y0, 10, 6, "  of all", h);
+	draw_str(w, y0, 10, 17, "   share", h);
 	draw_str(w, y0, 28, cols - 28, "object (children: what it alone keeps alive)", h);
 	list_draw(&s->l, w, y0 + 1, rows - 1, cols, domtree_row, ctx);
 }
