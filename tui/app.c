@@ -77,24 +77,49 @@ static void sync_cur(struct app *a)
 		a->cur = v;
 }
 
-static void enter_entry(struct app *a)
+/* Remembers where the cursor of the current entry's view is. */
+static void leave_entry(struct app *a)
 {
 	struct hist_entry *e = &a->hist[a->hist_pos];
+	void *st = state(a, e->view);
+	struct list *l = views[e->view]->list(st);
+	heap_node_t v = l->count ? views[e->view]->object(st, a, l->cur) : HEAP_NONE;
+
+	/* the object under the cursor: a view may already have moved the
+	 * shared current object to what it is about to open */
+	e->object = v != HEAP_NONE ? v : a->cur;
+	e->row = l->cur;
+	e->top = l->top;
+}
+
+/* Enters the current history entry.  restore: put the cursor back on the
+ * row it was on, when that row still shows the same object (identity
+ * first; the row only disambiguates, as in the inspector, where every row
+ * belongs to the inspected object). */
+static void enter_entry(struct app *a, int restore)
+{
+	struct hist_entry *e = &a->hist[a->hist_pos];
+	void *st = state(a, e->view);
+	struct list *l = views[e->view]->list(st);
 
 	a->view = e->view;
 	if (e->object != HEAP_NONE)
 		a->cur = e->object;
-	views[e->view]->enter(state(a, e->view), a, e->arg);
+	views[e->view]->enter(st, a, e->arg);
+	if (restore && e->row < l->count && views[e->view]->object(st, a, e->row) == e->object) {
+		l->top = e->top;
+		list_set_cursor(l, e->row);
+	}
 	sync_cur(a);
 }
 
 void app_open(struct app *a, enum view_id v, uint64_t arg)
 {
 	if (a->hist_pos >= 0) {
-		a->hist[a->hist_pos].object = a->cur;
+		leave_entry(a);
 		/* the same view and argument: just re-enter (no duplicate entry) */
 		if (a->hist[a->hist_pos].view == v && a->hist[a->hist_pos].arg == arg) {
-			enter_entry(a);
+			enter_entry(a, 0);
 			return;
 		}
 	}
@@ -107,7 +132,8 @@ void app_open(struct app *a, enum view_id v, uint64_t arg)
 	a->hist[a->hist_pos].view = v;
 	a->hist[a->hist_pos].arg = arg;
 	a->hist[a->hist_pos].object = a->cur;
-	enter_entry(a);
+	a->hist[a->hist_pos].row = HEAP_NONE;
+	enter_entry(a, 0);
 }
 
 static void history_move(struct app *a, int delta)
@@ -118,9 +144,9 @@ static void history_move(struct app *a, int delta)
 		app_message(a, 0, delta < 0 ? "at the start of the history" : "at the end of the history");
 		return;
 	}
-	a->hist[a->hist_pos].object = a->cur;
+	leave_entry(a);
 	a->hist_pos = to;
-	enter_entry(a);
+	enter_entry(a, 1);
 }
 
 /* ---- drawing ---- */
@@ -145,7 +171,7 @@ static void draw_top(struct app *a, int cols)
 			 (a->view == VIEW_OBJECTS && v == VIEW_TYPES) ||
 			 (a->view == VIEW_CYCLE && v == VIEW_CYCLES);
 		snprintf(tab, sizeof tab, " %c %s ", keys[0], views[v]->tab);
-		x += draw_str(stdscr, 0, x, cols - x, tab, active ? screen_attr(ROLE_CURSOR) | A_BOLD : t);
+		x += draw_str(stdscr, 0, x, cols - x, tab, active ? screen_attr(ROLE_TAB) : t);
 	}
 	if (x + 4 < cols) {
 		const char *base = strrchr(a->path, '/');

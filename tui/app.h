@@ -26,6 +26,7 @@ struct hist_entry {
 	enum view_id view;
 	uint64_t arg;
 	heap_node_t object;	/* current object when the entry was left */
+	uint32_t row, top;	/* the view's cursor and scroll when it was left */
 };
 
 struct app {

@@ -32,6 +32,7 @@ struct role_style {
 static const struct role_style styles[ROLE_COUNT] = {
 	[ROLE_NORMAL] = { .fg = -1, .bg = -1, .color_attr = A_NORMAL, .mono_attr = A_NORMAL },
 	[ROLE_TITLE] = { .fg = COLOR_BLACK, .bg = COLOR_CYAN, .color_attr = A_NORMAL, .mono_attr = A_REVERSE },
+	[ROLE_TAB] = { .fg = COLOR_BLACK, .bg = COLOR_YELLOW, .color_attr = A_BOLD, .mono_attr = A_BOLD | A_UNDERLINE },
 	[ROLE_FOOTER] = { .fg = COLOR_BLACK, .bg = COLOR_WHITE, .color_attr = A_NORMAL, .mono_attr = A_REVERSE },
 	[ROLE_FOOTER_KEY] = { .fg = COLOR_BLUE, .bg = COLOR_WHITE, .color_attr = A_BOLD, .mono_attr = A_REVERSE | A_BOLD },
 	[ROLE_HEADER] = { .fg = COLOR_YELLOW, .bg = -1, .color_attr = A_BOLD, .mono_attr = A_BOLD | A_UNDERLINE },
@@ -160,6 +161,13 @@ int screen_headless(void)
 	return S.headless;
 }
 
+static int center(const char *s)
+{
+	int x = (COLS - (int)strlen(s)) / 2;
+
+	return x > 0 ? x : 0;
+}
+
 void screen_draw_too_small(void)
 {
 	char line[128];
@@ -169,12 +177,13 @@ void screen_draw_too_small(void)
 	if (y < 0)
 		y = 0;
 	snprintf(line, sizeof line, "Terminal too small: %dx%d", COLS, LINES);
-	mvwaddnstr(stdscr, y, 0, line, COLS);
+	mvwaddnstr(stdscr, y, center(line), line, COLS);
 	snprintf(line, sizeof line, "heapglass needs %dx%d.", SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
 	if (y + 1 < LINES)
-		mvwaddnstr(stdscr, y + 1, 0, line, COLS);
+		mvwaddnstr(stdscr, y + 1, center(line), line, COLS);
 	if (y + 2 < LINES)
-		mvwaddnstr(stdscr, y + 2, 0, "Enlarge the window, or q to quit.", COLS);
+		mvwaddnstr(stdscr, y + 2, center("Enlarge the window, or q to quit."),
+			   "Enlarge the window, or q to quit.", COLS);
 	wnoutrefresh(stdscr);
 }
 

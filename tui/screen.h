@@ -20,6 +20,7 @@
 enum role {
 	ROLE_NORMAL,
 	ROLE_TITLE,		/* the top bar */
+	ROLE_TAB,		/* the current view's tab in the top bar */
 	ROLE_FOOTER,		/* the bottom bar */
 	ROLE_FOOTER_KEY,	/* a key name in the bottom bar */
 	ROLE_HEADER,		/* column headings, section headings */

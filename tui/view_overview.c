@@ -96,9 +96,9 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 		draw_fill(w, y0 + i, 0, cols, A_NORMAL);
 	draw_str(w, y, 1, LABEL_W, "Objects", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_NORMAL),
-		    "%s objects, %s shallow, %s references, %u roots (%s)",
+		    "%s objects, %s shallow, %s references, %u %s",
 		    draw_count(b1, sizeof b1, h->n_nodes), draw_bytes(b2, sizeof b2, h->total_size),
-		    draw_count(b3, sizeof b3, h->n_edges), m->an->n_roots, h->format ? h->format : "?");
+		    draw_count(b3, sizeof b3, h->n_edges), m->an->n_roots, m->an->n_roots == 1 ? "root" : "roots");
 	draw_str(w, y, 1, LABEL_W, "Reachable", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_LIVE),
 		    "%s objects (%.1f%%), %s", draw_count(b1, sizeof b1, m->an->reachable_objects),
@@ -155,7 +155,18 @@ static heap_node_t overview_object(void *st, struct app *a, uint32_t i)
 static void overview_title(void *st, struct app *a, char *buf, size_t size)
 {
 	(void)st;
-	snprintf(buf, size, "Overview of %s", a->path);
+	const char *base = strrchr(a->path, '/');
+
+	/* the base name: what the user typed may be a long path */
+	while (base && !base[1] && base > a->path) {
+		const char *p = base - 1;
+		while (p > a->path && *p != '/')
+			p--;
+		base = *p == '/' ? p : NULL;
+		if (!base)
+			break;
+	}
+	snprintf(buf, size, "Overview of %s (%s)", base ? base + 1 : a->path, a->h->format ? a->h->format : "?");
 }
 
 const struct view_ops view_overview = {
