@@ -21,6 +21,9 @@ extern const struct command cmd_top;
 extern const struct command cmd_cycles;
 extern const struct command cmd_unreachable;
 extern const struct command cmd_path;
+extern const struct command cmd_export;
+extern const struct command cmd_lesson;
+extern const struct command cmd_demo;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -12,6 +12,9 @@ const struct command *const command_table[] = {
 	&cmd_cycles,
 	&cmd_unreachable,
 	&cmd_path,
+	&cmd_export,
+	&cmd_lesson,
+	&cmd_demo,
 	NULL
 };
 
