@@ -97,6 +97,11 @@ uint64_t oracle_size(const struct heap *h, oset s)
 
 void oracle_compute(const struct heap *h, struct oracle *o)
 {
+	oracle_compute_mode(h, o, 0);
+}
+
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
+{
 	uint32_t n = h->n_nodes;
 	oset all = n == 64 ? ~(oset)0 : bit(n) - 1, cl[ORACLE_MAXN], layer, seen;
 
@@ -134,22 +139,39 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 		for (uint32_t w = 0; w < n; w++)
 			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
 				o->comp[v] |= bit(w);
-	/* Entries: the roots, and every member of an unreachable component
-	 * that no retaining reference enters from outside it. */
 	o->entries = o->roots;
-	for (uint32_t v = 0; v < n; v++) {
-		int entered = 0;
-		if (o->reach & bit(v))
-			continue;
-		for (uint32_t u = 0; u < n; u++)
-			if (!(o->comp[v] & bit(u)) && (o->adj[u] & o->comp[v]))
-				entered = 1;
-		if (!entered)
-			o->entries |= bit(v);
+	if (python) {
+		/* Every member of a garbage component no retaining reference
+		 * enters from outside it. */
+		for (uint32_t v = 0; v < n; v++) {
+			int entered = 0;
+			if (o->reach & bit(v))
+				continue;
+			for (uint32_t u = 0; u < n; u++)
+				if (!(o->comp[v] & bit(u)) && (o->adj[u] & o->comp[v]))
+					entered = 1;
+			if (!entered)
+				o->entries |= bit(v);
+		}
+	} else {
+		/* DevTools: garbage no other object holds; then garbage still not
+		 * reached from those. */
+		oset first = 0;
+		for (uint32_t v = 0; v < n; v++) {
+			int held = 0;
+			if (o->reach & bit(v))
+				continue;
+			for (uint32_t u = 0; u < n; u++)
+				if (u != v && (o->adj[u] & bit(v)))
+					held = 1;
+			if (!held)
+				first |= bit(v);
+		}
+		o->entries |= first;
+		o->entries |= all & ~o->reach & ~closure_adj(o->adj, n, first, 0);
 	}
-	/* Garbage never holds live objects (dom.h). */
 	for (uint32_t v = 0; v < n; v++)
-		o->dadj[v] = (o->reach & bit(v)) ? o->adj[v] : o->adj[v] & ~o->reach;
+		o->dadj[v] = (python && !(o->reach & bit(v))) ? o->adj[v] & ~o->reach : o->adj[v];
 	/* Dominance by deletion. */
 	seen = oracle_reach_without(o, 0);
 	for (uint32_t v = 0; v < n; v++) {
@@ -175,4 +197,20 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 				o->idom[w] = d;
 		}
 	}
+}
+
+void oracle_adopt(const struct heap *h, struct oracle *o)
+{
+	uint32_t n = o->n, root = 0;
+	oset all = n == 64 ? ~(oset)0 : bit(n) - 1;
+
+	if (__builtin_popcountll(o->roots) != 1 || o->reach == all)
+		return;
+	while (!(o->roots & bit(root)))
+		root++;
+	for (uint32_t v = 0; v < n; v++)
+		if (v != root && o->idom[v] == HEAP_NONE)
+			o->idom[v] = root;
+	o->dom[root] = all;
+	o->retained[root] = h->total_size;
 }

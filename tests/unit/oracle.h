@@ -38,8 +38,17 @@ struct oracle {
 	uint64_t retained[ORACLE_MAXN];
 };
 
-/* Computes everything from the heap, using heap->roots as the roots. */
+/* Computes everything from the heap, using heap->roots as the roots.
+ * python: dom.h's Python rule (garbage entries are the source components'
+ * members; references from unreachable to reachable objects do not count
+ * for dominance), else DevTools' rule. */
 void oracle_compute(const struct heap *h, struct oracle *o);
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int python);
+
+/* analysis.h's single-root rule: when exactly one root and some garbage,
+ * that root plays the virtual root (garbage hangs under it, it dominates
+ * and retains everything).  Call after oracle_compute. */
+void oracle_adopt(const struct heap *h, struct oracle *o);
 
 /* Nodes the virtual root reaches over dadj when the nodes in `removed` are
  * deleted. */
