@@ -248,9 +248,9 @@ static int garbage_holds_live(const struct heap *h, const uint32_t *dist)
 	return 0;
 }
 
-/* With a single root (V8's "(root)"), that root plays the virtual root, as
- * in DevTools: the garbage entries hang under it and it retains the whole
- * heap. */
+/* With a single synthetic root (V8's "(root)"), that root plays the
+ * virtual root, as in DevTools: the garbage entries hang under it and it
+ * retains the whole heap. */
 static void adopt_garbage(struct analysis *a)
 {
 	const struct heap *h = a->heap;
@@ -270,8 +270,8 @@ static void adopt_garbage(struct analysis *a)
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries)
  *         ||  other: distances, then components;
- *   main: dominators of the garbage (of everything again when garbage
- *         refers to live objects outside a Python dump, dom.h)
+ *   main: dominators of the garbage (of everything again when, under
+ *         DevTools' rule, garbage refers to live objects: dom.h)
  *         ||  other: cycles as groups, if needed;
  *   main: the cycle table and totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
@@ -286,7 +286,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
-	int rc, groups;
+	int rc, groups, devtools;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
@@ -321,7 +321,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		}
 	}
 
-	dom_entries(h, a->dist, comp, a->refcount_mode, mark);
+	devtools = dom_devtools_shape(h, a->dist);
+	dom_entries(h, a->dist, comp, devtools, mark);
 	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
 	count = mem_alloc(n_comp ? n_comp : 1);
 	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
@@ -332,7 +333,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		j.grp_retained = grp_retained;
 		job_start(&j, job_groups);
 	}
-	if (a->unreachable_objects && !a->refcount_mode && garbage_holds_live(h, a->dist)) {
+	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
 		rc = dom_compute(h, mark, a->idom, a->retained, p, err);
@@ -351,7 +352,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	}
 	if (rc)
 		goto out;
-	adopt_garbage(a);
+	if (devtools)
+		adopt_garbage(a);
 	build_cycles(a, comp, n_comp, grp_retained);
 	a->seconds = now_seconds() - t0;
 out:

@@ -16,8 +16,8 @@
  * Semantics (reach.h, dom.h): retaining references are strong and
  * internal ones, shortcuts only from synthetic nodes; roots are
  * heap->roots, or CPython's externally referenced objects on a Python
- * dump; unreachable objects hang under the virtual root by DevTools' rule,
- * or by the source-component rule on a Python dump.
+ * dump; unreachable objects hang under the virtual root by DevTools' rule
+ * on V8-shaped heaps, by the source-component rule otherwise.
  *
  * Everything is read-only after analysis_run(); several threads may read
  * one analysis at once.  The analysis borrows the heap, which must outlive
@@ -65,9 +65,9 @@ struct analysis {
 					 * REACH_UNREACHABLE = no root reaches it */
 	heap_node_t *idom;		/* immediate dominator; HEAP_NONE = the virtual
 					 * root (roots, and entries of the unreachable
-					 * part: see dom.h).  With exactly one root and
-					 * some garbage, that root stands for the virtual
-					 * root, as in DevTools: the garbage entries get
+					 * part: see dom.h).  With exactly one root,
+					 * synthetic (V8), and some garbage, that root
+					 * stands for the virtual root, as in DevTools: the garbage entries get
 					 * it as idom and it retains the whole heap. */
 	uint64_t *retained;		/* retained size in bytes (>= shallow size) */
 	uint32_t *cycle;		/* index into cycles[], HEAP_NONE if the object

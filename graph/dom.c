@@ -291,9 +291,9 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 	}
 }
 
-/* Python dumps: garbage entries are the members of the source components
- * of the garbage. */
-static void python_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+/* Garbage entries are the members of the source components of the
+ * garbage, which holds no live object. */
+static void source_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
 			   uint8_t *mark)
 {
 	uint32_t n = h->n_nodes;
@@ -317,26 +317,40 @@ static void python_entries(const struct heap *h, const uint32_t *dist, const uin
 	free(entered);
 }
 
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int python,
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist)
+{
+	heap_node_t root = HEAP_NONE;
+
+	for (heap_node_t v = 0; v < h->n_nodes; v++) {
+		if (dist[v] != 0)
+			continue;
+		if (root != HEAP_NONE)
+			return 0;
+		root = v;
+	}
+	return root != HEAP_NONE && (h->flags[root] & HEAP_F_SYNTHETIC);
+}
+
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark)
 {
 	uint32_t n = h->n_nodes, head = 0, tail = 0;
 	heap_node_t *queue;
 
-	if (python) {
-		python_entries(h, dist, comp, mark);
+	if (!devtools) {
+		source_entries(h, dist, comp, mark);
 		return;
 	}
 	queue = mem_alloc((n ? n : 1) * sizeof *queue);
 
-	/* 1. roots; garbage that no other object holds. */
+	/* 1. roots; garbage nothing holds. */
 	for (heap_node_t v = 0; v < n; v++)
 		mark[v] = dist[v] == 0 ? DOM_ENTRY : dist[v] == REACH_UNREACHABLE ? 8 : 0;
 	for (heap_node_t u = 0; u < n; u++)
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t t = h->out_to[e];
-			if (t != u && (mark[t] & 8) && reach_retains(h, u, e))
-				mark[t] |= 16;	/* held by another object */
+			if ((mark[t] & 8) && reach_retains(h, u, e))
+				mark[t] |= 16;	/* held (a self-reference counts, as in DevTools) */
 		}
 	for (heap_node_t v = 0; v < n; v++)
 		if ((mark[v] & (8 | 16)) == 8) {

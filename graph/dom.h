@@ -11,22 +11,23 @@
  * Entries and garbage (dom_entries()): R references the effective roots
  * (reach.h).  Objects no root reaches ("garbage") get a dominator tree and
  * retained sizes too, hanging under R, so the retained sizes of R's
- * children add up to heap->total_size.  Which garbage R references:
- *   - by default, Chrome DevTools' rule (HeapSnapshot.ts,
- *     buildPostOrderIndex), so V8 retained sizes agree with Chrome's: every
- *     garbage object no other object holds through a retaining reference,
- *     then every garbage object still not reached from those (garbage held
- *     only by garbage cycles, and what those hold).  References from
- *     garbage to live objects count, as in DevTools.
- *   - for Python dumps, where garbage is the point (what the next
- *     collection frees): every member of every *source* component of the
- *     garbage, a strongly connected component (scc.h) no retaining
- *     reference enters from outside, so the head of a garbage structure
- *     retains the structure; and garbage cannot keep a live object from
- *     being freed with its dominator: references from DOM_GARBAGE nodes to
- *     live ones are ignored, and live objects' dominators and retained
- *     sizes are those of the roots alone.
- * Both rules are independent of node order.
+ * children add up to heap->total_size.  Two rules, both independent of
+ * node order:
+ *   - heaps shaped like a V8 snapshot (exactly one root, synthetic: see
+ *     dom_devtools_shape) follow Chrome DevTools (HeapSnapshot.ts,
+ *     calculateDominatorsAndRetainedSizes), so retained sizes agree with
+ *     Chrome's: R references every garbage object that no retaining
+ *     reference points to (a self-reference counts), then every garbage
+ *     object still not reached from those; references from garbage to live
+ *     objects count.  (analysis.h then lets the single root stand for R.)
+ *   - every other heap (Python dumps, Java, CSV, DOT), where garbage is what
+ *     the next collection frees: R references every member of every
+ *     *source* component of the garbage, a strongly connected component
+ *     (scc.h) no retaining reference enters from outside, so the head of a
+ *     garbage structure retains the structure; and garbage cannot keep a
+ *     live object from being freed with its dominator: references from
+ *     DOM_GARBAGE nodes to live ones are ignored, so live objects'
+ *     dominators and retained sizes are those of the roots alone.
  */
 #ifndef HEAPGLASS_DOM_H
 #define HEAPGLASS_DOM_H
@@ -46,13 +47,17 @@ enum dom_mark {
 				 * ignored, its idom/retained left untouched */
 };
 
+/* Non-zero when exactly one node is a root (dist[v] == 0) and it has
+ * HEAP_F_SYNTHETIC: the DevTools rule applies. */
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
+
 /* Marks the graph above: mark[v] = DOM_ENTRY for a root (dist[v] == 0)
- * and for the garbage entries of the rule python selects (non-zero:
- * reach_refcount_mode()); with python, unreachable nodes (dist[v] ==
- * REACH_UNREACHABLE) also get DOM_GARBAGE; else 0.  dist from
- * reach_distances(); comp from scc_compute() (used only with python).
- * O(V + E); temporary memory 4 bytes per node. */
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int python,
+ * and for the garbage entries of the rule devtools selects; without
+ * devtools, unreachable nodes (dist[v] == REACH_UNREACHABLE) also get
+ * DOM_GARBAGE; else 0.  dist from reach_distances(); comp from
+ * scc_compute() (used only without devtools).  O(V + E); temporary memory
+ * 4 bytes per node. */
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
 /* Computes idom[] and retained[] (h->n_nodes entries each) for the graph

@@ -95,12 +95,24 @@ uint64_t oracle_size(const struct heap *h, oset s)
 	return t;
 }
 
-void oracle_compute(const struct heap *h, struct oracle *o)
+/* dom.h's test: exactly one root, synthetic. */
+int oracle_devtools(const struct heap *h, const struct oracle *o)
 {
-	oracle_compute_mode(h, o, 0);
+	uint32_t root = 0;
+
+	if (__builtin_popcountll(o->roots) != 1)
+		return 0;
+	while (!(o->roots & bit(root)))
+		root++;
+	return (h->flags[root] & HEAP_F_SYNTHETIC) != 0;
 }
 
-void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
+void oracle_compute(const struct heap *h, struct oracle *o)
+{
+	oracle_compute_mode(h, o, -1);
+}
+
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 {
 	uint32_t n = h->n_nodes;
 	oset all = n == 64 ? ~(oset)0 : bit(n) - 1, cl[ORACLE_MAXN], layer, seen;
@@ -118,6 +130,8 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
 	for (uint32_t i = 0; i < h->n_roots; i++)
 		o->roots |= bit(h->roots[i].node);
 	o->reach = closure_adj(o->adj, n, o->roots, 0);
+	if (devtools < 0)
+		devtools = oracle_devtools(h, o);
 	/* Distances by layers. */
 	for (uint32_t v = 0; v < n; v++)
 		o->dist[v] = UINT32_MAX;
@@ -140,7 +154,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
 			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
 				o->comp[v] |= bit(w);
 	o->entries = o->roots;
-	if (python) {
+	if (!devtools) {
 		/* Every member of a garbage component no retaining reference
 		 * enters from outside it. */
 		for (uint32_t v = 0; v < n; v++) {
@@ -162,7 +176,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
 			if (o->reach & bit(v))
 				continue;
 			for (uint32_t u = 0; u < n; u++)
-				if (u != v && (o->adj[u] & bit(v)))
+				if (o->adj[u] & bit(v))
 					held = 1;
 			if (!held)
 				first |= bit(v);
@@ -171,7 +185,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int python)
 		o->entries |= all & ~o->reach & ~closure_adj(o->adj, n, first, 0);
 	}
 	for (uint32_t v = 0; v < n; v++)
-		o->dadj[v] = (python && !(o->reach & bit(v))) ? o->adj[v] & ~o->reach : o->adj[v];
+		o->dadj[v] = (!devtools && !(o->reach & bit(v))) ? o->adj[v] & ~o->reach : o->adj[v];
 	/* Dominance by deletion. */
 	seen = oracle_reach_without(o, 0);
 	for (uint32_t v = 0; v < n; v++) {
@@ -204,7 +218,7 @@ void oracle_adopt(const struct heap *h, struct oracle *o)
 	uint32_t n = o->n, root = 0;
 	oset all = n == 64 ? ~(oset)0 : bit(n) - 1;
 
-	if (__builtin_popcountll(o->roots) != 1 || o->reach == all)
+	if (!oracle_devtools(h, o) || o->reach == all)
 		return;
 	while (!(o->roots & bit(root)))
 		root++;
