@@ -84,7 +84,8 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		       struct progress *p, struct error *err);
 
 /* The dominator tree's children, for an ncdu-like view: built on demand
- * (O(V log V)), 4 bytes per node, read-only afterwards. */
+ * (O(V) plus sorting each node's children), 4 bytes per node,
+ * read-only afterwards. */
 struct domtree;
 
 /* Builds the children index from idom[] and retained[] (which must outlive
