@@ -91,6 +91,7 @@ _PY311 = sys.version_info >= (3, 11)
 _HEAPTYPE = 1 << 9
 _IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
 _LABEL_MAX = 40
+_INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
 _NAME_MAX = 80
 
 # Types whose __sizeof__ we may call: C descriptors only.
@@ -104,6 +105,9 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
     _K_BUILTIN, _K_GENERATOR, _K_SINGLETON = range(18)
+
+_LABELLED = frozenset((_K_FUNCTION, _K_METHOD, _K_FRAME, _K_TYPE, _K_MODULE, _K_STR, _K_INT,
+                       _K_FLOAT, _K_BYTES, _K_CODE, _K_BUILTIN, _K_GENERATOR, _K_SINGLETON))
 
 _KIND_OF = {
     id(dict): _K_DICT, id(list): _K_LIST, id(tuple): _K_TUPLE,
@@ -176,6 +180,7 @@ def _typeinfo(t, cache):
         tuple(slots),                     # 5 (member descriptor, "name,")
         heap and _T_DICTOFFSET(t) != 0,   # 6 instances of a class with __dict__
         heap,                             # 7
+        kind in _LABELLED,                # 8 _label() has something to say
     )
     cache[id(t)] = info
     return info
@@ -193,7 +198,7 @@ def _label(o, kind):
         elif kind == _K_MODULE:
             s = _MODULE_DICT(o).get("__name__")
         elif kind == _K_INT:
-            if -(1 << 60) < o < (1 << 60):
+            if -_INT_LABEL < o < _INT_LABEL:
                 return "%d" % o
             return ""
         elif kind == _K_FLOAT:
@@ -339,7 +344,7 @@ def _walk(st, lst, rcs, gen):
                 size = _obj_sizeof(o)
         else:
             size = _obj_sizeof(o)
-        label = _label(o, kind) if kind != _K_GENERIC else ""
+        label = _label(o, kind) if ti[8] else ""
         nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc, gen, flags))
         n_nodes += 1
         pre = "%d," % oid
@@ -506,7 +511,14 @@ def _extra_nodes(st, rex):
                 size = _obj_sizeof(o)
         else:
             size = _obj_sizeof(o)
-        label = _label(o, kind) if kind != _K_GENERIC else ""
+        if kind == _K_STR:
+            label = _csv(o[:_LABEL_MAX])
+        elif kind == _K_INT:
+            label = ("%d" % o) if -_INT_LABEL < o < _INT_LABEL else ""
+        elif ti[8]:
+            label = _label(o, kind)
+        else:
+            label = ""
         nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc,
                                              "3" if tracked else "", flags))
     st[_S_NN] += len(extra)
