@@ -227,11 +227,12 @@ def _label(o, kind):
     return _csv(s[:_LABEL_MAX])
 
 
-def _snapshot(own):
+def _snapshot(own, focus):
     """Reads the heap and returns (nodes rows, edges rows, objects, references).
 
     Called with the collector disabled, signals blocked and thread switches
-    held off.  `own`: one object of the caller's to leave out (or None).  Every reference the dumper holds to a heap object while it
+    held off.  `own`: one object of the caller's to leave out (or None);
+    `focus`: module names to restrict the dump to (see dump()), or None.  Every reference the dumper holds to a heap object while it
     counts is either uniform (one list slot and one map() temporary, the
     calibrated k below) or subtracted explicitly (`sub`: what the dumper's
     own frames reference on 3.8-3.10, where frames are heap objects).
@@ -281,6 +282,8 @@ def _snapshot(own):
         listed.update(map(id, l2))
 
     st = _State(k, sub, skip, listed)
+    if focus is not None:
+        st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
     _walk(st, l0, r0, "0")
     _walk(st, l1, r1, "1")
     _walk(st, l2, r2, "2")
@@ -291,17 +294,101 @@ def _snapshot(own):
     rex = array("q", map(_getrefcount, extra))
     _extra_nodes(st, rex)
     del extra, rex
+    if focus is not None:
+        _drop_dangling(st)
     return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE]
 
 
 # The dump's working state: one list, indexed by the _S_ constants (the
 # dumper defines no classes: a class would be a reference cycle in the heap).
 _S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NODES, \
-    _S_EDGES, _S_NN, _S_NE = range(11)
+    _S_EDGES, _S_NN, _S_NE, _S_KEEP = range(12)
 
 
 def _State(k, sub, skip, listed):
-    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0]
+    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None]
+
+
+def _focus_set(focus, lists, rcs, k, sub, skip):
+    """Ids of the tracked objects a focused dump keeps: what the focus
+    modules reach, and the garbage (CPython's unreachable set, computed here
+    as the collector does) with what it reaches.  Walks stop at every other
+    module, module dict and sys.modules, so the rest of the interpreter stays
+    out.  Refcounts are untouched: objects the dropped part references keep
+    those references as references from outside, which they are."""
+    if type(focus) is str:
+        focus = (focus,)
+    names = set()
+    for name in focus:
+        if type(name) is str:
+            names.add(name)
+    stop = {id(sys.modules): 1}
+    queue = []
+    for name, m in list(_DICT_ITEMS(sys.modules)):
+        if types.ModuleType not in _T_MRO(type(m)):
+            continue
+        if type(name) is str and name in names:
+            queue.append(m)
+        else:
+            stop[id(m)] = 1
+            stop[id(_MODULE_DICT(m))] = 1
+    # gc_refs of every candidate, then what objects referenced from outside
+    # reach among candidates; the rest is garbage.
+    refs = {}
+    objs = {}
+    for lst, rc in zip(lists, rcs):
+        for i in range(len(lst)):
+            o = lst[i]
+            oid = id(o)
+            if oid in skip:
+                continue
+            objs[oid] = o
+            refs[oid] = rc[i] - k - (sub.get(oid, 0) if sub else 0)
+    for o in objs.values():
+        for r in _get_referents(o):
+            rid = id(r)
+            if rid in refs:
+                refs[rid] -= 1
+    alive = {}
+    todo = [oid for oid, n in refs.items() if n > 0]
+    for oid in todo:
+        alive[oid] = 1
+    while todo:
+        for r in _get_referents(objs[todo.pop()]):
+            rid = id(r)
+            if rid in objs and rid not in alive:
+                alive[rid] = 1
+                todo.append(rid)
+    for oid in objs:
+        if oid not in alive:
+            queue.append(objs[oid])
+    del todo, alive, refs
+    keep = {}
+    for o in queue:
+        keep[id(o)] = 1
+    i = 0
+    while i < len(queue):
+        for r in _get_referents(queue[i]):
+            rid = id(r)
+            if rid not in keep and rid not in stop and rid not in skip:
+                keep[rid] = 1
+                queue.append(r)
+        i += 1
+    return keep
+
+
+def _drop_dangling(st):
+    """A focused dump keeps only references between objects it holds."""
+    ids = set()
+    for row in st[_S_NODES]:
+        ids.add(row[:row.index(",")])
+    kept = []
+    for row in st[_S_EDGES]:
+        a, b, _ = row.split(",", 2)
+        if a in ids and b in ids:
+            kept.append(row)
+    st[_S_EDGES] = kept
+    st[_S_NE] = len(kept)
 
 
 def _walk(st, lst, rcs, gen):
@@ -317,12 +404,13 @@ def _walk(st, lst, rcs, gen):
     edges = st[_S_EDGES]
     nappend = nodes.append
     eappend = edges.append
+    keep = st[_S_KEEP]
     n_nodes = 0
     n_edges = 0
     for i in range(len(lst)):
         o = lst[i]
         oid = id(o)
-        if oid in skip:
+        if oid in skip or (keep is not None and oid not in keep):
             continue
         t = type(o)
         ti = tcache.get(id(t))
@@ -610,7 +698,7 @@ def _write(dest, text_parts, name, header):
     os.replace(tmp, os.path.join(dest, name))
 
 
-def _dump_to(dest):
+def _dump_to(dest, focus):
     """Dumps into folder dest (bytes path).  Returns (objects, references)."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -623,7 +711,7 @@ def _dump_to(dest):
         except (OSError, ValueError):
             masked = None
     try:
-        nodes, edges, n_nodes, n_edges = _snapshot(masked)
+        nodes, edges, n_nodes, n_edges = _snapshot(masked, focus)
     finally:
         if masked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, masked)
@@ -637,15 +725,23 @@ def _dump_to(dest):
     return n_nodes, n_edges
 
 
-def dump(path):
+def dump(path, focus=None):
     """Writes a heapglass snapshot of this process into the folder `path`
     (created if missing; nodes.csv and edges.csv inside are replaced).
-    Returns (objects, references) written."""
+    Returns (objects, references) written.
+
+    focus: None (the whole heap), or a sequence of module names, such as
+    ["__main__"]: the dump then holds only what those modules reach plus
+    all garbage (what a full gc.collect() would free) and what it reaches,
+    stopping at other modules.  Refcounts stay the true ones, so the
+    garbage found offline is still exactly CPython's."""
+    if focus is not None and type(focus) not in (list, tuple, str):
+        raise TypeError("heapglass_dump.dump: focus must be a list or tuple of module names")
     dest = os.fsencode(path)
     if dest is path:
         dest = bytes(dest)
     del path
-    return _dump_to(dest)
+    return _dump_to(dest, focus)
 
 
 def install_signal(signum=None, path="heapglass-{pid}-{n}"):
@@ -668,17 +764,23 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}"):
     return signal.signal(signum, _heapglass_on_signal)
 
 
-_USAGE = "usage: heapglass_dump.py -o OUT [--] script.py [args...]\n"
+_USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [args...]\n"
+          "  runs script.py as __main__, then dumps this process into the folder OUT\n"
+          "  --focus MODULE  dump only what MODULE (e.g. __main__) reaches, plus all garbage\n")
 
 
 def main(argv=None):
     """Command line: runs a script as __main__, then dumps into OUT."""
     args = list(sys.argv[1:] if argv is None else argv)
     out = None
+    focus = None
     while args:
         a = args[0]
         if a == "-o" and len(args) > 1:
             out = args[1]
+            del args[:2]
+        elif a == "--focus" and len(args) > 1:
+            focus = (focus or []) + [args[1]]
             del args[:2]
         elif a.startswith("-o") and len(a) > 2:
             out = a[2:]
@@ -725,7 +827,7 @@ def main(argv=None):
         traceback.print_exc()
         status = 1
     del code, main_dict, args, a
-    n, e = dump(out)
+    n, e = dump(out, focus)
     sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, out))
     return status
 
