@@ -317,7 +317,7 @@ def _focus_set(focus, lists, rcs, k, sub, skip):
     out.  Refcounts are untouched: objects the dropped part references keep
     those references as references from outside, which they are."""
     if type(focus) is str:
-        focus = (focus,)
+        focus = focus.split(",")
     names = set()
     for name in focus:
         if type(name) is str:
@@ -730,8 +730,8 @@ def dump(path, focus=None):
     (created if missing; nodes.csv and edges.csv inside are replaced).
     Returns (objects, references) written.
 
-    focus: None (the whole heap), or a sequence of module names, such as
-    ["__main__"]: the dump then holds only what those modules reach plus
+    focus: None (the whole heap), or module names, such as ["__main__"]
+    (a list, a tuple, or one str with names separated by commas): the dump then holds only what those modules reach plus
     all garbage (what a full gc.collect() would free) and what it reaches,
     stopping at other modules.  Refcounts stay the true ones, so the
     garbage found offline is still exactly CPython's."""
@@ -780,7 +780,7 @@ def main(argv=None):
             out = args[1]
             del args[:2]
         elif a == "--focus" and len(args) > 1:
-            focus = (focus or []) + [args[1]]
+            focus = args[1] if focus is None else focus + "," + args[1]
             del args[:2]
         elif a.startswith("-o") and len(a) > 2:
             out = a[2:]
@@ -803,6 +803,7 @@ def main(argv=None):
     try:
         with open(script, "rb") as f:
             source = f.read()
+        del f
     except OSError as e:
         sys.stderr.write("heapglass_dump: cannot read %s: %s\n" % (script, e.strerror))
         return 2

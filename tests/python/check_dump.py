@@ -128,6 +128,10 @@ check("object count returned = rows", n_objects == len(nodes), "%d vs %d" % (n_o
 check("reference count returned = rows", n_refs == sum(len(v) for v in edges.values()))
 
 
+low = [r for r in nodes.values() if r["refcount"] != "" and int(r["refcount"]) < 1]
+check("every object has a refcount of at least 1", not low, str(low[:3]))
+
+
 def refcount(o):
     r = nodes.get(id(o))
     return int(r["refcount"]) if r else None
