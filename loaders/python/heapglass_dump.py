@@ -5,7 +5,10 @@ Standard library only; CPython 3.8 to 3.13.
     import heapglass_dump
     heapglass_dump.dump("snap")              # snap/nodes.csv, snap/edges.csv
 
-    python3 heapglass_dump.py -o snap -- script.py [args]
+    heapglass_dump.dump("snap", focus=["__main__"])
+        only what __main__ reaches, plus all garbage and what it reaches
+
+    python3 heapglass_dump.py -o snap [--focus MODULE]... -- script.py [args]
         runs script.py as __main__ and dumps when it ends (normally, by
         SystemExit or by an uncaught exception), then exits as the script would.
 
