@@ -59,7 +59,7 @@ traceback 1"
 	fi
 fi
 
-if "$BIN" unreachable --help >/dev/null 2>&1; then
+if "$BIN" --help 2>&1 | grep -qE '^ +unreachable '; then
 	run_cmd "$BIN" unreachable --json "$SMALL"
 	if [ "$rc" -ne 0 ]; then
 		notok "unreachable on the fixture: exit $rc $(head -c 300 "$TMP/err")"
