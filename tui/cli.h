@@ -19,6 +19,11 @@ extern const struct command cmd_info;
 extern const struct command cmd_export;
 extern const struct command cmd_lesson;
 extern const struct command cmd_demo;
+extern const struct command cmd_types;
+extern const struct command cmd_top;
+extern const struct command cmd_cycles;
+extern const struct command cmd_unreachable;
+extern const struct command cmd_path;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -10,6 +10,11 @@ const struct command *const command_table[] = {
 	&cmd_export,
 	&cmd_lesson,
 	&cmd_demo,
+	&cmd_types,
+	&cmd_top,
+	&cmd_cycles,
+	&cmd_unreachable,
+	&cmd_path,
 	NULL
 };
 
