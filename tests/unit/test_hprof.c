@@ -195,6 +195,30 @@ static void test_android(void **state)
 	heap_free(h);
 }
 
+/* java.lang.String instances are named by their first 40 characters. */
+static void check_strings(const char *name)
+{
+	struct heap *h = load(name);
+	char fifty[64];
+
+	memset(fifty, 'a', 40);
+	strcpy(fifty + 40, "...");
+	check_type(h, 0x800, "java.lang.String", "hello", h->size[node(h, 0x800)]);
+	assert_string_equal(str(h, h->name[node(h, 0x801)]), "h\xc3\xa9llo\xe2\x82\xac");
+	assert_string_equal(str(h, h->name[node(h, 0x802)]), fifty);
+	assert_string_equal(str(h, h->name[node(h, 0x803)]), "\"\"");
+	assert_string_equal(str(h, h->name[node(h, 0x804)]), "");	/* value not in the dump */
+	assert_string_equal(str(h, h->name[node(h, 0x900)]), "");	/* arrays stay unnamed */
+	heap_free(h);
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	check_strings("strings-jdk9.hprof");
+	check_strings("strings-jdk8.hprof");
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -267,6 +291,7 @@ static void test_truncated(void **state)
 	truncations("small-id8.hprof");
 	truncations("small-id4.hprof");
 	truncations("android.hprof");
+	truncations("strings-jdk9.hprof");
 }
 
 static void expect_error(const char *name, const char *what)
@@ -380,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_small_id8),
 		cmocka_unit_test(test_small_id4),
 		cmocka_unit_test(test_android),
+		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_length_wraps),
