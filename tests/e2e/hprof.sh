@@ -82,3 +82,26 @@ for mode in live all; do
 	fi
 	expect_ok "hprof: heapglass info on the $mode dump" "$BIN" info "$TMP/$mode.hprof"
 done
+
+# The planted cycles, found by `heapglass cycles` and `heapglass unreachable`.
+if ! "$BIN" cycles --help >/dev/null 2>&1 || ! "$BIN" unreachable --help >/dev/null 2>&1; then
+	skip "hprof: planted cycles (no cycles/unreachable command in this build)"
+	exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "hprof: planted cycles (python3 reads the JSON)"
+	exit 0
+fi
+for mode in live all; do
+	"$BIN" cycles --json --top 1000000 "$TMP/$mode.hprof" >"$TMP/$mode.cycles" 2>"$TMP/err.c"
+	rc1=$?
+	"$BIN" unreachable --json "$TMP/$mode.hprof" >"$TMP/$mode.unreachable" 2>"$TMP/err.u"
+	rc2=$?
+	if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then
+		notok "hprof: cycles/unreachable on the $mode dump (exit $rc1/$rc2): $(cat "$TMP/err.c" "$TMP/err.u" | head -c 400)"
+	elif python3 "$TOP/tests/hprof/check_cycles.py" "$mode" "$TMP/$mode.cycles" "$TMP/$mode.unreachable" >"$TMP/check" 2>&1; then
+		ok "hprof: exactly the planted cycles in the $mode dump ($(tr '\n' ' ' <"$TMP/check"))"
+	else
+		notok "hprof: planted cycles in the $mode dump: $(head -c 1500 "$TMP/check")"
+	fi
+done
