@@ -199,7 +199,7 @@ struct idindex {
 	uint64_t min;
 	uint64_t nchunks;
 	unsigned shift;
-	uint32_t *perm;		/* rank -> node for indirect words, else NULL */
+	uint32_t *perm;		/* the nodes of the indirect words, in id order */
 };
 
 /* A byte[] or char[] and its sub-record offset (String labels). */
@@ -652,7 +652,8 @@ static int index_build(struct hp *hp)
 		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
 		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
 	}
-	/* words whose nodes are consecutive map directly */
+	/* words whose nodes are consecutive map directly; the others keep
+	 * their nodes in a compact perm (few: class objects out of order) */
 	for (uint32_t w = 0; w < nwords; w++) {
 		struct idword *iw = &x->words[w];
 		uint32_t r = iw->base, k = popcount64(iw->bits), i;
@@ -662,10 +663,14 @@ static int index_build(struct hp *hp)
 			iw->base = k ? x->perm[r] : 0;
 			iw->indirect = 0;
 		} else {
-			indirect++;
+			memmove(x->perm + indirect, x->perm + r, (size_t)k * sizeof *x->perm);
+			iw->base = (uint32_t)indirect;
+			indirect += k;
 		}
 	}
-	if (!indirect) {
+	if (indirect) {
+		x->perm = mem_realloc_array(x->perm, (size_t)indirect, sizeof *x->perm);
+	} else {
 		free(x->perm);
 		x->perm = NULL;
 	}

@@ -209,6 +209,11 @@ static void check_strings(const char *name)
 	assert_string_equal(str(h, h->name[node(h, 0x803)]), "\"\"");
 	assert_string_equal(str(h, h->name[node(h, 0x804)]), "");	/* value not in the dump */
 	assert_string_equal(str(h, h->name[node(h, 0x900)]), "");	/* arrays stay unnamed */
+	/* ids interleave (0x900, 0x800, 0x901, 0x801...): the id index's
+	 * out-of-order path resolves the references */
+	assert_string_equal(edges(h, 0x801), "<class>>0x110/I value>0x901/S");
+	assert_string_equal(edges(h, 0x803), "<class>>0x110/I value>0x903/S");
+	assert_int_equal(h->unknown_refs, 1);	/* 0x804's value 0x9ff */
 	heap_free(h);
 }
 
