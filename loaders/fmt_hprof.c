@@ -1500,6 +1500,24 @@ static void locate(struct hp *hp, heap_node_t a, heap_node_t b)
 	(void)walk(hp);
 }
 
+/* A gzip file that holds an HPROF dump: `jcmd PID GC.heap_dump -gz=N` puts
+ * "HPROF BLOCKSIZE=" in the gzip comment; gzip(1) keeps the name "x.hprof". */
+static int gzipped_hprof(const unsigned char *head, size_t len)
+{
+	static const char *const marks[] = { "HPROF BLOCKSIZE=", ".hprof" };
+	size_t n = len < 256 ? len : 256;
+
+	if (len < 10 || head[0] != 0x1f || head[1] != 0x8b)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		size_t m = strlen(marks[k]);
+		for (size_t i = 10; i + m <= n; i++)
+			if (memcmp(head + i, marks[k], m) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int hprof_load(const char *path, struct heap_builder *b, struct progress *prog,
 		      struct error *err)
 {
@@ -1532,6 +1550,11 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	hp.map = map;
 	hp.size = (uint64_t)st.st_size;
+	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
+		error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+			  "first: gunzip -c '%s' > dump.hprof", path, path);
+		goto out;
+	}
 	if (read_header(&hp) != 0)
 		goto out;
 	intern_names(&hp);
@@ -1588,6 +1611,8 @@ static int hprof_sniff(const char *path, const unsigned char *head, size_t len, 
 	(void)path;
 	if (is_dir || len < 4)
 		return 0;
+	if (gzipped_hprof(head, len))
+		return 90;	/* to say how to open it */
 	if (len >= 17 && memcmp(head, magic, 17) == 0)
 		return 100;
 	/* another version, or a file cut inside the header: ours to explain */

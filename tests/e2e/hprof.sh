@@ -59,6 +59,9 @@ expect_fail "hprof: duplicate object id" 'offset [0-9]+: object id 0x200 appears
 expect_fail "hprof: invalid field type" 'offset [0-9]+: CLASS_DUMP instance field of invalid type 3' \
 	"$BIN" info "$H/bad-fieldtype.hprof"
 expect_fail "hprof: no heap dump" 'no heap dump in this HPROF file' "$BIN" info "$H/bad-nodump.hprof"
+gzip -c "$H/small-id8.hprof" >"$TMP/small.hprof.gz"
+expect_fail "hprof: gzip-compressed dump" 'small.hprof.gz: a gzip-compressed HPROF dump .*gunzip -c' \
+	"$BIN" info "$TMP/small.hprof.gz"
 for cut in 10 30 200 901 1500 2000; do
 	head -c "$cut" "$H/small-id8.hprof" >"$TMP/cut.hprof"
 	expect_fail "hprof: truncated at byte $cut" 'cut.hprof: (offset [0-9]+|not an HPROF)' "$BIN" info "$TMP/cut.hprof"
@@ -82,6 +85,9 @@ for mode in live all; do
 	fi
 	expect_ok "hprof: heapglass info on the $mode dump" "$BIN" info "$TMP/$mode.hprof"
 done
+# jcmd -gz writes gzip with an "HPROF BLOCKSIZE=" comment (header made by hand)
+{ printf '\037\213\010\020\0\0\0\0\004\377'; printf 'HPROF BLOCKSIZE=1048576'; printf '\0'; } >"$TMP/jcmd.hprof.gz"
+expect_fail "hprof: jcmd -gz dump (gzip comment)" 'a gzip-compressed HPROF dump' "$BIN" info "$TMP/jcmd.hprof.gz"
 
 # The planted cycles, found by `heapglass cycles` and `heapglass unreachable`.
 if ! "$BIN" cycles --help >/dev/null 2>&1 || ! "$BIN" unreachable --help >/dev/null 2>&1; then
