@@ -185,8 +185,10 @@ def android():
     subs = java_classes(w, art=True)
     app, zygote = w.string("app"), w.string("zygote")
     info = lambda heap, name: b"\xfe" + struct.pack(">I", heap) + w.id(name)
-    body = [info(ord("Z"), zygote), w.prim_array(OVERHEAD, T_BYTE, [0] * 10)] + subs
-    body += [info(ord("A"), app)] + objects(w)
+    # ART writes objects in heap order: here the instances come before the
+    # CLASS_DUMPs of their classes
+    body = [info(ord("A"), app)] + objects(w)
+    body += [info(ord("Z"), zygote), w.prim_array(OVERHEAD, T_BYTE, [0] * 10)] + subs
     body += [b"\xc3" + w.id(0x700) + struct.pack(">IIB", 0, 100, T_CHAR)]  # PRIMITIVE_ARRAY_NODATA
     body += [w.root(t, 0x200) for t in (0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e)]
     body += [b"\x90" + w.id(0x201)]  # UNREACHABLE: not a root
