@@ -3,8 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mem.h"
+
+enum {
+	HUGE_COLUMN = 32 << 20	/* columns this big ask for transparent huge pages */
+};
 
 /* A growable column: data, used count, capacity (in elements). */
 struct column {
@@ -30,7 +35,7 @@ struct heap_builder {
 	 * offset 0 is the empty string, which is never stored in the table) */
 	char *arena;
 	size_t arena_len, arena_cap;
-	uint32_t *strtab;
+	uint64_t *strtab;
 	size_t strtab_mask, strtab_used;
 
 	heap_str_t categories[256];
@@ -48,6 +53,26 @@ struct heap_builder {
 
 /* ---- columns ---- */
 
+/* Big columns are filled front to back once: backing them with huge pages
+ * cuts page faults (the dominant cost of loading a big snapshot) by 512x.
+ * Only advice: failure (no THP, or a small malloc'd block) is harmless. */
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start, end;
+
+	if (bytes < HUGE_COLUMN)
+		return;
+	start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	end = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)bytes;
+#endif
+}
+
 static void column_grow(struct column *c, size_t elem, size_t want)
 {
 	size_t cap;
@@ -59,6 +84,7 @@ static void column_grow(struct column *c, size_t elem, size_t want)
 		cap += cap / 2 + 1;
 	c->data = mem_realloc_array(c->data, cap, elem);
 	c->cap = cap;
+	advise_huge(c->data, cap * elem);
 }
 
 static void *column_take(struct column *c, size_t elem)
@@ -124,19 +150,21 @@ static uint32_t str_len_at(const char *arena, heap_str_t off)
 	return len;
 }
 
-static void strtab_insert(struct heap_builder *b, heap_str_t off)
+/* Intern table slots hold (low 32 bits of the hash) << 32 | offset, 0 when
+ * empty: probing and growing compare hashes without touching the arena, so
+ * a new string costs one cache miss, not one per probe. */
+static void strtab_put(struct heap_builder *b, uint64_t slot)
 {
-	uint64_t h = hash_bytes(b->arena + off, str_len_at(b->arena, off));
-	size_t i = h & b->strtab_mask;
+	size_t i = (size_t)(slot >> 32) & b->strtab_mask;
 
 	while (b->strtab[i])
 		i = (i + 1) & b->strtab_mask;
-	b->strtab[i] = off;
+	b->strtab[i] = slot;
 }
 
 static void strtab_grow(struct heap_builder *b)
 {
-	uint32_t *old = b->strtab;
+	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
 	size_t size = old_size ? old_size * 2 : 4096;
 
@@ -144,13 +172,13 @@ static void strtab_grow(struct heap_builder *b)
 	b->strtab_mask = size - 1;
 	for (size_t i = 0; i < old_size; i++)
 		if (old[i])
-			strtab_insert(b, old[i]);
+			strtab_put(b, old[i]);
 	free(old);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
 {
-	uint64_t h;
+	uint32_t h;
 	size_t i;
 	heap_str_t off;
 
@@ -160,9 +188,11 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 		len = 0x7fffffffu;
 	if ((b->strtab_used + 1) * 4 >= (b->strtab_mask + 1) * 3 || !b->strtab)
 		strtab_grow(b);
-	h = hash_bytes(s, len);
+	h = (uint32_t)hash_bytes(s, len);
 	for (i = h & b->strtab_mask; b->strtab[i]; i = (i + 1) & b->strtab_mask) {
-		off = b->strtab[i];
+		if ((uint32_t)(b->strtab[i] >> 32) != h)
+			continue;
+		off = (heap_str_t)b->strtab[i];
 		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
 			return off;
 	}
@@ -185,7 +215,7 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 	memcpy(b->arena + off, s, len);
 	b->arena[off + len] = '\0';
 	b->arena_len = off + len + 1;
-	b->strtab[i] = off;
+	b->strtab[i] = (uint64_t)h << 32 | off;
 	b->strtab_used++;
 	return off;
 }
@@ -193,6 +223,18 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s)
 {
 	return heap_builder_intern(b, s, strlen(s));
+}
+
+const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len)
+{
+	if (s == 0 || s >= b->arena_len) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	if (len)
+		*len = str_len_at(b->arena, s);
+	return b->arena + s;
 }
 
 uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name)
@@ -381,6 +423,22 @@ int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t k
 	((struct heap_root *)b->roots.data)[b->roots.n++] = r;
 	((uint16_t *)b->flags.data)[node] |= HEAP_F_ROOT;
 	return 0;
+}
+
+void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
+{
+	v->n_nodes = (uint32_t)b->id.n;
+	v->n_edges = b->e_from.n;
+	v->type = b->type.data;
+	v->name = b->name.data;
+	v->size = b->size.data;
+	v->id = b->id.data;
+	v->flags = b->flags.data;
+	v->category = b->category.data;
+	v->edge_from = b->e_from.data;
+	v->edge_to = b->e_to.data;
+	v->edge_name = b->e_name.data;
+	v->edge_kind = b->e_kind.data;
 }
 
 /* ---- freezing ---- */

@@ -7,6 +7,9 @@
 
 const struct command *const command_table[] = {
 	&cmd_info,
+	&cmd_export,
+	&cmd_lesson,
+	&cmd_demo,
 	NULL
 };
 

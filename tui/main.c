@@ -6,6 +6,7 @@
 #include "../loaders/loader.h"
 #include "cli.h"
 #include "command.h"
+#include "tui.h"
 
 #ifndef HEAPGLASS_VERSION
 #define HEAPGLASS_VERSION "0.1.0"
@@ -21,6 +22,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nformats (sniffed from the content; --format NAME forces one):\n");
 	for (size_t i = 0; loader_table[i]; i++)
 		fprintf(out, "  %-12s %s\n", loader_table[i]->name, loader_table[i]->description);
+	fprintf(out, "\n%s", tui_help);
 	fprintf(out, "\n'heapglass COMMAND --help' shows a command's options; 'man heapglass' has the rest.\n");
 }
 
@@ -47,10 +49,6 @@ int main(int argc, char **argv)
 	cmd = command_find(argv[1]);
 	if (cmd)
 		return cmd->run(argc - 1, argv + 1);
-	if (argv[1][0] == '-') {
-		fprintf(stderr, "heapglass: unknown option '%s' (see heapglass --help)\n", argv[1]);
-		return CLI_USAGE;
-	}
-	/* heapglass FILE: the viewer comes with the TUI; until then, info. */
-	return cmd_info.run(argc, argv);
+	/* heapglass FILE [viewer options] */
+	return tui_main(argc, argv);
 }
