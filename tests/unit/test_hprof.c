@@ -342,10 +342,12 @@ static void put_u(FILE *f, uint64_t v, int bytes)
 	put(f, b, (size_t)bytes);
 }
 
-/* A 1.0.1 dump whose single HEAP_DUMP record holds a 4 GiB byte[] between
- * two instances: its 32-bit length wraps.  The file is sparse (the array's
- * bytes are a hole), so it costs no disk and no reading. */
-static void test_length_wraps(void **state)
+/* A dump whose heap dump record holds a 4 GiB byte[] between two
+ * instances: its 32-bit length wraps.  segment = 0: a 1.0.1 HEAP_DUMP to
+ * the end of the file; 1: a 1.0.2 HEAP_DUMP_SEGMENT followed by
+ * HEAP_DUMP_END.  The file is sparse (the array's bytes are a hole), so it
+ * costs no disk and no reading. */
+static void length_wraps(int segment)
 {
 	char tmp[] = "/tmp/hg-hprof-big-XXXXXX";
 	int fd = mkstemp(tmp);
@@ -356,12 +358,11 @@ static void test_length_wraps(void **state)
 	struct error err = { { 0 } };
 	struct stat st;
 
-	(void)state;
 	assert_non_null(f);
-	put(f, "JAVA PROFILE 1.0.1", 19);
+	put(f, segment ? "JAVA PROFILE 1.0.2" : "JAVA PROFILE 1.0.1", 19);
 	put_u(f, 8, 4);
 	put_u(f, 0, 8);
-	put_u(f, 0x0c, 1);
+	put_u(f, segment ? 0x1c : 0x0c, 1);
 	put_u(f, 0, 4);
 	len_pos = (uint64_t)ftell(f);
 	put_u(f, 0, 4);
@@ -382,6 +383,10 @@ static void test_length_wraps(void **state)
 	put_u(f, 0x21, 1); put_u(f, 0x40, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 0, 4);
 	put_u(f, 0x05, 1); put_u(f, 0x40, 8);
 	len += 25 + 9;
+	if (segment) {
+		put_u(f, 0x2c, 1);
+		put_u(f, 0, 8);
+	}
 	end = (uint64_t)ftell(f);
 	assert_int_equal(fseek(f, (long)len_pos, SEEK_SET), 0);
 	put_u(f, len & 0xffffffffu, 4);
@@ -402,6 +407,13 @@ static void test_length_wraps(void **state)
 	assert_int_equal(h->roots[0].node, heap_find(h, 0x40));
 	assert_int_equal(h->size[heap_find(h, 0x30)], 16 + big + 1);	/* align8(16 + 2^32 - 1) */
 	heap_free(h);
+}
+
+static void test_length_wraps(void **state)
+{
+	(void)state;
+	length_wraps(0);
+	length_wraps(1);
 }
 
 int main(void)
