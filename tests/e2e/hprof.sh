@@ -100,7 +100,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	exit 0
 fi
 for mode in live all; do
-	"$BIN" cycles --json --top 1000000 "$TMP/$mode.hprof" >"$TMP/$mode.cycles" 2>"$TMP/err.c"
+	"$BIN" cycles --json --top 0 "$TMP/$mode.hprof" >"$TMP/$mode.cycles" 2>"$TMP/err.c"
 	rc1=$?
 	"$BIN" unreachable --json "$TMP/$mode.hprof" >"$TMP/$mode.unreachable" 2>"$TMP/err.u"
 	rc2=$?
