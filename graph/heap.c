@@ -107,25 +107,29 @@ static void column_fini(struct column *c)
  * small function per element width. */
 static void push_u8(struct column *c, uint8_t v)
 {
-	column_grow(c, 1, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 1, c->n + 1);
 	((uint8_t *)c->data)[c->n++] = v;
 }
 
 static void push_u16(struct column *c, uint16_t v)
 {
-	column_grow(c, 2, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 2, c->n + 1);
 	((uint16_t *)c->data)[c->n++] = v;
 }
 
 static void push_u32(struct column *c, uint32_t v)
 {
-	column_grow(c, 4, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 4, c->n + 1);
 	((uint32_t *)c->data)[c->n++] = v;
 }
 
 static void push_u64(struct column *c, uint64_t v)
 {
-	column_grow(c, 8, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 8, c->n + 1);
 	((uint64_t *)c->data)[c->n++] = v;
 }
 
