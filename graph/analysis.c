@@ -1,0 +1,516 @@
+#include "analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dom.h"
+#include "mem.h"
+#include "scc.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A cycle before it is numbered. */
+struct pending {
+	uint64_t shallow, retained;
+	uint32_t size, comp;
+	heap_node_t first;
+};
+
+static int by_size(const struct pending *a, const struct pending *b)
+{
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static int by_retained(const struct pending *a, const struct pending *b)
+{
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static int pending_by_size(const void *a, const void *b)
+{
+	return by_size(a, b);
+}
+
+static int pending_by_retained(const void *a, const void *b)
+{
+	return by_retained(a, b);
+}
+
+/* Finds the cycles among the components, numbers them in the default
+ * order, and fills a->cycle, a->cycles and a->members. */
+static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_comp,
+			 const uint64_t *grp_retained)
+{
+	const struct heap *h = a->heap;
+	uint32_t n = h->n_nodes, nc = 0, total = 0;
+	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
+	uint8_t *selfloop = mem_calloc(n_comp ? n_comp : 1, 1);
+	uint32_t *cid = mem_alloc((n_comp ? n_comp : 1) * sizeof *cid);
+	struct pending *pend;
+	uint32_t *fill;
+
+	for (heap_node_t v = 0; v < n; v++) {
+		csize[comp[v]]++;
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if (h->out_to[e] == v && reach_retains(h, v, e))
+				selfloop[comp[v]] = 1;
+	}
+	for (uint32_t c = 0; c < n_comp; c++) {
+		if (csize[c] >= 2 || selfloop[c]) {
+			cid[c] = nc++;
+			total += csize[c];
+		} else {
+			cid[c] = HEAP_NONE;
+		}
+	}
+	pend = mem_calloc(nc ? nc : 1, sizeof *pend);
+	for (uint32_t c = 0; c < n_comp; c++) {
+		if (cid[c] == HEAP_NONE)
+			continue;
+		pend[cid[c]].comp = c;
+		pend[cid[c]].size = csize[c];
+		pend[cid[c]].retained = grp_retained[c];
+		pend[cid[c]].first = HEAP_NONE;
+	}
+	for (heap_node_t v = 0; v < n; v++) {
+		uint32_t i = cid[comp[v]];
+		if (i == HEAP_NONE)
+			continue;
+		pend[i].shallow += h->size[v];
+		if (pend[i].first == HEAP_NONE)
+			pend[i].first = v;
+	}
+	qsort(pend, nc, sizeof *pend, pending_by_size);
+
+	a->n_cycles = nc;
+	a->cycles = mem_calloc(nc ? nc : 1, sizeof *a->cycles);
+	a->members = mem_alloc((total ? total : 1) * sizeof *a->members);
+	fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
+	for (uint32_t i = 0, off = 0; i < nc; i++) {
+		struct analysis_cycle *cy = &a->cycles[i];
+		cid[pend[i].comp] = i;
+		cy->shallow = pend[i].shallow;
+		cy->retained = pend[i].retained;
+		cy->size = pend[i].size;
+		cy->members = off;
+		cy->garbage = a->dist[pend[i].first] == REACH_UNREACHABLE;
+		fill[i] = off;
+		off += pend[i].size;
+		if (cy->size > a->largest_cycle)
+			a->largest_cycle = cy->size;
+	}
+	for (heap_node_t v = 0; v < n; v++) {
+		uint32_t i = cid[comp[v]];
+		a->cycle[v] = i;
+		if (i != HEAP_NONE)
+			a->members[fill[i]++] = v;
+	}
+	/* References inside and into each cycle, any kind. */
+	for (heap_node_t v = 0; v < n; v++) {
+		uint32_t i = a->cycle[v];
+		if (i == HEAP_NONE)
+			continue;
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if (a->cycle[h->out_to[e]] == i)
+				a->cycles[i].n_internal++;
+		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
+			if (a->cycle[h->in_from[k]] != i)
+				a->cycles[i].n_entering++;
+	}
+	free(fill);
+	free(pend);
+	free(cid);
+	free(selfloop);
+	free(csize);
+}
+
+int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
+		 struct error *err)
+{
+	struct analysis *a = mem_calloc(1, sizeof *a);
+	uint32_t n = h->n_nodes, n_comp = 0;
+	size_t nn = n ? n : 1;
+	uint8_t *flag = mem_alloc(nn);
+	uint32_t *comp = NULL;
+	uint64_t *grp_retained = NULL;
+	double t0 = now_seconds();
+	int rc;
+
+	a->heap = h;
+	a->refcount_mode = reach_refcount_mode(h);
+	a->dist = mem_alloc(nn * sizeof *a->dist);
+	a->idom = mem_alloc(nn * sizeof *a->idom);
+	a->retained = mem_alloc(nn * sizeof *a->retained);
+	a->cycle = mem_alloc(nn * sizeof *a->cycle);
+
+	a->n_roots = reach_roots(h, flag);
+	rc = reach_distances(h, flag, a->dist, p, err);
+	if (rc)
+		goto out;
+	comp = mem_alloc(nn * sizeof *comp);
+	rc = scc_compute(h, comp, &n_comp, p, err);
+	if (rc)
+		goto out;
+	dom_entries(h, a->dist, comp, flag);
+	rc = dom_compute(h, flag, a->idom, a->retained, p, err);
+	if (rc)
+		goto out;
+	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
+	rc = dom_group_retained(h, comp, n_comp, flag, grp_retained, p, err);
+	if (rc)
+		goto out;
+	build_cycles(a, comp, n_comp, grp_retained);
+
+	for (heap_node_t v = 0; v < n; v++) {
+		if (a->dist[v] == REACH_UNREACHABLE) {
+			a->unreachable_objects++;
+			a->unreachable_bytes += h->size[v];
+		} else {
+			a->reachable_objects++;
+			a->reachable_bytes += h->size[v];
+		}
+	}
+	a->seconds = now_seconds() - t0;
+out:
+	free(grp_retained);
+	free(comp);
+	free(flag);
+	if (rc) {
+		analysis_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+void analysis_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	free(a->dist);
+	free(a->idom);
+	free(a->retained);
+	free(a->cycle);
+	free(a->cycles);
+	free(a->members);
+	free(a);
+}
+
+size_t analysis_memory(const struct analysis *a)
+{
+	size_t n = a->heap->n_nodes, m = 0;
+
+	for (uint32_t i = 0; i < a->n_cycles; i++)
+		m += a->cycles[i].size;
+	return sizeof *a + n * (sizeof *a->dist + sizeof *a->idom + sizeof *a->retained +
+				sizeof *a->cycle) +
+	       m * sizeof *a->members + (size_t)a->n_cycles * sizeof *a->cycles;
+}
+
+int analysis_reachable(const struct analysis *a, heap_node_t v)
+{
+	return v < a->heap->n_nodes && a->dist[v] != REACH_UNREACHABLE;
+}
+
+uint32_t analysis_path(const struct analysis *a, heap_node_t v, struct reach_step *out)
+{
+	return reach_path(a->heap, a->dist, v, out);
+}
+
+uint32_t analysis_dominators(const struct analysis *a, heap_node_t v, heap_node_t *out,
+			     uint32_t max)
+{
+	uint32_t len = 0;
+
+	if (v >= a->heap->n_nodes)
+		return 0;
+	for (heap_node_t d = a->idom[v]; d != HEAP_NONE; d = a->idom[d]) {
+		if (len < max)
+			out[len] = d;
+		len++;
+	}
+	return len;
+}
+
+uint32_t analysis_cycle_internal(const struct analysis *a, uint32_t c, struct analysis_ref *out)
+{
+	const struct heap *h = a->heap;
+	const struct analysis_cycle *cy = &a->cycles[c];
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < cy->size; i++) {
+		heap_node_t v = a->members[cy->members + i];
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if (a->cycle[h->out_to[e]] == c)
+				out[k++] = (struct analysis_ref){ .from = v, .to = h->out_to[e], .edge = e };
+	}
+	return k;
+}
+
+uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct analysis_ref *out)
+{
+	const struct heap *h = a->heap;
+	const struct analysis_cycle *cy = &a->cycles[c];
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < cy->size; i++) {
+		heap_node_t v = a->members[cy->members + i];
+		for (uint32_t j = h->in_off[v]; j < h->in_off[v + 1]; j++)
+			if (a->cycle[h->in_from[j]] != c)
+				out[k++] = (struct analysis_ref){ .from = h->in_from[j], .to = v,
+								  .edge = h->in_edge[j] };
+	}
+	return k;
+}
+
+void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,
+			    uint32_t *out)
+{
+	uint32_t nc = a->n_cycles;
+	struct pending *p = mem_alloc((nc ? nc : 1) * sizeof *p);
+
+	for (uint32_t i = 0; i < nc; i++) {
+		const struct analysis_cycle *cy = &a->cycles[i];
+		p[i] = (struct pending){ .shallow = cy->shallow, .retained = cy->retained,
+					 .size = cy->size, .comp = i,
+					 .first = a->members[cy->members] };
+	}
+	qsort(p, nc, sizeof *p, order == ANALYSIS_BY_RETAINED ? pending_by_retained : pending_by_size);
+	for (uint32_t i = 0; i < nc; i++)
+		out[i] = p[i].comp;
+	free(p);
+}
+
+/* ---- types ---- */
+
+static int u32_cmp(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+struct type_sort {
+	struct analysis_type t;
+	const char *name;
+	size_t len;
+	enum analysis_type_order order;
+};
+
+static int type_cmp(const void *pa, const void *pb)
+{
+	const struct type_sort *a = pa, *b = pb;
+	uint64_t ka, kb;
+	size_t m;
+	int c;
+
+	switch (a->order) {
+	case ANALYSIS_TYPES_BY_SHALLOW: ka = a->t.shallow; kb = b->t.shallow; break;
+	case ANALYSIS_TYPES_BY_RETAINED: ka = a->t.retained; kb = b->t.retained; break;
+	default: ka = a->t.count; kb = b->t.count; break;
+	}
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	m = a->len < b->len ? a->len : b->len;
+	c = memcmp(a->name, b->name, m);
+	if (c)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static uint32_t type_index(const uint32_t *uniq, uint32_t nt, heap_str_t t)
+{
+	uint32_t lo = 0, hi = nt;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (uniq[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order,
+			struct analysis_type **out)
+{
+	const struct heap *h = a->heap;
+	uint32_t n = h->n_nodes, nt = 0;
+	size_t nn = n ? n : 1;
+	uint32_t *tid = mem_alloc(nn * sizeof *tid);
+	uint32_t *uniq, *off, *kids, *depth, *stack, *cursor;
+	struct type_sort *ts;
+	uint32_t sp = 0;
+
+	/* Dense type ids: the distinct type offsets, sorted. */
+	memcpy(tid, h->type, n * sizeof *tid);
+	qsort(tid, n, sizeof *tid, u32_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (i == 0 || tid[i] != tid[nt - 1])
+			tid[nt++] = tid[i];
+	uniq = mem_alloc((nt ? nt : 1) * sizeof *uniq);
+	memcpy(uniq, tid, nt * sizeof *uniq);
+	for (heap_node_t v = 0; v < n; v++)
+		tid[v] = type_index(uniq, nt, h->type[v]);
+
+	ts = mem_calloc(nt ? nt : 1, sizeof *ts);
+	for (uint32_t i = 0; i < nt; i++) {
+		ts[i].t.type = uniq[i];
+		ts[i].name = heap_string(h, uniq[i], &ts[i].len);
+		ts[i].order = order;
+	}
+	for (heap_node_t v = 0; v < n; v++) {
+		ts[tid[v]].t.count++;
+		ts[tid[v]].t.shallow += h->size[v];
+	}
+
+	/* Retained per type: walk the dominator tree depth-first, counting for
+	 * each type how many of the current node's ancestors have it; a node
+	 * counts when none does.  Children index: counting sort by idom + 1. */
+	off = mem_calloc((size_t)n + 2, sizeof *off);
+	kids = mem_alloc(nn * sizeof *kids);
+	for (heap_node_t v = 0; v < n; v++)
+		off[a->idom[v] + 1 + 1]++;	/* HEAP_NONE + 1 == 0 */
+	for (uint32_t i = 0; i <= n; i++)
+		off[i + 1] += off[i];
+	for (heap_node_t v = 0; v < n; v++)
+		kids[off[a->idom[v] + 1]++] = v;
+	for (uint32_t i = n + 1; i > 0; i--)
+		off[i] = off[i - 1];
+	off[0] = 0;
+	depth = mem_calloc(nt ? nt : 1, sizeof *depth);
+	stack = mem_alloc(nn * sizeof *stack);
+	cursor = mem_alloc(nn * sizeof *cursor);
+	/* Frames: stack[i] = node, cursor[i] = next index into kids.  The
+	 * virtual root's children are kids[off[0] .. off[1]). */
+	for (uint32_t r = off[0]; r < off[1]; r++) {
+		heap_node_t v = kids[r];
+		if (depth[tid[v]]++ == 0)
+			ts[tid[v]].t.retained += a->retained[v];
+		stack[0] = v;
+		cursor[0] = off[v + 1];
+		sp = 1;
+		while (sp) {
+			heap_node_t x = stack[sp - 1];
+			if (cursor[sp - 1] < off[x + 2]) {
+				heap_node_t y = kids[cursor[sp - 1]++];
+				if (depth[tid[y]]++ == 0)
+					ts[tid[y]].t.retained += a->retained[y];
+				stack[sp] = y;
+				cursor[sp] = off[y + 1];
+				sp++;
+			} else {
+				depth[tid[x]]--;
+				sp--;
+			}
+		}
+	}
+	free(cursor);
+	free(stack);
+	free(depth);
+	free(kids);
+	free(off);
+
+	qsort(ts, nt, sizeof *ts, type_cmp);
+	*out = mem_alloc((nt ? nt : 1) * sizeof **out);
+	for (uint32_t i = 0; i < nt; i++)
+		(*out)[i] = ts[i].t;
+	free(ts);
+	free(uniq);
+	free(tid);
+	return nt;
+}
+
+/* ---- top ---- */
+
+/* "a ranks before b": larger retained, then smaller index. */
+static int ranks_before(const struct analysis *a, heap_node_t x, heap_node_t y)
+{
+	if (a->retained[x] != a->retained[y])
+		return a->retained[x] > a->retained[y];
+	return x < y;
+}
+
+uint32_t analysis_top(const struct analysis *a, uint32_t k, int skip_synthetic, heap_node_t *out)
+{
+	const struct heap *h = a->heap;
+	uint32_t m = 0;
+
+	if (k == 0)
+		return 0;
+	/* out[0..m) is a binary heap whose top is the worst-ranked kept node. */
+	for (heap_node_t v = 0; v < h->n_nodes; v++) {
+		uint32_t i;
+		if (skip_synthetic && (h->flags[v] & HEAP_F_SYNTHETIC))
+			continue;
+		if (m < k) {
+			i = m++;
+			while (i > 0 && ranks_before(a, out[(i - 1) / 2], v)) {
+				out[i] = out[(i - 1) / 2];
+				i = (i - 1) / 2;
+			}
+			out[i] = v;
+			continue;
+		}
+		if (!ranks_before(a, v, out[0]))
+			continue;
+		i = 0;
+		for (;;) {
+			uint32_t l = 2 * i + 1, r = l + 1, w = i;
+			heap_node_t wv = v;
+			if (l < m && ranks_before(a, wv, out[l])) {
+				w = l;
+				wv = out[l];
+			}
+			if (r < m && ranks_before(a, wv, out[r])) {
+				w = r;
+				wv = out[r];
+			}
+			if (w == i)
+				break;
+			out[i] = out[w];
+			i = w;
+		}
+		out[i] = v;
+	}
+	/* Heap order to rank order: repeatedly move the worst to the end. */
+	for (uint32_t end = m; end > 1; end--) {
+		heap_node_t worst = out[0], last = out[end - 1];
+		uint32_t i = 0, size = end - 1;
+		for (;;) {
+			uint32_t l = 2 * i + 1, r = l + 1, w = i;
+			heap_node_t wv = last;
+			if (l < size && ranks_before(a, wv, out[l])) {
+				w = l;
+				wv = out[l];
+			}
+			if (r < size && ranks_before(a, wv, out[r])) {
+				w = r;
+				wv = out[r];
+			}
+			if (w == i)
+				break;
+			out[i] = out[w];
+			i = w;
+		}
+		out[i] = last;
+		out[end - 1] = worst;
+	}
+	return m;
+}

@@ -1,0 +1,165 @@
+/* analysis: everything computed once after a heap is loaded, in one call:
+ * effective roots and distances (reach.h), strongly connected components
+ * and the cycles among them (scc.h), dominators and retained sizes, of
+ * objects and of cycles as groups (dom.h).  Views read the columns below
+ * directly; the functions after the struct answer the per-object and
+ * per-type questions a view asks.
+ *
+ * Memory: the per-node results are 20 bytes per object (dist 4, idom 4,
+ * retained 8, cycle 4); the optional dominator-children index (dom.h,
+ * domtree_new) adds 4, so at most 24 bytes per object.  Cycles add 4 bytes
+ * per member (the member lists) and sizeof(struct analysis_cycle) = 40
+ * bytes per cycle.  Temporary memory while computing: about 40 bytes per
+ * node, freed before analysis_run returns.
+ *
+ * Everything is read-only after analysis_run(); several threads may read
+ * one analysis at once.  The analysis borrows the heap, which must outlive
+ * it.
+ */
+#ifndef HEAPGLASS_ANALYSIS_H
+#define HEAPGLASS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "heap.h"
+#include "progress.h"
+#include "reach.h"
+
+/* A cycle: a strongly connected component (over retaining references) of
+ * two or more objects, or one object with a retaining reference to itself. */
+struct analysis_cycle {
+	uint64_t shallow;	/* total shallow size of the members */
+	uint64_t retained;	/* bytes freed if the members were all freed:
+				 * the group's dominator subtree (dom_group_retained) */
+	uint32_t size;		/* number of members */
+	uint32_t members;	/* the members are a->members[members .. members+size),
+				 * ascending node index */
+	uint32_t n_internal;	/* references (any kind) between members */
+	uint32_t n_entering;	/* references (any kind) from non-members to members */
+	uint32_t garbage;	/* 1: no root reaches any member; 0: live */
+	uint32_t reserved;
+};
+
+/* Orders of analysis_cycles_sorted() and the CLI. */
+enum analysis_cycle_order {
+	ANALYSIS_BY_SIZE = 0,	/* size desc, retained desc, first member asc */
+	ANALYSIS_BY_RETAINED	/* retained desc, size desc, first member asc */
+};
+
+struct analysis {
+	const struct heap *heap;
+	int refcount_mode;		/* roots from CPython's rules (reach.h) */
+
+	/* Per node (h->n_nodes entries each). */
+	uint32_t *dist;			/* distance to the nearest root over retaining
+					 * references: 0 = an effective root,
+					 * REACH_UNREACHABLE = no root reaches it */
+	heap_node_t *idom;		/* immediate dominator; HEAP_NONE = the virtual
+					 * root (roots, and entries of the unreachable
+					 * part: see dom.h) */
+	uint64_t *retained;		/* retained size in bytes (>= shallow size) */
+	uint32_t *cycle;		/* index into cycles[], HEAP_NONE if the object
+					 * is in no cycle */
+
+	/* Cycles in the default order (ANALYSIS_BY_SIZE): cycles[0] is the CLI's
+	 * cycle 1 (`cycles`, `export --cycle N`). */
+	struct analysis_cycle *cycles;
+	uint32_t n_cycles;
+	heap_node_t *members;		/* all cycles' members, grouped by cycle */
+
+	/* Totals. */
+	uint32_t n_roots;		/* effective roots (dist == 0) */
+	uint64_t reachable_objects, reachable_bytes;
+	uint64_t unreachable_objects, unreachable_bytes;
+	uint32_t largest_cycle;		/* members of the largest cycle, 0 if none */
+	double seconds;			/* wall time of analysis_run */
+};
+
+/* Runs every analysis on h.  Uses two threads when that helps.  Returns 0
+ * and *out (free with analysis_free), or -1 with err filled when progress
+ * asked to stop; out of memory aborts (mem.h). */
+int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
+		 struct error *err);
+
+/* analysis_free(NULL) is a no-op. */
+void analysis_free(struct analysis *a);
+
+/* Bytes the analysis results occupy (not counting the heap). */
+size_t analysis_memory(const struct analysis *a);
+
+/* ---- per object ---- */
+
+/* Non-zero when some root reaches v. */
+int analysis_reachable(const struct analysis *a, heap_node_t v);
+
+/* The shortest retainer path from a root to v: see reach_path().  Returns
+ * the number of steps written into out (which must hold a->dist[v] + 1
+ * entries), 0 when v is unreachable. */
+uint32_t analysis_path(const struct analysis *a, heap_node_t v, struct reach_step *out);
+
+/* The dominator chain of v: writes v's immediate dominator, its dominator,
+ * and so on up to a child of the virtual root, into out (up to max
+ * entries), and returns the full chain length (which may exceed max, so a
+ * caller can size a buffer with max = 0).  v itself is not included; a
+ * child of the virtual root has a chain of length 0. */
+uint32_t analysis_dominators(const struct analysis *a, heap_node_t v, heap_node_t *out,
+			     uint32_t max);
+
+/* ---- cycles ---- */
+
+/* A reference, as the cycle and type views list them: edge is the index
+ * into h->out_to / out_name / out_kind, from its source. */
+struct analysis_ref {
+	heap_node_t from;
+	heap_node_t to;
+	uint32_t edge;
+};
+
+/* The references among the members of cycle c (n_internal of them, any
+ * kind), in member order then edge order.  out holds n_internal entries.
+ * Returns the count written. */
+uint32_t analysis_cycle_internal(const struct analysis *a, uint32_t c, struct analysis_ref *out);
+
+/* The references entering cycle c from non-members (n_entering, any kind;
+ * a weak one keeps nothing alive but is shown), in member order then in_*
+ * order.  Returns the count written. */
+uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct analysis_ref *out);
+
+/* Cycle indexes in the given order into out (a->n_cycles entries). */
+void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,
+			    uint32_t *out);
+
+/* ---- types ---- */
+
+struct analysis_type {
+	heap_str_t type;
+	uint64_t count;
+	uint64_t shallow;
+	/* Bytes freed if every object of this type were freed: the sum of the
+	 * retained sizes of the objects of this type that no other object of
+	 * this type dominates (so nothing is counted twice), as DevTools does. */
+	uint64_t retained;
+};
+
+enum analysis_type_order {
+	ANALYSIS_TYPES_BY_COUNT = 0,
+	ANALYSIS_TYPES_BY_SHALLOW,
+	ANALYSIS_TYPES_BY_RETAINED
+};
+
+/* The per-type histogram, sorted by the given key descending, then type
+ * name ascending (bytewise).  Returns the number of types and *out
+ * (mem_alloc'd; the caller frees it).  O(V log T) for T types; temporary
+ * memory 8 bytes per node. */
+uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order,
+			struct analysis_type **out);
+
+/* The k objects with the largest retained size (fewer if the heap has
+ * fewer), largest first, ties by node index; objects with HEAP_F_SYNTHETIC
+ * are left out when skip_synthetic.  Writes into out (k entries) and
+ * returns the count.  O(V log k). */
+uint32_t analysis_top(const struct analysis *a, uint32_t k, int skip_synthetic, heap_node_t *out);
+
+#endif

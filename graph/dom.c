@@ -1,0 +1,386 @@
+#include "dom.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "reach.h"
+
+enum {
+	TICK = 1 << 16
+};
+
+/* The graph Lengauer-Tarjan runs on: vertices 0..nv-1 plus the virtual
+ * root R.  Without groups a vertex is a node; with groups it is a group of
+ * nodes (grp: node -> vertex, mem[moff[x] .. moff[x+1]) the members of x),
+ * and references inside a group are ignored. */
+struct view {
+	const struct heap *h;
+	uint32_t nv;
+	const uint32_t *grp;		/* NULL: identity */
+	const uint32_t *moff;
+	const heap_node_t *mem;
+	const uint8_t *entry;		/* per vertex: R -> vertex */
+};
+
+static inline uint32_t vx(const struct view *g, heap_node_t v)
+{
+	return g->grp ? g->grp[v] : v;
+}
+
+static inline uint32_t mem_begin(const struct view *g, uint32_t x)
+{
+	return g->moff ? g->moff[x] : x;
+}
+
+static inline uint32_t mem_end(const struct view *g, uint32_t x)
+{
+	return g->moff ? g->moff[x + 1] : x + 1;
+}
+
+static inline heap_node_t member(const struct view *g, uint32_t k)
+{
+	return g->mem ? g->mem[k] : k;
+}
+
+/* Working arrays, indexed by DFS number 1..N (0 = none; R is 1). */
+struct lt {
+	uint32_t *num;		/* vertex -> number, 0 = not reached */
+	uint32_t *vert;		/* number -> vertex (R: nv) */
+	uint32_t *parent, *semi, *label, *ancestor, *dom, *bhead, *bnext, *stack;
+	uint32_t n;		/* numbers used */
+};
+
+/* Iterative depth-first numbering from R.  The frames reuse label (vertex),
+ * ancestor (member cursor) and bnext (edge cursor), which are initialised
+ * after the search. */
+static void lt_dfs(const struct view *g, struct lt *t)
+{
+	const struct heap *h = g->h;
+	uint32_t *fx = t->label, *fk = t->ancestor, *fe = t->bnext;
+	uint32_t fp = 0, n = 1, rk = 0;
+
+	t->vert[1] = g->nv;
+	for (;;) {
+		uint32_t y = HEAP_NONE, from;
+		if (fp == 0) {
+			/* R's children: the entries, in vertex order. */
+			while (rk < g->nv && (!g->entry[rk] || t->num[rk]))
+				rk++;
+			if (rk == g->nv)
+				break;
+			y = rk;
+			from = 1;
+		} else {
+			uint32_t x = fx[fp - 1], k = fk[fp - 1], e = fe[fp - 1];
+			uint32_t kend = mem_end(g, x);
+			while (k < kend) {
+				heap_node_t m = member(g, k);
+				uint32_t eend = h->out_off[m + 1];
+				while (e < eend) {
+					uint32_t ee = e++;
+					uint32_t z;
+					if (!reach_retains(h, m, ee))
+						continue;
+					z = vx(g, h->out_to[ee]);
+					if (z != x && !t->num[z]) {
+						y = z;
+						break;
+					}
+				}
+				if (y != HEAP_NONE)
+					break;
+				if (++k < kend)
+					e = h->out_off[member(g, k)];
+			}
+			fk[fp - 1] = k;
+			fe[fp - 1] = e;
+			if (y == HEAP_NONE) {
+				fp--;
+				continue;
+			}
+			from = t->num[x];
+		}
+		t->num[y] = ++n;
+		t->vert[n] = y;
+		t->parent[n] = from;
+		fx[fp] = y;
+		fk[fp] = mem_begin(g, y);
+		fe[fp] = fk[fp] < mem_end(g, y) ? h->out_off[member(g, fk[fp])] : 0;
+		fp++;
+	}
+	t->n = n;
+}
+
+static uint32_t lt_eval(struct lt *t, uint32_t v)
+{
+	uint32_t sp = 0, x = v;
+
+	if (!t->ancestor[v])
+		return v;
+	/* COMPRESS(v), iteratively: the nodes whose ancestor has an ancestor,
+	 * processed from the top of the path down. */
+	while (t->ancestor[t->ancestor[x]]) {
+		t->stack[sp++] = x;
+		x = t->ancestor[x];
+	}
+	while (sp) {
+		uint32_t y = t->stack[--sp], a = t->ancestor[y];
+		if (t->semi[t->label[a]] < t->semi[t->label[y]])
+			t->label[y] = t->label[a];
+		t->ancestor[y] = t->ancestor[a];
+	}
+	return t->label[v];
+}
+
+/* Lengauer & Tarjan (1979), the simple version.  Fills t->dom (numbers). */
+static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct error *err)
+{
+	const struct heap *h = g->h;
+	uint32_t N, w;
+
+	lt_dfs(g, t);
+	N = t->n;
+	for (uint32_t i = 1; i <= N; i++) {
+		t->semi[i] = t->label[i] = i;
+		t->ancestor[i] = t->bhead[i] = t->bnext[i] = 0;
+	}
+	for (w = N; w >= 2; w--) {
+		uint32_t x = t->vert[w], pw;
+		uint32_t kend = mem_end(g, x);
+		if ((w & (TICK - 1)) == 0 && progress_tick(p, "dominators", N - w, N))
+			return error_set(err, "interrupted");
+		if (g->entry[x] && t->semi[w] > 1)
+			t->semi[w] = 1;
+		for (uint32_t k = mem_begin(g, x); k < kend; k++) {
+			heap_node_t m = member(g, k);
+			for (uint32_t i = h->in_off[m]; i < h->in_off[m + 1]; i++) {
+				heap_node_t s = h->in_from[i];
+				uint32_t y = vx(g, s), u, ev;
+				if (y == x || !(u = t->num[y]) || !reach_retains(h, s, h->in_edge[i]))
+					continue;
+				ev = lt_eval(t, u);
+				if (t->semi[ev] < t->semi[w])
+					t->semi[w] = t->semi[ev];
+			}
+		}
+		t->bnext[w] = t->bhead[t->semi[w]];
+		t->bhead[t->semi[w]] = w;
+		pw = t->parent[w];
+		t->ancestor[w] = pw;
+		for (uint32_t v = t->bhead[pw]; v; v = t->bnext[v]) {
+			uint32_t u = lt_eval(t, v);
+			t->dom[v] = t->semi[u] < t->semi[v] ? u : pw;
+		}
+		t->bhead[pw] = 0;
+	}
+	for (uint32_t i = 2; i <= N; i++)
+		if (t->dom[i] != t->semi[i])
+			t->dom[i] = t->dom[t->dom[i]];
+	t->dom[1] = 0;
+	return 0;
+}
+
+static void lt_init(struct lt *t, uint32_t nv)
+{
+	size_t n = (size_t)nv + 2;
+
+	t->num = mem_calloc(nv ? nv : 1, sizeof *t->num);
+	t->vert = mem_alloc(n * sizeof *t->vert);
+	t->parent = mem_alloc(n * sizeof *t->parent);
+	t->semi = mem_alloc(n * sizeof *t->semi);
+	t->label = mem_alloc(n * sizeof *t->label);
+	t->ancestor = mem_alloc(n * sizeof *t->ancestor);
+	t->dom = mem_alloc(n * sizeof *t->dom);
+	t->bhead = mem_alloc(n * sizeof *t->bhead);
+	t->bnext = mem_alloc(n * sizeof *t->bnext);
+	t->stack = mem_alloc(n * sizeof *t->stack);
+	t->n = 0;
+}
+
+static void lt_fini(struct lt *t)
+{
+	free(t->num);
+	free(t->vert);
+	free(t->parent);
+	free(t->semi);
+	free(t->label);
+	free(t->ancestor);
+	free(t->dom);
+	free(t->bhead);
+	free(t->bnext);
+	free(t->stack);
+}
+
+/* Retained sizes by vertex: shallow sizes summed up the dominator tree,
+ * children (higher DFS numbers) before their dominators. */
+static void lt_retained(const struct view *g, const struct lt *t, uint64_t *retained)
+{
+	const struct heap *h = g->h;
+
+	for (uint32_t x = 0; x < g->nv; x++) {
+		uint64_t s = 0;
+		for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++)
+			s += h->size[member(g, k)];
+		retained[x] = s;
+	}
+	for (uint32_t i = t->n; i >= 2; i--) {
+		uint32_t d = t->dom[i];
+		if (d >= 2)
+			retained[t->vert[d]] += retained[t->vert[i]];
+	}
+}
+
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+		 uint8_t *entry)
+{
+	uint32_t n = h->n_nodes;
+	uint8_t *entered = mem_calloc(n ? n : 1, 1);
+
+	for (heap_node_t u = 0; u < n; u++) {
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t t = h->out_to[e];
+			if (dist[t] == REACH_UNREACHABLE && comp[t] != comp[u] && reach_retains(h, u, e))
+				entered[comp[t]] = 1;
+		}
+	}
+	for (heap_node_t v = 0; v < n; v++)
+		entry[v] = (uint8_t)(dist[v] == 0 ||
+				     (dist[v] == REACH_UNREACHABLE && !entered[comp[v]]));
+	free(entered);
+}
+
+int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
+		uint64_t *retained, struct progress *p, struct error *err)
+{
+	struct view g = { .h = h, .nv = h->n_nodes, .entry = entry };
+	struct lt t;
+	int rc;
+
+	lt_init(&t, g.nv);
+	rc = lt_run(&g, &t, p, err);
+	if (rc == 0) {
+		for (heap_node_t v = 0; v < g.nv; v++)
+			idom[v] = HEAP_NONE;
+		for (uint32_t i = 2; i <= t.n; i++)
+			idom[t.vert[i]] = t.dom[i] >= 2 ? t.vert[t.dom[i]] : HEAP_NONE;
+		lt_retained(&g, &t, retained);
+	}
+	lt_fini(&t);
+	return rc;
+}
+
+int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
+		       const uint8_t *entry, uint64_t *grp_retained,
+		       struct progress *p, struct error *err)
+{
+	uint32_t n = h->n_nodes;
+	uint32_t *moff = mem_calloc((size_t)n_grp + 1, sizeof *moff);
+	heap_node_t *mem = mem_alloc((n ? n : 1) * sizeof *mem);
+	uint8_t *gentry = mem_calloc(n_grp ? n_grp : 1, 1);
+	struct view g = { .h = h, .nv = n_grp, .grp = grp, .moff = moff, .mem = mem,
+			  .entry = gentry };
+	struct lt t;
+	int rc;
+
+	/* Counting sort of the nodes by group: members in ascending order. */
+	for (heap_node_t v = 0; v < n; v++)
+		moff[grp[v] + 1]++;
+	for (uint32_t x = 0; x < n_grp; x++)
+		moff[x + 1] += moff[x];
+	for (heap_node_t v = 0; v < n; v++) {
+		mem[moff[grp[v]]++] = v;
+		if (entry[v])
+			gentry[grp[v]] = 1;
+	}
+	for (uint32_t x = n_grp; x > 0; x--)
+		moff[x] = moff[x - 1];
+	moff[0] = 0;
+
+	lt_init(&t, n_grp);
+	rc = lt_run(&g, &t, p, err);
+	if (rc == 0)
+		lt_retained(&g, &t, grp_retained);
+	lt_fini(&t);
+	free(gentry);
+	free(mem);
+	free(moff);
+	return rc;
+}
+
+/* ---- the children index ---- */
+
+struct domtree {
+	const heap_node_t *idom;
+	heap_node_t *kids;	/* grouped by idom + 1 ascending (R's first) */
+	uint32_t n;
+};
+
+struct kid {
+	uint64_t retained;
+	heap_node_t v;
+	uint32_t key;
+};
+
+static int kid_cmp(const void *pa, const void *pb)
+{
+	const struct kid *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	return a->v < b->v ? -1 : a->v > b->v;
+}
+
+struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
+			    const uint64_t *retained)
+{
+	struct domtree *t = mem_calloc(1, sizeof *t);
+	uint32_t n = h->n_nodes;
+	struct kid *k = mem_alloc((n ? n : 1) * sizeof *k);
+
+	for (heap_node_t v = 0; v < n; v++)
+		k[v] = (struct kid){ .retained = retained[v], .v = v, .key = idom[v] + 1 };
+	qsort(k, n, sizeof *k, kid_cmp);
+	t->kids = mem_alloc((n ? n : 1) * sizeof *t->kids);
+	for (uint32_t i = 0; i < n; i++)
+		t->kids[i] = k[i].v;
+	free(k);
+	t->idom = idom;
+	t->n = n;
+	return t;
+}
+
+void domtree_free(struct domtree *t)
+{
+	if (!t)
+		return;
+	free(t->kids);
+	free(t);
+}
+
+/* First index i with key(kids[i]) >= key. */
+static uint32_t lower(const struct domtree *t, uint32_t key)
+{
+	uint32_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (t->idom[t->kids[mid]] + 1 < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t domtree_children(const struct domtree *t, heap_node_t v, const heap_node_t **kids)
+{
+	uint32_t key = v + 1, a, b;
+
+	a = lower(t, key);
+	b = key == UINT32_MAX ? t->n : lower(t, key + 1);
+	*kids = t->kids + a;
+	return b - a;
+}
