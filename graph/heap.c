@@ -173,6 +173,7 @@ static void strtab_grow(struct heap_builder *b)
 	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
+	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
 	b->strtab_mask = size - 1;
 	for (size_t i = 0; i < old_size; i++)
 		if (old[i])
