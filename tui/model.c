@@ -163,6 +163,17 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 	compute_types(m);
 	compute_type_retained(m);
 	compute_gens(m);
+	/* the per-type instance orders and the cross-generation lists are
+	 * built here, not on a keystroke: one pass each */
+	for (uint32_t t = 0; t < m->n_types; t++) {
+		uint32_t n;
+		if ((t & 63) == 0 && progress_tick(prog, "indexing", t, m->n_types)) {
+			error_set(err, "interrupted");
+			goto fail;
+		}
+		model_type_instances(m, t, &n);
+	}
+	model_gen_cross(m, 0, &(uint32_t){ 0 });
 	for (uint32_t c = 0; c < m->an->n_cycles; c++)
 		if (m->an->cycles[c].garbage) {
 			m->garbage_cycles++;
