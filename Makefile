@@ -94,7 +94,7 @@ test: check
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=heapglass-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		sh tests/run BUILD=build-asan BIN=./heapglass-asan
 
 # graph/ and loaders/ never include curses or tui/; graph/ never includes
@@ -123,3 +123,32 @@ clean:
 	rm -rf build build-asan $(BIN) heapglass-asan
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(TEST_HELPER_OBJ:.o=.d)
+
+# ---- fuzzing (clang + libFuzzer): make fuzz FUZZ_SECONDS=60 [FUZZ_TARGETS="csv v8"]
+# One harness per parser; corpora are seeded from tests/fixtures and kept in
+# build-fuzz/corpus-NAME between runs.  Crashes land in build-fuzz/ and must
+# become regression tests.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_SRC := $(filter-out tui/%,$(LIB_SRC))
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@mkdir -p build-fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -DFUZZ_FORMAT=\"$$t\" $(FUZZ_FLAGS) \
+			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lcsv -lm || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus-$$t; \
+		sh tests/fuzz/seed $$t build-fuzz/corpus-$$t; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
+			-timeout=10 -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
+			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' build-fuzz/fuzz-$$t.log; \
+	done

@@ -163,6 +163,10 @@ void heap_builder_free(struct heap_builder *b);
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len);
 heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s);
 
+/* The interned string at offset s (NUL-terminated, valid until the next
+ * intern); *len gets its length when len is not NULL. */
+const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len);
+
 /* Registers a category name (V8 node type); returns its index (0..255), or
  * 255 once the table is full. */
 uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
@@ -205,6 +209,28 @@ int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t 
  * a root more than once with different kinds. */
 int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t kind,
 			  struct error *err);
+
+/* Writable views of the builder's columns, for a loader that must revisit
+ * what it added before freezing (the V8 loader resolves names once the
+ * string table, which comes last in the file, is read, and re-weighs edges
+ * and shallow sizes as DevTools does).  Valid until the next add_node,
+ * add_edge or freeze.  Changing size[] does not update the total shallow
+ * size, so a loader may only move bytes between nodes. */
+struct heap_builder_view {
+	uint32_t n_nodes;
+	size_t n_edges;
+	heap_str_t *type;		/* [n_nodes] */
+	heap_str_t *name;		/* [n_nodes] */
+	uint64_t *size;			/* [n_nodes] */
+	uint64_t *id;			/* [n_nodes] */
+	uint16_t *flags;		/* [n_nodes] */
+	uint8_t *category;		/* [n_nodes] */
+	const heap_node_t *edge_from;	/* [n_edges] */
+	const heap_node_t *edge_to;	/* [n_edges] */
+	uint32_t *edge_name;		/* [n_edges] */
+	uint8_t *edge_kind;		/* [n_edges], enum heap_edge_kind */
+};
+void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v);
 
 /* Freezes into a heap and empties the builder (which must still be freed).
  * Returns NULL and fills err on failure. */

@@ -8,10 +8,14 @@
 #include <unistd.h>
 
 #include "fmt_csv.h"
+#include "fmt_dot.h"
+#include "fmt_v8.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
+	&fmt_v8,
 	&fmt_csv,
+	&fmt_dot,
 	NULL
 };
 

@@ -16,6 +16,7 @@
 
 /* The commands (each in tui/cmd_NAME.c). */
 extern const struct command cmd_info;
+extern const struct command cmd_export;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -7,6 +7,7 @@
 
 const struct command *const command_table[] = {
 	&cmd_info,
+	&cmd_export,
 	NULL
 };
 

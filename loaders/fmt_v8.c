@@ -1,0 +1,1462 @@
+#include "fmt_v8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../graph/mem.h"
+
+enum {
+	CHUNK = 8 << 20,		/* read() size */
+	LOOKAHEAD = 64,			/* bytes kept in the window by the number loop */
+	META_MAX = 16 << 20,		/* snapshot meta object, bytes */
+	STRING_MAX = 64 << 20,		/* one string token, bytes */
+	KEY_MAX = 256,			/* a top-level key, bytes */
+	TYPES_MAX = 4096,		/* entries of node_types / edge_types */
+	FIELDS_MAX = 64,		/* entries of node_fields / edge_fields */
+	TICK = 1 << 16			/* numbers between progress ticks */
+};
+
+/* How one V8 node type is shown and treated. */
+struct ntype {
+	heap_str_t class_name;	/* DevTools' className() for the type; 0: use the node name */
+	uint8_t category;
+	unsigned synthetic : 1;
+	unsigned hidden : 1;
+	unsigned array : 1;
+	unsigned native : 1;
+};
+
+/* How one V8 edge type maps onto heapglass. */
+struct etype {
+	uint8_t kind;		/* enum heap_edge_kind */
+	unsigned index_name : 1;	/* element / hidden: name_or_index is an index */
+	unsigned internal : 1;		/* V8 "internal" (WeakMap ephemeron names live here) */
+};
+
+/* The input window: buf[pos..len) are unread bytes; buf[0] is at file
+ * offset base. */
+struct rd {
+	int fd;
+	char *buf;
+	size_t cap, pos, len;
+	uint64_t base;
+	uint64_t file_size;
+	int eof;
+};
+
+/* A small open-addressing map string index -> WeakMap table id, for the
+ * ephemeron edge names. */
+struct ephmap {
+	uint32_t *key;		/* string index + 1; 0 empty */
+	uint64_t *table;
+	size_t mask, used;
+};
+
+struct v8 {
+	const char *path;
+	struct heap_builder *b;
+	struct progress *prog;
+	struct error *err;
+	struct rd r;
+
+	/* layout from meta */
+	unsigned nf, ef;
+	int f_type, f_name, f_id, f_size, f_edges, f_detached;
+	int e_type, e_name, e_to;
+	struct ntype *nt;
+	unsigned n_nt;
+	struct etype *et;
+	unsigned n_et;
+	int have_meta;
+	uint64_t meta_nodes, meta_edges;	/* UINT64_MAX when absent */
+	uint64_t root_index;
+
+	/* what was read */
+	int have_nodes, have_edges, have_strings;
+	uint32_t n_nodes;
+	uint32_t *edge_count;			/* per node; later first-edge offsets */
+	uint64_t n_edges;
+	uint64_t max_node_name, max_node_name_at;	/* largest name index and where */
+	uint64_t max_edge_name, max_edge_name_at;
+	int any_node_name, any_edge_name;
+
+	/* strings */
+	heap_str_t *strmap;			/* string index -> arena offset */
+	uint32_t n_strings, strmap_cap;
+	uint32_t s_external_data;		/* index of "system / ExternalStringData" + 1 */
+	uint32_t s_dom_trees;			/* index of "(Document DOM trees)" + 1 */
+	struct ephmap eph;
+	regex_t eph_re;
+	int eph_re_ok;
+	char *tmp;				/* scratch for decoded strings */
+	size_t tmp_cap;
+};
+
+/* ---- errors ---- */
+
+static int fail_at(struct v8 *v, uint64_t off, const char *what)
+{
+	return error_set(v->err, "%s: byte %llu: %s", v->path, (unsigned long long)off, what);
+}
+
+static uint64_t here(const struct v8 *v)
+{
+	return v->r.base + v->r.pos;
+}
+
+static int fail_here(struct v8 *v, const char *what)
+{
+	return fail_at(v, here(v), what);
+}
+
+/* ---- input ---- */
+
+/* Makes at least `need` unread bytes available unless the file ends first.
+ * May move the window (pointers into buf become stale). */
+static int rd_fill(struct v8 *v, size_t need)
+{
+	struct rd *r = &v->r;
+
+	if (r->len - r->pos >= need || r->eof)
+		return 0;
+	if (r->pos > 0) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->base += r->pos;
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (need + CHUNK > r->cap) {
+		r->cap = need + CHUNK;
+		r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
+	}
+	while (r->len < need && !r->eof) {
+		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_set(v->err, "%s: byte %llu: %s", v->path,
+					 (unsigned long long)(r->base + r->len), strerror(errno));
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->len += (size_t)n;
+	}
+	r->buf[r->len] = '\0';
+	return 0;
+}
+
+static int tick(struct v8 *v)
+{
+	if (progress_tick(v->prog, "parsing", here(v), v->r.file_size))
+		return error_set(v->err, "%s: interrupted", v->path);
+	return 0;
+}
+
+static int is_ws(int c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Skips white space; returns the next byte (not consumed) or -1 at the end
+ * of the file.  -2 on a read error. */
+static int peek(struct v8 *v)
+{
+	for (;;) {
+		struct rd *r = &v->r;
+		while (r->pos < r->len && is_ws((unsigned char)r->buf[r->pos]))
+			r->pos++;
+		if (r->pos < r->len)
+			return (unsigned char)r->buf[r->pos];
+		if (r->eof)
+			return -1;
+		if (rd_fill(v, 1) != 0)
+			return -2;
+	}
+}
+
+static int expect(struct v8 *v, int ch, const char *what)
+{
+	int c = peek(v);
+	char msg[160];
+
+	if (c == ch) {
+		v->r.pos++;
+		return 0;
+	}
+	if (c == -2)
+		return -1;
+	snprintf(msg, sizeof msg, "%s%s", c == -1 ? "unexpected end of file: " : "", what);
+	return fail_here(v, msg);
+}
+
+/* ---- strings ---- */
+
+/* Index of the first byte of s[0..len) that breaks UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF included), or len. */
+static size_t utf8_check(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Reads one JSON string at the window (which must start with '"') and
+ * returns its decoded bytes in *out / *len (valid until the next read).
+ * Strings without escapes are checked here (UTF-8, no raw control
+ * characters) and returned in place; strings with escapes are decoded by
+ * jansson, which checks the escapes (\uXXXX surrogate pairs included). */
+static int read_string(struct v8 *v, const char **out, size_t *len, size_t max)
+{
+	struct rd *r = &v->r;
+	size_t i, start;
+	int escaped = 0, high = 0;
+	char msg[ERROR_MSG_MAX];
+
+	{
+		int c = peek(v);
+		if (c == -2)
+			return -1;
+		if (c != '"')
+			return fail_here(v, c == -1 ? "unexpected end of file: expected a string"
+					 : "expected a string");
+	}
+	start = r->pos;
+	i = 1;
+	for (;;) {
+		const char *p = r->buf + start + i, *end = r->buf + r->len;
+		while (p < end) {
+			unsigned char c = (unsigned char)*p;
+			if (c == '"')
+				break;
+			if (c == '\\') {
+				escaped = 1;
+				if (p + 1 >= end)
+					break;
+				p += 2;
+				continue;
+			}
+			if (c < 0x20) {
+				snprintf(msg, sizeof msg, "control character 0x%02x inside a string (must be escaped)", c);
+				return fail_at(v, r->base + (size_t)(p - r->buf), msg);
+			}
+			high |= c & 0x80;
+			p++;
+		}
+		i = (size_t)(p - (r->buf + start));
+		if (p < end && *p == '"')
+			break;
+		if (r->eof)
+			return fail_at(v, r->base + r->len, "unexpected end of file inside a string");
+		if (i > max) {
+			snprintf(msg, sizeof msg, "string longer than %zu MiB", max >> 20);
+			return fail_at(v, r->base + start, msg);
+		}
+		r->pos = start;
+		if (rd_fill(v, (r->len - r->pos) + CHUNK) != 0)
+			return -1;
+		start = r->pos;
+	}
+	/* token is buf[start .. start + i] inclusive of both quotes */
+	r->pos = start + i + 1;
+	if (!escaped) {
+		const unsigned char *s = (const unsigned char *)r->buf + start + 1;
+		size_t n = i - 1;
+		if (high) {
+			size_t bad = utf8_check(s, n);
+			if (bad != n) {
+				snprintf(msg, sizeof msg, "invalid UTF-8 (byte 0x%02x) in a string", s[bad]);
+				return fail_at(v, r->base + start + 1 + bad, msg);
+			}
+		}
+		*out = (const char *)s;
+		*len = n;
+		return 0;
+	}
+	{
+		json_error_t jerr;
+		json_t *j = json_loadb(r->buf + start, i + 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+		size_t n;
+		if (!j || !json_is_string(j)) {
+			json_decref(j);
+			snprintf(msg, sizeof msg, "bad string: %.150s", jerr.text);
+			return fail_at(v, r->base + start + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0), msg);
+		}
+		n = json_string_length(j);
+		if (n + 1 > v->tmp_cap) {
+			v->tmp_cap = n + 1;
+			v->tmp = mem_realloc_array(v->tmp, v->tmp_cap, 1);
+		}
+		memcpy(v->tmp, json_string_value(j), n);
+		json_decref(j);
+		*out = v->tmp;
+		*len = n;
+	}
+	return 0;
+}
+
+/* ---- skipping values nobody needs (trace trees, locations, samples) ---- */
+
+/* Skips one JSON value of any shape, checking its grammar, without
+ * recursion (a stack of one byte per open bracket). */
+static int skip_value(struct v8 *v)
+{
+	char *stack = NULL;
+	size_t depth = 0, cap = 0;
+	int rc = -1;
+	uint64_t n = 0;
+
+	for (;;) {
+		int c = peek(v);
+
+		if (c == -2)
+			goto out;
+		if (c == -1) {
+			fail_here(v, "unexpected end of file inside a value");
+			goto out;
+		}
+		if ((++n & (TICK - 1)) == 0 && tick(v) != 0)
+			goto out;
+		if (c == '[' || c == '{') {
+			if (depth == cap) {
+				cap = cap ? cap * 2 : 64;
+				stack = mem_realloc_array(stack, cap, 1);
+			}
+			stack[depth++] = (char)c;
+			v->r.pos++;
+			c = peek(v);
+			if ((c == ']' && stack[depth - 1] == '[') || (c == '}' && stack[depth - 1] == '{')) {
+				v->r.pos++;
+				depth--;
+			} else if (stack[depth - 1] == '{') {
+				const char *s;
+				size_t len;
+				if (read_string(v, &s, &len, STRING_MAX) != 0 || expect(v, ':', "expected ':'") != 0)
+					goto out;
+				continue;
+			} else {
+				continue;
+			}
+		} else if (c == '"') {
+			const char *s;
+			size_t len;
+			if (read_string(v, &s, &len, STRING_MAX) != 0)
+				goto out;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			struct rd *r = &v->r;
+			size_t k = 0;
+			if (rd_fill(v, LOOKAHEAD) != 0)
+				goto out;
+			while (r->pos + k < r->len && r->buf[r->pos + k] != '\0' &&
+			       strchr("0123456789+-.eE", r->buf[r->pos + k]))
+				if (++k > 40) {
+					fail_here(v, "number too long");
+					goto out;
+				}
+			r->pos += k;
+		} else if (c == 't' || c == 'f' || c == 'n') {
+			static const char *const words[] = { "true", "false", "null" };
+			const char *w = words[c == 't' ? 0 : c == 'f' ? 1 : 2];
+			size_t wl = strlen(w);
+			if (rd_fill(v, wl) != 0)
+				goto out;
+			if (v->r.len - v->r.pos < wl || memcmp(v->r.buf + v->r.pos, w, wl) != 0) {
+				fail_here(v, "invalid literal");
+				goto out;
+			}
+			v->r.pos += wl;
+		} else {
+			fail_here(v, "expected a JSON value");
+			goto out;
+		}
+		/* after a value: ',' or the closing bracket(s) */
+		for (;;) {
+			if (depth == 0) {
+				rc = 0;
+				goto out;
+			}
+			c = peek(v);
+			if (c == -2)
+				goto out;
+			if (c == ',') {
+				v->r.pos++;
+				if (stack[depth - 1] == '{') {
+					const char *s;
+					size_t len;
+					if (read_string(v, &s, &len, STRING_MAX) != 0 ||
+					    expect(v, ':', "expected ':'") != 0)
+						goto out;
+				}
+				break;
+			}
+			if ((c == ']' && stack[depth - 1] == '[') || (c == '}' && stack[depth - 1] == '{')) {
+				v->r.pos++;
+				depth--;
+				continue;
+			}
+			fail_here(v, c == -1 ? "unexpected end of file: expected ',' or a closing bracket"
+				  : "expected ',' or a closing bracket");
+			goto out;
+		}
+	}
+out:
+	free(stack);
+	return rc;
+}
+
+/* ---- meta ---- */
+
+/* Index of `name` in a JSON array of strings, or -1. */
+static int field_index(json_t *arr, const char *name)
+{
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *s = json_string_value(json_array_get(arr, i));
+		if (s && strcmp(s, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int strings_array(json_t *a, size_t max)
+{
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > max)
+		return 0;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		if (!json_is_string(json_array_get(a, i)))
+			return 0;
+	return 1;
+}
+
+static const struct {
+	const char *v8;
+	const char *class_name;	/* NULL: the node's own name (object, native) */
+} class_rules[] = {
+	{ "hidden", "(system)" },
+	{ "object", NULL },
+	{ "native", NULL },
+	{ "code", "(compiled code)" },
+	{ "closure", "Function" },
+	{ "regexp", "RegExp" },
+};
+
+static const struct {
+	const char *v8;
+	enum heap_edge_kind kind;
+	int index_name;
+} edge_rules[] = {
+	{ "context", HEAP_EDGE_STRONG, 0 },
+	{ "element", HEAP_EDGE_STRONG, 1 },
+	{ "property", HEAP_EDGE_STRONG, 0 },
+	{ "internal", HEAP_EDGE_INTERNAL, 0 },
+	{ "hidden", HEAP_EDGE_INTERNAL, 1 },
+	{ "shortcut", HEAP_EDGE_SHORTCUT, 0 },
+	{ "weak", HEAP_EDGE_WEAK, 0 },
+};
+
+static int u64_member(json_t *o, const char *key, uint64_t *out)
+{
+	json_t *j = json_object_get(o, key);
+
+	if (!j)
+		return 0;
+	if (!json_is_integer(j) || json_integer_value(j) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(j);
+	return 1;
+}
+
+/* Lays the fields out from the parsed "snapshot" object. */
+static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
+{
+	json_t *meta = json_object_get(snap, "meta");
+	json_t *nfields, *ntypes, *efields, *etypes, *ntl, *etl;
+	char msg[300];
+	int r;
+
+	if (!json_is_object(meta))
+		return fail_at(v, at, "snapshot has no \"meta\" object");
+	nfields = json_object_get(meta, "node_fields");
+	ntypes = json_object_get(meta, "node_types");
+	efields = json_object_get(meta, "edge_fields");
+	etypes = json_object_get(meta, "edge_types");
+	if (!strings_array(nfields, FIELDS_MAX) || !strings_array(efields, FIELDS_MAX))
+		return fail_at(v, at, "meta: node_fields and edge_fields must be arrays of field names");
+	v->nf = (unsigned)json_array_size(nfields);
+	v->ef = (unsigned)json_array_size(efields);
+	v->f_type = field_index(nfields, "type");
+	v->f_name = field_index(nfields, "name");
+	v->f_id = field_index(nfields, "id");
+	v->f_size = field_index(nfields, "self_size");
+	v->f_edges = field_index(nfields, "edge_count");
+	v->f_detached = field_index(nfields, "detachedness");
+	v->e_type = field_index(efields, "type");
+	v->e_name = field_index(efields, "name_or_index");
+	v->e_to = field_index(efields, "to_node");
+	if (v->f_type < 0 || v->f_name < 0 || v->f_id < 0 || v->f_size < 0 || v->f_edges < 0)
+		return fail_at(v, at, "meta: node_fields lacks one of type, name, id, self_size, edge_count");
+	if (v->e_type < 0 || v->e_name < 0 || v->e_to < 0)
+		return fail_at(v, at, "meta: edge_fields lacks one of type, name_or_index, to_node");
+	ntl = json_array_get(ntypes, (size_t)v->f_type);
+	etl = json_array_get(etypes, (size_t)v->e_type);
+	if (!json_is_array(ntypes) || !strings_array(ntl, TYPES_MAX))
+		return fail_at(v, at, "meta: node_types[type] must be an array of type names");
+	if (!json_is_array(etypes) || !strings_array(etl, TYPES_MAX))
+		return fail_at(v, at, "meta: edge_types[type] must be an array of type names");
+
+	v->n_nt = (unsigned)json_array_size(ntl);
+	v->nt = mem_calloc(v->n_nt, sizeof *v->nt);
+	for (unsigned i = 0; i < v->n_nt; i++) {
+		const char *name = json_string_value(json_array_get(ntl, i));
+		struct ntype *t = &v->nt[i];
+		size_t k;
+		t->category = heap_builder_category(v->b, heap_builder_intern_cstr(v->b, name));
+		t->synthetic = strcmp(name, "synthetic") == 0;
+		t->hidden = strcmp(name, "hidden") == 0;
+		t->array = strcmp(name, "array") == 0;
+		t->native = strcmp(name, "native") == 0;
+		for (k = 0; k < sizeof class_rules / sizeof class_rules[0]; k++)
+			if (strcmp(name, class_rules[k].v8) == 0)
+				break;
+		if (k < sizeof class_rules / sizeof class_rules[0]) {
+			t->class_name = class_rules[k].class_name ?
+					heap_builder_intern_cstr(v->b, class_rules[k].class_name) : 0;
+		} else {
+			/* every other type: "(" type ")", as DevTools does */
+			size_t len = strlen(name);
+			char *s = mem_alloc(len + 3);
+			s[0] = '(';
+			memcpy(s + 1, name, len);
+			s[len + 1] = ')';
+			t->class_name = heap_builder_intern(v->b, s, len + 2);
+			free(s);
+		}
+	}
+	v->n_et = (unsigned)json_array_size(etl);
+	v->et = mem_calloc(v->n_et, sizeof *v->et);
+	for (unsigned i = 0; i < v->n_et; i++) {
+		const char *name = json_string_value(json_array_get(etl, i));
+		struct etype *t = &v->et[i];
+		t->kind = HEAP_EDGE_STRONG;	/* unknown names retain, as in DevTools */
+		for (size_t k = 0; k < sizeof edge_rules / sizeof edge_rules[0]; k++)
+			if (strcmp(name, edge_rules[k].v8) == 0) {
+				t->kind = (uint8_t)edge_rules[k].kind;
+				t->index_name = edge_rules[k].index_name ? 1 : 0;
+			}
+		t->internal = strcmp(name, "internal") == 0;
+	}
+
+	v->meta_nodes = v->meta_edges = UINT64_MAX;
+	if ((r = u64_member(snap, "node_count", &v->meta_nodes)) < 0 ||
+	    (r = u64_member(snap, "edge_count", &v->meta_edges)) < 0)
+		return fail_at(v, at, "snapshot: node_count and edge_count must be non-negative integers");
+	v->root_index = 0;
+	if (u64_member(snap, "root_index", &v->root_index) < 0)
+		return fail_at(v, at, "snapshot: root_index must be a non-negative integer");
+	/* Each node takes at least 2 bytes a field ("0,"), each edge too: a
+	 * count the file cannot hold is refused before anything is sized by it. */
+	if ((v->meta_nodes != UINT64_MAX && v->meta_nodes > v->r.file_size / (2 * v->nf)) ||
+	    (v->meta_edges != UINT64_MAX && v->meta_edges > v->r.file_size / (2 * v->ef))) {
+		snprintf(msg, sizeof msg, "snapshot: node_count %llu / edge_count %llu cannot fit in a "
+			 "file of %llu bytes", (unsigned long long)v->meta_nodes,
+			 (unsigned long long)v->meta_edges, (unsigned long long)v->r.file_size);
+		return fail_at(v, at, msg);
+	}
+	if (v->meta_nodes != UINT64_MAX && v->meta_nodes > HEAP_MAX_NODES)
+		return fail_at(v, at, "snapshot: more objects than heapglass can index (32 bits)");
+	if (v->meta_nodes != UINT64_MAX && v->meta_edges != UINT64_MAX)
+		heap_builder_reserve(v->b, v->meta_nodes, v->meta_edges);
+	v->have_meta = 1;
+	return 0;
+}
+
+/* Cuts the "snapshot" object out of the stream (strings aware, iterative)
+ * and parses it with jansson. */
+static int read_meta(struct v8 *v)
+{
+	struct rd *r = &v->r;
+	size_t i, start;
+	uint64_t at;
+	long depth = 0;
+	int in_str = 0;
+	json_t *snap;
+	json_error_t jerr;
+	char msg[300];
+	int rc;
+
+	if (peek(v) != '{')
+		return fail_here(v, peek(v) == -1 ? "unexpected end of file: expected the snapshot object"
+				 : "\"snapshot\" must be an object");
+	start = r->pos;
+	at = here(v);
+	i = 0;
+	for (;;) {
+		if (start + i >= r->len) {
+			if (r->eof)
+				return fail_at(v, r->base + r->len, "unexpected end of file inside the snapshot meta");
+			if (i > META_MAX)
+				return fail_at(v, at, "snapshot meta object larger than 16 MiB");
+			r->pos = start;
+			if (rd_fill(v, (r->len - r->pos) + (1 << 16)) != 0)
+				return -1;
+			start = r->pos;
+			continue;
+		}
+		{
+			char c = r->buf[start + i];
+			if (in_str) {
+				if (c == '\\')
+					i++;
+				else if (c == '"')
+					in_str = 0;
+			} else if (c == '"') {
+				in_str = 1;
+			} else if (c == '{' || c == '[') {
+				depth++;
+			} else if (c == '}' || c == ']') {
+				if (--depth == 0)
+					break;
+			}
+		}
+		i++;
+	}
+	snap = json_loadb(r->buf + start, i + 1, 0, &jerr);
+	r->pos = start + i + 1;
+	if (!snap) {
+		snprintf(msg, sizeof msg, "snapshot meta: %.200s", jerr.text);
+		return fail_at(v, at + (jerr.position > 0 ? (uint64_t)jerr.position - 1 : 0), msg);
+	}
+	rc = apply_meta(v, snap, at);
+	json_decref(snap);
+	return rc;
+}
+
+/* ---- the integer arrays ---- */
+
+/* The state of one integer array being read. */
+struct arr {
+	int first;		/* nothing read yet */
+	uint64_t value_at;	/* file offset of the last number */
+};
+
+/* Reads the next element of an integer array: 1 with *out set, 0 at the
+ * closing bracket (consumed), -1 on error.  Keeps LOOKAHEAD bytes in the
+ * window so a number never straddles a refill. */
+static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+{
+	struct rd *r = &v->r;
+	const char *p, *end;
+	uint64_t x;
+	unsigned nd;
+
+again:
+	if (r->len - r->pos < LOOKAHEAD && !r->eof && rd_fill(v, LOOKAHEAD) != 0)
+		return -1;
+	p = r->buf + r->pos;
+	end = r->buf + r->len;
+	while (p < end && is_ws((unsigned char)*p))
+		p++;
+	if (p == end) {
+		r->pos = (size_t)(p - r->buf);
+		if (r->eof)
+			return fail_here(v, "unexpected end of file inside an array");
+		goto again;
+	}
+	if (!a->first) {
+		if (*p == ',') {
+			p++;
+			while (p < end && is_ws((unsigned char)*p))
+				p++;
+			if (p == end) {
+				/* rare: a long run of white space after a comma */
+				r->pos = (size_t)(p - r->buf);
+				if (r->eof)
+					return fail_here(v, "unexpected end of file inside an array");
+				if (rd_fill(v, LOOKAHEAD) != 0)
+					return -1;
+				p = r->buf + r->pos;
+				end = r->buf + r->len;
+				while (p < end && is_ws((unsigned char)*p))
+					p++;
+				if (p == end) {
+					r->pos = (size_t)(p - r->buf);
+					return fail_here(v, r->eof ? "unexpected end of file inside an array"
+							 : "too much white space inside an array");
+				}
+			}
+		} else if (*p == ']') {
+			r->pos = (size_t)(p - r->buf) + 1;
+			return 0;
+		} else {
+			r->pos = (size_t)(p - r->buf);
+			return fail_here(v, "expected ',' or ']' in an integer array");
+		}
+	} else if (*p == ']') {
+		r->pos = (size_t)(p - r->buf) + 1;
+		return 0;
+	}
+	a->first = 0;
+	r->pos = (size_t)(p - r->buf);
+	if ((unsigned)(*p - '0') > 9) {
+		if (*p == '-')
+			return fail_here(v, "negative number where a count, index or size belongs");
+		return fail_here(v, "expected an unsigned integer");
+	}
+	x = (uint64_t)(*p++ - '0');
+	nd = 1;
+	if (x == 0 && p < end && (unsigned)(*p - '0') <= 9)
+		return fail_here(v, "number with a leading zero");
+	while (p < end && (unsigned)(*p - '0') <= 9) {
+		unsigned d = (unsigned)(*p - '0');
+		if (++nd > 19 && (nd > 20 || x > (UINT64_MAX - d) / 10))
+			return fail_here(v, "number too large for 64 bits");
+		x = x * 10 + d;
+		p++;
+	}
+	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
+		return fail_here(v, "expected an integer, found a fraction or exponent");
+	if (p == end && r->eof) {
+		r->pos = (size_t)(p - r->buf);
+		return fail_here(v, "unexpected end of file inside an array");
+	}
+	a->value_at = r->base + r->pos;
+	r->pos = (size_t)(p - r->buf);
+	*out = x;
+	return 1;
+}
+
+static int read_nodes(struct v8 *v)
+{
+	struct arr a = { 1, 0 };
+	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
+	struct heap_node_rec rec;
+	size_t cap = v->meta_nodes != UINT64_MAX ? (size_t)v->meta_nodes : 1024;
+	char msg[ERROR_MSG_MAX];
+
+	if (!v->have_meta)
+		return fail_here(v, "\"nodes\" comes before the snapshot meta");
+	if (expect(v, '[', "\"nodes\" must be an array") != 0)
+		return -1;
+	v->edge_count = mem_alloc((cap + 1) * sizeof *v->edge_count);
+	memset(&rec, 0, sizeof rec);
+	rec.generation = HEAP_GEN_UNKNOWN;
+	for (;;) {
+		int rc = 0;
+		unsigned k;
+		for (k = 0; k < v->nf; k++) {
+			rc = next_u64(v, &a, &f[k]);
+			if (rc <= 0)
+				break;
+			at[k] = a.value_at;
+		}
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			if (k != 0) {
+				snprintf(msg, sizeof msg, "nodes array ends inside a node (its length is not a "
+					 "multiple of the %u node fields)", v->nf);
+				return fail_at(v, here(v) - 1, msg);
+			}
+			break;
+		}
+		if (v->meta_nodes != UINT64_MAX && v->n_nodes >= v->meta_nodes) {
+			snprintf(msg, sizeof msg, "more nodes than node_count (%llu) says",
+				 (unsigned long long)v->meta_nodes);
+			return fail_at(v, at[0], msg);
+		}
+		if (f[v->f_type] >= v->n_nt) {
+			snprintf(msg, sizeof msg, "node type %llu is not one of the %u node_types",
+				 (unsigned long long)f[v->f_type], v->n_nt);
+			return fail_at(v, at[v->f_type], msg);
+		}
+		if (f[v->f_name] > 0x7fffffffu) {
+			snprintf(msg, sizeof msg, "node name index %llu past the string table",
+				 (unsigned long long)f[v->f_name]);
+			return fail_at(v, at[v->f_name], msg);
+		}
+		if (f[v->f_edges] > 0xffffffffu) {
+			snprintf(msg, sizeof msg, "edge_count %llu is more than the file can hold",
+				 (unsigned long long)f[v->f_edges]);
+			return fail_at(v, at[v->f_edges], msg);
+		}
+		if (!v->any_node_name || f[v->f_name] > v->max_node_name) {
+			v->max_node_name = f[v->f_name];
+			v->max_node_name_at = at[v->f_name];
+			v->any_node_name = 1;
+		}
+		{
+			const struct ntype *t = &v->nt[f[v->f_type]];
+			rec.id = f[v->f_id];
+			rec.name = (heap_str_t)f[v->f_name];	/* a string index until the strings are read */
+			rec.type = 0;
+			rec.size = f[v->f_size];
+			rec.category = t->category;
+			rec.flags = t->synthetic ? HEAP_F_SYNTHETIC : 0;
+			if (v->f_detached >= 0 && f[v->f_detached] == 2)
+				rec.flags |= HEAP_F_DETACHED;
+		}
+		if (heap_builder_add_node(v->b, &rec, v->err) == HEAP_NONE) {
+			snprintf(msg, sizeof msg, "%s", v->err->msg);
+			return fail_at(v, at[0], msg);
+		}
+		if (v->n_nodes + 1 >= cap) {
+			cap += cap / 2 + 1024;
+			v->edge_count = mem_realloc_array(v->edge_count, cap + 1, sizeof *v->edge_count);
+		}
+		v->edge_count[v->n_nodes++] = (uint32_t)f[v->f_edges];
+		if ((v->n_nodes & (TICK - 1)) == 0 && tick(v) != 0)
+			return -1;
+	}
+	if (v->meta_nodes != UINT64_MAX && v->n_nodes != v->meta_nodes) {
+		snprintf(msg, sizeof msg, "nodes array holds %u nodes, node_count says %llu", v->n_nodes,
+			 (unsigned long long)v->meta_nodes);
+		return fail_at(v, here(v) - 1, msg);
+	}
+	if (v->n_nodes == 0)
+		return fail_at(v, here(v) - 1, "nodes array is empty (a snapshot has at least its root)");
+	if (v->root_index % v->nf != 0 || v->root_index / v->nf >= v->n_nodes)
+		return fail_at(v, here(v) - 1, "snapshot root_index does not name a node");
+	v->have_nodes = 1;
+	return 0;
+}
+
+static int read_edges(struct v8 *v)
+{
+	struct arr a = { 1, 0 };
+	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
+	uint32_t from = 0, left;
+	uint64_t nf = v->nf, limit = (uint64_t)v->n_nodes * v->nf;
+	char msg[ERROR_MSG_MAX];
+
+	if (!v->have_nodes)
+		return fail_here(v, "\"edges\" comes before \"nodes\"");
+	if (expect(v, '[', "\"edges\" must be an array") != 0)
+		return -1;
+	left = v->edge_count[0];
+	for (;;) {
+		int rc = 0;
+		unsigned k;
+		const struct etype *t;
+		uint32_t name;
+		for (k = 0; k < v->ef; k++) {
+			rc = next_u64(v, &a, &f[k]);
+			if (rc <= 0)
+				break;
+			at[k] = a.value_at;
+		}
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			if (k != 0) {
+				snprintf(msg, sizeof msg, "edges array ends inside an edge (its length is not a "
+					 "multiple of the %u edge fields)", v->ef);
+				return fail_at(v, here(v) - 1, msg);
+			}
+			break;
+		}
+		while (left == 0 && from < v->n_nodes) {
+			if (++from < v->n_nodes)
+				left = v->edge_count[from];
+		}
+		if (from >= v->n_nodes) {
+			snprintf(msg, sizeof msg, "more edges than the nodes' edge_count fields add up to (%llu)",
+				 (unsigned long long)v->n_edges);
+			return fail_at(v, at[0], msg);
+		}
+		if (f[v->e_type] >= v->n_et) {
+			snprintf(msg, sizeof msg, "edge type %llu is not one of the %u edge_types",
+				 (unsigned long long)f[v->e_type], v->n_et);
+			return fail_at(v, at[v->e_type], msg);
+		}
+		if (f[v->e_to] % nf != 0) {
+			snprintf(msg, sizeof msg, "to_node %llu is not a multiple of the %u node fields",
+				 (unsigned long long)f[v->e_to], v->nf);
+			return fail_at(v, at[v->e_to], msg);
+		}
+		if (f[v->e_to] >= limit) {
+			snprintf(msg, sizeof msg, "to_node %llu is past the last node (%u nodes)",
+				 (unsigned long long)f[v->e_to], v->n_nodes);
+			return fail_at(v, at[v->e_to], msg);
+		}
+		t = &v->et[f[v->e_type]];
+		if (t->index_name) {
+			/* indexes beyond 31 bits are clamped (see docs/v8-format.md) */
+			name = HEAP_NAME_INDEX | (uint32_t)(f[v->e_name] > 0x7fffffffu ? 0x7fffffffu : f[v->e_name]);
+		} else {
+			if (f[v->e_name] > 0x7fffffffu) {
+				snprintf(msg, sizeof msg, "edge name index %llu past the string table",
+					 (unsigned long long)f[v->e_name]);
+				return fail_at(v, at[v->e_name], msg);
+			}
+			name = (uint32_t)f[v->e_name];
+			if (!v->any_edge_name || name > v->max_edge_name) {
+				v->max_edge_name = name;
+				v->max_edge_name_at = at[v->e_name];
+				v->any_edge_name = 1;
+			}
+		}
+		if (heap_builder_add_edge(v->b, from, (heap_node_t)(f[v->e_to] / nf), (enum heap_edge_kind)t->kind,
+					  name, v->err) != 0) {
+			snprintf(msg, sizeof msg, "%s", v->err->msg);
+			return fail_at(v, at[0], msg);
+		}
+		left--;
+		v->n_edges++;
+		if ((v->n_edges & (TICK - 1)) == 0 && tick(v) != 0)
+			return -1;
+	}
+	while (left == 0 && from + 1 < v->n_nodes)
+		left = v->edge_count[++from];
+	if (left != 0) {
+		snprintf(msg, sizeof msg, "edges array holds %llu edges, fewer than the nodes' edge_count "
+			 "fields add up to", (unsigned long long)v->n_edges);
+		return fail_at(v, here(v) - 1, msg);
+	}
+	if (v->meta_edges != UINT64_MAX && v->n_edges != v->meta_edges) {
+		snprintf(msg, sizeof msg, "edges array holds %llu edges, edge_count says %llu",
+			 (unsigned long long)v->n_edges, (unsigned long long)v->meta_edges);
+		return fail_at(v, here(v) - 1, msg);
+	}
+	v->have_edges = 1;
+	return 0;
+}
+
+/* ---- the string table ---- */
+
+static void eph_put(struct ephmap *m, uint32_t key, uint64_t table)
+{
+	size_t i;
+
+	if ((m->used + 1) * 2 > (m->mask + 1)) {
+		size_t old = m->key ? m->mask + 1 : 0, size = old ? old * 2 : 1024;
+		uint32_t *ok = m->key;
+		uint64_t *ot = m->table;
+		m->key = mem_calloc(size, sizeof *m->key);
+		m->table = mem_alloc(size * sizeof *m->table);
+		m->mask = size - 1;
+		for (size_t j = 0; j < old; j++)
+			if (ok[j]) {
+				for (i = (ok[j] * 2654435761u) & m->mask; m->key[i]; i = (i + 1) & m->mask)
+					;
+				m->key[i] = ok[j];
+				m->table[i] = ot[j];
+			}
+		free(ok);
+		free(ot);
+	}
+	for (i = ((key + 1) * 2654435761u) & m->mask; m->key[i]; i = (i + 1) & m->mask)
+		;
+	m->key[i] = key + 1;
+	m->table[i] = table;
+	m->used++;
+}
+
+/* The WeakMap table id an ephemeron edge name names, or 0 (none). */
+static int eph_get(const struct ephmap *m, uint32_t key, uint64_t *table)
+{
+	if (!m->key)
+		return 0;
+	for (size_t i = ((key + 1) * 2654435761u) & m->mask; m->key[i]; i = (i + 1) & m->mask)
+		if (m->key[i] == key + 1) {
+			*table = m->table[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* Whether s[0..len) contains the C string w. */
+static int contains(const char *s, size_t len, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (const char *p = s; (size_t)(s + len - p) >= wl; p++) {
+		p = memchr(p, w[0], (size_t)(s + len - p) - wl + 1);
+		if (!p)
+			return 0;
+		if (memcmp(p, w, wl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* DevTools' ephemeron name pattern (HeapSnapshot.ts tryParseWeakMapEdgeName):
+ *   ^\d+ / part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$ */
+static void note_ephemeron(struct v8 *v, uint32_t index, const char *s, size_t len)
+{
+	regmatch_t m[2];
+	char buf[32];
+	size_t n;
+	uint64_t table = 0;
+
+	if (len < 40 || memchr(s, '\0', len) || !contains(s, len, " / part of key ("))
+		return;
+	if (!v->eph_re_ok) {
+		if (regcomp(&v->eph_re, "^[0-9]+ / part of key \\(.* @[0-9]+\\) -> value \\(.* @[0-9]+\\) "
+			    "pair in WeakMap \\(table @([0-9]+)\\)$", REG_EXTENDED) != 0)
+			return;
+		v->eph_re_ok = 1;
+	}
+	if (regexec(&v->eph_re, s, 2, m, 0) != 0 || m[1].rm_so < 0)
+		return;
+	n = (size_t)(m[1].rm_eo - m[1].rm_so);
+	if (n == 0 || n >= sizeof buf)
+		return;
+	memcpy(buf, s + m[1].rm_so, n);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		table = table * 10 + (uint64_t)(buf[i] - '0');
+	eph_put(&v->eph, index, table);
+}
+
+static int read_strings(struct v8 *v)
+{
+	int c;
+
+	if (expect(v, '[', "\"strings\" must be an array") != 0)
+		return -1;
+	v->strmap_cap = 1 << 16;
+	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
+	c = peek(v);
+	if (c == ']') {
+		v->r.pos++;
+		v->have_strings = 1;
+		return 0;
+	}
+	for (;;) {
+		const char *s;
+		size_t len;
+		if (v->n_strings >= 0x7fffffffu)
+			return fail_here(v, "more than 2^31 strings");
+		if (read_string(v, &s, &len, STRING_MAX) != 0)
+			return -1;
+		if (v->n_strings == v->strmap_cap) {
+			v->strmap_cap += v->strmap_cap / 2;
+			v->strmap = mem_realloc_array(v->strmap, v->strmap_cap, sizeof *v->strmap);
+		}
+		if (len == 26 && memcmp(s, "system / ExternalStringData", 26) == 0)
+			v->s_external_data = v->n_strings + 1;
+		if (len == 20 && memcmp(s, "(Document DOM trees)", 20) == 0)
+			v->s_dom_trees = v->n_strings + 1;
+		note_ephemeron(v, v->n_strings, s, len);
+		v->strmap[v->n_strings++] = heap_builder_intern(v->b, s, len);
+		if ((v->n_strings & (TICK - 1)) == 0 && tick(v) != 0)
+			return -1;
+		c = peek(v);
+		if (c == ',') {
+			v->r.pos++;
+			continue;
+		}
+		if (c == ']') {
+			v->r.pos++;
+			break;
+		}
+		if (c == -2)
+			return -1;
+		return fail_here(v, c == -1 ? "unexpected end of file: expected ',' or ']' in the strings array"
+				 : "expected ',' or ']' in the strings array");
+	}
+	v->have_strings = 1;
+	return 0;
+}
+
+/* ---- DevTools' semantics, once everything is read ---- */
+
+static int bit_get(const uint64_t *bits, uint32_t i)
+{
+	return (int)((bits[i >> 6] >> (i & 63)) & 1);
+}
+
+static void bit_set(uint64_t *bits, uint32_t i)
+{
+	bits[i >> 6] |= UINT64_C(1) << (i & 63);
+}
+
+/* DevTools' calculateShallowSizes: a hidden or array object (or the
+ * native "system / ExternalStringData") reachable from exactly one
+ * ordinary object, through hidden and array objects only, is counted in
+ * that owner's shallow size.  Runs only when the root has user roots
+ * (a snapshot taken without "expose internals"). */
+static void own_shallow_sizes(struct v8 *v, struct heap_builder_view *h, const uint32_t *first,
+			      uint32_t root)
+{
+	const uint32_t unvisited = 0xffffffffu, multiple = 0xfffffffeu;
+	uint32_t n = h->n_nodes;
+	uint32_t *owner, *work;
+	size_t nwork = 0, cap;
+	int user_roots = 0;
+	uint8_t cat_kind[256];
+
+	for (uint32_t e = first[root]; e < first[root + 1]; e++) {
+		uint32_t t = h->edge_to[e];
+		if (!(h->flags[t] & HEAP_F_SYNTHETIC) ||
+		    (v->s_dom_trees && h->name[t] == v->s_dom_trees - 1))
+			user_roots = 1;
+	}
+	if (!user_roots || n >= multiple)
+		return;
+	/* per category: 1 hidden or array, 2 native */
+	memset(cat_kind, 0, sizeof cat_kind);
+	for (unsigned t = v->n_nt; t-- > 0;)
+		cat_kind[v->nt[t].category] = v->nt[t].hidden || v->nt[t].array ? 1 : v->nt[t].native ? 2 : 0;
+	owner = mem_alloc((size_t)n * sizeof *owner);
+	cap = (size_t)n + 1024;
+	work = mem_alloc(cap * sizeof *work);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t k = cat_kind[h->category[i]];
+		int owned = k == 1 || (k == 2 && v->s_external_data && h->name[i] == v->s_external_data - 1);
+		if (owned) {
+			owner[i] = unvisited;
+		} else {
+			owner[i] = i;
+			work[nwork++] = i;
+		}
+	}
+	while (nwork) {
+		uint32_t id = work[--nwork], own = owner[id];
+		for (uint32_t e = first[id]; e < first[id + 1]; e++) {
+			uint32_t t;
+			if (h->edge_kind[e] == HEAP_EDGE_WEAK)
+				continue;
+			t = h->edge_to[e];
+			if (owner[t] == unvisited) {
+				owner[t] = own;
+			} else if (owner[t] == t || owner[t] == own || owner[t] == multiple) {
+				continue;
+			} else {
+				owner[t] = multiple;
+			}
+			if (nwork == cap) {
+				cap += cap / 2;
+				work = mem_realloc_array(work, cap, sizeof *work);
+			}
+			work[nwork++] = t;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t o = owner[i];
+		if (o == unvisited || o == multiple || o == i)
+			continue;
+		if ((h->flags[o] & HEAP_F_SYNTHETIC) || o == root)
+			continue;
+		h->size[o] += h->size[i];
+		h->size[i] = 0;
+	}
+	free(owner);
+	free(work);
+}
+
+/* DevTools' markPageOwnedNodes: the objects reachable (over non-weak
+ * edges) from the root's shortcut targets (the global objects) and from
+ * "(Document DOM trees)".  Returns a bit set, or NULL when there are none. */
+static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uint32_t *first,
+			    uint32_t root)
+{
+	uint32_t n = h->n_nodes, *stack;
+	size_t sp = 0;
+	uint64_t *page = mem_calloc(((size_t)n + 63) / 64, sizeof *page);
+
+	stack = mem_alloc(((size_t)n + 1) * sizeof *stack);
+	for (uint32_t e = first[root]; e < first[root + 1]; e++) {
+		uint32_t t = h->edge_to[e];
+		int entry = h->edge_kind[e] == HEAP_EDGE_SHORTCUT ||
+			    ((h->edge_name[e] & HEAP_NAME_INDEX) && h->edge_kind[e] == HEAP_EDGE_STRONG &&
+			     (h->flags[t] & HEAP_F_SYNTHETIC) && v->s_dom_trees &&
+			     h->name[t] == v->s_dom_trees - 1);
+		if (entry && !bit_get(page, t)) {
+			bit_set(page, t);
+			stack[sp++] = t;
+		}
+	}
+	if (sp == 0) {
+		free(stack);
+		free(page);
+		return NULL;
+	}
+	while (sp) {
+		uint32_t u = stack[--sp];
+		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
+			uint32_t t = h->edge_to[e];
+			if (bit_get(page, t) || h->edge_kind[e] == HEAP_EDGE_WEAK)
+				continue;
+			bit_set(page, t);
+			stack[sp++] = t;
+		}
+	}
+	free(stack);
+	return page;
+}
+
+static int finish(struct v8 *v)
+{
+	struct heap_builder_view h;
+	uint32_t *first = v->edge_count;	/* becomes first-edge offsets */
+	uint32_t root = (uint32_t)(v->root_index / v->nf);
+	uint64_t *page;
+	char msg[ERROR_MSG_MAX];
+
+	if (!v->have_meta || !v->have_nodes || !v->have_strings || !v->have_edges) {
+		snprintf(msg, sizeof msg, "not a complete heap snapshot: no %s",
+			 !v->have_meta ? "\"snapshot\" meta" : !v->have_nodes ? "\"nodes\" array" :
+			 !v->have_edges ? "\"edges\" array" : "\"strings\" array");
+		return fail_here(v, msg);
+	}
+	if (v->any_node_name && v->max_node_name >= v->n_strings) {
+		snprintf(msg, sizeof msg, "node name index %llu past the string table (%u strings)",
+			 (unsigned long long)v->max_node_name, v->n_strings);
+		return fail_at(v, v->max_node_name_at, msg);
+	}
+	if (v->any_edge_name && v->max_edge_name >= v->n_strings) {
+		snprintf(msg, sizeof msg, "edge name index %llu past the string table (%u strings)",
+			 (unsigned long long)v->max_edge_name, v->n_strings);
+		return fail_at(v, v->max_edge_name_at, msg);
+	}
+	progress_force(v->prog, "resolving", 0, 0);
+	heap_builder_view(v->b, &h);
+	{
+		uint32_t sum = 0;
+		for (uint32_t i = 0; i < v->n_nodes; i++) {
+			uint32_t c = first[i];
+			first[i] = sum;
+			sum += c;
+		}
+		first[v->n_nodes] = sum;
+	}
+	own_shallow_sizes(v, &h, first, root);
+	page = page_owned(v, &h, first, root);
+
+	/* Edges: WeakMap table -> value ephemerons and edges from outside the
+	 * page into it stop retaining, as DevTools' computeIsEssentialEdge
+	 * has it; names become arena offsets. */
+	for (uint32_t u = 0; u < v->n_nodes; u++) {
+		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
+			uint32_t name = h.edge_name[e];
+			uint64_t table;
+			if (name & HEAP_NAME_INDEX)
+				goto weigh;
+			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
+			    table == h.id[u])
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			h.edge_name[e] = v->strmap[name];
+weigh:
+			if (page && u != root && h.edge_kind[e] != HEAP_EDGE_WEAK &&
+			    h.edge_kind[e] != HEAP_EDGE_SHORTCUT && bit_get(page, h.edge_to[e]) &&
+			    !bit_get(page, u))
+				h.edge_kind[e] = HEAP_EDGE_SHORTCUT;
+		}
+	}
+	free(page);
+
+	/* Nodes: names, and DevTools' class names as the type column. */
+	{
+		uint8_t cat_type[256];
+		uint8_t have[256];
+		memset(have, 0, sizeof have);
+		for (unsigned t = 0; t < v->n_nt; t++)
+			if (!have[v->nt[t].category]) {
+				have[v->nt[t].category] = 1;
+				cat_type[v->nt[t].category] = (uint8_t)t;
+			}
+		for (uint32_t i = 0; i < v->n_nodes; i++) {
+			const struct ntype *t = &v->nt[cat_type[h.category[i]]];
+			heap_str_t name = v->strmap[h.name[i]];
+			h.name[i] = name;
+			if (t->class_name) {
+				h.type[i] = t->class_name;
+			} else {
+				size_t len;
+				const char *s = NULL;
+				h.type[i] = name;
+				/* '<div id="a">' -> '<div>', 'Detached <div id="a">' -> 'Detached <div>' */
+				if (h.name[i] && (s = heap_builder_string(v->b, name, &len)) != NULL &&
+				    ((len > 1 && s[0] == '<') || (len > 10 && memcmp(s, "Detached <", 10) == 0))) {
+					const char *sp = memchr(s + (s[0] == '<' ? 0 : 10), ' ',
+								len - (s[0] == '<' ? 0 : 10));
+					if (sp) {
+						size_t k = (size_t)(sp - s);
+						char *c = mem_alloc(k + 1);
+						memcpy(c, s, k);
+						c[k] = '>';
+						h.type[i] = heap_builder_intern(v->b, c, k + 1);
+						free(c);
+					}
+				}
+			}
+		}
+	}
+	return heap_builder_add_root(v->b, root, heap_builder_intern_cstr(v->b, "root"), v->err);
+}
+
+/* ---- the top level ---- */
+
+static int parse(struct v8 *v)
+{
+	char key[KEY_MAX + 1];
+	int c;
+
+	if (rd_fill(v, 3) != 0)
+		return -1;
+	if (v->r.len >= 3 && memcmp(v->r.buf, "\xef\xbb\xbf", 3) == 0)
+		v->r.pos = 3;
+	if (expect(v, '{', "expected '{' (a V8 heap snapshot is a JSON object)") != 0)
+		return -1;
+	if (peek(v) == '}')
+		return fail_here(v, "empty object: not a heap snapshot");
+	for (;;) {
+		const char *s;
+		size_t len;
+		uint64_t at = here(v);
+		int rc;
+
+		if (read_string(v, &s, &len, KEY_MAX) != 0)
+			return -1;
+		if (len > KEY_MAX)
+			return fail_at(v, at, "key too long");
+		memcpy(key, s, len);
+		key[len] = '\0';
+		if (strlen(key) != len)
+			return fail_at(v, at, "key holds a NUL character");
+		if (expect(v, ':', "expected ':' after a key") != 0)
+			return -1;
+		if (strcmp(key, "snapshot") == 0) {
+			rc = v->have_meta ? fail_at(v, at, "second \"snapshot\"") : read_meta(v);
+		} else if (strcmp(key, "nodes") == 0) {
+			rc = v->have_nodes ? fail_at(v, at, "second \"nodes\"") : read_nodes(v);
+		} else if (strcmp(key, "edges") == 0) {
+			rc = v->have_edges ? fail_at(v, at, "second \"edges\"") : read_edges(v);
+		} else if (strcmp(key, "strings") == 0) {
+			rc = v->have_strings ? fail_at(v, at, "second \"strings\"") : read_strings(v);
+		} else {
+			rc = skip_value(v);	/* locations, samples, trace_*, scopes, ... */
+		}
+		if (rc != 0)
+			return -1;
+		c = peek(v);
+		if (c == ',') {
+			v->r.pos++;
+			continue;
+		}
+		if (c == '}') {
+			v->r.pos++;
+			break;
+		}
+		if (c == -2)
+			return -1;
+		return fail_here(v, c == -1 ? "unexpected end of file: expected ',' or '}'"
+				 : "expected ',' or '}' after a top-level value");
+	}
+	c = peek(v);
+	if (c == -2)
+		return -1;
+	if (c != -1)
+		return fail_here(v, "data after the end of the snapshot object");
+	return finish(v);
+}
+
+static int load(const char *path, struct heap_builder *b, struct progress *prog, struct error *err)
+{
+	struct v8 v;
+	struct stat st;
+	int rc;
+
+	memset(&v, 0, sizeof v);
+	v.path = path;
+	v.b = b;
+	v.prog = prog;
+	v.err = err;
+	v.r.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (v.r.fd < 0)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	if (fstat(v.r.fd, &st) != 0) {
+		error_set(err, "%s: %s", path, strerror(errno));
+		close(v.r.fd);
+		return -1;
+	}
+	v.r.file_size = (uint64_t)st.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+	(void)posix_fadvise(v.r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	v.r.cap = CHUNK;
+	v.r.buf = mem_alloc(v.r.cap + 1);
+	progress_force(prog, "parsing", 0, v.r.file_size);
+	rc = parse(&v);
+	progress_force(prog, "parsing", v.r.file_size, v.r.file_size);
+	close(v.r.fd);
+	free(v.r.buf);
+	free(v.nt);
+	free(v.et);
+	free(v.edge_count);
+	free(v.strmap);
+	free(v.eph.key);
+	free(v.eph.table);
+	free(v.tmp);
+	if (v.eph_re_ok)
+		regfree(&v.eph_re);
+	return rc;
+}
+
+/* A V8 snapshot starts with {"snapshot":{"meta":...; white space allowed. */
+static int sniff(const char *path, const unsigned char *head, size_t len, int is_dir)
+{
+	size_t i = 0;
+
+	(void)path;
+	if (is_dir)
+		return 0;
+	if (len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && is_ws(head[i]))
+		i++;
+	if (i >= len || head[i] != '{')
+		return 0;
+	i++;
+	while (i < len && is_ws(head[i]))
+		i++;
+	if (len - i >= 10 && memcmp(head + i, "\"snapshot\"", 10) == 0)
+		return 100;
+	if (contains((const char *)head, len, "\"node_fields\""))
+		return 60;
+	return 0;
+}
+
+const struct loader fmt_v8 = {
+	.name = "v8",
+	.description = "V8 .heapsnapshot (Node.js, Chrome, Edge, Electron, Deno)",
+	.sniff = sniff,
+	.load = load,
+};

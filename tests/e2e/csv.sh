@@ -1,0 +1,121 @@
+# The CSV loader and `info`, on good and bad input.
+. "$(dirname "$0")/lib.sh"
+B=$FIX/csv/basic
+
+# --- good input
+expect_ok "info on a CSV folder" "$BIN" info "$B"
+grep -q '^objects: *4$' "$TMP/out" && grep -q '^references: *5$' "$TMP/out" &&
+	grep -q '^references to unknown ids: 1$' "$TMP/out" && ok "info counts objects, references, unknown ids" ||
+	notok "info counts: $(cat "$TMP/out")"
+expect_ok "info on the nodes file" "$BIN" info "$B/nodes.csv"
+expect_ok "info on the edges file" "$BIN" info "$B/edges.csv"
+expect_ok "info --json" "$BIN" info --json "$B"
+python3 - "$TMP/out" <<'PY' && ok "info --json fields" || notok "info --json fields"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "csv" and d["objects"] == 4 and d["references"] == 5 and d["roots"] == 1
+assert d["shallow_bytes"] == 232 and d["unknown_references"] == 1
+assert d["generations"] == [{"generation": 0, "objects": 3, "bytes": 160},
+                            {"generation": 2, "objects": 1, "bytes": 72}]
+PY
+expect_ok "--format csv forces the loader" "$BIN" info --format csv "$B"
+
+# a pair of files named app.nodes.csv / app.edges.csv
+cp "$B/nodes.csv" "$TMP/app.nodes.csv"; cp "$B/edges.csv" "$TMP/app.edges.csv"
+expect_ok "info on a named pair" "$BIN" info "$TMP/app.edges.csv"
+
+# --- bad paths
+expect_fail "missing file" "nope: No such file" "$BIN" info "$TMP/nope"
+: >"$TMP/empty"
+expect_fail "empty file" "empty file" "$BIN" info "$TMP/empty"
+mkdir "$TMP/dir"
+expect_fail "directory that is no snapshot" "not a heapglass CSV snapshot" "$BIN" info "$TMP/dir"
+printf 'hello world\n' >"$TMP/text.txt"
+expect_fail "file in the wrong format" "not a heap snapshot heapglass knows" "$BIN" info "$TMP/text.txt"
+mkfifo "$TMP/fifo"
+expect_fail "FIFO" "not a regular file" "$BIN" info "$TMP/fifo"
+expect_fail "/dev/zero" "not a regular file" "$BIN" info /dev/zero
+expect_fail "unknown --format" "unknown format 'xml'" "$BIN" info --format xml "$B"
+expect_fail "no FILE" "a FILE is needed" "$BIN" info
+expect_fail "unknown option" "unknown option '--bogus'" "$BIN" info --bogus "$B"
+if [ "$(id -u)" -ne 0 ]; then
+	cp "$B/nodes.csv" "$TMP/locked.nodes.csv"; cp "$B/edges.csv" "$TMP/locked.edges.csv"
+	chmod 000 "$TMP/locked.nodes.csv"
+	expect_fail "unreadable file" "Permission denied" "$BIN" info "$TMP/locked.nodes.csv"
+else
+	skip "unreadable file (running as root)"
+fi
+
+# bad CSV content: mk NAME NODES EDGES makes $TMP/NAME/{nodes,edges}.csv
+mk() {
+	mkdir -p "$TMP/$1"
+	printf "$2" >"$TMP/$1/nodes.csv"
+	printf "$3" >"$TMP/$1/edges.csv"
+}
+E='from,to\n'
+mk trunc 'id,type,size\n1,A,8\n2,B' "$E"
+expect_fail "truncated row" "nodes.csv:3: expected 3 fields as in the header, found 2" "$BIN" info "$TMP/trunc"
+mk quote 'id,type,size\n1,"A,8\n' "$E"
+expect_fail "unterminated quote" "nodes.csv:2: malformed CSV at the end of the file" "$BIN" info "$TMP/quote"
+mk nocol 'id,type\n1,A\n' "$E"
+expect_fail "missing column" "nodes.csv:1: the header has no 'size' column" "$BIN" info "$TMP/nocol"
+mk nonnum 'id,type,size\n1,A,8\n2,B,lots\n' "$E"
+expect_fail "non-numeric field" "nodes.csv:3: column 'size': 'lots' is not an unsigned integer" "$BIN" info "$TMP/nonnum"
+mk big 'id,type,size\n18446744073709551616,A,8\n' "$E"
+expect_fail "number above 2^64" "nodes.csv:2: column 'id': number too large" "$BIN" info "$TMP/big"
+mk neg 'id,type,size\n1,A,-8\n' "$E"
+expect_fail "negative size" "nodes.csv:2: column 'size': '-8' is not an unsigned integer" "$BIN" info "$TMP/neg"
+mk dup 'id,type,size\n1,A,8\n2,B,8\n1,C,8\n' "$E"
+expect_fail "duplicate id names both lines" "nodes.csv:4: object id 1 appears again \\(first on line 2\\)" "$BIN" info "$TMP/dup"
+mk kind 'id,type,size\n1,A,8\n' 'from,to,kind\n1,1,sticky\n'
+expect_fail "unknown edge kind" "edges.csv:2: column 'kind': unknown kind 'sticky'" "$BIN" info "$TMP/kind"
+mk edgecol 'id,type,size\n1,A,8\n' 'source,target\n1,1\n'
+expect_fail "edges file without from/to" "edges.csv:1: the header has no 'from' column" "$BIN" info "$TMP/edgecol"
+mk gen 'id,type,size,generation\n1,A,8,300\n' "$E"
+expect_fail "generation out of range" "nodes.csv:2: column 'generation': number too large \\(the limit is 254\\)" "$BIN" info "$TMP/gen"
+mk flag 'id,type,size,flags\n1,A,8,sparkly\n' "$E"
+expect_fail "unknown flag" "nodes.csv:2: column 'flags': unknown flag 'sparkly'" "$BIN" info "$TMP/flag"
+mkdir -p "$TMP/noedges"; printf 'id,type,size\n1,A,8\n' >"$TMP/noedges/nodes.csv"
+expect_fail "edges file missing" "edges.csv: the edges file of this CSV snapshot is missing" "$BIN" info "$TMP/noedges/nodes.csv"
+mk multiline 'id,type,size,name\n1,A,8,"two\nlines"\n2,B,x,\n' "$E"
+expect_fail "line numbers count newlines inside quotes" "nodes.csv:4: column 'size'" "$BIN" info "$TMP/multiline"
+mk crlf 'id,type,size\r\n1,A,8\r\n2,B,y\r\n' "$E"
+expect_fail "CRLF line numbers" "nodes.csv:3: column 'size'" "$BIN" info "$TMP/crlf"
+
+# hostile labels load, and nothing raw reaches stdout/stderr
+mk hostile 'id,type,size,name\n1,"\033]0;pwned\007",8,"\033[2J\000\377\342\200\256bidi"\n' 'from,to,name\n1,1,"\033[31mred"\n'
+expect_ok "hostile labels load" "$BIN" info "$TMP/hostile"
+if LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" "$TMP/err"; then notok "escape bytes reached the output"; else ok "no escape bytes in the output"; fi
+mk hostile2 'id,type,size\n1,A,"\033]0;pwned\007"\n' "$E"
+expect_fail "hostile bytes in an error are escaped" "'\\\\x1b\\]0;pwned\\\\x07' is not an unsigned integer" "$BIN" info "$TMP/hostile2"
+if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; then notok "escape bytes reached stderr"; else ok "no escape bytes on stderr"; fi
+
+# every truncation of a small snapshot either loads or fails with one line
+# that names the file, and never crashes
+N="$FIX/csv/basic/nodes.csv" bad=0 total=0
+len=$(wc -c <"$N")
+i=0
+while [ "$i" -lt "$len" ]; do
+	mkdir -p "$TMP/cut"
+	head -c "$i" "$N" >"$TMP/cut/nodes.csv"
+	cp "$FIX/csv/basic/edges.csv" "$TMP/cut/edges.csv"
+	"$BIN" info "$TMP/cut" >/dev/null 2>"$TMP/cuterr"
+	r=$?
+	total=$((total + 1))
+	if [ "$r" -ge 128 ] || { [ "$r" -ne 0 ] && { [ "$(wc -l <"$TMP/cuterr")" -ne 1 ] || ! grep -q 'nodes.csv' "$TMP/cuterr"; }; }; then
+		bad=$((bad + 1))
+		echo "truncated at $i: exit $r: $(cat "$TMP/cuterr")"
+	fi
+	i=$((i + 1))
+done
+[ "$bad" -eq 0 ] && ok "nodes.csv truncated at each of $total byte offsets" || notok "$bad of $total truncations misbehaved"
+
+# make install honours PREFIX and DESTDIR
+if [ -f "$TOP/loaders/python/heapglass_dump.py" ]; then
+	make -s -C "$TOP" install DESTDIR="$TMP/root" PREFIX=/opt/hg >/dev/null 2>&1 &&
+		[ -x "$TMP/root/opt/hg/bin/heapglass" ] && [ -f "$TMP/root/opt/hg/share/man/man1/heapglass.1" ] &&
+		[ -f "$TMP/root/opt/hg/share/heapglass/heapglass_dump.py" ] &&
+		ok "make install DESTDIR= PREFIX=" || notok "make install DESTDIR= PREFIX="
+else
+	skip "make install (the Python dumper is not in this tree yet)"
+fi

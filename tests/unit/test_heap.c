@@ -1,0 +1,232 @@
+/* Unit tests of the heap builder and the frozen heap, against a plain
+ * edge-list reference. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "graph/heap.h"
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void test_intern(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	heap_str_t a, a2, nul, empty;
+	struct heap_node_rec rec = { .generation = HEAP_GEN_UNKNOWN };
+	struct heap *h;
+	size_t len;
+
+	(void)state;
+	a = heap_builder_intern_cstr(b, "Node");
+	a2 = heap_builder_intern(b, "Node!", 4);
+	assert_int_equal(a, a2);
+	nul = heap_builder_intern(b, "a\0b", 3);
+	assert_int_not_equal(nul, a);
+	empty = heap_builder_intern(b, "", 0);
+	assert_int_equal(empty, 0);
+	/* many strings force the table and arena to grow */
+	for (int i = 0; i < 20000; i++) {
+		char buf[32];
+		int n = snprintf(buf, sizeof buf, "s%d", i);
+		heap_builder_intern(b, buf, (size_t)n);
+	}
+	assert_int_equal(heap_builder_intern_cstr(b, "s123"), heap_builder_intern_cstr(b, "s123"));
+	rec.type = a;
+	rec.name = nul;
+	heap_builder_add_node(b, &rec, &err);
+	h = heap_builder_freeze(b, &err);
+	assert_non_null(h);
+	assert_string_equal(heap_string(h, h->type[0], &len), "Node");
+	assert_int_equal(len, 4);
+	assert_memory_equal(heap_string(h, h->name[0], &len), "a\0b", 3);
+	assert_int_equal(len, 3);
+	assert_string_equal(heap_string(h, 0, &len), "");
+	assert_int_equal(len, 0);
+	heap_free(h);
+	heap_builder_free(b);
+}
+
+/* Random graphs: the frozen CSR must hold exactly the added edges, each
+ * source's edges in the order added, and the incoming index must mirror
+ * the outgoing one. */
+static void check_random(int sorted)
+{
+	for (int round = 0; round < 200; round++) {
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		uint32_t n = 1 + (uint32_t)(rnd() % 60), m = (uint32_t)(rnd() % 200);
+		uint32_t *ef = malloc(m * 4 + 4), *et = malloc(m * 4 + 4), *en = malloc(m * 4 + 4);
+		struct heap *h;
+
+		for (uint32_t v = 0; v < n; v++) {
+			struct heap_node_rec rec = { .id = 1000 + 7 * (uint64_t)(n - v), .size = v,
+						     .generation = (uint8_t)(v % 3) };
+			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+		}
+		for (uint32_t e = 0; e < m; e++) {
+			ef[e] = (uint32_t)(rnd() % n);
+			et[e] = (uint32_t)(rnd() % n);
+			en[e] = HEAP_NAME_INDEX | e;
+		}
+		if (sorted) { /* insertion sort by source, stable */
+			for (uint32_t i = 1; i < m; i++)
+				for (uint32_t j = i; j > 0 && ef[j - 1] > ef[j]; j--) {
+					uint32_t t;
+					t = ef[j], ef[j] = ef[j - 1], ef[j - 1] = t;
+					t = et[j], et[j] = et[j - 1], et[j - 1] = t;
+					t = en[j], en[j] = en[j - 1], en[j - 1] = t;
+				}
+		}
+		for (uint32_t e = 0; e < m; e++)
+			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)((en[e] & ~HEAP_NAME_INDEX) % 4),
+							       en[e], &err), 0);
+		if (n > 1)
+			assert_int_equal(heap_builder_add_root(b, 1, 0, &err), 0);
+		h = heap_builder_freeze(b, &err);
+		assert_non_null(h);
+		assert_int_equal(h->n_nodes, n);
+		assert_int_equal(h->n_edges, m);
+		/* outgoing: for each source, the edges in insertion order */
+		for (uint32_t v = 0; v < n; v++) {
+			uint32_t k = h->out_off[v];
+			for (uint32_t e = 0; e < m; e++) {
+				if (ef[e] != v)
+					continue;
+				assert_true(k < h->out_off[v + 1]);
+				assert_int_equal(h->out_to[k], et[e]);
+				assert_int_equal(h->out_name[k], en[e]);
+				assert_int_equal(h->out_kind[k], (en[e] & ~HEAP_NAME_INDEX) % 4);
+				k++;
+			}
+			assert_int_equal(k, h->out_off[v + 1]);
+		}
+		/* incoming mirrors outgoing */
+		assert_int_equal(h->in_off[n], m);
+		for (uint32_t v = 0; v < n; v++)
+			for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
+				uint32_t e = h->in_edge[k];
+				uint32_t u = h->in_from[k];
+				assert_true(e >= h->out_off[u] && e < h->out_off[u + 1]);
+				assert_int_equal(h->out_to[e], v);
+			}
+		/* ids are descending: heap_find must use the sorted order */
+		for (uint32_t v = 0; v < n; v++)
+			assert_int_equal(heap_find(h, h->id[v]), v);
+		assert_int_equal(heap_find(h, 3), HEAP_NONE);
+		assert_int_equal(heap_find(h, 1001), HEAP_NONE);
+		if (n > 1) {
+			assert_int_equal(h->n_roots, 1);
+			assert_true(h->flags[1] & HEAP_F_ROOT);
+		}
+		heap_free(h);
+		heap_builder_free(b);
+		free(ef);
+		free(et);
+		free(en);
+	}
+}
+
+static void test_random_sorted(void **state)
+{
+	(void)state;
+	check_random(1);
+}
+
+static void test_random_unsorted(void **state)
+{
+	(void)state;
+	check_random(0);
+}
+
+static void test_index_and_duplicates(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	heap_node_t a = 0, c = 0;
+
+	(void)state;
+	for (uint64_t i = 0; i < 100000; i++) {
+		struct heap_node_rec rec = { .id = i * 16 + 0x7f0000000000ull };
+		heap_builder_add_node(b, &rec, &err);
+	}
+	assert_int_equal(heap_builder_index(b, &a, &c), 0);
+	for (uint64_t i = 0; i < 100000; i += 997)
+		assert_int_equal(heap_builder_find(b, i * 16 + 0x7f0000000000ull), i);
+	assert_int_equal(heap_builder_find(b, 8 + 0x7f0000000000ull), HEAP_NONE);
+	{
+		struct heap_node_rec rec = { .id = 5 * 16 + 0x7f0000000000ull };
+		heap_builder_add_node(b, &rec, &err);
+	}
+	assert_int_equal(heap_builder_index(b, &a, &c), -1);
+	assert_int_equal(a, 5);
+	assert_int_equal(c, 100000);
+	heap_builder_free(b);
+}
+
+static void test_bad_edges(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap_node_rec rec = { .id = 1 };
+
+	(void)state;
+	heap_builder_add_node(b, &rec, &err);
+	assert_int_equal(heap_builder_add_edge(b, 0, 1, HEAP_EDGE_STRONG, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "does not exist"));
+	assert_int_equal(heap_builder_add_root(b, 7, 0, &err), -1);
+	/* self-reference and repeated references are kept */
+	assert_int_equal(heap_builder_add_edge(b, 0, 0, HEAP_EDGE_STRONG, 0, &err), 0);
+	assert_int_equal(heap_builder_add_edge(b, 0, 0, HEAP_EDGE_STRONG, 0, &err), 0);
+	{
+		struct heap *h = heap_builder_freeze(b, &err);
+		assert_int_equal(h->n_edges, 2);
+		assert_int_equal(h->in_off[1] - h->in_off[0], 2);
+		heap_free(h);
+	}
+	heap_builder_free(b);
+	heap_free(NULL);
+	heap_builder_free(NULL);
+}
+
+static void test_empty_heap(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h;
+
+	(void)state;
+	h = heap_builder_freeze(b, &err);
+	assert_non_null(h);
+	assert_int_equal(h->n_nodes, 0);
+	assert_int_equal(heap_find(h, 0), HEAP_NONE);
+	heap_free(h);
+	heap_builder_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_random_sorted),
+		cmocka_unit_test(test_random_unsorted),
+		cmocka_unit_test(test_index_and_duplicates),
+		cmocka_unit_test(test_bad_edges),
+		cmocka_unit_test(test_empty_heap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
