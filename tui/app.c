@@ -380,6 +380,8 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 	}
 	if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
 		input_backspace(a);
+	} else if (!is_key && ch == 21) {	/* C-u: clear */
+		a->input[0] = 0;
 	} else if (!is_key && ch >= 0x20 && ch != 0x7f) {
 		input_add(a, ch);
 	} else {
