@@ -35,7 +35,7 @@ struct heap_builder {
 	 * offset 0 is the empty string, which is never stored in the table) */
 	char *arena;
 	size_t arena_len, arena_cap;
-	uint32_t *strtab;
+	uint64_t *strtab;
 	size_t strtab_mask, strtab_used;
 
 	heap_str_t categories[256];
@@ -150,19 +150,21 @@ static uint32_t str_len_at(const char *arena, heap_str_t off)
 	return len;
 }
 
-static void strtab_insert(struct heap_builder *b, heap_str_t off)
+/* Intern table slots hold (low 32 bits of the hash) << 32 | offset, 0 when
+ * empty: probing and growing compare hashes without touching the arena, so
+ * a new string costs one cache miss, not one per probe. */
+static void strtab_put(struct heap_builder *b, uint64_t slot)
 {
-	uint64_t h = hash_bytes(b->arena + off, str_len_at(b->arena, off));
-	size_t i = h & b->strtab_mask;
+	size_t i = (size_t)(slot >> 32) & b->strtab_mask;
 
 	while (b->strtab[i])
 		i = (i + 1) & b->strtab_mask;
-	b->strtab[i] = off;
+	b->strtab[i] = slot;
 }
 
 static void strtab_grow(struct heap_builder *b)
 {
-	uint32_t *old = b->strtab;
+	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
 	size_t size = old_size ? old_size * 2 : 4096;
 
@@ -170,13 +172,13 @@ static void strtab_grow(struct heap_builder *b)
 	b->strtab_mask = size - 1;
 	for (size_t i = 0; i < old_size; i++)
 		if (old[i])
-			strtab_insert(b, old[i]);
+			strtab_put(b, old[i]);
 	free(old);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
 {
-	uint64_t h;
+	uint32_t h;
 	size_t i;
 	heap_str_t off;
 
@@ -186,9 +188,11 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 		len = 0x7fffffffu;
 	if ((b->strtab_used + 1) * 4 >= (b->strtab_mask + 1) * 3 || !b->strtab)
 		strtab_grow(b);
-	h = hash_bytes(s, len);
+	h = (uint32_t)hash_bytes(s, len);
 	for (i = h & b->strtab_mask; b->strtab[i]; i = (i + 1) & b->strtab_mask) {
-		off = b->strtab[i];
+		if ((uint32_t)(b->strtab[i] >> 32) != h)
+			continue;
+		off = (heap_str_t)b->strtab[i];
 		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
 			return off;
 	}
@@ -211,7 +215,7 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 	memcpy(b->arena + off, s, len);
 	b->arena[off + len] = '\0';
 	b->arena_len = off + len + 1;
-	b->strtab[i] = off;
+	b->strtab[i] = (uint64_t)h << 32 | off;
 	b->strtab_used++;
 	return off;
 }

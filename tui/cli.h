@@ -17,6 +17,8 @@
 /* The commands (each in tui/cmd_NAME.c). */
 extern const struct command cmd_info;
 extern const struct command cmd_export;
+extern const struct command cmd_lesson;
+extern const struct command cmd_demo;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -8,6 +8,8 @@
 const struct command *const command_table[] = {
 	&cmd_info,
 	&cmd_export,
+	&cmd_lesson,
+	&cmd_demo,
 	NULL
 };
 
