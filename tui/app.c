@@ -448,6 +448,13 @@ static void handle_action(struct app *a, enum action act)
 	case ACT_VIEW_DOMTREE: view_switch(a, VIEW_DOMTREE); break;
 	case ACT_VIEW_GENS: view_switch(a, VIEW_GENS); break;
 	case ACT_VIEW_OBJECT: view_switch(a, VIEW_OBJECT); break;
+	case ACT_GARBAGE:
+		if (!a->m->an->unreachable_objects) {
+			app_message(a, 0, "no unreachable objects: every object is reachable from a root");
+			break;
+		}
+		app_open(a, VIEW_OBJECTS, (uint64_t)OBJECTS_GARBAGE << 32);
+		break;
 	case ACT_HELP:
 		if (a->view == VIEW_HELP)
 			history_move(a, -1);

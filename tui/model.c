@@ -148,6 +148,32 @@ static void compute_gens(struct model *m)
 	}
 }
 
+static void compute_garbage(struct model *m)
+{
+	const struct heap *h = m->h;
+	struct keyed *k = mem_alloc(((size_t)m->an->unreachable_objects + 1) * sizeof *k);
+	uint32_t n = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (!model_reachable(m, v)) {
+			k[n].key = m->an->retained[v];
+			k[n].idx = v;
+			n++;
+		}
+	qsort(k, n, sizeof *k, cmp_desc);
+	m->garbage = mem_alloc(((size_t)n + 1) * sizeof *m->garbage);
+	for (uint32_t i = 0; i < n; i++)
+		m->garbage[i] = k[i].idx;
+	m->n_garbage = n;
+	free(k);
+}
+
+const heap_node_t *model_garbage(const struct model *m, uint32_t *n)
+{
+	*n = m->n_garbage;
+	return m->garbage;
+}
+
 struct model *model_new(const struct heap *h, struct progress *prog, struct error *err)
 {
 	struct model *m = mem_calloc(1, sizeof *m);
@@ -174,6 +200,7 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 		model_type_instances(m, t, &n);
 	}
 	model_gen_cross(m, 0, &(uint32_t){ 0 });
+	compute_garbage(m);
 	for (uint32_t c = 0; c < m->an->n_cycles; c++)
 		if (m->an->cycles[c].garbage) {
 			m->garbage_cycles++;
@@ -208,6 +235,7 @@ void model_free(struct model *m)
 	free(m->cross_members);
 	free(m->cross_off);
 	free(m->top);
+	free(m->garbage);
 	free(m);
 }
 
