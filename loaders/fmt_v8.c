@@ -1207,11 +1207,12 @@ static void strings_add(struct v8 *v, struct strbatch *sb, const char *s, size_t
 	if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
 		v->s_dom_trees = index + 1;
 	note_ephemeron(v, index, s, len);
-	if (sb->len + len > sb->cap) {
+	if (!sb->buf || sb->len + len > sb->cap) {
 		sb->cap = sb->len + len + (1 << 16);
 		sb->buf = mem_realloc_array(sb->buf, sb->cap, 1);
 	}
-	memcpy(sb->buf + sb->len, s, len);
+	if (len)
+		memcpy(sb->buf + sb->len, s, len);
 	sb->off[sb->n] = sb->len;
 	sb->slen[sb->n] = len;
 	sb->len += len;
