@@ -5,7 +5,7 @@
 #   make demo       build, then open heapglass on the bundled sample heap
 #   make check      build and run every test; ends with one summary line
 #   make asan       the same tests under AddressSanitizer + UBSan
-#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper)
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper, lessons)
 #
 # Sources are found by wildcard: every graph/*.c, loaders/*.c and tui/*.c
 # goes into the binary, every tests/unit/test_*.c becomes one cmocka test
@@ -94,7 +94,7 @@ test: check
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=heapglass-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		sh tests/run BUILD=build-asan BIN=./heapglass-asan
 
 # graph/ and loaders/ never include curses or tui/; graph/ never includes
@@ -114,6 +114,8 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
 	install -m 644 assets/heapglass.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
 	install -m 644 loaders/python/heapglass_dump.py $(DESTDIR)$(PREFIX)/share/heapglass/heapglass_dump.py
+	install -d $(DESTDIR)$(PREFIX)/share/heapglass/lessons
+	install -m 644 assets/lessons/*.lesson $(DESTDIR)$(PREFIX)/share/heapglass/lessons/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/$(BIN) $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1

@@ -1,0 +1,163 @@
+# `heapglass export` and the DOT loader: golden DOT, every format, hostile
+# labels, round trips, bad input.
+. "$(dirname "$0")/lib.sh"
+S=$FIX/export/small
+G=$FIX/export
+
+# --- golden DOT (checked by eye; regenerate with the commands below and look
+# at the diff and at a PNG of each before committing a change)
+for spec in "cycle:--cycle 1" "garbage:--cycle 2" "object:--object 7 --depth 9" "path:--path 4" \
+	"capped:--object 5 --depth 3 --max-nodes 3"; do
+	name=${spec%%:*}
+	# shellcheck disable=SC2086
+	expect_ok "export $name.dot" "$BIN" export "$S" ${spec#*:} -o "$TMP/$name.dot"
+	if cmp -s "$TMP/$name.dot" "$G/$name.dot"; then
+		ok "$name.dot matches the golden file"
+	else
+		notok "$name.dot differs from the golden file: $(diff "$G/$name.dot" "$TMP/$name.dot" | head -20)"
+	fi
+done
+
+# --- deterministic: the same export twice is byte-identical, in every format
+# whose bytes do not embed a date (PDF does)
+for ext in dot svg png; do
+	"$BIN" export "$S" --object 7 --depth 9 -o "$TMP/d1.$ext" && "$BIN" export "$S" --object 7 --depth 9 -o "$TMP/d2.$ext"
+	check "export .$ext twice gives the same bytes" cmp -s "$TMP/d1.$ext" "$TMP/d2.$ext"
+done
+
+# --- every format, checked by its own rules
+expect_ok "export .svg" "$BIN" export "$S" --object 7 --depth 9 -o "$TMP/all.svg"
+python3 - "$TMP/all.svg" <<'PY' && ok "SVG parses as XML, holds every object and no control bytes" || notok "SVG is not clean XML"
+import sys, xml.dom.minidom
+data = open(sys.argv[1], "rb").read()
+assert not any(b < 0x20 and b not in (9, 10, 13) for b in data), "control byte"
+assert b"\xe2\x80\xae" not in data, "raw bidi override"
+doc = xml.dom.minidom.parseString(data)
+assert doc.documentElement.tagName == "svg"
+nodes = [g for g in doc.getElementsByTagName("g") if g.getAttribute("class") == "node"]
+assert len(nodes) == 9, len(nodes)
+assert not doc.getElementsByTagName("script"), "a label became markup"
+text = " ".join(t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild)
+assert "<b>bold</b>" in text and "pay\"load\\N</text><script>" in text, text
+assert "\\u{202E}" in text and "\\e[31m" in text, text
+PY
+expect_ok "export .png" "$BIN" export "$S" --object 7 --depth 9 -o "$TMP/all.png"
+python3 - "$TMP/all.png" <<'PY' && ok "PNG has the signature and plausible dimensions" || notok "PNG is wrong"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+assert d[12:16] == b"IHDR"
+w, h = struct.unpack(">II", d[16:24])
+assert 300 <= w <= 4000 and 200 <= h <= 4000, (w, h)
+PY
+expect_ok "export .pdf" "$BIN" export "$S" --cycle 2 -o "$TMP/c.pdf"
+head -c 5 "$TMP/c.pdf" | grep -q '^%PDF-' && tail -c 32 "$TMP/c.pdf" | grep -q '%%EOF' &&
+	ok "PDF has its header and trailer" || notok "PDF header: $(head -c 8 "$TMP/c.pdf" | od -c | head -2)"
+expect_ok "upper-case extension" "$BIN" export "$S" --cycle 1 -o "$TMP/UP.SVG"
+expect_ok ".gv is DOT" "$BIN" export "$S" --cycle 1 -o "$TMP/c.gv"
+check ".gv output is the .dot output" cmp -s "$TMP/c.gv" "$G/cycle.dot"
+
+# --- the hostile label is safe in DOT: Graphviz's own parser reads the file
+# back, and the hg_* text decodes to the exact bytes of the snapshot
+if command -v dot >/dev/null 2>&1; then
+	check "Graphviz re-reads the exported DOT" sh -c "dot -Tcanon '$G/object.dot' >/dev/null 2>'$TMP/dot.err' && ! test -s '$TMP/dot.err'"
+else
+	skip "Graphviz re-reads the exported DOT (no dot binary)"
+fi
+LC_ALL=C grep -q "$(printf '\033')" "$G/object.dot" && notok "ESC byte in DOT" || ok "no ESC byte in DOT"
+python3 - "$G/object.dot" <<'PY' && ok "no control bytes or raw bidi in DOT" || notok "DOT holds control bytes"
+import sys
+d = open(sys.argv[1], "rb").read()
+assert not any(b < 0x20 and b not in (9, 10) for b in d) and b"\xe2\x80\xae" not in d
+PY
+expect_ok "export .dot of the loaded export" "$BIN" export "$G/object.dot" --object 7 --depth 9 -o "$TMP/again.dot"
+check "an export of a loaded export is byte-identical (hostile label included)" cmp -s "$TMP/again.dot" "$G/object.dot"
+
+# --- round trip: info on the export gives the same counts as the snapshot
+"$BIN" info --json "$S" | grep -vE '"(file|format|load_seconds|analysis_seconds|memory_bytes)"' >"$TMP/a.json"
+"$BIN" info --json "$G/object.dot" | grep -vE '"(file|format|load_seconds|analysis_seconds|memory_bytes)"' >"$TMP/b.json"
+check "round trip: same objects, references, roots, sizes, generations" cmp -s "$TMP/a.json" "$TMP/b.json"
+"$BIN" info "$G/capped.dot" >"$TMP/out"
+grep -q '^objects: *3$' "$TMP/out" && grep -q '^references: *4$' "$TMP/out" &&
+	ok "the '... N more' node and its links are not loaded" || notok "capped export loads as: $(cat "$TMP/out")"
+
+# --- no temporary files left behind, output mode follows the umask
+mkdir "$TMP/o"
+"$BIN" export "$S" --cycle 1 -o "$TMP/o/x.svg"
+"$BIN" export "$S" --cycle 99 -o "$TMP/o/y.svg" 2>/dev/null
+check "only the output is left in its folder" test "$(ls -A "$TMP/o")" = "x.svg"
+check "output is readable by others (0644 under umask 022)" sh -c "umask 022; '$BIN' export '$S' --cycle 1 -o '$TMP/o/m.dot' && test \"\$(stat -c %a '$TMP/o/m.dot')\" = 644"
+
+# --- bad command lines and bad input: one line, non-zero
+expect_fail "unknown extension" "unknown output extension" "$BIN" export "$S" --cycle 1 -o "$TMP/x.jpeg"
+expect_fail "no extension" "unknown output extension" "$BIN" export "$S" --cycle 1 -o "$TMP/x"
+expect_fail "cycle 0" "no cycle 0: the heap has 2" "$BIN" export "$S" --cycle 0 -o "$TMP/x.dot"
+expect_fail "cycle past the end" "no cycle 3: the heap has 2" "$BIN" export "$S" --cycle 3 -o "$TMP/x.dot"
+expect_fail "cycle not a number" "--cycle needs a cycle number" "$BIN" export "$S" --cycle two -o "$TMP/x.dot"
+expect_fail "unknown object id" "no object with id 12345" "$BIN" export "$S" --object 12345 -o "$TMP/x.dot"
+expect_fail "unknown id for --path" "no object with id 77" "$BIN" export "$S" --path 77 -o "$TMP/x.dot"
+expect_fail "path of garbage" "object 7 is garbage" "$BIN" export "$S" --path 7 -o "$TMP/x.dot"
+expect_fail "unwritable output folder" "cannot write there: No such file or directory" \
+	"$BIN" export "$S" --cycle 1 -o "$TMP/missing/x.svg"
+mkdir "$TMP/isdir.svg"
+expect_fail "output is a folder" "Is a directory" "$BIN" export "$S" --cycle 1 -o "$TMP/isdir.svg"
+expect_fail "nothing to draw" "say what to draw" "$BIN" export "$S" -o "$TMP/x.dot"
+expect_fail "two things to draw" "give one of" "$BIN" export "$S" --cycle 1 --object 2 -o "$TMP/x.dot"
+expect_fail "no -o" "-o OUT is needed" "$BIN" export "$S" --cycle 1
+expect_fail "--depth without --object" "--depth goes with --object" "$BIN" export "$S" --cycle 1 --depth 2 -o "$TMP/x.dot"
+expect_fail "--depth too deep" "--depth needs a number" "$BIN" export "$S" --object 1 --depth 65 -o "$TMP/x.dot"
+expect_fail "--max-nodes 0" "--max-nodes needs a number" "$BIN" export "$S" --cycle 1 --max-nodes 0 -o "$TMP/x.dot"
+expect_fail "no cycles at all" "has no cycles" "$BIN" export "$G/path.dot" --cycle 1 -o "$TMP/x.dot"
+
+# --- the DOT loader
+C=$TOP/assets/heaps/classroom.dot
+expect_ok "the classroom heap loads" "$BIN" info "$C"
+grep -q '^format: *dot$' "$TMP/out" && grep -q '^objects: *9$' "$TMP/out" && grep -q '^references: *11$' "$TMP/out" &&
+	grep -q '^roots: *1$' "$TMP/out" && grep -q '(4712 bytes)' "$TMP/out" &&
+	ok "classroom heap: format, counts, sizes" || notok "classroom info: $(cat "$TMP/out")"
+expect_ok "the classroom cycle exports" "$BIN" export "$C" --cycle 2 -o "$TMP/class.dot"
+grep -q 'hg_type=Session' "$TMP/class.dot" && grep -q 'garbage (no root reaches it)' "$TMP/class.dot" &&
+	ok "the classroom's cycle 2 is the Session pair, marked garbage" || notok "classroom cycle 2: $(grep hg_type "$TMP/class.dot")"
+expect_ok "the weak edge exports dashed" "$BIN" export "$C" --object 6 --depth 1 -o "$TMP/weak.dot"
+grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'style=dashed' && grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'hg_kind=weak' &&
+	ok "weak=true reads as a weak reference" || notok "weak edge: $(grep -A4 '6 -> 4' "$TMP/weak.dot")"
+
+printf 'strict digraph {\n a -> b -> c;\n c -> a [index=3];\n}\n' >"$TMP/strict.dot"
+expect_ok "strict digraph sniffs as DOT" "$BIN" info "$TMP/strict.dot"
+printf '/* comment */\n// another\n# cpp line\ngraph g { 1 -- 2; 2 -- 3 }\n' >"$TMP/undirected.dot"
+expect_ok "undirected graph after comments" "$BIN" info "$TMP/undirected.dot"
+grep -q '^references: *2$' "$TMP/out" && ok "a -- b reads as one reference" || notok "undirected: $(cat "$TMP/out")"
+expect_ok "numeric node names are the ids" "$BIN" export "$TMP/undirected.dot" --object 3 --depth 0 -o "$TMP/u.dot"
+
+printf 'digraph {\n  a -> b;\n  b -> c\n  c -> ;\n}\n' >"$TMP/syntax.dot"
+expect_fail "syntax error names the line" "syntax.dot:4: DOT syntax error near ';'" "$BIN" info "$TMP/syntax.dot"
+printf 'digraph {\n a [label="never closed];\n}\n' >"$TMP/quote.dot"
+expect_fail "unterminated string" "quote.dot:[0-9]+: DOT syntax error scanning a quoted string" "$BIN" info "$TMP/quote.dot"
+printf 'digraph {\n a -> b [label=<x<y>];\n}\n' >"$TMP/html.dot"
+expect_fail "broken HTML label" "html.dot:[0-9]+: DOT syntax error scanning a HTML string" "$BIN" info "$TMP/html.dot"
+printf 'digraph { a [size="12x"] }\n' >"$TMP/size.dot"
+expect_fail "bad size" "node 'a': size='12x' is not a number of bytes" "$BIN" info "$TMP/size.dot"
+printf 'digraph { a [gen=300] }\n' >"$TMP/gen.dot"
+expect_fail "bad generation" "node 'a': gen='300' is not a generation number" "$BIN" info "$TMP/gen.dot"
+printf 'digraph { a [root=maybe] }\n' >"$TMP/root.dot"
+expect_fail "bad root" "node 'a': root='maybe' is not true or false" "$BIN" info "$TMP/root.dot"
+printf 'digraph { a [flags="weakref,sticky"] }\n' >"$TMP/flags.dot"
+expect_fail "bad flag" "node 'a': flags='weakref,sticky' is not a list of" "$BIN" info "$TMP/flags.dot"
+printf 'digraph { a -> b [weak=perhaps] }\n' >"$TMP/weak.dot"
+expect_fail "bad weak" "edge 'a' -> 'b': weak='perhaps' is not true or false" "$BIN" info "$TMP/weak.dot"
+printf 'digraph { a -> b [kind=sideways] }\n' >"$TMP/kind.dot"
+expect_fail "bad kind" "kind='sideways' is not strong, weak, internal or shortcut" "$BIN" info "$TMP/kind.dot"
+printf 'digraph { a -> b [index=-1] }\n' >"$TMP/index.dot"
+expect_fail "bad index" "index='-1' is not an element index" "$BIN" info "$TMP/index.dot"
+printf 'digraph { a [hg_id=5]; b [hg_id=5] }\n' >"$TMP/dup.dot"
+expect_fail "duplicate hg_id" "nodes 'a' and 'b' have the same object id 5" "$BIN" info "$TMP/dup.dot"
+printf 'digraph { a [hg_id=5 hg_name="50%%"] }\n' >"$TMP/pct.dot"
+expect_fail "broken percent-encoding" "hg_name='50%' is not percent-encoded text" "$BIN" info "$TMP/pct.dot"
+printf 'digraph { a } digraph { b }\n' >"$TMP/two.dot"
+expect_fail "two graphs" "more than one graph" "$BIN" info "$TMP/two.dot"
+printf 'digraph { a } trailing junk\n' >"$TMP/junk.dot"
+expect_fail "junk after the graph" "junk.dot:1: DOT syntax error" "$BIN" info "$TMP/junk.dot"
+printf 'digraph { type=Node }\n' >"$TMP/keyword.dot"
+expect_fail "a DOT keyword as a value" "keyword.dot:1: DOT syntax error near 'Node'" "$BIN" info "$TMP/keyword.dot"
+# after an error, the next file in the same process reads cleanly (cgraph
+# keeps scanner state between reads): checked in tests/unit/test_export.c
