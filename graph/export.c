@@ -210,7 +210,7 @@ static int select_cycle(struct sel *s, struct error *err)
 	const struct export_spec *sp = s->spec;
 	struct nset member;	/* value: 0 unseen, 1 queued */
 	heap_node_t *queue = NULL;
-	uint32_t n_member = 0, qh = 0, qt = 0, start = HEAP_NONE;
+	uint32_t n_member = 0, qt = 0, want, start = HEAP_NONE;
 	int rc = -1;
 
 	if (sp->n_nodes == 0 || !sp->nodes)
@@ -228,30 +228,44 @@ static int select_cycle(struct sel *s, struct error *err)
 				start = v;
 		}
 	}
-	queue = mem_alloc((size_t)n_member * sizeof *queue);
-	/* Walk from start; members the walk cannot reach (the caller may pass
-	 * any set) are taken in the order given. */
+	want = n_member < s->max_nodes ? n_member : s->max_nodes;
+	queue = mem_alloc((size_t)want * sizeof *queue);
+	/* Walk from start, both ways, only inside the cycle, until `want`
+	 * objects are met.  The first pass takes at most FAN_OUT references
+	 * per object and way (objgraph's too_many), so a hub such as V8's
+	 * global object does not fill the picture with its referrers and the
+	 * walk goes deep; a second pass without the cap fills up what is
+	 * left.  Members no walk reaches (the caller may pass any set) are
+	 * taken in the order given. */
 	queue[qt++] = start;
 	nset_put(&member, start, 1);
-	for (uint32_t next = 0; qt < n_member || qh < qt;) {
-		if (qh == qt) {
-			while (nset_get(&member, sp->nodes[next]) == 1)
-				next++;
-			queue[qt++] = sp->nodes[next];
-			nset_put(&member, sp->nodes[next], 1);
+	for (int pass = 0; pass < 2 && qt < want; pass++) {
+		for (uint32_t qh = 0; qh < qt && qt < want; qh++) {
+			heap_node_t v = queue[qh];
+			for (int dir = 0; dir < 2 && qt < want; dir++) {
+				uint32_t lo = dir ? h->in_off[v] : h->out_off[v];
+				uint32_t hi = dir ? h->in_off[v + 1] : h->out_off[v + 1];
+				uint32_t taken = 0;
+				for (uint32_t e = lo; e < hi && qt < want; e++) {
+					heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
+					uint32_t mark = nset_get(&member, w);
+					if (mark == HEAP_NONE)
+						continue;
+					if (pass == 0 && taken++ >= FAN_OUT)
+						break;
+					if (mark == 0) {
+						nset_put(&member, w, 1);
+						queue[qt++] = w;
+					}
+				}
+			}
 		}
-		heap_node_t v = queue[qh++];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (nset_get(&member, h->out_to[e]) == 0) {
-				nset_put(&member, h->out_to[e], 1);
-				queue[qt++] = h->out_to[e];
-			}
-		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
-			if (nset_get(&member, h->in_from[e]) == 0) {
-				nset_put(&member, h->in_from[e], 1);
-				queue[qt++] = h->in_from[e];
-			}
 	}
+	for (uint32_t i = 0; i < sp->n_nodes && qt < want; i++)
+		if (nset_get(&member, sp->nodes[i]) == 0) {
+			nset_put(&member, sp->nodes[i], 1);
+			queue[qt++] = sp->nodes[i];
+		}
 	s->n_node = n_member < s->max_nodes ? n_member : s->max_nodes;
 	s->more_nodes = n_member - s->n_node;
 	s->node = mem_alloc((size_t)s->n_node * sizeof *s->node);
@@ -759,7 +773,7 @@ struct gsyms {
 	Agsym_t *label, *fillcolor, *style, *penwidth, *color, *fontcolor, *peripheries, *shape;
 	Agsym_t *hg_id, *hg_type, *hg_name, *hg_size, *hg_retained, *hg_root, *hg_root_kind,
 		*hg_gen, *hg_refcount, *hg_flags, *hg_garbage, *hg_more;
-	Agsym_t *e_dir, *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
+	Agsym_t *e_dir, *e_arrowsize, *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
 		*e_hg_kind;
 };
 
@@ -911,7 +925,7 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 	/* references */
 	sym(g, AGEDGE, "fontname", "Helvetica");
 	sym(g, AGEDGE, "fontsize", "9");
-	sym(g, AGEDGE, "arrowsize", "0.7");
+	y->e_arrowsize = sym(g, AGEDGE, "arrowsize", "0.7");
 	y->e_dir = sym(g, AGEDGE, "dir", "forward");
 	y->e_label = sym(g, AGEDGE, "label", "");
 	y->e_style = sym(g, AGEDGE, "style", "solid");
@@ -1009,7 +1023,8 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 			e = agedge(g, a, b_node, NULL, 1);
 		}
 		agxset(e, y->e_style, "dashed");
-		agxset(e, y->e_color, "#909090");
+		agxset(e, y->e_color, "#b0b0b0");
+		agxset(e, y->e_arrowsize, "0.5");
 		return e;
 	}
 	e = agedge(g, a, b_node, NULL, 1);
