@@ -296,15 +296,33 @@ out:
  * one is the centre), as objgraph stops at modules: classes, modules and
  * immortal objects (None, small ints) are referred to by everything, and
  * synthetic roots refer to every root. */
-static int is_hub(const struct heap *h, heap_node_t v)
+static int is_module(const struct heap *h, heap_node_t v)
 {
 	size_t len;
-	const char *type;
+	const char *type = heap_string(h, h->type[v], &len);
 
+	return len == 6 && memcmp(type, "module", 6) == 0;
+}
+
+static int is_hub(const struct heap *h, heap_node_t v)
+{
 	if (h->flags[v] & (HEAP_F_CLASS | HEAP_F_SYNTHETIC | HEAP_F_IMMORTAL))
 		return 1;
-	type = heap_string(h, h->type[v], &len);
-	return len == 6 && memcmp(type, "module", 6) == 0;
+	if (is_module(h, v))
+		return 1;
+	/* a module's namespace (its __dict__) is the module, for this purpose:
+	 * every global of a Python program hangs off it */
+	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
+		uint32_t name = h->out_name[h->in_edge[i]];
+		size_t len;
+		const char *str;
+		if (name & HEAP_NAME_INDEX || !is_module(h, h->in_from[i]))
+			continue;
+		str = heap_string(h, name, &len);
+		if (len == 8 && memcmp(str, "__dict__", 8) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* EXPORT_OBJECT: breadth-first both ways to spec->depth.  Like objgraph's
