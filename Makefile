@@ -5,7 +5,7 @@
 #   make demo       build, then open heapglass on the bundled sample heap
 #   make check      build and run every test; ends with one summary line
 #   make asan       the same tests under AddressSanitizer + UBSan
-#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper)
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper, lessons)
 #
 # Sources are found by wildcard: every graph/*.c, loaders/*.c and tui/*.c
 # goes into the binary, every tests/unit/test_*.c becomes one cmocka test
@@ -114,6 +114,8 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/$(BIN)
 	install -m 644 assets/heapglass.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
 	install -m 644 loaders/python/heapglass_dump.py $(DESTDIR)$(PREFIX)/share/heapglass/heapglass_dump.py
+	install -d $(DESTDIR)$(PREFIX)/share/heapglass/lessons
+	install -m 644 assets/lessons/*.lesson $(DESTDIR)$(PREFIX)/share/heapglass/lessons/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/$(BIN) $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1

@@ -20,12 +20,21 @@ struct view {
 	const uint32_t *grp;		/* NULL: identity */
 	const uint32_t *moff;
 	const heap_node_t *mem;
-	const uint8_t *entry;		/* per vertex: R -> vertex */
+	const uint8_t *mark;		/* per vertex: enum dom_mark bits */
 };
 
 static inline uint32_t vx(const struct view *g, heap_node_t v)
 {
 	return g->grp ? g->grp[v] : v;
+}
+
+/* Whether the reference x -> z between vertices counts: skipped vertices
+ * take no part, and garbage never holds what is not garbage. */
+static inline int follows(const struct view *g, uint32_t x, uint32_t z)
+{
+	uint8_t mx = g->mark[x], mz = g->mark[z];
+
+	return !((mx | mz) & DOM_SKIP) && (!(mx & DOM_GARBAGE) || (mz & DOM_GARBAGE));
 }
 
 static inline uint32_t mem_begin(const struct view *g, uint32_t x)
@@ -43,21 +52,30 @@ static inline heap_node_t member(const struct view *g, uint32_t k)
 	return g->mem ? g->mem[k] : k;
 }
 
+/* Per DFS number: the fields eval() touches together share a cache line.
+ * lsemi caches semi[label] (a label's semi is final before anyone can
+ * copy that label), so a compression step reads one entry, not three. */
+struct ltn {
+	uint32_t ancestor, label, lsemi, parent;
+};
+
 /* Working arrays, indexed by DFS number 1..N (0 = none; R is 1). */
 struct lt {
 	uint32_t *num;		/* vertex -> number, 0 = not reached */
 	uint32_t *vert;		/* number -> vertex (R: nv) */
-	uint32_t *parent, *semi, *label, *ancestor, *dom, *bhead, *bnext, *stack;
+	struct ltn *x;
+	uint32_t *semi, *dom, *bhead, *bnext, *stack;
+	uint64_t *rin;		/* bit i: in-edge i of the heap retains */
 	uint32_t n;		/* numbers used */
 };
 
-/* Iterative depth-first numbering from R.  The frames reuse label (vertex),
- * ancestor (member cursor) and bnext (edge cursor), which are initialised
+/* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
+ * bhead (member cursor) and bnext (edge cursor), which are initialised
  * after the search. */
 static void lt_dfs(const struct view *g, struct lt *t)
 {
 	const struct heap *h = g->h;
-	uint32_t *fx = t->label, *fk = t->ancestor, *fe = t->bnext;
+	uint32_t *fx = t->dom, *fk = t->bhead, *fe = t->bnext;
 	uint32_t fp = 0, n = 1, rk = 0;
 
 	t->vert[1] = g->nv;
@@ -65,7 +83,8 @@ static void lt_dfs(const struct view *g, struct lt *t)
 		uint32_t y = HEAP_NONE, from;
 		if (fp == 0) {
 			/* R's children: the entries, in vertex order. */
-			while (rk < g->nv && (!g->entry[rk] || t->num[rk]))
+			while (rk < g->nv && (!(g->mark[rk] & DOM_ENTRY) || (g->mark[rk] & DOM_SKIP) ||
+					      t->num[rk]))
 				rk++;
 			if (rk == g->nv)
 				break;
@@ -83,7 +102,7 @@ static void lt_dfs(const struct view *g, struct lt *t)
 					if (!reach_retains(h, m, ee))
 						continue;
 					z = vx(g, h->out_to[ee]);
-					if (z != x && !t->num[z]) {
+					if (z != x && !t->num[z] && follows(g, x, z)) {
 						y = z;
 						break;
 					}
@@ -103,10 +122,18 @@ static void lt_dfs(const struct view *g, struct lt *t)
 		}
 		t->num[y] = ++n;
 		t->vert[n] = y;
-		t->parent[n] = from;
+		t->x[n].parent = from;
 		fx[fp] = y;
 		fk[fp] = mem_begin(g, y);
 		fe[fp] = fk[fp] < mem_end(g, y) ? h->out_off[member(g, fk[fp])] : 0;
+		if (!g->grp) {
+			/* The search is a chain of dependent loads; start the loads
+			 * of this vertex's targets now, together. */
+			for (uint32_t e = h->out_off[y]; e < h->out_off[y + 1]; e++) {
+				__builtin_prefetch(&t->num[h->out_to[e]]);
+				__builtin_prefetch(&h->out_off[h->out_to[e]]);
+			}
+		}
 		fp++;
 	}
 	t->n = n;
@@ -114,63 +141,97 @@ static void lt_dfs(const struct view *g, struct lt *t)
 
 static uint32_t lt_eval(struct lt *t, uint32_t v)
 {
-	uint32_t sp = 0, x = v;
+	struct ltn *x = t->x;
+	uint32_t sp = 0, y = v;
 
-	if (!t->ancestor[v])
+	if (!x[v].ancestor)
 		return v;
 	/* COMPRESS(v), iteratively: the nodes whose ancestor has an ancestor,
 	 * processed from the top of the path down. */
-	while (t->ancestor[t->ancestor[x]]) {
-		t->stack[sp++] = x;
-		x = t->ancestor[x];
+	while (x[x[y].ancestor].ancestor) {
+		t->stack[sp++] = y;
+		y = x[y].ancestor;
 	}
 	while (sp) {
-		uint32_t y = t->stack[--sp], a = t->ancestor[y];
-		if (t->semi[t->label[a]] < t->semi[t->label[y]])
-			t->label[y] = t->label[a];
-		t->ancestor[y] = t->ancestor[a];
+		uint32_t z = t->stack[--sp], a = x[z].ancestor;
+		if (x[a].lsemi < x[z].lsemi) {
+			x[z].label = x[a].label;
+			x[z].lsemi = x[a].lsemi;
+		}
+		x[z].ancestor = x[a].ancestor;
 	}
-	return t->label[v];
+	return x[v].label;
+}
+
+/* Which in-edges retain, as one bit each: the kinds sit far from the
+ * in-edge lists, so they are read once, in a pass the CPU can overlap. */
+static uint64_t *retaining_in_edges(const struct heap *h)
+{
+	uint64_t *rin = mem_calloc((size_t)h->n_edges / 64 + 1, sizeof *rin);
+
+	for (heap_node_t v = 0; v < h->n_nodes; v++)
+		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
+			if (reach_retains(h, h->in_from[i], h->in_edge[i]))
+				rin[i / 64] |= (uint64_t)1 << (i % 64);
+	return rin;
 }
 
 /* Lengauer & Tarjan (1979), the simple version.  Fills t->dom (numbers). */
 static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct error *err)
 {
 	const struct heap *h = g->h;
+	struct ltn *x = t->x;
 	uint32_t N, w;
 
 	lt_dfs(g, t);
 	N = t->n;
 	for (uint32_t i = 1; i <= N; i++) {
-		t->semi[i] = t->label[i] = i;
-		t->ancestor[i] = t->bhead[i] = t->bnext[i] = 0;
+		t->semi[i] = x[i].label = x[i].lsemi = i;
+		x[i].ancestor = 0;
+		t->bhead[i] = t->bnext[i] = 0;
 	}
 	for (w = N; w >= 2; w--) {
-		uint32_t x = t->vert[w], pw;
-		uint32_t kend = mem_end(g, x);
+		uint32_t v = t->vert[w], pw, sw = t->semi[w];
+		uint32_t kend = mem_end(g, v);
 		if ((w & (TICK - 1)) == 0 && progress_tick(p, "dominators", N - w, N))
 			return error_set(err, "interrupted");
-		if (g->entry[x] && t->semi[w] > 1)
-			t->semi[w] = 1;
-		for (uint32_t k = mem_begin(g, x); k < kend; k++) {
-			heap_node_t m = member(g, k);
-			for (uint32_t i = h->in_off[m]; i < h->in_off[m + 1]; i++) {
-				heap_node_t s = h->in_from[i];
-				uint32_t y = vx(g, s), u, ev;
-				if (y == x || !(u = t->num[y]) || !reach_retains(h, s, h->in_edge[i]))
-					continue;
-				ev = lt_eval(t, u);
-				if (t->semi[ev] < t->semi[w])
-					t->semi[w] = t->semi[ev];
+		if (g->mark[v] & DOM_ENTRY)
+			sw = 1;
+		if (!g->grp) {
+			/* Software pipelining: the vertices to come are known, so
+			 * start loading their in-edge ranges and lists early. */
+			if (w > 16)
+				__builtin_prefetch(&h->in_off[t->vert[w - 16]]);
+			if (w > 8) {
+				heap_node_t ahead = t->vert[w - 8];
+				__builtin_prefetch(&h->in_from[h->in_off[ahead]]);
+				__builtin_prefetch(&t->x[w - 8]);
 			}
 		}
-		t->bnext[w] = t->bhead[t->semi[w]];
-		t->bhead[t->semi[w]] = w;
-		pw = t->parent[w];
-		t->ancestor[w] = pw;
-		for (uint32_t v = t->bhead[pw]; v; v = t->bnext[v]) {
-			uint32_t u = lt_eval(t, v);
-			t->dom[v] = t->semi[u] < t->semi[v] ? u : pw;
+		for (uint32_t k = mem_begin(g, v); k < kend; k++) {
+			heap_node_t m = member(g, k);
+			uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
+			for (uint32_t i = i0; i < i1; i++)
+				__builtin_prefetch(&t->num[vx(g, h->in_from[i])]);
+			for (uint32_t i = i0; i < i1; i++) {
+				uint32_t y = vx(g, h->in_from[i]), u, ev;
+				if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1) ||
+				    !follows(g, y, v))
+					continue;
+				/* An unprocessed predecessor (u < w) is its own eval. */
+				ev = u < w ? u : x[lt_eval(t, u)].lsemi;
+				if (ev < sw)
+					sw = ev;
+			}
+		}
+		t->semi[w] = x[w].lsemi = sw;
+		t->bnext[w] = t->bhead[sw];
+		t->bhead[sw] = w;
+		pw = x[w].parent;
+		x[w].ancestor = pw;
+		for (uint32_t y = t->bhead[pw]; y; y = t->bnext[y]) {
+			uint32_t u = lt_eval(t, y);
+			t->dom[y] = t->semi[u] < t->semi[y] ? u : pw;
 		}
 		t->bhead[pw] = 0;
 	}
@@ -181,20 +242,19 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 	return 0;
 }
 
-static void lt_init(struct lt *t, uint32_t nv)
+static void lt_init(struct lt *t, const struct heap *h, uint32_t nv)
 {
 	size_t n = (size_t)nv + 2;
 
 	t->num = mem_calloc(nv ? nv : 1, sizeof *t->num);
 	t->vert = mem_alloc(n * sizeof *t->vert);
-	t->parent = mem_alloc(n * sizeof *t->parent);
+	t->x = mem_alloc(n * sizeof *t->x);
 	t->semi = mem_alloc(n * sizeof *t->semi);
-	t->label = mem_alloc(n * sizeof *t->label);
-	t->ancestor = mem_alloc(n * sizeof *t->ancestor);
 	t->dom = mem_alloc(n * sizeof *t->dom);
 	t->bhead = mem_alloc(n * sizeof *t->bhead);
 	t->bnext = mem_alloc(n * sizeof *t->bnext);
 	t->stack = mem_alloc(n * sizeof *t->stack);
+	t->rin = retaining_in_edges(h);
 	t->n = 0;
 }
 
@@ -202,14 +262,13 @@ static void lt_fini(struct lt *t)
 {
 	free(t->num);
 	free(t->vert);
-	free(t->parent);
+	free(t->x);
 	free(t->semi);
-	free(t->label);
-	free(t->ancestor);
 	free(t->dom);
 	free(t->bhead);
 	free(t->bnext);
 	free(t->stack);
+	free(t->rin);
 }
 
 /* Retained sizes by vertex: shallow sizes summed up the dominator tree,
@@ -218,7 +277,8 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 {
 	const struct heap *h = g->h;
 
-	for (uint32_t x = 0; x < g->nv; x++) {
+	for (uint32_t i = 2; i <= t->n; i++) {
+		uint32_t x = t->vert[i];
 		uint64_t s = 0;
 		for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++)
 			s += h->size[member(g, k)];
@@ -232,7 +292,7 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 }
 
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
-		 uint8_t *entry)
+		 uint8_t *mark)
 {
 	uint32_t n = h->n_nodes;
 	uint8_t *entered = mem_calloc(n ? n : 1, 1);
@@ -244,24 +304,27 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 				entered[comp[t]] = 1;
 		}
 	}
-	for (heap_node_t v = 0; v < n; v++)
-		entry[v] = (uint8_t)(dist[v] == 0 ||
-				     (dist[v] == REACH_UNREACHABLE && !entered[comp[v]]));
+	for (heap_node_t v = 0; v < n; v++) {
+		if (dist[v] == 0)
+			mark[v] = DOM_ENTRY;
+		else if (dist[v] != REACH_UNREACHABLE)
+			mark[v] = 0;
+		else
+			mark[v] = (uint8_t)(DOM_GARBAGE | (entered[comp[v]] ? 0 : DOM_ENTRY));
+	}
 	free(entered);
 }
 
-int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
+int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 		uint64_t *retained, struct progress *p, struct error *err)
 {
-	struct view g = { .h = h, .nv = h->n_nodes, .entry = entry };
+	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark };
 	struct lt t;
 	int rc;
 
-	lt_init(&t, g.nv);
+	lt_init(&t, h, g.nv);
 	rc = lt_run(&g, &t, p, err);
 	if (rc == 0) {
-		for (heap_node_t v = 0; v < g.nv; v++)
-			idom[v] = HEAP_NONE;
 		for (uint32_t i = 2; i <= t.n; i++)
 			idom[t.vert[i]] = t.dom[i] >= 2 ? t.vert[t.dom[i]] : HEAP_NONE;
 		lt_retained(&g, &t, retained);
@@ -271,15 +334,15 @@ int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
 }
 
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
-		       const uint8_t *entry, uint64_t *grp_retained,
+		       const uint8_t *mark, uint64_t *grp_retained,
 		       struct progress *p, struct error *err)
 {
 	uint32_t n = h->n_nodes;
 	uint32_t *moff = mem_calloc((size_t)n_grp + 1, sizeof *moff);
 	heap_node_t *mem = mem_alloc((n ? n : 1) * sizeof *mem);
-	uint8_t *gentry = mem_calloc(n_grp ? n_grp : 1, 1);
+	uint8_t *gmark = mem_calloc(n_grp ? n_grp : 1, 1);
 	struct view g = { .h = h, .nv = n_grp, .grp = grp, .moff = moff, .mem = mem,
-			  .entry = gentry };
+			  .mark = gmark };
 	struct lt t;
 	int rc;
 
@@ -290,19 +353,20 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		moff[x + 1] += moff[x];
 	for (heap_node_t v = 0; v < n; v++) {
 		mem[moff[grp[v]]++] = v;
-		if (entry[v])
-			gentry[grp[v]] = 1;
+		gmark[grp[v]] |= mark[v];
 	}
 	for (uint32_t x = n_grp; x > 0; x--)
 		moff[x] = moff[x - 1];
 	moff[0] = 0;
 
-	lt_init(&t, n_grp);
+	lt_init(&t, h, n_grp);
 	rc = lt_run(&g, &t, p, err);
-	if (rc == 0)
+	if (rc == 0) {
+		memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
 		lt_retained(&g, &t, grp_retained);
+	}
 	lt_fini(&t);
-	free(gentry);
+	free(gmark);
 	free(mem);
 	free(moff);
 	return rc;

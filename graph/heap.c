@@ -35,7 +35,7 @@ struct heap_builder {
 	 * offset 0 is the empty string, which is never stored in the table) */
 	char *arena;
 	size_t arena_len, arena_cap;
-	uint32_t *strtab;
+	uint64_t *strtab;
 	size_t strtab_mask, strtab_used;
 
 	heap_str_t categories[256];
@@ -107,25 +107,29 @@ static void column_fini(struct column *c)
  * small function per element width. */
 static void push_u8(struct column *c, uint8_t v)
 {
-	column_grow(c, 1, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 1, c->n + 1);
 	((uint8_t *)c->data)[c->n++] = v;
 }
 
 static void push_u16(struct column *c, uint16_t v)
 {
-	column_grow(c, 2, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 2, c->n + 1);
 	((uint16_t *)c->data)[c->n++] = v;
 }
 
 static void push_u32(struct column *c, uint32_t v)
 {
-	column_grow(c, 4, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 4, c->n + 1);
 	((uint32_t *)c->data)[c->n++] = v;
 }
 
 static void push_u64(struct column *c, uint64_t v)
 {
-	column_grow(c, 8, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 8, c->n + 1);
 	((uint64_t *)c->data)[c->n++] = v;
 }
 
@@ -150,33 +154,36 @@ static uint32_t str_len_at(const char *arena, heap_str_t off)
 	return len;
 }
 
-static void strtab_insert(struct heap_builder *b, heap_str_t off)
+/* Intern table slots hold (low 32 bits of the hash) << 32 | offset, 0 when
+ * empty: probing and growing compare hashes without touching the arena, so
+ * a new string costs one cache miss, not one per probe. */
+static void strtab_put(struct heap_builder *b, uint64_t slot)
 {
-	uint64_t h = hash_bytes(b->arena + off, str_len_at(b->arena, off));
-	size_t i = h & b->strtab_mask;
+	size_t i = (size_t)(slot >> 32) & b->strtab_mask;
 
 	while (b->strtab[i])
 		i = (i + 1) & b->strtab_mask;
-	b->strtab[i] = off;
+	b->strtab[i] = slot;
 }
 
 static void strtab_grow(struct heap_builder *b)
 {
-	uint32_t *old = b->strtab;
+	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
 	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
+	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
 	b->strtab_mask = size - 1;
 	for (size_t i = 0; i < old_size; i++)
 		if (old[i])
-			strtab_insert(b, old[i]);
+			strtab_put(b, old[i]);
 	free(old);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
 {
-	uint64_t h;
+	uint32_t h;
 	size_t i;
 	heap_str_t off;
 
@@ -186,9 +193,11 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 		len = 0x7fffffffu;
 	if ((b->strtab_used + 1) * 4 >= (b->strtab_mask + 1) * 3 || !b->strtab)
 		strtab_grow(b);
-	h = hash_bytes(s, len);
+	h = (uint32_t)hash_bytes(s, len);
 	for (i = h & b->strtab_mask; b->strtab[i]; i = (i + 1) & b->strtab_mask) {
-		off = b->strtab[i];
+		if ((uint32_t)(b->strtab[i] >> 32) != h)
+			continue;
+		off = (heap_str_t)b->strtab[i];
 		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
 			return off;
 	}
@@ -211,7 +220,7 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 	memcpy(b->arena + off, s, len);
 	b->arena[off + len] = '\0';
 	b->arena_len = off + len + 1;
-	b->strtab[i] = off;
+	b->strtab[i] = (uint64_t)h << 32 | off;
 	b->strtab_used++;
 	return off;
 }
@@ -302,7 +311,8 @@ void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges
 	column_grow(&b->type, 4, nodes);
 	column_grow(&b->name, 4, nodes);
 	column_grow(&b->size, 8, nodes);
-	column_grow(&b->refcount, 8, nodes);
+	if (b->refcount.n)
+		column_grow(&b->refcount, 8, nodes);
 	column_grow(&b->flags, 2, nodes);
 	column_grow(&b->generation, 1, nodes);
 	column_grow(&b->category, 1, nodes);
@@ -324,7 +334,17 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 	push_u32(&b->type, rec->type);
 	push_u32(&b->name, rec->name);
 	push_u64(&b->size, rec->size);
-	push_u64(&b->refcount, (uint64_t)rec->refcount);
+	/* The refcount column stays empty until a node has a refcount, so
+	 * formats without refcounts never touch its memory (see freeze). */
+	if (b->refcount.n || rec->refcount != 0 || (rec->flags & HEAP_F_HAS_REFCOUNT)) {
+		size_t before = b->id.n - 1;	/* nodes added before this one */
+		if (b->refcount.n < before) {
+			column_grow(&b->refcount, 8, before + 1);
+			memset(b->refcount.data, 0, before * 8);
+			b->refcount.n = before;
+		}
+		push_u64(&b->refcount, (uint64_t)rec->refcount);
+	}
 	push_u16(&b->flags, rec->flags);
 	push_u8(&b->generation, rec->generation);
 	push_u8(&b->category, rec->category);
@@ -561,7 +581,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);
 	h->size = column_take(&b->size, 8);
-	h->refcount = column_take(&b->refcount, 8);
+	/* all zero: calloc'd pages are never touched, so they cost no memory */
+	h->refcount = b->refcount.n ? column_take(&b->refcount, 8) : mem_calloc((size_t)n + 1, 8);
+	column_fini(&b->refcount);
 	h->flags = column_take(&b->flags, 2);
 	h->generation = column_take(&b->generation, 1);
 	h->category = column_take(&b->category, 1);

@@ -75,6 +75,7 @@ struct v8 {
 	struct etype *et;
 	unsigned n_et;
 	int have_meta;
+	int f_detached_present;
 	uint64_t meta_nodes, meta_edges;	/* UINT64_MAX when absent */
 	uint64_t root_index;
 
@@ -95,6 +96,8 @@ struct v8 {
 	struct ephmap eph;
 	regex_t eph_re;
 	int eph_re_ok;
+	uint8_t *dom_state;			/* per node: detachedness 0..2, NULL if all 0 */
+	size_t dom_state_cap;
 	char *tmp;				/* scratch for decoded strings */
 	size_t tmp_cap;
 };
@@ -526,6 +529,7 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 	v->f_size = field_index(nfields, "self_size");
 	v->f_edges = field_index(nfields, "edge_count");
 	v->f_detached = field_index(nfields, "detachedness");
+	v->f_detached_present = v->f_detached >= 0;
 	v->e_type = field_index(efields, "type");
 	v->e_name = field_index(efields, "name_or_index");
 	v->e_to = field_index(efields, "to_node");
@@ -669,106 +673,192 @@ static int read_meta(struct v8 *v)
 
 /* ---- the integer arrays ---- */
 
-/* The state of one integer array being read. */
-struct arr {
-	int first;		/* nothing read yet */
-	uint64_t value_at;	/* file offset of the last number */
+/* The state of one integer array being read: numbers are parsed a batch
+ * at a time by a tight loop (fill_batch) and handed out by next_u64. */
+enum {
+	BATCH = 4096,
+	A_START = 0,		/* expecting a number or ']' */
+	A_VALUE,		/* after a number: ',' or ']' */
+	A_COMMA			/* after a comma: a number */
 };
 
-/* Reads the next element of an integer array: 1 with *out set, 0 at the
- * closing bracket (consumed), -1 on error.  Keeps LOOKAHEAD bytes in the
- * window so a number never straddles a refill. */
-static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+struct arr {
+	int state;
+	int closed;		/* the closing bracket was consumed */
+	size_t n, i;		/* val[i..n) are not handed out yet */
+	uint64_t value_at;	/* file offset of the last number handed out */
+	uint64_t val[BATCH];
+	uint64_t at[BATCH];	/* file offset of each */
+};
+
+static void arr_init(struct arr *a)
+{
+	a->state = A_START;
+	a->closed = 0;
+	a->n = a->i = 0;
+	a->value_at = 0;
+}
+
+/* 20-digit numbers: parses s[0..len) with an overflow check. */
+static int parse_long(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (len > 20)
+		return -1;
+	for (size_t k = 0; k < len; k++) {
+		unsigned d = (unsigned)(s[k] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}
+
+/* Parses up to BATCH numbers of the array into a->val / a->at.  Stops
+ * early only at the closing bracket (a->closed).  Keeps LOOKAHEAD bytes in
+ * the window at each token, so a number never straddles a refill; the NUL
+ * after the window stops every inner loop. */
+static int fill_batch(struct v8 *v, struct arr *a)
 {
 	struct rd *r = &v->r;
-	const char *p, *end;
-	uint64_t x;
-	unsigned nd;
+	const char *p = r->buf + r->pos, *end = r->buf + r->len;
+	size_t n = 0;
+	int state = a->state;
+	char msg[ERROR_MSG_MAX];
 
-again:
-	if (r->len - r->pos < LOOKAHEAD && !r->eof && rd_fill(v, LOOKAHEAD) != 0)
-		return -1;
-	p = r->buf + r->pos;
-	end = r->buf + r->len;
-	while (p < end && is_ws((unsigned char)*p))
-		p++;
-	if (p == end) {
-		r->pos = (size_t)(p - r->buf);
-		if (r->eof)
-			return fail_here(v, "unexpected end of file inside an array");
-		goto again;
-	}
-	if (!a->first) {
-		if (*p == ',') {
-			p++;
-			while (p < end && is_ws((unsigned char)*p))
-				p++;
-			if (p == end) {
-				/* rare: a long run of white space after a comma */
-				r->pos = (size_t)(p - r->buf);
-				if (r->eof)
-					return fail_here(v, "unexpected end of file inside an array");
-				if (rd_fill(v, LOOKAHEAD) != 0)
-					return -1;
-				p = r->buf + r->pos;
-				end = r->buf + r->len;
-				while (p < end && is_ws((unsigned char)*p))
-					p++;
-				if (p == end) {
-					r->pos = (size_t)(p - r->buf);
-					return fail_here(v, r->eof ? "unexpected end of file inside an array"
-							 : "too much white space inside an array");
-				}
-			}
-		} else if (*p == ']') {
-			r->pos = (size_t)(p - r->buf) + 1;
-			return 0;
-		} else {
+	a->i = a->n = 0;
+	while (n < BATCH) {
+		unsigned char c;
+		unsigned d;
+		const char *s;
+		uint64_t x;
+
+		if ((size_t)(end - p) < LOOKAHEAD && !r->eof) {
 			r->pos = (size_t)(p - r->buf);
-			return fail_here(v, "expected ',' or ']' in an integer array");
+			if (rd_fill(v, LOOKAHEAD) != 0)
+				return -1;
+			p = r->buf + r->pos;
+			end = r->buf + r->len;
 		}
-	} else if (*p == ']') {
-		r->pos = (size_t)(p - r->buf) + 1;
-		return 0;
-	}
-	a->first = 0;
-	r->pos = (size_t)(p - r->buf);
-	if ((unsigned)(*p - '0') > 9) {
-		if (*p == '-')
-			return fail_here(v, "negative number where a count, index or size belongs");
-		return fail_here(v, "expected an unsigned integer");
-	}
-	x = (uint64_t)(*p++ - '0');
-	nd = 1;
-	if (x == 0 && p < end && (unsigned)(*p - '0') <= 9)
-		return fail_here(v, "number with a leading zero");
-	while (p < end && (unsigned)(*p - '0') <= 9) {
-		unsigned d = (unsigned)(*p - '0');
-		if (++nd > 19 && (nd > 20 || x > (UINT64_MAX - d) / 10))
+		c = (unsigned char)*p;
+		while (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+			c = (unsigned char)*++p;
+		if (p == end) {
+			if (r->eof)
+				goto eof;
+			continue;
+		}
+		if (state == A_VALUE) {
+			if (c != ',') {
+				if (c == ']') {
+					p++;
+					a->closed = 1;
+					break;
+				}
+				r->pos = (size_t)(p - r->buf);
+				return fail_here(v, "expected ',' or ']' in an integer array");
+			}
+			c = (unsigned char)*++p;
+			while (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+				c = (unsigned char)*++p;
+			state = A_COMMA;
+			if (p == end)
+				continue;
+		} else if (state == A_START && c == ']') {
+			p++;
+			a->closed = 1;
+			break;
+		}
+		d = (unsigned)c - '0';
+		if (d > 9) {
+			r->pos = (size_t)(p - r->buf);
+			if (c == '-')
+				return fail_here(v, "negative number where a count, index or size belongs");
+			return fail_here(v, "expected an unsigned integer");
+		}
+		s = p++;
+		x = d;
+		if (d == 0 && (unsigned)((unsigned char)*p - '0') <= 9) {
+			r->pos = (size_t)(s - r->buf);
+			return fail_here(v, "number with a leading zero");
+		}
+		while ((d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+			x = x * 10 + d;
+			p++;
+		}
+		if (p - s >= 20 && parse_long(s, (size_t)(p - s), &x) != 0) {
+			r->pos = (size_t)(s - r->buf);
 			return fail_here(v, "number too large for 64 bits");
-		x = x * 10 + d;
-		p++;
+		}
+		if (*p == '.' || *p == 'e' || *p == 'E') {
+			r->pos = (size_t)(s - r->buf);
+			return fail_here(v, "expected an integer, found a fraction or exponent");
+		}
+		a->val[n] = x;
+		a->at[n] = r->base + (size_t)(s - r->buf);
+		n++;
+		state = A_VALUE;
 	}
-	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
-		return fail_here(v, "expected an integer, found a fraction or exponent");
-	if (p == end && r->eof) {
-		r->pos = (size_t)(p - r->buf);
-		return fail_here(v, "unexpected end of file inside an array");
-	}
-	a->value_at = r->base + r->pos;
 	r->pos = (size_t)(p - r->buf);
-	*out = x;
+	a->state = state;
+	a->n = n;
+	return 0;
+eof:
+	r->pos = (size_t)(p - r->buf);
+	snprintf(msg, sizeof msg, "unexpected end of file inside an array");
+	return fail_here(v, msg);
+}
+
+/* Hands out the next element of an integer array: 1 with *out set, 0 once
+ * the closing bracket is reached, -1 on error. */
+static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+{
+	if (a->i == a->n) {
+		if (a->closed)
+			return 0;
+		if (fill_batch(v, a) != 0)
+			return -1;
+		if (a->n == 0)
+			return 0;
+	}
+	a->value_at = a->at[a->i];
+	*out = a->val[a->i++];
 	return 1;
 }
 
-static int read_nodes(struct v8 *v)
+/* Skips an array of unsigned integers (locations, samples, ...) at full
+ * speed. */
+static int skip_int_array(struct v8 *v)
 {
-	struct arr a = { 1, 0 };
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = -1;
+	uint64_t n = 0;
+
+	arr_init(a);
+	if (expect(v, '[', "expected an array of integers") != 0)
+		goto out;
+	while (!a->closed) {
+		if (fill_batch(v, a) != 0)
+			goto out;
+		if ((++n & 63) == 0 && tick(v) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(a);
+	return rc;
+}
+
+static int read_nodes_with(struct v8 *v, struct arr *a)
+{
 	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
 	struct heap_node_rec rec;
 	size_t cap = v->meta_nodes != UINT64_MAX ? (size_t)v->meta_nodes : 1024;
 	char msg[ERROR_MSG_MAX];
 
+	arr_init(a);
 	if (!v->have_meta)
 		return fail_here(v, "\"nodes\" comes before the snapshot meta");
 	if (expect(v, '[', "\"nodes\" must be an array") != 0)
@@ -780,10 +870,10 @@ static int read_nodes(struct v8 *v)
 		int rc = 0;
 		unsigned k;
 		for (k = 0; k < v->nf; k++) {
-			rc = next_u64(v, &a, &f[k]);
+			rc = next_u64(v, a, &f[k]);
 			if (rc <= 0)
 				break;
-			at[k] = a.value_at;
+			at[k] = a->value_at;
 		}
 		if (rc < 0)
 			return -1;
@@ -828,8 +918,14 @@ static int read_nodes(struct v8 *v)
 			rec.size = f[v->f_size];
 			rec.category = t->category;
 			rec.flags = t->synthetic ? HEAP_F_SYNTHETIC : 0;
-			if (v->f_detached >= 0 && f[v->f_detached] == 2)
-				rec.flags |= HEAP_F_DETACHED;
+			if (v->f_detached >= 0 && f[v->f_detached] != 0) {
+				if (!v->dom_state) {
+					v->dom_state = mem_calloc(cap + 1, 1);
+					v->dom_state_cap = cap;
+				}
+				if (f[v->f_detached] <= 2)
+					v->dom_state[v->n_nodes] = (uint8_t)f[v->f_detached];
+			}
 		}
 		if (heap_builder_add_node(v->b, &rec, v->err) == HEAP_NONE) {
 			snprintf(msg, sizeof msg, "%s", v->err->msg);
@@ -838,6 +934,11 @@ static int read_nodes(struct v8 *v)
 		if (v->n_nodes + 1 >= cap) {
 			cap += cap / 2 + 1024;
 			v->edge_count = mem_realloc_array(v->edge_count, cap + 1, sizeof *v->edge_count);
+		}
+		if (v->dom_state && v->dom_state_cap < cap) {
+			v->dom_state = mem_realloc_array(v->dom_state, cap + 1, 1);
+			memset(v->dom_state + v->dom_state_cap + 1, 0, cap - v->dom_state_cap);
+			v->dom_state_cap = cap;
 		}
 		v->edge_count[v->n_nodes++] = (uint32_t)f[v->f_edges];
 		if ((v->n_nodes & (TICK - 1)) == 0 && tick(v) != 0)
@@ -856,14 +957,14 @@ static int read_nodes(struct v8 *v)
 	return 0;
 }
 
-static int read_edges(struct v8 *v)
+static int read_edges_with(struct v8 *v, struct arr *a)
 {
-	struct arr a = { 1, 0 };
 	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
 	uint32_t from = 0, left;
 	uint64_t nf = v->nf, limit = (uint64_t)v->n_nodes * v->nf;
 	char msg[ERROR_MSG_MAX];
 
+	arr_init(a);
 	if (!v->have_nodes)
 		return fail_here(v, "\"edges\" comes before \"nodes\"");
 	if (expect(v, '[', "\"edges\" must be an array") != 0)
@@ -875,10 +976,10 @@ static int read_edges(struct v8 *v)
 		const struct etype *t;
 		uint32_t name;
 		for (k = 0; k < v->ef; k++) {
-			rc = next_u64(v, &a, &f[k]);
+			rc = next_u64(v, a, &f[k]);
 			if (rc <= 0)
 				break;
-			at[k] = a.value_at;
+			at[k] = a->value_at;
 		}
 		if (rc < 0)
 			return -1;
@@ -957,6 +1058,25 @@ static int read_edges(struct v8 *v)
 	return 0;
 }
 
+/* The batch buffers are 64 KiB: on the heap, not the stack. */
+static int read_nodes(struct v8 *v)
+{
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = read_nodes_with(v, a);
+
+	free(a);
+	return rc;
+}
+
+static int read_edges(struct v8 *v)
+{
+	struct arr *a = mem_alloc(sizeof *a);
+	int rc = read_edges_with(v, a);
+
+	free(a);
+	return rc;
+}
+
 /* ---- the string table ---- */
 
 static void eph_put(struct ephmap *m, uint32_t key, uint64_t table)
@@ -1032,8 +1152,17 @@ static void note_ephemeron(struct v8 *v, uint32_t index, const char *s, size_t l
 			return;
 		v->eph_re_ok = 1;
 	}
-	if (regexec(&v->eph_re, s, 2, m, 0) != 0 || m[1].rm_so < 0)
-		return;
+	{
+		/* regexec wants a C string; s may point into the read window */
+		char *z = mem_alloc(len + 1);
+		int rc;
+		memcpy(z, s, len);
+		z[len] = '\0';
+		rc = regexec(&v->eph_re, z, 2, m, 0);
+		free(z);
+		if (rc != 0 || m[1].rm_so < 0)
+			return;
+	}
 	n = (size_t)(m[1].rm_eo - m[1].rm_so);
 	if (n == 0 || n >= sizeof buf)
 		return;
@@ -1043,6 +1172,9 @@ static void note_ephemeron(struct v8 *v, uint32_t index, const char *s, size_t l
 		table = table * 10 + (uint64_t)(buf[i] - '0');
 	eph_put(&v->eph, index, table);
 }
+
+static const char external_data[] = "system / ExternalStringData";
+static const char dom_trees[] = "(Document DOM trees)";
 
 static int read_strings(struct v8 *v)
 {
@@ -1069,9 +1201,9 @@ static int read_strings(struct v8 *v)
 			v->strmap_cap += v->strmap_cap / 2;
 			v->strmap = mem_realloc_array(v->strmap, v->strmap_cap, sizeof *v->strmap);
 		}
-		if (len == 26 && memcmp(s, "system / ExternalStringData", 26) == 0)
+		if (len == sizeof external_data - 1 && memcmp(s, external_data, len) == 0)
 			v->s_external_data = v->n_strings + 1;
-		if (len == 20 && memcmp(s, "(Document DOM trees)", 20) == 0)
+		if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
 			v->s_dom_trees = v->n_strings + 1;
 		note_ephemeron(v, v->n_strings, s, len);
 		v->strmap[v->n_strings++] = heap_builder_intern(v->b, s, len);
@@ -1181,6 +1313,91 @@ static void own_shallow_sizes(struct v8 *v, struct heap_builder_view *h, const u
 	free(work);
 }
 
+enum {
+	DOM_UNKNOWN = 0,
+	DOM_ATTACHED = 1,
+	DOM_DETACHED = 2,
+	DOM_VISITED = 4
+};
+
+/* DevTools' propagateDOMState: native objects reachable (not over hidden or
+ * weak edges) from an attached one are attached, the rest reachable from a
+ * detached one are detached; JavaScript objects stop the spread.  Leaves
+ * DOM_DETACHED in v->dom_state[] for each detached native object. */
+static void propagate_dom_state(struct v8 *v, struct heap_builder_view *h, const uint32_t *first)
+{
+	uint8_t *st = v->dom_state;
+	uint32_t n = h->n_nodes, *stack[2];
+	size_t sp[2] = { 0, 0 }, cap[2] = { 1024, 1024 };
+	uint8_t native_cat = 0;
+	int have_native = 0;
+
+	for (unsigned t = 0; t < v->n_nt; t++)
+		if (v->nt[t].native) {
+			native_cat = v->nt[t].category;
+			have_native = 1;
+		}
+	stack[0] = mem_alloc(cap[0] * sizeof *stack[0]);
+	stack[1] = mem_alloc(cap[1] * sizeof *stack[1]);
+	/* pass 0 seeds from the snapshot's own states; then attached spreads
+	 * first, detached second */
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint32_t i = 0; pass == 0 && i < n; i++) {
+			if ((st[i] & 3) == DOM_UNKNOWN)
+				continue;
+			if (!have_native || h->category[i] != native_cat) {
+				st[i] = DOM_VISITED;
+				continue;
+			}
+			st[i] |= DOM_VISITED;
+			{
+				int k = (st[i] & 3) == DOM_ATTACHED ? 0 : 1;
+				if (sp[k] == cap[k]) {
+					cap[k] *= 2;
+					stack[k] = mem_realloc_array(stack[k], cap[k], sizeof *stack[k]);
+				}
+				stack[k][sp[k]++] = i;
+			}
+		}
+		if (pass == 0)
+			continue;
+		{
+			int k = pass - 1;
+			uint8_t state = pass == 1 ? DOM_ATTACHED : DOM_DETACHED;
+			while (sp[k]) {
+				uint32_t u = stack[k][--sp[k]];
+				if (k == 1 && (st[u] & 3) == DOM_ATTACHED)
+					continue;
+				for (uint32_t e = first[u]; e < first[u + 1]; e++) {
+					uint32_t t = h->edge_to[e];
+					if (h->edge_kind[e] == HEAP_EDGE_WEAK ||
+					    (h->edge_kind[e] == HEAP_EDGE_INTERNAL && (h->edge_name[e] & HEAP_NAME_INDEX)))
+						continue;	/* V8 weak and hidden edges */
+					if (st[t] & DOM_VISITED)
+						continue;
+					if (!have_native || h->category[t] != native_cat) {
+						st[t] = DOM_VISITED;
+						continue;
+					}
+					st[t] = DOM_VISITED | state;
+					if (sp[k] == cap[k]) {
+						cap[k] *= 2;
+						stack[k] = mem_realloc_array(stack[k], cap[k], sizeof *stack[k]);
+					}
+					stack[k][sp[k]++] = t;
+				}
+			}
+		}
+	}
+	free(stack[0]);
+	free(stack[1]);
+	for (uint32_t i = 0; i < n; i++) {
+		st[i] &= 3;
+		if (st[i] == DOM_DETACHED)
+			h->flags[i] |= HEAP_F_DETACHED;
+	}
+}
+
 /* DevTools' markPageOwnedNodes: the objects reachable (over non-weak
  * edges) from the root's shortcut targets (the global objects) and from
  * "(Document DOM trees)".  Returns a bit set, or NULL when there are none. */
@@ -1257,12 +1474,16 @@ static int finish(struct v8 *v)
 		}
 		first[v->n_nodes] = sum;
 	}
+	if (v->dom_state)
+		propagate_dom_state(v, &h, first);
 	own_shallow_sizes(v, &h, first, root);
 	page = page_owned(v, &h, first, root);
 
-	/* Edges: WeakMap table -> value ephemerons and edges from outside the
-	 * page into it stop retaining, as DevTools' computeIsEssentialEdge
-	 * has it; names become arena offsets. */
+	/* Edges: what DevTools' computeIsEssentialEdge leaves out of its
+	 * dominator tree becomes HEAP_EDGE_WEAK (the only kind that never
+	 * retains in heapglass): WeakMap table -> value ephemerons, edges from
+	 * outside the page into it, shortcuts of synthetic nodes other than
+	 * the root.  Names become arena offsets. */
 	for (uint32_t u = 0; u < v->n_nodes; u++) {
 		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
 			uint32_t name = h.edge_name[e];
@@ -1274,10 +1495,16 @@ static int finish(struct v8 *v)
 				h.edge_kind[e] = HEAP_EDGE_WEAK;
 			h.edge_name[e] = v->strmap[name];
 weigh:
-			if (page && u != root && h.edge_kind[e] != HEAP_EDGE_WEAK &&
-			    h.edge_kind[e] != HEAP_EDGE_SHORTCUT && bit_get(page, h.edge_to[e]) &&
-			    !bit_get(page, u))
-				h.edge_kind[e] = HEAP_EDGE_SHORTCUT;
+			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
+				continue;
+			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
+				/* heapglass lets shortcuts of every synthetic node
+				 * retain; DevTools only the root's */
+				if (h.flags[u] & HEAP_F_SYNTHETIC)
+					h.edge_kind[e] = HEAP_EDGE_WEAK;
+			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			}
 		}
 	}
 	free(page);
@@ -1295,7 +1522,24 @@ weigh:
 		for (uint32_t i = 0; i < v->n_nodes; i++) {
 			const struct ntype *t = &v->nt[cat_type[h.category[i]]];
 			heap_str_t name = v->strmap[h.name[i]];
+			if (v->dom_state && v->dom_state[i] == DOM_DETACHED) {
+				/* DevTools renames detached DOM objects */
+				size_t len;
+				const char *s = heap_builder_string(v->b, name, &len);
+				char *c = mem_alloc(len + 9);
+				memcpy(c, "Detached ", 9);
+				memcpy(c + 9, s, len);
+				name = heap_builder_intern(v->b, c, len + 9);
+				free(c);
+			}
 			h.name[i] = name;
+			if (!v->f_detached_present && t->native) {
+				/* old snapshots: DevTools takes "Detached ..." natives as detached */
+				size_t len;
+				const char *s = heap_builder_string(v->b, name, &len);
+				if (len >= 9 && memcmp(s, "Detached ", 9) == 0)
+					h.flags[i] |= HEAP_F_DETACHED;
+			}
 			if (t->class_name) {
 				h.type[i] = t->class_name;
 			} else {
@@ -1361,8 +1605,11 @@ static int parse(struct v8 *v)
 			rc = v->have_edges ? fail_at(v, at, "second \"edges\"") : read_edges(v);
 		} else if (strcmp(key, "strings") == 0) {
 			rc = v->have_strings ? fail_at(v, at, "second \"strings\"") : read_strings(v);
+		} else if (strcmp(key, "locations") == 0 || strcmp(key, "samples") == 0 ||
+			   strcmp(key, "trace_function_infos") == 0) {
+			rc = skip_int_array(v);
 		} else {
-			rc = skip_value(v);	/* locations, samples, trace_*, scopes, ... */
+			rc = skip_value(v);	/* trace_tree, scopes, ... */
 		}
 		if (rc != 0)
 			return -1;
@@ -1425,6 +1672,7 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	free(v.eph.key);
 	free(v.eph.table);
 	free(v.tmp);
+	free(v.dom_state);
 	if (v.eph_re_ok)
 		regfree(&v.eph_re);
 	return rc;

@@ -9,10 +9,12 @@
 
 #include "fmt_csv.h"
 #include "fmt_dot.h"
+#include "fmt_hprof.h"
 #include "fmt_v8.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
+	&fmt_hprof,
 	&fmt_v8,
 	&fmt_csv,
 	&fmt_dot,
@@ -101,4 +103,12 @@ int loader_open(const char *path, const char *format, struct progress *prog,
 	h->format = best->name;
 	*out = h;
 	return 0;
+}
+
+/* Lessons (the tui reaches loaders only through this header). */
+#include "fmt_lesson.h"
+
+int loader_open_lesson(const char *path, struct lesson **out, struct error *err)
+{
+	return fmt_lesson_load(path, out, err);
 }

@@ -44,4 +44,10 @@ const struct loader *loader_by_name(const char *name);
 int loader_open(const char *path, const char *format, struct progress *prog,
 		struct heap **out, struct error *err);
 
+/* Classroom lessons are scripts, not snapshots: this reads one (see
+ * loaders/fmt_lesson.h and graph/lesson.h).  Returns 0 and the lesson in
+ * *out (free with lesson_free), or -1 with "PATH:LINE: ..." in err. */
+struct lesson;
+int loader_open_lesson(const char *path, struct lesson **out, struct error *err);
+
 #endif

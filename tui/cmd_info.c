@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "../graph/text.h"
+#include "cli_analysis.h"
 
 enum {
 	GEN_SLOTS = 256
@@ -25,6 +26,7 @@ static int run(int argc, char **argv)
 	};
 	struct cli_common common = { 0 };
 	struct heap *h;
+	struct analysis *a;
 	struct gen_stat *gen;
 	int c, rc;
 
@@ -43,8 +45,14 @@ static int run(int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 
+	rc = cli_analysis_run(h, &a);
+	if (rc != CLI_OK) {
+		heap_free(h);
+		return rc;
+	}
 	gen = calloc(GEN_SLOTS, sizeof *gen);
 	if (!gen) {
+		analysis_free(a);
 		heap_free(h);
 		return cli_fail("out of memory");
 	}
@@ -75,6 +83,17 @@ static int run(int argc, char **argv)
 		json_object_set_new(o, "generations", gens);
 		json_object_set_new(o, "unknown_generation",
 				    cli_json_u64(gen[HEAP_GEN_UNKNOWN].objects));
+		{
+			json_t *r = json_object(), *u = json_object();
+			json_object_set_new(r, "objects", cli_json_u64(a->reachable_objects));
+			json_object_set_new(r, "bytes", cli_json_u64(a->reachable_bytes));
+			json_object_set_new(u, "objects", cli_json_u64(a->unreachable_objects));
+			json_object_set_new(u, "bytes", cli_json_u64(a->unreachable_bytes));
+			json_object_set_new(o, "reachable", r);
+			json_object_set_new(o, "unreachable", u);
+			json_object_set_new(o, "cycles", json_integer(a->n_cycles));
+			json_object_set_new(o, "largest_cycle", json_integer(a->largest_cycle));
+		}
 		json_object_set_new(o, "memory_bytes", cli_json_u64(heap_memory(h)));
 		json_object_set_new(o, "load_seconds", json_real(common.load_seconds));
 		rc = cli_print_json(o);
@@ -103,11 +122,18 @@ static int run(int argc, char **argv)
 					       text_bytes(b1, sizeof b1, gen[g].bytes));
 			}
 		}
+		printf("reachable:    %llu objects, %s\n", (unsigned long long)a->reachable_objects,
+		       text_bytes(b1, sizeof b1, a->reachable_bytes));
+		printf("unreachable:  %llu objects, %s%s\n", (unsigned long long)a->unreachable_objects,
+		       text_bytes(b1, sizeof b1, a->unreachable_bytes),
+		       a->refcount_mode ? " (roots: what CPython sees as referenced from outside)" : "");
+		printf("cycles:       %u (largest: %u objects)\n", a->n_cycles, a->largest_cycle);
 		printf("memory:       %s for the heap model\n", text_bytes(b1, sizeof b1, heap_memory(h)));
-		printf("load time:    %.3f s\n", common.load_seconds);
+		printf("load time:    %.3f s, analysis %.3f s\n", common.load_seconds, a->seconds);
 		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 	}
 	free(gen);
+	analysis_free(a);
 	heap_free(h);
 	return rc;
 }

@@ -1,11 +1,14 @@
 /* heapglass: the entry point.  `heapglass FILE` opens the viewer;
  * `heapglass COMMAND ...` runs one subcommand (tui/cmd_*.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../loaders/loader.h"
 #include "cli.h"
 #include "command.h"
+#include "tui.h"
 
 #ifndef HEAPGLASS_VERSION
 #define HEAPGLASS_VERSION "0.1.0"
@@ -21,6 +24,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nformats (sniffed from the content; --format NAME forces one):\n");
 	for (size_t i = 0; loader_table[i]; i++)
 		fprintf(out, "  %-12s %s\n", loader_table[i]->name, loader_table[i]->description);
+	fprintf(out, "\n%s", tui_help);
 	fprintf(out, "\n'heapglass COMMAND --help' shows a command's options; 'man heapglass' has the rest.\n");
 }
 
@@ -47,10 +51,12 @@ int main(int argc, char **argv)
 	cmd = command_find(argv[1]);
 	if (cmd)
 		return cmd->run(argc - 1, argv + 1);
-	if (argv[1][0] == '-') {
-		fprintf(stderr, "heapglass: unknown option '%s' (see heapglass --help)\n", argv[1]);
-		return CLI_USAGE;
+	/* heapglass FILE [viewer options]; a word that is neither a command nor
+	 * a file is a mistyped command (and must not open the viewer's --help) */
+	if (argv[1][0] != '-' && access(argv[1], F_OK) != 0) {
+		fprintf(stderr, "heapglass: %s: %s, and not a command (see heapglass --help)\n", argv[1],
+			strerror(errno));
+		return CLI_FAIL;
 	}
-	/* heapglass FILE: the viewer comes with the TUI; until then, info. */
-	return cmd_info.run(argc, argv);
+	return tui_main(argc, argv);
 }

@@ -1,0 +1,435 @@
+#include "fmt_lesson.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../graph/mem.h"
+
+/* The parser's state while reading one script. */
+struct parser {
+	const char *path;
+	struct lesson *l;
+	struct error *err;
+	uint32_t line;
+	int started;			/* a step has been seen */
+	uint32_t title_line, gc_line, threshold_line;
+};
+
+enum {
+	MAX_WORDS = 6
+};
+
+struct cmd {
+	const char *word;
+	const char *usage;
+	int (*parse)(struct parser *p, const struct cmd *c, char **w, int n, const char *rest);
+	enum lesson_op op;
+	int header;			/* title, gc, threshold: before any step */
+};
+
+static int fail(struct parser *p, const char *word, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct parser *p, const char *word, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (word)
+		return error_set(p->err, "%s:%u: %s: %s", p->path, (unsigned)p->line, word, msg);
+	return error_set(p->err, "%s:%u: %s", p->path, (unsigned)p->line, msg);
+}
+
+static const char *q(char *buf, size_t size, const char *s)
+{
+	return error_quote(buf, size, s, strlen(s));
+}
+
+static int usage(struct parser *p, const struct cmd *c)
+{
+	return fail(p, c->word, "expected '%s'", c->usage);
+}
+
+static int is_name(const char *s, int allow_digit_first, int allow_dot)
+{
+	size_t n = 0;
+
+	if (!*s)
+		return 0;
+	if (!allow_digit_first && *s >= '0' && *s <= '9')
+		return 0;
+	for (; *s; s++, n++) {
+		char ch = *s;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || (allow_dot && ch == '.')))
+			return 0;
+	}
+	return n <= FMT_LESSON_MAX_NAME;
+}
+
+/* Resolves an object name that must exist. */
+static int object(struct parser *p, const struct cmd *c, const char *name, uint32_t *out)
+{
+	char b[100];
+
+	if (!is_name(name, 0, 0))
+		return fail(p, c->word, "'%s' is not an object name (letters, digits and _, not starting with a digit)",
+			    q(b, sizeof b, name));
+	*out = lesson_find(p->l, name);
+	if (*out == LESSON_NONE)
+		return fail(p, c->word, "no object named '%s'", q(b, sizeof b, name));
+	return 0;
+}
+
+/* Splits "a.next" into its object and field. */
+static int object_field(struct parser *p, const struct cmd *c, char *s, uint32_t *obj,
+			uint32_t *field)
+{
+	char *dot = strchr(s, '.');
+	char b[100];
+
+	if (!dot)
+		return fail(p, c->word, "'%s' should be OBJECT.FIELD, as in a.next", q(b, sizeof b, s));
+	*dot = '\0';
+	if (object(p, c, s, obj) != 0)
+		return -1;
+	if (!is_name(dot + 1, 1, 0))
+		return fail(p, c->word, "'%s' is not a field name (letters, digits and _)",
+			    q(b, sizeof b, dot + 1));
+	*field = lesson_add_text(p->l, dot + 1, strlen(dot + 1));
+	return 0;
+}
+
+static int add(struct parser *p, struct lesson_action *a)
+{
+	a->line = p->line;
+	if (lesson_add_action(p->l, a) != 0)
+		return fail(p, NULL, "too many steps (a lesson has at most %d)", LESSON_MAX_ACTIONS);
+	return 0;
+}
+
+static int p_new(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_NEW };
+	const char *type = n >= 3 ? w[2] : "object";
+	char b[100];
+	uint32_t prev;
+
+	(void)rest;
+	if (n < 2 || n > 3)
+		return usage(p, c);
+	if (!is_name(w[1], 0, 0))
+		return fail(p, c->word, "'%s' is not an object name (letters, digits and _, not starting with a digit)",
+			    q(b, sizeof b, w[1]));
+	if (!is_name(type, 0, 1))
+		return fail(p, c->word, "'%s' is not a type name", q(b, sizeof b, type));
+	prev = lesson_find(p->l, w[1]);
+	if (prev != LESSON_NONE)
+		return fail(p, c->word, "'%s' already exists (line %u); give the new object another name",
+			    w[1], (unsigned)p->l->obj_line[prev]);
+	a.obj = lesson_add_object(p->l, w[1], type, p->line);
+	if (a.obj == LESSON_NONE)
+		return fail(p, c->word, "too many objects (a lesson has at most %d)", LESSON_MAX_OBJECTS);
+	a.text = p->l->obj_type[a.obj];
+	return add(p, &a);
+}
+
+static int p_link(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = c->op };
+
+	(void)rest;
+	if (n != 3)
+		return usage(p, c);
+	if (object_field(p, c, w[1], &a.obj, &a.text) != 0 || object(p, c, w[2], &a.target) != 0)
+		return -1;
+	return add(p, &a);
+}
+
+static int p_unlink(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_UNLINK };
+
+	(void)rest;
+	if (n != 2)
+		return usage(p, c);
+	if (object_field(p, c, w[1], &a.obj, &a.text) != 0)
+		return -1;
+	return add(p, &a);
+}
+
+static int p_one(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = c->op };
+
+	(void)rest;
+	if (n != 2)
+		return usage(p, c);
+	if (object(p, c, w[1], &a.obj) != 0)
+		return -1;
+	return add(p, &a);
+}
+
+static int p_collect(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_COLLECT, .gen = -1, .obj = LESSON_NONE };
+	char b[100];
+
+	(void)rest;
+	if (n > 2)
+		return usage(p, c);
+	if (p->l->gc == LESSON_GC_REFCOUNT)
+		return fail(p, c->word, "'gc refcount' has no collector to run (use 'gc cpython' or 'gc mark-sweep')");
+	if (n == 2) {
+		if (p->l->gc == LESSON_GC_MARKSWEEP)
+			return fail(p, c->word, "mark-and-sweep has no generations: write 'collect' alone");
+		if (strlen(w[1]) != 1 || w[1][0] < '0' || w[1][0] > '2')
+			return fail(p, c->word, "the generation is 0, 1 or 2, not '%s'", q(b, sizeof b, w[1]));
+		a.gen = w[1][0] - '0';
+	}
+	return add(p, &a);
+}
+
+/* The text of say and title: the rest of the line, or a quoted string. */
+static int text_arg(struct parser *p, const struct cmd *c, const char *rest, uint32_t *out)
+{
+	size_t len = strlen(rest);
+
+	while (len && (rest[len - 1] == ' ' || rest[len - 1] == '\t'))
+		len--;
+	if (len && rest[0] == '"') {
+		const char *end = strrchr(rest, '"');
+		const char *after;
+
+		if (end == rest)
+			return fail(p, c->word, "the opening \" has no closing \"");
+		for (after = end + 1; *after == ' ' || *after == '\t'; after++)
+			;
+		if (*after && *after != '#')
+			return fail(p, c->word, "text after the closing \"");
+		rest++;
+		len = (size_t)(end - rest);
+	}
+	if (!len)
+		return fail(p, c->word, "needs some text");
+	*out = lesson_add_text(p->l, rest, len);
+	return 0;
+}
+
+static int p_say(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_SAY, .obj = LESSON_NONE };
+
+	(void)w;
+	(void)n;
+	if (text_arg(p, c, rest, &a.text) != 0)
+		return -1;
+	return add(p, &a);
+}
+
+static int p_title(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	(void)w;
+	(void)n;
+	if (p->title_line)
+		return fail(p, c->word, "given twice (first at line %u)", (unsigned)p->title_line);
+	p->title_line = p->line;
+	return text_arg(p, c, rest, &p->l->title);
+}
+
+static int p_gc(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	char b[100];
+
+	(void)rest;
+	if (n != 2)
+		return usage(p, c);
+	if (p->gc_line)
+		return fail(p, c->word, "given twice (first at line %u)", (unsigned)p->gc_line);
+	p->gc_line = p->line;
+	if (strcmp(w[1], "cpython") == 0)
+		p->l->gc = LESSON_GC_CPYTHON;
+	else if (strcmp(w[1], "refcount") == 0)
+		p->l->gc = LESSON_GC_REFCOUNT;
+	else if (strcmp(w[1], "mark-sweep") == 0)
+		p->l->gc = LESSON_GC_MARKSWEEP;
+	else
+		return fail(p, c->word, "unknown collector '%s' (cpython, refcount or mark-sweep)",
+			    q(b, sizeof b, w[1]));
+	return 0;
+}
+
+static int p_threshold(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	char b[100];
+
+	(void)rest;
+	if (n != 4)
+		return usage(p, c);
+	if (p->threshold_line)
+		return fail(p, c->word, "given twice (first at line %u)", (unsigned)p->threshold_line);
+	p->threshold_line = p->line;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(w[i + 1], &end, 10);
+		if (errno || *end || end == w[i + 1] || v < 0 || v > 1000000)
+			return fail(p, c->word, "'%s' is not a count from 0 to 1000000",
+				    q(b, sizeof b, w[i + 1]));
+		p->l->threshold[i] = v;
+	}
+	return 0;
+}
+
+static const struct cmd commands[] = {
+	{ .word = "title", .usage = "title TEXT", .parse = p_title, .header = 1 },
+	{ .word = "gc", .usage = "gc cpython|refcount|mark-sweep", .parse = p_gc, .header = 1 },
+	{ .word = "threshold", .usage = "threshold GEN0 GEN1 GEN2", .parse = p_threshold, .header = 1 },
+	{ .word = "new", .usage = "new NAME [TYPE]", .parse = p_new, .op = LESSON_NEW },
+	{ .word = "link", .usage = "link NAME.FIELD NAME", .parse = p_link, .op = LESSON_LINK },
+	{ .word = "weak", .usage = "weak NAME.FIELD NAME", .parse = p_link, .op = LESSON_WEAK },
+	{ .word = "unlink", .usage = "unlink NAME.FIELD", .parse = p_unlink, .op = LESSON_UNLINK },
+	{ .word = "root", .usage = "root NAME", .parse = p_one, .op = LESSON_ROOT },
+	{ .word = "unroot", .usage = "unroot NAME", .parse = p_one, .op = LESSON_UNROOT },
+	{ .word = "finalizer", .usage = "finalizer NAME", .parse = p_one, .op = LESSON_FINALIZER },
+	{ .word = "collect", .usage = "collect [GEN]", .parse = p_collect, .op = LESSON_COLLECT },
+	{ .word = "say", .usage = "say TEXT", .parse = p_say, .op = LESSON_SAY },
+};
+
+/* Parses one line (NUL-terminated, writable, no newline). */
+static int parse_line(struct parser *p, char *s)
+{
+	char *w[MAX_WORDS];
+	const struct cmd *c = NULL;
+	char *word, *rest, b[100];
+	int n = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s || *s == '#')
+		return 0;
+	word = s;
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	rest = s;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].word, word) == 0)
+			c = &commands[i];
+	if (!c)
+		return fail(p, NULL,
+			    "unknown command '%s' (commands: title gc threshold new link weak unlink root unroot finalizer collect say)",
+			    q(b, sizeof b, word));
+	if (c->header && p->started)
+		return fail(p, c->word, "must come before the first step of the lesson");
+	if (c->parse == p_say || c->parse == p_title)
+		goto parse;
+
+	/* Words, up to a comment. */
+	w[n++] = word;
+	while (*s) {
+		if (*s == '#')
+			break;
+		if (n == MAX_WORDS)
+			return usage(p, c);
+		w[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+	}
+parse:
+	if (!c->header)
+		p->started = 1;
+	return c->parse(p, c, w, n, rest);
+}
+
+int fmt_lesson_parse(const char *path, const char *text, size_t len, struct lesson **out,
+		     struct error *err)
+{
+	struct parser p = { .path = path, .err = err };
+	char *buf = mem_alloc(FMT_LESSON_MAX_LINE + 2);
+	size_t i = 0;
+	int rc = 0;
+
+	p.l = lesson_new(path);
+	while (i < len && rc == 0) {
+		size_t start = i, n;
+
+		p.line++;
+		while (i < len && text[i] != '\n')
+			i++;
+		n = i - start;
+		if (i < len)
+			i++;	/* the newline */
+		if (n && text[start + n - 1] == '\r')
+			n--;
+		if (memchr(text + start, '\0', n)) {
+			rc = fail(&p, NULL, "a NUL byte: this is not a text file");
+			break;
+		}
+		if (n > FMT_LESSON_MAX_LINE) {
+			rc = fail(&p, NULL, "line longer than %d bytes", FMT_LESSON_MAX_LINE);
+			break;
+		}
+		memcpy(buf, text + start, n);
+		buf[n] = '\0';
+		rc = parse_line(&p, buf);
+	}
+	free(buf);
+	if (rc == 0 && p.l->n_actions == 0)
+		rc = error_set(err, "%s: the lesson has no steps (new, link, say, collect, ...)", path);
+	if (rc == 0 && p.threshold_line && p.l->gc != LESSON_GC_CPYTHON) {
+		p.line = p.threshold_line;
+		rc = fail(&p, "threshold", "only 'gc cpython' has generations and thresholds");
+	}
+	if (rc != 0) {
+		lesson_free(p.l);
+		return -1;
+	}
+	*out = p.l;
+	return 0;
+}
+
+int fmt_lesson_load(const char *path, struct lesson **out, struct error *err)
+{
+	struct stat st;
+	FILE *f;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, "%s: not a regular file", path);
+	if (st.st_size > FMT_LESSON_MAX_BYTES)
+		return error_set(err, "%s: too big for a lesson (over %d bytes)", path, FMT_LESSON_MAX_BYTES);
+	f = fopen(path, "rb");
+	if (!f)
+		return error_set(err, "%s: %s", path, strerror(errno));
+	text = mem_alloc((size_t)st.st_size + 1);
+	len = fread(text, 1, (size_t)st.st_size + 1, f);
+	if (ferror(f) || len > (size_t)st.st_size) {
+		rc = error_set(err, "%s: %s", path, ferror(f) ? "read error" : "the file grew while being read");
+	} else {
+		rc = fmt_lesson_parse(path, text, len, out, err);
+	}
+	fclose(f);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* fmt_lesson: reads a classroom lesson script (docs/lessons.md) into a
+ * struct lesson (graph/lesson.h).
+ *
+ * The script is plain text, one command per line:
+ *   # comment                  title TEXT        gc cpython|refcount|mark-sweep
+ *   threshold N0 N1 N2         new NAME [TYPE]   link NAME.FIELD NAME
+ *   weak NAME.FIELD NAME       unlink NAME.FIELD root NAME    unroot NAME
+ *   finalizer NAME             collect [GEN]     say TEXT | say "TEXT"
+ * Errors are one line, "PATH:LINE: WORD: problem", e.g.
+ *   lesson.txt:7: link: no object named 'c'
+ * Files over FMT_LESSON_MAX_BYTES, lines over FMT_LESSON_MAX_LINE bytes and
+ * NUL bytes are refused.
+ */
+#ifndef HEAPGLASS_FMT_LESSON_H
+#define HEAPGLASS_FMT_LESSON_H
+
+#include <stddef.h>
+
+#include "../graph/error.h"
+#include "../graph/lesson.h"
+
+enum {
+	FMT_LESSON_MAX_BYTES = 1 << 20,
+	FMT_LESSON_MAX_LINE = 1000,
+	FMT_LESSON_MAX_NAME = 64
+};
+
+/* Parses len bytes of script text; path names it in messages.  Returns 0
+ * and the lesson in *out (caller frees with lesson_free), or -1 with err. */
+int fmt_lesson_parse(const char *path, const char *text, size_t len, struct lesson **out,
+		     struct error *err);
+
+/* Reads and parses the file at path. */
+int fmt_lesson_load(const char *path, struct lesson **out, struct error *err);
+
+#endif

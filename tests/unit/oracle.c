@@ -1,0 +1,178 @@
+#include "oracle.h"
+
+#include <string.h>
+
+#include "graph/error.h"
+
+uint64_t oracle_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+struct heap *oracle_random_heap(uint64_t *st, uint32_t maxn)
+{
+	static const char *const types[] = { "A", "B", "C", "D" };
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	uint32_t n = 1 + (uint32_t)(oracle_rand(st) % maxn);
+	uint32_t m = (uint32_t)(oracle_rand(st) % (2 * n + 3));
+	uint32_t nroots = (uint32_t)(oracle_rand(st) % 4);
+	struct heap *h;
+
+	for (uint32_t v = 0; v < n; v++) {
+		struct heap_node_rec r = {
+			.id = 1000 + v,
+			.type = heap_builder_intern_cstr(b, types[oracle_rand(st) % 4]),
+			.size = 1 + oracle_rand(st) % 100,
+			.generation = HEAP_GEN_UNKNOWN,
+		};
+		if (oracle_rand(st) % 8 == 0)
+			r.flags |= HEAP_F_SYNTHETIC;
+		heap_builder_add_node(b, &r, &err);
+	}
+	for (uint32_t i = 0; i < m; i++) {
+		heap_node_t from = (heap_node_t)(oracle_rand(st) % n);
+		heap_node_t to = oracle_rand(st) % 6 == 0 ? from : (heap_node_t)(oracle_rand(st) % n);
+		unsigned k = (unsigned)(oracle_rand(st) % 10);
+		enum heap_edge_kind kind = k < 5 ? HEAP_EDGE_STRONG : k < 7 ? HEAP_EDGE_INTERNAL :
+					   k < 9 ? HEAP_EDGE_WEAK : HEAP_EDGE_SHORTCUT;
+		heap_builder_add_edge(b, from, to, kind, 0, &err);
+		if (oracle_rand(st) % 10 == 0)	/* a repeated reference */
+			heap_builder_add_edge(b, from, to, kind, 0, &err);
+	}
+	for (uint32_t i = 0; i < nroots; i++)
+		heap_builder_add_root(b, (heap_node_t)(oracle_rand(st) % n),
+				      heap_builder_intern_cstr(b, "test"), &err);
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	return h;
+}
+
+static oset bit(uint32_t v)
+{
+	return (oset)1 << v;
+}
+
+static oset closure_adj(const oset *adj, uint32_t n, oset from, oset removed)
+{
+	oset seen = from & ~removed, frontier = seen;
+
+	while (frontier) {
+		oset next = 0;
+		for (uint32_t v = 0; v < n; v++)
+			if (frontier & bit(v))
+				next |= adj[v];
+		next &= ~seen & ~removed;
+		seen |= next;
+		frontier = next;
+	}
+	return seen;
+}
+
+oset oracle_closure(const struct oracle *o, oset from)
+{
+	return closure_adj(o->adj, o->n, from, 0);
+}
+
+oset oracle_reach_without(const struct oracle *o, oset removed)
+{
+	return closure_adj(o->dadj, o->n, o->entries, removed);
+}
+
+uint64_t oracle_size(const struct heap *h, oset s)
+{
+	uint64_t t = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (s & bit(v))
+			t += h->size[v];
+	return t;
+}
+
+void oracle_compute(const struct heap *h, struct oracle *o)
+{
+	uint32_t n = h->n_nodes;
+	oset all = n == 64 ? ~(oset)0 : bit(n) - 1, cl[ORACLE_MAXN], layer, seen;
+
+	memset(o, 0, sizeof *o);
+	o->n = n;
+	/* Retaining references, written out from the rules in reach.h. */
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+			int k = h->out_kind[e];
+			if (k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
+			    (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC)))
+				o->adj[v] |= bit(h->out_to[e]);
+		}
+	for (uint32_t i = 0; i < h->n_roots; i++)
+		o->roots |= bit(h->roots[i].node);
+	o->reach = closure_adj(o->adj, n, o->roots, 0);
+	/* Distances by layers. */
+	for (uint32_t v = 0; v < n; v++)
+		o->dist[v] = UINT32_MAX;
+	layer = seen = o->roots;
+	for (uint32_t d = 0; layer; d++) {
+		oset next = 0;
+		for (uint32_t v = 0; v < n; v++)
+			if (layer & bit(v)) {
+				o->dist[v] = d;
+				next |= o->adj[v];
+			}
+		layer = next & ~seen;
+		seen |= next;
+	}
+	/* Components: mutual reachability. */
+	for (uint32_t v = 0; v < n; v++)
+		cl[v] = closure_adj(o->adj, n, bit(v), 0);
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t w = 0; w < n; w++)
+			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
+				o->comp[v] |= bit(w);
+	/* Entries: the roots, and every member of an unreachable component
+	 * that no retaining reference enters from outside it. */
+	o->entries = o->roots;
+	for (uint32_t v = 0; v < n; v++) {
+		int entered = 0;
+		if (o->reach & bit(v))
+			continue;
+		for (uint32_t u = 0; u < n; u++)
+			if (!(o->comp[v] & bit(u)) && (o->adj[u] & o->comp[v]))
+				entered = 1;
+		if (!entered)
+			o->entries |= bit(v);
+	}
+	/* Garbage never holds live objects (dom.h). */
+	for (uint32_t v = 0; v < n; v++)
+		o->dadj[v] = (o->reach & bit(v)) ? o->adj[v] : o->adj[v] & ~o->reach;
+	/* Dominance by deletion. */
+	seen = oracle_reach_without(o, 0);
+	for (uint32_t v = 0; v < n; v++) {
+		o->dom[v] = (seen & ~oracle_reach_without(o, bit(v))) & all;
+		o->retained[v] = oracle_size(h, o->dom[v]);
+		if (!(seen & bit(v)))
+			o->retained[v] = h->size[v];
+	}
+	for (uint32_t w = 0; w < n; w++) {
+		oset strict = 0;
+		o->idom[w] = HEAP_NONE;
+		for (uint32_t v = 0; v < n; v++)
+			if (v != w && (o->dom[v] & bit(w)))
+				strict |= bit(v);
+		for (uint32_t d = 0; d < n; d++) {
+			int all_above = 1;
+			if (!(strict & bit(d)))
+				continue;
+			for (uint32_t e = 0; e < n; e++)
+				if ((strict & bit(e)) && e != d && !(o->dom[e] & bit(d)))
+					all_above = 0;
+			if (all_above)
+				o->idom[w] = d;
+		}
+	}
+}

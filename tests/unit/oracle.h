@@ -1,0 +1,54 @@
+/* oracle: small random heaps for the engine's unit tests, and brute-force
+ * answers computed independently of graph/ (bitsets over at most 64 nodes,
+ * reachability by fixpoint, dominance by deletion). */
+#ifndef HEAPGLASS_TEST_ORACLE_H
+#define HEAPGLASS_TEST_ORACLE_H
+
+#include <stdint.h>
+
+#include "graph/heap.h"
+
+enum {
+	ORACLE_MAXN = 64
+};
+
+typedef uint64_t oset;
+
+/* A deterministic generator (xorshift). */
+uint64_t oracle_rand(uint64_t *state);
+
+/* A random heap of 1..maxn nodes (maxn <= ORACLE_MAXN): self loops,
+ * repeated edges, all four edge kinds, synthetic nodes, 0..3 roots,
+ * disconnected parts, 4 type names, sizes 1..100. */
+struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
+
+/* Ground truth for a heap with at most ORACLE_MAXN nodes. */
+struct oracle {
+	uint32_t n;
+	oset adj[ORACLE_MAXN];		/* retaining references */
+	oset dadj[ORACLE_MAXN];		/* the same without garbage -> live ones:
+					 * the graph dominators are computed on */
+	oset roots;			/* heap->roots */
+	oset reach;			/* reachable from roots */
+	uint32_t dist[ORACLE_MAXN];	/* UINT32_MAX: unreachable */
+	oset comp[ORACLE_MAXN];		/* v's strongly connected component */
+	oset entries;			/* dom.h's entries */
+	oset dom[ORACLE_MAXN];		/* nodes v dominates (v included) */
+	heap_node_t idom[ORACLE_MAXN];
+	uint64_t retained[ORACLE_MAXN];
+};
+
+/* Computes everything from the heap, using heap->roots as the roots. */
+void oracle_compute(const struct heap *h, struct oracle *o);
+
+/* Nodes the virtual root reaches over dadj when the nodes in `removed` are
+ * deleted. */
+oset oracle_reach_without(const struct oracle *o, oset removed);
+
+/* Total shallow size of a set. */
+uint64_t oracle_size(const struct heap *h, oset s);
+
+/* Nodes reachable from `from` over o->adj (from included). */
+oset oracle_closure(const struct oracle *o, oset from);
+
+#endif

@@ -1,0 +1,277 @@
+/* analysis: cycles, types, top, dominator chains and totals against the
+ * brute-force oracle on random small heaps. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/analysis.h"
+#include "oracle.h"
+
+enum {
+	ROUNDS = 3000
+};
+
+static void check_cycles(const struct heap *h, const struct analysis *a, const struct oracle *o)
+{
+	uint32_t ncyc = 0, largest = 0;
+	oset counted = 0;
+	uint32_t order[ORACLE_MAXN];
+	struct analysis_ref refs[8 * ORACLE_MAXN];
+
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		oset c = o->comp[v];
+		int self = (o->adj[v] >> v) & 1;
+		int is_cycle = (c & (c - 1)) != 0 || self;
+		if (!is_cycle) {
+			assert_int_equal(a->cycle[v], HEAP_NONE);
+			continue;
+		}
+		assert_true(a->cycle[v] < a->n_cycles);
+		if (!(counted & ((oset)1 << v))) {
+			const struct analysis_cycle *cy = &a->cycles[a->cycle[v]];
+			uint32_t size = (uint32_t)__builtin_popcountll(c), internal = 0, entering = 0;
+			oset all = oracle_reach_without(o, 0);
+			counted |= c;
+			ncyc++;
+			if (size > largest)
+				largest = size;
+			assert_int_equal(cy->size, size);
+			assert_int_equal(cy->shallow, oracle_size(h, c));
+			assert_int_equal(cy->retained,
+					 oracle_size(h, c | (all & ~oracle_reach_without(o, c))));
+			assert_int_equal(cy->garbage, !(o->reach & c));
+			for (uint32_t i = 0; i < size; i++) {
+				heap_node_t m = a->members[cy->members + i];
+				assert_true((c >> m) & 1);
+				if (i)
+					assert_true(a->members[cy->members + i - 1] < m);
+			}
+			for (uint32_t u = 0; u < h->n_nodes; u++)
+				for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+					int from_in = (c >> u) & 1, to_in = (c >> h->out_to[e]) & 1;
+					internal += from_in && to_in;
+					entering += !from_in && to_in;
+				}
+			assert_int_equal(cy->n_internal, internal);
+			assert_int_equal(cy->n_entering, entering);
+			assert_true(internal <= 8 * ORACLE_MAXN && entering <= 8 * ORACLE_MAXN);
+			assert_int_equal(analysis_cycle_internal(a, a->cycle[v], refs), internal);
+			for (uint32_t i = 0; i < internal; i++) {
+				assert_true((c >> refs[i].from) & 1);
+				assert_true((c >> refs[i].to) & 1);
+				assert_int_equal(h->out_to[refs[i].edge], refs[i].to);
+			}
+			assert_int_equal(analysis_cycle_entering(a, a->cycle[v], refs), entering);
+			for (uint32_t i = 0; i < entering; i++) {
+				assert_false((c >> refs[i].from) & 1);
+				assert_true((c >> refs[i].to) & 1);
+				assert_int_equal(h->out_to[refs[i].edge], refs[i].to);
+				assert_true(refs[i].edge >= h->out_off[refs[i].from] &&
+					    refs[i].edge < h->out_off[refs[i].from + 1]);
+			}
+		}
+	}
+	assert_int_equal(a->n_cycles, ncyc);
+	assert_int_equal(a->largest_cycle, largest);
+	/* Default order: size descending, then retained descending. */
+	for (uint32_t i = 1; i < a->n_cycles; i++) {
+		const struct analysis_cycle *p = &a->cycles[i - 1], *q = &a->cycles[i];
+		assert_true(p->size > q->size || (p->size == q->size && p->retained >= q->retained));
+	}
+	analysis_cycles_sorted(a, ANALYSIS_BY_RETAINED, order);
+	for (uint32_t i = 1; i < a->n_cycles; i++)
+		assert_true(a->cycles[order[i - 1]].retained >= a->cycles[order[i]].retained);
+	analysis_cycles_sorted(a, ANALYSIS_BY_SIZE, order);
+	for (uint32_t i = 0; i < a->n_cycles; i++)
+		assert_int_equal(order[i], i);
+}
+
+static void check_types(const struct heap *h, const struct analysis *a, const struct oracle *o)
+{
+	static const enum analysis_type_order orders[] = {
+		ANALYSIS_TYPES_BY_COUNT, ANALYSIS_TYPES_BY_SHALLOW, ANALYSIS_TYPES_BY_RETAINED
+	};
+
+	for (int k = 0; k < 3; k++) {
+		struct analysis_type *t;
+		uint32_t nt = analysis_types(a, orders[k], &t), total = 0;
+		for (uint32_t i = 0; i < nt; i++) {
+			uint64_t count = 0, shallow = 0, retained = 0;
+			for (uint32_t v = 0; v < h->n_nodes; v++) {
+				int dominated_by_same = 0;
+				if (h->type[v] != t[i].type)
+					continue;
+				count++;
+				shallow += h->size[v];
+				for (uint32_t d = 0; d < h->n_nodes; d++)
+					if (d != v && h->type[d] == h->type[v] && ((o->dom[d] >> v) & 1))
+						dominated_by_same = 1;
+				if (!dominated_by_same)
+					retained += o->retained[v];
+			}
+			assert_int_equal(t[i].count, count);
+			assert_int_equal(t[i].shallow, shallow);
+			assert_int_equal(t[i].retained, retained);
+			total += (uint32_t)count;
+			if (i) {
+				const struct analysis_type *p = &t[i - 1], *q = &t[i];
+				uint64_t kp = k == 0 ? p->count : k == 1 ? p->shallow : p->retained;
+				uint64_t kq = k == 0 ? q->count : k == 1 ? q->shallow : q->retained;
+				assert_true(kp > kq || (kp == kq && strcmp(heap_string(h, p->type, NULL),
+									   heap_string(h, q->type, NULL)) < 0));
+			}
+		}
+		assert_int_equal(total, h->n_nodes);
+		free(t);
+	}
+}
+
+static void check_top(const struct heap *h, const struct analysis *a)
+{
+	heap_node_t top[ORACLE_MAXN];
+	uint32_t k = 1 + h->n_nodes / 2;
+
+	for (int skip = 0; skip < 2; skip++) {
+		uint32_t m = analysis_top(a, k, skip, top), eligible = 0;
+		for (uint32_t v = 0; v < h->n_nodes; v++)
+			eligible += !(skip && (h->flags[v] & HEAP_F_SYNTHETIC));
+		assert_int_equal(m, eligible < k ? eligible : k);
+		for (uint32_t i = 0; i < m; i++) {
+			/* Exactly the nodes that rank before top[i] come before it. */
+			uint32_t better = 0;
+			for (uint32_t v = 0; v < h->n_nodes; v++) {
+				if (skip && (h->flags[v] & HEAP_F_SYNTHETIC))
+					continue;
+				if (a->retained[v] > a->retained[top[i]] ||
+				    (a->retained[v] == a->retained[top[i]] && v < top[i]))
+					better++;
+			}
+			assert_int_equal(better, i);
+		}
+	}
+}
+
+static void test_random_analysis(void **state)
+{
+	uint64_t seed = 0x0ddba11c0ffee42u;
+	struct error err;
+
+	(void)state;
+	for (int round = 0; round < ROUNDS; round++) {
+		struct heap *h = oracle_random_heap(&seed, round < 1500 ? 8 : 32);
+		struct oracle o;
+		struct analysis *a;
+		uint64_t rb = 0, ro = 0;
+		heap_node_t chain[ORACLE_MAXN];
+
+		oracle_compute(h, &o);
+		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+		assert_int_equal(a->refcount_mode, 0);
+		for (uint32_t v = 0; v < h->n_nodes; v++) {
+			uint32_t len;
+			assert_int_equal(a->dist[v], o.dist[v]);
+			assert_int_equal(a->idom[v], o.idom[v]);
+			assert_int_equal(a->retained[v], o.retained[v]);
+			assert_int_equal(analysis_reachable(a, v), (o.reach >> v) & 1);
+			if ((o.reach >> v) & 1) {
+				ro++;
+				rb += h->size[v];
+			}
+			/* The chain: every strict dominator of v, nearest first. */
+			len = analysis_dominators(a, v, chain, ORACLE_MAXN);
+			for (uint32_t i = 0; i < len; i++) {
+				assert_true((o.dom[chain[i]] >> v) & 1);
+				if (i)
+					assert_true((o.dom[chain[i]] >> chain[i - 1]) & 1);
+			}
+			for (uint32_t d = 0, strict = 0; d < h->n_nodes; d++) {
+				strict += d != v && ((o.dom[d] >> v) & 1);
+				if (d == h->n_nodes - 1)
+					assert_int_equal(len, strict);
+			}
+			assert_int_equal(analysis_dominators(a, v, NULL, 0), len);
+		}
+		assert_int_equal(a->reachable_objects, ro);
+		assert_int_equal(a->reachable_bytes, rb);
+		assert_int_equal(a->unreachable_objects, h->n_nodes - ro);
+		assert_int_equal(a->unreachable_bytes, h->total_size - rb);
+		check_cycles(h, a, &o);
+		check_types(h, a, &o);
+		check_top(h, a);
+		assert_true(analysis_memory(a) <= sizeof *a + 20 * (size_t)h->n_nodes +
+			    4 * (size_t)h->n_nodes + 40 * (size_t)a->n_cycles);
+		analysis_free(a);
+		heap_free(h);
+	}
+}
+
+static void test_empty_heap(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h = heap_builder_freeze(b, &err);
+	struct analysis *a;
+	struct analysis_type *t;
+
+	(void)state;
+	heap_builder_free(b);
+	assert_non_null(h);
+	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+	assert_int_equal(a->n_cycles, 0);
+	assert_int_equal(a->reachable_objects + a->unreachable_objects, 0);
+	assert_int_equal(analysis_types(a, ANALYSIS_TYPES_BY_COUNT, &t), 0);
+	free(t);
+	analysis_free(a);
+	analysis_free(NULL);
+	heap_free(h);
+}
+
+static int stop_now(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	(void)what;
+	(void)done;
+	(void)total;
+	return 1;
+}
+
+/* A progress callback that asks to stop interrupts the run cleanly. */
+static void test_interrupted(void **state)
+{
+	uint64_t seed = 7;
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h;
+	struct analysis *a = NULL;
+	struct progress p = { .fn = stop_now };
+	enum { N = 300000 };
+
+	(void)state;
+	for (uint32_t v = 0; v < N; v++) {
+		struct heap_node_rec r = { .id = v, .size = 8, .generation = HEAP_GEN_UNKNOWN };
+		heap_builder_add_node(b, &r, &err);
+	}
+	for (uint32_t v = 0; v < N; v++)
+		heap_builder_add_edge(b, v, (heap_node_t)(oracle_rand(&seed) % N), HEAP_EDGE_STRONG, 0, &err);
+	heap_builder_add_root(b, 0, 0, &err);
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	assert_int_equal(analysis_run(h, &p, &a, &err), -1);
+	assert_null(a);
+	assert_string_equal(err.msg, "interrupted");
+	heap_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_analysis),
+		cmocka_unit_test(test_empty_heap),
+		cmocka_unit_test(test_interrupted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

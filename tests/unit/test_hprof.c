@@ -1,0 +1,432 @@
+/* Unit tests of the HPROF loader against the hand-written fixtures of
+ * tests/hprof/gen_fixtures.py (whose docstring states the object graph the
+ * assertions below check), every truncation of them, the bad-input
+ * fixtures, and a sparse dump over 4 GiB whose record length wraps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "graph/heap.h"
+#include "loaders/loader.h"
+
+static char *fixture(const char *name)
+{
+	const char *top = getenv("TOP");
+	static char path[4096];
+
+	snprintf(path, sizeof path, "%s/tests/fixtures/hprof/%s", top ? top : ".", name);
+	return path;
+}
+
+static struct heap *load(const char *name)
+{
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+
+	if (loader_open(fixture(name), NULL, NULL, &h, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(h->format, "hprof");
+	return h;
+}
+
+static heap_node_t node(const struct heap *h, uint64_t id)
+{
+	heap_node_t v = heap_find(h, id);
+
+	if (v == HEAP_NONE)
+		fail_msg("no object 0x%llx", (unsigned long long)id);
+	return v;
+}
+
+static const char *str(const struct heap *h, heap_str_t s)
+{
+	return heap_string(h, s, NULL);
+}
+
+/* The out-edges of id, as "name>0xTARGET/kind" joined by spaces. */
+static const char *edges(const struct heap *h, uint64_t id)
+{
+	static char out[2048];
+	heap_node_t v = node(h, id);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+		char name[256];
+		heap_edge_name(h, h->out_name[e], name, sizeof name);
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx/%c", n ? " " : "", name,
+				      (unsigned long long)h->id[h->out_to[e]], "SIWX"[h->out_kind[e]]);
+	}
+	return out;
+}
+
+static const char *root_kinds(const struct heap *h, uint64_t id)
+{
+	static char out[512];
+	heap_node_t v = node(h, id);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (uint32_t r = 0; r < h->n_roots; r++)
+		if (h->roots[r].node == v)
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? "," : "",
+					      str(h, h->roots[r].kind));
+	return out;
+}
+
+static void check_type(const struct heap *h, uint64_t id, const char *type, const char *name,
+		       uint64_t size)
+{
+	heap_node_t v = node(h, id);
+
+	assert_string_equal(str(h, h->type[v]), type);
+	assert_string_equal(str(h, h->name[v]), name);
+	assert_int_equal(h->size[v], size);
+}
+
+/* What small-id8 and small-id4 share: the same graph, other sizes. */
+static void check_graph(const struct heap *h)
+{
+	assert_int_equal(h->n_nodes, 17);
+	assert_int_equal(h->n_edges, 25);
+	assert_int_equal(h->n_roots, 4);
+	assert_int_equal(h->unknown_refs, 2);	/* array slot 0xdead, root 0xbeef */
+
+	assert_string_equal(edges(h, 0x200), "<class>>0x104/I next>0x201/S");
+	/* own fields first, then the superclass's, as HPROF lays them out */
+	assert_string_equal(edges(h, 0x201), "<class>>0x105/I extra>0x500/S next>0x200/S");
+	assert_string_equal(edges(h, 0x300), "<class>>0x103/I referent>0x200/W");
+	assert_string_equal(edges(h, 0x500), "<class>>0x106/I [0]>0x200/S [2]>0x201/S");
+	assert_string_equal(edges(h, 0x600), "<class>>0x107/I");
+	assert_string_equal(edges(h, 0x601), "<class>>0x108/I [0]>0x600/S");
+	assert_string_equal(edges(h, 0x602), "<class>>0x109/I");
+	assert_string_equal(edges(h, 0x104), "<super>>0x100/I <constant pool>>0x601/S ALL>0x500/S");
+	assert_string_equal(edges(h, 0x105), "<super>>0x104/I");
+	assert_string_equal(edges(h, 0x100), "");
+
+	assert_string_equal(root_kinds(h, 0x104), "sticky class");
+	assert_string_equal(root_kinds(h, 0x200), "Java frame");
+	assert_string_equal(root_kinds(h, 0x300), "JNI global");
+	assert_string_equal(root_kinds(h, 0x201), "thread object");
+	assert_true(h->flags[node(h, 0x200)] & HEAP_F_ROOT);
+	assert_false(h->flags[node(h, 0x500)] & HEAP_F_ROOT);
+
+	assert_true(h->flags[node(h, 0x104)] & HEAP_F_CLASS);
+	assert_false(h->flags[node(h, 0x200)] & HEAP_F_CLASS);
+	assert_true(h->flags[node(h, 0x300)] & HEAP_F_WEAKREF);
+	assert_false(h->flags[node(h, 0x201)] & HEAP_F_WEAKREF);
+	assert_int_equal(heap_find(h, 0x999), HEAP_NONE);	/* the second dump is not read */
+}
+
+static void test_small_id8(void **state)
+{
+	struct heap *h = load("small-id8.hprof");
+
+	(void)state;
+	check_graph(h);
+	/* 64-bit HotSpot, compressed oops: 12-byte header, 16 for arrays */
+	check_type(h, 0x104, "java.lang.Class", "demo.Node", 32);	/* 24 + 8 of statics */
+	check_type(h, 0x105, "java.lang.Class", "demo.Sub", 24);
+	check_type(h, 0x106, "java.lang.Class", "java.lang.Object[]", 24);
+	check_type(h, 0x108, "java.lang.Class", "int[][]", 24);
+	check_type(h, 0x200, "demo.Node", "", 24);	/* 12 + 4 + 4 */
+	check_type(h, 0x201, "demo.Sub", "", 32);	/* 12 + 8 + 4 + 1 */
+	check_type(h, 0x300, "java.lang.ref.WeakReference", "", 24);
+	check_type(h, 0x500, "java.lang.Object[]", "", 32);	/* 16 + 4 * 4 */
+	check_type(h, 0x600, "int[]", "", 32);		/* 16 + 12 */
+	check_type(h, 0x601, "int[][]", "", 24);
+	check_type(h, 0x602, "long[]", "", 24);
+	assert_int_equal(h->total_size, 440);
+	heap_free(h);
+}
+
+static void test_small_id4(void **state)
+{
+	struct heap *h = load("small-id4.hprof");
+
+	(void)state;
+	check_graph(h);
+	/* 32-bit: 8-byte header, 12 for arrays, 8-byte elements from 16 */
+	check_type(h, 0x104, "java.lang.Class", "demo.Node", 24);
+	check_type(h, 0x200, "demo.Node", "", 16);
+	check_type(h, 0x201, "demo.Sub", "", 24);
+	check_type(h, 0x500, "java.lang.Object[]", "", 32);
+	check_type(h, 0x600, "int[]", "", 24);
+	check_type(h, 0x602, "long[]", "", 24);
+	assert_int_equal(h->total_size, 320);
+	heap_free(h);
+}
+
+static void test_android(void **state)
+{
+	struct heap *h = load("android.hprof");
+	heap_node_t v;
+
+	(void)state;
+	assert_int_equal(h->n_nodes, 19);
+	assert_int_equal(h->n_edges, 26);
+	assert_int_equal(h->n_roots, 6);
+	assert_string_equal(root_kinds(h, 0x200), "interned string,finalizing,debugger,"
+			    "reference cleanup,VM internal,JNI monitor");
+	assert_string_equal(root_kinds(h, 0x201), "");	/* UNREACHABLE is no root */
+	/* ART states instance sizes itself (header included) */
+	check_type(h, 0x104, "java.lang.Class", "demo.Node", 120);
+	check_type(h, 0x200, "demo.Node", "", 16);
+	check_type(h, 0x201, "demo.Sub", "", 24);
+	check_type(h, 0x500, "java.lang.Object[]", "", 32);
+	check_type(h, 0x10104, "byte[]", "", 24);
+	check_type(h, 0x700, "char[]", "", 216);	/* PRIMITIVE_ARRAY_NODATA: 12 + 200 */
+	assert_int_equal(h->total_size, 1600);
+	assert_string_equal(edges(h, 0x104), "<super>>0x100/I <constant pool>>0x601/S "
+			    "$classOverhead>0x10104/S ALL>0x500/S");
+	/* HEAP_DUMP_INFO names the heap of what follows */
+	v = node(h, 0x104);
+	assert_string_equal(str(h, h->categories[h->category[v]]), "zygote");
+	v = node(h, 0x200);
+	assert_string_equal(str(h, h->categories[h->category[v]]), "app");
+	heap_free(h);
+}
+
+/* java.lang.String instances are named by their first 40 characters. */
+static void check_strings(const char *name)
+{
+	struct heap *h = load(name);
+	char fifty[64];
+
+	memset(fifty, 'a', 40);
+	strcpy(fifty + 40, "...");
+	check_type(h, 0x800, "java.lang.String", "hello", h->size[node(h, 0x800)]);
+	assert_string_equal(str(h, h->name[node(h, 0x801)]), "h\xc3\xa9llo\xe2\x82\xac");
+	assert_string_equal(str(h, h->name[node(h, 0x802)]), fifty);
+	assert_string_equal(str(h, h->name[node(h, 0x803)]), "\"\"");
+	assert_string_equal(str(h, h->name[node(h, 0x804)]), "");	/* value not in the dump */
+	assert_string_equal(str(h, h->name[node(h, 0x900)]), "");	/* arrays stay unnamed */
+	/* ids interleave (0x900, 0x800, 0x901, 0x801...): the id index's
+	 * out-of-order path resolves the references */
+	assert_string_equal(edges(h, 0x801), "<class>>0x110/I value>0x901/S");
+	assert_string_equal(edges(h, 0x803), "<class>>0x110/I value>0x903/S");
+	assert_int_equal(h->unknown_refs, 1);	/* 0x804's value 0x9ff */
+	heap_free(h);
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	check_strings("strings-jdk9.hprof");
+	check_strings("strings-jdk8.hprof");
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Every prefix of a fixture either loads (only when it ends exactly at a
+ * record boundary after a heap dump record) or fails with one line that
+ * names the file; never a crash or a leak (run under `make asan`). */
+static void truncations(const char *name)
+{
+	size_t len, hdr;
+	unsigned char *buf = slurp(fixture(name), &len);
+	char tmp[] = "/tmp/hg-hprof-trunc-XXXXXX";
+	int fd = mkstemp(tmp);
+	unsigned char *boundary = calloc(len + 1, 1);
+	unsigned loaded = 0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	/* record boundaries, by the record headers */
+	hdr = strlen((const char *)buf) + 1 + 12;
+	for (size_t p = hdr; p + 9 <= len;) {
+		p += 9 + ((size_t)buf[p + 5] << 24 | (size_t)buf[p + 6] << 16 | (size_t)buf[p + 7] << 8 |
+			  buf[p + 8]);
+		if (p <= len)
+			boundary[p] = 1;
+	}
+	for (size_t cut = 1; cut <= len; cut++) {
+		FILE *f = fopen(tmp, "wb");
+		struct heap *h = NULL;
+		struct error err = { { 0 } };
+		int rc;
+		fwrite(buf, 1, cut, f);
+		fclose(f);
+		rc = loader_open(tmp, "hprof", NULL, &h, &err);
+		if (rc == 0) {
+			if (!boundary[cut])
+				fail_msg("%s cut at %zu loaded", name, cut);
+			loaded++;
+			heap_free(h);
+		} else {
+			assert_null(h);
+			assert_non_null(strstr(err.msg, tmp));
+			assert_null(strchr(err.msg, '\n'));
+			if (cut > hdr && !strstr(err.msg, "offset") && !strstr(err.msg, "no heap dump"))
+				fail_msg("%s cut at %zu: message without an offset: %s", name, cut, err.msg);
+		}
+	}
+	assert_true(loaded > 0);
+	unlink(tmp);
+	free(boundary);
+	free(buf);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	truncations("small-id8.hprof");
+	truncations("small-id4.hprof");
+	truncations("android.hprof");
+	truncations("strings-jdk9.hprof");
+}
+
+static void expect_error(const char *name, const char *what)
+{
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+
+	if (loader_open(fixture(name), NULL, NULL, &h, &err) == 0)
+		fail_msg("%s loaded", name);
+	assert_null(h);
+	if (!strstr(err.msg, what))
+		fail_msg("%s: expected \"%s\" in: %s", name, what, err.msg);
+}
+
+static void test_bad(void **state)
+{
+	(void)state;
+	expect_error("bad-idsize.hprof", "offset 19: identifier size 6 (only 4 and 8");
+	expect_error("bad-version.hprof", "unsupported HPROF version \"JAVA PROFILE 1.0.9\"");
+	expect_error("bad-tag.hprof", "unknown record tag 0x55");
+	expect_error("bad-subtag.hprof", "unknown heap dump sub-record tag 0x42");
+	expect_error("bad-loop.hprof", "superclass chain of class demo/Node loops");
+	expect_error("bad-fields.hprof", "holds 9 bytes of field values, but the class and its "
+		     "superclasses declare 12");
+	expect_error("bad-count.hprof", "OBJ_ARRAY_DUMP of 4294967295 elements");
+	expect_error("bad-reclen.hprof", "runs past the end of the file");
+	expect_error("bad-duplicate.hprof", "object id 0x200 appears again (first at offset");
+	expect_error("bad-fieldtype.hprof", "instance field of invalid type 3");
+	expect_error("bad-nodump.hprof", "no heap dump");
+}
+
+static void put(FILE *f, const void *p, size_t n)
+{
+	assert_int_equal(fwrite(p, 1, n, f), n);
+}
+
+static void put_u(FILE *f, uint64_t v, int bytes)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < bytes; i++)
+		b[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+	put(f, b, (size_t)bytes);
+}
+
+/* A dump whose heap dump record holds a 4 GiB byte[] between two
+ * instances: its 32-bit length wraps.  segment = 0: a 1.0.1 HEAP_DUMP to
+ * the end of the file; 1: a 1.0.2 HEAP_DUMP_SEGMENT followed by
+ * HEAP_DUMP_END.  The file is sparse (the array's bytes are a hole), so it
+ * costs no disk and no reading. */
+static void length_wraps(int segment)
+{
+	char tmp[] = "/tmp/hg-hprof-big-XXXXXX";
+	int fd = mkstemp(tmp);
+	FILE *f = fdopen(fd, "wb");
+	const uint64_t big = 0xffffffffu;
+	uint64_t len = 0, len_pos, end;
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+	struct stat st;
+
+	assert_non_null(f);
+	put(f, segment ? "JAVA PROFILE 1.0.2" : "JAVA PROFILE 1.0.1", 19);
+	put_u(f, 8, 4);
+	put_u(f, 0, 8);
+	put_u(f, segment ? 0x1c : 0x0c, 1);
+	put_u(f, 0, 4);
+	len_pos = (uint64_t)ftell(f);
+	put_u(f, 0, 4);
+	/* CLASS_DUMP 0x10: no statics, no fields */
+	put_u(f, 0x20, 1); put_u(f, 0x10, 8); put_u(f, 0, 4);
+	for (int i = 0; i < 6; i++)
+		put_u(f, 0, 8);
+	put_u(f, 0, 4); put_u(f, 0, 2); put_u(f, 0, 2); put_u(f, 0, 2);
+	len += 1 + 8 + 4 + 48 + 4 + 6;
+	/* INSTANCE_DUMP 0x20 */
+	put_u(f, 0x21, 1); put_u(f, 0x20, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 0, 4);
+	len += 25;
+	/* PRIM_ARRAY_DUMP 0x30: byte[2^32 - 1], left as a hole */
+	put_u(f, 0x23, 1); put_u(f, 0x30, 8); put_u(f, 0, 4); put_u(f, big, 4); put_u(f, 8, 1);
+	len += 18 + big;
+	assert_int_equal(fseek(f, (long)big, SEEK_CUR), 0);
+	/* INSTANCE_DUMP 0x40 and a root on it, after the array */
+	put_u(f, 0x21, 1); put_u(f, 0x40, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 0, 4);
+	put_u(f, 0x05, 1); put_u(f, 0x40, 8);
+	len += 25 + 9;
+	if (segment) {
+		put_u(f, 0x2c, 1);
+		put_u(f, 0, 8);
+	}
+	end = (uint64_t)ftell(f);
+	assert_int_equal(fseek(f, (long)len_pos, SEEK_SET), 0);
+	put_u(f, len & 0xffffffffu, 4);
+	fclose(f);
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, end);
+	if ((uint64_t)st.st_blocks * 512 > (64u << 20)) {
+		unlink(tmp);
+		skip();	/* this file system does not keep holes */
+	}
+	if (loader_open(tmp, NULL, NULL, &h, &err) != 0) {
+		unlink(tmp);
+		fail_msg("%s", err.msg);
+	}
+	unlink(tmp);
+	assert_int_equal(h->n_nodes, 4);
+	assert_int_equal(h->n_roots, 1);
+	assert_int_equal(h->roots[0].node, heap_find(h, 0x40));
+	assert_int_equal(h->size[heap_find(h, 0x30)], 16 + big + 1);	/* align8(16 + 2^32 - 1) */
+	heap_free(h);
+}
+
+static void test_length_wraps(void **state)
+{
+	(void)state;
+	length_wraps(0);
+	length_wraps(1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small_id8),
+		cmocka_unit_test(test_small_id4),
+		cmocka_unit_test(test_android),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_length_wraps),
+	};
+
+	return cmocka_run_group_tests_name("hprof", tests, NULL, NULL);
+}

@@ -1,0 +1,97 @@
+#include "cli_analysis.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../graph/text.h"
+#include "cli.h"
+
+struct progress_state {
+	int tty;
+	int shown;
+};
+
+static int stderr_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	struct progress_state *ps = ctx;
+
+	if (!ps->tty)
+		return 0;
+	if (total)
+		fprintf(stderr, "\r\033[K%s %3.0f%%", what, 100.0 * (double)done / (double)total);
+	else
+		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
+	ps->shown = 1;
+	return 0;
+}
+
+int cli_analysis_run(const struct heap *h, struct analysis **out)
+{
+	struct progress_state ps = { isatty(2), 0 };
+	struct progress prog = { stderr_progress, &ps, 0 };
+	struct error err;
+	int rc = analysis_run(h, &prog, out, &err);
+
+	if (ps.shown)
+		fprintf(stderr, "\r\033[K");
+	if (rc)
+		return cli_fail("analysis: %s", err.msg);
+	return CLI_OK;
+}
+
+int cli_analysis_find(const struct command *cmd, const struct heap *h, const char *file,
+		      const char *id, heap_node_t *out)
+{
+	uint64_t v;
+	char safe[128];
+
+	if (cli_parse_u64(id, &v) != 0) {
+		error_quote(safe, sizeof safe, id, strlen(id));
+		return cli_usage(cmd, "'%s' is not an object id (a decimal or 0x hex number)", safe);
+	}
+	*out = heap_find(h, v);
+	if (*out == HEAP_NONE) {
+		error_quote(safe, sizeof safe, file, strlen(file));
+		return cli_fail("%s: no object with id %llu", safe, (unsigned long long)v);
+	}
+	return CLI_OK;
+}
+
+int cli_analysis_top(const char *arg, uint32_t *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(arg, &v) != 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", cli_json_u64(h->id[v]));
+	json_object_set_new(o, "type", cli_json_str(h, h->type[v]));
+	json_object_set_new(o, "name", cli_json_str(h, h->name[v]));
+	return o;
+}
+
+const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *buf, size_t size)
+{
+	char type[256], name[256];
+
+	cli_str(h, h->type[v], type, sizeof type);
+	cli_str(h, h->name[v], name, sizeof name);
+	if (*name)
+		snprintf(buf, size, "%s %s @%llu", type, name, (unsigned long long)h->id[v]);
+	else
+		snprintf(buf, size, "%s @%llu", type, (unsigned long long)h->id[v]);
+	return buf;
+}
+
+const char *cli_analysis_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	return text_bytes(buf, size, bytes);
+}

@@ -1,0 +1,459 @@
+/* heapglass lesson [NAME|FILE] [--script] [--list]: the classroom lessons.
+ *
+ * Bundled lessons live in assets/lessons next to the binary, or in
+ * PREFIX/share/heapglass/lessons once installed (HEAPGLASS_LESSONS
+ * overrides both).  A lesson NAME is a file's name without its number and
+ * extension ("refcount" for 01-refcount.lesson); its number ("1") works too.
+ *
+ * --script prints the narration and the state after each step as plain
+ * text, for tests and handouts.  The animated view comes with the TUI;
+ * until then a lesson without --script prints the same text.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../graph/lesson.h"
+#include "../graph/mem.h"
+#include "../graph/stepper.h"
+#include "../graph/text.h"
+#include "../loaders/loader.h"
+
+enum {
+	MAX_LESSONS = 200,
+	PATH_BUF = 4096,
+	CELL = 200
+};
+
+/* ---- finding lessons ---- */
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory of bundled lessons into out; 0 if found. */
+static int lessons_dir(char *out, size_t size)
+{
+	const char *env = getenv("HEAPGLASS_LESSONS");
+	char exe[PATH_BUF - 64];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return is_dir(out) ? 0 : -1;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(out, size, "%s/assets/lessons", exe);
+	if (is_dir(out))
+		return 0;
+	snprintf(out, size, "%s/../share/heapglass/lessons", exe);
+	if (is_dir(out))
+		return 0;
+	return -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.lesson file names in dir, sorted; returns the count. */
+static size_t list_files(const char *dir, char **names, size_t max)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		size_t len = strlen(de->d_name);
+		if (len > 7 && strcmp(de->d_name + len - 7, ".lesson") == 0 && de->d_name[0] != '.')
+			names[n++] = mem_strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	return n;
+}
+
+/* "01-refcount.lesson" -> "refcount" (into buf). */
+static const char *short_name(const char *file, char *buf, size_t size)
+{
+	const char *s = file;
+	size_t len;
+
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (s != file && *s == '-')
+		s++;
+	else
+		s = file;
+	len = strlen(s) - 7;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+}
+
+static int list_lessons(void)
+{
+	char dir[PATH_BUF], path[PATH_BUF + 300], name[256];
+	char *names[MAX_LESSONS];
+	size_t n;
+	int rc = CLI_OK;
+
+	if (lessons_dir(dir, sizeof dir) != 0)
+		return cli_fail("cannot find the bundled lessons (assets/lessons next to the binary, "
+				"or share/heapglass/lessons); set HEAPGLASS_LESSONS to their folder");
+	n = list_files(dir, names, MAX_LESSONS);
+	for (size_t i = 0; i < n; i++) {
+		struct lesson *l;
+		struct error err;
+		char title[CELL];
+
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (loader_open_lesson(path, &l, &err) != 0) {
+			rc = cli_fail("%s", err.msg);
+			break;
+		}
+		text_escape(title, sizeof title, lesson_text(l, l->title), strlen(lesson_text(l, l->title)), 0);
+		printf("%-14s %s\n", short_name(names[i], name, sizeof name), l->title ? title : "(untitled)");
+		lesson_free(l);
+	}
+	free_names(names, n);
+	return rc;
+}
+
+/* Resolves NAME|FILE into a path. */
+static int resolve(const char *arg, char *out, size_t size)
+{
+	char dir[PATH_BUF], name[256], b[100];
+	char *names[MAX_LESSONS];
+	struct stat st;
+	size_t n;
+	int found = 0;
+	char *end;
+	long num = strtol(arg, &end, 10);
+
+	if (strchr(arg, '/') || (stat(arg, &st) == 0 && S_ISREG(st.st_mode))) {
+		snprintf(out, size, "%s", arg);
+		return 0;
+	}
+	if (lessons_dir(dir, sizeof dir) != 0)
+		return cli_fail("no file '%s', and cannot find the bundled lessons "
+				"(set HEAPGLASS_LESSONS to their folder)",
+				error_quote(b, sizeof b, arg, strlen(arg)));
+	n = list_files(dir, names, MAX_LESSONS);
+	for (size_t i = 0; i < n && !found; i++) {
+		long prefix = strtol(names[i], NULL, 10);
+		if (strcmp(short_name(names[i], name, sizeof name), arg) == 0 ||
+		    (*arg && !*end && names[i][0] >= '0' && names[i][0] <= '9' && prefix == num)) {
+			snprintf(out, size, "%s/%s", dir, names[i]);
+			found = 1;
+		}
+	}
+	free_names(names, n);
+	if (!found)
+		return cli_fail("no lesson named '%s' (see heapglass lesson --list)",
+				error_quote(b, sizeof b, arg, strlen(arg)));
+	return 0;
+}
+
+/* ---- printing a run ---- */
+
+static const char *label(const struct heap *h, heap_node_t v, char *buf, size_t size)
+{
+	return stepper_label(h, v, buf, size);
+}
+
+static void print_worklist(const struct stepper *s, const struct stepper_event *ev)
+{
+	char b[128];
+	int rc = ev->kind == STEPPER_ZERO || ev->kind == STEPPER_FREE;
+
+	printf("   [%s:", rc ? "to free" : "worklist");
+	if (s->qhead == s->qtail)
+		printf(" empty");
+	for (uint32_t i = s->qhead; i < s->qtail; i++)
+		printf(" %s", label(s->heap, s->queue[i], b, sizeof b));
+	printf("]");
+}
+
+/* Replays the step's events from the start, printing each with the
+ * worklist after it when it moved, and leaves the stepper at the end. */
+static void print_events(struct stepper *s, int quiet_counts)
+{
+	char line[600];
+
+	stepper_seek(s, 0);
+	for (size_t i = 0; i < stepper_len(s); i++) {
+		const struct stepper_event *ev = &s->ev[i];
+
+		stepper_step(s, 1);
+		if (quiet_counts && ev->kind == STEPPER_COUNT)
+			continue;
+		stepper_describe(s, ev, line, sizeof line);
+		if (ev->kind == STEPPER_PHASE)
+			printf("    -- %s\n", line);
+		else if (ev->kind == STEPPER_COLLECT)
+			printf("    == %s\n", line);
+		else {
+			printf("       %s", line);
+			if (ev->qop != STEPPER_Q_NONE)
+				print_worklist(s, ev);
+			printf("\n");
+		}
+	}
+}
+
+/* A table cell list: rows x cols of strings. */
+struct table {
+	char (*cell)[CELL];
+	size_t rows, cols;
+};
+
+static void print_table(const struct table *t, const int *right)
+{
+	size_t width[8] = { 0 };
+
+	for (size_t r = 0; r < t->rows; r++)
+		for (size_t c = 0; c < t->cols; c++) {
+			size_t w = strlen(t->cell[r * t->cols + c]);
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; r < t->rows; r++) {
+		printf("    ");
+		for (size_t c = 0; c < t->cols; c++) {
+			const char *s = t->cell[r * t->cols + c];
+			int last = c + 1 == t->cols;
+			if (right[c])
+				printf("%*s", (int)width[c], s);
+			else if (last)
+				printf("%s", s);
+			else
+				printf("%-*s", (int)width[c], s);
+			if (!last)
+				printf("  ");
+		}
+		printf("\n");
+	}
+}
+
+/* "variable a, b.prev, w.ref (weak)" */
+static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t size)
+{
+	const struct heap *h = s->heap;
+	char a[128], f[128];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (h->flags[v] & HEAP_F_ROOT)
+		len += (size_t)snprintf(buf + len, size - len, "variable %s", label(h, v, a, sizeof a));
+	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1] && len < size; i++) {
+		heap_node_t u = h->in_from[i];
+		uint32_t e = h->in_edge[i];
+		if (s->flags[u] & STEPPER_F_FREED)
+			continue;
+		heap_edge_name(h, h->out_name[e], f, sizeof f);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s.%s%s", len ? ", " : "",
+					label(h, u, a, sizeof a), f,
+					h->out_kind[e] == HEAP_EDGE_WEAK ? " (weak)" : "");
+	}
+	if (!len)
+		snprintf(buf, size, "nothing");
+}
+
+static int uses_finalizers(const struct lesson *l)
+{
+	for (uint32_t i = 0; i < l->n_actions; i++)
+		if (l->actions[i].op == LESSON_FINALIZER)
+			return 1;
+	return 0;
+}
+
+static void print_state(const struct lesson *l, const struct lesson_step *step, int counts)
+{
+	const struct stepper *s = step->st;
+	const struct heap *h = s->heap;
+	int refs = l->gc != LESSON_GC_MARKSWEEP, gens = l->gc == LESSON_GC_CPYTHON;
+	int dels = uses_finalizers(l);
+	struct table t = { .cols = 0 };
+	int right[8] = { 0 };
+	size_t live = 0, c = 0;
+	char a[128];
+	int any_freed = 0;
+
+	for (uint32_t v = 0; v < s->n; v++)
+		live += !(s->flags[v] & STEPPER_F_FREED);
+	t.cols = 3 + (size_t)refs + (size_t)gens + (size_t)dels;
+	t.cell = mem_calloc((live + 1) * t.cols, sizeof *t.cell);
+	snprintf(t.cell[c++], CELL, "object");
+	snprintf(t.cell[c++], CELL, "type");
+	if (refs) {
+		right[c] = 1;
+		snprintf(t.cell[c++], CELL, "refcount");
+	}
+	if (gens) {
+		right[c] = 1;
+		snprintf(t.cell[c++], CELL, "gen");
+	}
+	if (dels)
+		snprintf(t.cell[c++], CELL, "__del__");
+	snprintf(t.cell[c++], CELL, "held by");
+	for (uint32_t v = 0; v < s->n; v++) {
+		size_t tl;
+		const char *type;
+
+		if (s->flags[v] & STEPPER_F_FREED)
+			continue;
+		label(h, v, t.cell[c++], CELL);
+		type = heap_string(h, h->type[v], &tl);
+		text_escape(t.cell[c++], CELL, type, tl, 0);
+		if (refs)
+			snprintf(t.cell[c++], CELL, "%lld", (long long)s->refcount[v]);
+		if (gens)
+			snprintf(t.cell[c++], CELL, "%u", (unsigned)s->gen[v]);
+		if (dels)
+			snprintf(t.cell[c++], CELL, "%s",
+				 (s->flags[v] & STEPPER_F_FINALIZED) ? "ran"
+				 : (h->flags[v] & HEAP_F_FINALIZER) ? "yes" : "-");
+		held_by(s, v, t.cell[c++], CELL);
+	}
+	t.rows = live + 1;
+	if (live)
+		print_table(&t, right);
+	else
+		printf("    (no objects)\n");
+	free(t.cell);
+
+	for (uint32_t v = 0; v < s->n; v++) {
+		if (!(s->flags[v] & STEPPER_F_FREED))
+			continue;
+		printf("%s%s", any_freed ? ", " : "    freed: ", label(h, v, a, sizeof a));
+		any_freed = 1;
+	}
+	if (any_freed)
+		printf("\n");
+	if (gens && counts)
+		printf("    gc.get_count() = (%lld, %lld, %lld), thresholds (%lld, %lld, %lld)\n",
+		       (long long)s->gen_count[0], (long long)s->gen_count[1], (long long)s->gen_count[2],
+		       (long long)s->threshold[0], (long long)s->threshold[1], (long long)s->threshold[2]);
+}
+
+static void print_run(const struct lesson *l, struct lesson_run *r)
+{
+	char b[1100];
+	const char *title = lesson_text(l, l->title);
+	int prev_say = 0;
+	/* With the default thresholds, counting each allocation is noise. */
+	int quiet_counts = l->threshold[0] == 700 && l->threshold[1] == 10 && l->threshold[2] == 10;
+
+	text_escape(b, sizeof b, title, strlen(title), 0);
+	printf("Lesson: %s\n", l->title ? b : "(untitled)");
+	printf("Collector: %s\n", lesson_gc_title(l->gc));
+	for (uint32_t i = 0; i < r->n_steps; i++) {
+		struct lesson_step *step = &r->steps[i];
+		const struct lesson_action *a = &l->actions[step->action];
+
+		if (a->op == LESSON_SAY) {
+			const char *t = lesson_text(l, a->text);
+			text_escape(b, sizeof b, t, strlen(t), 0);
+			printf("%s%s\n", prev_say ? "" : "\n", b);
+			prev_say = 1;
+			continue;
+		}
+		prev_say = 0;
+		text_escape(b, sizeof b, step->what, strlen(step->what), 0);
+		printf("\n[line %u] %s\n", (unsigned)a->line, b);
+		print_events(step->st, quiet_counts && step->st->kind_count[STEPPER_COLLECT] == 0);
+		print_state(l, step, !quiet_counts || step->st->kind_count[STEPPER_COLLECT] != 0);
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "script", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char path[PATH_BUF + 300];
+	int c, list = 0, script = 0, rc;
+	struct lesson *l;
+	struct lesson_run *r;
+	struct error err;
+
+	opterr = 0;
+	optind = 0;	/* options may follow the lesson name */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': list = 1; break;
+		case 's': script = 1; break;
+		case 'h': command_print_help(&cmd_lesson); return CLI_OK;
+		default: return cli_usage(&cmd_lesson, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (list) {
+		if (optind != argc || script)
+			return cli_usage(&cmd_lesson, "--list takes nothing else");
+		return list_lessons();
+	}
+	if (optind + 1 != argc)
+		return cli_usage(&cmd_lesson, optind == argc ? "a lesson NAME or FILE is needed (see --list)"
+							     : "one lesson at a time");
+	rc = resolve(argv[optind], path, sizeof path);
+	if (rc != CLI_OK)
+		return rc;
+	if (loader_open_lesson(path, &l, &err) != 0)
+		return cli_fail("%s", err.msg);
+	if (lesson_run_new(l, &r, &err) != 0) {
+		lesson_free(l);
+		return cli_fail("%s", err.msg);
+	}
+	if (!script)
+		fprintf(stderr, "heapglass: the animated lesson view is not built yet; "
+				"printing the lesson as text (--script)\n");
+	print_run(l, r);
+	lesson_run_free(r);
+	lesson_free(l);
+	return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+}
+
+const struct command cmd_lesson = {
+	.name = "lesson",
+	.usage = "lesson NAME|FILE [--script] | lesson --list",
+	.summary = "Step through a garbage-collection lesson (reference counting, cycles, mark-and-sweep, generations).",
+	.help = "  --list         the bundled lessons: one name per line, then its title\n"
+		"  --script       print the narration and the state after each step as text\n"
+		"                 (no terminal needed: for tests and handouts)\n"
+		"  NAME           a bundled lesson, by name (refcount) or number (1)\n"
+		"  FILE           a lesson script of your own (see docs/lessons.md)\n"
+		"  HEAPGLASS_LESSONS  (environment) the folder of bundled lessons\n",
+	.run = run,
+};
