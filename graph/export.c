@@ -17,9 +17,9 @@
 enum {
 	COUNT_LIMIT = 1 << 20,		/* neighbourhood objects counted for "… N more" */
 	EDGES_PER_NODE = 3,		/* references drawn at most: max_nodes * this + 32 */
-	FAN_OUT = 10,
+	FAN_OUT = 10,			/* objgraph's too_many: references walked per object and way */
 	TAME_NODES = 60,		/* above this, bounded layout effort (tame_layout) */
-	TAME_EDGES = 240,			/* objgraph's too_many: references walked per object and way */		/* references drawn at most: max_nodes * this */
+	TAME_EDGES = 240,
 	TYPE_MAX = 64,			/* label bytes per field, before HTML escaping */
 	NAME_MAX_BYTES = 64,
 	EDGE_NAME_MAX = 40,
