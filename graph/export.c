@@ -122,6 +122,7 @@ struct sel {
 	uint64_t more_nodes;	/* objects left out */
 	uint64_t more_edges;	/* references left out (edge cap) */
 	int more_over;		/* more_nodes is a lower bound */
+	int all_garbage;	/* every drawn object is unreachable */
 };
 
 static void sel_fini(struct sel *s)
@@ -191,6 +192,10 @@ static void sel_sort(struct sel *s)
 	}
 	free(tmp);
 	s->linked = mem_calloc(s->n_node ? s->n_node : 1, 1);
+	s->all_garbage = s->spec->dist != NULL;
+	for (uint32_t i = 0; i < s->n_node && s->all_garbage; i++)
+		if (s->spec->dist[s->node[i]] != EXPORT_UNREACHABLE)
+			s->all_garbage = 0;
 }
 
 static int check_node(const struct heap *h, heap_node_t v, struct error *err)
@@ -878,8 +883,10 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		}
 		buf_str(b, "</FONT>");
 	}
-	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE)
-		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#a01010\">garbage (no root reaches it)</FONT>");
+	/* the dashed red border says it too; the word helps where live and
+	 * garbage objects mix, and is noise where everything is garbage */
+	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE && !s->all_garbage)
+		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#a01010\">garbage: no root reaches it</FONT>");
 }
 
 static void flags_words(uint16_t flags, struct buf *b)

@@ -116,7 +116,8 @@ grep -q '^format: *dot$' "$TMP/out" && grep -q '^objects: *9$' "$TMP/out" && gre
 	grep -q '^roots: *1$' "$TMP/out" && grep -q '(4712 bytes)' "$TMP/out" &&
 	ok "classroom heap: format, counts, sizes" || notok "classroom info: $(cat "$TMP/out")"
 expect_ok "the classroom cycle exports" "$BIN" export "$C" --cycle 2 -o "$TMP/class.dot"
-grep -q 'hg_type=Session' "$TMP/class.dot" && grep -q 'garbage (no root reaches it)' "$TMP/class.dot" &&
+grep -q 'hg_type=Session' "$TMP/class.dot" && test "$(grep -c 'hg_garbage=true' "$TMP/class.dot")" -eq 2 &&
+	test "$(grep -c 'style="rounded,filled,dashed"' "$TMP/class.dot")" -eq 2 &&
 	ok "the classroom's cycle 2 is the Session pair, marked garbage" || notok "classroom cycle 2: $(grep hg_type "$TMP/class.dot")"
 expect_ok "the weak edge exports dashed" "$BIN" export "$C" --object 6 --depth 1 -o "$TMP/weak.dot"
 grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'style=dashed' && grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'hg_kind=weak' &&
