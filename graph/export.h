@@ -43,7 +43,7 @@
 
 enum {
 	EXPORT_DEFAULT_MAX_NODES = 100,
-	EXPORT_MAX_MAX_NODES = 5000,	/* Graphviz gets slow beyond this */
+	EXPORT_MAX_MAX_NODES = 1000,	/* dot takes minutes beyond this */
 	EXPORT_MAX_DEPTH = 64
 };
 

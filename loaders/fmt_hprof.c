@@ -159,10 +159,12 @@ struct jclass {
 	uint64_t super_id;
 	uint64_t offset;	/* of the CLASS_DUMP sub-record */
 	uint64_t own_bytes;	/* bytes of its own fields in an INSTANCE_DUMP */
-	uint64_t own_mem;	/* the same with references counted as 4 bytes */
+	uint64_t own_mem;	/* the same without references (their count: own_refs) */
 	uint64_t total_bytes;	/* own + every superclass's: an instance's byte count */
 	uint64_t total_mem;
-	uint64_t statics_mem;	/* static values with references counted as 4 */
+	uint64_t statics_mem;	/* static values without references ... */
+	uint32_t own_refs;	/* reference-typed instance fields of its own */
+	uint32_t statics_refs;	/* ... and reference-typed statics */
 	uint64_t shallow;	/* shallow size of one instance */
 	uint32_t inst_size;	/* as the CLASS_DUMP says */
 	uint32_t super;		/* index into classes, HEAP_NONE at the top */
@@ -208,6 +210,22 @@ struct arrpos {
 	uint64_t at;
 };
 
+/* The object layouts of 64-bit HotSpot (docs/hprof-format.md). */
+enum layout {
+	LAYOUT_COOPS,		/* compressed oops and class pointers: heaps < 32 GB */
+	LAYOUT_WIDE,		/* 8-byte references, compressed class pointers (JDK 15+) */
+	LAYOUT_WIDE_KLASS,	/* 8-byte references and class pointers (JDK 8-14) */
+	N_LAYOUTS
+};
+
+static const struct {
+	uint8_t hdr_obj, hdr_arr, ref;
+} layouts[N_LAYOUTS] = {
+	[LAYOUT_COOPS] = { .hdr_obj = 12, .hdr_arr = 16, .ref = 4 },
+	[LAYOUT_WIDE] = { .hdr_obj = 12, .hdr_arr = 16, .ref = 8 },
+	[LAYOUT_WIDE_KLASS] = { .hdr_obj = 16, .hdr_arr = 24, .ref = 8 },
+};
+
 struct hp {
 	const char *path;
 	const uint8_t *map;
@@ -248,6 +266,13 @@ struct hp {
 
 	/* the shallow size rule (docs/hprof-format.md) */
 	uint64_t hdr_obj, hdr_arr;
+	unsigned ref_size;
+	/* pass 1: which 64-bit layout the addresses show.  After an array,
+	 * the next object's address minus the array's is the array's size in
+	 * memory, which differs between the layouts. */
+	uint64_t prev_arr, prev_size[N_LAYOUTS];
+	uint64_t votes[N_LAYOUTS];
+	int layout;		/* enum layout chosen (64-bit HotSpot) */
 
 	heap_str_t s_class, s_super, s_loader, s_signers, s_domain, s_cpool, s_jlclass;
 	heap_str_t root_kind[256];
@@ -309,10 +334,11 @@ static unsigned value_size(const struct hp *hp, unsigned t)
 	return t < T_LIMIT ? file_size[t] : 0;
 }
 
-/* Bytes of a value of type t in the runtime's memory. */
+/* Bytes of a primitive value of type t in the runtime's memory (references
+ * are counted apart: their size depends on the layout, hp->ref_size). */
 static unsigned mem_size(unsigned t)
 {
-	return t == T_OBJECT ? 4 : file_size[t];
+	return t == T_OBJECT ? 0 : file_size[t];
 }
 
 static int fail_at(struct hp *hp, uint64_t off, const char *fmt, ...)
@@ -710,6 +736,28 @@ static heap_node_t next_object(struct hp *hp, uint64_t at)
 
 /* ---- sub-records ---- */
 
+/* Pass 1: an object with id `id` starts a sub-record.  If an array came
+ * just before it, the address gap is that array's size in memory: each
+ * layout whose prediction matches gets a vote.  If this object is an array
+ * of `count` elements (esz: element bytes, 0 for references; is_array),
+ * the predictions for the next gap are made. */
+static void layout_vote(struct hp *hp, uint64_t id, int is_array, unsigned esz, uint64_t count)
+{
+	if (hp->pass != 1)
+		return;
+	if (hp->prev_arr && id > hp->prev_arr)
+		for (int l = 0; l < N_LAYOUTS; l++)
+			hp->votes[l] += id - hp->prev_arr == hp->prev_size[l];
+	hp->prev_arr = 0;
+	if (is_array && id) {
+		hp->prev_arr = id;
+		for (int l = 0; l < N_LAYOUTS; l++) {
+			unsigned e = esz ? esz : layouts[l].ref;
+			hp->prev_size[l] = align8(round_up(layouts[l].hdr_arr, e) + count * e);
+		}
+	}
+}
+
 static int sub_root(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 {
 	const struct root_tag *rt = &root_tags[hp->map[at]];
@@ -767,7 +815,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 	unsigned I = hp->idsz;
 	uint64_t p = at + 1, fixed = 7 * (uint64_t)I + 8, cp_at, id, own_bytes = 0, own_mem = 0;
 	uint64_t statics_mem = 0;
-	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld;
+	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld, own_refs = 0, statics_refs = 0;
 
 	if (need(hp, at, p, fixed + 2, end) != 0)
 		return -1;
@@ -803,6 +851,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		if (need(hp, at, p, I + 1 + (uint64_t)sz, end) != 0)
 			return -1;
 		statics_mem += mem_size(t);
+		statics_refs += t == T_OBJECT;
 		p += I + 1 + sz;
 	}
 	if (need(hp, at, p, 2, end) != 0)
@@ -824,12 +873,14 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		}
 		own_bytes += sz;
 		own_mem += mem_size(t);
+		own_refs += t == T_OBJECT;
 	}
 	*next = p;
 
 	if (hp->pass == 1) {
 		struct jclass *c;
 		uint32_t old;
+		layout_vote(hp, id, 0, 0, 0);
 		if (id == 0)
 			return fail_at(hp, at, "CLASS_DUMP with class id 0");
 		hp->cls = grow(hp->cls, hp->n_cls, &hp->cap_cls, sizeof *hp->cls);
@@ -837,6 +888,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		*c = (struct jclass){
 			.id = id, .super_id = rd_id(hp, at + 1 + I + 4), .offset = at,
 			.own_bytes = own_bytes, .own_mem = own_mem, .statics_mem = statics_mem,
+			.own_refs = own_refs, .statics_refs = statics_refs,
 			.inst_size = be32(hp->map + at + 1 + 7 * (uint64_t)I + 4),
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
@@ -856,7 +908,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			       hp->cls[hp->jlclass].inst_size : hp->hdr_obj;
 		else
 			size = align8((hp->jlclass != HEAP_NONE ? hp->cls[hp->jlclass].shallow : hp->hdr_obj) +
-				      c->statics_mem);
+				      c->statics_mem + (uint64_t)c->statics_refs * hp->ref_size);
 		c->node = heap_builder_count(hp->b);
 		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS);
 	} else {
@@ -1004,6 +1056,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 	*next = data + nbytes;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 0, 0, 0);
 		return 0;
 	}
 	ci = idmap_get(&hp->clsmap, class_id);
@@ -1070,12 +1123,13 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 	*next = data + count * I;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 1, 0, count);
 		return 0;
 	}
 	ci = idmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2)
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
-				0, array_size(hp, count, 4), 0);
+				0, array_size(hp, count, hp->ref_size), 0);
 	{
 		heap_node_t v = next_object(hp, at);
 		if (hp->pass != 3)
@@ -1120,6 +1174,7 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 	*next = data + bytes;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 1, esz, count);
 		if (!nodata && id && (t == T_BYTE || t == T_CHAR)) {
 			hp->arr = grow(hp->arr, hp->n_arr, &hp->cap_arr, sizeof *hp->arr);
 			hp->arr[hp->n_arr++] = (struct arrpos){ .id = id, .at = at };
@@ -1378,12 +1433,21 @@ static int finish_classes(struct hp *hp)
 			hp->art = 1;
 	if (hp->version == 3 || hp->saw_info)
 		hp->art = 1;
+	hp->ref_size = 4;
 	if (hp->art || hp->idsz == 4) {
 		hp->hdr_obj = 8;
 		hp->hdr_arr = 12;
 	} else {
-		hp->hdr_obj = 12;
-		hp->hdr_arr = 16;
+		/* the layout the address gaps agree with most; compressed oops
+		 * (the default below 32 GB) when nothing tells */
+		int best = LAYOUT_COOPS;
+		for (int l = 1; l < N_LAYOUTS; l++)
+			if (hp->votes[l] > hp->votes[best])
+				best = l;
+		hp->layout = best;
+		hp->hdr_obj = layouts[best].hdr_obj;
+		hp->hdr_arr = layouts[best].hdr_arr;
+		hp->ref_size = layouts[best].ref;
 	}
 
 	hp->jlclass = HEAP_NONE;
@@ -1433,7 +1497,8 @@ static int finish_classes(struct hp *hp)
 			struct jclass *c = &hp->cls[stack[--sp]];
 			const struct jclass *s = c->super == HEAP_NONE ? NULL : &hp->cls[c->super];
 			c->total_bytes = c->own_bytes + (s ? s->total_bytes : 0);
-			c->total_mem = c->own_mem + (s ? s->total_mem : 0);
+			c->total_mem = c->own_mem + (uint64_t)c->own_refs * hp->ref_size +
+				       (s ? s->total_mem : 0);
 			c->is_reference |= s ? s->is_reference : 0;
 			if (hp->art && c->inst_size)
 				c->shallow = c->inst_size;

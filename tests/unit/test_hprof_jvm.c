@@ -5,7 +5,12 @@
  * class, exactly the planted ones must be found, with the right member
  * types, live or garbage; the unreachable objects of "Planted" classes must
  * be the garbage ring's three (none in the live dump).  tests/e2e/hprof.sh
- * checks the same through `heapglass cycles` and `heapglass unreachable`. */
+ * checks the same through `heapglass cycles` and `heapglass unreachable`.
+ *
+ * The shallow size rule is checked against the JVM's own addresses: two
+ * objects next to each other in a dump (HotSpot writes them in address
+ * order) are exactly the first one's size apart, unless free space lies
+ * between them; at least 90% must be, with compressed oops and without. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,8 +60,9 @@ static int setup(void **state)
 	snprintf(cmd, sizeof cmd,
 		 "javac -d %s %s/tests/hprof/Planted.java && "
 		 "java -Xint -Xmx64m -cp %s Planted %s/live.hprof live >/dev/null && "
-		 "java -Xint -Xmx64m -cp %s Planted %s/all.hprof all >/dev/null",
-		 dir, top ? top : ".", dir, dir, dir, dir);
+		 "java -Xint -Xmx64m -cp %s Planted %s/all.hprof all >/dev/null && "
+		 "java -Xint -Xmx64m -XX:-UseCompressedOops -cp %s Planted %s/wide.hprof live >/dev/null",
+		 dir, top ? top : ".", dir, dir, dir, dir, dir, dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "could not make the JVM dumps: %s\n", cmd);
 		return -1;
@@ -166,11 +172,50 @@ static void test_all_dump(void **state)
 	check_dump("all.hprof", 1);
 }
 
+/* The share of neighbouring objects whose address gap is the first one's
+ * computed size, in percent. */
+static double sizes_match(const char *name)
+{
+	char path[128];
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+	uint64_t n = 0, eq = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (loader_open(path, NULL, NULL, &h, &err) != 0)
+		fail_msg("%s", err.msg);
+	for (uint32_t v = 0; v + 1 < h->n_nodes; v++) {
+		uint64_t gap = h->id[v + 1] - h->id[v];
+		if (h->flags[v] & HEAP_F_CLASS || h->id[v + 1] <= h->id[v] || gap > 65536)
+			continue;
+		n++;
+		eq += gap == h->size[v];
+	}
+	heap_free(h);
+	assert_true(n > 1000);
+	return 100.0 * (double)eq / (double)n;
+}
+
+static void test_sizes(void **state)
+{
+	double coops, wide;
+
+	(void)state;
+	if (!dir[0])
+		skip();
+	coops = sizes_match("live.hprof");
+	wide = sizes_match("wide.hprof");
+	if (coops < 90 || wide < 90)
+		fail_msg("sizes equal the address gaps for %.1f%% (compressed oops) and %.1f%% "
+			 "(-XX:-UseCompressedOops) of neighbours", coops, wide);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_dump),
 		cmocka_unit_test(test_all_dump),
+		cmocka_unit_test(test_sizes),
 	};
 
 	return cmocka_run_group_tests_name("hprof_jvm", tests, setup, teardown);
