@@ -1259,8 +1259,16 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
 	tame_layout(g, &s);
-	if (fmt == EXPORT_PNG)
-		agsafeset(g, "dpi", "120", "");	/* 96 reads small on a slide */
+	/* 96 dpi reads small on a slide.  Bounding the size (inches; only
+	 * ever scales down) keeps a big PNG under ~16000 pixels a side, far
+	 * from cairo's 32767 limit, past which Graphviz would print a warning
+	 * straight to stderr, and a PDF page inside PDF's 200 inches. */
+	if (fmt == EXPORT_PNG) {
+		agsafeset(g, "dpi", "120", "");
+		agsafeset(g, "size", "130,130", "");
+	} else if (fmt == EXPORT_PDF) {
+		agsafeset(g, "size", "190,190", "");
+	}
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
 	} else {

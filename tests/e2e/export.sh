@@ -199,3 +199,5 @@ expect_ok "a real Python cycle to PNG" "$BIN" export "$TOP/assets/sample-python"
 expect_ok "a real Python cycle of 126 objects to SVG" "$BIN" export "$TOP/assets/sample-python" --cycle 1 --max-nodes 200 -o "$TMP/py.svg"
 python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$TMP/py.svg" &&
 	ok "the Python cycle's SVG parses" || notok "the Python cycle's SVG does not parse"
+"$BIN" export "$TOP/assets/sample-python" --cycle 1 --max-nodes 200 -o "$TMP/py1.png" 2>"$TMP/err"
+check "Graphviz prints nothing of its own on stderr (a 126-object PNG)" test ! -s "$TMP/err"
