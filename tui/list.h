@@ -20,6 +20,7 @@ struct list {
 	uint32_t top;
 	uint32_t cur;
 	int rows;		/* visible rows at the last draw */
+	int center_pending;	/* centre the cursor at the next draw (rows unknown) */
 };
 
 /* Draws one row: i < count, selected when it is the cursor row.  The row
