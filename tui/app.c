@@ -490,12 +490,46 @@ static void handle_action(struct app *a, enum action act)
 	}
 }
 
+/* Mouse (optional): the wheel moves, a click selects a row, a double
+ * click follows it. */
+static void handle_mouse(struct app *a)
+{
+	MEVENT ev;
+	struct list *l = views[a->view]->list(state(a, a->view));
+	uint32_t row;
+
+	if (getmouse(&ev) != OK || a->prompt || !screen_big_enough())
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		for (int i = 0; i < 3; i++)
+			handle_action(a, ACT_UP);
+		return;
+	}
+	if (ev.bstate & BUTTON5_PRESSED) {
+		for (int i = 0; i < 3; i++)
+			handle_action(a, ACT_DOWN);
+		return;
+	}
+	row = list_row_at(l, ev.y);
+	if (row == UINT32_MAX || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
+		return;
+	list_set_cursor(l, row);
+	sync_cur(a);
+	if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		handle_action(a, ACT_ENTER);
+}
+
 static void handle_key(struct app *a, int is_key, wint_t ch)
 {
 	int key = (int)ch;
 
 	if (is_key && ch == KEY_RESIZE) {
 		a->dirty = 1;
+		return;
+	}
+	if (is_key && ch == KEY_MOUSE) {
+		a->msg[0] = 0;
+		handle_mouse(a);
 		return;
 	}
 	if (a->prompt) {
@@ -560,7 +594,12 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 			ev = &ks->ev[next++];
 			t0 = now_ns();
 			c0 = cpu_ns();
-			if (ev->code == KEY_RESIZE) {
+			if (ev->code == KEY_MOUSE) {
+				MEVENT me = { .x = ev->cols, .y = ev->rows, .bstate = (mmask_t)ev->mouse };
+				ungetmouse(&me);
+				is_key = 1;
+				ch = KEY_MOUSE;
+			} else if (ev->code == KEY_RESIZE) {
 				screen_resize(ev->cols, ev->rows);
 				is_key = 1;
 				ch = KEY_RESIZE;

@@ -86,6 +86,7 @@ int list_move(struct list *l, enum action a)
 void list_draw(struct list *l, WINDOW *w, int y0, int rows, int cols, list_row_fn fn, void *ctx)
 {
 	l->rows = rows;
+	l->y0 = y0;
 	scroll_to_cursor(l, l->center_pending);
 	l->center_pending = 0;
 	for (int r = 0; r < rows; r++) {
@@ -96,4 +97,14 @@ void list_draw(struct list *l, WINDOW *w, int y0, int rows, int cols, list_row_f
 		if (i < l->count)
 			fn(ctx, i, w, y0 + r, cols, sel);
 	}
+}
+
+uint32_t list_row_at(const struct list *l, int y)
+{
+	uint32_t i;
+
+	if (y < l->y0 || y >= l->y0 + l->rows)
+		return UINT32_MAX;
+	i = l->top + (uint32_t)(y - l->y0);
+	return i < l->count ? i : UINT32_MAX;
 }

@@ -105,6 +105,7 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 	set_escdelay(25);
 	curs_set(0);
 	leaveok(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 
 	S.color = 0;
 	if (o->theme == THEME_COLOR || (o->theme == THEME_AUTO && !getenv("NO_COLOR")))

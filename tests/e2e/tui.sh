@@ -86,6 +86,16 @@ for keys in 'tjj' 'tjjs' 'tjjss' 'tjjsss' 'tjjr'; do
 done
 check "... which is the third type by retained size" grep -q 'Objects of type Session' "$TMP/d-tjj"
 
+# mouse (optional in the issue, tested headless): a click selects the row
+# under it, a double click follows it, the wheel moves by three
+pos() { printf '%s' "$1" >"$TMP/keys"; "$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen - 2>/dev/null | sed -n 2p | awk '{print $NF}'; }
+check "a click on the third list row selects it" test "$(pos '<Click 5,15>')" = "3/16"
+check "a click outside the list does nothing" test "$(pos '<Click 5,3>')" = "1/16"
+check "the wheel moves three rows a notch" test "$(pos '<WheelDown><WheelDown><WheelUp>')" = "4/16"
+printf '<DClick 5,15>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "a double click opens the object" grep -q '^ Object #4 ' "$TMP/dump"
+
 # bad key scripts and options: one clear line, non-zero exit
 printf 'a<Nope>' >"$TMP/badkeys"
 expect_fail "unknown key in a script names the line" 'badkeys:1: unknown key <Nope>' \
