@@ -166,7 +166,7 @@ static void draw_top(struct app *a, int cols)
 		int active;
 		if (!views[v]->tab)
 			continue;
-		keys = action_defs[views[v]->tab_action].keys;
+		keys = keys_action_defs[views[v]->tab_action].keys;
 		active = a->view == (enum view_id)v ||
 			 (a->view == VIEW_OBJECTS && v == VIEW_TYPES) ||
 			 (a->view == VIEW_CYCLE && v == VIEW_CYCLES);
@@ -234,11 +234,11 @@ static void draw_footer(struct app *a, int cols)
 	}
 	x = 1;
 	for (int i = 0; va && va[i] != ACT_NONE && x >= 0; i++)
-		if (action_defs[va[i]].footer)
-			x = footer_item(x, cols, action_defs[va[i]].footer_key, action_defs[va[i]].footer);
+		if (keys_action_defs[va[i]].footer)
+			x = footer_item(x, cols, keys_action_defs[va[i]].footer_key, keys_action_defs[va[i]].footer);
 	for (int i = 0; i < ACT_COUNT && x >= 0; i++)
-		if (action_defs[i].global && action_defs[i].footer)
-			x = footer_item(x, cols, action_defs[i].footer_key, action_defs[i].footer);
+		if (keys_action_defs[i].global && keys_action_defs[i].footer)
+			x = footer_item(x, cols, keys_action_defs[i].footer_key, keys_action_defs[i].footer);
 }
 
 static void draw_all(struct app *a)

@@ -9,7 +9,7 @@
 
 #include "../graph/mem.h"
 
-const struct action_def action_defs[ACT_COUNT] = {
+const struct action_def keys_action_defs[ACT_COUNT] = {
 	[ACT_UP] = { .keys = "k Up", .help = "move up", .global = 1 },
 	[ACT_DOWN] = { .keys = "j Down", .help = "move down", .global = 1 },
 	[ACT_PGUP] = { .keys = "PgUp C-b", .help = "page up", .global = 1 },

@@ -44,7 +44,7 @@ struct action_def {
 	int global;		/* the app handles it in every view */
 };
 
-extern const struct action_def action_defs[ACT_COUNT];
+extern const struct action_def keys_action_defs[ACT_COUNT];
 
 /* The action for a key code (curses KEY_* or a character), ACT_NONE if the
  * key means nothing. */
