@@ -300,6 +300,7 @@ static void search_update(struct app *a)
 
 	lower_copy(a->query, sizeof a->query, a->input);
 	a->msg[0] = 0;
+	a->msg_error = 0;
 	if (!a->query[0]) {
 		list_set_cursor(l, a->search_origin);
 		return;
@@ -353,6 +354,23 @@ static void input_backspace(struct app *a)
 	a->input[len] = 0;
 }
 
+/* The object whose id is q ("1234", "#1234", "0x7f3a..."), HEAP_NONE if
+ * q is not an id or no object has it. */
+static heap_node_t find_id(const struct app *a, const char *q)
+{
+	char *end;
+	unsigned long long id;
+
+	if (*q == '#')
+		q++;
+	if (!*q || *q == '-' || *q == '+' || *q == ' ')
+		return HEAP_NONE;
+	id = strtoull(q, &end, 0);
+	if (*end)
+		return HEAP_NONE;
+	return heap_find(a->h, (uint64_t)id);
+}
+
 static void prompt_key(struct app *a, int is_key, wint_t ch)
 {
 	int kind = a->prompt;
@@ -374,7 +392,15 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 			else
 				app_message(a, 1, "%s", err);
 		} else if (a->msg_error) {
-			app_message(a, 1, "no match for '%s'", a->query);
+			/* not in this list: an id opens that object wherever it is */
+			heap_node_t v = find_id(a, a->query);
+			if (v != HEAP_NONE) {
+				a->cur = v;
+				app_open(a, VIEW_OBJECT, v);
+				app_message(a, 0, "not in this list: opened object %s", a->input);
+			} else {
+				app_message(a, 1, "no match for '%s'", a->query);
+			}
 		}
 		return;
 	}

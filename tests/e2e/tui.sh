@@ -86,6 +86,21 @@ for keys in 'tjj' 'tjjs' 'tjjss' 'tjjsss' 'tjjr'; do
 done
 check "... which is the third type by retained size" grep -q 'Objects of type Session' "$TMP/d-tjj"
 
+# a search for an id that is not in the list opens that object
+printf 't/#14<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/#14 in the types list opens object 14" grep -q '^ Object #14 ' "$TMP/dump"
+printf '/#14<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/#14 in a list that shows it only moves the cursor there" \
+	sh -c "grep -q '^ Overview of small' '$TMP/dump' && grep -q ' 13/16\$' '$TMP/dump'"
+printf 't/0xe<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/0xe (hex) opens object 14 too" grep -q '^ Object #14 ' "$TMP/dump"
+printf '/#99<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "an unknown id says no match" grep -q "no match for '#99'" "$TMP/dump"
+
 # mouse (optional in the issue, tested headless): a click selects the row
 # under it, a double click follows it, the wheel moves by three
 pos() { printf '%s' "$1" >"$TMP/keys"; "$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen - 2>/dev/null | sed -n 2p | awk '{print $NF}'; }
