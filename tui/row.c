@@ -47,8 +47,8 @@ const char *row_edge_kind(uint8_t kind)
 {
 	switch (kind) {
 	case HEAP_EDGE_WEAK: return "weak";
-	case HEAP_EDGE_INTERNAL: return "internal";
-	case HEAP_EDGE_SHORTCUT: return "shortcut";
+	case HEAP_EDGE_INTERNAL: return "int";
+	case HEAP_EDGE_SHORTCUT: return "sc";
 	default: return "";
 	}
 }
