@@ -246,6 +246,24 @@ tm capture-pane -p -e -t "$S" >"$TMP/mono"
 check "NO_COLOR: monochrome (no colour in the pane)" sh -c "! grep -qE '$(printf '\033')\[([0-9]+;)*(3[0-7]|4[0-7]|38;5)' '$TMP/mono'"
 check "NO_COLOR: the cursor row is still marked (reverse)" grep -q "$(printf '\033')\[[0-9;]*7m" "$TMP/mono"
 
+# a terminal without colours and a non-UTF-8 locale: monochrome, ASCII
+tm kill-session -t "$S" 2>/dev/null
+S=vt100
+tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 "env TERM=vt100 LANG=C LC_ALL=C '$BIN' '$HOSTILE'; sleep 30"
+sleep 1
+tm capture-pane -p -t "$S" >"$TMP/vt100"
+check "TERM=vt100 LANG=C: the viewer runs" grep -q 'Overview of hostile' "$TMP/vt100"
+check "... and shows non-ASCII names as \\u{...}" grep -q 'u{540D}' "$TMP/vt100"
+check "... and nothing but ASCII reaches the pane" sh -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/vt100'"
+# a terminal that cannot address the cursor is refused with one line
+tm kill-session -t "$S" 2>/dev/null
+S=dumb
+tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 "env TERM=dumb LANG=C.UTF-8 '$BIN' '$SMALL'; echo EXIT=\$?; sleep 30"
+sleep 1
+tm capture-pane -p -J -t "$S" >"$TMP/dumb"
+check "TERM=dumb is refused with a clear line and exit 1" \
+	sh -c "grep -q 'cannot move the cursor' '$TMP/dumb' && grep -q 'EXIT=1' '$TMP/dumb'"
+
 # q quits
 start "$SMALL"
 send 'q'
