@@ -252,8 +252,10 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 	line[0] = 0;
 	if (m->an->cycle[v] != HEAP_NONE) {
 		const struct analysis_cycle *c = &m->an->cycles[m->an->cycle[v]];
-		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%u objects, %s)  ",
-				      m->an->cycle[v] + 1, c->size, c->garbage ? "garbage" : "live");
+		char cnt[32];
+		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%s objects, %s)  ",
+				      m->an->cycle[v] + 1, draw_count(cnt, sizeof cnt, c->size),
+				      c->garbage ? "garbage" : "live");
 	}
 	if (h->flags[v] & HEAP_F_ROOT) {
 		for (uint32_t r = 0; r < h->n_roots && o + 64 < sizeof line; r++)
