@@ -314,25 +314,25 @@ static const char *phase_text(enum stepper_phase p)
 {
 	switch (p) {
 	case STEPPER_PH_MARK:
-		return "mark: every object starts white; each root turns grey and goes onto the worklist";
+		return "mark: all start white; each root turns grey, onto the worklist";
 	case STEPPER_PH_SWEEP:
-		return "sweep: whatever is still white was not reached from a root, and is freed";
+		return "sweep: what is still white was not reached from a root: freed";
 	case STEPPER_PH_COPY:
-		return "copy each object's reference count into gc_refs";
+		return "copy each object's refcount into gc_refs";
 	case STEPPER_PH_SUBTRACT:
-		return "subtract every reference that comes from inside the generation, one at a time";
+		return "subtract each reference from inside the generation, one at a time";
 	case STEPPER_PH_RESCUE:
-		return "gc_refs > 0 means a reference from outside: those are reachable, and so is all they reach";
+		return "gc_refs > 0: held from outside; rescue those and all they reach";
 	case STEPPER_PH_UNREACHABLE:
-		return "whatever is still white is reachable only from garbage: it is unreachable";
+		return "what is still white is reachable only from garbage: unreachable";
 	case STEPPER_PH_FINALIZE:
 		return "run the finalizers (__del__) of the unreachable objects, once each";
 	case STEPPER_PH_CLEAR:
-		return "clear the unreachable objects: their references are dropped and they are freed";
+		return "clear the unreachable: drop their references, free them";
 	case STEPPER_PH_PROMOTE:
-		return "the survivors are promoted to an older generation";
+		return "the survivors move to an older generation";
 	case STEPPER_PH_CASCADE:
-		return "reference counting frees what only the freed objects were holding";
+		return "reference counting frees what only the freed objects held";
 	case STEPPER_PH_DONE:
 		return "collection done";
 	default:
@@ -364,7 +364,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 		snprintf(buf, size, "%s is a root: grey, onto the worklist", a);
 		break;
 	case STEPPER_POP:
-		snprintf(buf, size, "take %s off the worklist: black; now scan its references", a);
+		snprintf(buf, size, "take %s off the worklist: black, scan its references", a);
 		break;
 	case STEPPER_SCAN:
 		if (ev->col == STEPPER_COL_COLOUR)
@@ -387,7 +387,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 			 (long long)ev->old, (long long)ev->new);
 		break;
 	case STEPPER_EXTERNAL:
-		snprintf(buf, size, "%s has gc_refs > 0: referenced from outside: grey, onto the worklist", a);
+		snprintf(buf, size, "%s has gc_refs > 0 (held from outside): grey", a);
 		break;
 	case STEPPER_UNREACHABLE:
 		snprintf(buf, size, "%s is still white: unreachable", a);

@@ -107,7 +107,7 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 # Object kinds (how references and labels are found).
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
-    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON = range(18)
+    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB = range(19)
 
 _LABELLED = frozenset((_K_FUNCTION, _K_METHOD, _K_FRAME, _K_TYPE, _K_MODULE, _K_STR, _K_INT,
                        _K_FLOAT, _K_BYTES, _K_CODE, _K_BUILTIN, _K_GENERATOR, _K_SINGLETON))
@@ -122,6 +122,14 @@ _KIND_OF = {
     id(types.CoroutineType): _K_GENERATOR, id(types.AsyncGeneratorType): _K_GENERATOR,
     id(type(None)): _K_SINGLETON,
 }
+
+
+def _among(x, seq):
+    """x in seq by identity: `in` would call a metaclass's __eq__."""
+    for y in seq:
+        if y is x:
+            return True
+    return False
 
 
 def _csv(s):
@@ -147,10 +155,11 @@ def _typeinfo(t, cache):
         name = qual
     flags = []
     heap = bool(_T_FLAGS(t) & _HEAPTYPE)
-    finalizer = t in _C_FINALIZER_TYPES or (_IOBASE is not None and _IOBASE in mro)
+    finalizer = _among(t, _C_FINALIZER_TYPES) or (_IOBASE is not None and _among(_IOBASE, mro))
     sizeof_safe = True
     sizeof_found = False
-    weak = t is weakref.ProxyType or t is weakref.CallableProxyType or weakref.ReferenceType in mro
+    weak = (t is weakref.ProxyType or t is weakref.CallableProxyType
+            or _among(weakref.ReferenceType, mro))
     slots = []
     for base in mro:
         d = _T_DICT(base)
@@ -158,7 +167,7 @@ def _typeinfo(t, cache):
             finalizer = True
         if not sizeof_found and "__sizeof__" in d:
             sizeof_found = True
-            sizeof_safe = type(d["__sizeof__"]) in _C_CALLABLES
+            sizeof_safe = _among(type(d["__sizeof__"]), _C_CALLABLES)
         if _T_FLAGS(base) & _HEAPTYPE:
             slotnames = d.get("__slots__")
             if slotnames is not None:
@@ -169,11 +178,13 @@ def _typeinfo(t, cache):
         flags.append("finalizer")
     if weak:
         flags.append("weakref")
-    if type in mro:
+    if _among(type, mro):
         flags.append("class")
     kind = _KIND_OF.get(id(t), _K_GENERIC)
     if kind == _K_GENERIC and "class" in flags:
         kind = _K_TYPE
+    elif kind == _K_GENERIC and _among(dict, mro):
+        kind = _K_DICTSUB
     info = (
         _csv(name) + ",",                 # 0 type field with its comma
         kind,                             # 1
@@ -328,7 +339,7 @@ def _focus_set(focus, lists, rcs, k, sub, skip):
     stop = {id(sys.modules): 1}
     queue = []
     for name, m in list(_DICT_ITEMS(sys.modules)):
-        if types.ModuleType not in _T_MRO(type(m)):
+        if not _among(types.ModuleType, _T_MRO(type(m))):
             continue
         if type(name) is str and name in names:
             queue.append(m)
@@ -639,8 +650,14 @@ def _names(o, kind, refs):
             n[id(o.f_code)] = "f_code"
             n[id(o.f_globals)] = "f_globals"
             n[id(o.f_builtins)] = "f_builtins"
-            if o.f_back is not None:
+            if not _PY311 and o.f_back is not None:
+                # (3.11+: reading f_back can create the caller's frame object)
                 n[id(o.f_back)] = "f_back"
+        elif kind == _K_DICTSUB:
+            for key, v in _DICT_ITEMS(o):
+                if type(key) is str:
+                    n[id(v)] = _csv(key[:_NAME_MAX])
+            n[id(type(o))] = "__class__"
         elif kind == _K_CELL:
             for r in refs:
                 n[id(r)] = "cell_contents"

@@ -99,6 +99,7 @@ PY
 	if [ "$rc" -eq 2 ] && grep -q usage "$TMP/err"; then ok "$v command line: usage error"; else notok "$v usage error: exit $rc"; fi
 
 	# Signal: a service dumps on SIGUSR1, twice, into {pid}-{n} folders.
+	# (It reports each dump on stderr once written; wait for that line.)
 	cat >"$d/service.py" <<PY
 import sys, time
 sys.path.insert(0, "$TOP/loaders/python")
@@ -116,10 +117,10 @@ PY
 	while [ ! -f "$d/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -USR1 "$pid"
 	i=0
-	while [ ! -f "$d/svc-$pid-1/edges.csv" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q -- "-1\$" "$d/svc.err" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -USR1 "$pid"
 	i=0
-	while [ ! -f "$d/svc-$pid-2/edges.csv" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q -- "-2\$" "$d/svc.err" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	if [ -f "$d/svc-$pid-1/edges.csv" ] && [ -f "$d/svc-$pid-2/edges.csv" ]; then

@@ -148,7 +148,23 @@ static void test_too_many_objects(void **state)
 	for (int i = 0; i <= LESSON_MAX_OBJECTS; i++)
 		len += (size_t)snprintf(s + len, cap - len, "new o%d\n", i);
 	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
-	assert_string_equal(err.msg, "t.lesson:1001: new: too many objects (a lesson has at most 1000)");
+	assert_string_equal(err.msg, "t.lesson:101: new: too many objects (a lesson has at most 100)");
+	free(s);
+}
+
+static void test_too_many_steps(void **state)
+{
+	size_t cap = 12 * (LESSON_MAX_ACTIONS + 2), len = 0;
+	char *s = mem_alloc(cap);
+	struct lesson *l;
+	struct error err;
+
+	(void)state;
+	len += (size_t)snprintf(s + len, cap - len, "new a\n");
+	for (int i = 1; i <= LESSON_MAX_ACTIONS; i++)
+		len += (size_t)snprintf(s + len, cap - len, "say %d\n", i);
+	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
+	assert_string_equal(err.msg, "t.lesson:1001: too many steps (a lesson has at most 1000)");
 	free(s);
 }
 
@@ -389,7 +405,7 @@ int main(void)
 {
 	enum { N_BAD = sizeof bad_cases / sizeof bad_cases[0] };
 	static char names[N_BAD][16];
-	struct CMUnitTest tests[N_BAD + 7];
+	struct CMUnitTest tests[N_BAD + 8];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_BAD; i++) {
@@ -400,6 +416,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nul_byte);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_long_line);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_objects);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_steps);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_good_script);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_lessons);
