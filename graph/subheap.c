@@ -127,3 +127,19 @@ uint32_t subheap_neighbourhood(const struct heap *h, heap_node_t v, uint32_t dep
 	free(dist);
 	return n;
 }
+
+void subheap_refcounts(const struct heap *h, const struct heap *part, int64_t *refcount)
+{
+	for (uint32_t v = 0; v < part->n_nodes; v++) {
+		heap_node_t w = heap_find(h, part->id[v]);
+
+		refcount[v] = 0;
+		if (w == HEAP_NONE)
+			continue;
+		for (uint32_t k = h->in_off[w]; k < h->in_off[w + 1]; k++)
+			if (reach_retains(h, h->in_from[k], h->in_edge[k]))
+				refcount[v]++;
+		for (uint32_t r = 0; r < h->n_roots; r++)
+			refcount[v] += h->roots[r].node == w;
+	}
+}

@@ -27,6 +27,12 @@
 int subheap_new(const struct heap *h, const heap_node_t *nodes, uint32_t n, struct heap **out,
 		struct error *err);
 
+/* For a heap without refcounts: writes into refcount[i], for each node i
+ * of part (a subheap_new() of h), the number of retaining references to it
+ * in the whole of h plus the times it is in h's root list, which is what
+ * CPython's pass needs as refcounts. */
+void subheap_refcounts(const struct heap *h, const struct heap *part, int64_t *refcount);
+
 /* An object's neighbourhood: v and every node within `depth` references of
  * it, either way, any kind, nearest first (breadth-first), at most max
  * nodes.  Writes the nodes into out (room for max) and returns how many. */

@@ -506,18 +506,8 @@ static int run_heap(struct heap_opts *o)
 	}
 	s = stepper_new(part);
 	s->label_ids = 1;
-	if (!has_rc) {
-		/* counts as the whole heap would hold them */
-		for (uint32_t v = 0; v < part->n_nodes; v++) {
-			heap_node_t w = heap_find(h, part->id[v]);
-			s->refcount[v] = 0;
-			for (uint32_t k = h->in_off[w]; k < h->in_off[w + 1]; k++)
-				if (reach_retains(h, h->in_from[k], h->in_edge[k]))
-					s->refcount[v]++;
-			for (uint32_t r = 0; r < h->n_roots; r++)
-				s->refcount[v] += h->roots[r].node == w;
-		}
-	}
+	if (!has_rc)
+		subheap_refcounts(h, part, s->refcount);	/* as the whole heap holds them */
 	cols.refs = o->gc == LESSON_GC_CPYTHON;
 	cols.gens = o->gc == LESSON_GC_CPYTHON && part->max_generation != HEAP_GEN_UNKNOWN;
 	cols.dels = any_flag(part, HEAP_F_FINALIZER);
