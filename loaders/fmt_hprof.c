@@ -56,6 +56,7 @@ enum {
 };
 
 enum {
+	LABEL_CHARS = 40,		/* characters of a String shown as its name */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
 	TICK_EVERY = 8192,		/* sub-records between progress ticks */
@@ -198,7 +199,13 @@ struct idindex {
 	uint64_t min;
 	uint64_t nchunks;
 	unsigned shift;
-	uint32_t *perm;		/* rank -> node for indirect words, else NULL */
+	uint32_t *perm;		/* the nodes of the indirect words, in id order */
+};
+
+/* A byte[] or char[] and its sub-record offset (String labels). */
+struct arrpos {
+	uint64_t id;
+	uint64_t at;
 };
 
 struct hp {
@@ -249,6 +256,13 @@ struct hp {
 	uint32_t jlclass;		/* class index of java.lang.Class, or HEAP_NONE */
 
 	struct idindex idx;
+
+	/* java.lang.String labels: the class, where its value and coder are in
+	 * an instance's bytes, and byte[]/char[] id -> sub-record offset */
+	uint32_t jlstring;
+	int64_t str_value_at, str_coder_at;	/* -1: no such field */
+	struct arrpos *arr;		/* sorted by id after pass 1 */
+	size_t n_arr, cap_arr, arr_cursor;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -638,7 +652,8 @@ static int index_build(struct hp *hp)
 		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
 		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
 	}
-	/* words whose nodes are consecutive map directly */
+	/* words whose nodes are consecutive map directly; the others keep
+	 * their nodes in a compact perm (few: class objects out of order) */
 	for (uint32_t w = 0; w < nwords; w++) {
 		struct idword *iw = &x->words[w];
 		uint32_t r = iw->base, k = popcount64(iw->bits), i;
@@ -648,10 +663,14 @@ static int index_build(struct hp *hp)
 			iw->base = k ? x->perm[r] : 0;
 			iw->indirect = 0;
 		} else {
-			indirect++;
+			memmove(x->perm + indirect, x->perm + r, (size_t)k * sizeof *x->perm);
+			iw->base = (uint32_t)indirect;
+			indirect += k;
 		}
 	}
-	if (!indirect) {
+	if (indirect) {
+		x->perm = mem_realloc_array(x->perm, (size_t)indirect, sizeof *x->perm);
+	} else {
 		free(x->perm);
 		x->perm = NULL;
 	}
@@ -855,6 +874,119 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 	return 0;
 }
 
+static int arrpos_cmp(const void *a, const void *b)
+{
+	const struct arrpos *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sorts the byte[]/char[] list by id (a dump in address order is sorted
+ * already). */
+static void arrays_sort(struct hp *hp)
+{
+	for (size_t i = 1; i < hp->n_arr; i++)
+		if (hp->arr[i - 1].id > hp->arr[i].id) {
+			qsort(hp->arr, hp->n_arr, sizeof *hp->arr, arrpos_cmp);
+			return;
+		}
+}
+
+/* Index of array `id` in hp->arr, or HEAP_NONE.  A String and its value
+ * are neighbours in a dump, and pass 2 meets Strings in file order, so the
+ * few entries after the last hit are tried before a binary search. */
+static uint32_t array_find(struct hp *hp, uint64_t id)
+{
+	size_t lo = 0, hi = hp->n_arr;
+
+	for (size_t i = hp->arr_cursor; i < hp->n_arr && i < hp->arr_cursor + 4; i++)
+		if (hp->arr[i].id == id) {
+			hp->arr_cursor = i;
+			return (uint32_t)i;
+		}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (hp->arr[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < hp->n_arr && hp->arr[lo].id == id) {
+		hp->arr_cursor = lo;
+		return (uint32_t)lo;
+	}
+	return HEAP_NONE;
+}
+
+/* Appends code point c as UTF-8 to out at *n (room for 4 bytes assumed). */
+static void put_utf8(char *out, size_t *n, uint32_t c)
+{
+	if (c < 0x80) {
+		out[(*n)++] = (char)c;
+	} else if (c < 0x800) {
+		out[(*n)++] = (char)(0xc0 | c >> 6);
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		out[(*n)++] = (char)(0xe0 | c >> 12);
+		out[(*n)++] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	} else {
+		out[(*n)++] = (char)(0xf0 | c >> 18);
+		out[(*n)++] = (char)(0x80 | (c >> 12 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	}
+}
+
+/* The name of a java.lang.String instance whose field values start at
+ * data: its first LABEL_CHARS characters as UTF-8 ("..." when longer), or
+ * 0 when the value array is not in the dump.  JDK 9+ keeps a byte[] with a
+ * coder (0: Latin-1, 1: UTF-16 in the machine's order, little-endian on
+ * every platform HotSpot dumps come from); JDK 8 and Android a char[]
+ * (big-endian in HPROF). */
+static heap_str_t string_label(struct hp *hp, uint64_t data)
+{
+	char out[LABEL_CHARS * 4 + 8];
+	size_t n = 0;
+	uint64_t aid, at, count, shown;
+	uint32_t ai;
+	unsigned t, coder = 0;
+	const uint8_t *e;
+
+	if (hp->str_value_at < 0)
+		return 0;
+	aid = rd_id(hp, data + (uint64_t)hp->str_value_at);
+	ai = array_find(hp, aid);
+	if (ai == HEAP_NONE)
+		return 0;
+	at = hp->arr[ai].at;
+	count = be32(hp->map + at + 1 + hp->idsz + 4);
+	t = hp->map[at + 1 + hp->idsz + 8];
+	e = hp->map + at + 1 + hp->idsz + 9;
+	if (hp->str_coder_at >= 0)
+		coder = hp->map[data + (uint64_t)hp->str_coder_at];
+	if (t == T_BYTE && coder == 1)
+		count /= 2;
+	shown = count > LABEL_CHARS ? LABEL_CHARS : count;
+	for (uint64_t i = 0; i < shown; i++) {
+		uint32_t c;
+		if (t == T_BYTE && coder != 1)
+			c = e[i];
+		else if (t == T_BYTE)
+			c = (uint32_t)e[2 * i] | (uint32_t)e[2 * i + 1] << 8;
+		else
+			c = be16(e + 2 * i);
+		if (c >= 0xd800 && c <= 0xdfff)
+			c = 0xfffd;	/* surrogate halves: not worth pairing for a label */
+		put_utf8(out, &n, c);
+	}
+	if (count > shown) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	return n ? heap_builder_intern(hp->b, out, n) : heap_builder_intern_cstr(hp->b, "\"\"");
+}
+
 static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 {
 	unsigned I = hp->idsz;
@@ -889,7 +1021,8 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 				       "but the class and its superclasses declare %llu", (unsigned long long)id,
 				       class_text(hp, class_id, buf, sizeof buf), (unsigned long long)nbytes,
 				       (unsigned long long)c->total_bytes);
-		return add_node(hp, at, id, c->name, 0, c->shallow, c->is_reference ? HEAP_F_WEAKREF : 0);
+		return add_node(hp, at, id, c->name, ci == hp->jlstring ? string_label(hp, data) : 0,
+				c->shallow, c->is_reference ? HEAP_F_WEAKREF : 0);
 	}
 	{
 		heap_node_t v = next_object(hp, at);
@@ -987,6 +1120,10 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 	*next = data + bytes;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		if (!nodata && id && (t == T_BYTE || t == T_CHAR)) {
+			hp->arr = grow(hp->arr, hp->n_arr, &hp->cap_arr, sizeof *hp->arr);
+			hp->arr[hp->n_arr++] = (struct arrpos){ .id = id, .at = at };
+		}
 		return 0;
 	}
 	if (hp->pass == 2)
@@ -1186,6 +1323,48 @@ static int walk(struct hp *hp)
 	return 0;
 }
 
+/* Finds java.lang.String and where its value and coder fields are (it has
+ * no superclass fields, so its own offsets are the instance's), re-reading
+ * its CLASS_DUMP (validated in pass 1). */
+static void string_fields(struct hp *hp)
+{
+	unsigned I = hp->idsz;
+	uint64_t p, off = 0;
+	uint32_t n, ci = HEAP_NONE;
+
+	hp->jlstring = HEAP_NONE;
+	hp->str_value_at = hp->str_coder_at = -1;
+	for (size_t i = 0; i < hp->n_cls && ci == HEAP_NONE; i++) {
+		uint32_t lc = idmap_get(&hp->lcmap, hp->cls[i].id);
+		if (lc != HEAP_NONE && str_is(hp, idmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
+			ci = (uint32_t)i;
+	}
+	if (ci == HEAP_NONE || hp->cls[ci].super_id == 0 ||
+	    hp->cls[ci].super_id == hp->cls[ci].id)
+		return;
+	p = hp->cls[ci].offset + 1 + 7 * (uint64_t)I + 8;
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++)
+		p += 3 + value_size(hp, hp->map[p + 2]);
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++)
+		p += I + 1 + value_size(hp, hp->map[p + I]);
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++, p += I + 1) {
+		unsigned t = hp->map[p + I];
+		uint32_t name = idmap_get(&hp->strmap, rd_id(hp, p));
+		if (t == T_OBJECT && str_is(hp, name, "value"))
+			hp->str_value_at = (int64_t)off;
+		if (t == T_BYTE && str_is(hp, name, "coder"))
+			hp->str_coder_at = (int64_t)off;
+		off += value_size(hp, t);
+	}
+	hp->jlstring = ci;
+}
+
 /* After pass 1: names, superclasses, instance layouts through the class
  * chain (with loop detection), shallow sizes. */
 static int finish_classes(struct hp *hp)
@@ -1233,6 +1412,8 @@ static int finish_classes(struct hp *hp)
 		}
 	}
 
+	string_fields(hp);
+	arrays_sort(hp);
 	stack = mem_alloc((hp->n_cls + 1) * sizeof *stack);
 	for (size_t i = 0; i < hp->n_cls && rc == 0; i++) {
 		size_t sp = 0;
@@ -1319,6 +1500,24 @@ static void locate(struct hp *hp, heap_node_t a, heap_node_t b)
 	(void)walk(hp);
 }
 
+/* A gzip file that holds an HPROF dump: `jcmd PID GC.heap_dump -gz=N` puts
+ * "HPROF BLOCKSIZE=" in the gzip comment; gzip(1) keeps the name "x.hprof". */
+static int gzipped_hprof(const unsigned char *head, size_t len)
+{
+	static const char *const marks[] = { "HPROF BLOCKSIZE=", ".hprof" };
+	size_t n = len < 256 ? len : 256;
+
+	if (len < 10 || head[0] != 0x1f || head[1] != 0x8b)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		size_t m = strlen(marks[k]);
+		for (size_t i = 10; i + m <= n; i++)
+			if (memcmp(head + i, marks[k], m) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int hprof_load(const char *path, struct heap_builder *b, struct progress *prog,
 		      struct error *err)
 {
@@ -1351,6 +1550,11 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	hp.map = map;
 	hp.size = (uint64_t)st.st_size;
+	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
+		error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+			  "first: gunzip -c '%s' > dump.hprof", path, path);
+		goto out;
+	}
 	if (read_header(&hp) != 0)
 		goto out;
 	intern_names(&hp);
@@ -1376,6 +1580,9 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 		goto out;
 	}
 
+	free(hp.arr);		/* String labels are done: not kept to the peak */
+	hp.arr = NULL;
+
 	hp.pass = 3;
 	if (walk(&hp) != 0)
 		goto out;
@@ -1387,6 +1594,7 @@ out:
 	idmap_fini(&hp.strmap);
 	idmap_fini(&hp.lcmap);
 	idmap_fini(&hp.clsmap);
+	free(hp.arr);
 	free(hp.str_off);
 	free(hp.str_len);
 	free(hp.lc_name);
@@ -1403,6 +1611,8 @@ static int hprof_sniff(const char *path, const unsigned char *head, size_t len, 
 	(void)path;
 	if (is_dir || len < 4)
 		return 0;
+	if (gzipped_hprof(head, len))
+		return 90;	/* to say how to open it */
 	if (len >= 17 && memcmp(head, magic, 17) == 0)
 		return 100;
 	/* another version, or a file cut inside the header: ours to explain */

@@ -380,6 +380,8 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 	}
 	if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
 		input_backspace(a);
+	} else if (!is_key && ch == 21) {	/* C-u: clear */
+		a->input[0] = 0;
 	} else if (!is_key && ch >= 0x20 && ch != 0x7f) {
 		input_add(a, ch);
 	} else {
@@ -446,6 +448,13 @@ static void handle_action(struct app *a, enum action act)
 	case ACT_VIEW_DOMTREE: view_switch(a, VIEW_DOMTREE); break;
 	case ACT_VIEW_GENS: view_switch(a, VIEW_GENS); break;
 	case ACT_VIEW_OBJECT: view_switch(a, VIEW_OBJECT); break;
+	case ACT_GARBAGE:
+		if (!a->m->an->unreachable_objects) {
+			app_message(a, 0, "no unreachable objects: every object is reachable from a root");
+			break;
+		}
+		app_open(a, VIEW_OBJECTS, (uint64_t)OBJECTS_GARBAGE << 32);
+		break;
 	case ACT_HELP:
 		if (a->view == VIEW_HELP)
 			history_move(a, -1);
@@ -513,12 +522,24 @@ static void handle_key(struct app *a, int is_key, wint_t ch)
 	handle_action(a, keys_action(key));
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock time, and the CPU time of this thread (what a keystroke costs
+ * even when other processes share the machine). */
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 int app_run(struct app *a, const struct key_script *ks, FILE *timing)
@@ -530,7 +551,7 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 	while (!a->quit) {
 		wint_t ch;
 		int is_key;
-		uint64_t t0;
+		uint64_t t0, c0;
 
 		if (ks) {
 			const struct key_event *ev;
@@ -538,6 +559,7 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 				break;
 			ev = &ks->ev[next++];
 			t0 = now_ns();
+			c0 = cpu_ns();
 			if (ev->code == KEY_RESIZE) {
 				screen_resize(ev->cols, ev->rows);
 				is_key = 1;
@@ -552,13 +574,15 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 				continue;
 			is_key = r == KEY_CODE_YES;
 			t0 = now_ns();
+			c0 = cpu_ns();
 		}
 		handle_key(a, is_key, ch);
 		if (a->quit)
 			break;
 		draw_all(a);
 		if (timing && ks)
-			fprintf(timing, "%s\t%.3f\n", ks->ev[next - 1].label, (double)(now_ns() - t0) / 1e6);
+			fprintf(timing, "%s\t%.3f\t%.3f\n", ks->ev[next - 1].label, (double)(now_ns() - t0) / 1e6,
+				(double)(cpu_ns() - c0) / 1e6);
 	}
 	return 0;
 }

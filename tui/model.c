@@ -148,6 +148,32 @@ static void compute_gens(struct model *m)
 	}
 }
 
+static void compute_garbage(struct model *m)
+{
+	const struct heap *h = m->h;
+	struct keyed *k = mem_alloc(((size_t)m->an->unreachable_objects + 1) * sizeof *k);
+	uint32_t n = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (!model_reachable(m, v)) {
+			k[n].key = m->an->retained[v];
+			k[n].idx = v;
+			n++;
+		}
+	qsort(k, n, sizeof *k, cmp_desc);
+	m->garbage = mem_alloc(((size_t)n + 1) * sizeof *m->garbage);
+	for (uint32_t i = 0; i < n; i++)
+		m->garbage[i] = k[i].idx;
+	m->n_garbage = n;
+	free(k);
+}
+
+const heap_node_t *model_garbage(const struct model *m, uint32_t *n)
+{
+	*n = m->n_garbage;
+	return m->garbage;
+}
+
 struct model *model_new(const struct heap *h, struct progress *prog, struct error *err)
 {
 	struct model *m = mem_calloc(1, sizeof *m);
@@ -163,6 +189,18 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 	compute_types(m);
 	compute_type_retained(m);
 	compute_gens(m);
+	/* the per-type instance orders and the cross-generation lists are
+	 * built here, not on a keystroke: one pass each */
+	for (uint32_t t = 0; t < m->n_types; t++) {
+		uint32_t n;
+		if ((t & 63) == 0 && progress_tick(prog, "indexing", t, m->n_types)) {
+			error_set(err, "interrupted");
+			goto fail;
+		}
+		model_type_instances(m, t, &n);
+	}
+	model_gen_cross(m, 0, &(uint32_t){ 0 });
+	compute_garbage(m);
 	for (uint32_t c = 0; c < m->an->n_cycles; c++)
 		if (m->an->cycles[c].garbage) {
 			m->garbage_cycles++;
@@ -197,6 +235,7 @@ void model_free(struct model *m)
 	free(m->cross_members);
 	free(m->cross_off);
 	free(m->top);
+	free(m->garbage);
 	free(m);
 }
 

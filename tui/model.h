@@ -70,6 +70,10 @@ struct model {
 	heap_node_t *cross_members;	/* lazily: per generation, members retained from older */
 	uint32_t *cross_off;
 
+	/* unreachable objects, largest retained first (built at load) */
+	heap_node_t *garbage;
+	uint32_t n_garbage;
+
 	/* largest objects by retained size, at most MODEL_TOP */
 	heap_node_t *top;
 	uint32_t n_top;
@@ -110,6 +114,9 @@ const heap_node_t *model_cycle_members(const struct model *m, uint32_t c, uint32
 /* Dominator-tree children of v (HEAP_NONE: the virtual root), largest
  * first. */
 const heap_node_t *model_dom_children(const struct model *m, heap_node_t v, uint32_t *n);
+
+/* The unreachable objects, largest retained first. */
+const heap_node_t *model_garbage(const struct model *m, uint32_t *n);
 
 /* Members of generation g (0..254, 255 = unknown). */
 const heap_node_t *model_gen_members(const struct model *m, unsigned g, uint32_t *n);

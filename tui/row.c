@@ -53,6 +53,41 @@ const char *row_edge_kind(uint8_t kind)
 	}
 }
 
+/* For an object without a name (most dicts, lists, tuples), who holds it:
+ * "<- Widget w1.__dict__", from the first few references to it (one whose
+ * source has a name if there is one).  Looks at 8 references at most, so
+ * a row costs the same whatever the in-degree. */
+static size_t owner_hint(const struct app *a, heap_node_t v, char *buf, size_t size)
+{
+	const struct heap *h = a->h;
+	const uint32_t *dist = a->m->an->dist;
+	uint32_t best = HEAP_NONE, end = h->in_off[v + 1];
+	size_t tl, nl, o;
+	const char *type, *name;
+	char edge[128];
+
+	for (uint32_t i = h->in_off[v]; i < end && i < h->in_off[v] + 8; i++) {
+		heap_node_t u = h->in_from[i];
+		if (best == HEAP_NONE)
+			best = i;
+		/* one step closer to a root: the owner on a shortest path */
+		if (dist[v] != REACH_UNREACHABLE && dist[u] + 1 == dist[v]) {
+			best = i;
+			break;
+		}
+		if (h->name[u] && !h->name[h->in_from[best]])
+			best = i;
+	}
+	if (best == HEAP_NONE)
+		return 0;
+	type = heap_string(h, h->type[h->in_from[best]], &tl);
+	name = heap_string(h, h->name[h->in_from[best]], &nl);
+	row_edge_name(h, h->in_edge[best], edge, sizeof edge);
+	o = (size_t)snprintf(buf, size, "<- %.*s%s%.*s%s", (int)(tl > 40 ? 40 : tl), type, nl ? " " : "",
+			     (int)(nl > 40 ? 40 : nl), name, edge);
+	return o < size ? o : size - 1;
+}
+
 int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node_t v, int selected)
 {
 	const struct heap *h = a->h;
@@ -76,6 +111,8 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 		snprintf(tags + o, sizeof tags - o, " weakref");
 	row_id(id, sizeof id, h->id[v]);
 	idw = (int)strlen(id) + 1;
+	if (cols < 40)		/* narrow: id and tags go */
+		idw = 0, tags[0] = 0;
 	tagw = (int)strlen(tags);
 	/* type gets up to half, the name the rest; id and tags go last */
 	tw = draw_width(type, tl);
@@ -84,15 +121,24 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 		tagw = 0;
 		rest = cols - idw;
 	}
-	if (tw > rest / 2 && nl)
-		tw = rest / 2 > 8 ? rest / 2 : 8;
+	if (tw > rest / 2)
+		tw = tw < 16 ? tw : rest / 2 > 16 ? rest / 2 : 16;
 	used += draw_text(w, y, x, tw < rest ? tw : rest, type, tl, row_attr(ROLE_TYPE, selected));
 	if (nl && used + 2 < rest) {
 		used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
 		used += draw_text(w, y, x + used, rest - used, name, nl, row_attr(ROLE_NAME, selected));
+	} else if (!nl && used + 8 < rest) {
+		char hint[256];
+		size_t hl = owner_hint(a, v, hint, sizeof hint);
+		if (hl) {
+			used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
+			used += draw_text(w, y, x + used, rest - used, hint, hl, row_attr(ROLE_DIM, selected));
+		}
 	}
-	used += draw_str(w, y, x + used, cols - used, " ", row_attr(ROLE_NORMAL, selected));
-	used += draw_str(w, y, x + used, cols - used, id, row_attr(ROLE_DIM, selected));
+	if (idw) {
+		used += draw_str(w, y, x + used, cols - used, " ", row_attr(ROLE_NORMAL, selected));
+		used += draw_str(w, y, x + used, cols - used, id, row_attr(ROLE_DIM, selected));
+	}
 	if (tagw)
 		used += draw_str(w, y, x + used, cols - used, tags,
 				 row_attr(model_reachable(a->m, v) ? ROLE_ROOT : ROLE_GARBAGE, selected));

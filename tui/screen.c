@@ -19,6 +19,8 @@ static const struct glyph_pair glyphs[GLYPH_COUNT] = {
 	[GLYPH_ARROW_RIGHT] = { .utf8 = "\xe2\x86\x92", .ascii = ">" },
 	[GLYPH_ARROW_LEFT] = { .utf8 = "\xe2\x86\x90", .ascii = "<" },
 	[GLYPH_BULLET] = { .utf8 = "\xe2\x97\x8f", .ascii = "o" },
+	[GLYPH_SORT_DESC] = { .utf8 = "\xe2\x96\xbc", .ascii = "v" },
+	[GLYPH_SORT_ASC] = { .utf8 = "\xe2\x96\xb2", .ascii = "^" },
 };
 
 /* A role in the colour theme: foreground, background (-1 = terminal

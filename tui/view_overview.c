@@ -107,8 +107,8 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(garbage ? ROLE_GARBAGE : ROLE_NORMAL),
 		    "%s objects (%.1f%%), %s%s", draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
 		    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
-		    h->n_roots ? (garbage ? "  garbage: freed by the next full collection" : "")
-			       : "  (the snapshot names no roots)");
+		    m->an->n_roots ? (garbage ? "  garbage: u lists it" : "")
+			       : "  (no roots: the snapshot names none)");
 	draw_str(w, y, 1, LABEL_W, "Cycles", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
 			    screen_attr(m->garbage_cycles ? ROLE_GARBAGE : ROLE_NORMAL),

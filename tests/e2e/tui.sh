@@ -54,9 +54,21 @@ headless inspector "$SMALL" '<Enter>'
 headless inspector-follow "$SMALL" '<Enter>jj<Enter>'
 headless history "$SMALL" '<Enter>jj<Enter><BS><BS>]'
 headless search "$SMALL" '/sess<Enter>n'
+headless garbage "$SMALL" 'u'
 headless search-nomatch "$SMALL" '/zzz'
 headless help "$SMALL" '?'
-headless export "$SMALL" 'e'
+headless export-prompt "$SMALL" '3<Enter>e'
+
+# e exports what is on screen through graph/export.h: the open cycle
+printf '3j<Enter>e<C-u>%s<Enter>' "$TMP/cycle.dot" >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>"$TMP/err"
+check "e writes the open cycle as DOT" grep -q 'digraph' "$TMP/cycle.dot"
+check "... with exactly the cycle's three members" \
+	test "$(grep -o 'hg_id=[0-9"]*' "$TMP/cycle.dot" | tr -d '"' | sort | tr '\n' ' ')" = "hg_id=10 hg_id=11 hg_id=9 "
+check "... and says so in the footer" grep -q "exported to $TMP/cycle.dot" "$TMP/dump"
+printf '<Enter>e<C-u>%s<Enter>' "$TMP/x.jpeg" >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>"$TMP/err"
+check "an unknown export extension is one message in the footer" grep -q 'x.jpeg: unknown output extension' "$TMP/dump"
 headless resize "$SMALL" '<Resize 100x30>'
 headless small-terminal "$SMALL" '<Resize 60x20>'
 headless hostile "$HOSTILE" ''

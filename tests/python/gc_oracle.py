@@ -1,6 +1,6 @@
 """CPython's own collector as the truth for heapglass's offline collection.
 
-    python3 gc_oracle.py OUT [--freeze]
+    python3 gc_oracle.py OUT [--freeze] [--focus] [--threads]
 
 With the collector disabled, builds garbage of many shapes (and live
 structures next to it), dumps the process with heapglass_dump into OUT/dump,
@@ -10,7 +10,9 @@ decimal id a line).  OUT/process.txt records the process's own count of
 tracked objects just before the dump (len(gc.get_objects())), which the
 dump's tracked rows must equal.  --freeze first moves everything alive into
 the permanent generation (gc.freeze()), so frozen objects referencing young
-ones are covered too.
+ones are covered too; --focus dumps with focus=["__main__"] (the program and
+the garbage only), whose garbage must still be exactly CPython's; --threads
+keeps another thread allocating while the dump runs.
 """
 import gc
 import io
@@ -26,6 +28,8 @@ import heapglass_dump  # noqa: E402
 
 out = sys.argv[1]
 freeze = "--freeze" in sys.argv[2:]
+focus = ["__main__"] if "--focus" in sys.argv[2:] else None
+threads = "--threads" in sys.argv[2:]
 gc.collect()
 
 
@@ -185,8 +189,30 @@ make_garbage()
 live_list = [Node("live%d" % i) for i in range(10)]
 live_list.append(live_list)
 
+churner = None
+if threads:
+    # Another thread allocating and dropping containers (never cycles) all
+    # the time: the dump must still read one consistent heap.
+    import threading
+    running = [True]
+    churn = []
+
+    def churning():
+        n = 0
+        while running[0]:
+            churn.append([n, {"n": n}])
+            if len(churn) > 200:
+                del churn[:100]
+            n += 1
+    churner = threading.Thread(target=churning, daemon=True)
+    churner.start()
+    while len(churn) < 150:
+        pass
 before = len(gc.get_objects())
-n_objects, n_refs = heapglass_dump.dump(os.path.join(out, "dump"))
+n_objects, n_refs = heapglass_dump.dump(os.path.join(out, "dump"), focus=focus)
+if churner is not None:
+    running[0] = False
+    churner.join()
 captured = io.StringIO()
 saved = sys.stderr
 sys.stderr = captured

@@ -82,7 +82,7 @@ oset oracle_closure(const struct oracle *o, oset from)
 
 oset oracle_reach_without(const struct oracle *o, oset removed)
 {
-	return closure_adj(o->adj, o->n, o->entries, removed);
+	return closure_adj(o->dadj, o->n, o->entries, removed);
 }
 
 uint64_t oracle_size(const struct heap *h, oset s)
@@ -147,6 +147,9 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 		if (!entered)
 			o->entries |= bit(v);
 	}
+	/* Garbage never holds live objects (dom.h). */
+	for (uint32_t v = 0; v < n; v++)
+		o->dadj[v] = (o->reach & bit(v)) ? o->adj[v] : o->adj[v] & ~o->reach;
 	/* Dominance by deletion. */
 	seen = oracle_reach_without(o, 0);
 	for (uint32_t v = 0; v < n; v++) {

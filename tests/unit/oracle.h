@@ -26,6 +26,8 @@ struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
 struct oracle {
 	uint32_t n;
 	oset adj[ORACLE_MAXN];		/* retaining references */
+	oset dadj[ORACLE_MAXN];		/* the same without garbage -> live ones:
+					 * the graph dominators are computed on */
 	oset roots;			/* heap->roots */
 	oset reach;			/* reachable from roots */
 	uint32_t dist[ORACLE_MAXN];	/* UINT32_MAX: unreachable */
@@ -39,7 +41,8 @@ struct oracle {
 /* Computes everything from the heap, using heap->roots as the roots. */
 void oracle_compute(const struct heap *h, struct oracle *o);
 
-/* Nodes the virtual root reaches when the nodes in `removed` are deleted. */
+/* Nodes the virtual root reaches over dadj when the nodes in `removed` are
+ * deleted. */
 oset oracle_reach_without(const struct oracle *o, oset removed);
 
 /* Total shallow size of a set. */

@@ -38,8 +38,12 @@ static void test_random_dominators(void **state)
 		assert_int_equal(reach_distances(h, roots, dist, NULL, &err), 0);
 		assert_int_equal(scc_compute(h, comp, &n_comp, NULL, &err), 0);
 		dom_entries(h, dist, comp, entry);
-		for (uint32_t v = 0; v < h->n_nodes; v++)
-			assert_int_equal(entry[v], (o.entries >> v) & 1);
+		for (uint32_t v = 0; v < h->n_nodes; v++) {
+			assert_int_equal(!!(entry[v] & DOM_ENTRY), (o.entries >> v) & 1);
+			assert_int_equal(!!(entry[v] & DOM_GARBAGE), !((o.reach >> v) & 1));
+			idom[v] = 12345;
+			retained[v] = 0;
+		}
 		assert_int_equal(dom_compute(h, entry, idom, retained, NULL, &err), 0);
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			assert_int_equal(idom[v], o.idom[v]);
