@@ -1,6 +1,6 @@
 """CPython's own collector as the truth for heapglass's offline collection.
 
-    python3 gc_oracle.py OUT [--freeze] [--focus] [--threads]
+    python3 gc_oracle.py OUT [--freeze] [--focus] [--threads] [--gen G]
 
 With the collector disabled, builds garbage of many shapes (and live
 structures next to it), dumps the process with heapglass_dump into OUT/dump,
@@ -12,7 +12,8 @@ dump's tracked rows must equal.  --freeze first moves everything alive into
 the permanent generation (gc.freeze()), so frozen objects referencing young
 ones are covered too; --focus dumps with focus=["__main__"] (the program and
 the garbage only), whose garbage must still be exactly CPython's; --threads
-keeps another thread allocating while the dump runs.
+keeps another thread allocating while the dump runs; --gen G collects only
+generations 0..G (gc.collect(G)) instead of all three.
 """
 import gc
 import io
@@ -30,6 +31,9 @@ out = sys.argv[1]
 freeze = "--freeze" in sys.argv[2:]
 focus = ["__main__"] if "--focus" in sys.argv[2:] else None
 threads = "--threads" in sys.argv[2:]
+generation = 2
+if "--gen" in sys.argv[2:]:
+    generation = int(sys.argv[sys.argv.index("--gen") + 1])
 gc.collect()
 
 
@@ -78,6 +82,17 @@ mid[0].next = mid
 gc.collect(1)                  # ... and on to generation 2
 if freeze:
     gc.freeze()
+# garbage in generation 1: a ring, and a pair with one member in generation
+# 1 and one in generation 0 (only gc.collect(1) or (2) can free those)
+gen1_ring = [Node("g1-%d" % i) for i in range(30)]
+for i in range(30):
+    gen1_ring[i].next = gen1_ring[(i + 1) % 30]
+gen1_half = Node("gen1 half")
+gc.collect(0)                  # these move to generation 1
+gen0_half = Node("gen0 half")
+gen1_half.next = gen0_half
+gen0_half.next = gen1_half
+del gen1_ring, gen1_half, gen0_half
 young_partner = Node("young partner of an old cycle")
 to_be_garbage_old[3].partner = young_partner
 young_partner.back = to_be_garbage_old[3]
@@ -218,7 +233,7 @@ saved = sys.stderr
 sys.stderr = captured
 gc.set_debug(gc.DEBUG_COLLECTABLE | gc.DEBUG_UNCOLLECTABLE)
 try:
-    found = gc.collect()
+    found = gc.collect(generation)
 finally:
     gc.set_debug(0)
     sys.stderr = saved
@@ -232,7 +247,9 @@ with open(os.path.join(out, "collected.txt"), "w") as f:
     for i in sorted(set(ids)):
         f.write("%d\n" % i)
 with open(os.path.join(out, "process.txt"), "w") as f:
-    f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\n"
-            % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1]))
+    f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\ngeneration %d\n"
+            "attempts %d\n"
+            % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1],
+               generation, heapglass_dump._attempts))
 print("%d.%d: dumped %d objects, %d references; CPython found %d unreachable"
       % (sys.version_info[0], sys.version_info[1], n_objects, n_refs, len(set(ids))))
