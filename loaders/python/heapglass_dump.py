@@ -834,7 +834,11 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}"):
         del frame
         count[0] += 1
         target = template.replace("{pid}", str(os.getpid())).replace("{n}", str(count[0]))
-        n, e = dump(target)
+        try:
+            n, e = dump(target)
+        except Exception as exc:  # never break the program it interrupted
+            sys.stderr.write("heapglass_dump: no dump at %s: %s\n" % (target, exc))
+            return
         sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, target))
 
     return signal.signal(signum, _heapglass_on_signal)
@@ -904,7 +908,11 @@ def main(argv=None):
         traceback.print_exc()
         status = 1
     del code, main_dict, args, a
-    n, e = dump(out, focus)
+    try:
+        n, e = dump(out, focus)
+    except OSError as exc:
+        sys.stderr.write("heapglass_dump: cannot write %s: %s\n" % (out, exc.strerror or exc))
+        return 1
     sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, out))
     return status
 
