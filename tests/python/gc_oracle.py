@@ -15,14 +15,19 @@ the garbage only), whose garbage must still be exactly CPython's; --threads
 keeps another thread allocating while the dump runs; --gen G collects only
 generations 0..G (gc.collect(G)) instead of all three.
 """
+import collections
+import functools
 import gc
 import io
 import os
 import re
 import sys
+import types
+import warnings
 import weakref
 
 gc.disable()
+warnings.simplefilter("ignore")       # "coroutine was never awaited" on collection
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "loaders", "python"))
 import heapglass_dump  # noqa: E402
@@ -187,6 +192,39 @@ def make_garbage():
     class Local:
         pass
     Local.me = Local()
+    # C containers and builtin subclasses
+    dq = collections.deque()
+    dq.append(dq)
+    od = collections.OrderedDict()
+    od["me"] = od
+    dd = collections.defaultdict(list)
+    dd["x"].append(dd)
+    part = functools.partial(print)
+    part.__dict__["me"] = part
+
+    class SelfList(list):
+        pass
+    sl = SelfList()
+    sl.append(sl)
+    sl.attr = sl
+    mod = types.ModuleType("garbage_module")
+    mod.me = mod
+    prop = property(lambda self: None)
+    prop_holder = Node("property holder")
+    prop_holder.p = prop
+    prop_holder.next = prop_holder
+    # a coroutine that was never started, in a cycle through its argument
+    async def coro(arg):
+        return arg
+    box = []
+    co = coro(box)
+    box.append(co)
+    # a cycle of objects with both __slots__ and __dict__
+    class Both:
+        __slots__ = ("s", "__dict__")
+    b1, b2 = Both(), Both()
+    b1.s, b2.s = b2, b1
+    b1.d = [b1]
     # a cycle referenced only from a dead (garbage) object that is also
     # referenced by a live one: must be live
     shared = Node("shared live")
