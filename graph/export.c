@@ -209,24 +209,41 @@ static int check_node(const struct heap *h, heap_node_t v, struct error *err)
 /* EXPORT_CYCLE: members; when there are too many, the first max_nodes met
  * by a breadth-first walk inside the cycle from the member of lowest id,
  * so the drawn part stays connected. */
+/* Two bits per node, for member sets that may be most of a big heap (a V8
+ * heap's main cycle): n/4 bytes instead of a hash table of the members. */
+enum {
+	MEMBER = 1,
+	QUEUED = 2
+};
+
+static unsigned mark_get(const uint8_t *bits, heap_node_t v)
+{
+	return (bits[v >> 2] >> ((v & 3) * 2)) & 3u;
+}
+
+static void mark_set(uint8_t *bits, heap_node_t v, unsigned m)
+{
+	bits[v >> 2] |= (uint8_t)(m << ((v & 3) * 2));
+}
+
 static int select_cycle(struct sel *s, struct error *err)
 {
 	const struct heap *h = s->h;
 	const struct export_spec *sp = s->spec;
-	struct nset member;	/* value: 0 unseen, 1 queued */
+	uint8_t *member;	/* 2 bits per node (mark_get): MEMBER, QUEUED */
 	heap_node_t *queue = NULL;
 	uint32_t n_member = 0, qt = 0, want, start = HEAP_NONE;
 	int rc = -1;
 
 	if (sp->n_nodes == 0 || !sp->nodes)
 		return error_set(err, "the cycle has no members");
-	nset_init(&member, sp->n_nodes);
+	member = mem_calloc(((size_t)h->n_nodes + 3) / 4, 1);
 	for (uint32_t i = 0; i < sp->n_nodes; i++) {
 		heap_node_t v = sp->nodes[i];
 		if (check_node(h, v, err) != 0)
 			goto out;
-		if (nset_get(&member, v) == HEAP_NONE) {
-			nset_put(&member, v, 0);
+		if (!mark_get(member, v)) {
+			mark_set(member, v, MEMBER);
 			n_member++;
 			if (start == HEAP_NONE || h->id[v] < h->id[start] ||
 			    (h->id[v] == h->id[start] && v < start))
@@ -243,7 +260,7 @@ static int select_cycle(struct sel *s, struct error *err)
 	 * left.  Members no walk reaches (the caller may pass any set) are
 	 * taken in the order given. */
 	queue[qt++] = start;
-	nset_put(&member, start, 1);
+	mark_set(member, start, QUEUED);
 	for (int pass = 0; pass < 2 && qt < want; pass++) {
 		for (uint32_t qh = 0; qh < qt && qt < want; qh++) {
 			heap_node_t v = queue[qh];
@@ -253,13 +270,13 @@ static int select_cycle(struct sel *s, struct error *err)
 				uint32_t taken = 0;
 				for (uint32_t e = lo; e < hi && qt < want; e++) {
 					heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
-					uint32_t mark = nset_get(&member, w);
-					if (mark == HEAP_NONE)
+					unsigned mark = mark_get(member, w);
+					if (!mark)
 						continue;
 					if (pass == 0 && taken++ >= FAN_OUT)
 						break;
-					if (mark == 0) {
-						nset_put(&member, w, 1);
+					if (!(mark & QUEUED)) {
+						mark_set(member, w, QUEUED);
 						queue[qt++] = w;
 					}
 				}
@@ -267,8 +284,8 @@ static int select_cycle(struct sel *s, struct error *err)
 		}
 	}
 	for (uint32_t i = 0; i < sp->n_nodes && qt < want; i++)
-		if (nset_get(&member, sp->nodes[i]) == 0) {
-			nset_put(&member, sp->nodes[i], 1);
+		if (!(mark_get(member, sp->nodes[i]) & QUEUED)) {
+			mark_set(member, sp->nodes[i], QUEUED);
 			queue[qt++] = sp->nodes[i];
 		}
 	s->n_node = n_member < s->max_nodes ? n_member : s->max_nodes;
@@ -282,18 +299,18 @@ static int select_cycle(struct sel *s, struct error *err)
 			uint32_t t = nset_get(&s->slot, h->out_to[e]);
 			if (t != HEAP_NONE)
 				add_edge(s, i, t, e);
-			else if (nset_get(&member, h->out_to[e]) != HEAP_NONE)
+			else if (mark_get(member, h->out_to[e]))
 				link_more(s, i, 1);
 		}
 		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
 			if (nset_get(&s->slot, h->in_from[e]) == HEAP_NONE &&
-			    nset_get(&member, h->in_from[e]) != HEAP_NONE)
+			    mark_get(member, h->in_from[e]))
 				link_more(s, i, 0);
 	}
 	rc = 0;
 out:
 	free(queue);
-	nset_fini(&member);
+	free(member);
 	return rc;
 }
 
@@ -1259,8 +1276,16 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
 	tame_layout(g, &s);
-	if (fmt == EXPORT_PNG)
-		agsafeset(g, "dpi", "120", "");	/* 96 reads small on a slide */
+	/* 96 dpi reads small on a slide.  Bounding the size (inches; only
+	 * ever scales down) keeps a big PNG under ~16000 pixels a side, far
+	 * from cairo's 32767 limit, past which Graphviz would print a warning
+	 * straight to stderr, and a PDF page inside PDF's 200 inches. */
+	if (fmt == EXPORT_PNG) {
+		agsafeset(g, "dpi", "120", "");
+		agsafeset(g, "size", "130,130", "");
+	} else if (fmt == EXPORT_PDF) {
+		agsafeset(g, "size", "190,190", "");
+	}
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
 	} else {

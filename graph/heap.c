@@ -230,6 +230,13 @@ heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s)
 	return heap_builder_intern(b, s, strlen(s));
 }
 
+void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t len)
+{
+	if (!b->strtab || len == 0)
+		return;
+	__builtin_prefetch(&b->strtab[(uint32_t)hash_bytes(s, len) & b->strtab_mask]);
+}
+
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len)
 {
 	if (s == 0 || s >= b->arena_len) {

@@ -291,14 +291,30 @@ const char *stepper_label(const struct heap *h, heap_node_t v, char *buf, size_t
 	return buf;
 }
 
-/* "a.next" for out-edge e. */
-static const char *edge_text(const struct heap *h, uint32_t e, char *buf, size_t size)
+const char *stepper_node_label(const struct stepper *s, heap_node_t v, char *buf, size_t size)
 {
+	const struct heap *h = s->heap;
+	char tbuf[96];
+	size_t len;
+	const char *type;
+
+	if (!s->label_ids || v >= h->n_nodes)
+		return stepper_label(h, v, buf, size);
+	type = heap_string(h, h->type[v], &len);
+	text_escape(tbuf, sizeof tbuf, type, len, 0);
+	snprintf(buf, size, "%s@%llu", tbuf, (unsigned long long)h->id[v]);
+	return buf;
+}
+
+/* "a.next" for out-edge e. */
+static const char *edge_text(const struct stepper *s, uint32_t e, char *buf, size_t size)
+{
+	const struct heap *h = s->heap;
 	char from[128], nbuf[128], name[128];
 	size_t len;
 	const char *raw;
 
-	stepper_label(h, stepper_edge_source(h, e), from, sizeof from);
+	stepper_node_label(s, stepper_edge_source(h, e), from, sizeof from);
 	if (h->out_name[e] & HEAP_NAME_INDEX) {
 		heap_edge_name(h, h->out_name[e], name, sizeof name);
 		snprintf(buf, size, "%s%s", from, name);
@@ -343,16 +359,15 @@ static const char *phase_text(enum stepper_phase p)
 const char *stepper_describe(const struct stepper *s, const struct stepper_event *ev,
 			     char *buf, size_t size)
 {
-	const struct heap *h = s->heap;
 	char a[128], o[128], e[300];
 
 	if (ev->kind != STEPPER_PHASE && ev->kind != STEPPER_COUNT && ev->kind != STEPPER_THRESHOLD &&
 	    ev->kind != STEPPER_COLLECT)
-		stepper_label(h, ev->node, a, sizeof a);
+		stepper_node_label(s, ev->node, a, sizeof a);
 	else
 		a[0] = '\0';
 	if (ev->edge != HEAP_NONE)
-		edge_text(h, ev->edge, e, sizeof e);
+		edge_text(s, ev->edge, e, sizeof e);
 	else
 		e[0] = '\0';
 
@@ -406,7 +421,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 			 (long long)ev->new);
 		break;
 	case STEPPER_DECREF:
-		stepper_label(h, ev->other, o, sizeof o);
+		stepper_node_label(s, ev->other, o, sizeof o);
 		snprintf(buf, size, "%s is gone, so %s no longer holds %s: refcount %lld -> %lld", o, e, a,
 			 (long long)ev->old, (long long)ev->new);
 		break;

@@ -131,11 +131,13 @@ static void compute_gens(struct model *m)
 	for (uint32_t g = 0; g < ng && g < 255; g++) {
 		m->gen_count[g] = m->gens.stat[g].objects;
 		m->gen_bytes[g] = m->gens.stat[g].bytes;
+		m->gen_garbage[g] = m->gens.stat[g].garbage_objects;
 		for (uint32_t f = g + 1; f < ng; f++)
 			m->gen_cross_in[g] += m->gens.refs[(size_t)f * (ng + 1) + g];
 	}
 	m->gen_count[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].objects;
 	m->gen_bytes[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].bytes;
+	m->gen_garbage[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].garbage_objects;
 	/* member lists: a generation outside 0..n_gens-1 counts as unknown */
 	m->gen_off[0] = 0;
 	for (int g = 0; g < 256; g++)

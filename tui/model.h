@@ -65,6 +65,7 @@ struct model {
 
 	/* generations: slot 255 holds unknown */
 	uint64_t gen_count[256], gen_bytes[256], gen_cross_in[256];
+	uint64_t gen_garbage[256];	/* unreachable members */
 	heap_node_t *gen_members;
 	uint32_t gen_off[257];
 	heap_node_t *cross_members;	/* lazily: per generation, members retained from older */

@@ -47,8 +47,8 @@ const char *row_edge_kind(uint8_t kind)
 {
 	switch (kind) {
 	case HEAP_EDGE_WEAK: return "weak";
-	case HEAP_EDGE_INTERNAL: return "internal";
-	case HEAP_EDGE_SHORTCUT: return "shortcut";
+	case HEAP_EDGE_INTERNAL: return "int";
+	case HEAP_EDGE_SHORTCUT: return "sc";
 	default: return "";
 	}
 }
@@ -61,22 +61,29 @@ static size_t owner_hint(const struct app *a, heap_node_t v, char *buf, size_t s
 {
 	const struct heap *h = a->h;
 	const uint32_t *dist = a->m->an->dist;
+	const uint32_t *cycle = a->m->an->cycle;
 	uint32_t best = HEAP_NONE, end = h->in_off[v + 1];
 	size_t tl, nl, o;
 	const char *type, *name;
 	char edge[128];
 
+	int best_score = -1;
+
+	/* score: on a shortest path from a root 4, outside v's own cycle 2,
+	 * named 1 (the owner a reader expects: module before its functions) */
 	for (uint32_t i = h->in_off[v]; i < end && i < h->in_off[v] + 8; i++) {
 		heap_node_t u = h->in_from[i];
-		if (best == HEAP_NONE)
+		int score = 0;
+		if (dist[v] != REACH_UNREACHABLE && dist[u] + 1 == dist[v])
+			score += 4;
+		if (cycle[v] == HEAP_NONE || cycle[u] != cycle[v])
+			score += 2;
+		if (h->name[u])
+			score += 1;
+		if (score > best_score) {
+			best_score = score;
 			best = i;
-		/* one step closer to a root: the owner on a shortest path */
-		if (dist[v] != REACH_UNREACHABLE && dist[u] + 1 == dist[v]) {
-			best = i;
-			break;
 		}
-		if (h->name[u] && !h->name[h->in_from[best]])
-			best = i;
 	}
 	if (best == HEAP_NONE)
 		return 0;

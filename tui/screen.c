@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <wchar.h>
 
 struct glyph_pair {
@@ -95,6 +96,21 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 			return -1;
 		}
 		set_term(S.scr);
+		{
+			/* a terminal that cannot move the cursor (TERM=dumb)
+			 * would get a garbled screen: refuse it plainly */
+			char cap[] = "cup";
+			char *cup = tigetstr(cap);
+			if (!cup || cup == (char *)-1) {
+				const char *t = getenv("TERM");
+				endwin();
+				delscreen(S.scr);
+				S.scr = NULL;
+				snprintf(err, errsize, "the terminal (TERM=%s) cannot move the cursor; "
+					 "set TERM to your terminal (e.g. xterm-256color)", t ? t : "unset");
+				return -1;
+			}
+		}
 	}
 	S.active = 1;
 	cbreak();
@@ -105,6 +121,7 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 	set_escdelay(25);
 	curs_set(0);
 	leaveok(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 
 	S.color = 0;
 	if (o->theme == THEME_COLOR || (o->theme == THEME_AUTO && !getenv("NO_COLOR")))

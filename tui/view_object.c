@@ -51,17 +51,6 @@ static int edge_w(int cols)
 	return cols >= 120 ? 30 : cols >= 100 ? 24 : 18;
 }
 
-/* Edge kinds short enough to sit next to a name. */
-static const char *kind_short(uint8_t kind)
-{
-	switch (kind) {
-	case HEAP_EDGE_WEAK: return "weak";
-	case HEAP_EDGE_INTERNAL: return "int";
-	case HEAP_EDGE_SHORTCUT: return "sc";
-	default: return "";
-	}
-}
-
 static const enum action object_actions[] = { ACT_ENTER, ACT_NONE };
 
 static void *object_create(struct app *a)
@@ -220,7 +209,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	 * retainer's field, for the path the field used to get here */
 	if (edge != HEAP_NONE) {
 		uint8_t ek = h->out_kind[edge];
-		const char *kind = kind_short(ek);
+		const char *kind = row_edge_kind(ek);
 		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
 		row_edge_name(h, edge, b, sizeof b);
 		if (sec == SEC_RETAINERS)
@@ -263,8 +252,10 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 	line[0] = 0;
 	if (m->an->cycle[v] != HEAP_NONE) {
 		const struct analysis_cycle *c = &m->an->cycles[m->an->cycle[v]];
-		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%u objects, %s)  ",
-				      m->an->cycle[v] + 1, c->size, c->garbage ? "garbage" : "live");
+		char cnt[32];
+		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%s objects, %s)  ",
+				      m->an->cycle[v] + 1, draw_count(cnt, sizeof cnt, c->size),
+				      c->garbage ? "garbage" : "live");
 	}
 	if (h->flags[v] & HEAP_F_ROOT) {
 		for (uint32_t r = 0; r < h->n_roots && o + 64 < sizeof line; r++)

@@ -128,6 +128,11 @@ expect_ok "strict digraph sniffs as DOT" "$BIN" info "$TMP/strict.dot"
 printf '/* comment */\n// another\n# cpp line\ngraph g { 1 -- 2; 2 -- 3 }\n' >"$TMP/undirected.dot"
 expect_ok "undirected graph after comments" "$BIN" info "$TMP/undirected.dot"
 grep -q '^references: *2$' "$TMP/out" && ok "a -- b reads as one reference" || notok "undirected: $(cat "$TMP/out")"
+printf 'digraph { a [label="the head"]; b [label=<<B>x</B>>]; c [label="x" name="named"]; a -> b -> c }\n' >"$TMP/labels.dot"
+expect_ok "node labels" "$BIN" export "$TMP/labels.dot" --object 1 --depth 5 -o "$TMP/labels.out.dot"
+grep -q 'hg_name="the head"' "$TMP/labels.out.dot" && grep -q 'hg_name=b' "$TMP/labels.out.dot" &&
+	grep -q 'hg_name=named' "$TMP/labels.out.dot" &&
+	ok "a plain label names the object; an HTML label does not; name wins" || notok "labels: $(grep hg_name "$TMP/labels.out.dot")"
 expect_ok "numeric node names are the ids" "$BIN" export "$TMP/undirected.dot" --object 3 --depth 0 -o "$TMP/u.dot"
 
 printf 'digraph {\n  a -> b;\n  b -> c\n  c -> ;\n}\n' >"$TMP/syntax.dot"
@@ -199,3 +204,5 @@ expect_ok "a real Python cycle to PNG" "$BIN" export "$TOP/assets/sample-python"
 expect_ok "a real Python cycle of 126 objects to SVG" "$BIN" export "$TOP/assets/sample-python" --cycle 1 --max-nodes 200 -o "$TMP/py.svg"
 python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$TMP/py.svg" &&
 	ok "the Python cycle's SVG parses" || notok "the Python cycle's SVG does not parse"
+"$BIN" export "$TOP/assets/sample-python" --cycle 1 --max-nodes 200 -o "$TMP/py1.png" 2>"$TMP/err"
+check "Graphviz prints nothing of its own on stderr (a 126-object PNG)" test ! -s "$TMP/err"

@@ -177,6 +177,31 @@ static void test_draw_text(void **state)
 	assert_string_equal(row, "\\u{0301}x");
 }
 
+static void noop_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
+{
+	(void)ctx, (void)i, (void)w, (void)y, (void)cols, (void)sel;
+}
+
+/* A cursor set before the list was ever drawn (page height unknown) must
+ * not scroll the first rows away: regression for a types view that hid
+ * its largest type. */
+static void test_list_first_draw(void **state)
+{
+	struct list l = { 0 };
+
+	(void)state;
+	list_set_count(&l, 142);
+	list_set_cursor(&l, 1);
+	list_draw(&l, stdscr, 0, 20, 80, noop_row, NULL);
+	assert_int_equal(l.top, 0);
+	assert_int_equal(l.cur, 1);
+	memset(&l, 0, sizeof l);
+	list_set_count(&l, 142);
+	list_set_cursor(&l, 100);
+	list_draw(&l, stdscr, 0, 20, 80, noop_row, NULL);
+	assert_int_equal(l.top, 90);	/* far away: centred */
+}
+
 static void test_bar_and_counts(void **state)
 {
 	char b[32], row[1024];
@@ -205,6 +230,7 @@ int main(void)
 	const struct CMUnitTest screen[] = {
 		cmocka_unit_test(test_draw_text),
 		cmocka_unit_test(test_bar_and_counts),
+		cmocka_unit_test(test_list_first_draw),
 	};
 	int rc = cmocka_run_group_tests(pure, NULL, NULL);
 
