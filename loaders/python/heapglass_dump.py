@@ -5,7 +5,10 @@ Standard library only; CPython 3.8 to 3.13.
     import heapglass_dump
     heapglass_dump.dump("snap")              # snap/nodes.csv, snap/edges.csv
 
-    python3 heapglass_dump.py -o snap -- script.py [args]
+    heapglass_dump.dump("snap", focus=["__main__"])
+        only what __main__ reaches, plus all garbage and what it reaches
+
+    python3 heapglass_dump.py -o snap [--focus MODULE]... -- script.py [args]
         runs script.py as __main__ and dumps when it ends (normally, by
         SystemExit or by an uncaught exception), then exits as the script would.
 
@@ -43,10 +46,12 @@ dumper's own transient references, and the dumper's running functions carry
 the reference of their own frame.
 
 Safety: no user code runs.  The dumper never calls repr/str/hash/eq/getattr
-on user objects, uses type() not isinstance(), reads type attributes through
-`type`'s own descriptors, keys its tables by id(), disables the collector,
-blocks signals and thread switches while it reads the heap, and leaves its
-own objects out.  The CSV text is built in memory and written after the heap
+on user objects, uses type() not isinstance() nor `in` on types, reads type
+attributes through `type`'s own descriptors, keys its tables by id(),
+disables the collector, blocks signals and holds other threads off while it
+reads the heap (a long switch interval; should another thread get in anyway,
+the reference counts change, a second count shows it, and the heap is read
+again), and leaves its own objects out.  The CSV text is built in memory and written after the heap
 has been read (a dump costs roughly 100 bytes of memory per object and per
 reference while it runs).
 """
@@ -56,6 +61,7 @@ import io
 import os
 import signal
 import sys
+import time
 import types
 import weakref
 from array import array
@@ -86,11 +92,16 @@ _T_FLAGS = type.__dict__["__flags__"].__get__
 _T_BASES = type.__dict__["__bases__"].__get__
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"].__get__
 _DICT_ITEMS = dict.items
+_ARRAY_EXTEND = array.__dict__["extend"]
 
 _PY311 = sys.version_info >= (3, 11)
 _HEAPTYPE = 1 << 9
 _IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
+_HOLD_MIN = 2.0         # s: switch interval while reading the heap (see _dump_to)
+_ATTEMPTS = 4           # reads of the heap before giving up on a quiet one
+_attempts = 0           # reads the last dump took (for tests)
 _LABEL_MAX = 40
+_INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
 _NAME_MAX = 80
 
 # Types whose __sizeof__ we may call: C descriptors only.
@@ -103,7 +114,10 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 # Object kinds (how references and labels are found).
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
-    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON = range(18)
+    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB = range(19)
+
+_LABELLED = frozenset((_K_FUNCTION, _K_METHOD, _K_FRAME, _K_TYPE, _K_MODULE, _K_STR, _K_INT,
+                       _K_FLOAT, _K_BYTES, _K_CODE, _K_BUILTIN, _K_GENERATOR, _K_SINGLETON))
 
 _KIND_OF = {
     id(dict): _K_DICT, id(list): _K_LIST, id(tuple): _K_TUPLE,
@@ -115,6 +129,14 @@ _KIND_OF = {
     id(types.CoroutineType): _K_GENERATOR, id(types.AsyncGeneratorType): _K_GENERATOR,
     id(type(None)): _K_SINGLETON,
 }
+
+
+def _among(x, seq):
+    """x in seq by identity: `in` would call a metaclass's __eq__."""
+    for y in seq:
+        if y is x:
+            return True
+    return False
 
 
 def _csv(s):
@@ -140,10 +162,11 @@ def _typeinfo(t, cache):
         name = qual
     flags = []
     heap = bool(_T_FLAGS(t) & _HEAPTYPE)
-    finalizer = t in _C_FINALIZER_TYPES or (_IOBASE is not None and _IOBASE in mro)
+    finalizer = _among(t, _C_FINALIZER_TYPES) or (_IOBASE is not None and _among(_IOBASE, mro))
     sizeof_safe = True
     sizeof_found = False
-    weak = t is weakref.ProxyType or t is weakref.CallableProxyType or weakref.ReferenceType in mro
+    weak = (t is weakref.ProxyType or t is weakref.CallableProxyType
+            or _among(weakref.ReferenceType, mro))
     slots = []
     for base in mro:
         d = _T_DICT(base)
@@ -151,7 +174,7 @@ def _typeinfo(t, cache):
             finalizer = True
         if not sizeof_found and "__sizeof__" in d:
             sizeof_found = True
-            sizeof_safe = type(d["__sizeof__"]) in _C_CALLABLES
+            sizeof_safe = _among(type(d["__sizeof__"]), _C_CALLABLES)
         if _T_FLAGS(base) & _HEAPTYPE:
             slotnames = d.get("__slots__")
             if slotnames is not None:
@@ -162,11 +185,13 @@ def _typeinfo(t, cache):
         flags.append("finalizer")
     if weak:
         flags.append("weakref")
-    if type in mro:
+    if _among(type, mro):
         flags.append("class")
     kind = _KIND_OF.get(id(t), _K_GENERIC)
     if kind == _K_GENERIC and "class" in flags:
         kind = _K_TYPE
+    elif kind == _K_GENERIC and _among(dict, mro):
+        kind = _K_DICTSUB
     info = (
         _csv(name) + ",",                 # 0 type field with its comma
         kind,                             # 1
@@ -176,6 +201,7 @@ def _typeinfo(t, cache):
         tuple(slots),                     # 5 (member descriptor, "name,")
         heap and _T_DICTOFFSET(t) != 0,   # 6 instances of a class with __dict__
         heap,                             # 7
+        kind in _LABELLED,                # 8 _label() has something to say
     )
     cache[id(t)] = info
     return info
@@ -193,7 +219,7 @@ def _label(o, kind):
         elif kind == _K_MODULE:
             s = _MODULE_DICT(o).get("__name__")
         elif kind == _K_INT:
-            if -(1 << 60) < o < (1 << 60):
+            if -_INT_LABEL < o < _INT_LABEL:
                 return "%d" % o
             return ""
         elif kind == _K_FLOAT:
@@ -222,11 +248,14 @@ def _label(o, kind):
     return _csv(s[:_LABEL_MAX])
 
 
-def _snapshot(own):
-    """Reads the heap and returns (nodes rows, edges rows, objects, references).
+def _snapshot(own, focus):
+    """Reads the heap and returns (nodes rows, edges rows, objects,
+    references, stable): stable is False when reference counts changed
+    while it read (another thread ran).
 
     Called with the collector disabled, signals blocked and thread switches
-    held off.  `own`: one object of the caller's to leave out (or None).  Every reference the dumper holds to a heap object while it
+    held off.  `own`: one object of the caller's to leave out (or None);
+    `focus`: module names to restrict the dump to (see dump()), or None.  Every reference the dumper holds to a heap object while it
     counts is either uniform (one list slot and one map() temporary, the
     calibrated k below) or subtracted explicitly (`sub`: what the dumper's
     own frames reference on 3.8-3.10, where frames are heap objects).
@@ -235,12 +264,20 @@ def _snapshot(own):
     # the lists below is counted with the same construct, so its measured
     # count minus 1 is the number of references the dumper adds to each.
     sentinel = [None]
+    # The counts go into arrays (no int objects kept alive), made before the
+    # counting (after the lists: from 3.10 arrays are tracked) so that the
+    # same four arrays exist at every count: from 3.10 array.array is a heap
+    # type, which each array references.
     l0 = gc.get_objects(0)
     l1 = gc.get_objects(1)
     l2 = gc.get_objects(2)
-    r0 = array("q", map(_getrefcount, l0))
-    r1 = array("q", map(_getrefcount, l1))
-    r2 = array("q", map(_getrefcount, l2))
+    r0 = array("q")
+    r1 = array("q")
+    r2 = array("q")
+    chk = array("q")
+    r0.extend(map(_getrefcount, l0))
+    r1.extend(map(_getrefcount, l1))
+    r2.extend(map(_getrefcount, l2))
     k = None
     for i in range(len(l0) - 1, -1, -1):
         if l0[i] is sentinel:
@@ -256,6 +293,13 @@ def _snapshot(own):
     if own is not None:
         skip[id(own)] = 1
     sub = {}
+    # While counting, the dumper also holds: the four arrays' references to
+    # their type (a heap type from 3.10), array.extend on the stack, and
+    # getrefcount in the map() object.
+    if _T_FLAGS(array) & _HEAPTYPE:
+        sub[id(array)] = 4
+    sub[id(_ARRAY_EXTEND)] = 1
+    sub[id(_getrefcount)] = 1
     if not _PY311:
         f = sys._getframe()
         while f is not None and id(f.f_code) in _SKIP_CODES:
@@ -276,27 +320,126 @@ def _snapshot(own):
         listed.update(map(id, l2))
 
     st = _State(k, sub, skip, listed)
+    if focus is not None:
+        st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
     _walk(st, l0, r0, "0")
     _walk(st, l1, r1, "1")
     _walk(st, l2, r2, "2")
-    del l0, l1, l2, r0, r1, r2
     extra = st[_S_EXTRA]
     _walk_extra(st)
-    # Nothing of the dumper but `extra` holds these objects now.
+    # Nothing of the dumper but `extra` holds these objects now (the lists
+    # above hold tracked objects only, and those are not in `extra`).
     rex = array("q", map(_getrefcount, extra))
     _extra_nodes(st, rex)
     del extra, rex
-    return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE]
+    # Did anything else run meanwhile?  Another thread that got the GIL
+    # changes reference counts; counted again the same way, they must match.
+    st[_S_TCACHE].clear()
+    chk.extend(map(_getrefcount, l0))
+    stable = chk == r0
+    del chk[:]
+    chk.extend(map(_getrefcount, l1))
+    stable = stable and chk == r1
+    del chk[:]
+    chk.extend(map(_getrefcount, l2))
+    stable = stable and chk == r2
+    del chk
+    del l0, l1, l2, r0, r1, r2
+    if focus is not None:
+        _drop_dangling(st)
+    return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE], stable
 
 
 # The dump's working state: one list, indexed by the _S_ constants (the
 # dumper defines no classes: a class would be a reference cycle in the heap).
 _S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NODES, \
-    _S_EDGES, _S_NN, _S_NE = range(11)
+    _S_EDGES, _S_NN, _S_NE, _S_KEEP = range(12)
 
 
 def _State(k, sub, skip, listed):
-    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0]
+    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None]
+
+
+def _focus_set(focus, lists, rcs, k, sub, skip):
+    """Ids of the tracked objects a focused dump keeps: what the focus
+    modules reach, and the garbage (CPython's unreachable set, computed here
+    as the collector does) with what it reaches.  Walks stop at every other
+    module, module dict and sys.modules, so the rest of the interpreter stays
+    out.  Refcounts are untouched: objects the dropped part references keep
+    those references as references from outside, which they are."""
+    if type(focus) is str:
+        focus = focus.split(",")
+    names = set()
+    for name in focus:
+        if type(name) is str:
+            names.add(name)
+    stop = {id(sys.modules): 1}
+    queue = []
+    for name, m in list(_DICT_ITEMS(sys.modules)):
+        if not _among(types.ModuleType, _T_MRO(type(m))):
+            continue
+        if type(name) is str and name in names:
+            queue.append(m)
+        else:
+            stop[id(m)] = 1
+            stop[id(_MODULE_DICT(m))] = 1
+    # gc_refs of every candidate, then what objects referenced from outside
+    # reach among candidates; the rest is garbage.
+    refs = {}
+    objs = {}
+    for lst, rc in zip(lists, rcs):
+        for i in range(len(lst)):
+            o = lst[i]
+            oid = id(o)
+            if oid in skip:
+                continue
+            objs[oid] = o
+            refs[oid] = rc[i] - k - (sub.get(oid, 0) if sub else 0)
+    for o in objs.values():
+        for r in _get_referents(o):
+            rid = id(r)
+            if rid in refs:
+                refs[rid] -= 1
+    alive = {}
+    todo = [oid for oid, n in refs.items() if n > 0]
+    for oid in todo:
+        alive[oid] = 1
+    while todo:
+        for r in _get_referents(objs[todo.pop()]):
+            rid = id(r)
+            if rid in objs and rid not in alive:
+                alive[rid] = 1
+                todo.append(rid)
+    for oid in objs:
+        if oid not in alive:
+            queue.append(objs[oid])
+    del todo, alive, refs
+    keep = {}
+    for o in queue:
+        keep[id(o)] = 1
+    i = 0
+    while i < len(queue):
+        for r in _get_referents(queue[i]):
+            rid = id(r)
+            if rid not in keep and rid not in stop and rid not in skip:
+                keep[rid] = 1
+                queue.append(r)
+        i += 1
+    return keep
+
+
+def _drop_dangling(st):
+    """A focused dump keeps only references between objects it holds."""
+    ids = set()
+    for row in st[_S_NODES]:
+        ids.add(row[:row.index(",")])
+    kept = []
+    for row in st[_S_EDGES]:
+        a, b, _ = row.split(",", 2)
+        if a in ids and b in ids:
+            kept.append(row)
+    st[_S_EDGES] = kept
+    st[_S_NE] = len(kept)
 
 
 def _walk(st, lst, rcs, gen):
@@ -312,12 +455,13 @@ def _walk(st, lst, rcs, gen):
     edges = st[_S_EDGES]
     nappend = nodes.append
     eappend = edges.append
+    keep = st[_S_KEEP]
     n_nodes = 0
     n_edges = 0
     for i in range(len(lst)):
         o = lst[i]
         oid = id(o)
-        if oid in skip:
+        if oid in skip or (keep is not None and oid not in keep):
             continue
         t = type(o)
         ti = tcache.get(id(t))
@@ -339,7 +483,7 @@ def _walk(st, lst, rcs, gen):
                 size = _obj_sizeof(o)
         else:
             size = _obj_sizeof(o)
-        label = _label(o, kind) if kind != _K_GENERIC else ""
+        label = _label(o, kind) if ti[8] else ""
         nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc, gen, flags))
         n_nodes += 1
         pre = "%d," % oid
@@ -506,7 +650,14 @@ def _extra_nodes(st, rex):
                 size = _obj_sizeof(o)
         else:
             size = _obj_sizeof(o)
-        label = _label(o, kind) if kind != _K_GENERIC else ""
+        if kind == _K_STR:
+            label = _csv(o[:_LABEL_MAX])
+        elif kind == _K_INT:
+            label = ("%d" % o) if -_INT_LABEL < o < _INT_LABEL else ""
+        elif ti[8]:
+            label = _label(o, kind)
+        else:
+            label = ""
         nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc,
                                              "3" if tracked else "", flags))
     st[_S_NN] += len(extra)
@@ -536,8 +687,14 @@ def _names(o, kind, refs):
             n[id(o.f_code)] = "f_code"
             n[id(o.f_globals)] = "f_globals"
             n[id(o.f_builtins)] = "f_builtins"
-            if o.f_back is not None:
+            if not _PY311 and o.f_back is not None:
+                # (3.11+: reading f_back can create the caller's frame object)
                 n[id(o.f_back)] = "f_back"
+        elif kind == _K_DICTSUB:
+            for key, v in _DICT_ITEMS(o):
+                if type(key) is str:
+                    n[id(v)] = _csv(key[:_NAME_MAX])
+            n[id(type(o))] = "__class__"
         elif kind == _K_CELL:
             for r in refs:
                 n[id(r)] = "cell_contents"
@@ -598,26 +755,45 @@ def _write(dest, text_parts, name, header):
     os.replace(tmp, os.path.join(dest, name))
 
 
-def _dump_to(dest):
+def _dump_to(dest, focus):
     """Dumps into folder dest (bytes path).  Returns (objects, references)."""
+    global _attempts
     was_enabled = gc.isenabled()
     gc.disable()
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1000.0)
     masked = None
     if hasattr(signal, "pthread_sigmask") and hasattr(signal, "valid_signals"):
         try:
             masked = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         except (OSError, ValueError):
             masked = None
+    # Other threads: a thread waiting for the GIL takes it from us once the
+    # switch interval has passed, and may change the heap while we read it.
+    # A long interval holds them off, but one that was already waiting under
+    # the old interval can still take over once, and then keeps the GIL for
+    # up to the new interval.  So: an interval longer than a dump, a check
+    # that nothing changed (reference counts counted twice), and a retry.
+    hold = _HOLD_MIN
     try:
-        nodes, edges, n_nodes, n_edges = _snapshot(masked)
+        for attempt in range(1, _ATTEMPTS + 1):
+            sys.setswitchinterval(hold)
+            start = time.perf_counter()
+            nodes, edges, n_nodes, n_edges, stable = _snapshot(masked, focus)
+            if stable:
+                break
+            if attempt < _ATTEMPTS:
+                del nodes, edges
+                hold = max(hold, 3 * (time.perf_counter() - start))
+        _attempts = attempt
     finally:
         if masked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         sys.setswitchinterval(interval)
         if was_enabled:
             gc.enable()
+    if not stable:
+        sys.stderr.write("heapglass_dump: the heap kept changing while it was read (other threads "
+                         "ran); this dump may be inconsistent\n")
     os.makedirs(dest, exist_ok=True)
     _write(dest, nodes, b"nodes.csv", _NODES_HEADER)
     del nodes
@@ -625,15 +801,23 @@ def _dump_to(dest):
     return n_nodes, n_edges
 
 
-def dump(path):
+def dump(path, focus=None):
     """Writes a heapglass snapshot of this process into the folder `path`
     (created if missing; nodes.csv and edges.csv inside are replaced).
-    Returns (objects, references) written."""
+    Returns (objects, references) written.
+
+    focus: None (the whole heap), or module names, such as ["__main__"]
+    (a list, a tuple, or one str with names separated by commas): the dump then holds only what those modules reach plus
+    all garbage (what a full gc.collect() would free) and what it reaches,
+    stopping at other modules.  Refcounts stay the true ones, so the
+    garbage found offline is still exactly CPython's."""
+    if focus is not None and type(focus) not in (list, tuple, str):
+        raise TypeError("heapglass_dump.dump: focus must be a list or tuple of module names")
     dest = os.fsencode(path)
     if dest is path:
         dest = bytes(dest)
     del path
-    return _dump_to(dest)
+    return _dump_to(dest, focus)
 
 
 def install_signal(signum=None, path="heapglass-{pid}-{n}"):
@@ -650,23 +834,33 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}"):
         del frame
         count[0] += 1
         target = template.replace("{pid}", str(os.getpid())).replace("{n}", str(count[0]))
-        n, e = dump(target)
+        try:
+            n, e = dump(target)
+        except Exception as exc:  # never break the program it interrupted
+            sys.stderr.write("heapglass_dump: no dump at %s: %s\n" % (target, exc))
+            return
         sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, target))
 
     return signal.signal(signum, _heapglass_on_signal)
 
 
-_USAGE = "usage: heapglass_dump.py -o OUT [--] script.py [args...]\n"
+_USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [args...]\n"
+          "  runs script.py as __main__, then dumps this process into the folder OUT\n"
+          "  --focus MODULE  dump only what MODULE (e.g. __main__) reaches, plus all garbage\n")
 
 
 def main(argv=None):
     """Command line: runs a script as __main__, then dumps into OUT."""
     args = list(sys.argv[1:] if argv is None else argv)
     out = None
+    focus = None
     while args:
         a = args[0]
         if a == "-o" and len(args) > 1:
             out = args[1]
+            del args[:2]
+        elif a == "--focus" and len(args) > 1:
+            focus = args[1] if focus is None else focus + "," + args[1]
             del args[:2]
         elif a.startswith("-o") and len(a) > 2:
             out = a[2:]
@@ -689,6 +883,7 @@ def main(argv=None):
     try:
         with open(script, "rb") as f:
             source = f.read()
+        del f
     except OSError as e:
         sys.stderr.write("heapglass_dump: cannot read %s: %s\n" % (script, e.strerror))
         return 2
@@ -713,7 +908,11 @@ def main(argv=None):
         traceback.print_exc()
         status = 1
     del code, main_dict, args, a
-    n, e = dump(out)
+    try:
+        n, e = dump(out, focus)
+    except OSError as exc:
+        sys.stderr.write("heapglass_dump: cannot write %s: %s\n" % (out, exc.strerror or exc))
+        return 1
     sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, out))
     return status
 

@@ -8,6 +8,19 @@
 . tests/python/pythons.sh
 DUMPER=$TOP/loaders/python/heapglass_dump.py
 
+# low_refcounts PY DUMP: rows whose refcount is below 1 (at most 3).
+low_refcounts() {
+	"$1" - "$2/nodes.csv" <<'PY'
+import csv, sys
+n = 0
+with open(sys.argv[1], newline="", encoding="utf-8", errors="surrogateescape") as f:
+    for r in csv.DictReader(f):
+        if r["refcount"] != "" and int(r["refcount"]) < 1 and n < 3:
+            print(r["id"], r["type"], r["refcount"])
+            n += 1
+PY
+}
+
 # info_matches NAME DUMP OBJECTS REFERENCES: heapglass info agrees.
 info_matches() {
 	run_cmd "$BIN" info --json "$2"
@@ -59,6 +72,21 @@ PY
 	else
 		notok "$v command-line dump: $(grep -c ',__main__\.Leaky,' "$d/cli/nodes.csv") Leaky instances, want 101"
 	fi
+	# An object that exists has a reference: a count below 1 would be one
+	# the dumper held (and subtracted) but failed to leave out.
+	low=$(low_refcounts "$py" "$d/cli")
+	if [ -z "$low" ]; then ok "$v command-line dump: every refcount is at least 1"; else notok "$v command-line dump: refcount < 1: $low"; fi
+	"$py" "$DUMPER" -o "$d/focus" --focus __main__ -- "$d/app.py" >/dev/null 2>"$d/focus.err"
+	n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/focus.err")
+	e=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\2/p' "$d/focus.err")
+	info_matches "$v focused command-line dump" "$d/focus" "$n" "$e"
+	if [ "$(grep -c ',__main__\.Leaky,' "$d/focus/nodes.csv")" -eq 101 ] && [ "$n" -lt 2000 ]; then
+		ok "$v --focus __main__: the script's 101 instances in a dump of $n objects"
+	else
+		notok "$v --focus __main__: $(grep -c ',__main__\.Leaky,' "$d/focus/nodes.csv") instances, $n objects"
+	fi
+	low=$(low_refcounts "$py" "$d/focus")
+	if [ -z "$low" ]; then ok "$v focused dump: every refcount is at least 1"; else notok "$v focused dump: refcount < 1: $low"; fi
 	printf 'x = [1]\nraise KeyError("boom")\n' >"$d/boom.py"
 	"$py" "$DUMPER" -o "$d/boom" "$d/boom.py" >/dev/null 2>"$d/boom.err"
 	crc=$?
@@ -69,8 +97,23 @@ PY
 	fi
 	run_cmd "$py" "$DUMPER" -o
 	if [ "$rc" -eq 2 ] && grep -q usage "$TMP/err"; then ok "$v command line: usage error"; else notok "$v usage error: exit $rc"; fi
+	run_cmd "$py" "$DUMPER" -o "$d/no-such-dir/x" -- "$d/missing.py"
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "cannot read" "$TMP/err"; then
+		ok "$v command line: a missing script is one line, exit 2"
+	else
+		notok "$v missing script: exit $rc, $(head -c 300 "$TMP/err")"
+	fi
+	printf 'pass\n' >"$d/empty.py"
+	: >"$d/file"
+	run_cmd "$py" "$DUMPER" -o "$d/file/sub" -- "$d/empty.py"
+	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "cannot write" "$TMP/err"; then
+		ok "$v command line: an unwritable OUT is one line, exit 1"
+	else
+		notok "$v unwritable OUT: exit $rc, $(head -c 300 "$TMP/err")"
+	fi
 
 	# Signal: a service dumps on SIGUSR1, twice, into {pid}-{n} folders.
+	# (It reports each dump on stderr once written; wait for that line.)
 	cat >"$d/service.py" <<PY
 import sys, time
 sys.path.insert(0, "$TOP/loaders/python")
@@ -88,10 +131,10 @@ PY
 	while [ ! -f "$d/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -USR1 "$pid"
 	i=0
-	while [ ! -f "$d/svc-$pid-1/edges.csv" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q -- "-1\$" "$d/svc.err" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill -USR1 "$pid"
 	i=0
-	while [ ! -f "$d/svc-$pid-2/edges.csv" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q -- "-2\$" "$d/svc.err" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	if [ -f "$d/svc-$pid-1/edges.csv" ] && [ -f "$d/svc-$pid-2/edges.csv" ]; then

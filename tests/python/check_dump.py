@@ -32,6 +32,14 @@ class Meta(type):
         called.append("meta getattribute " + name)
         return type.__getattribute__(cls, name)
 
+    def __eq__(cls, other):
+        called.append("meta eq")
+        return type.__eq__(cls, other)
+
+    def __hash__(cls):
+        called.append("meta hash")
+        return type.__hash__(cls)
+
     @property
     def __module__(cls):
         called.append("meta module")
@@ -71,6 +79,10 @@ class Slotted:
     __slots__ = ("left", "right", "__weakref__")
 
 
+class Registry(dict):
+    pass
+
+
 def a_function():
     return 1
 
@@ -91,6 +103,7 @@ slotted.left = x                              # x: now 4
 slotted.right = [1]
 wr = weakref.ref(x)
 ints = {5: x}                                 # x: now 5
+registry = Registry(alpha=x)                  # x: now 6
 stray_label = "line1\nline2,\"quoted\""
 labels = [stray_label]
 
@@ -101,6 +114,7 @@ del called[:]                                 # (building evil_key hashed)
 n_objects, n_refs = heapglass_dump.dump(out)
 
 check("dump ran no user code", not called, ", ".join(called))
+check("a quiet heap is read once", heapglass_dump._attempts == 1, str(heapglass_dump._attempts))
 check("collector left disabled as it was", not gc.isenabled())
 gc.enable()
 heapglass_dump.dump(os.path.join(out, "again"))
@@ -128,12 +142,16 @@ check("object count returned = rows", n_objects == len(nodes), "%d vs %d" % (n_o
 check("reference count returned = rows", n_refs == sum(len(v) for v in edges.values()))
 
 
+low = [r for r in nodes.values() if r["refcount"] != "" and int(r["refcount"]) < 1]
+check("every object has a refcount of at least 1", not low, str(low[:3]))
+
+
 def refcount(o):
     r = nodes.get(id(o))
     return int(r["refcount"]) if r else None
 
 
-check("refcount of an instance (5 references)", refcount(x) == 5, str(refcount(x)))
+check("refcount of an instance (6 references)", refcount(x) == 6, str(refcount(x)))
 check("refcount of a str (2 references)", refcount(unique) == 2, str(refcount(unique)))
 check("refcount of a big int (3 references)", refcount(big) == 3, str(refcount(big)))
 check("refcount of a list (1 global)", refcount(holder) == 1, str(refcount(holder)))
@@ -173,6 +191,8 @@ tk = [e for e in refs_of(table) if int(e["to"]) == id(unique)]
 check("dict value named by its str key", len(tk) == 1 and tk[0]["name"] == "key", str(tk))
 ik = [e for e in refs_of(ints) if int(e["to"]) == id(x)]
 check("dict value under an int key has the index", len(ik) == 1 and ik[0]["index"] == "5", str(ik))
+rg = [e for e in refs_of(registry) if int(e["to"]) == id(x)]
+check("dict subclass value named by its key", len(rg) == 1 and rg[0]["name"] == "alpha", str(rg))
 sl = dict((e["name"], int(e["to"])) for e in refs_of(slotted))
 check("__slots__ named", sl.get("left") == id(x) and sl.get("right") == id(slotted.right), str(sl))
 check("__class__ named", sl.get("__class__") == id(Slotted), str(sl))
