@@ -9,6 +9,7 @@
 #include "../graph/mem.h"
 #include "draw.h"
 #include "export_hook.h"
+#include "row.h"
 #include "screen.h"
 
 static const struct view_ops *const views[VIEW_COUNT] = {
@@ -51,6 +52,7 @@ void app_fini(struct app *a)
 	for (int v = 0; v < VIEW_COUNT; v++)
 		if (a->state[v])
 			views[v]->destroy(a->state[v]);
+	free(a->type_match);
 }
 
 void app_message(struct app *a, int error, const char *fmt, ...)
@@ -281,6 +283,7 @@ static int search_from(struct app *a, uint32_t from, int dir)
 
 	if (!n || !ops->match || !a->query[0])
 		return 0;
+	row_search_prepare(a, a->query);
 	if (i >= n)
 		i = dir > 0 ? 0 : n - 1;
 	for (uint32_t k = 0; k < n; k++) {

@@ -49,6 +49,11 @@ struct app {
 	char input[APP_QUERY * 2];
 	uint32_t search_origin;
 
+	/* search cache: which types match type_match_q (n_types bytes), so a
+	 * scan over millions of objects compares one byte per row for the type */
+	uint8_t *type_match;
+	char type_match_q[APP_QUERY];
+
 	int quit;
 	int dirty;			/* redraw everything (after resize) */
 };

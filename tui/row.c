@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../graph/mem.h"
 #include "app.h"
 #include "draw.h"
 #include "screen.h"
@@ -195,6 +196,33 @@ int row_contains(const char *s, size_t len, const char *q)
 	return 0;
 }
 
+void row_search_prepare(struct app *a, const char *q)
+{
+	if (a->type_match && strcmp(a->type_match_q, q) == 0)
+		return;
+	if (!a->type_match)
+		a->type_match = mem_alloc((size_t)a->m->n_types + 1);
+	for (uint32_t t = 0; t < a->m->n_types; t++) {
+		size_t len;
+		const char *s = heap_string(a->h, a->m->types[t].name, &len);
+		a->type_match[t] = (uint8_t)row_contains(s, len, q);
+	}
+	snprintf(a->type_match_q, sizeof a->type_match_q, "%s", q);
+}
+
+/* Could q be (the start of) an id: digits, or hex with or without 0x? */
+static int id_like(const char *q)
+{
+	if (q[0] == '0' && q[1] == 'x')
+		q += 2;
+	if (!*q)
+		return 0;
+	for (; *q; q++)
+		if (!isxdigit((unsigned char)*q))
+			return 0;
+	return 1;
+}
+
 int row_object_match(struct app *a, heap_node_t v, const char *q)
 {
 	const struct heap *h = a->h;
@@ -202,15 +230,20 @@ int row_object_match(struct app *a, heap_node_t v, const char *q)
 	const char *s;
 	char id[32];
 
-	s = heap_string(h, h->type[v], &len);
-	if (row_contains(s, len, q))
-		return 1;
+	if (a->type_match && strcmp(a->type_match_q, q) == 0) {
+		if (a->type_match[a->m->type_of[v]])
+			return 1;
+	} else {
+		s = heap_string(h, h->type[v], &len);
+		if (row_contains(s, len, q))
+			return 1;
+	}
 	s = heap_string(h, h->name[v], &len);
 	if (row_contains(s, len, q))
 		return 1;
 	if (q[0] == '#')
 		q++;
-	if (!*q)
+	if (!id_like(q))
 		return 0;
 	snprintf(id, sizeof id, "%llu", (unsigned long long)h->id[v]);
 	if (strncmp(id, q, strlen(q)) == 0)

@@ -39,6 +39,10 @@ attr_t row_attr(int role, int selected);
  * prefix of v's id written in decimal or hex (with or without 0x or #). */
 int row_object_match(struct app *a, heap_node_t v, const char *q);
 
+/* Prepares row_object_match() for query q: which types match, once per
+ * query rather than once per row. */
+void row_search_prepare(struct app *a, const char *q);
+
 /* Case-insensitive (ASCII) substring test: is q (lower-case) in s[0..len)? */
 int row_contains(const char *s, size_t len, const char *q);
 

@@ -218,20 +218,33 @@ static uint32_t parent_row(const struct domtree_state *s, uint32_t i)
 	return i;
 }
 
-/* Expands the largest children first, breadth by size, until max rows are
- * added: a queue over row indexes would shift on insertion, so this walks
- * the subtree after each expansion instead (bounded by max). */
+/* Expands the largest children first, in display order, until max rows
+ * are added.  The work happens on a copy of row i's subtree, so the rows
+ * below it (perhaps a hundred thousand top-level objects) move once, not
+ * once per expanded node. */
 static void expand_largest(struct domtree_state *s, struct app *a, uint32_t i, uint32_t max)
 {
-	uint32_t added = 0;
+	struct domtree_state sub = { 0 };
+	uint32_t end = i + 1, added = 0, old;
 
-	added += expand(s, a, i);
-	for (uint32_t r = i + 1; r < s->n && s->rows[r].depth > s->rows[i].depth && added < max; r++) {
+	while (end < s->n && s->rows[end].depth > s->rows[i].depth)
+		end++;
+	old = end - i;
+	reserve(&sub, old);
+	memcpy(sub.rows, s->rows + i, (size_t)old * sizeof *sub.rows);
+	sub.n = old;
+	added += expand(&sub, a, 0);
+	for (uint32_t r = 1; r < sub.n && added < max; r++) {
 		uint32_t nk;
-		model_dom_children(a->m, s->rows[r].node, &nk);
-		if (!s->rows[r].expanded && nk && added + nk <= max)
-			added += expand(s, a, r);
+		model_dom_children(a->m, sub.rows[r].node, &nk);
+		if (!sub.rows[r].expanded && nk && added + nk <= max)
+			added += expand(&sub, a, r);
 	}
+	reserve(s, sub.n - old);
+	memmove(s->rows + i + sub.n, s->rows + end, (size_t)(s->n - end) * sizeof *s->rows);
+	memcpy(s->rows + i, sub.rows, (size_t)sub.n * sizeof *s->rows);
+	s->n += sub.n - old;
+	free(sub.rows);
 }
 
 static int domtree_action(void *st, struct app *a, enum action act)
