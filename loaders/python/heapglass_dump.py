@@ -255,10 +255,12 @@ def _snapshot(own, focus):
 
     Called with the collector disabled, signals blocked and thread switches
     held off.  `own`: one object of the caller's to leave out (or None);
-    `focus`: module names to restrict the dump to (see dump()), or None.  Every reference the dumper holds to a heap object while it
-    counts is either uniform (one list slot and one map() temporary, the
-    calibrated k below) or subtracted explicitly (`sub`: what the dumper's
-    own frames reference on 3.8-3.10, where frames are heap objects).
+    `focus`: module names to restrict the dump to (see dump()), or None.
+    Every reference the dumper holds to a heap object while it counts is
+    either uniform (one list slot and one map() temporary, the calibrated k
+    below) or subtracted explicitly (`sub`: what the dumper's own frames
+    reference on 3.8-3.10, where frames are heap objects, and what the
+    counting itself holds).
     """
     # The calibration object: referenced by this local only.  Everything in
     # the lists below is counted with the same construct, so its measured
@@ -302,15 +304,14 @@ def _snapshot(own, focus):
     sub[id(_getrefcount)] = 1
     if not _PY311:
         f = sys._getframe()
+        r = None
         while f is not None and id(f.f_code) in _SKIP_CODES:
             skip[id(f)] = 1
             for r in _get_referents(f):
                 rid = id(r)
                 sub[rid] = sub.get(rid, 0) + 1
             f = f.f_back
-        del f
-        if sub:
-            del r, rid
+        del f, r
 
     # Objects frozen by gc.freeze() are tracked but in no generation list.
     listed = None
