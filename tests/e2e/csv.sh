@@ -112,7 +112,8 @@ done
 
 # make install honours PREFIX and DESTDIR
 if [ -f "$TOP/loaders/python/heapglass_dump.py" ]; then
-	make -s -C "$TOP" install DESTDIR="$TMP/root" PREFIX=/opt/hg >/dev/null 2>&1 &&
+	# (tests/run exports BUILD and BIN, which would point make at the asan tree)
+	env -u BUILD -u BIN make -s -C "$TOP" install DESTDIR="$TMP/root" PREFIX=/opt/hg >/dev/null 2>&1 &&
 		[ -x "$TMP/root/opt/hg/bin/heapglass" ] && [ -f "$TMP/root/opt/hg/share/man/man1/heapglass.1" ] &&
 		[ -f "$TMP/root/opt/hg/share/heapglass/heapglass_dump.py" ] &&
 		ok "make install DESTDIR= PREFIX=" || notok "make install DESTDIR= PREFIX="
