@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dom.h"
+#include "hugepage.h"
 #include "mem.h"
 #include "scc.h"
 
@@ -147,24 +148,24 @@ struct job {
 	int started;
 	int rc;
 	struct error err;
-	/* reach */
 	const struct heap *h;
-	uint8_t *is_root;
+	/* distances and components */
+	const uint8_t *is_root;
 	uint32_t *dist;
-	uint32_t n_roots;
-	/* group dominators */
-	const uint32_t *comp;
+	uint32_t *comp;
 	uint32_t n_comp;
-	const uint8_t *entry;
+	/* group dominators */
+	const uint8_t *mark;
 	uint64_t *grp_retained;
 };
 
-static void *job_reach(void *arg)
+static void *job_reach_scc(void *arg)
 {
 	struct job *j = arg;
 
-	j->n_roots = reach_roots(j->h, j->is_root);
 	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
+	if (j->rc == 0)
+		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	return NULL;
 }
 
@@ -172,7 +173,7 @@ static void *job_groups(void *arg)
 {
 	struct job *j = arg;
 
-	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->entry, j->grp_retained, NULL,
+	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL,
 				   &j->err);
 	return NULL;
 }
@@ -188,20 +189,25 @@ static void job_start(struct job *j, void *(*fn)(void *))
 		fn(j);
 }
 
-static void job_wait(struct job *j)
+/* Waits for the job; returns rc, or the job's failure copied into err. */
+static int job_wait(struct job *j, int rc, struct error *err)
 {
 	if (j->started)
 		pthread_join(j->thread, NULL);
 	j->started = 0;
+	if (rc == 0 && j->rc)
+		rc = error_set(err, "%s", j->err.msg);
+	return rc;
 }
 
 /* A cycle entered at one member only (from outside it, or from the virtual
  * root) is retained exactly by that member: every path into the cycle goes
  * through it.  Counts, per component, its members that are entered (capped
- * at 2) and remembers one; returns non-zero when some cycle has two or
+ * at 2; counting garbage-to-live references too only errs on the safe
+ * side) and remembers one; returns non-zero when some cycle has two or
  * more, so the contracted graph must be solved (dom_group_retained). */
 static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-		       const uint8_t *entry, uint8_t *count, heap_node_t *entered_by)
+		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by)
 {
 	uint32_t n = h->n_nodes;
 	uint8_t *entered = mem_calloc(n ? n : 1, 1);
@@ -216,7 +222,7 @@ static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_co
 	}
 	memset(count, 0, n_comp);
 	for (heap_node_t v = 0; v < n; v++) {
-		if (!entered[v] && !entry[v])
+		if (!entered[v] && !(mark[v] & DOM_ENTRY))
 			continue;
 		if (count[comp[v]] < 2)
 			count[comp[v]]++;
@@ -229,67 +235,83 @@ static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_co
 	return need;
 }
 
+/* Whether a retaining reference goes from an unreachable object to a
+ * reachable one. */
+static int garbage_holds_live(const struct heap *h, const uint32_t *dist)
+{
+	for (heap_node_t u = 0; u < h->n_nodes; u++) {
+		if (dist[u] != REACH_UNREACHABLE)
+			continue;
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
+			if (dist[h->out_to[e]] != REACH_UNREACHABLE && reach_retains(h, u, e))
+				return 1;
+	}
+	return 0;
+}
+
+/* With a single synthetic root (V8's "(root)"), that root plays the
+ * virtual root, as in DevTools: the garbage entries hang under it and it
+ * retains the whole heap. */
+static void adopt_garbage(struct analysis *a)
+{
+	const struct heap *h = a->heap;
+	heap_node_t root = HEAP_NONE;
+
+	if (a->n_roots != 1 || a->unreachable_objects == 0)
+		return;
+	for (heap_node_t v = 0; v < h->n_nodes && root == HEAP_NONE; v++)
+		if (a->dist[v] == 0)
+			root = v;
+	for (heap_node_t v = 0; v < h->n_nodes; v++)
+		if (a->idom[v] == HEAP_NONE && v != root)
+			a->idom[v] = root;
+	a->retained[root] = h->total_size;
+}
+
+/* The schedule, on two threads:
+ *   main: dominators of the live objects (the roots as entries)
+ *         ||  other: distances, then components;
+ *   main: dominators of the garbage (of everything again when, under
+ *         DevTools' rule, garbage refers to live objects: dom.h)
+ *         ||  other: cycles as groups, if needed;
+ *   main: the cycle table and totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
 	struct analysis *a = mem_calloc(1, sizeof *a);
-	uint32_t n = h->n_nodes, n_comp = 0;
+	uint32_t n = h->n_nodes, n_comp;
 	size_t nn = n ? n : 1;
-	uint8_t *flag = mem_alloc(nn), *count = NULL;
-	uint32_t *comp = NULL;
+	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn), *count = NULL;
+	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	heap_node_t *entered_by = NULL;
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
-	int rc, groups;
+	int rc, groups, devtools;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
-	a->dist = mem_alloc(nn * sizeof *a->dist);
-	a->idom = mem_alloc(nn * sizeof *a->idom);
-	a->retained = mem_alloc(nn * sizeof *a->retained);
+	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
+	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
+	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
 	a->cycle = mem_alloc(nn * sizeof *a->cycle);
-	comp = mem_alloc(nn * sizeof *comp);
+	for (heap_node_t v = 0; v < n; v++) {
+		a->idom[v] = HEAP_NONE;
+		a->retained[v] = h->size[v];
+	}
 
-	/* Distances and components do not depend on each other. */
-	j.is_root = flag;
+	a->n_roots = reach_roots(h, is_root);
+	for (heap_node_t v = 0; v < n; v++)
+		mark[v] = is_root[v] ? DOM_ENTRY : 0;
+	j.is_root = is_root;
 	j.dist = a->dist;
-	job_start(&j, job_reach);
-	rc = scc_compute(h, comp, &n_comp, p, err);
-	job_wait(&j);
-	a->n_roots = j.n_roots;
-	if (rc == 0 && j.rc)
-		rc = error_set(err, "%s", j.err.msg);
+	j.comp = comp;
+	job_start(&j, job_reach_scc);
+	rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+	rc = job_wait(&j, rc, err);
 	if (rc)
 		goto out;
-
-	/* Dominators of objects, and of cycles as groups when some cycle is
-	 * entered at two or more members. */
-	dom_entries(h, a->dist, comp, flag);
-	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
-	count = mem_alloc(n_comp ? n_comp : 1);
-	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
-	groups = need_groups(h, comp, n_comp, flag, count, entered_by);
-	if (groups) {
-		j.comp = comp;
-		j.n_comp = n_comp;
-		j.entry = flag;
-		j.grp_retained = grp_retained;
-		job_start(&j, job_groups);
-	}
-	rc = dom_compute(h, flag, a->idom, a->retained, p, err);
-	if (groups) {
-		job_wait(&j);
-		if (rc == 0 && j.rc)
-			rc = error_set(err, "%s", j.err.msg);
-	} else {
-		for (uint32_t c = 0; c < n_comp; c++)
-			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;
-	}
-	if (rc)
-		goto out;
-	build_cycles(a, comp, n_comp, grp_retained);
-
+	n_comp = j.n_comp;
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
@@ -299,13 +321,49 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 			a->reachable_bytes += h->size[v];
 		}
 	}
+
+	devtools = dom_devtools_shape(h, a->dist);
+	dom_entries(h, a->dist, comp, devtools, mark);
+	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
+	count = mem_alloc(n_comp ? n_comp : 1);
+	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
+	groups = need_groups(h, comp, n_comp, mark, count, entered_by);
+	if (groups) {
+		j.n_comp = n_comp;
+		j.mark = mark;
+		j.grp_retained = grp_retained;
+		job_start(&j, job_groups);
+	}
+	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
+		/* DevTools' rule: garbage references into live objects count, so
+		 * the live part changes too: solve the whole graph. */
+		rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+	} else if (a->unreachable_objects) {
+		/* The garbage alone: the live part is final.  is_root becomes the
+		 * garbage run's marks. */
+		for (heap_node_t v = 0; v < n; v++)
+			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? mark[v] : DOM_SKIP;
+		rc = dom_compute(h, is_root, a->idom, a->retained, p, err);
+	}
+	if (groups) {
+		rc = job_wait(&j, rc, err);
+	} else {
+		for (uint32_t c = 0; c < n_comp; c++)
+			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;
+	}
+	if (rc)
+		goto out;
+	if (devtools)
+		adopt_garbage(a);
+	build_cycles(a, comp, n_comp, grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
 	free(entered_by);
 	free(count);
 	free(grp_retained);
 	free(comp);
-	free(flag);
+	free(mark);
+	free(is_root);
 	if (rc) {
 		analysis_free(a);
 		return rc;

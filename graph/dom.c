@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugepage.h"
 #include "mem.h"
 #include "reach.h"
 
@@ -20,12 +21,21 @@ struct view {
 	const uint32_t *grp;		/* NULL: identity */
 	const uint32_t *moff;
 	const heap_node_t *mem;
-	const uint8_t *entry;		/* per vertex: R -> vertex */
+	const uint8_t *mark;		/* per vertex: enum dom_mark bits */
 };
 
 static inline uint32_t vx(const struct view *g, heap_node_t v)
 {
 	return g->grp ? g->grp[v] : v;
+}
+
+/* Whether the reference x -> z between vertices counts: skipped vertices
+ * take no part, and garbage never holds what is not garbage. */
+static inline int follows(const struct view *g, uint32_t x, uint32_t z)
+{
+	uint8_t mx = g->mark[x], mz = g->mark[z];
+
+	return !((mx | mz) & DOM_SKIP) && (!(mx & DOM_GARBAGE) || (mz & DOM_GARBAGE));
 }
 
 static inline uint32_t mem_begin(const struct view *g, uint32_t x)
@@ -74,7 +84,8 @@ static void lt_dfs(const struct view *g, struct lt *t)
 		uint32_t y = HEAP_NONE, from;
 		if (fp == 0) {
 			/* R's children: the entries, in vertex order. */
-			while (rk < g->nv && (!g->entry[rk] || t->num[rk]))
+			while (rk < g->nv && (!(g->mark[rk] & DOM_ENTRY) || (g->mark[rk] & DOM_SKIP) ||
+					      t->num[rk]))
 				rk++;
 			if (rk == g->nv)
 				break;
@@ -92,7 +103,7 @@ static void lt_dfs(const struct view *g, struct lt *t)
 					if (!reach_retains(h, m, ee))
 						continue;
 					z = vx(g, h->out_to[ee]);
-					if (z != x && !t->num[z]) {
+					if (z != x && !t->num[z] && follows(g, x, z)) {
 						y = z;
 						break;
 					}
@@ -185,8 +196,19 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 		uint32_t kend = mem_end(g, v);
 		if ((w & (TICK - 1)) == 0 && progress_tick(p, "dominators", N - w, N))
 			return error_set(err, "interrupted");
-		if (g->entry[v])
+		if (g->mark[v] & DOM_ENTRY)
 			sw = 1;
+		if (!g->grp) {
+			/* Software pipelining: the vertices to come are known, so
+			 * start loading their in-edge ranges and lists early. */
+			if (w > 16)
+				__builtin_prefetch(&h->in_off[t->vert[w - 16]]);
+			if (w > 8) {
+				heap_node_t ahead = t->vert[w - 8];
+				__builtin_prefetch(&h->in_from[h->in_off[ahead]]);
+				__builtin_prefetch(&t->x[w - 8]);
+			}
+		}
 		for (uint32_t k = mem_begin(g, v); k < kend; k++) {
 			heap_node_t m = member(g, k);
 			uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
@@ -194,7 +216,8 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 				__builtin_prefetch(&t->num[vx(g, h->in_from[i])]);
 			for (uint32_t i = i0; i < i1; i++) {
 				uint32_t y = vx(g, h->in_from[i]), u, ev;
-				if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1))
+				if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1) ||
+				    !follows(g, y, v))
 					continue;
 				/* An unprocessed predecessor (u < w) is its own eval. */
 				ev = u < w ? u : x[lt_eval(t, u)].lsemi;
@@ -224,11 +247,11 @@ static void lt_init(struct lt *t, const struct heap *h, uint32_t nv)
 {
 	size_t n = (size_t)nv + 2;
 
-	t->num = mem_calloc(nv ? nv : 1, sizeof *t->num);
+	t->num = hugepage_advise(mem_calloc(nv ? nv : 1, sizeof *t->num), (size_t)nv * sizeof *t->num);
 	t->vert = mem_alloc(n * sizeof *t->vert);
-	t->x = mem_alloc(n * sizeof *t->x);
-	t->semi = mem_alloc(n * sizeof *t->semi);
-	t->dom = mem_alloc(n * sizeof *t->dom);
+	t->x = hugepage_advise(mem_alloc(n * sizeof *t->x), n * sizeof *t->x);
+	t->semi = hugepage_advise(mem_alloc(n * sizeof *t->semi), n * sizeof *t->semi);
+	t->dom = hugepage_advise(mem_alloc(n * sizeof *t->dom), n * sizeof *t->dom);
 	t->bhead = mem_alloc(n * sizeof *t->bhead);
 	t->bnext = mem_alloc(n * sizeof *t->bnext);
 	t->stack = mem_alloc(n * sizeof *t->stack);
@@ -255,7 +278,8 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 {
 	const struct heap *h = g->h;
 
-	for (uint32_t x = 0; x < g->nv; x++) {
+	for (uint32_t i = 2; i <= t->n; i++) {
+		uint32_t x = t->vert[i];
 		uint64_t s = 0;
 		for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++)
 			s += h->size[member(g, k)];
@@ -268,8 +292,10 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 	}
 }
 
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
-		 uint8_t *entry)
+/* Garbage entries are the members of the source components of the
+ * garbage, which holds no live object. */
+static void source_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+			   uint8_t *mark)
 {
 	uint32_t n = h->n_nodes;
 	uint8_t *entered = mem_calloc(n ? n : 1, 1);
@@ -281,24 +307,87 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 				entered[comp[t]] = 1;
 		}
 	}
-	for (heap_node_t v = 0; v < n; v++)
-		entry[v] = (uint8_t)(dist[v] == 0 ||
-				     (dist[v] == REACH_UNREACHABLE && !entered[comp[v]]));
+	for (heap_node_t v = 0; v < n; v++) {
+		if (dist[v] == 0)
+			mark[v] = DOM_ENTRY;
+		else if (dist[v] != REACH_UNREACHABLE)
+			mark[v] = 0;
+		else
+			mark[v] = (uint8_t)(DOM_GARBAGE | (entered[comp[v]] ? 0 : DOM_ENTRY));
+	}
 	free(entered);
 }
 
-int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist)
+{
+	heap_node_t root = HEAP_NONE;
+
+	for (heap_node_t v = 0; v < h->n_nodes; v++) {
+		if (dist[v] != 0)
+			continue;
+		if (root != HEAP_NONE)
+			return 0;
+		root = v;
+	}
+	return root != HEAP_NONE && (h->flags[root] & HEAP_F_SYNTHETIC);
+}
+
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
+		 uint8_t *mark)
+{
+	uint32_t n = h->n_nodes, head = 0, tail = 0;
+	heap_node_t *queue;
+
+	if (!devtools) {
+		source_entries(h, dist, comp, mark);
+		return;
+	}
+	queue = mem_alloc((n ? n : 1) * sizeof *queue);
+
+	/* 1. roots; garbage nothing holds. */
+	for (heap_node_t v = 0; v < n; v++)
+		mark[v] = dist[v] == 0 ? DOM_ENTRY : dist[v] == REACH_UNREACHABLE ? 8 : 0;
+	for (heap_node_t u = 0; u < n; u++)
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t t = h->out_to[e];
+			if ((mark[t] & 8) && reach_retains(h, u, e))
+				mark[t] |= 16;	/* held (a self-reference counts, as in DevTools) */
+		}
+	for (heap_node_t v = 0; v < n; v++)
+		if ((mark[v] & (8 | 16)) == 8) {
+			mark[v] = 8 | 32 | DOM_ENTRY;	/* 32: reached from an entry */
+			queue[tail++] = v;
+		}
+	/* 2. what those reach; every garbage object still not reached (held only
+	 * by garbage cycles) is an entry too. */
+	while (head < tail) {
+		heap_node_t u = queue[head++];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t t = h->out_to[e];
+			if ((mark[t] & (8 | 32)) == 8 && reach_retains(h, u, e)) {
+				mark[t] |= 32;
+				queue[tail++] = t;
+			}
+		}
+	}
+	for (heap_node_t v = 0; v < n; v++) {
+		if (!(mark[v] & 8))
+			continue;
+		mark[v] = (uint8_t)((mark[v] & 32) ? (mark[v] & DOM_ENTRY) : DOM_ENTRY);
+	}
+	free(queue);
+}
+
+int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 		uint64_t *retained, struct progress *p, struct error *err)
 {
-	struct view g = { .h = h, .nv = h->n_nodes, .entry = entry };
+	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark };
 	struct lt t;
 	int rc;
 
 	lt_init(&t, h, g.nv);
 	rc = lt_run(&g, &t, p, err);
 	if (rc == 0) {
-		for (heap_node_t v = 0; v < g.nv; v++)
-			idom[v] = HEAP_NONE;
 		for (uint32_t i = 2; i <= t.n; i++)
 			idom[t.vert[i]] = t.dom[i] >= 2 ? t.vert[t.dom[i]] : HEAP_NONE;
 		lt_retained(&g, &t, retained);
@@ -308,15 +397,15 @@ int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
 }
 
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
-		       const uint8_t *entry, uint64_t *grp_retained,
+		       const uint8_t *mark, uint64_t *grp_retained,
 		       struct progress *p, struct error *err)
 {
 	uint32_t n = h->n_nodes;
 	uint32_t *moff = mem_calloc((size_t)n_grp + 1, sizeof *moff);
 	heap_node_t *mem = mem_alloc((n ? n : 1) * sizeof *mem);
-	uint8_t *gentry = mem_calloc(n_grp ? n_grp : 1, 1);
+	uint8_t *gmark = mem_calloc(n_grp ? n_grp : 1, 1);
 	struct view g = { .h = h, .nv = n_grp, .grp = grp, .moff = moff, .mem = mem,
-			  .entry = gentry };
+			  .mark = gmark };
 	struct lt t;
 	int rc;
 
@@ -327,8 +416,7 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		moff[x + 1] += moff[x];
 	for (heap_node_t v = 0; v < n; v++) {
 		mem[moff[grp[v]]++] = v;
-		if (entry[v])
-			gentry[grp[v]] = 1;
+		gmark[grp[v]] |= mark[v];
 	}
 	for (uint32_t x = n_grp; x > 0; x--)
 		moff[x] = moff[x - 1];
@@ -336,10 +424,12 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 
 	lt_init(&t, h, n_grp);
 	rc = lt_run(&g, &t, p, err);
-	if (rc == 0)
+	if (rc == 0) {
+		memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
 		lt_retained(&g, &t, grp_retained);
+	}
 	lt_fini(&t);
-	free(gentry);
+	free(gmark);
 	free(mem);
 	free(moff);
 	return rc;
@@ -356,34 +446,45 @@ struct domtree {
 struct kid {
 	uint64_t retained;
 	heap_node_t v;
-	uint32_t key;
 };
 
 static int kid_cmp(const void *pa, const void *pb)
 {
 	const struct kid *a = pa, *b = pb;
 
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
 	if (a->retained != b->retained)
 		return a->retained > b->retained ? -1 : 1;
 	return a->v < b->v ? -1 : a->v > b->v;
 }
 
+/* Counting sort by idom + 1 (O(V)), then each family sorted by retained
+ * size: most families are small, so this stays near linear. */
 struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
 			    const uint64_t *retained)
 {
 	struct domtree *t = mem_calloc(1, sizeof *t);
 	uint32_t n = h->n_nodes;
+	uint32_t *off = mem_calloc((size_t)n + 2, sizeof *off);
 	struct kid *k = mem_alloc((n ? n : 1) * sizeof *k);
 
 	for (heap_node_t v = 0; v < n; v++)
-		k[v] = (struct kid){ .retained = retained[v], .v = v, .key = idom[v] + 1 };
-	qsort(k, n, sizeof *k, kid_cmp);
+		off[idom[v] + 1 + 1]++;	/* HEAP_NONE + 1 == 0 */
+	for (uint32_t i = 0; i <= n; i++)
+		off[i + 1] += off[i];
+	for (heap_node_t v = 0; v < n; v++)
+		k[off[idom[v] + 1]++] = (struct kid){ .retained = retained[v], .v = v };
+	/* off[key] is now the end of family key, i.e. the start of key + 1. */
+	for (uint32_t key = 0, start = 0; key <= n; key++) {
+		uint32_t end = off[key];
+		if (end - start > 1)
+			qsort(k + start, end - start, sizeof *k, kid_cmp);
+		start = end;
+	}
 	t->kids = mem_alloc((n ? n : 1) * sizeof *t->kids);
 	for (uint32_t i = 0; i < n; i++)
 		t->kids[i] = k[i].v;
 	free(k);
+	free(off);
 	t->idom = idom;
 	t->n = n;
 	return t;

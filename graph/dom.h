@@ -8,20 +8,26 @@
  * v were freed.  Computed with Lengauer-Tarjan (path compression, simple
  * linking), iterative, O(E log V).
  *
- * Entries (dom_entries()): the effective roots (reach.h), plus, for the
- * objects no root reaches, every member of every *source* component of the
- * unreachable part: a strongly connected component (scc.h) that no
- * retaining reference enters from outside itself.  So unreachable objects
- * also get a dominator tree and retained sizes, hanging directly under R
- * like Chrome DevTools hangs them under its root, but independent of node
- * order: a garbage object that is held only by other garbage is dominated
- * by that garbage, and the head of a garbage structure retains the whole
- * structure.  Each member of an unreachable source cycle is its own entry,
- * so it retains what only it holds; the cycle as a group retains the lot
- * (dom_group_retained(), analysis.h's cycle.retained).
- *
- * Totals: the retained sizes of R's children (idom == HEAP_NONE) add up to
- * heap->total_size.
+ * Entries and garbage (dom_entries()): R references the effective roots
+ * (reach.h).  Objects no root reaches ("garbage") get a dominator tree and
+ * retained sizes too, hanging under R, so the retained sizes of R's
+ * children add up to heap->total_size.  Two rules, both independent of
+ * node order:
+ *   - heaps shaped like a V8 snapshot (exactly one root, synthetic: see
+ *     dom_devtools_shape) follow Chrome DevTools (HeapSnapshot.ts,
+ *     calculateDominatorsAndRetainedSizes), so retained sizes agree with
+ *     Chrome's: R references every garbage object that no retaining
+ *     reference points to (a self-reference counts), then every garbage
+ *     object still not reached from those; references from garbage to live
+ *     objects count.  (analysis.h then lets the single root stand for R.)
+ *   - every other heap (Python dumps, Java, CSV, DOT), where garbage is what
+ *     the next collection frees: R references every member of every
+ *     *source* component of the garbage, a strongly connected component
+ *     (scc.h) no retaining reference enters from outside, so the head of a
+ *     garbage structure retains the structure; and garbage cannot keep a
+ *     live object from being freed with its dominator: references from
+ *     DOM_GARBAGE nodes to live ones are ignored, so live objects'
+ *     dominators and retained sizes are those of the roots alone.
  */
 #ifndef HEAPGLASS_DOM_H
 #define HEAPGLASS_DOM_H
@@ -32,37 +38,54 @@
 #include "heap.h"
 #include "progress.h"
 
-/* Marks the entries: entry[v] = 1 when dist[v] == 0 (a root) or v is
- * unreachable (dist[v] == REACH_UNREACHABLE) and v's component comp[v] is
- * a source component of the unreachable part; else 0.  dist from
- * reach_distances(), comp from scc_compute().  O(V + E). */
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
-		 uint8_t *entry);
+/* Per-node marks that describe the graph to dom_compute(). */
+enum dom_mark {
+	DOM_ENTRY = 1,		/* R references this node */
+	DOM_GARBAGE = 2,	/* no root reaches it: its references to nodes
+				 * without this mark are ignored */
+	DOM_SKIP = 4		/* takes no part: never visited, its references
+				 * ignored, its idom/retained left untouched */
+};
 
-/* Computes idom[] and retained[] (both h->n_nodes entries) for the graph
- * above.  Every node is reachable from R when entry comes from
- * dom_entries(); a node that R does not reach gets idom HEAP_NONE and
- * retained = its shallow size.  Temporary memory: about 36 bytes per node,
- * freed before returning.  Returns 0, or -1 with err filled when progress
- * asked to stop. */
-int dom_compute(const struct heap *h, const uint8_t *entry, heap_node_t *idom,
+/* Non-zero when exactly one node is a root (dist[v] == 0) and it has
+ * HEAP_F_SYNTHETIC: the DevTools rule applies. */
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
+
+/* Marks the graph above: mark[v] = DOM_ENTRY for a root (dist[v] == 0)
+ * and for the garbage entries of the rule devtools selects; without
+ * devtools, unreachable nodes (dist[v] == REACH_UNREACHABLE) also get
+ * DOM_GARBAGE; else 0.  dist from reach_distances(); comp from
+ * scc_compute() (used only without devtools).  O(V + E); temporary memory
+ * 4 bytes per node. */
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
+		 uint8_t *mark);
+
+/* Computes idom[] and retained[] (h->n_nodes entries each) for the graph
+ * that mark describes.  Only the nodes R reaches are written; the others
+ * are left as they were (so two runs on disjoint parts, e.g. live objects
+ * with the roots as entries and garbage with the other nodes DOM_SKIP, fill
+ * one pair of arrays).  Temporary memory: about 40 bytes per node plus one
+ * bit per reference, freed before returning.  Returns 0, or -1 with err
+ * filled when progress asked to stop. */
+int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 		uint64_t *retained, struct progress *p, struct error *err);
 
 /* Retained sizes of groups: grp[v] in 0..n_grp-1 puts every node in a
  * group (e.g. comp[] from scc_compute(), whose components are strongly
- * connected).  Contracts each group into one vertex (references inside a
- * group vanish; R references a group when it has an entry member) and
- * writes into grp_retained[g] (n_grp entries) the total shallow size of
- * everything that becomes unreachable from R when group g is removed, g
- * included.  For a single-node group this equals dom_compute()'s retained.
- * Same cost as dom_compute() on the contracted graph, plus 8 bytes per node
- * for the member lists. */
+ * connected, so all-live or all-garbage).  Contracts each group into one
+ * vertex (references inside a group vanish; a group's mark is the union of
+ * its members') and writes into grp_retained[g] (n_grp entries) the total
+ * shallow size of everything that becomes unreachable from R when group g
+ * is removed, g included; 0 for a group R does not reach.  For a
+ * single-node group this equals dom_compute()'s retained.  Same cost as
+ * dom_compute() on the contracted graph, plus 8 bytes per node. */
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
-		       const uint8_t *entry, uint64_t *grp_retained,
+		       const uint8_t *mark, uint64_t *grp_retained,
 		       struct progress *p, struct error *err);
 
 /* The dominator tree's children, for an ncdu-like view: built on demand
- * (O(V log V)), 4 bytes per node, read-only afterwards. */
+ * (O(V) plus sorting each node's children), 4 bytes per node,
+ * read-only afterwards. */
 struct domtree;
 
 /* Builds the children index from idom[] and retained[] (which must outlive

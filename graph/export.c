@@ -16,8 +16,10 @@
 
 enum {
 	COUNT_LIMIT = 1 << 20,		/* neighbourhood objects counted for "… N more" */
-	EDGES_PER_NODE = 8,
-	FAN_OUT = 10,			/* objgraph's too_many: references walked per object and way */		/* references drawn at most: max_nodes * this */
+	EDGES_PER_NODE = 3,		/* references drawn at most: max_nodes * this + 32 */
+	FAN_OUT = 10,			/* objgraph's too_many: references walked per object and way */
+	TAME_NODES = 60,		/* above this, bounded layout effort (tame_layout) */
+	TAME_EDGES = 240,
 	TYPE_MAX = 64,			/* label bytes per field, before HTML escaping */
 	NAME_MAX_BYTES = 64,
 	EDGE_NAME_MAX = 40,
@@ -120,6 +122,7 @@ struct sel {
 	uint64_t more_nodes;	/* objects left out */
 	uint64_t more_edges;	/* references left out (edge cap) */
 	int more_over;		/* more_nodes is a lower bound */
+	int all_garbage;	/* every drawn object is unreachable */
 };
 
 static void sel_fini(struct sel *s)
@@ -189,6 +192,10 @@ static void sel_sort(struct sel *s)
 	}
 	free(tmp);
 	s->linked = mem_calloc(s->n_node ? s->n_node : 1, 1);
+	s->all_garbage = s->spec->dist != NULL;
+	for (uint32_t i = 0; i < s->n_node && s->all_garbage; i++)
+		if (s->spec->dist[s->node[i]] != EXPORT_UNREACHABLE)
+			s->all_garbage = 0;
 }
 
 static int check_node(const struct heap *h, heap_node_t v, struct error *err)
@@ -202,54 +209,85 @@ static int check_node(const struct heap *h, heap_node_t v, struct error *err)
 /* EXPORT_CYCLE: members; when there are too many, the first max_nodes met
  * by a breadth-first walk inside the cycle from the member of lowest id,
  * so the drawn part stays connected. */
+/* Two bits per node, for member sets that may be most of a big heap (a V8
+ * heap's main cycle): n/4 bytes instead of a hash table of the members. */
+enum {
+	MEMBER = 1,
+	QUEUED = 2
+};
+
+static unsigned mark_get(const uint8_t *bits, heap_node_t v)
+{
+	return (bits[v >> 2] >> ((v & 3) * 2)) & 3u;
+}
+
+static void mark_set(uint8_t *bits, heap_node_t v, unsigned m)
+{
+	bits[v >> 2] |= (uint8_t)(m << ((v & 3) * 2));
+}
+
 static int select_cycle(struct sel *s, struct error *err)
 {
 	const struct heap *h = s->h;
 	const struct export_spec *sp = s->spec;
-	struct nset member;	/* value: 0 unseen, 1 queued */
+	uint8_t *member;	/* 2 bits per node (mark_get): MEMBER, QUEUED */
 	heap_node_t *queue = NULL;
-	uint32_t n_member = 0, qh = 0, qt = 0, start = HEAP_NONE;
+	uint32_t n_member = 0, qt = 0, want, start = HEAP_NONE;
 	int rc = -1;
 
 	if (sp->n_nodes == 0 || !sp->nodes)
 		return error_set(err, "the cycle has no members");
-	nset_init(&member, sp->n_nodes);
+	member = mem_calloc(((size_t)h->n_nodes + 3) / 4, 1);
 	for (uint32_t i = 0; i < sp->n_nodes; i++) {
 		heap_node_t v = sp->nodes[i];
 		if (check_node(h, v, err) != 0)
 			goto out;
-		if (nset_get(&member, v) == HEAP_NONE) {
-			nset_put(&member, v, 0);
+		if (!mark_get(member, v)) {
+			mark_set(member, v, MEMBER);
 			n_member++;
 			if (start == HEAP_NONE || h->id[v] < h->id[start] ||
 			    (h->id[v] == h->id[start] && v < start))
 				start = v;
 		}
 	}
-	queue = mem_alloc((size_t)n_member * sizeof *queue);
-	/* Walk from start; members the walk cannot reach (the caller may pass
-	 * any set) are taken in the order given. */
+	want = n_member < s->max_nodes ? n_member : s->max_nodes;
+	queue = mem_alloc((size_t)want * sizeof *queue);
+	/* Walk from start, both ways, only inside the cycle, until `want`
+	 * objects are met.  The first pass takes at most FAN_OUT references
+	 * per object and way (objgraph's too_many), so a hub such as V8's
+	 * global object does not fill the picture with its referrers and the
+	 * walk goes deep; a second pass without the cap fills up what is
+	 * left.  Members no walk reaches (the caller may pass any set) are
+	 * taken in the order given. */
 	queue[qt++] = start;
-	nset_put(&member, start, 1);
-	for (uint32_t next = 0; qt < n_member || qh < qt;) {
-		if (qh == qt) {
-			while (nset_get(&member, sp->nodes[next]) == 1)
-				next++;
-			queue[qt++] = sp->nodes[next];
-			nset_put(&member, sp->nodes[next], 1);
+	mark_set(member, start, QUEUED);
+	for (int pass = 0; pass < 2 && qt < want; pass++) {
+		for (uint32_t qh = 0; qh < qt && qt < want; qh++) {
+			heap_node_t v = queue[qh];
+			for (int dir = 0; dir < 2 && qt < want; dir++) {
+				uint32_t lo = dir ? h->in_off[v] : h->out_off[v];
+				uint32_t hi = dir ? h->in_off[v + 1] : h->out_off[v + 1];
+				uint32_t taken = 0;
+				for (uint32_t e = lo; e < hi && qt < want; e++) {
+					heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
+					unsigned mark = mark_get(member, w);
+					if (!mark)
+						continue;
+					if (pass == 0 && taken++ >= FAN_OUT)
+						break;
+					if (!(mark & QUEUED)) {
+						mark_set(member, w, QUEUED);
+						queue[qt++] = w;
+					}
+				}
+			}
 		}
-		heap_node_t v = queue[qh++];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (nset_get(&member, h->out_to[e]) == 0) {
-				nset_put(&member, h->out_to[e], 1);
-				queue[qt++] = h->out_to[e];
-			}
-		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
-			if (nset_get(&member, h->in_from[e]) == 0) {
-				nset_put(&member, h->in_from[e], 1);
-				queue[qt++] = h->in_from[e];
-			}
 	}
+	for (uint32_t i = 0; i < sp->n_nodes && qt < want; i++)
+		if (!(mark_get(member, sp->nodes[i]) & QUEUED)) {
+			mark_set(member, sp->nodes[i], QUEUED);
+			queue[qt++] = sp->nodes[i];
+		}
 	s->n_node = n_member < s->max_nodes ? n_member : s->max_nodes;
 	s->more_nodes = n_member - s->n_node;
 	s->node = mem_alloc((size_t)s->n_node * sizeof *s->node);
@@ -261,34 +299,52 @@ static int select_cycle(struct sel *s, struct error *err)
 			uint32_t t = nset_get(&s->slot, h->out_to[e]);
 			if (t != HEAP_NONE)
 				add_edge(s, i, t, e);
-			else if (nset_get(&member, h->out_to[e]) != HEAP_NONE)
+			else if (mark_get(member, h->out_to[e]))
 				link_more(s, i, 1);
 		}
 		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
 			if (nset_get(&s->slot, h->in_from[e]) == HEAP_NONE &&
-			    nset_get(&member, h->in_from[e]) != HEAP_NONE)
+			    mark_get(member, h->in_from[e]))
 				link_more(s, i, 0);
 	}
 	rc = 0;
 out:
 	free(queue);
-	nset_fini(&member);
+	free(member);
 	return rc;
 }
 
 /* Objects a neighbourhood walk draws but does not walk through (unless
- * one is the centre), as objgraph stops at modules: classes and modules
- * refer to and are referred to by everything, and synthetic roots to
- * every root. */
-static int is_hub(const struct heap *h, heap_node_t v)
+ * one is the centre), as objgraph stops at modules: classes, modules and
+ * immortal objects (None, small ints) are referred to by everything, and
+ * synthetic roots refer to every root. */
+static int is_module(const struct heap *h, heap_node_t v)
 {
 	size_t len;
-	const char *type;
+	const char *type = heap_string(h, h->type[v], &len);
 
+	return len == 6 && memcmp(type, "module", 6) == 0;
+}
+
+static int is_hub(const struct heap *h, heap_node_t v)
+{
 	if (h->flags[v] & (HEAP_F_CLASS | HEAP_F_SYNTHETIC | HEAP_F_IMMORTAL))
 		return 1;
-	type = heap_string(h, h->type[v], &len);
-	return len == 6 && memcmp(type, "module", 6) == 0;
+	if (is_module(h, v))
+		return 1;
+	/* a module's namespace (its __dict__) is the module, for this purpose:
+	 * every global of a Python program hangs off it */
+	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
+		uint32_t name = h->out_name[h->in_edge[i]];
+		size_t len;
+		const char *str;
+		if (name & HEAP_NAME_INDEX || !is_module(h, h->in_from[i]))
+			continue;
+		str = heap_string(h, name, &len);
+		if (len == 8 && memcmp(str, "__dict__", 8) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* EXPORT_OBJECT: breadth-first both ways to spec->depth.  Like objgraph's
@@ -484,7 +540,7 @@ static int sel_build(struct sel *s, const struct heap *h, const struct export_sp
 	s->max_nodes = sp->max_nodes ? sp->max_nodes : EXPORT_DEFAULT_MAX_NODES;
 	if (s->max_nodes > EXPORT_MAX_MAX_NODES)
 		s->max_nodes = EXPORT_MAX_MAX_NODES;
-	s->max_edges = s->max_nodes * EDGES_PER_NODE;
+	s->max_edges = s->max_nodes * EDGES_PER_NODE + 32;
 	nset_init(&s->slot, 16);
 	switch (sp->what) {
 	case EXPORT_CYCLE: return select_cycle(s, err);
@@ -757,7 +813,7 @@ struct gsyms {
 	Agsym_t *label, *fillcolor, *style, *penwidth, *color, *fontcolor, *peripheries, *shape;
 	Agsym_t *hg_id, *hg_type, *hg_name, *hg_size, *hg_retained, *hg_root, *hg_root_kind,
 		*hg_gen, *hg_refcount, *hg_flags, *hg_garbage, *hg_more;
-	Agsym_t *e_dir, *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
+	Agsym_t *e_dir, *e_arrowsize, *e_label, *e_style, *e_color, *e_fontcolor, *e_arrowhead, *e_hg_name, *e_hg_index,
 		*e_hg_kind;
 };
 
@@ -844,8 +900,10 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		}
 		buf_str(b, "</FONT>");
 	}
-	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE)
-		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#a01010\">garbage (no root reaches it)</FONT>");
+	/* the dashed red border says it too; the word helps where live and
+	 * garbage objects mix, and is noise where everything is garbage */
+	if (s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE && !s->all_garbage)
+		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#a01010\">garbage: no root reaches it</FONT>");
 }
 
 static void flags_words(uint16_t flags, struct buf *b)
@@ -909,7 +967,7 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 	/* references */
 	sym(g, AGEDGE, "fontname", "Helvetica");
 	sym(g, AGEDGE, "fontsize", "9");
-	sym(g, AGEDGE, "arrowsize", "0.7");
+	y->e_arrowsize = sym(g, AGEDGE, "arrowsize", "0.7");
 	y->e_dir = sym(g, AGEDGE, "dir", "forward");
 	y->e_label = sym(g, AGEDGE, "label", "");
 	y->e_style = sym(g, AGEDGE, "style", "solid");
@@ -1007,7 +1065,8 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 			e = agedge(g, a, b_node, NULL, 1);
 		}
 		agxset(e, y->e_style, "dashed");
-		agxset(e, y->e_color, "#909090");
+		agxset(e, y->e_color, "#b0b0b0");
+		agxset(e, y->e_arrowsize, "0.5");
 		return e;
 	}
 	e = agedge(g, a, b_node, NULL, 1);
@@ -1112,13 +1171,31 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 	return g;
 }
 
+/* dot's default effort grows much faster than the graph: a 200-object
+ * slice of a V8 heap's big cycle (1000 references spanning 28 ranks) takes
+ * 15 s, 400 objects 8 minutes.  Big diagrams are unreadable anyway, so
+ * past a size they get a bounded effort (network simplex and crossing
+ * minimisation iterations); small ones keep the best layout. */
+static void tame_layout(Agraph_t *g, const struct sel *s)
+{
+	if (s->n_node <= TAME_NODES && s->n_edge <= TAME_EDGES)
+		return;
+	agsafeset(g, "nslimit", "0.2", "");
+	agsafeset(g, "nslimit1", "0.2", "");
+	agsafeset(g, "mclimit", "0.3", "");
+	agsafeset(g, "searchsize", "10", "");
+}
+
 /* ---- writing ---- */
 
 static const char *const gv_format[] = {
 	[EXPORT_DOT] = "dot", [EXPORT_SVG] = "svg", [EXPORT_PNG] = "png", [EXPORT_PDF] = "pdf",
 };
 
-/* Renders g into a temporary file beside path and renames it into place. */
+/* Renders g into a temporary file beside path and renames it into place.
+ * gvRender on the FILE* of mkstemp's descriptor is what gvRenderFilename
+ * does after opening a name, without a window in which another process
+ * could swap the file. */
 static int render_to(GVC_t *gvc, Agraph_t *g, const char *out_path, enum export_format fmt,
 		     struct error *err)
 {
@@ -1198,8 +1275,17 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 	gv_hook_on(&hook);
 	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
-	if (fmt == EXPORT_PNG)
-		agsafeset(g, "dpi", "120", "");	/* 96 reads small on a slide */
+	tame_layout(g, &s);
+	/* 96 dpi reads small on a slide.  Bounding the size (inches; only
+	 * ever scales down) keeps a big PNG under ~16000 pixels a side, far
+	 * from cairo's 32767 limit, past which Graphviz would print a warning
+	 * straight to stderr, and a PDF page inside PDF's 200 inches. */
+	if (fmt == EXPORT_PNG) {
+		agsafeset(g, "dpi", "120", "");
+		agsafeset(g, "size", "130,130", "");
+	} else if (fmt == EXPORT_PDF) {
+		agsafeset(g, "size", "190,190", "");
+	}
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
 	} else {
@@ -1235,6 +1321,7 @@ int export_layout_new(const struct heap *h, const struct export_spec *spec,
 	gv_hook_on(&hook);
 	gvc = gv_context();
 	g = build_graph(&s, &nodes, &more, &edges);
+	tame_layout(g, &s);
 	if (gvLayout(gvc, g, "dot") != 0) {
 		gv_fail(err, "layout");
 		goto out;

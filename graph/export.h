@@ -6,7 +6,8 @@
  * (which includes curses, whose macros clash with gvc.h) can call it.
  *
  * What is drawn (the "selection"):
- *   EXPORT_CYCLE   the given members and every reference among them;
+ *   EXPORT_CYCLE   the given members and every reference among them (any
+ *                  set of objects works: the GC animation lays out its own);
  *   EXPORT_OBJECT  the object and everything within `depth` references of
  *                  it, following references both ways (what it refers to
  *                  and what refers to it), plus every reference among those;
@@ -43,7 +44,7 @@
 
 enum {
 	EXPORT_DEFAULT_MAX_NODES = 100,
-	EXPORT_MAX_MAX_NODES = 5000,	/* Graphviz gets slow beyond this */
+	EXPORT_MAX_MAX_NODES = 1000,	/* dot takes minutes beyond this */
 	EXPORT_MAX_DEPTH = 64
 };
 

@@ -107,25 +107,29 @@ static void column_fini(struct column *c)
  * small function per element width. */
 static void push_u8(struct column *c, uint8_t v)
 {
-	column_grow(c, 1, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 1, c->n + 1);
 	((uint8_t *)c->data)[c->n++] = v;
 }
 
 static void push_u16(struct column *c, uint16_t v)
 {
-	column_grow(c, 2, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 2, c->n + 1);
 	((uint16_t *)c->data)[c->n++] = v;
 }
 
 static void push_u32(struct column *c, uint32_t v)
 {
-	column_grow(c, 4, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 4, c->n + 1);
 	((uint32_t *)c->data)[c->n++] = v;
 }
 
 static void push_u64(struct column *c, uint64_t v)
 {
-	column_grow(c, 8, c->n + 1);
+	if (c->n >= c->cap)
+		column_grow(c, 8, c->n + 1);
 	((uint64_t *)c->data)[c->n++] = v;
 }
 
@@ -169,6 +173,7 @@ static void strtab_grow(struct heap_builder *b)
 	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
+	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
 	b->strtab_mask = size - 1;
 	for (size_t i = 0; i < old_size; i++)
 		if (old[i])
@@ -223,6 +228,13 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s)
 {
 	return heap_builder_intern(b, s, strlen(s));
+}
+
+void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t len)
+{
+	if (!b->strtab || len == 0)
+		return;
+	__builtin_prefetch(&b->strtab[(uint32_t)hash_bytes(s, len) & b->strtab_mask]);
 }
 
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len)
@@ -306,7 +318,8 @@ void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges
 	column_grow(&b->type, 4, nodes);
 	column_grow(&b->name, 4, nodes);
 	column_grow(&b->size, 8, nodes);
-	column_grow(&b->refcount, 8, nodes);
+	if (b->refcount.n)
+		column_grow(&b->refcount, 8, nodes);
 	column_grow(&b->flags, 2, nodes);
 	column_grow(&b->generation, 1, nodes);
 	column_grow(&b->category, 1, nodes);
@@ -328,7 +341,17 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 	push_u32(&b->type, rec->type);
 	push_u32(&b->name, rec->name);
 	push_u64(&b->size, rec->size);
-	push_u64(&b->refcount, (uint64_t)rec->refcount);
+	/* The refcount column stays empty until a node has a refcount, so
+	 * formats without refcounts never touch its memory (see freeze). */
+	if (b->refcount.n || rec->refcount != 0 || (rec->flags & HEAP_F_HAS_REFCOUNT)) {
+		size_t before = b->id.n - 1;	/* nodes added before this one */
+		if (b->refcount.n < before) {
+			column_grow(&b->refcount, 8, before + 1);
+			memset(b->refcount.data, 0, before * 8);
+			b->refcount.n = before;
+		}
+		push_u64(&b->refcount, (uint64_t)rec->refcount);
+	}
 	push_u16(&b->flags, rec->flags);
 	push_u8(&b->generation, rec->generation);
 	push_u8(&b->category, rec->category);
@@ -565,7 +588,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);
 	h->size = column_take(&b->size, 8);
-	h->refcount = column_take(&b->refcount, 8);
+	/* all zero: calloc'd pages are never touched, so they cost no memory */
+	h->refcount = b->refcount.n ? column_take(&b->refcount, 8) : mem_calloc((size_t)n + 1, 8);
+	column_fini(&b->refcount);
 	h->flags = column_take(&b->flags, 2);
 	h->generation = column_take(&b->generation, 1);
 	h->category = column_take(&b->category, 1);

@@ -163,6 +163,11 @@ void heap_builder_free(struct heap_builder *b);
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len);
 heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s);
 
+/* A hint that s[0..len) is about to be interned: starts loading its intern
+ * table slot, so a loader can overlap the cache misses of a batch of
+ * strings.  Changes nothing. */
+void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t len);
+
 /* The interned string at offset s (NUL-terminated, valid until the next
  * intern); *len gets its length when len is not NULL. */
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len);

@@ -490,3 +490,67 @@ void lesson_run_free(struct lesson_run *r)
 	free(r->steps);
 	free(r);
 }
+
+size_t lesson_run_length(const struct lesson_run *r)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < r->n_steps; i++)
+		n += 1 + stepper_len(r->steps[i].st);
+	return n;
+}
+
+/* The step holding position t, and t's event inside it. */
+static uint32_t locate(const struct lesson_run *r, size_t t, size_t *event)
+{
+	for (uint32_t i = 0; i < r->n_steps; i++) {
+		size_t len = 1 + stepper_len(r->steps[i].st);
+		if (t < len || i + 1 == r->n_steps) {
+			*event = t < len ? t : len - 1;
+			return i;
+		}
+		t -= len;
+	}
+	*event = 0;
+	return 0;
+}
+
+uint32_t lesson_run_seek(struct lesson_run *r, size_t t, size_t *event)
+{
+	size_t k;
+	uint32_t i;
+
+	if (r->n_steps == 0) {
+		*event = 0;
+		return 0;
+	}
+	i = locate(r, t, &k);
+	stepper_seek(r->steps[i].st, k);
+	*event = k;
+	return i;
+}
+
+const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size_t size)
+{
+	const struct lesson *l = r->lesson;
+	const struct lesson_step *step;
+	const struct lesson_action *a;
+	size_t k;
+	uint32_t i;
+
+	if (r->n_steps == 0) {
+		snprintf(buf, size, "%s", "");
+		return buf;
+	}
+	i = locate(r, t, &k);
+	step = &r->steps[i];
+	a = &l->actions[step->action];
+	if (k == 0) {
+		if (a->op == LESSON_SAY)
+			snprintf(buf, size, "%s", l->text + a->text);
+		else
+			snprintf(buf, size, "[line %u] %s", (unsigned)a->line, step->what);
+		return buf;
+	}
+	return stepper_describe(step->st, &step->st->ev[k - 1], buf, size);
+}

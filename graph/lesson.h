@@ -20,8 +20,10 @@
  * state from the stepper's final state (what was freed, generations,
  * counters), so the lesson shows exactly what the steppers compute.
  *
- * Limits: LESSON_MAX_OBJECTS objects and LESSON_MAX_ACTIONS actions, so
- * the runner's linear look-ups stay small.
+ * Limits: LESSON_MAX_OBJECTS objects and LESSON_MAX_ACTIONS actions.  Every
+ * step keeps a frozen copy of the world (for stepping and printing), so a
+ * run costs steps x (objects + references); at the limits that is about
+ * 25 MB and 0.4 s, and the runner's linear look-ups stay small.
  */
 #ifndef HEAPGLASS_LESSON_H
 #define HEAPGLASS_LESSON_H
@@ -34,8 +36,8 @@
 #include "stepper.h"
 
 enum {
-	LESSON_MAX_OBJECTS = 1000,
-	LESSON_MAX_ACTIONS = 5000
+	LESSON_MAX_OBJECTS = 100,
+	LESSON_MAX_ACTIONS = 1000
 };
 #define LESSON_NONE UINT32_C(0xffffffff)	/* no object */
 
@@ -126,5 +128,25 @@ struct lesson_run {
  * point (an object already freed, a field that is not set, ...). */
 int lesson_run_new(const struct lesson *l, struct lesson_run **out, struct error *err);
 void lesson_run_free(struct lesson_run *r);
+
+/* ---- the timeline, for an animated view ----
+ * A played lesson as one sequence of positions a view can step through with
+ * a single integer: for each step, its start (the action just done, event
+ * 0 of its stepper) and then each of its events.  Position t of
+ * lesson_run_length() positions; moving is stepper_seek() on the step's
+ * stepper, so going back is exact. */
+
+/* Number of positions: the sum over steps of 1 + its events. */
+size_t lesson_run_length(const struct lesson_run *r);
+
+/* Goes to position t (clamped): seeks that step's stepper to the event and
+ * returns the step; *event gets the number of its events applied. */
+uint32_t lesson_run_seek(struct lesson_run *r, size_t t, size_t *event);
+
+/* One line of narration for position t: at a step's start, the say text or
+ * the action in words ("[line 9] a.next = b"); else the event just applied
+ * (stepper_describe).  A say text is returned as written: escape it for
+ * the screen (stepper_describe's text is escaped already). */
+const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size_t size);
 
 #endif

@@ -291,14 +291,30 @@ const char *stepper_label(const struct heap *h, heap_node_t v, char *buf, size_t
 	return buf;
 }
 
-/* "a.next" for out-edge e. */
-static const char *edge_text(const struct heap *h, uint32_t e, char *buf, size_t size)
+const char *stepper_node_label(const struct stepper *s, heap_node_t v, char *buf, size_t size)
 {
+	const struct heap *h = s->heap;
+	char tbuf[96];
+	size_t len;
+	const char *type;
+
+	if (!s->label_ids || v >= h->n_nodes)
+		return stepper_label(h, v, buf, size);
+	type = heap_string(h, h->type[v], &len);
+	text_escape(tbuf, sizeof tbuf, type, len, 0);
+	snprintf(buf, size, "%s@%llu", tbuf, (unsigned long long)h->id[v]);
+	return buf;
+}
+
+/* "a.next" for out-edge e. */
+static const char *edge_text(const struct stepper *s, uint32_t e, char *buf, size_t size)
+{
+	const struct heap *h = s->heap;
 	char from[128], nbuf[128], name[128];
 	size_t len;
 	const char *raw;
 
-	stepper_label(h, stepper_edge_source(h, e), from, sizeof from);
+	stepper_node_label(s, stepper_edge_source(h, e), from, sizeof from);
 	if (h->out_name[e] & HEAP_NAME_INDEX) {
 		heap_edge_name(h, h->out_name[e], name, sizeof name);
 		snprintf(buf, size, "%s%s", from, name);
@@ -314,25 +330,25 @@ static const char *phase_text(enum stepper_phase p)
 {
 	switch (p) {
 	case STEPPER_PH_MARK:
-		return "mark: every object starts white; each root turns grey and goes onto the worklist";
+		return "mark: all start white; each root turns grey, onto the worklist";
 	case STEPPER_PH_SWEEP:
-		return "sweep: whatever is still white was not reached from a root, and is freed";
+		return "sweep: what is still white was not reached from a root: freed";
 	case STEPPER_PH_COPY:
-		return "copy each object's reference count into gc_refs";
+		return "copy each object's refcount into gc_refs";
 	case STEPPER_PH_SUBTRACT:
-		return "subtract every reference that comes from inside the generation, one at a time";
+		return "subtract each reference from inside the generation, one at a time";
 	case STEPPER_PH_RESCUE:
-		return "gc_refs > 0 means a reference from outside: those are reachable, and so is all they reach";
+		return "gc_refs > 0: held from outside; rescue those and all they reach";
 	case STEPPER_PH_UNREACHABLE:
-		return "whatever is still white is reachable only from garbage: it is unreachable";
+		return "what is still white is reachable only from garbage: unreachable";
 	case STEPPER_PH_FINALIZE:
 		return "run the finalizers (__del__) of the unreachable objects, once each";
 	case STEPPER_PH_CLEAR:
-		return "clear the unreachable objects: their references are dropped and they are freed";
+		return "clear the unreachable: drop their references, free them";
 	case STEPPER_PH_PROMOTE:
-		return "the survivors are promoted to an older generation";
+		return "the survivors move to an older generation";
 	case STEPPER_PH_CASCADE:
-		return "reference counting frees what only the freed objects were holding";
+		return "reference counting frees what only the freed objects held";
 	case STEPPER_PH_DONE:
 		return "collection done";
 	default:
@@ -343,16 +359,15 @@ static const char *phase_text(enum stepper_phase p)
 const char *stepper_describe(const struct stepper *s, const struct stepper_event *ev,
 			     char *buf, size_t size)
 {
-	const struct heap *h = s->heap;
 	char a[128], o[128], e[300];
 
 	if (ev->kind != STEPPER_PHASE && ev->kind != STEPPER_COUNT && ev->kind != STEPPER_THRESHOLD &&
 	    ev->kind != STEPPER_COLLECT)
-		stepper_label(h, ev->node, a, sizeof a);
+		stepper_node_label(s, ev->node, a, sizeof a);
 	else
 		a[0] = '\0';
 	if (ev->edge != HEAP_NONE)
-		edge_text(h, ev->edge, e, sizeof e);
+		edge_text(s, ev->edge, e, sizeof e);
 	else
 		e[0] = '\0';
 
@@ -364,7 +379,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 		snprintf(buf, size, "%s is a root: grey, onto the worklist", a);
 		break;
 	case STEPPER_POP:
-		snprintf(buf, size, "take %s off the worklist: black; now scan its references", a);
+		snprintf(buf, size, "take %s off the worklist: black, scan its references", a);
 		break;
 	case STEPPER_SCAN:
 		if (ev->col == STEPPER_COL_COLOUR)
@@ -387,7 +402,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 			 (long long)ev->old, (long long)ev->new);
 		break;
 	case STEPPER_EXTERNAL:
-		snprintf(buf, size, "%s has gc_refs > 0: referenced from outside: grey, onto the worklist", a);
+		snprintf(buf, size, "%s has gc_refs > 0 (held from outside): grey", a);
 		break;
 	case STEPPER_UNREACHABLE:
 		snprintf(buf, size, "%s is still white: unreachable", a);
@@ -406,7 +421,7 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 			 (long long)ev->new);
 		break;
 	case STEPPER_DECREF:
-		stepper_label(h, ev->other, o, sizeof o);
+		stepper_node_label(s, ev->other, o, sizeof o);
 		snprintf(buf, size, "%s is gone, so %s no longer holds %s: refcount %lld -> %lld", o, e, a,
 			 (long long)ev->old, (long long)ev->new);
 		break;

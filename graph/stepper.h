@@ -151,6 +151,8 @@ struct stepper {
 	struct stepper_event *ev;
 	size_t n_ev, cap_ev, pos;
 	int record;			/* store events (default 1) */
+	int label_ids;			/* narrate objects as TYPE@ID (real heaps)
+					 * rather than by name (lessons) */
 	int count_frees;		/* each refcount free lowers gen_count[0]
 					 * when above 0, as CPython's dealloc does
 					 * (default 0) */
@@ -215,6 +217,10 @@ enum stepper_phase stepper_current_phase(const struct stepper *s);
 /* Writes the label of node v for people into buf: its name when it has
  * one, else "TYPE#ID"; control bytes escaped.  Returns buf. */
 const char *stepper_label(const struct heap *h, heap_node_t v, char *buf, size_t size);
+
+/* The label the narration uses: stepper_label(), or "TYPE@ID" when
+ * s->label_ids is set. */
+const char *stepper_node_label(const struct stepper *s, heap_node_t v, char *buf, size_t size);
 
 /* Writes one line of narration for event ev into buf (no newline), e.g.
  * "scan a.next -> b: b is white: grey, onto the worklist".  Returns buf. */

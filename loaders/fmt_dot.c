@@ -73,7 +73,7 @@ static int syntax_error(const char *path, struct error *err)
 
 struct syms {
 	Agsym_t *id, *type, *name, *size, *root, *root_kind, *gen, *refcount, *flags, *more;
-	Agsym_t *p_type, *p_name, *p_size, *p_root, *p_root_kind, *p_gen, *p_generation,
+	Agsym_t *p_type, *p_name, *p_label, *p_size, *p_root, *p_root_kind, *p_gen, *p_generation,
 		*p_refcount, *p_flags;
 	Agsym_t *e_name, *e_index, *e_kind, *e_label, *ep_name, *ep_index, *ep_weak, *ep_kind;
 };
@@ -266,7 +266,11 @@ static int add_node(struct dotctx *c, Agnode_t *n, uint64_t id, heap_node_t *out
 		return bad_node(c, n, "hg_type", v, "percent-encoded text");
 	v = pick(n, y->name, y->p_name, &pct);
 	if (!v && !val(n, y->id)) {
-		v = agnameof(n);
+		/* a drawing's own label, when it is plain text, names the object
+		 * better than the DOT identifier does */
+		v = val(n, y->p_label);
+		if (!v || aghtmlstr((char *)v) || strcmp(v, "\\N") == 0)
+			v = agnameof(n);
 		pct = 0;
 	}
 	if (v && intern(c, v, pct, &rec.name) != 0)
@@ -383,6 +387,7 @@ static void find_syms(Agraph_t *g, struct syms *y)
 	y->more = look(g, AGNODE, "hg_more");
 	y->p_type = look(g, AGNODE, "type");
 	y->p_name = look(g, AGNODE, "name");
+	y->p_label = look(g, AGNODE, "label");
 	y->p_size = look(g, AGNODE, "size");
 	y->p_root = look(g, AGNODE, "root");
 	y->p_root_kind = look(g, AGNODE, "root_kind");

@@ -2,8 +2,8 @@
  * cgraph's agread.
  *
  * Every DOT node is an object and every edge a reference (a -- b in an
- * undirected graph reads as a -> b).  Optional node attributes: type, name,
- * size, root, root_kind, gen (or generation), refcount, flags; optional
+ * undirected graph reads as a -> b).  Optional node attributes: type, name
+ * (else a plain-text label, else the DOT node name), size, root, root_kind, gen (or generation), refcount, flags; optional
  * edge attributes: label (or name), index, weak, kind.  heapglass's own
  * exports carry the same facts as hg_* attributes, which win over the
  * plain ones, and load back exactly; their "… N more" node (hg_more) is

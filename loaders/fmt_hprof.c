@@ -56,6 +56,7 @@ enum {
 };
 
 enum {
+	LABEL_CHARS = 40,		/* characters of a String shown as its name */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
 	TICK_EVERY = 8192,		/* sub-records between progress ticks */
@@ -158,10 +159,12 @@ struct jclass {
 	uint64_t super_id;
 	uint64_t offset;	/* of the CLASS_DUMP sub-record */
 	uint64_t own_bytes;	/* bytes of its own fields in an INSTANCE_DUMP */
-	uint64_t own_mem;	/* the same with references counted as 4 bytes */
+	uint64_t own_mem;	/* the same without references (their count: own_refs) */
 	uint64_t total_bytes;	/* own + every superclass's: an instance's byte count */
 	uint64_t total_mem;
-	uint64_t statics_mem;	/* static values with references counted as 4 */
+	uint64_t statics_mem;	/* static values without references ... */
+	uint32_t own_refs;	/* reference-typed instance fields of its own */
+	uint32_t statics_refs;	/* ... and reference-typed statics */
 	uint64_t shallow;	/* shallow size of one instance */
 	uint32_t inst_size;	/* as the CLASS_DUMP says */
 	uint32_t super;		/* index into classes, HEAP_NONE at the top */
@@ -198,7 +201,29 @@ struct idindex {
 	uint64_t min;
 	uint64_t nchunks;
 	unsigned shift;
-	uint32_t *perm;		/* rank -> node for indirect words, else NULL */
+	uint32_t *perm;		/* the nodes of the indirect words, in id order */
+};
+
+/* A byte[] or char[] and its sub-record offset (String labels). */
+struct arrpos {
+	uint64_t id;
+	uint64_t at;
+};
+
+/* The object layouts of 64-bit HotSpot (docs/hprof-format.md). */
+enum layout {
+	LAYOUT_COOPS,		/* compressed oops and class pointers: heaps < 32 GB */
+	LAYOUT_WIDE,		/* 8-byte references, compressed class pointers (JDK 15+) */
+	LAYOUT_WIDE_KLASS,	/* 8-byte references and class pointers (JDK 8-14) */
+	N_LAYOUTS
+};
+
+static const struct {
+	uint8_t hdr_obj, hdr_arr, ref;
+} layouts[N_LAYOUTS] = {
+	[LAYOUT_COOPS] = { .hdr_obj = 12, .hdr_arr = 16, .ref = 4 },
+	[LAYOUT_WIDE] = { .hdr_obj = 12, .hdr_arr = 16, .ref = 8 },
+	[LAYOUT_WIDE_KLASS] = { .hdr_obj = 16, .hdr_arr = 24, .ref = 8 },
 };
 
 struct hp {
@@ -241,6 +266,12 @@ struct hp {
 
 	/* the shallow size rule (docs/hprof-format.md) */
 	uint64_t hdr_obj, hdr_arr;
+	unsigned ref_size;
+	/* pass 1: which 64-bit layout the addresses show.  After an array,
+	 * the next object's address minus the array's is the array's size in
+	 * memory, which differs between the layouts. */
+	uint64_t prev_arr, prev_size[N_LAYOUTS];
+	uint64_t votes[N_LAYOUTS];
 
 	heap_str_t s_class, s_super, s_loader, s_signers, s_domain, s_cpool, s_jlclass;
 	heap_str_t root_kind[256];
@@ -249,6 +280,13 @@ struct hp {
 	uint32_t jlclass;		/* class index of java.lang.Class, or HEAP_NONE */
 
 	struct idindex idx;
+
+	/* java.lang.String labels: the class, where its value and coder are in
+	 * an instance's bytes, and byte[]/char[] id -> sub-record offset */
+	uint32_t jlstring;
+	int64_t str_value_at, str_coder_at;	/* -1: no such field */
+	struct arrpos *arr;		/* sorted by id after pass 1 */
+	size_t n_arr, cap_arr, arr_cursor;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -295,10 +333,11 @@ static unsigned value_size(const struct hp *hp, unsigned t)
 	return t < T_LIMIT ? file_size[t] : 0;
 }
 
-/* Bytes of a value of type t in the runtime's memory. */
+/* Bytes of a primitive value of type t in the runtime's memory (references
+ * are counted apart: their size depends on the layout, hp->ref_size). */
 static unsigned mem_size(unsigned t)
 {
-	return t == T_OBJECT ? 4 : file_size[t];
+	return t == T_OBJECT ? 0 : file_size[t];
 }
 
 static int fail_at(struct hp *hp, uint64_t off, const char *fmt, ...)
@@ -638,7 +677,8 @@ static int index_build(struct hp *hp)
 		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
 		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
 	}
-	/* words whose nodes are consecutive map directly */
+	/* words whose nodes are consecutive map directly; the others keep
+	 * their nodes in a compact perm (few: class objects out of order) */
 	for (uint32_t w = 0; w < nwords; w++) {
 		struct idword *iw = &x->words[w];
 		uint32_t r = iw->base, k = popcount64(iw->bits), i;
@@ -648,10 +688,14 @@ static int index_build(struct hp *hp)
 			iw->base = k ? x->perm[r] : 0;
 			iw->indirect = 0;
 		} else {
-			indirect++;
+			memmove(x->perm + indirect, x->perm + r, (size_t)k * sizeof *x->perm);
+			iw->base = (uint32_t)indirect;
+			indirect += k;
 		}
 	}
-	if (!indirect) {
+	if (indirect) {
+		x->perm = mem_realloc_array(x->perm, (size_t)indirect, sizeof *x->perm);
+	} else {
 		free(x->perm);
 		x->perm = NULL;
 	}
@@ -690,6 +734,28 @@ static heap_node_t next_object(struct hp *hp, uint64_t at)
 }
 
 /* ---- sub-records ---- */
+
+/* Pass 1: an object with id `id` starts a sub-record.  If an array came
+ * just before it, the address gap is that array's size in memory: each
+ * layout whose prediction matches gets a vote.  If this object is an array
+ * of `count` elements (esz: element bytes, 0 for references; is_array),
+ * the predictions for the next gap are made. */
+static void layout_vote(struct hp *hp, uint64_t id, int is_array, unsigned esz, uint64_t count)
+{
+	if (hp->pass != 1)
+		return;
+	if (hp->prev_arr && id > hp->prev_arr)
+		for (int l = 0; l < N_LAYOUTS; l++)
+			hp->votes[l] += id - hp->prev_arr == hp->prev_size[l];
+	hp->prev_arr = 0;
+	if (is_array && id) {
+		hp->prev_arr = id;
+		for (int l = 0; l < N_LAYOUTS; l++) {
+			unsigned e = esz ? esz : layouts[l].ref;
+			hp->prev_size[l] = align8(round_up(layouts[l].hdr_arr, e) + count * e);
+		}
+	}
+}
 
 static int sub_root(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 {
@@ -748,7 +814,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 	unsigned I = hp->idsz;
 	uint64_t p = at + 1, fixed = 7 * (uint64_t)I + 8, cp_at, id, own_bytes = 0, own_mem = 0;
 	uint64_t statics_mem = 0;
-	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld;
+	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld, own_refs = 0, statics_refs = 0;
 
 	if (need(hp, at, p, fixed + 2, end) != 0)
 		return -1;
@@ -784,6 +850,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		if (need(hp, at, p, I + 1 + (uint64_t)sz, end) != 0)
 			return -1;
 		statics_mem += mem_size(t);
+		statics_refs += t == T_OBJECT;
 		p += I + 1 + sz;
 	}
 	if (need(hp, at, p, 2, end) != 0)
@@ -805,12 +872,14 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		}
 		own_bytes += sz;
 		own_mem += mem_size(t);
+		own_refs += t == T_OBJECT;
 	}
 	*next = p;
 
 	if (hp->pass == 1) {
 		struct jclass *c;
 		uint32_t old;
+		layout_vote(hp, id, 0, 0, 0);
 		if (id == 0)
 			return fail_at(hp, at, "CLASS_DUMP with class id 0");
 		hp->cls = grow(hp->cls, hp->n_cls, &hp->cap_cls, sizeof *hp->cls);
@@ -818,6 +887,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		*c = (struct jclass){
 			.id = id, .super_id = rd_id(hp, at + 1 + I + 4), .offset = at,
 			.own_bytes = own_bytes, .own_mem = own_mem, .statics_mem = statics_mem,
+			.own_refs = own_refs, .statics_refs = statics_refs,
 			.inst_size = be32(hp->map + at + 1 + 7 * (uint64_t)I + 4),
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
@@ -837,7 +907,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			       hp->cls[hp->jlclass].inst_size : hp->hdr_obj;
 		else
 			size = align8((hp->jlclass != HEAP_NONE ? hp->cls[hp->jlclass].shallow : hp->hdr_obj) +
-				      c->statics_mem);
+				      c->statics_mem + (uint64_t)c->statics_refs * hp->ref_size);
 		c->node = heap_builder_count(hp->b);
 		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS);
 	} else {
@@ -853,6 +923,119 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		return class_refs(hp, v, cp_at);
 	}
 	return 0;
+}
+
+static int arrpos_cmp(const void *a, const void *b)
+{
+	const struct arrpos *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sorts the byte[]/char[] list by id (a dump in address order is sorted
+ * already). */
+static void arrays_sort(struct hp *hp)
+{
+	for (size_t i = 1; i < hp->n_arr; i++)
+		if (hp->arr[i - 1].id > hp->arr[i].id) {
+			qsort(hp->arr, hp->n_arr, sizeof *hp->arr, arrpos_cmp);
+			return;
+		}
+}
+
+/* Index of array `id` in hp->arr, or HEAP_NONE.  A String and its value
+ * are neighbours in a dump, and pass 2 meets Strings in file order, so the
+ * few entries after the last hit are tried before a binary search. */
+static uint32_t array_find(struct hp *hp, uint64_t id)
+{
+	size_t lo = 0, hi = hp->n_arr;
+
+	for (size_t i = hp->arr_cursor; i < hp->n_arr && i < hp->arr_cursor + 4; i++)
+		if (hp->arr[i].id == id) {
+			hp->arr_cursor = i;
+			return (uint32_t)i;
+		}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (hp->arr[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < hp->n_arr && hp->arr[lo].id == id) {
+		hp->arr_cursor = lo;
+		return (uint32_t)lo;
+	}
+	return HEAP_NONE;
+}
+
+/* Appends code point c as UTF-8 to out at *n (room for 4 bytes assumed). */
+static void put_utf8(char *out, size_t *n, uint32_t c)
+{
+	if (c < 0x80) {
+		out[(*n)++] = (char)c;
+	} else if (c < 0x800) {
+		out[(*n)++] = (char)(0xc0 | c >> 6);
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		out[(*n)++] = (char)(0xe0 | c >> 12);
+		out[(*n)++] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	} else {
+		out[(*n)++] = (char)(0xf0 | c >> 18);
+		out[(*n)++] = (char)(0x80 | (c >> 12 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[(*n)++] = (char)(0x80 | (c & 0x3f));
+	}
+}
+
+/* The name of a java.lang.String instance whose field values start at
+ * data: its first LABEL_CHARS characters as UTF-8 ("..." when longer), or
+ * 0 when the value array is not in the dump.  JDK 9+ keeps a byte[] with a
+ * coder (0: Latin-1, 1: UTF-16 in the machine's order, little-endian on
+ * every platform HotSpot dumps come from); JDK 8 and Android a char[]
+ * (big-endian in HPROF). */
+static heap_str_t string_label(struct hp *hp, uint64_t data)
+{
+	char out[LABEL_CHARS * 4 + 8];
+	size_t n = 0;
+	uint64_t aid, at, count, shown;
+	uint32_t ai;
+	unsigned t, coder = 0;
+	const uint8_t *e;
+
+	if (hp->str_value_at < 0)
+		return 0;
+	aid = rd_id(hp, data + (uint64_t)hp->str_value_at);
+	ai = array_find(hp, aid);
+	if (ai == HEAP_NONE)
+		return 0;
+	at = hp->arr[ai].at;
+	count = be32(hp->map + at + 1 + hp->idsz + 4);
+	t = hp->map[at + 1 + hp->idsz + 8];
+	e = hp->map + at + 1 + hp->idsz + 9;
+	if (hp->str_coder_at >= 0)
+		coder = hp->map[data + (uint64_t)hp->str_coder_at];
+	if (t == T_BYTE && coder == 1)
+		count /= 2;
+	shown = count > LABEL_CHARS ? LABEL_CHARS : count;
+	for (uint64_t i = 0; i < shown; i++) {
+		uint32_t c;
+		if (t == T_BYTE && coder != 1)
+			c = e[i];
+		else if (t == T_BYTE)
+			c = (uint32_t)e[2 * i] | (uint32_t)e[2 * i + 1] << 8;
+		else
+			c = be16(e + 2 * i);
+		if (c >= 0xd800 && c <= 0xdfff)
+			c = 0xfffd;	/* surrogate halves: not worth pairing for a label */
+		put_utf8(out, &n, c);
+	}
+	if (count > shown) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	return n ? heap_builder_intern(hp->b, out, n) : heap_builder_intern_cstr(hp->b, "\"\"");
 }
 
 static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
@@ -872,6 +1055,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 	*next = data + nbytes;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 0, 0, 0);
 		return 0;
 	}
 	ci = idmap_get(&hp->clsmap, class_id);
@@ -889,7 +1073,8 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 				       "but the class and its superclasses declare %llu", (unsigned long long)id,
 				       class_text(hp, class_id, buf, sizeof buf), (unsigned long long)nbytes,
 				       (unsigned long long)c->total_bytes);
-		return add_node(hp, at, id, c->name, 0, c->shallow, c->is_reference ? HEAP_F_WEAKREF : 0);
+		return add_node(hp, at, id, c->name, ci == hp->jlstring ? string_label(hp, data) : 0,
+				c->shallow, c->is_reference ? HEAP_F_WEAKREF : 0);
 	}
 	{
 		heap_node_t v = next_object(hp, at);
@@ -937,12 +1122,13 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 	*next = data + count * I;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 1, 0, count);
 		return 0;
 	}
 	ci = idmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2)
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
-				0, array_size(hp, count, 4), 0);
+				0, array_size(hp, count, hp->ref_size), 0);
 	{
 		heap_node_t v = next_object(hp, at);
 		if (hp->pass != 3)
@@ -987,6 +1173,11 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 	*next = data + bytes;
 	if (hp->pass == 1) {
 		hp->n_objects++;
+		layout_vote(hp, id, 1, esz, count);
+		if (!nodata && id && (t == T_BYTE || t == T_CHAR)) {
+			hp->arr = grow(hp->arr, hp->n_arr, &hp->cap_arr, sizeof *hp->arr);
+			hp->arr[hp->n_arr++] = (struct arrpos){ .id = id, .at = at };
+		}
 		return 0;
 	}
 	if (hp->pass == 2)
@@ -1186,6 +1377,48 @@ static int walk(struct hp *hp)
 	return 0;
 }
 
+/* Finds java.lang.String and where its value and coder fields are (it has
+ * no superclass fields, so its own offsets are the instance's), re-reading
+ * its CLASS_DUMP (validated in pass 1). */
+static void string_fields(struct hp *hp)
+{
+	unsigned I = hp->idsz;
+	uint64_t p, off = 0;
+	uint32_t n, ci = HEAP_NONE;
+
+	hp->jlstring = HEAP_NONE;
+	hp->str_value_at = hp->str_coder_at = -1;
+	for (size_t i = 0; i < hp->n_cls && ci == HEAP_NONE; i++) {
+		uint32_t lc = idmap_get(&hp->lcmap, hp->cls[i].id);
+		if (lc != HEAP_NONE && str_is(hp, idmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
+			ci = (uint32_t)i;
+	}
+	if (ci == HEAP_NONE || hp->cls[ci].super_id == 0 ||
+	    hp->cls[ci].super_id == hp->cls[ci].id)
+		return;
+	p = hp->cls[ci].offset + 1 + 7 * (uint64_t)I + 8;
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++)
+		p += 3 + value_size(hp, hp->map[p + 2]);
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++)
+		p += I + 1 + value_size(hp, hp->map[p + I]);
+	n = be16(hp->map + p);
+	p += 2;
+	for (uint32_t i = 0; i < n; i++, p += I + 1) {
+		unsigned t = hp->map[p + I];
+		uint32_t name = idmap_get(&hp->strmap, rd_id(hp, p));
+		if (t == T_OBJECT && str_is(hp, name, "value"))
+			hp->str_value_at = (int64_t)off;
+		if (t == T_BYTE && str_is(hp, name, "coder"))
+			hp->str_coder_at = (int64_t)off;
+		off += value_size(hp, t);
+	}
+	hp->jlstring = ci;
+}
+
 /* After pass 1: names, superclasses, instance layouts through the class
  * chain (with loop detection), shallow sizes. */
 static int finish_classes(struct hp *hp)
@@ -1199,12 +1432,20 @@ static int finish_classes(struct hp *hp)
 			hp->art = 1;
 	if (hp->version == 3 || hp->saw_info)
 		hp->art = 1;
+	hp->ref_size = 4;
 	if (hp->art || hp->idsz == 4) {
 		hp->hdr_obj = 8;
 		hp->hdr_arr = 12;
 	} else {
-		hp->hdr_obj = 12;
-		hp->hdr_arr = 16;
+		/* the layout the address gaps agree with most; compressed oops
+		 * (the default below 32 GB) when nothing tells */
+		int best = LAYOUT_COOPS;
+		for (int l = 1; l < N_LAYOUTS; l++)
+			if (hp->votes[l] > hp->votes[best])
+				best = l;
+		hp->hdr_obj = layouts[best].hdr_obj;
+		hp->hdr_arr = layouts[best].hdr_arr;
+		hp->ref_size = layouts[best].ref;
 	}
 
 	hp->jlclass = HEAP_NONE;
@@ -1233,6 +1474,8 @@ static int finish_classes(struct hp *hp)
 		}
 	}
 
+	string_fields(hp);
+	arrays_sort(hp);
 	stack = mem_alloc((hp->n_cls + 1) * sizeof *stack);
 	for (size_t i = 0; i < hp->n_cls && rc == 0; i++) {
 		size_t sp = 0;
@@ -1252,7 +1495,8 @@ static int finish_classes(struct hp *hp)
 			struct jclass *c = &hp->cls[stack[--sp]];
 			const struct jclass *s = c->super == HEAP_NONE ? NULL : &hp->cls[c->super];
 			c->total_bytes = c->own_bytes + (s ? s->total_bytes : 0);
-			c->total_mem = c->own_mem + (s ? s->total_mem : 0);
+			c->total_mem = c->own_mem + (uint64_t)c->own_refs * hp->ref_size +
+				       (s ? s->total_mem : 0);
 			c->is_reference |= s ? s->is_reference : 0;
 			if (hp->art && c->inst_size)
 				c->shallow = c->inst_size;
@@ -1319,6 +1563,24 @@ static void locate(struct hp *hp, heap_node_t a, heap_node_t b)
 	(void)walk(hp);
 }
 
+/* A gzip file that holds an HPROF dump: `jcmd PID GC.heap_dump -gz=N` puts
+ * "HPROF BLOCKSIZE=" in the gzip comment; gzip(1) keeps the name "x.hprof". */
+static int gzipped_hprof(const unsigned char *head, size_t len)
+{
+	static const char *const marks[] = { "HPROF BLOCKSIZE=", ".hprof" };
+	size_t n = len < 256 ? len : 256;
+
+	if (len < 10 || head[0] != 0x1f || head[1] != 0x8b)
+		return 0;
+	for (size_t k = 0; k < 2; k++) {
+		size_t m = strlen(marks[k]);
+		for (size_t i = 10; i + m <= n; i++)
+			if (memcmp(head + i, marks[k], m) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 static int hprof_load(const char *path, struct heap_builder *b, struct progress *prog,
 		      struct error *err)
 {
@@ -1351,6 +1613,11 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
 	hp.map = map;
 	hp.size = (uint64_t)st.st_size;
+	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
+		error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+			  "first: gunzip -c '%s' > dump.hprof", path, path);
+		goto out;
+	}
 	if (read_header(&hp) != 0)
 		goto out;
 	intern_names(&hp);
@@ -1376,6 +1643,9 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 		goto out;
 	}
 
+	free(hp.arr);		/* String labels are done: not kept to the peak */
+	hp.arr = NULL;
+
 	hp.pass = 3;
 	if (walk(&hp) != 0)
 		goto out;
@@ -1387,6 +1657,7 @@ out:
 	idmap_fini(&hp.strmap);
 	idmap_fini(&hp.lcmap);
 	idmap_fini(&hp.clsmap);
+	free(hp.arr);
 	free(hp.str_off);
 	free(hp.str_len);
 	free(hp.lc_name);
@@ -1403,6 +1674,8 @@ static int hprof_sniff(const char *path, const unsigned char *head, size_t len, 
 	(void)path;
 	if (is_dir || len < 4)
 		return 0;
+	if (gzipped_hprof(head, len))
+		return 90;	/* to say how to open it */
 	if (len >= 17 && memcmp(head, magic, 17) == 0)
 		return 100;
 	/* another version, or a file cut inside the header: ours to explain */
@@ -1413,7 +1686,7 @@ static int hprof_sniff(const char *path, const unsigned char *head, size_t len, 
 
 const struct loader fmt_hprof = {
 	.name = "hprof",
-	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android after hprof-conv)",
+	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android with or without hprof-conv)",
 	.sniff = hprof_sniff,
 	.load = hprof_load,
 };

@@ -37,7 +37,6 @@ struct ntype {
 struct etype {
 	uint8_t kind;		/* enum heap_edge_kind */
 	unsigned index_name : 1;	/* element / hidden: name_or_index is an index */
-	unsigned internal : 1;		/* V8 "internal" (WeakMap ephemeron names live here) */
 };
 
 /* The input window: buf[pos..len) are unread bytes; buf[0] is at file
@@ -583,7 +582,6 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 				t->kind = (uint8_t)edge_rules[k].kind;
 				t->index_name = edge_rules[k].index_name ? 1 : 0;
 			}
-		t->internal = strcmp(name, "internal") == 0;
 	}
 
 	v->meta_nodes = v->meta_edges = UINT64_MAX;
@@ -1176,7 +1174,53 @@ static void note_ephemeron(struct v8 *v, uint32_t index, const char *s, size_t l
 static const char external_data[] = "system / ExternalStringData";
 static const char dom_trees[] = "(Document DOM trees)";
 
-static int read_strings(struct v8 *v)
+/* Strings are interned a batch at a time: the builder is told about the
+ * whole batch first (heap_builder_prefetch), so the intern table's cache
+ * misses overlap instead of coming one after another. */
+enum {
+	STR_BATCH = 32
+};
+
+struct strbatch {
+	char *buf;			/* the pending strings, back to back */
+	size_t len, cap;
+	size_t off[STR_BATCH], slen[STR_BATCH];
+	unsigned n;
+};
+
+static void strings_flush(struct v8 *v, struct strbatch *sb)
+{
+	for (unsigned i = 0; i < sb->n; i++)
+		heap_builder_prefetch(v->b, sb->buf + sb->off[i], sb->slen[i]);
+	for (unsigned i = 0; i < sb->n; i++)
+		v->strmap[v->n_strings++] = heap_builder_intern(v->b, sb->buf + sb->off[i], sb->slen[i]);
+	sb->n = 0;
+	sb->len = 0;
+}
+
+static void strings_add(struct v8 *v, struct strbatch *sb, const char *s, size_t len)
+{
+	uint32_t index = v->n_strings + sb->n;
+
+	if (len == sizeof external_data - 1 && memcmp(s, external_data, len) == 0)
+		v->s_external_data = index + 1;
+	if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
+		v->s_dom_trees = index + 1;
+	note_ephemeron(v, index, s, len);
+	if (!sb->buf || sb->len + len > sb->cap) {
+		sb->cap = sb->len + len + (1 << 16);
+		sb->buf = mem_realloc_array(sb->buf, sb->cap, 1);
+	}
+	if (len)
+		memcpy(sb->buf + sb->len, s, len);
+	sb->off[sb->n] = sb->len;
+	sb->slen[sb->n] = len;
+	sb->len += len;
+	if (++sb->n == STR_BATCH)
+		strings_flush(v, sb);
+}
+
+static int read_strings_with(struct v8 *v, struct strbatch *sb)
 {
 	int c;
 
@@ -1193,21 +1237,16 @@ static int read_strings(struct v8 *v)
 	for (;;) {
 		const char *s;
 		size_t len;
-		if (v->n_strings >= 0x7fffffffu)
+		if (v->n_strings + sb->n >= 0x7fffffffu)
 			return fail_here(v, "more than 2^31 strings");
 		if (read_string(v, &s, &len, STRING_MAX) != 0)
 			return -1;
-		if (v->n_strings == v->strmap_cap) {
+		if (v->n_strings + STR_BATCH >= v->strmap_cap) {
 			v->strmap_cap += v->strmap_cap / 2;
 			v->strmap = mem_realloc_array(v->strmap, v->strmap_cap, sizeof *v->strmap);
 		}
-		if (len == sizeof external_data - 1 && memcmp(s, external_data, len) == 0)
-			v->s_external_data = v->n_strings + 1;
-		if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
-			v->s_dom_trees = v->n_strings + 1;
-		note_ephemeron(v, v->n_strings, s, len);
-		v->strmap[v->n_strings++] = heap_builder_intern(v->b, s, len);
-		if ((v->n_strings & (TICK - 1)) == 0 && tick(v) != 0)
+		strings_add(v, sb, s, len);
+		if (((v->n_strings + sb->n) & (TICK - 1)) == 0 && tick(v) != 0)
 			return -1;
 		c = peek(v);
 		if (c == ',') {
@@ -1223,8 +1262,20 @@ static int read_strings(struct v8 *v)
 		return fail_here(v, c == -1 ? "unexpected end of file: expected ',' or ']' in the strings array"
 				 : "expected ',' or ']' in the strings array");
 	}
+	strings_flush(v, sb);
 	v->have_strings = 1;
 	return 0;
+}
+
+static int read_strings(struct v8 *v)
+{
+	struct strbatch sb;
+	int rc;
+
+	memset(&sb, 0, sizeof sb);
+	rc = read_strings_with(v, &sb);
+	free(sb.buf);
+	return rc;
 }
 
 /* ---- DevTools' semantics, once everything is read ---- */

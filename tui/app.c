@@ -166,7 +166,7 @@ static void draw_top(struct app *a, int cols)
 		int active;
 		if (!views[v]->tab)
 			continue;
-		keys = action_defs[views[v]->tab_action].keys;
+		keys = keys_action_defs[views[v]->tab_action].keys;
 		active = a->view == (enum view_id)v ||
 			 (a->view == VIEW_OBJECTS && v == VIEW_TYPES) ||
 			 (a->view == VIEW_CYCLE && v == VIEW_CYCLES);
@@ -234,11 +234,11 @@ static void draw_footer(struct app *a, int cols)
 	}
 	x = 1;
 	for (int i = 0; va && va[i] != ACT_NONE && x >= 0; i++)
-		if (action_defs[va[i]].footer)
-			x = footer_item(x, cols, action_defs[va[i]].footer_key, action_defs[va[i]].footer);
+		if (keys_action_defs[va[i]].footer)
+			x = footer_item(x, cols, keys_action_defs[va[i]].footer_key, keys_action_defs[va[i]].footer);
 	for (int i = 0; i < ACT_COUNT && x >= 0; i++)
-		if (action_defs[i].global && action_defs[i].footer)
-			x = footer_item(x, cols, action_defs[i].footer_key, action_defs[i].footer);
+		if (keys_action_defs[i].global && keys_action_defs[i].footer)
+			x = footer_item(x, cols, keys_action_defs[i].footer_key, keys_action_defs[i].footer);
 }
 
 static void draw_all(struct app *a)
@@ -300,6 +300,7 @@ static void search_update(struct app *a)
 
 	lower_copy(a->query, sizeof a->query, a->input);
 	a->msg[0] = 0;
+	a->msg_error = 0;
 	if (!a->query[0]) {
 		list_set_cursor(l, a->search_origin);
 		return;
@@ -353,6 +354,23 @@ static void input_backspace(struct app *a)
 	a->input[len] = 0;
 }
 
+/* The object whose id is q ("1234", "#1234", "0x7f3a..."), HEAP_NONE if
+ * q is not an id or no object has it. */
+static heap_node_t find_id(const struct app *a, const char *q)
+{
+	char *end;
+	unsigned long long id;
+
+	if (*q == '#')
+		q++;
+	if (!*q || *q == '-' || *q == '+' || *q == ' ')
+		return HEAP_NONE;
+	id = strtoull(q, &end, 0);
+	if (*end)
+		return HEAP_NONE;
+	return heap_find(a->h, (uint64_t)id);
+}
+
 static void prompt_key(struct app *a, int is_key, wint_t ch)
 {
 	int kind = a->prompt;
@@ -374,12 +392,22 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 			else
 				app_message(a, 1, "%s", err);
 		} else if (a->msg_error) {
-			app_message(a, 1, "no match for '%s'", a->query);
+			/* not in this list: an id opens that object wherever it is */
+			heap_node_t v = find_id(a, a->query);
+			if (v != HEAP_NONE) {
+				a->cur = v;
+				app_open(a, VIEW_OBJECT, v);
+				app_message(a, 0, "not in this list: opened object %s", a->input);
+			} else {
+				app_message(a, 1, "no match for '%s'", a->query);
+			}
 		}
 		return;
 	}
 	if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
 		input_backspace(a);
+	} else if (!is_key && ch == 21) {	/* C-u: clear */
+		a->input[0] = 0;
 	} else if (!is_key && ch >= 0x20 && ch != 0x7f) {
 		input_add(a, ch);
 	} else {
@@ -446,6 +474,13 @@ static void handle_action(struct app *a, enum action act)
 	case ACT_VIEW_DOMTREE: view_switch(a, VIEW_DOMTREE); break;
 	case ACT_VIEW_GENS: view_switch(a, VIEW_GENS); break;
 	case ACT_VIEW_OBJECT: view_switch(a, VIEW_OBJECT); break;
+	case ACT_GARBAGE:
+		if (!a->m->an->unreachable_objects) {
+			app_message(a, 0, "no unreachable objects: every object is reachable from a root");
+			break;
+		}
+		app_open(a, VIEW_OBJECTS, (uint64_t)OBJECTS_GARBAGE << 32);
+		break;
 	case ACT_HELP:
 		if (a->view == VIEW_HELP)
 			history_move(a, -1);
@@ -481,12 +516,46 @@ static void handle_action(struct app *a, enum action act)
 	}
 }
 
+/* Mouse (optional): the wheel moves, a click selects a row, a double
+ * click follows it. */
+static void handle_mouse(struct app *a)
+{
+	MEVENT ev;
+	struct list *l = views[a->view]->list(state(a, a->view));
+	uint32_t row;
+
+	if (getmouse(&ev) != OK || a->prompt || !screen_big_enough())
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		for (int i = 0; i < 3; i++)
+			handle_action(a, ACT_UP);
+		return;
+	}
+	if (ev.bstate & BUTTON5_PRESSED) {
+		for (int i = 0; i < 3; i++)
+			handle_action(a, ACT_DOWN);
+		return;
+	}
+	row = list_row_at(l, ev.y);
+	if (row == UINT32_MAX || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
+		return;
+	list_set_cursor(l, row);
+	sync_cur(a);
+	if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		handle_action(a, ACT_ENTER);
+}
+
 static void handle_key(struct app *a, int is_key, wint_t ch)
 {
 	int key = (int)ch;
 
 	if (is_key && ch == KEY_RESIZE) {
 		a->dirty = 1;
+		return;
+	}
+	if (is_key && ch == KEY_MOUSE) {
+		a->msg[0] = 0;
+		handle_mouse(a);
 		return;
 	}
 	if (a->prompt) {
@@ -513,12 +582,24 @@ static void handle_key(struct app *a, int is_key, wint_t ch)
 	handle_action(a, keys_action(key));
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall-clock time, and the CPU time of this thread (what a keystroke costs
+ * even when other processes share the machine). */
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 int app_run(struct app *a, const struct key_script *ks, FILE *timing)
@@ -530,7 +611,7 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 	while (!a->quit) {
 		wint_t ch;
 		int is_key;
-		uint64_t t0;
+		uint64_t t0, c0;
 
 		if (ks) {
 			const struct key_event *ev;
@@ -538,7 +619,13 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 				break;
 			ev = &ks->ev[next++];
 			t0 = now_ns();
-			if (ev->code == KEY_RESIZE) {
+			c0 = cpu_ns();
+			if (ev->code == KEY_MOUSE) {
+				MEVENT me = { .x = ev->cols, .y = ev->rows, .bstate = (mmask_t)ev->mouse };
+				ungetmouse(&me);
+				is_key = 1;
+				ch = KEY_MOUSE;
+			} else if (ev->code == KEY_RESIZE) {
 				screen_resize(ev->cols, ev->rows);
 				is_key = 1;
 				ch = KEY_RESIZE;
@@ -552,13 +639,15 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 				continue;
 			is_key = r == KEY_CODE_YES;
 			t0 = now_ns();
+			c0 = cpu_ns();
 		}
 		handle_key(a, is_key, ch);
 		if (a->quit)
 			break;
 		draw_all(a);
 		if (timing && ks)
-			fprintf(timing, "%s\t%.3f\n", ks->ev[next - 1].label, (double)(now_ns() - t0) / 1e6);
+			fprintf(timing, "%s\t%.3f\t%.3f\n", ks->ev[next - 1].label, (double)(now_ns() - t0) / 1e6,
+				(double)(cpu_ns() - c0) / 1e6);
 	}
 	return 0;
 }

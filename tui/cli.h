@@ -16,14 +16,14 @@
 
 /* The commands (each in tui/cmd_NAME.c). */
 extern const struct command cmd_info;
-extern const struct command cmd_export;
-extern const struct command cmd_lesson;
-extern const struct command cmd_demo;
 extern const struct command cmd_types;
 extern const struct command cmd_top;
 extern const struct command cmd_cycles;
 extern const struct command cmd_unreachable;
 extern const struct command cmd_path;
+extern const struct command cmd_export;
+extern const struct command cmd_lesson;
+extern const struct command cmd_demo;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -93,7 +93,6 @@ static int run(int argc, char **argv)
 			json_object_set_new(o, "unreachable", u);
 			json_object_set_new(o, "cycles", json_integer(a->n_cycles));
 			json_object_set_new(o, "largest_cycle", json_integer(a->largest_cycle));
-			json_object_set_new(o, "analysis_seconds", json_real(a->seconds));
 		}
 		json_object_set_new(o, "memory_bytes", cli_json_u64(heap_memory(h)));
 		json_object_set_new(o, "load_seconds", json_real(common.load_seconds));

@@ -20,13 +20,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../graph/analysis.h"
 #include "../graph/lesson.h"
+#include "../graph/step_cpython.h"
+#include "../graph/step_gens.h"
+#include "../graph/step_mark.h"
+#include "../graph/subheap.h"
 #include "../graph/mem.h"
 #include "../graph/stepper.h"
 #include "../graph/text.h"
 #include "../loaders/loader.h"
 
 enum {
+	MAX_PART = 200,		/* objects in a part of a real heap */
+	DEFAULT_DEPTH = 1,
 	MAX_LESSONS = 200,
 	PATH_BUF = 4096,
 	CELL = 200
@@ -185,10 +192,15 @@ static int resolve(const char *arg, char *out, size_t size)
 
 /* ---- printing a run ---- */
 
-static const char *label(const struct heap *h, heap_node_t v, char *buf, size_t size)
+static const char *label(const struct stepper *s, heap_node_t v, char *buf, size_t size)
 {
-	return stepper_label(h, v, buf, size);
+	return stepper_node_label(s, v, buf, size);
 }
+
+/* Which columns the state table has. */
+struct cols {
+	int refs, gens, dels, names, counts;
+};
 
 static void print_worklist(const struct stepper *s, const struct stepper_event *ev)
 {
@@ -199,7 +211,7 @@ static void print_worklist(const struct stepper *s, const struct stepper_event *
 	if (s->qhead == s->qtail)
 		printf(" empty");
 	for (uint32_t i = s->qhead; i < s->qtail; i++)
-		printf(" %s", label(s->heap, s->queue[i], b, sizeof b));
+		printf(" %s", label(s, s->queue[i], b, sizeof b));
 	printf("]");
 }
 
@@ -272,16 +284,23 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 	size_t len = 0;
 
 	buf[0] = '\0';
-	if (h->flags[v] & HEAP_F_ROOT)
-		len += (size_t)snprintf(buf + len, size - len, "variable %s", label(h, v, a, sizeof a));
+	if ((h->flags[v] & HEAP_F_ROOT) && !s->label_ids)
+		len += (size_t)snprintf(buf + len, size - len, "variable %s", label(s, v, a, sizeof a));
+	for (uint32_t r = 0; s->label_ids && r < h->n_roots && len < size; r++)
+		if (h->roots[r].node == v) {
+			char k[96];
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+						cli_str(h, h->roots[r].kind, k, sizeof k));
+		}
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1] && len < size; i++) {
 		heap_node_t u = h->in_from[i];
 		uint32_t e = h->in_edge[i];
 		if (s->flags[u] & STEPPER_F_FREED)
 			continue;
 		heap_edge_name(h, h->out_name[e], f, sizeof f);
-		len += (size_t)snprintf(buf + len, size - len, "%s%s.%s%s", len ? ", " : "",
-					label(h, u, a, sizeof a), f,
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s%s", len ? ", " : "",
+					label(s, u, a, sizeof a),
+					(h->out_name[e] & HEAP_NAME_INDEX) ? "" : ".", f,
 					h->out_kind[e] == HEAP_EDGE_WEAK ? " (weak)" : "");
 	}
 	if (!len)
@@ -296,12 +315,10 @@ static int uses_finalizers(const struct lesson *l)
 	return 0;
 }
 
-static void print_state(const struct lesson *l, const struct lesson_step *step, int counts)
+static void print_state(const struct stepper *s, const struct cols *k)
 {
-	const struct stepper *s = step->st;
 	const struct heap *h = s->heap;
-	int refs = l->gc != LESSON_GC_MARKSWEEP, gens = l->gc == LESSON_GC_CPYTHON;
-	int dels = uses_finalizers(l);
+	int refs = k->refs, gens = k->gens, dels = k->dels;
 	struct table t = { .cols = 0 };
 	int right[8] = { 0 };
 	size_t live = 0, c = 0;
@@ -310,10 +327,12 @@ static void print_state(const struct lesson *l, const struct lesson_step *step, 
 
 	for (uint32_t v = 0; v < s->n; v++)
 		live += !(s->flags[v] & STEPPER_F_FREED);
-	t.cols = 3 + (size_t)refs + (size_t)gens + (size_t)dels;
+	t.cols = 3 + (size_t)refs + (size_t)gens + (size_t)dels + (size_t)k->names;
 	t.cell = mem_calloc((live + 1) * t.cols, sizeof *t.cell);
 	snprintf(t.cell[c++], CELL, "object");
 	snprintf(t.cell[c++], CELL, "type");
+	if (k->names)
+		snprintf(t.cell[c++], CELL, "name");
 	if (refs) {
 		right[c] = 1;
 		snprintf(t.cell[c++], CELL, "refcount");
@@ -331,12 +350,16 @@ static void print_state(const struct lesson *l, const struct lesson_step *step, 
 
 		if (s->flags[v] & STEPPER_F_FREED)
 			continue;
-		label(h, v, t.cell[c++], CELL);
+		label(s, v, t.cell[c++], CELL);
 		type = heap_string(h, h->type[v], &tl);
 		text_escape(t.cell[c++], CELL, type, tl, 0);
+		if (k->names)
+			cli_str(h, h->name[v], t.cell[c++], CELL);
 		if (refs)
 			snprintf(t.cell[c++], CELL, "%lld", (long long)s->refcount[v]);
-		if (gens)
+		if (gens && s->gen[v] == HEAP_GEN_UNKNOWN)
+			snprintf(t.cell[c++], CELL, "-");
+		else if (gens)
 			snprintf(t.cell[c++], CELL, "%u", (unsigned)s->gen[v]);
 		if (dels)
 			snprintf(t.cell[c++], CELL, "%s",
@@ -354,12 +377,12 @@ static void print_state(const struct lesson *l, const struct lesson_step *step, 
 	for (uint32_t v = 0; v < s->n; v++) {
 		if (!(s->flags[v] & STEPPER_F_FREED))
 			continue;
-		printf("%s%s", any_freed ? ", " : "    freed: ", label(h, v, a, sizeof a));
+		printf("%s%s", any_freed ? ", " : "    freed: ", label(s, v, a, sizeof a));
 		any_freed = 1;
 	}
 	if (any_freed)
 		printf("\n");
-	if (gens && counts)
+	if (gens && k->counts)
 		printf("    gc.get_count() = (%lld, %lld, %lld), thresholds (%lld, %lld, %lld)\n",
 		       (long long)s->gen_count[0], (long long)s->gen_count[1], (long long)s->gen_count[2],
 		       (long long)s->threshold[0], (long long)s->threshold[1], (long long)s->threshold[2]);
@@ -372,6 +395,11 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 	int prev_say = 0;
 	/* With the default thresholds, counting each allocation is noise. */
 	int quiet_counts = l->threshold[0] == 700 && l->threshold[1] == 10 && l->threshold[2] == 10;
+	struct cols cols = {
+		.refs = l->gc != LESSON_GC_MARKSWEEP,
+		.gens = l->gc == LESSON_GC_CPYTHON,
+		.dels = uses_finalizers(l),
+	};
 
 	text_escape(b, sizeof b, title, strlen(title), 0);
 	printf("Lesson: %s\n", l->title ? b : "(untitled)");
@@ -391,8 +419,124 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 		text_escape(b, sizeof b, step->what, strlen(step->what), 0);
 		printf("\n[line %u] %s\n", (unsigned)a->line, b);
 		print_events(step->st, quiet_counts && step->st->kind_count[STEPPER_COLLECT] == 0);
-		print_state(l, step, !quiet_counts || step->st->kind_count[STEPPER_COLLECT] != 0);
+		cols.counts = !quiet_counts || step->st->kind_count[STEPPER_COLLECT] != 0;
+		print_state(step->st, &cols);
 	}
+}
+
+/* ---- a collector on part of a real heap ---- */
+
+struct heap_opts {
+	const char *file;
+	struct cli_common common;
+	uint64_t cycle, object, depth;
+	int have_cycle, have_object, have_depth;
+	int gc;			/* -1: by the heap (cpython with refcounts, else mark-sweep) */
+	int generation;
+};
+
+static int any_flag(const struct heap *h, uint16_t flag)
+{
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (h->flags[v] & flag)
+			return 1;
+	return 0;
+}
+
+static int run_heap(struct heap_opts *o)
+{
+	struct heap *h = NULL, *part = NULL;
+	struct analysis *a = NULL;
+	struct stepper *s = NULL;
+	struct error err;
+	heap_node_t *sel = NULL;
+	uint32_t n = 0;
+	char what[200], b[64];
+	int rc;
+	int has_rc;
+	struct cols cols = { .names = 1 };
+
+	rc = cli_open(o->file, &o->common, &h);
+	if (rc != CLI_OK)
+		return rc;
+	rc = CLI_FAIL;
+	has_rc = any_flag(h, HEAP_F_HAS_REFCOUNT);
+	if (o->gc < 0)
+		o->gc = has_rc ? LESSON_GC_CPYTHON : LESSON_GC_MARKSWEEP;
+	sel = mem_alloc(MAX_PART * sizeof *sel);
+	if (o->have_cycle) {
+		const struct analysis_cycle *cy;
+		if (analysis_run(h, NULL, &a, &err) != 0) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		if (o->cycle < 1 || o->cycle > a->n_cycles) {
+			if (a->n_cycles == 0)
+				cli_fail("%s has no cycles", o->file);
+			else
+				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' numbers them)",
+					 (unsigned long long)o->cycle, (unsigned long)a->n_cycles,
+					 (unsigned long)a->n_cycles);
+			goto out;
+		}
+		cy = &a->cycles[o->cycle - 1];
+		if (cy->size > MAX_PART) {
+			cli_fail("cycle %llu has %lu objects; stepping through takes at most %d",
+				 (unsigned long long)o->cycle, (unsigned long)cy->size, MAX_PART);
+			goto out;
+		}
+		memcpy(sel, a->members + cy->members, cy->size * sizeof *sel);
+		n = cy->size;
+		snprintf(what, sizeof what, "cycle %llu (%lu object%s, %s)", (unsigned long long)o->cycle,
+			 (unsigned long)cy->size, cy->size == 1 ? "" : "s", cy->garbage ? "garbage" : "live");
+	} else {
+		heap_node_t v = heap_find(h, o->object);
+		if (v == HEAP_NONE) {
+			cli_fail("no object with id %llu in %s", (unsigned long long)o->object, o->file);
+			goto out;
+		}
+		n = subheap_neighbourhood(h, v, (uint32_t)o->depth, MAX_PART, sel);
+		snprintf(what, sizeof what, "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
+			 (unsigned long long)o->object, (unsigned long long)o->depth, o->depth == 1 ? "" : "s",
+			 (unsigned long)n, n == MAX_PART ? ", the nearest only" : "");
+	}
+	if (subheap_new(h, sel, n, &part, &err) != 0) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	s = stepper_new(part);
+	s->label_ids = 1;
+	if (!has_rc)
+		subheap_refcounts(h, part, s->refcount);	/* as the whole heap holds them */
+	cols.refs = o->gc == LESSON_GC_CPYTHON;
+	cols.gens = o->gc == LESSON_GC_CPYTHON && part->max_generation != HEAP_GEN_UNKNOWN;
+	cols.dels = any_flag(part, HEAP_F_FINALIZER);
+	printf("Heap: %s, %s\n", o->file, what);
+	if (o->gc == LESSON_GC_CPYTHON)
+		printf("Collector: CPython's cycle detector, gc.collect(%d)%s\n", o->generation,
+		       has_rc ? "" : " (refcounts: the references in the whole heap)");
+	else
+		printf("Collector: mark-and-sweep from the roots\n");
+	printf("Outside the part: what holds it from elsewhere in the heap counts as a root%s.\n",
+	       o->gc == LESSON_GC_CPYTHON ? ", and in its refcount" : "");
+	printf("\nBefore:\n");
+	print_state(s, &cols);
+	if (o->gc == LESSON_GC_CPYTHON)
+		step_gens_collect(s, (unsigned)o->generation);
+	else
+		step_mark_run(s);
+	printf("\n%s\n", o->gc == LESSON_GC_CPYTHON ? (snprintf(b, sizeof b, "[gc.collect(%d)]", o->generation), b)
+						     : "[collect: mark and sweep]");
+	print_events(s, 1);	/* a snapshot's gc counters are not known: leave them out */
+	print_state(s, &cols);
+	rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+out:
+	stepper_free(s);
+	heap_free(part);
+	analysis_free(a);
+	heap_free(h);
+	free(sel);
+	return rc;
 }
 
 static int run(int argc, char **argv)
@@ -400,11 +544,20 @@ static int run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "script", no_argument, NULL, 's' },
+		{ "heap", required_argument, NULL, 'H' },
+		{ "cycle", required_argument, NULL, 'c' },
+		{ "object", required_argument, NULL, 'o' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "gc", required_argument, NULL, 'g' },
+		{ "generation", required_argument, NULL, 'G' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char path[PATH_BUF + 300];
 	int c, list = 0, script = 0, rc;
+	uint64_t g;
+	struct heap_opts ho = { .gc = -1, .generation = 2, .depth = DEFAULT_DEPTH };
 	struct lesson *l;
 	struct lesson_run *r;
 	struct error err;
@@ -415,15 +568,57 @@ static int run(int argc, char **argv)
 		switch (c) {
 		case 'l': list = 1; break;
 		case 's': script = 1; break;
+		case 'H': ho.file = optarg; break;
+		case 'f': ho.common.format = optarg; break;
+		case 'c':
+		case 'o':
+			if (cli_parse_u64(optarg + (optarg[0] == '@'), c == 'c' ? &ho.cycle : &ho.object) != 0)
+				return cli_usage(&cmd_lesson, "--%s needs %s, not '%s'",
+						 c == 'c' ? "cycle" : "object",
+						 c == 'c' ? "a cycle number" : "an object id", optarg);
+			if (c == 'c')
+				ho.have_cycle = 1;
+			else
+				ho.have_object = 1;
+			break;
+		case 'd':
+			if (cli_parse_u64(optarg, &ho.depth) != 0 || ho.depth > 16)
+				return cli_usage(&cmd_lesson, "--depth needs a number from 0 to 16");
+			ho.have_depth = 1;
+			break;
+		case 'g':
+			if (strcmp(optarg, "cpython") == 0)
+				ho.gc = LESSON_GC_CPYTHON;
+			else if (strcmp(optarg, "mark-sweep") == 0)
+				ho.gc = LESSON_GC_MARKSWEEP;
+			else
+				return cli_usage(&cmd_lesson, "--gc is cpython or mark-sweep, not '%s'", optarg);
+			break;
+		case 'G':
+			if (cli_parse_u64(optarg, &g) != 0 || g > 2)
+				return cli_usage(&cmd_lesson, "--generation is 0, 1 or 2");
+			ho.generation = (int)g;
+			break;
 		case 'h': command_print_help(&cmd_lesson); return CLI_OK;
 		default: return cli_usage(&cmd_lesson, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (list) {
-		if (optind != argc || script)
+		if (optind != argc || script || ho.file)
 			return cli_usage(&cmd_lesson, "--list takes nothing else");
 		return list_lessons();
 	}
+	if (ho.file) {
+		if (optind != argc)
+			return cli_usage(&cmd_lesson, "--heap FILE takes no lesson");
+		if (ho.have_cycle == ho.have_object)
+			return cli_usage(&cmd_lesson, "--heap needs one of --cycle N and --object ID");
+		if (ho.have_depth && !ho.have_object)
+			return cli_usage(&cmd_lesson, "--depth goes with --object");
+		return run_heap(&ho);
+	}
+	if (ho.have_cycle || ho.have_object || ho.have_depth || ho.gc >= 0 || ho.common.format)
+		return cli_usage(&cmd_lesson, "--cycle, --object, --depth, --gc and --format go with --heap FILE");
 	if (optind + 1 != argc)
 		return cli_usage(&cmd_lesson, optind == argc ? "a lesson NAME or FILE is needed (see --list)"
 							     : "one lesson at a time");
@@ -447,13 +642,21 @@ static int run(int argc, char **argv)
 
 const struct command cmd_lesson = {
 	.name = "lesson",
-	.usage = "lesson NAME|FILE [--script] | lesson --list",
+	.usage = "lesson NAME|FILE [--script] | lesson --list | lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D]) [--gc cpython|mark-sweep] [--generation G]",
 	.summary = "Step through a garbage-collection lesson (reference counting, cycles, mark-and-sweep, generations).",
 	.help = "  --list         the bundled lessons: one name per line, then its title\n"
 		"  --script       print the narration and the state after each step as text\n"
 		"                 (no terminal needed: for tests and handouts)\n"
 		"  NAME           a bundled lesson, by name (refcount) or number (1)\n"
 		"  FILE           a lesson script of your own (see docs/lessons.md)\n"
+		"  --heap SNAPSHOT  run a collector, step by step, on part of a real heap:\n"
+		"  --cycle N        cycle N, numbered as 'heapglass cycles' lists them\n"
+		"  --object ID      the object with this id and its neighbours, both ways\n"
+		"  --depth D        how many references away from --object (default 1)\n"
+		"  --gc NAME        cpython (the default for a heap with refcounts) or\n"
+		"                   mark-sweep (the default otherwise)\n"
+		"  --generation G   with cpython: gc.collect(G), 0 to 2 (default 2)\n"
+		"  --format NAME    read SNAPSHOT as NAME instead of sniffing it\n"
 		"  HEAPGLASS_LESSONS  (environment) the folder of bundled lessons\n",
 	.run = run,
 };

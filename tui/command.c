@@ -7,14 +7,14 @@
 
 const struct command *const command_table[] = {
 	&cmd_info,
-	&cmd_export,
-	&cmd_lesson,
-	&cmd_demo,
 	&cmd_types,
 	&cmd_top,
 	&cmd_cycles,
 	&cmd_unreachable,
 	&cmd_path,
+	&cmd_export,
+	&cmd_lesson,
+	&cmd_demo,
 	NULL
 };
 

@@ -9,7 +9,7 @@
 
 #include "../graph/mem.h"
 
-const struct action_def action_defs[ACT_COUNT] = {
+const struct action_def keys_action_defs[ACT_COUNT] = {
 	[ACT_UP] = { .keys = "k Up", .help = "move up", .global = 1 },
 	[ACT_DOWN] = { .keys = "j Down", .help = "move down", .global = 1 },
 	[ACT_PGUP] = { .keys = "PgUp C-b", .help = "page up", .global = 1 },
@@ -31,6 +31,7 @@ const struct action_def action_defs[ACT_COUNT] = {
 	[ACT_VIEW_DOMTREE] = { .keys = "4 d", .help = "dominator tree with retained sizes", .global = 1 },
 	[ACT_VIEW_GENS] = { .keys = "5 y", .help = "generations and cross-generation references", .global = 1 },
 	[ACT_VIEW_OBJECT] = { .keys = "6", .help = "object inspector on the current object", .global = 1 },
+	[ACT_GARBAGE] = { .keys = "u", .help = "unreachable objects (garbage), largest retained first", .global = 1 },
 	[ACT_HELP] = { .keys = "? F1", .footer = "Help", .footer_key = "?", .help = "this help", .global = 1 },
 	[ACT_SORT] = { .keys = "s", .footer = "Sort", .footer_key = "s", .help = "sort by the next column" },
 	[ACT_REVERSE] = { .keys = "r", .help = "reverse the sort order" },
@@ -72,6 +73,7 @@ static const struct key_binding bindings[] = {
 	{ .key = '4', .act = ACT_VIEW_DOMTREE }, { .key = 'd', .act = ACT_VIEW_DOMTREE },
 	{ .key = '5', .act = ACT_VIEW_GENS }, { .key = 'y', .act = ACT_VIEW_GENS },
 	{ .key = '6', .act = ACT_VIEW_OBJECT },
+	{ .key = 'u', .act = ACT_GARBAGE },
 	{ .key = '?', .act = ACT_HELP }, { .key = KEY_F(1), .act = ACT_HELP },
 	{ .key = 's', .act = ACT_SORT }, { .key = 'r', .act = ACT_REVERSE },
 	{ .key = '*', .act = ACT_EXPAND_ALL }, { .key = '-', .act = ACT_COLLAPSE_ALL },
@@ -114,6 +116,7 @@ static void push(struct key_script *ks, size_t *cap, int code, int cols, int row
 	ks->ev[ks->n].code = code;
 	ks->ev[ks->n].cols = cols;
 	ks->ev[ks->n].rows = rows;
+	ks->ev[ks->n].mouse = 0;
 	snprintf(ks->ev[ks->n].label, sizeof ks->ev[ks->n].label, "%s", label);
 	ks->n++;
 }
@@ -161,6 +164,22 @@ int keys_script_load(const char *path, struct key_script *ks, struct error *err)
 				return error_set(err, "%s:%d: <Resize COLSxROWS> expected", path, line);
 			}
 			push(ks, &cap, KEY_RESIZE, cols, rows, "<Resize>");
+			continue;
+		}
+		if (strncmp(tok, "Click ", 6) == 0 || strncmp(tok, "DClick ", 7) == 0) {
+			int x, y;
+			if (sscanf(strchr(tok, ' ') + 1, "%d,%d", &x, &y) != 2 || x < 0 || y < 0) {
+				fclose(f);
+				keys_script_fini(ks);
+				return error_set(err, "%s:%d: <Click X,Y> expected", path, line);
+			}
+			push(ks, &cap, KEY_MOUSE, x, y, tok[0] == 'D' ? "<DClick>" : "<Click>");
+			ks->ev[ks->n - 1].mouse = tok[0] == 'D' ? BUTTON1_DOUBLE_CLICKED : BUTTON1_CLICKED;
+			continue;
+		}
+		if (strcmp(tok, "WheelUp") == 0 || strcmp(tok, "WheelDown") == 0) {
+			push(ks, &cap, KEY_MOUSE, 0, 0, tok[5] == 'U' ? "<WheelUp>" : "<WheelDown>");
+			ks->ev[ks->n - 1].mouse = tok[5] == 'U' ? BUTTON4_PRESSED : BUTTON5_PRESSED;
 			continue;
 		}
 		if (tl == 3 && tok[0] == 'C' && tok[1] == '-' && isalpha((unsigned char)tok[2])) {

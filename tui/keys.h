@@ -8,8 +8,9 @@
  * Key scripts (--keys FILE) are text: every character is a key except
  * newlines (ignored) and <Name> tokens for special keys: <Enter> <Esc>
  * <Tab> <BS> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> <F1>
- * <lt> (a '<'), <C-x> (control-x), and <Resize COLSxROWS>, which resizes
- * the virtual screen.
+ * <lt> (a '<'), <C-x> (control-x), <Resize COLSxROWS>, which resizes
+ * the virtual screen, and mouse events <Click X,Y> <DClick X,Y> (0-based
+ * column and line) <WheelUp> <WheelDown>.
  */
 #ifndef HEAPGLASS_KEYS_H
 #define HEAPGLASS_KEYS_H
@@ -27,7 +28,7 @@ enum action {
 	ACT_ENTER, ACT_RIGHT, ACT_LEFT, ACT_BACK, ACT_FORWARD, ACT_INSPECT,
 	/* views */
 	ACT_VIEW_OVERVIEW, ACT_VIEW_TYPES, ACT_VIEW_CYCLES, ACT_VIEW_DOMTREE,
-	ACT_VIEW_GENS, ACT_VIEW_OBJECT, ACT_HELP,
+	ACT_VIEW_GENS, ACT_VIEW_OBJECT, ACT_GARBAGE, ACT_HELP,
 	/* view-specific */
 	ACT_SORT, ACT_REVERSE, ACT_EXPAND_ALL, ACT_COLLAPSE_ALL, ACT_CROSS,
 	/* search, export, misc */
@@ -43,17 +44,19 @@ struct action_def {
 	int global;		/* the app handles it in every view */
 };
 
-extern const struct action_def action_defs[ACT_COUNT];
+extern const struct action_def keys_action_defs[ACT_COUNT];
 
 /* The action for a key code (curses KEY_* or a character), ACT_NONE if the
  * key means nothing. */
 enum action keys_action(int key);
 
 /* One key of a script: a curses key code or character; a <Resize> is
- * KEY_RESIZE with cols and rows set. */
+ * KEY_RESIZE with cols and rows set; a mouse event is KEY_MOUSE with the
+ * position in cols, rows and the curses button mask in mouse. */
 struct key_event {
 	int code;
 	int cols, rows;
+	unsigned long mouse;
 	char label[24];		/* printable name, for timing output */
 };
 

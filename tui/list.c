@@ -36,6 +36,13 @@ void list_set_count(struct list *l, uint32_t count)
 void list_set_cursor(struct list *l, uint32_t i)
 {
 	l->cur = i;
+	if (l->rows <= 0) {
+		/* never drawn: the page height is not known yet */
+		l->center_pending = 1;
+		if (l->cur >= l->count)
+			l->cur = l->count ? l->count - 1 : 0;
+		return;
+	}
 	scroll_to_cursor(l, 1);
 }
 
@@ -79,7 +86,9 @@ int list_move(struct list *l, enum action a)
 void list_draw(struct list *l, WINDOW *w, int y0, int rows, int cols, list_row_fn fn, void *ctx)
 {
 	l->rows = rows;
-	scroll_to_cursor(l, 0);
+	l->y0 = y0;
+	scroll_to_cursor(l, l->center_pending);
+	l->center_pending = 0;
 	for (int r = 0; r < rows; r++) {
 		uint32_t i = l->top + (uint32_t)r;
 		int sel = i == l->cur;
@@ -88,4 +97,14 @@ void list_draw(struct list *l, WINDOW *w, int y0, int rows, int cols, list_row_f
 		if (i < l->count)
 			fn(ctx, i, w, y0 + r, cols, sel);
 	}
+}
+
+uint32_t list_row_at(const struct list *l, int y)
+{
+	uint32_t i;
+
+	if (y < l->y0 || y >= l->y0 + l->rows)
+		return UINT32_MAX;
+	i = l->top + (uint32_t)(y - l->y0);
+	return i < l->count ? i : UINT32_MAX;
 }

@@ -20,6 +20,8 @@ struct list {
 	uint32_t top;
 	uint32_t cur;
 	int rows;		/* visible rows at the last draw */
+	int center_pending;	/* centre the cursor at the next draw (rows unknown) */
+	int y0;			/* screen line of the first row at the last draw */
 };
 
 /* Draws one row: i < count, selected when it is the cursor row.  The row
@@ -36,6 +38,10 @@ void list_set_cursor(struct list *l, uint32_t i);
 /* Moves for ACT_UP/DOWN/PGUP/PGDN/HOME/END.  Returns 1 when the action was
  * a movement. */
 int list_move(struct list *l, enum action a);
+
+/* The row shown on screen line y at the last draw, or UINT32_MAX (mouse
+ * clicks). */
+uint32_t list_row_at(const struct list *l, int y);
 
 /* Draws rows top.. in lines y0..y0+rows-1 of w. */
 void list_draw(struct list *l, WINDOW *w, int y0, int rows, int cols, list_row_fn fn, void *ctx);

@@ -1,7 +1,9 @@
 /* heapglass: the entry point.  `heapglass FILE` opens the viewer;
  * `heapglass COMMAND ...` runs one subcommand (tui/cmd_*.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../loaders/loader.h"
 #include "cli.h"
@@ -49,6 +51,12 @@ int main(int argc, char **argv)
 	cmd = command_find(argv[1]);
 	if (cmd)
 		return cmd->run(argc - 1, argv + 1);
-	/* heapglass FILE [viewer options] */
+	/* heapglass FILE [viewer options]; a word that is neither a command nor
+	 * a file is a mistyped command (and must not open the viewer's --help) */
+	if (argv[1][0] != '-' && access(argv[1], F_OK) != 0) {
+		fprintf(stderr, "heapglass: %s: %s, and not a command (see heapglass --help)\n", argv[1],
+			strerror(errno));
+		return CLI_FAIL;
+	}
 	return tui_main(argc, argv);
 }

@@ -131,11 +131,13 @@ static void compute_gens(struct model *m)
 	for (uint32_t g = 0; g < ng && g < 255; g++) {
 		m->gen_count[g] = m->gens.stat[g].objects;
 		m->gen_bytes[g] = m->gens.stat[g].bytes;
+		m->gen_garbage[g] = m->gens.stat[g].garbage_objects;
 		for (uint32_t f = g + 1; f < ng; f++)
 			m->gen_cross_in[g] += m->gens.refs[(size_t)f * (ng + 1) + g];
 	}
 	m->gen_count[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].objects;
 	m->gen_bytes[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].bytes;
+	m->gen_garbage[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].garbage_objects;
 	/* member lists: a generation outside 0..n_gens-1 counts as unknown */
 	m->gen_off[0] = 0;
 	for (int g = 0; g < 256; g++)
@@ -146,6 +148,32 @@ static void compute_gens(struct model *m)
 		unsigned g = h->generation[v] < ng ? h->generation[v] : HEAP_GEN_UNKNOWN;
 		m->gen_members[fill[g]++] = v;
 	}
+}
+
+static void compute_garbage(struct model *m)
+{
+	const struct heap *h = m->h;
+	struct keyed *k = mem_alloc(((size_t)m->an->unreachable_objects + 1) * sizeof *k);
+	uint32_t n = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (!model_reachable(m, v)) {
+			k[n].key = m->an->retained[v];
+			k[n].idx = v;
+			n++;
+		}
+	qsort(k, n, sizeof *k, cmp_desc);
+	m->garbage = mem_alloc(((size_t)n + 1) * sizeof *m->garbage);
+	for (uint32_t i = 0; i < n; i++)
+		m->garbage[i] = k[i].idx;
+	m->n_garbage = n;
+	free(k);
+}
+
+const heap_node_t *model_garbage(const struct model *m, uint32_t *n)
+{
+	*n = m->n_garbage;
+	return m->garbage;
 }
 
 struct model *model_new(const struct heap *h, struct progress *prog, struct error *err)
@@ -163,6 +191,18 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 	compute_types(m);
 	compute_type_retained(m);
 	compute_gens(m);
+	/* the per-type instance orders and the cross-generation lists are
+	 * built here, not on a keystroke: one pass each */
+	for (uint32_t t = 0; t < m->n_types; t++) {
+		uint32_t n;
+		if ((t & 63) == 0 && progress_tick(prog, "indexing", t, m->n_types)) {
+			error_set(err, "interrupted");
+			goto fail;
+		}
+		model_type_instances(m, t, &n);
+	}
+	model_gen_cross(m, 0, &(uint32_t){ 0 });
+	compute_garbage(m);
 	for (uint32_t c = 0; c < m->an->n_cycles; c++)
 		if (m->an->cycles[c].garbage) {
 			m->garbage_cycles++;
@@ -197,6 +237,7 @@ void model_free(struct model *m)
 	free(m->cross_members);
 	free(m->cross_off);
 	free(m->top);
+	free(m->garbage);
 	free(m);
 }
 

@@ -65,10 +65,15 @@ struct model {
 
 	/* generations: slot 255 holds unknown */
 	uint64_t gen_count[256], gen_bytes[256], gen_cross_in[256];
+	uint64_t gen_garbage[256];	/* unreachable members */
 	heap_node_t *gen_members;
 	uint32_t gen_off[257];
 	heap_node_t *cross_members;	/* lazily: per generation, members retained from older */
 	uint32_t *cross_off;
+
+	/* unreachable objects, largest retained first (built at load) */
+	heap_node_t *garbage;
+	uint32_t n_garbage;
 
 	/* largest objects by retained size, at most MODEL_TOP */
 	heap_node_t *top;
@@ -110,6 +115,9 @@ const heap_node_t *model_cycle_members(const struct model *m, uint32_t c, uint32
 /* Dominator-tree children of v (HEAP_NONE: the virtual root), largest
  * first. */
 const heap_node_t *model_dom_children(const struct model *m, heap_node_t v, uint32_t *n);
+
+/* The unreachable objects, largest retained first. */
+const heap_node_t *model_garbage(const struct model *m, uint32_t *n);
 
 /* Members of generation g (0..254, 255 = unknown). */
 const heap_node_t *model_gen_members(const struct model *m, unsigned g, uint32_t *n);

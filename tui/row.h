@@ -48,7 +48,8 @@ const char *row_id(char *buf, size_t size, uint64_t id);
 /* An edge's name for display: ".name", "[3]", or "" into buf. */
 const char *row_edge_name(const struct heap *h, uint32_t e, char *buf, size_t size);
 
-/* "weak", "internal", "shortcut" or "" for an edge kind. */
+/* A short edge kind for a column: "weak", "int" (internal), "sc"
+ * (shortcut), or "" for a strong reference. */
 const char *row_edge_kind(uint8_t kind);
 
 #endif

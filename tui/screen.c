@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <wchar.h>
 
 struct glyph_pair {
@@ -19,6 +20,8 @@ static const struct glyph_pair glyphs[GLYPH_COUNT] = {
 	[GLYPH_ARROW_RIGHT] = { .utf8 = "\xe2\x86\x92", .ascii = ">" },
 	[GLYPH_ARROW_LEFT] = { .utf8 = "\xe2\x86\x90", .ascii = "<" },
 	[GLYPH_BULLET] = { .utf8 = "\xe2\x97\x8f", .ascii = "o" },
+	[GLYPH_SORT_DESC] = { .utf8 = "\xe2\x96\xbc", .ascii = "v" },
+	[GLYPH_SORT_ASC] = { .utf8 = "\xe2\x96\xb2", .ascii = "^" },
 };
 
 /* A role in the colour theme: foreground, background (-1 = terminal
@@ -93,6 +96,21 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 			return -1;
 		}
 		set_term(S.scr);
+		{
+			/* a terminal that cannot move the cursor (TERM=dumb)
+			 * would get a garbled screen: refuse it plainly */
+			char cap[] = "cup";
+			char *cup = tigetstr(cap);
+			if (!cup || cup == (char *)-1) {
+				const char *t = getenv("TERM");
+				endwin();
+				delscreen(S.scr);
+				S.scr = NULL;
+				snprintf(err, errsize, "the terminal (TERM=%s) cannot move the cursor; "
+					 "set TERM to your terminal (e.g. xterm-256color)", t ? t : "unset");
+				return -1;
+			}
+		}
 	}
 	S.active = 1;
 	cbreak();
@@ -103,6 +121,7 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 	set_escdelay(25);
 	curs_set(0);
 	leaveok(stdscr, TRUE);
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 
 	S.color = 0;
 	if (o->theme == THEME_COLOR || (o->theme == THEME_AUTO && !getenv("NO_COLOR")))

@@ -54,6 +54,8 @@ enum glyph {
 	GLYPH_ARROW_RIGHT,	/* "→" / ">" */
 	GLYPH_ARROW_LEFT,	/* "←" / "<" */
 	GLYPH_BULLET,		/* "●" / "o" */
+	GLYPH_SORT_DESC,	/* "▼" / "v": the sort column, largest first */
+	GLYPH_SORT_ASC,		/* "▲" / "^" */
 	GLYPH_COUNT
 };
 

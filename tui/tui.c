@@ -49,12 +49,13 @@ static int load_progress(void *ctx, const char *what, uint64_t done, uint64_t to
 	snprintf(line, sizeof line, "Loading %s", lp->path);
 	draw_str(stdscr, y, 4, COLS - 8, line, screen_attr(ROLE_HEADER));
 	if (total) {
+		double pc = 100.0 * (double)done / (double)total;
 		if (strcmp(what, "parsing") == 0 || strstr(what, "read"))
-			snprintf(line, sizeof line, "%s: %s of %s", what, draw_bytes(b1, sizeof b1, done),
-				 draw_bytes(b2, sizeof b2, total));
+			snprintf(line, sizeof line, "%s: %s of %s (%.0f%%)", what, draw_bytes(b1, sizeof b1, done),
+				 draw_bytes(b2, sizeof b2, total), pc);
 		else
-			snprintf(line, sizeof line, "%s: %s of %s", what, draw_count(b1, sizeof b1, done),
-				 draw_count(b2, sizeof b2, total));
+			snprintf(line, sizeof line, "%s: %s of %s (%.0f%%)", what, draw_count(b1, sizeof b1, done),
+				 draw_count(b2, sizeof b2, total), pc);
 	} else {
 		snprintf(line, sizeof line, "%s", what);
 	}

@@ -99,7 +99,7 @@ static void cycles_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, in
 	struct cycles_state *s = st;
 	void *ctx[2] = { a, s };
 	attr_t h = screen_attr(ROLE_HEADER);
-	const char *arrow = s->reverse ? "^" : "v";
+	const char *arrow = screen_glyph(s->reverse ? GLYPH_SORT_ASC : GLYPH_SORT_DESC);
 	char lab[32];
 
 	draw_fill(w, y0, 0, cols, h);
@@ -115,7 +115,7 @@ static void cycles_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, in
 	if (!s->l.count) {
 		for (int y = y0 + 1; y < y0 + rows; y++)
 			draw_fill(w, y, 0, cols, A_NORMAL);
-		draw_str(w, y0 + 2, 2, cols - 4, "No reference cycles: reference counting alone frees everything here.",
+		draw_str(w, y0 + 2, 2, cols - 4, "No reference cycles in this heap.",
 			 screen_attr(ROLE_DIM));
 		return;
 	}

@@ -54,7 +54,7 @@ static void gens_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 	unsigned g = s->gen[i];
 	uint64_t most = 1;
 	char b[32];
-	int bw = cols - 58;
+	int bw = cols - 60;
 
 	for (uint32_t k = 0; k < s->l.count; k++)
 		if (a->m->gen_bytes[s->gen[k]] > most)
@@ -65,10 +65,12 @@ static void gens_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		draw_printf(w, y, 1, 10, row_attr(ROLE_NORMAL, sel), "gen %u", s->gen[i]);
 	draw_str_right(w, y, 12, 11, draw_count(b, sizeof b, a->m->gen_count[g]), row_attr(ROLE_NORMAL, sel));
 	draw_str_right(w, y, 24, 10, draw_bytes(b, sizeof b, a->m->gen_bytes[g]), row_attr(ROLE_SIZE, sel));
-	draw_str_right(w, y, 35, 20, s->gen[i] == HEAP_GEN_UNKNOWN ? "-" : draw_count(b, sizeof b, a->m->gen_cross_in[g]),
+	draw_str_right(w, y, 35, 9, draw_count(b, sizeof b, a->m->gen_garbage[g]),
+		       row_attr(a->m->gen_garbage[g] ? ROLE_GARBAGE : ROLE_NORMAL, sel));
+	draw_str_right(w, y, 46, 10, s->gen[i] == HEAP_GEN_UNKNOWN ? "-" : draw_count(b, sizeof b, a->m->gen_cross_in[g]),
 		       row_attr(ROLE_NORMAL, sel));
 	if (bw > 4)
-		draw_bar(w, y, 57, bw, (double)a->m->gen_bytes[g] / (double)most, row_attr(ROLE_BAR, sel));
+		draw_bar(w, y, 58, bw, (double)a->m->gen_bytes[g] / (double)most, row_attr(ROLE_BAR, sel));
 }
 
 static void gens_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
@@ -82,7 +84,8 @@ static void gens_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int 
 	draw_str(w, y0, 1, 10, "generation", h);
 	draw_str_right(w, y0, 12, 11, "objects", h);
 	draw_str_right(w, y0, 24, 10, "bytes", h);
-	draw_str_right(w, y0, 35, 20, "refs from older", h);
+	draw_str_right(w, y0, 35, 9, "garbage", h);
+	draw_str_right(w, y0, 46, 10, "from older", h);
 	if ((uint32_t)lrows > s->l.count + 1)
 		lrows = (int)s->l.count + 1;
 	list_draw(&s->l, w, y0 + 1, lrows, cols, gens_row, ctx);

@@ -46,14 +46,14 @@ static void *help_create(struct app *a)
 	(void)a;
 	add(s, ACT_NONE, 1, "Keys everywhere");
 	for (int i = 0; i < ACT_COUNT; i++)
-		if (action_defs[i].global)
-			add(s, (enum action)i, 0, action_defs[i].help);
+		if (keys_action_defs[i].global)
+			add(s, (enum action)i, 0, keys_action_defs[i].help);
 	add(s, ACT_NONE, 0, "");
 	add(s, ACT_NONE, 1, "Keys in some views");
 	for (int i = 0; i < ACT_COUNT; i++) {
 		char views[128], line[160];
 		size_t o = 0;
-		if (action_defs[i].global || !action_defs[i].keys)
+		if (keys_action_defs[i].global || !keys_action_defs[i].keys)
 			continue;
 		views[0] = 0;
 		for (int v = 0; v < VIEW_COUNT; v++) {
@@ -64,9 +64,9 @@ static void *help_create(struct app *a)
 							      app_view_ops((enum view_id)v)->name);
 		}
 		if (i == ACT_LEFT || i == ACT_RIGHT)
-			snprintf(line, sizeof line, "%s", action_defs[i].help);
+			snprintf(line, sizeof line, "%s", keys_action_defs[i].help);
 		else
-			snprintf(line, sizeof line, "%s%s%s%s", action_defs[i].help, o ? " (" : "", views, o ? ")" : "");
+			snprintf(line, sizeof line, "%s%s%s%s", keys_action_defs[i].help, o ? " (" : "", views, o ? ")" : "");
 		add(s, (enum action)i, 0, line);
 	}
 	add(s, ACT_NONE, 0, "");
@@ -100,7 +100,7 @@ static void help_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		return;
 	}
 	if (hl->act != ACT_NONE)
-		draw_str(w, y, 3, KEYS_W - 3, action_defs[hl->act].keys, row_attr(ROLE_FOOTER_KEY, sel) | A_BOLD);
+		draw_str(w, y, 3, KEYS_W - 3, keys_action_defs[hl->act].keys, row_attr(ROLE_FOOTER_KEY, sel) | A_BOLD);
 	draw_str(w, y, hl->act != ACT_NONE ? KEYS_W + 1 : 3, cols - KEYS_W - 1, hl->text, row_attr(ROLE_NORMAL, sel));
 }
 
@@ -124,7 +124,7 @@ static int help_match(void *st, struct app *a, uint32_t i, const char *q)
 	(void)a;
 	return row_contains(s->lines[i].text, strlen(s->lines[i].text), q) ||
 	       (s->lines[i].act != ACT_NONE &&
-		row_contains(action_defs[s->lines[i].act].keys, strlen(action_defs[s->lines[i].act].keys), q));
+		row_contains(keys_action_defs[s->lines[i].act].keys, strlen(keys_action_defs[s->lines[i].act].keys), q));
 }
 
 static heap_node_t help_object(void *st, struct app *a, uint32_t i)

@@ -42,9 +42,14 @@ struct object_state {
 };
 
 enum {
-	HEAD_LINES = 3,		/* lines of facts above the list */
-	EDGE_W = 18		/* column for edge names */
+	HEAD_LINES = 3		/* lines of facts above the list */
 };
+
+/* The column for edge names: wider on wide screens (V8 names are long). */
+static int edge_w(int cols)
+{
+	return cols >= 120 ? 30 : cols >= 100 ? 24 : 18;
+}
 
 static const enum action object_actions[] = { ACT_ENTER, ACT_NONE };
 
@@ -178,6 +183,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	uint32_t edge;
 	heap_node_t t;
 	char b[256];
+	int ew = edge_w(cols);
 
 	if (k < 0) {
 		char cnt[32];
@@ -202,22 +208,22 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	/* edge column: for references the field name, for retainers the
 	 * retainer's field, for the path the field used to get here */
 	if (edge != HEAP_NONE) {
-		const char *kind = row_edge_kind(h->out_kind[edge]);
-		int x = 2;
+		uint8_t ek = h->out_kind[edge];
+		const char *kind = row_edge_kind(ek);
+		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
 		row_edge_name(h, edge, b, sizeof b);
 		if (sec == SEC_RETAINERS)
 			x += draw_str(w, y, x, 2, "<-", row_attr(ROLE_DIM, sel));
-		x += draw_text(w, y, x, EDGE_W - x - (*kind ? 2 : 0), b, strlen(b),
-			       row_attr(h->out_kind[edge] == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_NAME, sel));
+		x += draw_text(w, y, x, ew - x - 1 - kw, b, strlen(b),
+			       row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_NAME, sel));
 		if (*kind)
-			draw_str(w, y, x + 1, EDGE_W - x - 1, kind,
-				 row_attr(h->out_kind[edge] == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_DIM, sel));
-		if (sec == SEC_REFS && *kind == 'w')
-			draw_str(w, y, x + 1, EDGE_W - x - 1, "weak", row_attr(ROLE_WEAK, sel) | A_BOLD);
+			draw_str(w, y, x + 1, kw, kind,
+				 row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_DIM, sel) |
+					 (ek == HEAP_EDGE_WEAK ? A_BOLD : 0));
 	} else if (sec == SEC_PATH) {
-		draw_str(w, y, 2, EDGE_W - 2, "(root)", row_attr(ROLE_ROOT, sel));
+		draw_str(w, y, 2, ew - 2, "(root)", row_attr(ROLE_ROOT, sel));
 	}
-	row_object(a, w, y, EDGE_W, cols - EDGE_W, t, sel);
+	row_object(a, w, y, ew, cols - ew, t, sel);
 }
 
 static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, int cols)
@@ -246,8 +252,10 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 	line[0] = 0;
 	if (m->an->cycle[v] != HEAP_NONE) {
 		const struct analysis_cycle *c = &m->an->cycles[m->an->cycle[v]];
-		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%u objects, %s)  ",
-				      m->an->cycle[v] + 1, c->size, c->garbage ? "garbage" : "live");
+		char cnt[32];
+		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%s objects, %s)  ",
+				      m->an->cycle[v] + 1, draw_count(cnt, sizeof cnt, c->size),
+				      c->garbage ? "garbage" : "live");
 	}
 	if (h->flags[v] & HEAP_F_ROOT) {
 		for (uint32_t r = 0; r < h->n_roots && o + 64 < sizeof line; r++)

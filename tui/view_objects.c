@@ -60,16 +60,9 @@ static void load_rows(struct objects_state *s, struct app *a, uint64_t arg)
 		if (val < m->an->n_cycles)
 			s->rows = model_cycle_members(m, val, &s->n);
 		break;
-	case OBJECTS_GARBAGE: {
-		uint32_t k = 0;
-		s->owned = mem_alloc(((size_t)m->an->unreachable_objects + 1) * sizeof *s->owned);
-		for (uint32_t v = 0; v < a->h->n_nodes; v++)
-			if (!model_reachable(m, v))
-				s->owned[k++] = v;
-		s->rows = s->owned;
-		s->n = k;
+	case OBJECTS_GARBAGE:
+		s->rows = model_garbage(m, &s->n);
 		break;
-	}
 	default:
 		break;
 	}

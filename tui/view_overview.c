@@ -96,9 +96,9 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 		draw_fill(w, y0 + i, 0, cols, A_NORMAL);
 	draw_str(w, y, 1, LABEL_W, "Objects", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_NORMAL),
-		    "%s objects, %s shallow, %s references, %u %s",
+		    "%s objects, %s shallow, %s references, %s %s",
 		    draw_count(b1, sizeof b1, h->n_nodes), draw_bytes(b2, sizeof b2, h->total_size),
-		    draw_count(b3, sizeof b3, h->n_edges), m->an->n_roots, m->an->n_roots == 1 ? "root" : "roots");
+		    draw_count(b3, sizeof b3, h->n_edges), draw_count(b4, sizeof b4, m->an->n_roots), m->an->n_roots == 1 ? "root" : "roots");
 	draw_str(w, y, 1, LABEL_W, "Reachable", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_LIVE),
 		    "%s objects (%.1f%%), %s", draw_count(b1, sizeof b1, m->an->reachable_objects),
@@ -107,8 +107,8 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(garbage ? ROLE_GARBAGE : ROLE_NORMAL),
 		    "%s objects (%.1f%%), %s%s", draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
 		    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
-		    h->n_roots ? (garbage ? "  garbage: freed by the next full collection" : "")
-			       : "  (the snapshot names no roots)");
+		    m->an->n_roots ? (garbage ? "  garbage: u lists it" : "")
+			       : "  (no roots: the snapshot names none)");
 	draw_str(w, y, 1, LABEL_W, "Cycles", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
 			    screen_attr(m->garbage_cycles ? ROLE_GARBAGE : ROLE_NORMAL),

@@ -95,7 +95,7 @@ static void types_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int
 	struct types_state *s = st;
 	attr_t h = screen_attr(ROLE_HEADER);
 	void *ctx[2] = { a, s };
-	const char *arrow = s->reverse ? "^" : "v";
+	const char *arrow = screen_glyph(s->reverse ? GLYPH_SORT_ASC : GLYPH_SORT_DESC);
 	char lab[32];
 
 	draw_fill(w, y0, 0, cols, h);

@@ -59,6 +59,9 @@ expect_fail "hprof: duplicate object id" 'offset [0-9]+: object id 0x200 appears
 expect_fail "hprof: invalid field type" 'offset [0-9]+: CLASS_DUMP instance field of invalid type 3' \
 	"$BIN" info "$H/bad-fieldtype.hprof"
 expect_fail "hprof: no heap dump" 'no heap dump in this HPROF file' "$BIN" info "$H/bad-nodump.hprof"
+gzip -c "$H/small-id8.hprof" >"$TMP/small.hprof.gz"
+expect_fail "hprof: gzip-compressed dump" 'small.hprof.gz: a gzip-compressed HPROF dump .*gunzip -c' \
+	"$BIN" info "$TMP/small.hprof.gz"
 for cut in 10 30 200 901 1500 2000; do
 	head -c "$cut" "$H/small-id8.hprof" >"$TMP/cut.hprof"
 	expect_fail "hprof: truncated at byte $cut" 'cut.hprof: (offset [0-9]+|not an HPROF)' "$BIN" info "$TMP/cut.hprof"
@@ -82,3 +85,59 @@ for mode in live all; do
 	fi
 	expect_ok "hprof: heapglass info on the $mode dump" "$BIN" info "$TMP/$mode.hprof"
 done
+# jcmd -gz writes gzip with an "HPROF BLOCKSIZE=" comment (header made by hand)
+{ printf '\037\213\010\020\0\0\0\0\004\377'; printf 'HPROF BLOCKSIZE=1048576'; printf '\0'; } >"$TMP/jcmd.hprof.gz"
+expect_fail "hprof: jcmd -gz dump (gzip comment)" 'a gzip-compressed HPROF dump' "$BIN" info "$TMP/jcmd.hprof.gz"
+
+# The planted cycles, found by `heapglass cycles` and `heapglass unreachable`.
+# (listed by --help: `heapglass NAME --help` would open NAME as a file)
+if ! "$BIN" --help 2>/dev/null | grep -q '^  cycles ' || ! "$BIN" --help 2>/dev/null | grep -q '^  unreachable '; then
+	skip "hprof: planted cycles (no cycles/unreachable command in this build)"
+	exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "hprof: planted cycles (python3 reads the JSON)"
+	exit 0
+fi
+for mode in live all; do
+	"$BIN" cycles --json --top 0 "$TMP/$mode.hprof" >"$TMP/$mode.cycles" 2>"$TMP/err.c"
+	rc1=$?
+	"$BIN" unreachable --json "$TMP/$mode.hprof" >"$TMP/$mode.unreachable" 2>"$TMP/err.u"
+	rc2=$?
+	if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then
+		notok "hprof: cycles/unreachable on the $mode dump (exit $rc1/$rc2): $(cat "$TMP/err.c" "$TMP/err.u" | head -c 400)"
+	elif python3 "$TOP/tests/hprof/check_cycles.py" "$mode" "$TMP/$mode.cycles" "$TMP/$mode.unreachable" >"$TMP/check" 2>&1; then
+		ok "hprof: exactly the planted cycles in the $mode dump ($(tr '\n' ' ' <"$TMP/check"))"
+	else
+		notok "hprof: planted cycles in the $mode dump: $(head -c 1500 "$TMP/check")"
+	fi
+done
+
+# Sizes (compressed oops: -Xmx64m) and edge names through the commands: five
+# PlantedDNode of 12 + 4 + 4 + 4 -> 24 bytes; the ring hangs from main's
+# local Object[] at index 2, a Java-frame root, then along `next`.
+"$BIN" types --json --top 0 "$TMP/live.hprof" >"$TMP/types.json" 2>"$TMP/err"
+"$BIN" cycles --json --top 0 "$TMP/live.hprof" >"$TMP/live.cycles" 2>>"$TMP/err"
+ring=$(python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["cycles"]:
+    for m in c["members"]:
+        if m["type"] == "PlantedRing":
+            print(m["id"]); sys.exit()' "$TMP/live.cycles")
+"$BIN" path --json "$TMP/live.hprof" "$ring" >"$TMP/path.json" 2>>"$TMP/err"
+if python3 - "$TMP/types.json" "$TMP/path.json" <<'PY'
+import json, sys
+types = {t["type"]: t for t in json.load(open(sys.argv[1]))["types"]}
+assert types["PlantedDNode"]["count"] == 5 and types["PlantedDNode"]["shallow"] == 120, types["PlantedDNode"]
+assert types["PlantedSelf"]["shallow"] == 16 and types["PlantedMap"]["shallow"] == 48
+assert types["java.lang.Class"]["count"] > 100
+path = json.load(open(sys.argv[2]))["path"]
+steps = [(p["type"], p["edge"]) for p in path]
+assert steps[:2] == [("java.lang.Object[]", None), ("PlantedRing", "[2]")], steps
+assert all(step == ("PlantedRing", "next") for step in steps[2:]), steps
+PY
+then
+	ok "hprof: types, sizes and the path to a planted ring through the commands"
+else
+	notok "hprof: types/path on the live dump: $(head -c 400 "$TMP/err")"
+fi

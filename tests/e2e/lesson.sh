@@ -85,3 +85,45 @@ HEAPGLASS_LESSONS=$TMP/none run_cmd "$BIN" lesson --list
 if [ "$rc" -ne 0 ] && grep -q "cannot find the bundled lessons" "$TMP/err"; then ok "missing lessons folder is explained"; else notok "missing lessons folder (exit $rc)"; fi
 run_cmd "$BIN" lesson --help
 if [ "$rc" -eq 0 ] && grep -q -- "--script" "$TMP/out" && grep -q -- "--list" "$TMP/out"; then ok "lesson --help"; else notok "lesson --help"; fi
+
+# --- a collector on part of a real heap (--heap), against golden files
+# (paths relative to the source tree: the first line names the file)
+cd "$TOP" || exit 1
+for spec in "heap-classroom-cycle2:assets/heaps/classroom.dot --cycle 2" \
+	"heap-classroom-cycle1-cpython1:assets/heaps/classroom.dot --cycle 1 --gc cpython --generation 1" \
+	"heap-classroom-object3-cpython0:assets/heaps/classroom.dot --object 3 --gc cpython --generation 0" \
+	"heap-py-cycle1:tests/fixtures/engine/py --cycle 1" "heap-py-cycle3:tests/fixtures/engine/py --cycle 3"; do
+	name=${spec%%:*}
+	# shellcheck disable=SC2086
+	run_cmd "$BIN" lesson --heap ${spec#*:}
+	if [ "$rc" -eq 0 ] && cmp -s "$TMP/out" "$G/$name.txt"; then
+		ok "lesson --heap: $name matches its golden file"
+	else
+		notok "lesson --heap $name (exit $rc): $(diff "$G/$name.txt" "$TMP/out" | head -20) $(head -c 300 "$TMP/err")"
+	fi
+done
+C=$TOP/assets/heaps/classroom.dot
+expect_fail "--heap: no such cycle" "no cycle 9: the heap has 2 \\(1 to 2" "$BIN" lesson --heap "$C" --cycle 9
+expect_fail "--heap: no such object" "no object with id 999 in" "$BIN" lesson --heap "$C" --object 999
+expect_fail "--heap: cycle or object, not both" "one of --cycle N and --object ID" "$BIN" lesson --heap "$C" --cycle 1 --object 2
+expect_fail "--heap: neither" "one of --cycle N and --object ID" "$BIN" lesson --heap "$C"
+expect_fail "--heap: --depth needs --object" "--depth goes with --object" "$BIN" lesson --heap "$C" --cycle 1 --depth 2
+expect_fail "--heap: bad collector" "--gc is cpython or mark-sweep, not 'java'" "$BIN" lesson --heap "$C" --cycle 1 --gc java
+expect_fail "--heap: bad generation" "--generation is 0, 1 or 2" "$BIN" lesson --heap "$C" --cycle 1 --generation 3
+expect_fail "--heap: bad cycle number" "--cycle needs a cycle number, not 'x'" "$BIN" lesson --heap "$C" --cycle x
+expect_fail "--heap takes no lesson" "--heap FILE takes no lesson" "$BIN" lesson --heap "$C" --cycle 1 refcount
+expect_fail "--cycle without --heap" "go with --heap FILE" "$BIN" lesson refcount --cycle 1
+expect_fail "--heap: missing file" "nosuch" "$BIN" lesson --heap "$TMP/nosuch" --cycle 1
+# A ring of 300 objects is too big to step through one by one.
+mkdir -p "$TMP/ring"
+awk 'BEGIN { print "id,type,size,root"; for (i = 1; i <= 300; i++) print i ",Node,16," (i == 1 ? "true" : "") }' >"$TMP/ring/nodes.csv"
+awk 'BEGIN { print "from,to,name"; for (i = 1; i <= 300; i++) print i "," (i % 300) + 1 ",next" }' >"$TMP/ring/edges.csv"
+expect_fail "--heap: a 300-object cycle is refused" "cycle 1 has 300 objects; stepping through takes at most 200" \
+	"$BIN" lesson --heap "$TMP/ring" --cycle 1
+run_cmd "$BIN" lesson --heap "$TMP/ring" --object 1 --depth 16
+if [ "$rc" -eq 0 ] && grep -q "object 1 and its neighbours within 16 references (33 objects)" "$TMP/out" &&
+	! grep -q "is white: freed" "$TMP/out"; then
+	ok "--heap --object on a big ring: 33 nearest objects, nothing freed (the part is held from outside)"
+else
+	notok "--heap --object on a big ring (exit $rc): $(head -3 "$TMP/out") $(cat "$TMP/err")"
+fi

@@ -54,9 +54,21 @@ headless inspector "$SMALL" '<Enter>'
 headless inspector-follow "$SMALL" '<Enter>jj<Enter>'
 headless history "$SMALL" '<Enter>jj<Enter><BS><BS>]'
 headless search "$SMALL" '/sess<Enter>n'
+headless garbage "$SMALL" 'u'
 headless search-nomatch "$SMALL" '/zzz'
 headless help "$SMALL" '?'
-headless export "$SMALL" 'e'
+headless export-prompt "$SMALL" '3<Enter>e'
+
+# e exports what is on screen through graph/export.h: the open cycle
+printf '3j<Enter>e<C-u>%s<Enter>' "$TMP/cycle.dot" >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>"$TMP/err"
+check "e writes the open cycle as DOT" grep -q 'digraph' "$TMP/cycle.dot"
+check "... with exactly the cycle's three members" \
+	test "$(grep -o 'hg_id=[0-9"]*' "$TMP/cycle.dot" | tr -d '"' | sort | tr '\n' ' ')" = "hg_id=10 hg_id=11 hg_id=9 "
+check "... and says so in the footer" grep -q "exported to $TMP/cycle.dot" "$TMP/dump"
+printf '<Enter>e<C-u>%s<Enter>' "$TMP/x.jpeg" >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>"$TMP/err"
+check "an unknown export extension is one message in the footer" grep -q 'x.jpeg: unknown output extension' "$TMP/dump"
 headless resize "$SMALL" '<Resize 100x30>'
 headless small-terminal "$SMALL" '<Resize 60x20>'
 headless hostile "$HOSTILE" ''
@@ -73,6 +85,31 @@ for keys in 'tjj' 'tjjs' 'tjjss' 'tjjsss' 'tjjr'; do
 		test "$(sed -n 2p "$TMP/d-$keys")" = "$(sed -n 2p "$TMP/d-tjj")"
 done
 check "... which is the third type by retained size" grep -q 'Objects of type Session' "$TMP/d-tjj"
+
+# a search for an id that is not in the list opens that object
+printf 't/#14<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/#14 in the types list opens object 14" grep -q '^ Object #14 ' "$TMP/dump"
+printf '/#14<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/#14 in a list that shows it only moves the cursor there" \
+	sh -c "grep -q '^ Overview of small' '$TMP/dump' && grep -q ' 13/16\$' '$TMP/dump'"
+printf 't/0xe<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "/0xe (hex) opens object 14 too" grep -q '^ Object #14 ' "$TMP/dump"
+printf '/#99<Enter>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "an unknown id says no match" grep -q "no match for '#99'" "$TMP/dump"
+
+# mouse (optional in the issue, tested headless): a click selects the row
+# under it, a double click follows it, the wheel moves by three
+pos() { printf '%s' "$1" >"$TMP/keys"; "$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen - 2>/dev/null | sed -n 2p | awk '{print $NF}'; }
+check "a click on the third list row selects it" test "$(pos '<Click 5,15>')" = "3/16"
+check "a click outside the list does nothing" test "$(pos '<Click 5,3>')" = "1/16"
+check "the wheel moves three rows a notch" test "$(pos '<WheelDown><WheelDown><WheelUp>')" = "4/16"
+printf '<DClick 5,15>' >"$TMP/keys"
+"$BIN" "$SMALL" --keys "$TMP/keys" --dump-screen "$TMP/dump" 2>/dev/null
+check "a double click opens the object" grep -q '^ Object #4 ' "$TMP/dump"
 
 # bad key scripts and options: one clear line, non-zero exit
 printf 'a<Nope>' >"$TMP/badkeys"
@@ -208,6 +245,24 @@ start "$SMALL" NO_COLOR=1
 tm capture-pane -p -e -t "$S" >"$TMP/mono"
 check "NO_COLOR: monochrome (no colour in the pane)" sh -c "! grep -qE '$(printf '\033')\[([0-9]+;)*(3[0-7]|4[0-7]|38;5)' '$TMP/mono'"
 check "NO_COLOR: the cursor row is still marked (reverse)" grep -q "$(printf '\033')\[[0-9;]*7m" "$TMP/mono"
+
+# a terminal without colours and a non-UTF-8 locale: monochrome, ASCII
+tm kill-session -t "$S" 2>/dev/null
+S=vt100
+tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 "env TERM=vt100 LANG=C LC_ALL=C '$BIN' '$HOSTILE'; sleep 30"
+sleep 1
+tm capture-pane -p -t "$S" >"$TMP/vt100"
+check "TERM=vt100 LANG=C: the viewer runs" grep -q 'Overview of hostile' "$TMP/vt100"
+check "... and shows non-ASCII names as \\u{...}" grep -q 'u{540D}' "$TMP/vt100"
+check "... and nothing but ASCII reaches the pane" sh -c "! LC_ALL=C grep -q '[^ -~]' '$TMP/vt100'"
+# a terminal that cannot address the cursor is refused with one line
+tm kill-session -t "$S" 2>/dev/null
+S=dumb
+tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 "env TERM=dumb LANG=C.UTF-8 '$BIN' '$SMALL'; echo EXIT=\$?; sleep 30"
+sleep 1
+tm capture-pane -p -J -t "$S" >"$TMP/dumb"
+check "TERM=dumb is refused with a clear line and exit 1" \
+	sh -c "grep -q 'cannot move the cursor' '$TMP/dumb' && grep -q 'EXIT=1' '$TMP/dumb'"
 
 # q quits
 start "$SMALL"

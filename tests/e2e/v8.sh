@@ -43,12 +43,38 @@ for scale in 1 3; do
 	check "v8 scale $scale: object count $got = DevTools $want" [ "$got" = "$want" ]
 	want=$(field "$TMP/ref$scale.json" total_size) got=$(field "$TMP/info$scale.json" shallow_bytes)
 	check "v8 scale $scale: total size $got = DevTools $want" [ "$got" = "$want" ]
+	# top 20 retained sizes through the command line: heapglass top --all
+	# (synthetic objects included, as DevTools lists them)
+	run_cmd "$BIN" top --all --json --top 20 "$snap"
+	if [ "$rc" -eq 0 ]; then
+		cmp=$(node -e '
+const fs = require("fs");
+const hg = JSON.parse(fs.readFileSync(process.argv[1])).objects;
+const dt = JSON.parse(fs.readFileSync(process.argv[2])).top;
+const a = hg.map(o => o.retained).join(","), b = dt.map(t => t.retained).join(",");
+if (a !== b) { console.log("heapglass " + a + " / DevTools " + b); process.exit(0); }
+for (let i = 0; i < dt.length; i++) {
+  const same = dt.filter(t => t.retained === dt[i].retained).length;
+  if (same === 1 && hg[i].id !== dt[i].id) { console.log("top " + (i + 1) + ": @" + hg[i].id + " vs DevTools @" + dt[i].id); process.exit(0); }
+}
+console.log("same");' "$TMP/out" "$TMP/ref$scale.json")
+		check "v8 scale $scale: heapglass top = DevTools top 20 (sizes and ids) ($cmp)" [ "$cmp" = same ]
+	else
+		notok "v8 scale $scale: heapglass top failed: $(head -c 300 "$TMP/err")"
+	fi
 	# top 20 retained sizes: the loader's edge kinds and sizes, through an
 	# independent dominator pass (tests/unit/test_v8.c test_reference)
 	V8_SNAPSHOT=$snap V8_REFERENCE=$TMP/ref$scale.json "$BUILD/tests/test_v8" >"$TMP/unit.out" 2>&1
 	if grep -q '^\[       OK \] test_reference' "$TMP/unit.out"; then
-		ok "v8 scale $scale: top 20 retained sizes = DevTools"
+		ok "v8 scale $scale: top 20 retained sizes (loader + independent dominators) = DevTools"
 	else
 		notok "v8 scale $scale: top 20 retained sizes differ: $(grep -E 'ERROR|top|retains' "$TMP/unit.out" | head -3)"
+	fi
+	# and through heapglass's own engine (graph/analysis.h)
+	V8_ENGINE=1 V8_SNAPSHOT=$snap V8_REFERENCE=$TMP/ref$scale.json "$BUILD/tests/test_v8" >"$TMP/unit.out" 2>&1
+	if grep -q '^\[       OK \] test_reference' "$TMP/unit.out"; then
+		ok "v8 scale $scale: top 20 retained sizes (engine) = DevTools"
+	else
+		notok "v8 scale $scale: engine's top 20 retained sizes differ: $(grep -E 'ERROR|top|retains' "$TMP/unit.out" | head -3)"
 	fi
 done

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "graph/lesson.h"
 #include "loaders/loader.h"
 
 #ifndef FUZZ_FORMAT
@@ -60,6 +61,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		put("input", data, size);
 		snprintf(path, sizeof path, "%s/input", dir);
+	}
+	if (strcmp(FUZZ_FORMAT, "lesson") == 0) {
+		/* lessons are scripts: parse, then play every step */
+		struct lesson *l;
+		struct lesson_run *r;
+		if (loader_open_lesson(path, &l, &err) == 0) {
+			if (lesson_run_new(l, &r, &err) == 0)
+				lesson_run_free(r);
+			lesson_free(l);
+		}
+		return 0;
 	}
 	if (loader_open(path, FUZZ_FORMAT, NULL, &h, &err) == 0)
 		heap_free(h);

@@ -13,6 +13,8 @@ Every fixture is written by hand, record by record, so that the unit tests
   android.hprof      JAVA PROFILE 1.0.3 (Android ART), 4-byte ids,
                      HEAP_DUMP_INFO, Android root kinds, PRIMITIVE_ARRAY_NODATA,
                      the $classOverhead static, runtime instance sizes
+  strings-jdk9.hprof java.lang.String labels, JDK 9+ layout (byte[] + coder)
+  strings-jdk8.hprof the same with JDK 8's char[] value, 4-byte ids
   bad-*.hprof        one defect each (see BAD below)
 
 The object graph of small-id8 / small-id4 (ids are the same in both):
@@ -183,12 +185,48 @@ def android():
     subs = java_classes(w, art=True)
     app, zygote = w.string("app"), w.string("zygote")
     info = lambda heap, name: b"\xfe" + struct.pack(">I", heap) + w.id(name)
-    body = [info(ord("Z"), zygote), w.prim_array(OVERHEAD, T_BYTE, [0] * 10)] + subs
-    body += [info(ord("A"), app)] + objects(w)
+    # ART writes objects in heap order: here the instances come before the
+    # CLASS_DUMPs of their classes
+    body = [info(ord("A"), app)] + objects(w)
+    body += [info(ord("Z"), zygote), w.prim_array(OVERHEAD, T_BYTE, [0] * 10)] + subs
     body += [b"\xc3" + w.id(0x700) + struct.pack(">IIB", 0, 100, T_CHAR)]  # PRIMITIVE_ARRAY_NODATA
     body += [w.root(t, 0x200) for t in (0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e)]
     body += [b"\x90" + w.id(0x201)]  # UNREACHABLE: not a root
     w.record(0x1c, b"".join(body))
+    w.record(0x2c, b"")
+    return w
+
+
+def strings(jdk9):
+    """java.lang.String instances: JDK 9+ (byte[] value + coder; 8-byte ids)
+    or JDK 8 (char[] value; 4-byte ids).  Labels expected by the tests:
+      0x800 "hello"             0x801 "h\u00e9llo\u20ac" (UTF-16 in JDK 9+)
+      0x802 50 x "a" -> 40 x "a" + "..."     0x803 "" (empty)
+      0x804 value array missing -> no label"""
+    w = Writer("1.0.2", 8 if jdk9 else 4)
+    w.load_class(1, 0x100, "java/lang/Object")
+    w.load_class(2, 0x110, "java/lang/String")
+    if jdk9:
+        fields = [("value", T_OBJECT), ("coder", T_BYTE), ("hash", T_INT)]
+    else:
+        fields = [("value", T_OBJECT), ("hash", T_INT)]
+    subs = [w.class_dump(0x100, 0, 0), w.class_dump(0x110, 0x100, 0, fields=fields)]
+    texts = ["hello", "h\u00e9llo\u20ac", "a" * 50, ""]
+    for i, text in enumerate(texts):
+        sid, aid = 0x800 + i, 0x900 + i
+        if jdk9:
+            latin = all(ord(ch) < 256 for ch in text)
+            data = text.encode("latin-1") if latin else text.encode("utf-16-le")
+            subs.append(w.prim_array(aid, T_BYTE, list(data)))
+            subs.append(w.instance(sid, 0x110, [(T_OBJECT, aid), (T_BYTE, 0 if latin else 1), (T_INT, 0)]))
+        else:
+            subs.append(w.prim_array(aid, T_CHAR, [ord(ch) for ch in text]))
+            subs.append(w.instance(sid, 0x110, [(T_OBJECT, aid), (T_INT, 0)]))
+    if jdk9:
+        subs.append(w.instance(0x804, 0x110, [(T_OBJECT, 0x9ff), (T_BYTE, 0), (T_INT, 0)]))
+    else:
+        subs.append(w.instance(0x804, 0x110, [(T_OBJECT, 0x9ff), (T_INT, 0)]))
+    w.record(0x1c, b"".join(subs))
     w.record(0x2c, b"")
     return w
 
@@ -242,6 +280,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     small_id8().save(os.path.join(out, "small-id8.hprof"))
     small_id4().save(os.path.join(out, "small-id4.hprof"))
+    strings(True).save(os.path.join(out, "strings-jdk9.hprof"))
+    strings(False).save(os.path.join(out, "strings-jdk8.hprof"))
     android().save(os.path.join(out, "android.hprof"))
     for kind in BAD:
         bad(kind).save(os.path.join(out, "bad-%s.hprof" % kind))

@@ -26,6 +26,8 @@ struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
 struct oracle {
 	uint32_t n;
 	oset adj[ORACLE_MAXN];		/* retaining references */
+	oset dadj[ORACLE_MAXN];		/* the same without garbage -> live ones:
+					 * the graph dominators are computed on */
 	oset roots;			/* heap->roots */
 	oset reach;			/* reachable from roots */
 	uint32_t dist[ORACLE_MAXN];	/* UINT32_MAX: unreachable */
@@ -36,10 +38,23 @@ struct oracle {
 	uint64_t retained[ORACLE_MAXN];
 };
 
-/* Computes everything from the heap, using heap->roots as the roots. */
+/* Computes everything from the heap, using heap->roots as the roots.
+ * devtools 1: dom.h's DevTools rule for garbage; 0: the source-component
+ * rule (references from unreachable to reachable objects do not count for
+ * dominance); -1 (oracle_compute): whichever dom.h picks for the heap. */
 void oracle_compute(const struct heap *h, struct oracle *o);
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools);
 
-/* Nodes the virtual root reaches when the nodes in `removed` are deleted. */
+/* Exactly one root, and it is synthetic (dom_devtools_shape). */
+int oracle_devtools(const struct heap *h, const struct oracle *o);
+
+/* analysis.h's single-root rule: when one synthetic root and some garbage,
+ * that root plays the virtual root (garbage hangs under it, it dominates
+ * and retains everything).  Call after oracle_compute. */
+void oracle_adopt(const struct heap *h, struct oracle *o);
+
+/* Nodes the virtual root reaches over dadj when the nodes in `removed` are
+ * deleted. */
 oset oracle_reach_without(const struct oracle *o, oset removed);
 
 /* Total shallow size of a set. */

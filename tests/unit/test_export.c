@@ -242,6 +242,48 @@ static void test_fan_out(void **state)
 	heap_free(h);
 }
 
+/* A Python module 0 with namespace dict 1 holding globals 2, 3, 4; 2
+ * refers to 5.  Around 2 at depth 3 the walk meets 1 and 5 but does not
+ * walk through the namespace (objgraph stops at modules): 0, 3 and 4 are
+ * not drawn.  Around the dict itself (the centre is always walked) they
+ * are. */
+static void test_module_namespace_is_a_hub(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h;
+	struct export_layout *l;
+	struct export_spec spec = { .what = EXPORT_OBJECT, .object = 2, .depth = 3 };
+	heap_str_t module = heap_builder_intern_cstr(b, "module");
+	heap_str_t dict = heap_builder_intern_cstr(b, "dict");
+	heap_str_t obj = heap_builder_intern_cstr(b, "object");
+	heap_str_t ns = heap_builder_intern_cstr(b, "__dict__");
+	heap_str_t x = heap_builder_intern_cstr(b, "x");
+
+	(void)state;
+	for (uint32_t i = 0; i < 6; i++) {
+		struct heap_node_rec rec = { .id = i, .type = i == 0 ? module : i == 1 ? dict : obj,
+					     .generation = HEAP_GEN_UNKNOWN };
+		heap_builder_add_node(b, &rec, &err);
+	}
+	assert_int_equal(heap_builder_index(b, &(heap_node_t){ 0 }, &(heap_node_t){ 0 }), 0);
+	assert_int_equal(heap_builder_add_edge(b, 0, 1, HEAP_EDGE_STRONG, ns, &err), 0);
+	for (uint32_t g = 2; g <= 4; g++)
+		assert_int_equal(heap_builder_add_edge(b, 1, g, HEAP_EDGE_STRONG, x, &err), 0);
+	assert_int_equal(heap_builder_add_edge(b, 2, 5, HEAP_EDGE_STRONG, x, &err), 0);
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	assert_int_equal(export_layout_new(h, &spec, &l, &err), 0);
+	assert_int_equal(l->n_nodes, 3);
+	assert_true(has_node(l, 1) && has_node(l, 2) && has_node(l, 5));
+	export_layout_free(l);
+	spec.object = 1;
+	assert_int_equal(export_layout_new(h, &spec, &l, &err), 0);
+	assert_int_equal(l->n_nodes, 6);
+	export_layout_free(l);
+	heap_free(h);
+}
+
 /* A chain 0 -> 1 -> ... -> 19 drawn as a path with max 6: 0 1 2, a
  * "more" standing for 14, then 17 18 19. */
 static void test_path_cap(void **state)
@@ -365,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_layout_ring),
 		cmocka_unit_test(test_cycle_cap),
 		cmocka_unit_test(test_fan_out),
+		cmocka_unit_test(test_module_namespace_is_a_hub),
 		cmocka_unit_test(test_path_cap),
 		cmocka_unit_test(test_dot_reads_are_independent),
 		cmocka_unit_test(test_write),

@@ -195,6 +195,35 @@ static void test_android(void **state)
 	heap_free(h);
 }
 
+/* java.lang.String instances are named by their first 40 characters. */
+static void check_strings(const char *name)
+{
+	struct heap *h = load(name);
+	char fifty[64];
+
+	memset(fifty, 'a', 40);
+	strcpy(fifty + 40, "...");
+	check_type(h, 0x800, "java.lang.String", "hello", h->size[node(h, 0x800)]);
+	assert_string_equal(str(h, h->name[node(h, 0x801)]), "h\xc3\xa9llo\xe2\x82\xac");
+	assert_string_equal(str(h, h->name[node(h, 0x802)]), fifty);
+	assert_string_equal(str(h, h->name[node(h, 0x803)]), "\"\"");
+	assert_string_equal(str(h, h->name[node(h, 0x804)]), "");	/* value not in the dump */
+	assert_string_equal(str(h, h->name[node(h, 0x900)]), "");	/* arrays stay unnamed */
+	/* ids interleave (0x900, 0x800, 0x901, 0x801...): the id index's
+	 * out-of-order path resolves the references */
+	assert_string_equal(edges(h, 0x801), "<class>>0x110/I value>0x901/S");
+	assert_string_equal(edges(h, 0x803), "<class>>0x110/I value>0x903/S");
+	assert_int_equal(h->unknown_refs, 1);	/* 0x804's value 0x9ff */
+	heap_free(h);
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	check_strings("strings-jdk9.hprof");
+	check_strings("strings-jdk8.hprof");
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -234,13 +263,17 @@ static void truncations(const char *name)
 		if (p <= len)
 			boundary[p] = 1;
 	}
-	for (size_t cut = 1; cut <= len; cut++) {
+	{
 		FILE *f = fopen(tmp, "wb");
+		assert_int_equal(fwrite(buf, 1, len, f), len);
+		fclose(f);
+	}
+	/* cut the one file shorter and shorter, rather than write each prefix */
+	for (size_t cut = len; cut >= 1; cut--) {
 		struct heap *h = NULL;
 		struct error err = { { 0 } };
 		int rc;
-		fwrite(buf, 1, cut, f);
-		fclose(f);
+		assert_int_equal(truncate(tmp, (off_t)cut), 0);
 		rc = loader_open(tmp, "hprof", NULL, &h, &err);
 		if (rc == 0) {
 			if (!boundary[cut])
@@ -267,6 +300,7 @@ static void test_truncated(void **state)
 	truncations("small-id8.hprof");
 	truncations("small-id4.hprof");
 	truncations("android.hprof");
+	truncations("strings-jdk9.hprof");
 }
 
 static void expect_error(const char *name, const char *what)
@@ -312,10 +346,12 @@ static void put_u(FILE *f, uint64_t v, int bytes)
 	put(f, b, (size_t)bytes);
 }
 
-/* A 1.0.1 dump whose single HEAP_DUMP record holds a 4 GiB byte[] between
- * two instances: its 32-bit length wraps.  The file is sparse (the array's
- * bytes are a hole), so it costs no disk and no reading. */
-static void test_length_wraps(void **state)
+/* A dump whose heap dump record holds a 4 GiB byte[] between two
+ * instances: its 32-bit length wraps.  segment = 0: a 1.0.1 HEAP_DUMP to
+ * the end of the file; 1: a 1.0.2 HEAP_DUMP_SEGMENT followed by
+ * HEAP_DUMP_END.  The file is sparse (the array's bytes are a hole), so it
+ * costs no disk and no reading. */
+static void length_wraps(int segment)
 {
 	char tmp[] = "/tmp/hg-hprof-big-XXXXXX";
 	int fd = mkstemp(tmp);
@@ -326,12 +362,11 @@ static void test_length_wraps(void **state)
 	struct error err = { { 0 } };
 	struct stat st;
 
-	(void)state;
 	assert_non_null(f);
-	put(f, "JAVA PROFILE 1.0.1", 19);
+	put(f, segment ? "JAVA PROFILE 1.0.2" : "JAVA PROFILE 1.0.1", 19);
 	put_u(f, 8, 4);
 	put_u(f, 0, 8);
-	put_u(f, 0x0c, 1);
+	put_u(f, segment ? 0x1c : 0x0c, 1);
 	put_u(f, 0, 4);
 	len_pos = (uint64_t)ftell(f);
 	put_u(f, 0, 4);
@@ -352,6 +387,10 @@ static void test_length_wraps(void **state)
 	put_u(f, 0x21, 1); put_u(f, 0x40, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 0, 4);
 	put_u(f, 0x05, 1); put_u(f, 0x40, 8);
 	len += 25 + 9;
+	if (segment) {
+		put_u(f, 0x2c, 1);
+		put_u(f, 0, 8);
+	}
 	end = (uint64_t)ftell(f);
 	assert_int_equal(fseek(f, (long)len_pos, SEEK_SET), 0);
 	put_u(f, len & 0xffffffffu, 4);
@@ -374,12 +413,20 @@ static void test_length_wraps(void **state)
 	heap_free(h);
 }
 
+static void test_length_wraps(void **state)
+{
+	(void)state;
+	length_wraps(0);
+	length_wraps(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_id8),
 		cmocka_unit_test(test_small_id4),
 		cmocka_unit_test(test_android),
+		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_length_wraps),

@@ -148,7 +148,23 @@ static void test_too_many_objects(void **state)
 	for (int i = 0; i <= LESSON_MAX_OBJECTS; i++)
 		len += (size_t)snprintf(s + len, cap - len, "new o%d\n", i);
 	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
-	assert_string_equal(err.msg, "t.lesson:1001: new: too many objects (a lesson has at most 1000)");
+	assert_string_equal(err.msg, "t.lesson:101: new: too many objects (a lesson has at most 100)");
+	free(s);
+}
+
+static void test_too_many_steps(void **state)
+{
+	size_t cap = 12 * (LESSON_MAX_ACTIONS + 2), len = 0;
+	char *s = mem_alloc(cap);
+	struct lesson *l;
+	struct error err;
+
+	(void)state;
+	len += (size_t)snprintf(s + len, cap - len, "new a\n");
+	for (int i = 1; i <= LESSON_MAX_ACTIONS; i++)
+		len += (size_t)snprintf(s + len, cap - len, "say %d\n", i);
+	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
+	assert_string_equal(err.msg, "t.lesson:1001: too many steps (a lesson has at most 1000)");
 	free(s);
 }
 
@@ -385,11 +401,69 @@ static void test_random_lessons(void **state)
 	}
 }
 
+/* A hash of a stepper's whole state. */
+static uint64_t state_hash(const struct stepper *s)
+{
+	uint64_t x = 1469598103934665603ull;
+	const uint8_t *cols[] = { s->colour, s->flags, s->gen };
+
+	for (int c = 0; c < 3; c++)
+		for (uint32_t v = 0; v < s->n; v++)
+			x = (x ^ cols[c][v]) * 1099511628211ull;
+	for (uint32_t v = 0; v < s->n; v++)
+		x = (x ^ (uint64_t)s->refcount[v] ^ ((uint64_t)s->gc_refs[v] << 32)) * 1099511628211ull;
+	for (int g = 0; g < STEPPER_GENS; g++)
+		x = (x ^ (uint64_t)s->gen_count[g]) * 1099511628211ull;
+	return (x ^ s->qhead ^ ((uint64_t)s->qtail << 32)) * 1099511628211ull;
+}
+
+/* The timeline: one position per step start and per event; the same state
+ * at every position going forwards and backwards; a line for each. */
+static void test_timeline(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 60; round++) {
+		struct lesson *l = random_lesson((enum lesson_gc)(round % 3), 5 + (int)rnd(25));
+		struct lesson_run *r;
+		struct error err;
+		size_t len, want = 0, ev;
+		uint64_t *fwd;
+		char line[600];
+
+		assert_int_equal(lesson_run_new(l, &r, &err), 0);
+		for (uint32_t i = 0; i < r->n_steps; i++)
+			want += 1 + stepper_len(r->steps[i].st);
+		len = lesson_run_length(r);
+		assert_int_equal(len, want);
+		fwd = mem_calloc(len + 1, sizeof *fwd);
+		for (size_t t = 0; t < len; t++) {
+			uint32_t i = lesson_run_seek(r, t, &ev);
+			assert_int_equal(r->steps[i].st->pos, ev);
+			fwd[t] = state_hash(r->steps[i].st) ^ ((uint64_t)i << 48);
+			lesson_run_narration(r, t, line, sizeof line);
+			assert_true(line[0] != '\0');
+		}
+		for (size_t t = len; t-- > 0;) {
+			uint32_t i = lesson_run_seek(r, t, &ev);
+			assert_int_equal(state_hash(r->steps[i].st) ^ ((uint64_t)i << 48), fwd[t]);
+		}
+		/* the start of the first step is the first action; past the end clamps */
+		lesson_run_narration(r, 0, line, sizeof line);
+		if (l->actions[0].op != LESSON_SAY)
+			assert_int_equal(strncmp(line, "[line 1] ", 9), 0);
+		assert_int_equal(lesson_run_seek(r, len + 5, &ev), r->n_steps - 1);
+		assert_int_equal(ev, stepper_len(r->steps[r->n_steps - 1].st));
+		free(fwd);
+		lesson_run_free(r);
+		lesson_free(l);
+	}
+}
+
 int main(void)
 {
 	enum { N_BAD = sizeof bad_cases / sizeof bad_cases[0] };
 	static char names[N_BAD][16];
-	struct CMUnitTest tests[N_BAD + 7];
+	struct CMUnitTest tests[N_BAD + 9];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_BAD; i++) {
@@ -400,8 +474,10 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_nul_byte);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_long_line);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_objects);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_steps);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_good_script);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_lessons);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_timeline);
 	return _cmocka_run_group_tests("lesson", tests, n, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include "graph/step_mark.h"
 #include "graph/step_refcount.h"
 #include "graph/stepper.h"
+#include "graph/subheap.h"
 
 enum {
 	MAXN = 14,
@@ -690,6 +691,102 @@ static void test_long_chain(void **state)
 	heap_free(h);
 }
 
+/* On a part of a heap, the collectors free no more than on the whole heap
+ * (what holds the part from outside counts as outside), and on the whole
+ * heap taken as a part exactly the same. */
+static void test_subheap_random(void **state)
+{
+	(void)state;
+	for (int round = 0; round < ROUNDS; round++) {
+		struct g g;
+		struct stepper *whole, *ps;
+		struct heap *part;
+		struct error err;
+		heap_node_t sel[MAXN];
+		uint32_t n = 0;
+		int all = rnd(4) == 0, mark = (int)rnd(2);
+		unsigned gen = rnd(3);
+
+		make_heap(&g);
+		for (uint32_t v = 0; v < g.n; v++)
+			if (all || rnd(2))
+				sel[n++] = v;
+		whole = stepper_new(g.h);
+		set_rc(&g, whole);
+		if (mark)
+			step_mark_run(whole);
+		else
+			step_cpython_run(whole, gen, 0);
+		assert_int_equal(subheap_new(g.h, sel, n, &part, &err), 0);
+		assert_int_equal(part->n_nodes, n);
+		ps = stepper_new(part);
+		for (uint32_t i = 0; i < n; i++) {
+			assert_int_equal(part->id[i], g.h->id[sel[i]]);
+			ps->refcount[i] = derived_rc(&g, sel[i]);
+		}
+		if (mark)
+			step_mark_run(ps);
+		else
+			step_cpython_run(ps, gen, 0);
+		for (uint32_t i = 0; i < n; i++) {
+			int fp = !!(ps->flags[i] & STEPPER_F_UNREACHABLE), fw = !!(whole->flags[sel[i]] & STEPPER_F_UNREACHABLE);
+			if (mark) {
+				fp = !!(ps->flags[i] & STEPPER_F_FREED);
+				fw = !!(whole->flags[sel[i]] & STEPPER_F_FREED);
+			}
+			assert_true(!fp || fw);		/* freed in the part => freed in the whole */
+			if (all)
+				assert_int_equal(fp, fw);
+		}
+		stepper_free(ps);
+		stepper_free(whole);
+		heap_free(part);
+		heap_free(g.h);
+	}
+}
+
+/* The neighbourhood: breadth-first both ways, within depth, capped. */
+static void test_neighbourhood(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 500; round++) {
+		struct g g;
+		heap_node_t out[MAXN];
+		uint32_t d[MAXN], depth = rnd(4), n;
+		int changed = 1;
+
+		make_heap(&g);
+		n = subheap_neighbourhood(g.h, 0, depth, MAXN, out);
+		/* brute force: undirected distances from node 0 */
+		for (uint32_t v = 0; v < g.n; v++)
+			d[v] = v == 0 ? 0 : UINT32_MAX;
+		while (changed) {
+			changed = 0;
+			for (uint32_t i = 0; i < g.m; i++) {
+				uint32_t a = g.from[i], b = g.to[i];
+				if (d[a] != UINT32_MAX && d[a] + 1 < d[b]) { d[b] = d[a] + 1; changed = 1; }
+				if (d[b] != UINT32_MAX && d[b] + 1 < d[a]) { d[a] = d[b] + 1; changed = 1; }
+			}
+		}
+		{
+			uint32_t want = 0;
+			int seen[MAXN] = { 0 };
+			for (uint32_t v = 0; v < g.n; v++)
+				want += d[v] <= depth;
+			assert_int_equal(n, want);
+			for (uint32_t i = 0; i < n; i++) {
+				assert_true(d[out[i]] <= depth);
+				assert_false(seen[out[i]]);
+				seen[out[i]] = 1;
+				if (i)
+					assert_true(d[out[i - 1]] <= d[out[i]]);	/* nearest first */
+			}
+		}
+		assert_int_equal(subheap_neighbourhood(g.h, 0, depth, 1, out), 1);
+		heap_free(g.h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +797,8 @@ int main(void)
 		cmocka_unit_test(test_cpython_by_hand),
 		cmocka_unit_test(test_no_record),
 		cmocka_unit_test(test_long_chain),
+		cmocka_unit_test(test_subheap_random),
+		cmocka_unit_test(test_neighbourhood),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
