@@ -68,6 +68,8 @@ struct lt {
 	uint32_t *semi, *dom, *bhead, *bnext, *stack;
 	uint64_t *rin;		/* bit i: in-edge i of the heap retains */
 	uint32_t n;		/* numbers used */
+	uint32_t *tops;		/* numbers of R's tree children, ascending */
+	uint32_t n_tops, cap_tops;
 };
 
 /* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
@@ -124,6 +126,13 @@ static void lt_dfs(const struct view *g, struct lt *t)
 		t->num[y] = ++n;
 		t->vert[n] = y;
 		t->x[n].parent = from;
+		if (from == 1) {
+			if (t->n_tops == t->cap_tops) {
+				t->cap_tops = t->cap_tops ? 2 * t->cap_tops : 64;
+				t->tops = mem_realloc_array(t->tops, t->cap_tops, sizeof *t->tops);
+			}
+			t->tops[t->n_tops++] = n;
+		}
 		fx[fp] = y;
 		fk[fp] = mem_begin(g, y);
 		fe[fp] = fk[fp] < mem_end(g, y) ? h->out_off[member(g, fk[fp])] : 0;
@@ -182,20 +191,32 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 {
 	const struct heap *h = g->h;
 	struct ltn *x = t->x;
-	uint32_t N, w;
+	uint32_t N, w, last_entry = 0, top;
 
 	lt_dfs(g, t);
 	N = t->n;
+	/* The last DFS number of an entry: below it a semidominator may be R. */
+	for (uint32_t i = 2; i <= N; i++)
+		if ((g->mark[t->vert[i]] & DOM_ENTRY) && i > last_entry)
+			last_entry = i;
+	top = t->n_tops;
 	for (uint32_t i = 1; i <= N; i++) {
 		t->semi[i] = x[i].label = x[i].lsemi = i;
 		x[i].ancestor = 0;
 		t->bhead[i] = t->bnext[i] = 0;
 	}
 	for (w = N; w >= 2; w--) {
-		uint32_t v = t->vert[w], pw, sw = t->semi[w];
+		uint32_t v = t->vert[w], pw, sw = t->semi[w], floor;
 		uint32_t kend = mem_end(g, v);
 		if ((w & (TICK - 1)) == 0 && progress_tick(p, "dominators", N - w, N))
 			return error_set(err, "interrupted");
+		/* The smallest semidominator w can have: 1 (R) when an entry comes
+		 * after it, else the root of its DFS tree (sdom(w) is a proper
+		 * ancestor of w).  Reaching it ends the scan of w's predecessors
+		 * early: this matters for objects thousands refer to. */
+		while (top > 0 && t->tops[top - 1] > w)
+			top--;
+		floor = w > last_entry && top > 0 ? t->tops[top - 1] : 1;
 		if (g->mark[v] & DOM_ENTRY)
 			sw = 1;
 		if (!g->grp) {
@@ -209,7 +230,7 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 				__builtin_prefetch(&t->x[w - 8]);
 			}
 		}
-		for (uint32_t k = mem_begin(g, v); k < kend; k++) {
+		for (uint32_t k = mem_begin(g, v); k < kend && sw > floor; k++) {
 			heap_node_t m = member(g, k);
 			uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
 			for (uint32_t i = i0; i < i1; i++)
@@ -221,8 +242,11 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 					continue;
 				/* An unprocessed predecessor (u < w) is its own eval. */
 				ev = u < w ? u : x[lt_eval(t, u)].lsemi;
-				if (ev < sw)
+				if (ev < sw) {
 					sw = ev;
+					if (sw <= floor)
+						break;
+				}
 			}
 		}
 		t->semi[w] = x[w].lsemi = sw;
@@ -257,6 +281,8 @@ static void lt_init(struct lt *t, const struct heap *h, uint32_t nv)
 	t->stack = mem_alloc(n * sizeof *t->stack);
 	t->rin = retaining_in_edges(h);
 	t->n = 0;
+	t->tops = NULL;
+	t->n_tops = t->cap_tops = 0;
 }
 
 static void lt_fini(struct lt *t)
@@ -270,6 +296,7 @@ static void lt_fini(struct lt *t)
 	free(t->bnext);
 	free(t->stack);
 	free(t->rin);
+	free(t->tops);
 }
 
 /* Retained sizes by vertex: shallow sizes summed up the dominator tree,

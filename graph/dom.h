@@ -64,7 +64,7 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
  * that mark describes.  Only the nodes R reaches are written; the others
  * are left as they were (so two runs on disjoint parts, e.g. live objects
  * with the roots as entries and garbage with the other nodes DOM_SKIP, fill
- * one pair of arrays).  Temporary memory: about 40 bytes per node plus one
+ * one pair of arrays).  Temporary memory: about 44 bytes per node plus one
  * bit per reference, freed before returning.  Returns 0, or -1 with err
  * filled when progress asked to stop. */
 int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
