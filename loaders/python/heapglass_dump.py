@@ -52,7 +52,7 @@ disables the collector, blocks signals and holds other threads off while it
 reads the heap (a long switch interval; should another thread get in anyway,
 the reference counts change, a second count shows it, and the heap is read
 again), and leaves its own objects out.  The CSV text is built in memory and written after the heap
-has been read (a dump costs roughly 100 bytes of memory per object and per
+has been read (a dump costs roughly 80 bytes of memory per object and per
 reference while it runs).
 """
 
@@ -99,6 +99,7 @@ _HEAPTYPE = 1 << 9
 _IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
 _HOLD_MIN = 2.0         # s: switch interval while reading the heap (see _dump_to)
 _ATTEMPTS = 4           # reads of the heap before giving up on a quiet one
+_CHUNK_ROWS = 20000     # rows kept as str before they are packed into bytes
 _attempts = 0           # reads the last dump took (for tests)
 _LABEL_MAX = 40
 _INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
@@ -255,10 +256,12 @@ def _snapshot(own, focus):
 
     Called with the collector disabled, signals blocked and thread switches
     held off.  `own`: one object of the caller's to leave out (or None);
-    `focus`: module names to restrict the dump to (see dump()), or None.  Every reference the dumper holds to a heap object while it
-    counts is either uniform (one list slot and one map() temporary, the
-    calibrated k below) or subtracted explicitly (`sub`: what the dumper's
-    own frames reference on 3.8-3.10, where frames are heap objects).
+    `focus`: module names to restrict the dump to (see dump()), or None.
+    Every reference the dumper holds to a heap object while it counts is
+    either uniform (one list slot and one map() temporary, the calibrated k
+    below) or subtracted explicitly (`sub`: what the dumper's own frames
+    reference on 3.8-3.10, where frames are heap objects, and what the
+    counting itself holds).
     """
     # The calibration object: referenced by this local only.  Everything in
     # the lists below is counted with the same construct, so its measured
@@ -302,15 +305,14 @@ def _snapshot(own, focus):
     sub[id(_getrefcount)] = 1
     if not _PY311:
         f = sys._getframe()
+        r = None
         while f is not None and id(f.f_code) in _SKIP_CODES:
             skip[id(f)] = 1
             for r in _get_referents(f):
                 rid = id(r)
                 sub[rid] = sub.get(rid, 0) + 1
             f = f.f_back
-        del f
-        if sub:
-            del r, rid
+        del f, r
 
     # Objects frozen by gc.freeze() are tracked but in no generation list.
     listed = None
@@ -322,6 +324,7 @@ def _snapshot(own, focus):
     st = _State(k, sub, skip, listed)
     if focus is not None:
         st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
+        st[_S_LIMIT] = 1 << 62      # _drop_dangling reads the rows at the end
     _walk(st, l0, r0, "0")
     _walk(st, l1, r1, "1")
     _walk(st, l2, r2, "2")
@@ -347,17 +350,26 @@ def _snapshot(own, focus):
     del l0, l1, l2, r0, r1, r2
     if focus is not None:
         _drop_dangling(st)
-    return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE], stable
+    _compact(st[_S_NODES], st[_S_NBLOBS])
+    _compact(st[_S_EDGES], st[_S_EBLOBS])
+    return st[_S_NBLOBS], st[_S_EBLOBS], st[_S_NN], st[_S_NE], stable
 
 
 # The dump's working state: one list, indexed by the _S_ constants (the
 # dumper defines no classes: a class would be a reference cycle in the heap).
 _S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NODES, \
-    _S_EDGES, _S_NN, _S_NE, _S_KEEP = range(12)
+    _S_EDGES, _S_NN, _S_NE, _S_KEEP, _S_NBLOBS, _S_EBLOBS, _S_LIMIT = range(15)
 
 
 def _State(k, sub, skip, listed):
-    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None]
+    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None, [], [], _CHUNK_ROWS]
+
+
+def _compact(rows, blobs):
+    """Moves rows (str) into blobs as one UTF-8 bytes object: a third of
+    the memory of the row strings."""
+    blobs.append("".join(rows).encode("utf-8", "backslashreplace"))
+    del rows[:]
 
 
 def _focus_set(focus, lists, rcs, k, sub, skip):
@@ -455,6 +467,9 @@ def _walk(st, lst, rcs, gen):
     edges = st[_S_EDGES]
     nappend = nodes.append
     eappend = edges.append
+    nblobs = st[_S_NBLOBS]
+    eblobs = st[_S_EBLOBS]
+    limit = st[_S_LIMIT]
     keep = st[_S_KEEP]
     n_nodes = 0
     n_edges = 0
@@ -559,6 +574,10 @@ def _walk(st, lst, rcs, gen):
                     seen[id(w)] = 1
                     extra.append(w)
             del w
+        if len(edges) >= limit:
+            _compact(edges, eblobs)
+        if len(nodes) >= limit:
+            _compact(nodes, nblobs)
     st[_S_NN] += n_nodes
     st[_S_NE] += n_edges
 
@@ -571,10 +590,15 @@ def _walk_extra(st):
     tcache = st[_S_TCACHE]
     extra = st[_S_EXTRA]
     seen = st[_S_SEEN]
-    eappend = st[_S_EDGES].append
+    edges = st[_S_EDGES]
+    eappend = edges.append
+    eblobs = st[_S_EBLOBS]
+    limit = st[_S_LIMIT]
     n_edges = 0
     i = 0
     while i < len(extra):
+        if len(edges) >= limit:
+            _compact(edges, eblobs)
         o = extra[i]
         i += 1
         refs = _get_referents(o)
@@ -623,8 +647,13 @@ def _extra_nodes(st, rex):
     tcache = st[_S_TCACHE]
     extra = st[_S_EXTRA]
     seen = st[_S_SEEN]
-    nappend = st[_S_NODES].append
+    nodes = st[_S_NODES]
+    nappend = nodes.append
+    nblobs = st[_S_NBLOBS]
+    limit = st[_S_LIMIT]
     for i in range(len(extra)):
+        if len(nodes) >= limit:
+            _compact(nodes, nblobs)
         o = extra[i]
         oid = id(o)
         t = type(o)
@@ -737,21 +766,13 @@ _NODES_HEADER = "id,type,size,name,refcount,generation,root,flags\n"
 _EDGES_HEADER = "from,to,name,index,kind\n"
 
 
-def _write(dest, text_parts, name, header):
-    """Writes header + parts to dest/name via a temporary file."""
+def _write(dest, blobs, name, header):
+    """Writes header + blobs (bytes) to dest/name via a temporary file."""
     tmp = os.path.join(dest, name + b".tmp")
     with open(tmp, "wb") as f:
         f.write(header.encode("ascii"))
-        buf = []
-        size = 0
-        for part in text_parts:
-            buf.append(part)
-            size += len(part)
-            if size > (1 << 20):
-                f.write("".join(buf).encode("utf-8", "backslashreplace"))
-                buf = []
-                size = 0
-        f.write("".join(buf).encode("utf-8", "backslashreplace"))
+        for blob in blobs:
+            f.write(blob)
     os.replace(tmp, os.path.join(dest, name))
 
 
