@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 		scc_compute(h, comp, &n_comp, NULL, &err);
 		t[1][r] = tcpu() - t0;
 		t0 = tcpu();
-		dom_entries(h, dist, comp, flag);
+		dom_entries(h, dist, comp, 0, flag);
 		dom_compute(h, flag, idom, ret, NULL, &err);
 		t[2][r] = tcpu() - t0;
 		gret = malloc((size_t)n_comp * sizeof *gret);

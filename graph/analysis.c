@@ -234,10 +234,45 @@ static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_co
 	return need;
 }
 
+/* Whether a retaining reference goes from an unreachable object to a
+ * reachable one. */
+static int garbage_holds_live(const struct heap *h, const uint32_t *dist)
+{
+	for (heap_node_t u = 0; u < h->n_nodes; u++) {
+		if (dist[u] != REACH_UNREACHABLE)
+			continue;
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
+			if (dist[h->out_to[e]] != REACH_UNREACHABLE && reach_retains(h, u, e))
+				return 1;
+	}
+	return 0;
+}
+
+/* With a single synthetic root (V8's "(root)"), that root plays the
+ * virtual root, as in DevTools: the garbage entries hang under it and it
+ * retains the whole heap. */
+static void adopt_garbage(struct analysis *a)
+{
+	const struct heap *h = a->heap;
+	heap_node_t root = HEAP_NONE;
+
+	if (a->n_roots != 1 || a->unreachable_objects == 0)
+		return;
+	for (heap_node_t v = 0; v < h->n_nodes && root == HEAP_NONE; v++)
+		if (a->dist[v] == 0)
+			root = v;
+	for (heap_node_t v = 0; v < h->n_nodes; v++)
+		if (a->idom[v] == HEAP_NONE && v != root)
+			a->idom[v] = root;
+	a->retained[root] = h->total_size;
+}
+
 /* The schedule, on two threads:
- *   main: dominators of the live objects (the roots as entries: garbage
- *         never changes them, dom.h)  ||  other: distances, then components;
- *   main: dominators of the garbage  ||  other: cycles as groups, if needed;
+ *   main: dominators of the live objects (the roots as entries)
+ *         ||  other: distances, then components;
+ *   main: dominators of the garbage (of everything again when, under
+ *         DevTools' rule, garbage refers to live objects: dom.h)
+ *         ||  other: cycles as groups, if needed;
  *   main: the cycle table and totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
@@ -251,7 +286,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
-	int rc, groups;
+	int rc, groups, devtools;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
@@ -286,7 +321,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		}
 	}
 
-	dom_entries(h, a->dist, comp, mark);
+	devtools = dom_devtools_shape(h, a->dist);
+	dom_entries(h, a->dist, comp, devtools, mark);
 	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
 	count = mem_alloc(n_comp ? n_comp : 1);
 	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
@@ -297,11 +333,15 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		j.grp_retained = grp_retained;
 		job_start(&j, job_groups);
 	}
-	if (a->unreachable_objects) {
-		/* The garbage alone: the live part is done.  is_root becomes the
+	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
+		/* DevTools' rule: garbage references into live objects count, so
+		 * the live part changes too: solve the whole graph. */
+		rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+	} else if (a->unreachable_objects) {
+		/* The garbage alone: the live part is final.  is_root becomes the
 		 * garbage run's marks. */
 		for (heap_node_t v = 0; v < n; v++)
-			is_root[v] = (mark[v] & DOM_GARBAGE) ? mark[v] : DOM_SKIP;
+			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? mark[v] : DOM_SKIP;
 		rc = dom_compute(h, is_root, a->idom, a->retained, p, err);
 	}
 	if (groups) {
@@ -312,6 +352,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	}
 	if (rc)
 		goto out;
+	if (devtools)
+		adopt_garbage(a);
 	build_cycles(a, comp, n_comp, grp_retained);
 	a->seconds = now_seconds() - t0;
 out:

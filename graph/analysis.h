@@ -9,8 +9,15 @@
  * retained 8, cycle 4); the optional dominator-children index (dom.h,
  * domtree_new) adds 4, so at most 24 bytes per object.  Cycles add 4 bytes
  * per member (the member lists) and sizeof(struct analysis_cycle) = 40
- * bytes per cycle.  Temporary memory while computing: about 40 bytes per
- * node, freed before analysis_run returns.
+ * bytes per cycle.  Temporary memory while computing: about 60 bytes per
+ * node at the peak (two dominator passes or a dominator pass and the SCC
+ * pass run at once), freed before analysis_run returns.
+ *
+ * Semantics (reach.h, dom.h): retaining references are strong and
+ * internal ones, shortcuts only from synthetic nodes; roots are
+ * heap->roots, or CPython's externally referenced objects on a Python
+ * dump; unreachable objects hang under the virtual root by DevTools' rule
+ * on V8-shaped heaps, by the source-component rule otherwise.
  *
  * Everything is read-only after analysis_run(); several threads may read
  * one analysis at once.  The analysis borrows the heap, which must outlive
@@ -58,7 +65,10 @@ struct analysis {
 					 * REACH_UNREACHABLE = no root reaches it */
 	heap_node_t *idom;		/* immediate dominator; HEAP_NONE = the virtual
 					 * root (roots, and entries of the unreachable
-					 * part: see dom.h) */
+					 * part: see dom.h).  With exactly one root,
+					 * synthetic (V8), and some garbage, that root
+					 * stands for the virtual root, as in DevTools: the garbage entries get
+					 * it as idom and it retains the whole heap. */
 	uint64_t *retained;		/* retained size in bytes (>= shallow size) */
 	uint32_t *cycle;		/* index into cycles[], HEAP_NONE if the object
 					 * is in no cycle */

@@ -291,8 +291,10 @@ static void lt_retained(const struct view *g, const struct lt *t, uint64_t *reta
 	}
 }
 
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
-		 uint8_t *mark)
+/* Garbage entries are the members of the source components of the
+ * garbage, which holds no live object. */
+static void source_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+			   uint8_t *mark)
 {
 	uint32_t n = h->n_nodes;
 	uint8_t *entered = mem_calloc(n ? n : 1, 1);
@@ -313,6 +315,66 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 			mark[v] = (uint8_t)(DOM_GARBAGE | (entered[comp[v]] ? 0 : DOM_ENTRY));
 	}
 	free(entered);
+}
+
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist)
+{
+	heap_node_t root = HEAP_NONE;
+
+	for (heap_node_t v = 0; v < h->n_nodes; v++) {
+		if (dist[v] != 0)
+			continue;
+		if (root != HEAP_NONE)
+			return 0;
+		root = v;
+	}
+	return root != HEAP_NONE && (h->flags[root] & HEAP_F_SYNTHETIC);
+}
+
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
+		 uint8_t *mark)
+{
+	uint32_t n = h->n_nodes, head = 0, tail = 0;
+	heap_node_t *queue;
+
+	if (!devtools) {
+		source_entries(h, dist, comp, mark);
+		return;
+	}
+	queue = mem_alloc((n ? n : 1) * sizeof *queue);
+
+	/* 1. roots; garbage nothing holds. */
+	for (heap_node_t v = 0; v < n; v++)
+		mark[v] = dist[v] == 0 ? DOM_ENTRY : dist[v] == REACH_UNREACHABLE ? 8 : 0;
+	for (heap_node_t u = 0; u < n; u++)
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t t = h->out_to[e];
+			if ((mark[t] & 8) && reach_retains(h, u, e))
+				mark[t] |= 16;	/* held (a self-reference counts, as in DevTools) */
+		}
+	for (heap_node_t v = 0; v < n; v++)
+		if ((mark[v] & (8 | 16)) == 8) {
+			mark[v] = 8 | 32 | DOM_ENTRY;	/* 32: reached from an entry */
+			queue[tail++] = v;
+		}
+	/* 2. what those reach; every garbage object still not reached (held only
+	 * by garbage cycles) is an entry too. */
+	while (head < tail) {
+		heap_node_t u = queue[head++];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t t = h->out_to[e];
+			if ((mark[t] & (8 | 32)) == 8 && reach_retains(h, u, e)) {
+				mark[t] |= 32;
+				queue[tail++] = t;
+			}
+		}
+	}
+	for (heap_node_t v = 0; v < n; v++) {
+		if (!(mark[v] & 8))
+			continue;
+		mark[v] = (uint8_t)((mark[v] & 32) ? (mark[v] & DOM_ENTRY) : DOM_ENTRY);
+	}
+	free(queue);
 }
 
 int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,

@@ -9,20 +9,25 @@
  * linking), iterative, O(E log V).
  *
  * Entries and garbage (dom_entries()): R references the effective roots
- * (reach.h).  Objects no root reaches ("garbage") also get a dominator tree
- * and retained sizes: R also references every member of every *source*
- * component of the garbage, a strongly connected component (scc.h) that
- * no retaining reference enters from outside itself.  And references from
- * garbage to objects a root reaches are ignored: garbage is going away, so
- * it cannot keep a live object from being freed with its dominator.  Hence
- *   - a live object's idom and retained size are those of the graph of the
- *     roots alone (garbage never changes them);
- *   - garbage hangs directly under R, as Chrome DevTools hangs it under its
- *     root, but independently of node order: garbage held only by other
- *     garbage is dominated by it, the head of a garbage structure retains
- *     the structure, and each member of a garbage source cycle is its own
- *     entry (the cycle as a group retains the lot: dom_group_retained);
- *   - the retained sizes of R's children add up to heap->total_size.
+ * (reach.h).  Objects no root reaches ("garbage") get a dominator tree and
+ * retained sizes too, hanging under R, so the retained sizes of R's
+ * children add up to heap->total_size.  Two rules, both independent of
+ * node order:
+ *   - heaps shaped like a V8 snapshot (exactly one root, synthetic: see
+ *     dom_devtools_shape) follow Chrome DevTools (HeapSnapshot.ts,
+ *     calculateDominatorsAndRetainedSizes), so retained sizes agree with
+ *     Chrome's: R references every garbage object that no retaining
+ *     reference points to (a self-reference counts), then every garbage
+ *     object still not reached from those; references from garbage to live
+ *     objects count.  (analysis.h then lets the single root stand for R.)
+ *   - every other heap (Python dumps, Java, CSV, DOT), where garbage is what
+ *     the next collection frees: R references every member of every
+ *     *source* component of the garbage, a strongly connected component
+ *     (scc.h) no retaining reference enters from outside, so the head of a
+ *     garbage structure retains the structure; and garbage cannot keep a
+ *     live object from being freed with its dominator: references from
+ *     DOM_GARBAGE nodes to live ones are ignored, so live objects'
+ *     dominators and retained sizes are those of the roots alone.
  */
 #ifndef HEAPGLASS_DOM_H
 #define HEAPGLASS_DOM_H
@@ -42,12 +47,17 @@ enum dom_mark {
 				 * ignored, its idom/retained left untouched */
 };
 
-/* Marks the graph above: mark[v] = DOM_ENTRY for a root (dist[v] == 0),
- * DOM_GARBAGE for an unreachable node (dist[v] == REACH_UNREACHABLE), plus
- * DOM_ENTRY when its component comp[v] is a source component of the
- * garbage; else 0.  dist from reach_distances(), comp from scc_compute().
- * O(V + E). */
-void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+/* Non-zero when exactly one node is a root (dist[v] == 0) and it has
+ * HEAP_F_SYNTHETIC: the DevTools rule applies. */
+int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
+
+/* Marks the graph above: mark[v] = DOM_ENTRY for a root (dist[v] == 0)
+ * and for the garbage entries of the rule devtools selects; without
+ * devtools, unreachable nodes (dist[v] == REACH_UNREACHABLE) also get
+ * DOM_GARBAGE; else 0.  dist from reach_distances(); comp from
+ * scc_compute() (used only without devtools).  O(V + E); temporary memory
+ * 4 bytes per node. */
+void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
 /* Computes idom[] and retained[] (h->n_nodes entries each) for the graph
@@ -62,7 +72,7 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 
 /* Retained sizes of groups: grp[v] in 0..n_grp-1 puts every node in a
  * group (e.g. comp[] from scc_compute(), whose components are strongly
- * connected and all-live or all-garbage).  Contracts each group into one
+ * connected, so all-live or all-garbage).  Contracts each group into one
  * vertex (references inside a group vanish; a group's mark is the union of
  * its members') and writes into grp_retained[g] (n_grp entries) the total
  * shallow size of everything that becomes unreachable from R when group g

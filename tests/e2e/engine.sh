@@ -71,3 +71,31 @@ expect_fail "unreachable: --generation needs a Python dump" "needs a Python dump
 [ "$rc" -eq 1 ] || notok "unreachable: --generation on a non-Python heap exits 1 (got $rc)"
 expect_fail "unreachable: missing file" "heapglass: " "$BIN" unreachable "$TMP/nothing-here"
 expect_fail "cycles: unknown option" "unknown option" "$BIN" cycles "$E/js" --bogus
+
+# Python rule for garbage dominators: the cycle {200,201} heads the garbage
+# and retains all of it (tests/fixtures/engine/README.md).
+run_cmd "$BIN" cycles "$E/py" --json
+check "python garbage cycle retains the garbage it heads" \
+	test "$(jq -c '.cycles[0] | [.index, .size, .retained, .garbage]' "$TMP/out")" = '[1,2,301,true]'
+
+# The analysis's retained sizes against Chrome DevTools' own, on snapshots
+# node writes (tests/v8/gen.js, with garbage cycles and weak references):
+# the top 50 objects and their retained sizes must be the same.
+if ! command -v node >/dev/null 2>&1; then
+	skip "analysis vs DevTools retained sizes (node not found)"
+elif ! sh "$TOP/tests/v8/build-ref.sh" 2>"$TMP/build.err"; then
+	skip "analysis vs DevTools retained sizes ($(head -n 1 "$TMP/build.err"))"
+else
+	for scale in 1 2; do
+		snap=$TMP/v8-$scale.heapsnapshot
+		if node "$TOP/tests/v8/gen.js" "$snap" "$scale" 2>/dev/null &&
+			node "$TOP/tests/v8/devtools-ref.mjs" "$snap" 50 2>/dev/null |
+			jq -c '.top[] | [.id, .retained]' >"$TMP/want.txt" &&
+			"$BIN" top "$snap" --all --json --top 50 |
+			jq -c '.objects[] | [.id, .retained]' >"$TMP/got.txt"; then
+			check "v8 scale $scale: top 50 retained sizes = DevTools" cmp -s "$TMP/want.txt" "$TMP/got.txt"
+		else
+			notok "v8 scale $scale: could not produce both lists"
+		fi
+	done
+fi

@@ -95,7 +95,24 @@ uint64_t oracle_size(const struct heap *h, oset s)
 	return t;
 }
 
+/* dom.h's test: exactly one root, synthetic. */
+int oracle_devtools(const struct heap *h, const struct oracle *o)
+{
+	uint32_t root = 0;
+
+	if (__builtin_popcountll(o->roots) != 1)
+		return 0;
+	while (!(o->roots & bit(root)))
+		root++;
+	return (h->flags[root] & HEAP_F_SYNTHETIC) != 0;
+}
+
 void oracle_compute(const struct heap *h, struct oracle *o)
+{
+	oracle_compute_mode(h, o, -1);
+}
+
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 {
 	uint32_t n = h->n_nodes;
 	oset all = n == 64 ? ~(oset)0 : bit(n) - 1, cl[ORACLE_MAXN], layer, seen;
@@ -113,6 +130,8 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 	for (uint32_t i = 0; i < h->n_roots; i++)
 		o->roots |= bit(h->roots[i].node);
 	o->reach = closure_adj(o->adj, n, o->roots, 0);
+	if (devtools < 0)
+		devtools = oracle_devtools(h, o);
 	/* Distances by layers. */
 	for (uint32_t v = 0; v < n; v++)
 		o->dist[v] = UINT32_MAX;
@@ -134,22 +153,39 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 		for (uint32_t w = 0; w < n; w++)
 			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
 				o->comp[v] |= bit(w);
-	/* Entries: the roots, and every member of an unreachable component
-	 * that no retaining reference enters from outside it. */
 	o->entries = o->roots;
-	for (uint32_t v = 0; v < n; v++) {
-		int entered = 0;
-		if (o->reach & bit(v))
-			continue;
-		for (uint32_t u = 0; u < n; u++)
-			if (!(o->comp[v] & bit(u)) && (o->adj[u] & o->comp[v]))
-				entered = 1;
-		if (!entered)
-			o->entries |= bit(v);
+	if (!devtools) {
+		/* Every member of a garbage component no retaining reference
+		 * enters from outside it. */
+		for (uint32_t v = 0; v < n; v++) {
+			int entered = 0;
+			if (o->reach & bit(v))
+				continue;
+			for (uint32_t u = 0; u < n; u++)
+				if (!(o->comp[v] & bit(u)) && (o->adj[u] & o->comp[v]))
+					entered = 1;
+			if (!entered)
+				o->entries |= bit(v);
+		}
+	} else {
+		/* DevTools: garbage no other object holds; then garbage still not
+		 * reached from those. */
+		oset first = 0;
+		for (uint32_t v = 0; v < n; v++) {
+			int held = 0;
+			if (o->reach & bit(v))
+				continue;
+			for (uint32_t u = 0; u < n; u++)
+				if (o->adj[u] & bit(v))
+					held = 1;
+			if (!held)
+				first |= bit(v);
+		}
+		o->entries |= first;
+		o->entries |= all & ~o->reach & ~closure_adj(o->adj, n, first, 0);
 	}
-	/* Garbage never holds live objects (dom.h). */
 	for (uint32_t v = 0; v < n; v++)
-		o->dadj[v] = (o->reach & bit(v)) ? o->adj[v] : o->adj[v] & ~o->reach;
+		o->dadj[v] = (!devtools && !(o->reach & bit(v))) ? o->adj[v] & ~o->reach : o->adj[v];
 	/* Dominance by deletion. */
 	seen = oracle_reach_without(o, 0);
 	for (uint32_t v = 0; v < n; v++) {
@@ -175,4 +211,20 @@ void oracle_compute(const struct heap *h, struct oracle *o)
 				o->idom[w] = d;
 		}
 	}
+}
+
+void oracle_adopt(const struct heap *h, struct oracle *o)
+{
+	uint32_t n = o->n, root = 0;
+	oset all = n == 64 ? ~(oset)0 : bit(n) - 1;
+
+	if (!oracle_devtools(h, o) || o->reach == all)
+		return;
+	while (!(o->roots & bit(root)))
+		root++;
+	for (uint32_t v = 0; v < n; v++)
+		if (v != root && o->idom[v] == HEAP_NONE)
+			o->idom[v] = root;
+	o->dom[root] = all;
+	o->retained[root] = h->total_size;
 }

@@ -38,8 +38,20 @@ struct oracle {
 	uint64_t retained[ORACLE_MAXN];
 };
 
-/* Computes everything from the heap, using heap->roots as the roots. */
+/* Computes everything from the heap, using heap->roots as the roots.
+ * devtools 1: dom.h's DevTools rule for garbage; 0: the source-component
+ * rule (references from unreachable to reachable objects do not count for
+ * dominance); -1 (oracle_compute): whichever dom.h picks for the heap. */
 void oracle_compute(const struct heap *h, struct oracle *o);
+void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools);
+
+/* Exactly one root, and it is synthetic (dom_devtools_shape). */
+int oracle_devtools(const struct heap *h, const struct oracle *o);
+
+/* analysis.h's single-root rule: when one synthetic root and some garbage,
+ * that root plays the virtual root (garbage hangs under it, it dominates
+ * and retains everything).  Call after oracle_compute. */
+void oracle_adopt(const struct heap *h, struct oracle *o);
 
 /* Nodes the virtual root reaches over dadj when the nodes in `removed` are
  * deleted. */
