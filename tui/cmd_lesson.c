@@ -525,8 +525,11 @@ static int run_heap(struct heap_opts *o)
 		step_gens_collect(s, (unsigned)o->generation);
 	else
 		step_mark_run(s);
-	printf("\n%s\n", o->gc == LESSON_GC_CPYTHON ? (snprintf(b, sizeof b, "[gc.collect(%d)]", o->generation), b)
-						     : "[collect: mark and sweep]");
+	if (o->gc == LESSON_GC_CPYTHON)
+		snprintf(b, sizeof b, "[gc.collect(%d)]", o->generation);
+	else
+		snprintf(b, sizeof b, "[collect: mark and sweep]");
+	printf("\n%s\n", b);
 	print_events(s, 1);	/* a snapshot's gc counters are not known: leave them out */
 	print_state(s, &cols);
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
