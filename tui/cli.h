@@ -24,6 +24,7 @@ extern const struct command cmd_path;
 extern const struct command cmd_export;
 extern const struct command cmd_lesson;
 extern const struct command cmd_demo;
+extern const struct command cmd_diff;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {
