@@ -16,6 +16,7 @@ const struct command *const command_table[] = {
 	&cmd_lesson,
 	&cmd_demo,
 	&cmd_diff,
+	&cmd_record,
 	NULL
 };
 
