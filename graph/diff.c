@@ -493,6 +493,34 @@ void diff_free(struct diff *d)
 	free(d);
 }
 
+uint32_t diff_group_nodes(const struct analysis *a, const uint8_t *only, struct diff_group **out)
+{
+	const struct heap *h = a->heap;
+	struct keyed *k;
+	size_t n = sig_pairs(a, only, &k), r = 0;
+	struct diff_group *g = mem_alloc(n * sizeof *g + 1);
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		uint64_t shallow = 0;
+		while (j < n && k[j].key == k[i].key)
+			shallow += h->size[k[j++].v];
+		g[r].type = h->type[k[i].v];
+		g[r].sig = k[i].key;
+		g[r].old_count = 0;
+		g[r].new_count = j - i;
+		g[r].growth = (int64_t)(j - i);
+		g[r].shallow = shallow;
+		g[r].sample = k[i].v;
+		r++;
+		i = j;
+	}
+	qsort(g, r, sizeof *g, group_cmp);
+	free(k);
+	*out = g;
+	return (uint32_t)r;
+}
+
 void diff_ages(const struct heap *a, const struct heap *b, const struct heap *c, uint8_t *gen,
 	       uint64_t counts[3])
 {

@@ -128,6 +128,12 @@ void diff_free(struct diff *d);
  * entries.  Exposed for tests. */
 void diff_signatures(const struct analysis *a, uint64_t *sig);
 
+/* Groups (by retainer-path signature) of the reached nodes v of a's heap
+ * with only[v] set: new_count = objects, growth = the same, old_count 0.
+ * Sorted like diff->groups.  Returns the count and *out (mem_alloc'd; the
+ * caller frees it). */
+uint32_t diff_group_nodes(const struct analysis *a, const uint8_t *only, struct diff_group **out);
+
 /* Ages from three snapshots A, B, C of one V8 process, matched by id:
  * gen[v] for C's object v is 2 when its id is in A (old), 1 when it is in B
  * but not A (middle: allocated between A and B and still alive, memlab's

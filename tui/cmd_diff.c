@@ -273,7 +273,8 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 }
 
 /* Three snapshots A B C of one V8 process: ages of C's objects. */
-static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint32_t top);
+static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint32_t top,
+		    enum diff_match match);
 
 static int run(int argc, char **argv)
 {
@@ -331,7 +332,7 @@ static int run(int argc, char **argv)
 	if (rc != CLI_OK)
 		goto out;
 	if (nfiles == 3) {
-		rc = run_ages(a, paths, common.json, top);
+		rc = run_ages(a, paths, common.json, top, match);
 		goto out;
 	}
 	if (diff_run(a[0], a[1], match, &d, &err)) {
@@ -353,15 +354,170 @@ out:
 	return rc;
 }
 
-static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint32_t top)
+struct age_row {
+	heap_str_t type;
+	uint64_t n[3];
+};
+
+static int age_row_cmp(const void *pa, const void *pb)
 {
-	(void)an; (void)paths; (void)json; (void)top;
-	return cli_fail("diff A B C: not yet");
+	const struct age_row *a = pa, *b = pb;
+
+	if (a->n[1] != b->n[1])
+		return a->n[1] > b->n[1] ? -1 : 1;
+	if (a->n[0] != b->n[0])
+		return a->n[0] > b->n[0] ? -1 : 1;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+static int type_node_cmp(const void *pa, const void *pb)
+{
+	const uint64_t *a = pa, *b = pb;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+/* Per type of C: objects of each age, by middle-aged count descending. */
+static uint32_t age_types(const struct heap *h, const uint8_t *gen, struct age_row **out)
+{
+	/* (type << 32 | node) sorted groups nodes by type offset. */
+	uint64_t *k = malloc((size_t)h->n_nodes * sizeof *k + 1);
+	struct age_row *rows = malloc((size_t)h->n_nodes * sizeof *rows + 1);
+	uint32_t r = 0;
+
+	if (!k || !rows) {
+		free(k);
+		free(rows);
+		*out = NULL;
+		return 0;
+	}
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		k[v] = (uint64_t)h->type[v] << 32 | v;
+	qsort(k, h->n_nodes, sizeof *k, type_node_cmp);
+	for (uint32_t i = 0; i < h->n_nodes;) {
+		uint32_t j = i;
+		struct age_row *row = &rows[r++];
+		row->type = (heap_str_t)(k[i] >> 32);
+		row->n[0] = row->n[1] = row->n[2] = 0;
+		while (j < h->n_nodes && (k[j] >> 32) == row->type)
+			row->n[gen[(uint32_t)k[j++]]]++;
+		i = j;
+	}
+	qsort(rows, r, sizeof *rows, age_row_cmp);
+	free(k);
+	*out = rows;
+	return r;
+}
+
+static int is_v8_heap(const struct heap *h)
+{
+	return h->format && strcmp(h->format, "v8") == 0;
+}
+
+static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint32_t top,
+		    enum diff_match match)
+{
+	const struct heap *hc = an[2]->heap;
+	uint8_t *gen, *middle;
+	uint64_t counts[3];
+	struct diff_group *g;
+	struct age_row *rows;
+	uint32_t ng, nr, shown;
+	int rc;
+
+	if (match == DIFF_BY_TYPE_AND_PATH)
+		return cli_usage(&cmd_diff, "three snapshots are compared by id only (--match path takes two)");
+	if (match == DIFF_AUTO)
+		for (int i = 0; i < 3; i++)
+			if (!is_v8_heap(an[i]->heap))
+				return cli_fail("diff A B C: %s is not a V8 snapshot; ages need ids that are stable "
+						"across snapshots (three V8 snapshots of one process; --match id forces it)",
+						paths[i]);
+	gen = malloc((size_t)hc->n_nodes + 1);
+	middle = malloc((size_t)hc->n_nodes + 1);
+	if (!gen || !middle) {
+		free(gen);
+		free(middle);
+		return cli_fail("out of memory");
+	}
+	diff_ages(an[0]->heap, an[1]->heap, hc, gen, counts);
+	for (uint32_t v = 0; v < hc->n_nodes; v++)
+		middle[v] = gen[v] == 1;
+	ng = diff_group_nodes(an[2], middle, &g);
+	nr = age_types(hc, gen, &rows);
+	if (json) {
+		json_t *o = json_object(), *ages = json_object(), *types = json_array(), *groups = json_array();
+		json_object_set_new(o, "matched_by", json_string("id"));
+		json_object_set_new(ages, "old", cli_json_u64(counts[2]));
+		json_object_set_new(ages, "middle", cli_json_u64(counts[1]));
+		json_object_set_new(ages, "young", cli_json_u64(counts[0]));
+		json_object_set_new(o, "ages", ages);
+		for (uint32_t i = 0; i < nr && (!top || i < top); i++) {
+			json_t *e = json_object();
+			json_object_set_new(e, "type", cli_json_str(hc, rows[i].type));
+			json_object_set_new(e, "old", cli_json_u64(rows[i].n[2]));
+			json_object_set_new(e, "middle", cli_json_u64(rows[i].n[1]));
+			json_object_set_new(e, "young", cli_json_u64(rows[i].n[0]));
+			json_array_append_new(types, e);
+		}
+		json_object_set_new(o, "types", types);
+		for (uint32_t i = 0; i < ng && (!top || i < top); i++) {
+			json_t *e = json_object();
+			struct reach_step *p;
+			uint32_t first, len = group_path(an[2], g[i].sample, &p, &first);
+			json_object_set_new(e, "type", cli_json_str(hc, g[i].type));
+			json_object_set_new(e, "count", cli_json_u64(g[i].new_count));
+			json_object_set_new(e, "shallow", cli_json_u64(g[i].shallow));
+			json_object_set_new(e, "path", path_json(hc, p, len, first));
+			json_object_set_new(e, "sample", cli_analysis_node_json(hc, g[i].sample));
+			free(p);
+			json_array_append_new(groups, e);
+		}
+		json_object_set_new(o, "groups", groups);
+		rc = cli_print_json(o);
+	} else {
+		char name[512], b1[48];
+		printf("A %s\nB %s\nC %s: %u objects, matched by id (V8 object ids)\n\n", paths[0], paths[1],
+		       paths[2], hc->n_nodes);
+		printf("Ages of C's objects: %llu old (since A), %llu middle (allocated between A and B, "
+		       "still alive), %llu young (since B)\n\n", (unsigned long long)counts[2],
+		       (unsigned long long)counts[1], (unsigned long long)counts[0]);
+		shown = top && top < nr ? top : nr;
+		printf("%10s %10s %10s  %s\n", "middle", "young", "old", "type");
+		for (uint32_t i = 0; i < shown; i++)
+			printf("%10llu %10llu %10llu  %s\n", (unsigned long long)rows[i].n[1],
+			       (unsigned long long)rows[i].n[0], (unsigned long long)rows[i].n[2],
+			       cli_str(hc, rows[i].type, name, sizeof name));
+		if (shown < nr)
+			printf("(%u of %u types; --top 0 shows all)\n", shown, nr);
+		printf("\nLeak candidates (middle-aged objects alive in C), by type and retainer path: %s\n",
+		       ng ? "" : "none");
+		shown = top && top < ng ? top : ng;
+		for (uint32_t i = 0; i < shown; i++) {
+			struct reach_step *p;
+			uint32_t first, len = group_path(an[2], g[i].sample, &p, &first);
+			printf("%10llu %12s  %s  e.g. @%llu\n%25s", (unsigned long long)g[i].new_count,
+			       cli_analysis_bytes(g[i].shallow, b1, sizeof b1), cli_str(hc, g[i].type, name, sizeof name),
+			       (unsigned long long)hc->id[g[i].sample], "via ");
+			print_path(hc, p, len, first);
+			printf("\n");
+			free(p);
+		}
+		if (shown < ng)
+			printf("(%u of %u groups; --top 0 shows all)\n", shown, ng);
+		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	}
+	free(g);
+	free(rows);
+	free(gen);
+	free(middle);
+	return rc;
 }
 
 const struct command cmd_diff = {
 	.name = "diff",
-	.usage = "diff OLD NEW [--top N] [--match auto|id|path] [--json] [--format NAME]",
+	.usage = "diff OLD NEW [--top N] [--match auto|id|path] [--json] [--format NAME]\n"
+		 "       heapglass diff A B C [--top N] [--json]",
 	.summary = "Compare two snapshots of one program: what grew, what keeps it alive, new cycles.",
 	.help = "  --top N         show the first N rows of each table (default 20, 0: all)\n"
 		"  --match MODE    how objects are matched: auto (default), id, or path\n"
@@ -375,6 +531,10 @@ const struct command cmd_diff = {
 		"process (auto checks that most of OLD's ids are in NEW with the same type).\n"
 		"Otherwise (Python, HPROF: ids are addresses) objects are grouped by type and by\n"
 		"the last " "3" " steps of their shortest retainer path, and groups are compared by\n"
-		"count.  The output says which was used.\n",
+		"count.  The output says which was used.\n"
+		"\nWith three V8 snapshots A B C of one process, each object of C gets an age:\n"
+		"old (in A), middle (allocated between A and B) or young (since B).  Middle-aged\n"
+		"objects still alive in C are the leak candidates (memlab's rule), grouped by\n"
+		"type and retainer path.\n",
 	.run = run,
 };

@@ -97,10 +97,27 @@ else
 	else
 		notok "node fixtures failed: $(tail -n 3 "$TMP/err")"
 	fi
+	# Ages from three snapshots of one process.
+	mkdir -p "$TMP/js/three"
+	if node "$D/three.js" "$TMP/js/three" 2>"$TMP/err"; then
+		run_cmd "$BIN" diff --json --top 0 "$TMP/js/three/A.heapsnapshot" "$TMP/js/three/B.heapsnapshot" \
+			"$TMP/js/three/C.heapsnapshot"
+		cp "$TMP/out" "$TMP/ages.json"
+		jcheck "node ages: 70 Sessions old, 70 middle, 70 young" "$TMP/ages.json" \
+			'[(e["old"], e["middle"], e["young"]) for e in d["types"] if e["type"] == "Session"] == [(70, 70, 70)]'
+		jcheck "node ages: the top leak candidates are the 70 middle Sessions, kept by cache" "$TMP/ages.json" \
+			'g[0]["type"] == "Session" and g[0]["count"] == 70 and any(s["edge"] == "cache" for s in g[0]["path"])'
+		jcheck "node ages: counts add up to C's objects" "$TMP/ages.json" \
+			'd["ages"]["old"] + d["ages"]["middle"] + d["ages"]["young"] > 0 and d["ages"]["middle"] >= 70'
+	else
+		notok "node three.js failed: $(tail -n 3 "$TMP/err")"
+	fi
 fi
 
 # Bad command lines and inputs: one line, non-zero exit.
 expect_fail "diff: one file is a usage error" "two snapshots are needed" "$BIN" diff "$FIX/csv"
+expect_fail "diff A B C: Python snapshots are refused (ids unstable)" "is not a V8 snapshot" \
+	"$BIN" diff "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python"
 expect_fail "diff: four files is a usage error" "at most three" "$BIN" diff a b c d
 expect_fail "diff: bad --match" "--match takes" "$BIN" diff --match foo a b
 expect_fail "diff: bad --top" "--top takes" "$BIN" diff --top x a b
