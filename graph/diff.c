@@ -42,9 +42,14 @@ static uint64_t hash_str(const struct heap *h, heap_str_t s)
 	return hash_bytes(p, len);
 }
 
-static uint64_t hash_edge_name(const struct heap *h, uint32_t name)
+/* The name of reference e from `from`, for a signature: elements, and
+ * every reference of a wide container (where names are keys, such as a
+ * dict with a string key per entry), hash as "[]". */
+static uint64_t hash_edge_name(const struct heap *h, heap_node_t from, uint32_t e)
 {
-	if (name & HEAP_NAME_INDEX)
+	uint32_t name = h->out_name[e];
+
+	if ((name & HEAP_NAME_INDEX) || h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE)
 		return hash_bytes("[]", 2);
 	return hash_str(h, name);
 }
@@ -121,7 +126,7 @@ void diff_signatures(const struct analysis *a, uint64_t *sig)
 			uint32_t e = h->in_edge[i];
 			if (a->dist[u] == d - 1 && reach_retains(h, u, e)) {
 				par[v] = u;
-				link[v] = combine(th, hash_edge_name(h, h->out_name[e]));
+				link[v] = combine(th, hash_edge_name(h, u, e));
 				break;
 			}
 		}

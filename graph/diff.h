@@ -14,7 +14,9 @@
  * hashes the object's type and, for the DIFF_PATH_HOPS nearest steps up
  * that path, the reference's name and the retainer's type.  Element
  * indexes ("[3]") hash as one name "[]", so the 10th and the 1000th item of
- * a list share a signature.  Strings are hashed by content, so signatures
+ * a list share a signature; so do all the references of an object with
+ * more than DIFF_WIDE of them (a container whose reference names are its
+ * keys, such as a dict with a string key per entry).  Strings are hashed by content, so signatures
  * compare across heaps.
  *
  * Groups: objects of one signature (hence one type).  By id, a group
@@ -46,7 +48,8 @@
 
 enum {
 	DIFF_PATH_HOPS = 3,
-	DIFF_CYCLE_BIG = 64
+	DIFF_CYCLE_BIG = 64,
+	DIFF_WIDE = 32
 };
 
 /* Share of OLD's objects that must be matched by id (same id, same type)

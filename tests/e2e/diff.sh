@@ -43,9 +43,11 @@ else
 			jcheck "python leak: Session count grew by exactly 7 x 10" "$TMP/leak.json" 'delta("__main__.Session") == 70'
 			jcheck "python leak: Handler count grew by exactly 10" "$TMP/leak.json" 'delta("__main__.Handler") == 10'
 			jcheck "python leak: freed temporaries did not grow" "$TMP/leak.json" 'delta("__main__.Work") == 0'
-			jcheck "python leak: top group is 70 Sessions kept by _cache" "$TMP/leak.json" \
-				'g[0]["type"] == "__main__.Session" and g[0]["count"] == 70 and any(s["edge"] == "_cache" for s in g[0]["path"])'
+			jcheck "python leak: one group of 70 Sessions, kept by _cache" "$TMP/leak.json" \
+				'[(x["count"], any(s["edge"] == "_cache" for s in x["path"])) for x in g if x["type"] == "__main__.Session"] == [(70, True)]'
 			jcheck "python leak: groups account for the Handlers" "$TMP/leak.json" 'grown("__main__.Handler") == 10'
+			jcheck "python leak: 80 Tokens under 80 different string keys form one group" "$TMP/leak.json" \
+				'[x["count"] for x in g if x["type"] == "__main__.Token"] == [80] and delta("__main__.Token") == 80'
 			jcheck "python leak: 10 new garbage Ring cycles, nothing else" "$TMP/leak.json" \
 				'[(c["count"], c["members"], c["garbage"]) for c in d["cycles"]] == [(10, "__main__.Ring x2", True)]'
 			jcheck "python leak: garbage Rings counted in types, not in alive groups" "$TMP/leak.json" \

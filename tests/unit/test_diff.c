@@ -43,7 +43,9 @@ static void path_key(const struct analysis *a, heap_node_t v, char *out)
 	strcat(out, type_name(h, p[start].node));
 	for (uint32_t i = start + 1; i < len; i++) {
 		uint32_t nm = h->out_name[p[i].edge];
-		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) ? "[]" : heap_string(h, nm, NULL));
+		heap_node_t from = p[i - 1].node;
+		int wide = h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE;
+		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) || wide ? "[]" : heap_string(h, nm, NULL));
 		strcat(out, name);
 		strcat(out, type_name(h, p[i].node));
 	}
@@ -265,6 +267,74 @@ static void test_random_pairs(void **state)
 	diff_free(NULL);
 }
 
+/* module -cache-> dict -"kN"-> Session for n entries. */
+static struct heap *keyed_cache(uint32_t n)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap_node_rec r = { .size = 8, .generation = HEAP_GEN_UNKNOWN };
+	struct heap *h;
+	char key[32];
+
+	r.id = 1;
+	r.type = heap_builder_intern_cstr(b, "module");
+	heap_builder_add_node(b, &r, &err);
+	r.id = 2;
+	r.type = heap_builder_intern_cstr(b, "dict");
+	heap_builder_add_node(b, &r, &err);
+	for (uint32_t i = 0; i < n; i++) {
+		r.id = 10 + i;
+		r.type = heap_builder_intern_cstr(b, "Session");
+		heap_builder_add_node(b, &r, &err);
+	}
+	heap_builder_add_root(b, 0, 0, &err);
+	heap_builder_add_edge(b, 0, 1, HEAP_EDGE_STRONG, heap_builder_intern_cstr(b, "cache"), &err);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "k%u", i);
+		heap_builder_add_edge(b, 1, 2 + i, HEAP_EDGE_STRONG, heap_builder_intern_cstr(b, key), &err);
+	}
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	assert_non_null(h);
+	return h;
+}
+
+/* Entries of a wide dict keyed by strings group together; a narrow
+ * object's field names keep objects apart. */
+static void test_wide_container(void **state)
+{
+	struct heap *ho = keyed_cache(DIFF_WIDE + 10), *hn = keyed_cache(DIFF_WIDE + 40);
+	struct heap *no = keyed_cache(3), *nn = keyed_cache(5);
+	struct analysis *ao, *an, *bo, *bn;
+	struct diff *d;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(analysis_run(ho, NULL, &ao, &err), 0);
+	assert_int_equal(analysis_run(hn, NULL, &an, &err), 0);
+	assert_int_equal(diff_run(ao, an, DIFF_AUTO, &d, &err), 0);
+	assert_int_equal(d->n_groups, 1);
+	assert_int_equal(d->groups[0].growth, 30);
+	assert_int_equal(d->groups[0].old_count, DIFF_WIDE + 10);
+	assert_int_equal(d->new_objects, 30);
+	diff_free(d);
+	/* Narrow: "k3" and "k4" are fields, each its own group of one. */
+	assert_int_equal(analysis_run(no, NULL, &bo, &err), 0);
+	assert_int_equal(analysis_run(nn, NULL, &bn, &err), 0);
+	assert_int_equal(diff_run(bo, bn, DIFF_AUTO, &d, &err), 0);
+	assert_int_equal(d->n_groups, 2);
+	assert_int_equal(d->new_objects, 2);
+	diff_free(d);
+	analysis_free(ao);
+	analysis_free(an);
+	analysis_free(bo);
+	analysis_free(bn);
+	heap_free(ho);
+	heap_free(hn);
+	heap_free(no);
+	heap_free(nn);
+}
+
 /* Ages: ids in A are old, in B only middle, else young. */
 static void test_ages(void **state)
 {
@@ -299,6 +369,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_pairs),
+		cmocka_unit_test(test_wide_container),
 		cmocka_unit_test(test_ages),
 	};
 
