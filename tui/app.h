@@ -22,6 +22,8 @@ enum {
 	APP_QUERY = 128
 };
 
+struct diff;
+
 struct hist_entry {
 	enum view_id view;
 	uint64_t arg;
@@ -48,6 +50,9 @@ struct app {
 	char query[APP_QUERY];		/* the search text (kept for n/N) */
 	char input[APP_QUERY * 2];
 	uint32_t search_origin;
+
+	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
+	const char *diff_path;		/* OLD */
 
 	int quit;
 	int dirty;			/* redraw everything (after resize) */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../graph/diff.h"
 #include "../graph/mem.h"
 #include "../graph/text.h"
 #include "../loaders/loader.h"
@@ -107,6 +108,10 @@ int tui_main(int argc, char **argv)
 	};
 	struct screen_opts so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 };
 	const char *format = NULL, *keys_path = NULL, *dump_path = NULL, *timing_path = NULL, *path;
+	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
+	struct heap *old_h = NULL;
+	struct analysis *old_an = NULL;
+	struct diff *d = NULL;
 	struct key_script ks = { 0 };
 	struct error err;
 	struct heap *h = NULL;
@@ -141,10 +146,12 @@ int tui_main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE only");
+	if (optind == argc || optind + 2 < argc) {
+		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE, or two to compare (OLD NEW)");
 		return CLI_USAGE;
 	}
+	if (optind + 2 == argc)
+		old_path = argv[optind++];
 	path = argv[optind];
 	if ((dump_path || timing_path) && !keys_path) {
 		fprintf(stderr, "heapglass: --dump-screen and --timing need --keys SCRIPT\n");
@@ -189,10 +196,27 @@ int tui_main(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (old_path) {
+		lp.path = old_path;
+		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
+		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
+			char safe[ERROR_MSG_MAX * 2];
+			screen_fini();
+			if (lp.aborted) {
+				fprintf(stderr, "heapglass: %s: loading aborted\n", old_path);
+			} else {
+				text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
+				fprintf(stderr, "heapglass: %s\n", safe);
+			}
+			goto out;
+		}
+	}
 	if (!so.headless)
 		wtimeout(stdscr, -1);
 	a = mem_alloc(sizeof *a);
 	app_init(a, h, m, path);
+	a->diff = d;
+	a->diff_path = old_path;
 	app_run(a, keys_path ? &ks : NULL, timing);
 	rc = CLI_OK;
 	if (dump_path) {
@@ -211,6 +235,9 @@ out:
 		app_fini(a);
 		free(a);
 	}
+	diff_free(d);
+	analysis_free(old_an);
+	heap_free(old_h);
 	model_free(m);
 	heap_free(h);
 	keys_script_fini(&ks);

@@ -62,6 +62,27 @@ else
 				'not any(x["type"].startswith("__main__.") for x in g)'
 			jcheck "python steady: growth is noise (< 20 objects)" "$TMP/steady.json" 'd["new_objects"] < 20'
 		fi
+		# The viewer on two snapshots opens on the comparison; a group's
+		# Enter opens its sample in the inspector, with the path.
+		printf 'q' >"$TMP/k1"
+		run_cmd "$BIN" "$TMP/py/leak/a" "$TMP/py/leak/b" --keys "$TMP/k1" --dump-screen "$TMP/s1" --size 100x30 --ascii
+		if [ "$rc" -eq 0 ] && grep -q "Comparison with $TMP/py/leak/a" "$TMP/s1" &&
+		   grep -q "matched by type and retainer path" "$TMP/s1" && grep -qE '^ +\+70 .*__main__\.Session' "$TMP/s1"; then
+			ok "viewer OLD NEW: opens on the comparison"
+		else
+			notok "viewer OLD NEW (exit $rc): $(head -c 300 "$TMP/err") $(head -n 8 "$TMP/s1" 2>/dev/null)"
+		fi
+		printf '/__main__.session<Enter>n<Enter>' >"$TMP/k2"
+		run_cmd "$BIN" "$TMP/py/leak/a" "$TMP/py/leak/b" --keys "$TMP/k2" --dump-screen "$TMP/s2" --size 100x30 --ascii
+		if [ "$rc" -eq 0 ] && grep -q "^ Object #" "$TMP/s2" && grep -q "^ __main__.Session" "$TMP/s2" &&
+		   grep -q "_cache" "$TMP/s2"; then
+			ok "viewer OLD NEW: Enter on the Session group inspects one, path through _cache"
+		else
+			notok "viewer OLD NEW: group Enter (exit $rc): $(head -n 16 "$TMP/s2" 2>/dev/null)"
+		fi
+		printf '<BS>' >"$TMP/k3"
+		run_cmd "$BIN" "$TMP/py/leak/a" "$TMP/py/leak/b" --keys "$TMP/k3" --dump-screen "$TMP/s3" --size 80x24 --ascii
+		check "viewer OLD NEW: Backspace goes to the overview" grep -q "Overview of b" "$TMP/s3"
 		run_cmd "$BIN" diff "$TMP/py/leak/a" "$TMP/py/leak/b"
 		if [ "$rc" -eq 0 ] && grep -q "matched by type and retainer path" "$TMP/out" &&
 		   grep -qE '^ +\+70 .*__main__\.Session' "$TMP/out"; then
@@ -87,6 +108,13 @@ else
 		jcheck "node leak: 70 new Sessions alive, kept by cache" "$TMP/jsleak.json" \
 			'grown("Session") == 70 and any(s["edge"] == "cache" for x in g if x["type"] == "Session" for s in x["path"])'
 		jcheck "node leak: 10 new Handlers alive" "$TMP/jsleak.json" 'grown("Handler") == 10'
+		printf 'q' >"$TMP/k1"
+		run_cmd "$BIN" "$TMP/js/leak/a.heapsnapshot" "$TMP/js/leak/b.heapsnapshot" --keys "$TMP/k1" --dump-screen "$TMP/s4" --size 100x30 --ascii
+		if [ "$rc" -eq 0 ] && grep -q "matched by id" "$TMP/s4" && grep -qE '^ +\+70 .*Session' "$TMP/s4"; then
+			ok "viewer OLD NEW on V8: matched by id, +70 Session"
+		else
+			notok "viewer OLD NEW on V8 (exit $rc): $(head -n 8 "$TMP/s4" 2>/dev/null)"
+		fi
 		run_cmd "$BIN" diff --json --top 0 "$TMP/js/steady/a.heapsnapshot" "$TMP/js/steady/b.heapsnapshot"
 		cp "$TMP/out" "$TMP/jssteady.json"
 		jcheck "node steady: Request and Worker did not change" "$TMP/jssteady.json" \
@@ -120,6 +148,8 @@ fi
 expect_fail "diff: one file is a usage error" "two snapshots are needed" "$BIN" diff "$FIX/csv"
 expect_fail "diff A B C: Python snapshots are refused (ids unstable)" "is not a V8 snapshot" \
 	"$BIN" diff "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python"
+expect_fail "viewer: three files is a usage error" "one FILE, or two to compare" \
+	"$BIN" "$FIX/csv" "$FIX/csv" "$FIX/csv" --keys /dev/null
 expect_fail "diff: four files is a usage error" "at most three" "$BIN" diff a b c d
 expect_fail "diff: bad --match" "--match takes" "$BIN" diff --match foo a b
 expect_fail "diff: bad --top" "--top takes" "$BIN" diff --top x a b
