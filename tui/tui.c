@@ -92,6 +92,17 @@ static void oom_hook(void)
 	screen_fini();
 }
 
+/* Writes the ages of c's objects from snapshots ab[0], ab[1] (diff_ages)
+ * into c's generation column: 2 old, 1 middle, 0 young.  Returns 0. */
+static int ages_into(struct heap *c, struct heap *ab[2])
+{
+	uint64_t counts[3];
+
+	diff_ages(ab[0], ab[1], c, c->generation, counts);
+	c->max_generation = 2;
+	return 0;
+}
+
 int tui_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -109,6 +120,8 @@ int tui_main(int argc, char **argv)
 	struct screen_opts so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 };
 	const char *format = NULL, *keys_path = NULL, *dump_path = NULL, *timing_path = NULL, *path;
 	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
+	const char *age_paths[2] = { NULL, NULL };	/* heapglass A B C: ages */
+	struct heap *age_h[2] = { NULL, NULL };
 	struct heap *old_h = NULL;
 	struct analysis *old_an = NULL;
 	struct diff *d = NULL;
@@ -146,9 +159,13 @@ int tui_main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (optind == argc || optind + 2 < argc) {
-		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE, or two to compare (OLD NEW)");
+	if (optind == argc || optind + 3 < argc) {
+		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE, two to compare (OLD NEW) or three V8 snapshots for ages (A B C)");
 		return CLI_USAGE;
+	}
+	if (optind + 3 == argc) {
+		age_paths[0] = argv[optind++];
+		age_paths[1] = argv[optind];
 	}
 	if (optind + 2 == argc)
 		old_path = argv[optind++];
@@ -185,7 +202,26 @@ int tui_main(int argc, char **argv)
 	}
 	if (!so.headless)
 		wtimeout(stdscr, 0);
-	if (loader_open(path, format, &prog, &h, &err) != 0 || !(m = model_new(h, &prog, &err))) {
+	/* A B C: C's generation column becomes the ages (diff.h), before
+	 * anything reads it. */
+	for (int i = 0; i < 2 && age_paths[0]; i++) {
+		lp.path = age_paths[i];
+		if (loader_open(age_paths[i], format, &prog, &age_h[i], &err) != 0)
+			break;
+		if (!age_h[i]->format || strcmp(age_h[i]->format, "v8") != 0) {
+			error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots "
+				  "(three V8 snapshots of one process)", age_paths[i]);
+			break;
+		}
+	}
+	lp.path = path;
+	if ((age_paths[0] && (!age_h[0] || !age_h[1] || !age_h[1]->format ||
+			      strcmp(age_h[1]->format, "v8") != 0)) ||
+	    loader_open(path, format, &prog, &h, &err) != 0 ||
+	    (age_paths[0] && strcmp(h->format, "v8") != 0 &&
+	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
+	    (age_paths[0] && ages_into(h, age_h)) ||
+	    !(m = model_new(h, &prog, &err))) {
 		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
 		if (lp.aborted) {
@@ -236,6 +272,8 @@ out:
 		free(a);
 	}
 	diff_free(d);
+	heap_free(age_h[0]);
+	heap_free(age_h[1]);
 	analysis_free(old_an);
 	heap_free(old_h);
 	model_free(m);

@@ -139,6 +139,17 @@ else
 			'g[0]["type"] == "Session" and g[0]["count"] == 70 and any(s["edge"] == "cache" for s in g[0]["path"])'
 		jcheck "node ages: counts add up to C's objects" "$TMP/ages.json" \
 			'd["ages"]["old"] + d["ages"]["middle"] + d["ages"]["young"] > 0 and d["ages"]["middle"] >= 70'
+		# The viewer on A B C: the generations view shows the same ages.
+		printf '5' >"$TMP/k5"
+		run_cmd "$BIN" "$TMP/js/three/A.heapsnapshot" "$TMP/js/three/B.heapsnapshot" "$TMP/js/three/C.heapsnapshot" \
+			--keys "$TMP/k5" --dump-screen "$TMP/s5" --size 100x24 --ascii
+		if [ "$rc" -eq 0 ] && python3 - "$TMP/ages.json" "$TMP/s5" <<'PY'; then ok "viewer A B C: generations view shows the ages"; else notok "viewer A B C (exit $rc): $(head -n 8 "$TMP/s5" 2>/dev/null)"; fi
+import json, re, sys
+d = json.load(open(sys.argv[1]))["ages"]
+screen = open(sys.argv[2]).read()
+got = {int(m.group(1)): int(m.group(2).replace(",", "")) for m in re.finditer(r"^ gen (\d) +([\d,]+)", screen, re.M)}
+sys.exit(0 if got == {0: d["young"], 1: d["middle"], 2: d["old"]} else 1)
+PY
 	else
 		notok "node three.js failed: $(tail -n 3 "$TMP/err")"
 	fi
@@ -148,8 +159,11 @@ fi
 expect_fail "diff: one file is a usage error" "two snapshots are needed" "$BIN" diff "$FIX/csv"
 expect_fail "diff A B C: Python snapshots are refused (ids unstable)" "is not a V8 snapshot" \
 	"$BIN" diff "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python" "$FIX/../../assets/sample-python"
-expect_fail "viewer: three files is a usage error" "one FILE, or two to compare" \
-	"$BIN" "$FIX/csv" "$FIX/csv" "$FIX/csv" --keys /dev/null
+expect_fail "viewer: four files is a usage error" "one FILE, two to compare" \
+	"$BIN" "$FIX/csv" "$FIX/csv" "$FIX/csv" "$FIX/csv" --keys /dev/null
+printf 'q' >"$TMP/kq"
+expect_fail "viewer A B C: Python snapshots are refused" "is not a V8 snapshot" \
+	"$BIN" "$TOP/assets/sample-python" "$TOP/assets/sample-python" "$TOP/assets/sample-python" --keys "$TMP/kq"
 expect_fail "diff: four files is a usage error" "at most three" "$BIN" diff a b c d
 expect_fail "diff: bad --match" "--match takes" "$BIN" diff --match foo a b
 expect_fail "diff: bad --top" "--top takes" "$BIN" diff --top x a b
