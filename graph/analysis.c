@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "dom.h"
+#include "hugepage.h"
 #include "mem.h"
 #include "scc.h"
 
@@ -281,7 +282,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint32_t n = h->n_nodes, n_comp;
 	size_t nn = n ? n : 1;
 	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn), *count = NULL;
-	uint32_t *comp = mem_alloc(nn * sizeof *comp);
+	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	heap_node_t *entered_by = NULL;
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
@@ -290,9 +291,9 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
-	a->dist = mem_alloc(nn * sizeof *a->dist);
-	a->idom = mem_alloc(nn * sizeof *a->idom);
-	a->retained = mem_alloc(nn * sizeof *a->retained);
+	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
+	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
+	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
 	a->cycle = mem_alloc(nn * sizeof *a->cycle);
 	for (heap_node_t v = 0; v < n; v++) {
 		a->idom[v] = HEAP_NONE;

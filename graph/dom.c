@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugepage.h"
 #include "mem.h"
 #include "reach.h"
 
@@ -246,11 +247,11 @@ static void lt_init(struct lt *t, const struct heap *h, uint32_t nv)
 {
 	size_t n = (size_t)nv + 2;
 
-	t->num = mem_calloc(nv ? nv : 1, sizeof *t->num);
+	t->num = hugepage_advise(mem_calloc(nv ? nv : 1, sizeof *t->num), (size_t)nv * sizeof *t->num);
 	t->vert = mem_alloc(n * sizeof *t->vert);
-	t->x = mem_alloc(n * sizeof *t->x);
-	t->semi = mem_alloc(n * sizeof *t->semi);
-	t->dom = mem_alloc(n * sizeof *t->dom);
+	t->x = hugepage_advise(mem_alloc(n * sizeof *t->x), n * sizeof *t->x);
+	t->semi = hugepage_advise(mem_alloc(n * sizeof *t->semi), n * sizeof *t->semi);
+	t->dom = hugepage_advise(mem_alloc(n * sizeof *t->dom), n * sizeof *t->dom);
 	t->bhead = mem_alloc(n * sizeof *t->bhead);
 	t->bnext = mem_alloc(n * sizeof *t->bnext);
 	t->stack = mem_alloc(n * sizeof *t->stack);

@@ -272,7 +272,6 @@ struct hp {
 	 * memory, which differs between the layouts. */
 	uint64_t prev_arr, prev_size[N_LAYOUTS];
 	uint64_t votes[N_LAYOUTS];
-	int layout;		/* enum layout chosen (64-bit HotSpot) */
 
 	heap_str_t s_class, s_super, s_loader, s_signers, s_domain, s_cpool, s_jlclass;
 	heap_str_t root_kind[256];
@@ -1444,7 +1443,6 @@ static int finish_classes(struct hp *hp)
 		for (int l = 1; l < N_LAYOUTS; l++)
 			if (hp->votes[l] > hp->votes[best])
 				best = l;
-		hp->layout = best;
 		hp->hdr_obj = layouts[best].hdr_obj;
 		hp->hdr_arr = layouts[best].hdr_arr;
 		hp->ref_size = layouts[best].ref;
@@ -1688,7 +1686,7 @@ static int hprof_sniff(const char *path, const unsigned char *head, size_t len, 
 
 const struct loader fmt_hprof = {
 	.name = "hprof",
-	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android after hprof-conv)",
+	.description = "Java HPROF heap dump (jcmd GC.heap_dump, jmap, Android with or without hprof-conv)",
 	.sniff = hprof_sniff,
 	.load = hprof_load,
 };

@@ -169,8 +169,12 @@ static int run(int argc, char **argv)
 			spec.nodes = chain;
 			spec.n_nodes = n;
 			spec.path_edges = chain_edges;
-			snprintf(title, sizeof title, "what keeps @%llu alive: %lu step%s from a root",
-				 (unsigned long long)num, (unsigned long)(n - 1), n == 2 ? "" : "s");
+			if (n == 1)
+				snprintf(title, sizeof title, "@%llu is a root: nothing else keeps it alive",
+					 (unsigned long long)num);
+			else
+				snprintf(title, sizeof title, "what keeps @%llu alive: %lu step%s from a root",
+					 (unsigned long long)num, (unsigned long)(n - 1), n == 2 ? "" : "s");
 		}
 	}
 	if (export_write(h, &spec, out, fmt, &err) != 0) {

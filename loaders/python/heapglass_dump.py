@@ -46,10 +46,12 @@ dumper's own transient references, and the dumper's running functions carry
 the reference of their own frame.
 
 Safety: no user code runs.  The dumper never calls repr/str/hash/eq/getattr
-on user objects, uses type() not isinstance(), reads type attributes through
-`type`'s own descriptors, keys its tables by id(), disables the collector,
-blocks signals and thread switches while it reads the heap, and leaves its
-own objects out.  The CSV text is built in memory and written after the heap
+on user objects, uses type() not isinstance() nor `in` on types, reads type
+attributes through `type`'s own descriptors, keys its tables by id(),
+disables the collector, blocks signals and holds other threads off while it
+reads the heap (a long switch interval; should another thread get in anyway,
+the reference counts change, a second count shows it, and the heap is read
+again), and leaves its own objects out.  The CSV text is built in memory and written after the heap
 has been read (a dump costs roughly 100 bytes of memory per object and per
 reference while it runs).
 """
@@ -59,6 +61,7 @@ import io
 import os
 import signal
 import sys
+import time
 import types
 import weakref
 from array import array
@@ -89,10 +92,14 @@ _T_FLAGS = type.__dict__["__flags__"].__get__
 _T_BASES = type.__dict__["__bases__"].__get__
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"].__get__
 _DICT_ITEMS = dict.items
+_ARRAY_EXTEND = array.__dict__["extend"]
 
 _PY311 = sys.version_info >= (3, 11)
 _HEAPTYPE = 1 << 9
 _IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
+_HOLD_MIN = 2.0         # s: switch interval while reading the heap (see _dump_to)
+_ATTEMPTS = 4           # reads of the heap before giving up on a quiet one
+_attempts = 0           # reads the last dump took (for tests)
 _LABEL_MAX = 40
 _INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
 _NAME_MAX = 80
@@ -242,7 +249,9 @@ def _label(o, kind):
 
 
 def _snapshot(own, focus):
-    """Reads the heap and returns (nodes rows, edges rows, objects, references).
+    """Reads the heap and returns (nodes rows, edges rows, objects,
+    references, stable): stable is False when reference counts changed
+    while it read (another thread ran).
 
     Called with the collector disabled, signals blocked and thread switches
     held off.  `own`: one object of the caller's to leave out (or None);
@@ -255,12 +264,20 @@ def _snapshot(own, focus):
     # the lists below is counted with the same construct, so its measured
     # count minus 1 is the number of references the dumper adds to each.
     sentinel = [None]
+    # The counts go into arrays (no int objects kept alive), made before the
+    # counting (after the lists: from 3.10 arrays are tracked) so that the
+    # same four arrays exist at every count: from 3.10 array.array is a heap
+    # type, which each array references.
     l0 = gc.get_objects(0)
     l1 = gc.get_objects(1)
     l2 = gc.get_objects(2)
-    r0 = array("q", map(_getrefcount, l0))
-    r1 = array("q", map(_getrefcount, l1))
-    r2 = array("q", map(_getrefcount, l2))
+    r0 = array("q")
+    r1 = array("q")
+    r2 = array("q")
+    chk = array("q")
+    r0.extend(map(_getrefcount, l0))
+    r1.extend(map(_getrefcount, l1))
+    r2.extend(map(_getrefcount, l2))
     k = None
     for i in range(len(l0) - 1, -1, -1):
         if l0[i] is sentinel:
@@ -276,6 +293,13 @@ def _snapshot(own, focus):
     if own is not None:
         skip[id(own)] = 1
     sub = {}
+    # While counting, the dumper also holds: the four arrays' references to
+    # their type (a heap type from 3.10), array.extend on the stack, and
+    # getrefcount in the map() object.
+    if _T_FLAGS(array) & _HEAPTYPE:
+        sub[id(array)] = 4
+    sub[id(_ARRAY_EXTEND)] = 1
+    sub[id(_getrefcount)] = 1
     if not _PY311:
         f = sys._getframe()
         while f is not None and id(f.f_code) in _SKIP_CODES:
@@ -301,16 +325,29 @@ def _snapshot(own, focus):
     _walk(st, l0, r0, "0")
     _walk(st, l1, r1, "1")
     _walk(st, l2, r2, "2")
-    del l0, l1, l2, r0, r1, r2
     extra = st[_S_EXTRA]
     _walk_extra(st)
-    # Nothing of the dumper but `extra` holds these objects now.
+    # Nothing of the dumper but `extra` holds these objects now (the lists
+    # above hold tracked objects only, and those are not in `extra`).
     rex = array("q", map(_getrefcount, extra))
     _extra_nodes(st, rex)
     del extra, rex
+    # Did anything else run meanwhile?  Another thread that got the GIL
+    # changes reference counts; counted again the same way, they must match.
+    st[_S_TCACHE].clear()
+    chk.extend(map(_getrefcount, l0))
+    stable = chk == r0
+    del chk[:]
+    chk.extend(map(_getrefcount, l1))
+    stable = stable and chk == r1
+    del chk[:]
+    chk.extend(map(_getrefcount, l2))
+    stable = stable and chk == r2
+    del chk
+    del l0, l1, l2, r0, r1, r2
     if focus is not None:
         _drop_dangling(st)
-    return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE]
+    return st[_S_NODES], st[_S_EDGES], st[_S_NN], st[_S_NE], stable
 
 
 # The dump's working state: one list, indexed by the _S_ constants (the
@@ -720,24 +757,43 @@ def _write(dest, text_parts, name, header):
 
 def _dump_to(dest, focus):
     """Dumps into folder dest (bytes path).  Returns (objects, references)."""
+    global _attempts
     was_enabled = gc.isenabled()
     gc.disable()
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1000.0)
     masked = None
     if hasattr(signal, "pthread_sigmask") and hasattr(signal, "valid_signals"):
         try:
             masked = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
         except (OSError, ValueError):
             masked = None
+    # Other threads: a thread waiting for the GIL takes it from us once the
+    # switch interval has passed, and may change the heap while we read it.
+    # A long interval holds them off, but one that was already waiting under
+    # the old interval can still take over once, and then keeps the GIL for
+    # up to the new interval.  So: an interval longer than a dump, a check
+    # that nothing changed (reference counts counted twice), and a retry.
+    hold = _HOLD_MIN
     try:
-        nodes, edges, n_nodes, n_edges = _snapshot(masked, focus)
+        for attempt in range(1, _ATTEMPTS + 1):
+            sys.setswitchinterval(hold)
+            start = time.perf_counter()
+            nodes, edges, n_nodes, n_edges, stable = _snapshot(masked, focus)
+            if stable:
+                break
+            if attempt < _ATTEMPTS:
+                del nodes, edges
+                hold = max(hold, 3 * (time.perf_counter() - start))
+        _attempts = attempt
     finally:
         if masked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         sys.setswitchinterval(interval)
         if was_enabled:
             gc.enable()
+    if not stable:
+        sys.stderr.write("heapglass_dump: the heap kept changing while it was read (other threads "
+                         "ran); this dump may be inconsistent\n")
     os.makedirs(dest, exist_ok=True)
     _write(dest, nodes, b"nodes.csv", _NODES_HEADER)
     del nodes
@@ -778,7 +834,11 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}"):
         del frame
         count[0] += 1
         target = template.replace("{pid}", str(os.getpid())).replace("{n}", str(count[0]))
-        n, e = dump(target)
+        try:
+            n, e = dump(target)
+        except Exception as exc:  # never break the program it interrupted
+            sys.stderr.write("heapglass_dump: no dump at %s: %s\n" % (target, exc))
+            return
         sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, target))
 
     return signal.signal(signum, _heapglass_on_signal)
@@ -848,7 +908,11 @@ def main(argv=None):
         traceback.print_exc()
         status = 1
     del code, main_dict, args, a
-    n, e = dump(out, focus)
+    try:
+        n, e = dump(out, focus)
+    except OSError as exc:
+        sys.stderr.write("heapglass_dump: cannot write %s: %s\n" % (out, exc.strerror or exc))
+        return 1
     sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, out))
     return status
 

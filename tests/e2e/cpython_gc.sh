@@ -5,7 +5,8 @@
 # gc.collect() reported (DEBUG_COLLECTABLE); once plainly and once with
 # everything older frozen by gc.freeze(), and once focused on __main__
 # (dump(focus=["__main__"]): the program and the garbage only), and once
-# with another thread allocating all the time.  Checks:
+# with another thread allocating all the time; and collecting generation 0
+# only and generations 0-1 only (gc.collect(0), gc.collect(1)).  Checks:
 #  - the dump's tracked objects are exactly as many as the process had;
 #  - heapglass info reads every object and reference the dumper wrote;
 #  - a plain reference collector (tests/python/offline_gc.py) on the dump
@@ -22,12 +23,14 @@ if "$BIN" --help 2>&1 | grep -qE '^ +unreachable '; then have_unreachable=1; fi
 python_list >"$TMP/pythons"
 while read -r v py; do
 	if [ "$py" = - ]; then skip "CPython $v: not installed"; continue; fi
-	for mode in plain freeze focus threads; do
+	for mode in plain freeze focus threads gen0 gen1; do
 		d=$TMP/$v-$mode
 		flag=
 		[ "$mode" = freeze ] && flag=--freeze
 		[ "$mode" = focus ] && flag=--focus
 		[ "$mode" = threads ] && flag=--threads
+		gen=2
+		case $mode in gen?) gen=${mode#gen}; flag="--gen $gen" ;; esac
 		if ! "$py" tests/python/gc_oracle.py "$d" $flag >"$TMP/oracle.out" 2>"$TMP/oracle.err"; then
 			notok "$v $mode: gc_oracle.py failed: $(tail -n 3 "$TMP/oracle.err")"
 			continue
@@ -74,14 +77,14 @@ PY
 		else
 			notok "$v $mode: heapglass info: exit $rc, objects $o/$objs references $r/$refs"
 		fi
-		"$py" tests/python/offline_gc.py "$d/dump" >"$d/offline.txt"
+		"$py" tests/python/offline_gc.py "$d/dump" "$gen" >"$d/offline.txt"
 		if cmp -s "$d/offline.txt" "$d/collected.txt"; then
 			ok "$v $mode: reference collector on the dump = CPython's $want unreachable objects"
 		else
 			notok "$v $mode: reference collector differs from CPython: $(diff "$d/offline.txt" "$d/collected.txt" | grep -c '^[<>]') ids"
 		fi
 		[ -n "$have_unreachable" ] || continue
-		run_cmd "$BIN" unreachable --json "$d/dump"
+		run_cmd "$BIN" unreachable --json --generation "$gen" "$d/dump"
 		if [ "$rc" -ne 0 ]; then
 			notok "$v $mode: heapglass unreachable failed (exit $rc): $(head -c 300 "$TMP/err")"
 			continue

@@ -81,6 +81,10 @@ check "round trip: same objects, references, roots, sizes, generations" cmp -s "
 grep -q '^objects: *3$' "$TMP/out" && grep -q '^references: *4$' "$TMP/out" &&
 	ok "the '... N more' node and its links are not loaded" || notok "capped export loads as: $(cat "$TMP/out")"
 
+expect_ok "the path of a root" "$BIN" export "$S" --path 1 -o "$TMP/root.dot"
+grep -q 'is a root: nothing else keeps it alive' "$TMP/root.dot" && test "$(grep -c 'hg_id=' "$TMP/root.dot")" -eq 1 &&
+	ok "a root's path is the root alone" || notok "root path: $(grep -c hg_id= "$TMP/root.dot") objects"
+
 # --- no temporary files left behind, output mode follows the umask
 mkdir "$TMP/o"
 "$BIN" export "$S" --cycle 1 -o "$TMP/o/x.svg"

@@ -112,3 +112,32 @@ for mode in live all; do
 		notok "hprof: planted cycles in the $mode dump: $(head -c 1500 "$TMP/check")"
 	fi
 done
+
+# Sizes (compressed oops: -Xmx64m) and edge names through the commands: five
+# PlantedDNode of 12 + 4 + 4 + 4 -> 24 bytes; the ring hangs from main's
+# local Object[] at index 2, a Java-frame root, then along `next`.
+"$BIN" types --json --top 0 "$TMP/live.hprof" >"$TMP/types.json" 2>"$TMP/err"
+"$BIN" cycles --json --top 0 "$TMP/live.hprof" >"$TMP/live.cycles" 2>>"$TMP/err"
+ring=$(python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["cycles"]:
+    for m in c["members"]:
+        if m["type"] == "PlantedRing":
+            print(m["id"]); sys.exit()' "$TMP/live.cycles")
+"$BIN" path --json "$TMP/live.hprof" "$ring" >"$TMP/path.json" 2>>"$TMP/err"
+if python3 - "$TMP/types.json" "$TMP/path.json" <<'PY'
+import json, sys
+types = {t["type"]: t for t in json.load(open(sys.argv[1]))["types"]}
+assert types["PlantedDNode"]["count"] == 5 and types["PlantedDNode"]["shallow"] == 120, types["PlantedDNode"]
+assert types["PlantedSelf"]["shallow"] == 16 and types["PlantedMap"]["shallow"] == 48
+assert types["java.lang.Class"]["count"] > 100
+path = json.load(open(sys.argv[2]))["path"]
+steps = [(p["type"], p["edge"]) for p in path]
+assert steps[:2] == [("java.lang.Object[]", None), ("PlantedRing", "[2]")], steps
+assert all(step == ("PlantedRing", "next") for step in steps[2:]), steps
+PY
+then
+	ok "hprof: types, sizes and the path to a planted ring through the commands"
+else
+	notok "hprof: types/path on the live dump: $(head -c 400 "$TMP/err")"
+fi

@@ -97,6 +97,20 @@ PY
 	fi
 	run_cmd "$py" "$DUMPER" -o
 	if [ "$rc" -eq 2 ] && grep -q usage "$TMP/err"; then ok "$v command line: usage error"; else notok "$v usage error: exit $rc"; fi
+	run_cmd "$py" "$DUMPER" -o "$d/no-such-dir/x" -- "$d/missing.py"
+	if [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "cannot read" "$TMP/err"; then
+		ok "$v command line: a missing script is one line, exit 2"
+	else
+		notok "$v missing script: exit $rc, $(head -c 300 "$TMP/err")"
+	fi
+	printf 'pass\n' >"$d/empty.py"
+	: >"$d/file"
+	run_cmd "$py" "$DUMPER" -o "$d/file/sub" -- "$d/empty.py"
+	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "cannot write" "$TMP/err"; then
+		ok "$v command line: an unwritable OUT is one line, exit 1"
+	else
+		notok "$v unwritable OUT: exit $rc, $(head -c 300 "$TMP/err")"
+	fi
 
 	# Signal: a service dumps on SIGUSR1, twice, into {pid}-{n} folders.
 	# (It reports each dump on stderr once written; wait for that line.)

@@ -114,6 +114,7 @@ del called[:]                                 # (building evil_key hashed)
 n_objects, n_refs = heapglass_dump.dump(out)
 
 check("dump ran no user code", not called, ", ".join(called))
+check("a quiet heap is read once", heapglass_dump._attempts == 1, str(heapglass_dump._attempts))
 check("collector left disabled as it was", not gc.isenabled())
 gc.enable()
 heapglass_dump.dump(os.path.join(out, "again"))

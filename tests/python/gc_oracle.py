@@ -1,6 +1,6 @@
 """CPython's own collector as the truth for heapglass's offline collection.
 
-    python3 gc_oracle.py OUT [--freeze] [--focus] [--threads]
+    python3 gc_oracle.py OUT [--freeze] [--focus] [--threads] [--gen G]
 
 With the collector disabled, builds garbage of many shapes (and live
 structures next to it), dumps the process with heapglass_dump into OUT/dump,
@@ -12,16 +12,22 @@ dump's tracked rows must equal.  --freeze first moves everything alive into
 the permanent generation (gc.freeze()), so frozen objects referencing young
 ones are covered too; --focus dumps with focus=["__main__"] (the program and
 the garbage only), whose garbage must still be exactly CPython's; --threads
-keeps another thread allocating while the dump runs.
+keeps another thread allocating while the dump runs; --gen G collects only
+generations 0..G (gc.collect(G)) instead of all three.
 """
+import collections
+import functools
 import gc
 import io
 import os
 import re
 import sys
+import types
+import warnings
 import weakref
 
 gc.disable()
+warnings.simplefilter("ignore")       # "coroutine was never awaited" on collection
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "loaders", "python"))
 import heapglass_dump  # noqa: E402
@@ -30,6 +36,9 @@ out = sys.argv[1]
 freeze = "--freeze" in sys.argv[2:]
 focus = ["__main__"] if "--focus" in sys.argv[2:] else None
 threads = "--threads" in sys.argv[2:]
+generation = 2
+if "--gen" in sys.argv[2:]:
+    generation = int(sys.argv[sys.argv.index("--gen") + 1])
 gc.collect()
 
 
@@ -78,6 +87,17 @@ mid[0].next = mid
 gc.collect(1)                  # ... and on to generation 2
 if freeze:
     gc.freeze()
+# garbage in generation 1: a ring, and a pair with one member in generation
+# 1 and one in generation 0 (only gc.collect(1) or (2) can free those)
+gen1_ring = [Node("g1-%d" % i) for i in range(30)]
+for i in range(30):
+    gen1_ring[i].next = gen1_ring[(i + 1) % 30]
+gen1_half = Node("gen1 half")
+gc.collect(0)                  # these move to generation 1
+gen0_half = Node("gen0 half")
+gen1_half.next = gen0_half
+gen0_half.next = gen1_half
+del gen1_ring, gen1_half, gen0_half
 young_partner = Node("young partner of an old cycle")
 to_be_garbage_old[3].partner = young_partner
 young_partner.back = to_be_garbage_old[3]
@@ -172,6 +192,39 @@ def make_garbage():
     class Local:
         pass
     Local.me = Local()
+    # C containers and builtin subclasses
+    dq = collections.deque()
+    dq.append(dq)
+    od = collections.OrderedDict()
+    od["me"] = od
+    dd = collections.defaultdict(list)
+    dd["x"].append(dd)
+    part = functools.partial(print)
+    part.__dict__["me"] = part
+
+    class SelfList(list):
+        pass
+    sl = SelfList()
+    sl.append(sl)
+    sl.attr = sl
+    mod = types.ModuleType("garbage_module")
+    mod.me = mod
+    prop = property(lambda self: None)
+    prop_holder = Node("property holder")
+    prop_holder.p = prop
+    prop_holder.next = prop_holder
+    # a coroutine that was never started, in a cycle through its argument
+    async def coro(arg):
+        return arg
+    box = []
+    co = coro(box)
+    box.append(co)
+    # a cycle of objects with both __slots__ and __dict__
+    class Both:
+        __slots__ = ("s", "__dict__")
+    b1, b2 = Both(), Both()
+    b1.s, b2.s = b2, b1
+    b1.d = [b1]
     # a cycle referenced only from a dead (garbage) object that is also
     # referenced by a live one: must be live
     shared = Node("shared live")
@@ -218,7 +271,7 @@ saved = sys.stderr
 sys.stderr = captured
 gc.set_debug(gc.DEBUG_COLLECTABLE | gc.DEBUG_UNCOLLECTABLE)
 try:
-    found = gc.collect()
+    found = gc.collect(generation)
 finally:
     gc.set_debug(0)
     sys.stderr = saved
@@ -232,7 +285,9 @@ with open(os.path.join(out, "collected.txt"), "w") as f:
     for i in sorted(set(ids)):
         f.write("%d\n" % i)
 with open(os.path.join(out, "process.txt"), "w") as f:
-    f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\n"
-            % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1]))
+    f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\ngeneration %d\n"
+            "attempts %d\n"
+            % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1],
+               generation, heapglass_dump._attempts))
 print("%d.%d: dumped %d objects, %d references; CPython found %d unreachable"
       % (sys.version_info[0], sys.version_info[1], n_objects, n_refs, len(set(ids))))

@@ -245,6 +245,37 @@ static void test_many_entered_cycles(void **state)
 	heap_free(h);
 }
 
+/* Two long chains with a cross reference from each link of the first to
+ * the next link of the second: the shape that makes iterative dominator
+ * algorithms (and Semi-NCA's tree walks) quadratic.  Must stay fast. */
+static void test_crossed_chains(void **state)
+{
+	enum { L = 1000000, N = 2 * L };
+	struct heap_builder *b = nodes(N, 4);
+	struct error err;
+	struct heap *h;
+	struct analysis *a;
+
+	(void)state;
+	for (uint32_t i = 0; i + 1 < L; i++) {
+		heap_builder_add_edge(b, i, i + 1, HEAP_EDGE_STRONG, 0, &err);		/* a_i -> a_i+1 */
+		heap_builder_add_edge(b, L + i, L + i + 1, HEAP_EDGE_STRONG, 0, &err);	/* b_i -> b_i+1 */
+		heap_builder_add_edge(b, i, L + i + 1, HEAP_EDGE_STRONG, 0, &err);	/* a_i -> b_i+1 */
+	}
+	heap_builder_add_root(b, 0, 0, &err);
+	heap_builder_add_root(b, L, 0, &err);
+	h = freeze(b);
+	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+	for (uint32_t i = 0; i < L; i++) {
+		if (a->idom[i] != (i ? i - 1 : HEAP_NONE) || a->idom[L + i] != HEAP_NONE ||
+		    a->retained[i] != 4ull * (L - i) || a->retained[L + i] != 4)
+			fail_msg("link %u: idom %u/%u retained %llu/%llu", i, a->idom[i], a->idom[L + i],
+				 (unsigned long long)a->retained[i], (unsigned long long)a->retained[L + i]);
+	}
+	analysis_free(a);
+	heap_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_complete_graph),
 		cmocka_unit_test(test_star_1m),
 		cmocka_unit_test(test_many_entered_cycles),
+		cmocka_unit_test(test_crossed_chains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
