@@ -22,6 +22,7 @@ static const struct view_ops *const views[VIEW_COUNT] = {
 	[VIEW_GENS] = &view_gens,
 	[VIEW_OBJECT] = &view_object,
 	[VIEW_HELP] = &view_help,
+	[VIEW_DIFF] = &view_diff,
 };
 
 const struct view_ops *app_view_ops(enum view_id v)
@@ -610,6 +611,8 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 	size_t next = 0;
 
 	app_open(a, VIEW_OVERVIEW, 0);
+	if (a->diff)
+		app_open(a, VIEW_DIFF, 0);
 	draw_all(a);
 	while (!a->quit) {
 		wint_t ch;

@@ -22,6 +22,8 @@ enum {
 	APP_QUERY = 128
 };
 
+struct diff;
+
 struct hist_entry {
 	enum view_id view;
 	uint64_t arg;
@@ -53,6 +55,8 @@ struct app {
 	 * scan over millions of objects compares one byte per row for the type */
 	uint8_t *type_match;
 	char type_match_q[APP_QUERY];
+	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
+	const char *diff_path;		/* OLD */
 
 	int quit;
 	int dirty;			/* redraw everything (after resize) */

@@ -24,6 +24,8 @@ extern const struct command cmd_path;
 extern const struct command cmd_export;
 extern const struct command cmd_lesson;
 extern const struct command cmd_demo;
+extern const struct command cmd_diff;
+extern const struct command cmd_record;
 
 /* Options every command that reads a snapshot accepts. */
 struct cli_common {

@@ -15,6 +15,8 @@ const struct command *const command_table[] = {
 	&cmd_export,
 	&cmd_lesson,
 	&cmd_demo,
+	&cmd_diff,
+	&cmd_record,
 	NULL
 };
 

@@ -17,6 +17,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: heapglass FILE              open the viewer on a heap snapshot\n"
+		     "       heapglass OLD NEW           the same on NEW, opening on what changed since OLD\n"
 		     "       heapglass COMMAND [ARGS]    run one command\n\n"
 		     "commands:\n");
 	for (size_t i = 0; command_table[i]; i++)

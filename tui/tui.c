@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../graph/diff.h"
 #include "../graph/mem.h"
 #include "../graph/text.h"
 #include "../loaders/loader.h"
@@ -91,6 +92,17 @@ static void oom_hook(void)
 	screen_fini();
 }
 
+/* Writes the ages of c's objects from snapshots ab[0], ab[1] (diff_ages)
+ * into c's generation column: 2 old, 1 middle, 0 young.  Returns 0. */
+static int ages_into(struct heap *c, struct heap *ab[2])
+{
+	uint64_t counts[3];
+
+	diff_ages(ab[0], ab[1], c, c->generation, counts);
+	c->max_generation = 2;
+	return 0;
+}
+
 int tui_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -107,6 +119,12 @@ int tui_main(int argc, char **argv)
 	};
 	struct screen_opts so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 };
 	const char *format = NULL, *keys_path = NULL, *dump_path = NULL, *timing_path = NULL, *path;
+	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
+	const char *age_paths[2] = { NULL, NULL };	/* heapglass A B C: ages */
+	struct heap *age_h[2] = { NULL, NULL };
+	struct heap *old_h = NULL;
+	struct analysis *old_an = NULL;
+	struct diff *d = NULL;
 	struct key_script ks = { 0 };
 	struct error err;
 	struct heap *h = NULL;
@@ -141,10 +159,16 @@ int tui_main(int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE only");
+	if (optind == argc || optind + 3 < argc) {
+		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE, two to compare (OLD NEW) or three V8 snapshots for ages (A B C)");
 		return CLI_USAGE;
 	}
+	if (optind + 3 == argc) {
+		age_paths[0] = argv[optind++];
+		age_paths[1] = argv[optind];
+	}
+	if (optind + 2 == argc)
+		old_path = argv[optind++];
 	path = argv[optind];
 	if ((dump_path || timing_path) && !keys_path) {
 		fprintf(stderr, "heapglass: --dump-screen and --timing need --keys SCRIPT\n");
@@ -178,7 +202,26 @@ int tui_main(int argc, char **argv)
 	}
 	if (!so.headless)
 		wtimeout(stdscr, 0);
-	if (loader_open(path, format, &prog, &h, &err) != 0 || !(m = model_new(h, &prog, &err))) {
+	/* A B C: C's generation column becomes the ages (diff.h), before
+	 * anything reads it. */
+	for (int i = 0; i < 2 && age_paths[0]; i++) {
+		lp.path = age_paths[i];
+		if (loader_open(age_paths[i], format, &prog, &age_h[i], &err) != 0)
+			break;
+		if (!age_h[i]->format || strcmp(age_h[i]->format, "v8") != 0) {
+			error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots "
+				  "(three V8 snapshots of one process)", age_paths[i]);
+			break;
+		}
+	}
+	lp.path = path;
+	if ((age_paths[0] && (!age_h[0] || !age_h[1] || !age_h[1]->format ||
+			      strcmp(age_h[1]->format, "v8") != 0)) ||
+	    loader_open(path, format, &prog, &h, &err) != 0 ||
+	    (age_paths[0] && strcmp(h->format, "v8") != 0 &&
+	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
+	    (age_paths[0] && ages_into(h, age_h)) ||
+	    !(m = model_new(h, &prog, &err))) {
 		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
 		if (lp.aborted) {
@@ -189,10 +232,27 @@ int tui_main(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (old_path) {
+		lp.path = old_path;
+		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
+		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
+			char safe[ERROR_MSG_MAX * 2];
+			screen_fini();
+			if (lp.aborted) {
+				fprintf(stderr, "heapglass: %s: loading aborted\n", old_path);
+			} else {
+				text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
+				fprintf(stderr, "heapglass: %s\n", safe);
+			}
+			goto out;
+		}
+	}
 	if (!so.headless)
 		wtimeout(stdscr, -1);
 	a = mem_alloc(sizeof *a);
 	app_init(a, h, m, path);
+	a->diff = d;
+	a->diff_path = old_path;
 	app_run(a, keys_path ? &ks : NULL, timing);
 	rc = CLI_OK;
 	if (dump_path) {
@@ -211,6 +271,11 @@ out:
 		app_fini(a);
 		free(a);
 	}
+	diff_free(d);
+	heap_free(age_h[0]);
+	heap_free(age_h[1]);
+	analysis_free(old_an);
+	heap_free(old_h);
 	model_free(m);
 	heap_free(h);
 	keys_script_fini(&ks);

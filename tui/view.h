@@ -29,6 +29,7 @@ enum view_id {
 	VIEW_GENS,
 	VIEW_OBJECT,
 	VIEW_HELP,
+	VIEW_DIFF,
 	VIEW_COUNT
 };
 
@@ -60,6 +61,7 @@ struct view_ops {
 
 extern const struct view_ops view_overview, view_types, view_objects, view_cycles, view_cycle,
 	view_domtree, view_gens, view_object, view_help;
+extern const struct view_ops view_diff;
 
 /* Arguments of VIEW_OBJECTS: kind in the high 32 bits, value in the low. */
 enum objects_kind {

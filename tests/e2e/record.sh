@@ -1,0 +1,113 @@
+#!/bin/sh
+# heapglass record with every runtime that is installed: N snapshots
+# appear, each loads, the program got its arguments verbatim (no shell),
+# ran as __main__, was stopped at the end, and diff between the first and
+# last snapshot shows its leaking class growing.  Plus bad command lines.
+. tests/e2e/lib.sh
+D=$FIX/diff
+WEIRD='a b $(touch '"$TMP"'/pwned) ;*'
+
+# recorded NAME DIR EXT TYPE: 3 snapshots DIR/snap-{1,2,3}EXT that load and
+# show TYPE growing from the first to the last.
+recorded() {
+	_n=$1 _d=$2 _x=$3 _t=$4
+	if [ "$rc" -ne 0 ]; then notok "$_n: record exited $rc: $(tail -n 2 "$TMP/err")"; return; fi
+	if [ -e "$_d/snap-1$_x" ] && [ -e "$_d/snap-2$_x" ] && [ -e "$_d/snap-3$_x" ] && [ ! -e "$_d/snap-4$_x" ]; then
+		ok "$_n: 3 snapshots written"
+	else
+		notok "$_n: snapshots: $(ls "$_d")"; return
+	fi
+	if grep -q "heapglass diff $_d/snap-1$_x $_d/snap-3$_x" "$TMP/out"; then
+		ok "$_n: prints how to compare them"
+	else
+		notok "$_n: output: $(head -c 400 "$TMP/out")"
+	fi
+	_ok=1
+	for _k in 1 2 3; do "$BIN" info "$_d/snap-$_k$_x" >/dev/null 2>&1 || _ok=0; done
+	check "$_n: every snapshot loads" [ "$_ok" = 1 ]
+	"$BIN" diff --json --top 0 "$_d/snap-1$_x" "$_d/snap-3$_x" >"$TMP/d.json" 2>"$TMP/d.err"
+	if python3 - "$TMP/d.json" "$_t" <<'PY'; then ok "$_n: diff shows $_t growing"; else notok "$_n: diff: $(head -c 300 "$TMP/d.err")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {e["type"]: e["count_delta"] for e in d["types"]}
+sys.exit(0 if t.get(sys.argv[2], 0) > 0 else 1)
+PY
+}
+
+# stopped PIDFILE: the recorded program is gone.
+gone() {
+	sleep 0.2
+	! kill -0 "$1" 2>/dev/null
+}
+
+if ! command -v python3 >/dev/null 2>&1; then
+	skip "record python: python3 not installed"
+else
+	run_cmd "$BIN" record -o "$TMP/py" --every 0.3 --count 3 -- python3 "$D/grow.py" "$TMP/py.args" "$WEIRD"
+	recorded "record python" "$TMP/py" "" "__main__.Item"
+	if python3 - "$TMP/py.args" "$D/grow.py" "$WEIRD" <<'PY'; then ok "record python: argv verbatim, run as __main__"; else notok "record python: argv $(cat "$TMP/py.args")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__" else 1)
+PY
+	check "record python: no shell ran the arguments" [ ! -e "$TMP/pwned" ]
+	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/err")
+	check "record python: the program was stopped" gone "$pid"
+	# A program that ends before the snapshots: one clear line, exit 1.
+	printf 'import time\ntime.sleep(0.3)\n' >"$TMP/short.py"
+	run_cmd "$BIN" record -o "$TMP/short" --every 0.2 --count 5 -- python3 "$TMP/short.py"
+	if [ "$rc" -eq 1 ] && grep -qE "^heapglass: record: python3 exit status 0 after 1 of 5 snapshots" "$TMP/err" &&
+	   grep -q "snap-1" "$TMP/out"; then
+		ok "record python: a program that ends early is reported, its snapshot listed"
+	else
+		notok "record python: short program (exit $rc): $(tail -n 2 "$TMP/err")"
+	fi
+	run_cmd "$BIN" record -o "$TMP/missing" --every 0.2 -- python3 "$TMP/no-such-script.py"
+	if [ "$rc" -eq 1 ] && tail -n 1 "$TMP/err" | grep -q "^heapglass: record: python3 exit status 1 after 0 of 3 snapshots"; then
+		ok "record python: a missing script is reported"
+	else
+		notok "record python: missing script (exit $rc): $(tail -n 2 "$TMP/err")"
+	fi
+	expect_fail "record python: -c is refused" "put the program in a file" \
+		"$BIN" record -o "$TMP/c" -- python3 -c 'print(1)'
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+	skip "record node: node not installed"
+else
+	run_cmd "$BIN" record -o "$TMP/js" --every 0.3 --count 3 -- node "$D/grow.js" "$TMP/js.args" "$WEIRD"
+	recorded "record node" "$TMP/js" ".heapsnapshot" "Item"
+	if python3 - "$TMP/js.args" "$WEIRD" <<'PY'; then ok "record node: argv verbatim"; else notok "record node: argv $(cat "$TMP/js.args")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["argv"] == [sys.argv[1], sys.argv[2]] else 1)
+PY
+	if grep -q "heapglass diff .*snap-1.heapsnapshot .*snap-2.heapsnapshot .*snap-3.heapsnapshot" "$TMP/out"; then
+		ok "record node: suggests the three-snapshot comparison"
+	else
+		notok "record node: no A B C suggestion: $(cat "$TMP/out")"
+	fi
+	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/err")
+	check "record node: the program was stopped" gone "$pid"
+fi
+
+if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 || ! command -v jcmd >/dev/null 2>&1; then
+	skip "record java: java, javac or jcmd not installed"
+else
+	mkdir -p "$TMP/cls"
+	if javac -d "$TMP/cls" "$D/Grow.java" 2>"$TMP/err"; then
+		run_cmd "$BIN" record -o "$TMP/jv" --every 0.5 --count 3 -- java -cp "$TMP/cls" Grow "$TMP/jv.args" "$WEIRD"
+		recorded "record java" "$TMP/jv" ".hprof" 'Grow$Item'
+		if [ "$(sed -n 2p "$TMP/jv.args")" = "$WEIRD" ]; then ok "record java: argv verbatim"; else notok "record java: argv $(cat "$TMP/jv.args")"; fi
+	else
+		notok "record java: javac failed: $(head -n 3 "$TMP/err")"
+	fi
+fi
+
+expect_fail "record: no command" "a COMMAND to run is needed" "$BIN" record -o "$TMP/x"
+expect_fail "record: unknown runtime" "cannot tell how to dump 'ls'" "$BIN" record -o "$TMP/x" -- ls -l
+expect_fail "record: bad --every" "--every takes seconds" "$BIN" record --every zero -- python3 x.py
+expect_fail "record: bad --count" "--count takes" "$BIN" record --count 0 -- python3 x.py
+expect_fail "record: python without a script" "needs a script" "$BIN" record -o "$TMP/x" -- python3 -u
+: >"$TMP/file"
+expect_fail "record: -o is a file" "cannot create|Not a directory" "$BIN" record -o "$TMP/file/sub" -- python3 x.py
