@@ -18,6 +18,8 @@ assert d["shallow_bytes"] == 232 and d["unknown_references"] == 1
 assert d["generations"] == [{"generation": 0, "objects": 3, "bytes": 160},
                             {"generation": 2, "objects": 1, "bytes": 72}]
 PY
+expect_ok "options after FILE (info FILE --json)" "$BIN" info "$B" --json
+grep -q '"objects": 4' "$TMP/out" && ok "info FILE --json prints JSON" || notok "info FILE --json prints JSON"
 expect_ok "--format csv forces the loader" "$BIN" info --format csv "$B"
 
 # a pair of files named app.nodes.csv / app.edges.csv
