@@ -256,6 +256,14 @@ static int record(enum runtime rt, const char *dir, double every, uint64_t count
 	uint64_t taken = 0;
 	long every_ms = (long)(every * 1000);
 
+	/* A snapshot left by an earlier run would pass for a new one. */
+	for (uint64_t k = 1; k <= count; k++) {
+		struct stat st;
+		snap_path(rt, dir, (int)k, file, sizeof file);
+		if (stat(file, &st) == 0)
+			return cli_fail("record: %s already exists: choose another -o DIR or remove the old "
+					"snapshots", file);
+	}
 	snprintf(ready, sizeof ready, "%s/.ready-%ld", dir, (long)getpid());
 	unlink(ready);
 	if (rt == RT_PYTHON) {

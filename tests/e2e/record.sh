@@ -51,6 +51,8 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__" else 1)
 PY
 	check "record python: no shell ran the arguments" [ ! -e "$TMP/pwned" ]
+	expect_fail "record python: refuses to overwrite earlier snapshots" "snap-1 already exists" \
+		"$BIN" record -o "$TMP/py" --every 0.3 --count 3 -- python3 "$D/grow.py" "$TMP/py.args2"
 	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/err")
 	check "record python: the program was stopped" gone "$pid"
 	# A program that ends before the snapshots: one clear line, exit 1.
