@@ -26,6 +26,24 @@ static int stderr_progress(void *ctx, const char *what, uint64_t done, uint64_t 
 	return 0;
 }
 
+int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
+		      struct cli_common *common, struct heap **h, struct analysis **a)
+{
+	int rc;
+
+	if (optind_ + 1 != argc)
+		return cli_usage(cmd, optind_ == argc ? "a FILE is needed" : "one FILE only");
+	rc = cli_open(argv[optind_], common, h);
+	if (rc != CLI_OK)
+		return rc;
+	rc = cli_analysis_run(*h, a);
+	if (rc != CLI_OK) {
+		heap_free(*h);
+		*h = NULL;
+	}
+	return rc;
+}
+
 int cli_analysis_run(const struct heap *h, struct analysis **out)
 {
 	struct progress_state ps = { isatty(2), 0 };

@@ -11,11 +11,19 @@
 
 #include "../graph/analysis.h"
 #include "../graph/heap.h"
+#include "cli.h"
 #include "command.h"
 
 /* Runs analysis_run on h with progress on stderr (when a terminal).  On
  * failure prints the error line and returns CLI_FAIL; else CLI_OK. */
 int cli_analysis_run(const struct heap *h, struct analysis **out);
+
+/* What most snapshot commands do after their options: argv[optind] must be
+ * the one FILE left (else a usage error naming cmd); opens it with common's
+ * options and runs the analysis.  Returns CLI_OK with *h and *a (the
+ * caller frees both), or the status to exit with (nothing to free). */
+int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
+		      struct cli_common *common, struct heap **h, struct analysis **a);
 
 /* Parses ID (decimal or 0x hex, the runtime's object id) and finds it.
  * Bad syntax: usage message, CLI_USAGE.  No such object: one line naming

@@ -61,16 +61,9 @@ static int run(int argc, char **argv)
 		default: return cli_usage(&cmd_cycles, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_cycles, optind == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind], &common, &h);
+	rc = cli_analysis_open(&cmd_cycles, argc, argv, optind, &common, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
-	rc = cli_analysis_run(h, &a);
-	if (rc != CLI_OK) {
-		heap_free(h);
-		return rc;
-	}
 	idx = mem_alloc((a->n_cycles ? a->n_cycles : 1) * sizeof *idx);
 	analysis_cycles_sorted(a, order, idx);
 	if (common.json)

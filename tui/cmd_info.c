@@ -39,17 +39,9 @@ static int run(int argc, char **argv)
 		default: return cli_usage(&cmd_info, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_info, optind == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind], &common, &h);
+	rc = cli_analysis_open(&cmd_info, argc, argv, optind, &common, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
-
-	rc = cli_analysis_run(h, &a);
-	if (rc != CLI_OK) {
-		heap_free(h);
-		return rc;
-	}
 	gen = calloc(GEN_SLOTS, sizeof *gen);
 	if (!gen) {
 		analysis_free(a);

@@ -39,16 +39,9 @@ static int run(int argc, char **argv)
 		default: return cli_usage(&cmd_top, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_top, optind == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind], &common, &h);
+	rc = cli_analysis_open(&cmd_top, argc, argv, optind, &common, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
-	rc = cli_analysis_run(h, &a);
-	if (rc != CLI_OK) {
-		heap_free(h);
-		return rc;
-	}
 	if (top == 0 || top > h->n_nodes)
 		top = h->n_nodes;
 	out = mem_alloc((top ? top : 1) * sizeof *out);

@@ -49,16 +49,9 @@ static int run(int argc, char **argv)
 		default: return cli_usage(&cmd_types, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_types, optind == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind], &common, &h);
+	rc = cli_analysis_open(&cmd_types, argc, argv, optind, &common, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
-	rc = cli_analysis_run(h, &a);
-	if (rc != CLI_OK) {
-		heap_free(h);
-		return rc;
-	}
 	nt = analysis_types(a, order, &t);
 	shown = top && top < nt ? top : nt;
 	if (common.json) {
