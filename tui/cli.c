@@ -16,14 +16,9 @@ const char cli_common_help[] =
 	"  --json          print JSON for scripts instead of text\n"
 	"  -h, --help      show this help\n";
 
-struct progress_state {
-	int tty;
-	int shown;
-};
-
 static int stderr_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
-	struct progress_state *ps = ctx;
+	struct cli_progress *ps = ctx;
 
 	if (!ps->tty)
 		return 0;
@@ -33,6 +28,20 @@ static int stderr_progress(void *ctx, const char *what, uint64_t done, uint64_t 
 		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
 	ps->shown = 1;
 	return 0;
+}
+
+void cli_progress_begin(struct cli_progress *cp)
+{
+	cp->tty = isatty(2);
+	cp->shown = 0;
+	cp->prog = (struct progress){ .fn = stderr_progress, .ctx = cp, .next_ns = 0 };
+}
+
+void cli_progress_end(struct cli_progress *cp)
+{
+	if (cp->shown)
+		fprintf(stderr, "\r\033[K");
+	cp->shown = 0;
 }
 
 static double now_s(void)
@@ -45,15 +54,14 @@ static double now_s(void)
 
 int cli_open(const char *path, struct cli_common *common, struct heap **out)
 {
-	struct progress_state ps = { isatty(2), 0 };
-	struct progress prog = { stderr_progress, &ps, 0 };
+	struct cli_progress cp;
 	struct error err;
 	double t0 = now_s();
 	int rc;
 
-	rc = loader_open(path, common->format, &prog, out, &err);
-	if (ps.shown)
-		fprintf(stderr, "\r\033[K");
+	cli_progress_begin(&cp);
+	rc = loader_open(path, common->format, &cp.prog, out, &err);
+	cli_progress_end(&cp);
 	common->load_seconds = now_s() - t0;
 	if (rc != 0) {
 		char safe[ERROR_MSG_MAX * 2];

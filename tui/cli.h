@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "../graph/heap.h"
+#include "../graph/progress.h"
 #include "command.h"
 
 /* The commands (each in tui/cmd_NAME.c). */
@@ -39,6 +40,16 @@ enum cli_status {
 	CLI_FAIL = 1,		/* bad input, failed work */
 	CLI_USAGE = 2		/* bad command line */
 };
+
+/* Progress on stderr for long work: a "\r what NN%" line while stderr is a
+ * terminal, nothing otherwise; cli_progress_end() clears the line. */
+struct cli_progress {
+	struct progress prog;	/* pass &cp.prog to the work */
+	int tty;
+	int shown;
+};
+void cli_progress_begin(struct cli_progress *cp);
+void cli_progress_end(struct cli_progress *cp);
 
 /* Loads path (format sniffed unless common->format), showing progress on
  * stderr when it is a terminal.  On failure prints the error line and

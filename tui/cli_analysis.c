@@ -7,25 +7,6 @@
 #include "../graph/text.h"
 #include "cli.h"
 
-struct progress_state {
-	int tty;
-	int shown;
-};
-
-static int stderr_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
-{
-	struct progress_state *ps = ctx;
-
-	if (!ps->tty)
-		return 0;
-	if (total)
-		fprintf(stderr, "\r\033[K%s %3.0f%%", what, 100.0 * (double)done / (double)total);
-	else
-		fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
-	ps->shown = 1;
-	return 0;
-}
-
 int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
 		      struct cli_common *common, struct heap **h, struct analysis **a)
 {
@@ -46,13 +27,13 @@ int cli_analysis_open(const struct command *cmd, int argc, char **argv, int opti
 
 int cli_analysis_run(const struct heap *h, struct analysis **out)
 {
-	struct progress_state ps = { isatty(2), 0 };
-	struct progress prog = { stderr_progress, &ps, 0 };
+	struct cli_progress cp;
 	struct error err;
-	int rc = analysis_run(h, &prog, out, &err);
+	int rc;
 
-	if (ps.shown)
-		fprintf(stderr, "\r\033[K");
+	cli_progress_begin(&cp);
+	rc = analysis_run(h, &cp.prog, out, &err);
+	cli_progress_end(&cp);
 	if (rc)
 		return cli_fail("analysis: %s", err.msg);
 	return CLI_OK;
