@@ -621,6 +621,31 @@ static int ranks_before(const struct analysis *a, heap_node_t x, heap_node_t y)
 	return x < y;
 }
 
+/* Puts v at the root of the heap out[0..size) (worst-ranked on top) and
+ * sifts it down to its place. */
+static void sift_down(const struct analysis *a, heap_node_t *out, uint32_t size, heap_node_t v)
+{
+	uint32_t i = 0;
+
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, w = i;
+		heap_node_t wv = v;
+		if (l < size && ranks_before(a, wv, out[l])) {
+			w = l;
+			wv = out[l];
+		}
+		if (r < size && ranks_before(a, wv, out[r])) {
+			w = r;
+			wv = out[r];
+		}
+		if (w == i)
+			break;
+		out[i] = out[w];
+		i = w;
+	}
+	out[i] = v;
+}
+
 uint32_t analysis_top(const struct analysis *a, uint32_t k, int skip_synthetic, heap_node_t *out)
 {
 	const struct heap *h = a->heap;
@@ -644,46 +669,13 @@ uint32_t analysis_top(const struct analysis *a, uint32_t k, int skip_synthetic, 
 		}
 		if (!ranks_before(a, v, out[0]))
 			continue;
-		i = 0;
-		for (;;) {
-			uint32_t l = 2 * i + 1, r = l + 1, w = i;
-			heap_node_t wv = v;
-			if (l < m && ranks_before(a, wv, out[l])) {
-				w = l;
-				wv = out[l];
-			}
-			if (r < m && ranks_before(a, wv, out[r])) {
-				w = r;
-				wv = out[r];
-			}
-			if (w == i)
-				break;
-			out[i] = out[w];
-			i = w;
-		}
-		out[i] = v;
+		sift_down(a, out, m, v);
 	}
 	/* Heap order to rank order: repeatedly move the worst to the end. */
 	for (uint32_t end = m; end > 1; end--) {
-		heap_node_t worst = out[0], last = out[end - 1];
-		uint32_t i = 0, size = end - 1;
-		for (;;) {
-			uint32_t l = 2 * i + 1, r = l + 1, w = i;
-			heap_node_t wv = last;
-			if (l < size && ranks_before(a, wv, out[l])) {
-				w = l;
-				wv = out[l];
-			}
-			if (r < size && ranks_before(a, wv, out[r])) {
-				w = r;
-				wv = out[r];
-			}
-			if (w == i)
-				break;
-			out[i] = out[w];
-			i = w;
-		}
-		out[i] = last;
+		heap_node_t worst = out[0];
+
+		sift_down(a, out, end - 1, out[end - 1]);
 		out[end - 1] = worst;
 	}
 	return m;

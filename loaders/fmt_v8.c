@@ -826,6 +826,34 @@ static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
 	return 1;
 }
 
+/* Reads one record of nf fields into f (and their file offsets into at).
+ * Returns 1, 0 at the end of the array, or -1 after an error; an array that
+ * ends inside a record is an error starting with `inside`. */
+static int next_record(struct v8 *v, struct arr *a, uint64_t *f, uint64_t *at, unsigned nf,
+		       const char *inside, const char *kind)
+{
+	char msg[160];
+	unsigned k;
+
+	if (nf == 0)
+		return 0;
+	for (k = 0; k < nf; k++) {
+		int rc = next_u64(v, a, &f[k]);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		at[k] = a->value_at;
+	}
+	if (k == nf)
+		return 1;
+	if (k == 0)
+		return 0;
+	snprintf(msg, sizeof msg, "%s (its length is not a multiple of the %u %s fields)", inside, nf,
+		 kind);
+	return fail_at(v, here(v) - 1, msg);
+}
+
 /* Skips an array of unsigned integers (locations, samples, ...) at full
  * speed. */
 static int skip_int_array(struct v8 *v)
@@ -865,24 +893,12 @@ static int read_nodes_with(struct v8 *v, struct arr *a)
 	memset(&rec, 0, sizeof rec);
 	rec.generation = HEAP_GEN_UNKNOWN;
 	for (;;) {
-		int rc = 0;
-		unsigned k;
-		for (k = 0; k < v->nf; k++) {
-			rc = next_u64(v, a, &f[k]);
-			if (rc <= 0)
-				break;
-			at[k] = a->value_at;
-		}
+		int rc = next_record(v, a, f, at, v->nf, "nodes array ends inside a node", "node");
+
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
-			if (k != 0) {
-				snprintf(msg, sizeof msg, "nodes array ends inside a node (its length is not a "
-					 "multiple of the %u node fields)", v->nf);
-				return fail_at(v, here(v) - 1, msg);
-			}
+		if (rc == 0)
 			break;
-		}
 		if (v->meta_nodes != UINT64_MAX && v->n_nodes >= v->meta_nodes) {
 			snprintf(msg, sizeof msg, "more nodes than node_count (%llu) says",
 				 (unsigned long long)v->meta_nodes);
@@ -969,26 +985,14 @@ static int read_edges_with(struct v8 *v, struct arr *a)
 		return -1;
 	left = v->edge_count[0];
 	for (;;) {
-		int rc = 0;
-		unsigned k;
+		int rc = next_record(v, a, f, at, v->ef, "edges array ends inside an edge", "edge");
 		const struct etype *t;
 		uint32_t name;
-		for (k = 0; k < v->ef; k++) {
-			rc = next_u64(v, a, &f[k]);
-			if (rc <= 0)
-				break;
-			at[k] = a->value_at;
-		}
+
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
-			if (k != 0) {
-				snprintf(msg, sizeof msg, "edges array ends inside an edge (its length is not a "
-					 "multiple of the %u edge fields)", v->ef);
-				return fail_at(v, here(v) - 1, msg);
-			}
+		if (rc == 0)
 			break;
-		}
 		while (left == 0 && from < v->n_nodes) {
 			if (++from < v->n_nodes)
 				left = v->edge_count[from];
