@@ -342,6 +342,12 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	count = mem_alloc(n_comp ? n_comp : 1);
 	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
 	groups = need_groups(h, comp, n_comp, mark, count, entered_by);
+	if (groups) {	/* not needed then: give the memory back before the runs */
+		free(entered_by);
+		free(count);
+		entered_by = NULL;
+		count = NULL;
+	}
 	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
@@ -373,6 +379,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 			rc = dom_group_retained(h, comp, n_comp, mark, grp_retained, work, p, err);
 	}
 	rc = job_wait(&j, rc, err);
+	dom_work_free(work);	/* before the cycle table needs memory */
+	work = NULL;
 	if (!groups)	/* after the garbage run, which writes retained[] */
 		for (uint32_t c = 0; c < n_comp; c++)
 			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;

@@ -196,6 +196,8 @@ static void lt_preds(const struct view *g, struct dom_work *t)
 	for (heap_node_t m = 0; m < h->n_nodes; m++) {
 		uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
 		uint32_t z = vx(g, m), nz = t->num[z];
+		if (!nz)
+			continue;	/* never read: a small run touches little */
 		for (uint32_t i = i0; i < i1; i++) {
 			heap_node_t y;
 			uint32_t x, u = 0;
@@ -207,7 +209,7 @@ static void lt_preds(const struct view *g, struct dom_work *t)
 			}
 			y = h->in_from[i];
 			x = vx(g, y);
-			if (nz && x != z && (u = t->num[x]) &&
+			if (x != z && (u = t->num[x]) &&
 			    !(reach_retains(h, y, h->in_edge[i]) && follows(g, x, z)))
 				u = 0;
 			pred[i] = u;
