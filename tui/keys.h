@@ -8,7 +8,8 @@
  * Key scripts (--keys FILE) are text: every character is a key except
  * newlines (ignored) and <Name> tokens for special keys: <Enter> <Esc>
  * <Tab> <BS> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> <F1>
- * <lt> (a '<'), <C-x> (control-x), <Resize COLSxROWS>, which resizes
+ * <lt> (a '<'), <C-x> (control-x), <Tick> (one timer tick of the GC
+ * animation's playback: scripts have no clock), <Resize COLSxROWS>, which resizes
  * the virtual screen, and mouse events <Click X,Y> <DClick X,Y> (0-based
  * column and line) <WheelUp> <WheelDown>.
  */
@@ -19,6 +20,11 @@
 #include <stdint.h>
 
 #include "../graph/error.h"
+
+/* The key code of <Tick>: above every curses key code. */
+enum {
+	KEYS_TICK = 0x10001
+};
 
 enum action {
 	ACT_NONE = 0,
