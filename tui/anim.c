@@ -453,7 +453,7 @@ static struct stepper *heap_stepper(struct anim *an, enum anim_algo algo)
 		step_mark_run(s);
 		break;
 	case ANIM_CPYTHON:
-		step_cpython_run(s, 2, 0);
+		step_gens_collect(s, 2);	/* as heapglass lesson --heap runs it */
 		break;
 	case ANIM_GENS:
 		step_gens_collect(s, 0);
@@ -1212,10 +1212,11 @@ static void draw_frame(struct anim *an)
 			draw_str(stdscr, 0, COLS - aw - 1, aw, al, screen_attr(ROLE_TITLE));
 	}
 	/* status line: step k/N, algorithm, phase, speed */
-	snprintf(line, sizeof line, " step %s/%s  %s  %s%s  %s %s", draw_count(b1, sizeof b1, (uint64_t)an->k),
+	snprintf(line, sizeof line, " step %s/%s  %s  %s%s%s%s %s", draw_count(b1, sizeof b1, (uint64_t)an->k),
 		 draw_count(b2, sizeof b2, (uint64_t)(an->n_pos - 1)), algo_short(an->algo),
 		 stepper_current_phase(f.s) < STEPPER_PHASES ? "phase " : "",
 		 stepper_current_phase(f.s) < STEPPER_PHASES ? stepper_phase_name(stepper_current_phase(f.s)) : "",
+		 stepper_current_phase(f.s) < STEPPER_PHASES ? "  " : "", "",
 		 an->playing ? (screen_utf8() ? "\xe2\x96\xb6 playing" : "> playing") : (screen_utf8() ? "\xe2\x9d\x9a\xe2\x9d\x9a paused" : "|| paused"),
 		 speeds[an->speed].name);
 	draw_str(stdscr, 1, 0, COLS, line, screen_attr(ROLE_HEADER));
@@ -1240,15 +1241,18 @@ static void draw_frame(struct anim *an)
 	/* counts */
 	frame_counts(an, &f, &c);
 	{
-		char w1[24], w2[24], w3[24], w4[24], w5[24];
+		char w1[24], w2[24], w3[24], w4[24], w5[24], w6[24], outside[40] = "";
 		int u = screen_utf8();
+		if (c.colour[STEPPER_OUTSIDE])
+			snprintf(outside, sizeof outside, "  %s outside %s", u ? "\xc2\xb7" : ".",
+				 draw_count(w6, sizeof w6, c.colour[STEPPER_OUTSIDE]));
 		snprintf(line, sizeof line, " %s white %s  %s grey %s  %s black %s  %s freed %s  %s garbage %s%s",
 			 u ? "\xe2\x97\x8b" : "o", draw_count(w1, sizeof w1, c.colour[0]),
 			 u ? "\xe2\x97\x90" : "+", draw_count(w2, sizeof w2, c.colour[1]),
 			 u ? "\xe2\x97\x8f" : "#", draw_count(w3, sizeof w3, c.colour[2]),
 			 u ? "\xe2\x9c\x97" : "x", draw_count(w4, sizeof w4, c.freed),
 			 u ? "\xe2\x8a\x98" : "!", draw_count(w5, sizeof w5, c.unreachable),
-			 c.colour[3] ? "  (others outside)" : "");
+			 outside);
 		draw_str(stdscr, LINES - 4, 0, COLS, line, screen_attr(ROLE_DIM));
 	}
 	draw_narration(an, &f, LINES - 3, COLS);
@@ -1399,7 +1403,7 @@ int anim_run(struct anim *an, const struct key_script *ks, size_t *next)
 		if (ks) {
 			const struct key_event *ev;
 			if (*next >= ks->n)
-				break;
+				return 1;	/* the script ends here: keep this screen */
 			ev = &ks->ev[(*next)++];
 			if (ev->code == KEY_RESIZE)
 				screen_resize(ev->cols, ev->rows);

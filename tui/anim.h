@@ -63,7 +63,8 @@ void anim_free(struct anim *an);
 
 /* Runs the view on stdscr (curses set up by the caller) until q.  ks: a key
  * script (NULL: the terminal), *next its next key (shared with a caller
- * that also reads the script).  Returns 0. */
+ * that also reads the script).  Returns 0 after q, 1 when the key script
+ * ran out (its last screen is the animation's). */
 int anim_run(struct anim *an, const struct key_script *ks, size_t *next);
 
 /* ---- for tests ---- */
