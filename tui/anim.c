@@ -1216,7 +1216,7 @@ static void draw_frame(struct anim *an)
 		 draw_count(b2, sizeof b2, (uint64_t)(an->n_pos - 1)), algo_short(an->algo),
 		 stepper_current_phase(f.s) < STEPPER_PHASES ? "phase " : "",
 		 stepper_current_phase(f.s) < STEPPER_PHASES ? stepper_phase_name(stepper_current_phase(f.s)) : "",
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? "  " : "", "",
+		 stepper_current_phase(f.s) < STEPPER_PHASES ? "  " : "",
 		 an->playing ? (screen_utf8() ? "\xe2\x96\xb6 playing" : "> playing") : (screen_utf8() ? "\xe2\x9d\x9a\xe2\x9d\x9a paused" : "|| paused"),
 		 speeds[an->speed].name);
 	draw_str(stdscr, 1, 0, COLS, line, screen_attr(ROLE_HEADER));
