@@ -21,7 +21,7 @@
 #include "screen.h"
 
 enum {
-	LABEL_MAX = 18,		/* widest object label in the graph, columns */
+	LABEL_MAX = 32,		/* widest object label in the graph, columns */
 	LABEL_MIN = 5,		/* narrowest before the graph gives up */
 	BEZIER_PER = 8,		/* polyline points per spline segment */
 	PATH_MAX_PTS = 4096,
@@ -138,7 +138,7 @@ struct anim {
 	struct export_layout *lay;	/* NULL: counters only */
 	char why_counters[160];
 	uint32_t *key_lnode;		/* object (lesson) or node (heap) -> layout node */
-	int *want;
+	int *want, *want_full;
 	double *lx, *ly;
 	struct animfit_cell *cells;
 	uint32_t *tmp;
@@ -307,6 +307,7 @@ static void layout_drop(struct anim *an)
 	an->lay = NULL;
 	free(an->key_lnode);
 	free(an->want);
+	free(an->want_full);
 	free(an->lx);
 	free(an->ly);
 	free(an->cells);
@@ -314,7 +315,7 @@ static void layout_drop(struct anim *an)
 	free(an->pair_ledge);
 	free(an->edge_ledge);
 	an->key_lnode = NULL;
-	an->want = NULL;
+	an->want = an->want_full = NULL;
 	an->lx = an->ly = NULL;
 	an->cells = NULL;
 	an->tmp = NULL;
@@ -360,6 +361,7 @@ static void layout_make(struct anim *an, const struct heap *h)
 	an->lx = mem_alloc(an->lay->n_nodes * sizeof *an->lx);
 	an->ly = mem_alloc(an->lay->n_nodes * sizeof *an->ly);
 	an->want = mem_alloc(an->lay->n_nodes * sizeof *an->want);
+	an->want_full = mem_alloc(an->lay->n_nodes * sizeof *an->want_full);
 	an->cells = mem_alloc(an->lay->n_nodes * sizeof *an->cells);
 	an->tmp = mem_alloc(an->lay->n_nodes * sizeof *an->tmp);
 	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
@@ -383,7 +385,7 @@ static void layout_make(struct anim *an, const struct heap *h)
 		}
 		/* "○ name [12]" */
 		w += 2 + 5;
-		an->want[i] = w > LABEL_MAX ? LABEL_MAX : w;
+		an->want_full[i] = w > LABEL_MAX ? LABEL_MAX : w;
 	}
 	if (an->is_lesson) {
 		uint32_t n = an->n_obj;
@@ -776,6 +778,12 @@ static int fit(struct anim *an, int w, int h)
 		return an->fit_ok;
 	an->fit_w = w;
 	an->fit_h = h;
+	/* labels at most a third of the width, so the drawing keeps its shape */
+	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
+		an->want[i] = an->want_full[i] < w / 3 ? an->want_full[i] : w / 3;
+		if (an->want[i] < LABEL_MIN)
+			an->want[i] = LABEL_MIN;
+	}
 	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes, w, h, LABEL_MIN, an->cells,
 				   &an->map, an->tmp) == 0;
 	canvas_fini(&an->cv);

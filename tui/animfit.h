@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 enum {
-	ANIMFIT_COLS_PER_INCH = 14,
-	ANIMFIT_ROWS_PER_INCH = 5
+	ANIMFIT_COLS_PER_INCH = 20,
+	ANIMFIT_ROWS_PER_INCH = 8
 };
 
 /* Where a layout point goes: cell column = ox + (x - minx) * sx, cell row =
