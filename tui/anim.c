@@ -492,6 +492,12 @@ static int algo_allowed(const struct anim *an, enum anim_algo algo, struct error
 {
 	if (an->is_lesson && algo == ANIM_GENS)
 		return error_set(err, "in a lesson, generations are part of the CPython collector");
+	if (an->is_lesson && algo == ANIM_REFCOUNT)
+		for (uint32_t i = 0; i < an->lcopy.n_actions; i++)
+			if (an->lcopy.actions[i].op == LESSON_COLLECT)
+				return error_set(err, "reference counting alone has no collector, and this "
+						      "lesson calls collect (line %u)",
+						 (unsigned)an->lcopy.actions[i].line);
 	if (!an->is_lesson && (algo == ANIM_CPYTHON || algo == ANIM_GENS) && !an->has_gens)
 		return error_set(err, "CPython's collector needs GC generations; this heap has none "
 				      "(a Python dump has them)");
@@ -529,8 +535,8 @@ int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
 		if (an->st->record)
 			stepper_seek(an->st, 0);
 		anim_counts_init(&an->cnt, an->st);
-		if (!an->lay && an->hh->n_nodes <= ANIM_MAX_DRAW)
-			layout_make(an, an->hh);
+		if (!an->lay && !an->why_counters[0])
+			layout_make(an, an->hh);	/* once: the part is the same for every algorithm */
 	}
 	an->algo = algo;
 	an->k = 0;
