@@ -25,6 +25,7 @@ enum {
 	LABEL_MIN = 5,		/* narrowest before the graph gives up */
 	BEZIER_PER = 8,		/* polyline points per spline segment */
 	PATH_MAX_PTS = 4096,
+	NAMES_MAX = 256,	/* field names drawn on references, at most */
 	MSG = 256,
 	NARR = 1200,
 	DEFAULT_SPEED = 2
@@ -807,6 +808,15 @@ static attr_t tag_attr(int tag)
 	}
 }
 
+/* Whether h has a reference t -> v as well as v -> t. */
+static int has_reverse(const struct heap *h, heap_node_t v, heap_node_t t)
+{
+	for (uint32_t e = h->out_off[t]; e < h->out_off[t + 1]; e++)
+		if (h->out_to[e] == v)
+			return 1;
+	return 0;
+}
+
 static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, int w, int h)
 {
 	const struct heap *hp = f->h;
@@ -814,6 +824,11 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 	heap_node_t subj = ev_subject(f);
 	int gc_refs = gcrefs_phase(s);
 	struct canvas *cv = &an->cv;
+	struct {
+		uint32_t e, tag;
+		double x, y;
+	} names[NAMES_MAX];
+	uint32_t n_names = 0;
 
 	canvas_clear(cv);
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
@@ -874,12 +889,25 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				an->path[3] = r * 4;
 				np = 2;
 			}
+			/* a reference both ways (a cycle of two): draw the two
+			 * side by side, not on top of each other */
+			if (has_reverse(hp, v, t)) {
+				double dx = v < t ? -2 : 2;
+				for (size_t q = 1; q + 1 < np; q++)
+					an->path[2 * q] += dx;
+			}
 			{
-				double c, r, tip[2];
-				animfit_point(&an->map, an->lx[it], an->ly[it], &c, &r);
+				double tip[2];
 				tip[0] = (an->cells[it].col + an->cells[it].w / 2.0) * 2;
 				tip[1] = (an->cells[it].row + 0.5) * 4;
 				canvas_path(cv, an->path, np, tag, tag == TAG_WEAK, tip);
+			}
+			if (n_names < NAMES_MAX) {
+				names[n_names].e = e;
+				names[n_names].x = an->path[2 * (np / 2)] / 2;
+				names[n_names].y = an->path[2 * (np / 2) + 1] / 4;
+				names[n_names].tag = tag;
+				n_names++;
 			}
 		}
 	}
@@ -890,6 +918,27 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			if (tag)
 				draw_str(stdscr, y0 + r, x0 + c, 1, buf, tag_attr(tag));
 		}
+	/* field names at the middle of their reference, where nothing else is */
+	for (uint32_t k = 0; k < n_names; k++) {
+		char fb[64], nb[72];
+		int x, nw, free_run = 1;
+		heap_edge_name(hp, hp->out_name[names[k].e], fb, sizeof fb);
+		snprintf(nb, sizeof nb, "%s%s", (hp->out_name[names[k].e] & HEAP_NAME_INDEX) ? "" : ".", fb);
+		nw = draw_width(nb, strlen(nb));
+		if (nw > 12)
+			nw = 12;
+		x = (int)names[k].x + 1;
+		if (x + nw > w || (int)names[k].y < 0 || (int)names[k].y >= h)
+			continue;
+		for (int q = x - 1; q <= x + nw; q++)
+			if (canvas_blocked(cv, q, (int)names[k].y))
+				free_run = 0;
+		if (!free_run)
+			continue;
+		canvas_block(cv, x, (int)names[k].y, nw);
+		draw_str(stdscr, y0 + (int)names[k].y, x0 + x, nw, nb,
+			 names[k].tag == TAG_HOT ? tag_attr(TAG_HOT) : screen_attr(ROLE_DIM));
+	}
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
 		uint32_t i = lnode_of(an, f, v);
 		struct look lk;
@@ -1244,7 +1293,7 @@ static void draw_frame(struct anim *an)
 	drawn = an->lay && fit(an, gw, body_h);
 	if (an->lay && !drawn)
 		snprintf(an->why_counters, sizeof an->why_counters,
-			 "the graph does not fit in %dx%d: counting instead (enlarge the terminal)", gw, body_h);
+			 "too big to draw in %dx%d: enlarge the terminal", gw, body_h);
 	if (drawn)
 		draw_graph(an, &f, body_y, 0, gw, body_h);
 	else

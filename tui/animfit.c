@@ -88,6 +88,28 @@ static int attempt(const double *x, const double *y, const int *want, uint32_t n
 		if (p->row == q->row && q->col <= p->col + p->w)
 			return -1;
 	}
+	/* Labels on neighbouring rows must not overlap either: a reference
+	 * between them would have no room.  Walk each row against the next
+	 * one, both in column order (linear). */
+	for (uint32_t a = 0, b = 0; a < n; a = b) {
+		uint32_t d, i, j;
+		int row = out[tmp[a]].row;
+		for (b = a; b < n && out[tmp[b]].row == row; b++)
+			;
+		if (b == n || out[tmp[b]].row != row + 1)
+			continue;
+		for (d = b; d < n && out[tmp[d]].row == row + 1; d++)
+			;
+		for (i = a, j = b; i < b && j < d;) {
+			const struct animfit_cell *p = &out[tmp[i]], *q = &out[tmp[j]];
+			if (p->col < q->col + q->w && q->col < p->col + p->w)
+				return -1;
+			if (p->col + p->w <= q->col + q->w)
+				i++;
+			else
+				j++;
+		}
+	}
 	return 0;
 }
 

@@ -168,7 +168,8 @@ static void test_canvas_bezier(void **state)
 
 /* ---- fit ---- */
 
-/* Brute force: every label inside the area, none touching another. */
+/* Brute force: every label inside the area, none touching another on its
+ * row, none overlapping one on the row above or below. */
 static int placed_ok(const struct animfit_cell *c, uint32_t n, int w, int h)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -177,6 +178,9 @@ static int placed_ok(const struct animfit_cell *c, uint32_t n, int w, int h)
 		for (uint32_t j = 0; j < i; j++)
 			if (c[i].row == c[j].row && c[i].col <= c[j].col + c[j].w &&
 			    c[j].col <= c[i].col + c[i].w)
+				return 0;
+			if (abs(c[i].row - c[j].row) == 1 && c[i].col < c[j].col + c[j].w &&
+			    c[j].col < c[i].col + c[i].w)
 				return 0;
 	}
 	return 1;
