@@ -868,7 +868,15 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 					ctl[2 * q + 1] = r * 4;
 				}
 				nc = (nc - 1) / 3 * 3 + 1;
-				np = canvas_bezier(ctl, nc, BEZIER_PER, an->path, PATH_MAX_PTS);
+				/* The spline starts at Graphviz's node border, which is
+				 * not where the label is: start at the source's centre. */
+				{
+					double c, r;
+					animfit_point(&an->map, an->lx[iv], an->ly[iv], &c, &r);
+					an->path[0] = c * 2;
+					an->path[1] = r * 4;
+				}
+				np = 1 + canvas_bezier(ctl, nc, BEZIER_PER, an->path + 2, PATH_MAX_PTS - 2);
 				/* The spline ends at Graphviz's node border: go on to
 				 * the centre so the arrow meets the label. */
 				if (np > 0 && np < PATH_MAX_PTS) {
@@ -1083,7 +1091,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	if (nw < 3)
 		nw = 3;
 	x = x0;
-	draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, "object");
+	draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
 	x += nw + 1;
 	draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
 	x += sw;
