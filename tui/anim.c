@@ -1079,7 +1079,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	if (s->qhead == s->qtail)
 		draw_str(stdscr, y, x0, w, "(empty)", screen_attr(ROLE_DIM));
 	y = y0 + 4;
-	if (y >= y0 + h || hp->n_nodes > ANIM_MAX_DRAW * 50)
+	if (y >= y0 + h)
 		return;
 	/* the table; when narrow, the state is its glyph alone */
 	sw = 8;
@@ -1107,8 +1107,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 		draw_str_right(stdscr, y, x, 3, "gen", screen_attr(ROLE_HEADER));
 	y++;
 	rows = y0 + h - y;
-	for (uint32_t v = 0; v < hp->n_nodes; v++)
-		n_live++;
+	n_live = hp->n_nodes;
 	/* keep the event's object in view */
 	if (subj != HEAP_NONE && (int)subj >= rows)
 		first = (int)subj - rows / 2;

@@ -175,13 +175,14 @@ static int placed_ok(const struct animfit_cell *c, uint32_t n, int w, int h)
 	for (uint32_t i = 0; i < n; i++) {
 		if (c[i].row < 0 || c[i].row >= h || c[i].col < 0 || c[i].col + c[i].w > w || c[i].w < 1)
 			return 0;
-		for (uint32_t j = 0; j < i; j++)
+		for (uint32_t j = 0; j < i; j++) {
 			if (c[i].row == c[j].row && c[i].col <= c[j].col + c[j].w &&
 			    c[j].col <= c[i].col + c[i].w)
 				return 0;
 			if (abs(c[i].row - c[j].row) == 1 && c[i].col < c[j].col + c[j].w &&
 			    c[j].col < c[i].col + c[i].w)
 				return 0;
+		}
 	}
 	return 1;
 }
@@ -349,7 +350,9 @@ static void test_anim_lesson(void **state)
 	assert_int_equal(anim_position(an), 3);
 	assert_int_equal(anim_set_algo(an, ANIM_MARKSWEEP, &err), 0);
 	assert_int_equal(anim_position(an), 0);
-	assert_int_equal(anim_set_algo(an, ANIM_REFCOUNT, &err), 0);
+	/* reference counting alone has no collect, as the parser says */
+	assert_int_equal(anim_set_algo(an, ANIM_REFCOUNT, &err), -1);
+	assert_non_null(strstr(err.msg, "collect (line 12)"));
 	assert_int_equal(anim_set_algo(an, ANIM_GENS, &err), -1);
 	assert_non_null(strstr(err.msg, "generations"));
 	assert_int_equal(anim_set_algo(an, ANIM_CPYTHON, &err), 0);
@@ -357,6 +360,17 @@ static void test_anim_lesson(void **state)
 	anim_free(an);
 	lesson_run_free(r);
 	lesson_free(l);
+	/* without collect, reference counting runs: the cycle stays */
+	{
+		static const char s2[] = "new a Node\nnew b Node\nlink a.x b\nlink b.y a\nunroot a\nunroot b\n";
+		assert_int_equal(fmt_lesson_parse("t2.lesson", s2, sizeof s2 - 1, &l, &err), 0);
+		an = anim_new_lesson(l, &err);
+		assert_non_null(an);
+		assert_int_equal(anim_set_algo(an, ANIM_REFCOUNT, &err), 0);
+		assert_int_equal(anim_set_algo(an, ANIM_MARKSWEEP, &err), 0);
+		anim_free(an);
+		lesson_free(l);
+	}
 }
 
 static void test_anim_heap(void **state)
