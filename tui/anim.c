@@ -1084,7 +1084,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	/* the table; when narrow, the state is its glyph alone */
 	sw = 8;
 	nw = w - sw - (rc ? 5 : 0) - (gc ? 5 : 0) - (gens ? 4 : 0);
-	if (nw < 5) {
+	if (nw < 10) {
 		sw = 2;
 		nw += 6;
 	}
@@ -1093,7 +1093,8 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	x = x0;
 	draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
 	x += nw + 1;
-	draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
+	if (sw > 2)
+		draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
 	x += sw;
 	if (rc) {
 		draw_str_right(stdscr, y, x, 4, "rc", screen_attr(ROLE_HEADER));
@@ -1124,7 +1125,10 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 		draw_fill(stdscr, y, x0, w, at);
 		draw_str(stdscr, y, x, nw, node_name(an, f, v, b, sizeof b), at);
 		x += nw + 1;
-		snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
+		if (sw > 2)
+			snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
+		else
+			snprintf(line, sizeof line, "%s", lk.glyph);
 		draw_str(stdscr, y, x, sw - 1, line, v == subj ? at : lk.attr);
 		x += sw;
 		if (rc) {

@@ -210,6 +210,13 @@ n_ev=$(grep -c '^       \|^    --\|^    ==' "$TMP/hs")
 check "... all of lesson --heap's $n_ev events, in the status line" grep -q "^ step $n_ev/$n_ev " "$TMP/screen"
 freed=$(grep '^    freed:' "$TMP/hs" | tail -1 | awk -F', ' '{ print NF }')
 check "... and its $freed freed objects" test "$(freed_of 60)" = "$freed"
+# lesson --heap without --script opens the same view on the part
+printf '<End>' >"$TMP/keys"
+"$BIN" lesson --heap small --cycle 1 --gc cpython --keys "$TMP/keys" --dump-screen "$TMP/screen" --size 200x60 2>"$TMP/err"
+check "lesson --heap --keys: the animation on the part, the same $n_ev events" \
+	sh -c "grep -q 'GC animation: cycle 1 (3 objects, garbage)' '$TMP/screen' && grep -q '^ step $n_ev/$n_ev ' '$TMP/screen'"
+"$BIN" lesson --heap small --cycle 1 --gc mark-sweep --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "lesson --heap --gc mark-sweep starts with mark-and-sweep" grep -q ' mark-sweep ' "$TMP/screen"
 printf '3j<Enter>aq' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "q leaves the animation, back to the cycle" grep -q '^ Cycle 1' "$TMP/screen"
