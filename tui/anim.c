@@ -965,6 +965,9 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				snprintf(num, sizeof num, " [%lld]", (long long)s->refcount[v]);
 		}
 		node_name(an, f, v, name, sizeof name);
+		/* a finalizer that has yet to run: a dagger */
+		if ((hp->flags[v] & HEAP_F_FINALIZER) && !(s->flags[v] & STEPPER_F_FINALIZED))
+			snprintf(name + strlen(name), sizeof name - strlen(name), "%s", screen_utf8() ? "\xe2\x80\xa0" : "%");
 		snprintf(label, sizeof label, "%s %s%s%s", lk.glyph, name, self ? (screen_utf8() ? "\xe2\x86\xba" : "@") : "", num);
 		at = lk.attr;
 		if (v == subj)
@@ -1217,7 +1220,7 @@ static void draw_footer(int y)
 
 static void draw_help(void)
 {
-	int lines = 0, w = 62, h, y, x;
+	int lines = 0, w = 74, h, y, x;
 
 	for (int i = 0; i < AA_COUNT; i++)
 		lines += adefs[i].keys != NULL;
@@ -1242,13 +1245,13 @@ static void draw_help(void)
 		static const char *const legend[] = {
 			"o white: not reached yet    + grey: reached, on the worklist",
 			"# black: reached, scanned   x freed    ! cyclic garbage",
-			"[n] refcount   (n) gc_refs during CPython's pass",
+			"[n] refcount  (n) gc_refs in CPython's pass  % __del__ to run",
 			"Any key closes this help.",
 		};
 		static const char *const legend_u[] = {
 			"\xe2\x97\x8b white: not reached yet    \xe2\x97\x90 grey: reached, on the worklist",
 			"\xe2\x97\x8f black: reached, scanned   \xe2\x9c\x97 freed    \xe2\x8a\x98 cyclic garbage",
-			"[n] refcount   (n) gc_refs during CPython's pass",
+			"[n] refcount  (n) gc_refs in CPython's pass  \xe2\x80\xa0 __del__ to run",
 			"Any key closes this help.",
 		};
 		for (int i = 0; i < 4; i++) {
