@@ -63,7 +63,7 @@ static const struct adef adefs[AA_COUNT] = {
 	[AA_RESTART] = { .keys = "r Home", .footer_key = "r", .footer = "Restart", .help = "back to the start" },
 	[AA_END] = { .keys = "End", .help = "to the end" },
 	[AA_ALGO] = { .keys = "g", .footer_key = "g", .footer = "Algorithm",
-		      .help = "next algorithm: mark-sweep, CPython, refcount, generations" },
+		      .help = "another algorithm: mark-sweep, CPython, refcount, gens" },
 	[AA_HELP] = { .keys = "? F1", .footer_key = "?", .footer = "Help", .help = "this help" },
 	[AA_REDRAW] = { .keys = "C-l", .help = "redraw the screen" },
 	[AA_QUIT] = { .keys = "q Esc", .footer_key = "q", .footer = "Quit", .help = "leave the animation" },

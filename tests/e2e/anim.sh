@@ -163,7 +163,7 @@ check "... and reference counting again" grep -q ' refcount ' "$TMP/screen"
 
 # Help, resize, tiny terminal.
 view cycle-detector '?' --size 80x24
-check "? shows the keys, from the action table" sh -c "grep -q 'GC animation: keys' '$TMP/screen' && grep -q 'play or pause' '$TMP/screen' && grep -q 'next algorithm' '$TMP/screen'"
+check "? shows the keys, from the action table" sh -c "grep -q 'GC animation: keys' '$TMP/screen' && grep -q 'play or pause' '$TMP/screen' && grep -q 'another algorithm' '$TMP/screen'"
 view cycle-detector '?x' --size 80x24
 check "any key closes the help" sh -c "! grep -q 'GC animation: keys' '$TMP/screen'"
 view cycle-detector '<Resize 40x10>' --size 80x24
@@ -281,3 +281,15 @@ tm resize-window -t "$S" -x 80 -y 24
 check "tmux: back to 80x24 draws again" wait_for 'step 48/48'
 tm send-keys -t "$S" q
 check "tmux: q quits with status 0" wait_for 'EXIT=0'
+
+# monochrome (NO_COLOR): states stay apart by glyph and attribute: a black
+# object is in reverse video, and no colour reaches the pane
+S=mono
+tm new-session -d -s "$S" -c "$TOP" -x 80 -y 24 "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1 '$BIN' lesson mark-sweep; sleep 30"
+wait_for 'Mark-and-sweep' >/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do tm send-keys -t "$S" ']'; done
+tm send-keys -t "$S" Right Right Right Right Right Right
+wait_for '● a' >/dev/null
+tm capture-pane -p -e -t "$S" >"$TMP/mono"
+check "tmux NO_COLOR: a black object is in reverse video" grep -q "$(printf '\033')\[[0-9;]*7m● a" "$TMP/mono"
+check "tmux NO_COLOR: no colour in the pane" sh -c "! grep -qE '$(printf '\033')\[([0-9]+;)*(3[0-7]|4[0-7]|38;5)' '$TMP/mono'"
