@@ -1355,6 +1355,8 @@ static size_t step_boundary(struct anim *an, int dir)
 		if (dir > 0 ? k + 1 >= an->n_pos : k == 0)
 			return dir > 0 ? an->n_pos - 1 : 0;
 		k = dir > 0 ? k + 1 : k - 1;
+		if (k == 0)
+			return 0;
 		if (an->is_lesson) {
 			size_t ev;
 			lesson_run_seek(an->run, an->pos[k], &ev);

@@ -217,6 +217,13 @@ check "lesson --heap --keys: the animation on the part, the same $n_ev events" \
 	sh -c "grep -q 'GC animation: cycle 1 (3 objects, garbage)' '$TMP/screen' && grep -q '^ step $n_ev/$n_ev ' '$TMP/screen'"
 "$BIN" lesson --heap small --cycle 1 --gc mark-sweep --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "lesson --heap --gc mark-sweep starts with mark-and-sweep" grep -q ' mark-sweep ' "$TMP/screen"
+# ] and [ on a heap jump by phase, and [ stops at the start
+printf '3j<Enter>a]]]' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "] on a heap goes to the start of a phase" sh -c "sed -n 22p '$TMP/screen' | grep -q 'subtract each reference\\|copy each object\\|gc_refs > 0\\|collect generation'"
+printf '3j<Enter>a]]][[[[[[' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "[ on a heap stops at step 0" grep -q '^ step 0/' "$TMP/screen"
 printf '3j<Enter>aq' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "q leaves the animation, back to the cycle" grep -q '^ Cycle 1' "$TMP/screen"
