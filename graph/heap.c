@@ -543,7 +543,6 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->out_off[v + 1] += h->out_off[v];
 	if (!b->edges_sorted)
 		sort_edges(b, n, h->out_off);
-	column_fini(&b->e_from);
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
@@ -556,9 +555,10 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->in_off[h->out_to[e] + 1]++;
 	for (uint32_t v = 0; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
-	h->in_from = mem_alloc((size_t)m * 4 + 1);
+	/* The sources are spent: their pages, already faulted in, take the
+	 * in-edge sources (fresh pages cost a fault and zeroing each). */
+	h->in_from = column_take(&b->e_from, 4);
 	h->in_edge = mem_alloc((size_t)m * 4 + 1);
-	advise_huge(h->in_from, (size_t)m * 4);
 	advise_huge(h->in_edge, (size_t)m * 4);
 	{
 		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
