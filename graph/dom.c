@@ -68,11 +68,11 @@ struct dom_work {
 	uint32_t *vert;		/* number -> vertex (R: nv) */
 	struct ltn *x;
 	uint32_t *semi, *dom, *bhead, *bnext, *stack;
-	uint32_t *pred;		/* lt_preds() */
+	uint64_t *rin;		/* bit i: in-edge i of the heap retains */
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
 	uint32_t n_tops, cap_tops;
-	size_t cap_v, cap_e;	/* vertex arrays hold cap_v entries, pred cap_e */
+	size_t cap_v;		/* vertex arrays hold cap_v entries */
 };
 
 /* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
@@ -180,41 +180,30 @@ static uint32_t lt_eval(struct dom_work *t, uint32_t v, uint32_t linked)
 	return x[v].label;
 }
 
-/* The predecessors as the main loop wants them: pred[i], for in-edge i of
- * the heap, is the DFS number of the vertex the reference comes from when
- * the reference counts (it retains, it joins two different vertices both
- * reached, and follows() allows it), else 0.  One sequential pass over the
- * in-edges, the scattered reads started well ahead; the main loop then
- * reads one word per predecessor instead of chasing the source, its kind,
- * its number and its mark. */
-static void lt_preds(const struct view *g, struct dom_work *t)
+/* Which in-edges retain, as one bit each: the kinds sit far from the
+ * in-edge lists, so they are read once, in a pass the CPU can overlap. */
+static uint64_t *retaining_in_edges(const struct heap *h)
 {
-	const struct heap *h = g->h;
-	uint32_t *pred = t->pred;
-	enum { AHEAD = 24 };
+	uint64_t *rin = mem_calloc((size_t)h->n_edges / 64 + 1, sizeof *rin);
 
-	for (heap_node_t m = 0; m < h->n_nodes; m++) {
-		uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
-		uint32_t z = vx(g, m), nz = t->num[z];
-		if (!nz)
-			continue;	/* never read: a small run touches little */
-		for (uint32_t i = i0; i < i1; i++) {
-			heap_node_t y;
-			uint32_t x, u = 0;
-			if (i + AHEAD < h->n_edges) {
-				heap_node_t ya = h->in_from[i + AHEAD];
-				__builtin_prefetch(&h->out_kind[h->in_edge[i + AHEAD]]);
-				__builtin_prefetch(&t->num[vx(g, ya)]);
-				__builtin_prefetch(&h->flags[ya]);
-			}
-			y = h->in_from[i];
-			x = vx(g, y);
-			if (x != z && (u = t->num[x]) &&
-			    !(reach_retains(h, y, h->in_edge[i]) && follows(g, x, z)))
-				u = 0;
-			pred[i] = u;
-		}
-	}
+	for (heap_node_t v = 0; v < h->n_nodes; v++)
+		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
+			if (reach_retains(h, h->in_from[i], h->in_edge[i]))
+				rin[i / 64] |= (uint64_t)1 << (i % 64);
+	return rin;
+}
+
+/* The DFS number of the source of in-edge i of vertex v when the
+ * reference counts, else 0. */
+static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, uint32_t v,
+			       uint32_t i)
+{
+	uint32_t y, u;
+
+	y = vx(g, g->h->in_from[i]);
+	if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1) || !follows(g, y, v))
+		return 0;
+	return u;
 }
 
 /* Lengauer & Tarjan (1979), the simple version.  Fills t->dom (numbers). */
@@ -226,7 +215,7 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 
 	lt_dfs(g, t);
 	N = t->n;
-	lt_preds(g, t);
+	t->rin = retaining_in_edges(h);
 	/* The last DFS number of an entry: below it a semidominator may be R. */
 	for (uint32_t i = 2; i <= N; i++)
 		if ((g->mark[t->vert[i]] & DOM_ENTRY) && i > last_entry)
@@ -258,16 +247,17 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 				__builtin_prefetch(&h->in_off[t->vert[w - 16]]);
 			if (w > 8) {
 				heap_node_t ahead = t->vert[w - 8];
-				__builtin_prefetch(&t->pred[h->in_off[ahead]]);
+				__builtin_prefetch(&h->in_from[h->in_off[ahead]]);
+				__builtin_prefetch(&t->x[w - 8]);
 			}
 		}
 		for (uint32_t k = mem_begin(g, v); k < kend && sw > floor; k++) {
 			heap_node_t m = member(g, k);
-			const uint32_t *pr = t->pred + h->in_off[m], *pend = t->pred + h->in_off[m + 1];
-			for (const uint32_t *q = pr; q < pend; q++)
-				__builtin_prefetch(&x[*q]);
-			for (const uint32_t *q = pr; q < pend; q++) {
-				uint32_t u = *q, ev;
+			uint32_t i0 = h->in_off[m], i1 = h->in_off[m + 1];
+			for (uint32_t i = i0; i < i1; i++)
+				__builtin_prefetch(&t->num[vx(g, h->in_from[i])]);
+			for (uint32_t i = i0; i < i1; i++) {
+				uint32_t u = lt_pred(g, t, v, i), ev;
 				if (!u)
 					continue;
 				/* An unprocessed predecessor (u < w) is its own eval;
@@ -308,13 +298,13 @@ static void lt_release(struct dom_work *t)
 	free(t->bhead);
 	free(t->bnext);
 	free(t->stack);
-	free(t->pred);
+	free(t->rin);
 	free(t->tops);
 }
 
-/* Makes room for nv vertices and ne references, reusing what an earlier
- * run allocated; num[] comes back zeroed. */
-static void lt_init(struct dom_work *t, uint32_t nv, uint32_t ne)
+/* Makes room for nv vertices, reusing what an earlier run allocated;
+ * num[] comes back zeroed. */
+static void lt_init(struct dom_work *t, uint32_t nv)
 {
 	size_t n = (size_t)nv + 2;
 
@@ -339,12 +329,8 @@ static void lt_init(struct dom_work *t, uint32_t nv, uint32_t ne)
 	} else {
 		memset(t->num, 0, n * sizeof *t->num);
 	}
-	if ((size_t)ne + 1 > t->cap_e) {
-		free(t->pred);
-		t->cap_e = (size_t)ne + 1;
-		t->pred = hugepage_advise(mem_alloc(t->cap_e * sizeof *t->pred),
-					  t->cap_e * sizeof *t->pred);
-	}
+	free(t->rin);
+	t->rin = NULL;
 	t->n = 0;
 	t->n_tops = 0;
 }
@@ -476,7 +462,7 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
-	lt_init(t, g.nv, h->n_edges);
+	lt_init(t, g.nv);
 	rc = lt_run(&g, t, p, err);
 	if (rc == 0) {
 		for (uint32_t i = 2; i <= t->n; i++)
@@ -501,6 +487,7 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
+	lt_init(t, n_grp);
 	/* Counting sort of the nodes by group: members in ascending order. */
 	for (heap_node_t v = 0; v < n; v++)
 		moff[grp[v] + 1]++;
@@ -514,7 +501,6 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		moff[x] = moff[x - 1];
 	moff[0] = 0;
 
-	lt_init(t, n_grp, h->n_edges);
 	rc = lt_run(&g, t, p, err);
 	if (rc == 0) {
 		memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);

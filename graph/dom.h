@@ -60,8 +60,8 @@ int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
-/* Working memory of the dominator runs: about 44 bytes per vertex plus 4
- * per reference.  A run given one keeps it for the next run (on the same
+/* Working memory of the dominator runs: about 44 bytes per vertex plus 1
+ * bit per reference.  A run given one keeps it for the next run (on the same
  * thread, or after it): fresh pages cost a fault and zeroing each, which
  * on big heaps was a fifth of the analysis.  A run given NULL allocates its
  * own and frees it before returning. */
