@@ -9,13 +9,26 @@ enum {
 	TICK = 1 << 16
 };
 
-/* One activation of the (would-be recursive) visit: node, next edge to
- * look at, and whether v is still the root of its component. */
+/* One activation of the (would-be recursive) visit: node and next edge
+ * to look at.  Whether v is still the root of its component is bit fp of
+ * the root bitmap: 8 bytes a frame, not 12. */
 struct frame {
 	heap_node_t v;
 	uint32_t e;
-	uint32_t root;
 };
+
+static inline void set_root(uint64_t *root, uint32_t fp, int on)
+{
+	if (on)
+		root[fp / 64] |= (uint64_t)1 << (fp % 64);
+	else
+		root[fp / 64] &= ~((uint64_t)1 << (fp % 64));
+}
+
+static inline int is_root(const uint64_t *root, uint32_t fp)
+{
+	return (root[fp / 64] >> (fp % 64)) & 1;
+}
 
 /* Pearce, "A space-efficient algorithm for finding strongly connected
  * components" (2016), PEA_FIND_SCC2, made iterative.  rindex[v] (stored in
@@ -29,6 +42,7 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 	uint32_t *rindex = comp;
 	heap_node_t *stack = mem_alloc((n ? n : 1) * sizeof *stack);
 	struct frame *frames = mem_alloc((n ? n : 1) * sizeof *frames);
+	uint64_t *root = mem_alloc(((size_t)n / 64 + 1) * sizeof *root);
 	uint32_t sp = 0, fp = 0, index = 1, c = n, visited = 0;
 	int rc = 0;
 
@@ -38,7 +52,8 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 		if (rindex[s])
 			continue;
 		rindex[s] = index++;
-		frames[fp++] = (struct frame){ .v = s, .e = h->out_off[s], .root = 1 };
+		set_root(root, fp, 1);
+		frames[fp++] = (struct frame){ .v = s, .e = h->out_off[s] };
 		while (fp) {
 			struct frame *f = &frames[fp - 1];
 			heap_node_t v = f->v;
@@ -50,16 +65,17 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 				w = h->out_to[e];
 				if (rindex[w] == 0) {
 					rindex[w] = index++;
-					frames[fp++] = (struct frame){ .v = w, .e = h->out_off[w], .root = 1 };
+					set_root(root, fp, 1);
+					frames[fp++] = (struct frame){ .v = w, .e = h->out_off[w] };
 				} else if (rindex[w] < rindex[v]) {
 					rindex[v] = rindex[w];
-					f->root = 0;
+					set_root(root, fp - 1, 0);
 				}
 				continue;
 			}
 			/* v is finished. */
 			fp--;
-			if (f->root) {
+			if (is_root(root, fp)) {
 				index--;
 				while (sp && rindex[v] <= rindex[stack[sp - 1]]) {
 					rindex[stack[--sp]] = c;
@@ -71,7 +87,7 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 			}
 			if (fp && rindex[v] < rindex[frames[fp - 1].v]) {
 				rindex[frames[fp - 1].v] = rindex[v];
-				frames[fp - 1].root = 0;
+				set_root(root, fp - 1, 0);
 			}
 			if ((++visited & (TICK - 1)) == 0 && progress_tick(p, "cycles", visited, n)) {
 				rc = error_set(err, "interrupted");
@@ -80,6 +96,7 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 		}
 	}
 	free(frames);
+	free(root);
 	free(stack);
 	if (rc)
 		return rc;
