@@ -125,6 +125,7 @@ static int fail_here(struct v8 *v, const char *what)
 static int rd_fill(struct v8 *v, size_t need)
 {
 	struct rd *r = &v->r;
+	size_t want, limit;
 
 	if (r->len - r->pos >= need || r->eof)
 		return 0;
@@ -134,12 +135,29 @@ static int rd_fill(struct v8 *v, size_t need)
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	if (need + CHUNK > r->cap) {
-		r->cap = need + CHUNK;
+	/* The window never grows past the rest of the file (+1 byte to see
+	 * its end): a small file gets no buffer sized for a big one (that
+	 * kept the V8 fuzzer at 60 loads a second).  A file that grows while
+	 * it is read is still read whole: the loop below grows on demand. */
+	want = need;
+	limit = SIZE_MAX;
+	if (r->file_size > r->base && r->file_size - r->base < SIZE_MAX)
+		limit = (size_t)(r->file_size - r->base + 1);
+	if (want > limit)
+		want = limit;
+	if (want > r->cap) {
+		r->cap = r->cap < limit / 2 ? r->cap * 2 : limit;
+		if (r->cap < want)
+			r->cap = want;
 		r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
 	}
 	while (r->len < need && !r->eof) {
-		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		ssize_t n;
+		if (r->len == r->cap) {
+			r->cap = r->cap * 2 > need ? r->cap * 2 : need;
+			r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1713,7 +1731,13 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 #ifdef POSIX_FADV_SEQUENTIAL
 	(void)posix_fadvise(v.r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	/* the window starts at CHUNK, or the file's size when smaller (a
+	 * FIFO or a device reports 0: 64 KiB, grown as needed) */
 	v.r.cap = CHUNK;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < CHUNK)
+		v.r.cap = (size_t)st.st_size + 1;
+	else if (!S_ISREG(st.st_mode))
+		v.r.cap = 1 << 16;
 	v.r.buf = mem_alloc(v.r.cap + 1);
 	progress_force(prog, "parsing", 0, v.r.file_size);
 	rc = parse(&v);
