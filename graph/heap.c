@@ -688,6 +688,14 @@ const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_
 	return buf;
 }
 
+uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
+{
+	/* the same columns heap_memory() counts, less id_order and strings */
+	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
+		return UINT64_MAX;
+	return nodes * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1 + 4 + 4);
+}
+
 size_t heap_memory(const struct heap *h)
 {
 	size_t n = h->n_nodes, m = h->n_edges;

@@ -620,8 +620,18 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 	}
 	if (v->meta_nodes != UINT64_MAX && v->meta_nodes > HEAP_MAX_NODES)
 		return fail_at(v, at, "snapshot: more objects than heapglass can index (32 bits)");
-	if (v->meta_nodes != UINT64_MAX && v->meta_edges != UINT64_MAX)
+	if (v->meta_edges != UINT64_MAX && v->meta_edges > 0xfffffff0u)
+		return fail_at(v, at, "snapshot: more references than heapglass can index (32 bits)");
+	if (v->meta_nodes != UINT64_MAX && v->meta_edges != UINT64_MAX) {
+		/* counts a file can hold may still exceed the machine: refuse now,
+		 * naming the need, rather than die of out-of-memory half way */
+		snprintf(msg, sizeof msg, "%s: byte %llu: snapshot: %llu objects and %llu references",
+			 v->path, (unsigned long long)at, (unsigned long long)v->meta_nodes,
+			 (unsigned long long)v->meta_edges);
+		if (mem_check(heap_estimate_bytes(v->meta_nodes, v->meta_edges), msg, v->err) != 0)
+			return -1;
 		heap_builder_reserve(v->b, v->meta_nodes, v->meta_edges);
+	}
 	v->have_meta = 1;
 	return 0;
 }
