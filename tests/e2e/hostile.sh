@@ -133,9 +133,9 @@ hprof("inst.hprof", struct.pack(">BQIQI", 0x21, 0x100, 0, 0x200, 0xFFFFFFF0))
 # a class with 65535 constant-pool entries, statics and fields in 40 bytes
 hprof("class.hprof", struct.pack(">BQIQQQQQQIH", 0x20, 0x300, 0, 0, 0, 0, 0, 0, 0, 16, 0xFFFF))
 EOF
-small "hprof: a primitive array of 2^32-1 longs in a 2 KB file" 'offset [0-9]+: .*4294967295' "$BIN" info "$HP/prim.hprof"
-small "hprof: an instance claiming 4 GB of fields in a 2 KB file" 'offset [0-9]+: ' "$BIN" info "$HP/inst.hprof"
-small "hprof: a class with 65535 constant-pool entries in a 2 KB file" 'offset [0-9]+: ' "$BIN" info "$HP/class.hprof"
+small "hprof: a primitive array of 2^32-1 longs in a 2 KB file" 'offset [0-9]+: PRIM_ARRAY_DUMP of 4294967295 elements \(34359738360 bytes\) runs past the end' "$BIN" info "$HP/prim.hprof"
+small "hprof: an instance claiming 4 GB of fields in a 2 KB file" 'offset [0-9]+: INSTANCE_DUMP sub-record runs past the end' "$BIN" info "$HP/inst.hprof"
+small "hprof: a class with 65535 constant-pool entries in a 2 KB file" 'offset [0-9]+: CLASS_DUMP sub-record runs past the end' "$BIN" info "$HP/class.hprof"
 small "hprof: bad-count.hprof (2^32-1 elements) stays small" 'OBJ_ARRAY_DUMP of 4294967295 elements' \
 	"$BIN" info "$FIX/hprof/bad-count.hprof"
 small "hprof: bad-reclen.hprof (a 4 GB record) stays small" 'record of 4294967280 bytes runs past the end' \
