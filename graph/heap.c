@@ -201,10 +201,8 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
 			return off;
 	}
-	if (b->arena_len + len + 5 > 0x7fffffffu) {
-		fprintf(stderr, "heapglass: string arena over 2 GiB\n");
-		exit(70);
-	}
+	if (b->arena_len + len + 5 > 0x7fffffffu)
+		mem_fatal("the snapshot's distinct strings take more than 2 GiB");
 	if (b->arena_len + len + 5 > b->arena_cap) {
 		size_t cap = b->arena_cap * 2;
 		while (cap < b->arena_len + len + 5)

@@ -24,6 +24,14 @@ static void oom(size_t size)
 	exit(70);
 }
 
+void mem_fatal(const char *what)
+{
+	if (oom_hook)
+		oom_hook();
+	fprintf(stderr, "heapglass: %s\n", what);
+	exit(70);
+}
+
 void *mem_alloc(size_t size)
 {
 	void *p = malloc(size ? size : 1);

@@ -21,6 +21,11 @@ char *mem_strdup(const char *s);
 /* Registers the function run before exiting on out-of-memory (once). */
 void mem_set_oom_hook(void (*hook)(void));
 
+/* Exits for a limit of the model that is as fatal as out-of-memory (the
+ * string arena's 2 GiB): runs the hook (the terminal is restored), prints
+ * "heapglass: WHAT" and exits with status 70. */
+void mem_fatal(const char *what) __attribute__((noreturn));
+
 /* How many more bytes this process can expect to get: the smaller of what
  * the system has to give (MemAvailable + SwapFree in /proc/meminfo) and
  * what the address-space limit (RLIMIT_AS, `ulimit -v`) leaves beside what
