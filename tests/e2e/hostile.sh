@@ -92,7 +92,7 @@ fi
 # and 10 million references need about 370 MiB
 printf '{"snapshot":{"meta":%s,"node_count":5000000,"edge_count":10000000},"nodes":[' "$META" >"$TMP/mid.heapsnapshot"
 truncate -s 200M "$TMP/mid.heapsnapshot"
-if [ -n "$WRAPPED" ] || ! (ulimit -v 300000 && "$BIN" --version) >/dev/null 2>&1; then
+if [ -n "$WRAPPED" ] || ! sh -c 'ulimit -v 300000 && exec "$1" --version' sh "$BIN" >/dev/null 2>&1; then
 	skip "v8: refused under ulimit -v (the binary cannot start under a 300 MB limit: sanitizer or valgrind)"
 else
 	(ulimit -v 300000 && exec "$BIN" info "$TMP/mid.heapsnapshot") >"$TMP/out" 2>"$TMP/err"
