@@ -22,6 +22,9 @@ case $BIN in *-asan) SMALL_KB=262144 ;; *) SMALL_KB=65536 ;; esac
 WRAPPED=${HEAPGLASS_WRAP:+1}
 HAVE_TIME=1
 [ -x /usr/bin/time ] || HAVE_TIME=0
+if [ -n "$WRAPPED" ] || [ "$HAVE_TIME" = 0 ]; then
+	skip "peak memory and time of each case (under HEAPGLASS_WRAP, or no /usr/bin/time)"
+fi
 
 # small NAME PATTERN CMD...: CMD fails with one line matching PATTERN (or,
 # with PATTERN "", exits 0), stays under SMALL_KB and takes under 5 s.
@@ -29,10 +32,7 @@ small() {
 	_n=$1 _p=$2
 	shift 2
 	if [ -n "$_p" ]; then expect_fail "$_n" "$_p" "$@"; else expect_ok "$_n" "$@"; fi
-	if [ -n "$WRAPPED" ] || [ "$HAVE_TIME" = 0 ]; then
-		skip "$_n: memory and time (wrapped, or no /usr/bin/time)"
-		return
-	fi
+	[ -n "$WRAPPED" ] || [ "$HAVE_TIME" = 0 ] && return
 	peak "$@"
 	check "$_n: peak memory $kb KB < $SMALL_KB KB, $secs s < 5 s" \
 		awk -v k="$kb" -v m="$SMALL_KB" -v s="$secs" 'BEGIN { exit !(k < m && s < 5) }'
