@@ -1526,7 +1526,7 @@ static int finish(struct v8 *v)
 {
 	struct heap_builder_view h;
 	uint32_t *first = v->edge_count;	/* becomes first-edge offsets */
-	uint32_t root = (uint32_t)(v->root_index / v->nf);
+	uint32_t root;
 	uint64_t *page;
 	char msg[ERROR_MSG_MAX];
 
@@ -1536,6 +1536,8 @@ static int finish(struct v8 *v)
 			 !v->have_edges ? "\"edges\" array" : "\"strings\" array");
 		return fail_here(v, msg);
 	}
+	/* only now: without the meta, nf is 0 (a fuzzer found the division) */
+	root = (uint32_t)(v->root_index / v->nf);
 	if (v->any_node_name && v->max_node_name >= v->n_strings) {
 		snprintf(msg, sizeof msg, "node name index %llu past the string table (%u strings)",
 			 (unsigned long long)v->max_node_name, v->n_strings);
