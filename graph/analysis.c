@@ -157,6 +157,9 @@ struct job {
 	/* group dominators */
 	const uint8_t *mark;
 	uint64_t *grp_retained;
+	/* or dominators over mark */
+	heap_node_t *idom;
+	uint64_t *retained;
 };
 
 static void *job_reach_scc(void *arg)
@@ -174,7 +177,15 @@ static void *job_groups(void *arg)
 	struct job *j = arg;
 
 	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL,
-				   &j->err);
+				   NULL, &j->err);
+	return NULL;
+}
+
+static void *job_dominators(void *arg)
+{
+	struct job *j = arg;
+
+	j->rc = dom_compute(j->h, j->mark, j->idom, j->retained, NULL, NULL, &j->err);
 	return NULL;
 }
 
@@ -271,9 +282,10 @@ static void adopt_garbage(struct analysis *a)
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries)
  *         ||  other: distances, then components;
- *   main: dominators of the garbage (of everything again when, under
+ *   the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h)
- *         ||  other: cycles as groups, if needed;
+ *         ||  the cycles as groups, if needed; the bigger of the two runs
+ *         on the main thread, in the working memory the first run touched;
  *   main: the cycle table and totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
@@ -282,12 +294,14 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint32_t n = h->n_nodes, n_comp;
 	size_t nn = n ? n : 1;
 	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn), *count = NULL;
+	const uint8_t *gmark = NULL;
 	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	heap_node_t *entered_by = NULL;
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
-	int rc, groups, devtools;
+	struct dom_work *work = dom_work_new();
+	int rc, groups, devtools, whole = 0;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
@@ -307,7 +321,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	job_start(&j, job_reach_scc);
-	rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+	rc = dom_compute(h, mark, a->idom, a->retained, work, p, err);
 	rc = job_wait(&j, rc, err);
 	if (rc)
 		goto out;
@@ -328,29 +342,48 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	count = mem_alloc(n_comp ? n_comp : 1);
 	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
 	groups = need_groups(h, comp, n_comp, mark, count, entered_by);
-	if (groups) {
-		j.n_comp = n_comp;
-		j.mark = mark;
-		j.grp_retained = grp_retained;
-		job_start(&j, job_groups);
+	if (groups) {	/* not needed then: give the memory back before the runs */
+		free(entered_by);
+		free(count);
+		entered_by = NULL;
+		count = NULL;
 	}
 	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
-		rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+		gmark = mark;
+		whole = 1;
 	} else if (a->unreachable_objects) {
 		/* The garbage alone: the live part is final.  is_root becomes the
 		 * garbage run's marks. */
 		for (heap_node_t v = 0; v < n; v++)
 			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? mark[v] : DOM_SKIP;
-		rc = dom_compute(h, is_root, a->idom, a->retained, p, err);
+		gmark = is_root;
 	}
-	if (groups) {
-		rc = job_wait(&j, rc, err);
+	j.n_comp = n_comp;
+	j.idom = a->idom;
+	j.retained = a->retained;
+	j.grp_retained = grp_retained;
+	if (gmark && whole) {
+		if (groups) {
+			j.mark = mark;
+			job_start(&j, job_groups);
+		}
+		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
 	} else {
+		if (gmark) {
+			j.mark = gmark;
+			job_start(&j, job_dominators);
+		}
+		if (groups)
+			rc = dom_group_retained(h, comp, n_comp, mark, grp_retained, work, p, err);
+	}
+	rc = job_wait(&j, rc, err);
+	dom_work_free(work);	/* before the cycle table needs memory */
+	work = NULL;
+	if (!groups)	/* after the garbage run, which writes retained[] */
 		for (uint32_t c = 0; c < n_comp; c++)
 			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;
-	}
 	if (rc)
 		goto out;
 	if (devtools)
@@ -358,6 +391,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	build_cycles(a, comp, n_comp, grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
+	dom_work_free(work);
 	free(entered_by);
 	free(count);
 	free(grp_retained);

@@ -3,13 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "hugepage.h"
 #include "mem.h"
-
-enum {
-	HUGE_COLUMN = 32 << 20	/* columns this big ask for transparent huge pages */
-};
 
 /* A growable column: data, used count, capacity (in elements). */
 struct column {
@@ -54,23 +50,11 @@ struct heap_builder {
 /* ---- columns ---- */
 
 /* Big columns are filled front to back once: backing them with huge pages
- * cuts page faults (the dominant cost of loading a big snapshot) by 512x.
- * Only advice: failure (no THP, or a small malloc'd block) is harmless. */
+ * cuts page faults (the dominant cost of loading a big snapshot) by 512x,
+ * and the graph walks' TLB misses with them. */
 static void advise_huge(void *p, size_t bytes)
 {
-#ifdef MADV_HUGEPAGE
-	uintptr_t start, end;
-
-	if (bytes < HUGE_COLUMN)
-		return;
-	start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	end = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)bytes;
-#endif
+	(void)hugepage_advise(p, bytes);
 }
 
 static void column_grow(struct column *c, size_t elem, size_t want)
@@ -549,6 +533,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 	/* out offsets by counting sources */
 	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
+	advise_huge(h->out_off, ((size_t)n + 1) * sizeof *h->out_off);
 	from = b->e_from.data;
 	for (uint32_t e = 0; e < m; e++)
 		h->out_off[from[e] + 1]++;
@@ -556,7 +541,6 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->out_off[v + 1] += h->out_off[v];
 	if (!b->edges_sorted)
 		sort_edges(b, n, h->out_off);
-	column_fini(&b->e_from);
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
@@ -564,12 +548,16 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 	/* in CSR by counting targets */
 	h->in_off = mem_calloc((size_t)n + 1, sizeof *h->in_off);
+	advise_huge(h->in_off, ((size_t)n + 1) * sizeof *h->in_off);
 	for (uint32_t e = 0; e < m; e++)
 		h->in_off[h->out_to[e] + 1]++;
 	for (uint32_t v = 0; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
-	h->in_from = mem_alloc((size_t)m * 4 + 1);
+	/* The sources are spent: their pages, already faulted in, take the
+	 * in-edge sources (fresh pages cost a fault and zeroing each). */
+	h->in_from = column_take(&b->e_from, 4);
 	h->in_edge = mem_alloc((size_t)m * 4 + 1);
+	advise_huge(h->in_edge, (size_t)m * 4);
 	{
 		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
 		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);

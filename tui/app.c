@@ -7,6 +7,8 @@
 #include <wchar.h>
 
 #include "../graph/mem.h"
+#include "../graph/subheap.h"
+#include "anim.h"
 #include "draw.h"
 #include "export_hook.h"
 #include "row.h"
@@ -435,6 +437,55 @@ static void view_switch(struct app *a, enum view_id v)
 	app_open(a, v, arg);
 }
 
+enum {
+	ANIMATE_DEPTH = 1	/* an object's neighbourhood: one reference away */
+};
+
+/* 'a': the GC animation on what the user is looking at: the open cycle (or
+ * the one under the cursor in the cycle list), the whole heap from the
+ * overview, else the current object and its neighbours. */
+static void animate(struct app *a)
+{
+	struct error err;
+	struct anim *an = NULL;
+	char what[200];
+	uint32_t c = HEAP_NONE;
+
+	if (a->view == VIEW_CYCLE && a->hist_pos >= 0)
+		c = (uint32_t)a->hist[a->hist_pos].arg;
+	else if (a->view == VIEW_CYCLES && a->cur != HEAP_NONE)
+		c = a->m->an->cycle[a->cur];
+	if (c != HEAP_NONE && c < a->m->an->n_cycles) {
+		uint32_t n;
+		const heap_node_t *mem = model_cycle_members(a->m, c, &n);
+		snprintf(what, sizeof what, "cycle %u (%u object%s, %s)", c + 1, n, n == 1 ? "" : "s",
+			 a->m->an->cycles[c].garbage ? "garbage" : "live");
+		an = anim_new_heap(a->h, mem, n, what, &err);
+	} else if (a->view == VIEW_OVERVIEW) {
+		snprintf(what, sizeof what, "the whole heap (%u objects)", a->h->n_nodes);
+		an = anim_new_heap(a->h, NULL, 0, what, &err);
+	} else if (a->cur != HEAP_NONE) {
+		heap_node_t *sel = mem_alloc(ANIM_MAX_DRAW * sizeof *sel);
+		uint32_t n = subheap_neighbourhood(a->h, a->cur, ANIMATE_DEPTH, ANIM_MAX_DRAW, sel);
+		snprintf(what, sizeof what, "object #%llu and its neighbours (%u object%s%s)",
+			 (unsigned long long)a->h->id[a->cur], n, n == 1 ? "" : "s",
+			 n == ANIM_MAX_DRAW ? ", the nearest only" : "");
+		an = anim_new_heap(a->h, sel, n, what, &err);
+		free(sel);
+	} else {
+		app_message(a, 0, "nothing to animate: select an object or a cycle first");
+		return;
+	}
+	if (!an) {
+		app_message(a, 1, "%s", err.msg);
+		return;
+	}
+	if (anim_run(an, a->ks, &a->ks_next) == 1)
+		a->quit = 1;	/* a key script ended in the animation: keep its screen */
+	anim_free(an);
+	a->dirty = 1;
+}
+
 static void handle_action(struct app *a, enum action act)
 {
 	void *st = state(a, a->view);
@@ -512,6 +563,9 @@ static void handle_action(struct app *a, enum action act)
 		snprintf(a->input, sizeof a->input, "%s", name);
 		break;
 	}
+	case ACT_ANIMATE:
+		animate(a);
+		break;
 	case ACT_REDRAW:
 		a->dirty = 1;
 		break;
@@ -610,6 +664,7 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 {
 	size_t next = 0;
 
+	a->ks = ks;
 	app_open(a, VIEW_OVERVIEW, 0);
 	if (a->diff)
 		app_open(a, VIEW_DIFF, 0);
@@ -621,9 +676,10 @@ int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 
 		if (ks) {
 			const struct key_event *ev;
-			if (next >= ks->n)
+			if (a->ks_next >= ks->n)
 				break;
-			ev = &ks->ev[next++];
+			ev = &ks->ev[a->ks_next++];
+			next = a->ks_next;
 			t0 = now_ns();
 			c0 = cpu_ns();
 			if (ev->code == KEY_MOUSE) {

@@ -58,6 +58,11 @@ struct app {
 	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
 	const char *diff_path;		/* OLD */
 
+	/* the key script app_run() reads (NULL: the terminal) and its next
+	 * key, which the GC animation (opened with 'a') reads on from */
+	const struct key_script *ks;
+	size_t ks_next;
+
 	int quit;
 	int dirty;			/* redraw everything (after resize) */
 };

@@ -6,8 +6,9 @@
  * extension ("refcount" for 01-refcount.lesson); its number ("1") works too.
  *
  * --script prints the narration and the state after each step as plain
- * text, for tests and handouts.  The animated view comes with the TUI;
- * until then a lesson without --script prints the same text.
+ * text, for tests and handouts.  Without it, on a terminal (or headless
+ * with --keys), the lesson opens in the animated view (tui/anim.h); when
+ * stdout is not a terminal the text is printed instead.
  */
 #include "cli.h"
 
@@ -30,6 +31,8 @@
 #include "../graph/stepper.h"
 #include "../graph/text.h"
 #include "../loaders/loader.h"
+#include "anim.h"
+#include "screen.h"
 
 enum {
 	MAX_PART = 200,		/* objects in a part of a real heap */
@@ -426,6 +429,12 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 
 /* ---- a collector on part of a real heap ---- */
 
+/* The animated view's options (--keys, --dump-screen, --size, ...). */
+struct view_opts {
+	struct screen_opts so;
+	const char *keys, *dump;
+};
+
 struct heap_opts {
 	const char *file;
 	struct cli_common common;
@@ -433,7 +442,22 @@ struct heap_opts {
 	int have_cycle, have_object, have_depth;
 	int gc;			/* -1: by the heap (cpython with refcounts, else mark-sweep) */
 	int generation;
+	int animate;		/* open the animated view */
+	struct view_opts *view;
 };
+
+/* Runs an animation (owned: freed here) in the terminal or headless. */
+static int animate(struct anim *an, struct view_opts *vo)
+{
+	struct error err;
+	int rc = anim_standalone(an, &vo->so, vo->keys, vo->dump, &err);
+
+	anim_free(an);
+	if (rc != 0)
+		return cli_fail("%s", err.msg);
+	return CLI_OK;
+}
+
 
 static int any_flag(const struct heap *h, uint16_t flag)
 {
@@ -500,6 +524,17 @@ static int run_heap(struct heap_opts *o)
 			 (unsigned long long)o->object, (unsigned long long)o->depth, o->depth == 1 ? "" : "s",
 			 (unsigned long)n, n == MAX_PART ? ", the nearest only" : "");
 	}
+	if (o->animate) {
+		struct anim *an = anim_new_heap(h, sel, n, what, &err);
+		if (!an) {
+			cli_fail("%s", err.msg);
+			goto out;
+		}
+		if (o->gc == LESSON_GC_MARKSWEEP || !has_rc)
+			anim_set_algo(an, o->gc == LESSON_GC_MARKSWEEP ? ANIM_MARKSWEEP : ANIM_CPYTHON, &err);
+		rc = animate(an, o->view);
+		goto out;
+	}
 	if (subheap_new(h, sel, n, &part, &err) != 0) {
 		cli_fail("%s", err.msg);
 		goto out;
@@ -554,6 +589,12 @@ static int run(int argc, char **argv)
 		{ "gc", required_argument, NULL, 'g' },
 		{ "generation", required_argument, NULL, 'G' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "dump-screen", required_argument, NULL, 'D' },
+		{ "size", required_argument, NULL, 'S' },
+		{ "mono", no_argument, NULL, 'm' },
+		{ "color", no_argument, NULL, 'C' },
+		{ "ascii", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -564,6 +605,8 @@ static int run(int argc, char **argv)
 	struct lesson *l;
 	struct lesson_run *r;
 	struct error err;
+	struct view_opts vo = { .so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 } };
+	char extra;
 
 	opterr = 0;
 	optind = 0;	/* options may follow the lesson name */
@@ -602,10 +645,26 @@ static int run(int argc, char **argv)
 				return cli_usage(&cmd_lesson, "--generation is 0, 1 or 2");
 			ho.generation = (int)g;
 			break;
+		case 'k': vo.keys = optarg; break;
+		case 'D': vo.dump = optarg; break;
+		case 'S':
+			if (sscanf(optarg, "%dx%d%c", &vo.so.cols, &vo.so.rows, &extra) != 2 || vo.so.cols < 1 ||
+			    vo.so.rows < 1 || vo.so.cols > 1000 || vo.so.rows > 1000)
+				return cli_usage(&cmd_lesson, "--size wants COLSxROWS, like 80x24");
+			break;
+		case 'm': vo.so.theme = THEME_MONO; break;
+		case 'C': vo.so.theme = THEME_COLOR; break;
+		case 'a': vo.so.ascii = 1; break;
 		case 'h': command_print_help(&cmd_lesson); return CLI_OK;
 		default: return cli_usage(&cmd_lesson, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (vo.dump && !vo.keys)
+		return cli_usage(&cmd_lesson, "--dump-screen needs --keys SCRIPT");
+	if (script && vo.keys)
+		return cli_usage(&cmd_lesson, "--script prints text; --keys drives the animated view: one or the other");
+	ho.view = &vo;
+	ho.animate = !script && (vo.keys || (isatty(0) && isatty(1)));
 	if (list) {
 		if (optind != argc || script || ho.file)
 			return cli_usage(&cmd_lesson, "--list takes nothing else");
@@ -634,9 +693,19 @@ static int run(int argc, char **argv)
 		lesson_free(l);
 		return cli_fail("%s", err.msg);
 	}
+	if (ho.animate) {
+		struct anim *an = anim_new_lesson(l, &err);
+		lesson_run_free(r);
+		if (!an) {
+			lesson_free(l);
+			return cli_fail("%s", err.msg);
+		}
+		rc = animate(an, &vo);
+		lesson_free(l);
+		return rc;
+	}
 	if (!script)
-		fprintf(stderr, "heapglass: the animated lesson view is not built yet; "
-				"printing the lesson as text (--script)\n");
+		fprintf(stderr, "heapglass: not a terminal: printing the lesson as text (--script)\n");
 	print_run(l, r);
 	lesson_run_free(r);
 	lesson_free(l);
@@ -645,7 +714,7 @@ static int run(int argc, char **argv)
 
 const struct command cmd_lesson = {
 	.name = "lesson",
-	.usage = "lesson NAME|FILE [--script] | lesson --list | lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D]) [--gc cpython|mark-sweep] [--generation G]",
+	.usage = "lesson NAME|FILE [--script | --keys SCRIPT [--dump-screen FILE]] | lesson --list | lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D]) [--gc cpython|mark-sweep] [--generation G]",
 	.summary = "Step through a garbage-collection lesson (reference counting, cycles, mark-and-sweep, generations).",
 	.help = "  --list         the bundled lessons: one name per line, then its title\n"
 		"  --script       print the narration and the state after each step as text\n"
@@ -660,6 +729,13 @@ const struct command cmd_lesson = {
 		"                   mark-sweep (the default otherwise)\n"
 		"  --generation G   with cpython: gc.collect(G), 0 to 2 (default 2)\n"
 		"  --format NAME    read SNAPSHOT as NAME instead of sniffing it\n"
+		"  Without --script, on a terminal, the lesson (or --heap part) opens in\n"
+		"  the animated view: Space plays, Right/Left step, + - speed, r restarts,\n"
+		"  g changes the algorithm, ? help, q quits.  Not on a terminal: text.\n"
+		"  --keys SCRIPT      headless: drive the view with keys (<Tick>: one tick)\n"
+		"  --dump-screen FILE headless: write the last screen to FILE ('-': stdout)\n"
+		"  --size COLSxROWS   headless screen size (default 80x24)\n"
+		"  --mono --color --ascii  as for the viewer\n"
 		"  HEAPGLASS_LESSONS  (environment) the folder of bundled lessons\n",
 	.run = run,
 };

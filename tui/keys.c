@@ -45,6 +45,9 @@ const struct action_def keys_action_defs[ACT_COUNT] = {
 	[ACT_PREV] = { .keys = "N", .help = "previous match", .global = 1 },
 	[ACT_EXPORT] = { .keys = "e", .footer = "Export", .footer_key = "e",
 			 .help = "export the current cycle or object (Graphviz)", .global = 1 },
+	[ACT_ANIMATE] = { .keys = "a",
+			  .help = "animate a collector on the current cycle, the current object's "
+				  "neighbours, or (overview) the whole heap", .global = 1 },
 	[ACT_REDRAW] = { .keys = "C-l", .help = "redraw the screen", .global = 1 },
 	[ACT_QUIT] = { .keys = "q", .footer = "Quit", .footer_key = "q", .help = "quit", .global = 1 },
 };
@@ -80,6 +83,7 @@ static const struct key_binding bindings[] = {
 	{ .key = 'x', .act = ACT_CROSS },
 	{ .key = '/', .act = ACT_SEARCH }, { .key = 'n', .act = ACT_NEXT }, { .key = 'N', .act = ACT_PREV },
 	{ .key = 'e', .act = ACT_EXPORT },
+	{ .key = 'a', .act = ACT_ANIMATE },
 	{ .key = 12, .act = ACT_REDRAW },
 	{ .key = 'q', .act = ACT_QUIT },
 };
@@ -105,6 +109,7 @@ static const struct key_name key_names[] = {
 	{ .name = "PgDn", .code = KEY_NPAGE }, { .name = "Home", .code = KEY_HOME },
 	{ .name = "End", .code = KEY_END }, { .name = "F1", .code = KEY_F(1) },
 	{ .name = "lt", .code = '<' }, { .name = "Space", .code = ' ' },
+	{ .name = "Tick", .code = KEYS_TICK },
 };
 
 static void push(struct key_script *ks, size_t *cap, int code, int cols, int rows, const char *label)

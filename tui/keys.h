@@ -8,7 +8,8 @@
  * Key scripts (--keys FILE) are text: every character is a key except
  * newlines (ignored) and <Name> tokens for special keys: <Enter> <Esc>
  * <Tab> <BS> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home> <End> <F1>
- * <lt> (a '<'), <C-x> (control-x), <Resize COLSxROWS>, which resizes
+ * <lt> (a '<'), <C-x> (control-x), <Tick> (one timer tick of the GC
+ * animation's playback: scripts have no clock), <Resize COLSxROWS>, which resizes
  * the virtual screen, and mouse events <Click X,Y> <DClick X,Y> (0-based
  * column and line) <WheelUp> <WheelDown>.
  */
@@ -19,6 +20,11 @@
 #include <stdint.h>
 
 #include "../graph/error.h"
+
+/* The key code of <Tick>: above every curses key code. */
+enum {
+	KEYS_TICK = 0x10001
+};
 
 enum action {
 	ACT_NONE = 0,
@@ -32,7 +38,7 @@ enum action {
 	/* view-specific */
 	ACT_SORT, ACT_REVERSE, ACT_EXPAND_ALL, ACT_COLLAPSE_ALL, ACT_CROSS,
 	/* search, export, misc */
-	ACT_SEARCH, ACT_NEXT, ACT_PREV, ACT_EXPORT, ACT_REDRAW, ACT_QUIT,
+	ACT_SEARCH, ACT_NEXT, ACT_PREV, ACT_EXPORT, ACT_ANIMATE, ACT_REDRAW, ACT_QUIT,
 	ACT_COUNT
 };
 
