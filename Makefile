@@ -4,7 +4,11 @@
 #   make deps       install the Debian packages the build and tests need
 #   make demo       build, then open heapglass on the bundled sample heap
 #   make check      build and run every test; ends with one summary line
+#                   (FULL=1, the default when CI=true, adds the asan, fuzz
+#                   and valgrind stages below: see tests/check)
 #   make asan       the same tests under AddressSanitizer + UBSan
+#   make fuzz-smoke every fuzz harness for FUZZ_SECONDS (60) each
+#   make valgrind   the loader and command e2e scripts under valgrind memcheck
 #   make install    PREFIX=/usr/local DESTDIR= (binary, man page, dumper, lessons)
 #
 # Sources are found by wildcard: every graph/*.c, loaders/*.c and tui/*.c
@@ -48,7 +52,7 @@ TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
 BIN := heapglass
 
-.PHONY: all deps demo check test asan install uninstall clean layers tests
+.PHONY: all deps demo check test asan fuzz-smoke valgrind install uninstall clean layers tests
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(BUILD)/libheapglass.a
@@ -84,18 +88,25 @@ demo: deps
 
 # The README's test command: installs what is missing, builds, runs every
 # unit and end-to-end test, and ends with "N passed, N failed, N skipped".
+# FULL=1 (default when CI=true) also runs the asan, fuzz and memcheck stages.
 check: deps
 	@$(MAKE) --no-print-directory layers tests
-	@sh tests/run BUILD=$(BUILD) BIN=./$(BIN)
+	@sh tests/check BUILD=$(BUILD) BIN=./$(BIN) MAKE='$(MAKE)' $(if $(FULL),FULL=$(FULL))
 
 test: check
 
 # Same tests under ASan+UBSan, in a separate build tree and binary.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan BIN=heapglass-asan OPT='-O1 -g -fno-omit-frame-pointer' \
-		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
-		sh tests/run BUILD=build-asan BIN=./heapglass-asan
+	@sh tests/check STAGES=asan MAKE='$(MAKE)'
+
+# Each fuzz harness briefly (clang + libFuzzer), as CI does.
+fuzz-smoke:
+	@sh tests/check STAGES=fuzz MAKE='$(MAKE)' FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# The loader and command e2e scripts under valgrind memcheck.
+valgrind: deps
+	@$(MAKE) --no-print-directory tests
+	@sh tests/check STAGES=memcheck BUILD=$(BUILD) BIN=./$(BIN)
 
 # graph/ and loaders/ never include curses or tui/; graph/ never includes
 # loaders/; tui/ reaches loaders only through loaders/loader.h.

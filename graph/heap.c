@@ -185,10 +185,8 @@ heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len
 		if (str_len_at(b->arena, off) == len && memcmp(b->arena + off, s, len) == 0)
 			return off;
 	}
-	if (b->arena_len + len + 5 > 0x7fffffffu) {
-		fprintf(stderr, "heapglass: string arena over 2 GiB\n");
-		exit(70);
-	}
+	if (b->arena_len + len + 5 > 0x7fffffffu)
+		mem_fatal("the snapshot's distinct strings take more than 2 GiB");
 	if (b->arena_len + len + 5 > b->arena_cap) {
 		size_t cap = b->arena_cap * 2;
 		while (cap < b->arena_len + len + 5)
@@ -674,6 +672,14 @@ const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_
 	else
 		snprintf(buf, size, "%s", heap_string(h, name, NULL));
 	return buf;
+}
+
+uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
+{
+	/* the same columns heap_memory() counts, less id_order and strings */
+	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
+		return UINT64_MAX;
+	return nodes * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1 + 4 + 4);
 }
 
 size_t heap_memory(const struct heap *h)

@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "error.h"
 
 static void (*oom_hook)(void);
 
@@ -17,6 +21,14 @@ static void oom(size_t size)
 	if (oom_hook)
 		oom_hook();
 	fprintf(stderr, "heapglass: out of memory (asked for %zu bytes more)\n", size);
+	exit(70);
+}
+
+void mem_fatal(const char *what)
+{
+	if (oom_hook)
+		oom_hook();
+	fprintf(stderr, "heapglass: %s\n", what);
 	exit(70);
 }
 
@@ -60,4 +72,83 @@ char *mem_strdup(const char *s)
 
 	memcpy(p, s, len);
 	return p;
+}
+
+/* A value in kB from a /proc/meminfo line "Key:   123 kB", or -1. */
+static int64_t meminfo_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	long long kb;
+
+	if (!p || sscanf(p + strlen(key), " %lld", &kb) != 1 || kb < 0)
+		return -1;
+	return (int64_t)kb;
+}
+
+uint64_t mem_available(const char **source)
+{
+	uint64_t best = UINT64_MAX;
+	const char *why = "unknown";
+	char text[4096];
+	struct rlimit rl;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (f) {
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		int64_t avail, swap;
+		text[n] = '\0';
+		fclose(f);
+		avail = meminfo_kb(text, "MemAvailable:");
+		swap = meminfo_kb(text, "SwapFree:");
+		if (avail >= 0) {
+			best = ((uint64_t)avail + (uint64_t)(swap > 0 ? swap : 0)) * 1024;
+			why = "free memory and swap";
+		}
+	}
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		/* what is mapped already counts against the limit */
+		unsigned long long pages = 0;
+		uint64_t used, left;
+		f = fopen("/proc/self/statm", "r");
+		if (f) {
+			if (fscanf(f, "%llu", &pages) != 1)
+				pages = 0;
+			fclose(f);
+		}
+		used = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+		left = (uint64_t)rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+		if (left < best) {
+			best = left;
+			why = "address-space limit, ulimit -v";
+		}
+	}
+	if (source)
+		*source = why;
+	return best;
+}
+
+/* "12.3 GiB" / "45 MiB" */
+static void human(char *out, size_t size, uint64_t bytes)
+{
+	if (bytes >= (UINT64_C(10) << 30))
+		snprintf(out, size, "%.0f GiB", (double)bytes / (1 << 30));
+	else if (bytes >= (UINT64_C(1) << 30))
+		snprintf(out, size, "%.1f GiB", (double)bytes / (1 << 30));
+	else
+		snprintf(out, size, "%.0f MiB", (double)bytes / (1 << 20));
+}
+
+int mem_check(uint64_t need, const char *prefix, struct error *err)
+{
+	const char *source;
+	uint64_t have = mem_available(&source);
+	char a[32], b[32];
+
+	if (need <= have)
+		return 0;
+	human(a, sizeof a, need);
+	human(b, sizeof b, have);
+	return error_set(err, "%s: needs at least %s of memory, only %s available (%s)",
+			 prefix, a, b, source);
 }

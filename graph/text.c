@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ static int is_format_char(unsigned cp)
 size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned flags)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i = 0;
+	size_t o = 0, i = 0, mark = SIZE_MAX;
 
 	if (size < 4) {
 		if (size)
@@ -80,13 +81,13 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 			memcpy(tmp, s + i, step);
 			tl = step;
 		}
-		if (o + tl + 1 > size || (i + step < len && o + tl + 4 > size)) {
-			/* no room for this character and a trailing "..." */
-			while (o + 4 > size)
-				o--;
-			/* back off to a character boundary */
-			while (o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
-				o--;
+		/* mark: the last place a "..." still fits, before the first
+		 * character that leaves no room for one; the output is cut there
+		 * only if the rest turns out not to fit */
+		if (mark == SIZE_MAX && o + tl + 4 > size)
+			mark = o;
+		if (o + tl + 1 > size) {
+			o = mark;
 			memcpy(out + o, "...", 3);
 			o += 3;
 			break;

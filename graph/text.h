@@ -18,8 +18,10 @@ enum text_flags {
  * >= 4) as valid UTF-8 without control characters: C0/C1 controls, DEL and
  * NUL become \n, \t, \e or \xHH; bytes of invalid UTF-8 become \xHH; bidi
  * controls and other invisible format characters become \u{XXXX}.  A
- * backslash is kept as is.  Cuts at a character boundary and ends with
- * "..." when out is too small.  Returns the number of bytes written. */
+ * backslash is kept as is.  When the whole does not fit in out, cuts at
+ * the last character (or escape) boundary that leaves room for "..." and
+ * ends with "..."; what fits is never cut.  Returns the number of bytes
+ * written. */
 size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned flags);
 
 /* Decodes one UTF-8 character at s (n bytes available).  Returns its length

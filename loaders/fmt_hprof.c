@@ -1630,6 +1630,13 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 			  (unsigned long long)hp.n_objects, (unsigned)HEAP_MAX_NODES);
 		goto out;
 	}
+	{
+		/* counted, not claimed: still refuse early what cannot fit */
+		char what[ERROR_MSG_MAX];
+		snprintf(what, sizeof what, "%s: %llu objects", path, (unsigned long long)hp.n_objects);
+		if (mem_check(heap_estimate_bytes(hp.n_objects, 0), what, err) != 0)
+			goto out;
+	}
 	heap_builder_reserve(b, hp.n_objects, 0);
 
 	hp.pass = 2;

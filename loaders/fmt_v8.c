@@ -125,6 +125,7 @@ static int fail_here(struct v8 *v, const char *what)
 static int rd_fill(struct v8 *v, size_t need)
 {
 	struct rd *r = &v->r;
+	size_t want, limit;
 
 	if (r->len - r->pos >= need || r->eof)
 		return 0;
@@ -134,12 +135,29 @@ static int rd_fill(struct v8 *v, size_t need)
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	if (need + CHUNK > r->cap) {
-		r->cap = need + CHUNK;
+	/* The window never grows past the rest of the file (+1 byte to see
+	 * its end): a small file gets no buffer sized for a big one (that
+	 * kept the V8 fuzzer at 60 loads a second).  A file that grows while
+	 * it is read is still read whole: the loop below grows on demand. */
+	want = need;
+	limit = SIZE_MAX;
+	if (r->file_size > r->base && r->file_size - r->base < SIZE_MAX)
+		limit = (size_t)(r->file_size - r->base + 1);
+	if (want > limit)
+		want = limit;
+	if (want > r->cap) {
+		r->cap = r->cap < limit / 2 ? r->cap * 2 : limit;
+		if (r->cap < want)
+			r->cap = want;
 		r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
 	}
 	while (r->len < need && !r->eof) {
-		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		ssize_t n;
+		if (r->len == r->cap) {
+			r->cap = r->cap * 2 > need ? r->cap * 2 : need;
+			r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
+		}
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -602,8 +620,18 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 	}
 	if (v->meta_nodes != UINT64_MAX && v->meta_nodes > HEAP_MAX_NODES)
 		return fail_at(v, at, "snapshot: more objects than heapglass can index (32 bits)");
-	if (v->meta_nodes != UINT64_MAX && v->meta_edges != UINT64_MAX)
+	if (v->meta_edges != UINT64_MAX && v->meta_edges > 0xfffffff0u)
+		return fail_at(v, at, "snapshot: more references than heapglass can index (32 bits)");
+	if (v->meta_nodes != UINT64_MAX && v->meta_edges != UINT64_MAX) {
+		/* counts a file can hold may still exceed the machine: refuse now,
+		 * naming the need, rather than die of out-of-memory half way */
+		snprintf(msg, sizeof msg, "%s: byte %llu: snapshot: %llu objects and %llu references",
+			 v->path, (unsigned long long)at, (unsigned long long)v->meta_nodes,
+			 (unsigned long long)v->meta_edges);
+		if (mem_check(heap_estimate_bytes(v->meta_nodes, v->meta_edges), msg, v->err) != 0)
+			return -1;
 		heap_builder_reserve(v->b, v->meta_nodes, v->meta_edges);
+	}
 	v->have_meta = 1;
 	return 0;
 }
@@ -1498,7 +1526,7 @@ static int finish(struct v8 *v)
 {
 	struct heap_builder_view h;
 	uint32_t *first = v->edge_count;	/* becomes first-edge offsets */
-	uint32_t root = (uint32_t)(v->root_index / v->nf);
+	uint32_t root;
 	uint64_t *page;
 	char msg[ERROR_MSG_MAX];
 
@@ -1508,6 +1536,8 @@ static int finish(struct v8 *v)
 			 !v->have_edges ? "\"edges\" array" : "\"strings\" array");
 		return fail_here(v, msg);
 	}
+	/* only now: without the meta, nf is 0 (a fuzzer found the division) */
+	root = (uint32_t)(v->root_index / v->nf);
 	if (v->any_node_name && v->max_node_name >= v->n_strings) {
 		snprintf(msg, sizeof msg, "node name index %llu past the string table (%u strings)",
 			 (unsigned long long)v->max_node_name, v->n_strings);
@@ -1713,7 +1743,13 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 #ifdef POSIX_FADV_SEQUENTIAL
 	(void)posix_fadvise(v.r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+	/* the window starts at CHUNK, or the file's size when smaller (a
+	 * FIFO or a device reports 0: 64 KiB, grown as needed) */
 	v.r.cap = CHUNK;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < CHUNK)
+		v.r.cap = (size_t)st.st_size + 1;
+	else if (!S_ISREG(st.st_mode))
+		v.r.cap = 1 << 16;
 	v.r.buf = mem_alloc(v.r.cap + 1);
 	progress_force(prog, "parsing", 0, v.r.file_size);
 	rc = parse(&v);

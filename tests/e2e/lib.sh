@@ -6,6 +6,17 @@ FIX=$TOP/tests/fixtures
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# HEAPGLASS_WRAP="valgrind --error-exitcode=99 ..." (or any command prefix)
+# runs every "$BIN" of the script under it: BIN becomes a small script in
+# $TMP that execs the wrapper with the real binary.  tests/memcheck uses
+# it; checks that measure time or memory skip themselves when it is set.
+if [ -n "${HEAPGLASS_WRAP:-}" ]; then
+	REAL_BIN=$BIN
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$HEAPGLASS_WRAP" "$REAL_BIN" >"$TMP/heapglass"
+	chmod +x "$TMP/heapglass"
+	BIN=$TMP/heapglass
+fi
+
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 skip() { echo "skip - $*"; }
