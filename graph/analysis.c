@@ -177,7 +177,7 @@ static void *job_groups(void *arg)
 	struct job *j = arg;
 
 	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL,
-				   &j->err);
+				   NULL, &j->err);
 	return NULL;
 }
 
@@ -185,7 +185,7 @@ static void *job_dominators(void *arg)
 {
 	struct job *j = arg;
 
-	j->rc = dom_compute(j->h, j->mark, j->idom, j->retained, NULL, &j->err);
+	j->rc = dom_compute(j->h, j->mark, j->idom, j->retained, NULL, NULL, &j->err);
 	return NULL;
 }
 
@@ -284,8 +284,8 @@ static void adopt_garbage(struct analysis *a)
  *         ||  other: distances, then components;
  *   the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h)
- *         ||  the cycles as groups, if needed (the bigger of the two runs
- *         on the main thread, which reports progress);
+ *         ||  the cycles as groups, if needed; the bigger of the two runs
+ *         on the main thread, in the working memory the first run touched;
  *   main: the cycle table and totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
@@ -300,6 +300,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
+	struct dom_work *work = dom_work_new();
 	int rc, groups, devtools, whole = 0;
 
 	a->heap = h;
@@ -320,11 +321,17 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	job_start(&j, job_reach_scc);
-	rc = dom_compute(h, mark, a->idom, a->retained, p, err);
+	rc = dom_compute(h, mark, a->idom, a->retained, work, p, err);
 	rc = job_wait(&j, rc, err);
 	if (rc)
 		goto out;
 	n_comp = j.n_comp;
+	if (n_comp < n / 4 * 3) {
+		/* The cycle run will not reuse the workspace (dom.h): give its
+		 * memory back before the steps in between need theirs. */
+		dom_work_free(work);
+		work = dom_work_new();
+	}
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
@@ -368,16 +375,18 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 			j.mark = mark;
 			job_start(&j, job_groups);
 		}
-		rc = dom_compute(h, gmark, a->idom, a->retained, p, err);
+		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
 	} else {
 		if (gmark) {
 			j.mark = gmark;
 			job_start(&j, job_dominators);
 		}
 		if (groups)
-			rc = dom_group_retained(h, comp, n_comp, mark, grp_retained, p, err);
+			rc = dom_group_retained(h, comp, n_comp, mark, grp_retained, work, p, err);
 	}
 	rc = job_wait(&j, rc, err);
+	dom_work_free(work);	/* before the cycle table needs memory */
+	work = NULL;
 	if (!groups)	/* after the garbage run, which writes retained[] */
 		for (uint32_t c = 0; c < n_comp; c++)
 			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;
@@ -388,6 +397,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	build_cycles(a, comp, n_comp, grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
+	dom_work_free(work);
 	free(entered_by);
 	free(count);
 	free(grp_retained);

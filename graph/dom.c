@@ -76,8 +76,10 @@ struct ltn {
 	uint32_t ancestor, label, lsemi, parent;
 };
 
-/* Working arrays, indexed by DFS number 1..N (0 = none; R is 1). */
-struct lt {
+/* Working arrays, indexed by DFS number 1..N (0 = none; R is 1).  Kept
+ * between runs (struct dom_work): fresh pages cost a fault and zeroing
+ * each, which on big heaps was a fifth of the analysis. */
+struct dom_work {
 	uint32_t *num;		/* vertex -> number, 0 = not reached */
 	uint32_t *vert;		/* number -> vertex (R: nv) */
 	struct ltn *x;
@@ -86,12 +88,13 @@ struct lt {
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
 	uint32_t n_tops, cap_tops;
+	size_t cap_v;		/* vertex arrays hold cap_v entries */
 };
 
 /* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
  * bhead (member cursor) and bnext (edge cursor), which are initialised
  * after the search. */
-static void lt_dfs(const struct view *g, struct lt *t)
+static void lt_dfs(const struct view *g, struct dom_work *t)
 {
 	const struct heap *h = g->h;
 	uint32_t *fx = t->dom, *fk = t->bhead, *fe = t->bnext;
@@ -169,7 +172,7 @@ static void lt_dfs(const struct view *g, struct lt *t)
  * decreasing DFS number, so the vertices with an ancestor are exactly
  * those numbered above `linked`: that is known without loading them, which
  * takes one dependent cache miss off every step up the path. */
-static uint32_t lt_eval(struct lt *t, uint32_t v, uint32_t linked)
+static uint32_t lt_eval(struct dom_work *t, uint32_t v, uint32_t linked)
 {
 	struct ltn *x = t->x;
 	uint32_t sp = 0, y = v;
@@ -208,7 +211,7 @@ static uint64_t *retaining_in_edges(const struct heap *h)
 
 /* The DFS number of the source of in-edge i of vertex v when the
  * reference counts, else 0. */
-static inline uint32_t lt_pred(const struct view *g, const struct lt *t, uint32_t v,
+static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, uint32_t v,
 			       uint32_t i)
 {
 	uint32_t y, u;
@@ -220,7 +223,7 @@ static inline uint32_t lt_pred(const struct view *g, const struct lt *t, uint32_
 }
 
 /* Lengauer & Tarjan (1979), the simple version.  Fills t->dom (numbers). */
-static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct error *err)
+static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
 	const struct heap *h = g->h;
 	struct ltn *x = t->x;
@@ -301,25 +304,7 @@ static int lt_run(const struct view *g, struct lt *t, struct progress *p, struct
 	return 0;
 }
 
-static void lt_init(struct lt *t, uint32_t nv)
-{
-	size_t n = (size_t)nv + 2;
-
-	t->num = hugepage_advise(mem_calloc(n, sizeof *t->num), n * sizeof *t->num);
-	t->vert = mem_alloc(n * sizeof *t->vert);
-	t->x = hugepage_advise(mem_alloc(n * sizeof *t->x), n * sizeof *t->x);
-	t->semi = hugepage_advise(mem_alloc(n * sizeof *t->semi), n * sizeof *t->semi);
-	t->dom = hugepage_advise(mem_alloc(n * sizeof *t->dom), n * sizeof *t->dom);
-	t->bhead = mem_alloc(n * sizeof *t->bhead);
-	t->bnext = mem_alloc(n * sizeof *t->bnext);
-	t->stack = mem_alloc(n * sizeof *t->stack);
-	t->rin = NULL;
-	t->n = 0;
-	t->tops = NULL;
-	t->n_tops = t->cap_tops = 0;
-}
-
-static void lt_fini(struct lt *t)
+static void lt_release(struct dom_work *t)
 {
 	free(t->num);
 	free(t->vert);
@@ -333,9 +318,58 @@ static void lt_fini(struct lt *t)
 	free(t->tops);
 }
 
+/* Makes room for nv vertices, reusing what an earlier run allocated;
+ * num[] comes back zeroed. */
+static void lt_init(struct dom_work *t, uint32_t nv)
+{
+	size_t n = (size_t)nv + 2;
+
+	/* Much smaller than what the workspace holds: start afresh, or the
+	 * pages the smaller run never uses would stay in memory beside its
+	 * own arrays. */
+	if (n > t->cap_v || n < t->cap_v / 4 * 3) {
+		free(t->num);
+		free(t->vert);
+		free(t->x);
+		free(t->semi);
+		free(t->dom);
+		free(t->bhead);
+		free(t->bnext);
+		free(t->stack);
+		t->num = hugepage_advise(mem_calloc(n, sizeof *t->num), n * sizeof *t->num);
+		t->vert = mem_alloc(n * sizeof *t->vert);
+		t->x = hugepage_advise(mem_alloc(n * sizeof *t->x), n * sizeof *t->x);
+		t->semi = hugepage_advise(mem_alloc(n * sizeof *t->semi), n * sizeof *t->semi);
+		t->dom = hugepage_advise(mem_alloc(n * sizeof *t->dom), n * sizeof *t->dom);
+		t->bhead = mem_alloc(n * sizeof *t->bhead);
+		t->bnext = mem_alloc(n * sizeof *t->bnext);
+		t->stack = mem_alloc(n * sizeof *t->stack);
+		t->cap_v = n;
+	} else {
+		memset(t->num, 0, n * sizeof *t->num);
+	}
+	free(t->rin);
+	t->rin = NULL;
+	t->n = 0;
+	t->n_tops = 0;
+}
+
+struct dom_work *dom_work_new(void)
+{
+	return mem_calloc(1, sizeof(struct dom_work));
+}
+
+void dom_work_free(struct dom_work *w)
+{
+	if (!w)
+		return;
+	lt_release(w);
+	free(w);
+}
+
 /* Retained sizes by vertex: shallow sizes summed up the dominator tree,
  * children (higher DFS numbers) before their dominators. */
-static void lt_retained(const struct view *g, const struct lt *t, uint64_t *retained)
+static void lt_retained(const struct view *g, const struct dom_work *t, uint64_t *retained)
 {
 	const struct heap *h = g->h;
 
@@ -440,11 +474,12 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 }
 
 int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
-		uint64_t *retained, struct progress *p, struct error *err)
+		uint64_t *retained, struct dom_work *work, struct progress *p,
+		struct error *err)
 {
 	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark,
 			  .open = marks_open(mark, h->n_nodes) };
-	struct lt work, *t = &work;
+	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
 	lt_init(t, g.nv);
@@ -454,12 +489,13 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 			idom[t->vert[i]] = t->dom[i] >= 2 ? t->vert[t->dom[i]] : HEAP_NONE;
 		lt_retained(&g, t, retained);
 	}
-	lt_fini(t);
+	if (!work)
+		dom_work_free(t);
 	return rc;
 }
 
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
-		       const uint8_t *mark, uint64_t *grp_retained,
+		       const uint8_t *mark, uint64_t *grp_retained, struct dom_work *work,
 		       struct progress *p, struct error *err)
 {
 	uint32_t n = h->n_nodes;
@@ -468,7 +504,7 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 	uint8_t *gmark = mem_calloc(n_grp ? n_grp : 1, 1);
 	struct view g = { .h = h, .nv = n_grp, .grp = grp, .moff = moff, .mem = mem,
 			  .mark = gmark };
-	struct lt work, *t = &work;
+	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
 	lt_init(t, n_grp);
@@ -491,7 +527,8 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
 		lt_retained(&g, t, grp_retained);
 	}
-	lt_fini(t);
+	if (!work)
+		dom_work_free(t);
 	free(gmark);
 	free(mem);
 	free(moff);

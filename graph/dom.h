@@ -60,15 +60,25 @@ int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
+/* Working memory of the dominator runs: about 44 bytes per vertex plus 1
+ * bit per reference.  A run given one keeps it for the next run (on the same
+ * thread, or after it): fresh pages cost a fault and zeroing each, which
+ * on big heaps was a fifth of the analysis.  A run on fewer than 3/4 of
+ * the vertices the workspace holds starts afresh instead.  A run given
+ * NULL allocates its own and frees it before returning. */
+struct dom_work;
+struct dom_work *dom_work_new(void);
+void dom_work_free(struct dom_work *w);
+
 /* Computes idom[] and retained[] (h->n_nodes entries each) for the graph
  * that mark describes.  Only the nodes R reaches are written; the others
  * are left as they were (so two runs on disjoint parts, e.g. live objects
  * with the roots as entries and garbage with the other nodes DOM_SKIP, fill
- * one pair of arrays).  Temporary memory: about 44 bytes per node plus one
- * bit per reference, freed before returning.  Returns 0, or -1 with err
- * filled when progress asked to stop. */
+ * one pair of arrays).  work: see above, or NULL.  Returns 0, or -1 with
+ * err filled when progress asked to stop. */
 int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
-		uint64_t *retained, struct progress *p, struct error *err);
+		uint64_t *retained, struct dom_work *work, struct progress *p,
+		struct error *err);
 
 /* Retained sizes of groups: grp[v] in 0..n_grp-1 puts every node in a
  * group (e.g. comp[] from scc_compute(), whose components are strongly
@@ -80,7 +90,7 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
  * single-node group this equals dom_compute()'s retained.  Same cost as
  * dom_compute() on the contracted graph, plus 8 bytes per node. */
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
-		       const uint8_t *mark, uint64_t *grp_retained,
+		       const uint8_t *mark, uint64_t *grp_retained, struct dom_work *work,
 		       struct progress *p, struct error *err);
 
 /* The dominator tree's children, for an ncdu-like view: built on demand
