@@ -316,6 +316,7 @@ static void lt_release(struct dom_work *t)
 	free(t->stack);
 	free(t->rin);
 	free(t->tops);
+	memset(t, 0, sizeof *t);
 }
 
 /* Makes room for nv vertices, reusing what an earlier run allocated;
@@ -328,14 +329,7 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 	 * pages the smaller run never uses would stay in memory beside its
 	 * own arrays. */
 	if (n > t->cap_v || n < t->cap_v / 4 * 3) {
-		free(t->num);
-		free(t->vert);
-		free(t->x);
-		free(t->semi);
-		free(t->dom);
-		free(t->bhead);
-		free(t->bnext);
-		free(t->stack);
+		lt_release(t);
 		t->num = hugepage_advise(mem_calloc(n, sizeof *t->num), n * sizeof *t->num);
 		t->vert = mem_alloc(n * sizeof *t->vert);
 		t->x = hugepage_advise(mem_alloc(n * sizeof *t->x), n * sizeof *t->x);
