@@ -244,14 +244,7 @@ check "... and the counters add up to the heap's $total objects" \
 	test "$(($(live_of 24) + $(freed_of 24)))" = "$total"
 
 # ---- tmux: the real terminal ----
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tmux tests (tmux is not installed)"
-	exit 0
-fi
-SOCK=hganim-$$
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-tm new-session -d -s keep -x 80 -y 24 "sleep 600"
+tmux_begin hganim "tmux tests"
 S=anim
 tm new-session -d -s "$S" -c "$TOP" -x 80 -y 24 "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' lesson cycle-detector; echo EXIT=\$?; sleep 30"
 tm set-option -t "$S" status off >/dev/null 2>&1

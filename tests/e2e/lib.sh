@@ -57,3 +57,18 @@ check() {
 	shift
 	if "$@"; then ok "$_name"; else notok "$_name"; fi
 }
+
+# tmux_begin TAG WHAT [SECONDS]: a private tmux server for the rest of the
+# script (tm runs tmux on it), killed with $TMP at exit and kept alive
+# between cases by a "keep" session; without tmux, one skip line for WHAT
+# and the script ends.
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tmux_begin() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		skip "$2 (tmux is not installed)"
+		exit 0
+	fi
+	SOCK=$1-$$
+	trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+	tm new-session -d -s keep -x 80 -y 24 "sleep ${3:-600}"
+}

@@ -31,14 +31,7 @@ run_cmd "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/dump"
 check "headless: q quits at 1x1 (exit $rc)" [ "$rc" -eq 0 ]
 
 # ---- tmux ----
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "terminal tests in tmux (tmux is not installed)"
-	exit 0
-fi
-SOCK=hgterm-$$
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-tm new-session -d -s keep -x 80 -y 24 "sleep 900"
+tmux_begin hgterm "terminal tests in tmux" 900
 
 # A snapshot that takes a few seconds to load and analyse: 1.5 million
 # objects, 3 million references (75 MB of CSV, written here, not kept).

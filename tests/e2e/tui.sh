@@ -125,15 +125,8 @@ expect_fail "bad --size" 'COLSxROWS' "$BIN" "$SMALL" --keys "$TMP/keys" --size 8
 
 # ---- tmux ----
 
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tmux tests (tmux is not installed)"
-	exit 0
-fi
-SOCK=hgtest-$$
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-# a session that outlives the cases, so the server never exits between them
-tm new-session -d -s keep -x 80 -y 24 "sleep 600"
+# a session outlives the cases, so the server never exits between them
+tmux_begin hgtest "tmux tests"
 
 # start FILE [ENV...]: a fresh session running the viewer at 80x24; $S
 # names it.
