@@ -5,8 +5,10 @@
  * v dominates w when every path from R to w passes through v; idom[w] is
  * w's immediate dominator, HEAP_NONE when that is R.  The retained size of
  * v is the total shallow size of v's dominator subtree: the bytes freed if
- * v were freed.  Computed with Lengauer-Tarjan (path compression, simple
- * linking), iterative, O(E log V).
+ * v were freed.  Computed with semi-NCA (Georgiadis 2005: Lengauer-Tarjan's
+ * semidominators with path compression and simple linking, then each idom
+ * as a nearest common ancestor), iterative, O(E log V) for the
+ * semidominators; the NCA walks are short on heaps.
  *
  * Entries and garbage (dom_entries()): R references the effective roots
  * (reach.h).  Objects no root reaches ("garbage") get a dominator tree and

@@ -92,10 +92,185 @@ static void test_random_dominators(void **state)
 	dom_work_free(shared);
 }
 
+/* Cooper, Harvey & Kennedy's iterative dominators ("A Simple, Fast
+ * Dominance Algorithm", 2001): an algorithm independent of the one under
+ * test, for heaps too big for dominance by deletion.  R = n is the
+ * virtual root above the entries; out[v] = idom(v), n for R, HEAP_NONE
+ * when nothing reaches v. */
+static void chk_idom(const struct heap *h, const uint8_t *entry, uint32_t *out)
+{
+	uint32_t n = h->n_nodes, R = n, np = 0, sp = 0;
+	uint32_t *po = malloc((n + 1) * sizeof *po), *order = malloc((n + 1) * sizeof *order);
+	uint32_t *stk = malloc((n + 1) * sizeof *stk), *cur = malloc((n + 1) * sizeof *cur);
+	int changed = 1;
+
+	for (uint32_t v = 0; v <= n; v++) {
+		po[v] = UINT32_MAX;
+		out[v] = HEAP_NONE;
+	}
+	/* Postorder by an iterative search from R; cur = next child index. */
+	stk[sp++] = R;
+	cur[R] = 0;
+	po[R] = UINT32_MAX - 1;		/* on the stack */
+	while (sp) {
+		uint32_t x = stk[sp - 1], y = HEAP_NONE;
+		if (x == R) {
+			while (cur[R] < n && y == HEAP_NONE) {
+				uint32_t c = cur[R]++;
+				if ((entry[c] & DOM_ENTRY) && po[c] == UINT32_MAX)
+					y = c;
+			}
+		} else {
+			while (cur[x] < h->out_off[x + 1] && y == HEAP_NONE) {
+				uint32_t e = cur[x]++, z = h->out_to[e];
+				if (reach_retains(h, x, e) && po[z] == UINT32_MAX)
+					y = z;
+			}
+		}
+		if (y == HEAP_NONE) {
+			po[x] = np;
+			order[np++] = x;
+			sp--;
+			continue;
+		}
+		po[y] = UINT32_MAX - 1;
+		cur[y] = h->out_off[y];
+		stk[sp++] = y;
+	}
+	out[R] = R;
+	while (changed) {
+		changed = 0;
+		for (uint32_t k = np - 1; k-- > 0;) {	/* reverse postorder, R excluded */
+			uint32_t v = order[k], d = (entry[v] & DOM_ENTRY) ? R : HEAP_NONE;
+			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
+				uint32_t p = h->in_from[i];
+				if (p == v || !reach_retains(h, p, h->in_edge[i]) || out[p] == HEAP_NONE)
+					continue;
+				if (d == HEAP_NONE) {
+					d = p;
+					continue;
+				}
+				while (d != p) {
+					while (po[d] < po[p])
+						d = out[d];
+					while (po[p] < po[d])
+						p = out[p];
+				}
+			}
+			if (out[v] != d) {
+				out[v] = d;
+				changed = 1;
+			}
+		}
+	}
+	free(po);
+	free(order);
+	free(stk);
+	free(cur);
+}
+
+/* Heaps of tens of thousands of objects, so that the dominator pass works
+ * through many chunks and deep search trees: idoms against chk_idom(),
+ * retained sizes against sums over its tree. */
+static void test_big_dominators(void **state)
+{
+	uint64_t seed = 0x0123456789abcdefu;
+	struct dom_work *shared = dom_work_new();
+	struct error err;
+
+	(void)state;
+	for (int round = 0; round < 6; round++) {
+		struct heap_builder *b = heap_builder_new();
+		uint32_t n = 20000 + (uint32_t)(oracle_rand(&seed) % 40000);
+		uint32_t m = n * (1 + (uint32_t)(oracle_rand(&seed) % 4));
+		uint32_t *ref = malloc((n + 1) * sizeof *ref), *ord = malloc(n * sizeof *ord);
+		uint8_t *entry = malloc(n);
+		heap_node_t *idom = malloc(n * sizeof *idom);
+		uint64_t *retained = malloc(n * sizeof *retained), *want = calloc(n, sizeof *want);
+		struct heap *h;
+
+		for (uint32_t v = 0; v < n; v++) {
+			struct heap_node_rec r = { .id = v, .size = 1 + oracle_rand(&seed) % 100,
+						   .generation = HEAP_GEN_UNKNOWN };
+			heap_builder_add_node(b, &r, &err);
+		}
+		/* A tree from 5 roots (with gaps, so some objects are held only
+		 * through the other references), then local and far references,
+		 * weak ones and self-references. */
+		for (uint32_t v = 5; v < n; v++)
+			if (oracle_rand(&seed) % 20)
+				heap_builder_add_edge(b, v - 1 - (uint32_t)(oracle_rand(&seed) % (v < 50 ? v : 50)),
+						      v, HEAP_EDGE_STRONG, 0, &err);
+		for (uint32_t i = 0; i < m; i++) {
+			uint32_t u = (uint32_t)(oracle_rand(&seed) % n), v;
+			unsigned k = (unsigned)(oracle_rand(&seed) % 10);
+			int64_t t = (int64_t)u + (int64_t)(oracle_rand(&seed) % 401) - 200;
+			v = k < 6 ? (uint32_t)(t < 0 ? 0 : t >= n ? n - 1 : t) :
+			    k < 9 ? (uint32_t)(oracle_rand(&seed) % n) : u;
+			heap_builder_add_edge(b, u, v, oracle_rand(&seed) % 8 ? HEAP_EDGE_STRONG : HEAP_EDGE_WEAK,
+					      0, &err);
+		}
+		h = heap_builder_freeze(b, &err);
+		heap_builder_free(b);
+		assert_non_null(h);
+		for (uint32_t v = 0; v < n; v++)
+			entry[v] = v < 5 ? DOM_ENTRY : 0;
+		chk_idom(h, entry, ref);
+		assert_int_equal(dom_compute(h, entry, idom, retained, round % 2 ? shared : NULL,
+					     NULL, &err), 0);
+		/* The oracle's tree, children after parents: sum sizes upwards. */
+		{
+			uint32_t no = 0, head = 0;
+			uint32_t *kid_off = calloc(n + 2, sizeof *kid_off), *kids = malloc(n * sizeof *kids);
+			for (uint32_t v = 0; v < n; v++)
+				if (ref[v] != HEAP_NONE)
+					kid_off[ref[v] + 1]++;
+			for (uint32_t v = 0; v <= n; v++)
+				kid_off[v + 1] += kid_off[v];
+			for (uint32_t v = 0; v < n; v++)
+				if (ref[v] != HEAP_NONE)
+					kids[kid_off[ref[v]]++] = v;
+			for (uint32_t v = n + 1; v > 0; v--)
+				kid_off[v] = kid_off[v - 1];
+			kid_off[0] = 0;
+			for (uint32_t i = kid_off[n]; i < kid_off[n + 1]; i++)
+				ord[no++] = kids[i];
+			while (head < no) {
+				uint32_t v = ord[head++];
+				for (uint32_t i = kid_off[v]; i < kid_off[v + 1]; i++)
+					ord[no++] = kids[i];
+			}
+			for (uint32_t k = no; k-- > 0;) {
+				uint32_t v = ord[k];
+				want[v] += h->size[v];
+				if (ref[v] != n)
+					want[ref[v]] += want[v];
+			}
+			free(kid_off);
+			free(kids);
+		}
+		for (uint32_t v = 0; v < n; v++) {
+			if (ref[v] == HEAP_NONE)
+				continue;	/* unreached: dom_compute leaves it alone */
+			assert_int_equal(idom[v], ref[v] == n ? HEAP_NONE : ref[v]);
+			assert_int_equal(retained[v], want[v]);
+		}
+		heap_free(h);
+		free(ref);
+		free(ord);
+		free(entry);
+		free(idom);
+		free(retained);
+		free(want);
+	}
+	dom_work_free(shared);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_dominators),
+		cmocka_unit_test(test_big_dominators),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
