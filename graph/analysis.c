@@ -480,6 +480,7 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
 {
 	const struct heap *h = a->heap;
 	const struct analysis_cycle *cy = &a->cycles[c];
+	const uint32_t *in_edge = heap_in_edges(h);
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < cy->size; i++) {
@@ -487,7 +488,7 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
 		for (uint32_t j = h->in_off[v]; j < h->in_off[v + 1]; j++)
 			if (a->cycle[h->in_from[j]] != c)
 				out[k++] = (struct analysis_ref){ .from = h->in_from[j], .to = v,
-								  .edge = h->in_edge[j] };
+								  .edge = in_edge[j] };
 	}
 	return k;
 }

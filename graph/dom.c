@@ -87,7 +87,6 @@ struct dom_work {
 	uint32_t *vert;		/* number -> vertex (R: nv) */
 	struct ltn *x;
 	uint32_t *semi, *dom, *stack;
-	uint64_t *rin;		/* bit i: in-edge i of the heap retains */
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
 	uint32_t *pu, *poff;	/* lt_gather()'s chunk of predecessors */
@@ -201,19 +200,6 @@ static uint32_t lt_eval(struct dom_work *t, uint32_t v, uint32_t linked)
 	return x[v].label;
 }
 
-/* Which in-edges retain, as one bit each: the kinds sit far from the
- * in-edge lists, so they are read once, in a pass the CPU can overlap. */
-static uint64_t *retaining_in_edges(const struct heap *h)
-{
-	uint64_t *rin = mem_calloc((size_t)h->n_edges / 64 + 1, sizeof *rin);
-
-	for (heap_node_t v = 0; v < h->n_nodes; v++)
-		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-			if (reach_retains(h, h->in_from[i], h->in_edge[i]))
-				rin[i / 64] |= (uint64_t)1 << (i % 64);
-	return rin;
-}
-
 /* The DFS number of the source of in-edge i of vertex v when the
  * reference counts, else 0. */
 static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, uint32_t v,
@@ -222,7 +208,7 @@ static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, u
 	uint32_t y, u;
 
 	y = vx(g, g->h->in_from[i]);
-	if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1) || !follows(g, y, v))
+	if (y == v || !(u = t->num[y]) || !heap_in_retains(g->h, i) || !follows(g, y, v))
 		return 0;
 	return u;
 }
@@ -272,7 +258,7 @@ static uint32_t lt_gather(const struct view *g, struct dom_work *t, uint32_t hi)
 			uint32_t i = t->pu[j], u;
 			if (j + PREFETCH_E < k) {
 				uint32_t ia = t->pu[j + PREFETCH_E];
-				__builtin_prefetch(&t->rin[ia / 64]);
+				__builtin_prefetch(&h->in_retains[ia / 64]);
 				if (!g->grp)
 					__builtin_prefetch(&t->num[h->in_from[ia]]);
 			}
@@ -318,13 +304,11 @@ static uint32_t semi_direct(const struct view *g, struct dom_work *t, uint32_t w
  * half.  Fills t->dom (numbers). */
 static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
-	const struct heap *h = g->h;
 	struct ltn *x = t->x;
 	uint32_t N, w, last_entry = 0, top;
 
 	lt_dfs(g, t);
 	N = t->n;
-	t->rin = retaining_in_edges(h);
 	/* The last DFS number of an entry: below it a semidominator may be R. */
 	for (uint32_t i = 2; i <= N; i++)
 		if ((g->mark[t->vert[i]] & DOM_ENTRY) && i > last_entry)
@@ -396,7 +380,6 @@ static void lt_release(struct dom_work *t)
 	free(t->semi);
 	free(t->dom);
 	free(t->stack);
-	free(t->rin);
 	free(t->tops);
 	free(t->pu);
 	free(t->poff);
@@ -428,8 +411,6 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 	} else {
 		memset(t->num, 0, n * sizeof *t->num);
 	}
-	free(t->rin);
-	t->rin = NULL;
 	t->n = 0;
 	t->n_tops = 0;
 }

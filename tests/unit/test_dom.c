@@ -144,7 +144,7 @@ static void chk_idom(const struct heap *h, const uint8_t *entry, uint32_t *out)
 			uint32_t v = order[k], d = (entry[v] & DOM_ENTRY) ? R : HEAP_NONE;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
 				uint32_t p = h->in_from[i];
-				if (p == v || !reach_retains(h, p, h->in_edge[i]) || out[p] == HEAP_NONE)
+				if (p == v || !reach_retains(h, p, heap_in_edges(h)[i]) || out[p] == HEAP_NONE)
 					continue;
 				if (d == HEAP_NONE) {
 					d = p;
