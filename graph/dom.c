@@ -89,6 +89,8 @@ struct dom_work {
 	uint32_t *semi, *dom, *stack;
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
+	uint64_t *entry;	/* bit per number: the vertex is an entry */
+	uint32_t last_entry;	/* the highest number of an entry */
 	uint32_t *pu, *poff;	/* lt_gather()'s chunk of predecessors */
 	uint8_t *big;
 	uint32_t n_tops, cap_tops;
@@ -170,6 +172,14 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 		fp++;
 	}
 	t->n = n;
+	/* The entries by number, from a sequential pass over the marks (a
+	 * load of mark[y] per numbered vertex would be a cache miss each). */
+	for (uint32_t v = 0; v < g->nv; v++)
+		if ((g->mark[v] & DOM_ENTRY) && (n = t->num[v]) != 0) {
+			t->entry[n / 64] |= (uint64_t)1 << (n % 64);
+			if (n > t->last_entry)
+				t->last_entry = n;
+		}
 }
 
 /* EVAL(v) of Lengauer-Tarjan, with path compression.  LINK happens in
@@ -305,14 +315,10 @@ static uint32_t semi_direct(const struct view *g, struct dom_work *t, uint32_t w
 static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
 	struct ltn *x = t->x;
-	uint32_t N, w, last_entry = 0, top;
+	uint32_t N, w, top;
 
 	lt_dfs(g, t);
 	N = t->n;
-	/* The last DFS number of an entry: below it a semidominator may be R. */
-	for (uint32_t i = 2; i <= N; i++)
-		if ((g->mark[t->vert[i]] & DOM_ENTRY) && i > last_entry)
-			last_entry = i;
 	top = t->n_tops;
 	for (uint32_t i = 1; i <= N; i++) {
 		t->semi[i] = x[i].label = x[i].lsemi = i;
@@ -326,7 +332,7 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 		pu = t->pu;
 		po = t->poff;
 		for (w = hi; w >= lo; w--) {
-			uint32_t v = t->vert[w], sw = t->semi[w], floor;
+			uint32_t sw = t->semi[w], floor;
 			uint32_t j0 = po[hi - w], j1 = po[hi - w + 1];
 			/* The smallest semidominator w can have: 1 (R) when an entry
 			 * comes after it, else the root of its DFS tree (sdom(w) is a
@@ -335,8 +341,8 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 			 * refer to. */
 			while (top > 0 && t->tops[top - 1] > w)
 				top--;
-			floor = w > last_entry && top > 0 ? t->tops[top - 1] : 1;
-			if (g->mark[v] & DOM_ENTRY)
+			floor = w > t->last_entry && top > 0 ? t->tops[top - 1] : 1;
+			if ((t->entry[w / 64] >> (w % 64)) & 1)
 				sw = 1;
 			/* Software pipelining: the predecessors PREFETCH vertices on
 			 * are known; start loading the entries eval() will read. */
@@ -384,6 +390,7 @@ static void lt_release(struct dom_work *t)
 	free(t->pu);
 	free(t->poff);
 	free(t->big);
+	free(t->entry);
 	memset(t, 0, sizeof *t);
 }
 
@@ -407,10 +414,13 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 		t->poff = mem_alloc((CHUNK + 2) * sizeof *t->poff);
 		t->pu = mem_alloc(2 * CHUNK_E * sizeof *t->pu);
 		t->big = mem_alloc(CHUNK);
+		t->entry = mem_calloc(n / 64 + 1, sizeof *t->entry);
 		t->cap_v = n;
 	} else {
 		memset(t->num, 0, n * sizeof *t->num);
+		memset(t->entry, 0, (n / 64 + 1) * sizeof *t->entry);
 	}
+	t->last_entry = 0;
 	t->n = 0;
 	t->n_tops = 0;
 }
