@@ -95,6 +95,7 @@ struct dom_work {
 	uint8_t *big;
 	uint32_t n_tops, cap_tops;
 	size_t cap_v;		/* vertex arrays hold cap_v entries */
+	int buckets;		/* always LT's buckets (dom_work_buckets()) */
 };
 
 /* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
@@ -304,22 +305,16 @@ static uint32_t semi_direct(const struct view *g, struct dom_work *t, uint32_t w
 	return sw;
 }
 
-/* Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and
- * related problems", 2005; Georgiadis, Tarjan & Werneck, "Finding
- * dominators in practice", 2006): semidominators as Lengauer & Tarjan
- * (1979) compute them, path compression and simple linking, in chunks
- * whose predecessors lt_gather() loads ahead; then, in preorder, idom(w)
- * is the nearest common ancestor of parent(w) and sdom(w) in the tree
- * built so far.  No buckets, and fewer dependent loads than LT's second
- * half.  Fills t->dom (numbers). */
-static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+/* The semidominators as Lengauer & Tarjan (1979) compute them, path
+ * compression and simple linking, in chunks whose predecessors
+ * lt_gather() loads ahead.  With buckets (bhead/bnext, numbers, 0 = end),
+ * also LT's relative dominators in t->dom. */
+static int lt_semi(const struct view *g, struct dom_work *t, uint32_t *bhead, uint32_t *bnext,
+		   struct progress *p, struct error *err)
 {
 	struct ltn *x = t->x;
-	uint32_t N, w, top;
+	uint32_t N = t->n, w, top = t->n_tops;
 
-	lt_dfs(g, t);
-	N = t->n;
-	top = t->n_tops;
 	for (uint32_t i = 1; i <= N; i++) {
 		t->semi[i] = x[i].label = x[i].lsemi = i;
 		x[i].ancestor = 0;
@@ -332,7 +327,7 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 		pu = t->pu;
 		po = t->poff;
 		for (w = hi; w >= lo; w--) {
-			uint32_t sw = t->semi[w], floor;
+			uint32_t sw = t->semi[w], floor, pw = x[w].parent;
 			uint32_t j0 = po[hi - w], j1 = po[hi - w + 1];
 			/* The smallest semidominator w can have: 1 (R) when an entry
 			 * comes after it, else the root of its DFS tree (sdom(w) is a
@@ -363,18 +358,72 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 					sw = ev;
 			}
 			t->semi[w] = x[w].lsemi = sw;
-			x[w].ancestor = x[w].parent;	/* LINK(parent(w), w) */
+			x[w].ancestor = pw;	/* LINK(parent(w), w) */
+			if (!bhead)
+				continue;
+			bnext[w] = bhead[sw];
+			bhead[sw] = w;
+			for (uint32_t y = bhead[pw]; y; y = bnext[y]) {
+				uint32_t u = lt_eval(t, y, w - 1);
+				t->dom[y] = t->semi[u] < t->semi[y] ? u : pw;
+			}
+			bhead[pw] = 0;
 		}
 	}
-	/* SNCA: idom(w) is the nearest common ancestor of parent(w) and
-	 * sdom(w) in the dominator tree built so far (preorder). */
+	return 0;
+}
+
+/* Semi-NCA's second half: in preorder, idom(w) is the nearest common
+ * ancestor of parent(w) and sdom(w) in the dominator tree built so far.
+ * Fast on heaps, but quadratic on some shapes (long crossed chains): gives
+ * up, returning -1, after `budget` steps up the tree. */
+static int snca_idom(struct dom_work *t, uint64_t budget)
+{
+	uint32_t N = t->n;
+
 	t->dom[1] = 0;
 	for (uint32_t i = 2; i <= N; i++) {
-		uint32_t d = x[i].parent, sd = t->semi[i];
-		while (d > sd)
+		uint32_t d = t->x[i].parent, sd = t->semi[i];
+		while (d > sd) {
+			if (budget-- == 0)
+				return -1;
 			d = t->dom[d];
+		}
 		t->dom[i] = d;
 	}
+	return 0;
+}
+
+/* Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and
+ * related problems", 2005; Georgiadis, Tarjan & Werneck, "Finding
+ * dominators in practice", 2006): LT's semidominators, then each idom as
+ * a nearest common ancestor, with no buckets and fewer dependent loads
+ * than LT's second half.  When the NCA walks pass 4 steps a vertex on
+ * average, the shape is one that makes them quadratic: the semidominators
+ * are computed again with LT's buckets, O(E log V) in all.  Fills t->dom
+ * (numbers). */
+static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+{
+	uint32_t *bhead, *bnext;
+	int rc;
+
+	lt_dfs(g, t);
+	if (!t->buckets) {
+		rc = lt_semi(g, t, NULL, NULL, p, err);
+		if (rc || snca_idom(t, 4 * (uint64_t)t->n + 1024) == 0)
+			return rc;
+	}
+	bhead = mem_calloc((size_t)t->n + 2, sizeof *bhead);
+	bnext = mem_alloc(((size_t)t->n + 2) * sizeof *bnext);
+	rc = lt_semi(g, t, bhead, bnext, p, err);
+	free(bhead);
+	free(bnext);
+	if (rc)
+		return rc;
+	for (uint32_t i = 2; i <= t->n; i++)
+		if (t->dom[i] != t->semi[i])
+			t->dom[i] = t->dom[t->dom[i]];
+	t->dom[1] = 0;
 	return 0;
 }
 
@@ -391,7 +440,11 @@ static void lt_release(struct dom_work *t)
 	free(t->poff);
 	free(t->big);
 	free(t->entry);
-	memset(t, 0, sizeof *t);
+	{
+		int buckets = t->buckets;
+		memset(t, 0, sizeof *t);
+		t->buckets = buckets;
+	}
 }
 
 /* Makes room for nv vertices, reusing what an earlier run allocated;
@@ -428,6 +481,11 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 struct dom_work *dom_work_new(void)
 {
 	return mem_calloc(1, sizeof(struct dom_work));
+}
+
+void dom_work_buckets(struct dom_work *w, int on)
+{
+	w->buckets = on;
 }
 
 void dom_work_free(struct dom_work *w)
