@@ -91,6 +91,20 @@ int reach_distances(const struct heap *h, const uint8_t *is_root, uint32_t *dist
 	while (head < tail) {
 		heap_node_t u = queue[head++];
 		uint32_t du = dist[u] + 1;
+		/* The queue says what comes next: start its loads early, each
+		 * level a step closer (offsets, then references, then targets). */
+		if (head + 16 < tail)
+			__builtin_prefetch(&h->out_off[queue[head + 16]]);
+		if (head + 8 < tail) {
+			heap_node_t a = queue[head + 8];
+			__builtin_prefetch(&h->out_to[h->out_off[a]]);
+			__builtin_prefetch(&h->out_kind[h->out_off[a]]);
+		}
+		if (head + 4 < tail) {
+			heap_node_t a = queue[head + 4];
+			for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++)
+				__builtin_prefetch(&dist[h->out_to[e]]);
+		}
 		if ((head & (TICK - 1)) == 0 && progress_tick(p, "distances", head, n)) {
 			rc = error_set(err, "interrupted");
 			break;
