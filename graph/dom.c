@@ -90,6 +90,8 @@ struct dom_work {
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
 	uint64_t *entry;	/* bit per number: the vertex is an entry */
+	uint64_t *seen;		/* bit per vertex: numbered (num[] is too big
+				 * for the caches, this stays in L2) */
 	uint32_t last_entry;	/* the highest number of an entry */
 	uint32_t *pu, *poff;	/* lt_gather()'s chunk of predecessors */
 	uint8_t *big;
@@ -131,7 +133,8 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 					if (!reach_retains(h, m, ee))
 						continue;
 					z = vx(g, h->out_to[ee]);
-					if (z != x && !t->num[z] && follows(g, x, z)) {
+					if (z != x && !((t->seen[z / 64] >> (z % 64)) & 1) &&
+					    follows(g, x, z)) {
 						y = z;
 						break;
 					}
@@ -150,6 +153,7 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 			from = t->num[x];
 		}
 		t->num[y] = ++n;
+		t->seen[y / 64] |= (uint64_t)1 << (y % 64);
 		t->vert[n] = y;
 		t->x[n].parent = from;
 		if (from == 1) {
@@ -166,7 +170,6 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 			/* The search is a chain of dependent loads; start the loads
 			 * of this vertex's targets now, together. */
 			for (uint32_t e = h->out_off[y]; e < h->out_off[y + 1]; e++) {
-				__builtin_prefetch(&t->num[h->out_to[e]]);
 				__builtin_prefetch(&h->out_off[h->out_to[e]]);
 			}
 		}
@@ -440,6 +443,7 @@ static void lt_release(struct dom_work *t)
 	free(t->poff);
 	free(t->big);
 	free(t->entry);
+	free(t->seen);
 	{
 		int buckets = t->buckets;
 		memset(t, 0, sizeof *t);
@@ -468,10 +472,12 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 		t->pu = mem_alloc(2 * CHUNK_E * sizeof *t->pu);
 		t->big = mem_alloc(CHUNK);
 		t->entry = mem_calloc(n / 64 + 1, sizeof *t->entry);
+		t->seen = mem_calloc(n / 64 + 1, sizeof *t->seen);
 		t->cap_v = n;
 	} else {
 		memset(t->num, 0, n * sizeof *t->num);
 		memset(t->entry, 0, (n / 64 + 1) * sizeof *t->entry);
+		memset(t->seen, 0, (n / 64 + 1) * sizeof *t->seen);
 	}
 	t->last_entry = 0;
 	t->n = 0;
