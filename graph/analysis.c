@@ -160,8 +160,9 @@ struct job {
 	/* or dominators over mark */
 	heap_node_t *idom;
 	uint64_t *retained;
-	/* the entries and cycle groups, planned (and the groups solved) right
-	 * after the components when there are few components: struct plan */
+	/* the entries and cycle groups, planned right after the components
+	 * (struct plan), and the groups solved there too when there are few
+	 * components (early) */
 	struct plan *plan;
 	int early;
 };
@@ -206,15 +207,16 @@ static void *job_reach_scc(void *arg)
 	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
 	if (j->rc == 0)
 		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
-	/* Few components (a big cycle holds most of the heap): the group run
-	 * is small, so it runs here, beside the live dominators, in the
-	 * memory the components' search just gave back. */
-	if (j->rc == 0 && j->plan && j->n_comp <= j->h->n_nodes / 8) {
+	/* The plan runs here, beside the live dominators, in the memory the
+	 * components' search just gave back; with few components (a big
+	 * cycle holds most of the heap) the group run is small, so it too. */
+	if (j->rc == 0 && j->plan) {
 		plan_make(j->h, j->dist, j->comp, j->n_comp, j->plan);
-		if (j->plan->groups)
+		if (j->plan->groups && j->n_comp <= j->h->n_nodes / 8) {
 			j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->plan->mark,
 						   j->plan->grp_retained, NULL, NULL, &j->err);
-		j->early = 1;
+			j->early = 1;
+		}
 	}
 	return NULL;
 }
@@ -393,8 +395,6 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 
 	free(mark);	/* the live run's */
 	mark = pl.mark;
-	if (!j.early)
-		plan_make(h, a->dist, comp, n_comp, &pl);
 	pl.mark = NULL;	/* mark owns it now */
 	groups = pl.groups && !j.early;	/* still to solve */
 	if (a->unreachable_objects && pl.devtools && garbage_holds_live(h, a->dist)) {
