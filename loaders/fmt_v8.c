@@ -712,22 +712,26 @@ static int read_meta(struct v8 *v)
 
 /* The big integer arrays ("nodes", "edges") are read on both cores: a
  * reader thread reads the file and turns its text into numbers
- * (fill_batch), BATCH numbers at a time, into a ring of RING batches; the
- * loader's thread takes the batches in order and checks and stores the
- * records (next_record).  From the array's '[' to its ']' the reader owns
- * the input window v->r and nothing else: it never touches the builder,
- * the progress callback or v->err (its errors go to pipe.err).  A batch
- * the reader could not finish carries its error, raised only when the
- * loader reaches it, so the loader checks every value before it first,
- * exactly as when one thread did both: the errors, their byte offsets and
- * their order are the same either way.  On every path the loader stops
- * and joins the reader before it returns (pipe_fini).  Arrays nobody needs
- * (locations, samples) are tokenized the same way but on the loader's own
- * thread (nothing to overlap), and so is every array when no thread can
- * be started. */
+ * (fill_batch) into a ring of RING slots; the loader's thread takes the
+ * slots in order and checks and stores the records (next_record).  From
+ * the array's '[' to its ']' the reader owns the input window v->r and
+ * nothing else: it never touches the builder, the progress callback or
+ * v->err (its errors go to pipe.err).
+ *
+ * Numbers are tokenized BATCH at a time, SLOT / BATCH batches to a slot
+ * (fewer hand-overs).  A batch the tokenizer cannot finish is dropped
+ * whole and its slot marked failed: the error is raised only once the
+ * loader has used up the slot's earlier batches, so it checks every
+ * record before first, exactly as when one thread did both: the errors,
+ * their byte offsets and their order do not depend on the threads.  On
+ * every path the loader stops and joins the reader before it returns
+ * (pipe_fini).  Arrays nobody needs (locations, samples) are tokenized the
+ * same way on the loader's own thread (nothing to overlap), and so is
+ * every array when no thread can be started. */
 enum {
 	BATCH = 4096,
-	RING = 8,		/* 8 x 64 KiB batches */
+	SLOT = 4 * BATCH,
+	RING = 4,		/* 4 slots of 256 KiB */
 	A_START = 0,		/* expecting a number or ']' */
 	A_VALUE,		/* after a number: ',' or ']' */
 	A_COMMA			/* after a comma: a number */
@@ -735,11 +739,11 @@ enum {
 
 struct batch {
 	size_t n;		/* numbers in val[] / at[] */
-	int closed;		/* the closing bracket ends this batch */
-	int failed;		/* the reader failed here (n is 0); the error is in pipe.err */
-	uint64_t end;		/* file offset after the batch (progress) */
-	uint64_t val[BATCH];
-	uint64_t at[BATCH];	/* file offset of each */
+	int closed;		/* the closing bracket ends this slot */
+	int failed;		/* the batch after val[n - 1] failed; the error is in pipe.err */
+	uint64_t end;		/* file offset after the slot (progress) */
+	uint64_t val[SLOT];
+	uint64_t at[SLOT];	/* file offset of each */
 };
 
 struct pipe {
@@ -783,20 +787,19 @@ static int rd_fail(struct rd *r, const char *p, const char *what)
 	return error_set(r->err, "%s: byte %llu: %s", r->path, (unsigned long long)(r->base + r->pos), what);
 }
 
-/* Parses up to BATCH numbers of the array into b->val / b->at.  Stops
- * early only at the closing bracket (b->closed).  Keeps LOOKAHEAD bytes in
- * the window at each token, so a number never straddles a refill; the NUL
- * after the window stops every inner loop.  Touches r and *state only
- * (runs on the reader thread). */
+/* Parses up to BATCH numbers of the array into b->val / b->at after the
+ * slot's b->n.  Stops early only at the closing bracket (b->closed).
+ * Keeps LOOKAHEAD bytes in the window at each token, so a number never
+ * straddles a refill; the NUL after the window stops every inner loop.
+ * Touches r, *state and b only (runs on the reader thread); on failure
+ * the batch's numbers are not added. */
 static int fill_batch(struct rd *r, struct batch *b, int *state_io)
 {
 	const char *p = r->buf + r->pos, *end = r->buf + r->len;
-	uint64_t *val = b->val, *at = b->at;
+	uint64_t *val = b->val + b->n, *at = b->at + b->n;
 	size_t n = 0;
 	int state = *state_io;
 
-	b->n = 0;
-	b->closed = 0;
 	while (n < BATCH) {
 		unsigned char c;
 		unsigned d;
@@ -863,17 +866,19 @@ static int fill_batch(struct rd *r, struct batch *b, int *state_io)
 	}
 	r->pos = (size_t)(p - r->buf);
 	*state_io = state;
-	b->n = n;
-	b->end = r->base + r->pos;
+	b->n += n;
 	return 0;
 }
 
-/* Fills one batch; returns whether it is the array's last. */
+/* Fills one slot; returns whether it is the array's last. */
 static int produce(struct pipe *p, struct batch *b)
 {
-	b->failed = fill_batch(p->r, b, &p->state) != 0;
-	if (b->failed)
-		b->n = 0;
+	b->n = 0;
+	b->closed = 0;
+	b->failed = 0;
+	while (b->n < SLOT && !b->closed && !b->failed)
+		b->failed = fill_batch(p->r, b, &p->state) != 0;
+	b->end = p->r->base + p->r->pos;
 	return b->failed || b->closed;
 }
 
@@ -970,9 +975,9 @@ static void pipe_fini(struct v8 *v, struct pipe *p)
 	p->started = 0;
 }
 
-/* The array's next batch, in order; NULL (and v->err set) when the reader
- * failed there.  Gives the previous batch back.  A last batch (closed or
- * failed) joins the reader first: the window is the loader's again. */
+/* The array's next slot, in order.  Gives the previous one back.  A last
+ * slot (closed or failed) joins the reader first: the window is the
+ * loader's again. */
 static struct batch *pipe_take(struct v8 *v, struct pipe *p)
 {
 	struct batch *b;
@@ -999,11 +1004,14 @@ static struct batch *pipe_take(struct v8 *v, struct pipe *p)
 	p->i = 0;
 	if (b->failed || b->closed)
 		pipe_join(v, p);
-	if (b->failed) {
-		*v->err = p->err;
-		return NULL;
-	}
 	return b;
+}
+
+/* Raises the reader's error (its slot's numbers are used up). */
+static int pipe_fail(struct v8 *v, struct pipe *p)
+{
+	*v->err = p->err;
+	return -1;
 }
 
 /* Reads one record of nf fields, across batches: the slow path of
@@ -1027,8 +1035,9 @@ static int next_record_slow(struct v8 *v, struct pipe *p, const uint64_t **f, co
 		}
 		if (b && b->closed)
 			break;
-		if (!pipe_take(v, p))
-			return -1;
+		if (b && b->failed)
+			return pipe_fail(v, p);
+		pipe_take(v, p);
 	}
 	if (k == nf) {
 		*f = p->f;
@@ -1074,9 +1083,11 @@ static int skip_int_array(struct v8 *v)
 	pipe_start(v, &p, 0);
 	for (;;) {
 		const struct batch *b = pipe_take(v, &p);
-		if (!b)
+		if (b->failed) {
+			pipe_fail(v, &p);
 			goto out;
-		if ((++n & 63) == 0 && tick_at(v, b->end) != 0)
+		}
+		if ((++n & 15) == 0 && tick_at(v, b->end) != 0)
 			goto out;
 		if (b->closed)
 			break;
