@@ -15,7 +15,8 @@
 #include "../graph/mem.h"
 
 enum {
-	CHUNK = 8 << 20,		/* read() size */
+	CHUNK = 8 << 20,		/* window size */
+	READ_MAX = 256 << 10,		/* read() size */
 	LOOKAHEAD = 64,			/* bytes kept in the window by the number loop */
 	META_MAX = 16 << 20,		/* snapshot meta object, bytes */
 	STRING_MAX = 64 << 20,		/* one string token, bytes */
@@ -157,11 +158,15 @@ static int rd_fill(struct rd *r, size_t need)
 	}
 	while (r->len < need && !r->eof) {
 		ssize_t n;
+		size_t room;
 		if (r->len == r->cap) {
 			r->cap = r->cap * 2 > need ? r->cap * 2 : need;
 			r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
 		}
-		n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		/* READ_MAX at a time: a reader thread that stops for one long
+		 * copy would leave the loader idle once the ring is empty */
+		room = r->cap - r->len < READ_MAX ? r->cap - r->len : READ_MAX;
+		n = read(r->fd, r->buf + r->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -731,7 +736,7 @@ static int read_meta(struct v8 *v)
 enum {
 	BATCH = 4096,
 	SLOT = 4 * BATCH,
-	RING = 4,		/* 4 slots of 256 KiB */
+	RING = 8,		/* 8 slots of 256 KiB */
 	A_START = 0,		/* expecting a number or ']' */
 	A_VALUE,		/* after a number: ',' or ']' */
 	A_COMMA			/* after a comma: a number */
@@ -906,7 +911,9 @@ static void *reader_main(void *arg)
 		last = produce(p, b);
 		pthread_mutex_lock(&p->mu);
 		p->head++;
-		if (p->loader_waits)
+		/* a loader that found the ring empty sleeps till it is half
+		 * full (or done): a wake-up per slot costs more than the slot */
+		if (p->loader_waits && (last || p->head - p->tail >= RING / 2))
 			pthread_cond_signal(&p->data);
 		pthread_mutex_unlock(&p->mu);
 		if (last)
