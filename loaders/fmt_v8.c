@@ -1747,6 +1747,95 @@ static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uin
 	return page;
 }
 
+/* Edges of nodes [lo, hi): what DevTools' computeIsEssentialEdge leaves
+ * out of its dominator tree becomes HEAP_EDGE_WEAK (the only kind that
+ * never retains in heapglass): WeakMap table -> value ephemerons, edges
+ * from outside the page into it, shortcuts of synthetic nodes other than
+ * the root.  Names become arena offsets.  Writes only these nodes' edges. */
+static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const uint32_t *first,
+			uint32_t root, const uint64_t *page, uint32_t lo, uint32_t hi)
+{
+	struct heap_builder_view h = *hv;
+
+	for (uint32_t u = lo; u < hi; u++) {
+		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
+			uint32_t name = h.edge_name[e];
+			uint64_t table;
+			if (name & HEAP_NAME_INDEX)
+				goto weigh;
+			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
+			    table == h.id[u])
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			h.edge_name[e] = v->strmap[name];
+weigh:
+			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
+				continue;
+			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
+				/* heapglass lets shortcuts of every synthetic node
+				 * retain; DevTools only the root's */
+				if (h.flags[u] & HEAP_F_SYNTHETIC)
+					h.edge_kind[e] = HEAP_EDGE_WEAK;
+			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			}
+		}
+	}
+}
+
+/* The passes over the whole graph that finish() runs two at a time: the
+ * page-owned set (reads the edges) with the shallow sizes (moves size[]),
+ * then the edge weighing split in two node ranges.  No two write the same
+ * memory. */
+struct fjob {
+	int what;			/* FJ_ */
+	struct v8 *v;
+	struct heap_builder_view *h;
+	const uint32_t *first;
+	uint32_t root, lo, hi;
+	uint64_t *page;			/* FJ_PAGE's result; FJ_WEIGH's input */
+};
+
+enum {
+	FJ_PAGE,
+	FJ_SHALLOW,
+	FJ_WEIGH,
+	FJ_MIN_EDGES = 1 << 16		/* below this a thread costs more than it saves */
+};
+
+static void *fjob_run(void *arg)
+{
+	struct fjob *j = arg;
+
+	if (j->what == FJ_PAGE)
+		j->page = page_owned(j->v, j->h, j->first, j->root);
+	else if (j->what == FJ_SHALLOW)
+		own_shallow_sizes(j->v, j->h, j->first, j->root);
+	else
+		weigh_edges(j->v, j->h, j->first, j->root, j->page, j->lo, j->hi);
+	return NULL;
+}
+
+/* Runs a on a helper thread and b on this one (both here when the graph
+ * is small or no thread starts); returns when both are done. */
+static void fjob_pair(struct fjob *a, struct fjob *b, size_t n_edges)
+{
+	pthread_t t;
+	sigset_t all, old;
+	int threaded = 0;
+
+	if (n_edges >= FJ_MIN_EDGES) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		threaded = pthread_create(&t, NULL, fjob_run, a) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!threaded)
+		fjob_run(a);
+	fjob_run(b);
+	if (threaded)
+		pthread_join(t, NULL);
+}
+
 static int finish(struct v8 *v)
 {
 	struct heap_builder_view h;
@@ -1786,36 +1875,29 @@ static int finish(struct v8 *v)
 	}
 	if (v->dom_state)
 		propagate_dom_state(v, &h, first);
-	own_shallow_sizes(v, &h, first, root);
-	page = page_owned(v, &h, first, root);
-
-	/* Edges: what DevTools' computeIsEssentialEdge leaves out of its
-	 * dominator tree becomes HEAP_EDGE_WEAK (the only kind that never
-	 * retains in heapglass): WeakMap table -> value ephemerons, edges from
-	 * outside the page into it, shortcuts of synthetic nodes other than
-	 * the root.  Names become arena offsets. */
-	for (uint32_t u = 0; u < v->n_nodes; u++) {
-		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
-			uint32_t name = h.edge_name[e];
-			uint64_t table;
-			if (name & HEAP_NAME_INDEX)
-				goto weigh;
-			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
-			    table == h.id[u])
-				h.edge_kind[e] = HEAP_EDGE_WEAK;
-			h.edge_name[e] = v->strmap[name];
-weigh:
-			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
-				continue;
-			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
-				/* heapglass lets shortcuts of every synthetic node
-				 * retain; DevTools only the root's */
-				if (h.flags[u] & HEAP_F_SYNTHETIC)
-					h.edge_kind[e] = HEAP_EDGE_WEAK;
-			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
-				h.edge_kind[e] = HEAP_EDGE_WEAK;
-			}
+	{
+		struct fjob a = { .what = FJ_PAGE, .v = v, .h = &h, .first = first, .root = root };
+		struct fjob b = a;
+		uint32_t mid = 0, hi = v->n_nodes;
+		b.what = FJ_SHALLOW;
+		fjob_pair(&a, &b, h.n_edges);
+		page = a.page;
+		/* the edges split in halves by count: the first node whose
+		 * edges start past the middle */
+		while (mid < hi) {
+			uint32_t m = mid + (hi - mid) / 2;
+			if (first[m] < first[v->n_nodes] / 2)
+				mid = m + 1;
+			else
+				hi = m;
 		}
+		a.what = b.what = FJ_WEIGH;
+		a.page = b.page = page;
+		a.lo = mid;
+		a.hi = v->n_nodes;
+		b.lo = 0;
+		b.hi = mid;
+		fjob_pair(&a, &b, h.n_edges);
 	}
 	free(page);
 
