@@ -15,8 +15,7 @@
 #include "../graph/mem.h"
 
 enum {
-	CHUNK = 8 << 20,		/* window size */
-	READ_MAX = 256 << 10,		/* read() size */
+	CHUNK = 8 << 20,		/* read() size */
 	LOOKAHEAD = 64,			/* bytes kept in the window by the number loop */
 	META_MAX = 16 << 20,		/* snapshot meta object, bytes */
 	STRING_MAX = 64 << 20,		/* one string token, bytes */
@@ -158,15 +157,11 @@ static int rd_fill(struct rd *r, size_t need)
 	}
 	while (r->len < need && !r->eof) {
 		ssize_t n;
-		size_t room;
 		if (r->len == r->cap) {
 			r->cap = r->cap * 2 > need ? r->cap * 2 : need;
 			r->buf = mem_realloc_array(r->buf, r->cap + 1, 1);
 		}
-		/* READ_MAX at a time: a reader thread that stops for one long
-		 * copy would leave the loader idle once the ring is empty */
-		room = r->cap - r->len < READ_MAX ? r->cap - r->len : READ_MAX;
-		n = read(r->fd, r->buf + r->len, room);
+		n = read(r->fd, r->buf + r->len, r->cap - r->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
