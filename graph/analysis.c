@@ -160,7 +160,44 @@ struct job {
 	/* or dominators over mark */
 	heap_node_t *idom;
 	uint64_t *retained;
+	/* the entries and cycle groups, planned (and the groups solved) right
+	 * after the components when there are few components: struct plan */
+	struct plan *plan;
+	int early;
 };
+
+/* The entries of the garbage and the cycle groups (dom.h), per component:
+ * either the groups must be solved (groups, grp_retained to fill) or each
+ * cycle is retained by its one entered member (count, entered_by). */
+struct plan {
+	uint8_t *mark;
+	int devtools, groups;
+	uint64_t *grp_retained;
+	uint8_t *count;
+	heap_node_t *entered_by;
+};
+
+static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
+		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by);
+
+static void plan_make(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
+		      uint32_t n_comp, struct plan *pl)
+{
+	size_t nc = n_comp ? n_comp : 1;
+
+	pl->devtools = dom_devtools_shape(h, dist);
+	dom_entries(h, dist, comp, pl->devtools, pl->mark);
+	pl->grp_retained = mem_alloc(nc * sizeof *pl->grp_retained);
+	pl->count = mem_alloc(nc);
+	pl->entered_by = mem_alloc(nc * sizeof *pl->entered_by);
+	pl->groups = need_groups(h, comp, n_comp, pl->mark, pl->count, pl->entered_by);
+	if (pl->groups) {	/* not needed then: give the memory back before the runs */
+		free(pl->entered_by);
+		free(pl->count);
+		pl->entered_by = NULL;
+		pl->count = NULL;
+	}
+}
 
 static void *job_reach_scc(void *arg)
 {
@@ -169,6 +206,16 @@ static void *job_reach_scc(void *arg)
 	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
 	if (j->rc == 0)
 		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
+	/* Few components (a big cycle holds most of the heap): the group run
+	 * is small, so it runs here, beside the live dominators, in the
+	 * memory the components' search just gave back. */
+	if (j->rc == 0 && j->plan && j->n_comp <= j->h->n_nodes / 8) {
+		plan_make(j->h, j->dist, j->comp, j->n_comp, j->plan);
+		if (j->plan->groups)
+			j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->plan->mark,
+						   j->plan->grp_retained, NULL, NULL, &j->err);
+		j->early = 1;
+	}
 	return NULL;
 }
 
@@ -281,7 +328,8 @@ static void adopt_garbage(struct analysis *a)
 
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries)
- *         ||  other: distances, then components;
+ *         ||  other: distances, then components (then, when they are few,
+ *             the entries and the cycles as groups);
  *   the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h)
  *         ||  the cycles as groups, if needed; the bigger of the two runs
@@ -293,15 +341,14 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	struct analysis *a = mem_calloc(1, sizeof *a);
 	uint32_t n = h->n_nodes, n_comp;
 	size_t nn = n ? n : 1;
-	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn), *count = NULL;
+	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn);
 	const uint8_t *gmark = NULL;
 	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
-	heap_node_t *entered_by = NULL;
-	uint64_t *grp_retained = NULL;
 	double t0 = now_seconds();
 	struct job j = { .h = h };
+	struct plan pl = { .mark = NULL };
 	struct dom_work *work = dom_work_new();
-	int rc, groups, devtools, whole = 0;
+	int rc, groups, whole = 0;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
@@ -320,13 +367,15 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.is_root = is_root;
 	j.dist = a->dist;
 	j.comp = comp;
+	j.plan = &pl;
+	pl.mark = mem_alloc(nn);
 	job_start(&j, job_reach_scc);
 	rc = dom_compute(h, mark, a->idom, a->retained, work, p, err);
 	rc = job_wait(&j, rc, err);
 	if (rc)
 		goto out;
 	n_comp = j.n_comp;
-	if (n_comp < n / 4 * 3) {
+	if (j.early || n_comp < n / 4 * 3) {
 		/* The cycle run will not reuse the workspace (dom.h): give its
 		 * memory back before the steps in between need theirs. */
 		dom_work_free(work);
@@ -342,19 +391,13 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		}
 	}
 
-	devtools = dom_devtools_shape(h, a->dist);
-	dom_entries(h, a->dist, comp, devtools, mark);
-	grp_retained = mem_alloc((n_comp ? n_comp : 1) * sizeof *grp_retained);
-	count = mem_alloc(n_comp ? n_comp : 1);
-	entered_by = mem_alloc((n_comp ? n_comp : 1) * sizeof *entered_by);
-	groups = need_groups(h, comp, n_comp, mark, count, entered_by);
-	if (groups) {	/* not needed then: give the memory back before the runs */
-		free(entered_by);
-		free(count);
-		entered_by = NULL;
-		count = NULL;
-	}
-	if (a->unreachable_objects && devtools && garbage_holds_live(h, a->dist)) {
+	free(mark);	/* the live run's */
+	mark = pl.mark;
+	if (!j.early)
+		plan_make(h, a->dist, comp, n_comp, &pl);
+	pl.mark = NULL;	/* mark owns it now */
+	groups = pl.groups && !j.early;	/* still to solve */
+	if (a->unreachable_objects && pl.devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
 		gmark = mark;
@@ -369,7 +412,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.n_comp = n_comp;
 	j.idom = a->idom;
 	j.retained = a->retained;
-	j.grp_retained = grp_retained;
+	j.grp_retained = pl.grp_retained;
 	if (gmark && whole) {
 		if (groups) {
 			j.mark = mark;
@@ -382,25 +425,26 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 			job_start(&j, job_dominators);
 		}
 		if (groups)
-			rc = dom_group_retained(h, comp, n_comp, mark, grp_retained, work, p, err);
+			rc = dom_group_retained(h, comp, n_comp, mark, pl.grp_retained, work, p, err);
 	}
 	rc = job_wait(&j, rc, err);
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
-	if (!groups)	/* after the garbage run, which writes retained[] */
+	if (!pl.groups)	/* after the garbage run, which writes retained[] */
 		for (uint32_t c = 0; c < n_comp; c++)
-			grp_retained[c] = count[c] ? a->retained[entered_by[c]] : 0;
+			pl.grp_retained[c] = pl.count[c] ? a->retained[pl.entered_by[c]] : 0;
 	if (rc)
 		goto out;
-	if (devtools)
+	if (pl.devtools)
 		adopt_garbage(a);
-	build_cycles(a, comp, n_comp, grp_retained);
+	build_cycles(a, comp, n_comp, pl.grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
 	dom_work_free(work);
-	free(entered_by);
-	free(count);
-	free(grp_retained);
+	free(pl.mark);
+	free(pl.entered_by);
+	free(pl.count);
+	free(pl.grp_retained);
 	free(comp);
 	free(mark);
 	free(is_root);
@@ -480,6 +524,7 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
 {
 	const struct heap *h = a->heap;
 	const struct analysis_cycle *cy = &a->cycles[c];
+	const uint32_t *in_edge = heap_in_edges(h);
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < cy->size; i++) {
@@ -487,7 +532,7 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
 		for (uint32_t j = h->in_off[v]; j < h->in_off[v + 1]; j++)
 			if (a->cycle[h->in_from[j]] != c)
 				out[k++] = (struct analysis_ref){ .from = h->in_from[j], .to = v,
-								  .edge = h->in_edge[j] };
+								  .edge = in_edge[j] };
 	}
 	return k;
 }

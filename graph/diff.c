@@ -103,6 +103,7 @@ void diff_signatures(const struct analysis *a, uint64_t *sig)
 	uint64_t *link = mem_alloc((size_t)n * sizeof *link + 1);
 	uint64_t *next = mem_alloc((size_t)n * sizeof *next + 1);
 	const uint64_t root_tag = hash_bytes("(root)", 6);
+	const uint32_t *in_edge = heap_in_edges(h);
 
 	/* sig_0(v) = H(type) (H(type, root) for a root); link[v] = H(type,
 	 * name of the reference from the parent). */
@@ -123,8 +124,8 @@ void diff_signatures(const struct analysis *a, uint64_t *sig)
 		sig[v] = th;
 		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
 			heap_node_t u = h->in_from[i];
-			uint32_t e = h->in_edge[i];
-			if (a->dist[u] == d - 1 && reach_retains(h, u, e)) {
+			uint32_t e = in_edge[i];
+			if (a->dist[u] == d - 1 && heap_in_retains(h, i)) {
 				par[v] = u;
 				link[v] = combine(th, hash_edge_name(h, u, e));
 				break;

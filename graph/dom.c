@@ -87,13 +87,15 @@ struct dom_work {
 	uint32_t *vert;		/* number -> vertex (R: nv) */
 	struct ltn *x;
 	uint32_t *semi, *dom, *stack;
-	uint64_t *rin;		/* bit i: in-edge i of the heap retains */
 	uint32_t n;		/* numbers used */
 	uint32_t *tops;		/* numbers of R's tree children, ascending */
+	uint64_t *entry;	/* bit per number: the vertex is an entry */
+	uint32_t last_entry;	/* the highest number of an entry */
 	uint32_t *pu, *poff;	/* lt_gather()'s chunk of predecessors */
 	uint8_t *big;
 	uint32_t n_tops, cap_tops;
 	size_t cap_v;		/* vertex arrays hold cap_v entries */
+	int buckets;		/* always LT's buckets (dom_work_buckets()) */
 };
 
 /* Iterative depth-first numbering from R.  The frames reuse dom (vertex),
@@ -171,6 +173,14 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 		fp++;
 	}
 	t->n = n;
+	/* The entries by number, from a sequential pass over the marks (a
+	 * load of mark[y] per numbered vertex would be a cache miss each). */
+	for (uint32_t v = 0; v < g->nv; v++)
+		if ((g->mark[v] & DOM_ENTRY) && (n = t->num[v]) != 0) {
+			t->entry[n / 64] |= (uint64_t)1 << (n % 64);
+			if (n > t->last_entry)
+				t->last_entry = n;
+		}
 }
 
 /* EVAL(v) of Lengauer-Tarjan, with path compression.  LINK happens in
@@ -201,19 +211,6 @@ static uint32_t lt_eval(struct dom_work *t, uint32_t v, uint32_t linked)
 	return x[v].label;
 }
 
-/* Which in-edges retain, as one bit each: the kinds sit far from the
- * in-edge lists, so they are read once, in a pass the CPU can overlap. */
-static uint64_t *retaining_in_edges(const struct heap *h)
-{
-	uint64_t *rin = mem_calloc((size_t)h->n_edges / 64 + 1, sizeof *rin);
-
-	for (heap_node_t v = 0; v < h->n_nodes; v++)
-		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-			if (reach_retains(h, h->in_from[i], h->in_edge[i]))
-				rin[i / 64] |= (uint64_t)1 << (i % 64);
-	return rin;
-}
-
 /* The DFS number of the source of in-edge i of vertex v when the
  * reference counts, else 0. */
 static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, uint32_t v,
@@ -222,7 +219,7 @@ static inline uint32_t lt_pred(const struct view *g, const struct dom_work *t, u
 	uint32_t y, u;
 
 	y = vx(g, g->h->in_from[i]);
-	if (y == v || !(u = t->num[y]) || !((t->rin[i / 64] >> (i % 64)) & 1) || !follows(g, y, v))
+	if (y == v || !(u = t->num[y]) || !heap_in_retains(g->h, i) || !follows(g, y, v))
 		return 0;
 	return u;
 }
@@ -272,7 +269,7 @@ static uint32_t lt_gather(const struct view *g, struct dom_work *t, uint32_t hi)
 			uint32_t i = t->pu[j], u;
 			if (j + PREFETCH_E < k) {
 				uint32_t ia = t->pu[j + PREFETCH_E];
-				__builtin_prefetch(&t->rin[ia / 64]);
+				__builtin_prefetch(&h->in_retains[ia / 64]);
 				if (!g->grp)
 					__builtin_prefetch(&t->num[h->in_from[ia]]);
 			}
@@ -308,28 +305,16 @@ static uint32_t semi_direct(const struct view *g, struct dom_work *t, uint32_t w
 	return sw;
 }
 
-/* Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and
- * related problems", 2005; Georgiadis, Tarjan & Werneck, "Finding
- * dominators in practice", 2006): semidominators as Lengauer & Tarjan
- * (1979) compute them, path compression and simple linking, in chunks
- * whose predecessors lt_gather() loads ahead; then, in preorder, idom(w)
- * is the nearest common ancestor of parent(w) and sdom(w) in the tree
- * built so far.  No buckets, and fewer dependent loads than LT's second
- * half.  Fills t->dom (numbers). */
-static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+/* The semidominators as Lengauer & Tarjan (1979) compute them, path
+ * compression and simple linking, in chunks whose predecessors
+ * lt_gather() loads ahead.  With buckets (bhead/bnext, numbers, 0 = end),
+ * also LT's relative dominators in t->dom. */
+static int lt_semi(const struct view *g, struct dom_work *t, uint32_t *bhead, uint32_t *bnext,
+		   struct progress *p, struct error *err)
 {
-	const struct heap *h = g->h;
 	struct ltn *x = t->x;
-	uint32_t N, w, last_entry = 0, top;
+	uint32_t N = t->n, w, top = t->n_tops;
 
-	lt_dfs(g, t);
-	N = t->n;
-	t->rin = retaining_in_edges(h);
-	/* The last DFS number of an entry: below it a semidominator may be R. */
-	for (uint32_t i = 2; i <= N; i++)
-		if ((g->mark[t->vert[i]] & DOM_ENTRY) && i > last_entry)
-			last_entry = i;
-	top = t->n_tops;
 	for (uint32_t i = 1; i <= N; i++) {
 		t->semi[i] = x[i].label = x[i].lsemi = i;
 		x[i].ancestor = 0;
@@ -342,7 +327,7 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 		pu = t->pu;
 		po = t->poff;
 		for (w = hi; w >= lo; w--) {
-			uint32_t v = t->vert[w], sw = t->semi[w], floor;
+			uint32_t sw = t->semi[w], floor, pw = x[w].parent;
 			uint32_t j0 = po[hi - w], j1 = po[hi - w + 1];
 			/* The smallest semidominator w can have: 1 (R) when an entry
 			 * comes after it, else the root of its DFS tree (sdom(w) is a
@@ -351,8 +336,8 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 			 * refer to. */
 			while (top > 0 && t->tops[top - 1] > w)
 				top--;
-			floor = w > last_entry && top > 0 ? t->tops[top - 1] : 1;
-			if (g->mark[v] & DOM_ENTRY)
+			floor = w > t->last_entry && top > 0 ? t->tops[top - 1] : 1;
+			if ((t->entry[w / 64] >> (w % 64)) & 1)
 				sw = 1;
 			/* Software pipelining: the predecessors PREFETCH vertices on
 			 * are known; start loading the entries eval() will read. */
@@ -373,18 +358,72 @@ static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, 
 					sw = ev;
 			}
 			t->semi[w] = x[w].lsemi = sw;
-			x[w].ancestor = x[w].parent;	/* LINK(parent(w), w) */
+			x[w].ancestor = pw;	/* LINK(parent(w), w) */
+			if (!bhead)
+				continue;
+			bnext[w] = bhead[sw];
+			bhead[sw] = w;
+			for (uint32_t y = bhead[pw]; y; y = bnext[y]) {
+				uint32_t u = lt_eval(t, y, w - 1);
+				t->dom[y] = t->semi[u] < t->semi[y] ? u : pw;
+			}
+			bhead[pw] = 0;
 		}
 	}
-	/* SNCA: idom(w) is the nearest common ancestor of parent(w) and
-	 * sdom(w) in the dominator tree built so far (preorder). */
+	return 0;
+}
+
+/* Semi-NCA's second half: in preorder, idom(w) is the nearest common
+ * ancestor of parent(w) and sdom(w) in the dominator tree built so far.
+ * Fast on heaps, but quadratic on some shapes (long crossed chains): gives
+ * up, returning -1, after `budget` steps up the tree. */
+static int snca_idom(struct dom_work *t, uint64_t budget)
+{
+	uint32_t N = t->n;
+
 	t->dom[1] = 0;
 	for (uint32_t i = 2; i <= N; i++) {
-		uint32_t d = x[i].parent, sd = t->semi[i];
-		while (d > sd)
+		uint32_t d = t->x[i].parent, sd = t->semi[i];
+		while (d > sd) {
+			if (budget-- == 0)
+				return -1;
 			d = t->dom[d];
+		}
 		t->dom[i] = d;
 	}
+	return 0;
+}
+
+/* Semi-NCA (Georgiadis, "Linear-time algorithms for dominators and
+ * related problems", 2005; Georgiadis, Tarjan & Werneck, "Finding
+ * dominators in practice", 2006): LT's semidominators, then each idom as
+ * a nearest common ancestor, with no buckets and fewer dependent loads
+ * than LT's second half.  When the NCA walks pass 4 steps a vertex on
+ * average, the shape is one that makes them quadratic: the semidominators
+ * are computed again with LT's buckets, O(E log V) in all.  Fills t->dom
+ * (numbers). */
+static int lt_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+{
+	uint32_t *bhead, *bnext;
+	int rc;
+
+	lt_dfs(g, t);
+	if (!t->buckets) {
+		rc = lt_semi(g, t, NULL, NULL, p, err);
+		if (rc || snca_idom(t, 4 * (uint64_t)t->n + 1024) == 0)
+			return rc;
+	}
+	bhead = mem_calloc((size_t)t->n + 2, sizeof *bhead);
+	bnext = mem_alloc(((size_t)t->n + 2) * sizeof *bnext);
+	rc = lt_semi(g, t, bhead, bnext, p, err);
+	free(bhead);
+	free(bnext);
+	if (rc)
+		return rc;
+	for (uint32_t i = 2; i <= t->n; i++)
+		if (t->dom[i] != t->semi[i])
+			t->dom[i] = t->dom[t->dom[i]];
+	t->dom[1] = 0;
 	return 0;
 }
 
@@ -396,12 +435,16 @@ static void lt_release(struct dom_work *t)
 	free(t->semi);
 	free(t->dom);
 	free(t->stack);
-	free(t->rin);
 	free(t->tops);
 	free(t->pu);
 	free(t->poff);
 	free(t->big);
-	memset(t, 0, sizeof *t);
+	free(t->entry);
+	{
+		int buckets = t->buckets;
+		memset(t, 0, sizeof *t);
+		t->buckets = buckets;
+	}
 }
 
 /* Makes room for nv vertices, reusing what an earlier run allocated;
@@ -424,12 +467,13 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 		t->poff = mem_alloc((CHUNK + 2) * sizeof *t->poff);
 		t->pu = mem_alloc(2 * CHUNK_E * sizeof *t->pu);
 		t->big = mem_alloc(CHUNK);
+		t->entry = mem_calloc(n / 64 + 1, sizeof *t->entry);
 		t->cap_v = n;
 	} else {
 		memset(t->num, 0, n * sizeof *t->num);
+		memset(t->entry, 0, (n / 64 + 1) * sizeof *t->entry);
 	}
-	free(t->rin);
-	t->rin = NULL;
+	t->last_entry = 0;
 	t->n = 0;
 	t->n_tops = 0;
 }
@@ -437,6 +481,11 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 struct dom_work *dom_work_new(void)
 {
 	return mem_calloc(1, sizeof(struct dom_work));
+}
+
+void dom_work_buckets(struct dom_work *w, int on)
+{
+	w->buckets = on;
 }
 
 void dom_work_free(struct dom_work *w)

@@ -62,8 +62,10 @@ int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
-/* Working memory of the dominator runs: about 44 bytes per vertex plus 1
- * bit per reference.  A run given one keeps it for the next run (on the same
+/* Working memory of the dominator runs: about 36 bytes per vertex and
+ * 128 KiB for the predecessors gathered ahead (8 bytes more per vertex,
+ * for that run only, when a shape makes Semi-NCA fall back to
+ * Lengauer-Tarjan's buckets).  A run given one keeps it for the next run (on the same
  * thread, or after it): fresh pages cost a fault and zeroing each, which
  * on big heaps was a fifth of the analysis.  A run on fewer than 3/4 of
  * the vertices the workspace holds starts afresh instead.  A run given
@@ -71,6 +73,9 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 struct dom_work;
 struct dom_work *dom_work_new(void);
 void dom_work_free(struct dom_work *w);
+/* Runs with this workspace compute idoms with Lengauer-Tarjan's buckets
+ * only (on != 0), not Semi-NCA first: for tests and comparisons. */
+void dom_work_buckets(struct dom_work *w, int on);
 
 /* Computes idom[] and retained[] (h->n_nodes entries each) for the graph
  * that mark describes.  Only the nodes R reaches are written; the others

@@ -335,7 +335,7 @@ static int is_hub(const struct heap *h, heap_node_t v)
 	/* a module's namespace (its __dict__) is the module, for this purpose:
 	 * every global of a Python program hangs off it */
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
-		uint32_t name = h->out_name[h->in_edge[i]];
+		uint32_t name = h->out_name[heap_in_edges(h)[i]];
 		size_t len;
 		const char *str;
 		if (name & HEAP_NAME_INDEX || !is_module(h, h->in_from[i]))

@@ -1,5 +1,6 @@
 #include "heap.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,16 +557,17 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	/* The sources are spent: their pages, already faulted in, take the
 	 * in-edge sources (fresh pages cost a fault and zeroing each). */
 	h->in_from = column_take(&b->e_from, 4);
-	h->in_edge = mem_alloc((size_t)m * 4 + 1);
-	advise_huge(h->in_edge, (size_t)m * 4);
+	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
 	{
 		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
+		const uint16_t *flags = b->flags.data;
 		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);
 		for (uint32_t v = 0; v < n; v++)
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 				uint32_t p = pos[h->out_to[e]]++;
 				h->in_from[p] = v;
-				h->in_edge[p] = e;
+				if (heap_edge_retains(h->out_kind[e], flags[v]))
+					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
 			}
 		free(pos);
 	}
@@ -626,7 +628,8 @@ void heap_free(struct heap *h)
 	free(h->out_kind);
 	free(h->in_off);
 	free(h->in_from);
-	free(h->in_edge);
+	free(h->in_retains);
+	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
 	free(h->id_order);
 	free(h->strings);
@@ -674,12 +677,38 @@ const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_
 	return buf;
 }
 
+const uint32_t *heap_in_edges(const struct heap *h)
+{
+	/* A cache on a heap allocated non-const: casting const away is fine. */
+	struct heap *w = (struct heap *)h;
+	uint32_t *e = atomic_load_explicit(&w->in_edge_memo, memory_order_acquire), *none = NULL;
+	uint32_t *pos;
+
+	if (e)
+		return e;
+	e = hugepage_advise(mem_alloc((size_t)h->n_edges * 4 + 1), (size_t)h->n_edges * 4);
+	pos = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *pos);
+	memcpy(pos, h->in_off, ((size_t)h->n_nodes + 1) * sizeof *pos);
+	/* The order freeze filled in_from in: sources ascending. */
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		for (uint32_t k = h->out_off[v]; k < h->out_off[v + 1]; k++)
+			e[pos[h->out_to[k]]++] = k;
+	free(pos);
+	if (!atomic_compare_exchange_strong_explicit(&w->in_edge_memo, &none, e, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		free(e);	/* another thread built it first */
+		e = none;
+	}
+	return e;
+}
+
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
 	/* the same columns heap_memory() counts, less id_order and strings */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1 + 4 + 4);
+	return nodes * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1) +
+	       edges / 8;
 }
 
 size_t heap_memory(const struct heap *h)
@@ -687,6 +716,6 @@ size_t heap_memory(const struct heap *h)
 	size_t n = h->n_nodes, m = h->n_edges;
 
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
-	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + 4) +
+	       (n + 1) * 8 + m * (4 + 4 + 1 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) + m / 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
 }

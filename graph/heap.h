@@ -19,7 +19,10 @@
  *                  gen 1 + category 1 + out offset 4 + in offset 4 +
  *                  id-order permutation 4                           = 48 bytes
  *   per reference: out target 4 + out name 4 + out kind 1 +
- *                  in source 4 + in out-edge index 4                = 17 bytes
+ *                  in source 4 + in "retains" bit 1/8           = 13.1 bytes
+ *                  (+ 4 for the in -> out edge index, built on first use
+ *                  by heap_in_edges(), after an analysis has given back its
+ *                  memory, so it does not count in the peak)
  * plus the string arena (each distinct string once, 5 bytes overhead) and
  * 8 bytes per root.  Budget stated by the design: 48 / 20.
  *
@@ -68,6 +71,15 @@ enum heap_flag {
 	HEAP_F_CLASS = 1u << 8		/* a class / type object */
 };
 
+/* Whether a reference of kind `kind` from a node with flags `from_flags`
+ * keeps its target alive: STRONG and INTERNAL do, WEAK never, SHORTCUT only
+ * from a synthetic root. */
+static inline int heap_edge_retains(uint8_t kind, uint16_t from_flags)
+{
+	return kind == HEAP_EDGE_STRONG || kind == HEAP_EDGE_INTERNAL ||
+	       (kind == HEAP_EDGE_SHORTCUT && (from_flags & HEAP_F_SYNTHETIC));
+}
+
 struct heap_root {
 	heap_node_t node;
 	heap_str_t kind;	/* "gc roots", "ROOT_JNI_GLOBAL", "external ref", ... */
@@ -109,10 +121,13 @@ struct heap {
 	uint8_t *out_kind;		/* enum heap_edge_kind */
 
 	/* Incoming CSR: for node v, in_from[in_off[v] .. in_off[v+1]) are the
-	 * sources and in_edge[...] the matching index into the out_* arrays. */
+	 * sources, ascending; bit i of in_retains says whether in-edge i keeps
+	 * its target alive (heap_edge_retains()).  The matching index into the
+	 * out_* arrays comes from heap_in_edges(). */
 	uint32_t *in_off;		/* n_nodes + 1 */
 	heap_node_t *in_from;
-	uint32_t *in_edge;
+	uint64_t *in_retains;
+	uint32_t *_Atomic in_edge_memo;	/* heap_in_edges()'s, NULL until then */
 
 	struct heap_root *roots;
 
@@ -133,6 +148,19 @@ struct heap {
 	uint8_t max_generation;		/* highest generation seen, or HEAP_GEN_UNKNOWN */
 	const char *format;		/* static loader name, set by the loader registry */
 };
+
+/* Whether in-edge i (an index into in_from) keeps its target alive. */
+static inline int heap_in_retains(const struct heap *h, uint32_t i)
+{
+	return (h->in_retains[i / 64] >> (i % 64)) & 1;
+}
+
+/* For each in-edge i, the index into the out_* arrays of the same
+ * reference.  Built on the first call (4 bytes per reference, O(E)) and
+ * kept with the heap; safe to call from several threads.  The analysis
+ * never needs it, so a caller that opens a heap reaches its peak memory
+ * without it. */
+const uint32_t *heap_in_edges(const struct heap *h);
 
 /* Frees everything the heap owns.  heap_free(NULL) is a no-op. */
 void heap_free(struct heap *h);

@@ -127,9 +127,8 @@ uint32_t reach_path(const struct heap *h, const uint32_t *dist, heap_node_t v,
 		edge = HEAP_NONE;
 		for (uint32_t k = h->in_off[cur]; k < h->in_off[cur + 1]; k++) {
 			heap_node_t s = h->in_from[k];
-			uint32_t e = h->in_edge[k];
-			if (dist[s] == want - 1 && reach_retains(h, s, e)) {
-				edge = e;
+			if (dist[s] == want - 1 && heap_in_retains(h, k)) {
+				edge = heap_in_edges(h)[k];
 				cur = s;
 				break;
 			}

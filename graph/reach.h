@@ -46,8 +46,9 @@ static inline int reach_retains(const struct heap *h, heap_node_t from, uint32_t
 {
 	uint8_t k = h->out_kind[e];
 
+	/* flags[from] is loaded only for a shortcut */
 	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
-	       (k == HEAP_EDGE_SHORTCUT && (h->flags[from] & HEAP_F_SYNTHETIC));
+	       (k == HEAP_EDGE_SHORTCUT && heap_edge_retains(k, h->flags[from]));
 }
 
 /* Non-zero when the heap is analysed with CPython's rules (some node has

@@ -29,6 +29,7 @@ void step_cpython_run(struct stepper *s, unsigned g, int gens)
 	const struct heap *h = s->heap;
 	uint32_t n = s->n;
 	unsigned target;
+	const uint32_t *in_edge;
 
 	if (g >= STEPPER_GENS)
 		g = STEPPER_GENS - 1;
@@ -99,12 +100,13 @@ void step_cpython_run(struct stepper *s, unsigned g, int gens)
 
 	/* Weak references to the garbage are cleared before any finalizer can
 	 * see them (handle_weakrefs). */
+	in_edge = heap_in_edges(h);
 	for (uint32_t v = 0; v < n; v++) {
 		if (!(s->flags[v] & STEPPER_F_UNREACHABLE) || (s->flags[v] & STEPPER_F_FREED))
 			continue;
 		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
 			heap_node_t u = h->in_from[i];
-			uint32_t e = h->in_edge[i];
+			uint32_t e = in_edge[i];
 			if (h->out_kind[e] == HEAP_EDGE_WEAK && !(s->flags[u] & STEPPER_F_FREED))
 				stepper_emit(s, STEPPER_WEAKCLEAR, STEPPER_COL_NONE, v, 0,
 					     STEPPER_Q_NONE, u, e);

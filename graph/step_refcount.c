@@ -32,6 +32,7 @@ void step_refcount_release(struct stepper *s, const heap_node_t *drops, size_t n
 void step_refcount_cascade(struct stepper *s)
 {
 	const struct heap *h = s->heap;
+	const uint32_t *in_edge = heap_in_edges(h);
 
 	while (s->qhead < s->qtail) {
 		heap_node_t v = s->queue[s->qhead];
@@ -42,7 +43,7 @@ void step_refcount_cascade(struct stepper *s)
 				     HEAP_NONE);
 		for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
 			heap_node_t u = h->in_from[i];
-			uint32_t e = h->in_edge[i];
+			uint32_t e = in_edge[i];
 			if (h->out_kind[e] == HEAP_EDGE_WEAK && !(s->flags[u] & STEPPER_F_FREED))
 				stepper_emit(s, STEPPER_WEAKCLEAR, STEPPER_COL_NONE, v, 0,
 					     STEPPER_Q_NONE, u, e);

@@ -76,7 +76,7 @@ int subheap_new(const struct heap *h, const heap_node_t *nodes, uint32_t n, stru
 		heap_node_t v = orig[i];
 		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
 			heap_node_t u = h->in_from[k];
-			if (sub[u] == HEAP_NONE && reach_retains(h, u, h->in_edge[k])) {
+			if (sub[u] == HEAP_NONE && heap_in_retains(h, k)) {
 				if (heap_builder_add_root(b, i, outside, err) != 0)
 					goto out;
 				break;
@@ -137,7 +137,7 @@ void subheap_refcounts(const struct heap *h, const struct heap *part, int64_t *r
 		if (w == HEAP_NONE)
 			continue;
 		for (uint32_t k = h->in_off[w]; k < h->in_off[w + 1]; k++)
-			if (reach_retains(h, h->in_from[k], h->in_edge[k]))
+			if (heap_in_retains(h, k))
 				refcount[v]++;
 		for (uint32_t r = 0; r < h->n_roots; r++)
 			refcount[v] += h->roots[r].node == w;

@@ -469,7 +469,7 @@ static struct stepper *heap_stepper(struct anim *an, enum anim_algo algo)
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			int64_t inside = 0, out;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-				inside += stepper_edge_retains(h, h->in_from[i], h->in_edge[i]);
+				inside += stepper_edge_retains(h, h->in_from[i], heap_in_edges(h)[i]);
 			out = s->refcount[v] - inside;
 			for (int64_t k = 0; k < out && nd < (size_t)4 * ANIM_MAX_RECORD; k++) {
 				if (nd == cap) {

@@ -297,7 +297,7 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 		}
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1] && len < size; i++) {
 		heap_node_t u = h->in_from[i];
-		uint32_t e = h->in_edge[i];
+		uint32_t e = heap_in_edges(h)[i];
 		if (s->flags[u] & STEPPER_F_FREED)
 			continue;
 		heap_edge_name(h, h->out_name[e], f, sizeof f);

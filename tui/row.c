@@ -90,7 +90,7 @@ static size_t owner_hint(const struct app *a, heap_node_t v, char *buf, size_t s
 		return 0;
 	type = heap_string(h, h->type[h->in_from[best]], &tl);
 	name = heap_string(h, h->name[h->in_from[best]], &nl);
-	row_edge_name(h, h->in_edge[best], edge, sizeof edge);
+	row_edge_name(h, heap_in_edges(h)[best], edge, sizeof edge);
 	o = (size_t)snprintf(buf, size, "<- %.*s%s%.*s%s", (int)(tl > 40 ? 40 : tl), type, nl ? " " : "",
 			     (int)(nl > 40 ? 40 : nl), name, edge);
 	return o < size ? o : size - 1;

@@ -3,6 +3,7 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
@@ -63,6 +64,27 @@ static struct {
 	attr_t attrs[ROLE_COUNT];
 } S;
 
+/* ncurses restores the terminal on SIGINT and SIGTERM but not on SIGQUIT
+ * (Ctrl-\ in cbreak mode), which would leave it in the viewer's modes:
+ * SIGQUIT takes SIGTERM's way out (raise() is async-signal-safe). */
+static void quit_as_term(int sig)
+{
+	(void)sig;
+	raise(SIGTERM);
+}
+
+static void catch_quit(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(SIGQUIT, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+		return;		/* ignored or handled by whoever started us */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = quit_as_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
 static const char *const headless_terms[] = { "xterm-256color", "xterm", "vt100", NULL };
 
 int screen_init(const struct screen_opts *o, char *err, size_t errsize)
@@ -113,6 +135,8 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 		}
 	}
 	S.active = 1;
+	if (!o->headless)
+		catch_quit();
 	cbreak();
 	noecho();
 	nonl();

@@ -159,7 +159,7 @@ static heap_node_t row_target(const struct object_state *s, const struct app *a,
 		*edge = h->out_off[s->v] + (uint32_t)k;
 		return h->out_to[*edge];
 	case SEC_RETAINERS:
-		*edge = h->in_edge[h->in_off[s->v] + (uint32_t)k];
+		*edge = heap_in_edges(h)[h->in_off[s->v] + (uint32_t)k];
 		return h->in_from[h->in_off[s->v] + (uint32_t)k];
 	case SEC_PATH:
 		if (!s->path_len)

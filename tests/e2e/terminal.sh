@@ -54,7 +54,7 @@ run() {
 	[ -n "${S:-}" ] && tm kill-session -t "$S" 2>/dev/null
 	S=$1
 	tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 \
-		"sh -c 'trap \"\" HUP; trap \"echo INT\" INT; stty -g >$TMP/$1.before; env TERM=xterm-256color \"$BIN\" \"$2\"; echo \$? >$TMP/$1.rc; stty -g >$TMP/$1.after; sleep 600'"
+		"sh -c 'trap \"\" HUP; trap \"echo INT\" INT; trap \"echo QUIT\" QUIT; stty -g >$TMP/$1.before; env TERM=xterm-256color \"$BIN\" \"$2\"; echo \$? >$TMP/$1.rc; stty -g >$TMP/$1.after; sleep 600'"
 	tm set-option -t "$S" status off >/dev/null 2>&1
 }
 
@@ -155,6 +155,12 @@ run r6 small
 if wait_for 'Overview of' 100; then
 	tm send-keys -t "$S" t C-c
 	restored r6 "tmux: Ctrl-C in the types view" '[1-9]*'
+fi
+
+run r6q small
+if wait_for 'Overview of' 100; then
+	tm send-keys -t "$S" t 'C-\'
+	restored r6q "tmux: Ctrl-\\ (SIGQUIT) in the types view" '[1-9]*'
 fi
 
 # a load that fails after the screen is up: the message, then the shell

@@ -15,7 +15,21 @@ uint64_t oracle_rand(uint64_t *s)
 	return x;
 }
 
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring);
+
 struct heap *oracle_random_heap(uint64_t *st, uint32_t maxn)
+{
+	return random_heap(st, maxn, 0);
+}
+
+struct heap *oracle_random_ring_heap(uint64_t *st, uint32_t maxn)
+{
+	return random_heap(st, maxn, 1);
+}
+
+/* ring: first a cycle of strong references through the first 7/8 of the
+ * nodes (or more), so the heap has few components. */
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring)
 {
 	static const char *const types[] = { "A", "B", "C", "D" };
 	struct heap_builder *b = heap_builder_new();
@@ -35,6 +49,12 @@ struct heap *oracle_random_heap(uint64_t *st, uint32_t maxn)
 		if (oracle_rand(st) % 8 == 0)
 			r.flags |= HEAP_F_SYNTHETIC;
 		heap_builder_add_node(b, &r, &err);
+	}
+	if (ring) {
+		uint32_t len = n - (uint32_t)(oracle_rand(st) % (n / 8 + 1));
+		for (uint32_t v = 0; v + 1 < len; v++)
+			heap_builder_add_edge(b, v, v + 1, HEAP_EDGE_STRONG, 0, &err);
+		heap_builder_add_edge(b, len - 1, 0, HEAP_EDGE_STRONG, 0, &err);
 	}
 	for (uint32_t i = 0; i < m; i++) {
 		heap_node_t from = (heap_node_t)(oracle_rand(st) % n);

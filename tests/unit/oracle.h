@@ -21,6 +21,8 @@ uint64_t oracle_rand(uint64_t *state);
  * repeated edges, all four edge kinds, synthetic nodes, 0..3 roots,
  * disconnected parts, 4 type names, sizes 1..100. */
 struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
+/* The same with a cycle through at least 7/8 of the nodes: few components. */
+struct heap *oracle_random_ring_heap(uint64_t *state, uint32_t maxn);
 
 /* Ground truth for a heap with at most ORACLE_MAXN nodes. */
 struct oracle {

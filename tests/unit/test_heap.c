@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "graph/heap.h"
+#include "graph/reach.h"
 
 static uint64_t rng_state = 88172645463325252ull;
 
@@ -118,10 +119,16 @@ static void check_random(int sorted)
 		assert_int_equal(h->in_off[n], m);
 		for (uint32_t v = 0; v < n; v++)
 			for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
-				uint32_t e = h->in_edge[k];
+				uint32_t e = heap_in_edges(h)[k];
 				uint32_t u = h->in_from[k];
 				assert_true(e >= h->out_off[u] && e < h->out_off[u + 1]);
 				assert_int_equal(h->out_to[e], v);
+				/* the retains bit is the edge's rule; sources ascend,
+				 * repeated references in out-edge order */
+				assert_int_equal(heap_in_retains(h, k), reach_retains(h, u, e));
+				if (k > h->in_off[v])
+					assert_true(h->in_from[k - 1] < u ||
+						    (h->in_from[k - 1] == u && heap_in_edges(h)[k - 1] < e));
 			}
 		/* ids are descending: heap_find must use the sorted order */
 		for (uint32_t v = 0; v < n; v++)

@@ -132,7 +132,7 @@ static void check_model(uint32_t n, uint32_t m, unsigned ntypes)
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
 				heap_node_t u = h->in_from[i];
 				if (h->generation[u] < md->gens.n_gens && h->generation[u] > g &&
-				    reach_retains(h, u, h->in_edge[i]))
+				    reach_retains(h, u, heap_in_edges(h)[i]))
 					want = 1;
 			}
 			assert_int_equal(seen[v], want);

@@ -120,7 +120,7 @@ static void retained_sizes(const struct heap *h, uint64_t *out)
 			if (po[v] != UINT32_MAX)
 				continue;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-				if (h->in_from[i] != v && retains(h, h->in_from[i], h->in_edge[i]))
+				if (h->in_from[i] != v && retains(h, h->in_from[i], heap_in_edges(h)[i]))
 					held = 1;
 			if (!held)
 				entry[v] = 1;
@@ -150,7 +150,7 @@ static void retained_sizes(const struct heap *h, uint64_t *out)
 				} else {
 					uint32_t x = h->in_off[v] + j;
 					p = h->in_from[x];
-					if (!retains(h, p, h->in_edge[x]) || idom[p] == UINT32_MAX)
+					if (!retains(h, p, heap_in_edges(h)[x]) || idom[p] == UINT32_MAX)
 						continue;
 				}
 				if (cand == UINT32_MAX) {
