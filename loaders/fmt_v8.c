@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +42,11 @@ struct etype {
 };
 
 /* The input window: buf[pos..len) are unread bytes; buf[0] is at file
- * offset base. */
+ * offset base.  Read errors go to err as "path: byte N: ...": the V8
+ * loader's own record, or the reader thread's while it owns the window. */
 struct rd {
+	const char *path;
+	struct error *err;
 	int fd;
 	char *buf;
 	size_t cap, pos, len;
@@ -122,9 +127,8 @@ static int fail_here(struct v8 *v, const char *what)
 
 /* Makes at least `need` unread bytes available unless the file ends first.
  * May move the window (pointers into buf become stale). */
-static int rd_fill(struct v8 *v, size_t need)
+static int rd_fill(struct rd *r, size_t need)
 {
-	struct rd *r = &v->r;
 	size_t want, limit;
 
 	if (r->len - r->pos >= need || r->eof)
@@ -161,7 +165,7 @@ static int rd_fill(struct v8 *v, size_t need)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return error_set(v->err, "%s: byte %llu: %s", v->path,
+			return error_set(r->err, "%s: byte %llu: %s", r->path,
 					 (unsigned long long)(r->base + r->len), strerror(errno));
 		}
 		if (n == 0)
@@ -172,11 +176,18 @@ static int rd_fill(struct v8 *v, size_t need)
 	return 0;
 }
 
-static int tick(struct v8 *v)
+/* A progress tick at file offset `at` (here(), or the end of a batch the
+ * reader thread has read). */
+static int tick_at(struct v8 *v, uint64_t at)
 {
-	if (progress_tick(v->prog, "parsing", here(v), v->r.file_size))
+	if (progress_tick(v->prog, "parsing", at, v->r.file_size))
 		return error_set(v->err, "%s: interrupted", v->path);
 	return 0;
+}
+
+static int tick(struct v8 *v)
+{
+	return tick_at(v, here(v));
 }
 
 static int is_ws(int c)
@@ -196,7 +207,7 @@ static int peek(struct v8 *v)
 			return (unsigned char)r->buf[r->pos];
 		if (r->eof)
 			return -1;
-		if (rd_fill(v, 1) != 0)
+		if (rd_fill(&v->r, 1) != 0)
 			return -2;
 	}
 }
@@ -310,7 +321,7 @@ static int read_string(struct v8 *v, const char **out, size_t *len, size_t max)
 			return fail_at(v, r->base + start, msg);
 		}
 		r->pos = start;
-		if (rd_fill(v, (r->len - r->pos) + CHUNK) != 0)
+		if (rd_fill(&v->r, (r->len - r->pos) + CHUNK) != 0)
 			return -1;
 		start = r->pos;
 	}
@@ -402,7 +413,7 @@ static int skip_value(struct v8 *v)
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			struct rd *r = &v->r;
 			size_t k = 0;
-			if (rd_fill(v, LOOKAHEAD) != 0)
+			if (rd_fill(&v->r, LOOKAHEAD) != 0)
 				goto out;
 			while (r->pos + k < r->len && r->buf[r->pos + k] != '\0' &&
 			       strchr("0123456789+-.eE", r->buf[r->pos + k]))
@@ -415,7 +426,7 @@ static int skip_value(struct v8 *v)
 			static const char *const words[] = { "true", "false", "null" };
 			const char *w = words[c == 't' ? 0 : c == 'f' ? 1 : 2];
 			size_t wl = strlen(w);
-			if (rd_fill(v, wl) != 0)
+			if (rd_fill(&v->r, wl) != 0)
 				goto out;
 			if (v->r.len - v->r.pos < wl || memcmp(v->r.buf + v->r.pos, w, wl) != 0) {
 				fail_here(v, "invalid literal");
@@ -663,7 +674,7 @@ static int read_meta(struct v8 *v)
 			if (i > META_MAX)
 				return fail_at(v, at, "snapshot meta object larger than 16 MiB");
 			r->pos = start;
-			if (rd_fill(v, (r->len - r->pos) + (1 << 16)) != 0)
+			if (rd_fill(&v->r, (r->len - r->pos) + (1 << 16)) != 0)
 				return -1;
 			start = r->pos;
 			continue;
@@ -699,31 +710,59 @@ static int read_meta(struct v8 *v)
 
 /* ---- the integer arrays ---- */
 
-/* The state of one integer array being read: numbers are parsed a batch
- * at a time by a tight loop (fill_batch) and handed out by next_u64. */
+/* The big integer arrays ("nodes", "edges") are read on both cores: a
+ * reader thread reads the file and turns its text into numbers
+ * (fill_batch) into a ring of RING slots; the loader's thread takes the
+ * slots in order and checks and stores the records (next_record).  From
+ * the array's '[' to its ']' the reader owns the input window v->r and
+ * nothing else: it never touches the builder, the progress callback or
+ * v->err (its errors go to pipe.err).
+ *
+ * Numbers are tokenized BATCH at a time, SLOT / BATCH batches to a slot
+ * (fewer hand-overs).  A batch the tokenizer cannot finish is dropped
+ * whole and its slot marked failed: the error is raised only once the
+ * loader has used up the slot's earlier batches, so it checks every
+ * record before first, exactly as when one thread did both: the errors,
+ * their byte offsets and their order do not depend on the threads.  On
+ * every path the loader stops and joins the reader before it returns
+ * (pipe_fini).  Arrays nobody needs (locations, samples) are tokenized the
+ * same way on the loader's own thread (nothing to overlap), and so is
+ * every array when no thread can be started. */
 enum {
 	BATCH = 4096,
+	SLOT = 4 * BATCH,
+	RING = 8,		/* 8 slots of 256 KiB */
 	A_START = 0,		/* expecting a number or ']' */
 	A_VALUE,		/* after a number: ',' or ']' */
 	A_COMMA			/* after a comma: a number */
 };
 
-struct arr {
-	int state;
-	int closed;		/* the closing bracket was consumed */
-	size_t n, i;		/* val[i..n) are not handed out yet */
-	uint64_t value_at;	/* file offset of the last number handed out */
-	uint64_t val[BATCH];
-	uint64_t at[BATCH];	/* file offset of each */
+struct batch {
+	size_t n;		/* numbers in val[] / at[] */
+	int closed;		/* the closing bracket ends this slot */
+	int failed;		/* the batch after val[n - 1] failed; the error is in pipe.err */
+	uint64_t end;		/* file offset after the slot (progress) */
+	uint64_t val[SLOT];
+	uint64_t at[SLOT];	/* file offset of each */
 };
 
-static void arr_init(struct arr *a)
-{
-	a->state = A_START;
-	a->closed = 0;
-	a->n = a->i = 0;
-	a->value_at = 0;
-}
+struct pipe {
+	int started, threaded;
+	struct rd *r;
+	struct error err;	/* the reader's error record (r->err while it runs) */
+	int state;		/* the tokenizer's A_ state (the reader's) */
+	struct batch *ring;	/* RING batches (1 without a thread) */
+	pthread_t thread;
+	/* shared by both threads, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t data, space;
+	unsigned head, tail;	/* batches produced, batches given back */
+	int stop, reader_waits, loader_waits;
+	/* the loader's side */
+	struct batch *cur;	/* the batch being handed out, or NULL */
+	size_t i;		/* cur->val[i..n) are not handed out yet */
+	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];	/* a record that spans two batches */
+};
 
 /* 20-digit numbers: parses s[0..len) with an overflow check. */
 static int parse_long(const char *s, size_t len, uint64_t *out)
@@ -742,19 +781,25 @@ static int parse_long(const char *s, size_t len, uint64_t *out)
 	return 0;
 }
 
-/* Parses up to BATCH numbers of the array into a->val / a->at.  Stops
- * early only at the closing bracket (a->closed).  Keeps LOOKAHEAD bytes in
- * the window at each token, so a number never straddles a refill; the NUL
- * after the window stops every inner loop. */
-static int fill_batch(struct v8 *v, struct arr *a)
+static int rd_fail(struct rd *r, const char *p, const char *what)
 {
-	struct rd *r = &v->r;
-	const char *p = r->buf + r->pos, *end = r->buf + r->len;
-	size_t n = 0;
-	int state = a->state;
-	char msg[ERROR_MSG_MAX];
+	r->pos = (size_t)(p - r->buf);
+	return error_set(r->err, "%s: byte %llu: %s", r->path, (unsigned long long)(r->base + r->pos), what);
+}
 
-	a->i = a->n = 0;
+/* Parses up to BATCH numbers of the array into b->val / b->at after the
+ * slot's b->n.  Stops early only at the closing bracket (b->closed).
+ * Keeps LOOKAHEAD bytes in the window at each token, so a number never
+ * straddles a refill; the NUL after the window stops every inner loop.
+ * Touches r, *state and b only (runs on the reader thread); on failure
+ * the batch's numbers are not added. */
+static int fill_batch(struct rd *r, struct batch *b, int *state_io)
+{
+	const char *p = r->buf + r->pos, *end = r->buf + r->len;
+	uint64_t *val = b->val + b->n, *at = b->at + b->n;
+	size_t n = 0;
+	int state = *state_io;
+
 	while (n < BATCH) {
 		unsigned char c;
 		unsigned d;
@@ -763,7 +808,7 @@ static int fill_batch(struct v8 *v, struct arr *a)
 
 		if ((size_t)(end - p) < LOOKAHEAD && !r->eof) {
 			r->pos = (size_t)(p - r->buf);
-			if (rd_fill(v, LOOKAHEAD) != 0)
+			if (rd_fill(r, LOOKAHEAD) != 0)
 				return -1;
 			p = r->buf + r->pos;
 			end = r->buf + r->len;
@@ -773,18 +818,17 @@ static int fill_batch(struct v8 *v, struct arr *a)
 			c = (unsigned char)*++p;
 		if (p == end) {
 			if (r->eof)
-				goto eof;
+				return rd_fail(r, p, "unexpected end of file inside an array");
 			continue;
 		}
 		if (state == A_VALUE) {
 			if (c != ',') {
 				if (c == ']') {
 					p++;
-					a->closed = 1;
+					b->closed = 1;
 					break;
 				}
-				r->pos = (size_t)(p - r->buf);
-				return fail_here(v, "expected ',' or ']' in an integer array");
+				return rd_fail(r, p, "expected ',' or ']' in an integer array");
 			}
 			c = (unsigned char)*++p;
 			while (c == ' ' || c == '\n' || c == '\r' || c == '\t')
@@ -794,87 +838,214 @@ static int fill_batch(struct v8 *v, struct arr *a)
 				continue;
 		} else if (state == A_START && c == ']') {
 			p++;
-			a->closed = 1;
+			b->closed = 1;
 			break;
 		}
 		d = (unsigned)c - '0';
 		if (d > 9) {
-			r->pos = (size_t)(p - r->buf);
 			if (c == '-')
-				return fail_here(v, "negative number where a count, index or size belongs");
-			return fail_here(v, "expected an unsigned integer");
+				return rd_fail(r, p, "negative number where a count, index or size belongs");
+			return rd_fail(r, p, "expected an unsigned integer");
 		}
 		s = p++;
 		x = d;
-		if (d == 0 && (unsigned)((unsigned char)*p - '0') <= 9) {
-			r->pos = (size_t)(s - r->buf);
-			return fail_here(v, "number with a leading zero");
-		}
+		if (d == 0 && (unsigned)((unsigned char)*p - '0') <= 9)
+			return rd_fail(r, s, "number with a leading zero");
 		while ((d = (unsigned)((unsigned char)*p - '0')) <= 9) {
 			x = x * 10 + d;
 			p++;
 		}
-		if (p - s >= 20 && parse_long(s, (size_t)(p - s), &x) != 0) {
-			r->pos = (size_t)(s - r->buf);
-			return fail_here(v, "number too large for 64 bits");
-		}
-		if (*p == '.' || *p == 'e' || *p == 'E') {
-			r->pos = (size_t)(s - r->buf);
-			return fail_here(v, "expected an integer, found a fraction or exponent");
-		}
-		a->val[n] = x;
-		a->at[n] = r->base + (size_t)(s - r->buf);
+		if (p - s >= 20 && parse_long(s, (size_t)(p - s), &x) != 0)
+			return rd_fail(r, s, "number too large for 64 bits");
+		if (*p == '.' || *p == 'e' || *p == 'E')
+			return rd_fail(r, s, "expected an integer, found a fraction or exponent");
+		val[n] = x;
+		at[n] = r->base + (size_t)(s - r->buf);
 		n++;
 		state = A_VALUE;
 	}
 	r->pos = (size_t)(p - r->buf);
-	a->state = state;
-	a->n = n;
+	*state_io = state;
+	b->n += n;
 	return 0;
-eof:
-	r->pos = (size_t)(p - r->buf);
-	snprintf(msg, sizeof msg, "unexpected end of file inside an array");
-	return fail_here(v, msg);
 }
 
-/* Hands out the next element of an integer array: 1 with *out set, 0 once
- * the closing bracket is reached, -1 on error. */
-static inline int next_u64(struct v8 *v, struct arr *a, uint64_t *out)
+/* Fills one slot; returns whether it is the array's last. */
+static int produce(struct pipe *p, struct batch *b)
 {
-	if (a->i == a->n) {
-		if (a->closed)
-			return 0;
-		if (fill_batch(v, a) != 0)
-			return -1;
-		if (a->n == 0)
-			return 0;
-	}
-	a->value_at = a->at[a->i];
-	*out = a->val[a->i++];
-	return 1;
+	b->n = 0;
+	b->closed = 0;
+	b->failed = 0;
+	while (b->n < SLOT && !b->closed && !b->failed)
+		b->failed = fill_batch(p->r, b, &p->state) != 0;
+	b->end = p->r->base + p->r->pos;
+	return b->failed || b->closed;
 }
 
-/* Reads one record of nf fields into f (and their file offsets into at).
- * Returns 1, 0 at the end of the array, or -1 after an error; an array that
- * ends inside a record is an error starting with `inside`. */
-static int next_record(struct v8 *v, struct arr *a, uint64_t *f, uint64_t *at, unsigned nf,
-		       const char *inside, const char *kind)
+static void *reader_main(void *arg)
+{
+	struct pipe *p = arg;
+
+	for (;;) {
+		struct batch *b;
+		int last;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->head - p->tail == RING) {
+			p->reader_waits = 1;
+			pthread_cond_wait(&p->space, &p->mu);
+		}
+		p->reader_waits = 0;
+		if (p->stop) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		pthread_mutex_unlock(&p->mu);
+		/* only this thread writes head */
+		b = &p->ring[p->head % RING];
+		last = produce(p, b);
+		pthread_mutex_lock(&p->mu);
+		p->head++;
+		/* a loader that found the ring empty sleeps till it is half
+		 * full (or done): a wake-up per slot costs more than the slot */
+		if (p->loader_waits && (last || p->head - p->tail >= RING / 2))
+			pthread_cond_signal(&p->data);
+		pthread_mutex_unlock(&p->mu);
+		if (last)
+			break;
+	}
+	return NULL;
+}
+
+/* Starts reading an integer array whose '[' was just consumed: on a reader
+ * thread when `threaded` (and one can be started), else on demand. */
+static void pipe_start(struct v8 *v, struct pipe *p, int threaded)
+{
+	memset(p, 0, sizeof *p);
+	p->r = &v->r;
+	p->state = A_START;
+	p->ring = mem_alloc((threaded ? RING : 1) * sizeof *p->ring);
+	p->started = 1;
+	v->r.err = &p->err;
+	if (!threaded)
+		return;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->data, NULL);
+	pthread_cond_init(&p->space, NULL);
+	{
+		/* signals go to the loader's thread, never the reader */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		p->threaded = pthread_create(&p->thread, NULL, reader_main, p) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!p->threaded) {
+		pthread_cond_destroy(&p->space);
+		pthread_cond_destroy(&p->data);
+		pthread_mutex_destroy(&p->mu);
+	}
+}
+
+/* Stops the reader (if it still runs) and joins it; the input window and
+ * its error record are the loader's again. */
+static void pipe_join(struct v8 *v, struct pipe *p)
+{
+	if (p->threaded) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_signal(&p->space);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+		pthread_cond_destroy(&p->space);
+		pthread_cond_destroy(&p->data);
+		pthread_mutex_destroy(&p->mu);
+		p->threaded = 0;
+	}
+	v->r.err = v->err;
+}
+
+/* Ends the array's reading on every path (a no-op when never started). */
+static void pipe_fini(struct v8 *v, struct pipe *p)
+{
+	if (!p->started)
+		return;
+	pipe_join(v, p);
+	free(p->ring);
+	p->ring = NULL;
+	p->cur = NULL;
+	p->started = 0;
+}
+
+/* The array's next slot, in order.  Gives the previous one back.  A last
+ * slot (closed or failed) joins the reader first: the window is the
+ * loader's again. */
+static struct batch *pipe_take(struct v8 *v, struct pipe *p)
+{
+	struct batch *b;
+
+	if (!p->threaded) {
+		b = &p->ring[0];
+		produce(p, b);
+	} else {
+		pthread_mutex_lock(&p->mu);
+		if (p->cur) {
+			p->tail++;
+			if (p->reader_waits && RING - (p->head - p->tail) >= RING / 2)
+				pthread_cond_signal(&p->space);
+		}
+		while (p->head == p->tail) {
+			p->loader_waits = 1;
+			pthread_cond_wait(&p->data, &p->mu);
+		}
+		p->loader_waits = 0;
+		pthread_mutex_unlock(&p->mu);
+		b = &p->ring[p->tail % RING];
+	}
+	p->cur = b;
+	p->i = 0;
+	if (b->failed || b->closed)
+		pipe_join(v, p);
+	return b;
+}
+
+/* Raises the reader's error (its slot's numbers are used up). */
+static int pipe_fail(struct v8 *v, struct pipe *p)
+{
+	*v->err = p->err;
+	return -1;
+}
+
+/* Reads one record of nf fields, across batches: the slow path of
+ * next_record. */
+static int next_record_slow(struct v8 *v, struct pipe *p, const uint64_t **f, const uint64_t **at,
+			    unsigned nf, const char *inside, const char *kind)
 {
 	char msg[160];
-	unsigned k;
+	unsigned k = 0;
 
 	if (nf == 0)
 		return 0;
-	for (k = 0; k < nf; k++) {
-		int rc = next_u64(v, a, &f[k]);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
+	while (k < nf) {
+		struct batch *b = p->cur;
+		if (b && p->i < b->n) {
+			p->f[k] = b->val[p->i];
+			p->at[k] = b->at[p->i];
+			p->i++;
+			k++;
+			continue;
+		}
+		if (b && b->closed)
 			break;
-		at[k] = a->value_at;
+		if (b && b->failed)
+			return pipe_fail(v, p);
+		pipe_take(v, p);
 	}
-	if (k == nf)
+	if (k == nf) {
+		*f = p->f;
+		*at = p->at;
 		return 1;
+	}
 	if (k == 0)
 		return 0;
 	snprintf(msg, sizeof msg, "%s (its length is not a multiple of the %u %s fields)", inside, nf,
@@ -882,46 +1053,70 @@ static int next_record(struct v8 *v, struct arr *a, uint64_t *f, uint64_t *at, u
 	return fail_at(v, here(v) - 1, msg);
 }
 
+/* Hands out the next record of nf fields: 1 with *f / *at pointing at its
+ * values and their file offsets (valid until the next call), 0 at the end
+ * of the array, -1 after an error; an array that ends inside a record is
+ * an error starting with `inside`. */
+static inline int next_record(struct v8 *v, struct pipe *p, const uint64_t **f, const uint64_t **at,
+			      unsigned nf, const char *inside, const char *kind)
+{
+	struct batch *b = p->cur;
+
+	if (b && b->n - p->i >= nf && nf > 0) {
+		*f = b->val + p->i;
+		*at = b->at + p->i;
+		p->i += nf;
+		return 1;
+	}
+	return next_record_slow(v, p, f, at, nf, inside, kind);
+}
+
 /* Skips an array of unsigned integers (locations, samples, ...) at full
  * speed. */
 static int skip_int_array(struct v8 *v)
 {
-	struct arr *a = mem_alloc(sizeof *a);
+	struct pipe p;
 	int rc = -1;
 	uint64_t n = 0;
 
-	arr_init(a);
+	p.started = 0;
 	if (expect(v, '[', "expected an array of integers") != 0)
 		goto out;
-	while (!a->closed) {
-		if (fill_batch(v, a) != 0)
+	pipe_start(v, &p, 0);
+	for (;;) {
+		const struct batch *b = pipe_take(v, &p);
+		if (b->failed) {
+			pipe_fail(v, &p);
 			goto out;
-		if ((++n & 63) == 0 && tick(v) != 0)
+		}
+		if ((++n & 15) == 0 && tick_at(v, b->end) != 0)
 			goto out;
+		if (b->closed)
+			break;
 	}
 	rc = 0;
 out:
-	free(a);
+	pipe_fini(v, &p);
 	return rc;
 }
 
-static int read_nodes_with(struct v8 *v, struct arr *a)
+static int read_nodes_with(struct v8 *v, struct pipe *p)
 {
-	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
+	const uint64_t *f, *at;
 	struct heap_node_rec rec;
 	size_t cap = v->meta_nodes != UINT64_MAX ? (size_t)v->meta_nodes : 1024;
 	char msg[ERROR_MSG_MAX];
 
-	arr_init(a);
 	if (!v->have_meta)
 		return fail_here(v, "\"nodes\" comes before the snapshot meta");
 	if (expect(v, '[', "\"nodes\" must be an array") != 0)
 		return -1;
+	pipe_start(v, p, 1);
 	v->edge_count = mem_alloc((cap + 1) * sizeof *v->edge_count);
 	memset(&rec, 0, sizeof rec);
 	rec.generation = HEAP_GEN_UNKNOWN;
 	for (;;) {
-		int rc = next_record(v, a, f, at, v->nf, "nodes array ends inside a node", "node");
+		int rc = next_record(v, p, &f, &at, v->nf, "nodes array ends inside a node", "node");
 
 		if (rc < 0)
 			return -1;
@@ -983,9 +1178,10 @@ static int read_nodes_with(struct v8 *v, struct arr *a)
 			v->dom_state_cap = cap;
 		}
 		v->edge_count[v->n_nodes++] = (uint32_t)f[v->f_edges];
-		if ((v->n_nodes & (TICK - 1)) == 0 && tick(v) != 0)
+		if ((v->n_nodes & (TICK - 1)) == 0 && tick_at(v, p->cur->end) != 0)
 			return -1;
 	}
+	pipe_fini(v, p);	/* joined already (the closing batch): here() is the loader's */
 	if (v->meta_nodes != UINT64_MAX && v->n_nodes != v->meta_nodes) {
 		snprintf(msg, sizeof msg, "nodes array holds %u nodes, node_count says %llu", v->n_nodes,
 			 (unsigned long long)v->meta_nodes);
@@ -999,23 +1195,41 @@ static int read_nodes_with(struct v8 *v, struct arr *a)
 	return 0;
 }
 
-static int read_edges_with(struct v8 *v, struct arr *a)
+/* x / d for the node field counts snapshots have (7 with detachedness, 6
+ * or 5 without) by constants, which the compiler turns into a multiply: a
+ * 64-bit division by a variable costs tens of cycles, on every edge. */
+static inline uint64_t div_fields(uint64_t x, unsigned d)
 {
-	uint64_t f[FIELDS_MAX], at[FIELDS_MAX];
+	switch (d) {
+	case 7:
+		return x / 7;
+	case 6:
+		return x / 6;
+	case 5:
+		return x / 5;
+	default:
+		return x / d;
+	}
+}
+
+static int read_edges_with(struct v8 *v, struct pipe *p)
+{
+	const uint64_t *f, *at;
 	uint32_t from = 0, left;
 	uint64_t nf = v->nf, limit = (uint64_t)v->n_nodes * v->nf;
 	char msg[ERROR_MSG_MAX];
 
-	arr_init(a);
 	if (!v->have_nodes)
 		return fail_here(v, "\"edges\" comes before \"nodes\"");
 	if (expect(v, '[', "\"edges\" must be an array") != 0)
 		return -1;
+	pipe_start(v, p, 1);
 	left = v->edge_count[0];
 	for (;;) {
-		int rc = next_record(v, a, f, at, v->ef, "edges array ends inside an edge", "edge");
+		int rc = next_record(v, p, &f, &at, v->ef, "edges array ends inside an edge", "edge");
 		const struct etype *t;
 		uint32_t name;
+		uint64_t to;
 
 		if (rc < 0)
 			return -1;
@@ -1035,7 +1249,8 @@ static int read_edges_with(struct v8 *v, struct arr *a)
 				 (unsigned long long)f[v->e_type], v->n_et);
 			return fail_at(v, at[v->e_type], msg);
 		}
-		if (f[v->e_to] % nf != 0) {
+		to = div_fields(f[v->e_to], v->nf);
+		if (f[v->e_to] - to * nf != 0) {
 			snprintf(msg, sizeof msg, "to_node %llu is not a multiple of the %u node fields",
 				 (unsigned long long)f[v->e_to], v->nf);
 			return fail_at(v, at[v->e_to], msg);
@@ -1062,16 +1277,17 @@ static int read_edges_with(struct v8 *v, struct arr *a)
 				v->any_edge_name = 1;
 			}
 		}
-		if (heap_builder_add_edge(v->b, from, (heap_node_t)(f[v->e_to] / nf), (enum heap_edge_kind)t->kind,
+		if (heap_builder_add_edge(v->b, from, (heap_node_t)to, (enum heap_edge_kind)t->kind,
 					  name, v->err) != 0) {
 			snprintf(msg, sizeof msg, "%s", v->err->msg);
 			return fail_at(v, at[0], msg);
 		}
 		left--;
 		v->n_edges++;
-		if ((v->n_edges & (TICK - 1)) == 0 && tick(v) != 0)
+		if ((v->n_edges & (TICK - 1)) == 0 && tick_at(v, p->cur->end) != 0)
 			return -1;
 	}
+	pipe_fini(v, p);	/* joined already (the closing batch): here() is the loader's */
 	while (left == 0 && from + 1 < v->n_nodes)
 		left = v->edge_count[++from];
 	if (left != 0) {
@@ -1088,22 +1304,26 @@ static int read_edges_with(struct v8 *v, struct arr *a)
 	return 0;
 }
 
-/* The batch buffers are 64 KiB: on the heap, not the stack. */
+/* The pipe is stopped and its reader joined on every path. */
 static int read_nodes(struct v8 *v)
 {
-	struct arr *a = mem_alloc(sizeof *a);
-	int rc = read_nodes_with(v, a);
+	struct pipe p;
+	int rc;
 
-	free(a);
+	p.started = 0;
+	rc = read_nodes_with(v, &p);
+	pipe_fini(v, &p);
 	return rc;
 }
 
 static int read_edges(struct v8 *v)
 {
-	struct arr *a = mem_alloc(sizeof *a);
-	int rc = read_edges_with(v, a);
+	struct pipe p;
+	int rc;
 
-	free(a);
+	p.started = 0;
+	rc = read_edges_with(v, &p);
+	pipe_fini(v, &p);
 	return rc;
 }
 
@@ -1522,6 +1742,95 @@ static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uin
 	return page;
 }
 
+/* Edges of nodes [lo, hi): what DevTools' computeIsEssentialEdge leaves
+ * out of its dominator tree becomes HEAP_EDGE_WEAK (the only kind that
+ * never retains in heapglass): WeakMap table -> value ephemerons, edges
+ * from outside the page into it, shortcuts of synthetic nodes other than
+ * the root.  Names become arena offsets.  Writes only these nodes' edges. */
+static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const uint32_t *first,
+			uint32_t root, const uint64_t *page, uint32_t lo, uint32_t hi)
+{
+	struct heap_builder_view h = *hv;
+
+	for (uint32_t u = lo; u < hi; u++) {
+		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
+			uint32_t name = h.edge_name[e];
+			uint64_t table;
+			if (name & HEAP_NAME_INDEX)
+				goto weigh;
+			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
+			    table == h.id[u])
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			h.edge_name[e] = v->strmap[name];
+weigh:
+			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
+				continue;
+			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
+				/* heapglass lets shortcuts of every synthetic node
+				 * retain; DevTools only the root's */
+				if (h.flags[u] & HEAP_F_SYNTHETIC)
+					h.edge_kind[e] = HEAP_EDGE_WEAK;
+			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
+				h.edge_kind[e] = HEAP_EDGE_WEAK;
+			}
+		}
+	}
+}
+
+/* The passes over the whole graph that finish() runs two at a time: the
+ * page-owned set (reads the edges) with the shallow sizes (moves size[]),
+ * then the edge weighing split in two node ranges.  No two write the same
+ * memory. */
+struct fjob {
+	int what;			/* FJ_ */
+	struct v8 *v;
+	struct heap_builder_view *h;
+	const uint32_t *first;
+	uint32_t root, lo, hi;
+	uint64_t *page;			/* FJ_PAGE's result; FJ_WEIGH's input */
+};
+
+enum {
+	FJ_PAGE,
+	FJ_SHALLOW,
+	FJ_WEIGH,
+	FJ_MIN_EDGES = 1 << 16		/* below this a thread costs more than it saves */
+};
+
+static void *fjob_run(void *arg)
+{
+	struct fjob *j = arg;
+
+	if (j->what == FJ_PAGE)
+		j->page = page_owned(j->v, j->h, j->first, j->root);
+	else if (j->what == FJ_SHALLOW)
+		own_shallow_sizes(j->v, j->h, j->first, j->root);
+	else
+		weigh_edges(j->v, j->h, j->first, j->root, j->page, j->lo, j->hi);
+	return NULL;
+}
+
+/* Runs a on a helper thread and b on this one (both here when the graph
+ * is small or no thread starts); returns when both are done. */
+static void fjob_pair(struct fjob *a, struct fjob *b, size_t n_edges)
+{
+	pthread_t t;
+	sigset_t all, old;
+	int threaded = 0;
+
+	if (n_edges >= FJ_MIN_EDGES) {
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		threaded = pthread_create(&t, NULL, fjob_run, a) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!threaded)
+		fjob_run(a);
+	fjob_run(b);
+	if (threaded)
+		pthread_join(t, NULL);
+}
+
 static int finish(struct v8 *v)
 {
 	struct heap_builder_view h;
@@ -1561,36 +1870,29 @@ static int finish(struct v8 *v)
 	}
 	if (v->dom_state)
 		propagate_dom_state(v, &h, first);
-	own_shallow_sizes(v, &h, first, root);
-	page = page_owned(v, &h, first, root);
-
-	/* Edges: what DevTools' computeIsEssentialEdge leaves out of its
-	 * dominator tree becomes HEAP_EDGE_WEAK (the only kind that never
-	 * retains in heapglass): WeakMap table -> value ephemerons, edges from
-	 * outside the page into it, shortcuts of synthetic nodes other than
-	 * the root.  Names become arena offsets. */
-	for (uint32_t u = 0; u < v->n_nodes; u++) {
-		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
-			uint32_t name = h.edge_name[e];
-			uint64_t table;
-			if (name & HEAP_NAME_INDEX)
-				goto weigh;
-			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
-			    table == h.id[u])
-				h.edge_kind[e] = HEAP_EDGE_WEAK;
-			h.edge_name[e] = v->strmap[name];
-weigh:
-			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
-				continue;
-			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
-				/* heapglass lets shortcuts of every synthetic node
-				 * retain; DevTools only the root's */
-				if (h.flags[u] & HEAP_F_SYNTHETIC)
-					h.edge_kind[e] = HEAP_EDGE_WEAK;
-			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
-				h.edge_kind[e] = HEAP_EDGE_WEAK;
-			}
+	{
+		struct fjob a = { .what = FJ_PAGE, .v = v, .h = &h, .first = first, .root = root };
+		struct fjob b = a;
+		uint32_t mid = 0, hi = v->n_nodes;
+		b.what = FJ_SHALLOW;
+		fjob_pair(&a, &b, h.n_edges);
+		page = a.page;
+		/* the edges split in halves by count: the first node whose
+		 * edges start past the middle */
+		while (mid < hi) {
+			uint32_t m = mid + (hi - mid) / 2;
+			if (first[m] < first[v->n_nodes] / 2)
+				mid = m + 1;
+			else
+				hi = m;
 		}
+		a.what = b.what = FJ_WEIGH;
+		a.page = b.page = page;
+		a.lo = mid;
+		a.hi = v->n_nodes;
+		b.lo = 0;
+		b.hi = mid;
+		fjob_pair(&a, &b, h.n_edges);
 	}
 	free(page);
 
@@ -1658,7 +1960,7 @@ static int parse(struct v8 *v)
 	char key[KEY_MAX + 1];
 	int c;
 
-	if (rd_fill(v, 3) != 0)
+	if (rd_fill(&v->r, 3) != 0)
 		return -1;
 	if (v->r.len >= 3 && memcmp(v->r.buf, "\xef\xbb\xbf", 3) == 0)
 		v->r.pos = 3;
@@ -1731,6 +2033,8 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	v.b = b;
 	v.prog = prog;
 	v.err = err;
+	v.r.path = path;
+	v.r.err = err;
 	v.r.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (v.r.fd < 0)
 		return error_set(err, "%s: %s", path, strerror(errno));
