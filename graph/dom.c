@@ -94,7 +94,8 @@ struct dom_work {
 				 * for the caches, this stays in L2) */
 	uint32_t last_entry;	/* the highest number of an entry */
 	uint32_t *pu, *poff;	/* lt_gather()'s chunk of predecessors */
-	uint8_t *big;
+	uint8_t *big;		/* per vertex of the chunk: too many in-edges to
+				 * gather, semi_direct() scans them */
 	uint32_t n_tops, cap_tops;
 	size_t cap_v;		/* vertex arrays hold cap_v entries */
 	int buckets;		/* always LT's buckets (dom_work_buckets()) */
@@ -169,9 +170,8 @@ static void lt_dfs(const struct view *g, struct dom_work *t)
 		if (!g->grp) {
 			/* The search is a chain of dependent loads; start the loads
 			 * of this vertex's targets now, together. */
-			for (uint32_t e = h->out_off[y]; e < h->out_off[y + 1]; e++) {
+			for (uint32_t e = h->out_off[y]; e < h->out_off[y + 1]; e++)
 				__builtin_prefetch(&h->out_off[h->out_to[e]]);
-			}
 		}
 		fp++;
 	}
