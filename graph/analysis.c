@@ -1,6 +1,5 @@
 #include "analysis.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +7,7 @@
 #include "dom.h"
 #include "hugepage.h"
 #include "mem.h"
+#include "worker.h"
 #include "scc.h"
 
 static double now_seconds(void)
@@ -144,8 +144,7 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_co
 /* Work handed to the second thread: one call, no progress reporting (the
  * progress record belongs to the calling thread). */
 struct job {
-	pthread_t thread;
-	int started;
+	struct worker w;
 	int rc;
 	struct error err;
 	const struct heap *h;
@@ -242,19 +241,13 @@ static void *job_dominators(void *arg)
  * else right away. */
 static void job_start(struct job *j, void *(*fn)(void *))
 {
-	j->started = 0;
-	if (j->h->n_nodes >= 100000 && pthread_create(&j->thread, NULL, fn, j) == 0)
-		j->started = 1;
-	else
-		fn(j);
+	worker_run(&j->w, j->h->n_nodes >= 100000, fn, j);
 }
 
 /* Waits for the job; returns rc, or the job's failure copied into err. */
 static int job_wait(struct job *j, int rc, struct error *err)
 {
-	if (j->started)
-		pthread_join(j->thread, NULL);
-	j->started = 0;
+	worker_join(&j->w);
 	if (rc == 0 && j->rc)
 		rc = error_set(err, "%s", j->err.msg);
 	return rc;

@@ -5,7 +5,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <regex.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "../graph/mem.h"
+#include "../graph/worker.h"
 
 enum {
 	CHUNK = 8 << 20,		/* read() size */
@@ -752,7 +752,7 @@ struct pipe {
 	struct error err;	/* the reader's error record (r->err while it runs) */
 	int state;		/* the tokenizer's A_ state (the reader's) */
 	struct batch *ring;	/* RING batches (1 without a thread) */
-	pthread_t thread;
+	struct worker reader;
 	/* shared by both threads, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t data, space;
@@ -932,14 +932,7 @@ static void pipe_start(struct v8 *v, struct pipe *p, int threaded)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->data, NULL);
 	pthread_cond_init(&p->space, NULL);
-	{
-		/* signals go to the loader's thread, never the reader */
-		sigset_t all, old;
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		p->threaded = pthread_create(&p->thread, NULL, reader_main, p) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
+	p->threaded = worker_start(&p->reader, reader_main, p);
 	if (!p->threaded) {
 		pthread_cond_destroy(&p->space);
 		pthread_cond_destroy(&p->data);
@@ -956,7 +949,7 @@ static void pipe_join(struct v8 *v, struct pipe *p)
 		p->stop = 1;
 		pthread_cond_signal(&p->space);
 		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->thread, NULL);
+		worker_join(&p->reader);
 		pthread_cond_destroy(&p->space);
 		pthread_cond_destroy(&p->data);
 		pthread_mutex_destroy(&p->mu);
@@ -1814,21 +1807,11 @@ static void *fjob_run(void *arg)
  * is small or no thread starts); returns when both are done. */
 static void fjob_pair(struct fjob *a, struct fjob *b, size_t n_edges)
 {
-	pthread_t t;
-	sigset_t all, old;
-	int threaded = 0;
+	struct worker w;
 
-	if (n_edges >= FJ_MIN_EDGES) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		threaded = pthread_create(&t, NULL, fjob_run, a) == 0;
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	if (!threaded)
-		fjob_run(a);
+	worker_run(&w, n_edges >= FJ_MIN_EDGES, fjob_run, a);
 	fjob_run(b);
-	if (threaded)
-		pthread_join(t, NULL);
+	worker_join(&w);
 }
 
 static int finish(struct v8 *v)
