@@ -307,19 +307,7 @@ static void test_counts_after_join(void **state)
 	/* drop the last edge: ",2,N,M" before the ']' */
 	{
 		size_t from = S->edge_at[(size_t)(N_EDGES - 1) * EF] - 1;
-		char *t = malloc(S->len);
-		FILE *f;
-		size_t n;
-		assert_non_null(t);
-		memcpy(t, S->text, from);
-		n = from;
-		memcpy(t + n, S->text + at + len, S->len - at - len);
-		n += S->len - at - len;
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		assert_int_equal(fwrite(t, 1, n, f), n);
-		assert_int_equal(fclose(f), 0);
-		free(t);
+		write_variant(S->len, from, at + len - from, "");
 		/* at the ']' (after the line break that followed the last edge) */
 		expect_error(from + (S->edges_end - (at + len)), "edges array holds 119999 edges, fewer than",
 			     NULL);
@@ -327,19 +315,7 @@ static void test_counts_after_join(void **state)
 	/* a node array one field short: ends inside a node at its ']' */
 	{
 		size_t k = S->node_at[(size_t)N_NODES * NF - 1] - 1;	/* the last ',' */
-		char *t = malloc(S->len);
-		FILE *f;
-		size_t n;
-		assert_non_null(t);
-		memcpy(t, S->text, k);
-		n = k;
-		memcpy(t + n, S->text + S->nodes_end, S->len - S->nodes_end);
-		n += S->len - S->nodes_end;
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		assert_int_equal(fwrite(t, 1, n, f), n);
-		assert_int_equal(fclose(f), 0);
-		free(t);
+		write_variant(S->len, k, S->nodes_end - k, "");
 		expect_error(k, "nodes array ends inside a node", NULL);
 	}
 }
