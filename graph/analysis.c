@@ -166,6 +166,41 @@ struct job {
 	int early;
 };
 
+/* A cycle entered at one member only (from outside it, or from the virtual
+ * root) is retained exactly by that member: every path into the cycle goes
+ * through it.  Counts, per component, its members that are entered (capped
+ * at 2; counting garbage-to-live references too only errs on the safe
+ * side) and remembers one; returns non-zero when some cycle has two or
+ * more, so the contracted graph must be solved (dom_group_retained). */
+static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
+		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by)
+{
+	uint32_t n = h->n_nodes;
+	uint8_t *entered = mem_calloc(n ? n : 1, 1);
+	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
+	int need = 0;
+
+	for (heap_node_t u = 0; u < n; u++) {
+		csize[comp[u]]++;
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
+			if (comp[h->out_to[e]] != comp[u] && reach_retains(h, u, e))
+				entered[h->out_to[e]] = 1;
+	}
+	memset(count, 0, n_comp);
+	for (heap_node_t v = 0; v < n; v++) {
+		if (!entered[v] && !(mark[v] & DOM_ENTRY))
+			continue;
+		if (count[comp[v]] < 2)
+			count[comp[v]]++;
+		entered_by[comp[v]] = v;
+		if (count[comp[v]] >= 2 && csize[comp[v]] >= 2)
+			need = 1;
+	}
+	free(csize);
+	free(entered);
+	return need;
+}
+
 /* The entries of the garbage and the cycle groups (dom.h), per component:
  * either the groups must be solved (groups, grp_retained to fill) or each
  * cycle is retained by its one entered member (count, entered_by). */
@@ -176,9 +211,6 @@ struct plan {
 	uint8_t *count;
 	heap_node_t *entered_by;
 };
-
-static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by);
 
 static void plan_make(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
 		      uint32_t n_comp, struct plan *pl)
@@ -251,41 +283,6 @@ static int job_wait(struct job *j, int rc, struct error *err)
 	if (rc == 0 && j->rc)
 		rc = error_set(err, "%s", j->err.msg);
 	return rc;
-}
-
-/* A cycle entered at one member only (from outside it, or from the virtual
- * root) is retained exactly by that member: every path into the cycle goes
- * through it.  Counts, per component, its members that are entered (capped
- * at 2; counting garbage-to-live references too only errs on the safe
- * side) and remembers one; returns non-zero when some cycle has two or
- * more, so the contracted graph must be solved (dom_group_retained). */
-static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by)
-{
-	uint32_t n = h->n_nodes;
-	uint8_t *entered = mem_calloc(n ? n : 1, 1);
-	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
-	int need = 0;
-
-	for (heap_node_t u = 0; u < n; u++) {
-		csize[comp[u]]++;
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
-			if (comp[h->out_to[e]] != comp[u] && reach_retains(h, u, e))
-				entered[h->out_to[e]] = 1;
-	}
-	memset(count, 0, n_comp);
-	for (heap_node_t v = 0; v < n; v++) {
-		if (!entered[v] && !(mark[v] & DOM_ENTRY))
-			continue;
-		if (count[comp[v]] < 2)
-			count[comp[v]]++;
-		entered_by[comp[v]] = v;
-		if (count[comp[v]] >= 2 && csize[comp[v]] >= 2)
-			need = 1;
-	}
-	free(csize);
-	free(entered);
-	return need;
 }
 
 /* Whether a retaining reference goes from an unreachable object to a

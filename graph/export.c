@@ -328,14 +328,17 @@ static int is_module(const struct heap *h, heap_node_t v)
 
 static int is_hub(const struct heap *h, heap_node_t v)
 {
+	const uint32_t *in_edge;
+
 	if (h->flags[v] & (HEAP_F_CLASS | HEAP_F_SYNTHETIC | HEAP_F_IMMORTAL))
 		return 1;
 	if (is_module(h, v))
 		return 1;
 	/* a module's namespace (its __dict__) is the module, for this purpose:
 	 * every global of a Python program hangs off it */
+	in_edge = heap_in_edges(h);
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
-		uint32_t name = h->out_name[heap_in_edges(h)[i]];
+		uint32_t name = h->out_name[in_edge[i]];
 		size_t len;
 		const char *str;
 		if (name & HEAP_NAME_INDEX || !is_module(h, h->in_from[i]))

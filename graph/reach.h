@@ -47,8 +47,7 @@ static inline int reach_retains(const struct heap *h, heap_node_t from, uint32_t
 	uint8_t k = h->out_kind[e];
 
 	/* flags[from] is loaded only for a shortcut */
-	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
-	       (k == HEAP_EDGE_SHORTCUT && heap_edge_retains(k, h->flags[from]));
+	return heap_edge_retains(k, k == HEAP_EDGE_SHORTCUT ? h->flags[from] : 0);
 }
 
 /* Non-zero when the heap is analysed with CPython's rules (some node has

@@ -466,10 +466,11 @@ static struct stepper *heap_stepper(struct anim *an, enum anim_algo algo)
 		 * its refcount holds beyond those from inside the part. */
 		size_t nd = 0, cap = 64;
 		heap_node_t *drops = mem_alloc(cap * sizeof *drops);
+		const uint32_t *in_edge = heap_in_edges(h);
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			int64_t inside = 0, out;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-				inside += stepper_edge_retains(h, h->in_from[i], heap_in_edges(h)[i]);
+				inside += stepper_edge_retains(h, h->in_from[i], in_edge[i]);
 			out = s->refcount[v] - inside;
 			for (int64_t k = 0; k < out && nd < (size_t)4 * ANIM_MAX_RECORD; k++) {
 				if (nd == cap) {

@@ -285,6 +285,7 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 	const struct heap *h = s->heap;
 	char a[128], f[128];
 	size_t len = 0;
+	const uint32_t *in_edge = heap_in_edges(h);
 
 	buf[0] = '\0';
 	if ((h->flags[v] & HEAP_F_ROOT) && !s->label_ids)
@@ -297,7 +298,7 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 		}
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1] && len < size; i++) {
 		heap_node_t u = h->in_from[i];
-		uint32_t e = heap_in_edges(h)[i];
+		uint32_t e = in_edge[i];
 		if (s->flags[u] & STEPPER_F_FREED)
 			continue;
 		heap_edge_name(h, h->out_name[e], f, sizeof f);
