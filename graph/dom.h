@@ -5,10 +5,18 @@
  * v dominates w when every path from R to w passes through v; idom[w] is
  * w's immediate dominator, HEAP_NONE when that is R.  The retained size of
  * v is the total shallow size of v's dominator subtree: the bytes freed if
- * v were freed.  Computed with semi-NCA (Georgiadis 2005: Lengauer-Tarjan's
- * semidominators with path compression and simple linking, then each idom
- * as a nearest common ancestor), iterative, O(E log V) for the
- * semidominators; the NCA walks are short on heaps.
+ * v were freed.  Two algorithms, both iterative in the C sense (no
+ * recursion):
+ *   - first, Cooper, Harvey & Kennedy's iterative algorithm over
+ *     breadth-first numbers (see dom.c for why breadth-first): passes over
+ *     the predecessors until the tree stops changing, 2-9 on real heaps;
+ *   - when a shape would make that slow (many passes, or long walks up
+ *     the tree: crossed chains), Semi-NCA (Georgiadis 2005:
+ *     Lengauer-Tarjan's semidominators with path compression and simple
+ *     linking, then each idom as a nearest common ancestor), itself
+ *     falling back to Lengauer-Tarjan's buckets on the shapes that make
+ *     its tree walks quadratic: O(E log V) in the worst case.
+ * All give the same tree (dominators are unique); they differ in speed.
  *
  * Entries and garbage (dom_entries()): R references the effective roots
  * (reach.h).  Objects no root reaches ("garbage") get a dominator tree and
@@ -62,20 +70,27 @@ int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
-/* Working memory of the dominator runs: about 36 bytes per vertex and
- * 128 KiB for the predecessors gathered ahead (8 bytes more per vertex,
- * for that run only, when a shape makes Semi-NCA fall back to
- * Lengauer-Tarjan's buckets).  A run given one keeps it for the next run (on the same
- * thread, or after it): fresh pages cost a fault and zeroing each, which
- * on big heaps was a fifth of the analysis.  A run on fewer than 3/4 of
- * the vertices the workspace holds starts afresh instead.  A run given
- * NULL allocates its own and frees it before returning. */
+/* Working memory of the dominator runs: 16 bytes per vertex and 4 per
+ * counted reference for the iterative method; about 36 bytes more per
+ * vertex and 128 KiB when a run falls back to Semi-NCA (8 bytes more per
+ * vertex, for that run only, when a shape makes Semi-NCA fall back to
+ * Lengauer-Tarjan's buckets).  A run given one keeps it for the next run
+ * (on the same thread, or after it): fresh pages cost a fault and zeroing
+ * each, which on big heaps was a fifth of the analysis.  A run on fewer
+ * than 3/4 of the vertices the workspace holds starts afresh instead.  A
+ * run given NULL allocates its own and frees it before returning. */
 struct dom_work;
 struct dom_work *dom_work_new(void);
 void dom_work_free(struct dom_work *w);
-/* Runs with this workspace compute idoms with Lengauer-Tarjan's buckets
- * only (on != 0), not Semi-NCA first: for tests and comparisons. */
-void dom_work_buckets(struct dom_work *w, int on);
+
+/* Which algorithm the runs of a workspace use: for tests and comparisons;
+ * the result is the same. */
+enum dom_method {
+	DOM_AUTO = 0,	/* iterative, Semi-NCA when that would be slow (default) */
+	DOM_SNCA,	/* Semi-NCA (and LT's buckets when that would be slow) */
+	DOM_LT		/* Lengauer-Tarjan's buckets only */
+};
+void dom_work_method(struct dom_work *w, enum dom_method m);
 
 /* Computes idom[] and retained[] (h->n_nodes entries each) for the graph
  * that mark describes.  Only the nodes R reaches are written; the others

@@ -28,9 +28,10 @@ static void test_random_dominators(void **state)
 	for (int round = 0; round < ROUNDS; round++) {
 		struct heap *h = oracle_random_heap(&seed, round < 1500 ? 8 : 40);
 		struct dom_work *w = round % 3 ? shared : NULL;
-		/* Semi-NCA and, in every other round of the shared workspace,
-		 * Lengauer-Tarjan's buckets, which Semi-NCA falls back to. */
-		dom_work_buckets(shared, round % 2);
+		/* The shared workspace cycles through the three algorithms:
+		 * the iterative one, Semi-NCA (its fallback) and
+		 * Lengauer-Tarjan's buckets (Semi-NCA's). */
+		dom_work_method(shared, (enum dom_method)(round / 3 % 3));
 		struct oracle o;
 		uint8_t roots[ORACLE_MAXN], entry[ORACLE_MAXN];
 		uint32_t dist[ORACLE_MAXN], comp[ORACLE_MAXN], n_comp;
@@ -219,7 +220,7 @@ static void test_big_dominators(void **state)
 		for (uint32_t v = 0; v < n; v++)
 			entry[v] = v < 5 ? DOM_ENTRY : 0;
 		chk_idom(h, entry, ref);
-		dom_work_buckets(shared, round % 4 == 1);
+		dom_work_method(shared, (enum dom_method)(round % 3));
 		assert_int_equal(dom_compute(h, entry, idom, retained, round % 2 ? shared : NULL,
 					     NULL, &err), 0);
 		/* The oracle's tree, children after parents: sum sizes upwards. */
