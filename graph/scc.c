@@ -40,11 +40,110 @@ static inline void prefetch_targets(const struct heap *h, const uint32_t *rindex
 	}
 }
 
+/* The vertex the giant component is looked for from: the one with the
+ * most references in times out (a class, map or prototype object), which
+ * on heaps lies in the big cycle that ties the objects to their types. */
+static heap_node_t pick_pivot(const struct heap *h)
+{
+	heap_node_t best = 0;
+	uint64_t score = 0;
+
+	for (heap_node_t v = 0; v < h->n_nodes; v++) {
+		uint64_t s = (uint64_t)(h->in_off[v + 1] - h->in_off[v]) *
+			     (h->out_off[v + 1] - h->out_off[v]);
+		if (s > score) {
+			score = s;
+			best = v;
+		}
+	}
+	return best;
+}
+
+static inline int bit(const uint64_t *b, uint32_t v)
+{
+	return (b[v / 64] >> (v % 64)) & 1;
+}
+
+static inline void set_bit(uint64_t *b, uint32_t v)
+{
+	b[v / 64] |= (uint64_t)1 << (v % 64);
+}
+
+/* fw: what the pivot reaches (retaining references, breadth first); then
+ * the component of the pivot: what in fw reaches the pivot, searched
+ * backwards over the incoming references.  (A vertex that reaches the
+ * pivot by some path while the pivot reaches it has that whole path in
+ * fw, so the backward search need not leave fw.)  Searches with a queue
+ * are not the chain of dependent loads a depth-first search is: the loads
+ * of the vertices a few places ahead in the queue start early.  queue
+ * holds n entries.  Returns the component's size, or 0 when progress
+ * asked to stop. */
+static uint32_t pivot_component(const struct heap *h, heap_node_t pivot, uint64_t *fw,
+				uint64_t *in, uint32_t *queue, struct progress *p)
+{
+	uint32_t head = 0, tail = 0;
+
+	queue[tail++] = pivot;
+	set_bit(fw, pivot);
+	while (head < tail) {
+		heap_node_t u = queue[head++];
+		if (head + 16 < tail)
+			__builtin_prefetch(&h->out_off[queue[head + 16]]);
+		if (head + 8 < tail) {
+			uint32_t e = h->out_off[queue[head + 8]];
+			__builtin_prefetch(&h->out_to[e]);
+			__builtin_prefetch(&h->out_kind[e]);
+		}
+		if ((head & (TICK - 1)) == 0 && progress_tick(p, "cycles", head, h->n_nodes))
+			return 0;
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			if (!bit(fw, w) && reach_retains(h, u, e)) {
+				set_bit(fw, w);
+				queue[tail++] = w;
+			}
+		}
+	}
+	head = tail = 0;
+	queue[tail++] = pivot;
+	set_bit(in, pivot);
+	while (head < tail) {
+		heap_node_t u = queue[head++];
+		if (head + 16 < tail)
+			__builtin_prefetch(&h->in_off[queue[head + 16]]);
+		if (head + 8 < tail) {
+			uint32_t i = h->in_off[queue[head + 8]];
+			__builtin_prefetch(&h->in_from[i]);
+			__builtin_prefetch(&h->in_retains[i / 64]);
+		}
+		if ((head & (TICK - 1)) == 0 && progress_tick(p, "cycles", head, h->n_nodes))
+			return 0;
+		for (uint32_t i = h->in_off[u]; i < h->in_off[u + 1]; i++) {
+			heap_node_t w = h->in_from[i];
+			if (bit(fw, w) && !bit(in, w) && heap_in_retains(h, i)) {
+				set_bit(in, w);
+				queue[tail++] = w;
+			}
+		}
+	}
+	return tail;
+}
+
 /* Pearce, "A space-efficient algorithm for finding strongly connected
  * components" (2016), PEA_FIND_SCC2, made iterative.  rindex[v] (stored in
  * comp[]) is 0 for unvisited nodes, the visit index (1..) while v is
  * active, and a component label (n, n-1, ...) once its component is
- * complete; labels always exceed every active index. */
+ * complete; labels always exceed every active index.
+ *
+ * A depth-first search is a chain of dependent cache misses, so the
+ * component of a pivot, on heaps the giant one that holds most objects,
+ * is found first by two breadth-first searches (Fleischer, Hendrickson &
+ * Pinar's forward-backward step), and the search runs only on the rest,
+ * in two phases that keep the reverse topological numbering: first from
+ * what the pivot reaches (which reaches only itself and the pivot's
+ * component: numbered first), then the pivot's component is numbered,
+ * then the search goes on from everything else (which the first two
+ * cannot reach). */
 int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 		struct progress *p, struct error *err)
 {
@@ -53,60 +152,80 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 	heap_node_t *stack = mem_alloc((n ? n : 1) * sizeof *stack);
 	struct frame *frames = mem_alloc((n ? n : 1) * sizeof *frames);
 	uint64_t *root = mem_alloc(((size_t)n / 64 + 1) * sizeof *root);
+	uint64_t *fw = mem_calloc((size_t)n / 64 + 1, sizeof *fw);
+	uint64_t *in = mem_calloc((size_t)n / 64 + 1, sizeof *in);
 	uint32_t sp = 0, fp = 0, index = 1, c = n, visited = 0;
 	int rc = 0;
 
 	for (heap_node_t v = 0; v < n; v++)
 		rindex[v] = 0;
-	for (heap_node_t s = 0; s < n && rc == 0; s++) {
-		if (rindex[s])
-			continue;
-		rindex[s] = index++;
-		set_root(root, fp, 1);
-		frames[fp++] = (struct frame){ .v = s, .e = h->out_off[s] };
-		prefetch_targets(h, rindex, s);
-		while (fp) {
-			struct frame *f = &frames[fp - 1];
-			heap_node_t v = f->v;
-			if (f->e < h->out_off[v + 1]) {
-				uint32_t e = f->e++;
-				heap_node_t w;
-				if (!reach_retains(h, v, e))
+	if (n && pivot_component(h, pick_pivot(h), fw, in, stack, p) == 0)
+		rc = error_set(err, "interrupted");
+	/* The pivot's component is complete for the first phase: a label
+	 * above every active index; it gets its own after that phase. */
+	for (heap_node_t v = 0; v < n && rc == 0; v++)
+		if (bit(in, v))
+			rindex[v] = n;
+	for (int phase = 0; phase < 2 && rc == 0; phase++) {
+		for (heap_node_t s = 0; s < n && rc == 0; s++) {
+			if (rindex[s] || (phase == 0 && !bit(fw, s)))
+				continue;
+			rindex[s] = index++;
+			set_root(root, fp, 1);
+			frames[fp++] = (struct frame){ .v = s, .e = h->out_off[s] };
+			prefetch_targets(h, rindex, s);
+			while (fp) {
+				struct frame *f = &frames[fp - 1];
+				heap_node_t v = f->v;
+				if (f->e < h->out_off[v + 1]) {
+					uint32_t e = f->e++;
+					heap_node_t w;
+					if (!reach_retains(h, v, e))
+						continue;
+					w = h->out_to[e];
+					if (rindex[w] == 0) {
+						rindex[w] = index++;
+						set_root(root, fp, 1);
+						frames[fp++] = (struct frame){ .v = w, .e = h->out_off[w] };
+						prefetch_targets(h, rindex, w);
+					} else if (rindex[w] < rindex[v]) {
+						rindex[v] = rindex[w];
+						set_root(root, fp - 1, 0);
+					}
 					continue;
-				w = h->out_to[e];
-				if (rindex[w] == 0) {
-					rindex[w] = index++;
-					set_root(root, fp, 1);
-					frames[fp++] = (struct frame){ .v = w, .e = h->out_off[w] };
-					prefetch_targets(h, rindex, w);
-				} else if (rindex[w] < rindex[v]) {
-					rindex[v] = rindex[w];
+				}
+				/* v is finished. */
+				fp--;
+				if (is_root(root, fp)) {
+					index--;
+					while (sp && rindex[v] <= rindex[stack[sp - 1]]) {
+						rindex[stack[--sp]] = c;
+						index--;
+					}
+					rindex[v] = c--;
+				} else {
+					stack[sp++] = v;
+				}
+				if (fp && rindex[v] < rindex[frames[fp - 1].v]) {
+					rindex[frames[fp - 1].v] = rindex[v];
 					set_root(root, fp - 1, 0);
 				}
-				continue;
-			}
-			/* v is finished. */
-			fp--;
-			if (is_root(root, fp)) {
-				index--;
-				while (sp && rindex[v] <= rindex[stack[sp - 1]]) {
-					rindex[stack[--sp]] = c;
-					index--;
+				if ((++visited & (TICK - 1)) == 0 &&
+				    progress_tick(p, "cycles", visited, n)) {
+					rc = error_set(err, "interrupted");
+					break;
 				}
-				rindex[v] = c--;
-			} else {
-				stack[sp++] = v;
-			}
-			if (fp && rindex[v] < rindex[frames[fp - 1].v]) {
-				rindex[frames[fp - 1].v] = rindex[v];
-				set_root(root, fp - 1, 0);
-			}
-			if ((++visited & (TICK - 1)) == 0 && progress_tick(p, "cycles", visited, n)) {
-				rc = error_set(err, "interrupted");
-				break;
 			}
 		}
+		if (phase == 0 && n) {
+			for (heap_node_t v = 0; v < n; v++)
+				if (bit(in, v))
+					rindex[v] = c;
+			c--;
+		}
 	}
+	free(in);
+	free(fw);
 	free(frames);
 	free(root);
 	free(stack);
