@@ -23,6 +23,7 @@ struct pending {
 	uint64_t shallow, retained;
 	uint32_t size, comp;
 	heap_node_t first;
+	uint32_t n_internal, n_entering;
 };
 
 static int by_size(const struct pending *a, const struct pending *b)
@@ -53,18 +54,23 @@ static int pending_by_retained(const void *a, const void *b)
 	return by_retained(a, b);
 }
 
-/* Finds the cycles among the components, numbers them in the default
- * order, and fills a->cycle, a->cycles and a->members. */
-static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_comp,
-			 const uint64_t *grp_retained)
+/* The cycles among the components, before their retained sizes are known:
+ * found on the second thread while the first computes dominators. */
+struct cycles_found {
+	struct pending *pend;	/* one per cycle, in component order */
+	uint32_t *cid;		/* component -> index into pend, HEAP_NONE */
+	uint32_t nc;
+	uint32_t total;		/* members of all cycles */
+};
+
+static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
+			struct cycles_found *cf)
 {
-	const struct heap *h = a->heap;
 	uint32_t n = h->n_nodes, nc = 0, total = 0;
 	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
 	uint8_t *selfloop = mem_calloc(n_comp ? n_comp : 1, 1);
 	uint32_t *cid = mem_alloc((n_comp ? n_comp : 1) * sizeof *cid);
 	struct pending *pend;
-	uint32_t *fill;
 
 	for (heap_node_t v = 0; v < n; v++) {
 		csize[comp[v]]++;
@@ -80,28 +86,66 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_co
 			cid[c] = HEAP_NONE;
 		}
 	}
+	free(selfloop);
 	pend = mem_calloc(nc ? nc : 1, sizeof *pend);
 	for (uint32_t c = 0; c < n_comp; c++) {
 		if (cid[c] == HEAP_NONE)
 			continue;
 		pend[cid[c]].comp = c;
 		pend[cid[c]].size = csize[c];
-		pend[cid[c]].retained = grp_retained[c];
 		pend[cid[c]].first = HEAP_NONE;
 	}
+	free(csize);
+	/* Shallow sizes, and the references inside and into each cycle, any
+	 * kind. */
 	for (heap_node_t v = 0; v < n; v++) {
 		uint32_t i = cid[comp[v]];
+		struct pending *pe;
 		if (i == HEAP_NONE)
 			continue;
-		pend[i].shallow += h->size[v];
-		if (pend[i].first == HEAP_NONE)
-			pend[i].first = v;
+		pe = &pend[i];
+		pe->shallow += h->size[v];
+		if (pe->first == HEAP_NONE)
+			pe->first = v;
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if (comp[h->out_to[e]] == comp[v])
+				pe->n_internal++;
+		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
+			if (comp[h->in_from[k]] != comp[v])
+				pe->n_entering++;
 	}
+	cf->pend = pend;
+	cf->cid = cid;
+	cf->nc = nc;
+	cf->total = total;
+}
+
+static void cycles_found_fini(struct cycles_found *cf)
+{
+	free(cf->pend);
+	free(cf->cid);
+	cf->pend = NULL;
+	cf->cid = NULL;
+}
+
+/* Numbers the cycles cf found in the default order, now that their
+ * retained sizes are known, and fills a->cycle, a->cycles and a->members. */
+static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles_found *cf,
+			 const uint64_t *grp_retained)
+{
+	const struct heap *h = a->heap;
+	uint32_t n = h->n_nodes, nc = cf->nc, *cid = cf->cid;
+	struct pending *pend = cf->pend;
+	uint32_t *fill;
+
+	for (uint32_t i = 0; i < nc; i++)
+		pend[i].retained = grp_retained[pend[i].comp];
 	qsort(pend, nc, sizeof *pend, pending_by_size);
 
 	a->n_cycles = nc;
 	a->cycles = mem_calloc(nc ? nc : 1, sizeof *a->cycles);
-	a->members = mem_alloc((total ? total : 1) * sizeof *a->members);
+	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
+	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
 	fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
 	for (uint32_t i = 0, off = 0; i < nc; i++) {
 		struct analysis_cycle *cy = &a->cycles[i];
@@ -110,6 +154,8 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_co
 		cy->retained = pend[i].retained;
 		cy->size = pend[i].size;
 		cy->members = off;
+		cy->n_internal = pend[i].n_internal;
+		cy->n_entering = pend[i].n_entering;
 		cy->garbage = a->dist[pend[i].first] == REACH_UNREACHABLE;
 		fill[i] = off;
 		off += pend[i].size;
@@ -122,23 +168,7 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, uint32_t n_co
 		if (i != HEAP_NONE)
 			a->members[fill[i]++] = v;
 	}
-	/* References inside and into each cycle, any kind. */
-	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = a->cycle[v];
-		if (i == HEAP_NONE)
-			continue;
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (a->cycle[h->out_to[e]] == i)
-				a->cycles[i].n_internal++;
-		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
-			if (a->cycle[h->in_from[k]] != i)
-				a->cycles[i].n_entering++;
-	}
 	free(fill);
-	free(pend);
-	free(cid);
-	free(selfloop);
-	free(csize);
 }
 
 /* Work handed to the second thread: one call, no progress reporting (the
@@ -153,17 +183,10 @@ struct job {
 	uint32_t *dist;
 	uint32_t *comp;
 	uint32_t n_comp;
-	/* group dominators */
-	const uint8_t *mark;
-	uint64_t *grp_retained;
-	/* or dominators over mark */
-	heap_node_t *idom;
-	uint64_t *retained;
-	/* the entries and cycle groups, planned right after the components
-	 * (struct plan), and the groups solved there too when there are few
-	 * components (early) */
+	/* then the entries and cycle groups (struct plan), the groups solved
+	 * when they must be, and the cycles found */
 	struct plan *plan;
-	int early;
+	struct cycles_found *found;
 };
 
 /* A cycle entered at one member only (from outside it, or from the virtual
@@ -231,41 +254,23 @@ static void plan_make(const struct heap *h, const uint32_t *dist, const uint32_t
 	}
 }
 
-static void *job_reach_scc(void *arg)
+/* The second thread's part, beside the live dominators: each step in the
+ * memory the one before gave back. */
+static void *job_components(void *arg)
 {
 	struct job *j = arg;
 
 	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
 	if (j->rc == 0)
 		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
-	/* The plan runs here, beside the live dominators, in the memory the
-	 * components' search just gave back; with few components (a big
-	 * cycle holds most of the heap) the group run is small, so it too. */
-	if (j->rc == 0 && j->plan) {
+	if (j->rc == 0) {
 		plan_make(j->h, j->dist, j->comp, j->n_comp, j->plan);
-		if (j->plan->groups && j->n_comp <= j->h->n_nodes / 8) {
+		if (j->plan->groups)
 			j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->plan->mark,
 						   j->plan->grp_retained, NULL, NULL, &j->err);
-			j->early = 1;
-		}
 	}
-	return NULL;
-}
-
-static void *job_groups(void *arg)
-{
-	struct job *j = arg;
-
-	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL,
-				   NULL, &j->err);
-	return NULL;
-}
-
-static void *job_dominators(void *arg)
-{
-	struct job *j = arg;
-
-	j->rc = dom_compute(j->h, j->mark, j->idom, j->retained, NULL, NULL, &j->err);
+	if (j->rc == 0)
+		cycles_find(j->h, j->comp, j->n_comp, j->found);
 	return NULL;
 }
 
@@ -320,59 +325,52 @@ static void adopt_garbage(struct analysis *a)
 
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries)
- *         ||  other: distances, then components (then, when they are few,
- *             the entries and the cycles as groups);
- *   the dominators of the garbage (of everything again when, under
- *         DevTools' rule, garbage refers to live objects: dom.h)
- *         ||  the cycles as groups, if needed; the bigger of the two runs
- *         on the main thread, in the working memory the first run touched;
- *   main: the cycle table and totals. */
+ *         ||  other: distances, components, the entries of the garbage
+ *             and the cycle groups (struct plan), the cycles as groups
+ *             when they must be solved, the cycles found;
+ *   main: the dominators of the garbage (of everything again when, under
+ *         DevTools' rule, garbage refers to live objects: dom.h), in the
+ *         working memory the first run touched; the cycle table and
+ *         totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
 	struct analysis *a = mem_calloc(1, sizeof *a);
-	uint32_t n = h->n_nodes, n_comp;
+	uint32_t n = h->n_nodes;
 	size_t nn = n ? n : 1;
-	uint8_t *is_root = mem_alloc(nn), *mark = mem_alloc(nn);
-	const uint8_t *gmark = NULL;
+	/* 1 for a root: DOM_ENTRY, the live run's marks as they are */
+	uint8_t *is_root = mem_alloc(nn);
+	uint8_t *gmark = NULL;
 	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	double t0 = now_seconds();
 	struct job j = { .h = h };
 	struct plan pl = { .mark = NULL };
+	struct cycles_found cf = { .pend = NULL };
 	struct dom_work *work = dom_work_new();
-	int rc, groups, whole = 0;
+	int rc;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
 	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
 	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
 	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
-	a->cycle = mem_alloc(nn * sizeof *a->cycle);
 	for (heap_node_t v = 0; v < n; v++) {
 		a->idom[v] = HEAP_NONE;
 		a->retained[v] = h->size[v];
 	}
 
 	a->n_roots = reach_roots(h, is_root);
-	for (heap_node_t v = 0; v < n; v++)
-		mark[v] = is_root[v] ? DOM_ENTRY : 0;
 	j.is_root = is_root;
 	j.dist = a->dist;
 	j.comp = comp;
 	j.plan = &pl;
+	j.found = &cf;
 	pl.mark = mem_alloc(nn);
-	job_start(&j, job_reach_scc);
-	rc = dom_compute(h, mark, a->idom, a->retained, work, p, err);
+	job_start(&j, job_components);
+	rc = dom_compute(h, is_root, a->idom, a->retained, work, p, err);
 	rc = job_wait(&j, rc, err);
 	if (rc)
 		goto out;
-	n_comp = j.n_comp;
-	if (j.early || n_comp < n / 4 * 3) {
-		/* The cycle run will not reuse the workspace (dom.h): give its
-		 * memory back before the steps in between need theirs. */
-		dom_work_free(work);
-		work = dom_work_new();
-	}
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
@@ -383,60 +381,38 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		}
 	}
 
-	free(mark);	/* the live run's */
-	mark = pl.mark;
-	pl.mark = NULL;	/* mark owns it now */
-	groups = pl.groups && !j.early;	/* still to solve */
 	if (a->unreachable_objects && pl.devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
-		gmark = mark;
-		whole = 1;
+		gmark = pl.mark;
 	} else if (a->unreachable_objects) {
 		/* The garbage alone: the live part is final.  is_root becomes the
 		 * garbage run's marks. */
 		for (heap_node_t v = 0; v < n; v++)
-			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? mark[v] : DOM_SKIP;
+			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? pl.mark[v] : DOM_SKIP;
 		gmark = is_root;
 	}
-	j.n_comp = n_comp;
-	j.idom = a->idom;
-	j.retained = a->retained;
-	j.grp_retained = pl.grp_retained;
-	if (gmark && whole) {
-		if (groups) {
-			j.mark = mark;
-			job_start(&j, job_groups);
-		}
+	if (gmark)
 		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
-	} else {
-		if (gmark) {
-			j.mark = gmark;
-			job_start(&j, job_dominators);
-		}
-		if (groups)
-			rc = dom_group_retained(h, comp, n_comp, mark, pl.grp_retained, work, p, err);
-	}
-	rc = job_wait(&j, rc, err);
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
 	if (!pl.groups)	/* after the garbage run, which writes retained[] */
-		for (uint32_t c = 0; c < n_comp; c++)
+		for (uint32_t c = 0; c < j.n_comp; c++)
 			pl.grp_retained[c] = pl.count[c] ? a->retained[pl.entered_by[c]] : 0;
 	if (rc)
 		goto out;
 	if (pl.devtools)
 		adopt_garbage(a);
-	build_cycles(a, comp, n_comp, pl.grp_retained);
+	build_cycles(a, comp, &cf, pl.grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
+	cycles_found_fini(&cf);
 	dom_work_free(work);
 	free(pl.mark);
 	free(pl.entered_by);
 	free(pl.count);
 	free(pl.grp_retained);
 	free(comp);
-	free(mark);
 	free(is_root);
 	if (rc) {
 		analysis_free(a);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,6 +49,20 @@ void *mem_calloc(size_t n, size_t size)
 	if (!p)
 		oom(n * size);
 	return p;
+}
+
+void mem_zero_release(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED) != 0) {
+		memset(p, 0, len);
+		return;
+	}
+	memset(p, 0, a - (uintptr_t)p);
+	memset((void *)b, 0, (uintptr_t)p + len - b);
 }
 
 void *mem_realloc_array(void *p, size_t n, size_t size)

@@ -18,6 +18,12 @@ void *mem_calloc(size_t n, size_t size);
 void *mem_realloc_array(void *p, size_t n, size_t size);
 char *mem_strdup(const char *s);
 
+/* Zeroes p[0 .. len) and gives the whole pages inside it back to the
+ * system (madvise MADV_DONTNEED): they read as zero and take no memory
+ * until written again.  For a big scratch array that must be zero at its
+ * next use, between uses that are far apart. */
+void mem_zero_release(void *p, size_t len);
+
 /* Registers the function run before exiting on out-of-memory (once). */
 void mem_set_oom_hook(void (*hook)(void));
 
