@@ -159,6 +159,59 @@ static void test_random_unsorted(void **state)
 	check_random(0);
 }
 
+/* Ids in k ascending runs (loaders write a few: V8 three, HPROF a few
+ * hundred): merged when there are few runs, radix-sorted when many; either
+ * way heap_find() finds every node and id_order ascends. */
+static void test_id_runs(void **state)
+{
+	static const uint32_t runs[] = { 1, 2, 3, 63, 64, 65, 66, 1000, 5000 };
+
+	(void)state;
+	for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+		enum { N = 5000 };
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		uint64_t *ids = malloc(N * sizeof *ids);
+		struct heap *h;
+
+		/* distinct ids (a permutation of multiples of 3 plus noise in the
+		 * high bits), then each run sorted: k runs exactly when the
+		 * runs' ends and starts descend */
+		for (uint32_t v = 0; v < N; v++)
+			ids[v] = ((uint64_t)(rnd() % 4) << 40) + 3 * (uint64_t)v;
+		for (uint32_t v = N - 1; v > 0; v--) {
+			uint32_t j = (uint32_t)(rnd() % (v + 1));
+			uint64_t t = ids[v];
+			ids[v] = ids[j];
+			ids[j] = t;
+		}
+		for (uint32_t k = 0; k < runs[r]; k++) {
+			uint32_t lo = (uint32_t)((uint64_t)N * k / runs[r]), hi = (uint32_t)((uint64_t)N * (k + 1) / runs[r]);
+			for (uint32_t i = lo + 1; i < hi; i++)	/* insertion sort, ascending */
+				for (uint32_t j = i; j > lo && ids[j - 1] > ids[j]; j--) {
+					uint64_t t = ids[j];
+					ids[j] = ids[j - 1];
+					ids[j - 1] = t;
+				}
+		}
+		for (uint32_t v = 0; v < N; v++) {
+			struct heap_node_rec rec = { .id = ids[v], .generation = HEAP_GEN_UNKNOWN };
+			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+		}
+		h = heap_builder_freeze(b, &err);
+		assert_non_null(h);
+		assert_true(runs[r] == 1 ? h->id_order == NULL : h->id_order != NULL);
+		for (uint32_t v = 0; v < N; v++)
+			assert_int_equal(heap_find(h, ids[v]), v);
+		for (uint32_t i = 1; h->id_order && i < N; i++)
+			assert_true(ids[h->id_order[i - 1]] < ids[h->id_order[i]]);
+		assert_int_equal(heap_find(h, 1), HEAP_NONE);
+		heap_free(h);
+		heap_builder_free(b);
+		free(ids);
+	}
+}
+
 static void test_index_and_duplicates(void **state)
 {
 	struct heap_builder *b = heap_builder_new();
@@ -230,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_random_sorted),
 		cmocka_unit_test(test_random_unsorted),
+		cmocka_unit_test(test_id_runs),
 		cmocka_unit_test(test_index_and_duplicates),
 		cmocka_unit_test(test_bad_edges),
 		cmocka_unit_test(test_empty_heap),
