@@ -24,6 +24,8 @@ struct pending {
 	uint32_t size, comp;
 	heap_node_t first;
 	uint32_t n_internal, n_entering;
+	uint32_t entered;	/* members entered from outside or from R, up to 2 */
+	heap_node_t entered_by;	/* one of them */
 };
 
 static int by_size(const struct pending *a, const struct pending *b)
@@ -61,10 +63,18 @@ struct cycles_found {
 	uint32_t *cid;		/* component -> index into pend, HEAP_NONE */
 	uint32_t nc;
 	uint32_t total;		/* members of all cycles */
+	int groups;		/* some cycle has two entered members: the
+				 * cycles must be solved as groups */
 };
 
+/* Finds the cycles and what dom_group_retained() needs to know of them: a
+ * cycle entered at one member only (by a retaining reference from outside
+ * it, or from the virtual root: mark) is retained exactly by that member,
+ * every path into the cycle going through it; one entered at two or more
+ * must be solved as a group.  (Counting garbage-to-live references as
+ * entering only errs on the safe side.) */
 static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-			struct cycles_found *cf)
+			const uint8_t *mark, struct cycles_found *cf)
 {
 	uint32_t n = h->n_nodes, nc = 0, total = 0;
 	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
@@ -96,11 +106,13 @@ static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_c
 		pend[cid[c]].first = HEAP_NONE;
 	}
 	free(csize);
-	/* Shallow sizes, and the references inside and into each cycle, any
-	 * kind. */
+	/* Shallow sizes, the references inside and into each cycle (any
+	 * kind), and the entered members. */
+	cf->groups = 0;
 	for (heap_node_t v = 0; v < n; v++) {
 		uint32_t i = cid[comp[v]];
 		struct pending *pe;
+		int entered = mark[v] & DOM_ENTRY;
 		if (i == HEAP_NONE)
 			continue;
 		pe = &pend[i];
@@ -111,8 +123,15 @@ static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_c
 			if (comp[h->out_to[e]] == comp[v])
 				pe->n_internal++;
 		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
-			if (comp[h->in_from[k]] != comp[v])
+			if (comp[h->in_from[k]] != comp[v]) {
 				pe->n_entering++;
+				entered |= heap_in_retains(h, k);
+			}
+		if (!entered)
+			continue;
+		pe->entered_by = v;
+		if (pe->entered < 2 && ++pe->entered == 2 && pe->size >= 2)
+			cf->groups = 1;
 	}
 	cf->pend = pend;
 	cf->cid = cid;
@@ -129,7 +148,9 @@ static void cycles_found_fini(struct cycles_found *cf)
 }
 
 /* Numbers the cycles cf found in the default order, now that their
- * retained sizes are known, and fills a->cycle, a->cycles and a->members. */
+ * retained sizes are known (grp_retained when they were solved as groups,
+ * else their entered members' retained sizes), and fills a->cycle,
+ * a->cycles and a->members. */
 static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles_found *cf,
 			 const uint64_t *grp_retained)
 {
@@ -139,7 +160,8 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles
 	uint32_t *fill;
 
 	for (uint32_t i = 0; i < nc; i++)
-		pend[i].retained = grp_retained[pend[i].comp];
+		pend[i].retained = cf->groups ? grp_retained[pend[i].comp] :
+				   pend[i].entered ? a->retained[pend[i].entered_by] : 0;
 	qsort(pend, nc, sizeof *pend, pending_by_size);
 
 	a->n_cycles = nc;
@@ -183,94 +205,35 @@ struct job {
 	uint32_t *dist;
 	uint32_t *comp;
 	uint32_t n_comp;
-	/* then the entries and cycle groups (struct plan), the groups solved
-	 * when they must be, and the cycles found */
-	struct plan *plan;
-	struct cycles_found *found;
-};
-
-/* A cycle entered at one member only (from outside it, or from the virtual
- * root) is retained exactly by that member: every path into the cycle goes
- * through it.  Counts, per component, its members that are entered (capped
- * at 2; counting garbage-to-live references too only errs on the safe
- * side) and remembers one; returns non-zero when some cycle has two or
- * more, so the contracted graph must be solved (dom_group_retained). */
-static int need_groups(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-		       const uint8_t *mark, uint8_t *count, heap_node_t *entered_by)
-{
-	uint32_t n = h->n_nodes;
-	uint8_t *entered = mem_calloc(n ? n : 1, 1);
-	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
-	int need = 0;
-
-	for (heap_node_t u = 0; u < n; u++) {
-		csize[comp[u]]++;
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
-			if (comp[h->out_to[e]] != comp[u] && reach_retains(h, u, e))
-				entered[h->out_to[e]] = 1;
-	}
-	memset(count, 0, n_comp);
-	for (heap_node_t v = 0; v < n; v++) {
-		if (!entered[v] && !(mark[v] & DOM_ENTRY))
-			continue;
-		if (count[comp[v]] < 2)
-			count[comp[v]]++;
-		entered_by[comp[v]] = v;
-		if (count[comp[v]] >= 2 && csize[comp[v]] >= 2)
-			need = 1;
-	}
-	free(csize);
-	free(entered);
-	return need;
-}
-
-/* The entries of the garbage and the cycle groups (dom.h), per component:
- * either the groups must be solved (groups, grp_retained to fill) or each
- * cycle is retained by its one entered member (count, entered_by). */
-struct plan {
+	/* then the entries of the garbage (dom.h), the cycles found, and the
+	 * cycles solved as groups when they must be */
 	uint8_t *mark;
-	int devtools, groups;
+	int devtools;
+	struct cycles_found *found;
 	uint64_t *grp_retained;
-	uint8_t *count;
-	heap_node_t *entered_by;
 };
-
-static void plan_make(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
-		      uint32_t n_comp, struct plan *pl)
-{
-	size_t nc = n_comp ? n_comp : 1;
-
-	pl->devtools = dom_devtools_shape(h, dist);
-	dom_entries(h, dist, comp, pl->devtools, pl->mark);
-	pl->grp_retained = mem_alloc(nc * sizeof *pl->grp_retained);
-	pl->count = mem_alloc(nc);
-	pl->entered_by = mem_alloc(nc * sizeof *pl->entered_by);
-	pl->groups = need_groups(h, comp, n_comp, pl->mark, pl->count, pl->entered_by);
-	if (pl->groups) {	/* not needed then: give the memory back before the runs */
-		free(pl->entered_by);
-		free(pl->count);
-		pl->entered_by = NULL;
-		pl->count = NULL;
-	}
-}
 
 /* The second thread's part, beside the live dominators: each step in the
  * memory the one before gave back. */
 static void *job_components(void *arg)
 {
 	struct job *j = arg;
+	size_t nc;
 
 	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
 	if (j->rc == 0)
 		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
-	if (j->rc == 0) {
-		plan_make(j->h, j->dist, j->comp, j->n_comp, j->plan);
-		if (j->plan->groups)
-			j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->plan->mark,
-						   j->plan->grp_retained, NULL, NULL, &j->err);
-	}
-	if (j->rc == 0)
-		cycles_find(j->h, j->comp, j->n_comp, j->found);
+	if (j->rc)
+		return NULL;
+	j->devtools = dom_devtools_shape(j->h, j->dist);
+	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
+	cycles_find(j->h, j->comp, j->n_comp, j->mark, j->found);
+	if (!j->found->groups)
+		return NULL;
+	nc = j->n_comp ? j->n_comp : 1;
+	j->grp_retained = mem_alloc(nc * sizeof *j->grp_retained);
+	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL, NULL,
+				   &j->err);
 	return NULL;
 }
 
@@ -326,8 +289,8 @@ static void adopt_garbage(struct analysis *a)
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries)
  *         ||  other: distances, components, the entries of the garbage
- *             and the cycle groups (struct plan), the cycles as groups
- *             when they must be solved, the cycles found;
+ *             (dom_entries), the cycles found, the cycles solved as groups
+ *             when they must be;
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
  *         working memory the first run touched; the cycle table and
@@ -344,7 +307,6 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	double t0 = now_seconds();
 	struct job j = { .h = h };
-	struct plan pl = { .mark = NULL };
 	struct cycles_found cf = { .pend = NULL };
 	struct dom_work *work = dom_work_new();
 	int rc;
@@ -363,9 +325,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.is_root = is_root;
 	j.dist = a->dist;
 	j.comp = comp;
-	j.plan = &pl;
 	j.found = &cf;
-	pl.mark = mem_alloc(nn);
+	j.mark = mem_alloc(nn);
 	job_start(&j, job_components);
 	rc = dom_compute(h, is_root, a->idom, a->retained, work, p, err);
 	rc = job_wait(&j, rc, err);
@@ -381,37 +342,34 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		}
 	}
 
-	if (a->unreachable_objects && pl.devtools && garbage_holds_live(h, a->dist)) {
+	if (a->unreachable_objects && j.devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
-		gmark = pl.mark;
+		gmark = j.mark;
 	} else if (a->unreachable_objects) {
 		/* The garbage alone: the live part is final.  is_root becomes the
 		 * garbage run's marks. */
 		for (heap_node_t v = 0; v < n; v++)
-			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? pl.mark[v] : DOM_SKIP;
+			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? j.mark[v] : DOM_SKIP;
 		gmark = is_root;
 	}
 	if (gmark)
 		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
-	if (!pl.groups)	/* after the garbage run, which writes retained[] */
-		for (uint32_t c = 0; c < j.n_comp; c++)
-			pl.grp_retained[c] = pl.count[c] ? a->retained[pl.entered_by[c]] : 0;
 	if (rc)
 		goto out;
-	if (pl.devtools)
+	/* after the garbage run, which writes retained[], and before the root
+	 * stands for the virtual root */
+	build_cycles(a, comp, &cf, j.grp_retained);
+	if (j.devtools)
 		adopt_garbage(a);
-	build_cycles(a, comp, &cf, pl.grp_retained);
 	a->seconds = now_seconds() - t0;
 out:
 	cycles_found_fini(&cf);
 	dom_work_free(work);
-	free(pl.mark);
-	free(pl.entered_by);
-	free(pl.count);
-	free(pl.grp_retained);
+	free(j.mark);
+	free(j.grp_retained);
 	free(comp);
 	free(is_root);
 	if (rc) {
