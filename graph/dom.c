@@ -717,6 +717,84 @@ static void lt_init(struct dom_work *t, uint32_t nv)
 	t->n_tops = 0;
 }
 
+/* ---- groups in topological order ----
+ *
+ * When the groups are the strongly connected components, the contracted
+ * graph is acyclic, and scc_compute() numbers it backwards (references go
+ * from higher to lower groups).  In a topological order every predecessor
+ * of a vertex, and every dominator, comes before it, so one pass of the
+ * iterative method, in that order, is final: no search to number the
+ * vertices, no second pass, and the groups' own numbers serve for the walks
+ * up the tree (a dominator's is higher), with R above them all (nv).
+ * Fills up[] (idom per group: R = nv, HEAP_NONE where R does not reach)
+ * and ret[] (the retained sizes).  Returns 1, leaving them unusable, when a
+ * reference goes against the order: the groups are not numbered so. */
+static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct progress *p,
+		    struct error *err)
+{
+	const struct heap *h = g->h;
+	uint32_t R = g->nv;
+
+	for (uint32_t x = g->nv; x-- > 0;) {
+		uint32_t kend = g->moff[x + 1], d = HEAP_NONE;
+		uint64_t size = 0;
+		if ((x & 0xffff) == 0 && progress_tick(p, "cycles", g->nv - x, g->nv))
+			return error_set(err, "interrupted");
+		if (g->mark[x] & DOM_SKIP) {
+			up[x] = HEAP_NONE;
+			ret[x] = 0;
+			continue;
+		}
+		if (g->mark[x] & DOM_ENTRY)
+			d = R;
+		/* The members come in order, mostly one group after another
+		 * downwards (most groups are single objects): their loads are
+		 * started a few members ahead. */
+		for (uint32_t k = g->moff[x]; k < kend; k++) {
+			heap_node_t m = g->mem[k];
+			if (k >= 16) {
+				uint32_t a = h->in_off[g->mem[k - 8]], c = g->mem[k - 4];
+				__builtin_prefetch(&h->in_off[g->mem[k - 16]]);
+				__builtin_prefetch(&h->size[g->mem[k - 16]]);
+				__builtin_prefetch(&h->in_from[a]);
+				__builtin_prefetch(&h->in_retains[a / 64]);
+				for (uint32_t j = h->in_off[c]; j < h->in_off[c + 1]; j++)
+					__builtin_prefetch(&g->grp[h->in_from[j]]);
+			}
+			size += h->size[m];
+			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1] && d != R; j++) {
+				uint32_t y = g->grp[h->in_from[j]], b = d;
+				if (y == x || !heap_in_retains(h, j))
+					continue;
+				if (y < x)
+					return 1;
+				if (up[y] == HEAP_NONE || !follows(g, y, x))
+					continue;
+				if (d == HEAP_NONE) {
+					d = y;
+					continue;
+				}
+				/* The nearest common ancestor: the lower group
+				 * climbs, its idom being higher. */
+				while (y != b) {
+					while (y < b)
+						y = up[y];
+					while (b < y)
+						b = up[b];
+				}
+				d = y;
+			}
+		}
+		up[x] = d;
+		ret[x] = d == HEAP_NONE ? 0 : size;
+	}
+	/* Children (lower groups) before their dominators. */
+	for (uint32_t x = 0; x < g->nv; x++)
+		if (up[x] != HEAP_NONE && up[x] != R)
+			ret[up[x]] += ret[x];
+	return 0;
+}
+
 /* Numbers the vertices R reaches and fills dom[] (numbers, R = 1, every
  * idom numbered below its vertex): the iterative method, or Semi-NCA when
  * that would be slow (or when the workspace says so). */
@@ -905,10 +983,18 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 	moff[0] = 0;
 	g.open = marks_open(gmark, n_grp);
 
-	rc = dom_run(&g, t, p, err);
-	if (rc == 0) {
-		memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
-		lt_retained(&g, t, grp_retained);
+	rc = 1;
+	if (t->method == DOM_AUTO) {
+		uint32_t *up = mem_alloc((n_grp ? n_grp : 1) * sizeof *up);
+		rc = topo_run(&g, up, grp_retained, p, err);
+		free(up);
+	}
+	if (rc > 0) {
+		rc = dom_run(&g, t, p, err);
+		if (rc == 0) {
+			memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
+			lt_retained(&g, t, grp_retained);
+		}
 	}
 	if (!work)
 		dom_work_free(t);
