@@ -564,34 +564,67 @@ static void it_preds(const struct view *g, struct dom_work *t)
 	off[n + 1] = (uint32_t)k;
 }
 
-/* The passes.  Returns 0 when dom[] is final, 1 when the budget ran out
- * (the shape needs too many passes or too long walks), -1 with err filled
- * when progress asked to stop. */
+static inline int bit_test(const uint64_t *b, uint32_t i)
+{
+	return (b[i / 64] >> (i % 64)) & 1;
+}
+
+/* After a pass: which vertices' chains up the tree changed (their idom, or
+ * an ancestor's, in changed): in number order, parents first.  changed is
+ * cleared for the next pass. */
+static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *changed,
+		     uint64_t *moved)
+{
+	memset(moved, 0, ((size_t)n / 64 + 1) * sizeof *moved);
+	for (uint32_t i = first; i <= n; i++)
+		if (bit_test(changed, i) || bit_test(moved, dom[i]))
+			moved[i / 64] |= (uint64_t)1 << (i % 64);
+	memset(changed, 0, ((size_t)n / 64 + 1) * sizeof *changed);
+}
+
+/* The passes.  From the third on (the first sees only the predecessors
+ * numbered before a vertex), a vertex is recomputed only when the chain of
+ * one of its predecessors moved in the pass before (a bit each, in L2), so
+ * the last passes, which change little or nothing, cost little.  Returns 0 when
+ * dom[] is final, 1 when the budget ran out (the shape needs too many
+ * passes or too long walks), -1 with err filled when progress asked to
+ * stop. */
 static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 {
 	uint32_t *dom = t->dom, *off = t->semi, *pred = t->pred;
 	uint32_t n = t->n, first = t->last_entry + 1;
 	uint64_t budget = IT_BUDGET * ((uint64_t)n + off[n + 1]) + (1u << 20), steps = 0;
+	uint64_t *changed = mem_calloc((size_t)n / 64 + 1, sizeof *changed);
+	uint64_t *moved = mem_calloc((size_t)n / 64 + 1, sizeof *moved);
+	int rc = 1;
 
 	for (uint32_t i = 1; i < first; i++)
 		dom[i] = 1;	/* R, and the entries under it */
-	for (int pass = 1;; pass++) {
-		int changed = 0;
+	for (int pass = 1; steps <= budget; pass++) {
+		int any = 0;
 		for (uint32_t i = first; i <= n; i++) {
-			uint32_t d = 0;
+			uint32_t d = 0, j0 = off[i], j1 = off[i + 1], j;
 			if ((i & 0xffff) == 0) {
-				if (progress_tick(p, "dominators", i, n))
-					return error_set(err, "interrupted");
+				if (progress_tick(p, "dominators", i, n)) {
+					rc = error_set(err, "interrupted");
+					goto out;
+				}
 				if (steps > budget)
-					return 1;
+					goto out;
 			}
-			if (off[i] == off[i + 1])
+			if (j0 == j1)
 				continue;	/* one predecessor: its idom is known */
+			steps += j1 - j0;
+			if (pass > 2) {
+				for (j = j0; j < j1 && !bit_test(moved, pred[j]); j++)
+					;
+				if (j == j1)
+					continue;	/* as it was */
+			}
 			if (i + 8 <= n)
-				for (uint32_t j = off[i + 8]; j < off[i + 9]; j++)
+				for (j = off[i + 8]; j < off[i + 9]; j++)
 					__builtin_prefetch(&dom[pred[j]]);
-			steps += off[i + 1] - off[i];
-			for (uint32_t j = off[i]; j < off[i + 1]; j++) {
+			for (j = j0; j < j1; j++) {
 				uint32_t a = pred[j], b = d;
 				/* The first pass sees what comes before i: there
 				 * every number on the way up is set. */
@@ -619,14 +652,20 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 			}
 			if (dom[i] != d) {
 				dom[i] = d;
-				changed = 1;
+				changed[i / 64] |= (uint64_t)1 << (i % 64);
+				any = 1;
 			}
 		}
-		if (!changed)
-			return 0;
-		if (steps > budget)
-			return 1;
+		if (!any) {
+			rc = 0;
+			break;
+		}
+		it_moved(dom, first, n, changed, moved);
 	}
+out:
+	free(moved);
+	free(changed);
+	return rc;
 }
 
 /* num[] and pred[] are dead after their step: their pages go back to the
