@@ -1,5 +1,6 @@
 #include "analysis.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,7 +77,8 @@ struct cycles_found {
 static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
 			const uint8_t *mark, struct cycles_found *cf)
 {
-	uint32_t n = h->n_nodes, nc = 0, total = 0;
+	enum { AHEAD = 32 };
+	uint32_t n = h->n_nodes, m = h->n_edges, nc = 0, total = 0;
 	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
 	uint8_t *selfloop = mem_calloc(n_comp ? n_comp : 1, 1);
 	uint32_t *cid = mem_alloc((n_comp ? n_comp : 1) * sizeof *cid);
@@ -119,14 +121,22 @@ static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_c
 		pe->shallow += h->size[v];
 		if (pe->first == HEAP_NONE)
 			pe->first = v;
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+		/* The members come in node order, so the references do too: the
+		 * component lookups a few references ahead are started early. */
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+			if (e + AHEAD < m)
+				__builtin_prefetch(&comp[h->out_to[e + AHEAD]]);
 			if (comp[h->out_to[e]] == comp[v])
 				pe->n_internal++;
-		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
+		}
+		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
+			if (k + AHEAD < m)
+				__builtin_prefetch(&comp[h->in_from[k + AHEAD]]);
 			if (comp[h->in_from[k]] != comp[v]) {
 				pe->n_entering++;
 				entered |= heap_in_retains(h, k);
 			}
+		}
 		if (!entered)
 			continue;
 		pe->entered_by = v;
@@ -200,18 +210,52 @@ struct job {
 	int rc;
 	struct error err;
 	const struct heap *h;
-	/* distances and components */
-	const uint8_t *is_root;
-	uint32_t *dist;
+	/* the components; the distances come from the main thread's live
+	 * dominator run, which numbers the heap breadth first anyway */
 	uint32_t *comp;
 	uint32_t n_comp;
+	const uint32_t *dist;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int dist_state;		/* 0 not yet, 1 complete, -1 never (the run failed) */
 	/* then the entries of the garbage (dom.h), the cycles found, and the
-	 * cycles solved as groups when they must be */
+	 * cycles solved as groups when they must be, and then numbered into
+	 * a's cycle table (built), which needs nothing of the main thread's */
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
 	uint64_t *grp_retained;
+	struct analysis *a;
+	int built;
 };
+
+static void dist_settle(struct job *j, int state)
+{
+	pthread_mutex_lock(&j->lock);
+	if (j->dist_state == 0)
+		j->dist_state = state;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* dom_compute_roots()'s call once dist is complete. */
+static void dist_ready(void *arg)
+{
+	dist_settle(arg, 1);
+}
+
+/* Whether dist is complete: waits until it is, or never will be. */
+static int dist_wait(struct job *j)
+{
+	int state;
+
+	pthread_mutex_lock(&j->lock);
+	while (j->dist_state == 0)
+		pthread_cond_wait(&j->cond, &j->lock);
+	state = j->dist_state;
+	pthread_mutex_unlock(&j->lock);
+	return state > 0;
+}
 
 /* The second thread's part, beside the live dominators: each step in the
  * memory the one before gave back. */
@@ -220,11 +264,13 @@ static void *job_components(void *arg)
 	struct job *j = arg;
 	size_t nc;
 
-	j->rc = reach_distances(j->h, j->is_root, j->dist, NULL, &j->err);
-	if (j->rc == 0)
-		j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
+	j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
 		return NULL;
+	if (!dist_wait(j)) {
+		j->rc = error_set(&j->err, "interrupted");
+		return NULL;
+	}
 	j->devtools = dom_devtools_shape(j->h, j->dist);
 	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
 	cycles_find(j->h, j->comp, j->n_comp, j->mark, j->found);
@@ -234,14 +280,11 @@ static void *job_components(void *arg)
 	j->grp_retained = mem_alloc(nc * sizeof *j->grp_retained);
 	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL, NULL,
 				   &j->err);
+	if (j->rc == 0) {
+		build_cycles(j->a, j->comp, j->found, j->grp_retained);
+		j->built = 1;
+	}
 	return NULL;
-}
-
-/* Runs fn on a second thread when the heap is big enough for that to pay,
- * else right away. */
-static void job_start(struct job *j, void *(*fn)(void *))
-{
-	worker_run(&j->w, j->h->n_nodes >= 100000, fn, j);
 }
 
 /* Waits for the job; returns rc, or the job's failure copied into err. */
@@ -287,14 +330,17 @@ static void adopt_garbage(struct analysis *a)
 }
 
 /* The schedule, on two threads:
- *   main: dominators of the live objects (the roots as entries)
- *         ||  other: distances, components, the entries of the garbage
- *             (dom_entries), the cycles found, the cycles solved as groups
- *             when they must be;
+ *   main: dominators of the live objects (the roots as entries), whose
+ *         breadth-first numbering gives the distances
+ *         ||  other: components, then, once the distances are there, the
+ *             entries of the garbage (dom_entries), the cycles found, the
+ *             cycles solved as groups when they must be, and then the
+ *             cycle table;
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
- *         working memory the first run touched; the cycle table and
- *         totals. */
+ *         working memory the first run touched; the cycle table if the
+ *         cycles were not solved as groups (their retained sizes are then
+ *         their entered members'); the totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
@@ -309,7 +355,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	struct job j = { .h = h };
 	struct cycles_found cf = { .pend = NULL };
 	struct dom_work *work = dom_work_new();
-	int rc;
+	int rc, threaded;
 
 	a->heap = h;
 	a->refcount_mode = reach_refcount_mode(h);
@@ -322,14 +368,26 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	}
 
 	a->n_roots = reach_roots(h, is_root);
-	j.is_root = is_root;
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
 	j.mark = mem_alloc(nn);
-	job_start(&j, job_components);
-	rc = dom_compute(h, is_root, a->idom, a->retained, work, p, err);
+	j.a = a;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.cond, NULL);
+	/* The second thread starts on the components at once and waits for
+	 * the distances after; on a small heap its part runs after the live
+	 * run, on this thread. */
+	threaded = n >= 100000 && worker_start(&j.w, job_components, &j);
+	rc = dom_compute_roots(h, is_root, a->dist, dist_ready, &j, a->idom, a->retained, work, p,
+			       err);
+	if (rc)
+		dist_settle(&j, -1);
+	else if (!threaded)
+		job_components(&j);
 	rc = job_wait(&j, rc, err);
+	pthread_cond_destroy(&j.cond);
+	pthread_mutex_destroy(&j.lock);
 	if (rc)
 		goto out;
 	for (heap_node_t v = 0; v < n; v++) {
@@ -359,9 +417,10 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	work = NULL;
 	if (rc)
 		goto out;
-	/* after the garbage run, which writes retained[], and before the root
-	 * stands for the virtual root */
-	build_cycles(a, comp, &cf, j.grp_retained);
+	/* without groups: after the garbage run, which writes retained[], and
+	 * before the root stands for the virtual root */
+	if (!j.built)
+		build_cycles(a, comp, &cf, j.grp_retained);
 	if (j.devtools)
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;

@@ -466,11 +466,12 @@ enum {
 };
 
 /* Breadth-first numbering from R: R is 1, the entries 2..last_entry in
- * vertex order, then level by level what they reach. */
-static void it_bfs(const struct view *g, struct dom_work *t)
+ * vertex order, then level by level what they reach.  With dist, also the
+ * level of every vertex reached (the entries' is 0). */
+static void it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
 {
 	const struct heap *h = g->h;
-	uint32_t *num = t->num, *vert = t->vert, n = 1;
+	uint32_t *num = t->num, *vert = t->vert, n = 1, level = 0, level_end;
 
 	vert[1] = g->nv;
 	for (uint32_t v = 0; v < g->nv; v++)
@@ -478,9 +479,15 @@ static void it_bfs(const struct view *g, struct dom_work *t)
 			num[v] = ++n;
 			vert[n] = v;
 		}
-	t->last_entry = n;
+	t->last_entry = level_end = n;
 	for (uint32_t head = 2; head <= n; head++) {
 		uint32_t x = vert[head], kend = mem_end(g, x);
+		if (head > level_end) {
+			level++;
+			level_end = n;
+		}
+		if (dist)
+			dist[x] = level;
 		if (!g->grp) {
 			/* The queue says what comes next: start its loads early,
 			 * each level a step closer (offsets, references, targets). */
@@ -670,12 +677,12 @@ out:
 
 /* num[] and pred[] are dead after their step: their pages go back to the
  * system (a quarter of the peak memory of an analysis, where a second
- * thread runs beside this one), and num[] reads as zero for the next run. */
+ * thread runs beside this one), and num[] reads as zero for the next run.
+ * Expects it_bfs() done. */
 static int it_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
 	int rc;
 
-	it_bfs(g, t);
 	it_preds(g, t);
 	mem_zero_release(t->num, t->cap_v * sizeof *t->num);
 	t->num_zero = 1;
@@ -836,12 +843,20 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
 
 /* Numbers the vertices R reaches and fills dom[] (numbers, R = 1, every
  * idom numbered below its vertex): the iterative method, or Semi-NCA when
- * that would be slow (or when the workspace says so). */
-static int dom_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+ * that would be slow (or when the workspace says so).  With dist, the
+ * breadth-first levels too (the numbering search of the iterative
+ * method), and ready(arg) is called as soon as they are complete. */
+static int dom_run(const struct view *g, struct dom_work *t, uint32_t *dist,
+		   void (*ready)(void *), void *arg, struct progress *p, struct error *err)
 {
 	int rc;
 
 	work_init(t, g->nv);
+	if (t->method == DOM_AUTO || dist) {
+		it_bfs(g, t, dist);
+		if (ready)
+			ready(arg);
+	}
 	if (t->method == DOM_AUTO) {
 		rc = it_run(g, t, p, err);
 		if (rc <= 0)
@@ -897,12 +912,15 @@ static void source_entries(const struct heap *h, const uint32_t *dist, const uin
 	uint32_t n = h->n_nodes;
 	uint8_t *entered = mem_calloc(n ? n : 1, 1);
 
-	for (heap_node_t u = 0; u < n; u++) {
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
-			heap_node_t t = h->out_to[e];
-			if (dist[t] == REACH_UNREACHABLE && comp[t] != comp[u] && reach_retains(h, u, e))
+	/* The references into the garbage: the incoming ones of each garbage
+	 * object (most heaps hold little garbage; a sweep over every
+	 * reference would look up the target of each). */
+	for (heap_node_t t = 0; t < n; t++) {
+		if (dist[t] != REACH_UNREACHABLE)
+			continue;
+		for (uint32_t k = h->in_off[t]; k < h->in_off[t + 1]; k++)
+			if (comp[h->in_from[k]] != comp[t] && heap_in_retains(h, k))
 				entered[comp[t]] = 1;
-		}
 	}
 	for (heap_node_t v = 0; v < n; v++) {
 		if (dist[v] == 0)
@@ -941,15 +959,18 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 	}
 	queue = mem_alloc((n ? n : 1) * sizeof *queue);
 
-	/* 1. roots; garbage nothing holds. */
-	for (heap_node_t v = 0; v < n; v++)
+	/* 1. roots; garbage nothing holds (a self-reference counts, as in
+	 * DevTools): from the incoming references of the garbage only. */
+	for (heap_node_t v = 0; v < n; v++) {
 		mark[v] = dist[v] == 0 ? DOM_ENTRY : dist[v] == REACH_UNREACHABLE ? 8 : 0;
-	for (heap_node_t u = 0; u < n; u++)
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
-			heap_node_t t = h->out_to[e];
-			if ((mark[t] & 8) && reach_retains(h, u, e))
-				mark[t] |= 16;	/* held (a self-reference counts, as in DevTools) */
-		}
+		if (!(mark[v] & 8))
+			continue;
+		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
+			if (heap_in_retains(h, k)) {
+				mark[v] |= 16;	/* held */
+				break;
+			}
+	}
 	for (heap_node_t v = 0; v < n; v++)
 		if ((mark[v] & (8 | 16)) == 8) {
 			mark[v] = 8 | 32 | DOM_ENTRY;	/* 32: reached from an entry */
@@ -975,16 +996,16 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 	free(queue);
 }
 
-int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
-		uint64_t *retained, struct dom_work *work, struct progress *p,
-		struct error *err)
+static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
+		   void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
+		   struct dom_work *work, struct progress *p, struct error *err)
 {
 	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark,
 			  .open = marks_open(mark, h->n_nodes) };
 	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
-	rc = dom_run(&g, t, p, err);
+	rc = dom_run(&g, t, dist, ready, arg, p, err);
 	if (rc == 0) {
 		for (uint32_t i = 2; i <= t->n; i++)
 			idom[t->vert[i]] = t->dom[i] >= 2 ? t->vert[t->dom[i]] : HEAP_NONE;
@@ -993,6 +1014,22 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 	if (!work)
 		dom_work_free(t);
 	return rc;
+}
+
+int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
+		uint64_t *retained, struct dom_work *work, struct progress *p,
+		struct error *err)
+{
+	return compute(h, mark, NULL, NULL, NULL, idom, retained, work, p, err);
+}
+
+int dom_compute_roots(const struct heap *h, const uint8_t *is_root, uint32_t *dist,
+		      void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
+		      struct dom_work *work, struct progress *p, struct error *err)
+{
+	for (heap_node_t v = 0; v < h->n_nodes; v++)
+		dist[v] = REACH_UNREACHABLE;
+	return compute(h, is_root, dist, ready, arg, idom, retained, work, p, err);
 }
 
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
@@ -1029,7 +1066,7 @@ int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp
 		free(up);
 	}
 	if (rc > 0) {
-		rc = dom_run(&g, t, p, err);
+		rc = dom_run(&g, t, NULL, NULL, NULL, p, err);
 		if (rc == 0) {
 			memset(grp_retained, 0, (size_t)n_grp * sizeof *grp_retained);
 			lt_retained(&g, t, grp_retained);

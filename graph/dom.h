@@ -102,6 +102,16 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 		uint64_t *retained, struct dom_work *work, struct progress *p,
 		struct error *err);
 
+/* dom_compute() for the live objects, the roots as entries (is_root[v] = 1
+ * for a root, 0 otherwise: reach_roots()), which also writes the distances
+ * reach_distances() writes, from its own breadth-first numbering: dist has
+ * h->n_nodes entries.  ready(arg) (may be NULL) is called as soon as dist
+ * is complete, before the rest of the work, so another thread can go on
+ * with it. */
+int dom_compute_roots(const struct heap *h, const uint8_t *is_root, uint32_t *dist,
+		      void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
+		      struct dom_work *work, struct progress *p, struct error *err);
+
 /* Retained sizes of groups: grp[v] in 0..n_grp-1 puts every node in a
  * group (e.g. comp[] from scc_compute(), whose components are strongly
  * connected, so all-live or all-garbage).  Contracts each group into one
