@@ -66,6 +66,7 @@ struct cycles_found {
 	uint32_t total;		/* members of all cycles */
 	int groups;		/* some cycle has two entered members: the
 				 * cycles must be solved as groups */
+	int numbered;		/* cycles_number() ran: cid holds cycle numbers */
 };
 
 /* Finds the cycles and what dom_group_retained() needs to know of them: a
@@ -159,15 +160,12 @@ static void cycles_found_fini(struct cycles_found *cf)
 
 /* Numbers the cycles cf found in the default order, now that their
  * retained sizes are known (grp_retained when they were solved as groups,
- * else their entered members' retained sizes), and fills a->cycle,
- * a->cycles and a->members. */
-static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles_found *cf,
-			 const uint64_t *grp_retained)
+ * else their entered members' retained sizes): fills a->cycles, and cf's
+ * component -> cycle map with the new numbers. */
+static void cycles_number(struct analysis *a, struct cycles_found *cf, const uint64_t *grp_retained)
 {
-	const struct heap *h = a->heap;
-	uint32_t n = h->n_nodes, nc = cf->nc, *cid = cf->cid;
+	uint32_t nc = cf->nc;
 	struct pending *pend = cf->pend;
-	uint32_t *fill;
 
 	for (uint32_t i = 0; i < nc; i++)
 		pend[i].retained = cf->groups ? grp_retained[pend[i].comp] :
@@ -176,12 +174,9 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles
 
 	a->n_cycles = nc;
 	a->cycles = mem_calloc(nc ? nc : 1, sizeof *a->cycles);
-	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
-	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
-	fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
 	for (uint32_t i = 0, off = 0; i < nc; i++) {
 		struct analysis_cycle *cy = &a->cycles[i];
-		cid[pend[i].comp] = i;
+		cf->cid[pend[i].comp] = i;
 		cy->shallow = pend[i].shallow;
 		cy->retained = pend[i].retained;
 		cy->size = pend[i].size;
@@ -189,13 +184,27 @@ static void build_cycles(struct analysis *a, const uint32_t *comp, struct cycles
 		cy->n_internal = pend[i].n_internal;
 		cy->n_entering = pend[i].n_entering;
 		cy->garbage = a->dist[pend[i].first] == REACH_UNREACHABLE;
-		fill[i] = off;
 		off += pend[i].size;
 		if (cy->size > a->largest_cycle)
 			a->largest_cycle = cy->size;
 	}
+	cf->numbered = 1;
+}
+
+/* The per-object cycle column and the member lists, once the cycles are
+ * numbered: 4 bytes per object and per member, allocated at the end, when
+ * the dominator runs have given their memory back. */
+static void cycles_place(struct analysis *a, const uint32_t *comp, const struct cycles_found *cf)
+{
+	uint32_t n = a->heap->n_nodes, nc = cf->nc;
+	uint32_t *fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
+
+	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
+	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
+	for (uint32_t i = 0; i < nc; i++)
+		fill[i] = a->cycles[i].members;
 	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cid[comp[v]];
+		uint32_t i = cf->cid[comp[v]];
 		a->cycle[v] = i;
 		if (i != HEAP_NONE)
 			a->members[fill[i]++] = v;
@@ -220,13 +229,12 @@ struct job {
 	int dist_state;		/* 0 not yet, 1 complete, -1 never (the run failed) */
 	/* then the entries of the garbage (dom.h), the cycles found, and the
 	 * cycles solved as groups when they must be, and then numbered into
-	 * a's cycle table (built), which needs nothing of the main thread's */
+	 * a's cycle table, which needs nothing of the main thread's then */
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
 	uint64_t *grp_retained;
 	struct analysis *a;
-	int built;
 };
 
 static void dist_settle(struct job *j, int state)
@@ -280,10 +288,8 @@ static void *job_components(void *arg)
 	j->grp_retained = mem_alloc(nc * sizeof *j->grp_retained);
 	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL, NULL,
 				   &j->err);
-	if (j->rc == 0) {
-		build_cycles(j->a, j->comp, j->found, j->grp_retained);
-		j->built = 1;
-	}
+	if (j->rc == 0)
+		cycles_number(j->a, j->found, j->grp_retained);
 	return NULL;
 }
 
@@ -334,13 +340,14 @@ static void adopt_garbage(struct analysis *a)
  *         breadth-first numbering gives the distances
  *         ||  other: components, then, once the distances are there, the
  *             entries of the garbage (dom_entries), the cycles found, the
- *             cycles solved as groups when they must be, and then the
- *             cycle table;
+ *             cycles solved as groups when they must be, and then their
+ *             numbers;
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
- *         working memory the first run touched; the cycle table if the
- *         cycles were not solved as groups (their retained sizes are then
- *         their entered members'); the totals. */
+ *         working memory the first run touched; the cycles' numbers if
+ *         they were not solved as groups (their retained sizes are then
+ *         their entered members'); the cycle column and member lists; the
+ *         totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
@@ -419,8 +426,9 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		goto out;
 	/* without groups: after the garbage run, which writes retained[], and
 	 * before the root stands for the virtual root */
-	if (!j.built)
-		build_cycles(a, comp, &cf, j.grp_retained);
+	if (!cf.numbered)
+		cycles_number(a, &cf, j.grp_retained);
+	cycles_place(a, comp, &cf);
 	if (j.devtools)
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
