@@ -69,64 +69,59 @@ static inline void set_bit(uint64_t *b, uint32_t v)
 	b[v / 64] |= (uint64_t)1 << (v % 64);
 }
 
-/* fw: what the pivot reaches (retaining references, breadth first); then
- * the component of the pivot: what in fw reaches the pivot, searched
- * backwards over the incoming references.  (A vertex that reaches the
- * pivot by some path while the pivot reaches it has that whole path in
- * fw, so the backward search need not leave fw.)  Searches with a queue
- * are not the chain of dependent loads a depth-first search is: the loads
- * of the vertices a few places ahead in the queue start early.  queue
- * holds n entries.  Returns the component's size, or 0 when progress
- * asked to stop. */
-static uint32_t pivot_component(const struct heap *h, heap_node_t pivot, uint64_t *fw,
-				uint64_t *in, uint32_t *queue, struct progress *p)
+/* A breadth-first search from the pivot over retaining references,
+ * forward (out-edges) or backward (in-edges), through the vertices of
+ * within only when it is given: marks what it visits in seen.  A search
+ * with a queue is not the chain of dependent loads a depth-first search
+ * is: the loads of the vertices a few places ahead in the queue start
+ * early.  queue holds n entries.  Returns the number visited, or 0 when
+ * progress asked to stop. */
+static uint32_t pivot_search(const struct heap *h, heap_node_t pivot, int backward,
+			     const uint64_t *within, uint64_t *seen, uint32_t *queue,
+			     struct progress *p)
 {
+	const uint32_t *off = backward ? h->in_off : h->out_off;
+	const heap_node_t *adj = backward ? h->in_from : h->out_to;
 	uint32_t head = 0, tail = 0;
 
 	queue[tail++] = pivot;
-	set_bit(fw, pivot);
+	set_bit(seen, pivot);
 	while (head < tail) {
 		heap_node_t u = queue[head++];
 		if (head + 16 < tail)
-			__builtin_prefetch(&h->out_off[queue[head + 16]]);
+			__builtin_prefetch(&off[queue[head + 16]]);
 		if (head + 8 < tail) {
-			uint32_t e = h->out_off[queue[head + 8]];
-			__builtin_prefetch(&h->out_to[e]);
-			__builtin_prefetch(&h->out_kind[e]);
+			uint32_t k = off[queue[head + 8]];
+			__builtin_prefetch(&adj[k]);
+			__builtin_prefetch(backward ? (const void *)&h->in_retains[k / 64] :
+						      (const void *)&h->out_kind[k]);
 		}
 		if ((head & (TICK - 1)) == 0 && progress_tick(p, "cycles", head, h->n_nodes))
 			return 0;
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
-			heap_node_t w = h->out_to[e];
-			if (!bit(fw, w) && reach_retains(h, u, e)) {
-				set_bit(fw, w);
-				queue[tail++] = w;
-			}
-		}
-	}
-	head = tail = 0;
-	queue[tail++] = pivot;
-	set_bit(in, pivot);
-	while (head < tail) {
-		heap_node_t u = queue[head++];
-		if (head + 16 < tail)
-			__builtin_prefetch(&h->in_off[queue[head + 16]]);
-		if (head + 8 < tail) {
-			uint32_t i = h->in_off[queue[head + 8]];
-			__builtin_prefetch(&h->in_from[i]);
-			__builtin_prefetch(&h->in_retains[i / 64]);
-		}
-		if ((head & (TICK - 1)) == 0 && progress_tick(p, "cycles", head, h->n_nodes))
-			return 0;
-		for (uint32_t i = h->in_off[u]; i < h->in_off[u + 1]; i++) {
-			heap_node_t w = h->in_from[i];
-			if (bit(fw, w) && !bit(in, w) && heap_in_retains(h, i)) {
-				set_bit(in, w);
-				queue[tail++] = w;
-			}
+		for (uint32_t k = off[u]; k < off[u + 1]; k++) {
+			heap_node_t w = adj[k];
+			if (bit(seen, w) || (within && !bit(within, w)))
+				continue;
+			if (!(backward ? heap_in_retains(h, k) : reach_retains(h, u, k)))
+				continue;
+			set_bit(seen, w);
+			queue[tail++] = w;
 		}
 	}
 	return tail;
+}
+
+/* fw: what the pivot reaches; then in: the component of the pivot, what
+ * in fw reaches the pivot.  (A vertex that reaches the pivot by some path
+ * while the pivot reaches it has that whole path in fw, so the backward
+ * search need not leave fw.)  Returns the component's size, or 0 when
+ * progress asked to stop. */
+static uint32_t pivot_component(const struct heap *h, heap_node_t pivot, uint64_t *fw,
+				uint64_t *in, uint32_t *queue, struct progress *p)
+{
+	if (pivot_search(h, pivot, 0, NULL, fw, queue, p) == 0)
+		return 0;
+	return pivot_search(h, pivot, 1, fw, in, queue, p);
 }
 
 /* Pearce, "A space-efficient algorithm for finding strongly connected
