@@ -467,7 +467,9 @@ enum {
 
 /* Breadth-first numbering from R: R is 1, the entries 2..last_entry in
  * vertex order, then level by level what they reach.  With dist, also the
- * level of every vertex reached (the entries' is 0). */
+ * level of every vertex reached (the entries' is 0): with the roots as
+ * entries, the search reach_distances() makes, edge for edge, so the
+ * distances are the same (test_analysis and test_shapes check them). */
 static void it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
 {
 	const struct heap *h = g->h;
@@ -1022,6 +1024,9 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 {
 	return compute(h, mark, NULL, NULL, NULL, idom, retained, work, p, err);
 }
+
+/* reach_roots()'s 1 is the entry mark as it is. */
+_Static_assert(DOM_ENTRY == 1, "is_root doubles as the live run's marks");
 
 int dom_compute_roots(const struct heap *h, const uint8_t *is_root, uint32_t *dist,
 		      void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,

@@ -64,9 +64,10 @@ int dom_devtools_shape(const struct heap *h, const uint32_t *dist);
 /* Marks the graph above: mark[v] = DOM_ENTRY for a root (dist[v] == 0)
  * and for the garbage entries of the rule devtools selects; without
  * devtools, unreachable nodes (dist[v] == REACH_UNREACHABLE) also get
- * DOM_GARBAGE; else 0.  dist from reach_distances(); comp from
- * scc_compute() (used only without devtools).  O(V + E); temporary memory
- * 4 bytes per node. */
+ * DOM_GARBAGE; else 0.  dist from reach_distances() or
+ * dom_compute_roots(); comp from scc_compute() (used only without
+ * devtools).  O(V + the references into the garbage); temporary memory 4
+ * bytes per node. */
 void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp, int devtools,
 		 uint8_t *mark);
 
