@@ -18,10 +18,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "graph/step_cpython.h"
-#include "graph/step_mark.h"
-#include "graph/step_refcount.h"
-#include "graph/stepper.h"
+#include "graph/gc/step_cpython.h"
+#include "graph/gc/step_mark.h"
+#include "graph/gc/step_refcount.h"
+#include "graph/gc/stepper.h"
 
 static uint64_t rng = 88172645463325252ull;
 

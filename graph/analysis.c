@@ -1,15 +1,15 @@
-#include "analysis.h"
+#include "graph/analysis.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dom.h"
-#include "hugepage.h"
-#include "mem.h"
-#include "worker.h"
-#include "scc.h"
+#include "graph/dom.h"
+#include "graph/core/hugepage.h"
+#include "graph/core/mem.h"
+#include "graph/core/worker.h"
+#include "graph/scc.h"
 
 static double now_seconds(void)
 {

@@ -31,10 +31,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
-#include "progress.h"
-#include "reach.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
+#include "graph/reach.h"
 
 /* A cycle: a strongly connected component (over retaining references) of
  * two or more objects, or one object with a retaining reference to itself. */

@@ -1,10 +1,10 @@
-#include "cpygc.h"
+#include "graph/cpygc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "reach.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
 
 enum {
 	TICK = 1 << 16

@@ -25,9 +25,9 @@
 
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
-#include "progress.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
 
 struct cpygc_result {
 	int generation;			/* g */

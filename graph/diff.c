@@ -1,10 +1,10 @@
-#include "diff.h"
+#include "graph/diff.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
-#include "reach.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
 
 /* ---- hashing (by content, so values compare across heaps) ---- */
 

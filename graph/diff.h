@@ -42,9 +42,9 @@
 
 #include <stdint.h>
 
-#include "analysis.h"
-#include "error.h"
-#include "heap.h"
+#include "graph/analysis.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
 
 enum {
 	DIFF_PATH_HOPS = 3,

@@ -1,11 +1,11 @@
-#include "dom.h"
+#include "graph/dom.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "hugepage.h"
-#include "mem.h"
-#include "reach.h"
+#include "graph/core/hugepage.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
 
 enum {
 	CHUNK = 4096,		/* vertices per lt_gather() */

@@ -44,9 +44,9 @@
 
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
-#include "progress.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
 
 /* Per-node marks that describe the graph to dom_compute(). */
 enum dom_mark {

@@ -1,4 +1,4 @@
-#include "export.h"
+#include "graph/export.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 
 #include <gvc.h>
 
-#include "mem.h"
-#include "text.h"
+#include "graph/core/mem.h"
+#include "graph/core/text.h"
 
 enum {
 	COUNT_LIMIT = 1 << 20,		/* neighbourhood objects counted for "… N more" */

@@ -39,8 +39,8 @@
 
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
 
 enum {
 	EXPORT_DEFAULT_MAX_NODES = 100,

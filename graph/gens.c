@@ -1,9 +1,9 @@
-#include "gens.h"
+#include "graph/gens.h"
 
 #include <stdlib.h>
 
-#include "mem.h"
-#include "reach.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
 
 void gens_compute(const struct heap *h, const uint32_t *dist, struct gens *g)
 {

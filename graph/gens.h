@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "heap.h"
+#include "graph/heap.h"
 
 struct gens_stat {
 	uint64_t objects;

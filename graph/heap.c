@@ -1,12 +1,12 @@
-#include "heap.h"
+#include "graph/heap.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hugepage.h"
-#include "mem.h"
+#include "graph/core/hugepage.h"
+#include "graph/core/mem.h"
 
 /* A growable column: data, used count, capacity (in elements). */
 struct column {

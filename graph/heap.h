@@ -36,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "graph/core/error.h"
 
 typedef uint32_t heap_node_t;
 typedef uint32_t heap_str_t;

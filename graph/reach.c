@@ -1,9 +1,9 @@
-#include "reach.h"
+#include "graph/reach.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "graph/core/mem.h"
 
 enum {
 	TICK = 1 << 16		/* nodes between progress ticks */

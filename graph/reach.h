@@ -33,9 +33,9 @@
 
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
-#include "progress.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
 
 /* Distance of an object no root reaches. */
 #define REACH_UNREACHABLE UINT32_C(0xffffffff)

@@ -1,9 +1,9 @@
-#include "scc.h"
+#include "graph/scc.h"
 
 #include <stdlib.h>
 
-#include "mem.h"
-#include "reach.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
 
 enum {
 	TICK = 1 << 16

@@ -12,9 +12,9 @@
 
 #include <stdint.h>
 
-#include "error.h"
-#include "heap.h"
-#include "progress.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
 
 /* Assigns every node its component: comp[v] in 0..*n_comp-1.  Components
  * are numbered in a reverse topological order of the condensation: if a

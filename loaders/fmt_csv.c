@@ -1,4 +1,4 @@
-#include "fmt_csv.h"
+#include "loaders/fmt_csv.h"
 
 #include <csv.h>
 #include <dirent.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../graph/mem.h"
+#include "graph/core/mem.h"
 
 enum {
 	CHUNK = 1 << 20,

@@ -7,7 +7,7 @@
 #ifndef HEAPGLASS_FMT_CSV_H
 #define HEAPGLASS_FMT_CSV_H
 
-#include "loader.h"
+#include "loaders/loader.h"
 
 extern const struct loader fmt_csv;
 

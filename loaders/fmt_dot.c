@@ -1,4 +1,4 @@
-#include "fmt_dot.h"
+#include "loaders/fmt_dot.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 
 #include <cgraph.h>
 
-#include "../graph/export.h"
-#include "../graph/mem.h"
+#include "graph/export.h"
+#include "graph/core/mem.h"
 
 enum {
 	LABEL_MAX = 1024,		/* longer names are cut (with "...") */

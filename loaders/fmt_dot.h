@@ -18,7 +18,7 @@
 #ifndef HEAPGLASS_FMT_DOT_H
 #define HEAPGLASS_FMT_DOT_H
 
-#include "loader.h"
+#include "loaders/loader.h"
 
 extern const struct loader fmt_dot;
 

@@ -1,4 +1,4 @@
-#include "fmt_hprof.h"
+#include "loaders/fmt_hprof.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../graph/mem.h"
+#include "graph/core/mem.h"
 
 /* Top-level record tags. */
 enum {

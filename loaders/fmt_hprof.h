@@ -17,7 +17,7 @@
 #ifndef HEAPGLASS_FMT_HPROF_H
 #define HEAPGLASS_FMT_HPROF_H
 
-#include "loader.h"
+#include "loaders/loader.h"
 
 extern const struct loader fmt_hprof;
 

@@ -1,4 +1,4 @@
-#include "fmt_lesson.h"
+#include "loaders/fmt_lesson.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../graph/mem.h"
+#include "graph/core/mem.h"
 
 /* The parser's state while reading one script. */
 struct parser {

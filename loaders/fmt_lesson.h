@@ -1,5 +1,5 @@
 /* fmt_lesson: reads a classroom lesson script (docs/lessons.md) into a
- * struct lesson (graph/lesson.h).
+ * struct lesson (graph/gc/lesson.h).
  *
  * The script is plain text, one command per line:
  *   # comment                  title TEXT        gc cpython|refcount|mark-sweep
@@ -16,8 +16,8 @@
 
 #include <stddef.h>
 
-#include "../graph/error.h"
-#include "../graph/lesson.h"
+#include "graph/core/error.h"
+#include "graph/gc/lesson.h"
 
 enum {
 	FMT_LESSON_MAX_BYTES = 1 << 20,

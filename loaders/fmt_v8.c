@@ -1,4 +1,4 @@
-#include "fmt_v8.h"
+#include "loaders/fmt_v8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../graph/mem.h"
-#include "../graph/worker.h"
+#include "graph/core/mem.h"
+#include "graph/core/worker.h"
 
 enum {
 	CHUNK = 8 << 20,		/* read() size */

@@ -16,7 +16,7 @@
 #ifndef HEAPGLASS_FMT_V8_H
 #define HEAPGLASS_FMT_V8_H
 
-#include "loader.h"
+#include "loaders/loader.h"
 
 extern const struct loader fmt_v8;
 

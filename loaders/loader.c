@@ -1,4 +1,4 @@
-#include "loader.h"
+#include "loaders/loader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fmt_csv.h"
-#include "fmt_dot.h"
-#include "fmt_hprof.h"
-#include "fmt_v8.h"
+#include "loaders/fmt_csv.h"
+#include "loaders/fmt_dot.h"
+#include "loaders/fmt_hprof.h"
+#include "loaders/fmt_v8.h"
 
 /* Sniffing priority: the formats with unmistakable magic come first. */
 const struct loader *const loader_table[] = {
@@ -106,7 +106,7 @@ int loader_open(const char *path, const char *format, struct progress *prog,
 }
 
 /* Lessons (the tui reaches loaders only through this header). */
-#include "fmt_lesson.h"
+#include "loaders/fmt_lesson.h"
 
 int loader_open_lesson(const char *path, struct lesson **out, struct error *err)
 {

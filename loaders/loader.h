@@ -10,9 +10,9 @@
 
 #include <stddef.h>
 
-#include "../graph/error.h"
-#include "../graph/heap.h"
-#include "../graph/progress.h"
+#include "graph/core/error.h"
+#include "graph/heap.h"
+#include "graph/core/progress.h"
 
 enum {
 	LOADER_SNIFF_BYTES = 4096	/* how much of the file a sniffer sees */
@@ -45,7 +45,7 @@ int loader_open(const char *path, const char *format, struct progress *prog,
 		struct heap **out, struct error *err);
 
 /* Classroom lessons are scripts, not snapshots: this reads one (see
- * loaders/fmt_lesson.h and graph/lesson.h).  Returns 0 and the lesson in
+ * loaders/fmt_lesson.h and graph/gc/lesson.h).  Returns 0 and the lesson in
  * *out (free with lesson_free), or -1 with "PATH:LINE: ..." in err. */
 struct lesson;
 int loader_open_lesson(const char *path, struct lesson **out, struct error *err);

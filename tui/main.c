@@ -1,14 +1,14 @@
 /* heapglass: the entry point.  `heapglass FILE` opens the viewer;
- * `heapglass COMMAND ...` runs one subcommand (tui/cmd_*.c). */
+ * `heapglass COMMAND ...` runs one subcommand (tui/cmd/cmd_*.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../loaders/loader.h"
-#include "cli.h"
-#include "command.h"
-#include "tui.h"
+#include "loaders/loader.h"
+#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
+#include "tui/view/tui.h"
 
 #ifndef HEAPGLASS_VERSION
 #define HEAPGLASS_VERSION "0.1.0"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The GC animation view (tui/anim.c), headless and in tmux.
+# The GC animation view (tui/anim/anim.c), headless and in tmux.
 #
 # Headless (--keys/--dump-screen): the view's narration line at position k
 # equals line k of the narration that `heapglass lesson NAME --script`

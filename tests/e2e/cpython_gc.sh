@@ -1,6 +1,6 @@
 #!/bin/sh
 # CPython's collector is the truth for heapglass's offline collection.  For
-# every CPython installed (pyenv 3.8 .. 3.13), tests/python/gc_oracle.py
+# every CPython installed (pyenv 3.8 .. 3.13), tests/oracles/python/gc_oracle.py
 # builds garbage of many shapes, dumps the process and records the ids
 # gc.collect() reported (DEBUG_COLLECTABLE); once plainly and once with
 # everything older frozen by gc.freeze(), and once focused on __main__
@@ -9,12 +9,12 @@
 # only and generations 0-1 only (gc.collect(0), gc.collect(1)).  Checks:
 #  - the dump's tracked objects are exactly as many as the process had;
 #  - heapglass info reads every object and reference the dumper wrote;
-#  - a plain reference collector (tests/python/offline_gc.py) on the dump
+#  - a plain reference collector (tests/oracles/python/offline_gc.py) on the dump
 #    finds exactly CPython's set (the dumper's refcounts and edges are right);
 #  - `heapglass unreachable --json` lists exactly CPython's set, each id
 #    once (skipped while the command does not exist).
 . tests/e2e/lib.sh
-. tests/python/pythons.sh
+. tests/oracles/python/pythons.sh
 
 have_unreachable=
 if "$BIN" --help 2>&1 | grep -qE '^ +unreachable '; then have_unreachable=1; fi
@@ -31,7 +31,7 @@ while read -r v py; do
 		[ "$mode" = threads ] && flag=--threads
 		gen=2
 		case $mode in gen?) gen=${mode#gen}; flag="--gen $gen" ;; esac
-		if ! "$py" tests/python/gc_oracle.py "$d" $flag >"$TMP/oracle.out" 2>"$TMP/oracle.err"; then
+		if ! "$py" tests/oracles/python/gc_oracle.py "$d" $flag >"$TMP/oracle.out" 2>"$TMP/oracle.err"; then
 			notok "$v $mode: gc_oracle.py failed: $(tail -n 3 "$TMP/oracle.err")"
 			continue
 		fi
@@ -77,7 +77,7 @@ PY
 		else
 			notok "$v $mode: heapglass info: exit $rc, objects $o/$objs references $r/$refs"
 		fi
-		"$py" tests/python/offline_gc.py "$d/dump" "$gen" >"$d/offline.txt"
+		"$py" tests/oracles/python/offline_gc.py "$d/dump" "$gen" >"$d/offline.txt"
 		if cmp -s "$d/offline.txt" "$d/collected.txt"; then
 			ok "$v $mode: reference collector on the dump = CPython's $want unreachable objects"
 		else

@@ -79,17 +79,17 @@ check "python garbage cycle retains the garbage it heads" \
 	test "$(jq -c '.cycles[0] | [.index, .size, .retained, .garbage]' "$TMP/out")" = '[1,2,301,true]'
 
 # The analysis's retained sizes against Chrome DevTools' own, on snapshots
-# node writes (tests/v8/gen.js, with garbage cycles and weak references):
+# node writes (tests/oracles/v8/gen.js, with garbage cycles and weak references):
 # the top 50 objects and their retained sizes must be the same.
 if ! command -v node >/dev/null 2>&1; then
 	skip "analysis vs DevTools retained sizes (node not found)"
-elif ! sh "$TOP/tests/v8/build-ref.sh" 2>"$TMP/build.err"; then
+elif ! sh "$TOP/tests/oracles/v8/build-ref.sh" 2>"$TMP/build.err"; then
 	skip "analysis vs DevTools retained sizes ($(head -n 1 "$TMP/build.err"))"
 else
 	for scale in 1 2; do
 		snap=$TMP/v8-$scale.heapsnapshot
-		if node "$TOP/tests/v8/gen.js" "$snap" "$scale" 2>/dev/null &&
-			node "$TOP/tests/v8/devtools-ref.mjs" "$snap" 50 2>/dev/null |
+		if node "$TOP/tests/oracles/v8/gen.js" "$snap" "$scale" 2>/dev/null &&
+			node "$TOP/tests/oracles/v8/devtools-ref.mjs" "$snap" 50 2>/dev/null |
 			jq -c '.top[] | [.id, .retained]' >"$TMP/want.txt" &&
 			"$BIN" top "$snap" --all --json --top 50 |
 			jq -c '.objects[] | [.id, .retained]' >"$TMP/got.txt"; then

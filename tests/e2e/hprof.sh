@@ -1,6 +1,6 @@
 # End-to-end tests of the HPROF loader: the committed fixtures through the
 # binary, bad input (one line, non-zero exit), and real dumps of a JVM with
-# planted cycles (tests/hprof/Planted.java) when a JDK is installed.
+# planted cycles (tests/oracles/hprof/Planted.java) when a JDK is installed.
 . "$TOP/tests/e2e/lib.sh"
 H=$FIX/hprof
 
@@ -28,13 +28,13 @@ fi
 
 # The committed fixtures are what the generator writes.
 if command -v python3 >/dev/null 2>&1; then
-	python3 "$TOP/tests/hprof/gen_fixtures.py" "$TMP/gen" >/dev/null 2>&1
+	python3 "$TOP/tests/oracles/hprof/gen_fixtures.py" "$TMP/gen" >/dev/null 2>&1
 	same=1
 	for f in "$H"/*.hprof; do
 		cmp -s "$f" "$TMP/gen/$(basename "$f")" || same=0
 	done
-	if [ "$same" = 1 ]; then ok "hprof: fixtures match tests/hprof/gen_fixtures.py"; else
-		notok "hprof: fixtures differ from tests/hprof/gen_fixtures.py (regenerate and commit)"; fi
+	if [ "$same" = 1 ]; then ok "hprof: fixtures match tests/oracles/hprof/gen_fixtures.py"; else
+		notok "hprof: fixtures differ from tests/oracles/hprof/gen_fixtures.py (regenerate and commit)"; fi
 else
 	skip "hprof: fixture generator check (no python3)"
 fi
@@ -73,7 +73,7 @@ if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
 	exit 0
 fi
 mkdir -p "$TMP/java"
-if ! javac -d "$TMP/java" "$TOP/tests/hprof/Planted.java" 2>"$TMP/javac.err"; then
+if ! javac -d "$TMP/java" "$TOP/tests/oracles/hprof/Planted.java" 2>"$TMP/javac.err"; then
 	notok "hprof: javac Planted.java: $(head -c 400 "$TMP/javac.err")"
 	exit 0
 fi
@@ -106,7 +106,7 @@ for mode in live all; do
 	rc2=$?
 	if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ]; then
 		notok "hprof: cycles/unreachable on the $mode dump (exit $rc1/$rc2): $(cat "$TMP/err.c" "$TMP/err.u" | head -c 400)"
-	elif python3 "$TOP/tests/hprof/check_cycles.py" "$mode" "$TMP/$mode.cycles" "$TMP/$mode.unreachable" >"$TMP/check" 2>&1; then
+	elif python3 "$TOP/tests/oracles/hprof/check_cycles.py" "$mode" "$TMP/$mode.cycles" "$TMP/$mode.unreachable" >"$TMP/check" 2>&1; then
 		ok "hprof: exactly the planted cycles in the $mode dump ($(tr '\n' ' ' <"$TMP/check"))"
 	else
 		notok "hprof: planted cycles in the $mode dump: $(head -c 1500 "$TMP/check")"

@@ -1,11 +1,11 @@
 #!/bin/sh
 # The Python dumper on every CPython installed (pyenv 3.8 .. 3.13): facts
 # the test arranged (refcounts, names, flags, no user code run: see
-# tests/python/check_dump.py), the command line (exit status kept, dump
+# tests/oracles/python/check_dump.py), the command line (exit status kept, dump
 # written on SystemExit and on an uncaught exception), the signal handler,
 # and heapglass loading what it wrote with the counts the dumper reported.
 . tests/e2e/lib.sh
-. tests/python/pythons.sh
+. tests/oracles/python/pythons.sh
 DUMPER=$TOP/loaders/python/heapglass_dump.py
 
 # low_refcounts PY DUMP: rows whose refcount is below 1 (at most 3).
@@ -40,7 +40,7 @@ while read -r v py; do
 	if [ "$py" = - ]; then skip "CPython $v: not installed"; continue; fi
 	d=$TMP/$v
 	mkdir -p "$d"
-	"$py" tests/python/check_dump.py "$d/check" >"$d/check.out" 2>"$d/check.err"
+	"$py" tests/oracles/python/check_dump.py "$d/check" >"$d/check.out" 2>"$d/check.err"
 	crc=$?
 	cat "$d/check.out"
 	[ "$crc" -eq 0 ] || notok "$v check_dump.py exited $crc: $(tail -n 3 "$d/check.err")"

@@ -24,7 +24,7 @@ if [ "$size" -lt 200 ]; then ok "sample heap is $size KB (< 200)"; else notok "s
 if [ -z "$PY" ]; then
 	skip "python3 not installed: reference collector checks"
 else
-	"$PY" tests/python/offline_gc.py "$SMALL" >"$TMP/small.offline"
+	"$PY" tests/oracles/python/offline_gc.py "$SMALL" >"$TMP/small.offline"
 	if cmp -s "$TMP/small.offline" "$FIX/python/small.collected"; then
 		ok "reference collector on the fixture = CPython's $(wc -l <"$FIX/python/small.collected") objects"
 	else
@@ -32,7 +32,7 @@ else
 	fi
 	"$PY" - "$SAMPLE" "$TOP" >"$TMP/sample.types" <<'PY'
 import csv, os, sys
-sys.path.insert(0, os.path.join(sys.argv[2], "tests", "python"))
+sys.path.insert(0, os.path.join(sys.argv[2], "tests", "oracles", "python"))
 import offline_gc
 dead, _ = offline_gc.unreachable(sys.argv[1])
 dead = set(dead)

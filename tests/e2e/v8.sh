@@ -1,8 +1,8 @@
 #!/bin/sh
 # The V8 loader against Chrome DevTools itself: node writes snapshots of
 # programs with lists, rings, trees with parent pointers, Maps, closures,
-# WeakMap/WeakRef and garbage cycles (tests/v8/gen.js); DevTools' heap
-# snapshot worker (tests/v8/devtools-ref.mjs, built by tests/v8/build-ref.sh
+# WeakMap/WeakRef and garbage cycles (tests/oracles/v8/gen.js); DevTools' heap
+# snapshot worker (tests/oracles/v8/devtools-ref.mjs, built by tests/oracles/v8/build-ref.sh
 # with npm + esbuild) reads each one; heapglass must agree on the object
 # count, the total size and the top 20 retained sizes.  Skips itself
 # without node, or when the DevTools bundle cannot be built (no npm, no
@@ -13,7 +13,7 @@ if ! command -v node >/dev/null 2>&1; then
 	skip "v8 DevTools comparison (node not found)"
 	exit 0
 fi
-if ! sh "$TOP/tests/v8/build-ref.sh" 2>"$TMP/build.err"; then
+if ! sh "$TOP/tests/oracles/v8/build-ref.sh" 2>"$TMP/build.err"; then
 	skip "v8 DevTools comparison ($(head -n 1 "$TMP/build.err"))"
 	exit 0
 fi
@@ -25,11 +25,11 @@ field() {
 
 for scale in 1 3; do
 	snap=$TMP/gen$scale.heapsnapshot
-	if ! node "$TOP/tests/v8/gen.js" "$snap" "$scale" 2>"$TMP/gen.err"; then
+	if ! node "$TOP/tests/oracles/v8/gen.js" "$snap" "$scale" 2>"$TMP/gen.err"; then
 		notok "v8 scale $scale: node could not write a snapshot: $(head -c 300 "$TMP/gen.err")"
 		continue
 	fi
-	if ! node "$TOP/tests/v8/devtools-ref.mjs" "$snap" 20 >"$TMP/ref$scale.json" 2>/dev/null; then
+	if ! node "$TOP/tests/oracles/v8/devtools-ref.mjs" "$snap" 20 >"$TMP/ref$scale.json" 2>/dev/null; then
 		notok "v8 scale $scale: DevTools could not read the snapshot"
 		continue
 	fi

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "graph/lesson.h"
+#include "graph/gc/lesson.h"
 #include "loaders/loader.h"
 
 #ifndef FUZZ_FORMAT

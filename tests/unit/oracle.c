@@ -1,8 +1,8 @@
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 #include <string.h>
 
-#include "graph/error.h"
+#include "graph/core/error.h"
 
 uint64_t oracle_rand(uint64_t *s)
 {

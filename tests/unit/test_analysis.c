@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "graph/analysis.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 3000

@@ -15,14 +15,14 @@
 #include <cmocka.h>
 
 #include "graph/heap.h"
-#include "graph/lesson.h"
-#include "graph/step_cpython.h"
-#include "graph/step_mark.h"
-#include "graph/stepper.h"
+#include "graph/gc/lesson.h"
+#include "graph/gc/step_cpython.h"
+#include "graph/gc/step_mark.h"
+#include "graph/gc/stepper.h"
 #include "loaders/fmt_lesson.h"
-#include "tui/anim.h"
-#include "tui/animfit.h"
-#include "tui/canvas.h"
+#include "tui/anim/anim.h"
+#include "tui/anim/animfit.h"
+#include "tui/anim/canvas.h"
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 

@@ -13,7 +13,7 @@
 
 #include "graph/analysis.h"
 #include "graph/cpygc.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 4000

@@ -13,7 +13,7 @@
 
 #include "graph/analysis.h"
 #include "graph/diff.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 300,

@@ -10,7 +10,7 @@
 #include "graph/dom.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 3000

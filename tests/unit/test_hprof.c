@@ -1,5 +1,5 @@
 /* Unit tests of the HPROF loader against the hand-written fixtures of
- * tests/hprof/gen_fixtures.py (whose docstring states the object graph the
+ * tests/oracles/hprof/gen_fixtures.py (whose docstring states the object graph the
  * assertions below check), every truncation of them, the bad-input
  * fixtures, and a sparse dump over 4 GiB whose record length wraps. */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /* The planted-cycle test on real JVM dumps, through the library: compiles
- * and runs tests/hprof/Planted.java (skipped without a JDK), which dumps
+ * and runs tests/oracles/hprof/Planted.java (skipped without a JDK), which dumps
  * its own heap with live=true and live=false, then loads each dump and runs
  * the engine's analysis.  Among the cycles with a member of a "Planted"
  * class, exactly the planted ones must be found, with the right member
@@ -58,7 +58,7 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(cmd, sizeof cmd,
-		 "javac -d %s %s/tests/hprof/Planted.java && "
+		 "javac -d %s %s/tests/oracles/hprof/Planted.java && "
 		 "java -Xint -Xmx64m -cp %s Planted %s/live.hprof live >/dev/null && "
 		 "java -Xint -Xmx64m -cp %s Planted %s/all.hprof all >/dev/null && "
 		 "java -Xint -Xmx64m -XX:-UseCompressedOops -cp %s Planted %s/wide.hprof live >/dev/null",

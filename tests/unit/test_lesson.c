@@ -13,11 +13,11 @@
 #include <cmocka.h>
 
 #include "graph/cpygc.h"
-#include "graph/lesson.h"
-#include "graph/mem.h"
+#include "graph/gc/lesson.h"
+#include "graph/core/mem.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
-#include "graph/stepper.h"
+#include "graph/gc/stepper.h"
 #include "loaders/fmt_lesson.h"
 
 struct bad {

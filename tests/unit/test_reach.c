@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "graph/reach.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 4000

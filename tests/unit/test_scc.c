@@ -8,7 +8,7 @@
 
 #include "graph/reach.h"
 #include "graph/scc.h"
-#include "oracle.h"
+#include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 4000

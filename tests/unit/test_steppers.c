@@ -15,12 +15,12 @@
 #include "graph/heap.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
-#include "graph/step_cpython.h"
-#include "graph/step_gens.h"
-#include "graph/step_mark.h"
-#include "graph/step_refcount.h"
-#include "graph/stepper.h"
-#include "graph/subheap.h"
+#include "graph/gc/step_cpython.h"
+#include "graph/gc/step_gens.h"
+#include "graph/gc/step_mark.h"
+#include "graph/gc/step_refcount.h"
+#include "graph/gc/stepper.h"
+#include "graph/gc/subheap.h"
 
 enum {
 	MAXN = 14,

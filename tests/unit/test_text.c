@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/text.h"
+#include "graph/core/text.h"
 
 enum {
 	ROUNDS = 20000,

@@ -14,10 +14,10 @@
 #include <locale.h>
 #include <cmocka.h>
 
-#include "tui/draw.h"
-#include "tui/keys.h"
-#include "tui/list.h"
-#include "tui/screen.h"
+#include "tui/core/draw.h"
+#include "tui/core/keys.h"
+#include "tui/core/list.h"
+#include "tui/core/screen.h"
 
 static void test_list_move(void **state)
 {

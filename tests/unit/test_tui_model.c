@@ -1,4 +1,4 @@
-/* Unit tests of the viewer's model (tui/model.c) on random heaps, against
+/* Unit tests of the viewer's model (tui/view/model.c) on random heaps, against
  * brute force: the type histogram and per-type instance lists, the
  * generation member lists, the cross-generation lists, the garbage list
  * and the sort orders. */
@@ -13,7 +13,7 @@
 
 #include "graph/heap.h"
 #include "graph/reach.h"
-#include "tui/model.h"
+#include "tui/view/model.h"
 
 static uint64_t rng = 88172645463325252ull;
 

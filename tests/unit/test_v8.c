@@ -1,8 +1,8 @@
 /* Unit tests of the V8 .heapsnapshot loader.
  *
  * The truth is Chrome DevTools itself: tests/fixtures/v8/tiny.heapsnapshot
- * (written by tests/v8/make-tiny.js) was run through DevTools' heap
- * snapshot worker (tests/v8/devtools-ref.mjs) and its class names, shallow
+ * (written by tests/oracles/v8/make-tiny.js) was run through DevTools' heap
+ * snapshot worker (tests/oracles/v8/devtools-ref.mjs) and its class names, shallow
  * sizes and retained sizes are the table below (checked by eye against the
  * graph in make-tiny.js).  Retained sizes are recomputed here with a
  * dominator algorithm of the test's own (Cooper-Harvey-Kennedy over the

@@ -1,0 +1,169 @@
+#include "graph/core/mem.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "graph/core/error.h"
+
+static void (*oom_hook)(void);
+
+void mem_set_oom_hook(void (*hook)(void))
+{
+	oom_hook = hook;
+}
+
+static void oom(size_t size)
+{
+	if (oom_hook)
+		oom_hook();
+	fprintf(stderr, "heapglass: out of memory (asked for %zu bytes more)\n", size);
+	exit(70);
+}
+
+void mem_fatal(const char *what)
+{
+	if (oom_hook)
+		oom_hook();
+	fprintf(stderr, "heapglass: %s\n", what);
+	exit(70);
+}
+
+void *mem_alloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		oom(size);
+	return p;
+}
+
+void *mem_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void mem_zero_release(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED) != 0) {
+		memset(p, 0, len);
+		return;
+	}
+	memset(p, 0, a - (uintptr_t)p);
+	memset((void *)b, 0, (uintptr_t)p + len - b);
+}
+
+void *mem_realloc_array(void *p, size_t n, size_t size)
+{
+	void *q;
+	size_t bytes;
+
+	if (size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	bytes = n * size;
+
+	q = realloc(p, bytes ? bytes : 1);
+	if (!q)
+		oom(n * size);
+	return q;
+}
+
+char *mem_strdup(const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *p = mem_alloc(len);
+
+	memcpy(p, s, len);
+	return p;
+}
+
+/* A value in kB from a /proc/meminfo line "Key:   123 kB", or -1. */
+static int64_t meminfo_kb(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	long long kb;
+
+	if (!p || sscanf(p + strlen(key), " %lld", &kb) != 1 || kb < 0)
+		return -1;
+	return (int64_t)kb;
+}
+
+uint64_t mem_available(const char **source)
+{
+	uint64_t best = UINT64_MAX;
+	const char *why = "unknown";
+	char text[4096];
+	struct rlimit rl;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (f) {
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		int64_t avail, swap;
+		text[n] = '\0';
+		fclose(f);
+		avail = meminfo_kb(text, "MemAvailable:");
+		swap = meminfo_kb(text, "SwapFree:");
+		if (avail >= 0) {
+			best = ((uint64_t)avail + (uint64_t)(swap > 0 ? swap : 0)) * 1024;
+			why = "free memory and swap";
+		}
+	}
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		/* what is mapped already counts against the limit */
+		unsigned long long pages = 0;
+		uint64_t used, left;
+		f = fopen("/proc/self/statm", "r");
+		if (f) {
+			if (fscanf(f, "%llu", &pages) != 1)
+				pages = 0;
+			fclose(f);
+		}
+		used = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+		left = (uint64_t)rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
+		if (left < best) {
+			best = left;
+			why = "address-space limit, ulimit -v";
+		}
+	}
+	if (source)
+		*source = why;
+	return best;
+}
+
+/* "12.3 GiB" / "45 MiB" */
+static void human(char *out, size_t size, uint64_t bytes)
+{
+	if (bytes >= (UINT64_C(10) << 30))
+		snprintf(out, size, "%.0f GiB", (double)bytes / (1 << 30));
+	else if (bytes >= (UINT64_C(1) << 30))
+		snprintf(out, size, "%.1f GiB", (double)bytes / (1 << 30));
+	else
+		snprintf(out, size, "%.0f MiB", (double)bytes / (1 << 20));
+}
+
+int mem_check(uint64_t need, const char *prefix, struct error *err)
+{
+	const char *source;
+	uint64_t have = mem_available(&source);
+	char a[32], b[32];
+
+	if (need <= have)
+		return 0;
+	human(a, sizeof a, need);
+	human(b, sizeof b, have);
+	return error_set(err, "%s: needs at least %s of memory, only %s available (%s)",
+			 prefix, a, b, source);
+}

@@ -1,0 +1,119 @@
+#include "graph/core/text.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+size_t text_utf8_decode(const char *str, size_t n, unsigned *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned c, min;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Invisible or direction-changing characters that could disguise text. */
+static int is_format_char(unsigned cp)
+{
+	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || cp == 0x061c ||
+	       (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0, mark = SIZE_MAX;
+
+	if (size < 4) {
+		if (size)
+			out[0] = '\0';
+		return 0;
+	}
+	while (i < len) {
+		char tmp[16];
+		size_t tl = 0, step;
+		unsigned cp;
+		unsigned char c = (unsigned char)s[i];
+
+		step = text_utf8_decode(s + i, len - i, &cp);
+		if (step == 0) {
+			tmp[tl++] = '\\', tmp[tl++] = 'x', tmp[tl++] = hex[c >> 4], tmp[tl++] = hex[c & 15];
+			step = 1;
+		} else if (cp == '\n') {
+			tmp[tl++] = '\\', tmp[tl++] = 'n';
+		} else if (cp == '\t') {
+			tmp[tl++] = '\\', tmp[tl++] = 't';
+		} else if (cp == 0x1b) {
+			tmp[tl++] = '\\', tmp[tl++] = 'e';
+		} else if (cp < 0x20 || cp == 0x7f) {
+			tmp[tl++] = '\\', tmp[tl++] = 'x', tmp[tl++] = hex[cp >> 4], tmp[tl++] = hex[cp & 15];
+		} else if ((cp >= 0x80 && cp < 0xa0) || is_format_char(cp) ||
+			   (cp >= 0x80 && (flags & TEXT_ASCII))) {
+			tl = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04X}", cp);
+		} else {
+			memcpy(tmp, s + i, step);
+			tl = step;
+		}
+		/* mark: the last place a "..." still fits, before the first
+		 * character that leaves no room for one; the output is cut there
+		 * only if the rest turns out not to fit */
+		if (mark == SIZE_MAX && o + tl + 4 > size)
+			mark = o;
+		if (o + tl + 1 > size) {
+			o = mark;
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, tmp, tl);
+		o += tl;
+		i += step;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+const char *text_bytes(char *buf, size_t size, unsigned long long bytes)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}

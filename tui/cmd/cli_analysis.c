@@ -1,0 +1,96 @@
+#include "tui/cmd/cli_analysis.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "graph/core/text.h"
+#include "tui/cmd/cli.h"
+
+int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
+		      struct cli_common *common, struct heap **h, struct analysis **a)
+{
+	int rc;
+
+	if (optind_ + 1 != argc)
+		return cli_usage(cmd, optind_ == argc ? "a FILE is needed" : "one FILE only");
+	rc = cli_open(argv[optind_], common, h);
+	if (rc != CLI_OK)
+		return rc;
+	rc = cli_analysis_run(*h, a);
+	if (rc != CLI_OK) {
+		heap_free(*h);
+		*h = NULL;
+	}
+	return rc;
+}
+
+int cli_analysis_run(const struct heap *h, struct analysis **out)
+{
+	struct cli_progress cp;
+	struct error err;
+	int rc;
+
+	cli_progress_begin(&cp);
+	rc = analysis_run(h, &cp.prog, out, &err);
+	cli_progress_end(&cp);
+	if (rc)
+		return cli_fail("analysis: %s", err.msg);
+	return CLI_OK;
+}
+
+int cli_analysis_find(const struct command *cmd, const struct heap *h, const char *file,
+		      const char *id, heap_node_t *out)
+{
+	uint64_t v;
+	char safe[128];
+
+	if (cli_parse_u64(id, &v) != 0) {
+		error_quote(safe, sizeof safe, id, strlen(id));
+		return cli_usage(cmd, "'%s' is not an object id (a decimal or 0x hex number)", safe);
+	}
+	*out = heap_find(h, v);
+	if (*out == HEAP_NONE) {
+		error_quote(safe, sizeof safe, file, strlen(file));
+		return cli_fail("%s: no object with id %llu", safe, (unsigned long long)v);
+	}
+	return CLI_OK;
+}
+
+int cli_analysis_top(const char *arg, uint32_t *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(arg, &v) != 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", cli_json_u64(h->id[v]));
+	json_object_set_new(o, "type", cli_json_str(h, h->type[v]));
+	json_object_set_new(o, "name", cli_json_str(h, h->name[v]));
+	return o;
+}
+
+const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *buf, size_t size)
+{
+	char type[256], name[256];
+
+	cli_str(h, h->type[v], type, sizeof type);
+	cli_str(h, h->name[v], name, sizeof name);
+	if (*name)
+		snprintf(buf, size, "%s %s @%llu", type, name, (unsigned long long)h->id[v]);
+	else
+		snprintf(buf, size, "%s @%llu", type, (unsigned long long)h->id[v]);
+	return buf;
+}
+
+const char *cli_analysis_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	return text_bytes(buf, size, bytes);
+}

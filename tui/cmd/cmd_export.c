@@ -1,0 +1,212 @@
+/* heapglass export FILE (--cycle N | --object ID [--depth D] | --path ID)
+ *                  [--max-nodes N] -o OUT: a Graphviz diagram of one cycle,
+ * one object's neighbourhood or one retainer path (graph/export.h). */
+#include "tui/cmd/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/analysis.h"
+#include "graph/export.h"
+#include "graph/core/text.h"
+
+enum {
+	DEFAULT_DEPTH = 2
+};
+
+enum what {
+	WHAT_NONE, WHAT_CYCLE, WHAT_OBJECT, WHAT_PATH
+};
+
+/* Parses an object id: decimal, 0x-hex, with an optional '@' as labels
+ * show it. */
+static int parse_id(const char *s, uint64_t *id)
+{
+	if (s && *s == '@')
+		s++;
+	return cli_parse_u64(s, id);
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cycle", required_argument, NULL, 'c' },
+		{ "object", required_argument, NULL, 'b' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "max-nodes", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct command *self = &cmd_export;
+	struct cli_common common = { 0 };
+	struct export_spec spec = { 0 };
+	enum what what = WHAT_NONE;
+	enum export_format fmt;
+	const char *out = NULL;
+	uint64_t num = 0, depth = DEFAULT_DEPTH, max_nodes = EXPORT_DEFAULT_MAX_NODES;
+	struct heap *h = NULL;
+	struct analysis *a = NULL;
+	struct reach_step *steps = NULL;
+	heap_node_t *chain = NULL;
+	uint32_t *chain_edges = NULL;
+	struct error err;
+	char title[256], b1[32];
+	int c, rc = CLI_FAIL, have_depth = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': case 'b': case 'p':
+			if (what != WHAT_NONE)
+				return cli_usage(self, "give one of --cycle, --object and --path");
+			what = c == 'c' ? WHAT_CYCLE : c == 'b' ? WHAT_OBJECT : WHAT_PATH;
+			if (c == 'c' ? cli_parse_u64(optarg, &num) != 0 : parse_id(optarg, &num) != 0)
+				return cli_usage(self, "--%s needs %s, not '%s'",
+						 c == 'c' ? "cycle" : c == 'b' ? "object" : "path",
+						 c == 'c' ? "a cycle number" : "an object id", optarg);
+			break;
+		case 'd':
+			if (cli_parse_u64(optarg, &depth) != 0 || depth > EXPORT_MAX_DEPTH)
+				return cli_usage(self, "--depth needs a number from 0 to %d", EXPORT_MAX_DEPTH);
+			have_depth = 1;
+			break;
+		case 'm':
+			if (cli_parse_u64(optarg, &max_nodes) != 0 || max_nodes < 1 ||
+			    max_nodes > EXPORT_MAX_MAX_NODES)
+				return cli_usage(self, "--max-nodes needs a number from 1 to %d",
+						 EXPORT_MAX_MAX_NODES);
+			break;
+		case 'o': out = optarg; break;
+		case 'f': common.format = optarg; break;
+		case 'h': command_print_help(self); return CLI_OK;
+		case '?':
+			if (optopt)
+				return cli_usage(self, "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage(self, "unknown option '%s'", argv[optind - 1]);
+		default: return cli_usage(self, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(self, optind == argc ? "a FILE is needed" : "one FILE only");
+	if (what == WHAT_NONE)
+		return cli_usage(self, "say what to draw: --cycle N, --object ID or --path ID");
+	if (have_depth && what != WHAT_OBJECT)
+		return cli_usage(self, "--depth goes with --object");
+	if (!out)
+		return cli_usage(self, "-o OUT is needed (.dot, .svg, .png or .pdf)");
+	if (export_format_from_path(out, &fmt, &err) != 0)
+		return cli_fail("%s", err.msg);
+
+	rc = cli_open(argv[optind], &common, &h);
+	if (rc != CLI_OK)
+		return rc;
+	rc = CLI_FAIL;
+	if (analysis_run(h, NULL, &a, &err) != 0) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	spec.retained = a->retained;
+	spec.dist = a->dist;
+	spec.max_nodes = (uint32_t)max_nodes;
+	spec.title = title;
+	if (what == WHAT_CYCLE) {
+		const struct analysis_cycle *cy;
+		if (num < 1 || num > a->n_cycles) {
+			if (a->n_cycles == 0)
+				cli_fail("%s has no cycles", argv[optind]);
+			else
+				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' "
+					 "numbers them)", (unsigned long long)num, (unsigned long)a->n_cycles,
+					 (unsigned long)a->n_cycles);
+			goto out;
+		}
+		cy = &a->cycles[num - 1];
+		spec.what = EXPORT_CYCLE;
+		spec.nodes = a->members + cy->members;
+		spec.n_nodes = cy->size;
+		snprintf(title, sizeof title, "cycle %llu: %lu objects, %lu references, retains %s%s",
+			 (unsigned long long)num, (unsigned long)cy->size, (unsigned long)cy->n_internal,
+			 text_bytes(b1, sizeof b1, cy->retained), cy->garbage ? " (garbage)" : "");
+	} else {
+		heap_node_t v = heap_find(h, num);
+		if (v == HEAP_NONE) {
+			cli_fail("no object with id %llu in %s", (unsigned long long)num, argv[optind]);
+			goto out;
+		}
+		if (what == WHAT_OBJECT) {
+			spec.what = EXPORT_OBJECT;
+			spec.object = v;
+			spec.depth = (uint32_t)depth;
+			snprintf(title, sizeof title, "within %llu reference%s of @%llu, both ways",
+				 (unsigned long long)depth, depth == 1 ? "" : "s", (unsigned long long)num);
+		} else {
+			uint32_t n;
+			if (a->dist[v] == REACH_UNREACHABLE) {
+				cli_fail("object %llu is garbage: no root reaches it, so it has no retainer "
+					 "path (try --object %llu)", (unsigned long long)num,
+					 (unsigned long long)num);
+				goto out;
+			}
+			steps = malloc(((size_t)a->dist[v] + 1) * sizeof *steps);
+			chain = malloc(((size_t)a->dist[v] + 1) * sizeof *chain);
+			chain_edges = malloc(((size_t)a->dist[v] + 1) * sizeof *chain_edges);
+			if (!steps || !chain || !chain_edges) {
+				cli_fail("out of memory");
+				goto out;
+			}
+			n = analysis_path(a, v, steps);
+			for (uint32_t i = 0; i < n; i++) {
+				chain[i] = steps[i].node;
+				if (i > 0)
+					chain_edges[i - 1] = steps[i].edge;
+			}
+			spec.what = EXPORT_PATH;
+			spec.nodes = chain;
+			spec.n_nodes = n;
+			spec.path_edges = chain_edges;
+			if (n == 1)
+				snprintf(title, sizeof title, "@%llu is a root: nothing else keeps it alive",
+					 (unsigned long long)num);
+			else
+				snprintf(title, sizeof title, "what keeps @%llu alive: %lu step%s from a root",
+					 (unsigned long long)num, (unsigned long)(n - 1), n == 2 ? "" : "s");
+		}
+	}
+	if (export_write(h, &spec, out, fmt, &err) != 0) {
+		char safe[ERROR_MSG_MAX * 2];
+		text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
+		cli_fail("%s", safe);
+		goto out;
+	}
+	rc = CLI_OK;
+out:
+	free(steps);
+	free(chain);
+	free(chain_edges);
+	analysis_free(a);
+	heap_free(h);
+	return rc;
+}
+
+const struct command cmd_export = {
+	.name = "export",
+	.usage = "export FILE (--cycle N | --object ID [--depth D] | --path ID) [--max-nodes N] -o OUT",
+	.summary = "Draw a cycle, an object's neighbourhood or a retainer path with Graphviz "
+		   "(.dot .svg .png .pdf).",
+	.help = "  --cycle N       cycle N, numbered as 'heapglass cycles' lists them (1 = first)\n"
+		"  --object ID     the object with this id and its neighbours, both ways\n"
+		"  --depth D       how many references away from --object to go (default 2)\n"
+		"  --path ID       the shortest chain of references from a root to the object\n"
+		"  --max-nodes N   draw at most N objects (default 100); the rest become\n"
+		"                  one \"... N more\" box\n"
+		"  -o, --output OUT  the file to write; its extension picks the format:\n"
+		"                  .dot (with layout), .svg, .png or .pdf\n"
+		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
+		"  -h, --help      show this help\n",
+	.run = run,
+};

@@ -1,0 +1,139 @@
+/* heapglass info FILE [--json]: what the snapshot holds, at a glance. */
+#include "tui/cmd/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "graph/core/text.h"
+#include "tui/cmd/cli_analysis.h"
+
+enum {
+	GEN_SLOTS = 256
+};
+
+struct gen_stat {
+	uint64_t objects, bytes;
+};
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_common common = { 0 };
+	struct heap *h;
+	struct analysis *a;
+	struct gen_stat *gen;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': common.json = 1; break;
+		case 'f': common.format = optarg; break;
+		case 'h': command_print_help(&cmd_info); return CLI_OK;
+		default: return cli_usage(&cmd_info, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	rc = cli_analysis_open(&cmd_info, argc, argv, optind, &common, &h, &a);
+	if (rc != CLI_OK)
+		return rc;
+	gen = calloc(GEN_SLOTS, sizeof *gen);
+	if (!gen) {
+		analysis_free(a);
+		heap_free(h);
+		return cli_fail("out of memory");
+	}
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		gen[h->generation[v]].objects++;
+		gen[h->generation[v]].bytes += h->size[v];
+	}
+
+	if (common.json) {
+		json_t *o = json_object(), *gens = json_array();
+		json_object_set_new(o, "file", json_string(argv[optind]));
+		json_object_set_new(o, "format", json_string(h->format));
+		json_object_set_new(o, "objects", json_integer(h->n_nodes));
+		json_object_set_new(o, "references", json_integer(h->n_edges));
+		json_object_set_new(o, "roots", json_integer(h->n_roots));
+		json_object_set_new(o, "shallow_bytes", cli_json_u64(h->total_size));
+		json_object_set_new(o, "unknown_references", cli_json_u64(h->unknown_refs));
+		for (int g = 0; g < GEN_SLOTS; g++) {
+			json_t *e;
+			if (!gen[g].objects || g == HEAP_GEN_UNKNOWN)
+				continue;
+			e = json_object();
+			json_object_set_new(e, "generation", json_integer(g));
+			json_object_set_new(e, "objects", cli_json_u64(gen[g].objects));
+			json_object_set_new(e, "bytes", cli_json_u64(gen[g].bytes));
+			json_array_append_new(gens, e);
+		}
+		json_object_set_new(o, "generations", gens);
+		json_object_set_new(o, "unknown_generation",
+				    cli_json_u64(gen[HEAP_GEN_UNKNOWN].objects));
+		{
+			json_t *r = json_object(), *u = json_object();
+			json_object_set_new(r, "objects", cli_json_u64(a->reachable_objects));
+			json_object_set_new(r, "bytes", cli_json_u64(a->reachable_bytes));
+			json_object_set_new(u, "objects", cli_json_u64(a->unreachable_objects));
+			json_object_set_new(u, "bytes", cli_json_u64(a->unreachable_bytes));
+			json_object_set_new(o, "reachable", r);
+			json_object_set_new(o, "unreachable", u);
+			json_object_set_new(o, "cycles", json_integer(a->n_cycles));
+			json_object_set_new(o, "largest_cycle", json_integer(a->largest_cycle));
+		}
+		json_object_set_new(o, "memory_bytes", cli_json_u64(heap_memory(h)));
+		json_object_set_new(o, "load_seconds", json_real(common.load_seconds));
+		rc = cli_print_json(o);
+	} else {
+		char b1[32];
+		printf("file:         %s\n", argv[optind]);
+		printf("format:       %s\n", h->format);
+		printf("objects:      %u\n", (unsigned)h->n_nodes);
+		printf("references:   %u\n", (unsigned)h->n_edges);
+		printf("roots:        %u\n", (unsigned)h->n_roots);
+		printf("shallow size: %s (%llu bytes)\n", text_bytes(b1, sizeof b1, h->total_size),
+		       (unsigned long long)h->total_size);
+		printf("references to unknown ids: %llu\n", (unsigned long long)h->unknown_refs);
+		if (h->max_generation != HEAP_GEN_UNKNOWN) {
+			printf("generations:\n");
+			for (int g = 0; g < GEN_SLOTS; g++) {
+				if (!gen[g].objects)
+					continue;
+				if (g == HEAP_GEN_UNKNOWN)
+					printf("  unknown  %10llu objects  %s\n",
+					       (unsigned long long)gen[g].objects,
+					       text_bytes(b1, sizeof b1, gen[g].bytes));
+				else
+					printf("  gen %-4d %10llu objects  %s\n", g,
+					       (unsigned long long)gen[g].objects,
+					       text_bytes(b1, sizeof b1, gen[g].bytes));
+			}
+		}
+		printf("reachable:    %llu objects, %s\n", (unsigned long long)a->reachable_objects,
+		       text_bytes(b1, sizeof b1, a->reachable_bytes));
+		printf("unreachable:  %llu objects, %s%s\n", (unsigned long long)a->unreachable_objects,
+		       text_bytes(b1, sizeof b1, a->unreachable_bytes),
+		       a->refcount_mode ? " (roots: what CPython sees as referenced from outside)" : "");
+		printf("cycles:       %u (largest: %u objects)\n", a->n_cycles, a->largest_cycle);
+		printf("memory:       %s for the heap model\n", text_bytes(b1, sizeof b1, heap_memory(h)));
+		printf("load time:    %.3f s, analysis %.3f s\n", common.load_seconds, a->seconds);
+		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+	}
+	free(gen);
+	analysis_free(a);
+	heap_free(h);
+	return rc;
+}
+
+const struct command cmd_info = {
+	.name = "info",
+	.usage = "info FILE [--json] [--format NAME]",
+	.summary = "Print the format, object, reference and root counts, sizes and generations of a snapshot.",
+	.help = cli_common_help,
+	.run = run,
+};

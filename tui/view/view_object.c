@@ -1,0 +1,361 @@
+/* Object inspector: one object's facts, then four sections in one
+ * virtualised list: its references (edge name and kind), its retainers,
+ * the shortest path from a root, and its dominator chain.  Enter follows
+ * the object on the selected row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/core/mem.h"
+#include "graph/core/text.h"
+#include "tui/view/app.h"
+#include "tui/core/draw.h"
+#include "tui/view/row.h"
+#include "tui/core/screen.h"
+#include "tui/view/view.h"
+
+enum section {
+	SEC_REFS,
+	SEC_RETAINERS,
+	SEC_PATH,
+	SEC_DOM,
+	SEC_N
+};
+
+static const char *const sec_names[SEC_N] = {
+	[SEC_REFS] = "References",
+	[SEC_RETAINERS] = "Retainers (who refers to it)",
+	[SEC_PATH] = "Shortest path from a root",
+	[SEC_DOM] = "Dominator chain (who keeps it alive)",
+};
+
+struct object_state {
+	struct list l;
+	heap_node_t v;
+	uint32_t sec_start[SEC_N + 1];	/* row of each section's heading */
+	uint32_t sec_len[SEC_N];	/* rows under the heading */
+	heap_node_t *path;		/* root first, v last */
+	uint32_t *path_edge;		/* edge used to reach path[i] (HEAP_NONE for the root) */
+	uint32_t path_len;
+	heap_node_t *dom;		/* outermost first, idom(v) last */
+	uint32_t dom_len;
+};
+
+enum {
+	HEAD_LINES = 3		/* lines of facts above the list */
+};
+
+/* The column for edge names: wider on wide screens (V8 names are long). */
+static int edge_w(int cols)
+{
+	return cols >= 120 ? 30 : cols >= 100 ? 24 : 18;
+}
+
+static const enum action object_actions[] = { ACT_ENTER, ACT_NONE };
+
+static void *object_create(struct app *a)
+{
+	(void)a;
+	return mem_calloc(1, sizeof(struct object_state));
+}
+
+static void object_destroy(void *st)
+{
+	struct object_state *s = st;
+
+	free(s->path);
+	free(s->path_edge);
+	free(s->dom);
+	free(s);
+}
+
+static void build(struct object_state *s, struct app *a, heap_node_t v)
+{
+	const struct heap *h = a->h;
+	const struct model *m = a->m;
+	uint32_t n, r;
+
+	s->v = v;
+	free(s->path);
+	free(s->path_edge);
+	free(s->dom);
+	s->path = NULL;
+	s->path_edge = NULL;
+	s->dom = NULL;
+	s->path_len = s->dom_len = 0;
+
+	if (model_reachable(m, v)) {
+		struct reach_step *steps = mem_alloc(((size_t)m->an->dist[v] + 1) * sizeof *steps);
+		n = analysis_path(m->an, v, steps);
+		s->path = mem_alloc(((size_t)n + 1) * sizeof *s->path);
+		s->path_edge = mem_alloc(((size_t)n + 1) * sizeof *s->path_edge);
+		for (r = 0; r < n; r++) {
+			s->path[r] = steps[r].node;
+			s->path_edge[r] = steps[r].edge;
+		}
+		s->path_len = n;
+		free(steps);
+	}
+	n = analysis_dominators(m->an, v, NULL, 0);
+	s->dom = mem_alloc(((size_t)n + 1) * sizeof *s->dom);
+	analysis_dominators(m->an, v, s->dom, n);
+	/* outermost first: reverse the chain */
+	for (r = 0; r < n / 2; r++) {
+		heap_node_t t = s->dom[r];
+		s->dom[r] = s->dom[n - 1 - r];
+		s->dom[n - 1 - r] = t;
+	}
+	s->dom_len = n;
+	s->sec_len[SEC_REFS] = h->out_off[v + 1] - h->out_off[v];
+	s->sec_len[SEC_RETAINERS] = h->in_off[v + 1] - h->in_off[v];
+	s->sec_len[SEC_PATH] = s->path_len ? s->path_len : 1;
+	s->sec_len[SEC_DOM] = s->dom_len ? s->dom_len : 1;
+	s->sec_start[0] = 0;
+	for (int k = 0; k < SEC_N; k++)
+		s->sec_start[k + 1] = s->sec_start[k] + 1 + (s->sec_len[k] ? s->sec_len[k] : 1);
+	s->l.cur = s->l.top = 0;
+	list_set_count(&s->l, s->sec_start[SEC_N]);
+}
+
+static void object_enter(void *st, struct app *a, uint64_t arg)
+{
+	struct object_state *s = st;
+	heap_node_t v = (heap_node_t)arg;
+
+	if (v >= a->h->n_nodes)
+		v = 0;
+	if (v != s->v || !s->l.count) {
+		build(s, a, v);
+		/* start on the first reference, if any */
+		if (s->sec_len[SEC_REFS])
+			list_set_cursor(&s->l, 1);
+	}
+}
+
+/* Which section row i is in, and its index under the heading (-1 for the
+ * heading itself). */
+static enum section locate(const struct object_state *s, uint32_t i, int64_t *k)
+{
+	int sec = SEC_N - 1;
+
+	while (sec > 0 && i < s->sec_start[sec])
+		sec--;
+	*k = (int64_t)i - s->sec_start[sec] - 1;
+	return (enum section)sec;
+}
+
+/* The object on row i and the edge that leads there (HEAP_NONE if none). */
+static heap_node_t row_target(const struct object_state *s, const struct app *a, uint32_t i, uint32_t *edge)
+{
+	const struct heap *h = a->h;
+	int64_t k;
+	enum section sec = locate(s, i, &k);
+
+	*edge = HEAP_NONE;
+	if (k < 0 || (uint64_t)k >= s->sec_len[sec])
+		return HEAP_NONE;
+	switch (sec) {
+	case SEC_REFS:
+		*edge = h->out_off[s->v] + (uint32_t)k;
+		return h->out_to[*edge];
+	case SEC_RETAINERS:
+		*edge = heap_in_edges(h)[h->in_off[s->v] + (uint32_t)k];
+		return h->in_from[h->in_off[s->v] + (uint32_t)k];
+	case SEC_PATH:
+		if (!s->path_len)
+			return HEAP_NONE;
+		*edge = s->path_edge[k];
+		return s->path[k];
+	case SEC_DOM:
+		return s->dom_len ? s->dom[k] : HEAP_NONE;
+	default:
+		return HEAP_NONE;
+	}
+}
+
+static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
+{
+	struct app *a = ((void **)ctx)[0];
+	struct object_state *s = ((void **)ctx)[1];
+	const struct heap *h = a->h;
+	int64_t k;
+	enum section sec = locate(s, i, &k);
+	uint32_t edge;
+	heap_node_t t;
+	char b[256];
+	int ew = edge_w(cols);
+
+	if (k < 0) {
+		char cnt[32];
+		int x = draw_str(w, y, 0, cols, sec_names[sec], row_attr(ROLE_HEADER, sel));
+		if (sec == SEC_REFS || sec == SEC_RETAINERS || (sec == SEC_PATH && s->path_len) ||
+		    (sec == SEC_DOM && s->dom_len)) {
+			snprintf(b, sizeof b, " (%s)", draw_count(cnt, sizeof cnt, sec == SEC_REFS ? s->sec_len[SEC_REFS]
+				 : sec == SEC_RETAINERS ? s->sec_len[SEC_RETAINERS]
+				 : sec == SEC_PATH ? s->path_len : s->dom_len));
+			draw_str(w, y, x, cols - x, b, row_attr(ROLE_HEADER, sel));
+		}
+		return;
+	}
+	t = row_target(s, a, i, &edge);
+	if (t == HEAP_NONE) {
+		const char *why = sec == SEC_REFS ? "(none)" : sec == SEC_RETAINERS ? "(none: nothing refers to it)"
+				: sec == SEC_PATH ? "(none: unreachable from every root, so it is garbage)"
+				: "(none: only the roots as a whole keep it alive)";
+		draw_str(w, y, 2, cols - 2, why, row_attr(ROLE_DIM, sel));
+		return;
+	}
+	/* edge column: for references the field name, for retainers the
+	 * retainer's field, for the path the field used to get here */
+	if (edge != HEAP_NONE) {
+		uint8_t ek = h->out_kind[edge];
+		const char *kind = row_edge_kind(ek);
+		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
+		row_edge_name(h, edge, b, sizeof b);
+		if (sec == SEC_RETAINERS)
+			x += draw_str(w, y, x, 2, "<-", row_attr(ROLE_DIM, sel));
+		x += draw_text(w, y, x, ew - x - 1 - kw, b, strlen(b),
+			       row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_NAME, sel));
+		if (*kind)
+			draw_str(w, y, x + 1, kw, kind,
+				 row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_DIM, sel) |
+					 (ek == HEAP_EDGE_WEAK ? A_BOLD : 0));
+	} else if (sec == SEC_PATH) {
+		draw_str(w, y, 2, ew - 2, "(root)", row_attr(ROLE_ROOT, sel));
+	}
+	row_object(a, w, y, ew, cols - ew, t, sel);
+}
+
+static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, int cols)
+{
+	const struct heap *h = a->h;
+	const struct model *m = a->m;
+	heap_node_t v = s->v;
+	char b1[32], b2[32], line[512];
+	size_t o = 0;
+	int x;
+
+	for (int i = 0; i < HEAD_LINES; i++)
+		draw_fill(w, y + i, 0, cols, A_NORMAL);
+	x = row_object_label(a, w, y, 1, cols - 1, v, 0);
+	(void)x;
+	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, h->size[v]));
+	o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, model_retained(m, v)));
+	if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
+		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)h->refcount[v]);
+	if (h->generation[v] != HEAP_GEN_UNKNOWN)
+		o += (size_t)snprintf(line + o, sizeof line - o, "   generation %u", h->generation[v]);
+	if (o < sizeof line)
+		snprintf(line + o, sizeof line - o, "   %s", model_reachable(m, v) ? "reachable" : "UNREACHABLE (garbage)");
+	draw_str(w, y + 1, 1, cols - 1, line, model_reachable(m, v) ? screen_attr(ROLE_NORMAL) : screen_attr(ROLE_GARBAGE));
+	o = 0;
+	line[0] = 0;
+	if (m->an->cycle[v] != HEAP_NONE) {
+		const struct analysis_cycle *c = &m->an->cycles[m->an->cycle[v]];
+		char cnt[32];
+		o += (size_t)snprintf(line + o, sizeof line - o, "in cycle %u (%s objects, %s)  ",
+				      m->an->cycle[v] + 1, draw_count(cnt, sizeof cnt, c->size),
+				      c->garbage ? "garbage" : "live");
+	}
+	if (h->flags[v] & HEAP_F_ROOT) {
+		for (uint32_t r = 0; r < h->n_roots && o + 64 < sizeof line; r++)
+			if (h->roots[r].node == v) {
+				char k[48];
+				size_t kl;
+				const char *ks = heap_string(h, h->roots[r].kind, &kl);
+				text_escape(k, sizeof k, ks, kl, 0);
+				o += (size_t)snprintf(line + o, sizeof line - o, "root (%s)  ", k);
+				break;
+			}
+	}
+	if ((h->flags[v] & HEAP_F_FINALIZER) && o + 16 < sizeof line)
+		o += (size_t)snprintf(line + o, sizeof line - o, "has finalizer  ");
+	if ((h->flags[v] & HEAP_F_WEAKREF) && o + 16 < sizeof line)
+		o += (size_t)snprintf(line + o, sizeof line - o, "weakref  ");
+	if ((h->flags[v] & HEAP_F_DETACHED) && o + 16 < sizeof line)
+		o += (size_t)snprintf(line + o, sizeof line - o, "detached  ");
+	if ((h->flags[v] & HEAP_F_IMMORTAL) && o + 16 < sizeof line)
+		snprintf(line + o, sizeof line - o, "immortal  ");
+	draw_str(w, y + 2, 1, cols - 1, line, screen_attr(ROLE_DIM));
+}
+
+static void object_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
+{
+	struct object_state *s = st;
+	void *ctx[2] = { a, s };
+
+	draw_facts(s, a, w, y0, cols);
+	list_draw(&s->l, w, y0 + HEAD_LINES, rows - HEAD_LINES, cols, object_row, ctx);
+}
+
+static int object_action(void *st, struct app *a, enum action act)
+{
+	struct object_state *s = st;
+	uint32_t edge;
+	heap_node_t t;
+
+	if (act != ACT_ENTER && act != ACT_RIGHT)
+		return 0;
+	t = s->l.count ? row_target(s, a, s->l.cur, &edge) : HEAP_NONE;
+	if (t == HEAP_NONE) {
+		app_message(a, 0, "nothing to follow on this row");
+		return 1;
+	}
+	a->cur = t;
+	app_open(a, VIEW_OBJECT, t);
+	return 1;
+}
+
+static struct list *object_list(void *st)
+{
+	return &((struct object_state *)st)->l;
+}
+
+static int object_match(void *st, struct app *a, uint32_t i, const char *q)
+{
+	uint32_t edge;
+	heap_node_t t = row_target(st, a, i, &edge);
+	char b[256];
+
+	if (t == HEAP_NONE)
+		return 0;
+	if (edge != HEAP_NONE) {
+		row_edge_name(a->h, edge, b, sizeof b);
+		if (row_contains(b, strlen(b), q))
+			return 1;
+	}
+	return row_object_match(a, t, q);
+}
+
+/* Rows stand for other objects; the inspected one stays current until
+ * something is followed, so the view reports the inspected object. */
+static heap_node_t object_object(void *st, struct app *a, uint32_t i)
+{
+	(void)a;
+	(void)i;
+	return ((struct object_state *)st)->v;
+}
+
+static void object_title(void *st, struct app *a, char *buf, size_t size)
+{
+	struct object_state *s = st;
+	char id[32];
+
+	snprintf(buf, size, "Object %s", row_id(id, sizeof id, a->h->id[s->v]));
+}
+
+const struct view_ops view_object = {
+	.name = "object",
+	.tab = "Object",
+	.tab_action = ACT_VIEW_OBJECT,
+	.actions = object_actions,
+	.create = object_create,
+	.destroy = object_destroy,
+	.enter = object_enter,
+	.draw = object_draw,
+	.action = object_action,
+	.list = object_list,
+	.match = object_match,
+	.object = object_object,
+	.title = object_title,
+};
