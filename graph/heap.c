@@ -606,18 +606,41 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	 * in-edge sources (fresh pages cost a fault and zeroing each). */
 	h->in_from = column_take(&b->e_from, 4);
 	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
+	h->out_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_user);
+	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
 	{
 		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
 		const uint16_t *flags = b->flags.data;
+		uint8_t *kind = h->out_kind;
+		uint64_t meta = 0;
+		uint32_t not_user = 0;
+
 		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);
-		for (uint32_t v = 0; v < n; v++)
+		for (uint32_t v = 0; v < n; v++) {
+			int v_user = !(flags[v] & HEAP_F_NOT_USER);
+
+			not_user += (flags[v] & (HEAP_F_ANCHOR | HEAP_F_RUNTIME)) != 0;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				uint32_t p = pos[h->out_to[e]]++;
+				heap_node_t w = h->out_to[e];
+				uint32_t p = pos[w]++;
+				uint8_t k = kind[e] & ~HEAP_EDGE_META;
+				int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
+
+				kind[e] = k;
+				meta += is_meta;
 				h->in_from[p] = v;
-				if (heap_edge_retains(h->out_kind[e], flags[v]))
+				if (heap_edge_retains(k, flags[v])) {
 					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
+					if (v_user && !is_meta && !(flags[w] & HEAP_F_NOT_USER)) {
+						h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
+						h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
+					}
+				}
 			}
+		}
 		free(pos);
+		h->meta_refs = meta;
+		h->not_user_nodes = not_user;
 	}
 
 	h->id = column_take(&b->id, 8);
@@ -677,6 +700,8 @@ void heap_free(struct heap *h)
 	free(h->in_off);
 	free(h->in_from);
 	free(h->in_retains);
+	free(h->out_user);
+	free(h->in_user);
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
 	free(h->id_order);
@@ -764,6 +789,7 @@ size_t heap_memory(const struct heap *h)
 	size_t n = h->n_nodes, m = h->n_edges;
 
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
-	       (n + 1) * 8 + m * (4 + 4 + 1 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) + m / 8 +
+	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
+	       3 * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
 }

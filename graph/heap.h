@@ -19,7 +19,8 @@
  *                  gen 1 + category 1 + out offset 4 + in offset 4 +
  *                  id-order permutation 4                           = 48 bytes
  *   per reference: out target 4 + out name 4 + out kind 1 +
- *                  in source 4 + in "retains" bit 1/8           = 13.1 bytes
+ *                  in source 4 + in "retains" bit 1/8 +
+ *                  "user" bits out and in 2/8                    = 13.4 bytes
  *                  (+ 4 for the in -> out edge index, built on first use
  *                  by heap_in_edges(), after an analysis has given back its
  *                  memory, so it does not count in the peak)
@@ -58,6 +59,14 @@ enum heap_edge_kind {
 	HEAP_EDGE_SHORTCUT = 3	/* a summary edge (V8 shortcut); retains only from a root */
 };
 
+/* Or-ed into the kind a loader gives heap_builder_add_edge() (or writes into
+ * heap_builder_view's edge_kind): the reference is the runtime's bookkeeping
+ * (a V8 map, a JVM instance's class, a Python instance's type), which every
+ * object of its kind has, not one the user's program made.  It still retains
+ * as its kind says; it only leaves the user graph (below).  The frozen
+ * out_kind never has this bit. */
+#define HEAP_EDGE_META 0x80u
+
 /* Node flags. */
 enum heap_flag {
 	HEAP_F_ROOT = 1u << 0,		/* in the root list */
@@ -68,8 +77,24 @@ enum heap_flag {
 	HEAP_F_DETACHED = 1u << 5,	/* detached DOM node (V8 detachedness) */
 	HEAP_F_UNTRACKED = 1u << 6,	/* not tracked by the cycle collector */
 	HEAP_F_HAS_REFCOUNT = 1u << 7,	/* refcount column is meaningful */
-	HEAP_F_CLASS = 1u << 8		/* a class / type object */
+	HEAP_F_CLASS = 1u << 8,		/* a class / type object */
+	HEAP_F_ANCHOR = 1u << 9,	/* permanent infrastructure the user's objects
+					 * hang from (a class, module, native context,
+					 * global object): user paths may pass it, user
+					 * cycles never include it */
+	HEAP_F_RUNTIME = 1u << 10	/* the runtime's own machinery (code, shapes,
+					 * strings, numbers): not in the user graph */
 };
+
+/* The user graph.  The raw graph is what the runtime wrote; GC questions
+ * (reachability, retained sizes, CPython's collector) are answered on it.
+ * The user graph is the same nodes with only the references the user's
+ * program made: a reference is in it when it retains (heap_edge_retains),
+ * is not HEAP_EDGE_META, and neither end has HEAP_F_ANCHOR, HEAP_F_RUNTIME
+ * or HEAP_F_SYNTHETIC.  Each loader sets the bits by its format's rules
+ * (docs/user-graph.md); without them the user graph is the raw retaining
+ * graph.  Cycles (user SCCs) are found on it. */
+#define HEAP_F_NOT_USER (HEAP_F_ANCHOR | HEAP_F_RUNTIME | HEAP_F_SYNTHETIC)
 
 /* Whether a reference of kind `kind` from a node with flags `from_flags`
  * keeps its target alive: STRONG and INTERNAL do, WEAK never, SHORTCUT only
@@ -129,6 +154,11 @@ struct heap {
 	uint64_t *in_retains;
 	uint32_t *_Atomic in_edge_memo;	/* heap_in_edges()'s, NULL until then */
 
+	/* The user graph (above): bit e of out_user says whether out-edge e is
+	 * in it, bit i of in_user whether in-edge i is. */
+	uint64_t *out_user;
+	uint64_t *in_user;
+
 	struct heap_root *roots;
 
 	/* Node indexes sorted by id, for heap_find(); NULL when the id column
@@ -145,6 +175,8 @@ struct heap {
 	/* Facts about the load. */
 	uint64_t unknown_refs;		/* references to ids never seen as objects */
 	uint64_t total_size;		/* sum of shallow sizes */
+	uint64_t meta_refs;		/* references with HEAP_EDGE_META */
+	uint32_t not_user_nodes;	/* nodes with HEAP_F_ANCHOR or HEAP_F_RUNTIME */
 	uint8_t max_generation;		/* highest generation seen, or HEAP_GEN_UNKNOWN */
 	const char *format;		/* static loader name, set by the loader registry */
 };
@@ -153,6 +185,25 @@ struct heap {
 static inline int heap_in_retains(const struct heap *h, uint32_t i)
 {
 	return (h->in_retains[i / 64] >> (i % 64)) & 1;
+}
+
+/* Whether out-edge e / in-edge i is in the user graph. */
+static inline int heap_out_user(const struct heap *h, uint32_t e)
+{
+	return (h->out_user[e / 64] >> (e % 64)) & 1;
+}
+
+static inline int heap_in_user(const struct heap *h, uint32_t i)
+{
+	return (h->in_user[i / 64] >> (i % 64)) & 1;
+}
+
+/* Non-zero when the loader's rules took something out of the user graph
+ * (meta references, anchors or runtime nodes): then the user graph differs
+ * from the raw retaining graph beyond synthetic nodes. */
+static inline int heap_has_user_rules(const struct heap *h)
+{
+	return h->meta_refs != 0 || h->not_user_nodes != 0;
 }
 
 /* For each in-edge i, the index into the out_* arrays of the same
