@@ -12,6 +12,7 @@ static const uint32_t FOLDED = HEAP_NAME_INDEX;
 
 enum {
 	MAX_PAIRS = 24,			/* type pairs a signature spells out */
+	MAX_NAMES = 4,			/* names of one type pair spelled out */
 	MAX_TEXT = 2048,		/* bytes of one signature */
 	HEADS = 16			/* instances asked where they are entered */
 };
@@ -190,18 +191,24 @@ static void text_heap(struct text *t, const struct heap *h, heap_str_t s)
 	text_put(t, p, n);
 }
 
-/* " -a|b-> " for the triples pool[i..j) (one type pair, sorted by name). */
+/* " -a|b-> " for the triples pool[i..j) (one type pair, sorted by name):
+ * the first MAX_NAMES names, then how many more ("|+12"). */
 static void text_arrow(struct text *t, const struct heap *h, const struct triple *pool,
 		       uint32_t i, uint32_t j)
 {
 	text_str(t, " -");
-	for (uint32_t k = i; k < j; k++) {
+	for (uint32_t k = i; k < j && k < i + MAX_NAMES; k++) {
 		if (k > i)
 			text_str(t, "|");
 		if (pool[k].name == FOLDED)
 			text_str(t, "[]");
 		else
 			text_heap(t, h, pool[k].name);
+	}
+	if (j - i > MAX_NAMES) {
+		char more[32];
+		snprintf(more, sizeof more, "|+%u", j - i - MAX_NAMES);
+		text_str(t, more);
 	}
 	text_str(t, "-> ");
 }
