@@ -299,6 +299,46 @@ static void signature(struct text *t, const struct heap *h, const struct triple 
 
 /* ---- the patterns ---- */
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return x;
+}
+
+static uint64_t str_hash(const struct heap *h, heap_str_t s)
+{
+	size_t n;
+	const char *p = heap_string(h, s, &n);
+
+	return bytes_hash(p, n);
+}
+
+/* A shape's key from its strings' contents, independent of their order in
+ * the arena: the sum of a hash per triple (each triple once). */
+static uint64_t content_key(const struct heap *h, const struct triple *tr, uint32_t n)
+{
+	uint64_t key = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t name = tr[i].name == FOLDED ? bytes_hash("[]", 2) : str_hash(h, tr[i].name);
+		key += mix64(mix64(str_hash(h, tr[i].from) ^ 0x9e3779b97f4a7c15ull) ^ name) ^
+		       mix64(str_hash(h, tr[i].to) + 0x632be59bd9b4e019ull);
+	}
+	return mix64(key + n);
+}
+
 struct inst {
 	uint32_t pre, end;	/* the holder's subtree; pre = UINT32_MAX: R */
 	uint32_t cycle;
@@ -466,6 +506,7 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 		}
 		p->signature = (uint32_t)text.len;
 		p->n_links = sh[i].n;
+		p->key = content_key(h, pool + sh[i].off, sh[i].n);
 		signature(&text, h, pool + sh[i].off, sh[i].n, start);
 		text_put(&text, "", 0);
 		text.len++;	/* keep the NUL */
