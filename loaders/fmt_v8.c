@@ -1460,6 +1460,7 @@ enum sname {
 	SN_PREVIOUS,
 	SN_BACK_POINTER,
 	SN_SCRIPT,
+	SN_BOUND_FUNCTION,
 	SN_EXPORTS,
 	SN_JS_TO_NATIVE,
 	SN_NATIVE_TO_JS,
@@ -1491,6 +1492,7 @@ static const struct {
 	{ "back_pointer", SN_BACK_POINTER },
 	{ "script", SN_SCRIPT },
 	{ "script_or_debug_info", SN_SCRIPT },
+	{ "bound_function", SN_BOUND_FUNCTION },
 	{ "exports", SN_EXPORTS },
 	{ "javascript_to_native", SN_JS_TO_NATIVE },
 	{ "native_to_javascript", SN_NATIVE_TO_JS },
@@ -1894,15 +1896,20 @@ static uint32_t edge_named(const struct user *u, uint32_t n, uint8_t kind, uint8
 /* The class of a function: closure -shared-> SharedFunctionInfo
  * -script-> Script, whose name says where it was defined
  * (V8HeapExplorer::ExtractJSObjectReferences and
- * ExtractSharedFunctionInfoReferences). */
+ * ExtractSharedFunctionInfoReferences); a bound function has the class
+ * of the function it binds (-bound_function->, followed a few steps). */
 static uint8_t closure_class(struct user *u, uint32_t c)
 {
-	uint32_t sfi, script;
+	uint32_t f = c, sfi = HEAP_NONE, script;
 	uint8_t cls = UC_NONE;
 
 	if (u->um[c] & UM_CLASS)
 		return u->um[c] & UM_CLASS;
-	sfi = edge_named(u, c, HEAP_EDGE_INTERNAL, SN_SHARED);
+	for (int hop = 0; hop < 8 && f != HEAP_NONE && sfi == HEAP_NONE; hop++) {
+		sfi = edge_named(u, f, HEAP_EDGE_INTERNAL, SN_SHARED);
+		if (sfi == HEAP_NONE)
+			f = edge_named(u, f, HEAP_EDGE_INTERNAL, SN_BOUND_FUNCTION);
+	}
 	if (sfi != HEAP_NONE) {
 		if (u->um[sfi] & UM_CLASS) {
 			cls = u->um[sfi] & UM_CLASS;
