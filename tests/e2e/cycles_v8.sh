@@ -15,6 +15,13 @@ if ! command -v node >/dev/null 2>&1; then
 	skip "cycles v8: planted shapes on a Node.js heap (node not found)"
 	exit 0
 fi
+# The committed fixtures the unit tests read are what the generator writes.
+same=1
+node "$TOP/tests/oracles/v8/make-tiny.js" >"$TMP/tiny" && cmp -s "$TMP/tiny" "$FIX/v8/tiny.heapsnapshot" || same=0
+node "$TOP/tests/oracles/v8/make-tiny.js" user >"$TMP/user" && cmp -s "$TMP/user" "$FIX/v8/user.heapsnapshot" || same=0
+if [ "$same" = 1 ]; then ok "cycles v8: the V8 fixtures match tests/oracles/v8/make-tiny.js"; else
+	notok "cycles v8: the V8 fixtures differ from tests/oracles/v8/make-tiny.js (regenerate and commit)"; fi
+
 if ! "$BIN" cycles --help 2>&1 | grep -q -- '--raw'; then
 	skip "cycles v8: planted shapes on a Node.js heap (this heapglass has no user graph in cycles yet)"
 	exit 0
