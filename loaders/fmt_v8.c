@@ -101,7 +101,7 @@ struct v8 {
 	uint32_t s_external_data;		/* index of "system / ExternalStringData" + 1 */
 	uint32_t s_dom_trees;			/* index of "(Document DOM trees)" + 1 */
 	uint8_t *sname;				/* string index -> enum sname */
-	uint64_t *wrap_meta;			/* per edge: a wrapper's native -> JS back link */
+	uint64_t *back_meta;			/* per edge: a back link of a pair (user_marks) */
 	struct ephmap eph;
 	regex_t eph_re;
 	int eph_re_ok;
@@ -1464,6 +1464,8 @@ enum sname {
 	SN_EXPORTS,
 	SN_JS_TO_NATIVE,
 	SN_NATIVE_TO_JS,
+	SN_OWNER_SYMBOL,
+	SN_RESOURCE_SYMBOL,
 	/* node names */
 	SN_NATIVE_CONTEXT,	/* "system / NativeContext", "system / NativeContext / URL" */
 	SN_CONTEXT,		/* "system / Context" */
@@ -1496,6 +1498,8 @@ static const struct {
 	{ "exports", SN_EXPORTS },
 	{ "javascript_to_native", SN_JS_TO_NATIVE },
 	{ "native_to_javascript", SN_NATIVE_TO_JS },
+	{ "<symbol owner_symbol>", SN_OWNER_SYMBOL },
+	{ "<symbol resource_symbol>", SN_RESOURCE_SYMBOL },
 	{ "system / NativeContext", SN_NATIVE_CONTEXT },
 	{ "system / Context", SN_CONTEXT },
 };
@@ -1970,17 +1974,38 @@ static uint8_t map_class(struct user *u, uint32_t m, uint32_t **path, size_t *ca
 	return cls;
 }
 
+/* (*arr)[at] = val unless already set; *arr (n + 1 entries, HEAP_NONE
+ * each) is allocated on first use: only snapshots that have the pairs pay. */
+static void note_first(uint32_t **arr, uint32_t n, uint32_t at, uint32_t val)
+{
+	if (!*arr) {
+		*arr = mem_alloc(((size_t)n + 1) * sizeof **arr);
+		memset(*arr, 0xff, ((size_t)n + 1) * sizeof **arr);
+	}
+	if ((*arr)[at] == HEAP_NONE)
+		(*arr)[at] = val;
+}
+
+/* Reference e is the back link of a pair: META (user_meta). */
+static void back_link(struct v8 *v, const struct heap_builder_view *h, uint32_t e)
+{
+	if (!v->back_meta)
+		v->back_meta = mem_calloc(h->n_edges / 64 + 1, sizeof *v->back_meta);
+	bit_set(v->back_meta, e);
+}
+
 /* The node marks, from the references as the snapshot has them (names
  * are still string indexes): HEAP_F_RUNTIME on V8's machinery and the
  * synthetic nodes, HEAP_F_ANCHOR on the native contexts, the global
  * objects and their proxies, the top-level scopes, Node.js's builtin
  * functions and its module loader's objects and their exports; and, in
- * v->wrap_meta, the native -> JavaScript back link of each wrapper pair.
+ * v->back_meta, the back link of each pair: a native object's to its
+ * JavaScript wrapper, a Node.js handle's to its owner.
  * O(V + E): a closure's or map's class is found once. */
 static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t *first)
 {
 	struct user u;
-	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL;
+	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *owner_edge[2] = { NULL, NULL };
 	size_t cap = 0;
 
 	memset(&u, 0, sizeof u);
@@ -2003,6 +2028,10 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 			u.um[i] |= UM_ANCHOR;
 		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
 			uint32_t t = h->edge_to[e];
+			if (h->edge_kind[e] == HEAP_EDGE_STRONG && edge_sname(&u, e) == SN_OWNER_SYMBOL)
+				note_first(&owner_edge[0], n, i, (uint32_t)e);
+			if (h->edge_kind[e] == HEAP_EDGE_STRONG && edge_sname(&u, e) == SN_RESOURCE_SYMBOL)
+				note_first(&owner_edge[1], n, i, (uint32_t)e);
 			if (h->edge_kind[e] != HEAP_EDGE_INTERNAL)
 				continue;
 			switch (edge_sname(&u, e)) {
@@ -2018,12 +2047,7 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 					u.um[i] |= UM_ANCHOR;
 				break;
 			case SN_JS_TO_NATIVE:
-				if (!wrapper_of) {
-					wrapper_of = mem_alloc(((size_t)n + 1) * sizeof *wrapper_of);
-					memset(wrapper_of, 0xff, ((size_t)n + 1) * sizeof *wrapper_of);
-				}
-				if (wrapper_of[t] == HEAP_NONE)
-					wrapper_of[t] = i;
+				note_first(&wrapper_of, n, t, i);
 				break;
 			default:
 				break;
@@ -2049,18 +2073,29 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 			continue;
 		for (uint32_t e = first[i]; e < first[i + 1]; e++)
 			if (h->edge_kind[e] == HEAP_EDGE_INTERNAL && edge_sname(&u, e) == SN_NATIVE_TO_JS &&
-			    h->edge_to[e] == wrapper_of[i]) {
-				if (!v->wrap_meta)
-					v->wrap_meta = mem_calloc(h->n_edges / 64 + 1, sizeof *v->wrap_meta);
-				bit_set(v->wrap_meta, e);
-			}
+			    h->edge_to[e] == wrapper_of[i])
+				back_link(v, h, e);
 	}
+	/* a Node.js handle (a TCP, an HTTPParser, ...) points at the object
+	 * that owns it with [owner_symbol] or [resource_symbol] (Node.js:
+	 * typings/internalBinding/async_wrap.d.ts, a resource's public object;
+	 * lib/internal/async_hooks.js looks both up), which holds it
+	 * (server._handle, socket[kHandle]): the same pair, in JavaScript */
+	for (int k = 0; k < 2; k++)
+		for (uint32_t i = 0; owner_edge[k] && i < n; i++)
+			for (uint32_t e = first[i]; e < first[i + 1]; e++) {
+				uint32_t t = h->edge_to[e], back = owner_edge[k][t];
+				if (back != HEAP_NONE && h->edge_to[back] == i && h->edge_kind[e] == HEAP_EDGE_STRONG)
+					back_link(v, h, back);
+			}
 	for (uint32_t i = 0; i < n; i++)
 		if (u.um[i] & UM_ANCHOR)
 			h->flags[i] |= HEAP_F_ANCHOR;
 		else if (u.um[i] & UM_RUNTIME)
 			h->flags[i] |= HEAP_F_RUNTIME;
 	free(wrapper_of);
+	free(owner_edge[0]);
+	free(owner_edge[1]);
 	free(path);
 	free(u.um);
 }
@@ -2070,14 +2105,15 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
  * references, the internal ones named in enum sname (map, the property
  * and element stores, ...), the prototype chain (__proto__, constructor,
  * prototype: a scope's variables of those names excepted), WeakMap
- * ephemerons, and a native's link back to its own wrapper. */
+ * ephemerons, and the back link of a pair (a native's to its own wrapper, a
+ * Node.js handle's to its owner). */
 static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint32_t u, uint32_t e)
 {
 	uint32_t name = h->edge_name[e];
 	uint8_t kind = h->edge_kind[e];
 	uint64_t table;
 
-	if (v->wrap_meta && bit_get(v->wrap_meta, e))
+	if (v->back_meta && bit_get(v->back_meta, e))
 		return 1;
 	if (name & HEAP_NAME_INDEX)
 		return kind == HEAP_EDGE_INTERNAL;	/* V8's "hidden" */
@@ -2419,7 +2455,7 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	free(v.edge_count);
 	free(v.strmap);
 	free(v.sname);
-	free(v.wrap_meta);
+	free(v.back_meta);
 	free(v.eph.key);
 	free(v.eph.table);
 	free(v.tmp);

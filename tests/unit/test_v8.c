@@ -510,6 +510,7 @@ static const struct {
 	{ 7, "list", 0, 0 }, { 7, "weakmap", 0, 0 }, { 7, "wmkey", 0, 0 }, { 7, "tcp", 0, 0 },
 	{ 7, "other", 0, 0 }, { 7, "selfy", 0, 0 }, { 7, "mod", 0, 0 }, { 7, "mod2", 0, 0 },
 	{ 7, "stream", 0, 0 }, { 7, "ctx2", 0, 0 }, { 7, "cons", 0, 0 }, { 7, "sliced", 0, 0 },
+	{ 7, "server", 0, 0 }, { 7, "parser", 0, 0 }, { 7, "lonely", 0, 0 },
 	{ 9, "native_context", 1, 0 },
 	{ 11, "previous", 0, 0 }, { 11, "Widget", 0, 0 }, { 11, "scope_info", 1, 0 },	/* module scope */
 	{ 17, "constructor", 1, 0 }, { 17, "prototype", 1, 0 }, { 17, "map", 1, 0 },	/* maps */
@@ -544,6 +545,9 @@ static const struct {
 	{ 91, "javascript_to_native", 0, 1 }, { 92, "native_to_javascript", 1, 0 },	/* wrapper */
 	{ 94, "native_to_javascript", 0, 1 },
 	{ 95, "me", 0, 1 },
+	{ 99, "<symbol owner_symbol>", 1, 0 }, { 101, "_handle", 0, 1 },	/* handle, owner */
+	{ 103, "<symbol resource_symbol>", 1, 0 },
+	{ 105, "<symbol owner_symbol>", 0, 1 },
 	{ 97, "constructor", 0, 1 }, { 97, "previous", 0, 1 },		/* a scope variable */
 };
 

@@ -17,7 +17,8 @@
 // back pointer), an instance with a closure over it, property and element
 // stores, strings, numbers, a Node.js builtin function and a bound one, the
 // module loader's objects and their exports, a WeakMap ephemeron, a native
-// object and its wrapper, a scope variable named "constructor".
+// object and its wrapper, a Node.js handle and its owner, a scope variable
+// named "constructor".
 //   node make-tiny.js user > ../../fixtures/v8/user.heapsnapshot
 'use strict';
 const types = ['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native',
@@ -80,7 +81,8 @@ const USER = [
     ['property', 'list', 'list'], ['property', 'weakmap', 'weakmap'], ['property', 'wmkey', 'wmkey'],
     ['property', 'tcp', 'tcp'], ['property', 'other', 'other'], ['property', 'selfy', 'selfy'],
     ['property', 'mod', 'mod'], ['property', 'mod2', 'mod2'], ['property', 'stream', 'stream'], ['property', 'ctx2', 'ctx2'],
-    ['property', 'cons', 'cons'], ['property', 'sliced', 'sliced']]],
+    ['property', 'cons', 'cons'], ['property', 'sliced', 'sliced'], ['property', 'server', 'server'],
+    ['property', 'parser', 'parser'], ['property', 'lonely', 'lonely']]],
   ['gproxy', 'object', 'global', 9, 24, 0, [['internal', 'native_context', 'nctx']]],
   ['modctx', 'object', 'system / Context', 11, 48, 0, [['internal', 'previous', 'nctx'], ['context', 'Widget', 'wclass'],
     ['internal', 'scope_info', 'scopeinfo']]],
@@ -141,6 +143,11 @@ const USER = [
   ['tcpwrap', 'native', 'Node / TCPWrap', 92, 64, 0, [['internal', 'native_to_javascript', 'tcp']]],
   ['other', 'native', 'Node / Other', 94, 64, 0, [['internal', 'native_to_javascript', 'tcp']]],
   ['selfy', 'object', 'SelfLoop', 95, 16, 0, [['property', 'me', 'selfy']]],
+  // a Node.js handle and its owner; a handle that is its own resource; an owner link not returned
+  ['handle', 'object', 'TCP', 99, 24, 0, [['property', '<symbol owner_symbol>', 'server']]],
+  ['server', 'object', 'Server', 101, 64, 0, [['property', '_handle', 'handle']]],
+  ['parser', 'object', 'HTTPParser', 103, 24, 0, [['property', '<symbol resource_symbol>', 'parser']]],
+  ['lonely', 'object', 'Lonely', 105, 24, 0, [['property', '<symbol owner_symbol>', 'selfy']]],
   // a scope with a variable named "constructor"
   ['ctx2', 'object', 'system / Context', 97, 32, 0, [['context', 'constructor', 'selfy'], ['internal', 'previous', 'wctx']]],
 ];

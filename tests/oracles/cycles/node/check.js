@@ -62,6 +62,7 @@ for (const [what, ctl] of [
   ['an object held by a closure that does not capture its holder', ['Holder', 'Payload']],
   ['a WeakRef target pointing back at the WeakRef\'s holder', ['WrHolder', 'WrTarget']],
   ['a list object holding a cycle', ['DList']],
+  ['a listening server and its handle', ['Server', 'TCP']],
 ]) {
   const c = cycles.find(c => c.members.some(m => ctl.includes(m.type)));
   check('control in no cycle: ' + what, !c, c && show(types(c)));

@@ -102,5 +102,12 @@ const wt = new WrTarget();
 keep.wrTarget = wt;
 wt.holder = new WrHolder(wt);
 
+// A listening server: a Node.js handle (TCP) and the object that owns it.
+const server = require('net').createServer();
+keep.server = server;
+
 globalThis.__planted = keep;
-v8.writeHeapSnapshot(out);
+server.listen(0, '127.0.0.1', () => {
+  v8.writeHeapSnapshot(out);
+  server.close();
+});
