@@ -1461,6 +1461,7 @@ enum sname {
 	SN_BACK_POINTER,
 	SN_SCRIPT,
 	SN_BOUND_FUNCTION,
+	SN_CONTEXT_REF,
 	SN_EXPORTS,
 	SN_JS_TO_NATIVE,
 	SN_NATIVE_TO_JS,
@@ -1495,6 +1496,7 @@ static const struct {
 	{ "script", SN_SCRIPT },
 	{ "script_or_debug_info", SN_SCRIPT },
 	{ "bound_function", SN_BOUND_FUNCTION },
+	{ "context", SN_CONTEXT_REF },
 	{ "exports", SN_EXPORTS },
 	{ "javascript_to_native", SN_JS_TO_NATIVE },
 	{ "native_to_javascript", SN_NATIVE_TO_JS },
@@ -2000,7 +2002,8 @@ static void back_link(struct v8 *v, const struct heap_builder_view *h, uint32_t 
  * objects and their proxies, the top-level scopes, Node.js's builtin
  * functions and its module loader's objects and their exports; and, in
  * v->back_meta, the back link of each pair: a native object's to its
- * JavaScript wrapper, a Node.js handle's to its owner.
+ * JavaScript wrapper, a Node.js handle's to its owner, a scope's to a
+ * function made in it.
  * O(V + E): a closure's or map's class is found once. */
 static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t *first)
 {
@@ -2065,6 +2068,25 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 			}
 		}
 	}
+	/* a scope holds the functions declared in it that something refers
+	 * to by name, and each of them holds the scope (its context,
+	 * ExtractJSObjectReferences; the variables, ExtractContextReferences):
+	 * the scope's link to a function made in it is not a reference of
+	 * the program's, or every such function and its scope is a cycle */
+	{
+		uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
+		for (uint32_t i = 0; i < n; i++)
+			scope_of[i] = (u.cat[h->category[i]] & CAT_CLOSURE) ?
+				      edge_named(&u, i, HEAP_EDGE_INTERNAL, SN_CONTEXT_REF) : HEAP_NONE;
+		for (uint32_t i = 0; i < n; i++) {
+			if (v->sname[h->name[i]] != SN_CONTEXT)
+				continue;
+			for (uint32_t e = first[i]; e < first[i + 1]; e++)
+				if (h->edge_kind[e] == HEAP_EDGE_STRONG && scope_of[h->edge_to[e]] == i)
+					back_link(v, h, e);
+		}
+		free(scope_of);
+	}
 	/* a native object and its JavaScript wrapper point at each other
 	 * (Node.js's BaseObject, Blink's wrappers): the native's link back
 	 * to its own wrapper is not a reference of the program's */
@@ -2106,7 +2128,7 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
  * and element stores, ...), the prototype chain (__proto__, constructor,
  * prototype: a scope's variables of those names excepted), WeakMap
  * ephemerons, and the back link of a pair (a native's to its own wrapper, a
- * Node.js handle's to its owner). */
+ * Node.js handle's to its owner, a scope's to a function made in it). */
 static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint32_t u, uint32_t e)
 {
 	uint32_t name = h->edge_name[e];

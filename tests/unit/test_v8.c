@@ -512,7 +512,7 @@ static const struct {
 	{ 7, "stream", 0, 0 }, { 7, "ctx2", 0, 0 }, { 7, "cons", 0, 0 }, { 7, "sliced", 0, 0 },
 	{ 7, "server", 0, 0 }, { 7, "parser", 0, 0 }, { 7, "lonely", 0, 0 },
 	{ 9, "native_context", 1, 0 },
-	{ 11, "previous", 0, 0 }, { 11, "Widget", 0, 0 }, { 11, "scope_info", 1, 0 },	/* module scope */
+	{ 11, "previous", 0, 0 }, { 11, "Widget", 1, 0 }, { 11, "scope_info", 1, 0 },	/* module scope */
 	{ 17, "constructor", 1, 0 }, { 17, "prototype", 1, 0 }, { 17, "map", 1, 0 },	/* maps */
 	{ 19, "back_pointer", 0, 0 },
 	{ 21, "prototype", 1, 0 }, { 21, "initial_map", 1, 0 }, { 21, "context", 0, 0 },	/* a class */
@@ -529,7 +529,7 @@ static const struct {
 	{ 43, "first", 0, 0 }, { 45, "parent", 0, 0 },
 	{ 55, "shared", 1, 0 }, { 55, "context", 0, 0 },		/* a builtin */
 	{ 57, "script_or_debug_info", 0, 0 },
-	{ 61, "deprecated", 0, 0 }, { 61, "previous", 0, 0 },
+	{ 61, "deprecated", 1, 0 }, { 61, "previous", 0, 0 },
 	{ 63, "bound_function", 0, 0 }, { 63, "bound_this", 0, 0 },	/* bound builtin */
 	{ 65, "onwrite", 0, 0 }, { 65, "chunk", 0, 0 },
 	{ 67, "map", 1, 0 }, { 67, "exports", 0, 0 }, { 67, "children", 0, 0 },	/* Module */
@@ -549,6 +549,8 @@ static const struct {
 	{ 103, "<symbol resource_symbol>", 1, 0 },
 	{ 105, "<symbol owner_symbol>", 0, 1 },
 	{ 97, "constructor", 0, 1 }, { 97, "previous", 0, 1 },		/* a scope variable */
+	{ 97, "helper", 1, 0 }, { 97, "handler", 0, 1 },		/* its own function */
+	{ 107, "context", 0, 1 },
 };
 
 static const uint64_t user_anchors[] = { 5, 7, 9, 11, 55, 63, 67, 69, 75, 81 };

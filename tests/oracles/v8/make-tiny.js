@@ -18,7 +18,7 @@
 // stores, strings, numbers, a Node.js builtin function and a bound one, the
 // module loader's objects and their exports, a WeakMap ephemeron, a native
 // object and its wrapper, a Node.js handle and its owner, a scope variable
-// named "constructor".
+// named "constructor", a scope holding a function made in it.
 //   node make-tiny.js user > ../../fixtures/v8/user.heapsnapshot
 'use strict';
 const types = ['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native',
@@ -149,7 +149,10 @@ const USER = [
   ['parser', 'object', 'HTTPParser', 103, 24, 0, [['property', '<symbol resource_symbol>', 'parser']]],
   ['lonely', 'object', 'Lonely', 105, 24, 0, [['property', '<symbol owner_symbol>', 'selfy']]],
   // a scope with a variable named "constructor"
-  ['ctx2', 'object', 'system / Context', 97, 32, 0, [['context', 'constructor', 'selfy'], ['internal', 'previous', 'wctx']]],
+  ['ctx2', 'object', 'system / Context', 97, 32, 0, [['context', 'constructor', 'selfy'], ['internal', 'previous', 'wctx'],
+    ['context', 'helper', 'helper'], ['context', 'handler', 'onclick']]],
+  // a function made in that scope, which the scope holds by name
+  ['helper', 'closure', 'helper', 107, 32, 0, [['internal', 'context', 'ctx2']]],
 ];
 
 function snapshot(N, locations) {

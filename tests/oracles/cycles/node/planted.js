@@ -102,6 +102,14 @@ const wt = new WrTarget();
 keep.wrTarget = wt;
 wt.holder = new WrHolder(wt);
 
+// A recursive inner function, held by the scope it was made in (and by a
+// sibling closure that calls it).
+function makeCountdown() {
+  function recursiveStep(n) { return n > 0 ? recursiveStep(n - 1) : 0; }
+  return { run: () => recursiveStep(3) };
+}
+keep.countdown = makeCountdown();
+
 // A listening server: a Node.js handle (TCP) and the object that owns it.
 const server = require('net').createServer();
 keep.server = server;
