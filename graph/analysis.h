@@ -217,6 +217,16 @@ uint32_t analysis_cycle_internal(const struct analysis *a, uint32_t c, struct an
  * order.  Returns the count written. */
 uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct analysis_ref *out);
 
+/* A shortest closed walk around cycle c through its member start (a member
+ * of c) over the cycle's own references (of the user graph, or retaining
+ * ones in a raw view): the references out[0..k), out[0] leaving start and
+ * out[k-1] entering it.  Returns k, having written out only when k <= max
+ * (else call again with a buffer that big); 0 when start is not a member.
+ * O(members log members + their references); temporary memory 8 bytes per
+ * member. */
+uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t start,
+			     struct analysis_ref *out, uint32_t max);
+
 /* Cycle indexes in the given order into out (a->n_cycles entries). */
 void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,
 			    uint32_t *out);

@@ -589,6 +589,86 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
 	return k;
 }
 
+/* The position of member v in cycle c's ascending member list, or
+ * HEAP_NONE. */
+static uint32_t member_index(const struct analysis *a, const struct analysis_cycle *cy,
+			     heap_node_t v)
+{
+	uint32_t lo = 0, hi = cy->size;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (a->members[cy->members + mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cy->size && a->members[cy->members + lo] == v ? lo : HEAP_NONE;
+}
+
+uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t start,
+			     struct analysis_ref *out, uint32_t max)
+{
+	const struct heap *h = a->heap;
+	const struct analysis_cycle *cy = &a->cycles[c];
+	uint32_t s = member_index(a, cy, start), head = 0, tail = 0, len = 0;
+	uint32_t *via, *from;	/* per member: the edge it was reached by, and from whom */
+	uint32_t *queue;
+	uint32_t last = HEAP_NONE, last_from = HEAP_NONE;
+
+	if (s == HEAP_NONE)
+		return 0;
+	via = mem_alloc(cy->size * sizeof *via);
+	from = mem_alloc(cy->size * sizeof *from);
+	queue = mem_alloc(cy->size * sizeof *queue);
+	for (uint32_t i = 0; i < cy->size; i++)
+		via[i] = HEAP_NONE;
+	queue[tail++] = s;
+	while (head < tail && last == HEAP_NONE) {
+		uint32_t ui = queue[head++];
+		heap_node_t u = a->members[cy->members + ui];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			uint32_t wi;
+			if (a->cycle[w] != c || !(a->raw ? reach_retains(h, u, e) : heap_out_user(h, e)))
+				continue;
+			if (w == start) {
+				last = e;
+				last_from = ui;
+				break;
+			}
+			wi = member_index(a, cy, w);
+			if (via[wi] == HEAP_NONE && wi != s) {
+				via[wi] = e;
+				from[wi] = ui;
+				queue[tail++] = wi;
+			}
+		}
+	}
+	if (last != HEAP_NONE) {
+		/* the walk backwards from the closing reference: its length,
+		 * then its references into out from the end */
+		len = 1;
+		for (uint32_t i = last_from; i != s; i = from[i])
+			len++;
+		if (len <= max) {
+			uint32_t k = len - 1;
+			out[k] = (struct analysis_ref){ .from = a->members[cy->members + last_from],
+							.to = start, .edge = last };
+			for (uint32_t i = last_from; i != s; i = from[i]) {
+				k--;
+				out[k] = (struct analysis_ref){
+					.from = a->members[cy->members + from[i]],
+					.to = a->members[cy->members + i], .edge = via[i] };
+			}
+		}
+	}
+	free(queue);
+	free(from);
+	free(via);
+	return len;
+}
+
 void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,
 			    uint32_t *out)
 {

@@ -33,6 +33,43 @@ static int retains(const struct heap *h, heap_node_t v, uint32_t e)
 	       (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC));
 }
 
+/* analysis_cycle_ring() from member v of cycle c (the oracle's set cs):
+ * a closed walk over the cycle's own references, as short as the
+ * shortest by layers. */
+static void check_ring(const struct heap *h, const struct analysis *a, const struct oracle *o,
+		       uint32_t c, heap_node_t v, oset cs)
+{
+	struct analysis_ref ring[ORACLE_MAXN];
+	const oset *adj = a->raw ? o->adj : o->uadj;
+	oset layer = (oset)1 << v, seen = 0;
+	uint32_t k = analysis_cycle_ring(a, c, v, ring, ORACLE_MAXN), shortest = 0;
+
+	for (uint32_t d = 1; d <= ORACLE_MAXN && !shortest; d++) {
+		oset next = 0;
+		for (uint32_t u = 0; u < h->n_nodes; u++)
+			if ((layer >> u) & 1)
+				next |= adj[u] & cs;
+		if ((next >> v) & 1)
+			shortest = d;
+		layer = next & ~seen;
+		seen |= next;
+	}
+	assert_int_equal(k, shortest);
+	assert_int_equal(ring[0].from, v);
+	assert_int_equal(ring[k - 1].to, v);
+	for (uint32_t i = 0; i < k; i++) {
+		assert_int_equal(h->out_to[ring[i].edge], ring[i].to);
+		assert_true(ring[i].edge >= h->out_off[ring[i].from] &&
+			    ring[i].edge < h->out_off[ring[i].from + 1]);
+		assert_true((cs >> ring[i].to) & 1);
+		assert_true(retains(h, ring[i].from, ring[i].edge));
+		assert_false(!a->raw && is_meta(h, ring[i].edge));
+		if (i)
+			assert_int_equal(ring[i - 1].to, ring[i].from);
+	}
+	assert_int_equal(analysis_cycle_ring(a, c, v, ring, 0), k);
+}
+
 /* The cycles of a (the user graph's, or the raw graph's in a raw view)
  * against the oracle's components of that graph. */
 static void check_cycles(const struct heap *h, const struct analysis *a, const struct oracle *o)
@@ -83,6 +120,7 @@ static void check_cycles(const struct heap *h, const struct analysis *a, const s
 				}
 			assert_int_equal(cy->n_internal, internal);
 			assert_int_equal(cy->n_entering, entering);
+			check_ring(h, a, o, a->cycle[v], v, c);
 			assert_true(internal <= 8 * ORACLE_MAXN && entering <= 8 * ORACLE_MAXN);
 			assert_int_equal(analysis_cycle_internal(a, a->cycle[v], refs), internal);
 			for (uint32_t i = 0; i < internal; i++) {
