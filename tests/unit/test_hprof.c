@@ -51,8 +51,9 @@ static const char *str(const struct heap *h, heap_str_t s)
 	return heap_string(h, s, NULL);
 }
 
-/* The out-edges of id, as "name>0xTARGET/kind" joined by spaces. */
-static const char *edges(const struct heap *h, uint64_t id)
+/* The out-edges of id as "name>0xTARGET/kind" joined by spaces; with
+ * user_only, only those in the user graph, as "name>0xTARGET". */
+static const char *edge_list(const struct heap *h, uint64_t id, int user_only)
 {
 	static char out[2048];
 	heap_node_t v = node(h, id);
@@ -60,31 +61,24 @@ static const char *edges(const struct heap *h, uint64_t id)
 
 	out[0] = '\0';
 	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-		char name[256];
+		char name[256], kind[3] = { '/', "SIWX"[h->out_kind[e]], '\0' };
+		if (user_only && !heap_out_user(h, e))
+			continue;
 		heap_edge_name(h, h->out_name[e], name, sizeof name);
-		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx/%c", n ? " " : "", name,
-				      (unsigned long long)h->id[h->out_to[e]], "SIWX"[h->out_kind[e]]);
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx%s", n ? " " : "", name,
+				      (unsigned long long)h->id[h->out_to[e]], user_only ? "" : kind);
 	}
 	return out;
 }
 
-/* The out-edges of id in the user graph, as "name>0xTARGET". */
+static const char *edges(const struct heap *h, uint64_t id)
+{
+	return edge_list(h, id, 0);
+}
+
 static const char *user_edges(const struct heap *h, uint64_t id)
 {
-	static char out[2048];
-	heap_node_t v = node(h, id);
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-		char name[256];
-		if (!heap_out_user(h, e))
-			continue;
-		heap_edge_name(h, h->out_name[e], name, sizeof name);
-		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx", n ? " " : "", name,
-				      (unsigned long long)h->id[h->out_to[e]]);
-	}
-	return out;
+	return edge_list(h, id, 1);
 }
 
 static const char *root_kinds(const struct heap *h, uint64_t id)

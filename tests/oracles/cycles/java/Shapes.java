@@ -147,6 +147,7 @@ public class Shapes {
 
 		KEEP.add(tree(6000, 4));
 
+		/* the parent <-> children shape again, through a WeakHashMap's keys */
 		CyRegistry reg = new CyRegistry();
 		reg.tag = 7000;
 		for (int i = 1; i <= 3; i++) {
