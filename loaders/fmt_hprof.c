@@ -177,6 +177,8 @@ static const struct field_rule {
 	const char *field;
 	uint8_t kind;
 } field_rules[] = {
+	/* ART's class pointer, a field of java.lang.Object since Android 6 */
+	{ "java/lang/Object", "shadow$_klass_", HEAP_EDGE_INTERNAL | HEAP_EDGE_META },
 	{ "java/lang/ref/Reference", "referent", HEAP_EDGE_WEAK },
 	{ "java/lang/ref/Reference", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
 	{ "java/lang/ref/Reference", "discovered", HEAP_EDGE_STRONG | HEAP_EDGE_META },
