@@ -16,13 +16,24 @@ enum text_flags {
 
 /* Writes s (len bytes) into out (size bytes, always NUL-terminated, size
  * >= 4) as valid UTF-8 without control characters: C0/C1 controls, DEL and
- * NUL become \n, \t, \e or \xHH; bytes of invalid UTF-8 become \xHH; bidi
- * controls and other invisible format characters become \u{XXXX}.  A
- * backslash is kept as is.  When the whole does not fit in out, cuts at
+ * NUL become \n, \t, \e or \xHH; bytes of invalid UTF-8 become \xHH;
+ * invisible and direction-changing code points (text_invisible()) become
+ * \u{XXXX}; a backslash becomes \\, so every backslash in the output
+ * starts an escape and a name spelled "\e" cannot pass for an ESC.
+ *
+ * The contract of the tree: strings stay raw (as the snapshot or the file
+ * system has them) everywhere inside, and are escaped exactly once, where
+ * they leave: the viewer's draw_text(), the command line's cli_* output
+ * helpers and messages, JSON, exports.  When the whole does not fit in out, cuts at
  * the last character (or escape) boundary that leaves room for "..." and
  * ends with "..."; what fits is never cut.  Returns the number of bytes
  * written. */
 size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned flags);
+
+/* 1 when code point cp draws nothing or changes how the text around it
+ * reads: a Default_Ignorable_Code_Point, a format character (Cf), U+2028
+ * or U+2029 (Unicode 15). */
+int text_invisible(unsigned cp);
 
 /* Decodes one UTF-8 character at s (n bytes available).  Returns its length
  * (1-4) and stores the code point, or returns 0 for an invalid sequence. */
