@@ -597,7 +597,8 @@ static void buf_fmt(struct buf *b, const char *fmt, ...)
 
 /* Appends untrusted bytes for an HTML-like label: printable (text_escape,
  * cut to max bytes) and with every character that means something to
- * Graphviz's HTML parser, to XML or to DOT written as an entity. */
+ * Graphviz's HTML parser, to XML or to DOT written as an entity; every
+ * backslash doubled, as Graphviz's escapes want. */
 static void buf_html(struct buf *b, const char *s, size_t len, size_t max)
 {
 	char safe[512];
@@ -613,17 +614,13 @@ static void buf_html(struct buf *b, const char *s, size_t len, size_t max)
 		case '>': buf_str(b, "&gt;"); break;
 		case '"': buf_str(b, "&quot;"); break;
 		case '\'': buf_str(b, "&#39;"); break;
-		case '\\': buf_str(b, "&#92;"); break;
+		/* Graphviz reads escapes in label text even after the entity
+		 * is decoded (\N: the node's name, \G: the graph's, \\: one
+		 * backslash): each backslash of the text goes in doubled */
+		case '\\': buf_str(b, "&#92;&#92;"); break;
 		default: buf_add(b, safe + i, 1); break;
 		}
 	}
-}
-
-static int is_invisible(unsigned cp)
-{
-	return (cp >= 0x80 && cp < 0xa0) || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
-	       cp == 0xfeff || cp == 0x061c || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 char *export_pct_encode(const char *s, size_t len)
@@ -636,7 +633,7 @@ char *export_pct_encode(const char *s, size_t len)
 		unsigned cp;
 		size_t step = text_utf8_decode(s + i, len - i, &cp);
 		int enc = step == 0 || cp < 0x20 || cp == 0x7f || cp == '%' || cp == '"' ||
-			  cp == '\\' || is_invisible(cp);
+			  cp == '\\' || (cp >= 0x80 && cp < 0xa0) || text_invisible(cp);
 		if (step == 0)
 			step = 1;
 		for (size_t k = 0; k < step; k++) {

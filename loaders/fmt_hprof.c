@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "graph/core/mem.h"
+#include "graph/core/text.h"
 
 /* Top-level record tags. */
 enum {
@@ -1785,8 +1786,14 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	hp.map = map;
 	hp.size = (uint64_t)st.st_size;
 	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
-		error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
-			  "first: gunzip -c '%s' > dump.hprof", path, path);
+		char q[1024];
+		/* a command to paste only when the name can be shown as it is */
+		if (text_shell_quote(q, sizeof q, path, strlen(path)) == 0)
+			error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+				  "first: gunzip -c %s > dump.hprof", path, q);
+		else
+			error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+				  "first (gunzip -c FILE > dump.hprof)", path);
 		goto out;
 	}
 	if (read_header(&hp) != 0)

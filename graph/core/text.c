@@ -100,7 +100,7 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 			tmp[tl++] = '\\', tmp[tl++] = 'n';
 		} else if (cp == '\t') {
 			tmp[tl++] = '\\', tmp[tl++] = 't';
-		} else if (cp == '\\') {
+		} else if (cp == '\\' && !(flags & TEXT_ESCAPED)) {
 			tmp[tl++] = '\\', tmp[tl++] = '\\';
 		} else if (cp == 0x1b) {
 			tmp[tl++] = '\\', tmp[tl++] = 'e';
@@ -130,6 +130,42 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int text_shell_quote(char *out, size_t size, const char *s, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	if (o + 1 >= size)
+		return -1;
+	out[o++] = '\'';
+	while (i < len) {
+		unsigned cp;
+		size_t step = text_utf8_decode(s + i, len - i, &cp);
+		const char *piece = s + i;
+		size_t pl = step;
+
+		if (step == 0 || cp < 0x20 || cp == 0x7f || cp == '\\' || (cp >= 0x80 && cp < 0xa0) ||
+		    text_invisible(cp)) {
+			out[0] = '\0';
+			return -1;
+		}
+		if (cp == '\'')
+			piece = "'\"'\"'", pl = 5;
+		if (o + pl + 2 > size) {
+			out[0] = '\0';
+			return -1;
+		}
+		memcpy(out + o, piece, pl);
+		o += pl;
+		i += step;
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
+	return 0;
 }
 
 const char *text_bytes(char *buf, size_t size, unsigned long long bytes)
