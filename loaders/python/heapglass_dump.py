@@ -770,9 +770,20 @@ _EDGES_HEADER = "from,to,name,index,kind\n"
 
 
 def _write(dest, blobs, name, header):
-    """Writes header + blobs (bytes) to dest/name via a temporary file."""
-    tmp = os.path.join(dest, name + b".tmp")
-    with open(tmp, "wb") as f:
+    """Writes header + blobs (bytes) to dest/name via a temporary file,
+    created new (O_EXCL) and never through a symlink (O_NOFOLLOW), then
+    renamed over dest/name (which replaces a symlink there, not its
+    target)."""
+    base = os.path.join(dest, name + b".tmp")
+    for i in range(100):
+        tmp = base if i == 0 else base + b".%d" % i
+        try:
+            fd = os.open(tmp, _O_NEW, 0o666)
+            break
+        except FileExistsError:
+            if i == 99:
+                raise
+    with open(fd, "wb") as f:
         f.write(header.encode("ascii"))
         for blob in blobs:
             f.write(blob)
