@@ -986,16 +986,16 @@ def _record_dump(tmp, final, focus=None):
         return False
 
 
-def _record_signal(signum, tmp, final):
+def _record_signal(signum, tmp, final, focus=None):
     """For heapglass record's boot code: on signal `signum`, dump N (1, 2,
-    ...) with _record_dump(tmp with {n} = N, final with {n} = N)."""
+    ...) with _record_dump(tmp with {n} = N, final with {n} = N, focus)."""
     count = [0]
 
     def _heapglass_record_on_signal(sig, frame):
         del frame
         count[0] += 1
         n = str(count[0])
-        _record_dump(os.fsencode(tmp.replace("{n}", n)), os.fsencode(final.replace("{n}", n)))
+        _record_dump(os.fsencode(tmp.replace("{n}", n)), os.fsencode(final.replace("{n}", n)), focus)
 
     return signal.signal(signum, _heapglass_record_on_signal)
 
