@@ -106,7 +106,7 @@ else
 	fi
 fi
 
-expect_fail "record: no command" "a COMMAND to run is needed" "$BIN" record -o "$TMP/x"
+expect_fail "record: no command" "a COMMAND to run .*or --pid PID is needed" "$BIN" record -o "$TMP/x"
 expect_fail "record: unknown runtime" "cannot tell how to dump 'ls'" "$BIN" record -o "$TMP/x" -- ls -l
 expect_fail "record: bad --every" "--every takes seconds" "$BIN" record --every zero -- python3 x.py
 expect_fail "record: bad --count" "--count takes" "$BIN" record --count 0 -- python3 x.py
