@@ -261,6 +261,20 @@ static int snapshot(struct record_target *t, const struct record_opts *o, const 
 	return CLI_OK;
 }
 
+static void print_header(const struct record_target *t, const struct record_opts *o)
+{
+	char exe[RECORD_PATH_MAX], dir[RECORD_PATH_MAX], rt[32];
+
+	text_escape(exe, sizeof exe, t->exe, strlen(t->exe), 0);
+	text_escape(dir, sizeof dir, o->dir, strlen(o->dir), 0);
+	if (t->rt == RECORD_PYTHON && t->py_minor >= 0)
+		snprintf(rt, sizeof rt, "python 3.%d", t->py_minor);
+	else
+		snprintf(rt, sizeof rt, "%s", rt_name[t->rt]);
+	fprintf(stderr, "heapglass record: pid %ld (%s, %s), %llu snapshot%s every %g s into %s\n",
+		(long)t->pid, rt, exe, (unsigned long long)o->count, o->count == 1 ? "" : "s", o->every, dir);
+}
+
 int record_attach(const struct record_opts *o, pid_t pid)
 {
 	struct record_target *t = malloc(sizeof *t);
@@ -290,14 +304,10 @@ int record_attach(const struct record_opts *o, pid_t pid)
 		return rc;
 	}
 	record_signals_catch();
-	text_escape(safe, sizeof safe, t->exe, strlen(t->exe), 0);
-	if (t->rt == RECORD_PYTHON && t->py_minor >= 0)
-		fprintf(stderr, "heapglass record: pid %ld (python 3.%d, %s), ", (long)pid, t->py_minor, safe);
-	else
-		fprintf(stderr, "heapglass record: pid %ld (%s, %s), ", (long)pid, rt_name[t->rt], safe);
-	text_escape(safe, sizeof safe, o->dir, strlen(o->dir), 0);
-	fprintf(stderr, "%llu snapshot%s every %g s into %s\n", (unsigned long long)o->count,
-		o->count == 1 ? "" : "s", o->every, safe);
+	if (isatty(2)) {
+		fprintf(stderr, "\r\033[Kheapglass record: attaching to %ld (%s)", (long)pid, rt_name[t->rt]);
+		fflush(stderr);
+	}
 	for (uint64_t k = 1; k <= o->count; k++) {
 		long long t0;
 		if (k > 1) {
@@ -315,8 +325,13 @@ int record_attach(const struct record_opts *o, pid_t pid)
 		snprintf(final, sizeof final, "%s/%s", o->dir, name);
 		t0 = record_now_ms();
 		rc = snapshot(t, o, &priv, k, tmp, final);
+		if (k == 1 && isatty(2))
+			fprintf(stderr, "\r\033[K");
 		if (rc != CLI_OK)
 			break;
+		if (k == 1)
+			/* Only now: a first attach that fails is its one line. */
+			print_header(t, o);
 		taken++;
 		text_escape(safe, sizeof safe, final, strlen(final), 0);
 		fprintf(stderr, "heapglass record: snapshot %llu of %llu: %s (%.1f s)\n", (unsigned long long)k,

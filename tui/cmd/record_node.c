@@ -268,7 +268,15 @@ int record_node_snap(struct record_target *t, const char *tmp)
 		for (int i = 0; i < nb; i++)
 			if (before[i].port == want)
 				l = before[i];
+	} else if (open_at_start) {
+		return cli_fail("record: %ld was started with its inspector open, but not on a port heapglass "
+				"can tell (--inspect-port=N names it)", (long)t->pid);
 	} else {
+		/* Another process on the port: Node would fail to listen there. */
+		if (port_taken(t->pid, want))
+			return cli_fail("record: %ld cannot open its inspector: port %u is already taken by "
+					"another process (free it, or start %ld with --inspect-port=N)", (long)t->pid,
+					want, (long)t->pid);
 		if (kill(t->pid, SIGUSR1) != 0)
 			return cli_fail("record: cannot signal %ld: %s", (long)t->pid, strerror(errno));
 		port = wait_new_listener(t, before, nb, &l);
@@ -276,9 +284,8 @@ int record_node_snap(struct record_target *t, const char *tmp)
 			if (!record_target_alive(t))
 				return cli_fail("record: %ld exited after SIGUSR1", (long)t->pid);
 			if (port_taken(t->pid, want))
-				return cli_fail("record: %ld could not open its inspector: port %u is already taken "
-						"by another process (restart %ld with --inspect-port=0 or free the "
-						"port)", (long)t->pid, want, (long)t->pid);
+				return cli_fail("record: %ld could not open its inspector: port %u was taken by "
+						"another process meanwhile", (long)t->pid, want);
 			return cli_fail("record: %ld did not open its inspector after SIGUSR1 (started with "
 					"--disable-sigusr1, or it handles SIGUSR1 itself?)", (long)t->pid);
 		}

@@ -241,6 +241,14 @@ static const char gdb_head[] =
 	"handle all nostop noprint pass\n"
 	"handle SIGINT nostop noprint pass\n";
 
+/* After attaching: the symbols of libpython and libc only (gdb runs with
+ * auto-solib-add off; a static interpreter has its own in the executable);
+ * then the main thread (gdb's thread 1 is the process's first). */
+static const char gdb_libs[] =
+	"sharedlibrary libpython\n"
+	"sharedlibrary libc[.-]\n"
+	"thread 1\n";
+
 /* A symbol the script needs: its own marker first, so that a missing one is
  * named (the script stops at the first error). */
 static int gdb_symbol(struct buf *b, const char *var, const char *name)
@@ -261,7 +269,7 @@ static int gdb_script(const struct record_target *t, const char *code, size_t co
 	int rc = 0;
 
 	rc |= buf_str(b, gdb_head);
-	snprintf(line, sizeof line, "attach %ld\necho HEAPGLASS-ATTACHED\\n\nthread 1\n", (long)t->pid);
+	snprintf(line, sizeof line, "attach %ld\necho HEAPGLASS-ATTACHED\\n\n%s", (long)t->pid, gdb_libs);
 	rc |= buf_str(b, line);
 	rc |= gdb_symbol(b, "hg_apc", "Py_AddPendingCall");
 	rc |= gdb_symbol(b, "hg_run", "PyRun_SimpleString");
@@ -328,7 +336,7 @@ static int gdb_unmap_script(const struct record_target *t, struct buf *b)
 	char line[512];
 	int rc = buf_str(b, gdb_head);
 
-	snprintf(line, sizeof line, "attach %ld\necho HEAPGLASS-ATTACHED\\n\nthread 1\n", (long)t->pid);
+	snprintf(line, sizeof line, "attach %ld\necho HEAPGLASS-ATTACHED\\n\n%s", (long)t->pid, gdb_libs);
 	rc |= buf_str(b, line);
 	rc |= gdb_symbol(b, "hg_munmap", "munmap");
 	snprintf(line, sizeof line,
@@ -461,7 +469,8 @@ static int run_gdb(const struct record_priv *p, const struct buf *script, struct
 	static unsigned serial;
 	char path[RECORD_PATH_MAX + 32];
 	char *argv[] = { "gdb", "-batch", "-q", "-nx", "-readnever", "-iex", "set auto-load off",
-			 "-iex", "set debuginfod enabled off", "-x", path, NULL };
+			 "-iex", "set auto-solib-add off", "-iex", "set debuginfod enabled off", "-x", path,
+			 NULL };
 	int rc;
 
 	snprintf(path, sizeof path, "%s/attach-%u.gdb", p->path, ++serial);
