@@ -2,10 +2,11 @@
  * dumper (loaders/python/heapglass_dump.py) inside that interpreter.
  *
  * What runs in the process is one piece of Python, the "request": it
- * reads heapglass_dump.py and executes it into a fresh dictionary with
+ * compiles heapglass_dump.py and executes it into a fresh dictionary with
  * _HEAPGLASS_RECORD = (TMP, DONE, FOCUS), which makes the dumper call
  * _record_injected(): claim TMP by creating it, dump, rename TMP to DONE
- * (or write TMP.error), then empty its own dictionary.  The request binds
+ * (or write TMP.error), then empty its own dictionary.  A dumper that
+ * cannot be read or compiled claims TMP and writes TMP.error itself.  The request binds
  * no name in __main__, swallows every exception (a KeyboardInterrupt that
  * arrived meanwhile is passed on with _thread.interrupt_main()), and does
  * nothing when TMP is taken, which is how record withdraws a request that
@@ -107,13 +108,27 @@ static int request_code(const char *tmp, const char *done, const char *focus, st
 	struct buf in = { 0 };
 	int rc = 0;
 
-	rc |= buf_str(&in, "with open(");
-	rc |= buf_bytes_lit(&in, dumper);
-	rc |= buf_str(&in, ", 'rb') as f:\n    s = f.read()\nexec(compile(s, ");
-	rc |= buf_bytes_lit(&in, dumper);
-	rc |= buf_str(&in, ", 'exec'), {'__name__': 'heapglass_dump', '_HEAPGLASS_RECORD': (");
+	/* A dumper that cannot be read or compiled (another user's process)
+	 * claims TMP and says why, so record does not wait for it. */
+	rc |= buf_str(&in, "import os\nt = ");
 	rc |= buf_bytes_lit(&in, tmp);
-	rc |= buf_str(&in, ", ");
+	rc |= buf_str(&in, "\ntry:\n    with open(");
+	rc |= buf_bytes_lit(&in, dumper);
+	rc |= buf_str(&in, ", 'rb') as f:\n        c = compile(f.read(), ");
+	rc |= buf_bytes_lit(&in, dumper);
+	rc |= buf_str(&in, ", 'exec')\n"
+			   "except Exception as e:\n"
+			   "    try:\n"
+			   "        os.mkdir(t)\n"
+			   "    except OSError:\n"
+			   "        pass\n"
+			   "    else:\n"
+			   "        fd = os.open(t + b'.error', os.O_WRONLY | os.O_CREAT | os.O_EXCL | "
+			   "getattr(os, 'O_NOFOLLOW', 0), 0o600)\n"
+			   "        os.write(fd, ('cannot load heapglass_dump.py: %s' % e).encode('utf-8', 'replace'))\n"
+			   "        os.close(fd)\n"
+			   "else:\n"
+			   "    exec(c, {'__name__': 'heapglass_dump', '_HEAPGLASS_RECORD': (t, ");
 	rc |= buf_bytes_lit(&in, done);
 	rc |= buf_str(&in, ", ");
 	if (focus) {
