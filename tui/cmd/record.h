@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 enum record_rt {
@@ -56,6 +57,9 @@ struct record_helper {
 };
 
 /* --- record_util.c --- */
+
+/* /proc/PID/NAME opened for reading, or NULL (errno set). */
+FILE *record_proc_open(pid_t pid, const char *name);
 
 /* Finds NAME among heapglass's helper files: $HEAPGLASS_SHARE/NAME, or
  * next to the binary (SUB/NAME, ../SUB/NAME, ../share/heapglass/NAME).

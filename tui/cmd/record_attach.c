@@ -37,12 +37,10 @@ static const char *const rt_name[] = { [RECORD_PYTHON] = "python", [RECORD_NODE]
 /* The process state letter from /proc/PID/stat, or 0 when gone. */
 static char proc_state(pid_t pid)
 {
-	char path[64], text[512], *close;
+	char text[512], *close;
 	size_t n;
-	FILE *f;
+	FILE *f = record_proc_open(pid, "stat");
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	n = fread(text, 1, sizeof text - 1, f);
@@ -68,12 +66,10 @@ static int target_alive_cb(void *ctx)
 /* Uid: and Gid: of /proc/PID/status (the effective ids, second field). */
 static int proc_ids(pid_t pid, uid_t *uid, gid_t *gid)
 {
-	char path[64], line[256];
+	char line[256];
 	int found = 0;
-	FILE *f;
+	FILE *f = record_proc_open(pid, "status");
 
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof line, f)) {
@@ -102,11 +98,9 @@ static int py_minor_at(const char *s)
  * it cannot be read. */
 static int scan_maps(pid_t pid, int *jvm, int *py_minor, int *libnode)
 {
-	char path[64], line[RECORD_PATH_MAX + 256];
-	FILE *f;
+	char line[RECORD_PATH_MAX + 256];
+	FILE *f = record_proc_open(pid, "maps");
 
-	snprintf(path, sizeof path, "/proc/%ld/maps", (long)pid);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof line, f)) {

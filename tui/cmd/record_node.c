@@ -48,11 +48,11 @@ static char client[RECORD_PATH_MAX];	/* heapglass-inspect.js */
  * ("tcp" or "tcp6"); appends to l (n entries, at most MAX_LISTEN). */
 static void read_listeners(pid_t pid, const char *name, struct listener *l, int *n)
 {
-	char path[64], line[512];
+	char line[512], path[32];
 	FILE *f;
 
-	snprintf(path, sizeof path, "/proc/%ld/net/%s", (long)pid, name);
-	f = fopen(path, "r");
+	snprintf(path, sizeof path, "net/%s", name);
+	f = record_proc_open(pid, path);
 	if (!f)
 		return;
 	if (!fgets(line, sizeof line, f)) {	/* the header */
@@ -167,15 +167,14 @@ static void inspect_option(const char *a, size_t len, unsigned *port, int *open_
 static unsigned inspect_port(pid_t pid, int *open_at_start)
 {
 	static const char *const files[] = { "cmdline", "environ" };
-	char path[64], *text = malloc(65536);
+	char *text = malloc(65536);
 	unsigned port = DEFAULT_PORT;
 
 	*open_at_start = 0;
 	for (int w = 0; w < 2 && text; w++) {
 		size_t len;
 		FILE *f;
-		snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, files[w]);
-		f = fopen(path, "r");
+		f = record_proc_open(pid, files[w]);
 		if (!f)
 			continue;
 		len = fread(text, 1, 65535, f);

@@ -401,13 +401,11 @@ static int write_new(const char *path, const char *text, size_t len, uid_t uid, 
 
 static long status_field(pid_t pid, const char *field)
 {
-	char path[64], line[256];
+	char line[256];
 	size_t n = strlen(field);
 	long v = -1;
-	FILE *f;
+	FILE *f = record_proc_open(pid, "status");
 
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof line, f))

@@ -32,6 +32,14 @@ static int is_file(const char *p)
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+FILE *record_proc_open(pid_t pid, const char *name)
+{
+	char path[64 + 32];
+
+	snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, name);
+	return fopen(path, "r");
+}
+
 int record_find_helper(const char *sub, const char *name, char *out, size_t size)
 {
 	const char *env = getenv("HEAPGLASS_SHARE");
