@@ -210,21 +210,23 @@ int record_node_prepare(struct record_target *t)
 	return CLI_OK;
 }
 
-/* Runs heapglass-inspect.js HOST PORT OUT [--close]. */
+/* Runs heapglass-inspect.js HOST PORT OUT [--close]; on failure the reason
+ * is in why. */
 static int run_client(const struct record_target *t, char *host, char *port, const char *out,
-		      char *close, struct record_helper *h)
+		      char *close, struct record_helper *h, char *why, size_t size)
 {
-	char line[512];
 	char *argv[] = { (char *)t->exe, client, host, port, (char *)out, close, NULL };
 
 	if (record_helper_run(argv, (uid_t)-1, (gid_t)-1, SNAP_TIMEOUT_MS, 0, h) != 0)
-		return cli_fail("record: cannot run %s: %s", t->exe, strerror(errno));
-	if (h->killed)
-		return cli_fail("record: the snapshot of %ld did not end in %d minutes", (long)t->pid,
-				SNAP_TIMEOUT_MS / 60000);
-	if (!WIFEXITED(h->status) || WEXITSTATUS(h->status) != 0)
-		return cli_fail("record: %s", record_helper_line(h, "heapglass-inspect", line, sizeof line));
-	return CLI_OK;
+		snprintf(why, size, "cannot run %.900s: %s", t->exe, strerror(errno));
+	else if (h->killed)
+		snprintf(why, size, "the snapshot of %ld did not end in %d minutes", (long)t->pid,
+			 SNAP_TIMEOUT_MS / 60000);
+	else if (!WIFEXITED(h->status) || WEXITSTATUS(h->status) != 0)
+		record_helper_line(h, "heapglass-inspect", why, size);
+	else
+		return CLI_OK;
+	return CLI_FAIL;
 }
 
 /* Waits for a listener of t that is not in before[]; its port or 0. */
@@ -255,7 +257,7 @@ int record_node_snap(struct record_target *t, const char *tmp)
 	struct listener before[MAX_LISTEN], l = { 0 };
 	int nb, open_at_start;
 	unsigned want = inspect_port(t->pid, &open_at_start), port = 0;
-	char sport[16], *host;
+	char sport[16], why[1024], line[1024], *host;
 	struct record_helper *h;
 	int rc;
 
@@ -294,22 +296,27 @@ int record_node_snap(struct record_target *t, const char *tmp)
 	h = malloc(sizeof *h);
 	if (!h)
 		return cli_fail("out of memory");
-	rc = run_client(t, host, sport, tmp, t->node_port_kept ? NULL : "--close", h);
+	rc = run_client(t, host, sport, tmp, t->node_port_kept ? NULL : "--close", h, why, sizeof why);
 	if (rc == CLI_FAIL && !t->node_port_kept && has_listener(t->pid, port))
 		/* The snapshot failed with the inspector open: close it anyway. */
-		run_client(t, host, sport, "-", "--close", h);
+		run_client(t, host, sport, "-", "--close", h, line, sizeof line);
 	free(h);
 	if (!t->node_port_kept) {
 		/* The inspector must be closed again, whatever happened. */
 		for (long waited = 0; has_listener(t->pid, port); waited += TICK_MS) {
 			if (waited >= CLOSE_TIMEOUT_MS) {
 				if (rc == CLI_OK)
-					rc = cli_fail("record: %ld's inspector is still open on port %u", (long)t->pid,
-						      port);
+					snprintf(why, sizeof why, "%ld's inspector is still open", (long)t->pid);
+				snprintf(line, sizeof line, "%.700s (and its inspector is still open on port %u)",
+					 why, port);
+				snprintf(why, sizeof why, "%s", line);
+				rc = CLI_FAIL;
 				break;
 			}
 			record_sleep_ms(TICK_MS);
 		}
 	}
+	if (rc != CLI_OK)
+		return cli_fail("record: %s", why);
 	return rc;
 }
