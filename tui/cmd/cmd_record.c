@@ -432,10 +432,9 @@ const struct command cmd_record = {
 	.name = "record",
 	.usage = "record [-o DIR] [--every SECONDS] [--count N] [--focus MODULE] [--all] "
 		 "(--pid PID | -- COMMAND ARGS...)",
-	.summary = "Take N snapshots, SECONDS apart, of a running python3, node or java process, or of a "
-		   "program it runs.",
-	.help = "  --pid PID          snapshots of the running process PID, left running as it was;\n"
-		"                     the first at once, the next ones SECONDS apart\n"
+	.summary = "Snapshots of a running python3, node or java process, or of a program it runs.",
+	.help = "  --pid PID          snapshots of the running process PID, which is left running\n"
+		"                     as it was; the first at once, the next ones SECONDS apart\n"
 		"  -o, --output DIR   where the snapshots go (default heapglass-snapshots)\n"
 		"  --every SECONDS    time between snapshots (default 10)\n"
 		"  --count N          snapshots to take (default 3); a program record started is\n"
@@ -444,12 +443,12 @@ const struct command cmd_record = {
 		"                     garbage; several as a,b\n"
 		"  --all              Java: keep unreachable objects too (jcmd GC.heap_dump -all)\n"
 		"  -h, --help         show this help\n"
-		"\nWith --pid, the runtime is read from the process (its executable and libraries):\n"
-		"CPython 3.8-3.13 gets heapglass's dumper injected with gdb (run as root, or with\n"
-		"kernel.yama.ptrace_scope 0), 3.14+ with sys.remote_exec; it runs in the main thread\n"
-		"with the GIL held (DIR/snap-N, folders of CSV).  Node.js opens its inspector on\n"
-		"SIGUSR1, heapglass takes the snapshot over it and closes it again\n"
-		"(DIR/snap-N.heapsnapshot).  Java is dumped with jcmd PID GC.heap_dump\n"
+		"\nWith --pid, the runtime is read from the process (its executable and\n"
+		"libraries).  CPython 3.8-3.13 gets heapglass's dumper injected with gdb (as\n"
+		"root, or with kernel.yama.ptrace_scope 0), 3.14+ with sys.remote_exec; it runs\n"
+		"in the main thread with the GIL held (DIR/snap-N, folders of CSV).  Node.js\n"
+		"opens its inspector on SIGUSR1, heapglass takes the snapshot over it and closes\n"
+		"it again (DIR/snap-N.heapsnapshot).  Java is dumped with jcmd PID GC.heap_dump\n"
 		"(DIR/snap-N.hprof).  Ctrl-C ends the run after the snapshot in progress.\n"
 		"\nWith -- COMMAND, COMMAND is run directly (no shell).  python3 SCRIPT runs under\n"
 		"heapglass_dump; node runs with --require heapglass-preload.js (snapshots written\n"
