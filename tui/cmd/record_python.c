@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -300,7 +301,8 @@ static int gdb_script(const struct record_target *t, const char *code, size_t co
 	else
 		snprintf(line, sizeof line,
 			 "set $hg_buf = ((char *(*)(void *, unsigned long, int, int, int, long)) $hg_mmap)"
-			 "(0, 0x%llx, 3, 0x22, -1, 0)\n", t->py_buf_size);
+			 "(0, 0x%llx, %d, %d, -1, 0)\n", t->py_buf_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS);
 	rc |= buf_str(b, line);
 	rc |= buf_str(b, "if $hg_buf == (char *) -1\n  echo HEAPGLASS-NOMEM\\n\nelse\n"
 			 "printf \"HEAPGLASS-BUF %llu\\n\", (unsigned long long) $hg_buf\n");
