@@ -2052,6 +2052,8 @@ static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, cons
 		if (sn == SN_NATIVE_CONTEXT)
 			u.um[i] |= UM_ANCHOR;
 		scope_of[i] = HEAP_NONE;
+		if (!(cat & (CAT_OBJECT | CAT_CLOSURE)))
+			continue;	/* the references below are an object's or a function's */
 		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
 			uint32_t t = h->edge_to[e];
 			uint8_t kind = h->edge_kind[e], es = edge_sname(&u, e);
@@ -2239,9 +2241,9 @@ static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const 
 }
 
 /* The passes over the whole graph that finish() runs two at a time: the
- * page-owned set and the user graph's node marks (read the edges) with
- * the shallow sizes (moves size[]), then the edge weighing split in two
- * node ranges.  No two write the same memory. */
+ * page-owned set (reads the edges) then the shallow sizes (moves size[])
+ * with the user graph's node marks (reads the graph), then the edge
+ * weighing split in two node ranges.  No two write the same memory. */
 struct fjob {
 	int what;			/* FJ_ */
 	struct v8 *v;
@@ -2249,12 +2251,12 @@ struct fjob {
 	const uint32_t *first;
 	uint32_t root, lo, hi;
 	uint64_t *page;			/* FJ_PAGE's result; FJ_WEIGH's input */
-	uint8_t *um;			/* FJ_PAGE's user_marks() */
+	uint8_t *um;			/* FJ_USER's result */
 };
 
 enum {
-	FJ_PAGE,
-	FJ_SHALLOW,
+	FJ_PAGE,			/* the page-owned set, then the shallow sizes */
+	FJ_USER,			/* the user graph's node marks */
 	FJ_WEIGH,
 	FJ_MIN_EDGES = 1 << 16		/* below this a thread costs more than it saves */
 };
@@ -2265,12 +2267,12 @@ static void *fjob_run(void *arg)
 
 	if (j->what == FJ_PAGE) {
 		j->page = page_owned(j->v, j->h, j->first, j->root);
-		j->um = user_marks(j->v, j->h, j->first);
-	}
-	else if (j->what == FJ_SHALLOW)
 		own_shallow_sizes(j->v, j->h, j->first, j->root);
-	else
+	} else if (j->what == FJ_USER) {
+		j->um = user_marks(j->v, j->h, j->first);
+	} else {
 		weigh_edges(j->v, j->h, j->first, j->root, j->page, j->lo, j->hi);
+	}
 	return NULL;
 }
 
@@ -2328,10 +2330,10 @@ static int finish(struct v8 *v)
 		struct fjob a = { .what = FJ_PAGE, .v = v, .h = &h, .first = first, .root = root };
 		struct fjob b = a;
 		uint32_t mid = 0, hi = v->n_nodes;
-		b.what = FJ_SHALLOW;
+		b.what = FJ_USER;
 		fjob_pair(&a, &b, h.n_edges);
 		page = a.page;
-		user_apply(&h, a.um);
+		user_apply(&h, b.um);
 		/* the edges split in halves by count: the first node whose
 		 * edges start past the middle */
 		while (mid < hi) {
