@@ -85,6 +85,8 @@ gzip -c "$FIX/hprof/small-id8.hprof" >"$TMP/x'; echo INJECTED; '.hprof"
 plain "gzip hint, a quote in the name" "$BIN" info "$TMP/x'; echo INJECTED; '.hprof"
 cp "$TMP/x'; echo INJECTED; '.hprof" "$H/y.hprof"
 out "gzip hint, escapes in the name" "$BIN" info "$H/y.hprof"
+out "record: not a runtime it knows" "$BIN" record -o "$TMP/rec" -- "$H/prog"
+out "record: a script that is not there" "$BIN" record -o "$TMP/rec2" -- python3 "$H/none.py"
 out "record: cannot create -o" "$BIN" record -o "$H/nonexistent/deeper" -- python3 -c pass
 
 python3 "$TOP/tests/e2e/escape_check.py" "$TMP/out"
