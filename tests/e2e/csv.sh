@@ -18,6 +18,13 @@ assert d["shallow_bytes"] == 232 and d["unknown_references"] == 1
 assert d["generations"] == [{"generation": 0, "objects": 3, "bytes": 160},
                             {"generation": 2, "objects": 1, "bytes": 72}]
 PY
+# a UTF-8 byte order mark (Excel's "CSV UTF-8"): the same heap as without
+run_cmd "$BIN" info --json "$B"
+grep -v '"file"\|_seconds' "$TMP/out" >"$TMP/plain.json"
+expect_ok "info on CSV files that start with a byte order mark" "$BIN" info --json "$FIX/csv/bom"
+grep -v '"file"\|_seconds' "$TMP/out" >"$TMP/bom.json"
+check "... reads the same heap as without one" cmp -s "$TMP/plain.json" "$TMP/bom.json"
+expect_ok "... also given its nodes file (sniffed as CSV)" "$BIN" info "$FIX/csv/bom/nodes.csv"
 expect_ok "options after FILE (info FILE --json)" "$BIN" info "$B" --json
 grep -q '"objects": 4' "$TMP/out" && ok "info FILE --json prints JSON" || notok "info FILE --json prints JSON"
 expect_ok "--format csv forces the loader" "$BIN" info --format csv "$B"

@@ -144,6 +144,9 @@ grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'style=dashed' && grep -A8 '^	6 ->
 
 printf 'strict digraph {\n a -> b -> c;\n c -> a [index=3];\n}\n' >"$TMP/strict.dot"
 expect_ok "strict digraph sniffs as DOT" "$BIN" info "$TMP/strict.dot"
+printf '\357\273\277digraph {\n a -> b -> c;\n c -> a;\n}\n' >"$TMP/bom.dot"
+expect_ok "a DOT file that starts with a byte order mark loads" "$BIN" info "$TMP/bom.dot"
+grep -q '^references: *3$' "$TMP/out" && ok "... with all its references" || notok "BOM DOT: $(cat "$TMP/out")"
 printf '/* comment */\n// another\n# cpp line\ngraph g { 1 -- 2; 2 -- 3 }\n' >"$TMP/undirected.dot"
 expect_ok "undirected graph after comments" "$BIN" info "$TMP/undirected.dot"
 grep -q '^references: *2$' "$TMP/out" && ok "a -- b reads as one reference" || notok "undirected: $(cat "$TMP/out")"
