@@ -385,6 +385,9 @@ static void add_node_row(struct csvctx *c)
 	uint32_t n = heap_builder_count(c->b);
 
 	if (v == HEAP_NONE) {
+		char msg[ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", c->err->msg);
+		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
 		c->failed = 1;
 		return;
 	}

@@ -714,8 +714,11 @@ static int add_node(struct hp *hp, uint64_t at, uint64_t id, heap_str_t type, he
 
 	if (id == 0)
 		return fail_at(hp, at, "%s with object id 0 (0 means null)", sub_name(hp->map[at]));
-	if (heap_builder_add_node(hp->b, &rec, hp->err) == HEAP_NONE)
-		return -1;
+	if (heap_builder_add_node(hp->b, &rec, hp->err) == HEAP_NONE) {
+		char msg[ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", hp->err->msg);
+		return fail_at(hp, at, "%s", msg);
+	}
 	return 0;
 }
 

@@ -93,7 +93,14 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 		unsigned char c = (unsigned char)s[i];
 
 		step = text_utf8_decode(s + i, len - i, &cp);
-		if (step == 0) {
+		if (step == 0 && len - i >= 3 && c == 0xed && (s[i + 1] & 0xe0) == 0xa0 &&
+		    (s[i + 2] & 0xc0) == 0x80) {
+			/* a lone surrogate as WTF-8 (what a JavaScript string may
+			 * hold: the V8 loader keeps \uD800 so) */
+			cp = 0xd000 | (unsigned)(s[i + 1] & 0x3f) << 6 | (unsigned)(s[i + 2] & 0x3f);
+			tl = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04X}", cp);
+			step = 3;
+		} else if (step == 0) {
 			tmp[tl++] = '\\', tmp[tl++] = 'x', tmp[tl++] = hex[c >> 4], tmp[tl++] = hex[c & 15];
 			step = 1;
 		} else if (cp == '\n') {

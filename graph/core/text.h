@@ -20,7 +20,9 @@ enum text_flags {
 
 /* Writes s (len bytes) into out (size bytes, always NUL-terminated, size
  * >= 4) as valid UTF-8 without control characters: C0/C1 controls, DEL and
- * NUL become \n, \t, \e or \xHH; bytes of invalid UTF-8 become \xHH;
+ * NUL become \n, \t, \e or \xHH; bytes of invalid UTF-8 become \xHH, but
+ * for a surrogate encoded as UTF-8 would be (WTF-8: a lone \uD800 from a
+ * JavaScript string), which becomes \u{D800};
  * invisible and direction-changing code points (text_invisible()) become
  * \u{XXXX}; a backslash becomes \\, so every backslash in the output
  * starts an escape and a name spelled "\e" cannot pass for an ESC.

@@ -25,6 +25,20 @@ expect_ok "info on CSV files that start with a byte order mark" "$BIN" info --js
 grep -v '"file"\|_seconds' "$TMP/out" >"$TMP/bom.json"
 check "... reads the same heap as without one" cmp -s "$TMP/plain.json" "$TMP/bom.json"
 expect_ok "... also given its nodes file (sniffed as CSV)" "$BIN" info "$FIX/csv/bom/nodes.csv"
+
+# sizes that add up past 64 bits are refused, never wrapped (two objects of
+# 2^64-1 bytes once read as 18446744073709551614 in all); a total of
+# 2^63-1 is exact
+mkdir -p "$TMP/huge"
+printf 'from,to\n1,2\n' >"$TMP/huge/edges.csv"
+printf 'id,type,size,root\n1,A,18446744073709551615,1\n2,B,18446744073709551615,\n' >"$TMP/huge/nodes.csv"
+expect_fail "sizes adding up past 2^63-1 bytes are refused, naming the line" \
+	'nodes.csv:2: object sizes add up to more than 2\^63-1 bytes' "$BIN" info "$TMP/huge"
+printf 'id,type,size,root\n1,A,9223372036854775000,1\n2,B,807,\n' >"$TMP/huge/nodes.csv"
+expect_ok "a total of exactly 2^63-1 bytes loads" "$BIN" info --json "$TMP/huge"
+grep -q '"shallow_bytes": 9223372036854775807' "$TMP/out" && ok "... and is exact" || notok "total: $(grep shallow "$TMP/out")"
+printf 'id,type,size,root\n1,A,9223372036854775000,1\n2,B,808,\n' >"$TMP/huge/nodes.csv"
+expect_fail "one byte more is refused" 'nodes.csv:3: object sizes add up' "$BIN" info "$TMP/huge"
 expect_ok "options after FILE (info FILE --json)" "$BIN" info "$B" --json
 grep -q '"objects": 4' "$TMP/out" && ok "info FILE --json prints JSON" || notok "info FILE --json prints JSON"
 expect_ok "--format csv forces the loader" "$BIN" info --format csv "$B"

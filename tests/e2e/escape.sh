@@ -14,9 +14,9 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 ESC=$(printf '\033') BEL=$(printf '\007')
 # a folder name that sets the title, clears the screen, breaks out of
-# single quotes and holds a backslash
-BAD="$TMP/h${ESC}]0;PWNED${BEL}${ESC}[2J'; echo INJECTED; '\\e"
-mkdir -p "$BAD" "$TMP/out"
+# single quotes, holds a backslash and a byte that is not UTF-8
+BAD="$TMP/h${ESC}]0;PWNED${BEL}${ESC}[2J'; echo INJECTED; '\\e$(printf '\377')"
+mkdir -p "$BAD" "$TMP/runs"
 cp "$FIX/escape/nodes.csv" "$FIX/escape/edges.csv" "$BAD/"
 mkdir "$BAD/hostile"
 cp "$FIX/tui/hostile/nodes.csv" "$FIX/tui/hostile/edges.csv" "$BAD/hostile/"
@@ -28,12 +28,12 @@ out() {
 	_name=$1
 	shift
 	n=$((n + 1))
-	"$@" >"$TMP/out/$n.out" 2>"$TMP/out/$n.err" </dev/null
-	echo "$_name" >"$TMP/out/$n.name"
+	"$@" >"$TMP/runs/$n.out" 2>"$TMP/runs/$n.err" </dev/null
+	echo "$_name" >"$TMP/runs/$n.name"
 }
 plain() {
 	out "$@"
-	: >"$TMP/out/$n.plain"
+	: >"$TMP/runs/$n.plain"
 }
 H=$BAD
 for cmd in info types top cycles unreachable; do
@@ -52,8 +52,8 @@ out "path: no such id" "$BIN" path "$H" 99
 out "path: bad id" "$BIN" path "$H" "1${ESC}]0;PWNED${BEL}"
 plain "export --cycle" "$BIN" export "$H" --cycle 1 -o "$H/c.dot"
 # Graphviz indents with tabs (dot.tabs); the labels are ours
-cp "$H/c.dot" "$TMP/out/dot.out" && : >"$TMP/out/dot.err" && : >"$TMP/out/dot.tabs" && : >"$TMP/out/dot.plain" &&
-	echo "the exported DOT file" >"$TMP/out/dot.name"
+cp "$H/c.dot" "$TMP/runs/dot.out" && : >"$TMP/runs/dot.err" && : >"$TMP/runs/dot.tabs" && : >"$TMP/runs/dot.plain" &&
+	echo "the exported DOT file" >"$TMP/runs/dot.name"
 plain "export: no cycle 9" "$BIN" export "$H" --cycle 9 -o "$H/c.dot"
 out "export: no object" "$BIN" export "$H" --object 99 -o "$H/c.dot"
 out "export: bad extension" "$BIN" export "$H" --cycle 1 -o "$H/c.${ESC}]0;PWNED${BEL}"
@@ -74,9 +74,9 @@ out "diff --json" "$BIN" diff "$H/hostile" "$H" --json
 out "diff, two heaps" "$BIN" diff "$H/hostile" "$H"
 out "diff A B C: not V8" "$BIN" diff "$H" "$H" "$H"
 out "viewer needs a terminal" "$BIN" "$H"
-plain "viewer headless" "$BIN" "$H" --keys "$FIX/escape/keys.txt" --dump-screen "$TMP/out/screen.txt" --size 120x30
-cp "$TMP/out/screen.txt" "$TMP/out/screen.out" 2>/dev/null && echo "viewer screen dump" >"$TMP/out/screen.name" \
-	&& : >"$TMP/out/screen.err"
+plain "viewer headless" "$BIN" "$H" --keys "$FIX/escape/keys.txt" --dump-screen "$TMP/runs/screen.txt" --size 120x30
+cp "$TMP/runs/screen.txt" "$TMP/runs/screen.out" 2>/dev/null && echo "viewer screen dump" >"$TMP/runs/screen.name" \
+	&& : >"$TMP/runs/screen.err"
 out "no such file" "$BIN" info "$H/none${ESC}[2J"
 out "not a command, not a file" "$BIN" "$H/none${ESC}[2J"
 ln -s "$H/gone${ESC}]0;PWNED${BEL}" "$H/dangling"
@@ -89,10 +89,18 @@ out "record: not a runtime it knows" "$BIN" record -o "$TMP/rec" -- "$H/prog"
 out "record: a script that is not there" "$BIN" record -o "$TMP/rec2" -- python3 "$H/none.py"
 out "record: cannot create -o" "$BIN" record -o "$H/nonexistent/deeper" -- python3 -c pass
 
-python3 "$TOP/tests/e2e/escape_check.py" "$TMP/out"
+python3 "$TOP/tests/e2e/escape_check.py" "$TMP/runs"
+
+# info --json keeps "file" when the name is not UTF-8 (escaped, like every
+# other string of the output)
+run_cmd "$BIN" info --json "$H"
+check "info --json names a file whose name is not UTF-8" python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["file"]
+assert f.endswith("\\\\e\\xff") and "\\e]0;PWNED\\x07" in f, f' "$TMP/out"
 
 # the gzip hint is a command that runs gunzip on exactly that file
-hint=$(sed -n 's/.*decompress it first: \(gunzip -c .*\) > dump.hprof$/\1/p' "$TMP/out/"*.err | head -n 1)
+hint=$(sed -n 's/.*decompress it first: \(gunzip -c .*\) > dump.hprof$/\1/p' "$TMP/runs/"*.err | head -n 1)
 if [ -n "$hint" ] && (cd "$TMP" && eval "$hint" 2>/dev/null | cmp -s - "$FIX/hprof/small-id8.hprof"); then
 	ok "the gzip hint, pasted into a shell, decompresses that file and runs nothing else"
 else

@@ -132,6 +132,8 @@ static void test_random_bytes(void **state)
 		 * line separator, VS16 */
 		"\xf3\xa0\x81\x81", "\xf3\xa0\x81\xbf", "\xc2\xad", "\xe1\x85\x9f", "\xe3\x85\xa4",
 		"\xe2\x80\xa8", "\xef\xb8\x8f",
+		/* lone surrogates as WTF-8, high and low */
+		"\xed\xa0\x80", "\xed\xbf\xbf",
 	};
 	const size_t npieces = sizeof pieces / sizeof pieces[0];
 
@@ -189,6 +191,9 @@ static void test_backslash_and_invisible(void **state)
 	assert_string_equal(out, "Adm\\u{E0041}in");
 	text_escape(out, sizeof out, "\xe1\x85\x9f\xe3\x85\xa4\xc2\xad", 8, 0);
 	assert_string_equal(out, "\\u{115F}\\u{3164}\\u{00AD}");
+	/* a lone surrogate (WTF-8, from a V8 string's \uD800) reads as one */
+	text_escape(out, sizeof out, "a\xed\xa0\x80" "b\xed", 6, 0);
+	assert_string_equal(out, "a\\u{D800}b\\xed");
 	/* visible neighbours stay as they are */
 	text_escape(out, sizeof out, "\xc2\xae\xe1\x84\x80\xe3\x85\xa5", 8, 0);
 	assert_string_equal(out, "\xc2\xae\xe1\x84\x80\xe3\x85\xa5");
