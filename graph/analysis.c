@@ -165,7 +165,6 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	double t0 = now_seconds();
 	struct job j = { .h = h };
 	struct cycles_found cf = { .pend = NULL };
-	struct cycles_tree tree = { NULL, NULL };
 	struct dom_work *work = dom_work_new();
 	int rc, threaded;
 
@@ -232,22 +231,18 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		goto out;
 	/* after the garbage run, which writes retained[], and before the root
 	 * stands for the virtual root */
-	if (cf.nc) {
-		cycles_tree_init(&tree, h, a->idom);
-		rc = cycles_retain(a, &cf, comp, j.n_comp, j.mark, j.devtools, &tree, p, err);
-		if (rc)
-			goto out;
-	}
+	rc = cycles_retain(a, &cf, comp, j.n_comp, j.mark, j.devtools, p, err);
+	if (rc)
+		goto out;
 	cycles_number(a, &cf);
 	cycles_place(a, comp, &cf);
 	free(comp);
 	comp = NULL;
-	pattern_compute(a, &tree);
+	pattern_compute(a);
 	if (j.devtools)
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
 out:
-	cycles_tree_fini(&tree);
 	cycles_found_fini(&cf);
 	dom_work_free(work);
 	free(j.mark);

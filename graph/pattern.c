@@ -355,6 +355,42 @@ static int inst_cmp(const void *pa, const void *pb)
 	return a->cycle < b->cycle ? -1 : a->cycle > b->cycle;
 }
 
+/* patterns_retained() with the dominator tree's intervals: per pattern, its
+ * cycles by their holders' preorder; one whose holder lies strictly inside
+ * the subtree of an earlier one's is left out (the same holder is not
+ * inside). */
+static void patterns_retained_tree(const struct analysis *a, struct analysis_pattern *pat,
+				   uint32_t np, const struct shape *sh, const uint32_t *pstart)
+{
+	struct cycles_tree tree;
+	struct inst *inst = mem_alloc(((size_t)a->n_cycles + 1) * sizeof *inst);
+
+	cycles_tree_init(&tree, a->heap, a->idom);
+	for (uint32_t p = 0; p < np; p++) {
+		uint32_t n_inst = 0;
+		for (uint32_t k = pstart[p]; k < pstart[p + 1]; k++) {
+			uint32_t c = sh[k].cycle;
+			heap_node_t hd = a->cycles[c].holder;
+			inst[n_inst++] = (struct inst){
+				.pre = hd == HEAP_NONE ? UINT32_MAX : tree.pre[hd],
+				.end = hd == HEAP_NONE ? UINT32_MAX : tree.end[hd], .cycle = c };
+		}
+		qsort(inst, n_inst, sizeof *inst, inst_cmp);
+		pat[p].retained = 0;
+		for (uint32_t k = 0, cur_pre = UINT32_MAX, cur_end = 0; k < n_inst; k++) {
+			if (inst[k].pre != UINT32_MAX && inst[k].pre != cur_pre && inst[k].pre < cur_end)
+				continue;
+			pat[p].retained += a->cycles[inst[k].cycle].retained;
+			if (inst[k].pre != UINT32_MAX && inst[k].pre != cur_pre) {
+				cur_pre = inst[k].pre;
+				cur_end = inst[k].end;
+			}
+		}
+	}
+	cycles_tree_fini(&tree);
+	free(inst);
+}
+
 static int pattern_rank(const struct analysis_pattern *a, const struct analysis_pattern *b,
 			const char *text)
 {
@@ -374,9 +410,9 @@ static int pattern_cmp(const void *pa, const void *pb)
 	return pattern_rank(&g_pat[*(const uint32_t *)pa], &g_pat[*(const uint32_t *)pb], g_text);
 }
 
-/* The member of cycle c highest in the dominator tree: where the cycle is
- * entered. */
-static heap_node_t head_of(const struct analysis *a, const struct cycles_tree *tree, uint32_t c)
+/* Where cycle c is entered: its holder when that is a member, else its
+ * member nearest to a root (the first in node order among equals). */
+static heap_node_t head_of(const struct analysis *a, uint32_t c)
 {
 	const struct analysis_cycle *cy = &a->cycles[c];
 	heap_node_t best = a->members[cy->members];
@@ -385,13 +421,71 @@ static heap_node_t head_of(const struct analysis *a, const struct cycles_tree *t
 		return cy->holder;
 	for (uint32_t i = 1; i < cy->size; i++) {
 		heap_node_t v = a->members[cy->members + i];
-		if (tree->pre[v] < tree->pre[best])
+		if (a->dist[v] < a->dist[best])
 			best = v;
 	}
 	return best;
 }
 
-void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
+/* Retained size per pattern: the sum of its cycles', leaving out a cycle
+ * whose holder lies strictly inside the dominator subtree of another cycle's
+ * holder of the same pattern (what that one retains includes it).  Found by
+ * climbing from each holder through the holders above it (each node lists
+ * the cycles it holds); when the climbs would cost more than a few times V,
+ * by the dominator tree's intervals instead.  pstart[p] .. pstart[p + 1]:
+ * pattern p's cycles in sh. */
+static void patterns_retained(const struct analysis *a, struct analysis_pattern *pat, uint32_t np,
+			      const struct shape *sh, const uint32_t *pstart)
+{
+	const struct heap *h = a->heap;
+	uint32_t n = h->n_nodes, *first, *next;
+	uint64_t budget = cycles_budget(4 * (uint64_t)n + 65536);
+	int over = 0, several = 0;
+
+	for (uint32_t p = 0; p < np; p++) {
+		pat[p].retained = a->cycles[sh[pstart[p]].cycle].retained;
+		several |= pstart[p + 1] - pstart[p] > 1;
+	}
+	if (!several)
+		return;
+	/* first[v]: a cycle v holds, next[c]: another with the same holder */
+	first = mem_alloc((n ? n : 1) * sizeof *first);
+	next = mem_alloc(((size_t)a->n_cycles + 1) * sizeof *next);
+	for (heap_node_t v = 0; v < n; v++)
+		first[v] = HEAP_NONE;
+	for (uint32_t c = 0; c < a->n_cycles; c++) {
+		heap_node_t hd = a->cycles[c].holder;
+		next[c] = HEAP_NONE;
+		if (hd != HEAP_NONE) {
+			next[c] = first[hd];
+			first[hd] = c;
+		}
+	}
+	for (uint32_t p = 0; p < np && !over; p++) {
+		pat[p].retained = 0;
+		for (uint32_t k = pstart[p]; k < pstart[p + 1] && !over; k++) {
+			const struct analysis_cycle *cy = &a->cycles[sh[k].cycle];
+			int nested = 0;
+			for (heap_node_t x = cy->holder == HEAP_NONE ? HEAP_NONE : a->idom[cy->holder];
+			     x != HEAP_NONE && !nested; x = a->idom[x]) {
+				if (budget-- == 0) {
+					over = 1;
+					break;
+				}
+				for (uint32_t c = first[x]; c != HEAP_NONE && !nested; c = next[c])
+					nested = a->cycles[c].pattern == p;
+			}
+			if (!nested)
+				pat[p].retained += cy->retained;
+		}
+	}
+	free(next);
+	free(first);
+	if (over)
+		patterns_retained_tree(a, pat, np, sh, pstart);
+}
+
+void pattern_compute(struct analysis *a)
 {
 	const struct heap *h = a->heap;
 	uint32_t nc = a->n_cycles, pool_n = 0, pool_cap = 64, np = 0;
@@ -400,8 +494,7 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 	struct tset raw, folded;
 	struct text text = { NULL, 0, 0 };
 	struct analysis_pattern *pat;
-	struct inst *inst;
-	uint32_t *order, *old_to_new;
+	uint32_t *order, *old_to_new, *pstart;
 
 	a->patterns = NULL;
 	a->n_patterns = 0;
@@ -455,16 +548,16 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 	g_pool = pool;
 	qsort(sh, nc, sizeof *sh, shape_cmp);
 	pat = mem_calloc(nc, sizeof *pat);
-	inst = mem_alloc(nc * sizeof *inst);
+	pstart = mem_alloc(((size_t)nc + 1) * sizeof *pstart);
 	for (uint32_t i = 0, j; i < nc; i = j) {
 		struct analysis_pattern *p = &pat[np];
-		uint32_t n_inst = 0, best_heads = 0;
+		uint32_t best_heads = 0;
 		heap_str_t start = h->type[a->members[a->cycles[sh[i].cycle].members]];
 
+		pstart[np] = i;
 		for (j = i; j < nc && same_shape(&sh[i], &sh[j], pool); j++) {
 			uint32_t c = sh[j].cycle;
 			const struct analysis_cycle *cy = &a->cycles[c];
-			heap_node_t hd = cy->holder;
 			a->cycles[c].pattern = np;
 			p->instances++;
 			p->objects += cy->size;
@@ -473,18 +566,6 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 			if (j == i || cy->retained > a->cycles[p->example].retained ||
 			    (cy->retained == a->cycles[p->example].retained && c < p->example))
 				p->example = c;
-			inst[n_inst++] = (struct inst){
-				.pre = hd == HEAP_NONE ? UINT32_MAX : tree->pre[hd],
-				.end = hd == HEAP_NONE ? UINT32_MAX : tree->end[hd], .cycle = c };
-		}
-		/* retained: instances not held inside another's holder subtree */
-		qsort(inst, n_inst, sizeof *inst, inst_cmp);
-		for (uint32_t k = 0, cur_end = 0; k < n_inst; k++) {
-			if (inst[k].pre != UINT32_MAX && inst[k].pre < cur_end)
-				continue;
-			p->retained += a->cycles[inst[k].cycle].retained;
-			if (inst[k].pre != UINT32_MAX)
-				cur_end = inst[k].end;
 		}
 		/* the signature starts at the type that heads its cycles most
 		 * often (among the first few; ties: the smallest name) */
@@ -492,7 +573,7 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 			heap_str_t ty[HEADS];
 			uint32_t nt = 0;
 			for (uint32_t k = i; k < j && nt < HEADS; k++)
-				ty[nt++] = h->type[head_of(a, tree, sh[k].cycle)];
+				ty[nt++] = h->type[head_of(a, sh[k].cycle)];
 			for (uint32_t k = 0; k < nt; k++) {
 				uint32_t heads = 0;
 				for (uint32_t m = 0; m < nt; m++)
@@ -512,7 +593,9 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 		text.len++;	/* keep the NUL */
 		np++;
 	}
-	free(inst);
+	pstart[np] = nc;
+	patterns_retained(a, pat, np, sh, pstart);
+	free(pstart);
 	free(sh);
 	free(pool);
 

@@ -15,8 +15,8 @@
 #include "graph/cycles.h"
 
 /* Fills a->patterns, a->n_patterns, a->pattern_text and each cycle's
- * pattern, from a's numbered and placed user cycles.  tree: the dominator
- * tree's intervals (cycles_tree_init) when a has cycles. */
-void pattern_compute(struct analysis *a, const struct cycles_tree *tree);
+ * pattern, from a's numbered and placed user cycles and its finished
+ * dominator tree (before the single V8 root stands for the virtual root). */
+void pattern_compute(struct analysis *a);
 
 #endif
