@@ -36,6 +36,7 @@ struct cycles_pending {
 	uint32_t entered;	/* members entered from outside or from R, up to 2 */
 	heap_node_t entered_by;	/* one of them */
 	heap_node_t holder;	/* see struct analysis_cycle */
+	uint32_t shape;		/* pattern.h's group */
 };
 
 /* The cycles among the components, before their retained sizes are known. */
