@@ -23,6 +23,7 @@ enum {
 };
 
 struct diff;
+struct loop;
 
 struct hist_entry {
 	enum view_id view;
@@ -58,10 +59,8 @@ struct app {
 	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
 	const char *diff_path;		/* OLD */
 
-	/* the key script app_run() reads (NULL: the terminal) and its next
-	 * key, which the GC animation (opened with 'a') reads on from */
-	const struct key_script *ks;
-	size_t ks_next;
+	/* the input loop app_run() runs; 'a' pushes the GC animation on it */
+	struct loop *loop;
 
 	int quit;
 	int dirty;			/* redraw everything (after resize) */
