@@ -1467,11 +1467,12 @@ static const struct loop_mode anim_standalone_mode = {
 };
 
 int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_path,
-		    const char *dump_path, struct error *err)
+		    const char *dump_path, const char *timing_path, struct error *err)
 {
 	struct key_script ks = { 0 };
 	char serr[ERROR_MSG_MAX];
 	struct loop lp;
+	FILE *timing = NULL;
 	int rc = 0;
 
 	if (keys_path) {
@@ -1479,12 +1480,21 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 			return -1;
 		so->headless = 1;
 	}
+	if (timing_path) {
+		timing = strcmp(timing_path, "-") == 0 ? stdout : fopen(timing_path, "w");
+		if (!timing) {
+			keys_script_fini(&ks);
+			return error_set(err, "%s: cannot write", timing_path);
+		}
+	}
 	if (screen_init(so, serr, sizeof serr) != 0) {
 		keys_script_fini(&ks);
+		if (timing && timing != stdout)
+			fclose(timing);
 		return error_set(err, "%s", serr);
 	}
 	/* the loop does not own an: the caller frees it */
-	loop_init(&lp, keys_path ? &ks : NULL, NULL);
+	loop_init(&lp, keys_path ? &ks : NULL, timing);
 	loop_push(&lp, &anim_standalone_mode, an);
 	loop_run(&lp);
 	loop_fini(&lp);
@@ -1497,6 +1507,8 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 	}
 	screen_fini();
 	keys_script_fini(&ks);
+	if (timing && timing != stdout && fclose(timing) != 0 && rc == 0)
+		return error_set(err, "%s: cannot write", timing_path);
 	if (rc != 0)
 		return error_set(err, "%s: cannot write the screen dump", dump_path);
 	return 0;

@@ -102,10 +102,11 @@ struct screen_opts;
 
 /* Sets up the screen with so (headless when keys_path is set: the keys
  * come from that script and, with dump_path, the last screen is written
- * there, '-' for stdout), runs the view, restores the terminal.  Returns
+ * there, '-' for stdout; with timing_path each key's time, as the viewer's
+ * --timing writes it), runs the view, restores the terminal.  Returns
  * 0, or -1 with err (a bad key script, no usable terminal, a dump that
  * cannot be written).  an stays the caller's. */
 int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_path,
-		    const char *dump_path, struct error *err);
+		    const char *dump_path, const char *timing_path, struct error *err);
 
 #endif

@@ -7,14 +7,13 @@
 #include "graph/core/text.h"
 #include "tui/cmd/cli.h"
 
-int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
-		      struct cli_common *common, struct heap **h, struct analysis **a)
+int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a)
 {
 	int rc;
 
-	if (optind_ + 1 != argc)
-		return cli_usage(cmd, optind_ == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind_], common, h);
+	if (args->argc != 1)
+		return cli_usage(args->cmd, args->argc == 0 ? "a FILE is needed" : "one FILE only");
+	rc = cli_open(args->argv[0], &args->common, h);
 	if (rc != CLI_OK)
 		return rc;
 	rc = cli_analysis_run(*h, a);
@@ -22,6 +21,16 @@ int cli_analysis_open(const struct command *cmd, int argc, char **argv, int opti
 		heap_free(*h);
 		*h = NULL;
 	}
+	return rc;
+}
+
+int cli_analysis_open_argv(const struct command *cmd, int argc, char **argv, int optind_,
+			   struct cli_common *common, struct heap **h, struct analysis **a)
+{
+	struct cli_args args = { .cmd = cmd, .common = *common, .argc = argc - optind_, .argv = argv + optind_ };
+	int rc = cli_analysis_open(&args, h, a);
+
+	*common = args.common;
 	return rc;
 }
 

@@ -18,12 +18,16 @@
  * failure prints the error line and returns CLI_FAIL; else CLI_OK. */
 int cli_analysis_run(const struct heap *h, struct analysis **out);
 
-/* What most snapshot commands do after their options: argv[optind] must be
- * the one FILE left (else a usage error naming cmd); opens it with common's
- * options and runs the analysis.  Returns CLI_OK with *h and *a (the
- * caller frees both), or the status to exit with (nothing to free). */
-int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
-		      struct cli_common *common, struct heap **h, struct analysis **a);
+/* What most snapshot commands do after their options: args must hold the
+ * one FILE (else a usage error); opens it with args' --format and runs the
+ * analysis.  Returns CLI_OK with *h and *a (the caller frees both), or the
+ * status to exit with (nothing to free). */
+int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a);
+
+/* The same for a command that reads its own argv: argv[optind_] must be
+ * the one FILE left.  (For cmd_cycles until it declares its options.) */
+int cli_analysis_open_argv(const struct command *cmd, int argc, char **argv, int optind_,
+			   struct cli_common *common, struct heap **h, struct analysis **a);
 
 /* Parses ID (decimal or 0x hex, the runtime's object id) and finds it.
  * Bad syntax: usage message, CLI_USAGE.  No such object: one line naming

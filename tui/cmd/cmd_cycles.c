@@ -1,5 +1,5 @@
 /* heapglass cycles FILE: reference cycles (strongly connected components). */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ static int run(int argc, char **argv)
 		default: return cli_usage(&cmd_cycles, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	rc = cli_analysis_open(&cmd_cycles, argc, argv, optind, &common, &h, &a);
+	rc = cli_analysis_open_argv(&cmd_cycles, argc, argv, optind, &common, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
 	idx = mem_alloc((a->n_cycles ? a->n_cycles : 1) * sizeof *idx);
@@ -130,7 +130,7 @@ const struct command cmd_cycles = {
 	.name = "cycles",
 	.usage = "cycles FILE [--top N] [--garbage|--live] [--sort size|retained] [--json] [--format NAME]",
 	.summary = "Print the reference cycles (strongly connected components), largest first.",
-	.help = "  --top N         show the first N cycles (default 20, 0: all)\n"
+	.notes = "  --top N         show the first N cycles (default 20, 0: all)\n"
 		"  --garbage       only cycles no root reaches\n"
 		"  --live          only cycles a root reaches\n"
 		"  --sort KEY      size (objects, the default) or retained bytes, largest first\n"
@@ -143,5 +143,5 @@ const struct command cmd_cycles = {
 		"cycle's number in the default order (by size) whatever --sort or filter is\n"
 		"given; `export --cycle N` uses the same number.  retained: what freeing the\n"
 		"whole group would free.\n",
-	.run = run,
+	.run_argv = run,
 };

@@ -1,7 +1,7 @@
 /* heapglass export FILE (--cycle N | --object ID [--depth D] | --path ID)
  *                  [--max-nodes N] -o OUT: a Graphviz diagram of one cycle,
  * one object's neighbourhood or one retainer path (graph/export.h). */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -198,7 +198,7 @@ const struct command cmd_export = {
 	.usage = "export FILE (--cycle N | --object ID [--depth D] | --path ID) [--max-nodes N] -o OUT",
 	.summary = "Draw a cycle, an object's neighbourhood or a retainer path with Graphviz "
 		   "(.dot .svg .png .pdf).",
-	.help = "  --cycle N       cycle N, numbered as 'heapglass cycles' lists them (1 = first)\n"
+	.notes = "  --cycle N       cycle N, numbered as 'heapglass cycles' lists them (1 = first)\n"
 		"  --object ID     the object with this id and its neighbours, both ways\n"
 		"  --depth D       how many references away from --object to go (default 2)\n"
 		"  --path ID       the shortest chain of references from a root to the object\n"
@@ -208,5 +208,5 @@ const struct command cmd_export = {
 		"                  .dot (with layout), .svg, .png or .pdf\n"
 		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
 		"  -h, --help      show this help\n",
-	.run = run,
+	.run_argv = run,
 };

@@ -17,13 +17,13 @@
  * is stopped with SIGTERM.  Arguments reach the programs through argv
  * arrays and execvp, never through a shell.
  */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,47 +359,49 @@ stop:
 	return rc;
 }
 
-static int run(int argc, char **argv)
+struct record_opts {
+	const char *dir;
+	double every;
+	uint64_t count;
+};
+
+static const struct record_opts defaults = { .dir = "heapglass-snapshots", .every = 10, .count = 3 };
+
+static int parse_every(void *dest, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dir = "heapglass-snapshots";
-	double every = 10;
-	uint64_t count = 3;
+	double *every = dest;
+	char *end;
+
+	errno = 0;
+	*every = strtod(arg, &end);
+	return errno || end == arg || *end || !(*every >= 0.05 && *every <= 86400) ? -1 : 0;
+}
+
+static const struct cli_option options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "DIR", .kind = CLI_STRING,
+	  .offset = offsetof(struct record_opts, dir), .help = "where the snapshots go (default heapglass-snapshots)" },
+	{ .name = "every", .arg = "SECONDS", .kind = CLI_PARSE, .offset = offsetof(struct record_opts, every),
+	  .parse = parse_every,
+	  .error = "--every takes seconds, from 0.05 to 86400", .help = "time before each snapshot (default 10)" },
+	{ .name = "count", .arg = "N", .kind = CLI_U64, .offset = offsetof(struct record_opts, count), .min = 1,
+	  .max = 1000, .error = "--count takes a number from 1 to 1000",
+	  .help = "snapshots to take (default 3); the program is then stopped" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
+{
+	const struct record_opts *o = opts;
+	const char *dir = o->dir;
 	enum runtime rt;
 	char helper[PATH_MAX_LEN], helper_dir[PATH_MAX_LEN], absdir[PATH_MAX_LEN];
 	char **cargv = NULL;
-	char *end;
-	int c, rc;
+	int rc, argc = args->argc;
+	char **argv = args->argv;
 
-	opterr = 0;
-	/* "+": stop at the first non-option, so COMMAND's options stay its own. */
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'e':
-			errno = 0;
-			every = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(every >= 0.05 && every <= 86400))
-				return cli_usage(&cmd_record, "--every takes seconds, from 0.05 to 86400");
-			break;
-		case 'n':
-			if (cli_parse_u64(optarg, &count) || count < 1 || count > 1000)
-				return cli_usage(&cmd_record, "--count takes a number from 1 to 1000");
-			break;
-		case 'h': command_print_help(&cmd_record); return CLI_OK;
-		default: return cli_usage(&cmd_record, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	/* the options end at COMMAND (in_order), so its options stay its own */
+	if (argc == 0)
 		return cli_usage(&cmd_record, "a COMMAND to run is needed (after --)");
-	argc -= optind;
-	argv += optind;
 	if (runtime_of(argv[0], &rt))
 		return cli_usage(&cmd_record, "cannot tell how to dump '%s': COMMAND must be python3, node "
 				 "or java", argv[0]);
@@ -425,7 +427,7 @@ static int run(int argc, char **argv)
 	rc = child_argv(rt, argc, argv, helper, &cargv);
 	if (rc != CLI_OK)
 		return rc;
-	rc = record(rt, absdir, every, count, cargv, helper_dir);
+	rc = record(rt, absdir, o->every, o->count, cargv, helper_dir);
 	free(cargv);
 	return rc;
 }
@@ -434,14 +436,14 @@ const struct command cmd_record = {
 	.name = "record",
 	.usage = "record [-o DIR] [--every SECONDS] [--count N] -- COMMAND ARGS...",
 	.summary = "Run a python3, node or java program and take N snapshots of it, SECONDS apart.",
-	.help = "  -o, --output DIR   where the snapshots go (default heapglass-snapshots)\n"
-		"  --every SECONDS    time before each snapshot (default 10)\n"
-		"  --count N          snapshots to take (default 3); the program is then stopped\n"
-		"  -h, --help         show this help\n"
-		"\nCOMMAND is run directly (no shell).  python3 SCRIPT runs under heapglass_dump\n"
-		"(snapshots DIR/snap-N, folders of CSV); node runs with --require\n"
-		"heapglass-preload.js (DIR/snap-N.heapsnapshot, written on SIGUSR2 when the event\n"
-		"loop is free); java is dumped with jcmd PID GC.heap_dump (DIR/snap-N.hprof).\n"
-		"At the end record prints the commands that open and compare the snapshots.\n",
+	.options = options,
+	.in_order = 1,
+	.opts_size = sizeof(struct record_opts),
+	.defaults = &defaults,
+	.notes = "COMMAND is run directly (no shell).  python3 SCRIPT runs under heapglass_dump\n"
+		 "(snapshots DIR/snap-N, folders of CSV); node runs with --require\n"
+		 "heapglass-preload.js (DIR/snap-N.heapsnapshot, written on SIGUSR2 when the event\n"
+		 "loop is free); java is dumped with jcmd PID GC.heap_dump (DIR/snap-N.hprof).\n"
+		 "At the end record prints the commands that open and compare the snapshots.\n",
 	.run = run,
 };
