@@ -681,10 +681,29 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 /* ---- the frozen heap ---- */
 
+struct heap *heap_regenerate(const struct heap *h, const uint8_t *gen, uint8_t max_gen)
+{
+	struct heap *d = mem_alloc(sizeof *d);
+
+	memcpy(d, h, sizeof *d);
+	atomic_init(&d->in_edge_memo, NULL);
+	d->generation = mem_alloc(h->n_nodes ? h->n_nodes : 1);
+	memcpy(d->generation, gen, h->n_nodes);
+	d->max_generation = max_gen;
+	d->borrowed = h;
+	return d;
+}
+
 void heap_free(struct heap *h)
 {
 	if (!h)
 		return;
+	if (h->borrowed) {
+		free(h->generation);
+		free(atomic_load(&h->in_edge_memo));
+		free(h);
+		return;
+	}
 	free(h->id);
 	free(h->type);
 	free(h->name);

@@ -84,7 +84,7 @@ static int load_progress(void *ctx, const char *what, uint64_t done, uint64_t to
 	if (!lp->headless) {
 		int ch;
 		while ((ch = wgetch(stdscr)) != ERR)
-			if (ch == 'q' || ch == 'Q' || ch == 27) {
+			if (ch == 'q' || ch == 'Q' || ch == KEYS_ESC) {
 				lp->aborted = 1;
 				return 1;
 			}
@@ -97,15 +97,18 @@ static void oom_hook(void)
 	screen_fini();
 }
 
-/* Writes the ages of c's objects from snapshots ab[0], ab[1] (diff_ages)
- * into c's generation column: 2 old, 1 middle, 0 young.  Returns 0. */
-static int ages_into(struct heap *c, struct heap *ab[2])
+/* c with the ages of its objects from snapshots ab[0], ab[1] (diff_ages)
+ * as its generations: 2 old, 1 middle, 0 young.  c stays as it is. */
+static struct heap *aged(const struct heap *c, struct heap *ab[2])
 {
 	uint64_t counts[3];
+	uint8_t *gen = mem_alloc(c->n_nodes ? c->n_nodes : 1);
+	struct heap *d;
 
-	diff_ages(ab[0], ab[1], c, c->generation, counts);
-	c->max_generation = 2;
-	return 0;
+	diff_ages(ab[0], ab[1], c, gen, counts);
+	d = heap_regenerate(c, gen, 2);
+	free(gen);
+	return d;
 }
 
 static int run(void *opts, struct cli_args *args)
@@ -122,7 +125,8 @@ static int run(void *opts, struct cli_args *args)
 	struct diff *d = NULL;
 	struct key_script ks = { 0 };
 	struct error err;
-	struct heap *h = NULL;
+	struct heap *c = NULL;	/* FILE as loaded */
+	struct heap *h = NULL;	/* what the viewer shows: c, or c with ages */
 	struct model *m = NULL;
 	struct app *a = NULL;
 	struct load_progress lp = { 0 };
@@ -171,8 +175,7 @@ static int run(void *opts, struct cli_args *args)
 	}
 	if (!so.headless)
 		wtimeout(stdscr, 0);
-	/* A B C: C's generation column becomes the ages (diff.h), before
-	 * anything reads it. */
+	/* A B C: the viewer shows C with the ages (diff.h) as generations. */
 	for (int i = 0; i < 2 && age_paths[0]; i++) {
 		lp.path = age_paths[i];
 		if (loader_open(age_paths[i], format, &prog, &age_h[i], &err) != 0)
@@ -186,10 +189,10 @@ static int run(void *opts, struct cli_args *args)
 	lp.path = path;
 	if ((age_paths[0] && (!age_h[0] || !age_h[1] || !age_h[1]->format ||
 			      strcmp(age_h[1]->format, "v8") != 0)) ||
-	    loader_open(path, format, &prog, &h, &err) != 0 ||
-	    (age_paths[0] && strcmp(h->format, "v8") != 0 &&
+	    loader_open(path, format, &prog, &c, &err) != 0 ||
+	    (age_paths[0] && strcmp(c->format, "v8") != 0 &&
 	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
-	    (age_paths[0] && ages_into(h, age_h)) ||
+	    !(h = age_paths[0] ? aged(c, age_h) : c) ||
 	    !(m = model_new(h, &prog, &err))) {
 		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
@@ -246,7 +249,9 @@ out:
 	analysis_free(old_an);
 	heap_free(old_h);
 	model_free(m);
-	heap_free(h);
+	if (h != c)
+		heap_free(h);
+	heap_free(c);
 	keys_script_fini(&ks);
 	if (timing && timing != stdout)
 		fclose(timing);
