@@ -252,6 +252,22 @@ static void lower_copy(char *out, size_t size, const char *in)
 	out[i] = 0;
 }
 
+/* The search cache for query q (app.h type_match): which types match,
+ * once per query rather than once per row. */
+static void search_prepare(struct app *a, const char *q)
+{
+	if (a->type_match && strcmp(a->type_match_q, q) == 0)
+		return;
+	if (!a->type_match)
+		a->type_match = mem_alloc((size_t)a->m->n_types + 1);
+	for (uint32_t t = 0; t < a->m->n_types; t++) {
+		size_t len;
+		const char *s = heap_string(a->h, a->m->types[t].name, &len);
+		a->type_match[t] = (uint8_t)row_contains(s, len, q);
+	}
+	snprintf(a->type_match_q, sizeof a->type_match_q, "%s", q);
+}
+
 /* Finds the next row matching a->query from row `from` in direction dir
  * (+1/-1), wrapping once.  Returns 1 and moves the cursor when found. */
 static int search_from(struct app *a, uint32_t from, int dir)
@@ -263,7 +279,7 @@ static int search_from(struct app *a, uint32_t from, int dir)
 
 	if (!n || !ops->match || !a->query[0])
 		return 0;
-	row_search_prepare(a, a->query);
+	search_prepare(a, a->query);
 	if (i >= n)
 		i = dir > 0 ? 0 : n - 1;
 	for (uint32_t k = 0; k < n; k++) {

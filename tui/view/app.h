@@ -52,8 +52,10 @@ struct app {
 	char input[APP_QUERY * 2];
 	uint32_t search_origin;
 
-	/* search cache: which types match type_match_q (n_types bytes), so a
-	 * scan over millions of objects compares one byte per row for the type */
+	/* search cache, the app's (allocated and filled by its search, freed
+	 * by app_fini): which types match type_match_q (n_types bytes), so a
+	 * scan over millions of objects compares one byte per row for the
+	 * type; row_object_match() reads it */
 	uint8_t *type_match;
 	char type_match_q[APP_QUERY];
 	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
