@@ -24,16 +24,6 @@ int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **
 	return rc;
 }
 
-int cli_analysis_open_argv(const struct command *cmd, int argc, char **argv, int optind_,
-			   struct cli_common *common, struct heap **h, struct analysis **a)
-{
-	struct cli_args args = { .cmd = cmd, .common = *common, .argc = argc - optind_, .argv = argv + optind_ };
-	int rc = cli_analysis_open(&args, h, a);
-
-	*common = args.common;
-	return rc;
-}
-
 int cli_analysis_run(const struct heap *h, struct analysis **out)
 {
 	struct cli_progress cp;
@@ -64,16 +54,6 @@ int cli_analysis_find(const struct command *cmd, const struct heap *h, const cha
 		return cli_fail("%s: no object with id %llu", safe, (unsigned long long)v);
 	}
 	return CLI_OK;
-}
-
-int cli_analysis_top(const char *arg, uint32_t *out)
-{
-	uint64_t v;
-
-	if (cli_parse_u64(arg, &v) != 0 || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
 }
 
 json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)

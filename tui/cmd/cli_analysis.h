@@ -24,19 +24,11 @@ int cli_analysis_run(const struct heap *h, struct analysis **out);
  * status to exit with (nothing to free). */
 int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a);
 
-/* The same for a command that reads its own argv: argv[optind_] must be
- * the one FILE left.  (For cmd_cycles until it declares its options.) */
-int cli_analysis_open_argv(const struct command *cmd, int argc, char **argv, int optind_,
-			   struct cli_common *common, struct heap **h, struct analysis **a);
-
 /* Parses ID (decimal or 0x hex, the runtime's object id) and finds it.
  * Bad syntax: usage message, CLI_USAGE.  No such object: one line naming
  * the id and file, CLI_FAIL.  Else CLI_OK and *out. */
 int cli_analysis_find(const struct command *cmd, const struct heap *h, const char *file,
 		      const char *id, heap_node_t *out);
-
-/* Parses "--top N" (N >= 0; 0 means all).  Returns 0 or -1. */
-int cli_analysis_top(const char *arg, uint32_t *out);
 
 /* {"id", "type", "name"} of node v. */
 json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v);
