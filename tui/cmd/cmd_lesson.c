@@ -27,6 +27,7 @@
 #include "graph/gc/step_gens.h"
 #include "graph/gc/step_mark.h"
 #include "graph/gc/subheap.h"
+#include "graph/near.h"
 #include "graph/core/mem.h"
 #include "graph/gc/stepper.h"
 #include "graph/core/text.h"
@@ -520,10 +521,19 @@ static int run_heap(struct heap_opts *o)
 			cli_fail("no object with id %llu in %s", (unsigned long long)o->object, o->file);
 			goto out;
 		}
-		n = subheap_neighbourhood(h, v, (uint32_t)o->depth, MAX_PART, sel);
-		snprintf(what, sizeof what, "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
-			 (unsigned long long)o->object, (unsigned long long)o->depth, o->depth == 1 ? "" : "s",
-			 (unsigned long)n, n == MAX_PART ? ", the nearest only" : "");
+		{
+			/* the neighbourhood a diagram of it shows (graph/near.h) */
+			struct near_rules rules = near_rules_picture((uint32_t)o->depth, MAX_PART);
+			struct near nb;
+			near_walk(h, v, &rules, &nb);
+			n = nb.n;
+			memcpy(sel, nb.node, n * sizeof *sel);
+			snprintf(what, sizeof what,
+				 "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
+				 (unsigned long long)o->object, (unsigned long long)o->depth,
+				 o->depth == 1 ? "" : "s", (unsigned long)n, nb.over ? ", the nearest only" : "");
+			near_fini(&nb);
+		}
 	}
 	if (o->animate) {
 		struct anim *an = anim_new_heap(h, sel, n, what, &err);

@@ -6,7 +6,7 @@
 #include <wchar.h>
 
 #include "graph/core/mem.h"
-#include "graph/gc/subheap.h"
+#include "graph/near.h"
 #include "tui/anim/anim.h"
 #include "tui/core/draw.h"
 #include "tui/core/loop.h"
@@ -458,13 +458,14 @@ static void animate(struct app *a)
 		snprintf(what, sizeof what, "the whole heap (%u objects)", a->h->n_nodes);
 		an = anim_new_heap(a->h, NULL, 0, what, &err);
 	} else if (a->cur != HEAP_NONE) {
-		heap_node_t *sel = mem_alloc(ANIM_MAX_DRAW * sizeof *sel);
-		uint32_t n = subheap_neighbourhood(a->h, a->cur, ANIMATE_DEPTH, ANIM_MAX_DRAW, sel);
+		struct near_rules rules = near_rules_picture(ANIMATE_DEPTH, ANIM_MAX_DRAW);
+		struct near nb;
+		near_walk(a->h, a->cur, &rules, &nb);
 		snprintf(what, sizeof what, "object #%llu and its neighbours (%u object%s%s)",
-			 (unsigned long long)a->h->id[a->cur], n, n == 1 ? "" : "s",
-			 n == ANIM_MAX_DRAW ? ", the nearest only" : "");
-		an = anim_new_heap(a->h, sel, n, what, &err);
-		free(sel);
+			 (unsigned long long)a->h->id[a->cur], nb.n, nb.n == 1 ? "" : "s",
+			 nb.over ? ", the nearest only" : "");
+		an = anim_new_heap(a->h, nb.node, nb.n, what, &err);
+		near_fini(&nb);
 	} else {
 		app_message(a, 0, "nothing to animate: select an object or a cycle first");
 		return;
