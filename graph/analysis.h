@@ -9,7 +9,7 @@
  * retained 8, cycle 4); the optional dominator-children index (dom.h,
  * domtree_new) adds 4, so at most 24 bytes per object.  Cycles add 4 bytes
  * per member (the member lists), sizeof(struct analysis_cycle) = 48
- * bytes per cycle, and per pattern (at most one per cycle) 40 bytes and
+ * bytes per cycle, and per pattern (at most one per cycle) 48 bytes and
  * its signature's text.  Temporary memory while computing: up to about 40
  * bytes per node and 4 per reference at the peak, while both threads run
  * (measured: 194 MiB on bench/engine.sh's 5M/20M heap, 300 MiB on a V8
@@ -76,6 +76,8 @@ struct analysis_pattern {
 	uint32_t example;	/* the cycle shown for it: the one retaining most */
 	uint32_t signature;	/* analysis_pattern_signature() */
 	uint32_t n_links;	/* distinct (type, reference, type) triples */
+	uint64_t key;		/* a hash of its shape by the strings' contents: the
+				 * same shape has the same key in another heap */
 };
 
 /* The runtime's core: the raw graph's largest strongly connected component

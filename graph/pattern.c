@@ -12,6 +12,7 @@ static const uint32_t FOLDED = HEAP_NAME_INDEX;
 
 enum {
 	MAX_PAIRS = 24,			/* type pairs a signature spells out */
+	MAX_NAMES = 4,			/* names of one type pair spelled out */
 	MAX_TEXT = 2048,		/* bytes of one signature */
 	HEADS = 16			/* instances asked where they are entered */
 };
@@ -190,18 +191,24 @@ static void text_heap(struct text *t, const struct heap *h, heap_str_t s)
 	text_put(t, p, n);
 }
 
-/* " -a|b-> " for the triples pool[i..j) (one type pair, sorted by name). */
+/* " -a|b-> " for the triples pool[i..j) (one type pair, sorted by name):
+ * the first MAX_NAMES names, then how many more ("|+12"). */
 static void text_arrow(struct text *t, const struct heap *h, const struct triple *pool,
 		       uint32_t i, uint32_t j)
 {
 	text_str(t, " -");
-	for (uint32_t k = i; k < j; k++) {
+	for (uint32_t k = i; k < j && k < i + MAX_NAMES; k++) {
 		if (k > i)
 			text_str(t, "|");
 		if (pool[k].name == FOLDED)
 			text_str(t, "[]");
 		else
 			text_heap(t, h, pool[k].name);
+	}
+	if (j - i > MAX_NAMES) {
+		char more[32];
+		snprintf(more, sizeof more, "|+%u", j - i - MAX_NAMES);
+		text_str(t, more);
 	}
 	text_str(t, "-> ");
 }
@@ -291,6 +298,46 @@ static void signature(struct text *t, const struct heap *h, const struct triple 
 }
 
 /* ---- the patterns ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static uint64_t bytes_hash(const char *s, size_t n)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return x;
+}
+
+static uint64_t str_hash(const struct heap *h, heap_str_t s)
+{
+	size_t n;
+	const char *p = heap_string(h, s, &n);
+
+	return bytes_hash(p, n);
+}
+
+/* A shape's key from its strings' contents, independent of their order in
+ * the arena: the sum of a hash per triple (each triple once). */
+static uint64_t content_key(const struct heap *h, const struct triple *tr, uint32_t n)
+{
+	uint64_t key = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t name = tr[i].name == FOLDED ? bytes_hash("[]", 2) : str_hash(h, tr[i].name);
+		key += mix64(mix64(str_hash(h, tr[i].from) ^ 0x9e3779b97f4a7c15ull) ^ name) ^
+		       mix64(str_hash(h, tr[i].to) + 0x632be59bd9b4e019ull);
+	}
+	return mix64(key + n);
+}
 
 struct inst {
 	uint32_t pre, end;	/* the holder's subtree; pre = UINT32_MAX: R */
@@ -459,6 +506,7 @@ void pattern_compute(struct analysis *a, const struct cycles_tree *tree)
 		}
 		p->signature = (uint32_t)text.len;
 		p->n_links = sh[i].n;
+		p->key = content_key(h, pool + sh[i].off, sh[i].n);
 		signature(&text, h, pool + sh[i].off, sh[i].n, start);
 		text_put(&text, "", 0);
 		text.len++;	/* keep the NUL */

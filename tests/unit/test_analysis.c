@@ -340,7 +340,7 @@ static void test_random_analysis(void **state)
 		check_top(h, a);
 		assert_true(analysis_memory(a) <= sizeof *a + 20 * (size_t)h->n_nodes +
 			    4 * (size_t)h->n_nodes +
-			    (48 + 40) * (size_t)a->n_cycles + a->pattern_text_len);
+			    (sizeof(struct analysis_cycle) + sizeof(struct analysis_pattern)) * (size_t)a->n_cycles + a->pattern_text_len);
 		analysis_free(a);
 		heap_free(h);
 	}
