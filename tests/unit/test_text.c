@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/core/text.h"
 
 enum {
@@ -139,6 +141,7 @@ static void test_random_bytes(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		char in[MAXLEN * 6], full[MAXLEN * 6 * 12 + 1], cut[64];
 		size_t len = 0, nfull, ncut, size;
 		int k = (int)(next(&seed) % MAXLEN);
@@ -176,6 +179,7 @@ static void test_random_bytes(void **state)
 			assert_memory_equal(cut, full, ncut - 3);
 		}
 	}
+	oracle_rounds_done();
 }
 
 static void test_backslash_and_invisible(void **state)
@@ -269,7 +273,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_never_reads_unwritten_bytes),
-		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test_teardown(test_random_bytes, oracle_teardown),
 		cmocka_unit_test(test_backslash_and_invisible),
 		cmocka_unit_test(test_invisible_is_unicode),
 	};
