@@ -581,7 +581,16 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
  * slice of a V8 heap's big cycle (1000 references spanning 28 ranks) takes
  * 15 s, 400 objects 8 minutes.  Big diagrams are unreadable anyway, so
  * past a size they get a bounded effort (network simplex and crossing
- * minimisation iterations); small ones keep the best layout. */
+ * minimisation iterations); small ones keep the best layout.
+ *
+ * A bounded effort has a price: nslimit stops the horizontal placement
+ * before it is solved, and dot's spline router, which counts on a solved
+ * placement, then reads outside its boxes (Graphviz 2.42: a ring of 280
+ * labelled references is a SIGSEGV in dot_layout; upstream's issue 462
+ * "Crash from use of nslimit").  Solving it instead costs minutes (150
+ * objects and 300 references: 215 s against 3), so past the same size
+ * the references are straight lines, which dot draws without the router:
+ * no crash, and the router's time (most of what remains) is saved too. */
 static void tame_layout(Agraph_t *g, const struct sel *s)
 {
 	if (s->n_node <= TAME_NODES && s->n_edge <= TAME_EDGES)
@@ -590,6 +599,7 @@ static void tame_layout(Agraph_t *g, const struct sel *s)
 	agsafeset(g, "nslimit1", "0.2", "");
 	agsafeset(g, "mclimit", "0.3", "");
 	agsafeset(g, "searchsize", "10", "");
+	agsafeset(g, "splines", "line", "");
 }
 
 /* ---- writing ---- */
