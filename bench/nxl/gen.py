@@ -2,6 +2,10 @@
 """Writes snapshots built to make a loader pay N x L (issue 22, item 3).
 
     python3 bench/nxl/gen.py v8|hprof hostile|plain OUT [MEGABYTES]
+    python3 bench/nxl/gen.py all DIR [MEGABYTES]
+
+all: the four files, DIR/{v8,hprof}-{hostile,plain} (one interpreter start
+instead of four: a pyenv shim alone can take a second or two).
 
 hostile: about half the file is one long string of L bytes, and the rest
 is N small records that all name it, so a loader that copies, hashes or
@@ -101,13 +105,26 @@ def hprof(hostile, size):
     return bytes(w.out)
 
 
-def main():
-    if len(sys.argv) < 4 or sys.argv[1] not in ("v8", "hprof") or sys.argv[2] not in ("hostile", "plain"):
-        sys.exit(__doc__)
-    size = int(float(sys.argv[4]) * 1e6) if len(sys.argv) > 4 else 10 ** 7
-    data = (v8 if sys.argv[1] == "v8" else hprof)(sys.argv[2] == "hostile", size)
-    with open(sys.argv[3], "wb") as f:
+def write(fmt, kind, out, size):
+    data = (v8 if fmt == "v8" else hprof)(kind == "hostile", size)
+    with open(out, "wb") as f:
         f.write(data)
+
+
+def megabytes(arg):
+    return int(float(arg) * 1e6) if arg is not None else 10 ** 7
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) in (2, 3) and a[0] == "all":
+        for fmt in ("v8", "hprof"):
+            for kind in ("hostile", "plain"):
+                write(fmt, kind, os.path.join(a[1], "%s-%s" % (fmt, kind)), megabytes(a[2] if len(a) > 2 else None))
+        return
+    if len(a) not in (3, 4) or a[0] not in ("v8", "hprof") or a[1] not in ("hostile", "plain"):
+        sys.exit(__doc__)
+    write(a[0], a[1], a[2], megabytes(a[3] if len(a) > 3 else None))
 
 
 if __name__ == "__main__":
