@@ -148,14 +148,25 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC := $(filter-out tui/%,$(LIB_SRC))
+# The harnesses load, analyse, export and view: the whole library, compiled
+# once for all of them (only the harness knows its format).
+FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC))
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+build-fuzz/libheapglass.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
 
 .PHONY: fuzz fuzz-build
-fuzz-build:
-	@mkdir -p build-fuzz
+fuzz-build: build-fuzz/libheapglass.a
 	@for t in $(FUZZ_TARGETS); do \
 		$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -DFUZZ_FORMAT=\"$$t\" $(FUZZ_FLAGS) \
-			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lcsv -lm || exit 1; \
+			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c build-fuzz/libheapglass.a $(PKG_LIBS) -lcsv -lm || exit 1; \
 	done
 
 fuzz: fuzz-build
@@ -163,8 +174,10 @@ fuzz: fuzz-build
 		mkdir -p build-fuzz/corpus-$$t; \
 		sh tests/fuzz/seed $$t build-fuzz/corpus-$$t; \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		LSAN_OPTIONS=suppressions=$$(pwd)/tests/lsan.supp:print_suppressions=0 \
 		./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 			-timeout=10 -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
 			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' build-fuzz/fuzz-$$t.log; \
+		grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/fuzz-$$t.log | tail -n 1; \
 	done
