@@ -608,6 +608,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
 	h->out_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_user);
 	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
+	/* untouched pages of a calloc cost nothing: freed below if no
+	 * reference is meta */
+	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	{
 		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
 		const uint16_t *flags = b->flags.data;
@@ -628,6 +631,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 				kind[e] = k;
 				meta += is_meta;
+				if (is_meta)
+					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
 				h->in_from[p] = v;
 				if (heap_edge_retains(k, flags[v])) {
 					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
@@ -639,6 +644,10 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 			}
 		}
 		free(pos);
+		if (!meta) {
+			free(h->out_meta);
+			h->out_meta = NULL;
+		}
 		h->meta_refs = meta;
 		h->not_user_nodes = not_user;
 	}
@@ -702,6 +711,7 @@ void heap_free(struct heap *h)
 	free(h->in_retains);
 	free(h->out_user);
 	free(h->in_user);
+	free(h->out_meta);
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
 	free(h->id_order);
@@ -790,6 +800,6 @@ size_t heap_memory(const struct heap *h)
 
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
 	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
-	       3 * (m / 64 + 1) * 8 +
+	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
 }

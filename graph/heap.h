@@ -21,6 +21,8 @@
  *   per reference: out target 4 + out name 4 + out kind 1 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 13.4 bytes
+ *                  (+ 1/8 for the "meta" bit when the loader marked any
+ *                  reference HEAP_EDGE_META)
  *                  (+ 4 for the in -> out edge index, built on first use
  *                  by heap_in_edges(), after an analysis has given back its
  *                  memory, so it does not count in the peak)
@@ -160,6 +162,12 @@ struct heap {
 	uint64_t *out_user;
 	uint64_t *in_user;
 
+	/* Bit e says whether the loader marked out-edge e HEAP_EDGE_META (the
+	 * one mark out_user cannot tell apart from an anchor at either end:
+	 * a leak trace may pass an anchor, never a meta reference).  NULL when
+	 * meta_refs is 0. */
+	uint64_t *out_meta;
+
 	struct heap_root *roots;
 
 	/* Node indexes sorted by id, for heap_find(); NULL when the id column
@@ -197,6 +205,12 @@ static inline int heap_out_user(const struct heap *h, uint32_t e)
 static inline int heap_in_user(const struct heap *h, uint32_t i)
 {
 	return (h->in_user[i / 64] >> (i % 64)) & 1;
+}
+
+/* Whether the loader marked out-edge e HEAP_EDGE_META. */
+static inline int heap_out_meta(const struct heap *h, uint32_t e)
+{
+	return h->out_meta && ((h->out_meta[e / 64] >> (e % 64)) & 1);
 }
 
 /* Non-zero when the loader's rules took something out of the user graph

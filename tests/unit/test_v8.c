@@ -621,6 +621,12 @@ static void test_user_marks(void **state)
 						fail_msg("@%llu -%s->: user %d, the rules say %d",
 							 (unsigned long long)h->id[u], buf, heap_out_user(h, e),
 							 user_refs[k].user);
+					/* the frozen heap keeps the mark (leak traces
+					 * read it where an anchor hides it from out_user) */
+					if (heap_out_meta(h, e) != user_refs[k].meta)
+						fail_msg("@%llu -%s->: frozen meta %d, the rules say %d",
+							 (unsigned long long)h->id[u], buf, heap_out_meta(h, e),
+							 user_refs[k].meta);
 					checked++;
 				}
 		}
