@@ -5,6 +5,7 @@
 
 #include "graph/core/mem.h"
 #include "graph/reach.h"
+#include "graph/trace.h"
 
 /* ---- hashing (by content, so values compare across heaps) ---- */
 
@@ -42,16 +43,30 @@ static uint64_t hash_str(const struct heap *h, heap_str_t s)
 	return hash_bytes(p, len);
 }
 
-/* The name of reference e from `from`, for a signature: elements, and
- * every reference of a wide container (where names are keys, such as a
- * dict with a string key per entry), hash as "[]". */
+/* Whether a name is a position written as text ("4202": V8 writes a
+ * hash table's slots so). */
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0;
+}
+
+/* The name of reference e from `from`, for a signature: elements (by
+ * index, or by a name that is all digits), and every reference of a wide
+ * container (where names are keys, such as a dict with a string key per
+ * entry), hash as "[]". */
 static uint64_t hash_edge_name(const struct heap *h, heap_node_t from, uint32_t e)
 {
 	uint32_t name = h->out_name[e];
+	size_t len;
+	const char *s;
 
 	if ((name & HEAP_NAME_INDEX) || h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE)
 		return hash_bytes("[]", 2);
-	return hash_str(h, name);
+	s = heap_string(h, name, &len);
+	return all_digits(s, len) ? hash_bytes("[]", 2) : hash_bytes(s, len);
 }
 
 static int same_str(const struct heap *a, heap_str_t sa, const struct heap *b, heap_str_t sb)
@@ -407,6 +422,369 @@ static void diff_cycles(struct diff *d, const heap_node_t *old_of)
 	free(ko);
 }
 
+/* ---- leak clusters ---- */
+
+/* A small cache of string hashes by arena offset (types and edge names
+ * repeat: a heap of millions of objects has thousands of them).  A name
+ * cache folds names that are all digits to "[]" (hash_edge_name). */
+enum {
+	HCACHE_BITS = 14
+};
+
+struct hcache {
+	heap_str_t str[1u << HCACHE_BITS];
+	uint64_t hash[1u << HCACHE_BITS];
+	int names;
+};
+
+static uint64_t cached_hash(struct hcache *c, const struct heap *h, heap_str_t s)
+{
+	uint32_t slot = (uint32_t)((s * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - HCACHE_BITS));
+
+	if (c->str[slot] != s || !c->hash[slot]) {
+		size_t len;
+		const char *p = heap_string(h, s, &len);
+		c->str[slot] = s;
+		c->hash[slot] = c->names && all_digits(p, len) ? hash_bytes("[]", 2) : hash_bytes(p, len);
+	}
+	return c->hash[slot];
+}
+
+/* The trace signature of every object the trace tree reaches (graph/trace.h):
+ * a hash of its whole trace, each step the reference's name (folded as
+ * hash_edge_name does) and the object's type, from the root's type.  A step
+ * that repeats the one before it (the same name to the same type: a linked
+ * list's -next-> Node) adds nothing, so every node of a chain shares the
+ * signature of its first.  An anchor (heap.h: a module's scope, a class)
+ * starts its signature afresh, from its id when ids are stable (by_id),
+ * else from its type and name and the step that reaches it: the route a
+ * trace takes to an anchor changes between snapshots (which timer or
+ * request happened to be running), the anchor does not.  sig[v] = 0 for
+ * objects the tree does not reach.  Scratch: link (n entries). */
+static void trace_signatures(const struct heap *h, const uint32_t *edge, const heap_node_t *order,
+			     uint32_t reached, int by_id, uint64_t *sig, uint64_t *link)
+{
+	struct hcache *types = mem_calloc(1, sizeof *types), *names = mem_calloc(1, sizeof *names);
+	const uint64_t root_tag = hash_bytes("(root)", 6), elem = hash_bytes("[]", 2);
+
+	names->names = 1;
+	memset(sig, 0, (size_t)h->n_nodes * sizeof *sig);
+	for (uint32_t i = 0; i < reached; i++) {
+		heap_node_t v = order[i], p;
+		uint64_t th = cached_hash(types, h, h->type[v]), nh;
+		uint32_t e = edge[v], name;
+
+		if (e == TRACE_ROOT) {
+			sig[v] = combine(th, root_tag);
+			link[v] = 0;
+			continue;
+		}
+		p = trace_edge_source(h, e);
+		name = h->out_name[e];
+		if ((name & HEAP_NAME_INDEX) || h->out_off[p + 1] - h->out_off[p] > DIFF_WIDE)
+			nh = elem;
+		else
+			nh = cached_hash(names, h, name);
+		link[v] = combine(nh, th);
+		if (h->flags[v] & HEAP_F_ANCHOR) {
+			uint64_t who = by_id ? mix(h->id[v]) :
+				       combine(combine(th, cached_hash(types, h, h->name[v])),
+					       combine(combine(cached_hash(types, h, h->type[p]),
+							       cached_hash(types, h, h->name[p])), nh));
+			sig[v] = combine(root_tag, who);
+			link[v] = 0;
+		} else {
+			sig[v] = link[v] == link[p] ? sig[p] : combine(sig[p], link[v]);
+		}
+		if (!sig[v])
+			sig[v] = 1;
+	}
+	free(types);
+	free(names);
+}
+
+/* One trace signature of NEW (a node of the trie the signatures form). */
+struct tnode {
+	uint64_t sig;
+	uint64_t parent;	/* the signature of the step above (0: none, a root's) */
+	int64_t growth;		/* counted objects more in NEW than in OLD */
+	int64_t bytes;		/* their shallow bytes more */
+	heap_node_t first;	/* the lowest counted NEW object with it */
+	uint32_t up;		/* the tnode of parent when it grows, else HEAP_NONE */
+};
+
+static size_t tnode_find(const struct tnode *t, size_t n, uint64_t sig)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t[mid].sig < sig)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && t[lo].sig == sig ? lo : n;
+}
+
+/* One heap's side: its trace tree and signatures, and its counted objects
+ * (only[v] set, or every reached one) as sorted (signature, node) pairs. */
+static size_t trace_side(const struct analysis *a, const uint8_t *only, int by_id, uint32_t *edge,
+			 uint64_t *sig, struct keyed **pairs)
+{
+	const struct heap *h = a->heap;
+	uint32_t n = h->n_nodes;
+	heap_node_t *order = mem_alloc((size_t)n * sizeof *order + 1);
+	uint64_t *link = mem_alloc((size_t)n * sizeof *link + 1);
+	uint32_t reached = trace_build(a, edge, order);
+	struct keyed *k;
+	size_t m = 0;
+
+	trace_signatures(h, edge, order, reached, by_id, sig, link);
+	free(link);
+	k = mem_alloc((size_t)reached * sizeof *k + 1);
+	for (uint32_t i = 0; i < reached; i++) {
+		heap_node_t v = order[i];
+		if (only && !only[v])
+			continue;
+		k[m].key = sig[v];
+		k[m].v = v;
+		m++;
+	}
+	free(order);
+	qsort(k, m, sizeof *k, keyed_cmp);
+	*pairs = k;
+	return m;
+}
+
+/* The object at the top of v's run of signature s (v itself unless its
+ * trace parent shares s), and that object's trace parent (HEAP_NONE: a
+ * root).  Costs the run's length. */
+static heap_node_t run_top(const struct heap *h, const uint32_t *edge, const uint64_t *sig, heap_node_t v,
+			   heap_node_t *parent)
+{
+	*parent = HEAP_NONE;
+	while (edge[v] != TRACE_ROOT) {
+		heap_node_t p = trace_edge_source(h, edge[v]);
+		if (sig[p] != sig[v]) {
+			*parent = p;
+			break;
+		}
+		v = p;
+	}
+	return v;
+}
+
+struct leak_row {
+	struct diff_leak l;
+	uint32_t held;		/* tnode of the sample */
+};
+
+static int leak_row_cmp(const void *pa, const void *pb)
+{
+	const struct leak_row *a = pa, *b = pb;
+
+	if (a->l.retained_delta != b->l.retained_delta)
+		return a->l.retained_delta > b->l.retained_delta ? -1 : 1;
+	if (a->l.count != b->l.count)
+		return a->l.count > b->l.count ? -1 : 1;
+	return a->l.key < b->l.key ? -1 : a->l.key > b->l.key;
+}
+
+static int leak_type_cmp(const void *pa, const void *pb)
+{
+	const struct diff_leak_type *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+static int type_first_cmp(const void *pa, const void *pb)
+{
+	const struct diff_leak_type *a = pa, *b = pb;
+
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+/* The leak clusters (diff.h) of the objects of NEW counted by only_new (NULL:
+ * all it reaches), less all of OLD's (ao NULL: none).  A cluster's sample
+ * is one with d->fresh set when there is one.  Fills d->leaks,
+ * d->leak_types and d->trace. */
+static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t *only_new,
+		       const struct analysis *ao, int by_id)
+{
+	const struct heap *hn = an->heap;
+	uint32_t n = hn->n_nodes;
+	uint64_t *sig = mem_alloc((size_t)n * sizeof *sig + 1);
+	struct keyed *kn, *ko = NULL, *acc;
+	struct tnode *t;
+	struct leak_row *rows;
+	struct diff_leak_type *types;
+	uint32_t *stack;
+	size_t nn, no = 0, nt = 0, ng = 0, nr = 0, ntypes = 0;
+
+	d->trace = mem_alloc((size_t)n * sizeof *d->trace + 1);
+	nn = trace_side(an, only_new, by_id, d->trace, sig, &kn);
+	t = mem_alloc(nn * sizeof *t + 1);
+	for (size_t i = 0; i < nn;) {
+		size_t j = i;
+		int64_t bytes = 0;
+		heap_node_t first = kn[i].v;
+		for (; j < nn && kn[j].key == kn[i].key; j++) {
+			bytes += (int64_t)hn->size[kn[j].v];
+			if (d->fresh && d->fresh[kn[j].v] && !d->fresh[first])
+				first = kn[j].v;
+		}
+		t[nt].sig = kn[i].key;
+		t[nt].parent = 0;
+		t[nt].growth = (int64_t)(j - i);
+		t[nt].bytes = bytes;
+		t[nt].first = first;
+		t[nt].up = HEAP_NONE;
+		nt++;
+		i = j;
+	}
+	free(kn);
+	if (ao) {
+		const struct heap *ho = ao->heap;
+		uint32_t *edge_o = mem_alloc((size_t)ho->n_nodes * sizeof *edge_o + 1);
+		uint64_t *sig_o = mem_alloc((size_t)ho->n_nodes * sizeof *sig_o + 1);
+		no = trace_side(ao, NULL, by_id, edge_o, sig_o, &ko);
+		free(edge_o);
+		free(sig_o);
+		for (size_t i = 0; i < no;) {
+			size_t j = i, at = tnode_find(t, nt, ko[i].key);
+			int64_t bytes = 0;
+			while (j < no && ko[j].key == ko[i].key)
+				bytes += (int64_t)ho->size[ko[j++].v];
+			if (at < nt) {
+				t[at].growth -= (int64_t)(j - i);
+				t[at].bytes -= bytes;
+			}
+			i = j;
+		}
+		free(ko);
+	}
+	/* The trie: each growing signature's parent, and whether that grows. */
+	for (size_t i = 0; i < nt; i++) {
+		heap_node_t p;
+		if (t[i].growth <= 0)
+			continue;
+		run_top(hn, d->trace, sig, t[i].first, &p);
+		t[i].parent = p == HEAP_NONE ? 0 : sig[p];
+		ng++;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		size_t at;
+		if (t[i].growth <= 0 || !t[i].parent)
+			continue;
+		at = tnode_find(t, nt, t[i].parent);
+		if (at < nt && t[at].growth > 0)
+			t[i].up = (uint32_t)at;
+	}
+	/* Each growing signature's accumulation point: the parent of the
+	 * highest growing signature above it (iteratively: a trace may be
+	 * millions of steps long).  acc[i].key holds it once known. */
+	acc = mem_alloc(nt * sizeof *acc + 1);
+	stack = mem_alloc(nt * sizeof *stack + 1);
+	for (size_t i = 0; i < nt; i++)
+		acc[i].v = HEAP_NONE;
+	for (size_t i = 0; i < nt; i++) {
+		size_t sp = 0;
+		uint32_t x = (uint32_t)i;
+		uint64_t key;
+		if (t[i].growth <= 0 || acc[i].v != HEAP_NONE)
+			continue;
+		while (t[x].up != HEAP_NONE && acc[x].v == HEAP_NONE && sp < nt) {
+			stack[sp++] = x;
+			x = t[x].up;
+		}
+		key = acc[x].v != HEAP_NONE ? acc[x].key : t[x].parent;
+		acc[x].key = key;
+		acc[x].v = x;
+		while (sp)
+			acc[stack[--sp]] = (struct keyed){ .key = key, .v = stack[sp] };
+	}
+	free(stack);
+	/* Clusters: the growing signatures grouped by accumulation point. */
+	for (size_t i = 0; i < nt; i++)
+		if (t[i].growth > 0)
+			acc[nr++] = acc[i];
+	qsort(acc, nr, sizeof *acc, keyed_cmp);
+	rows = mem_alloc(nr * sizeof *rows + 1);
+	types = mem_alloc(nr * sizeof *types + 1);
+	ng = 0;
+	for (size_t i = 0; i < nr;) {
+		size_t j = i, nty = 0;
+		struct leak_row *r = &rows[ng++];
+		int64_t best = INT64_MIN;
+		memset(r, 0, sizeof *r);
+		r->l.key = acc[i].key;
+		r->l.types = (uint32_t)ntypes;
+		for (; j < nr && acc[j].key == acc[i].key; j++) {
+			const struct tnode *x = &t[acc[j].v];
+			r->l.count += x->growth;
+			r->l.retained_delta += x->bytes;
+			/* the sample: from the held signature that grew most */
+			if (x->up == HEAP_NONE && x->bytes > best) {
+				best = x->bytes;
+				r->held = acc[j].v;
+			}
+			types[ntypes + nty].type = hn->type[x->first];
+			types[ntypes + nty].count = x->growth;
+			types[ntypes + nty].bytes = x->bytes;
+			nty++;
+		}
+		/* per type, most first */
+		qsort(types + ntypes, nty, sizeof *types, type_first_cmp);
+		{
+			size_t w = 0;
+			for (size_t k = 0; k < nty; k++) {
+				if (w && types[ntypes + w - 1].type == types[ntypes + k].type) {
+					types[ntypes + w - 1].count += types[ntypes + k].count;
+					types[ntypes + w - 1].bytes += types[ntypes + k].bytes;
+				} else {
+					types[ntypes + w++] = types[ntypes + k];
+				}
+			}
+			nty = w;
+		}
+		qsort(types + ntypes, nty, sizeof *types, leak_type_cmp);
+		r->l.n_types = (uint32_t)nty;
+		ntypes += nty;
+		i = j;
+	}
+	for (size_t i = 0; i < ng; i++) {
+		struct leak_row *r = &rows[i];
+		heap_node_t top = run_top(hn, d->trace, sig, t[r->held].first, &r->l.point);
+		r->l.sample = t[r->held].first;
+		r->l.held_edge = d->trace[top] == TRACE_ROOT ? HEAP_NONE : d->trace[top];
+	}
+	qsort(rows, ng, sizeof *rows, leak_row_cmp);
+	d->leaks = mem_alloc(ng * sizeof *d->leaks + 1);
+	for (size_t i = 0; i < ng; i++)
+		d->leaks[i] = rows[i].l;
+	d->n_leaks = (uint32_t)ng;
+	d->leak_types = types;
+	d->n_leak_types = (uint32_t)ntypes;
+	free(rows);
+	free(acc);
+	free(t);
+	free(sig);
+}
+
+uint32_t diff_leak_path(const struct diff *d, uint32_t i, struct reach_step *out, uint32_t max)
+{
+	const struct diff_leak *l = &d->leaks[i];
+
+	if (l->point == HEAP_NONE)
+		return 0;
+	return trace_path(d->new->heap, d->trace, l->point, out, max);
+}
+
 /* ---- the diff ---- */
 
 static int is_v8(const struct heap *h)
@@ -452,6 +830,7 @@ int diff_run(const struct analysis *old, const struct analysis *new, enum diff_m
 	diff_types(d);
 	diff_groups(d);
 	diff_cycles(d, old_of);
+	diff_leaks(d, new, NULL, old, match == DIFF_BY_ID);
 	free(old_of);
 	*out = d;
 	return 0;
@@ -465,6 +844,9 @@ void diff_free(struct diff *d)
 	free(d->groups);
 	free(d->cycles);
 	free(d->fresh);
+	free(d->leaks);
+	free(d->leak_types);
+	free(d->trace);
 	free(d);
 }
 

@@ -45,7 +45,9 @@ static void path_key(const struct analysis *a, heap_node_t v, char *out)
 		uint32_t nm = h->out_name[p[i].edge];
 		heap_node_t from = p[i - 1].node;
 		int wide = h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE;
-		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) || wide ? "[]" : heap_string(h, nm, NULL));
+		const char *ns = heap_string(h, nm, NULL);
+		int digits = ns[0] && strspn(ns, "0123456789") == strlen(ns);
+		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) || wide || digits ? "[]" : ns);
 		strcat(out, name);
 		strcat(out, type_name(h, p[i].node));
 	}
