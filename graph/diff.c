@@ -455,7 +455,9 @@ static uint64_t cached_hash(struct hcache *c, const struct heap *h, heap_str_t s
  * hash_edge_name does) and the object's type, from the root's type.  A step
  * that repeats the one before it (the same name to the same type: a linked
  * list's -next-> Node) adds nothing, so every node of a chain shares the
- * signature of its first.  An anchor (heap.h: a module's scope, a class)
+ * signature of its first; so does a step to the type of an object held in
+ * an element (a hash table's collision chain, slot -[]-> Node -next->
+ * Node: which entries collide changes as a table grows).  An anchor (heap.h: a module's scope, a class)
  * starts its signature afresh, from its id when ids are stable (by_id),
  * else from its type and name and the step that reaches it: the route a
  * trace takes to an anchor changes between snapshots (which timer or
@@ -485,7 +487,8 @@ static void trace_signatures(const struct heap *h, const uint32_t *edge, const h
 			nh = elem;
 		else
 			nh = cached_hash(names, h, name);
-		link[v] = combine(nh, th);
+		/* the low bit: the step is an element's */
+		link[v] = (combine(nh, th) & ~(uint64_t)1) | (nh == elem);
 		if (h->flags[v] & HEAP_F_ANCHOR) {
 			uint64_t who = by_id ? mix(h->id[v]) :
 				       combine(combine(th, cached_hash(types, h, h->name[v])),
@@ -494,7 +497,8 @@ static void trace_signatures(const struct heap *h, const uint32_t *edge, const h
 			sig[v] = combine(root_tag, who);
 			link[v] = 0;
 		} else {
-			sig[v] = link[v] == link[p] ? sig[p] : combine(sig[p], link[v]);
+			int same = link[v] == link[p] || (h->type[v] == h->type[p] && (link[p] & 1));
+			sig[v] = same ? sig[p] : combine(sig[p], link[v]);
 		}
 		if (!sig[v])
 			sig[v] = 1;

@@ -38,7 +38,9 @@
  * the runtime's machinery) and each object its trace signature: a hash of
  * its whole trace, steps named as above (element positions, names that
  * are all digits and a wide container's keys fold to "[]"), a step that
- * repeats the one before it (a linked list's -next-> Node) adding nothing,
+ * repeats the one before it (a linked list's -next-> Node) or goes from an
+ * element to an object of its type (a hash table's collision chain) adding
+ * nothing,
  * and starting afresh at each anchor (from its id when matched by id,
  * else from its type, name and the step that reaches it), so the route a
  * trace happens to take to a module's scope or a class does not matter.

@@ -274,7 +274,8 @@ static int oracle_follows(const struct heap *h, heap_node_t u, uint32_t e)
 
 /* The trace tree by a plain breadth-first search from the roots in index
  * order, and each node's signature as a string: the root's type, then
- * "-name->Type" per step, a step equal to the one before adding nothing,
+ * "-name->Type" per step, a step equal to the one before, or from an
+ * element ("-[]->") to its own type, adding nothing,
  * an anchor starting afresh ("#id", or its type and name and its parent's
  * with the step's name). */
 static void oracle_sigs(const struct analysis *a, int by_id, struct osig *o)
@@ -313,7 +314,8 @@ static void oracle_sigs(const struct analysis *a, int by_id, struct osig *o)
 						 heap_string(h, h->name[w], NULL), type_name(h, u),
 						 heap_string(h, h->name[u], NULL), name);
 				o->step[w][0] = 0;
-			} else if (strcmp(o->step[w], o->step[u]) == 0) {
+			} else if (strcmp(o->step[w], o->step[u]) == 0 ||
+				   (strcmp(type_name(h, w), type_name(h, u)) == 0 && strncmp(o->step[u], "-[]->", 5) == 0)) {
 				strcpy(o->s[w], o->s[u]);
 			} else {
 				static char tmp[SIG_MAX];
