@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "graph/core/mem.h"
+#include "graph/core/worker.h"
 #include "graph/reach.h"
 #include "graph/trace.h"
 
@@ -91,6 +92,46 @@ static int keyed_cmp(const void *pa, const void *pb)
 	if (a->key != b->key)
 		return a->key < b->key ? -1 : 1;
 	return a->v < b->v ? -1 : a->v > b->v;
+}
+
+/* Sorts k[0..n) by key, stably (pairs built in node order stay in node
+ * order within a key): an LSD radix sort, 16 bits a pass, skipping passes
+ * whose digit is the same for every key.  Temporary memory: n pairs. */
+static void keyed_sort(struct keyed *k, size_t n)
+{
+	struct keyed *a = k, *t;
+	size_t *count;
+
+	if (n < 2)
+		return;
+	t = mem_alloc(n * sizeof *t);
+	count = mem_alloc(65536 * sizeof *count);
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift) & 0xffff]++;
+		if (count[(a[0].key >> shift) & 0xffff] == n)
+			continue;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			t[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+		{
+			struct keyed *x = a;
+			a = t;
+			t = x;
+		}
+	}
+	if (a != k) {
+		memcpy(k, a, n * sizeof *k);
+		t = a;
+	}
+	free(t);
+	free(count);
 }
 
 /* First index in sorted k[0..n) whose key is >= key. */
@@ -295,7 +336,7 @@ static size_t sig_pairs(const struct analysis *a, const uint8_t *only, struct ke
 		m++;
 	}
 	free(sig);
-	qsort(k, m, sizeof *k, keyed_cmp);
+	keyed_sort(k, m);
 	*out = k;
 	return m;
 }
@@ -464,7 +505,8 @@ static uint64_t cached_hash(struct hcache *c, const struct heap *h, heap_str_t s
  * request happened to be running), the anchor does not.  sig[v] = 0 for
  * objects the tree does not reach.  Scratch: link (n entries). */
 static void trace_signatures(const struct heap *h, const uint32_t *edge, const heap_node_t *order,
-			     uint32_t reached, int by_id, uint64_t *sig, uint64_t *link)
+			     const heap_node_t *parent, uint32_t reached, int by_id, uint64_t *sig,
+			     uint64_t *link)
 {
 	struct hcache *types = mem_calloc(1, sizeof *types), *names = mem_calloc(1, sizeof *names);
 	const uint64_t root_tag = hash_bytes("(root)", 6), elem = hash_bytes("[]", 2);
@@ -481,7 +523,7 @@ static void trace_signatures(const struct heap *h, const uint32_t *edge, const h
 			link[v] = 0;
 			continue;
 		}
-		p = trace_edge_source(h, e);
+		p = parent[v];
 		name = h->out_name[e];
 		if ((name & HEAP_NAME_INDEX) || h->out_off[p + 1] - h->out_off[p] > DIFF_WIDE)
 			nh = elem;
@@ -513,7 +555,8 @@ struct tnode {
 	uint64_t parent;	/* the signature of the step above (0: none, a root's) */
 	int64_t growth;		/* counted objects more in NEW than in OLD */
 	int64_t bytes;		/* their shallow bytes more */
-	heap_node_t first;	/* the lowest counted NEW object with it */
+	heap_node_t first;	/* a NEW object with it: the first in breadth-first
+				 * order, or the first new one (by id) */
 	uint32_t up;		/* the tnode of parent when it grows, else HEAP_NONE */
 };
 
@@ -539,13 +582,15 @@ static size_t trace_side(const struct analysis *a, const uint8_t *only, int by_i
 	const struct heap *h = a->heap;
 	uint32_t n = h->n_nodes;
 	heap_node_t *order = mem_alloc((size_t)n * sizeof *order + 1);
+	heap_node_t *parent = mem_alloc((size_t)n * sizeof *parent + 1);
 	uint64_t *link = mem_alloc((size_t)n * sizeof *link + 1);
-	uint32_t reached = trace_build(a, edge, order);
+	uint32_t reached = trace_build(a, edge, order, parent);
 	struct keyed *k;
 	size_t m = 0;
 
-	trace_signatures(h, edge, order, reached, by_id, sig, link);
+	trace_signatures(h, edge, order, parent, reached, by_id, sig, link);
 	free(link);
+	free(parent);
 	k = mem_alloc((size_t)reached * sizeof *k + 1);
 	for (uint32_t i = 0; i < reached; i++) {
 		heap_node_t v = order[i];
@@ -556,9 +601,30 @@ static size_t trace_side(const struct analysis *a, const uint8_t *only, int by_i
 		m++;
 	}
 	free(order);
-	qsort(k, m, sizeof *k, keyed_cmp);
+	keyed_sort(k, m);
 	*pairs = k;
 	return m;
+}
+
+/* OLD's side, computed on the second thread while NEW's is. */
+struct side_job {
+	const struct analysis *a;
+	int by_id;
+	struct keyed *pairs;
+	size_t n;
+};
+
+static void *side_run(void *arg)
+{
+	struct side_job *j = arg;
+	uint32_t n = j->a->heap->n_nodes;
+	uint32_t *edge = mem_alloc((size_t)n * sizeof *edge + 1);
+	uint64_t *sig = mem_alloc((size_t)n * sizeof *sig + 1);
+
+	j->n = trace_side(j->a, NULL, j->by_id, edge, sig, &j->pairs);
+	free(edge);
+	free(sig);
+	return NULL;
 }
 
 /* The object at the top of v's run of signature s (v itself unless its
@@ -629,7 +695,12 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 	struct diff_leak_type *types;
 	uint32_t *stack;
 	size_t nn, no = 0, nt = 0, ng = 0, nr = 0, ntypes = 0;
+	struct side_job old_side = { .a = ao, .by_id = by_id };
+	struct worker wk = { 0 };
 
+	/* both heaps at once: twice the scratch memory, half the time */
+	if (ao)
+		worker_run(&wk, 1, side_run, &old_side);
 	d->trace = mem_alloc((size_t)n * sizeof *d->trace + 1);
 	nn = trace_side(an, only_new, by_id, d->trace, sig, &kn);
 	t = mem_alloc(nn * sizeof *t + 1);
@@ -654,11 +725,9 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 	free(kn);
 	if (ao) {
 		const struct heap *ho = ao->heap;
-		uint32_t *edge_o = mem_alloc((size_t)ho->n_nodes * sizeof *edge_o + 1);
-		uint64_t *sig_o = mem_alloc((size_t)ho->n_nodes * sizeof *sig_o + 1);
-		no = trace_side(ao, NULL, by_id, edge_o, sig_o, &ko);
-		free(edge_o);
-		free(sig_o);
+		worker_join(&wk);
+		ko = old_side.pairs;
+		no = old_side.n;
 		for (size_t i = 0; i < no;) {
 			size_t j = i, at = tnode_find(t, nt, ko[i].key);
 			int64_t bytes = 0;

@@ -1,6 +1,6 @@
 #include "graph/trace.h"
 
-uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *order)
+uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *order, heap_node_t *parent)
 {
 	const struct heap *h = a->heap;
 	uint32_t n = h->n_nodes, tail = 0;
@@ -10,6 +10,8 @@ uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *orde
 		if (a->dist[v] == 0) {
 			edge[v] = TRACE_ROOT;
 			order[tail++] = v;
+			if (parent)
+				parent[v] = HEAP_NONE;
 		}
 	}
 	/* order is the queue: a breadth-first search over trace references */
@@ -21,6 +23,8 @@ uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *orde
 				continue;
 			edge[w] = e;
 			order[tail++] = w;
+			if (parent)
+				parent[w] = u;
 		}
 	}
 	return tail;

@@ -45,8 +45,11 @@ static inline int trace_follows(const struct heap *h, heap_node_t from, uint32_t
  * reference that reaches v on its trace, TRACE_ROOT for a root, TRACE_NONE
  * when no trace reaches v.  order (n_nodes entries) gets the reached
  * objects in breadth-first order (every object after the one its edge
- * leaves).  Returns how many objects are reached. */
-uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *order);
+ * leaves).  parent, when not NULL (n_nodes entries), gets the object each
+ * reached object's edge leaves (HEAP_NONE for a root), which
+ * trace_edge_source() would find by a search.  Returns how many objects
+ * are reached. */
+uint32_t trace_build(const struct analysis *a, uint32_t *edge, heap_node_t *order, heap_node_t *parent);
 
 /* The object out-edge e leaves (a binary search over out_off). */
 heap_node_t trace_edge_source(const struct heap *h, uint32_t e);
