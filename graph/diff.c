@@ -1,5 +1,6 @@
 #include "graph/diff.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -849,6 +850,64 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 	free(sig);
 }
 
+/* Appends a step's name to buf as an access: "[]" for an element (as a
+ * signature folds it; a wide container's key too when held, the sample's
+ * key being one of many), ".name" for a field, ".<Type>" for a reference
+ * without a name. */
+static size_t access_step(const struct heap *h, heap_node_t from, uint32_t e, heap_node_t to, int held,
+			  char *buf, size_t size, size_t used)
+{
+	uint32_t name = h->out_name[e];
+	size_t len = 0;
+	const char *s = (name & HEAP_NAME_INDEX) ? "" : heap_string(h, name, &len);
+	int n;
+
+	if (used >= size)
+		return used;
+	if ((name & HEAP_NAME_INDEX) || all_digits(s, len) ||
+	    (held && h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE))
+		n = snprintf(buf + used, size - used, "[]");
+	else if (len)
+		n = snprintf(buf + used, size - used, "%s%.*s", used ? "." : "", (int)(len > 64 ? 64 : len), s);
+	else
+		n = snprintf(buf + used, size - used, "%s<%s>", used ? "." : "", heap_string(h, h->type[to], NULL));
+	return n < 0 ? used : used + (size_t)n;
+}
+
+void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
+{
+	const struct heap *h = d->new->heap;
+	const struct diff_leak *l = &d->leaks[i];
+	uint32_t len = diff_leak_path(d, i, NULL, 0), first;
+	struct reach_step *p = mem_alloc(((size_t)len + 1) * sizeof *p);
+	size_t used = 0;
+
+	buf[0] = 0;
+	if (!size)
+		goto out;
+	diff_leak_path(d, i, p, len);
+	/* from the last anchor on the trace, else the last few steps */
+	first = len;
+	while (first > 0 && !(h->flags[p[first - 1].node] & HEAP_F_ANCHOR) && len - first < DIFF_ACCESS_STEPS)
+		first--;
+	if (first > 0 && (h->flags[p[first - 1].node] & HEAP_F_ANCHOR)) {
+		size_t nl;
+		const char *nm = heap_string(h, h->name[p[first - 1].node], &nl);
+		if (nl && h->name[p[first - 1].node] != h->type[p[first - 1].node])
+			used = (size_t)snprintf(buf, size, "%.*s", (int)(nl > 64 ? 64 : nl), nm);
+	} else if (first > 1) {
+		used = (size_t)snprintf(buf, size, "...");
+	}
+	if (first == 0)
+		first = 1;	/* the root has no step */
+	for (uint32_t k = first; k < len && used < size; k++)
+		used = access_step(h, p[k - 1].node, p[k].edge, p[k].node, 0, buf, size, used);
+	if (l->held_edge != HEAP_NONE && used < size)
+		access_step(h, l->point, l->held_edge, h->out_to[l->held_edge], 1, buf, size, used);
+out:
+	free(p);
+}
+
 uint32_t diff_leak_path(const struct diff *d, uint32_t i, struct reach_step *out, uint32_t max)
 {
 	const struct diff_leak *l = &d->leaks[i];
@@ -875,6 +934,9 @@ int diff_run(const struct analysis *old, const struct analysis *new, enum diff_m
 
 	if (!ho || !hn)
 		return error_set(err, "diff: a heap is missing");
+	if (ho->format && hn->format && strcmp(ho->format, hn->format) != 0)
+		return error_set(err, "diff: OLD is a %s snapshot and NEW a %s one: compare two snapshots "
+				 "of one program, taken the same way", ho->format, hn->format);
 	d = mem_calloc(1, sizeof *d);
 	d->old = old;
 	d->new = new;
@@ -905,6 +967,46 @@ int diff_run(const struct analysis *old, const struct analysis *new, enum diff_m
 	diff_cycles(d, old_of);
 	diff_leaks(d, new, NULL, old, match == DIFF_BY_ID);
 	free(old_of);
+	*out = d;
+	return 0;
+}
+
+int diff_run_ages(const struct heap *a, const struct analysis *b, const struct analysis *c,
+		  struct diff **out, struct error *err)
+{
+	const struct heap *hb = b->heap, *hc = c->heap;
+	struct diff *d;
+	uint8_t *gen;
+	uint64_t counts[3];
+
+	if (!a->format || !hb->format || !hc->format || strcmp(a->format, hb->format) != 0 ||
+	    strcmp(hb->format, hc->format) != 0)
+		return error_set(err, "diff: the three snapshots are not of one format: compare three "
+				 "snapshots of one program");
+	d = mem_calloc(1, sizeof *d);
+	d->old = b;
+	d->new = c;
+	d->matched_by = DIFF_BY_ID;
+	d->ages = 1;
+	gen = mem_alloc((size_t)hc->n_nodes + 1);
+	diff_ages(a, hb, hc, gen, counts);
+	d->fresh = gen;
+	for (uint32_t v = 0; v < hc->n_nodes; v++)
+		gen[v] = gen[v] == 1;
+	{
+		uint64_t matched = 0;
+		for (uint32_t v = 0; v < hb->n_nodes; v++)
+			matched += heap_find(hc, hb->id[v]) != HEAP_NONE;
+		d->id_rate = hb->n_nodes ? (double)matched / hb->n_nodes : 0;
+	}
+	diff_types(d);
+	d->n_groups = diff_group_nodes(c, d->fresh, &d->groups);
+	for (uint32_t i = 0; i < d->n_groups; i++) {
+		d->new_objects += d->groups[i].new_count;
+		d->new_bytes += d->groups[i].shallow;
+	}
+	d->cycles = mem_alloc(1);
+	diff_leaks(d, c, d->fresh, NULL, 1);
 	*out = d;
 	return 0;
 }

@@ -73,7 +73,8 @@
 
 enum {
 	DIFF_PATH_HOPS = 3,
-	DIFF_WIDE = 32
+	DIFF_WIDE = 32,
+	DIFF_ACCESS_STEPS = 4
 };
 
 /* Share of OLD's objects that must be matched by id (same id, same type)
@@ -173,19 +174,41 @@ struct diff {
 
 	/* NEW's trace tree (graph/trace.h's edge column). */
 	uint32_t *trace;
+
+	/* 1 for diff_run_ages(): fresh marks C's middle-aged objects and the
+	 * leak clusters and groups are theirs. */
+	int ages;
 };
 
 /* Compares two analysed heaps.  match: DIFF_AUTO, or a forced mode
  * (DIFF_BY_ID on heaps whose ids are not stable gives nonsense, but is
- * allowed: the caller asked).  Returns 0 and *out (diff_free), or -1 with
- * err filled. */
+ * allowed: the caller asked).  Heaps from two different loaders (a Python
+ * dump and a V8 snapshot) are refused.  Returns 0 and *out (diff_free), or
+ * -1 with err filled. */
 int diff_run(const struct analysis *old, const struct analysis *new, enum diff_match match,
 	     struct diff **out, struct error *err);
+
+/* Three snapshots A, B, C of one process, matched by id (diff_ages): a
+ * diff of C (new) against B (old) whose leak clusters and groups are
+ * memlab's leak candidates, C's objects allocated between A and B and
+ * still alive (counted alone: nothing is subtracted); d->fresh marks them,
+ * d->ages is 1, types compare B with C, no cycles.  Only A's heap is read.
+ * Returns 0 and *out, or -1 with err filled (three formats not one). */
+int diff_run_ages(const struct heap *a, const struct analysis *b, const struct analysis *c,
+		  struct diff **out, struct error *err);
 
 /* The trace of leak cluster i from its root to its accumulation point
  * (trace_path's contract: root first; returns the full length, writing
  * only when it is <= max; 0 for a cluster of roots). */
 uint32_t diff_leak_path(const struct diff *d, uint32_t i, struct reach_step *out, uint32_t max);
+
+/* Where leak cluster i's objects are, written as an access from the last
+ * anchor on its trace (a module's scope, a class: "Service" then its
+ * field) or, without one, from DIFF_ACCESS_STEPS steps before the
+ * accumulation point ("..."), down to the objects it holds:
+ * "quoteCache.table[]", "Service.sessionRegistry.table[]".  Names are the
+ * snapshot's, not escaped; buf is always terminated (size > 0). */
+void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size);
 
 /* diff_free(NULL) is a no-op. */
 void diff_free(struct diff *d);

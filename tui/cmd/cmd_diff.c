@@ -147,7 +147,7 @@ static json_t *leaks_json(const struct diff *d, uint32_t top)
 {
 	const struct heap *hn = d->new->heap;
 	json_t *arr = json_array();
-	char ename[256];
+	char ename[256], where[512];
 
 	for (uint32_t i = 0; i < d->n_leaks && (!top || i < top); i++) {
 		const struct diff_leak *l = &d->leaks[i];
@@ -160,6 +160,8 @@ static json_t *leaks_json(const struct diff *d, uint32_t top)
 			json_object_set_new(te, "bytes", json_integer(t->bytes));
 			json_array_append_new(types, te);
 		}
+		diff_leak_access(d, i, where, sizeof where);
+		json_object_set_new(e, "where", json_string(where));
 		json_object_set_new(e, "path", leak_path_json(d, i));
 		json_object_set_new(e, "held_by", l->held_edge == HEAP_NONE ? json_null() :
 				    json_string(held_text(hn, l->held_edge, l->point, ename, sizeof ename)));
@@ -257,20 +259,27 @@ static void leaks_text(const struct diff *d, uint32_t top)
 {
 	const struct heap *hn = d->new->heap;
 	uint32_t shown = top && top < d->n_leaks ? top : d->n_leaks;
-	char b1[48], types[512], ename[256], name[256];
+	char b1[48], types[512], ename[256], name[256], where[512], ewhere[1024];
 
 	if (!d->n_leaks) {
-		printf("No leak: no trace from a root holds more objects than before.\n\n");
+		printf(d->ages ? "No leak candidate: no object allocated between A and B is alive in C.\n\n"
+		       : "No leak: no trace from a root holds more objects than before.\n\n");
 		return;
 	}
-	printf("Leaks: %s objects, clustered by the trace from a root to what holds them, "
-	       "most memory first:\n", d->matched_by == DIFF_BY_ID ? "new" : "more");
+	if (d->ages)
+		printf("Leak candidates (objects allocated between A and B, still alive in C), clustered "
+		       "by the trace from a root to what holds them, most memory first:\n");
+	else
+		printf("Leaks: %s objects, clustered by the trace from a root to what holds them, "
+		       "most memory first:\n", d->matched_by == DIFF_BY_ID ? "new" : "more");
 	for (uint32_t i = 0; i < shown; i++) {
 		const struct diff_leak *l = &d->leaks[i];
 		uint32_t len = diff_leak_path(d, i, NULL, 0);
 		struct reach_step *p = malloc(((size_t)len + 1) * sizeof *p);
 		leak_types_text(d, l, types, sizeof types);
-		printf("%3u. %+" PRId64 " objects, %s: %s\n     ", i + 1, l->count,
+		diff_leak_access(d, i, where, sizeof where);
+		text_escape(ewhere, sizeof ewhere, where, strlen(where), 0);
+		printf("%3u. %s: %+" PRId64 " objects, %s: %s\n     ", i + 1, ewhere, l->count,
 		       signed_bytes(l->retained_delta, b1, sizeof b1), types);
 		if (p && len) {
 			diff_leak_path(d, i, p, len);
@@ -577,6 +586,8 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 		    enum diff_match match)
 {
 	const struct heap *hc = an[2]->heap;
+	struct diff *d = NULL;
+	struct error err;
 	uint8_t *gen, *middle;
 	uint64_t counts[3];
 	struct diff_group *g;
@@ -592,9 +603,12 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 				return cli_fail("diff A B C: %s is not a V8 snapshot; ages need ids that are stable "
 						"across snapshots (three V8 snapshots of one process; --match id forces it)",
 						paths[i]);
+	if (diff_run_ages(an[0]->heap, an[1], an[2], &d, &err))
+		return cli_fail("%s", err.msg);
 	gen = malloc((size_t)hc->n_nodes + 1);
 	middle = malloc((size_t)hc->n_nodes + 1);
 	if (!gen || !middle) {
+		diff_free(d);
 		free(gen);
 		free(middle);
 		return cli_fail("out of memory");
@@ -607,6 +621,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 	if (json) {
 		json_t *o = json_object(), *ages = json_object(), *types = json_array(), *groups = json_array();
 		json_object_set_new(o, "matched_by", json_string("id"));
+		json_object_set_new(o, "leaks", leaks_json(d, top));
 		json_object_set_new(ages, "old", cli_json_u64(counts[2]));
 		json_object_set_new(ages, "middle", cli_json_u64(counts[1]));
 		json_object_set_new(ages, "young", cli_json_u64(counts[0]));
@@ -641,6 +656,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 		printf("Ages of C's objects: %llu old (since A), %llu middle (allocated between A and B, "
 		       "still alive), %llu young (since B)\n\n", (unsigned long long)counts[2],
 		       (unsigned long long)counts[1], (unsigned long long)counts[0]);
+		leaks_text(d, top);
 		shown = top && top < nr ? top : nr;
 		printf("%10s %10s %10s  %s\n", "middle", "young", "old", "type");
 		for (uint32_t i = 0; i < shown; i++)
@@ -670,6 +686,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 	free(rows);
 	free(gen);
 	free(middle);
+	diff_free(d);
 	return rc;
 }
 
