@@ -50,6 +50,35 @@ for i, l in enumerate(leaks[:3]):
 PY
 }
 
+# viewer NAME DIR A B WHERE...: `heapglass DIR/A DIR/B` opens on the
+# comparison, whose first screen (80x24) names each leak's root: the three
+# leak rows come first, each with one of WHERE (an access such as
+# quoteCache.table[]); Enter on the first opens its whole trace, from the
+# root to the object that grows.
+viewer() {
+	_vn=$1 _vd=$2 _va=$3 _vb=$4
+	shift 4
+	printf 'q' >"$TMP/kq"
+	run_cmd "$BIN" "$_vd/$_va" "$_vd/$_vb" --keys "$TMP/kq" --dump-screen "$TMP/v0" --size 80x24 --ascii
+	_ok=$rc
+	for _w in "$@"; do
+		sed -n '5,7p' "$TMP/v0" | grep -qF -- " $_w " || _ok=1
+	done
+	if [ "$_ok" -eq 0 ] && sed -n 4p "$TMP/v0" | grep -q '^ Leaks: '; then
+		ok "$_vn viewer: the first screen names each leak's root"
+	else
+		notok "$_vn viewer: first screen (exit $rc): $(head -n 9 "$TMP/v0" 2>/dev/null)"
+	fi
+	printf '<Enter>' >"$TMP/ke"
+	run_cmd "$BIN" "$_vd/$_va" "$_vd/$_vb" --keys "$TMP/ke" --dump-screen "$TMP/v1" --size 80x24 --ascii
+	if [ "$rc" -eq 0 ] && grep -q '^ Leak 1 of ' "$TMP/v1" && grep -q '^  (root) ' "$TMP/v1" &&
+	   [ "$(grep -c -- '<- grows' "$TMP/v1")" -eq 1 ] && grep -q '^Trace from a root' "$TMP/v1"; then
+		ok "$_vn viewer: Enter on the first leak shows its whole trace"
+	else
+		notok "$_vn viewer: leak view (exit $rc): $(head -n 16 "$TMP/v1" 2>/dev/null)"
+	fi
+}
+
 # run_pair NAME DIR A B SPEC: diffs DIR/A DIR/B (leaky) and DIR/fixed/A
 # DIR/fixed/B (fixed).
 run_pair() {
@@ -79,6 +108,7 @@ else
 	if node "$L/service.js" "$TMP/js" 2>"$TMP/err" && node "$L/service.js" "$TMP/js/fixed" fixed 2>"$TMP/err"; then
 		run_pair node "$TMP/js" a.heapsnapshot b.heapsnapshot \
 			"quoteCache:Quote:1500 priceFeed:Order:1500 undoLog:TreeNode:3000"
+		viewer node "$TMP/js" a.heapsnapshot b.heapsnapshot "quoteCache.table[]" "priceFeed._events.tick[]" "undoLog[]"
 		# the text says the same, each trace whole from the root
 		run_cmd "$BIN" diff --top 3 "$TMP/js/a.heapsnapshot" "$TMP/js/b.heapsnapshot"
 		if [ "$rc" -eq 0 ] && grep -q '^  1\. ' "$TMP/out" && grep -q -- '-quoteCache-> Map -table-> (array) -\[\]-> ' "$TMP/out" &&
@@ -101,6 +131,7 @@ else
 	   PYTHONPATH=$TOP/loaders/python python3 "$L/service.py" "$TMP/py/fixed" fixed 2>"$TMP/err"; then
 		run_pair python "$TMP/py" a b \
 			"quote_cache:__main__.Quote:1000 price_feed:__main__.Order:1000 audit_log:__main__.AuditEntry:1000"
+		viewer python "$TMP/py" a b "quote_cache[]" "price_feed.<list>[]" "audit_log[]"
 	else
 		notok "python service.py failed: $(tail -n 3 "$TMP/err")"
 	fi
@@ -115,6 +146,8 @@ else
 	   java -XX:TieredStopAtLevel=1 -Xmx64m -cp "$TMP/cls" Service "$TMP/java/fixed" fixed 2>"$TMP/err"; then
 		run_pair java "$TMP/java" a.hprof b.hprof \
 			"quoteCache:Service\$Quote:1500 priceFeed:Service\$Order:1500 sessionRegistry:Service\$Session:1500"
+		viewer java "$TMP/java" a.hprof b.hprof "Service.quoteCache.table[]" "Service.sessionRegistry.table[]" \
+			"Service.priceFeed.listeners.elementData[]"
 	else
 		notok "java Service failed: $(tail -n 3 "$TMP/err")"
 	fi
