@@ -211,8 +211,8 @@ static void leak_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		return;
 	}
 	row_object(a, w, y, EDGE_W, cols - EDGE_W, t, sel);
-	if (r->kind == L_STEP && r->i + 1 == s->path_len && cols > EDGE_W + 40)
-		draw_str(w, y, cols - 10, 10, " <- grows", row_attr(ROLE_GARBAGE, sel));
+	if (r->kind == L_STEP && r->i + 1 == s->path_len)
+		draw_str(w, y, 0, 1, ">", row_attr(ROLE_GARBAGE, sel) | A_BOLD);
 }
 
 static void leak_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
@@ -234,7 +234,7 @@ static void leak_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int 
 		diff_leak_access(d, s->leak, where, sizeof where);
 		draw_text(w, y0, 1, cols - 1, where, strlen(where), screen_attr(ROLE_NAME) | A_BOLD);
 		draw_printf(w, y0 + 1, 1, cols - 1, screen_attr(ROLE_NORMAL),
-			    "%s%s objects, %s%s more, held by the object marked 'grows' (%s)",
+			    "%s%s objects, %s%s more, held by the object marked > (%s)",
 			    l->count >= 0 ? "+" : "-", draw_count(b1, sizeof b1, l->count >= 0 ? (uint64_t)l->count
 									  : (uint64_t)0 - (uint64_t)l->count),
 			    l->retained_delta >= 0 ? "+" : "-", draw_bytes(b2, sizeof b2, m),
