@@ -55,6 +55,17 @@ headless gens-cross "$SMALL" 'ygx'
 headless inspector "$SMALL" '<Enter>'
 headless inspector-follow "$SMALL" '<Enter>jj<Enter>'
 headless history "$SMALL" '<Enter>jj<Enter><BS><BS>]'
+# the inspector as a workbench: headings take no cursor (k from the first
+# reference stays on it: 2/N), Tab jumps to the retainers (sorted: the
+# program's references first, nearest a root first), Right expands a
+# retainer into its own retainers, indented, Left folds it again
+headless inspector-heading "$SMALL" '<Enter>kk'
+headless inspector-tab "$SMALL" '<Enter><Tab>'
+headless inspector-retainers-tree "$SMALL" '<Enter><Tab>j<Right>'
+headless inspector-retainers-fold "$SMALL" '<Enter><Tab>j<Right>j<Left><Left>'
+# retainers in order (the program's references nearest a root first, weak
+# ones last; the CSV lists them weak, registry, far, near), and a tree
+headless inspector-retainers-sorted retainers '/target<Enter><Enter>j<Right>'
 headless search "$SMALL" '/sess<Enter>n'
 headless garbage "$SMALL" 'u'
 headless search-nomatch "$SMALL" '/zzz'
