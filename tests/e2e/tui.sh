@@ -50,6 +50,12 @@ headless cycle-garbage "$SMALL" '3j<Enter><Enter>'
 headless cycles-pattern "$SMALL" '3<Enter>'
 headless cycles-raw "$SMALL" '3R'
 headless domtree "$SMALL" 'dj<Enter>'
+# ten or more children of one type are one row (12 Session under a dict,
+# 3 Config apart), ranked by what they retain together; it expands into
+# its members, largest first; entering the view on a member opens its group
+headless domtree-group groups 'd<Enter>j<Enter>'
+headless domtree-group-reveal groups 't/#15<Enter>d'
+headless domtree-group-fold groups 't/#15<Enter>dhh'
 headless gens "$SMALL" 'y'
 headless gens-cross "$SMALL" 'ygx'
 headless inspector "$SMALL" '<Enter>'
