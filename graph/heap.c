@@ -24,6 +24,7 @@ struct heap_builder {
 	struct column e_from, e_to, e_name, e_kind;
 	int edges_sorted;		/* e_from is non-decreasing so far */
 	struct column roots;
+	struct column locations;	/* struct heap_location */
 
 	/* string arena and its intern table (offsets; 0 = empty slot, since
 	 * offset 0 is the empty string, which is never stored in the table) */
@@ -264,7 +265,7 @@ static void builder_clear(struct heap_builder *b)
 	struct column *cols[] = {
 		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
 		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
-		&b->e_kind, &b->roots,
+		&b->e_kind, &b->roots, &b->locations,
 	};
 
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
@@ -406,6 +407,25 @@ int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t k
 	((struct heap_root *)b->roots.data)[b->roots.n++] = r;
 	((uint16_t *)b->flags.data)[node] |= HEAP_F_ROOT;
 	return 0;
+}
+
+int heap_builder_add_location(struct heap_builder *b, heap_node_t node, uint32_t line, uint32_t column,
+			      struct error *err)
+{
+	struct heap_location l = { node, line, column };
+
+	if (node >= b->id.n)
+		return error_set(err, "location of object %u, which does not exist", (unsigned)node);
+	column_grow(&b->locations, sizeof l, b->locations.n + 1);
+	((struct heap_location *)b->locations.data)[b->locations.n++] = l;
+	return 0;
+}
+
+static int location_cmp(const void *pa, const void *pb)
+{
+	const struct heap_location *a = pa, *b = pb;
+
+	return a->node < b->node ? -1 : a->node > b->node;
 }
 
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
@@ -640,6 +660,19 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->generation = column_take(&b->generation, 1);
 	h->category = column_take(&b->category, 1);
 	h->roots = column_take(&b->roots, sizeof(struct heap_root));
+	if (b->locations.n) {
+		/* sorted by node, one per node */
+		struct heap_location *l = b->locations.data;
+		size_t k = 0;
+		qsort(l, b->locations.n, sizeof *l, location_cmp);
+		for (size_t i = 0; i < b->locations.n; i++)
+			if (!k || l[k - 1].node != l[i].node)
+				l[k++] = l[i];
+		b->locations.n = k;
+		h->n_locations = (uint32_t)k;
+		h->locations = column_take(&b->locations, sizeof *l);
+	}
+	column_fini(&b->locations);
 	h->id_order = sort_by_id(h->id, n);
 
 	memcpy(h->categories, b->categories, sizeof h->categories);
@@ -710,6 +743,7 @@ void heap_free(struct heap *h)
 	free(h->out_meta);
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
+	free(h->locations);
 	free(h->id_order);
 	free(h->strings);
 	free(h);
@@ -725,6 +759,20 @@ const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
 	if (len)
 		*len = str_len_at(h->strings, s);
 	return h->strings + s;
+}
+
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+{
+	uint32_t lo = 0, hi = h->n_locations;
+
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (h->locations[m].node < v)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < h->n_locations && h->locations[lo].node == v ? &h->locations[lo] : NULL;
 }
 
 heap_node_t heap_find(const struct heap *h, uint64_t id)
@@ -797,5 +845,6 @@ size_t heap_memory(const struct heap *h)
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
 	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
 	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
-	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
+	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
+	       (size_t)h->n_locations * sizeof(struct heap_location);
 }

@@ -6,7 +6,8 @@
 #include "graph/reach.h"
 
 enum {
-	PART_MAX = 48		/* bytes of one name in a label */
+	PART_MAX = 48,		/* bytes of one name in a label */
+	LOC_SCAN = 64		/* references searched for -shared-> and -script-> */
 };
 
 int label_has_name(const struct heap *h, heap_node_t v)
@@ -149,6 +150,60 @@ size_t label_holder(const struct heap *h, const uint32_t *dist, heap_node_t v, c
 		put(buf, size, &used, " of %.*s %.*s", type, tl, edge2, el2);
 	}
 	return used;
+}
+
+/* The object v's reference named `name` leads to (among its first
+ * LOC_SCAN references), or HEAP_NONE. */
+static heap_node_t ref_named(const struct heap *h, heap_node_t v, const char *name)
+{
+	size_t want = strlen(name);
+	uint32_t end = h->out_off[v + 1];
+
+	if (end - h->out_off[v] > LOC_SCAN)
+		end = h->out_off[v] + LOC_SCAN;
+	for (uint32_t e = h->out_off[v]; e < end; e++) {
+		size_t len;
+		const char *s;
+		if (h->out_name[e] & HEAP_NAME_INDEX)
+			continue;
+		s = heap_string(h, h->out_name[e], &len);
+		if (len == want && memcmp(s, name, len) == 0)
+			return h->out_to[e];
+	}
+	return HEAP_NONE;
+}
+
+size_t label_location(const struct heap *h, heap_node_t v, char *buf, size_t size)
+{
+	const struct heap_location *l = h->n_locations ? heap_location_of(h, v) : NULL;
+	heap_node_t sfi, script = HEAP_NONE;
+	size_t len = 0;
+	const char *file = NULL;
+	int n;
+
+	if (!size)
+		return 0;
+	buf[0] = 0;
+	if (!l)
+		return 0;
+	if ((sfi = ref_named(h, v, "shared")) != HEAP_NONE &&
+	    (script = ref_named(h, sfi, "script")) == HEAP_NONE)
+		script = ref_named(h, sfi, "script_or_debug_info");
+	if (script != HEAP_NONE) {
+		const char *slash;
+		file = heap_string(h, h->name[script], &len);
+		/* the file name: what follows the last '/' of a path or URL */
+		while (len && (slash = memchr(file, '/', len)) != NULL) {
+			len -= (size_t)(slash + 1 - file);
+			file = slash + 1;
+		}
+		if (len > PART_MAX)
+			len = PART_MAX;
+	}
+	if (!len)
+		return 0;	/* a line without its file says little */
+	n = snprintf(buf, size, "%.*s:%llu", (int)len, file, (unsigned long long)l->line + 1);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
 size_t label_name(const struct heap *h, const uint32_t *dist, heap_node_t v, char *buf, size_t size)

@@ -36,6 +36,14 @@ int label_has_name(const struct heap *h, heap_node_t v);
  * (always terminated when size > 0) and returns the length written. */
 size_t label_holder(const struct heap *h, const uint32_t *dist, heap_node_t v, char *buf, size_t size);
 
+/* Where v's code is, for a label: "orders.js:38" (the script's file name
+ * and the 1-based line) for a V8 closure with a location (heap.h), the
+ * script found through its references -shared-> -script-> (its name is
+ * the script's URL or path); "" (0) when v has no location or no script
+ * (V8 gives other objects locations too, their constructor's).  Writes at most size bytes (always terminated
+ * when size > 0) and returns the length written. */
+size_t label_location(const struct heap *h, heap_node_t v, char *buf, size_t size);
+
 /* v's name for a label: its own name, else label_holder()'s. */
 size_t label_name(const struct heap *h, const uint32_t *dist, heap_node_t v, char *buf, size_t size);
 

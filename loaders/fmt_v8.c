@@ -77,6 +77,8 @@ struct v8 {
 	unsigned nf, ef;
 	int f_type, f_name, f_id, f_size, f_edges, f_detached;
 	int e_type, e_name, e_to;
+	unsigned lf;				/* location fields, 0 when none */
+	int l_object, l_line, l_column;
 	struct ntype *nt;
 	unsigned n_nt;
 	struct etype *et;
@@ -578,6 +580,17 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 	v->e_type = field_index(efields, "type");
 	v->e_name = field_index(efields, "name_or_index");
 	v->e_to = field_index(efields, "to_node");
+	{
+		/* optional: a closure's place in its script (DevTools shows it) */
+		json_t *lfields = json_object_get(meta, "location_fields");
+		if (strings_array(lfields, FIELDS_MAX)) {
+			v->l_object = field_index(lfields, "object_index");
+			v->l_line = field_index(lfields, "line");
+			v->l_column = field_index(lfields, "column");
+			if (v->l_object >= 0 && v->l_line >= 0 && v->l_column >= 0)
+				v->lf = (unsigned)json_array_size(lfields);
+		}
+	}
 	if (v->f_type < 0 || v->f_name < 0 || v->f_id < 0 || v->f_size < 0 || v->f_edges < 0)
 		return fail_at(v, at, "meta: node_fields lacks one of type, name, id, self_size, edge_count");
 	if (v->e_type < 0 || v->e_name < 0 || v->e_to < 0)
@@ -1320,6 +1333,58 @@ static int read_edges_with(struct v8 *v, struct pipe *p)
 }
 
 /* The pipe is stopped and its reader joined on every path. */
+/* "locations": [object_index, script_id, line, column, ...] (the order
+ * from meta.location_fields), after "nodes"; each says where a closure's
+ * function is.  Skipped without location_fields or before "nodes". */
+static int read_locations_with(struct v8 *v, struct pipe *p)
+{
+	const uint64_t *f, *at;
+	uint64_t limit = (uint64_t)v->n_nodes * v->nf, n = 0;
+	char msg[ERROR_MSG_MAX];
+
+	if (expect(v, '[', "\"locations\" must be an array") != 0)
+		return -1;
+	pipe_start(v, p, 0);
+	for (;;) {
+		int rc = next_record(v, p, &f, &at, v->lf, "locations array ends inside a location", "location");
+		uint64_t obj;
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		obj = f[v->l_object];
+		if (obj % v->nf != 0 || obj >= limit) {
+			snprintf(msg, sizeof msg, "location object_index %llu is not a node (%u nodes of %u fields)",
+				 (unsigned long long)obj, v->n_nodes, v->nf);
+			return fail_at(v, at[v->l_object], msg);
+		}
+		if (heap_builder_add_location(v->b, (heap_node_t)(obj / v->nf),
+					      f[v->l_line] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_line],
+					      f[v->l_column] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_column],
+					      v->err) != 0) {
+			snprintf(msg, sizeof msg, "%s", v->err->msg);
+			return fail_at(v, at[v->l_object], msg);
+		}
+		if ((++n & (TICK - 1)) == 0 && tick_at(v, p->cur->end) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_locations(struct v8 *v)
+{
+	struct pipe p;
+	int rc;
+
+	if (!v->lf || !v->have_nodes)
+		return skip_int_array(v);
+	p.started = 0;
+	rc = read_locations_with(v, &p);
+	pipe_fini(v, &p);
+	return rc;
+}
+
 static int read_nodes(struct v8 *v)
 {
 	struct pipe p;
@@ -2449,7 +2514,9 @@ static int parse(struct v8 *v)
 			rc = v->have_edges ? fail_at(v, at, "second \"edges\"") : read_edges(v);
 		} else if (strcmp(key, "strings") == 0) {
 			rc = v->have_strings ? fail_at(v, at, "second \"strings\"") : read_strings(v);
-		} else if (strcmp(key, "locations") == 0 || strcmp(key, "samples") == 0 ||
+		} else if (strcmp(key, "locations") == 0) {
+			rc = read_locations(v);
+		} else if (strcmp(key, "samples") == 0 ||
 			   strcmp(key, "trace_function_infos") == 0) {
 			rc = skip_int_array(v);
 		} else {

@@ -109,6 +109,18 @@ else
 		run_pair node "$TMP/js" a.heapsnapshot b.heapsnapshot \
 			"quoteCache:Quote:1500 priceFeed:Order:1500 undoLog:TreeNode:3000"
 		viewer node "$TMP/js" a.heapsnapshot b.heapsnapshot "quoteCache.table[]" "priceFeed._events.tick[]" "undoLog[]"
+		# a closure names where its code is (the snapshot's locations,
+		# resolved through -shared-> -script->): the listener leak's sample
+		# is an onTick, whose line the source itself says
+		_id=$(python3 -c 'import json,sys; print([l for l in json.load(open(sys.argv[1]))["leaks"] if l["where"].startswith("priceFeed.")][0]["sample"]["id"])' "$TMP/node.json" 2>/dev/null)
+		_line=$(grep -n 'function onTick' "$L/service.js" | cut -d: -f1)
+		printf '/#%s<Enter>' "$_id" >"$TMP/kl"
+		run_cmd "$BIN" "$TMP/js/b.heapsnapshot" --keys "$TMP/kl" --dump-screen "$TMP/vl" --size 100x30
+		if [ "$rc" -eq 0 ] && grep -q "^ Function onTick service.js:$_line #$_id\$" "$TMP/vl"; then
+			ok "node viewer: the onTick closure reads 'Function onTick service.js:$_line'"
+		else
+			notok "node viewer: closure location (want service.js:$_line): $(sed -n 1,4p "$TMP/vl" 2>/dev/null)"
+		fi
 		# the text says the same, each trace whole from the root
 		run_cmd "$BIN" diff --top 3 "$TMP/js/a.heapsnapshot" "$TMP/js/b.heapsnapshot"
 		if [ "$rc" -eq 0 ] && grep -q '^  1\. ' "$TMP/out" && grep -q -- '-quoteCache-> Map -table-> (array) -\[\]-> ' "$TMP/out" &&

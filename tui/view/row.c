@@ -104,6 +104,15 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 			used += draw_text(w, y, x + used, rest - used, holder, hl, row_attr(ROLE_NAME, selected));
 		}
 	}
+	if (h->n_locations && used + 8 < rest) {
+		/* where a closure's code is (V8), as DevTools shows it */
+		char loc[80];
+		size_t ll = label_location(h, v, loc, sizeof loc);
+		if (ll) {
+			used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
+			used += draw_text(w, y, x + used, rest - used, loc, ll, row_attr(ROLE_DIM, selected));
+		}
+	}
 	if (idw) {
 		used += draw_str(w, y, x + used, cols - used, " ", row_attr(ROLE_NORMAL, selected));
 		used += draw_str(w, y, x + used, cols - used, id, row_attr(ROLE_DIM, selected));
