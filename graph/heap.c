@@ -663,8 +663,11 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	if (b->locations.n) {
 		/* sorted by node, one per node */
 		struct heap_location *l = b->locations.data;
-		size_t k = 0;
-		qsort(l, b->locations.n, sizeof *l, location_cmp);
+		size_t k = 0, sorted = 1;
+		while (sorted < b->locations.n && l[sorted - 1].node < l[sorted].node)
+			sorted++;
+		if (sorted < b->locations.n)	/* V8 writes them in node order */
+			qsort(l, b->locations.n, sizeof *l, location_cmp);
 		for (size_t i = 0; i < b->locations.n; i++)
 			if (!k || l[k - 1].node != l[i].node)
 				l[k++] = l[i];
