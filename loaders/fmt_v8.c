@@ -79,6 +79,7 @@ struct v8 {
 	int e_type, e_name, e_to;
 	unsigned lf;				/* location fields, 0 when none */
 	int l_object, l_line, l_column;
+	int cat_closure;			/* the category of "closure" nodes, -1 if none */
 	struct ntype *nt;
 	unsigned n_nt;
 	struct etype *et;
@@ -610,6 +611,8 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 		size_t k;
 		t->category = heap_builder_category(v->b, heap_builder_intern_cstr(v->b, name));
 		t->synthetic = strcmp(name, "synthetic") == 0;
+		if (strcmp(name, "closure") == 0)
+			v->cat_closure = t->category;
 		t->hidden = strcmp(name, "hidden") == 0;
 		t->array = strcmp(name, "array") == 0;
 		t->native = strcmp(name, "native") == 0;
@@ -1335,13 +1338,17 @@ static int read_edges_with(struct v8 *v, struct pipe *p)
 /* The pipe is stopped and its reader joined on every path. */
 /* "locations": [object_index, script_id, line, column, ...] (the order
  * from meta.location_fields), after "nodes"; each says where a closure's
- * function is.  Skipped without location_fields or before "nodes". */
+ * function is.  Skipped without location_fields or before "nodes".  V8
+ * gives other objects locations too (their constructor's): only closures'
+ * are kept, which is what a label shows (label.h). */
 static int read_locations_with(struct v8 *v, struct pipe *p)
 {
 	const uint64_t *f, *at;
 	uint64_t limit = (uint64_t)v->n_nodes * v->nf, n = 0;
 	char msg[ERROR_MSG_MAX];
+	struct heap_builder_view h;
 
+	heap_builder_view(v->b, &h);
 	if (expect(v, '[', "\"locations\" must be an array") != 0)
 		return -1;
 	pipe_start(v, p, 0);
@@ -1359,7 +1366,8 @@ static int read_locations_with(struct v8 *v, struct pipe *p)
 				 (unsigned long long)obj, v->n_nodes, v->nf);
 			return fail_at(v, at[v->l_object], msg);
 		}
-		if (heap_builder_add_location(v->b, (heap_node_t)(obj / v->nf),
+		if (h.category[obj / v->nf] == v->cat_closure &&
+		    heap_builder_add_location(v->b, (heap_node_t)(obj / v->nf),
 					      f[v->l_line] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_line],
 					      f[v->l_column] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_column],
 					      v->err) != 0) {
@@ -2553,6 +2561,7 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	int rc;
 
 	memset(&v, 0, sizeof v);
+	v.cat_closure = -1;
 	v.path = path;
 	v.b = b;
 	v.prog = prog;

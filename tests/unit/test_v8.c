@@ -314,14 +314,13 @@ static void test_tiny_model(void **state)
 	assert_int_equal(edge_kind(h, 5, "x"), HEAP_EDGE_WEAK);	/* (Strong roots) -> Key */
 	assert_int_equal(edge_kind(h, 3, "[1]"), HEAP_EDGE_STRONG);	/* (GC roots) -> (Strong roots) */
 	/* "locations": [91,3,10,4, 63,3,20,8]: node 13 (@27, the closure
-	 * inner) at 10:4, node 9 (@19) at 20:8, sorted by node; no other node
-	 * has one */
-	assert_int_equal(h->n_locations, 2);
-	assert_int_equal(h->locations[0].node, heap_find(h, 19));
-	assert_int_equal(h->locations[1].node, heap_find(h, 27));
+	 * inner) at 10:4 is kept; node 9 (@19, an object: its constructor's
+	 * location) is not, nor has any other node one */
+	assert_int_equal(h->n_locations, 1);
+	assert_int_equal(h->locations[0].node, heap_find(h, 27));
 	assert_int_equal(heap_location_of(h, heap_find(h, 27))->line, 10);
 	assert_int_equal(heap_location_of(h, heap_find(h, 27))->column, 4);
-	assert_int_equal(heap_location_of(h, heap_find(h, 19))->line, 20);
+	assert_null(heap_location_of(h, heap_find(h, 19)));
 	assert_null(heap_location_of(h, heap_find(h, 13)));
 	heap_free(h);
 }
