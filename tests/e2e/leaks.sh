@@ -79,6 +79,21 @@ viewer() {
 	fi
 }
 
+# pair_run DIR CMD...: runs `CMD DIR` (leaky) and `CMD DIR/fixed fixed`
+# at once (the two cores); true when both succeed, stderr in $TMP/err.
+pair_run() {
+	_pd=$1
+	shift
+	"$@" "$_pd" 2>"$TMP/err" &
+	_pp=$!
+	"$@" "$_pd/fixed" fixed 2>"$TMP/err2"
+	_pr2=$?
+	wait "$_pp"
+	_pr1=$?
+	[ "$_pr2" -eq 0 ] || cp "$TMP/err2" "$TMP/err"
+	[ "$_pr1" -eq 0 ] && [ "$_pr2" -eq 0 ]
+}
+
 # run_pair NAME DIR A B SPEC: diffs DIR/A DIR/B (leaky) and DIR/fixed/A
 # DIR/fixed/B (fixed).
 run_pair() {
@@ -105,7 +120,7 @@ if ! command -v node >/dev/null 2>&1; then
 	skip "leaks on V8: node not installed"
 else
 	mkdir -p "$TMP/js/fixed"
-	if node "$L/service.js" "$TMP/js" 2>"$TMP/err" && node "$L/service.js" "$TMP/js/fixed" fixed 2>"$TMP/err"; then
+	if pair_run "$TMP/js" node "$L/service.js"; then
 		run_pair node "$TMP/js" a.heapsnapshot b.heapsnapshot \
 			"quoteCache:Quote:1500 priceFeed:Order:1500 undoLog:TreeNode:3000"
 		viewer node "$TMP/js" a.heapsnapshot b.heapsnapshot "quoteCache.table[]" "priceFeed._events.tick[]" "undoLog[]"
@@ -139,8 +154,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	skip "leaks on Python: python3 not installed"
 else
 	mkdir -p "$TMP/py/fixed"
-	if PYTHONPATH=$TOP/loaders/python python3 "$L/service.py" "$TMP/py" 2>"$TMP/err" &&
-	   PYTHONPATH=$TOP/loaders/python python3 "$L/service.py" "$TMP/py/fixed" fixed 2>"$TMP/err"; then
+	if pair_run "$TMP/py" env PYTHONPATH="$TOP/loaders/python" python3 "$L/service.py"; then
 		run_pair python "$TMP/py" a b \
 			"quote_cache:__main__.Quote:1000 price_feed:__main__.Order:1000 audit_log:__main__.AuditEntry:1000"
 		viewer python "$TMP/py" a b "quote_cache[]" "price_feed.<list>[]" "audit_log[]"
@@ -154,8 +168,7 @@ if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
 else
 	mkdir -p "$TMP/java/fixed" "$TMP/cls"
 	if javac -J-XX:TieredStopAtLevel=1 -d "$TMP/cls" "$L/Service.java" 2>"$TMP/err" &&
-	   java -XX:TieredStopAtLevel=1 -Xmx64m -cp "$TMP/cls" Service "$TMP/java" 2>"$TMP/err" &&
-	   java -XX:TieredStopAtLevel=1 -Xmx64m -cp "$TMP/cls" Service "$TMP/java/fixed" fixed 2>"$TMP/err"; then
+	   pair_run "$TMP/java" java -XX:TieredStopAtLevel=1 -Xmx64m -cp "$TMP/cls" Service; then
 		run_pair java "$TMP/java" a.hprof b.hprof \
 			"quoteCache:Service\$Quote:1500 priceFeed:Service\$Order:1500 sessionRegistry:Service\$Session:1500"
 		viewer java "$TMP/java" a.hprof b.hprof "Service.quoteCache.table[]" "Service.sessionRegistry.table[]" \
