@@ -207,3 +207,15 @@ int row_object_match(const struct app *a, heap_node_t v, const char *q)
 	snprintf(id, sizeof id, "0x%llx", (unsigned long long)h->id[v]);
 	return strncmp(id, q, strlen(q)) == 0 || strncmp(id + 2, q, strlen(q)) == 0;
 }
+
+int row_ref_match(const struct app *a, uint32_t edge, heap_node_t v, const char *q)
+{
+	char b[256];
+
+	if (edge != HEAP_NONE) {
+		row_edge_name(a->h, edge, b, sizeof b);
+		if (row_contains(b, strlen(b), q))
+			return 1;
+	}
+	return row_object_match(a, v, q);
+}

@@ -292,16 +292,8 @@ static int leak_match(void *st, struct app *a, uint32_t i, const char *q)
 	struct leak_state *s = st;
 	uint32_t edge;
 	heap_node_t t = row_target(s, a->diff, i, &edge);
-	char b[256];
 
-	if (t == HEAP_NONE)
-		return 0;
-	if (edge != HEAP_NONE) {
-		row_edge_name(a->h, edge, b, sizeof b);
-		if (row_contains(b, strlen(b), q))
-			return 1;
-	}
-	return row_object_match(a, t, q);
+	return t != HEAP_NONE && row_ref_match(a, edge, t, q);
 }
 
 static heap_node_t leak_object(void *st, struct app *a, uint32_t i)

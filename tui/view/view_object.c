@@ -488,16 +488,8 @@ static int object_match(void *st, struct app *a, uint32_t i, const char *q)
 {
 	uint32_t edge;
 	heap_node_t t = row_target(st, a, i, &edge);
-	char b[256];
 
-	if (t == HEAP_NONE)
-		return 0;
-	if (edge != HEAP_NONE) {
-		row_edge_name(a->h, edge, b, sizeof b);
-		if (row_contains(b, strlen(b), q))
-			return 1;
-	}
-	return row_object_match(a, t, q);
+	return t != HEAP_NONE && row_ref_match(a, edge, t, q);
 }
 
 /* Rows stand for other objects; the inspected one stays current until
