@@ -101,6 +101,8 @@ struct v8 {
 	uint32_t s_external_data;		/* index of "system / ExternalStringData" + 1 */
 	uint32_t s_dom_trees;			/* index of "(Document DOM trees)" + 1 */
 	uint8_t *sname;				/* string index -> enum sname */
+	uint8_t sname_first[256];		/* first bytes of the names (snames_init) */
+	uint8_t sname_len[32];			/* their lengths */
 	uint64_t *back_meta;			/* per edge: a back link of a pair (user_marks) */
 	struct ephmap eph;
 	regex_t eph_re;
@@ -1465,8 +1467,7 @@ enum sname {
 	SN_EXPORTS,
 	SN_JS_TO_NATIVE,
 	SN_NATIVE_TO_JS,
-	SN_OWNER_SYMBOL,
-	SN_RESOURCE_SYMBOL,
+	SN_OWNER_SYMBOL,	/* "<symbol owner_symbol>", "<symbol resource_symbol>" */
 	/* node names */
 	SN_NATIVE_CONTEXT,	/* "system / NativeContext", "system / NativeContext / URL" */
 	SN_CONTEXT,		/* "system / Context" */
@@ -1501,10 +1502,13 @@ static const struct {
 	{ "javascript_to_native", SN_JS_TO_NATIVE },
 	{ "native_to_javascript", SN_NATIVE_TO_JS },
 	{ "<symbol owner_symbol>", SN_OWNER_SYMBOL },
-	{ "<symbol resource_symbol>", SN_RESOURCE_SYMBOL },
+	{ "<symbol resource_symbol>", SN_OWNER_SYMBOL },
 	{ "system / NativeContext", SN_NATIVE_CONTEXT },
 	{ "system / Context", SN_CONTEXT },
 };
+
+_Static_assert(sizeof snames / sizeof snames[0] <= sizeof ((struct v8 *)0)->sname_len,
+	       "struct v8's sname_len holds a length per name");
 
 static int has_prefix(const char *s, size_t len, const char *p)
 {
@@ -1513,20 +1517,32 @@ static int has_prefix(const char *s, size_t len, const char *p)
 	return len >= pl && memcmp(s, p, pl) == 0;
 }
 
-static uint8_t sname_of(const char *s, size_t len)
+/* The names' lengths and first bytes, so that most strings are told
+ * apart from every name by one table look-up. */
+static void snames_init(struct v8 *v)
 {
-	if (len == 0 || len > 64)
+	for (size_t k = 0; k < sizeof snames / sizeof snames[0]; k++) {
+		v->sname_len[k] = (uint8_t)strlen(snames[k].s);
+		v->sname_first[(unsigned char)snames[k].s[0]] = 1;
+	}
+	v->sname_first['n'] = 1;	/* the prefixes below */
+	v->sname_first['s'] = 1;
+}
+
+static uint8_t sname_of(const struct v8 *v, const char *s, size_t len)
+{
+	if (len == 0 || !v->sname_first[(unsigned char)s[0]])
 		return SN_OTHER;
 	for (size_t k = 0; k < sizeof snames / sizeof snames[0]; k++)
-		if (snames[k].s[0] == s[0] && strlen(snames[k].s) == len && memcmp(snames[k].s, s, len) == 0)
+		if (v->sname_len[k] == len && memcmp(snames[k].s, s, len) == 0)
 			return snames[k].sn;
-	if (has_prefix(s, len, "system / NativeContext / "))
-		return SN_NATIVE_CONTEXT;
+	if (s[0] == 's')
+		return has_prefix(s, len, "system / NativeContext / ") ? SN_NATIVE_CONTEXT : SN_OTHER;
+	if (s[0] != 'n' || !has_prefix(s, len, "node:"))
+		return SN_OTHER;
 	if (has_prefix(s, len, "node:internal/modules/") || has_prefix(s, len, "node:internal/bootstrap/"))
 		return SN_SCRIPT_LOADER;
-	if (has_prefix(s, len, "node:"))
-		return SN_SCRIPT_BUILTIN;
-	return SN_OTHER;
+	return SN_SCRIPT_BUILTIN;
 }
 
 static const char external_data[] = "system / ExternalStringData";
@@ -1565,7 +1581,7 @@ static void strings_add(struct v8 *v, struct strbatch *sb, const char *s, size_t
 	if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
 		v->s_dom_trees = index + 1;
 	note_ephemeron(v, index, s, len);
-	v->sname[index] = sname_of(s, len);
+	v->sname[index] = sname_of(v, s, len);
 	if (!sb->buf || sb->len + len > sb->cap) {
 		sb->cap = sb->len + len + (1 << 16);
 		sb->buf = mem_realloc_array(sb->buf, sb->cap, 1);
@@ -1588,6 +1604,7 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 	v->strmap_cap = 1 << 16;
 	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
 	v->sname = mem_alloc(v->strmap_cap);
+	snames_init(v);
 	c = peek(v);
 	if (c == ']') {
 		v->r.pos++;
@@ -1863,7 +1880,8 @@ enum {
 	UC_LOADER = 3,		/* defined by Node.js's module loader */
 	UM_VISITING = 4,	/* on the back-pointer walk now (a loop in bad input) */
 	UM_ANCHOR = 8,
-	UM_RUNTIME = 16
+	UM_RUNTIME = 16,
+	OWNER_SCAN = 64		/* references of a handle's owner looked at */
 };
 
 enum {
@@ -1997,7 +2015,9 @@ static void back_link(struct v8 *v, const struct heap_builder_view *h, uint32_t 
 }
 
 /* The node marks, from the references as the snapshot has them (names
- * are still string indexes): HEAP_F_RUNTIME on V8's machinery and the
+ * are still string indexes), returned per node (UM_ANCHOR, UM_RUNTIME;
+ * user_apply sets them; reads the graph only, so it runs beside the
+ * other passes over it): HEAP_F_RUNTIME on V8's machinery and the
  * synthetic nodes, HEAP_F_ANCHOR on the native contexts, the global
  * objects and their proxies, the top-level scopes, Node.js's builtin
  * functions and its module loader's objects and their exports; and, in
@@ -2005,11 +2025,12 @@ static void back_link(struct v8 *v, const struct heap_builder_view *h, uint32_t 
  * JavaScript wrapper, a Node.js handle's to its owner, a scope's to a
  * function made in it.
  * O(V + E): a closure's or map's class is found once. */
-static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t *first)
+static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, const uint32_t *first)
 {
 	struct user u;
-	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *owner_edge[2] = { NULL, NULL };
-	size_t cap = 0;
+	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *handles = NULL;
+	uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
+	size_t cap = 0, n_handles = 0, handles_cap = 0;
 
 	memset(&u, 0, sizeof u);
 	u.v = v;
@@ -2024,20 +2045,40 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t cat = u.cat[h->category[i]];
 		uint8_t sn = v->sname[h->name[i]];
+		uint32_t map = HEAP_NONE, exports = HEAP_NONE;
 
 		if ((cat & CAT_RUNTIME) || (h->flags[i] & HEAP_F_SYNTHETIC))
 			u.um[i] |= UM_RUNTIME;
 		if (sn == SN_NATIVE_CONTEXT)
 			u.um[i] |= UM_ANCHOR;
+		scope_of[i] = HEAP_NONE;
+		if (!(cat & (CAT_OBJECT | CAT_CLOSURE)))
+			continue;	/* the references below are an object's or a function's */
 		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
 			uint32_t t = h->edge_to[e];
-			if (h->edge_kind[e] == HEAP_EDGE_STRONG && edge_sname(&u, e) == SN_OWNER_SYMBOL)
-				note_first(&owner_edge[0], n, i, (uint32_t)e);
-			if (h->edge_kind[e] == HEAP_EDGE_STRONG && edge_sname(&u, e) == SN_RESOURCE_SYMBOL)
-				note_first(&owner_edge[1], n, i, (uint32_t)e);
-			if (h->edge_kind[e] != HEAP_EDGE_INTERNAL)
+			uint8_t kind = h->edge_kind[e], es = edge_sname(&u, e);
+			if (kind == HEAP_EDGE_STRONG) {
+				if (es == SN_OWNER_SYMBOL) {
+					if (n_handles == handles_cap) {
+						handles_cap = handles_cap ? handles_cap * 2 : 256;
+						handles = mem_realloc_array(handles, handles_cap, sizeof *handles);
+					}
+					handles[n_handles++] = e;
+				} else if (es == SN_EXPORTS && exports == HEAP_NONE)
+					exports = t;
 				continue;
-			switch (edge_sname(&u, e)) {
+			}
+			if (kind != HEAP_EDGE_INTERNAL)
+				continue;
+			switch (es) {
+			case SN_MAP:
+				if (map == HEAP_NONE)
+					map = t;
+				break;
+			case SN_CONTEXT_REF:
+				if ((cat & CAT_CLOSURE) && scope_of[i] == HEAP_NONE)
+					scope_of[i] = t;
+				break;
 			case SN_GLOBAL_PROXY:
 				/* a JSGlobalObject and its JSGlobalProxy */
 				u.um[i] |= UM_ANCHOR;
@@ -2058,82 +2099,82 @@ static void user_marks(struct v8 *v, struct heap_builder_view *h, const uint32_t
 		}
 		if ((cat & CAT_CLOSURE) && closure_class(&u, i) >= UC_BUILTIN)
 			u.um[i] |= UM_ANCHOR;
-		if (cat & CAT_OBJECT) {
-			uint32_t m = edge_named(&u, i, HEAP_EDGE_INTERNAL, SN_MAP);
-			if (m != HEAP_NONE && map_class(&u, m, &path, &cap) == UC_LOADER) {
-				uint32_t x = edge_named(&u, i, HEAP_EDGE_STRONG, SN_EXPORTS);
-				u.um[i] |= UM_ANCHOR;
-				if (x != HEAP_NONE)
-					u.um[x] |= UM_ANCHOR;
-			}
+		if ((cat & CAT_OBJECT) && map != HEAP_NONE && map_class(&u, map, &path, &cap) == UC_LOADER) {
+			u.um[i] |= UM_ANCHOR;
+			if (exports != HEAP_NONE)
+				u.um[exports] |= UM_ANCHOR;
 		}
 	}
-	/* a scope holds the functions declared in it that something refers
-	 * to by name, and each of them holds the scope (its context,
-	 * ExtractJSObjectReferences; the variables, ExtractContextReferences):
-	 * the scope's link to a function made in it is not a reference of
-	 * the program's, or every such function and its scope is a cycle */
-	{
-		uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
-		for (uint32_t i = 0; i < n; i++)
-			scope_of[i] = (u.cat[h->category[i]] & CAT_CLOSURE) ?
-				      edge_named(&u, i, HEAP_EDGE_INTERNAL, SN_CONTEXT_REF) : HEAP_NONE;
-		for (uint32_t i = 0; i < n; i++) {
-			if (v->sname[h->name[i]] != SN_CONTEXT)
-				continue;
-			for (uint32_t e = first[i]; e < first[i + 1]; e++)
-				if (h->edge_kind[e] == HEAP_EDGE_STRONG && scope_of[h->edge_to[e]] == i)
-					back_link(v, h, e);
-		}
-		free(scope_of);
-	}
-	/* a native object and its JavaScript wrapper point at each other
-	 * (Node.js's BaseObject, Blink's wrappers): the native's link back
-	 * to its own wrapper is not a reference of the program's */
-	for (uint32_t i = 0; wrapper_of && i < n; i++) {
-		if (!(u.cat[h->category[i]] & CAT_NATIVE))
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t sn = v->sname[h->name[i]];
+		uint8_t cat = u.cat[h->category[i]];
+		if (sn != SN_CONTEXT && !(wrapper_of && (cat & CAT_NATIVE)))
 			continue;
-		for (uint32_t e = first[i]; e < first[i + 1]; e++)
-			if (h->edge_kind[e] == HEAP_EDGE_INTERNAL && edge_sname(&u, e) == SN_NATIVE_TO_JS &&
-			    h->edge_to[e] == wrapper_of[i])
+		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
+			uint32_t t = h->edge_to[e];
+			uint8_t kind = h->edge_kind[e];
+			/* a scope holds the functions made in it that something
+			 * refers to by name, and each of them holds the scope
+			 * (its context): the scope's link to such a function is
+			 * not the program's, or every one and its scope is a
+			 * cycle (ExtractContextReferences, ExtractJSObjectReferences) */
+			if (sn == SN_CONTEXT && kind == HEAP_EDGE_STRONG && scope_of[t] == i)
 				back_link(v, h, e);
+			/* a native object and its JavaScript wrapper point at each
+			 * other (Node.js's BaseObject, Blink's wrappers): the
+			 * native's link back to its own wrapper */
+			if (wrapper_of && (cat & CAT_NATIVE) && kind == HEAP_EDGE_INTERNAL && t == wrapper_of[i] &&
+			    edge_sname(&u, e) == SN_NATIVE_TO_JS)
+				back_link(v, h, e);
+		}
 	}
 	/* a Node.js handle (a TCP, an HTTPParser, ...) points at the object
-	 * that owns it with [owner_symbol] or [resource_symbol] (Node.js:
-	 * typings/internalBinding/async_wrap.d.ts, a resource's public object;
-	 * lib/internal/async_hooks.js looks both up), which holds it
-	 * (server._handle, socket[kHandle]): the same pair, in JavaScript */
-	for (int k = 0; k < 2; k++)
-		for (uint32_t i = 0; owner_edge[k] && i < n; i++)
-			for (uint32_t e = first[i]; e < first[i + 1]; e++) {
-				uint32_t t = h->edge_to[e], back = owner_edge[k][t];
-				if (back != HEAP_NONE && h->edge_to[back] == i && h->edge_kind[e] == HEAP_EDGE_STRONG)
-					back_link(v, h, back);
+	 * that owns it with [owner_symbol] or [resource_symbol]
+	 * (typings/internalBinding/async_wrap.d.ts: a resource's public
+	 * object; lib/internal/async_hooks.js looks both up), which holds it
+	 * (server._handle, socket[kHandle]): the same pair, in JavaScript.
+	 * The owner's first OWNER_SCAN references are looked at (a bound:
+	 * many handles may share an owner) */
+	for (uint32_t i = 0; handles && i < n_handles; i++) {
+		uint32_t back = handles[i], hd = h->edge_from[back], o = h->edge_to[back];
+		for (uint32_t e = first[o]; e < first[o + 1] && e - first[o] < OWNER_SCAN; e++)
+			if (h->edge_to[e] == hd && h->edge_kind[e] == HEAP_EDGE_STRONG) {
+				back_link(v, h, back);
+				break;
 			}
-	for (uint32_t i = 0; i < n; i++)
-		if (u.um[i] & UM_ANCHOR)
-			h->flags[i] |= HEAP_F_ANCHOR;
-		else if (u.um[i] & UM_RUNTIME)
-			h->flags[i] |= HEAP_F_RUNTIME;
+	}
+	free(scope_of);
 	free(wrapper_of);
-	free(owner_edge[0]);
-	free(owner_edge[1]);
+	free(handles);
 	free(path);
-	free(u.um);
+	return u.um;
 }
 
-/* Whether reference e of node u (its name still a string index) is V8's
+/* Sets the marks user_marks() found (an anchor is never a runtime
+ * object too) and frees them. */
+static void user_apply(struct heap_builder_view *h, uint8_t *um)
+{
+	for (uint32_t i = 0; i < h->n_nodes; i++)
+		if (um[i] & UM_ANCHOR)
+			h->flags[i] |= HEAP_F_ANCHOR;
+		else if (um[i] & UM_RUNTIME)
+			h->flags[i] |= HEAP_F_RUNTIME;
+	free(um);
+}
+
+/* Whether reference e of node u (its name still a string index; ephemeron:
+ * it is internal and named as a WeakMap entry's) is V8's
  * bookkeeping, not one the program made (HEAP_EDGE_META): hidden
  * references, the internal ones named in enum sname (map, the property
  * and element stores, ...), the prototype chain (__proto__, constructor,
  * prototype: a scope's variables of those names excepted), WeakMap
  * ephemerons, and the back link of a pair (a native's to its own wrapper, a
  * Node.js handle's to its owner, a scope's to a function made in it). */
-static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint32_t u, uint32_t e)
+static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint32_t u, uint32_t e,
+		     int ephemeron)
 {
 	uint32_t name = h->edge_name[e];
 	uint8_t kind = h->edge_kind[e];
-	uint64_t table;
 
 	if (v->back_meta && bit_get(v->back_meta, e))
 		return 1;
@@ -2157,7 +2198,7 @@ static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint
 		return kind == HEAP_EDGE_INTERNAL ||
 		       (kind == HEAP_EDGE_STRONG && v->sname[h->name[u]] != SN_CONTEXT);
 	default:
-		return kind == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table);
+		return ephemeron;
 	}
 }
 
@@ -2175,11 +2216,12 @@ static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const 
 	for (uint32_t u = lo; u < hi; u++) {
 		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
 			uint32_t name = h.edge_name[e];
-			uint8_t meta = user_meta(v, hv, u, e) ? HEAP_EDGE_META : 0;
 			uint64_t table;
+			int eph = !(name & HEAP_NAME_INDEX) && h.edge_kind[e] == HEAP_EDGE_INTERNAL &&
+				  eph_get(&v->eph, name, &table);
+			uint8_t meta = user_meta(v, hv, u, e, eph) ? HEAP_EDGE_META : 0;
 			if (!(name & HEAP_NAME_INDEX)) {
-				if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
-				    table == h.id[u])
+				if (eph && table == h.id[u])
 					h.edge_kind[e] = HEAP_EDGE_WEAK;
 				h.edge_name[e] = v->strmap[name];
 			}
@@ -2199,9 +2241,9 @@ static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const 
 }
 
 /* The passes over the whole graph that finish() runs two at a time: the
- * page-owned set (reads the edges) with the shallow sizes (moves size[]),
- * then the edge weighing split in two node ranges.  No two write the same
- * memory. */
+ * page-owned set (reads the edges) then the shallow sizes (moves size[])
+ * with the user graph's node marks (reads the graph), then the edge
+ * weighing split in two node ranges.  No two write the same memory. */
 struct fjob {
 	int what;			/* FJ_ */
 	struct v8 *v;
@@ -2209,11 +2251,12 @@ struct fjob {
 	const uint32_t *first;
 	uint32_t root, lo, hi;
 	uint64_t *page;			/* FJ_PAGE's result; FJ_WEIGH's input */
+	uint8_t *um;			/* FJ_USER's result */
 };
 
 enum {
-	FJ_PAGE,
-	FJ_SHALLOW,
+	FJ_PAGE,			/* the page-owned set, then the shallow sizes */
+	FJ_USER,			/* the user graph's node marks */
 	FJ_WEIGH,
 	FJ_MIN_EDGES = 1 << 16		/* below this a thread costs more than it saves */
 };
@@ -2222,12 +2265,14 @@ static void *fjob_run(void *arg)
 {
 	struct fjob *j = arg;
 
-	if (j->what == FJ_PAGE)
+	if (j->what == FJ_PAGE) {
 		j->page = page_owned(j->v, j->h, j->first, j->root);
-	else if (j->what == FJ_SHALLOW)
 		own_shallow_sizes(j->v, j->h, j->first, j->root);
-	else
+	} else if (j->what == FJ_USER) {
+		j->um = user_marks(j->v, j->h, j->first);
+	} else {
 		weigh_edges(j->v, j->h, j->first, j->root, j->page, j->lo, j->hi);
+	}
 	return NULL;
 }
 
@@ -2285,10 +2330,10 @@ static int finish(struct v8 *v)
 		struct fjob a = { .what = FJ_PAGE, .v = v, .h = &h, .first = first, .root = root };
 		struct fjob b = a;
 		uint32_t mid = 0, hi = v->n_nodes;
-		b.what = FJ_SHALLOW;
+		b.what = FJ_USER;
 		fjob_pair(&a, &b, h.n_edges);
 		page = a.page;
-		user_marks(v, &h, first);
+		user_apply(&h, b.um);
 		/* the edges split in halves by count: the first node whose
 		 * edges start past the middle */
 		while (mid < hi) {

@@ -29,6 +29,20 @@ static int parse_id(const char *s, uint64_t *id)
 	return cli_parse_u64(s, id);
 }
 
+/* Whether num names one of the n cycles or patterns of file; if not, says
+ * which numbers do. */
+static int numbered(const char *file, const char *what, uint64_t num, uint32_t n)
+{
+	if (num >= 1 && num <= n)
+		return 1;
+	if (n == 0)
+		cli_fail("%s has no cycles", file);
+	else
+		cli_fail("no %s %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' numbers them)",
+			 what, (unsigned long long)num, (unsigned long)n, (unsigned long)n);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -123,15 +137,8 @@ static int run(int argc, char **argv)
 		const struct analysis_cycle *cy;
 		char sig[160];
 		const char *s;
-		if (num < 1 || num > a->n_patterns) {
-			if (a->n_patterns == 0)
-				cli_fail("%s has no cycles among the program's objects", argv[optind]);
-			else
-				cli_fail("no pattern %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' "
-					 "numbers them)", (unsigned long long)num, (unsigned long)a->n_patterns,
-					 (unsigned long)a->n_patterns);
+		if (!numbered(argv[optind], "pattern", num, a->n_patterns))
 			goto out;
-		}
 		pt = &a->patterns[num - 1];
 		cy = &a->cycles[pt->example];
 		s = analysis_pattern_signature(a, (uint32_t)num - 1);
@@ -145,15 +152,8 @@ static int run(int argc, char **argv)
 			 text_bytes(b1, sizeof b1, pt->retained), (unsigned long)pt->example + 1, sig);
 	} else if (what == WHAT_CYCLE) {
 		const struct analysis_cycle *cy;
-		if (num < 1 || num > a->n_cycles) {
-			if (a->n_cycles == 0)
-				cli_fail("%s has no cycles", argv[optind]);
-			else
-				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' "
-					 "numbers them)", (unsigned long long)num, (unsigned long)a->n_cycles,
-					 (unsigned long)a->n_cycles);
+		if (!numbered(argv[optind], "cycle", num, a->n_cycles))
 			goto out;
-		}
 		cy = &a->cycles[num - 1];
 		spec.what = EXPORT_CYCLE;
 		spec.nodes = a->members + cy->members;
