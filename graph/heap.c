@@ -151,11 +151,12 @@ static void strtab_put(struct heap_builder *b, uint64_t slot)
 	b->strtab[i] = slot;
 }
 
-static void strtab_grow(struct heap_builder *b)
+/* Rehashes the intern table into `size` slots (a power of two, above what
+ * it holds). */
+static void strtab_resize(struct heap_builder *b, size_t size)
 {
 	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
-	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
 	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
@@ -164,6 +165,24 @@ static void strtab_grow(struct heap_builder *b)
 		if (old[i])
 			strtab_put(b, old[i]);
 	free(old);
+}
+
+static void strtab_grow(struct heap_builder *b)
+{
+	strtab_resize(b, b->strtab ? (b->strtab_mask + 1) * 2 : 4096);
+}
+
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings)
+{
+	size_t size = b->strtab ? b->strtab_mask + 1 : 4096;
+
+	if (strings > 0x7fffffffu)
+		strings = 0x7fffffffu;
+	/* the load factor intern() keeps: below 3/4 */
+	while ((b->strtab_used + strings + 1) * 4 >= (uint64_t)size * 3)
+		size *= 2;
+	if (!b->strtab || size > b->strtab_mask + 1)
+		strtab_resize(b, size);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)

@@ -39,13 +39,29 @@ static void test_intern(void **state)
 	assert_int_not_equal(nul, a);
 	empty = heap_builder_intern(b, "", 0);
 	assert_int_equal(empty, 0);
-	/* many strings force the table and arena to grow */
-	for (int i = 0; i < 20000; i++) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "s%d", i);
-		heap_builder_intern(b, buf, (size_t)n);
+	/* many strings force the table and arena to grow; half way, a
+	 * reserve resizes the table at once: every string keeps its offset */
+	{
+		heap_str_t *off = malloc(40000 * sizeof *off);
+		for (int i = 0; i < 40000; i++) {
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "s%d", i);
+			if (i == 20000)
+				heap_builder_reserve_strings(b, 100000);
+			off[i] = heap_builder_intern(b, buf, (size_t)n);
+			assert_true(off[i] != a && off[i] != nul);
+			assert_true(i == 0 || off[i] > off[i - 1]);
+		}
+		heap_builder_reserve_strings(b, 10);	/* smaller: changes nothing */
+		for (int i = 0; i < 40000; i += 7) {
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "s%d", i);
+			assert_int_equal(heap_builder_intern(b, buf, (size_t)n), off[i]);
+		}
+		free(off);
 	}
 	assert_int_equal(heap_builder_intern_cstr(b, "s123"), heap_builder_intern_cstr(b, "s123"));
+	assert_int_equal(heap_builder_intern_cstr(b, "Node"), a);
 	rec.type = a;
 	rec.name = nul;
 	heap_builder_add_node(b, &rec, &err);
