@@ -331,6 +331,7 @@ static void test_random_analysis(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		/* One round in four has a cycle through most of the heap: few
 		 * components, so the groups are planned beside the live run. */
 		uint32_t maxn = round < 1500 ? 8 : 32;
@@ -394,6 +395,7 @@ static void test_random_analysis(void **state)
 		analysis_free(a);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 static void test_empty_heap(void **state)
@@ -456,7 +458,7 @@ static void test_interrupted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_analysis),
+		cmocka_unit_test_teardown(test_random_analysis, oracle_teardown),
 		cmocka_unit_test(test_empty_heap),
 		cmocka_unit_test(test_interrupted),
 	};
