@@ -618,9 +618,15 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	/* The sources are spent: their pages, already faulted in, take the
 	 * in-edge sources (fresh pages cost a fault and zeroing each). */
 	h->in_from = column_take(&b->e_from, 4);
+	/* bits per reference, set at random (in_*) and tested at random by
+	 * every walk: huge pages, or a bitmap of tens of megabytes misses the
+	 * TLB on each */
 	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
+	advise_huge(h->in_retains, ((size_t)m / 64 + 1) * sizeof *h->in_retains);
 	h->out_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_user);
+	advise_huge(h->out_user, ((size_t)m / 64 + 1) * sizeof *h->out_user);
 	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
+	advise_huge(h->in_user, ((size_t)m / 64 + 1) * sizeof *h->in_user);
 	{
 		const uint16_t *flags = b->flags.data;
 		const heap_node_t *to = h->out_to;
@@ -631,6 +637,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		uint8_t *kind = h->out_kind;
 		uint64_t meta = 0;
 		uint32_t not_user = 0;
+
+		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
 
 		for (uint32_t v = 0; v < n; v++)
 			if (flags[v] & HEAP_F_NOT_USER) {
@@ -650,6 +658,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 					__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
 				if (e + AHEAD < m) {
 					uint32_t q = cur[to[e + AHEAD]];
+					/* the target's bit: 1/512 of the
+					 * nodes' memory, still megabytes */
+					__builtin_prefetch(&nu[to[e + AHEAD] / 64]);
 					__builtin_prefetch(&h->in_from[q], 1);
 					__builtin_prefetch(&h->in_retains[q / 64], 1);
 					__builtin_prefetch(&h->in_user[q / 64], 1);
