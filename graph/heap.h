@@ -308,6 +308,12 @@ const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size
  * 255 once the table is full. */
 uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
 
+/* Optional: tells the builder that about `strings` more distinct strings
+ * are coming, so its intern table is sized once instead of growing (each
+ * growth rehashes every string, at a cache miss each).  A hint above what
+ * the input can hold must be refused (or cut) by the loader. */
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings);
+
 /* Optional: tells the builder how many nodes / edges are coming, so columns
  * are sized once.  Hints above what the input can hold must be refused by
  * the loader before calling this. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 
 /* ---- DevTools' semantics, once everything is read ---- */
@@ -47,9 +48,10 @@ static void own_shallow_sizes(struct v8 *v, struct heap_builder_view *h, const u
 	memset(cat_kind, 0, sizeof cat_kind);
 	for (unsigned t = v->n_nt; t-- > 0;)
 		cat_kind[v->nt[t].category] = v->nt[t].hidden || v->nt[t].array ? 1 : v->nt[t].native ? 2 : 0;
-	owner = mem_alloc((size_t)n * sizeof *owner);
+	/* owner[] is read at random for every reference the walk follows */
+	owner = hugepage_advise(mem_alloc((size_t)n * sizeof *owner), (size_t)n * sizeof *owner);
 	cap = (size_t)n + 1024;
-	work = mem_alloc(cap * sizeof *work);
+	work = hugepage_advise(mem_alloc(cap * sizeof *work), cap * sizeof *work);
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = cat_kind[h->category[i]];
 		int owned = k == 1 || (k == 2 && v->s_external_data && h->name[i] == v->s_external_data - 1);
@@ -187,7 +189,10 @@ static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uin
 {
 	uint32_t n = h->n_nodes, *stack;
 	size_t sp = 0;
-	uint64_t *page = mem_calloc(((size_t)n + 63) / 64, sizeof *page);
+	/* the page's bits are tested for every reference's target
+	 * (weigh_edges): huge pages, or megabytes of them miss the TLB */
+	uint64_t *page = hugepage_advise(mem_calloc(((size_t)n + 63) / 64, sizeof *page),
+					 ((size_t)n + 63) / 64 * sizeof *page);
 
 	stack = mem_alloc(((size_t)n + 1) * sizeof *stack);
 	for (uint32_t e = first[root]; e < first[root + 1]; e++) {
@@ -381,14 +386,15 @@ static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, cons
 {
 	struct user u;
 	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *handles = NULL;
-	uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
+	uint32_t *scope_of = hugepage_advise(mem_alloc(((size_t)n + 1) * sizeof *scope_of),
+					     ((size_t)n + 1) * sizeof *scope_of);
 	size_t cap = 0, n_handles = 0, handles_cap = 0;
 
 	memset(&u, 0, sizeof u);
 	u.v = v;
 	u.h = h;
 	u.first = first;
-	u.um = mem_calloc((size_t)n + 1, 1);
+	u.um = hugepage_advise(mem_calloc((size_t)n + 1, 1), (size_t)n + 1);
 	for (unsigned t = 0; t < v->n_nt; t++)
 		u.cat[v->nt[t].category] |= (uint8_t)((v->nt[t].runtime ? CAT_RUNTIME : 0) |
 						       (v->nt[t].closure ? CAT_CLOSURE : 0) |
