@@ -147,27 +147,27 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-# The harnesses load, analyse, export and view: the whole library, compiled
-# once for all of them (only the harness knows its format).
-FUZZ_LIB_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(LIB_SRC))
+# The harnesses load, analyse, export and view: the whole library (tui/
+# too, for the headless viewer).
+FUZZ_LIB_SRC := $(LIB_SRC)
 
-build-fuzz/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
-
-build-fuzz/libheapglass.a: $(FUZZ_LIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
--include $(FUZZ_LIB_OBJ:.o=.d)
+# The library is compiled once (-fsanitize=fuzzer-no-link), each harness is
+# fuzz_loader.c built for its format and linked against it.
+FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_CFLAGS := -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 .PHONY: fuzz fuzz-build
-fuzz-build: build-fuzz/libheapglass.a
-	@for t in $(FUZZ_TARGETS); do \
-		$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -DFUZZ_FORMAT=\"$$t\" $(FUZZ_FLAGS) \
-			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c build-fuzz/libheapglass.a $(PKG_LIBS) -lcsv -lm || exit 1; \
-	done
+fuzz-build: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_loader.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT=\"$*\" -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lcsv -lm
+
+-include $(FUZZ_OBJ:.o=.d)
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
