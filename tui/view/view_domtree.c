@@ -305,8 +305,8 @@ static void domtree_enter(void *st, struct app *a, uint64_t arg)
 
 	(void)arg;
 	list_set_count(&s->l, s->n);
-	if (a->cur != HEAP_NONE && (s->l.cur >= s->n || s->rows[s->l.cur].node != a->cur ||
-				    s->rows[s->l.cur].count))
+	/* a group row stands for its largest member (domtree_object) */
+	if (a->cur != HEAP_NONE && (s->l.cur >= s->n || s->rows[s->l.cur].node != a->cur))
 		reveal(s, a, a->cur);
 }
 
