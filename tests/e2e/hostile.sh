@@ -104,7 +104,9 @@ rm -f "$TMP/mid.heapsnapshot"
 
 # ---- CSV ----
 mkdir -p "$TMP/ids"
-printf 'id,type,size,name,root\n18446744073709551615,T,18446744073709551615,max,global\n4294967297,T,1,two32,\n1,T,1,one,\n' \
+# (2^62 bytes: the largest size a total of three can hold; sizes that add
+# up past 2^63-1 are refused, below)
+printf 'id,type,size,name,root\n18446744073709551615,T,4611686018427387904,max,global\n4294967297,T,1,two32,\n1,T,1,one,\n' \
 	>"$TMP/ids/nodes.csv"
 printf 'from,to,name\n18446744073709551615,4294967297,a\n4294967297,1,b\n1,18446744073709551615,c\n' >"$TMP/ids/edges.csv"
 small "csv: ids 2^64-1 and 2^32+1 load as three objects, small (no id-indexed array)" "" \
@@ -113,6 +115,11 @@ check "csv: ... and 2^32+1 is not confused with 1" grep -q '^objects: *3$' "$TMP
 mkdir -p "$TMP/ovf"
 printf 'id,type,size,name\n18446744073709551616,T,1,x\n' >"$TMP/ovf/nodes.csv"
 printf 'from,to\n' >"$TMP/ovf/edges.csv"
+mkdir -p "$TMP/bigsize"
+printf 'id,type,size,name\n1,T,18446744073709551615,x\n2,T,1,y\n' >"$TMP/bigsize/nodes.csv"
+printf 'from,to\n' >"$TMP/bigsize/edges.csv"
+small "csv: a size of 2^64-1 is refused, never wrapped" \
+	'nodes.csv:2: object sizes add up to more than 2\^63-1 bytes' "$BIN" info "$TMP/bigsize"
 small "csv: an id of 2^64 is refused" 'nodes.csv:2.*18446744073709551616|nodes.csv:2:.*(range|large|64)' "$BIN" info "$TMP/ovf"
 
 # ---- HPROF: a few-KB file whose counts claim gigabytes ----
@@ -142,9 +149,12 @@ small "hprof: bad-reclen.hprof (a 4 GB record) stays small" 'record of 429496728
 	"$BIN" info "$FIX/hprof/bad-reclen.hprof"
 
 # ---- DOT and lessons: numbers as big as they come ----
-printf 'digraph g {\n a [hg_id=18446744073709551615, hg_size=18446744073709551615];\n b [hg_id=4294967297, hg_size=1];\n c [hg_id=1];\n a -> b; b -> a; b -> c;\n}\n' >"$TMP/big.dot"
+printf 'digraph g {\n a [hg_id=18446744073709551615, hg_size=4611686018427387904];\n b [hg_id=4294967297, hg_size=1];\n c [hg_id=1];\n a -> b; b -> a; b -> c;\n}\n' >"$TMP/big.dot"
 small "dot: ids 2^64-1 and 2^32+1 load, small" "" "$BIN" info "$TMP/big.dot"
 check "dot: ... as three objects" grep -q '^objects: *3$' "$TMP/out"
+printf 'digraph g {\n a [hg_size=18446744073709551615];\n b [hg_size=1];\n}\n' >"$TMP/bigsize.dot"
+small "dot: a size of 2^64-1 is refused, never wrapped" 'object sizes add up to more than 2\^63-1 bytes' \
+	"$BIN" info "$TMP/bigsize.dot"
 printf 'digraph g {\n a [hg_size=99999999999999999999999];\n}\n' >"$TMP/ovf.dot"
 small "dot: a size past 2^64 is refused" "node 'a': size='99999999999999999999999' is not a number of bytes" \
 	"$BIN" info "$TMP/ovf.dot"
