@@ -167,6 +167,8 @@ build-fuzz/obj/%.o: %.c
 build-fuzz/fuzz_%: tests/fuzz/fuzz_loader.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT=\"$*\" -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lcsv -lm
 
+# kept between builds (make deletes a pattern rule's objects otherwise)
+.SECONDARY: $(FUZZ_OBJ)
 -include $(FUZZ_OBJ:.o=.d)
 
 fuzz: fuzz-build
