@@ -147,11 +147,12 @@ static void strtab_put(struct heap_builder *b, uint64_t slot)
 	b->strtab[i] = slot;
 }
 
-static void strtab_grow(struct heap_builder *b)
+/* Rehashes the intern table into `size` slots (a power of two, above what
+ * it holds). */
+static void strtab_resize(struct heap_builder *b, size_t size)
 {
 	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
-	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
 	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
@@ -160,6 +161,24 @@ static void strtab_grow(struct heap_builder *b)
 		if (old[i])
 			strtab_put(b, old[i]);
 	free(old);
+}
+
+static void strtab_grow(struct heap_builder *b)
+{
+	strtab_resize(b, b->strtab ? (b->strtab_mask + 1) * 2 : 4096);
+}
+
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings)
+{
+	size_t size = b->strtab ? b->strtab_mask + 1 : 4096;
+
+	if (strings > 0x7fffffffu)
+		strings = 0x7fffffffu;
+	/* the load factor intern() keeps: below 3/4 */
+	while ((b->strtab_used + strings + 1) * 4 >= (uint64_t)size * 3)
+		size *= 2;
+	if (!b->strtab || size > b->strtab_mask + 1)
+		strtab_resize(b, size);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
@@ -313,6 +332,13 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 	if (b->id.n >= HEAP_MAX_NODES) {
 		error_set(err, "more than %u objects: heapglass indexes objects with 32 bits",
 			  (unsigned)HEAP_MAX_NODES);
+		return HEAP_NONE;
+	}
+	if (rec->size > HEAP_MAX_TOTAL_SIZE - b->total_size) {
+		error_set(err, "object sizes add up to more than 2^63-1 bytes (object %llu: %llu bytes, "
+			  "after %llu bytes before it): no heap is that big, and totals would wrap",
+			  (unsigned long long)rec->id, (unsigned long long)rec->size,
+			  (unsigned long long)b->total_size);
 		return HEAP_NONE;
 	}
 	push_u64(&b->id, rec->id);
@@ -508,7 +534,8 @@ static heap_node_t *merge_runs(const uint64_t *ids, heap_node_t *a, heap_node_t 
 }
 
 enum {
-	FEW_RUNS = 64		/* merged; more are radix-sorted */
+	FEW_RUNS = 64,		/* merged; more are radix-sorted */
+	AHEAD = 16		/* references a scatter prefetches ahead */
 };
 
 /* Node indexes in id order, NULL when the ids ascend already.  Loaders
@@ -592,40 +619,83 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->out_name = column_take(&b->e_name, 4);
 	h->out_kind = column_take(&b->e_kind, 1);
 
-	/* in CSR by counting targets */
-	h->in_off = mem_calloc((size_t)n + 1, sizeof *h->in_off);
-	advise_huge(h->in_off, ((size_t)n + 1) * sizeof *h->in_off);
-	for (uint32_t e = 0; e < m; e++)
-		h->in_off[h->out_to[e] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
+	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
+	 * so after the sums in_off[w + 1] is where w's sources start, and it
+	 * serves as w's cursor while they are placed; placed, it is where they
+	 * end, which is where w + 1's start: the offsets, with no second
+	 * array of n cursors.  The targets are in no order: each reference
+	 * costs a cache miss on the cursor and one on the slot, which the
+	 * loops below prefetch a fixed distance ahead so that the misses
+	 * overlap (on a heap of tens of millions of objects a miss that waits
+	 * for the one before costs more than all the rest of the work). */
+	h->in_off = mem_calloc((size_t)n + 2, sizeof *h->in_off);
+	advise_huge(h->in_off, ((size_t)n + 2) * sizeof *h->in_off);
+	{
+		const heap_node_t *to = h->out_to;
+		uint32_t *cnt = h->in_off + 2;
+
+		for (uint32_t e = 0; e < m; e++) {
+			if (e + AHEAD < m)
+				__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
+			cnt[to[e]]++;
+		}
+	}
+	for (uint32_t v = 1; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
 	/* The sources are spent: their pages, already faulted in, take the
 	 * in-edge sources (fresh pages cost a fault and zeroing each). */
 	h->in_from = column_take(&b->e_from, 4);
+	/* bits per reference, set at random (in_*) and tested at random by
+	 * every walk: huge pages, or a bitmap of tens of megabytes misses the
+	 * TLB on each */
 	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
+	advise_huge(h->in_retains, ((size_t)m / 64 + 1) * sizeof *h->in_retains);
 	h->out_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_user);
+	advise_huge(h->out_user, ((size_t)m / 64 + 1) * sizeof *h->out_user);
 	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
+	advise_huge(h->in_user, ((size_t)m / 64 + 1) * sizeof *h->in_user);
 	/* untouched pages of a calloc cost nothing: freed below if no
 	 * reference is meta */
 	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	{
-		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
 		const uint16_t *flags = b->flags.data;
+		const heap_node_t *to = h->out_to;
+		uint32_t *cur = h->in_off + 1;
+		/* a bit per node for "not in the user graph": the flag a
+		 * reference's target is tested for, in 1/16 of the memory */
+		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
 		uint8_t *kind = h->out_kind;
 		uint64_t meta = 0;
 		uint32_t not_user = 0;
 
-		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);
+		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
+
+		for (uint32_t v = 0; v < n; v++)
+			if (flags[v] & HEAP_F_NOT_USER) {
+				nu[v / 64] |= (uint64_t)1 << (v % 64);
+				not_user++;
+			}
 		for (uint32_t v = 0; v < n; v++) {
 			int v_user = !(flags[v] & HEAP_F_NOT_USER);
 
-			not_user += (flags[v] & (HEAP_F_ANCHOR | HEAP_F_RUNTIME)) != 0;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				heap_node_t w = h->out_to[e];
-				uint32_t p = pos[w]++;
+				heap_node_t w = to[e];
+				uint32_t p;
 				uint8_t k = kind[e] & ~HEAP_EDGE_META;
 				int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
 
+				if (e + 2 * AHEAD < m)
+					__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
+				if (e + AHEAD < m) {
+					uint32_t q = cur[to[e + AHEAD]];
+					/* the target's bit: 1/512 of the
+					 * nodes' memory, still megabytes */
+					__builtin_prefetch(&nu[to[e + AHEAD] / 64]);
+					__builtin_prefetch(&h->in_from[q], 1);
+					__builtin_prefetch(&h->in_retains[q / 64], 1);
+					__builtin_prefetch(&h->in_user[q / 64], 1);
+				}
+				p = cur[w]++;
 				kind[e] = k;
 				meta += is_meta;
 				if (is_meta)
@@ -633,14 +703,14 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 				h->in_from[p] = v;
 				if (heap_edge_retains(k, flags[v])) {
 					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
-					if (v_user && !is_meta && !(flags[w] & HEAP_F_NOT_USER)) {
+					if (v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1)) {
 						h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
 						h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
 					}
 				}
 			}
 		}
-		free(pos);
+		free(nu);
 		if (!meta) {
 			free(h->out_meta);
 			h->out_meta = NULL;

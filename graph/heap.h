@@ -47,6 +47,11 @@ typedef uint32_t heap_str_t;
 #define HEAP_NONE UINT32_C(0xffffffff)		/* "no node" */
 #define HEAP_NAME_INDEX UINT32_C(0x80000000)	/* edge name is an index, not a string */
 #define HEAP_MAX_NODES UINT32_C(0xfffffff0)
+/* The most the shallow sizes of a heap may add up to, in bytes (2^63 - 1):
+ * every sum of sizes (a type's, a cycle's, what an object retains, a diff
+ * between two heaps, signed) then fits in 64 bits, so no total anywhere
+ * can wrap.  The builder refuses a node that would pass it. */
+#define HEAP_MAX_TOTAL_SIZE UINT64_C(0x7fffffffffffffff)
 enum {
 	HEAP_GEN_UNKNOWN = 0xff
 };
@@ -302,6 +307,12 @@ const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size
 /* Registers a category name (V8 node type); returns its index (0..255), or
  * 255 once the table is full. */
 uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
+
+/* Optional: tells the builder that about `strings` more distinct strings
+ * are coming, so its intern table is sized once instead of growing (each
+ * growth rehashes every string, at a cache miss each).  A hint above what
+ * the input can hold must be refused (or cut) by the loader. */
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings);
 
 /* Optional: tells the builder how many nodes / edges are coming, so columns
  * are sized once.  Hints above what the input can hold must be refused by

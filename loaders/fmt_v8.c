@@ -783,7 +783,23 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 
 	if (v8_expect(v, '[', "\"strings\" must be an array") != 0)
 		return -1;
-	v->strmap_cap = 1 << 16;
+	/* The names the nodes and edges use say how many strings there are
+	 * (V8 writes each once): the intern table and the maps are sized
+	 * once.  What the rest of the file can hold (4 bytes a string, "",
+	 * and some) bounds a hint a broken file inflates. */
+	{
+		uint64_t want = 0, room = v->r.file_size > v8_here(v) ? (v->r.file_size - v8_here(v)) / 4 : 0;
+		if (v->any_node_name)
+			want = v->max_node_name + 1;
+		if (v->any_edge_name && v->max_edge_name + 1 > want)
+			want = v->max_edge_name + 1;
+		if (want > room)
+			want = room;
+		heap_builder_reserve_strings(v->b, want);
+		v->strmap_cap = (uint32_t)want + STR_BATCH + 1;
+	}
+	if (v->strmap_cap < 1 << 16)
+		v->strmap_cap = 1 << 16;
 	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
 	v->sname = mem_alloc(v->strmap_cap);
 	snames_init(v);
