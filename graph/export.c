@@ -19,6 +19,7 @@
 #include "graph/core/text.h"
 #include "graph/export_priv.h"
 #include "graph/gv.h"
+#include "graph/label.h"
 
 enum {
 	TAME_NODES = 60,		/* above this, bounded layout effort (tame_layout) */
@@ -291,10 +292,19 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		buf_str(b, "(no type)");
 	buf_str(b, "</B>");
 	/* V8 names most objects after their constructor: "Array / Array"
-	 * says nothing twice */
+	 * says nothing twice; an object without a name of its own is named
+	 * by what holds it (graph/label.h), in italics */
 	if (nlen && !(nlen == tlen && memcmp(name, type, nlen) == 0)) {
 		buf_str(b, "<BR/>");
 		buf_html(b, name, nlen, NAME_MAX_BYTES);
+	} else {
+		char holder[256];
+		size_t hl = label_holder(h, s->spec->dist, v, holder, sizeof holder);
+		if (hl) {
+			buf_str(b, "<BR/><I>");
+			buf_html(b, holder, hl, NAME_MAX_BYTES);
+			buf_str(b, "</I>");
+		}
 	}
 	buf_fmt(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#404040\">@%llu &#183; %s",
 		(unsigned long long)h->id[v], text_bytes(sz, sizeof sz, h->size[v]));

@@ -24,6 +24,7 @@ struct heap_builder {
 	struct column e_from, e_to, e_name, e_kind;
 	int edges_sorted;		/* e_from is non-decreasing so far */
 	struct column roots;
+	struct column locations;	/* struct heap_location */
 
 	/* string arena and its intern table (offsets; 0 = empty slot, since
 	 * offset 0 is the empty string, which is never stored in the table) */
@@ -283,7 +284,7 @@ static void builder_clear(struct heap_builder *b)
 	struct column *cols[] = {
 		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
 		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
-		&b->e_kind, &b->roots,
+		&b->e_kind, &b->roots, &b->locations,
 	};
 
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
@@ -425,6 +426,25 @@ int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t k
 	((struct heap_root *)b->roots.data)[b->roots.n++] = r;
 	((uint16_t *)b->flags.data)[node] |= HEAP_F_ROOT;
 	return 0;
+}
+
+int heap_builder_add_location(struct heap_builder *b, heap_node_t node, uint32_t line, uint32_t column,
+			      struct error *err)
+{
+	struct heap_location l = { node, line, column };
+
+	if (node >= b->id.n)
+		return error_set(err, "location of object %u, which does not exist", (unsigned)node);
+	column_grow(&b->locations, sizeof l, b->locations.n + 1);
+	((struct heap_location *)b->locations.data)[b->locations.n++] = l;
+	return 0;
+}
+
+static int location_cmp(const void *pa, const void *pb)
+{
+	const struct heap_location *a = pa, *b = pb;
+
+	return a->node < b->node ? -1 : a->node > b->node;
 }
 
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
@@ -627,6 +647,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	advise_huge(h->out_user, ((size_t)m / 64 + 1) * sizeof *h->out_user);
 	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
 	advise_huge(h->in_user, ((size_t)m / 64 + 1) * sizeof *h->in_user);
+	/* untouched pages of a calloc cost nothing: freed below if no
+	 * reference is meta */
+	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	{
 		const uint16_t *flags = b->flags.data;
 		const heap_node_t *to = h->out_to;
@@ -668,6 +691,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 				p = cur[w]++;
 				kind[e] = k;
 				meta += is_meta;
+				if (is_meta)
+					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
 				h->in_from[p] = v;
 				if (heap_edge_retains(k, flags[v])) {
 					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
@@ -679,6 +704,10 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 			}
 		}
 		free(nu);
+		if (!meta) {
+			free(h->out_meta);
+			h->out_meta = NULL;
+		}
 		h->meta_refs = meta;
 		h->not_user_nodes = not_user;
 	}
@@ -694,6 +723,22 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->generation = column_take(&b->generation, 1);
 	h->category = column_take(&b->category, 1);
 	h->roots = column_take(&b->roots, sizeof(struct heap_root));
+	if (b->locations.n) {
+		/* sorted by node, one per node */
+		struct heap_location *l = b->locations.data;
+		size_t k = 0, sorted = 1;
+		while (sorted < b->locations.n && l[sorted - 1].node < l[sorted].node)
+			sorted++;
+		if (sorted < b->locations.n)	/* V8 writes them in node order */
+			qsort(l, b->locations.n, sizeof *l, location_cmp);
+		for (size_t i = 0; i < b->locations.n; i++)
+			if (!k || l[k - 1].node != l[i].node)
+				l[k++] = l[i];
+		b->locations.n = k;
+		h->n_locations = (uint32_t)k;
+		h->locations = column_take(&b->locations, sizeof *l);
+	}
+	column_fini(&b->locations);
 	h->id_order = sort_by_id(h->id, n);
 
 	memcpy(h->categories, b->categories, sizeof h->categories);
@@ -761,8 +806,10 @@ void heap_free(struct heap *h)
 	free(h->in_retains);
 	free(h->out_user);
 	free(h->in_user);
+	free(h->out_meta);
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
+	free(h->locations);
 	free(h->id_order);
 	free(h->strings);
 	free(h);
@@ -778,6 +825,20 @@ const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
 	if (len)
 		*len = str_len_at(h->strings, s);
 	return h->strings + s;
+}
+
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+{
+	uint32_t lo = 0, hi = h->n_locations;
+
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (h->locations[m].node < v)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < h->n_locations && h->locations[lo].node == v ? &h->locations[lo] : NULL;
 }
 
 heap_node_t heap_find(const struct heap *h, uint64_t id)
@@ -849,6 +910,7 @@ size_t heap_memory(const struct heap *h)
 
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
 	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
-	       3 * (m / 64 + 1) * 8 +
-	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
+	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
+	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
+	       (size_t)h->n_locations * sizeof(struct heap_location);
 }

@@ -11,13 +11,13 @@ GOOD_NODES='9,0,1,0,1,0,0,3,1,3,10,1,0,0,3,2,5,20,0,0,0'
 GOOD_EDGES='1,1,7,2,2,14'
 GOOD_STRINGS='"","A","next"'
 
-# mk FILE: writes a snapshot from $NC $EC $NODES $EDGES $STRINGS $EXTRA
+# mk FILE: writes a snapshot from $NC $EC $NODES $EDGES $LOCS $STRINGS $EXTRA
 # (each defaulting to the good 3-node snapshot), then unsets them.
 mk() {
-	printf '{"snapshot":{"meta":%s,"node_count":%s,"edge_count":%s%s},\n"nodes":[%s],\n"edges":[%s],\n"locations":[7,1,2,3],\n"strings":[%s]}\n' \
+	printf '{"snapshot":{"meta":%s,"node_count":%s,"edge_count":%s%s},\n"nodes":[%s],\n"edges":[%s],\n"locations":[%s],\n"strings":[%s]}\n' \
 		"$META" "${NC:-3}" "${EC:-2}" "${SNAPX:-}" "${NODES:-$GOOD_NODES}" "${EDGES:-$GOOD_EDGES}" \
-		"${STRINGS:-$GOOD_STRINGS}" >"$1"
-	unset NC EC NODES EDGES STRINGS SNAPX
+		"${LOCS:-7,1,2,3}" "${STRINGS:-$GOOD_STRINGS}" >"$1"
+	unset NC EC NODES EDGES STRINGS SNAPX LOCS
 }
 
 mk "$TMP/good.heapsnapshot"
@@ -41,6 +41,9 @@ EDGES='1,1,7,2,2' mk "$TMP/b.heapsnapshot"
 bad "edges array not a multiple of the edge fields" "not a multiple of the 3 edge fields"
 EDGES='1,1,7,2,2,21' mk "$TMP/b.heapsnapshot"; bad "to_node past the last node" "to_node 21 is past the last node"
 EDGES='1,1,8,2,2,14' mk "$TMP/b.heapsnapshot"; bad "to_node not a multiple of the node field count" "to_node 8 is not a multiple"
+LOCS='21,1,2,3' mk "$TMP/b.heapsnapshot"; bad "a location past the last node" "location object_index 21 is not a node"
+LOCS='8,1,2,3' mk "$TMP/b.heapsnapshot"; bad "a location inside a node" "location object_index 8 is not a node"
+LOCS='7,1,2,3,14,1' mk "$TMP/b.heapsnapshot"; bad "locations ending inside a location" "locations array ends inside a location"
 NODES='9,0,1,0,1,0,0,3,9,3,10,1,0,0,3,2,5,20,0,0,0' mk "$TMP/b.heapsnapshot"
 bad "node name index past the string table" "node name index 9 past the string table \\(3 strings\\)"
 EDGES='1,1,7,2,7,14' mk "$TMP/b.heapsnapshot"; bad "edge name index past the string table" "edge name index 7 past"

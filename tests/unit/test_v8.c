@@ -313,6 +313,15 @@ static void test_tiny_model(void **state)
 	assert_int_equal(edge_kind(h, 7, "[1]"), HEAP_EDGE_WEAK);	/* (Global handles) -> global */
 	assert_int_equal(edge_kind(h, 5, "x"), HEAP_EDGE_WEAK);	/* (Strong roots) -> Key */
 	assert_int_equal(edge_kind(h, 3, "[1]"), HEAP_EDGE_STRONG);	/* (GC roots) -> (Strong roots) */
+	/* "locations": [91,3,10,4, 63,3,20,8]: node 13 (@27, the closure
+	 * inner) at 10:4 is kept; node 9 (@19, an object: its constructor's
+	 * location) is not, nor has any other node one */
+	assert_int_equal(h->n_locations, 1);
+	assert_int_equal(h->locations[0].node, heap_find(h, 27));
+	assert_int_equal(heap_location_of(h, heap_find(h, 27))->line, 10);
+	assert_int_equal(heap_location_of(h, heap_find(h, 27))->column, 4);
+	assert_null(heap_location_of(h, heap_find(h, 19)));
+	assert_null(heap_location_of(h, heap_find(h, 13)));
 	heap_free(h);
 }
 
@@ -621,6 +630,12 @@ static void test_user_marks(void **state)
 						fail_msg("@%llu -%s->: user %d, the rules say %d",
 							 (unsigned long long)h->id[u], buf, heap_out_user(h, e),
 							 user_refs[k].user);
+					/* the frozen heap keeps the mark (leak traces
+					 * read it where an anchor hides it from out_user) */
+					if (heap_out_meta(h, e) != user_refs[k].meta)
+						fail_msg("@%llu -%s->: frozen meta %d, the rules say %d",
+							 (unsigned long long)h->id[u], buf, heap_out_meta(h, e),
+							 user_refs[k].meta);
 					checked++;
 				}
 		}

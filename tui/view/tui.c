@@ -120,6 +120,7 @@ static int run(void *opts, struct cli_args *args)
 	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
 	const char *age_paths[2] = { NULL, NULL };	/* heapglass A B C: ages */
 	struct heap *age_h[2] = { NULL, NULL };
+	struct analysis *age_b = NULL;	/* B's analysis: the comparison of A B C */
 	struct heap *old_h = NULL;
 	struct analysis *old_an = NULL;
 	struct diff *d = NULL;
@@ -204,7 +205,24 @@ static int run(void *opts, struct cli_args *args)
 		}
 		goto out;
 	}
-	if (old_path) {
+	/* A B C: the comparison is B -> C with the leak candidates (objects
+	 * of C born between A and B) */
+	if (age_paths[0]) {
+		lp.path = age_paths[1];
+		if (analysis_run(age_h[1], &prog, &age_b, &err) != 0 ||
+		    diff_run_ages(age_h[0], age_b, m->an, &d, &err) != 0) {
+			char safe[ERROR_MSG_MAX * 2];
+			screen_fini();
+			if (lp.aborted) {
+				fprintf(stderr, "heapglass: %s: loading aborted\n", age_paths[1]);
+			} else {
+				text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
+				fprintf(stderr, "heapglass: %s\n", safe);
+			}
+			goto out;
+		}
+		old_path = age_paths[0];
+	} else if (old_path) {
 		lp.path = old_path;
 		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
 		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
@@ -244,6 +262,7 @@ out:
 		free(a);
 	}
 	diff_free(d);
+	analysis_free(age_b);
 	heap_free(age_h[0]);
 	heap_free(age_h[1]);
 	analysis_free(old_an);
