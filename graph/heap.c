@@ -334,6 +334,13 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 			  (unsigned)HEAP_MAX_NODES);
 		return HEAP_NONE;
 	}
+	if (rec->size > HEAP_MAX_TOTAL_SIZE - b->total_size) {
+		error_set(err, "object sizes add up to more than 2^63-1 bytes (object %llu: %llu bytes, "
+			  "after %llu bytes before it): no heap is that big, and totals would wrap",
+			  (unsigned long long)rec->id, (unsigned long long)rec->size,
+			  (unsigned long long)b->total_size);
+		return HEAP_NONE;
+	}
 	push_u64(&b->id, rec->id);
 	push_u32(&b->type, rec->type);
 	push_u32(&b->name, rec->name);

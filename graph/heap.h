@@ -47,6 +47,11 @@ typedef uint32_t heap_str_t;
 #define HEAP_NONE UINT32_C(0xffffffff)		/* "no node" */
 #define HEAP_NAME_INDEX UINT32_C(0x80000000)	/* edge name is an index, not a string */
 #define HEAP_MAX_NODES UINT32_C(0xfffffff0)
+/* The most the shallow sizes of a heap may add up to, in bytes (2^63 - 1):
+ * every sum of sizes (a type's, a cycle's, what an object retains, a diff
+ * between two heaps, signed) then fits in 64 bits, so no total anywhere
+ * can wrap.  The builder refuses a node that would pass it. */
+#define HEAP_MAX_TOTAL_SIZE UINT64_C(0x7fffffffffffffff)
 enum {
 	HEAP_GEN_UNKNOWN = 0xff
 };

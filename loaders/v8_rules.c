@@ -645,6 +645,67 @@ static void fjob_pair(struct fjob *a, struct fjob *b, size_t n_edges)
 	worker_join(&w);
 }
 
+/* What v8_finish() makes of a string of the table, made once per string
+ * (not once per object: a name a million objects share is copied, hashed
+ * and scanned once): "Detached " + it, and DevTools' type cut of it and of
+ * that.  Indexed by string index; 0: not made yet (allocated when first
+ * needed). */
+struct name_memo {
+	uint32_t n;
+	heap_str_t *detached, *cut, *cut_detached;
+};
+
+/* DevTools renames detached DOM objects: "Detached " + name. */
+static heap_str_t detached_name(struct v8 *v, heap_str_t name)
+{
+	size_t len;
+	const char *s = heap_builder_string(v->b, name, &len);
+	char *c = mem_alloc(len + 9);
+	heap_str_t r;
+
+	memcpy(c, "Detached ", 9);
+	memcpy(c + 9, s, len);
+	r = heap_builder_intern(v->b, c, len + 9);
+	free(c);
+	return r;
+}
+
+/* DevTools' type of a native or other class-less object: its name, cut at
+ * the first space of a tag: '<div id="a">' -> '<div>', 'Detached <div
+ * id="a">' -> 'Detached <div>'. */
+static heap_str_t cut_type(struct v8 *v, heap_str_t name)
+{
+	size_t len, skip;
+	const char *s = heap_builder_string(v->b, name, &len), *sp;
+	char *c;
+	heap_str_t r;
+
+	if (!((len > 1 && s[0] == '<') || (len > 10 && memcmp(s, "Detached <", 10) == 0)))
+		return name;
+	skip = s[0] == '<' ? 0 : 10;
+	sp = memchr(s + skip, ' ', len - skip);
+	if (!sp)
+		return name;
+	c = mem_alloc((size_t)(sp - s) + 1);
+	memcpy(c, s, (size_t)(sp - s));
+	c[sp - s] = '>';
+	r = heap_builder_intern(v->b, c, (size_t)(sp - s) + 1);
+	free(c);
+	return r;
+}
+
+/* (*tab)[si]: make(v, from), where from is string si or what was made of
+ * it, made the first time only. */
+static heap_str_t memo(struct v8 *v, heap_str_t **tab, uint32_t n, uint32_t si, heap_str_t from,
+		       heap_str_t (*make)(struct v8 *, heap_str_t))
+{
+	if (!*tab)
+		*tab = mem_calloc((size_t)n + 1, sizeof **tab);
+	if (!(*tab)[si])
+		(*tab)[si] = make(v, from);
+	return (*tab)[si];
+}
+
 int v8_finish(struct v8 *v)
 {
 	struct heap_builder_view h;
@@ -715,6 +776,8 @@ int v8_finish(struct v8 *v)
 	{
 		uint8_t cat_type[256];
 		uint8_t have[256];
+		struct name_memo nm = { .n = v->n_strings };
+		int rc = 0;
 		memset(have, 0, sizeof have);
 		for (unsigned t = 0; t < v->n_nt; t++)
 			if (!have[v->nt[t].category]) {
@@ -723,16 +786,13 @@ int v8_finish(struct v8 *v)
 			}
 		for (uint32_t i = 0; i < v->n_nodes; i++) {
 			const struct ntype *t = &v->nt[cat_type[h.category[i]]];
-			heap_str_t name = v->strmap[h.name[i]];
-			if (v->dom_state && v->dom_state[i] == DOM_DETACHED) {
-				/* DevTools renames detached DOM objects */
-				size_t len;
-				const char *s = heap_builder_string(v->b, name, &len);
-				char *c = mem_alloc(len + 9);
-				memcpy(c, "Detached ", 9);
-				memcpy(c + 9, s, len);
-				name = heap_builder_intern(v->b, c, len + 9);
-				free(c);
+			uint32_t si = h.name[i];
+			int detached = v->dom_state && v->dom_state[i] == DOM_DETACHED;
+			heap_str_t name = detached ? memo(v, &nm.detached, nm.n, si, v->strmap[si], detached_name)
+						   : v->strmap[si];
+			if ((i & 0xffff) == 0 && progress_tick(v->prog, "resolving", i, v->n_nodes)) {
+				rc = error_set(v->err, "%s: interrupted", v->path);
+				break;
 			}
 			h.name[i] = name;
 			if (!v->f_detached_present && t->native) {
@@ -742,28 +802,18 @@ int v8_finish(struct v8 *v)
 				if (len >= 9 && memcmp(s, "Detached ", 9) == 0)
 					h.flags[i] |= HEAP_F_DETACHED;
 			}
-			if (t->class_name) {
+			if (t->class_name)
 				h.type[i] = t->class_name;
-			} else {
-				size_t len;
-				const char *s = NULL;
-				h.type[i] = name;
-				/* '<div id="a">' -> '<div>', 'Detached <div id="a">' -> 'Detached <div>' */
-				if (h.name[i] && (s = heap_builder_string(v->b, name, &len)) != NULL &&
-				    ((len > 1 && s[0] == '<') || (len > 10 && memcmp(s, "Detached <", 10) == 0))) {
-					const char *sp = memchr(s + (s[0] == '<' ? 0 : 10), ' ',
-								len - (s[0] == '<' ? 0 : 10));
-					if (sp) {
-						size_t k = (size_t)(sp - s);
-						char *c = mem_alloc(k + 1);
-						memcpy(c, s, k);
-						c[k] = '>';
-						h.type[i] = heap_builder_intern(v->b, c, k + 1);
-						free(c);
-					}
-				}
-			}
+			else if (name)
+				h.type[i] = memo(v, detached ? &nm.cut_detached : &nm.cut, nm.n, si, name, cut_type);
+			else
+				h.type[i] = 0;
 		}
+		free(nm.detached);
+		free(nm.cut);
+		free(nm.cut_detached);
+		if (rc)
+			return rc;
 	}
 	return heap_builder_add_root(v->b, root, heap_builder_intern_cstr(v->b, "root"), v->err);
 }

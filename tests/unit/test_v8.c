@@ -28,6 +28,7 @@
 #include "graph/analysis.h"
 #include "graph/heap.h"
 #include "graph/scc.h"
+#include "graph/core/progress.h"
 #include "loaders/loader.h"
 
 static char fixture[4096];
@@ -652,6 +653,31 @@ static void test_user_marks(void **state)
 	heap_free(h);
 }
 
+/* A progress callback that asks to stop in one phase (ctx: the struct
+ * progress, whose clock it resets so that every tick reports). */
+static int stop_in(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)done;
+	(void)total;
+	((struct progress *)ctx)->next_ns = 0;
+	return strcmp(what, "resolving") == 0;
+}
+
+/* q aborts the phase after the parse too (issue 22): it ticks, and stops
+ * with "interrupted" when asked. */
+static void test_abort_resolving(void **state)
+{
+	struct progress p = { .fn = stop_in, .next_ns = 0 };
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+
+	(void)state;
+	p.ctx = &p;
+	assert_int_equal(loader_open(fixture_path("user.heapsnapshot"), NULL, &p, &h, &err), -1);
+	assert_null(h);
+	assert_non_null(strstr(err.msg, "interrupted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_user_marks),
+		cmocka_unit_test(test_abort_resolving),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,15 +23,6 @@ static const char *signed_bytes(int64_t v, char *buf, size_t size)
 	return buf;
 }
 
-static const char *edge_text(const struct heap *h, uint32_t e, char *buf, size_t size)
-{
-	uint32_t name = h->out_name[e];
-
-	if (name & HEAP_NAME_INDEX)
-		return heap_edge_name(h, name, buf, size);
-	return cli_str(h, name, buf, size);
-}
-
 /* The last DIFF_PATH_HOPS + 1 steps of v's retainer path: *first gets the
  * index of the first step shown.  Returns the full length (0: none). */
 static uint32_t group_path(const struct analysis *a, heap_node_t v, struct reach_step **out,
@@ -78,7 +69,7 @@ static void print_path(const struct heap *h, const struct reach_step *p, uint32_
 	printf("%s", first ? "... " : "(root) ");
 	for (uint32_t i = first; i < len; i++) {
 		if (i > first || (i > 0 && first)) {
-			edge_text(h, p[i].edge, ename, sizeof ename);
+			cli_edge(h, h->out_name[p[i].edge], ename, sizeof ename);
 			printf(ename[0] ? "-%s-> " : "%s-> ", ename);
 		}
 		print_node(h, p[i].node);
@@ -97,7 +88,7 @@ static const char *held_text(const struct heap *h, uint32_t e, heap_node_t from,
 		buf[0] = 0;
 		return buf;
 	}
-	edge_text(h, e, buf, size);
+	cli_edge(h, h->out_name[e], buf, size);
 	for (i = 0; buf[i] >= '0' && buf[i] <= '9'; i++)
 		;
 	if ((h->out_name[e] & HEAP_NAME_INDEX) || (i && !buf[i]) ||
@@ -381,12 +372,14 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 static void diff_text(const struct diff *d, uint32_t top, const char *old_path, const char *new_path)
 {
 	const struct heap *hn = d->new->heap;
-	char b1[48], b2[48], name[512], note[256];
+	char b1[48], b2[48], name[512], note[256], oldp[4096], newp[4096];
 	uint32_t shown;
 
 	match_note(d, note, sizeof note);
-	printf("OLD %s: %u objects\nNEW %s: %u objects\nmatched %s\n\n", old_path,
-	       d->old->heap->n_nodes, new_path, hn->n_nodes, note);
+	cli_text(old_path, oldp, sizeof oldp);
+	cli_text(new_path, newp, sizeof newp);
+	printf("OLD %s: %u objects\nNEW %s: %u objects\nmatched %s\n\n", oldp,
+	       d->old->heap->n_nodes, newp, hn->n_nodes, note);
 	leaks_text(d, top);
 	shown = top && top < d->n_types ? top : d->n_types;
 	if (!d->n_types)
@@ -437,7 +430,7 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);
 	if (d->n_groups)
-		printf("\nNext: heapglass path %s ID  shows the whole retainer path of an object.\n", new_path);
+		printf("\nNext: heapglass path %s ID  shows the whole retainer path of an object.\n", newp);
 }
 
 /* Three snapshots A B C of one V8 process: ages of C's objects. */
@@ -641,9 +634,10 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 		json_object_set_new(o, "groups", groups);
 		rc = cli_print_json(o);
 	} else {
-		char name[512], b1[48];
-		printf("A %s\nB %s\nC %s: %u objects, matched by id (V8 object ids)\n\n", paths[0], paths[1],
-		       paths[2], hc->n_nodes);
+		char name[512], b1[48], pa[4096], pb[4096], pc[4096];
+		printf("A %s\nB %s\nC %s: %u objects, matched by id (V8 object ids)\n\n",
+		       cli_text(paths[0], pa, sizeof pa), cli_text(paths[1], pb, sizeof pb),
+		       cli_text(paths[2], pc, sizeof pc), hc->n_nodes);
 		printf("Ages of C's objects: %llu old (since A), %llu middle (allocated between A and B, "
 		       "still alive), %llu young (since B)\n\n", (unsigned long long)counts[2],
 		       (unsigned long long)counts[1], (unsigned long long)counts[0]);

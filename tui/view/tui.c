@@ -150,20 +150,20 @@ static int run(void *opts, struct cli_args *args)
 		return cli_usage(&tui_command, "--dump-screen and --timing need --keys SCRIPT");
 	if (keys_path) {
 		if (keys_script_load(keys_path, &ks, &err) != 0) {
-			fprintf(stderr, "heapglass: %s\n", err.msg);
+			cli_fail("%s", err.msg);
 			return CLI_USAGE;
 		}
 		so.headless = 1;
 		lp.headless = 1;
 	} else if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, "heapglass: the viewer needs a terminal; for scripts use a command "
-				"(heapglass info %s) or --keys\n", path);
+		cli_fail("the viewer needs a terminal; for scripts use a command (heapglass info %s) or --keys",
+			 path);
 		return CLI_USAGE;
 	}
 	if (timing_path) {
 		timing = strcmp(timing_path, "-") == 0 ? stdout : fopen(timing_path, "w");
 		if (!timing) {
-			fprintf(stderr, "heapglass: %s: cannot write\n", timing_path);
+			cli_fail("%s: cannot write", timing_path);
 			keys_script_fini(&ks);
 			return CLI_FAIL;
 		}
@@ -171,7 +171,7 @@ static int run(void *opts, struct cli_args *args)
 	lp.path = path;
 	mem_set_oom_hook(oom_hook);
 	if (screen_init(&so, serr, sizeof serr) != 0) {
-		fprintf(stderr, "heapglass: %s\n", serr);
+		cli_fail("%s", serr);
 		goto out;
 	}
 	if (!so.headless)
@@ -195,14 +195,11 @@ static int run(void *opts, struct cli_args *args)
 	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
 	    !(h = age_paths[0] ? aged(c, age_h) : c) ||
 	    !(m = model_new(h, &prog, &err))) {
-		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
-		if (lp.aborted) {
-			fprintf(stderr, "heapglass: %s: loading aborted\n", path);
-		} else {
-			text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-			fprintf(stderr, "heapglass: %s\n", safe);
-		}
+		if (lp.aborted)
+			cli_fail("%s: loading aborted", path);
+		else
+			cli_fail("%s", err.msg);
 		goto out;
 	}
 	/* A B C: the comparison is B -> C with the leak candidates (objects
@@ -226,14 +223,11 @@ static int run(void *opts, struct cli_args *args)
 		lp.path = old_path;
 		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
 		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
-			char safe[ERROR_MSG_MAX * 2];
 			screen_fini();
-			if (lp.aborted) {
-				fprintf(stderr, "heapglass: %s: loading aborted\n", old_path);
-			} else {
-				text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-				fprintf(stderr, "heapglass: %s\n", safe);
-			}
+			if (lp.aborted)
+				cli_fail("%s: loading aborted", old_path);
+			else
+				cli_fail("%s", err.msg);
 			goto out;
 		}
 	}
@@ -250,7 +244,7 @@ static int run(void *opts, struct cli_args *args)
 		if (!f || screen_dump(f) != 0) {
 			rc = CLI_FAIL;
 			screen_fini();
-			fprintf(stderr, "heapglass: %s: cannot write the screen dump\n", dump_path);
+			cli_fail("%s: cannot write the screen dump", dump_path);
 		}
 		if (f && f != stdout)
 			fclose(f);

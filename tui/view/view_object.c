@@ -364,7 +364,8 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 		o += (size_t)snprintf(line + o, sizeof line - o, "detached  ");
 	if ((h->flags[v] & HEAP_F_IMMORTAL) && o + 16 < sizeof line)
 		snprintf(line + o, sizeof line - o, "immortal  ");
-	draw_str(w, y + 2, 1, cols - 1, line, screen_attr(ROLE_DIM));
+	/* display text: the root kind in it is escaped already */
+	draw_escaped(w, y + 2, 1, cols - 1, line, strlen(line), screen_attr(ROLE_DIM));
 }
 
 static void object_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
