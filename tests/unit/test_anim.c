@@ -16,8 +16,7 @@
 
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_mark.h"
+#include "graph/gc/world.h"
 #include "graph/gc/stepper.h"
 #include "loaders/fmt_lesson.h"
 #include "tui/anim/anim.h"
@@ -289,14 +288,16 @@ static void test_counts_follow_steps(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 200; round++) {
-		struct heap *h = random_heap(2 + rnd(20));
-		struct stepper *s = stepper_new(h);
+		struct heap *h = random_heap(2 + rnd(20)), *part;
+		struct world *w = world_from_heap(h, NULL, 0, (round & 1) ? WORLD_MARKSWEEP : WORLD_CPYTHON,
+						  (enum world_py)rnd(WORLD_PYS));
+		struct stepper *s;
 		struct anim_counts c, full;
+		struct error err;
+		int64_t ret;
 
-		if (round & 1)
-			step_mark_run(s);
-		else
-			step_cpython_run(s, rnd(3), 1);
+		world_collect(w, (int)rnd(3), &ret);
+		assert_int_equal(world_finish(w, &part, &s, &err), 0);
 		stepper_seek(s, 0);
 		anim_counts_init(&c, s);
 		for (int k = 0; k < 300; k++) {
@@ -308,6 +309,7 @@ static void test_counts_follow_steps(void **state)
 				assert_true(dir > 0 ? s->pos == stepper_len(s) : s->pos == 0);
 		}
 		stepper_free(s);
+		heap_free(part);
 		heap_free(h);
 	}
 }
@@ -332,15 +334,18 @@ static void test_anim_lesson(void **state)
 
 	(void)state;
 	assert_int_equal(fmt_lesson_parse("t.lesson", script, sizeof script - 1, &l, &err), 0);
-	assert_int_equal(lesson_run_new(l, &r, &err), 0);
+	assert_int_equal(lesson_run_new(l, l->gc, lesson_py(l), &r, &err), 0);
 	/* the positions --script prints: each action, then its events except
 	 * the allocation counters (default thresholds, no collection) */
 	for (uint32_t i = 0; i < r->n_steps; i++) {
-		const struct stepper *st = r->steps[i].st;
+		int collects = 0;
 		shown++;
-		for (size_t e = 0; e < stepper_len(st); e++)
-			shown += !(st->ev[e].kind == STEPPER_COUNT && st->kind_count[STEPPER_COLLECT] == 0);
+		for (size_t e = r->steps[i].first; e < r->steps[i].first + r->steps[i].n; e++)
+			collects |= r->st->ev[e].kind == STEPPER_COLLECT;
+		for (size_t e = r->steps[i].first; e < r->steps[i].first + r->steps[i].n; e++)
+			shown += !(r->st->ev[e].kind == STEPPER_COUNT && !collects);
 	}
+	assert_int_equal(lesson_run_length(r), shown);
 	an = anim_new_lesson(l, &err);
 	assert_non_null(an);
 	assert_int_equal(anim_length(an), shown);

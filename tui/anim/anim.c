@@ -9,11 +9,7 @@
 
 #include "graph/export.h"
 #include "graph/core/mem.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_gens.h"
-#include "graph/gc/step_mark.h"
-#include "graph/gc/step_refcount.h"
-#include "graph/gc/subheap.h"
+#include "graph/gc/world.h"
 #include "graph/core/text.h"
 #include "tui/anim/animfit.h"
 #include "tui/anim/canvas.h"
@@ -114,22 +110,25 @@ struct anim {
 	int is_lesson;
 	char caption[300];
 	enum anim_algo algo;
+	enum world_py py;
 
 	/* a lesson */
-	struct lesson lcopy;		/* the lesson with the chosen collector (shares arrays) */
+	const struct lesson *lesson;	/* not owned */
 	struct lesson_run *run;
-	struct heap *uheap;		/* every object and reference the lesson ever has */
-	uint32_t n_obj;
-	uint32_t *pair_ledge;		/* [from * n_obj + to] -> layout edge, UINT32_MAX none */
 
 	/* a heap */
 	const struct heap *whole;
-	struct heap *part;		/* owned; NULL for the whole heap */
-	const struct heap *hh;		/* part or whole */
+	heap_node_t *sel;		/* the part's nodes (NULL: the whole heap) */
+	uint32_t n_sel;
+	struct heap *part;		/* the part as the world froze it, owned */
+	struct stepper *pst;		/* its run, owned */
+	int has_rc, has_gens;
+
+	/* what is drawn: the run's heap and stepper */
+	const struct heap *hh;
 	struct stepper *st;
 	struct anim_counts cnt;
-	uint32_t *edge_ledge;		/* hh edge -> layout edge */
-	int has_rc, has_gens;
+	size_t *freed_ev;		/* node -> the event that freed it, SIZE_MAX never */
 
 	/* the visible positions: lesson timeline positions, or stepper positions */
 	size_t *pos;
@@ -138,7 +137,8 @@ struct anim {
 	/* layout */
 	struct export_layout *lay;	/* NULL: counters only */
 	char why_counters[160];
-	uint32_t *key_lnode;		/* object (lesson) or node (heap) -> layout node */
+	uint32_t *key_lnode;		/* node -> layout node */
+	uint32_t *edge_ledge;		/* edge -> layout edge */
 	int *want, *want_full;
 	double *lx, *ly;
 	struct animfit_cell *cells;
@@ -168,12 +168,14 @@ static void contrib(struct anim_counts *c, const struct stepper *s, uint32_t v, 
 {
 	uint64_t d = (uint64_t)(int64_t)sign;
 
+	if (s->flags[v] & STEPPER_F_UNBORN)
+		return;
 	if (s->flags[v] & STEPPER_F_FREED)
 		c->freed += d;
+	else if (s->flags[v] & STEPPER_F_UNREACHABLE)
+		c->unreachable += d;
 	else if (s->colour[v] < 4)
 		c->colour[s->colour[v]] += d;
-	if (s->flags[v] & STEPPER_F_UNREACHABLE)
-		c->unreachable += d;
 }
 
 void anim_counts_init(struct anim_counts *c, const struct stepper *s)
@@ -204,31 +206,17 @@ int anim_counts_step(struct anim_counts *c, struct stepper *s, int dir)
 
 /* ---- sources ---- */
 
-/* Whether a lesson step hides its counter events, as --script does. */
-static int quiet_counts(const struct lesson *l, const struct stepper *st)
-{
-	return l->threshold[0] == 700 && l->threshold[1] == 10 && l->threshold[2] == 10 &&
-	       st->kind_count[STEPPER_COLLECT] == 0;
-}
-
 static void build_lesson_positions(struct anim *an)
 {
-	const struct lesson_run *r = an->run;
-	size_t n = lesson_run_length(r), t = 0;
+	size_t n = lesson_run_length(an->run);
 
 	free(an->pos);
 	an->pos = mem_alloc((n ? n : 1) * sizeof *an->pos);
-	an->n_pos = 0;
-	for (uint32_t i = 0; i < r->n_steps; i++) {
-		const struct stepper *st = r->steps[i].st;
-		int quiet = quiet_counts(r->lesson, st);
-		an->pos[an->n_pos++] = t++;
-		for (size_t e = 0; e < stepper_len(st); e++, t++)
-			if (!(quiet && st->ev[e].kind == STEPPER_COUNT))
-				an->pos[an->n_pos++] = t;
-	}
-	if (an->n_pos == 0)
-		an->pos[an->n_pos++] = 0;
+	for (size_t t = 0; t < n; t++)
+		an->pos[t] = t;
+	an->n_pos = n ? n : 1;
+	if (!n)
+		an->pos[0] = 0;
 }
 
 static void build_heap_positions(struct anim *an)
@@ -238,68 +226,24 @@ static void build_heap_positions(struct anim *an)
 	free(an->pos);
 	an->pos = mem_alloc((n + 1) * sizeof *an->pos);
 	an->n_pos = 0;
-	if (!an->st->record) {
-		an->pos[an->n_pos++] = 0;
-		return;
-	}
 	an->pos[an->n_pos++] = 0;
 	for (size_t e = 0; e < n; e++)
 		if (an->st->ev[e].kind != STEPPER_COUNT)
 			an->pos[an->n_pos++] = e + 1;
 }
 
-/* The heap every lesson step is a part of: each object, and one reference
- * for each pair of objects ever linked (the first name and kind seen). */
-static int build_union(struct anim *an, struct error *err)
+/* For each node, the event that freed it (one pass over the log). */
+static void build_freed(struct anim *an)
 {
-	const struct lesson *l = &an->lcopy;
-	struct heap_builder *b = heap_builder_new();
-	uint8_t *seen;
-	uint32_t n = l->n_objects;
-
-	if (!b)
-		return error_set(err, "out of memory");
-	seen = mem_calloc((size_t)(n ? n : 1) * (n ? n : 1), 1);
-	for (uint32_t o = 0; o < n; o++) {
-		struct heap_node_rec rec = {
-			.id = (uint64_t)o + 1,
-			.type = heap_builder_intern_cstr(b, lesson_text(l, l->obj_type[o])),
-			.name = heap_builder_intern_cstr(b, lesson_text(l, l->obj_name[o])),
-			.size = 64,
-			.generation = HEAP_GEN_UNKNOWN,
-		};
-		if (heap_builder_add_node(b, &rec, err) == HEAP_NONE)
-			goto fail;
+	free(an->freed_ev);
+	an->freed_ev = mem_alloc((an->hh->n_nodes ? an->hh->n_nodes : 1) * sizeof *an->freed_ev);
+	for (uint32_t v = 0; v < an->hh->n_nodes; v++)
+		an->freed_ev[v] = SIZE_MAX;
+	for (size_t i = 0; i < stepper_len(an->st); i++) {
+		const struct stepper_event *ev = &an->st->ev[i];
+		if ((ev->kind == STEPPER_FREE || ev->kind == STEPPER_SWEEP) && ev->node < an->hh->n_nodes)
+			an->freed_ev[ev->node] = i;
 	}
-	if (heap_builder_index(b, NULL, NULL) != 0) {
-		error_set(err, "internal error: duplicate object ids");
-		goto fail;
-	}
-	for (uint32_t i = 0; i < an->run->n_steps; i++) {
-		const struct lesson_step *step = &an->run->steps[i];
-		const struct heap *h = step->heap;
-		for (uint32_t v = 0; v < h->n_nodes; v++)
-			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				uint32_t f = step->node_obj[v], t = step->node_obj[h->out_to[e]];
-				char name[128];
-				if (seen[(size_t)f * n + t])
-					continue;
-				seen[(size_t)f * n + t] = 1;
-				heap_edge_name(h, h->out_name[e], name, sizeof name);
-				if (heap_builder_add_edge(b, f, t, (enum heap_edge_kind)h->out_kind[e],
-							  heap_builder_intern_cstr(b, name), err) != 0)
-					goto fail;
-			}
-	}
-	free(seen);
-	heap_free(an->uheap);
-	an->uheap = heap_builder_freeze(b, err);
-	heap_builder_free(b);
-	return an->uheap ? 0 : -1;
-fail:
-	free(seen);
-	heap_builder_free(b);
-	return -1;
 }
 
 static void layout_drop(struct anim *an)
@@ -313,19 +257,18 @@ static void layout_drop(struct anim *an)
 	free(an->ly);
 	free(an->cells);
 	free(an->tmp);
-	free(an->pair_ledge);
 	free(an->edge_ledge);
 	an->key_lnode = NULL;
 	an->want = an->want_full = NULL;
 	an->lx = an->ly = NULL;
 	an->cells = NULL;
 	an->tmp = NULL;
-	an->pair_ledge = NULL;
 	an->edge_ledge = NULL;
 	an->fit_w = an->fit_h = -1;
 }
 
-/* Lays out h (all of it) with Graphviz; keys: n_keys slots for key_lnode. */
+/* Lays out h (all of it) with Graphviz, once: every object and reference
+ * the run ever has, so objects keep their places. */
 static void layout_make(struct anim *an, const struct heap *h)
 {
 	struct export_spec spec = { .what = EXPORT_CYCLE };
@@ -333,6 +276,7 @@ static void layout_make(struct anim *an, const struct heap *h)
 	heap_node_t *all;
 
 	layout_drop(an);
+	an->why_counters[0] = '\0';
 	if (h->n_nodes > ANIM_MAX_DRAW) {
 		snprintf(an->why_counters, sizeof an->why_counters,
 			 "%lu objects: too many to draw (at most %d); counting instead",
@@ -375,11 +319,6 @@ static void layout_make(struct anim *an, const struct heap *h)
 			an->key_lnode[ln->node] = i;
 		if (ln->node == HEAP_NONE) {
 			w = 8;
-		} else if (an->is_lesson) {
-			size_t len;
-			const char *nm = heap_string(h, h->name[ln->node], &len);
-			text_escape(lb, sizeof lb, nm, len, 0);
-			w = draw_width(lb, strlen(lb));
 		} else {
 			stepper_label(h, ln->node, lb, sizeof lb);
 			w = draw_width(lb, strlen(lb));
@@ -388,29 +327,12 @@ static void layout_make(struct anim *an, const struct heap *h)
 		w += 2 + 5;
 		an->want_full[i] = w > LABEL_MAX ? LABEL_MAX : w;
 	}
-	if (an->is_lesson) {
-		uint32_t n = an->n_obj;
-		an->pair_ledge = mem_alloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *an->pair_ledge);
-		for (size_t i = 0; i < (size_t)n * n; i++)
-			an->pair_ledge[i] = UINT32_MAX;
-		for (uint32_t j = 0; j < an->lay->n_edges; j++) {
-			const struct export_ledge *le = &an->lay->edges[j];
-			uint32_t f, t;
-			if (le->from >= an->lay->n_nodes || le->to >= an->lay->n_nodes)
-				continue;
-			f = an->lay->nodes[le->from].node;
-			t = an->lay->nodes[le->to].node;
-			if (f < n && t < n)
-				an->pair_ledge[(size_t)f * n + t] = j;
-		}
-	} else {
-		an->edge_ledge = mem_alloc((h->n_edges ? h->n_edges : 1) * sizeof *an->edge_ledge);
-		for (uint32_t e = 0; e < h->n_edges; e++)
-			an->edge_ledge[e] = UINT32_MAX;
-		for (uint32_t j = 0; j < an->lay->n_edges; j++)
-			if (an->lay->edges[j].edge < h->n_edges)
-				an->edge_ledge[an->lay->edges[j].edge] = j;
-	}
+	an->edge_ledge = mem_alloc((h->n_edges ? h->n_edges : 1) * sizeof *an->edge_ledge);
+	for (uint32_t e = 0; e < h->n_edges; e++)
+		an->edge_ledge[e] = UINT32_MAX;
+	for (uint32_t j = 0; j < an->lay->n_edges; j++)
+		if (an->lay->edges[j].edge < h->n_edges)
+			an->edge_ledge[an->lay->edges[j].edge] = j;
 }
 
 static const char *algo_short(enum anim_algo a)
@@ -441,75 +363,60 @@ static const char *algo_name(const struct anim *an, enum anim_algo a)
 	return an->is_lesson ? lesson_names[a] : heap_names[a];
 }
 
-/* The stepper of a heap animation for algorithm algo, run to its end. */
-static struct stepper *heap_stepper(struct anim *an, enum anim_algo algo)
+/* Runs algorithm algo on the heap part in a world; returns 0 or -1. */
+static int heap_run(struct anim *an, enum anim_algo algo, struct error *err)
 {
-	const struct heap *h = an->hh;
-	struct stepper *s = stepper_new(h);
+	struct world *w = world_from_heap(an->whole, an->sel, an->n_sel,
+					  algo == ANIM_MARKSWEEP ? WORLD_MARKSWEEP :
+					  algo == ANIM_REFCOUNT ? WORLD_REFCOUNT : WORLD_CPYTHON, an->py);
+	int64_t ret;
 
-	s->label_ids = 1;
-	if (an->part && !an->has_rc)
-		subheap_refcounts(an->whole, an->part, s->refcount);
-	s->record = (uint64_t)h->n_nodes + h->n_edges <= ANIM_MAX_RECORD;
 	switch (algo) {
 	case ANIM_MARKSWEEP:
-		step_mark_run(s);
-		break;
 	case ANIM_CPYTHON:
-		step_gens_collect(s, 2);	/* as heapglass lesson --heap runs it */
+		world_collect(w, 2, &ret);
 		break;
 	case ANIM_GENS:
-		step_gens_collect(s, 0);
+		world_collect(w, 0, &ret);
 		break;
-	case ANIM_REFCOUNT: {
-		/* Everything outside lets go: each object loses the references
-		 * its refcount holds beyond those from inside the part. */
-		size_t nd = 0, cap = 64;
-		heap_node_t *drops = mem_alloc(cap * sizeof *drops);
-		const uint32_t *in_edge = heap_in_edges(h);
-		for (uint32_t v = 0; v < h->n_nodes; v++) {
-			int64_t inside = 0, out;
-			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-				inside += stepper_edge_retains(h, h->in_from[i], in_edge[i]);
-			out = s->refcount[v] - inside;
-			for (int64_t k = 0; k < out && nd < (size_t)4 * ANIM_MAX_RECORD; k++) {
-				if (nd == cap) {
-					cap *= 2;
-					drops = mem_realloc_array(drops, cap, sizeof *drops);
-				}
-				drops[nd++] = v;
-			}
-		}
-		step_refcount_release(s, drops, nd);
-		free(drops);
+	case ANIM_REFCOUNT:
+		world_release_outside(w);
 		break;
-	}
 	default:
 		break;
 	}
-	return s;
+	stepper_free(an->pst);
+	heap_free(an->part);
+	an->pst = NULL;
+	an->part = NULL;
+	return world_finish(w, &an->part, &an->pst, err);
 }
 
 static int algo_allowed(const struct anim *an, enum anim_algo algo, struct error *err)
 {
 	if (an->is_lesson && algo == ANIM_GENS)
 		return error_set(err, "in a lesson, generations are part of the CPython collector");
-	if (an->is_lesson && algo == ANIM_REFCOUNT)
-		for (uint32_t i = 0; i < an->lcopy.n_actions; i++)
-			if (an->lcopy.actions[i].op == LESSON_COLLECT)
+	if (an->is_lesson && algo != ANIM_CPYTHON)
+		for (uint32_t i = 0; i < an->lesson->n_actions; i++) {
+			const struct lesson_action *a = &an->lesson->actions[i];
+			if (algo == ANIM_REFCOUNT && a->op == LESSON_COLLECT)
 				return error_set(err, "reference counting alone has no collector, and this "
-						      "lesson calls collect (line %u)",
-						 (unsigned)an->lcopy.actions[i].line);
+						      "lesson calls collect (line %u)", (unsigned)a->line);
+			if (algo == ANIM_MARKSWEEP && (a->op == LESSON_FINALIZER || a->op == LESSON_REFCOUNT))
+				return error_set(err, "mark-and-sweep keeps no refcounts and runs no finalizers, and "
+						      "this lesson uses them (line %u)", (unsigned)a->line);
+			if (a->op == LESSON_FREEZE || a->op == LESSON_UNFREEZE || a->op == LESSON_COUNTS)
+				return error_set(err, "only CPython has gc.freeze() and the counts this lesson "
+						      "uses (line %u)", (unsigned)a->line);
+		}
 	if (!an->is_lesson && (algo == ANIM_CPYTHON || algo == ANIM_GENS) && !an->has_gens)
 		return error_set(err, "CPython's collector needs GC generations; this heap has none "
 				      "(a Python dump has them)");
 	return 0;
 }
 
-int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
+static int switch_to(struct anim *an, enum anim_algo algo, struct error *err)
 {
-	if (algo >= ANIM_ALGOS || algo_allowed(an, algo, err) != 0)
-		return -1;
 	if (an->is_lesson) {
 		static const enum lesson_gc gcs[ANIM_ALGOS] = {
 			[ANIM_MARKSWEEP] = LESSON_GC_MARKSWEEP,
@@ -518,34 +425,48 @@ int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
 			[ANIM_GENS] = LESSON_GC_CPYTHON,
 		};
 		struct lesson_run *r;
-		enum lesson_gc old = an->lcopy.gc;
-		an->lcopy.gc = gcs[algo];
-		if (lesson_run_new(&an->lcopy, &r, err) != 0) {
-			an->lcopy.gc = old;
+		if (lesson_run_new(an->lesson, gcs[algo], an->py, &r, err) != 0)
 			return -1;
-		}
 		lesson_run_free(an->run);
 		an->run = r;
+		an->hh = r->heap;
+		an->st = r->st;
 		build_lesson_positions(an);
-		if (build_union(an, err) != 0)
-			return -1;
-		layout_make(an, an->uheap);
 	} else {
-		stepper_free(an->st);
-		an->st = heap_stepper(an, algo);
+		if (heap_run(an, algo, err) != 0)
+			return -1;
+		an->hh = an->part;
+		an->st = an->pst;
 		build_heap_positions(an);
-		if (an->st->record)
-			stepper_seek(an->st, 0);
+		stepper_seek(an->st, 0);
 		anim_counts_init(&an->cnt, an->st);
-		if (!an->lay && !an->why_counters[0])
-			layout_make(an, an->hh);	/* once: the part is the same for every algorithm */
 	}
+	build_freed(an);
+	/* the heap of a lesson is the same whatever the collector runs it
+	 * (objects and references made by the program), a heap part too */
+	layout_make(an, an->hh);
 	an->algo = algo;
 	an->k = 0;
 	an->playing = 0;
-	if (an->is_lesson)
-		anim_seek(an, 0);
+	anim_seek(an, 0);
 	return 0;
+}
+
+int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
+{
+	if (algo >= ANIM_ALGOS || algo_allowed(an, algo, err) != 0)
+		return -1;
+	return switch_to(an, algo, err);
+}
+
+int anim_set_python(struct anim *an, enum world_py py)
+{
+	struct error err;
+
+	if ((unsigned)py >= WORLD_PYS || py == an->py)
+		return 0;
+	an->py = py;
+	return switch_to(an, an->algo, &err);
 }
 
 static struct anim *anim_alloc(void)
@@ -554,6 +475,7 @@ static struct anim *anim_alloc(void)
 
 	an->speed = DEFAULT_SPEED;
 	an->fit_w = an->fit_h = -1;
+	an->py = WORLD_PY_NEWEST;
 	canvas_init(&an->cv, 0, 0);
 	an->path = mem_alloc(2 * PATH_MAX_PTS * sizeof *an->path);
 	return an;
@@ -569,8 +491,8 @@ struct anim *anim_new_lesson(const struct lesson *l, struct error *err)
 	};
 
 	an->is_lesson = 1;
-	an->lcopy = *l;
-	an->n_obj = l->n_objects;
+	an->lesson = l;
+	an->py = lesson_py(l);
 	snprintf(an->caption, sizeof an->caption, "%s", l->title ? lesson_text(l, l->title) : "(untitled lesson)");
 	if (anim_set_algo(an, of_gc[l->gc], err) != 0) {
 		anim_free(an);
@@ -593,18 +515,25 @@ struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint3
 	struct anim *an = anim_alloc();
 
 	an->whole = h;
-	if (nodes) {
-		if (subheap_new(h, nodes, n, &an->part, err) != 0) {
+	for (uint32_t i = 0; nodes && i < n; i++)
+		if (nodes[i] >= h->n_nodes) {
 			anim_free(an);
+			error_set(err, "node %lu is not in the heap", (unsigned long)nodes[i]);
 			return NULL;
 		}
-		an->hh = an->part;
-	} else {
-		an->hh = h;
+	if (nodes) {
+		an->sel = mem_alloc((n ? n : 1) * sizeof *an->sel);
+		memcpy(an->sel, nodes, n * sizeof *an->sel);
+		an->n_sel = n;
+	} else if ((uint64_t)h->n_nodes + h->n_edges > ANIM_MAX_RECORD) {
+		anim_free(an);
+		error_set(err, "the whole heap (%lu objects) is too big to step through: animate a cycle or an object",
+			  (unsigned long)h->n_nodes);
+		return NULL;
 	}
 	snprintf(an->caption, sizeof an->caption, "%s", what);
 	an->has_rc = any_flag(h, HEAP_F_HAS_REFCOUNT);
-	an->has_gens = an->hh->max_generation != HEAP_GEN_UNKNOWN;
+	an->has_gens = h->max_generation != HEAP_GEN_UNKNOWN;
 	if (anim_set_algo(an, an->has_rc && an->has_gens ? ANIM_CPYTHON : ANIM_MARKSWEEP, err) != 0) {
 		anim_free(an);
 		return NULL;
@@ -618,9 +547,10 @@ void anim_free(struct anim *an)
 		return;
 	layout_drop(an);
 	lesson_run_free(an->run);
-	heap_free(an->uheap);
-	stepper_free(an->st);
+	stepper_free(an->pst);
 	heap_free(an->part);
+	free(an->sel);
+	free(an->freed_ev);
 	free(an->pos);
 	free(an->path);
 	canvas_fini(&an->cv);
@@ -647,8 +577,6 @@ void anim_seek(struct anim *an, size_t k)
 		lesson_run_seek(an->run, an->pos[k], &ev);
 		return;
 	}
-	if (!an->st->record)
-		return;
 	while (an->st->pos < an->pos[k] && anim_counts_step(&an->cnt, an->st, 1) == 0)
 		;
 	while (an->st->pos > an->pos[k] && anim_counts_step(&an->cnt, an->st, -1) == 0)
@@ -660,44 +588,61 @@ void anim_seek(struct anim *an, size_t k)
 struct frame {
 	const struct heap *h;
 	struct stepper *s;
-	const struct stepper_event *ev;	/* the event just applied, or NULL */
-	const uint32_t *node_obj;	/* lesson: heap node -> object */
+	const struct stepper_event *ev;	/* the event just narrated, or NULL */
+	size_t since;			/* where the current action began */
 	uint32_t step;			/* lesson step */
 };
 
 static void frame_get(struct anim *an, struct frame *f)
 {
 	memset(f, 0, sizeof *f);
+	f->h = an->hh;
+	f->s = an->st;
 	if (an->is_lesson) {
-		size_t ev;
-		f->step = lesson_run_seek(an->run, an->pos[an->k], &ev);
-		f->h = an->run->steps[f->step].heap;
-		f->s = an->run->steps[f->step].st;
-		f->node_obj = an->run->steps[f->step].node_obj;
-		f->ev = ev ? &f->s->ev[ev - 1] : NULL;
+		size_t ev, t = an->pos[an->k];
+		f->step = lesson_run_seek(an->run, t, &ev);
+		f->since = an->run->steps[f->step].first;
+		if (an->run->pos_desc[t] != SIZE_MAX)
+			f->ev = &an->st->ev[an->run->pos_desc[t]];
 	} else {
-		f->h = an->hh;
-		f->s = an->st;
-		f->ev = an->st->record && an->st->pos ? &an->st->ev[an->st->pos - 1] : NULL;
+		f->ev = an->st->pos ? &an->st->ev[an->st->pos - 1] : NULL;
 	}
 }
 
-/* Layout node of frame node v, UINT32_MAX if none. */
+/* Whether node v is on the screen: made, and not freed before the current
+ * action began (what it freed shows as freed). */
+static int node_visible(const struct anim *an, const struct frame *f, heap_node_t v)
+{
+	const struct stepper *s = f->s;
+
+	if (s->flags[v] & STEPPER_F_UNBORN)
+		return 0;
+	if (s->flags[v] & STEPPER_F_FREED)
+		return an->freed_ev[v] == SIZE_MAX || an->freed_ev[v] >= f->since;
+	if (!(f->h->flags[v] & HEAP_F_UNTRACKED) || (f->h->flags[v] & HEAP_F_WEAKREF))
+		return 1;
+	/* None, True, False: while something refers to them */
+	{
+		const uint32_t *in_edge = heap_in_edges(f->h);
+		for (uint32_t i = f->h->in_off[v]; i < f->h->in_off[v + 1]; i++)
+			if (s->edge_on[in_edge[i]])
+				return 1;
+	}
+	return !an->is_lesson;
+}
+
+/* Layout node of frame node v, UINT32_MAX if none or not visible. */
 static uint32_t lnode_of(const struct anim *an, const struct frame *f, heap_node_t v)
 {
-	uint32_t key = f->node_obj ? f->node_obj[v] : v;
-
-	if (!an->lay || !an->key_lnode)
+	if (!an->lay || !an->key_lnode || v >= f->h->n_nodes || !node_visible(an, f, v))
 		return UINT32_MAX;
-	return key < (an->is_lesson ? an->n_obj : an->hh->n_nodes) ? an->key_lnode[key] : UINT32_MAX;
+	return an->key_lnode[v];
 }
 
 static uint32_t ledge_of(const struct anim *an, const struct frame *f, heap_node_t from, uint32_t e)
 {
-	if (an->is_lesson) {
-		uint32_t a = f->node_obj[from], b = f->node_obj[f->h->out_to[e]];
-		return an->pair_ledge ? an->pair_ledge[(size_t)a * an->n_obj + b] : UINT32_MAX;
-	}
+	(void)f;
+	(void)from;
 	return an->edge_ledge ? an->edge_ledge[e] : UINT32_MAX;
 }
 
@@ -737,10 +682,10 @@ static void node_look(const struct stepper *s, heap_node_t v, struct look *lk)
 /* Whether gc_refs mean something now (CPython's pass is under way). */
 static int gcrefs_phase(const struct stepper *s)
 {
-	enum stepper_phase p = stepper_current_phase(s);
+	enum stepper_phase p = (enum stepper_phase)s->phase;
 
 	return p == STEPPER_PH_COPY || p == STEPPER_PH_SUBTRACT || p == STEPPER_PH_RESCUE ||
-	       p == STEPPER_PH_UNREACHABLE;
+	       p == STEPPER_PH_RECHECK;
 }
 
 static int uses_rc(const struct anim *an)
@@ -1050,14 +995,13 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	int y = y0, gc = gcrefs_phase(s) || an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS;
 	int rc = uses_rc(an), gens = an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS;
 	int to_free = f->ev && (f->ev->kind == STEPPER_ZERO || f->ev->kind == STEPPER_FREE ||
-				f->ev->kind == STEPPER_DECREF || f->ev->kind == STEPPER_RELEASE);
+				f->ev->kind == STEPPER_DECREF || f->ev->kind == STEPPER_UNLINK ||
+				f->ev->kind == STEPPER_FINALIZE || f->ev->kind == STEPPER_REVIVED);
 	int x = x0, nw, sw, rows, first = 0;
 	uint32_t n_live = 0;
 	char b[160], line[300];
 
-	if (an->is_lesson && an->lcopy.gc != LESSON_GC_CPYTHON)
-		gens = 0;
-	if (hp->max_generation == HEAP_GEN_UNKNOWN)
+	if (!an->is_lesson && !an->has_gens)
 		gens = 0;
 	/* worklist: up to three lines */
 	snprintf(line, sizeof line, "%s (%lu)", to_free ? "To free" : "Worklist",
@@ -1141,7 +1085,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 			x += 5;
 		}
 		if (gc) {
-			if ((s->flags[v] & STEPPER_F_CANDIDATE) || gcrefs_phase(s))
+			if (gcrefs_phase(s) && s->colour[v] != STEPPER_OUTSIDE)
 				snprintf(line, sizeof line, "%lld", (long long)s->gc_refs[v]);
 			else
 				snprintf(line, sizeof line, "-");
@@ -1270,7 +1214,7 @@ static void draw_frame(struct anim *an)
 	int pw, gw, body_y = 2, body_h;
 	char line[600], b1[32], b2[32];
 	struct anim_counts c;
-	int drawn;
+	int drawn, ph_shown;
 
 	if (!screen_big_enough()) {
 		screen_draw_too_small();
@@ -1290,11 +1234,12 @@ static void draw_frame(struct anim *an)
 			draw_str(stdscr, 0, COLS - aw - 1, aw, al, screen_attr(ROLE_TITLE));
 	}
 	/* status line: step k/N, algorithm, phase, speed */
+	ph_shown = f.s->phase != STEPPER_PH_NONE && f.s->phase != STEPPER_PH_DONE;
 	snprintf(line, sizeof line, " step %s/%s  %s  %s%s%s%s %s", draw_count(b1, sizeof b1, (uint64_t)an->k),
 		 draw_count(b2, sizeof b2, (uint64_t)(an->n_pos - 1)), algo_short(an->algo),
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? "phase " : "",
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? stepper_phase_name(stepper_current_phase(f.s)) : "",
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? "  " : "",
+		 ph_shown ? "phase " : "",
+		 ph_shown ? stepper_phase_name((enum stepper_phase)f.s->phase) : "",
+		 ph_shown ? "  " : "",
 		 an->playing ? (screen_utf8() ? "\xe2\x96\xb6 playing" : "> playing") : (screen_utf8() ? "\xe2\x9d\x9a\xe2\x9d\x9a paused" : "|| paused"),
 		 speeds[an->speed].name);
 	draw_str(stdscr, 1, 0, COLS, line, screen_attr(ROLE_HEADER));
