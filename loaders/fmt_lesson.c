@@ -20,6 +20,7 @@ struct parser {
 	uint32_t title_line, gc_line, threshold_line, python_line;
 	uint32_t vars[LESSON_MAX_ACTIONS];	/* names `NAME = ...` bound, text offsets */
 	uint32_t n_vars;
+	int say_open;			/* the last line was a say: the next one continues it */
 };
 
 enum {
@@ -279,6 +280,8 @@ static int p_none(struct parser *p, const struct cmd *c, char **w, int n, const 
 	(void)rest;
 	if (n != 1)
 		return usage(p, c);
+	if (p->l->gc != LESSON_GC_CPYTHON && c->op == LESSON_TRACEMALLOC)
+		return fail(p, c->word, "only 'gc cpython' runs Python's tracemalloc");
 	if (p->l->gc != LESSON_GC_CPYTHON && c->op != LESSON_COUNTS)
 		return fail(p, c->word, "only 'gc cpython' has gc.%s()", c->word);
 	if (p->l->gc != LESSON_GC_CPYTHON)
@@ -352,14 +355,29 @@ static int text_arg(struct parser *p, const struct cmd *c, const char *rest, uin
 	return 0;
 }
 
+/* A say line; say lines in a row make one paragraph (one action, its
+ * lines joined by newlines) until a blank line or another command. */
 static int p_say(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
 {
 	struct lesson_action a = { .op = LESSON_SAY, .obj = LESSON_NONE };
+	struct lesson *l = p->l;
 
 	(void)w;
 	(void)n;
 	if (text_arg(p, c, rest, &a.text) != 0)
 		return -1;
+	if (p->say_open && l->n_actions && l->actions[l->n_actions - 1].op == LESSON_SAY) {
+		struct lesson_action *prev = &l->actions[l->n_actions - 1];
+		size_t a_len = strlen(lesson_text(l, prev->text)), b_len = strlen(lesson_text(l, a.text));
+		char *joined = mem_alloc(a_len + b_len + 2);
+		memcpy(joined, lesson_text(l, prev->text), a_len);
+		joined[a_len] = '\n';
+		memcpy(joined + a_len + 1, lesson_text(l, a.text), b_len + 1);
+		prev->text = lesson_add_text(l, joined, a_len + b_len + 1);
+		free(joined);
+		return 0;
+	}
+	p->say_open = 1;
 	return add(p, &a);
 }
 
@@ -456,11 +474,12 @@ static const struct cmd commands[] = {
 	{ .word = "unfreeze", .usage = "unfreeze", .parse = p_none, .op = LESSON_UNFREEZE },
 	{ .word = "refcount", .usage = "refcount NAME", .parse = p_one, .op = LESSON_REFCOUNT },
 	{ .word = "counts", .usage = "counts", .parse = p_none, .op = LESSON_COUNTS },
+	{ .word = "tracemalloc", .usage = "tracemalloc", .parse = p_none, .op = LESSON_TRACEMALLOC },
 	{ .word = "say", .usage = "say TEXT", .parse = p_say, .op = LESSON_SAY },
 };
 
 #define COMMAND_WORDS "title gc python threshold new link weak unlink append root unroot del finalizer " \
-		      "collect freeze unfreeze refcount counts say, NAME = OTHER"
+		      "collect freeze unfreeze refcount counts tracemalloc say, NAME = OTHER"
 
 /* Parses one line (NUL-terminated, writable, no newline). */
 static int parse_line(struct parser *p, char *s)
@@ -472,6 +491,8 @@ static int parse_line(struct parser *p, char *s)
 
 	while (*s == ' ' || *s == '\t')
 		s++;
+	if (!*s)
+		p->say_open = 0;	/* a blank line ends a paragraph */
 	if (!*s || *s == '#')
 		return 0;
 	word = s;
@@ -497,6 +518,7 @@ static int parse_line(struct parser *p, char *s)
 		while (*end == ' ' || *end == '\t')
 			end++;
 		p->started = 1;
+		p->say_open = 0;
 		w[0] = word;
 		w[1] = "=";
 		w[2] = other;
@@ -506,6 +528,8 @@ static int parse_line(struct parser *p, char *s)
 		return fail(p, NULL, "unknown command '%s' (commands: " COMMAND_WORDS ")", q(b, sizeof b, word));
 	if (c->header && p->started)
 		return fail(p, c->word, "must come before the first step of the lesson");
+	if (c->parse != p_say)
+		p->say_open = 0;
 	if (c->parse == p_say || c->parse == p_title)
 		goto parse;
 

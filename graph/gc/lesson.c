@@ -147,6 +147,7 @@ static const char *op_word(enum lesson_op op)
 	case LESSON_UNFREEZE: return "unfreeze";
 	case LESSON_REFCOUNT: return "refcount";
 	case LESSON_COUNTS: return "counts";
+	case LESSON_TRACEMALLOC: return "tracemalloc";
 	default: return "collect";
 	}
 }
@@ -265,6 +266,9 @@ static void describe(const struct runner *r, enum lesson_gc gc, const struct les
 	case LESSON_COUNTS:
 		snprintf(buf, size, "gc.get_count(), gc.get_threshold()");
 		break;
+	case LESSON_TRACEMALLOC:
+		snprintf(buf, size, "tracemalloc.take_snapshot().statistics('lineno')");
+		break;
 	}
 }
 
@@ -294,6 +298,7 @@ static int act(struct runner *r, enum lesson_gc gc, const struct lesson_action *
 	switch (a->op) {
 	case LESSON_SAY:
 	case LESSON_COUNTS:
+	case LESSON_TRACEMALLOC:
 		return 0;
 	case LESSON_NEW: {
 		const char *type = T(r, a->text), *name = lesson_text(l, l->obj_name[a->obj]);
@@ -429,14 +434,18 @@ int lesson_run_new(const struct lesson *l, enum lesson_gc gc, enum world_py py,
 	run.freed_line = mem_calloc(nobj, sizeof *run.freed_line);
 	for (uint32_t i = 0; i < l->n_objects; i++)
 		run.obj_world[i] = WORLD_NONE;
+	r->node_line = mem_calloc(LESSON_MAX_OBJECTS + l->n_actions + 8, sizeof *r->node_line);
 	for (uint32_t i = 0; i < l->n_actions && rc == 0; i++) {
 		const struct lesson_action *a = &l->actions[i];
 		struct lesson_step *s = &r->steps[i];
+		uint32_t before = world_objects(run.w);
 		s->action = i;
 		s->first = world_events(run.w);
 		describe(&run, gc, a, s->what, sizeof s->what);
 		rc = act(&run, gc, a);
 		s->n = world_events(run.w) - s->first;
+		for (uint32_t o = before; o < world_objects(run.w); o++)
+			r->node_line[o] = a->line;	/* at most one object an action */
 		r->n_steps = i + 1;
 		for (uint32_t k = 0; k < l->n_objects; k++)
 			if (run.obj_world[k] != WORLD_NONE && !run.freed_line[k] &&
@@ -451,6 +460,7 @@ int lesson_run_new(const struct lesson *l, enum lesson_gc gc, enum world_py py,
 		lesson_run_free(r);
 		return -1;
 	}
+	world_set_sizes(run.w);
 	if (world_finish(run.w, &r->heap, &r->st, err) != 0) {
 		lesson_run_free(r);
 		return -1;
@@ -468,6 +478,7 @@ void lesson_run_free(struct lesson_run *r)
 	heap_free(r->heap);
 	free(r->steps);
 	free(r->obj_node);
+	free(r->node_line);
 	free(r->pos_ev);
 	free(r->pos_desc);
 	free(r->pos_step);

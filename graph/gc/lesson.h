@@ -61,7 +61,8 @@ enum lesson_op {
 	LESSON_FREEZE,		/* gc.freeze() */
 	LESSON_UNFREEZE,	/* gc.unfreeze() */
 	LESSON_REFCOUNT,	/* sys.getrefcount(subj) */
-	LESSON_COUNTS		/* gc.get_count(), gc.get_threshold() */
+	LESSON_COUNTS,		/* gc.get_count(), gc.get_threshold() */
+	LESSON_TRACEMALLOC	/* tracemalloc's statistics by line */
 };
 
 struct lesson_action {
@@ -135,6 +136,7 @@ struct lesson_run {
 	struct lesson_step *steps;	/* one per action */
 	uint32_t n_steps;
 	uint32_t *obj_node;		/* lesson object -> heap node */
+	uint32_t *node_line;		/* heap node -> the line that made it, 0 none */
 	uint32_t ns;			/* the namespace node */
 	size_t length;			/* timeline positions */
 	size_t *pos_ev;			/* position -> stepper position */

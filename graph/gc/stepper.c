@@ -550,7 +550,13 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 	case STEPPER_UNLINK:
 		switch (ev->why) {
 		case STEPPER_WHY_DEL:
-			snprintf(buf, size, "del %s: it no longer refers to %s", e, a);
+			if (ev->other == s->ns_node) {
+				char nm[128];
+				heap_edge_name(h, h->out_name[ev->edge], nm, sizeof nm);
+				snprintf(buf, size, "del %s: the variable %s no longer refers to %s", nm, nm, a);
+			} else {
+				snprintf(buf, size, "del %s: it no longer refers to %s", e, a);
+			}
 			break;
 		case STEPPER_WHY_CLEAR:
 			snprintf(buf, size, "tp_clear(%s) clears %s, which referred to %s", o, e, a);

@@ -13,21 +13,21 @@
 /* ---- versions ---- */
 
 static const struct world_pyinfo pyinfo[WORLD_PYS] = {
-	[WORLD_PY38] = { .name = "3.8", .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
+	[WORLD_PY38] = { .name = "3.8", .inst_bytes = 40, .weakref_bytes = 72, .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
 			 .resurrect_keeps_all = 1, .untrack_dicts = 1, .interpreter_objects = 4800 },
-	[WORLD_PY39] = { .name = "3.9", .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
+	[WORLD_PY39] = { .name = "3.9", .inst_bytes = 40, .weakref_bytes = 72, .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
 			 .untrack_dicts = 1, .interpreter_objects = 5000 },
-	[WORLD_PY310] = { .name = "3.10", .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
+	[WORLD_PY310] = { .name = "3.10", .inst_bytes = 40, .weakref_bytes = 72, .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
 			  .untrack_dicts = 1, .interpreter_objects = 5100 },
-	[WORLD_PY311] = { .name = "3.11", .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
+	[WORLD_PY311] = { .name = "3.11", .inst_bytes = 40, .weakref_bytes = 80, .threshold = { 700, 10, 10 }, .gc_in_alloc = 1,
 			  .untrack_dicts = 1, .interpreter_objects = 11000 },
-	[WORLD_PY312] = { .name = "3.12", .threshold = { 700, 10, 10 }, .immortal = 1,
+	[WORLD_PY312] = { .name = "3.12", .inst_bytes = 48, .weakref_bytes = 80, .threshold = { 700, 10, 10 }, .immortal = 1,
 			  .untrack_dicts = 1, .interpreter_objects = 5400,
 			  .immortal_refcount = 4294967295 },
-	[WORLD_PY313] = { .name = "3.13", .threshold = { 2000, 10, 10 }, .immortal = 1,
+	[WORLD_PY313] = { .name = "3.13", .inst_bytes = 48, .weakref_bytes = 80, .threshold = { 2000, 10, 10 }, .immortal = 1,
 			  .untrack_dicts = 1, .interpreter_objects = 5500,
 			  .immortal_refcount = 4294967295 },
-	[WORLD_PY314] = { .name = "3.14", .threshold = { 2000, 10, 0 }, .immortal = 1,
+	[WORLD_PY314] = { .name = "3.14", .inst_bytes = 48, .weakref_bytes = 80, .threshold = { 2000, 10, 0 }, .immortal = 1,
 			  .incremental = 1, .interpreter_objects = 5500,
 			  .immortal_refcount = 3221225472 },
 };
@@ -705,19 +705,15 @@ static void dealloc_run(struct world *w, uint32_t base)
 			}
 			if (cpython(w))
 				untrack(w, o);
-			/* PyObject_ClearWeakRefs: clear them all, then the
-			 * callbacks; with several (3.13: with any callback) the
-			 * callbacks wait in a tuple */
+			/* PyObject_ClearWeakRefs: the callback-less one first,
+			 * then the others, then their callbacks; with two or more
+			 * callbacks (3.13: with any) they wait in a tuple */
 			{
-				uint32_t all = 0, cbn = 0, tup = 0;
-				for (uint32_t wr = w->wr_first[o]; wr != WORLD_NONE; wr = w->wr_next[wr]) {
-					all++;
+				uint32_t cbn = 0, tup = 0;
+				for (uint32_t wr = w->wr_first[o]; wr != WORLD_NONE; wr = w->wr_next[wr])
 					cbn += w->cb[wr] != 0;
-				}
-				if (w->py >= WORLD_PY313)
+				if (w->py >= WORLD_PY313 ? cbn >= 1 : cbn >= 2)
 					tup = 2 * cbn;
-				else if (all >= 2)
-					tup = 2 * all;
 				if (tup)
 					tuple_alloc(w, tup);
 				while (w->wr_first[o] != WORLD_NONE) {
@@ -1094,6 +1090,17 @@ static void move_all(struct world *w, int from, int to, enum stepper_kind kind, 
 	}
 }
 
+/* The "survivors move" phase, only when one of list l changes generation
+ * by going to generation gen. */
+static void promote_phase(struct world *w, int l, int gen)
+{
+	for (uint32_t o = w->list[l].head; o != WORLD_NONE; o = w->gnext[o])
+		if (S(w)->gen[o] != gen) {
+			stepper_phase(S(w), STEPPER_PH_PROMOTE);
+			return;
+		}
+}
+
 /* 3.8's check_garbage(): is any of the garbage referenced from outside
  * it now?  (gc_refs recomputed over the list.) */
 static int check_garbage(struct world *w, int u)
@@ -1238,13 +1245,13 @@ static int64_t collect(struct world *w, int g, int how)
 	if (young != old) {
 		if (g == STEPPER_GENS - 2)
 			w->long_lived_pending += survivors;
-		if (w->list[young].head != WORLD_NONE)
-			stepper_phase(S(w), STEPPER_PH_PROMOTE);
+		promote_phase(w, young, list_gen(w, old));
 		move_all(w, young, old, STEPPER_PROMOTE, STEPPER_WHY_NONE);
 	} else {
 		if (w->pi->untrack_dicts)
 			untrack_dicts(w, young);
 		/* the promotions happened when the objects came to generation 2 */
+		promote_phase(w, young, 2);
 		for (uint32_t o = w->list[young].head; o != WORLD_NONE; o = w->gnext[o])
 			set_gen(w, STEPPER_PROMOTE, o, 2, STEPPER_WHY_NONE);
 		w->long_lived_pending = 0;
@@ -1277,8 +1284,7 @@ static int64_t collect_region(struct world *w, int from, int to)
 	w->next_order = 0;
 	colour_for(w, from);
 	deduce_unreachable(w, from, L_UNREACH);
-	if (w->list[from].head != WORLD_NONE)
-		stepper_phase(S(w), STEPPER_PH_PROMOTE);
+	promote_phase(w, from, list_gen(w, to));
 	if (from != to)
 		move_all(w, from, to, STEPPER_PROMOTE, STEPPER_WHY_NONE);
 	else
@@ -1620,6 +1626,38 @@ int world_new_object(struct world *w, enum world_kind kind, const char *label, c
 		bind(w, var, o, 0);
 	*out = o;
 	return 0;
+}
+
+void world_set_sizes(struct world *w)
+{
+	for (uint32_t o = 0; o < w->n; o++) {
+		uint32_t slots = 0;
+		if (w->kind[o] == WORLD_WEAKREF) {
+			w->size[o] = w->pi->weakref_bytes;
+			continue;
+		}
+		if (w->kind[o] != WORLD_INSTANCE)
+			continue;
+		/* the distinct fields any instance of its type is given */
+		for (uint32_t e = 0; e < w->m; e++) {
+			int seen = 0;
+			uint32_t f = w->e_from[e];
+			if (w->e_loc[e] != WORLD_LOC_FIELD || w->kind[f] != WORLD_INSTANCE ||
+			    strcmp(txt(w, w->type[f]), txt(w, w->type[o])) != 0)
+				continue;
+			for (uint32_t e2 = 0; e2 < e && !seen; e2++)
+				seen = w->e_loc[e2] == WORLD_LOC_FIELD && w->kind[w->e_from[e2]] == WORLD_INSTANCE &&
+				       strcmp(txt(w, w->type[w->e_from[e2]]), txt(w, w->type[o])) == 0 &&
+				       strcmp(txt(w, w->e_name[e2]), txt(w, w->e_name[e])) == 0;
+			slots += !seen;
+		}
+		w->size[o] = w->pi->inst_bytes + 8u * slots;
+	}
+}
+
+uint32_t world_objects(const struct world *w)
+{
+	return w->n;
 }
 
 int world_assign(struct world *w, const char *var, uint32_t obj)

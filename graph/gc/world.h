@@ -153,6 +153,9 @@ struct world_pyinfo {
 	int64_t interpreter_objects;	/* tracked objects of a bare interpreter in
 					 * generation 2 after gc.collect(), about */
 	int64_t immortal_refcount;	/* what sys.getrefcount(None) says (3.12+) */
+	uint32_t inst_bytes;		/* an instance of a class with __slots__, no
+					 * field: its memory block (tracemalloc) */
+	uint32_t weakref_bytes;		/* a weakref.ref object's block */
 };
 
 const struct world_pyinfo *world_py_info(enum world_py py);
@@ -196,6 +199,13 @@ uint32_t world_list_len(const struct world *w, uint32_t o);
  * go).  Returns the object in *out. */
 int world_new_object(struct world *w, enum world_kind kind, const char *label, const char *type,
 		     const char *var, uint32_t *out);
+
+/* Gives every instance and weak reference the size of its memory block
+ * as CPython allocates it (what tracemalloc sees): an instance's class has
+ * a slot for each field its instances are ever given (8 bytes each).  Call
+ * once the program has run. */
+void world_set_sizes(struct world *w);
+uint32_t world_objects(const struct world *w);
 
 /* var = obj (a second name, or None/True/False). */
 int world_assign(struct world *w, const char *var, uint32_t obj);

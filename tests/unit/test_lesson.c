@@ -47,7 +47,7 @@ static void check_bad(void **state)
 
 #define NAME_RULE "(letters, digits and _, not starting with a digit)"
 #define COMMANDS "(commands: title gc python threshold new link weak unlink append root unroot del finalizer " \
-		 "collect freeze unfreeze refcount counts say, NAME = OTHER)"
+		 "collect freeze unfreeze refcount counts tracemalloc say, NAME = OTHER)"
 
 static const struct bad bad_cases[] = {
 	{ "lnk a.b c\n", "t.lesson:1: unknown command 'lnk' " COMMANDS },
@@ -188,7 +188,7 @@ static void test_too_many_objects(void **state)
 
 static void test_too_many_steps(void **state)
 {
-	size_t cap = 12 * (LESSON_MAX_ACTIONS + 2), len = 0;
+	size_t cap = 14 * (LESSON_MAX_ACTIONS + 2), len = 0;
 	char *s = mem_alloc(cap);
 	struct lesson *l;
 	struct error err;
@@ -196,9 +196,9 @@ static void test_too_many_steps(void **state)
 	(void)state;
 	len += (size_t)snprintf(s + len, cap - len, "new a\n");
 	for (int i = 1; i <= LESSON_MAX_ACTIONS; i++)
-		len += (size_t)snprintf(s + len, cap - len, "say %d\n", i);
+		len += (size_t)snprintf(s + len, cap - len, "say %d\n\n", i);	/* paragraphs */
 	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
-	assert_string_equal(err.msg, "t.lesson:1001: too many steps (a lesson has at most 1000)");
+	assert_string_equal(err.msg, "t.lesson:2000: too many steps (a lesson has at most 1000)");
 	free(s);
 }
 
@@ -227,7 +227,10 @@ static void test_good_script(void **state)
 		"link a.next b\n"
 		"weak b.back a\n"
 		"say plain text # kept, with the hash\n"
+		"\n"
 		"say \"quoted\" # comment\n"
+		"# a comment does not end a paragraph\n"
+		"say and more\n"
 		"unlink a.next\n"
 		"collect\n"
 		"collect 1\n";
@@ -251,7 +254,7 @@ static void test_good_script(void **state)
 	assert_int_equal(l->actions[3].op, LESSON_WEAK);
 	assert_string_equal(lesson_text(l, l->actions[3].target), "a");
 	assert_string_equal(lesson_text(l, l->actions[4].text), "plain text # kept, with the hash");
-	assert_string_equal(lesson_text(l, l->actions[5].text), "quoted");
+	assert_string_equal(lesson_text(l, l->actions[5].text), "quoted\nand more");
 	assert_int_equal(l->actions[7].gen, -1);
 	assert_int_equal(l->actions[8].gen, 1);
 	lesson_free(l);

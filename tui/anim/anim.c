@@ -938,12 +938,26 @@ static const char *count_str(char *buf, size_t size, uint64_t n)
 	return draw_count(buf, size, n);
 }
 
+/* The counts of what is on the screen: a lesson's objects as drawn (not
+ * the namespace, which is the variables; what the current action freed,
+ * not what earlier ones did), or a heap's counters. */
 static void frame_counts(struct anim *an, const struct frame *f, struct anim_counts *c)
 {
-	if (an->is_lesson)
-		anim_counts_init(c, f->s);
-	else
+	if (!an->is_lesson) {
 		*c = an->cnt;
+		return;
+	}
+	memset(c, 0, sizeof *c);
+	for (uint32_t v = 0; v < f->s->n; v++) {
+		if (v == f->s->ns_node || !node_visible(an, f, v))
+			continue;
+		if (f->s->flags[v] & STEPPER_F_FREED)
+			c->freed++;
+		else if (f->s->flags[v] & STEPPER_F_UNREACHABLE)
+			c->unreachable++;
+		else
+			c->colour[f->s->colour[v] & 3]++;
+	}
 }
 
 /* The counters shown instead of a drawing. */
@@ -1105,41 +1119,74 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 }
 
 /* Narration over two lines, cut at a space where it can be. */
-static void draw_narration(struct anim *an, const struct frame *f, int y, int w)
+/* The narration of the current position, escaped for the screen. */
+static void narration_text(struct anim *an, char *safe, size_t size)
 {
-	char raw[NARR], safe[NARR * 2];
-	size_t len, cut;
+	char raw[NARR];
 
-	(void)f;
 	if (an->is_lesson) {
 		lesson_run_narration(an->run, an->pos[an->k], raw, sizeof raw);
-	} else if (!an->st->record) {
-		snprintf(raw, sizeof raw, "%s", "The collection is done (too big to step through: not recorded).");
 	} else if (an->k == 0) {
 		snprintf(raw, sizeof raw, "Before the collection (%s). Space plays, Right steps.",
 			 algo_name(an, an->algo));
 	} else {
 		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], raw, sizeof raw);
 	}
-	text_escape(safe, sizeof safe, raw, strlen(raw), screen_utf8() ? 0 : TEXT_ASCII);
-	len = strlen(safe);
-	draw_fill(stdscr, y, 0, COLS, screen_attr(ROLE_NORMAL));
-	draw_fill(stdscr, y + 1, 0, COLS, screen_attr(ROLE_NORMAL));
-	if (draw_width(safe, len) <= w - 2) {
-		draw_str(stdscr, y, 1, w - 2, safe, screen_attr(ROLE_NAME) | A_BOLD);
-		return;
+	for (char *nl = strchr(raw, '\n'); nl; nl = strchr(nl, '\n'))
+		*nl = ' ';	/* a say paragraph flows as one text */
+	text_escape(safe, size, raw, strlen(raw), screen_utf8() ? 0 : TEXT_ASCII);
+}
+
+enum {
+	NARR_LINES_MAX = 12
+};
+
+/* Where each line of text starts when it is wrapped at spaces into w
+ * columns: starts[0..n), at most max lines (the last one then holds the
+ * rest, cut with an ellipsis when drawn).  Returns n >= 1. */
+static int wrap(const char *t, size_t len, int w, size_t *starts, int max)
+{
+	size_t p = 0;
+	int n = 0;
+
+	while (n < max) {
+		size_t cut = 0;
+		while (p < len && t[p] == ' ')
+			p++;
+		starts[n++] = p;
+		if (draw_width(t + p, len - p) <= w)
+			break;
+		for (size_t i = p + 1; i <= len; i++) {
+			if (draw_width(t + p, i - p) > w)
+				break;
+			if (i == len || t[i] == ' ')
+				cut = i;
+		}
+		if (cut == 0) {
+			/* one word wider than the line: cut it */
+			for (cut = p + 1; cut < len && draw_width(t + p, cut + 1 - p) <= w; cut++)
+				;
+		}
+		p = cut;
+		if (p >= len)
+			break;
 	}
-	/* the longest prefix that fits, ending at a space */
-	cut = 0;
-	for (size_t i = 1; i <= len; i++)
-		if ((i == len || safe[i] == ' ') && draw_width(safe, i) <= w - 2)
-			cut = i;
-	if (cut == 0)
-		cut = len;
-	draw_text(stdscr, y, 1, w - 2, safe, cut, screen_attr(ROLE_NAME) | A_BOLD);
-	while (cut < len && safe[cut] == ' ')
-		cut++;
-	draw_text(stdscr, y + 1, 1, w - 2, safe + cut, len - cut, screen_attr(ROLE_NAME) | A_BOLD);
+	return n;
+}
+
+/* Draws the narration wrapped on lines y .. y + lines - 1. */
+static void draw_narration(const char *safe, int y, int lines, int w)
+{
+	size_t starts[NARR_LINES_MAX], len = strlen(safe);
+	int n = wrap(safe, len, w - 2, starts, lines);
+
+	for (int i = 0; i < lines; i++)
+		draw_fill(stdscr, y + i, 0, COLS, screen_attr(ROLE_NORMAL));
+	for (int i = 0; i < n; i++) {
+		size_t end = i + 1 < n ? starts[i + 1] : len;
+		draw_text(stdscr, y + i, 1, w - 2, safe + starts[i], end - starts[i],
+			  screen_attr(ROLE_NAME) | A_BOLD);
+	}
 }
 
 static void draw_footer(int y)
@@ -1214,7 +1261,8 @@ static void draw_frame(struct anim *an)
 	int pw, gw, body_y = 2, body_h;
 	char line[600], b1[32], b2[32];
 	struct anim_counts c;
-	int drawn, ph_shown;
+	char narr[NARR * 2];
+	int drawn, ph_shown, nl;
 
 	if (!screen_big_enough()) {
 		screen_draw_too_small();
@@ -1243,7 +1291,21 @@ static void draw_frame(struct anim *an)
 		 an->playing ? (screen_utf8() ? "\xe2\x96\xb6 playing" : "> playing") : (screen_utf8() ? "\xe2\x9d\x9a\xe2\x9d\x9a paused" : "|| paused"),
 		 speeds[an->speed].name);
 	draw_str(stdscr, 1, 0, COLS, line, screen_attr(ROLE_HEADER));
-	body_h = LINES - body_y - 4;
+	/* the narration takes the lines it needs: two at least, a third of the
+	 * screen at most */
+	narration_text(an, narr, sizeof narr);
+	{
+		size_t starts[NARR_LINES_MAX];
+		int max = (LINES - 8) / 3;
+		if (max < 2)
+			max = 2;
+		if (max > NARR_LINES_MAX)
+			max = NARR_LINES_MAX;
+		nl = wrap(narr, strlen(narr), COLS - 2, starts, max);
+		if (nl < 2)
+			nl = 2;
+	}
+	body_h = LINES - body_y - 2 - nl;
 	pw = COLS * 9 / 25;
 	if (pw < 29)
 		pw = 29;
@@ -1276,9 +1338,9 @@ static void draw_frame(struct anim *an)
 			 u ? "\xe2\x9c\x97" : "x", draw_count(w4, sizeof w4, c.freed),
 			 u ? "\xe2\x8a\x98" : "!", draw_count(w5, sizeof w5, c.unreachable),
 			 outside);
-		draw_str(stdscr, LINES - 4, 0, COLS, line, screen_attr(ROLE_DIM));
+		draw_str(stdscr, LINES - 2 - nl, 0, COLS, line, screen_attr(ROLE_DIM));
 	}
-	draw_narration(an, &f, LINES - 3, COLS);
+	draw_narration(narr, LINES - 1 - nl, nl, COLS);
 	if (an->msg[0])
 		draw_str(stdscr, LINES - 1, 0, COLS, an->msg, screen_attr(ROLE_FOOTER) | A_BOLD);
 	else

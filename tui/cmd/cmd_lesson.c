@@ -131,13 +131,16 @@ static int list_lessons(void)
 {
 	char dir[PATH_BUF], path[PATH_BUF + 300], name[256];
 	char *names[MAX_LESSONS];
-	size_t n;
+	size_t n, width = 0;
 	int rc = CLI_OK;
 
 	if (lessons_dir(dir, sizeof dir) != 0)
 		return cli_fail("cannot find the bundled lessons (assets/lessons next to the binary, "
 				"or share/heapglass/lessons); set HEAPGLASS_LESSONS to their folder");
 	n = list_files(dir, names, MAX_LESSONS);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(short_name(names[i], name, sizeof name)) > width)
+			width = strlen(name);
 	for (size_t i = 0; i < n; i++) {
 		struct lesson *l;
 		struct error err;
@@ -149,7 +152,7 @@ static int list_lessons(void)
 			break;
 		}
 		text_escape(title, sizeof title, lesson_text(l, l->title), strlen(lesson_text(l, l->title)), 0);
-		printf("%-14s %s\n", short_name(names[i], name, sizeof name), l->title ? title : "(untitled)");
+		printf("%-*s  %s\n", (int)width, short_name(names[i], name, sizeof name), l->title ? title : "(untitled)");
 		lesson_free(l);
 	}
 	free_names(names, n);
@@ -443,11 +446,66 @@ static void print_state(const struct stepper *s, const struct cols *k, size_t si
 		print_counts(s);
 }
 
+/* tracemalloc.take_snapshot().statistics('lineno') for the lines that make
+ * the lesson's instances: the blocks still allocated, by the line that
+ * allocated them, largest first.  (Lists, dicts and weak references also
+ * allocate tables and argument tuples: left out.) */
+static void print_tracemalloc(const struct lesson_run *r)
+{
+	const struct stepper *s = r->st;
+	const struct heap *h = r->heap;
+	uint32_t lines[LESSON_MAX_ACTIONS + 1], n = 0;
+	uint64_t bytes[LESSON_MAX_ACTIONS + 1], count[LESSON_MAX_ACTIONS + 1];
+
+	for (uint32_t v = 0; v < s->n; v++) {
+		uint32_t k;
+		if (!visible(s, v) || !h->size[v] || !r->node_line[v] || (h->flags[v] & HEAP_F_WEAKREF))
+			continue;
+		for (k = 0; k < n && lines[k] != r->node_line[v]; k++)
+			;
+		if (k == n) {
+			lines[n] = r->node_line[v];
+			bytes[n] = count[n] = 0;
+			n++;
+		}
+		bytes[k] += h->size[v];
+		count[k]++;
+	}
+	/* largest first (then by line) */
+	for (uint32_t i = 1; i < n; i++)
+		for (uint32_t j = i; j > 0 && (bytes[j] > bytes[j - 1] ||
+					       (bytes[j] == bytes[j - 1] && lines[j] < lines[j - 1])); j--) {
+			uint32_t tl = lines[j];
+			uint64_t tb = bytes[j], tc = count[j];
+			lines[j] = lines[j - 1], bytes[j] = bytes[j - 1], count[j] = count[j - 1];
+			lines[j - 1] = tl, bytes[j - 1] = tb, count[j - 1] = tc;
+		}
+	printf("    tracemalloc: the lesson's instances still allocated, by the line that made them:\n");
+	if (!n)
+		printf("      nothing\n");
+	for (uint32_t i = 0; i < n; i++)
+		printf("      line %u: size=%llu B, count=%llu, average=%llu B\n", (unsigned)lines[i],
+		       (unsigned long long)bytes[i], (unsigned long long)count[i],
+		       (unsigned long long)(bytes[i] / count[i]));
+}
+
+/* A say paragraph, one printed line per line of it. */
+static void print_say(const char *t)
+{
+	char b[1100];
+
+	while (*t) {
+		size_t len = strcspn(t, "\n");
+		text_escape(b, sizeof b, t, len, 0);
+		printf("%s\n", b);
+		t += len + (t[len] == '\n');
+	}
+}
+
 static void print_run(const struct lesson *l, struct lesson_run *r)
 {
 	char b[1100];
 	const char *title = lesson_text(l, l->title);
-	int prev_say = 0;
 	struct cols cols = {
 		.refs = r->gc != LESSON_GC_MARKSWEEP,
 		.gens = r->gc == LESSON_GC_CPYTHON,
@@ -466,13 +524,10 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 		const struct lesson_action *a = &l->actions[step->action];
 
 		if (a->op == LESSON_SAY) {
-			const char *t = lesson_text(l, a->text);
-			text_escape(b, sizeof b, t, strlen(t), 0);
-			printf("%s%s\n", prev_say ? "" : "\n", b);
-			prev_say = 1;
+			printf("\n");	/* a paragraph */
+			print_say(lesson_text(l, a->text));
 			continue;
 		}
-		prev_say = 0;
 		text_escape(b, sizeof b, step->what, strlen(step->what), 0);
 		printf("\n[line %u] %s\n", (unsigned)a->line, b);
 		print_events(r->st, step->first, step->first + step->n, r, i);
@@ -481,6 +536,8 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 		for (size_t k = step->first; k < step->first + step->n; k++)
 			cols.counts |= r->st->ev[k].kind == STEPPER_COLLECT;
 		print_state(r->st, &cols, step->first);
+		if (a->op == LESSON_TRACEMALLOC)
+			print_tracemalloc(r);
 	}
 }
 

@@ -10,13 +10,22 @@
         writes OUT_DIR/rN.lesson: random lessons (objects, fields, lists,
         dicts, cycles, aliases, finalizers, resurrection, weak references
         with and without callbacks, del, gc.collect(), small thresholds,
-        gc.freeze()), each one a valid Python program
+        gc.freeze()), each one a valid Python program, and OUT_DIR/rN.py
+    python3 lesson_oracle.py topy-all LESSON...
+        writes LESSON.py next to each lesson that can be written in Python
+        (and LESSON.why with the reason for one that cannot)
+    python3 lesson_oracle.py trace-all OUTPUT...
+        writes OUTPUT.trace next to each heapglass --script output
 
 The trace, one line each:
     L<line>            a statement of that line has finished
     del <name>         <name>.__del__() ran
     cb <callback>      a weak reference callback ran
     collect <n>        gc.collect() returned n
+    tm <line> <size> <count>
+                       a `tracemalloc` statement: the blocks still allocated
+                       by each lesson line that made an instance (size in
+                       bytes, count), largest first
     count <a> <b> <c>  gc.get_count() at the end
     obj <name> <gen>   an object alive at the end: its generation (0, 1, 2,
                        permanent, untracked), by name
@@ -119,18 +128,26 @@ def topy(text):
             return "%s[%d]" % (name, key)
         return "%s[%r]" % (name, key)
 
+    makers = []       # lesson lines that make an instance
+    revivable = set()
     for no, w, rest in cmds:
         op = w[0]
         stmt = None
-        if op in ("say", "title", "gc", "threshold", "python", "counts"):
+        book = None
+        if op in ("say", "title", "gc", "threshold", "python", "counts", "refcount"):
+            continue
+        if op == "tracemalloc":
+            body.append((no, "_tm.append(tracemalloc.take_snapshot())", "log.append(('tm', len(_tm) - 1))"))
             continue
         if op == "new":
             t = labels[w[1]]
             types_used.add(t)
             if t in ("list", "dict"):
-                stmt = "%s = %s(); names[id(%s)] = %r" % (w[1], t, w[1], w[1])
+                stmt = "%s = %s()" % (w[1], t)
             else:
-                stmt = "%s = %s(); names[id(%s)] = %r" % (w[1], cls(t), w[1], w[1])
+                stmt = "%s = %s()" % (w[1], cls(t))
+                makers.append(no)
+            book = "names[id(%s)] = %r" % (w[1], w[1])
             var[w[1]] = w[1]
         elif op == "link":
             obj_of(w[2])
@@ -150,7 +167,8 @@ def topy(text):
         elif op in ("unroot", "del"):
             obj_of(w[1])
             stmt = "del %s" % w[1]
-            del var[w[1]]
+            if var[w[1]] not in revivable:
+                del var[w[1]]
         elif len(w) == 3 and w[1] == "=":
             var[w[0]] = obj_of(w[2]) if w[2] not in CONSTANTS else w[2]
             stmt = "%s = %s" % (w[0], w[2])
@@ -162,6 +180,8 @@ def topy(text):
             stmt = "%s.__class__ = %s" % (w[1], cls(t, True))
             if len(w) == 3:
                 stmt += "; revive.add(id(%s))" % w[1]
+                # its __del__ may bind the name again: trust the lesson
+                revivable.add(lab)
         elif op == "collect":
             if gc_mode != "cpython":
                 raise Untranslatable("collect without the cycle collector")
@@ -174,7 +194,7 @@ def topy(text):
             continue
         else:
             raise Untranslatable("line %d: %s" % (no, op))
-        body.append("%s; log.append('L%d')" % (stmt, no))
+        body.append((no, stmt, book))
 
     out = ["import gc, sys, weakref", "log = []", "names = {}", "revive = set()"]
     for t in sorted(types_used - {"list", "dict"}):
@@ -193,13 +213,27 @@ def topy(text):
     for cb in callbacks:
         out.append("%s(None)" % cb)
     out.append("log.clear()")
+    traced = any(st.startswith("_tm.") for _, st, _ in body)
+    if traced:
+        out.append("import tracemalloc")
+        out.append("_tm = []")
+        out.append("tracemalloc.start()")
     if gc_mode == "refcount":
         out.append("gc.disable()")
     if threshold is not None:
         out.append("gc.set_threshold(%d, %d, %d)" % threshold)
     out.append("gc.collect()")
-    out.extend(body)
-    out.append(PROBE.replace("LABELS", repr(sorted(labels))))
+    # each statement on a line of its own (tracemalloc goes by line), the
+    # bookkeeping on the next
+    prog_line = {}
+    line = sum(chunk.count("\n") + 1 for chunk in out)
+    for no, stmt, book in body:
+        prog_line[line + 1] = no
+        line += 2
+        out.append(stmt)
+        out.append(("%s; " % book if book else "") + "log.append('L%d')" % no)
+    out.append(PROBE.replace("LABELS", repr(sorted(labels))).replace(
+        "PROGLINES", repr({k: v for k, v in prog_line.items() if v in makers})))
     return "\n".join(out) + "\n"
 
 
@@ -226,9 +260,18 @@ while _todo:
         continue
     _lesson[id(_o)] = _o
     _todo.extend(gc.get_referents(_o))
+_proglines = PROGLINES
 for _line in log:
     if isinstance(_line, int):
         print("collect", _line)
+    elif isinstance(_line, tuple):
+        _st = {}
+        for _s in _tm[_line[1]].statistics("lineno"):
+            _f = _s.traceback[0]
+            if _f.filename == __file__ and _f.lineno in _proglines:
+                _st[_proglines[_f.lineno]] = (_s.size, _s.count)
+        for _n, (_sz, _c) in sorted(_st.items(), key=lambda x: (-x[1][0], x[0])):
+            print("tm %d %d %d" % (_n, _sz, _c))
     else:
         print(_line)
 print("count %d %d %d" % _count)
@@ -286,6 +329,10 @@ def trace(text):
             if m:
                 out.append("collect " + m.group(1))
                 continue
+            continue
+        m = re.match(r"^      line (\d+): size=(\d+) B, count=(\d+),", raw)
+        if m:
+            out.append("tm %s %s %s" % m.groups())
             continue
         if raw.startswith("    object  "):
             in_table = True
@@ -482,8 +529,31 @@ def main():
         seed, out, rounds = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         for i in range(rounds):
             g = Gen(random.Random(seed * 100003 + i))
+            text = g.lesson(g.rng.randrange(10, 60))
             with open("%s/r%d.lesson" % (out, i), "w", encoding="utf-8") as f:
-                f.write(g.lesson(g.rng.randrange(10, 60)))
+                f.write(text)
+            with open("%s/r%d.py" % (out, i), "w", encoding="utf-8") as f:
+                f.write(topy(text))
+        return
+    if len(sys.argv) >= 2 and sys.argv[1] == "topy-all":
+        for path in sys.argv[2:]:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            try:
+                prog = topy(text)
+            except Untranslatable as e:
+                with open(path + ".why", "w", encoding="utf-8") as f:
+                    f.write(str(e) + "\n")
+                continue
+            with open(path + ".py", "w", encoding="utf-8") as f:
+                f.write(prog)
+        return
+    if len(sys.argv) >= 2 and sys.argv[1] == "trace-all":
+        for path in sys.argv[2:]:
+            with open(path, encoding="utf-8") as f:
+                t = trace(f.read())
+            with open(path + ".trace", "w", encoding="utf-8") as f:
+                f.write(t)
         return
     print(__doc__, file=sys.stderr)
     sys.exit(2)
