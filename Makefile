@@ -122,6 +122,7 @@ install: $(BIN)
 	install -m 644 assets/heapglass.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
 	install -m 644 loaders/python/heapglass_dump.py $(DESTDIR)$(PREFIX)/share/heapglass/heapglass_dump.py
 	install -m 644 loaders/node/heapglass-preload.js $(DESTDIR)$(PREFIX)/share/heapglass/heapglass-preload.js
+	install -m 644 loaders/node/heapglass-inspect.js $(DESTDIR)$(PREFIX)/share/heapglass/heapglass-inspect.js
 	install -d $(DESTDIR)$(PREFIX)/share/heapglass/lessons
 	install -m 644 assets/lessons/*.lesson $(DESTDIR)$(PREFIX)/share/heapglass/lessons/
 

@@ -104,6 +104,9 @@ _attempts = 0           # reads the last dump took (for tests)
 _LABEL_MAX = 40
 _INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
 _NAME_MAX = 80
+# How record creates a file: only a new one, never through a symlink.
+_O_NEW = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+          | getattr(os, "O_CLOEXEC", 0))
 
 # Types whose __sizeof__ we may call: C descriptors only.
 _C_CALLABLES = (types.MethodDescriptorType, types.WrapperDescriptorType,
@@ -767,9 +770,20 @@ _EDGES_HEADER = "from,to,name,index,kind\n"
 
 
 def _write(dest, blobs, name, header):
-    """Writes header + blobs (bytes) to dest/name via a temporary file."""
-    tmp = os.path.join(dest, name + b".tmp")
-    with open(tmp, "wb") as f:
+    """Writes header + blobs (bytes) to dest/name via a temporary file,
+    created new (O_EXCL) and never through a symlink (O_NOFOLLOW), then
+    renamed over dest/name (which replaces a symlink there, not its
+    target)."""
+    base = os.path.join(dest, name + b".tmp")
+    for i in range(100):
+        tmp = base if i == 0 else base + b".%d" % i
+        try:
+            fd = os.open(tmp, _O_NEW, 0o666)
+            break
+        except FileExistsError:
+            if i == 99:
+                raise
+    with open(fd, "wb") as f:
         f.write(header.encode("ascii"))
         for blob in blobs:
             f.write(blob)
@@ -938,12 +952,86 @@ def main(argv=None):
     return status
 
 
+def _record_dump(tmp, final, focus=None):
+    """heapglass record's entry point, for a program it started (from the
+    handler _record_signal installs) and for a running one it attached to
+    (from the code it injects, see _record_injected).  `tmp` and `final`
+    are bytes paths; `tmp` lies in a folder only record writes to.
+
+    Claims the request by creating the folder `tmp` (a request that comes
+    after record gave up on it finds `tmp` taken, or its folder gone, and
+    does nothing), dumps into it, then renames it to `final` (never onto
+    an existing file or symlink: rename refuses).  On failure writes one
+    line into `tmp + b".error"` so that record notices at once.  Returns
+    True when the snapshot is in place."""
+    try:
+        os.mkdir(tmp)
+    except OSError:
+        return False
+    try:
+        _dump_to(tmp, focus)
+        os.rename(tmp, final)
+        return True
+    except BaseException as exc:
+        try:
+            fd = os.open(tmp + b".error", _O_NEW, 0o666)
+            try:
+                os.write(fd, (" ".join(str(exc).split()) or type(exc).__name__).encode("utf-8", "replace"))
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+        if not isinstance(exc, Exception):
+            raise
+        return False
+
+
+def _record_signal(signum, tmp, final, focus=None):
+    """For heapglass record's boot code: on signal `signum`, dump N (1, 2,
+    ...) with _record_dump(tmp with {n} = N, final with {n} = N, focus)."""
+    count = [0]
+
+    def _heapglass_record_on_signal(sig, frame):
+        del frame
+        count[0] += 1
+        n = str(count[0])
+        _record_dump(os.fsencode(tmp.replace("{n}", n)), os.fsencode(final.replace("{n}", n)), focus)
+
+    return signal.signal(signum, _heapglass_record_on_signal)
+
+
+def _record_injected(tmp, final, focus):
+    """Run by the code `heapglass record --pid` injects into a running
+    interpreter (at a safe point, with the GIL held): it executes this
+    file into a fresh dictionary, with _HEAPGLASS_RECORD set, from inside
+    two levels of exec.  Those three frames are the dumper's own (3.8-3.10
+    keep frames as heap objects).  Afterwards the dictionary is emptied, so
+    nothing of the dumper is left for the program's collector."""
+    if not _PY311:
+        f = sys._getframe(1)
+        for _ in range(3):
+            if f is None:
+                break
+            _SKIP_CODES.add(id(f.f_code))
+            f = f.f_back
+        del f
+    try:
+        _record_dump(tmp, final, focus)
+    finally:
+        globals().clear()
+
+
 # The dumper's own frames (3.8-3.10 keep them as heap objects): left out.
-_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main)}
-_SKIP_CODES.update(id(c) for c in install_signal.__code__.co_consts if type(c) is types.CodeType)
+_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _record_dump, _record_injected)}
+for _f in (install_signal, _record_signal):
+    _SKIP_CODES.update(id(c) for c in _f.__code__.co_consts if type(c) is types.CodeType)
+del _f
 
 if __name__ == "__main__":
     # Run from a proper module so the script can own __main__.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import heapglass_dump as _self
     sys.exit(_self.main())
+elif "_HEAPGLASS_RECORD" in globals():
+    # Executed by heapglass record --pid's injected code (see _record_injected).
+    _record_injected(*globals().pop("_HEAPGLASS_RECORD"))

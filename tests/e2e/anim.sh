@@ -204,13 +204,13 @@ check "not a terminal: the text, with a note" sh -c "[ $rc -eq 0 ] && cmp -s '$T
 
 # ---- 'a' in the viewer ----
 cd "$FIX/tui" || exit 1
-printf '3j<Enter>a' >"$TMP/keys"
+printf '3j<Enter><Enter>a' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "a on a cycle opens the animation on it" grep -q 'GC animation: cycle 1 (3 objects, garbage)' "$TMP/screen"
 # The same collector on the same part as lesson --heap prints: the
 # narration at the end and the freed count agree.
 "$BIN" lesson --heap small --cycle 1 --gc cpython --script >"$TMP/hs" 2>&1
-printf '3j<Enter>a<End>' >"$TMP/keys"
+printf '3j<Enter><Enter>a<End>' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" --size 200x60 2>"$TMP/err"
 n_ev=$(grep -c '^       \|^    --\|^    ==' "$TMP/hs")
 check "... all of lesson --heap's $n_ev events, in the status line" grep -q "^ step $n_ev/$n_ev " "$TMP/screen"
@@ -224,13 +224,13 @@ check "lesson --heap --keys: the animation on the part, the same $n_ev events" \
 "$BIN" lesson --heap small --cycle 1 --gc mark-sweep --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "lesson --heap --gc mark-sweep starts with mark-and-sweep" grep -q ' mark-sweep ' "$TMP/screen"
 # ] and [ on a heap jump by phase, and [ stops at the start
-printf '3j<Enter>a]]]' >"$TMP/keys"
+printf '3j<Enter><Enter>a]]]' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "] on a heap goes to the start of a phase" sh -c "sed -n 22p '$TMP/screen' | grep -q 'update_refs\\|subtract_refs\\|move_unreachable\\|a full collection'"
-printf '3j<Enter>a]]][[[[[[' >"$TMP/keys"
+printf '3j<Enter><Enter>a]]][[[[[[' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "[ on a heap stops at step 0" grep -q '^ step 0/' "$TMP/screen"
-printf '3j<Enter>aq' >"$TMP/keys"
+printf '3j<Enter><Enter>aq' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "q leaves the animation, back to the cycle" grep -q '^ Cycle 1' "$TMP/screen"
 printf 'a' >"$TMP/keys"

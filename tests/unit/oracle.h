@@ -23,6 +23,11 @@ uint64_t oracle_rand(uint64_t *state);
 struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
 /* The same with a cycle through at least 7/8 of the nodes: few components. */
 struct heap *oracle_random_ring_heap(uint64_t *state, uint32_t maxn);
+/* oracle_random_heap() with user-graph rules (heap.h): some nodes anchors
+ * or runtime objects, some references the runtime's bookkeeping, which
+ * the generator names "meta" (and no other reference has a name), so the
+ * oracle tells them apart without the heap's own bits. */
+struct heap *oracle_random_user_heap(uint64_t *state, uint32_t maxn);
 
 /* Ground truth for a heap with at most ORACLE_MAXN nodes. */
 struct oracle {
@@ -34,6 +39,8 @@ struct oracle {
 	oset reach;			/* reachable from roots */
 	uint32_t dist[ORACLE_MAXN];	/* UINT32_MAX: unreachable */
 	oset comp[ORACLE_MAXN];		/* v's strongly connected component */
+	oset uadj[ORACLE_MAXN];		/* references of the user graph */
+	oset ucomp[ORACLE_MAXN];	/* v's component in the user graph */
 	oset entries;			/* dom.h's entries */
 	oset dom[ORACLE_MAXN];		/* nodes v dominates (v included) */
 	heap_node_t idom[ORACLE_MAXN];

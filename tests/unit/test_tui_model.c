@@ -153,7 +153,7 @@ static void check_model(uint32_t n, uint32_t m, unsigned ntypes)
 	}
 	/* cycle orders are permutations, largest first */
 	{
-		const uint32_t *o = model_cycle_order(md, CYCLE_SORT_SHALLOW);
+		const uint32_t *o = model_cycle_order(md, 0, CYCLE_SORT_SHALLOW);
 		for (uint32_t i = 1; i < md->an->n_cycles; i++)
 			assert_true(md->an->cycles[o[i - 1]].shallow >= md->an->cycles[o[i]].shallow);
 	}

@@ -83,7 +83,8 @@ const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *bu
 
 	cli_str(h, h->type[v], type, sizeof type);
 	cli_str(h, h->name[v], name, sizeof name);
-	if (*name)
+	/* V8 names an object by its constructor, as its type: say it once */
+	if (*name && h->name[v] != h->type[v])
 		snprintf(buf, size, "%s %s @%llu", type, name, (unsigned long long)h->id[v]);
 	else
 		snprintf(buf, size, "%s @%llu", type, (unsigned long long)h->id[v]);

@@ -37,7 +37,8 @@ int cli_analysis_top(const char *arg, uint32_t *out);
 /* {"id", "type", "name"} of node v. */
 json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v);
 
-/* Writes "TYPE NAME @ID" (escaped, at most size bytes) into buf; returns buf. */
+/* Writes "TYPE NAME @ID" (escaped, at most size bytes) into buf, "TYPE @ID"
+ * when the name is empty or the type itself; returns buf. */
 const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *buf, size_t size);
 
 /* A byte count for a column: "1.5 MiB" (always the unit). */

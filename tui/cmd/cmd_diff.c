@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/text.h"
 #include "graph/diff.h"
 #include "tui/cmd/cli_analysis.h"
 
@@ -133,6 +134,20 @@ static void cycle_types(const struct analysis *a, uint32_t c, char *buf, size_t 
 	free(t);
 }
 
+/* The signature of cycle c's pattern, escaped (a raw view: its members'
+ * types). */
+static void pattern_text(const struct analysis *a, uint32_t c, char *buf, size_t size)
+{
+	const char *s;
+
+	if (a->cycles[c].pattern == HEAP_NONE) {
+		cycle_types(a, c, buf, size);
+		return;
+	}
+	s = analysis_pattern_signature(a, a->cycles[c].pattern);
+	text_escape(buf, size, s, strlen(s), 0);
+}
+
 static const char *type_of(const struct diff *d, const struct diff_type *t, char *buf, size_t size)
 {
 	if (t->new_type != HEAP_NONE)
@@ -190,9 +205,11 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 		const struct diff_cycle *c = &d->cycles[i];
 		const struct analysis_cycle *cy = &d->new->cycles[c->sample];
 		json_t *e = json_object();
-		char members[1024];
+		char members[1024], sig[1024];
 		cycle_types(d->new, c->sample, members, sizeof members);
+		pattern_text(d->new, c->sample, sig, sizeof sig);
 		json_object_set_new(e, "count", json_integer(c->count));
+		json_object_set_new(e, "pattern", json_string(sig));
 		json_object_set_new(e, "size", json_integer(cy->size));
 		json_object_set_new(e, "members", json_string(members));
 		json_object_set_new(e, "retained", cli_json_u64(cy->retained));
@@ -255,16 +272,16 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 	if (shown < d->n_groups)
 		printf("(%u of %u groups; --top 0 shows all)\n", shown, d->n_groups);
 
-	printf("\nCycles that appeared: %u%s\n", d->n_cycles, d->n_cycles ? "" : "");
+	printf("\nCycle patterns that appeared or grew: %u%s\n", d->n_cycles, d->n_cycles ? "" : "");
 	shown = top && top < d->n_cycles ? top : d->n_cycles;
 	for (uint32_t i = 0; i < shown; i++) {
 		const struct diff_cycle *c = &d->cycles[i];
 		const struct analysis_cycle *cy = &d->new->cycles[c->sample];
-		char members[512];
-		cycle_types(d->new, c->sample, members, sizeof members);
+		char sig[512];
+		pattern_text(d->new, c->sample, sig, sizeof sig);
 		printf("%+10d x %u objects, %s retained%s: %s  e.g. @%" PRIu64 "\n", (int)c->count, cy->size,
 		       cli_analysis_bytes(cy->retained, b1, sizeof b1), cy->garbage ? ", garbage" : "",
-		       members, hn->id[d->new->members[cy->members]]);
+		       sig, hn->id[d->new->members[cy->members]]);
 	}
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);

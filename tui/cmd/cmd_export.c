@@ -1,4 +1,4 @@
-/* heapglass export FILE (--cycle N | --object ID [--depth D] | --path ID)
+/* heapglass export FILE (--cycle N | --pattern N | --object ID [--depth D] | --path ID)
  *                  [--max-nodes N] -o OUT: a Graphviz diagram of one cycle,
  * one object's neighbourhood or one retainer path (graph/export.h). */
 #include "tui/cmd/cli.h"
@@ -17,7 +17,7 @@ enum {
 };
 
 enum what {
-	WHAT_NONE, WHAT_CYCLE, WHAT_OBJECT, WHAT_PATH
+	WHAT_NONE, WHAT_CYCLE, WHAT_PATTERN, WHAT_OBJECT, WHAT_PATH
 };
 
 /* Parses an object id: decimal, 0x-hex, with an optional '@' as labels
@@ -29,10 +29,25 @@ static int parse_id(const char *s, uint64_t *id)
 	return cli_parse_u64(s, id);
 }
 
+/* Whether num names one of the n cycles or patterns of file; if not, says
+ * which numbers do. */
+static int numbered(const char *file, const char *what, uint64_t num, uint32_t n)
+{
+	if (num >= 1 && num <= n)
+		return 1;
+	if (n == 0)
+		cli_fail("%s has no cycles", file);
+	else
+		cli_fail("no %s %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' numbers them)",
+			 what, (unsigned long long)num, (unsigned long)n, (unsigned long)n);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cycle", required_argument, NULL, 'c' },
+		{ "pattern", required_argument, NULL, 'P' },
 		{ "object", required_argument, NULL, 'b' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "depth", required_argument, NULL, 'd' },
@@ -61,15 +76,18 @@ static int run(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': case 'b': case 'p':
+		case 'c': case 'P': case 'b': case 'p': {
+			int numbered = c == 'c' || c == 'P';
 			if (what != WHAT_NONE)
-				return cli_usage(self, "give one of --cycle, --object and --path");
-			what = c == 'c' ? WHAT_CYCLE : c == 'b' ? WHAT_OBJECT : WHAT_PATH;
-			if (c == 'c' ? cli_parse_u64(optarg, &num) != 0 : parse_id(optarg, &num) != 0)
+				return cli_usage(self, "give one of --cycle, --pattern, --object and --path");
+			what = c == 'c' ? WHAT_CYCLE : c == 'P' ? WHAT_PATTERN : c == 'b' ? WHAT_OBJECT : WHAT_PATH;
+			if (numbered ? cli_parse_u64(optarg, &num) != 0 : parse_id(optarg, &num) != 0)
 				return cli_usage(self, "--%s needs %s, not '%s'",
-						 c == 'c' ? "cycle" : c == 'b' ? "object" : "path",
-						 c == 'c' ? "a cycle number" : "an object id", optarg);
+						 c == 'c' ? "cycle" : c == 'P' ? "pattern" : c == 'b' ? "object" : "path",
+						 c == 'c' ? "a cycle number" : c == 'P' ? "a pattern number" :
+						 "an object id", optarg);
 			break;
+		}
 		case 'd':
 			if (cli_parse_u64(optarg, &depth) != 0 || depth > EXPORT_MAX_DEPTH)
 				return cli_usage(self, "--depth needs a number from 0 to %d", EXPORT_MAX_DEPTH);
@@ -94,7 +112,7 @@ static int run(int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage(self, optind == argc ? "a FILE is needed" : "one FILE only");
 	if (what == WHAT_NONE)
-		return cli_usage(self, "say what to draw: --cycle N, --object ID or --path ID");
+		return cli_usage(self, "say what to draw: --cycle N, --pattern N, --object ID or --path ID");
 	if (have_depth && what != WHAT_OBJECT)
 		return cli_usage(self, "--depth goes with --object");
 	if (!out)
@@ -114,17 +132,28 @@ static int run(int argc, char **argv)
 	spec.dist = a->dist;
 	spec.max_nodes = (uint32_t)max_nodes;
 	spec.title = title;
-	if (what == WHAT_CYCLE) {
+	if (what == WHAT_PATTERN) {
+		const struct analysis_pattern *pt;
 		const struct analysis_cycle *cy;
-		if (num < 1 || num > a->n_cycles) {
-			if (a->n_cycles == 0)
-				cli_fail("%s has no cycles", argv[optind]);
-			else
-				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' "
-					 "numbers them)", (unsigned long long)num, (unsigned long)a->n_cycles,
-					 (unsigned long)a->n_cycles);
+		char sig[160];
+		const char *s;
+		if (!numbered(argv[optind], "pattern", num, a->n_patterns))
 			goto out;
-		}
+		pt = &a->patterns[num - 1];
+		cy = &a->cycles[pt->example];
+		s = analysis_pattern_signature(a, (uint32_t)num - 1);
+		text_escape(sig, sizeof sig, s, strlen(s), 0);
+		spec.what = EXPORT_CYCLE;
+		spec.nodes = a->members + cy->members;
+		spec.n_nodes = cy->size;
+		snprintf(title, sizeof title, "pattern %llu, one of %lu cycle%s like it (%lu objects, retain %s): "
+			 "cycle %lu, %s", (unsigned long long)num, (unsigned long)pt->instances,
+			 pt->instances == 1 ? "" : "s", (unsigned long)pt->objects,
+			 text_bytes(b1, sizeof b1, pt->retained), (unsigned long)pt->example + 1, sig);
+	} else if (what == WHAT_CYCLE) {
+		const struct analysis_cycle *cy;
+		if (!numbered(argv[optind], "cycle", num, a->n_cycles))
+			goto out;
 		cy = &a->cycles[num - 1];
 		spec.what = EXPORT_CYCLE;
 		spec.nodes = a->members + cy->members;
@@ -195,10 +224,12 @@ out:
 
 const struct command cmd_export = {
 	.name = "export",
-	.usage = "export FILE (--cycle N | --object ID [--depth D] | --path ID) [--max-nodes N] -o OUT",
-	.summary = "Draw a cycle, an object's neighbourhood or a retainer path with Graphviz "
+	.usage = "export FILE (--cycle N | --pattern N | --object ID [--depth D] | --path ID) [--max-nodes N] -o OUT",
+	.summary = "Draw a cycle, a cycle pattern, an object's neighbourhood or a retainer path with Graphviz "
 		   "(.dot .svg .png .pdf).",
 	.help = "  --cycle N       cycle N, numbered as 'heapglass cycles' lists them (1 = first)\n"
+		"  --pattern N     one cycle of pattern N (the one retaining most), titled with\n"
+		"                  how many cycles share its shape, as 'heapglass cycles' numbers them\n"
 		"  --object ID     the object with this id and its neighbours, both ways\n"
 		"  --depth D       how many references away from --object to go (default 2)\n"
 		"  --path ID       the shortest chain of references from a root to the object\n"

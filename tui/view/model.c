@@ -220,6 +220,8 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
+	analysis_free(m->raw);	/* a view of an: first */
+	m->raw = NULL;
 	analysis_free(m->an);
 	domtree_free(m->dt);
 	if (m->gens.stat)
@@ -231,8 +233,9 @@ void model_free(struct model *m)
 	free(m->type_members_sorted);
 	for (int i = 0; i < TYPE_SORT_N; i++)
 		free(m->type_order[i]);
-	for (int i = 0; i < CYCLE_SORT_N; i++)
-		free(m->cycle_order[i]);
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < CYCLE_SORT_N; i++)
+			free(m->cycle_order[r][i]);
 	free(m->gen_members);
 	free(m->cross_members);
 	free(m->cross_off);
@@ -315,14 +318,27 @@ const heap_node_t *model_type_instances(struct model *m, uint32_t t, uint32_t *n
 	return mem;
 }
 
-const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key)
+const struct analysis *model_cycles(struct model *m, int raw)
 {
-	const struct analysis *an = m->an;
+	struct error err;
+
+	if (!raw)
+		return m->an;
+	/* the search can only be interrupted, and nothing here asks it to */
+	if (!m->raw && analysis_raw_new(m->an, NULL, &m->raw, &err) != 0)
+		return m->an;
+	return m->raw;
+}
+
+const uint32_t *model_cycle_order(struct model *m, int raw, enum cycle_sort key)
+{
+	const struct analysis *an = model_cycles(m, raw);
 	struct keyed *k;
 	uint32_t *o;
 
-	if (m->cycle_order[key])
-		return m->cycle_order[key];
+	raw = raw && an != m->an;
+	if (m->cycle_order[raw][key])
+		return m->cycle_order[raw][key];
 	o = mem_alloc(((size_t)an->n_cycles + 1) * sizeof *o);
 	if (key == CYCLE_SORT_SIZE || key == CYCLE_SORT_RETAINED) {
 		analysis_cycles_sorted(an, key == CYCLE_SORT_SIZE ? ANALYSIS_BY_SIZE : ANALYSIS_BY_RETAINED, o);
@@ -337,7 +353,7 @@ const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key)
 			o[i] = k[i].idx;
 		free(k);
 	}
-	m->cycle_order[key] = o;
+	m->cycle_order[raw][key] = o;
 	return o;
 }
 
