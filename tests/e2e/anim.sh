@@ -54,10 +54,10 @@ rights() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "<Right>" }'; }
 
 # screen_narr ROWS: the narration (the lines between the counters and the
 # footer) of a ROWS-line dump.
-counts_row() { grep -n ' white [0-9]' "$TMP/screen" | tail -1 | cut -d: -f1; }
+counts_row() { grep -nE ' (white|live) [0-9]' "$TMP/screen" | tail -1 | cut -d: -f1; }
 screen_narr() { sed -n "$(($(counts_row) + 1)),$(($1 - 1))p" "$TMP/screen" | sed 's/^ //; s/ *$//' | awk 'NF' | paste -sd' ' -; }
 screen_counts() { sed -n "$(counts_row)p" "$TMP/screen"; }
-live_of() { screen_counts "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "white" || $i == "grey" || $i == "black" || $i == "outside") s += $(i + 1); print s + 0 }'; }
+live_of() { screen_counts "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "white" || $i == "grey" || $i == "black" || $i == "outside" || $i == "live" || $i == "untracked" || $i == "immortal") s += $(i + 1); print s + 0 }'; }
 freed_of() { screen_counts "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "freed") print $(i + 1) }'; }
 
 # compare LESSON [SCRIPTFILE]: every position of the lesson (at 200x60, one
@@ -158,6 +158,12 @@ check "g switches CPython -> mark-and-sweep (refcount has no collect)" sh -c "gr
 compare cycle-detector "$TMP/cd-ms.lesson" 'g'
 view cycle-detector 'gg' --size 200x60
 check "g twice comes back to CPython" grep -q ' CPython gc ' "$TMP/screen"
+view cycle-detector ']]]]]]' --size 200x60
+at=$(screen_narr 60)
+view cycle-detector ']]]]]]g' --size 200x60
+got=$(screen_narr 60)
+check "g keeps the position: the same statement under the other collector ($at)" \
+	sh -c "grep -q ' mark-sweep ' '$TMP/screen' && [ '$got' = '$at' ]"
 sed 's/^gc refcount$/gc cpython/' "$L/02-cycle-leak.lesson" >"$TMP/cl-cpy.lesson"
 view cycle-leak 'gg' --size 200x60
 check "g on a refcount lesson: CPython after mark-and-sweep" grep -q ' CPython gc ' "$TMP/screen"

@@ -217,6 +217,22 @@ static void test_fit_small(void **state)
 	assert_true(placed_ok(c, 1, 20, 5));
 	assert_int_equal(animfit_place(x, y, want, 0, 20, 5, 3, c, &m, tmp), 0);
 	assert_int_equal(animfit_place(x, y, want, 1, 0, 5, 3, c, &m, tmp), -1);
+	/* a point that is not drawn (want 0) takes no room: far to the left
+	 * and below, it moves nothing */
+	{
+		double gx[] = { 100, 50, 150, -900 }, gy[] = { 200, 100, 100, -500 };
+		int gwant[] = { 5, 7, 7, 0 };
+		struct animfit_cell g[4], plain[3];
+		uint32_t gtmp[4];
+		assert_int_equal(animfit_place(x, y, want, 3, 60, 20, 3, plain, &m, tmp), 0);
+		assert_int_equal(animfit_place(gx, gy, gwant, 4, 60, 20, 3, g, &m, gtmp), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(g[i].row, plain[i].row);
+			assert_int_equal(g[i].col, plain[i].col);
+			assert_int_equal(g[i].w, plain[i].w);
+		}
+		assert_int_equal(g[3].w, 0);
+	}
 }
 
 static void test_fit_random(void **state)

@@ -18,7 +18,7 @@
 
 enum {
 	LABEL_MAX = 32,		/* widest object label in the graph, columns */
-	LABEL_MIN = 5,		/* narrowest before the graph gives up */
+	LABEL_MIN = 3,		/* narrowest ("○ a") before the graph gives up */
 	BEZIER_PER = 8,		/* polyline points per spline segment */
 	PATH_MAX_PTS = 4096,
 	NAMES_MAX = 256,	/* field names drawn on references, at most */
@@ -130,6 +130,8 @@ struct anim {
 	struct anim_counts cnt;
 	size_t *freed_ev;		/* node -> the event that freed it, SIZE_MAX never */
 
+	uint8_t *coloured;		/* lesson step -> its objects show a collector's colours */
+
 	/* the visible positions: lesson timeline positions, or stepper positions */
 	size_t *pos;
 	size_t n_pos, k;
@@ -147,6 +149,8 @@ struct anim {
 	int fit_w, fit_h, fit_ok;
 	struct canvas cv;
 	double *path;
+	int gx;				/* added to the fitted columns (after the box) */
+	int bx;				/* the namespace box's first column */
 
 	/* player */
 	int playing, speed, help, quit;
@@ -205,6 +209,26 @@ int anim_counts_step(struct anim_counts *c, struct stepper *s, int dir)
 }
 
 /* ---- sources ---- */
+
+/* Which steps show a collection's colours: one that collects, and the say
+ * paragraphs right after it (its narration); the colours of an earlier
+ * collection do not stay on later statements. */
+static void build_coloured(struct anim *an)
+{
+	const struct lesson_run *r = an->run;
+
+	free(an->coloured);
+	an->coloured = mem_calloc(r->n_steps ? r->n_steps : 1, 1);
+	for (uint32_t i = 0; i < r->n_steps; i++) {
+		const struct lesson_step *st = &r->steps[i];
+		if (r->lesson->actions[st->action].op == LESSON_SAY) {
+			an->coloured[i] = i ? an->coloured[i - 1] : 0;
+			continue;
+		}
+		for (size_t k = st->first; k < st->first + st->n && !an->coloured[i]; k++)
+			an->coloured[i] = r->st->ev[k].kind == STEPPER_COLLECT || r->st->ev[k].kind == STEPPER_ROOT;
+	}
+}
 
 static void build_lesson_positions(struct anim *an)
 {
@@ -287,11 +311,19 @@ static void layout_make(struct anim *an, const struct heap *h)
 		snprintf(an->why_counters, sizeof an->why_counters, "no objects");
 		return;
 	}
+	/* the namespace is drawn apart (a box of the variables), not laid
+	 * out; nor are a lesson's None, True and False when nothing ever
+	 * refers to them (they are drawn only while something does) */
 	all = mem_alloc(h->n_nodes * sizeof *all);
-	for (uint32_t v = 0; v < h->n_nodes; v++)
-		all[v] = v;
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		if (an->st && v == an->st->ns_node)
+			continue;
+		if (an->is_lesson && (h->flags[v] & HEAP_F_UNTRACKED) && !(h->flags[v] & HEAP_F_WEAKREF) &&
+		    h->in_off[v] == h->in_off[v + 1])
+			continue;
+		all[spec.n_nodes++] = v;
+	}
 	spec.nodes = all;
-	spec.n_nodes = h->n_nodes;
 	spec.max_nodes = h->n_nodes;
 	if (export_layout_new(h, &spec, &an->lay, &err) != 0) {
 		snprintf(an->why_counters, sizeof an->why_counters, "no layout: %.140s", err.msg);
@@ -417,6 +449,8 @@ static int algo_allowed(const struct anim *an, enum anim_algo algo, struct error
 
 static int switch_to(struct anim *an, enum anim_algo algo, struct error *err)
 {
+	size_t keep = 0;
+
 	if (an->is_lesson) {
 		static const enum lesson_gc gcs[ANIM_ALGOS] = {
 			[ANIM_MARKSWEEP] = LESSON_GC_MARKSWEEP,
@@ -425,13 +459,21 @@ static int switch_to(struct anim *an, enum anim_algo algo, struct error *err)
 			[ANIM_GENS] = LESSON_GC_CPYTHON,
 		};
 		struct lesson_run *r;
+		uint32_t step = 0;
+		if (an->run && an->n_pos) {
+			size_t ev;
+			step = lesson_run_seek(an->run, an->pos[an->k], &ev);
+		}
 		if (lesson_run_new(an->lesson, gcs[algo], an->py, &r, err) != 0)
 			return -1;
+		/* the same statement under the other collector (its start) */
+		keep = lesson_run_step_start(r, step < r->n_steps ? step : 0);
 		lesson_run_free(an->run);
 		an->run = r;
 		an->hh = r->heap;
 		an->st = r->st;
 		build_lesson_positions(an);
+		build_coloured(an);
 	} else {
 		if (heap_run(an, algo, err) != 0)
 			return -1;
@@ -448,7 +490,7 @@ static int switch_to(struct anim *an, enum anim_algo algo, struct error *err)
 	an->algo = algo;
 	an->k = 0;
 	an->playing = 0;
-	anim_seek(an, 0);
+	anim_seek(an, keep);
 	return 0;
 }
 
@@ -551,6 +593,7 @@ void anim_free(struct anim *an)
 	heap_free(an->part);
 	free(an->sel);
 	free(an->freed_ev);
+	free(an->coloured);
 	free(an->pos);
 	free(an->path);
 	canvas_fini(&an->cv);
@@ -589,7 +632,8 @@ struct frame {
 	const struct heap *h;
 	struct stepper *s;
 	const struct stepper_event *ev;	/* the event just narrated, or NULL */
-	size_t since;			/* where the current action began */
+	size_t since;			/* where the current action began (a say
+					 * paragraph's: the action it explains) */
 	uint32_t step;			/* lesson step */
 };
 
@@ -600,8 +644,13 @@ static void frame_get(struct anim *an, struct frame *f)
 	f->s = an->st;
 	if (an->is_lesson) {
 		size_t ev, t = an->pos[an->k];
+		uint32_t a;
 		f->step = lesson_run_seek(an->run, t, &ev);
-		f->since = an->run->steps[f->step].first;
+		/* what an action freed stays (crossed out) while the say
+		 * paragraphs after it explain it */
+		for (a = f->step; a > 0 && an->run->lesson->actions[an->run->steps[a].action].op == LESSON_SAY; a--)
+			;
+		f->since = an->run->steps[a].first;
 		if (an->run->pos_desc[t] != SIZE_MAX)
 			f->ev = &an->st->ev[an->run->pos_desc[t]];
 	} else {
@@ -653,14 +702,28 @@ struct look {
 	attr_t attr;
 };
 
-static void node_look(const struct stepper *s, heap_node_t v, struct look *lk)
+/* Whether the objects show a collector's colours at this frame. */
+static int colours_shown(const struct anim *an, const struct frame *f)
 {
+	return !an->is_lesson || an->coloured[f->step];
+}
+
+static void node_look(const struct anim *an, const struct frame *f, heap_node_t v, struct look *lk)
+{
+	const struct stepper *s = f->s;
 	int u = screen_utf8();
 
 	if (s->flags[v] & STEPPER_F_FREED) {
 		*lk = (struct look){ u ? "\xe2\x9c\x97" : "x", "freed", screen_attr(ROLE_DIM) };
 	} else if (s->flags[v] & STEPPER_F_UNREACHABLE) {
 		*lk = (struct look){ u ? "\xe2\x8a\x98" : "!", "garbage", screen_attr(ROLE_GARBAGE) };
+	} else if (f->h->flags[v] & HEAP_F_IMMORTAL) {
+		*lk = (struct look){ u ? "\xc2\xb7" : ".", "immortal", screen_attr(ROLE_DIM) };
+	} else if (s->gen[v] == STEPPER_GEN_UNTRACKED && (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+		   s->colour[v] != STEPPER_BLACK && s->colour[v] != STEPPER_GREY) {
+		*lk = (struct look){ u ? "\xc2\xb7" : ".", "untracked", screen_attr(ROLE_DIM) };
+	} else if (!colours_shown(an, f)) {
+		*lk = (struct look){ u ? "\xe2\x97\x8b" : "o", "live", screen_attr(ROLE_NORMAL) };
 	} else {
 		switch (s->colour[v]) {
 		case STEPPER_GREY:
@@ -736,11 +799,11 @@ static int fit(struct anim *an, int w, int h)
 		an->want[i] = an->want_full[i] < w / 3 ? an->want_full[i] : w / 3;
 		if (an->want[i] < LABEL_MIN)
 			an->want[i] = LABEL_MIN;
+		if (an->lay->nodes[i].node == HEAP_NONE)
+			an->want[i] = 0;	/* outside the set: never drawn */
 	}
 	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes, w, h, LABEL_MIN, an->cells,
 				   &an->map, an->tmp) == 0;
-	canvas_fini(&an->cv);
-	canvas_init(&an->cv, w, h);
 	return an->fit_ok;
 }
 
@@ -763,7 +826,224 @@ static int has_reverse(const struct heap *h, heap_node_t v, heap_node_t t)
 	return 0;
 }
 
-static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, int w, int h)
+enum {
+	NS_ROWS_MAX = 64	/* variables shown in the namespace box, at most */
+};
+
+/* The variables (references from the namespace to objects on the
+ * screen), in the namespace's order, into vars; returns how many. */
+static int ns_vars(const struct anim *an, const struct frame *f, uint32_t *vars, int max)
+{
+	const struct heap *h = f->h;
+	uint32_t ns = f->s->ns_node;
+	int n = 0;
+
+	if (!an->is_lesson || ns == HEAP_NONE)
+		return 0;
+	for (uint32_t e = h->out_off[ns]; e < h->out_off[ns + 1] && n < max; e++)
+		if (f->s->edge_on[e] && node_visible(an, f, h->out_to[e]))
+			vars[n++] = e;
+	return n;
+}
+
+/* How many variables fit in a box h rows high (a title and a bottom line). */
+static int ns_rows(int h)
+{
+	return h > 3 ? h - 2 : 0;
+}
+
+/* The namespace box's width for a lesson (0: none): its widest variable
+ * name, at least "globals", at most a fifth of the area. */
+static int ns_width(const struct anim *an, const struct frame *f, int w)
+{
+	uint32_t vars[NS_ROWS_MAX];
+	int nv, bw = 12;	/* "┌ globals ─┐" */
+
+	if (!an->is_lesson || f->s->ns_node == HEAP_NONE)
+		return 0;
+	nv = ns_vars(an, f, vars, NS_ROWS_MAX);
+	for (int k = 0; k < nv; k++) {
+		char nm[128];
+		int nw;
+		heap_edge_name(f->h, f->h->out_name[vars[k]], nm, sizeof nm);
+		nw = draw_width(nm, strlen(nm)) + 4;
+		if (nw > bw)
+			bw = nw;
+	}
+	if (bw > w / 5)
+		bw = w / 5;
+	/* only where the drawing keeps room for itself (a projector) */
+	return bw < 10 || w - bw < 70 ? 0 : bw;
+}
+
+/* The box and the graph side by side, centred together, a gap of up to 8
+ * columns for the arrows between them (Python Tutor's frame and objects):
+ * sets bx and gx once the graph is fitted right of the box. */
+static void place_box(struct anim *an, int w, int bw)
+{
+	int minc = w, maxc = 0, gap, start;
+
+	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
+		if (an->cells[i].w == 0)
+			continue;
+		if (an->cells[i].col < minc)
+			minc = an->cells[i].col;
+		if (an->cells[i].col + an->cells[i].w > maxc)
+			maxc = an->cells[i].col + an->cells[i].w;
+	}
+	if (maxc <= minc)
+		return;
+	/* the fitted graph lies in [gx + minc, gx + maxc) */
+	gap = w - bw - (maxc - minc);
+	if (gap > 8)
+		gap = 8;
+	if (gap < 3)
+		return;
+	start = (w - bw - gap - (maxc - minc)) / 2;
+	if (start < 0)
+		start = 0;
+	an->bx = start;
+	an->gx = start + bw + gap - minc;
+}
+
+/* The box of the variables (Python Tutor's frame): "globals", one row per
+ * variable, the arrows start at its right edge. */
+static void draw_namespace(struct anim *an, const struct frame *f, int y0, int x0, int bw, int h)
+{
+	uint32_t vars[NS_ROWS_MAX];
+	int nv = ns_vars(an, f, vars, NS_ROWS_MAX), rows = ns_rows(h), u = screen_utf8();
+	attr_t at = screen_attr(ROLE_DIM);
+	char line[200];
+
+	if (rows < 1)
+		return;
+	if (nv > rows)
+		nv = rows;
+	/* top: ┌ globals ─┐ */
+	snprintf(line, sizeof line, "%s globals ", u ? "\xe2\x94\x8c" : "+");
+	draw_str(stdscr, y0, x0, bw, line, screen_attr(ROLE_HEADER));
+	for (int c = draw_width(line, strlen(line)); c < bw - 1; c++)
+		draw_str(stdscr, y0, x0 + c, 1, u ? "\xe2\x94\x80" : "-", at);
+	draw_str(stdscr, y0, x0 + bw - 1, 1, u ? "\xe2\x94\x90" : "+", at);
+	for (int k = 0; k < nv; k++) {
+		char nm[128], esc[160];
+		uint32_t e = vars[k];
+		attr_t na = f->ev && f->ev->edge == e ? screen_attr(ROLE_HEADER) | A_BOLD : screen_attr(ROLE_NAME);
+		heap_edge_name(f->h, f->h->out_name[e], nm, sizeof nm);
+		text_escape(esc, sizeof esc, nm, strlen(nm), u ? 0 : TEXT_ASCII);
+		draw_str(stdscr, y0 + 1 + k, x0, 1, u ? "\xe2\x94\x82" : "|", at);
+		draw_str(stdscr, y0 + 1 + k, x0 + 2, bw - 4, esc, na);
+		draw_str(stdscr, y0 + 1 + k, x0 + bw - 1, 1, u ? "\xe2\x94\x9c" : "+", at);
+	}
+	if (nv == 0) {
+		draw_str(stdscr, y0 + 1, x0, 1, u ? "\xe2\x94\x82" : "|", at);
+		draw_str(stdscr, y0 + 1, x0 + 2, bw - 4, "(none)", at);
+		draw_str(stdscr, y0 + 1, x0 + bw - 1, 1, u ? "\xe2\x94\x82" : "|", at);
+		nv = 1;
+	}
+	draw_str(stdscr, y0 + 1 + nv, x0, 1, u ? "\xe2\x94\x94" : "+", at);
+	for (int c = 1; c < bw - 1; c++)
+		draw_str(stdscr, y0 + 1 + nv, x0 + c, 1, u ? "\xe2\x94\x80" : "-", at);
+	draw_str(stdscr, y0 + 1 + nv, x0 + bw - 1, 1, u ? "\xe2\x94\x98" : "+", at);
+}
+
+/* The generations as areas under the drawing: one box per generation (and
+ * the permanent one when gc.freeze() filled it), titled with its count and
+ * threshold (gc.get_count(), gc.get_threshold()), listing the objects in
+ * it; on one row when there is little room.  3.14 has a young and an old
+ * generation. */
+static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, int w, int rows)
+{
+	static const uint8_t all[] = { 0, 1, 2, STEPPER_GEN_PERMANENT };
+	const struct stepper *s = f->s;
+	int incremental = an->is_lesson ? world_py_info(an->run->py)->incremental : world_py_info(an->py)->incremental;
+	uint8_t gens[4];
+	int ng = 0, u = screen_utf8();
+	attr_t dim = screen_attr(ROLE_DIM);
+
+	for (size_t i = 0; i < sizeof all; i++) {
+		int any = 0;
+		for (uint32_t v = 0; v < s->n && !any; v++)
+			any = s->gen[v] == all[i] && node_visible(an, f, v) && !(s->flags[v] & STEPPER_F_FREED);
+		if (all[i] == 1 && incremental)
+			continue;
+		if (all[i] == STEPPER_GEN_PERMANENT && !any)
+			continue;
+		gens[ng++] = all[i];
+	}
+	for (int i = 0; i < ng; i++) {
+		int bx = x0 + i * w / ng, bwid = (i + 1) * w / ng - i * w / ng;
+		char title[120], names[600];
+		size_t len = 0;
+		uint8_t g = gens[i];
+		if (g == STEPPER_GEN_PERMANENT)
+			snprintf(title, sizeof title, "permanent");
+		else if (incremental)
+			snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old", (long long)s->gen_count[g == 0 ? 0 : 1],
+				 (long long)s->threshold[g == 0 ? 0 : 1]);
+		else
+			snprintf(title, sizeof title, "generation %u %lld/%lld", (unsigned)g, (long long)s->gen_count[g],
+				 (long long)s->threshold[g]);
+		/* the objects, the namespace (globals) last; 3.14's old
+		 * generation holds both of its halves (pending, visited) */
+		names[0] = '\0';
+		for (uint32_t k = 0; k <= s->n; k++) {
+			char nm[128];
+			uint32_t v = k < s->n ? k : s->ns_node;
+			if (v >= s->n || (k < s->n && v == s->ns_node))
+				continue;
+			if (!(s->gen[v] == g || (incremental && g == 2 && s->gen[v] == 1)) || !node_visible(an, f, v) ||
+			    (s->flags[v] & STEPPER_F_FREED))
+				continue;
+			node_name(an, f, v, nm, sizeof nm);
+			len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0, "%s%s",
+						len ? " " : "", nm);
+		}
+		if (rows >= 3 && bwid >= 8) {
+			char top[160];
+			snprintf(top, sizeof top, "%s %s ", u ? "\xe2\x94\x8c" : "+", title);
+			draw_str(stdscr, y0, bx, bwid, top, screen_attr(ROLE_HEADER));
+			for (int c = draw_width(top, strlen(top)); c < bwid - 1; c++)
+				draw_str(stdscr, y0, bx + c, 1, u ? "\xe2\x94\x80" : "-", dim);
+			draw_str(stdscr, y0, bx + bwid - 1, 1, u ? "\xe2\x94\x90" : "+", dim);
+			draw_str(stdscr, y0 + 1, bx, 1, u ? "\xe2\x94\x82" : "|", dim);
+			draw_str(stdscr, y0 + 1, bx + 2, bwid - 4, names[0] ? names : "(empty)",
+				 names[0] ? screen_attr(ROLE_NAME) : dim);
+			draw_str(stdscr, y0 + 1, bx + bwid - 1, 1, u ? "\xe2\x94\x82" : "|", dim);
+			draw_str(stdscr, y0 + 2, bx, 1, u ? "\xe2\x94\x94" : "+", dim);
+			for (int c = 1; c < bwid - 1; c++)
+				draw_str(stdscr, y0 + 2, bx + c, 1, u ? "\xe2\x94\x80" : "-", dim);
+			draw_str(stdscr, y0 + 2, bx + bwid - 1, 1, u ? "\xe2\x94\x98" : "+", dim);
+		} else {
+			char one[800];
+			if (g == STEPPER_GEN_PERMANENT)
+				snprintf(title, sizeof title, "perm");
+			else if (incremental)
+				snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old",
+					 (long long)s->gen_count[g == 0 ? 0 : 1], (long long)s->threshold[g == 0 ? 0 : 1]);
+			else
+				snprintf(title, sizeof title, "gen%u %lld/%lld", (unsigned)g, (long long)s->gen_count[g],
+					 (long long)s->threshold[g]);
+			snprintf(one, sizeof one, "%s%s: %s", i ? (u ? "\xe2\x94\x82" : "|") : "", title,
+				 names[0] ? names : "-");
+			draw_str(stdscr, y0, bx, bwid, one, screen_attr(ROLE_NAME));
+		}
+	}
+}
+
+/* A layout point in the graph's columns: animfit's, moved right by the
+ * namespace box. */
+static void pt(const struct anim *an, double x, double y, double *col, double *row)
+{
+	animfit_point(&an->map, x, y, col, row);
+	*col += an->gx;
+}
+
+/* Draws the graph into the area w x h at (y0, x0): the objects and their
+ * references (the layout fitted into the area right of the column gx),
+ * and, on the left, the namespace box of the variables (bw columns, a
+ * lesson's) with an arrow from each variable to its object. */
+static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, int w, int h, int bw)
 {
 	const struct heap *hp = f->h;
 	const struct stepper *s = f->s;
@@ -776,11 +1056,17 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 	} names[NAMES_MAX];
 	uint32_t n_names = 0;
 
+	if (cv->w != w || cv->h != h) {
+		canvas_fini(cv);
+		canvas_init(cv, w, h);
+	}
 	canvas_clear(cv);
+	for (int r = 0; bw && r < h; r++)
+		canvas_block(cv, an->bx, r, bw);
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
 		uint32_t i = lnode_of(an, f, v);
 		if (i != UINT32_MAX)
-			canvas_block(cv, an->cells[i].col, an->cells[i].row, an->cells[i].w);
+			canvas_block(cv, (an->cells[i].col + an->gx), an->cells[i].row, an->cells[i].w);
 	}
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
 		uint32_t iv = lnode_of(an, f, v);
@@ -809,7 +1095,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				for (size_t q = 0; q < nc; q++) {
 					const struct export_point *pp = fwd ? &p[q] : &p[le->n_points - 1 - q];
 					double c, r;
-					animfit_point(&an->map, pp->x, pp->y, &c, &r);
+					pt(an, pp->x, pp->y, &c, &r);
 					ctl[2 * q] = c * 2;
 					ctl[2 * q + 1] = r * 4;
 				}
@@ -818,7 +1104,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				 * not where the label is: start at the source's centre. */
 				{
 					double c, r;
-					animfit_point(&an->map, an->lx[iv], an->ly[iv], &c, &r);
+					pt(an, an->lx[iv], an->ly[iv], &c, &r);
 					an->path[0] = c * 2;
 					an->path[1] = r * 4;
 				}
@@ -827,7 +1113,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				 * the centre so the arrow meets the label. */
 				if (np > 0 && np < PATH_MAX_PTS) {
 					double c, r;
-					animfit_point(&an->map, an->lx[it], an->ly[it], &c, &r);
+					pt(an, an->lx[it], an->ly[it], &c, &r);
 					an->path[2 * np] = c * 2;
 					an->path[2 * np + 1] = r * 4;
 					np++;
@@ -835,10 +1121,10 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 			if (np < 2) {
 				double c, r;
-				animfit_point(&an->map, an->lx[iv], an->ly[iv], &c, &r);
+				pt(an, an->lx[iv], an->ly[iv], &c, &r);
 				an->path[0] = c * 2;
 				an->path[1] = r * 4;
-				animfit_point(&an->map, an->lx[it], an->ly[it], &c, &r);
+				pt(an, an->lx[it], an->ly[it], &c, &r);
 				an->path[2] = c * 2;
 				an->path[3] = r * 4;
 				np = 2;
@@ -852,9 +1138,10 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 			{
 				double tip[2];
-				tip[0] = (an->cells[it].col + an->cells[it].w / 2.0) * 2;
+				tip[0] = ((an->cells[it].col + an->gx) + an->cells[it].w / 2.0) * 2;
 				tip[1] = (an->cells[it].row + 0.5) * 4;
-				canvas_path(cv, an->path, np, tag, tag == TAG_WEAK, tip);
+				/* a weak reference stays dotted, highlighted or cleared */
+				canvas_path(cv, an->path, np, tag, hp->out_kind[e] == HEAP_EDGE_WEAK, tip);
 			}
 			if (n_names < NAMES_MAX) {
 				names[n_names].e = e;
@@ -865,6 +1152,26 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 		}
 	}
+	/* the variables: an arrow from each one's row of the box */
+	if (bw) {
+		uint32_t vars[NS_ROWS_MAX];
+		int nv = ns_vars(an, f, vars, NS_ROWS_MAX), rows = ns_rows(h);
+		for (int k = 0; k < nv && k < rows; k++) {
+			uint32_t e = vars[k], it = lnode_of(an, f, hp->out_to[e]);
+			double tip[2], c, r;
+			uint8_t tag = f->ev && f->ev->edge == e ? TAG_HOT : TAG_EDGE;
+			if (it == UINT32_MAX)
+				continue;
+			pt(an, an->lx[it], an->ly[it], &c, &r);
+			an->path[0] = (an->bx + bw) * 2.0;
+			an->path[1] = (1 + k + 0.5) * 4;
+			an->path[2] = c * 2;
+			an->path[3] = r * 4;
+			tip[0] = (an->cells[it].col + an->gx + an->cells[it].w / 2.0) * 2;
+			tip[1] = (an->cells[it].row + 0.5) * 4;
+			canvas_path(cv, an->path, 2, tag, 0, tip);
+		}
+	}
 	for (int r = 0; r < h; r++)
 		for (int c = 0; c < w; c++) {
 			char buf[8];
@@ -872,6 +1179,8 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			if (tag)
 				draw_str(stdscr, y0 + r, x0 + c, 1, buf, tag_attr(tag));
 		}
+	if (bw)
+		draw_namespace(an, f, y0, x0 + an->bx, bw, h);
 	/* field names at the middle of their reference, where nothing else is */
 	for (uint32_t k = 0; k < n_names; k++) {
 		char fb[64], nb[72];
@@ -901,7 +1210,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		int self = 0;
 		if (i == UINT32_MAX)
 			continue;
-		node_look(s, v, &lk);
+		node_look(an, f, v, &lk);
 		for (uint32_t e = hp->out_off[v]; e < hp->out_off[v + 1]; e++)
 			self |= hp->out_to[e] == v;
 		if (!(s->flags[v] & STEPPER_F_FREED)) {
@@ -919,16 +1228,19 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		if (v == subj)
 			at |= A_UNDERLINE | A_BOLD;
 		if (draw_width(label, strlen(label)) > an->cells[i].w && num[0]) {
-			/* keep the number: cut the name */
-			int nw = an->cells[i].w - draw_width(num, strlen(num)) - 2;
-			int x = x0 + an->cells[i].col;
+			/* no room for all: the glyph and the name first (cut with
+			 * an ellipsis), the number only when it fits after them */
+			int x = x0 + (an->cells[i].col + an->gx), room = an->cells[i].w;
+			int namew = draw_width(name, strlen(name)), numw = draw_width(num, strlen(num));
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 2, lk.glyph, at);
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 1, " ", at);
-			if (nw > 0)
-				x += draw_str(stdscr, y0 + an->cells[i].row, x, nw, name, at);
-			draw_str(stdscr, y0 + an->cells[i].row, x, an->cells[i].w, num, at);
+			room -= 2;
+			if (room > 0)
+				x += draw_str(stdscr, y0 + an->cells[i].row, x, room, name, at);
+			if (room - namew >= numw)
+				draw_str(stdscr, y0 + an->cells[i].row, x, numw, num, at);
 		} else {
-			draw_str(stdscr, y0 + an->cells[i].row, x0 + an->cells[i].col, an->cells[i].w, label, at);
+			draw_str(stdscr, y0 + an->cells[i].row, x0 + (an->cells[i].col + an->gx), an->cells[i].w, label, at);
 		}
 	}
 }
@@ -939,7 +1251,7 @@ static const char *count_str(char *buf, size_t size, uint64_t n)
 }
 
 /* The counts of what is on the screen: a lesson's objects as drawn (not
- * the namespace, which is the variables; what the current action freed,
+ * the namespace, which is the variables; what the current statement freed,
  * not what earlier ones did), or a heap's counters. */
 static void frame_counts(struct anim *an, const struct frame *f, struct anim_counts *c)
 {
@@ -957,6 +1269,50 @@ static void frame_counts(struct anim *an, const struct frame *f, struct anim_cou
 			c->unreachable++;
 		else
 			c->colour[f->s->colour[v] & 3]++;
+	}
+}
+
+/* The legend under the drawing: each object counted once, by the look it
+ * has on the screen ("live" when no collection's colours are shown). */
+static void legend(struct anim *an, const struct frame *f, char *line, size_t size)
+{
+	enum { L_WHITE, L_GREY, L_BLACK, L_OUTSIDE, L_LIVE, L_UNTRACKED, L_IMMORTAL, L_FREED, L_GARBAGE, L_N };
+	static const char *const words[L_N] = { "white", "grey", "black", "outside", "live", "untracked",
+						"immortal", "freed", "garbage" };
+	static const char *const glyph_u[L_N] = { "\xe2\x97\x8b", "\xe2\x97\x90", "\xe2\x97\x8f", "\xc2\xb7",
+						  "\xe2\x97\x8b", "\xc2\xb7", "\xc2\xb7", "\xe2\x9c\x97",
+						  "\xe2\x8a\x98" };
+	static const char *const glyph_a[L_N] = { "o", "+", "#", ".", "o", ".", ".", "x", "!" };
+	uint64_t n[L_N] = { 0 };
+	int shown = colours_shown(an, f);
+	size_t len = 0;
+
+	if (!an->is_lesson) {
+		n[L_WHITE] = an->cnt.colour[STEPPER_WHITE];
+		n[L_GREY] = an->cnt.colour[STEPPER_GREY];
+		n[L_BLACK] = an->cnt.colour[STEPPER_BLACK];
+		n[L_OUTSIDE] = an->cnt.colour[STEPPER_OUTSIDE];
+		n[L_FREED] = an->cnt.freed;
+		n[L_GARBAGE] = an->cnt.unreachable;
+	} else {
+		for (uint32_t v = 0; v < f->s->n; v++) {
+			struct look lk;
+			if (v == f->s->ns_node || !node_visible(an, f, v))
+				continue;
+			node_look(an, f, v, &lk);
+			for (int i = 0; i < L_N; i++)
+				if (strcmp(lk.word, words[i]) == 0)
+					n[i]++;
+		}
+	}
+	line[0] = '\0';
+	for (int i = 0; i < L_N; i++) {
+		char b[24];
+		int always = shown ? (i <= L_BLACK || i >= L_FREED) : (i == L_LIVE || i == L_FREED);
+		if (!always && !n[i])
+			continue;
+		len += (size_t)snprintf(line + len, len < size ? size - len : 0, " %s %s %s ",
+					screen_utf8() ? glyph_u[i] : glyph_a[i], words[i], draw_count(b, sizeof b, n[i]));
 	}
 }
 
@@ -1012,7 +1368,6 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 				f->ev->kind == STEPPER_DECREF || f->ev->kind == STEPPER_UNLINK ||
 				f->ev->kind == STEPPER_FINALIZE || f->ev->kind == STEPPER_REVIVED);
 	int x = x0, nw, sw, rows, first = 0;
-	uint32_t n_live = 0;
 	char b[160], line[300];
 
 	if (!an->is_lesson && !an->has_gens)
@@ -1043,79 +1398,97 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	y = y0 + 4;
 	if (y >= y0 + h)
 		return;
-	/* the table; when narrow, the state is its glyph alone */
-	sw = 8;
-	nw = w - sw - (rc ? 5 : 0) - (gc ? 5 : 0) - (gens ? 4 : 0);
-	if (nw < 10) {
-		sw = 2;
-		nw += 6;
-	}
-	if (nw < 3)
-		nw = 3;
-	x = x0;
-	draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
-	x += nw + 1;
-	if (sw > 2)
-		draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
-	x += sw;
-	if (rc) {
-		draw_str_right(stdscr, y, x, 4, "rc", screen_attr(ROLE_HEADER));
-		x += 5;
-	}
-	if (gc) {
-		draw_str_right(stdscr, y, x, 4, "gcr", screen_attr(ROLE_HEADER));
-		x += 5;
-	}
-	if (gens)
-		draw_str_right(stdscr, y, x, 3, "gen", screen_attr(ROLE_HEADER));
-	y++;
-	rows = y0 + h - y;
-	n_live = hp->n_nodes;
-	/* keep the event's object in view */
-	if (subj != HEAP_NONE && (int)subj >= rows)
-		first = (int)subj - rows / 2;
-	if (first + rows > (int)n_live)
-		first = (int)n_live - rows;
-	if (first < 0)
-		first = 0;
-	for (uint32_t v = (uint32_t)first; v < hp->n_nodes && y < y0 + h; v++, y++) {
-		struct look lk;
-		attr_t at;
-		node_look(s, v, &lk);
-		at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
+	/* the table of the objects on the screen; when narrow, the state is
+	 * its glyph alone */
+	{
+		uint32_t *row = mem_alloc((hp->n_nodes ? hp->n_nodes : 1) * sizeof *row), nrow = 0, at_subj = 0;
+		int gw_col = gens ? (w >= 44 ? 9 : 4) : 0;
+		for (uint32_t v = 0; v < hp->n_nodes; v++) {
+			if (v == s->ns_node || !node_visible(an, f, v))
+				continue;
+			if (v == subj)
+				at_subj = nrow;
+			row[nrow++] = v;
+		}
+		sw = 12;
+		nw = w - sw - (rc ? 5 : 0) - (gc ? 5 : 0) - (gens ? gw_col + 1 : 0);
+		if (nw < 10) {
+			sw = 2;
+			nw += 10;
+		}
+		if (nw < 3)
+			nw = 3;
 		x = x0;
-		draw_fill(stdscr, y, x0, w, at);
-		draw_str(stdscr, y, x, nw, node_name(an, f, v, b, sizeof b), at);
+		draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
 		x += nw + 1;
 		if (sw > 2)
-			snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
-		else
-			snprintf(line, sizeof line, "%s", lk.glyph);
-		draw_str(stdscr, y, x, sw - 1, line, v == subj ? at : lk.attr);
+			draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
 		x += sw;
 		if (rc) {
-			snprintf(line, sizeof line, "%lld", (long long)s->refcount[v]);
-			draw_str_right(stdscr, y, x, 4, line, at);
+			draw_str_right(stdscr, y, x, 4, "rc", screen_attr(ROLE_HEADER));
 			x += 5;
 		}
 		if (gc) {
-			if (gcrefs_phase(s) && s->colour[v] != STEPPER_OUTSIDE)
-				snprintf(line, sizeof line, "%lld", (long long)s->gc_refs[v]);
-			else
-				snprintf(line, sizeof line, "-");
-			draw_str_right(stdscr, y, x, 4, line, at);
+			draw_str_right(stdscr, y, x, 4, "gcr", screen_attr(ROLE_HEADER));
 			x += 5;
 		}
-		if (gens) {
-			if (s->gen[v] == HEAP_GEN_UNKNOWN)
-				snprintf(line, sizeof line, "-");
+		if (gens)
+			draw_str_right(stdscr, y, x, gw_col, "gen", screen_attr(ROLE_HEADER));
+		y++;
+		rows = y0 + h - y;
+		/* keep the event's object in view */
+		if (subj != HEAP_NONE && (int)at_subj >= rows)
+			first = (int)at_subj - rows / 2;
+		if (first + rows > (int)nrow)
+			first = (int)nrow - rows;
+		if (first < 0)
+			first = 0;
+		for (uint32_t i = (uint32_t)first; i < nrow && y < y0 + h; i++, y++) {
+			uint32_t v = row[i];
+			struct look lk;
+			attr_t at;
+			node_look(an, f, v, &lk);
+			at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
+			x = x0;
+			draw_fill(stdscr, y, x0, w, at);
+			draw_str(stdscr, y, x, nw, node_name(an, f, v, b, sizeof b), at);
+			x += nw + 1;
+			if (sw > 2)
+				snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
 			else
-				snprintf(line, sizeof line, "%u", (unsigned)s->gen[v]);
-			draw_str_right(stdscr, y, x, 3, line, at);
+				snprintf(line, sizeof line, "%s", lk.glyph);
+			draw_str(stdscr, y, x, sw - 1, line, v == subj ? at : lk.attr);
+			x += sw;
+			if (rc) {
+				if (hp->flags[v] & HEAP_F_IMMORTAL)
+					snprintf(line, sizeof line, "imm");
+				else
+					snprintf(line, sizeof line, "%lld", (long long)s->refcount[v]);
+				draw_str_right(stdscr, y, x, 4, line, at);
+				x += 5;
+			}
+			if (gc) {
+				if (gcrefs_phase(s) && s->colour[v] != STEPPER_OUTSIDE && s->gen[v] != STEPPER_GEN_UNTRACKED)
+					snprintf(line, sizeof line, "%lld", (long long)s->gc_refs[v]);
+				else
+					snprintf(line, sizeof line, "-");
+				draw_str_right(stdscr, y, x, 4, line, at);
+				x += 5;
+			}
+			if (gens) {
+				if (s->gen[v] == STEPPER_GEN_UNTRACKED)
+					snprintf(line, sizeof line, "-");
+				else if (s->gen[v] == STEPPER_GEN_PERMANENT)
+					snprintf(line, sizeof line, gw_col >= 9 ? "permanent" : "perm");
+				else
+					snprintf(line, sizeof line, "%u", (unsigned)s->gen[v]);
+				draw_str_right(stdscr, y, x, gw_col, line, at);
+			}
 		}
+		free(row);
 	}
 	if (first > 0)
-		draw_str_right(stdscr, y0 + 4, x0, w, "\xe2\x86\x91", screen_attr(ROLE_DIM));
+		draw_str_right(stdscr, y0 + 4, x0, w, screen_utf8() ? "\xe2\x86\x91" : "^", screen_attr(ROLE_DIM));
 }
 
 /* Narration over two lines, cut at a space where it can be. */
@@ -1260,9 +1633,8 @@ static void draw_frame(struct anim *an)
 	struct frame f;
 	int pw, gw, body_y = 2, body_h;
 	char line[600], b1[32], b2[32];
-	struct anim_counts c;
 	char narr[NARR * 2];
-	int drawn, ph_shown, nl;
+	int drawn, ph_shown, nl, bw, gens_h;
 
 	if (!screen_big_enough()) {
 		screen_draw_too_small();
@@ -1296,7 +1668,8 @@ static void draw_frame(struct anim *an)
 	narration_text(an, narr, sizeof narr);
 	{
 		size_t starts[NARR_LINES_MAX];
-		int max = (LINES - 8) / 3;
+		/* the graph needs the rows at 80x24 */
+		int max = LINES >= 40 ? (LINES - 8) / 3 : LINES >= 24 ? 4 : 3;
 		if (max < 2)
 			max = 2;
 		if (max > NARR_LINES_MAX)
@@ -1312,34 +1685,34 @@ static void draw_frame(struct anim *an)
 	if (pw > 48)
 		pw = 48;
 	gw = COLS - pw - 1;
-	drawn = an->lay && fit(an, gw, body_h);
+	/* the generations under the drawing (CPython), 3 rows when there is
+	 * room, else 1 */
+	gens_h = 0;
+	if ((an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) && (an->is_lesson || an->has_gens))
+		gens_h = body_h >= 24 ? 3 : 1;
+	body_h -= gens_h;
+	/* the variables' box on the left, then a gap for their arrows */
+	bw = ns_width(an, &f, gw);
+	an->gx = bw ? bw + 3 : 0;
+	an->bx = 0;
+	drawn = an->lay && fit(an, gw - an->gx, body_h);
+	if (drawn && bw)
+		place_box(an, gw, bw);
 	if (an->lay && !drawn)
 		snprintf(an->why_counters, sizeof an->why_counters,
 			 "too big to draw in %dx%d: enlarge the terminal", gw, body_h);
 	if (drawn)
-		draw_graph(an, &f, body_y, 0, gw, body_h);
+		draw_graph(an, &f, body_y, 0, gw, body_h, bw);
 	else
 		draw_counters(an, &f, body_y, 0, gw, body_h);
-	for (int r = body_y; r < body_y + body_h; r++)
+	if (gens_h)
+		draw_gens(an, &f, body_y + body_h, 0, gw, gens_h);
+	for (int r = body_y; r < body_y + body_h + gens_h; r++)
 		draw_str(stdscr, r, gw, 1, screen_utf8() ? "\xe2\x94\x82" : "|", screen_attr(ROLE_DIM));
-	draw_panel(an, &f, body_y, gw + 2, pw - 2, body_h);
+	draw_panel(an, &f, body_y, gw + 2, pw - 2, body_h + gens_h);
 	/* counts */
-	frame_counts(an, &f, &c);
-	{
-		char w1[24], w2[24], w3[24], w4[24], w5[24], w6[24], outside[40] = "";
-		int u = screen_utf8();
-		if (c.colour[STEPPER_OUTSIDE])
-			snprintf(outside, sizeof outside, "  %s outside %s", u ? "\xc2\xb7" : ".",
-				 draw_count(w6, sizeof w6, c.colour[STEPPER_OUTSIDE]));
-		snprintf(line, sizeof line, " %s white %s  %s grey %s  %s black %s  %s freed %s  %s garbage %s%s",
-			 u ? "\xe2\x97\x8b" : "o", draw_count(w1, sizeof w1, c.colour[0]),
-			 u ? "\xe2\x97\x90" : "+", draw_count(w2, sizeof w2, c.colour[1]),
-			 u ? "\xe2\x97\x8f" : "#", draw_count(w3, sizeof w3, c.colour[2]),
-			 u ? "\xe2\x9c\x97" : "x", draw_count(w4, sizeof w4, c.freed),
-			 u ? "\xe2\x8a\x98" : "!", draw_count(w5, sizeof w5, c.unreachable),
-			 outside);
-		draw_str(stdscr, LINES - 2 - nl, 0, COLS, line, screen_attr(ROLE_DIM));
-	}
+	legend(an, &f, line, sizeof line);
+	draw_str(stdscr, LINES - 2 - nl, 0, COLS, line, screen_attr(ROLE_DIM));
 	draw_narration(narr, LINES - 1 - nl, nl, COLS);
 	if (an->msg[0])
 		draw_str(stdscr, LINES - 1, 0, COLS, an->msg, screen_attr(ROLE_FOOTER) | A_BOLD);
