@@ -43,6 +43,7 @@ struct job {
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
+	struct pattern_shapes *shapes;
 	struct analysis *a;
 };
 
@@ -91,8 +92,10 @@ static void *job_components(void *arg)
 	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
 	cycles_core(j->a, j->comp, j->n_comp);
 	j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
-	if (j->rc == 0)
-		cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
+	if (j->rc)
+		return NULL;
+	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
+	pattern_shapes(j->h, j->found, j->comp, j->dist, j->shapes);
 	return NULL;
 }
 
@@ -145,13 +148,13 @@ static void adopt_garbage(struct analysis *a)
  *         breadth-first numbering gives the distances
  *         ||  other: the raw graph's components, then, once the distances
  *             are there, the entries of the garbage (dom_entries), the
- *             runtime's core, the user graph's components and the cycles
- *             among them;
+ *             runtime's core, the user graph's components, the cycles
+ *             among them and their shapes (pattern.h);
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
  *         working memory the first run touched; the cycles' retained sizes
  *         from the finished tree (cycles.h), their numbers, the cycle column
- *         and member lists, the patterns; the totals. */
+ *         and member lists, the patterns ranked; the totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
@@ -165,7 +168,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	double t0 = now_seconds();
 	struct job j = { .h = h };
 	struct cycles_found cf = { .pend = NULL };
-	struct cycles_tree tree = { NULL, NULL };
+	struct pattern_shapes shapes = { 0 };
 	struct dom_work *work = dom_work_new();
 	int rc, threaded;
 
@@ -184,6 +187,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
+	j.shapes = &shapes;
 	j.mark = mem_alloc(nn);
 	j.a = a;
 	pthread_mutex_init(&j.lock, NULL);
@@ -232,23 +236,20 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		goto out;
 	/* after the garbage run, which writes retained[], and before the root
 	 * stands for the virtual root */
-	if (cf.nc) {
-		cycles_tree_init(&tree, h, a->idom);
-		rc = cycles_retain(a, &cf, comp, j.n_comp, j.mark, j.devtools, &tree, p, err);
-		if (rc)
-			goto out;
-	}
+	rc = cycles_retain(a, &cf, comp, j.n_comp, j.mark, j.devtools, p, err);
+	if (rc)
+		goto out;
 	cycles_number(a, &cf);
 	cycles_place(a, comp, &cf);
 	free(comp);
 	comp = NULL;
-	pattern_compute(a, &tree);
+	pattern_finish(a, &cf, &shapes);
 	if (j.devtools)
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
 out:
-	cycles_tree_fini(&tree);
 	cycles_found_fini(&cf);
+	pattern_shapes_fini(&shapes);
 	dom_work_free(work);
 	free(j.mark);
 	free(comp);

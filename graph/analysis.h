@@ -57,7 +57,9 @@ struct analysis_cycle {
 	heap_node_t holder;	/* what holds the cycle: the member every path from
 				 * a root enters by, else the nearest object that
 				 * dominates every member (HEAP_NONE: the virtual
-				 * root); its retained size includes the cycle's */
+				 * root, or not found within the climbs' budget on
+				 * a pathological shape); its retained size includes
+				 * the cycle's */
 	uint32_t reserved;
 };
 

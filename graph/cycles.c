@@ -193,81 +193,141 @@ void cycles_tree_fini(struct cycles_tree *t)
 	t->pre = t->end = NULL;
 }
 
-static inline int in_subtree(const struct cycles_tree *t, heap_node_t d, heap_node_t x)
-{
-	return d == HEAP_NONE || (t->pre[d] <= t->pre[x] && t->pre[x] < t->end[d]);
-}
-
 /* ---- retained sizes ---- */
 
-/* What a search for one cycle needs. */
+/* What the searches of cycles_retain share. */
 struct search {
 	const struct heap *h;
 	const struct analysis *a;
 	const uint32_t *comp;
 	const uint8_t *mark;
-	const struct cycles_tree *t;
 	int devtools;
-	uint64_t *seen;		/* bitmap, cleared after each search */
-	heap_node_t *queue;
-	uint64_t budget;	/* references and nodes it may still look at */
+	uint64_t *seen;		/* bitmap, cleared after each use */
+	heap_node_t *queue;	/* also the list of what seen holds */
+	uint64_t budget;	/* steps the searches may still take */
 };
 
-static inline int seen_test_set(uint64_t *b, heap_node_t v)
+static inline int bit_get(const uint64_t *b, heap_node_t v)
 {
-	uint64_t bit = (uint64_t)1 << (v % 64);
-	int was = (b[v / 64] & bit) != 0;
-
-	b[v / 64] |= bit;
-	return was;
+	return (b[v / 64] >> (v % 64)) & 1;
 }
 
-/* The bytes of d's subtree (everything for d = HEAP_NONE, R) that a search
- * from d over the references the dominator runs followed reaches without
- * entering component c: returns 0 and *reached, or -1 when the budget ran
- * out.  Without DevTools' rule the garbage runs ignored references from
- * garbage to live objects: so does the search. */
+static inline void bit_put(uint64_t *b, heap_node_t v, int on)
+{
+	if (on)
+		b[v / 64] |= (uint64_t)1 << (v % 64);
+	else
+		b[v / 64] &= ~((uint64_t)1 << (v % 64));
+}
+
+/* One step of the budget; 0 when it ran out. */
+static inline int spend(struct search *s, uint64_t n)
+{
+	if (s->budget < n)
+		return 0;
+	s->budget -= n;
+	return 1;
+}
+
+/* d: the nearest common dominator of the members of component c (HEAP_NONE:
+ * the virtual root R), by marking the idom chain of the first member and
+ * climbing from each other member to it; the part of the chain below each
+ * meeting point is unmarked, so the lowest marked node is the answer so
+ * far.  Returns 0, or -1 when the budget ran out. */
+static int members_nca(struct search *s, const heap_node_t *mem, uint32_t size, heap_node_t *d)
+{
+	const heap_node_t *idom = s->a->idom;
+	heap_node_t x = mem[0];
+	uint32_t chain = 0;	/* the marked chain: queue[0 .. chain), lowest first */
+	int rc = 0;
+
+	for (heap_node_t y = x; y != HEAP_NONE; y = idom[y]) {
+		if (!spend(s, 1)) {
+			rc = -1;
+			break;
+		}
+		bit_put(s->seen, y, 1);
+		s->queue[chain++] = y;
+	}
+	for (uint32_t i = 1, low = 0; i < size && rc == 0; i++) {
+		heap_node_t y = mem[i];
+		while (y != HEAP_NONE && !bit_get(s->seen, y)) {
+			if (!spend(s, 1)) {
+				rc = -1;
+				break;
+			}
+			y = idom[y];
+		}
+		if (rc)
+			break;
+		/* the meeting point y (or R): unmark the chain below it */
+		while (low < chain && s->queue[low] != y)
+			bit_put(s->seen, s->queue[low++], 0);
+		if (low == chain)
+			break;	/* met at R: the answer is R */
+	}
+	*d = HEAP_NONE;
+	for (uint32_t i = 0; i < chain; i++)
+		if (bit_get(s->seen, s->queue[i])) {
+			if (*d == HEAP_NONE)
+				*d = s->queue[i];
+			bit_put(s->seen, s->queue[i], 0);
+		}
+	return rc;
+}
+
+/* The bytes of d's dominator subtree (everything for d = HEAP_NONE, R)
+ * that a search from d over the references the dominator runs followed
+ * reaches without entering component c: returns 0 and *reached, or -1 when
+ * the budget ran out.  The search stays in d's subtree by taking an object
+ * only when its idom is d or already reached: every path from d to an
+ * object of the subtree passes its idom, and an object outside the subtree
+ * has its idom outside too.  Without DevTools' rule the garbage runs
+ * ignored references from garbage to live objects: so does the search. */
 static int reach_avoiding(struct search *s, heap_node_t d, uint32_t c, uint64_t *reached)
 {
 	const struct heap *h = s->h;
 	const uint32_t *dist = s->a->dist;
+	const heap_node_t *idom = s->a->idom;
 	uint32_t head = 0, tail = 0;
 	uint64_t sum = 0;
 	int rc = 0;
 
 	if (d == HEAP_NONE) {
+		if (!spend(s, h->n_nodes))
+			return -1;
 		for (heap_node_t v = 0; v < h->n_nodes; v++)
-			if ((s->mark[v] & DOM_ENTRY) && s->comp[v] != c &&
-			    !seen_test_set(s->seen, v))
+			if ((s->mark[v] & DOM_ENTRY) && s->comp[v] != c) {
+				bit_put(s->seen, v, 1);
 				s->queue[tail++] = v;
-		s->budget -= s->budget > h->n_nodes ? h->n_nodes : s->budget;
+			}
 	} else {
-		seen_test_set(s->seen, d);
+		bit_put(s->seen, d, 1);
 		s->queue[tail++] = d;
 	}
 	while (head < tail) {
 		heap_node_t u = s->queue[head++];
 		int u_garbage = dist[u] == REACH_UNREACHABLE;
-		uint32_t deg = h->out_off[u + 1] - h->out_off[u];
 
 		sum += h->size[u];
-		if (s->budget < (uint64_t)deg + 1) {
+		if (!spend(s, (uint64_t)(h->out_off[u + 1] - h->out_off[u]) + 1)) {
 			rc = -1;
 			break;
 		}
-		s->budget -= (uint64_t)deg + 1;
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t w = h->out_to[e];
-			if (s->comp[w] == c || !reach_retains(h, u, e) || !in_subtree(s->t, d, w))
+			if (bit_get(s->seen, w) || s->comp[w] == c || !reach_retains(h, u, e))
+				continue;
+			if (d != HEAP_NONE && idom[w] != d && (idom[w] == HEAP_NONE || !bit_get(s->seen, idom[w])))
 				continue;
 			if (!s->devtools && u_garbage && dist[w] != REACH_UNREACHABLE)
 				continue;
-			if (!seen_test_set(s->seen, w))
-				s->queue[tail++] = w;
+			bit_put(s->seen, w, 1);
+			s->queue[tail++] = w;
 		}
 	}
 	for (uint32_t i = 0; i < tail; i++)
-		s->seen[s->queue[i] / 64] = 0;
+		bit_put(s->seen, s->queue[i], 0);
 	*reached = sum;
 	return rc;
 }
@@ -279,23 +339,20 @@ void cycles_retain_force_groups(int on)
 	force_groups = on;
 }
 
-/* Per cycle entered at two or more members: the lowest node whose
- * subtree holds every member, from the members' interval. */
-struct multi {
-	uint32_t lo, hi;	/* smallest and largest pre[] of a member */
-	heap_node_t member;
-};
+uint64_t cycles_budget(uint64_t normal)
+{
+	return force_groups ? 0 : normal;
+}
 
 int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint32_t *comp,
-		  uint32_t n_comp, const uint8_t *mark, int devtools, const struct cycles_tree *t,
-		  struct progress *p, struct error *err)
+		  uint32_t n_comp, const uint8_t *mark, int devtools, struct progress *p,
+		  struct error *err)
 {
 	const struct heap *h = a->heap;
-	uint32_t n = h->n_nodes, n_multi = 0;
-	uint32_t *midx = NULL;
-	struct multi *mu = NULL;
-	struct search s = { .h = h, .a = a, .comp = comp, .mark = mark, .t = t,
-			    .devtools = devtools };
+	uint32_t n = h->n_nodes, n_multi = 0, total = 0;
+	uint32_t *moff, *fill;
+	heap_node_t *mem;
+	struct search s = { .h = h, .a = a, .comp = comp, .mark = mark, .devtools = devtools };
 	int rc = 0, over = 0;
 
 	for (uint32_t i = 0; i < cf->nc; i++) {
@@ -305,54 +362,43 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 			pe->holder = pe->entered_by;
 		} else {
 			n_multi++;
+			total += pe->size;
 		}
 	}
 	if (n_multi == 0)
 		return 0;
-	midx = mem_alloc((size_t)cf->nc * sizeof *midx);
-	mu = mem_alloc((size_t)n_multi * sizeof *mu);
-	n_multi = 0;
-	for (uint32_t i = 0; i < cf->nc; i++) {
-		midx[i] = cf->pend[i].entered == 1 ? HEAP_NONE : n_multi;
-		if (midx[i] != HEAP_NONE)
-			mu[n_multi++] = (struct multi){ .lo = UINT32_MAX, .hi = 0,
-							.member = cf->pend[i].first };
-	}
+	/* the members of the cycles entered at two or more, grouped by cycle */
+	moff = mem_calloc((size_t)cf->nc + 1, sizeof *moff);
+	for (uint32_t i = 0; i < cf->nc; i++)
+		moff[i + 1] = moff[i] + (cf->pend[i].entered == 1 ? 0 : cf->pend[i].size);
+	fill = mem_alloc(((size_t)cf->nc + 1) * sizeof *fill);
+	memcpy(fill, moff, ((size_t)cf->nc + 1) * sizeof *fill);
+	mem = mem_alloc(((size_t)total + 1) * sizeof *mem);
 	for (heap_node_t v = 0; v < n; v++) {
 		uint32_t i = cf->cid[comp[v]];
-		struct multi *x;
-		if (i == HEAP_NONE || midx[i] == HEAP_NONE)
-			continue;
-		x = &mu[midx[i]];
-		if (t->pre[v] < x->lo)
-			x->lo = t->pre[v];
-		if (t->pre[v] > x->hi)
-			x->hi = t->pre[v];
+		if (i != HEAP_NONE && cf->pend[i].entered != 1)
+			mem[fill[i]++] = v;
 	}
+	free(fill);
 	s.seen = mem_calloc((size_t)n / 64 + 1, sizeof *s.seen);
 	s.queue = mem_alloc((n ? n : 1) * sizeof *s.queue);
-	s.budget = force_groups ? 0 : 4 * ((uint64_t)n + h->n_edges) + 65536;
-	for (uint32_t i = 0; i < cf->nc && !over && !rc; i++) {
+	/* the holders first, on a budget of their own (climbs are cheap) */
+	s.budget = 8 * ((uint64_t)n + h->n_edges) + 65536;
+	for (uint32_t i = 0; i < cf->nc && s.budget; i++)
+		if (cf->pend[i].entered != 1 &&
+		    members_nca(&s, mem + moff[i], cf->pend[i].size, &cf->pend[i].holder) != 0)
+			cf->pend[i].holder = HEAP_NONE;
+	s.budget = cycles_budget(4 * ((uint64_t)n + h->n_edges) + 65536);
+	for (uint32_t i = 0; i < cf->nc && !over; i++) {
 		struct cycles_pending *pe = &cf->pend[i];
-		struct multi *x;
-		heap_node_t d;
+		heap_node_t d = pe->holder;
 		uint64_t reached;
-		if (midx[i] == HEAP_NONE)
+		if (pe->entered == 1)
 			continue;
 		if ((i & 1023) == 0 && progress_tick(p, "cycles", i, cf->nc)) {
 			rc = error_set(err, "interrupted");
 			break;
 		}
-		x = &mu[midx[i]];
-		/* d: up from a member until its interval holds every member */
-		d = x->member;
-		while (d != HEAP_NONE && !(t->pre[d] <= x->lo && x->hi < t->end[d]) && !over) {
-			d = a->idom[d];
-			over = s.budget-- == 0;
-		}
-		if (over)
-			break;
-		pe->holder = d;
 		if (d != HEAP_NONE && comp[d] == pe->comp) {
 			/* every path into the cycle enters at d */
 			pe->retained = a->retained[d];
@@ -364,8 +410,8 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 	}
 	free(s.queue);
 	free(s.seen);
-	free(mu);
-	free(midx);
+	free(mem);
+	free(moff);
 	if (over && !rc) {
 		/* Over budget (many cycles held high in the tree): one dominator
 		 * run over the graph with every cycle contracted. */

@@ -36,6 +36,7 @@ struct cycles_pending {
 	uint32_t entered;	/* members entered from outside or from R, up to 2 */
 	heap_node_t entered_by;	/* one of them */
 	heap_node_t holder;	/* see struct analysis_cycle */
+	uint32_t shape;		/* pattern.h's group */
 };
 
 /* The cycles among the components, before their retained sizes are known. */
@@ -69,20 +70,25 @@ void cycles_tree_fini(struct cycles_tree *t);
 /* The retained size and holder of each cycle cf found, from the finished
  * dominator tree (a->idom, a->retained; before the single V8 root stands
  * for the virtual root).  A cycle entered at one member: that member's
- * retained size.  Else, below d, the lowest node whose subtree holds every
- * member: what of d's subtree a search from d over retaining references
+ * retained size.  Else, below d, the nearest common dominator of its
+ * members: what of d's subtree a search from d over retaining references
  * cannot reach without entering the cycle (d a member: d's retained size).
- * Those searches are bounded by a budget of a few times V + E in all; past
- * it, every cycle is solved by dom_group_retained() over comp (exact, a
- * dominator run's cost).  mark, devtools: the dominator runs' (dom.h).
- * Returns 0, or -1 with err filled when progress asked to stop. */
+ * The climbs and searches are bounded by a budget of a few times V + E in
+ * all; past it, every cycle is solved by dom_group_retained() over comp
+ * (exact, a dominator run's cost).  mark, devtools: the dominator runs'
+ * (dom.h).  Temporary memory: 4 bytes per node and per member of those
+ * cycles.  Returns 0, or -1 with err filled when progress asked to stop. */
 int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint32_t *comp,
-		  uint32_t n_comp, const uint8_t *mark, int devtools, const struct cycles_tree *t,
-		  struct progress *p, struct error *err);
+		  uint32_t n_comp, const uint8_t *mark, int devtools, struct progress *p,
+		  struct error *err);
 
-/* For tests: on, cycles_retain() takes the dominator run at once, as when
- * its searches run out of budget.  Not thread-safe; off by default. */
+/* For tests: on, every budgeted search of cycles.c and pattern.c gets none,
+ * so each takes its fallback at once (cycles_retain the dominator run,
+ * patterns the tree's intervals).  Not thread-safe; off by default. */
 void cycles_retain_force_groups(int on);
+
+/* The budget a search gets: normal, or 0 when the fallbacks are forced. */
+uint64_t cycles_budget(uint64_t normal);
 
 /* The retained sizes of a raw graph's cycles: their entered members', or,
  * when some cycle is entered at two members, dom_group_retained() over comp

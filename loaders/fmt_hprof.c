@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/mem.h"
 
 /* Top-level record tags. */
@@ -258,13 +259,9 @@ static const struct field_rule {
  * sentinels: Throwable.cause, Writer.lock, a list head's prev and next). */
 #define KIND_SELF_META 0x40u
 
-/* An open-addressing map from a non-zero 64-bit id to a 32-bit index. */
-struct idmap {
-	uint64_t *key;		/* 0 = empty */
-	uint32_t *val;
-	size_t mask;
-	size_t used;
-};
+/* The id maps (strings, loaded classes, classes) give HEAP_NONE for an
+ * id they do not have. */
+_Static_assert(HMAP_NONE == HEAP_NONE, "hmap's 'absent' is the heap's");
 
 /* A reference-typed instance field of one class (its own, not inherited). */
 struct jfield {
@@ -369,18 +366,18 @@ struct hp {
 	uint64_t ticks;
 
 	/* UTF8 records: id -> index of (offset, length) */
-	struct idmap strmap;
+	struct hmap strmap;
 	uint64_t *str_off;
 	uint32_t *str_len;
 	size_t n_str, cap_str;
 
 	/* LOAD_CLASS records: class object id -> name UTF8 id */
-	struct idmap lcmap;
+	struct hmap lcmap;
 	uint64_t *lc_name;
 	size_t n_lc, cap_lc;
 
 	/* CLASS_DUMP records */
-	struct idmap clsmap;
+	struct hmap clsmap;
 	struct jclass *cls;
 	size_t n_cls, cap_cls;
 	struct jfield *fld;
@@ -500,70 +497,7 @@ static int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end
 		       sub_name(hp->map[at]), (unsigned long long)end);
 }
 
-/* ---- id maps ---- */
-
-static size_t id_slot(uint64_t id, size_t mask)
-{
-	return (size_t)((id * UINT64_C(0x9e3779b97f4a7c15)) >> 24) & mask;
-}
-
-static void idmap_grow(struct idmap *m)
-{
-	size_t old = m->key ? m->mask + 1 : 0, size = old ? old * 2 : 1024;
-	uint64_t *key = m->key;
-	uint32_t *val = m->val;
-
-	m->key = mem_calloc(size, sizeof *m->key);
-	m->val = mem_alloc(size * sizeof *m->val);
-	m->mask = size - 1;
-	for (size_t i = 0; i < old; i++) {
-		size_t j;
-		if (!key[i])
-			continue;
-		for (j = id_slot(key[i], m->mask); m->key[j]; j = (j + 1) & m->mask)
-			;
-		m->key[j] = key[i];
-		m->val[j] = val[i];
-	}
-	free(key);
-	free(val);
-}
-
-/* Maps id (non-zero) to val; returns the previous value or HEAP_NONE. */
-static uint32_t idmap_put(struct idmap *m, uint64_t id, uint32_t val)
-{
-	size_t i;
-
-	if (!m->key || (m->used + 1) * 4 > (m->mask + 1) * 3)
-		idmap_grow(m);
-	for (i = id_slot(id, m->mask); m->key[i]; i = (i + 1) & m->mask)
-		if (m->key[i] == id) {
-			uint32_t old = m->val[i];
-			m->val[i] = val;
-			return old;
-		}
-	m->key[i] = id;
-	m->val[i] = val;
-	m->used++;
-	return HEAP_NONE;
-}
-
-static uint32_t idmap_get(const struct idmap *m, uint64_t id)
-{
-	if (!m->key || !id)
-		return HEAP_NONE;
-	for (size_t i = id_slot(id, m->mask); m->key[i]; i = (i + 1) & m->mask)
-		if (m->key[i] == id)
-			return m->val[i];
-	return HEAP_NONE;
-}
-
-static void idmap_fini(struct idmap *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof *m);
-}
+/* ---- growable arrays ---- */
 
 /* Makes room for one more element in a growable array. */
 static void *grow(void *p, size_t n, size_t *cap, size_t elem)
@@ -579,7 +513,7 @@ static void *grow(void *p, size_t n, size_t *cap, size_t elem)
 /* Interns the UTF8 string with the given id, or "<unresolved 0x..>". */
 static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 {
-	uint32_t i = idmap_get(&hp->strmap, id);
+	uint32_t i = hmap_get(&hp->strmap, id);
 	char buf[64];
 
 	if (i != HEAP_NONE)
@@ -636,8 +570,8 @@ static heap_str_t java_name(struct hp *hp, const uint8_t *s, size_t len)
 /* The Java name of the class with object id `id`, from LOAD_CLASS. */
 static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 {
-	uint32_t lc = idmap_get(&hp->lcmap, id);
-	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
+	uint32_t lc = hmap_get(&hp->lcmap, id);
+	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 	char buf[64];
 
 	if (s != HEAP_NONE)
@@ -649,8 +583,8 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 /* The raw name of a class for an error message (quoted, cut to fit). */
 static const char *class_text(const struct hp *hp, uint64_t id, char *buf, size_t size)
 {
-	uint32_t lc = idmap_get(&hp->lcmap, id);
-	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
+	uint32_t lc = hmap_get(&hp->lcmap, id);
+	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 
 	if (s == HEAP_NONE) {
 		snprintf(buf, size, "0x%llx", (unsigned long long)id);
@@ -1044,14 +978,14 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
 		};
-		old = idmap_put(&hp->clsmap, id, (uint32_t)hp->n_cls);
+		old = hmap_put(&hp->clsmap, id, (uint32_t)hp->n_cls);
 		if (old != HEAP_NONE)
 			return fail_at(hp, at, "class 0x%llx is dumped twice (first at offset %llu)",
 				       (unsigned long long)id, (unsigned long long)hp->cls[old].offset);
 		hp->n_cls++;
 		hp->n_objects++;
 	} else if (hp->pass == 2) {
-		uint32_t ci = idmap_get(&hp->clsmap, id);
+		uint32_t ci = hmap_get(&hp->clsmap, id);
 		struct jclass *c = &hp->cls[ci];
 		uint64_t size;
 		if (hp->art)
@@ -1210,7 +1144,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 		layout_vote(hp, id, 0, 0, 0);
 		return 0;
 	}
-	ci = idmap_get(&hp->clsmap, class_id);
+	ci = hmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2) {
 		char buf[256];
 		const struct jclass *c;
@@ -1277,7 +1211,7 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		layout_vote(hp, id, 1, 0, count);
 		return 0;
 	}
-	ci = idmap_get(&hp->clsmap, class_id);
+	ci = hmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2)
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
 				0, array_size(hp, count, hp->ref_size), 0);
@@ -1483,7 +1417,7 @@ static int walk(struct hp *hp)
 				}
 				hp->str_off[hp->n_str] = start + hp->idsz;
 				hp->str_len[hp->n_str] = (uint32_t)(len - hp->idsz);
-				idmap_put(&hp->strmap, id, (uint32_t)hp->n_str++);
+				hmap_put(&hp->strmap, id, (uint32_t)hp->n_str++);
 			}
 			break;
 		case TAG_LOAD_CLASS:
@@ -1496,7 +1430,7 @@ static int walk(struct hp *hp)
 					break;
 				hp->lc_name = grow(hp->lc_name, hp->n_lc, &hp->cap_lc, sizeof *hp->lc_name);
 				hp->lc_name[hp->n_lc] = rd_id(hp, start + 8 + hp->idsz);
-				idmap_put(&hp->lcmap, id, (uint32_t)hp->n_lc++);
+				hmap_put(&hp->lcmap, id, (uint32_t)hp->n_lc++);
 			}
 			break;
 		case TAG_HEAP_DUMP:
@@ -1541,8 +1475,8 @@ static void string_fields(struct hp *hp)
 	hp->jlstring = HEAP_NONE;
 	hp->str_value_at = hp->str_coder_at = -1;
 	for (size_t i = 0; i < hp->n_cls && ci == HEAP_NONE; i++) {
-		uint32_t lc = idmap_get(&hp->lcmap, hp->cls[i].id);
-		if (lc != HEAP_NONE && str_is(hp, idmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
+		uint32_t lc = hmap_get(&hp->lcmap, hp->cls[i].id);
+		if (lc != HEAP_NONE && str_is(hp, hmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
 			ci = (uint32_t)i;
 	}
 	if (ci == HEAP_NONE || hp->cls[ci].super_id == 0 ||
@@ -1561,7 +1495,7 @@ static void string_fields(struct hp *hp)
 	p += 2;
 	for (uint32_t i = 0; i < n; i++, p += I + 1) {
 		unsigned t = hp->map[p + I];
-		uint32_t name = idmap_get(&hp->strmap, rd_id(hp, p));
+		uint32_t name = hmap_get(&hp->strmap, rd_id(hp, p));
 		if (t == T_OBJECT && str_is(hp, name, "value"))
 			hp->str_value_at = (int64_t)off;
 		if (t == T_BYTE && str_is(hp, name, "coder"))
@@ -1580,7 +1514,7 @@ static void user_rules(struct hp *hp, struct jclass *c, uint32_t s)
 	for (uint32_t f = c->field_first; f < c->field_first + c->field_count && c->boot; f++) {
 		struct jfield *fd = &hp->fld[f];
 		fd->kind |= KIND_SELF_META;
-		if (str_has_prefix(hp, idmap_get(&hp->strmap, fd->name_id), "this$"))
+		if (str_has_prefix(hp, hmap_get(&hp->strmap, fd->name_id), "this$"))
 			fd->kind |= HEAP_EDGE_META;
 	}
 	for (size_t r = 0; r < sizeof class_rules / sizeof class_rules[0]; r++)
@@ -1590,7 +1524,7 @@ static void user_rules(struct hp *hp, struct jclass *c, uint32_t s)
 		if (!str_is(hp, s, field_rules[r].class_name))
 			continue;
 		for (uint32_t f = c->field_first; f < c->field_first + c->field_count; f++)
-			if (str_is(hp, idmap_get(&hp->strmap, hp->fld[f].name_id), field_rules[r].field))
+			if (str_is(hp, hmap_get(&hp->strmap, hp->fld[f].name_id), field_rules[r].field))
 				hp->fld[f].kind = (uint8_t)(field_rules[r].kind | (hp->fld[f].kind & KIND_SELF_META));
 	}
 }
@@ -1629,11 +1563,11 @@ static int finish_classes(struct hp *hp)
 		hp->prim_class[t] = HEAP_NONE;
 	for (size_t i = 0; i < hp->n_cls; i++) {
 		struct jclass *c = &hp->cls[i];
-		uint32_t lc = idmap_get(&hp->lcmap, c->id);
-		uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
+		uint32_t lc = hmap_get(&hp->lcmap, c->id);
+		uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 
 		c->name = class_name_by_id(hp, c->id);
-		c->super = idmap_get(&hp->clsmap, c->super_id);
+		c->super = hmap_get(&hp->clsmap, c->super_id);
 		if (str_is(hp, s, "java/lang/Class"))
 			hp->jlclass = (uint32_t)i;
 		for (int t = 0; t < T_LIMIT; t++)
@@ -1832,9 +1766,9 @@ out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 	close(fd);
-	idmap_fini(&hp.strmap);
-	idmap_fini(&hp.lcmap);
-	idmap_fini(&hp.clsmap);
+	hmap_fini(&hp.strmap);
+	hmap_fini(&hp.lcmap);
+	hmap_fini(&hp.clsmap);
 	free(hp.arr);
 	free(hp.str_off);
 	free(hp.str_len);

@@ -3,10 +3,10 @@
  * it: refcounts that count the references from outside, and roots for
  * what is held from outside).
  *
- * subheap_neighbourhood(): an object and its neighbours.
  * subheap_held(): a group of objects (a cycle) and everything only they
  * hold, so that a collection of the part frees what CPython frees with
- * them.
+ * them.  An object's neighbourhood is chosen by graph/near.h, as a diagram
+ * of it is.
  */
 #ifndef HEAPGLASS_SUBHEAP_H
 #define HEAPGLASS_SUBHEAP_H
@@ -14,12 +14,6 @@
 #include <stdint.h>
 
 #include "graph/heap.h"
-
-/* An object's neighbourhood: v and every node within `depth` references of
- * it, either way, any kind, nearest first (breadth-first), at most max
- * nodes.  Writes the nodes into out (room for max) and returns how many. */
-uint32_t subheap_neighbourhood(const struct heap *h, heap_node_t v, uint32_t depth, uint32_t max,
-			       heap_node_t *out);
 
 /* nodes[0..n) (copied first into out), then, breadth first from them, every
  * node they reach through retaining references that nothing outside them

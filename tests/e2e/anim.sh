@@ -239,6 +239,25 @@ check "[ on a heap stops at step 0" grep -q '^ step 0/' "$TMP/screen"
 printf '3j<Enter><Enter>aq' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "q leaves the animation, back to the cycle" grep -q '^ Cycle 1' "$TMP/screen"
+# The animation is a mode of the viewer's input loop: every key of a
+# script, in the animation too, gets its --timing line, and mouse events
+# reach it (the wheel steps back and forth like Left and Right).
+printf '3j<Enter>a<Right><Right>q' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" --timing "$TMP/timing" 2>"$TMP/err"
+check "--timing: one line per key, the animation's included" \
+	test "$(cut -f1 "$TMP/timing" | paste -sd' ' -)" = "3 j <Enter> a <Right> <Right> q"
+check "... each with wall and CPU milliseconds" \
+	sh -c "awk -F '\t' 'NF != 3 || \$2 !~ /^[0-9]+\\.[0-9]+\$/ || \$3 !~ /^[0-9]+\\.[0-9]+\$/ { exit 1 }' '$TMP/timing'"
+printf '3j<Enter>a<Right><Right><Right><Left>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/want" 2>"$TMP/err"
+printf '3j<Enter>a<WheelDown><WheelDown><WheelDown><WheelUp>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "the wheel in the animation steps like Right and Left (step 2)" \
+	sh -c "grep -q '^ step 2/' '$TMP/screen' && cmp -s '$TMP/want' '$TMP/screen'"
+printf '3j<Enter>a?<Click 3,3>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "a click closes the animation's help, as a key does" \
+	sh -c "! grep -q 'GC animation: keys' '$TMP/screen' && grep -q '^ step 0/' '$TMP/screen'"
 printf 'a' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "a on the overview animates the whole heap" grep -q 'GC animation: the whole heap (16 objects)' "$TMP/screen"

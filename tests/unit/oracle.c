@@ -1,8 +1,37 @@
 #include "tests/unit/oracle.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "graph/core/error.h"
+
+static struct {
+	const char *test;	/* NULL: no round under way */
+	int round;
+	uint64_t state;
+} current;
+
+void oracle_round(const char *test, int round, uint64_t state)
+{
+	current.test = test;
+	current.round = round;
+	current.state = state;
+}
+
+void oracle_rounds_done(void)
+{
+	current.test = NULL;
+}
+
+int oracle_teardown(void **state)
+{
+	(void)state;
+	if (current.test)
+		fprintf(stderr, "%s: failed in round %d (generator state 0x%016llx)\n", current.test, current.round,
+			(unsigned long long)current.state);
+	current.test = NULL;
+	return 0;
+}
 
 uint64_t oracle_rand(uint64_t *s)
 {

@@ -17,6 +17,15 @@ typedef uint64_t oset;
 /* A deterministic generator (xorshift). */
 uint64_t oracle_rand(uint64_t *state);
 
+/* Randomised tests say where they failed: oracle_round() at the start of
+ * each round, with the generator's state then; oracle_rounds_done() after
+ * the last round; and oracle_teardown as the test's cmocka teardown, which
+ * prints "TEST: failed in round R (generator state 0x...)" when a round
+ * did not finish, so that round can be replayed alone. */
+void oracle_round(const char *test, int round, uint64_t state);
+void oracle_rounds_done(void);
+int oracle_teardown(void **state);
+
 /* A random heap of 1..maxn nodes (maxn <= ORACLE_MAXN): self loops,
  * repeated edges, all four edge kinds, synthetic nodes, 0..3 roots,
  * disconnected parts, 4 type names, sizes 1..100. */

@@ -70,6 +70,35 @@ static void check_ring(const struct heap *h, const struct analysis *a, const str
 	assert_int_equal(analysis_cycle_ring(a, c, v, ring, 0), k);
 }
 
+/* What holds the cycle cs (cycles.h): its one entered member (a retaining
+ * reference from outside, or the virtual root's), else the nearest node
+ * that dominates every member, HEAP_NONE for the virtual root. */
+static heap_node_t oracle_holder(const struct oracle *o, oset cs)
+{
+	heap_node_t entered = HEAP_NONE, best = HEAP_NONE;
+	uint32_t n_entered = 0;
+
+	for (uint32_t m = 0; m < o->n; m++) {
+		int in = 0;
+		if (!((cs >> m) & 1))
+			continue;
+		in = (o->entries >> m) & 1;
+		for (uint32_t u = 0; u < o->n; u++)
+			in |= !((cs >> u) & 1) && ((o->adj[u] >> m) & 1);
+		if (in) {
+			n_entered++;
+			entered = m;
+		}
+	}
+	if (n_entered == 1)
+		return entered;
+	for (uint32_t v = 0; v < o->n; v++)
+		if ((o->dom[v] & cs) == cs &&
+		    (best == HEAP_NONE || __builtin_popcountll(o->dom[v]) < __builtin_popcountll(o->dom[best])))
+			best = v;
+	return best;
+}
+
 /* The cycles of a (the user graph's, or the raw graph's in a raw view)
  * against the oracle's components of that graph. */
 static void check_cycles(const struct heap *h, const struct analysis *a, const struct oracle *o)
@@ -121,6 +150,8 @@ static void check_cycles(const struct heap *h, const struct analysis *a, const s
 			assert_int_equal(cy->n_internal, internal);
 			assert_int_equal(cy->n_entering, entering);
 			check_ring(h, a, o, a->cycle[v], v, c);
+			if (user)
+				assert_int_equal(cy->holder, oracle_holder(o, c));
 			assert_true(internal <= 8 * ORACLE_MAXN && entering <= 8 * ORACLE_MAXN);
 			assert_int_equal(analysis_cycle_internal(a, a->cycle[v], refs), internal);
 			for (uint32_t i = 0; i < internal; i++) {
@@ -176,7 +207,7 @@ static uint32_t shape_of(const struct heap *h, const struct analysis *a, uint32_
 
 /* Patterns: cycles share one exactly when their shapes are equal; counts
  * add up; the example retains most; ranked by retained size. */
-static void check_patterns(const struct heap *h, const struct analysis *a)
+static void check_patterns(const struct heap *h, const struct analysis *a, const struct oracle *o)
 {
 	uint32_t inst[ORACLE_MAXN] = { 0 }, objs[ORACLE_MAXN] = { 0 };
 	uint64_t shallow[ORACLE_MAXN] = { 0 }, sum[ORACLE_MAXN] = { 0 }, most[ORACLE_MAXN] = { 0 };
@@ -200,6 +231,26 @@ static void check_patterns(const struct heap *h, const struct analysis *a)
 		assert_int_equal(pt->objects, objs[p]);
 		assert_int_equal(pt->shallow, shallow[p]);
 		assert_true(pt->retained >= most[p] && pt->retained <= sum[p]);
+		{
+			/* exactly: the cycles not held strictly inside the subtree
+			 * of another's holder of the same pattern */
+			uint64_t want = 0;
+			for (uint32_t c = 0; c < a->n_cycles; c++) {
+				heap_node_t hc = a->cycles[c].holder;
+				int nested = 0;
+				if (a->cycles[c].pattern != p)
+					continue;
+				for (uint32_t d = 0; d < a->n_cycles && hc != HEAP_NONE; d++) {
+					heap_node_t hd = a->cycles[d].holder;
+					if (d != c && a->cycles[d].pattern == p && hd != HEAP_NONE && hd != hc &&
+					    ((o->dom[hd] >> hc) & 1))
+						nested = 1;
+				}
+				if (!nested)
+					want += a->cycles[c].retained;
+			}
+			assert_int_equal(pt->retained, want);
+		}
 		assert_int_equal(a->cycles[pt->example].pattern, p);
 		assert_int_equal(a->cycles[pt->example].retained, most[p]);
 		assert_true(strlen(analysis_pattern_signature(a, p)) > 0);
@@ -280,6 +331,7 @@ static void test_random_analysis(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		/* One round in four has a cycle through most of the heap: few
 		 * components, so the groups are planned beside the live run. */
 		uint32_t maxn = round < 1500 ? 8 : 32;
@@ -301,7 +353,7 @@ static void test_random_analysis(void **state)
 		assert_int_equal(a->refcount_mode, 0);
 		/* Cycles' group retained sizes are those of the virtual root. */
 		check_cycles(h, a, &o);
-		check_patterns(h, a);
+		check_patterns(h, a, &o);
 		assert_int_equal(analysis_raw_new(a, NULL, &raw, &err), 0);
 		assert_int_equal(raw->raw, 1);
 		check_cycles(h, raw, &o);
@@ -343,6 +395,7 @@ static void test_random_analysis(void **state)
 		analysis_free(a);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 static void test_empty_heap(void **state)
@@ -405,7 +458,7 @@ static void test_interrupted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_analysis),
+		cmocka_unit_test_teardown(test_random_analysis, oracle_teardown),
 		cmocka_unit_test(test_empty_heap),
 		cmocka_unit_test(test_interrupted),
 	};

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
 #include "graph/gc/world.h"
@@ -247,6 +249,7 @@ static void test_fit_random(void **state)
 
 	(void)state;
 	for (int round = 0; round < 2000; round++) {
+		oracle_round(__func__, round, rng_state);
 		uint32_t n = 1 + rnd(N);
 		int w = 1 + (int)rnd(200), h = 1 + (int)rnd(60);
 		for (uint32_t i = 0; i < n; i++) {
@@ -270,6 +273,7 @@ static void test_fit_random(void **state)
 			fails++;
 		}
 	}
+	oracle_rounds_done();
 	/* both outcomes happen, so both paths are exercised */
 	assert_true(fits > 100 && fails > 100);
 }
@@ -304,6 +308,7 @@ static void test_counts_follow_steps(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 200; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct heap *h = random_heap(2 + rnd(20)), *part;
 		struct world *w = world_from_heap(h, NULL, 0, (round & 1) ? WORLD_MARKSWEEP : WORLD_CPYTHON,
 						  (enum world_py)rnd(WORLD_PYS));
@@ -328,6 +333,7 @@ static void test_counts_follow_steps(void **state)
 		heap_free(part);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 /* ---- the animation object ---- */
@@ -430,8 +436,8 @@ int main(void)
 		cmocka_unit_test(test_canvas_clip_and_weak),
 		cmocka_unit_test(test_canvas_bezier),
 		cmocka_unit_test(test_fit_small),
-		cmocka_unit_test(test_fit_random),
-		cmocka_unit_test(test_counts_follow_steps),
+		cmocka_unit_test_teardown(test_fit_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_counts_follow_steps, oracle_teardown),
 		cmocka_unit_test(test_anim_lesson),
 		cmocka_unit_test(test_anim_heap),
 	};

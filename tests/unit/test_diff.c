@@ -249,6 +249,7 @@ static void test_random_pairs(void **state)
 
 	(void)state;
 	for (int r = 0; r < ROUNDS; r++) {
+		oracle_round(__func__, r, seed);
 		struct heap *ho = oracle_random_heap(&seed, 40), *hn = oracle_random_heap(&seed, 40);
 		struct analysis *ao, *an;
 		struct diff *d;
@@ -284,6 +285,7 @@ static void test_random_pairs(void **state)
 		heap_free(ho);
 		heap_free(hn);
 	}
+	oracle_rounds_done();
 	diff_free(NULL);
 }
 
@@ -364,6 +366,7 @@ static void test_ages(void **state)
 
 	(void)state;
 	for (int r = 0; r < 100; r++) {
+		oracle_round(__func__, r, seed);
 		struct heap *a = oracle_random_heap(&seed, 20), *b = oracle_random_heap(&seed, 40);
 		struct heap *c = oracle_random_heap(&seed, 64);
 		uint64_t want[3] = { 0, 0, 0 };
@@ -383,14 +386,15 @@ static void test_ages(void **state)
 		heap_free(b);
 		heap_free(c);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_pairs),
+		cmocka_unit_test_teardown(test_random_pairs, oracle_teardown),
 		cmocka_unit_test(test_wide_container),
-		cmocka_unit_test(test_ages),
+		cmocka_unit_test_teardown(test_ages, oracle_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/cpygc.h"
 #include "graph/heap.h"
 #include "graph/reach.h"
@@ -21,6 +23,7 @@
 #include "graph/gc/stepper.h"
 #include "graph/gc/subheap.h"
 #include "graph/gc/world.h"
+#include "graph/near.h"
 
 enum {
 	MAXN = 14,
@@ -317,6 +320,7 @@ static void test_mark_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct run r;
 		struct world *w;
@@ -358,6 +362,7 @@ static void test_mark_random(void **state)
 		run_free(&r);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* Everything outside lets go (world_release_outside): what a cycle does
@@ -366,6 +371,7 @@ static void test_refcount_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct run r;
 		struct world *w;
@@ -416,6 +422,7 @@ static void test_refcount_random(void **state)
 		run_free(&r);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* Brute-force gc.collect(gen) on plain arrays; freed/gen in-out. */
@@ -457,6 +464,7 @@ static void test_cpython_random(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct run r;
 		struct world *w;
@@ -515,6 +523,7 @@ static void test_cpython_random(void **state)
 		run_free(&r);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 	assert_true(engine_checked > ROUNDS / 3);
 }
 
@@ -640,6 +649,7 @@ static void test_subheap_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		heap_node_t sel[MAXN];
 		uint32_t n = 0;
@@ -674,6 +684,7 @@ static void test_subheap_random(void **state)
 		run_free(&whole);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* subheap_held(): the group, and what it reaches that nothing held from
@@ -683,6 +694,7 @@ static void test_held_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		heap_node_t grp[MAXN], out[MAXN];
 		uint32_t k = 0, n;
@@ -724,6 +736,23 @@ static void test_held_random(void **state)
 			assert_int_equal(got[v], ingrp[v] || (held[v] && !outside[v]));
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
+}
+
+/* graph/near.h's walk from node 0 without its picture rules (every
+ * reference, through every object): a plain breadth-first search both
+ * ways.  Writes the nodes met into out (room for max); returns how many. */
+static uint32_t plain_walk(const struct heap *h, uint32_t depth, uint32_t max, heap_node_t *out)
+{
+	struct near_rules rules = { .depth = depth, .limit = max, .through_hubs = 1 };
+	struct near nb;
+	uint32_t n;
+
+	near_walk(h, 0, &rules, &nb);
+	n = nb.n;
+	memcpy(out, nb.node, n * sizeof *out);
+	near_fini(&nb);
+	return n;
 }
 
 /* The neighbourhood: breadth-first both ways, within depth, capped. */
@@ -731,13 +760,14 @@ static void test_neighbourhood(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 500; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		heap_node_t out[MAXN];
 		uint32_t d[MAXN], depth = rnd(4), n;
 		int changed = 1;
 
 		make_heap(&g);
-		n = subheap_neighbourhood(g.h, 0, depth, MAXN, out);
+		n = plain_walk(g.h, depth, MAXN, out);
 		/* brute force: undirected distances from node 0 */
 		for (uint32_t v = 0; v < g.n; v++)
 			d[v] = v == 0 ? 0 : UINT32_MAX;
@@ -763,22 +793,23 @@ static void test_neighbourhood(void **state)
 					assert_true(d[out[i - 1]] <= d[out[i]]);	/* nearest first */
 			}
 		}
-		assert_int_equal(subheap_neighbourhood(g.h, 0, depth, 1, out), 1);
+		assert_int_equal(plain_walk(g.h, depth, 1, out), 1);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mark_random),
-		cmocka_unit_test(test_refcount_random),
-		cmocka_unit_test(test_cpython_random),
+		cmocka_unit_test_teardown(test_mark_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_refcount_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_cpython_random, oracle_teardown),
 		cmocka_unit_test(test_cpython_by_hand),
 		cmocka_unit_test(test_long_chain),
-		cmocka_unit_test(test_subheap_random),
-		cmocka_unit_test(test_held_random),
-		cmocka_unit_test(test_neighbourhood),
+		cmocka_unit_test_teardown(test_subheap_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_held_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_neighbourhood, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

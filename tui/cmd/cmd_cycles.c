@@ -1,9 +1,9 @@
 /* heapglass cycles FILE: the program's reference cycles (strongly connected
  * components of the user graph), grouped into patterns; --raw: the raw
  * graph's components, as the runtime sees them. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,59 +99,52 @@ static const char *core_name(const struct heap *h, uint32_t name, char *buf, siz
 	return edge_text(h, name, buf, size);
 }
 
-static int run(int argc, char **argv)
+struct cycles_opts {
+	uint32_t top;
+	int want;		/* -1 all, 1 garbage, 0 live */
+	int order;		/* enum analysis_cycle_order */
+	int raw;
+};
+
+static const struct cycles_opts defaults = { .top = 20, .want = -1, .order = ANALYSIS_BY_SIZE };
+
+static const struct cli_choice orders[] = {
+	{ .word = "size", .value = ANALYSIS_BY_SIZE },
+	{ .word = "retained", .value = ANALYSIS_BY_RETAINED },
+	{ .word = NULL },
+};
+
+static const struct cli_option options[] = {
+	{ .name = "top", .arg = "N", .kind = CLI_U32, .offset = offsetof(struct cycles_opts, top),
+	  .error = "--top takes a number (0: all)",
+	  .help = "show the first N patterns and cycles (default 20, 0: all)" },
+	{ .name = "garbage", .kind = CLI_SET, .offset = offsetof(struct cycles_opts, want), .value = 1,
+	  .conflict = "--garbage and --live exclude each other",
+	  .help = "only cycles no root reaches (patterns with such cycles)" },
+	{ .name = "live", .kind = CLI_SET, .offset = offsetof(struct cycles_opts, want), .value = 0,
+	  .conflict = "--garbage and --live exclude each other",
+	  .help = "only cycles a root reaches (patterns with such cycles)" },
+	{ .name = "sort", .arg = "KEY", .kind = CLI_CHOICE, .offset = offsetof(struct cycles_opts, order),
+	  .choices = orders, .help = "cycles by size (objects, the default) or retained bytes" },
+	{ .name = "raw", .kind = CLI_FLAG, .offset = offsetof(struct cycles_opts, raw),
+	  .help = "the raw graph's cycles: every retaining reference, the\n"
+		  "runtime's bookkeeping included (as the collector sees them)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "garbage", no_argument, NULL, 'g' },
-		{ "live", no_argument, NULL, 'l' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	enum analysis_cycle_order order = ANALYSIS_BY_SIZE;
-	uint32_t top = 20, shown = 0, matching = 0, pshown = 0, pmatching = 0;
-	int c, rc, want = -1;	/* -1 all, 1 garbage, 0 live */
-	int raw = 0;
+	const struct cycles_opts *opt = opts;
+	enum analysis_cycle_order order = (enum analysis_cycle_order)opt->order;
+	uint32_t top = opt->top, shown = 0, matching = 0, pshown = 0, pmatching = 0;
+	int rc, want = opt->want, raw = opt->raw;
 	struct heap *h;
 	struct analysis *a, *view;
 	uint32_t *idx;
 	json_t *arr = NULL, *parr = NULL;
 	char b1[32], b2[32], sig[SIGNATURE_BYTES];
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 'r': raw = 1; break;
-		case 'g':
-		case 'l':
-			if (want != -1 && want != (c == 'g'))
-				return cli_usage(&cmd_cycles, "--garbage and --live exclude each other");
-			want = c == 'g';
-			break;
-		case 's':
-			if (strcmp(optarg, "size") == 0)
-				order = ANALYSIS_BY_SIZE;
-			else if (strcmp(optarg, "retained") == 0)
-				order = ANALYSIS_BY_RETAINED;
-			else
-				return cli_usage(&cmd_cycles, "--sort takes size or retained");
-			break;
-		case 't':
-			if (cli_analysis_top(optarg, &top))
-				return cli_usage(&cmd_cycles, "--top takes a number (0: all)");
-			break;
-		case 'h': command_print_help(&cmd_cycles); return CLI_OK;
-		default: return cli_usage(&cmd_cycles, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	rc = cli_analysis_open(&cmd_cycles, argc, argv, optind, &common, &h, &a);
+	rc = cli_analysis_open(args, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
 	view = a;
@@ -168,7 +161,7 @@ static int run(int argc, char **argv)
 	analysis_cycles_sorted(view, order, idx);
 
 	/* patterns first (the user graph's), best first */
-	if (common.json) {
+	if (args->common.json) {
 		parr = json_array();
 	} else if (!raw && view->n_patterns) {
 		printf("Patterns: cycles of the same shape, by the memory they retain\n");
@@ -185,7 +178,7 @@ static int run(int argc, char **argv)
 			continue;
 		pshown++;
 		text_escape(sig, sizeof sig, s, strlen(s), 0);
-		if (common.json) {
+		if (args->common.json) {
 			json_t *e = json_object();
 			json_object_set_new(e, "pattern", json_integer((json_int_t)p + 1));
 			json_object_set_new(e, "signature", json_string(sig));
@@ -205,10 +198,10 @@ static int run(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	if (!common.json && !raw && pshown < pmatching)
+	if (!args->common.json && !raw && pshown < pmatching)
 		printf("(%u of %u patterns; --top 0 shows all)\n", pshown, pmatching);
 
-	if (common.json)
+	if (args->common.json)
 		arr = json_array();
 	else if (view->n_cycles)
 		printf("%sCycles%s\n%7s %9s %12s %12s %8s %7s  %s\n", raw ? "" : "\n",
@@ -223,7 +216,7 @@ static int run(int argc, char **argv)
 		if (top && shown >= top)
 			continue;
 		shown++;
-		if (common.json) {
+		if (args->common.json) {
 			json_t *e = json_object(), *mem = json_array();
 			json_object_set_new(e, "index", json_integer((json_int_t)i + 1));
 			json_object_set_new(e, "size", json_integer(cy->size));
@@ -259,7 +252,7 @@ static int run(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	if (common.json) {
+	if (args->common.json) {
 		json_t *o = json_object(), *rt = json_object(), *kinds = json_object();
 		char b[300];
 		json_object_set_new(o, "graph", json_string(raw ? "raw" : "user"));
@@ -306,30 +299,26 @@ const struct command cmd_cycles = {
 	.name = "cycles",
 	.usage = "cycles FILE [--top N] [--garbage|--live] [--sort size|retained] [--raw] [--json] [--format NAME]",
 	.summary = "Print the program's reference cycles, grouped into patterns.",
-	.help = "  --top N         show the first N patterns and cycles (default 20, 0: all)\n"
-		"  --garbage       only cycles no root reaches (patterns with such cycles)\n"
-		"  --live          only cycles a root reaches (patterns with such cycles)\n"
-		"  --sort KEY      cycles by size (objects, the default) or retained bytes\n"
-		"  --raw           the raw graph's cycles: every retaining reference, the\n"
-		"                  runtime's bookkeeping included (as the collector sees them)\n"
-		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
-		"  --json          print JSON: {\"graph\":\"user\"|\"raw\",\n"
-		"                  \"cycles\":[{\"index\",\"size\",\"shallow\",\"retained\",\"garbage\",\n"
-		"                  \"pattern\",\"references\",\"entering\",\"holder\",\n"
-		"                  \"members\":[{\"id\",\"type\",\"name\"}...]}...],\n"
-		"                  \"patterns\":[{\"pattern\",\"signature\",\"instances\",\"objects\",\n"
-		"                  \"shallow\",\"retained\",\"garbage\",\"example\",\"ring\"}...],\n"
-		"                  \"runtime\":{\"objects\",\"references\",\"edge_kinds\":{NAME:COUNT}}}\n"
-		"  -h, --help      show this help\n"
-		"\nA cycle is a group of the program's objects that all reach each other through\n"
-		"its own references, or one object that refers to itself.  The runtime's\n"
-		"bookkeeping (V8 maps, a Java object's class, a Python object's type) is left out,\n"
-		"and its permanent infrastructure (classes, modules, contexts, the global object)\n"
-		"takes part in no cycle (docs/user-graph.md has the rules per format); what ties\n"
-		"everything to it is summarised last as the runtime core.  Cycles of the same\n"
-		"types joined by the same fields form a pattern, ranked by the memory its cycles\n"
-		"retain, with one example ring.  The cycle index is its number in the default\n"
-		"order (by size) whatever --sort or filter is given; `export --cycle N` uses the\n"
-		"same number.  retained: what freeing the whole cycle would free.\n",
+	.options = options,
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"graph\":\"user\"|\"raw\",\n"
+		     "\"cycles\":[{\"index\",\"size\",\"shallow\",\"retained\",\"garbage\",\n"
+		     "\"pattern\",\"references\",\"entering\",\"holder\",\n"
+		     "\"members\":[{\"id\",\"type\",\"name\"}...]}...],\n"
+		     "\"patterns\":[{\"pattern\",\"signature\",\"instances\",\"objects\",\n"
+		     "\"shallow\",\"retained\",\"garbage\",\"example\",\"ring\"}...],\n"
+		     "\"runtime\":{\"objects\",\"references\",\"edge_kinds\":{NAME:COUNT}}}",
+	.opts_size = sizeof(struct cycles_opts),
+	.defaults = &defaults,
+	.notes = "A cycle is a group of the program's objects that all reach each other through\n"
+		 "its own references, or one object that refers to itself.  The runtime's\n"
+		 "bookkeeping (V8 maps, a Java object's class, a Python object's type) is left out,\n"
+		 "and its permanent infrastructure (classes, modules, contexts, the global object)\n"
+		 "takes part in no cycle (docs/user-graph.md has the rules per format); what ties\n"
+		 "everything to it is summarised last as the runtime core.  Cycles of the same\n"
+		 "types joined by the same fields form a pattern, ranked by the memory its cycles\n"
+		 "retain, with one example ring.  The cycle index is its number in the default\n"
+		 "order (by size) whatever --sort or filter is given; `export --cycle N` uses the\n"
+		 "same number.  retained: what freeing the whole cycle would free.\n",
 	.run = run,
 };

@@ -22,12 +22,12 @@
  * Arguments reach the programs through argv arrays and execvp, never
  * through a shell.
  */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,59 +333,71 @@ end:
 	return rc;
 }
 
-static int run(int argc, char **argv)
+struct record_cmd_opts {
+	struct record_opts rec;
+	const char *dir;	/* as given (rec.dir is made absolute) */
+	uint64_t pid;		/* 0: run COMMAND */
+};
+
+static const struct record_cmd_opts defaults = {
+	.rec = { .every = 10, .count = 3 },
+	.dir = "heapglass-snapshots",
+};
+
+static int parse_every(void *dest, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "focus", required_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct record_opts o = { .every = 10, .count = 3 };
-	const char *dir = "heapglass-snapshots";
+	double *every = dest;
+	char *end;
+
+	errno = 0;
+	*every = strtod(arg, &end);
+	return errno || end == arg || *end || !(*every >= 0.05 && *every <= 86400) ? -1 : 0;
+}
+
+static int parse_focus(void *dest, const char *arg)
+{
+	*(const char **)dest = arg;
+	return *arg ? 0 : -1;
+}
+
+static const struct cli_option options[] = {
+	{ .name = "pid", .arg = "PID", .kind = CLI_U64, .offset = offsetof(struct record_cmd_opts, pid), .min = 1,
+	  .max = INT_MAX, .error = "--pid takes a process id",
+	  .help = "snapshots of the running process PID, which is left running\n"
+		  "as it was; the first at once, the next ones SECONDS apart" },
+	{ .name = "output", .short_name = 'o', .arg = "DIR", .kind = CLI_STRING,
+	  .offset = offsetof(struct record_cmd_opts, dir),
+	  .help = "where the snapshots go (default heapglass-snapshots)" },
+	{ .name = "every", .arg = "SECONDS", .kind = CLI_PARSE, .offset = offsetof(struct record_cmd_opts, rec.every),
+	  .parse = parse_every, .error = "--every takes seconds, from 0.05 to 86400",
+	  .help = "time between snapshots (default 10)" },
+	{ .name = "count", .arg = "N", .kind = CLI_U64, .offset = offsetof(struct record_cmd_opts, rec.count),
+	  .min = 1, .max = 1000, .error = "--count takes a number from 1 to 1000",
+	  .help = "snapshots to take (default 3); a program record started is\nthen stopped" },
+	{ .name = "focus", .arg = "MODULE", .kind = CLI_PARSE, .offset = offsetof(struct record_cmd_opts, rec.focus),
+	  .parse = parse_focus, .error = "--focus takes module names",
+	  .help = "Python: only what MODULE (e.g. __main__) reaches, plus all\ngarbage; several as a,b" },
+	{ .name = "all", .kind = CLI_FLAG, .offset = offsetof(struct record_cmd_opts, rec.all),
+	  .help = "Java: keep unreachable objects too (jcmd GC.heap_dump -all)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
+{
+	struct record_cmd_opts *opt = opts;
+	struct record_opts o = opt->rec;
+	const char *dir = opt->dir;
+	uint64_t pid = opt->pid;
 	enum record_rt rt;
 	char helper[RECORD_PATH_MAX], helper_dir[RECORD_PATH_MAX], absdir[PATH_MAX];
 	char **cargv = NULL;
-	char *end;
-	uint64_t pid = 0;
-	int c, rc;
+	int rc, argc = args->argc;
+	char **argv = args->argv;
 
-	opterr = 0;
-	/* "+": stop at the first non-option, so COMMAND's options stay its own. */
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'e':
-			errno = 0;
-			o.every = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o.every >= 0.05 && o.every <= 86400))
-				return cli_usage(&cmd_record, "--every takes seconds, from 0.05 to 86400");
-			break;
-		case 'n':
-			if (cli_parse_u64(optarg, &o.count) || o.count < 1 || o.count > 1000)
-				return cli_usage(&cmd_record, "--count takes a number from 1 to 1000");
-			break;
-		case 'p':
-			if (cli_parse_u64(optarg, &pid) || pid < 1 || pid > INT_MAX)
-				return cli_usage(&cmd_record, "--pid takes a process id");
-			break;
-		case 'f':
-			if (!*optarg)
-				return cli_usage(&cmd_record, "--focus takes module names");
-			o.focus = optarg;
-			break;
-		case 'a': o.all = 1; break;
-		case 'h': command_print_help(&cmd_record); return CLI_OK;
-		default: return cli_usage(&cmd_record, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (pid && optind < argc)
+	/* the options end at COMMAND (in_order), so its options stay its own */
+	if (pid && argc > 0)
 		return cli_usage(&cmd_record, "--pid PID and a COMMAND to run do not go together");
-	if (!pid && optind >= argc)
+	if (!pid && argc == 0)
 		return cli_usage(&cmd_record, "a COMMAND to run (after --) or --pid PID is needed");
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return cli_fail("record: cannot create %s: %s", dir, strerror(errno));
@@ -396,8 +408,6 @@ static int run(int argc, char **argv)
 	o.dir = absdir;
 	if (pid)
 		return record_attach(&o, (pid_t)pid);
-	argc -= optind;
-	argv += optind;
 	if (runtime_of(argv[0], &rt))
 		return cli_usage(&cmd_record, "cannot tell how to dump '%s': COMMAND must be python3, node "
 				 "or java", argv[0]);
@@ -433,29 +443,23 @@ const struct command cmd_record = {
 	.usage = "record [-o DIR] [--every SECONDS] [--count N] [--focus MODULE] [--all] "
 		 "(--pid PID | -- COMMAND ARGS...)",
 	.summary = "Snapshots of a running python3, node or java process, or of a program it runs.",
-	.help = "  --pid PID          snapshots of the running process PID, which is left running\n"
-		"                     as it was; the first at once, the next ones SECONDS apart\n"
-		"  -o, --output DIR   where the snapshots go (default heapglass-snapshots)\n"
-		"  --every SECONDS    time between snapshots (default 10)\n"
-		"  --count N          snapshots to take (default 3); a program record started is\n"
-		"                     then stopped\n"
-		"  --focus MODULE     Python: only what MODULE (e.g. __main__) reaches, plus all\n"
-		"                     garbage; several as a,b\n"
-		"  --all              Java: keep unreachable objects too (jcmd GC.heap_dump -all)\n"
-		"  -h, --help         show this help\n"
-		"\nWith --pid, the runtime is read from the process (its executable and\n"
-		"libraries).  CPython 3.8-3.13 gets heapglass's dumper injected with gdb (as\n"
-		"root, or with kernel.yama.ptrace_scope 0), 3.14+ with sys.remote_exec; it runs\n"
-		"in the main thread with the GIL held (DIR/snap-N, folders of CSV).  Node.js\n"
-		"opens its inspector on SIGUSR1, heapglass takes the snapshot over it and closes\n"
-		"it again (DIR/snap-N.heapsnapshot).  Java is dumped with jcmd PID GC.heap_dump\n"
-		"(DIR/snap-N.hprof).  Ctrl-C ends the run after the snapshot in progress.\n"
-		"\nWith -- COMMAND, COMMAND is run directly (no shell).  python3 SCRIPT runs under\n"
-		"heapglass_dump; node runs with --require heapglass-preload.js (snapshots written\n"
-		"on SIGUSR2 when the event loop is free); java is dumped with jcmd.  The first\n"
-		"snapshot comes after SECONDS; Ctrl-C, SIGTERM or SIGHUP stop the program too.\n"
-		"\nSnapshots are written under temporary names inside DIR and renamed into place;\n"
-		"record never overwrites one.  At the end it prints the commands that open and\n"
-		"compare them.\n",
+	.options = options,
+	.in_order = 1,
+	.opts_size = sizeof(struct record_cmd_opts),
+	.defaults = &defaults,
+	.notes = "With --pid, the runtime is read from the process (its executable and\n"
+		 "libraries).  CPython 3.8-3.13 gets heapglass's dumper injected with gdb (as\n"
+		 "root, or with kernel.yama.ptrace_scope 0), 3.14+ with sys.remote_exec; it runs\n"
+		 "in the main thread with the GIL held (DIR/snap-N, folders of CSV).  Node.js\n"
+		 "opens its inspector on SIGUSR1, heapglass takes the snapshot over it and closes\n"
+		 "it again (DIR/snap-N.heapsnapshot).  Java is dumped with jcmd PID GC.heap_dump\n"
+		 "(DIR/snap-N.hprof).  Ctrl-C ends the run after the snapshot in progress.\n"
+		 "\nWith -- COMMAND, COMMAND is run directly (no shell).  python3 SCRIPT runs under\n"
+		 "heapglass_dump; node runs with --require heapglass-preload.js (snapshots written\n"
+		 "on SIGUSR2 when the event loop is free); java is dumped with jcmd.  The first\n"
+		 "snapshot comes after SECONDS; Ctrl-C, SIGTERM or SIGHUP stop the program too.\n"
+		 "\nSnapshots are written under temporary names inside DIR and renamed into place;\n"
+		 "record never overwrites one.  At the end it prints the commands that open and\n"
+		 "compare them.\n",
 	.run = run,
 };
