@@ -537,3 +537,42 @@ const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size
 	}
 	return stepper_describe(r->st, &r->st->ev[r->pos_desc[t]], buf, size);
 }
+
+static int by_bytes(const void *pa, const void *pb)
+{
+	const struct lesson_tm_line *a = pa, *b = pb;
+
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *out, uint32_t max)
+{
+	const struct stepper *s = r->st;
+	const struct heap *h = r->heap;
+	struct lesson_tm_line *all = mem_alloc(((size_t)LESSON_MAX_ACTIONS + 1) * sizeof *all);
+	uint32_t n = 0;
+
+	for (uint32_t v = 0; v < s->n; v++) {
+		uint32_t k;
+		if ((s->flags[v] & (STEPPER_F_UNBORN | STEPPER_F_FREED)) || v == s->ns_node || !h->size[v] ||
+		    !r->node_line[v] || (h->flags[v] & HEAP_F_WEAKREF))
+			continue;
+		for (k = 0; k < n && all[k].line != r->node_line[v]; k++)
+			;
+		if (k == n) {
+			if (n == LESSON_MAX_ACTIONS + 1)
+				continue;
+			all[n++] = (struct lesson_tm_line){ .line = r->node_line[v] };
+		}
+		all[k].bytes += h->size[v];
+		all[k].count++;
+	}
+	qsort(all, n, sizeof *all, by_bytes);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof *out);
+	free(all);
+	return n;
+}

@@ -160,6 +160,19 @@ enum world_py lesson_py(const struct lesson *l);
  * lesson sets its own thresholds (noise otherwise). */
 int lesson_event_shown(const struct lesson_run *r, uint32_t i, const struct stepper_event *ev);
 
+/* One line of tracemalloc.take_snapshot().statistics('lineno'). */
+struct lesson_tm_line {
+	uint32_t line;		/* the lesson line that allocated */
+	uint64_t bytes, count;	/* blocks still allocated */
+};
+
+/* The statistic at the run's current stepper position, for the lines
+ * that make the lesson's instances: the blocks still allocated, by the
+ * line that allocated them, largest first (then by line), into out (room
+ * for max); returns how many lines (at most max).  Lists, dicts and weak
+ * references also allocate tables and argument tuples: left out. */
+uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *out, uint32_t max);
+
 /* ---- the timeline, for an animated view and the text ----
  * A played lesson as one sequence of positions a view can step through with
  * a single integer: for each step, its start (the action, before its first

@@ -386,6 +386,33 @@ const char *stepper_label(const struct heap *h, heap_node_t v, char *buf, size_t
 	return buf;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint32_t stepper_unreachable_list(const struct stepper *s, heap_node_t *out)
+{
+	uint8_t *queued = mem_calloc(s->n ? s->n : 1, 1);
+	uint64_t *key = mem_alloc((s->n ? s->n : 1) * sizeof *key);
+	uint32_t k = 0;
+
+	for (uint32_t q = s->qhead; q < s->qtail; q++)
+		if (s->queue[q] < s->n)
+			queued[s->queue[q]] = 1;
+	for (uint32_t v = 0; v < s->n; v++)
+		if (s->order[v] && !queued[v] && s->colour[v] != STEPPER_BLACK && !(s->flags[v] & STEPPER_F_FREED))
+			key[k++] = (uint64_t)s->order[v] << 32 | v;
+	qsort(key, k, sizeof *key, by_key);
+	for (uint32_t i = 0; i < k; i++)
+		out[i] = (heap_node_t)(key[i] & 0xffffffffu);
+	free(queued);
+	free(key);
+	return k;
+}
+
 /* The source of out-edge e (binary search over out_off). */
 static heap_node_t edge_source(const struct heap *h, uint32_t e)
 {

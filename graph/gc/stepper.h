@@ -269,6 +269,14 @@ void stepper_seek(struct stepper *s, size_t k);
 /* One step forward (+1) or back (-1); returns 0, or -1 at either end. */
 int stepper_step(struct stepper *s, int dir);
 
+/* CPython's unreachable list at the current step, in its order, into out
+ * (room for s->n); returns how many.  An object is in it when it was put
+ * there (order) and is neither waiting in the list to scan, nor found
+ * reachable since (black), nor freed: so a second look after the
+ * finalizers (3.9+) lists only what it finds again.  Meaningful from
+ * move_unreachable to tp_clear. */
+uint32_t stepper_unreachable_list(const struct stepper *s, heap_node_t *out);
+
 /* ---- narration ---- */
 
 /* The label of node v for people: its name when it has one, else

@@ -1923,12 +1923,104 @@ int world_getrefcount(struct world *w, uint32_t obj, int64_t *ret)
 
 /* ---- parts of real heaps ---- */
 
+enum {
+	SHORT_ID_MIN = 3,		/* digits an id keeps at least */
+	SHORT_ID_MAX_PART = 100000	/* above: full ids (the sort is not free) */
+};
+
+/* The decimal digits of id, last first, into d; returns how many. */
+static int rev_digits(uint64_t id, char *d)
+{
+	int n = 0;
+
+	do {
+		d[n++] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id);
+	return n;
+}
+
+/* How many trailing digits two ids share. */
+static int common_tail(uint64_t a, uint64_t b)
+{
+	int n = 0;
+
+	while (a % 10 == b % 10) {
+		n++;
+		a /= 10;
+		b /= 10;
+		if (!a || !b)
+			break;
+	}
+	return n;
+}
+
+/* Sort key of an object of the part: its type, then its id read from the
+ * last digit (so that ids ending alike are neighbours). */
+struct short_key {
+	heap_str_t type;
+	char rd[24];
+	int nd;
+	uint32_t i;
+};
+
+static int by_type_tail(const void *pa, const void *pb)
+{
+	const struct short_key *a = pa, *b = pb;
+	int n = a->nd < b->nd ? a->nd : b->nd, c;
+
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	c = memcmp(a->rd, b->rd, (size_t)n);
+	if (c)
+		return c;
+	return (a->nd > b->nd) - (a->nd < b->nd);
+}
+
+/* For each of the cnt objects of the part (nodes[i], or node i), how many
+ * of its id's last digits tell it apart from every other object of its
+ * type in the part (at least SHORT_ID_MIN; all of them for a large part),
+ * into keep[i]: a label can say "dict@..3632" instead of fifteen digits. */
+static void short_ids(const struct heap *h, const heap_node_t *nodes, uint32_t cnt, uint8_t *keep)
+{
+	struct short_key *k;
+
+	for (uint32_t i = 0; i < cnt; i++)
+		keep[i] = 20;
+	if (cnt > SHORT_ID_MAX_PART)
+		return;
+	k = mem_alloc((cnt ? cnt : 1) * sizeof *k);
+	for (uint32_t i = 0; i < cnt; i++) {
+		heap_node_t v = nodes ? nodes[i] : i;
+		k[i].i = i;
+		k[i].type = v < h->n_nodes ? h->type[v] : 0;
+		k[i].nd = rev_digits(v < h->n_nodes ? h->id[v] : 0, k[i].rd);
+	}
+	qsort(k, cnt, sizeof *k, by_type_tail);
+	for (uint32_t j = 0; j < cnt; j++) {
+		int need = SHORT_ID_MIN - 1;
+		heap_node_t v = nodes ? nodes[k[j].i] : k[j].i;
+		for (int d = -1; d <= 1; d += 2) {
+			uint32_t o = j + (uint32_t)d;
+			heap_node_t u;
+			if ((d < 0 && j == 0) || o >= cnt || k[o].type != k[j].type)
+				continue;
+			u = nodes ? nodes[k[o].i] : k[o].i;
+			if (v < h->n_nodes && u < h->n_nodes && common_tail(h->id[v], h->id[u]) > need)
+				need = common_tail(h->id[v], h->id[u]);
+		}
+		keep[k[j].i] = (uint8_t)(need + 1);
+	}
+	free(k);
+}
+
 struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, uint32_t n,
 			      enum world_mode mode, enum world_py py)
 {
 	struct world *w = mem_calloc(1, sizeof *w);
 	uint32_t *sub = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *sub);
 	uint32_t cnt = nodes ? n : h->n_nodes;
+	uint8_t *keep = mem_alloc(cnt ? cnt : 1);
 	int has_rc = 0;
 
 	w->mode = mode;
@@ -1943,6 +2035,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 	w->text[0] = '\0';
 	w->text_len = 1;
 	w->long_lived_total = w->pi->interpreter_objects;
+	short_ids(h, nodes, cnt, keep);
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
 		sub[v] = WORLD_NONE;
 		has_rc |= (h->flags[v] & HEAP_F_HAS_REFCOUNT) != 0;
@@ -1960,7 +2053,15 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		text_escape(type, sizeof type, t, len, 0);
 		t = heap_string(h, h->name[v], &len);
 		text_escape(name, sizeof name, t, len, 0);
-		snprintf(label, sizeof label, "%s@%llu", type, (unsigned long long)h->id[v]);
+		{
+			/* the id's last keep[i] digits, enough to tell it apart */
+			char id[24];
+			int idn = snprintf(id, sizeof id, "%llu", (unsigned long long)h->id[v]);
+			if (keep[i] < idn)
+				snprintf(label, sizeof label, "%s@..%s", type, id + idn - keep[i]);
+			else
+				snprintf(label, sizeof label, "%s@%s", type, id);
+		}
 		o = object_add(w, (h->flags[v] & HEAP_F_WEAKREF) ? WORLD_WEAKREF : WORLD_PLAIN, label, type, 1);
 		sub[v] = o;
 		w->orig_id[o] = h->id[v];
@@ -2026,6 +2127,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		if (w->wf[o] & W_ROOT)
 			S(w)->flags[o] |= STEPPER_F_ROOT;
 	free(sub);
+	free(keep);
 	return w;
 }
 

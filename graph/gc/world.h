@@ -246,7 +246,9 @@ int world_getrefcount(struct world *w, uint32_t obj, int64_t *ret);
 /* ---- parts of real heaps ---- */
 
 /* A world holding a copy of nodes[0..n) of h (every node when nodes is
- * NULL): their labels "TYPE@ID", types, refcounts (h's column, or for a
+ * NULL): their labels "TYPE@ID" (the id's last digits only, "dict@..3632",
+ * when they are enough to tell it from the part's other objects of its
+ * type, at least 3 of them), types, refcounts (h's column, or for a
  * heap without refcounts the retaining references in the whole of h),
  * generations, finalizers and untracked flags, every reference between
  * them in h's order, and, as roots, the nodes h's roots or references from

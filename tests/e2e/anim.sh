@@ -108,13 +108,28 @@ compare mark-sweep
 compare finalizers
 
 # Every bundled lesson opens at 80x24 and 200x60, plays to its end with
-# <Tick>s at the fastest speed and says so, with no crash.
+# <Tick>s at the fastest speed and says so, with no crash; and its last
+# screen at both sizes is the golden one (tests/fixtures/lessons/screens/,
+# checked by eye; UPDATE_GOLDEN=1 writes the missing ones).
+SCREENS=$FIX/lessons/screens
+golden() { # NAME: $TMP/screen against $SCREENS/NAME.txt
+	if [ "${UPDATE_GOLDEN:-0}" = 1 ] && [ ! -f "$SCREENS/$1.txt" ]; then
+		cp "$TMP/screen" "$SCREENS/$1.txt"
+	fi
+	if diff -u "$SCREENS/$1.txt" "$TMP/screen" >"$TMP/diff"; then
+		ok "golden screen $1"
+	else
+		notok "golden screen $1 differs: $(head -c 1500 "$TMP/diff")"
+	fi
+}
 for f in "$L"/*.lesson; do
 	b=$(basename "$f" .lesson)
 	b=${b#[0-9][0-9]-}
 	for size in 80x24 200x60; do
 		rows=${size#*x}
-		view "$b" '++++++++<Space><Tick><Tick><Tick><Tick><Tick><Tick><Tick><Tick>' --size "$size"
+		view "$b" '<End>' --size "$size"
+		golden "$b-$size"
+		view "$b" '++++++++++++<Space><Tick><Tick><Tick><Tick><Tick><Tick><Tick><Tick>' --size "$size"
 		if [ $? -eq 0 ] && grep -q 'The end' "$TMP/screen" && grep -q "^ heapglass lesson: " "$TMP/screen" &&
 			[ "$(wc -l <"$TMP/screen")" -eq "$rows" ]; then
 			ok "lesson $b plays to the end at $size"
@@ -123,6 +138,16 @@ for f in "$L"/*.lesson; do
 		fi
 	done
 done
+
+# The cycle detector in the middle of move_unreachable (the list to scan,
+# the unreachable list, gc_refs), at both sizes and in ASCII.
+mid="]]]]]]]]]]]]]$(rights 20)"
+view cycle-detector "$mid" --size 80x24
+golden cycle-detector-unreachable-80x24
+view cycle-detector "$mid" --size 200x60
+golden cycle-detector-unreachable-200x60
+view cycle-detector "$mid" --size 80x24 --ascii
+golden cycle-detector-unreachable-ascii
 
 # Playback is deterministic: each <Tick> while playing is one position at
 # the default speed; Space pauses; <Tick>s while paused do nothing.
@@ -135,8 +160,13 @@ check "... with the narration of position 3" test "$(screen_narr 60)" = "$(want 
 check "... and says paused" grep -q 'paused' "$TMP/screen"
 view cycle-detector '+<Space><Tick><Tick>' --size 200x60
 check "speed + then play: still one position a tick below 25/s" sh -c "grep -q '^ step 2/' '$TMP/screen' && grep -q 'playing 4/s' '$TMP/screen'"
+view cycle-detector '++++<Space><Tick>' --size 200x60
+check "speed steps: the one after 25/s is 50/s (two positions a tick)" \
+	sh -c "grep -q 'playing 50/s' '$TMP/screen' && grep -q '^ step 2/' '$TMP/screen'"
+view cycle-detector '+++++<Space><Tick>' --size 200x60
+check "... then 100/s (four a tick)" sh -c "grep -q 'playing 100/s' '$TMP/screen' && grep -q '^ step 4/' '$TMP/screen'"
 last=$(($(wc -l <"$TMP/narr") - 1))
-view cycle-detector '+++++++<Space><Tick>' --size 200x60
+view cycle-detector '++++++++++++<Space><Tick>' --size 200x60
 check "at the fastest speed a tick goes to the end (clamped)" sh -c "grep -q '^ step $last/$last ' '$TMP/screen'"
 view cycle-detector "$(rights 20)<Left><Left><Left>" --size 200x60
 check "20 steps forward, 3 back: position 17, as --script" test "$(screen_narr 60)" = "$(want 17)"
@@ -197,6 +227,8 @@ check "... nothing raw reaches the screen" sh -c "! grep -q \"\$(printf '\\033')
 # ASCII: glyphs and lines in ASCII only.
 view cycle-detector "]]]]]]]]]]]]" --size 80x24 --ascii
 check "--ascii: object glyphs and lines are ASCII" sh -c "grep -q 'o a' '$TMP/screen' && ! LC_ALL=C grep -q '[^ -~]' '$TMP/screen'"
+check "--ascii: the footer names the arrow keys (Right Step, Left Back)" \
+	sh -c "grep -q 'Right Step  Left Back' '$TMP/screen' && ! grep -qF '\\u{' '$TMP/screen'"
 view cycle-detector "]]]]]]]]]]]]" --size 80x24 --mono
 check "--mono runs" grep -q '○ a' "$TMP/screen"
 
@@ -222,6 +254,18 @@ n_ev=$(grep -c '^       \|^    --\|^    ==' "$TMP/hs")
 check "... all of lesson --heap's $n_ev events, in the status line" grep -q "^ step $n_ev/$n_ev " "$TMP/screen"
 freed=$(grep '^    freed:' "$TMP/hs" | tail -1 | awk -F', ' '{ print NF }')
 check "... and its $freed freed objects" test "$(freed_of 60)" = "$freed"
+# a on a cycle that holds more (classroom.dot's cycle 2 holds a bytes
+# object): what the collection frees with it is in the part too, as in
+# lesson --heap --cycle
+(
+	cd "$TOP/assets/heaps" || exit 1
+	printf '3a<End>' >"$TMP/keys"
+	"$BIN" classroom.dot --keys "$TMP/keys" --dump-screen "$TMP/screen" --size 200x60 2>"$TMP/err"
+	"$BIN" lesson --heap classroom.dot --cycle 2 --script >"$TMP/hs2" 2>&1
+)
+freed=$(grep '^    freed:' "$TMP/hs2" | tail -1 | awk -F', ' '{ print NF }')
+check "a on a cycle: the cycle and what only it holds, freed as lesson --heap frees them ($freed)" \
+	sh -c "grep -q 'cycle 2 (2 objects, garbage) and what only it holds' '$TMP/screen' && [ '$(freed_of 60)' = '$freed' ] && [ '$freed' = 3 ]"
 # lesson --heap without --script opens the same view on the part
 printf '<End>' >"$TMP/keys"
 "$BIN" lesson --heap small --cycle 1 --gc cpython --keys "$TMP/keys" --dump-screen "$TMP/screen" --size 200x60 2>"$TMP/err"

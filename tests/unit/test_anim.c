@@ -138,6 +138,19 @@ static void test_canvas_clip_and_weak(void **state)
 						(((unsigned char)buf[1] & 3u) << 6));
 	}
 	assert_int_equal(n, 4);
+	/* and in ASCII it is dotted too: '.' across, ':' down, where a solid
+	 * line is '-' and '|' */
+	for (int x = 0; x < 4; x++)
+		if (canvas_cell(&c, x, 0, 0, buf))
+			assert_string_equal(buf, ".");
+	canvas_clear(&c);
+	canvas_line(&c, 1, 0, 1, 15, 1, 1);
+	assert_int_equal(canvas_cell(&c, 0, 1, 0, buf), 1);
+	assert_string_equal(buf, ":");
+	canvas_clear(&c);
+	canvas_line(&c, 1, 0, 1, 15, 1, 0);
+	assert_int_equal(canvas_cell(&c, 0, 1, 0, buf), 1);
+	assert_string_equal(buf, "|");
 	canvas_fini(&c);
 	canvas_init(&c, 0, 0);	/* empty canvases are fine */
 	canvas_line(&c, 0, 0, 5, 5, 1, 0);
@@ -234,6 +247,20 @@ static void test_fit_small(void **state)
 			assert_int_equal(g[i].w, plain[i].w);
 		}
 		assert_int_equal(g[3].w, 0);
+		/* a point with no label that must lie inside (-1): the area
+		 * stretches to it, so the labels keep their order but move off
+		 * the left edge, and it gets no cell */
+		gwant[3] = -1;
+		gx[3] = -50;
+		assert_int_equal(animfit_place(gx, gy, gwant, 4, 60, 20, 3, g, &m, gtmp), 0);
+		assert_int_equal(g[3].w, 0);
+		assert_true(g[1].col > plain[1].col);
+		assert_true(g[1].col < g[0].col && g[0].col < g[2].col);
+		{
+			double pc, pr;
+			animfit_point(&m, gx[3], gy[3], &pc, &pr);
+			assert_true(pc >= 0 && pc < 60 && pr >= 0 && pr < 20);
+		}
 	}
 }
 

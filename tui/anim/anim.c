@@ -9,6 +9,7 @@
 
 #include "graph/export.h"
 #include "graph/core/mem.h"
+#include "graph/gc/subheap.h"
 #include "graph/gc/world.h"
 #include "graph/core/text.h"
 #include "tui/anim/animfit.h"
@@ -41,9 +42,9 @@ static const struct keymap_entry anim_entries[] = {
 	{ .act = ACT_PLAY, .codes = { ' ', 'p' }, .keys = "Space", .footer_key = "Space", .footer = "Play",
 	  .help = "play or pause", .global = 1 },
 	{ .act = ACT_STEP, .codes = { KEY_RIGHT, 'l' }, .keys = "Right l", .footer_key = "\xe2\x86\x92",
-	  .footer = "Step", .help = "one event forward", .global = 1 },
+	  .footer_key_ascii = "Right", .footer = "Step", .help = "one event forward", .global = 1 },
 	{ .act = ACT_STEP_BACK, .codes = { KEY_LEFT, 'h' }, .keys = "Left h", .footer_key = "\xe2\x86\x90",
-	  .footer = "Back", .help = "one event back", .global = 1 },
+	  .footer_key_ascii = "Left", .footer = "Back", .help = "one event back", .global = 1 },
 	{ .act = ACT_NEXT_STEP, .codes = { ']', KEY_NPAGE }, .keys = "] PgDn",
 	  .help = "to the next action of the lesson (or phase)", .global = 1 },
 	{ .act = ACT_PREV_STEP, .codes = { '[', KEY_PPAGE }, .keys = "[ PgUp",
@@ -78,7 +79,9 @@ static const struct speed speeds[] = {
 	{ .ms = 2000, .per = 1, .name = "0.5/s" }, { .ms = 1000, .per = 1, .name = "1/s" },
 	{ .ms = 500, .per = 1, .name = "2/s" }, { .ms = 250, .per = 1, .name = "4/s" },
 	{ .ms = 100, .per = 1, .name = "10/s" }, { .ms = 40, .per = 1, .name = "25/s" },
-	{ .ms = 40, .per = 10, .name = "250/s" }, { .ms = 40, .per = 100, .name = "2500/s" },
+	{ .ms = 40, .per = 2, .name = "50/s" }, { .ms = 40, .per = 4, .name = "100/s" },
+	{ .ms = 40, .per = 10, .name = "250/s" }, { .ms = 40, .per = 40, .name = "1000/s" },
+	{ .ms = 40, .per = 100, .name = "2500/s" }, { .ms = 40, .per = 400, .name = "10000/s" },
 	{ .ms = 40, .per = 1000, .name = "25000/s" },
 };
 
@@ -280,6 +283,7 @@ static void layout_make(struct anim *an, const struct heap *h)
 	struct export_spec spec = { .what = EXPORT_CYCLE };
 	struct error err;
 	heap_node_t *all;
+	size_t n_fit;
 
 	layout_drop(an);
 	an->why_counters[0] = '\0';
@@ -317,12 +321,20 @@ static void layout_make(struct anim *an, const struct heap *h)
 	an->key_lnode = mem_alloc(h->n_nodes * sizeof *an->key_lnode);
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		an->key_lnode[v] = UINT32_MAX;
-	an->lx = mem_alloc(an->lay->n_nodes * sizeof *an->lx);
-	an->ly = mem_alloc(an->lay->n_nodes * sizeof *an->ly);
-	an->want = mem_alloc(an->lay->n_nodes * sizeof *an->want);
-	an->want_full = mem_alloc(an->lay->n_nodes * sizeof *an->want_full);
-	an->cells = mem_alloc(an->lay->n_nodes * sizeof *an->cells);
-	an->tmp = mem_alloc(an->lay->n_nodes * sizeof *an->tmp);
+	/* the nodes, then the control points of the references' curves
+	 * (which must stay inside the area too: no label, want -1) */
+	n_fit = (size_t)an->lay->n_nodes + an->lay->n_points;
+	an->lx = mem_alloc(n_fit * sizeof *an->lx);
+	an->ly = mem_alloc(n_fit * sizeof *an->ly);
+	an->want = mem_alloc(n_fit * sizeof *an->want);
+	an->want_full = mem_alloc(n_fit * sizeof *an->want_full);
+	an->cells = mem_alloc(n_fit * sizeof *an->cells);
+	an->tmp = mem_alloc(n_fit * sizeof *an->tmp);
+	for (uint32_t j = 0; j < an->lay->n_points; j++) {
+		an->lx[an->lay->n_nodes + j] = an->lay->points[j].x;
+		an->ly[an->lay->n_nodes + j] = an->lay->points[j].y;
+		an->want[an->lay->n_nodes + j] = an->want_full[an->lay->n_nodes + j] = -1;
+	}
 	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
 		const struct export_lnode *ln = &an->lay->nodes[i];
 		char lb[160];
@@ -531,6 +543,18 @@ static int any_flag(const struct heap *h, uint16_t flag)
 		if (h->flags[v] & flag)
 			return 1;
 	return 0;
+}
+
+uint32_t anim_cycle_part(const struct heap *h, const heap_node_t *members, uint32_t n, uint64_t no,
+			 int garbage, uint32_t max, heap_node_t *out, char *what, size_t size)
+{
+	int more = 0;
+	uint32_t k = subheap_held(h, members, n, max, out, &more);
+
+	snprintf(what, size, "cycle %llu (%lu object%s, %s)%s%s", (unsigned long long)no, (unsigned long)n,
+		 n == 1 ? "" : "s", garbage ? "garbage" : "live", k > n ? " and what only it holds" : "",
+		 more ? " (the nearest only)" : "");
+	return k;
 }
 
 struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint32_t n,
@@ -784,8 +808,8 @@ static int fit(struct anim *an, int w, int h)
 		if (an->lay->nodes[i].node == HEAP_NONE)
 			an->want[i] = 0;	/* outside the set: never drawn */
 	}
-	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes, w, h, LABEL_MIN, an->cells,
-				   &an->map, an->tmp) == 0;
+	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes + an->lay->n_points, w, h, LABEL_MIN,
+				   an->cells, &an->map, an->tmp) == 0;
 	return an->fit_ok;
 }
 
@@ -960,6 +984,9 @@ static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, in
 		uint8_t g = gens[i];
 		if (g == STEPPER_GEN_PERMANENT)
 			snprintf(title, sizeof title, "permanent");
+		else if (!an->is_lesson)	/* a snapshot's gc counters are not known */
+			snprintf(title, sizeof title, incremental ? (g == 0 ? "young" : "old") : "generation %u",
+				 (unsigned)g);
 		else if (incremental)
 			snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old", (long long)s->gen_count[g == 0 ? 0 : 1],
 				 (long long)s->threshold[g == 0 ? 0 : 1]);
@@ -1000,6 +1027,9 @@ static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, in
 			char one[800];
 			if (g == STEPPER_GEN_PERMANENT)
 				snprintf(title, sizeof title, "perm");
+			else if (!an->is_lesson)
+				snprintf(title, sizeof title, incremental ? (g == 0 ? "young" : "old") : "gen%u",
+					 (unsigned)g);
 			else if (incremental)
 				snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old",
 					 (long long)s->gen_count[g == 0 ? 0 : 1], (long long)s->threshold[g == 0 ? 0 : 1]);
@@ -1019,6 +1049,25 @@ static void pt(const struct anim *an, double x, double y, double *col, double *r
 {
 	animfit_point(&an->map, x, y, col, row);
 	*col += an->gx;
+}
+
+/* Draws an object's name in w columns at (y, x); when it does not fit, a
+ * real heap's "TYPE@..ID" keeps its id (what tells two objects of a type
+ * apart) and cuts the type: "func…@..032".  Returns the columns drawn. */
+static int draw_name(int y, int x, int w, const char *nm, attr_t at)
+{
+	const char *tail = strstr(nm, "@");
+	int nmw = draw_width(nm, strlen(nm)), tw, x0 = x;
+
+	if (nmw <= w || !tail || tail == nm)
+		return draw_str(stdscr, y, x, w, nm, at);
+	tw = draw_width(tail, strlen(tail));
+	if (tw + 2 > w)
+		return draw_str(stdscr, y, x, w, nm, at);
+	/* the type cut to w - tw columns (its last one an ellipsis) */
+	x += draw_text(stdscr, y, x, w - tw, nm, (size_t)(tail - nm) + 1, at);
+	x += draw_str(stdscr, y, x, tw, tail, at);
+	return x - x0;
 }
 
 /* Draws the graph into the area w x h at (y0, x0): the objects and their
@@ -1205,11 +1254,13 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		/* a finalizer that has yet to run: a dagger */
 		if ((hp->flags[v] & HEAP_F_FINALIZER) && !(s->flags[v] & STEPPER_F_FINALIZED))
 			snprintf(name + strlen(name), sizeof name - strlen(name), "%s", screen_utf8() ? "\xe2\x80\xa0" : "%");
-		snprintf(label, sizeof label, "%s %s%s%s", lk.glyph, name, self ? (screen_utf8() ? "\xe2\x86\xba" : "@") : "", num);
+		if (self)	/* it refers to itself */
+			snprintf(name + strlen(name), sizeof name - strlen(name), "%s", screen_utf8() ? "\xe2\x86\xba" : "@");
+		snprintf(label, sizeof label, "%s %s%s", lk.glyph, name, num);
 		at = lk.attr;
 		if (v == subj)
 			at |= A_UNDERLINE | A_BOLD;
-		if (draw_width(label, strlen(label)) > an->cells[i].w && num[0]) {
+		if (draw_width(label, strlen(label)) > an->cells[i].w) {
 			/* no room for all: the glyph and the name first (cut with
 			 * an ellipsis), the number only when it fits after them */
 			int x = x0 + (an->cells[i].col + an->gx), room = an->cells[i].w;
@@ -1218,8 +1269,8 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 1, " ", at);
 			room -= 2;
 			if (room > 0)
-				x += draw_str(stdscr, y0 + an->cells[i].row, x, room, name, at);
-			if (room - namew >= numw)
+				x += draw_name(y0 + an->cells[i].row, x, room, name, at);
+			if (num[0] && room - namew >= numw)
 				draw_str(stdscr, y0 + an->cells[i].row, x, numw, num, at);
 		} else {
 			draw_str(stdscr, y0 + an->cells[i].row, x0 + (an->cells[i].col + an->gx), an->cells[i].w, label, at);
@@ -1339,6 +1390,56 @@ static void draw_counters(struct anim *an, const struct frame *f, int y0, int x0
 }
 
 /* Beside the graph: the worklist, then the objects' table. */
+enum {
+	TM_ROWS_MAX = 8		/* tracemalloc lines in the panel, on a tall screen */
+};
+
+/* Whether the frame is at a lesson's tracemalloc statement or the say
+ * paragraphs after it. */
+static int tracemalloc_shown(const struct anim *an, const struct frame *f)
+{
+	const struct lesson_run *r = an->run;
+	uint32_t a = f->step;
+
+	if (!an->is_lesson)
+		return 0;
+	while (a > 0 && r->lesson->actions[r->steps[a].action].op == LESSON_SAY)
+		a--;
+	return r->lesson->actions[r->steps[a].action].op == LESSON_TRACEMALLOC;
+}
+
+/* Names of the n objects in v[] on up to `rows` lines from (y, x), w wide,
+ * "+N" for those that do not fit, "(empty)" for none; subj highlighted. */
+static void panel_names(struct anim *an, const struct frame *f, const uint32_t *v, uint32_t n, int y, int x,
+			int w, int rows, heap_node_t subj)
+{
+	char b[160], more[24];
+	int cx = x, last = y + rows - 1;
+
+	if (n == 0) {
+		draw_str(stdscr, y, x, w, "(empty)", screen_attr(ROLE_DIM));
+		return;
+	}
+	for (uint32_t q = 0; q < n && y <= last;) {
+		const char *nm = node_name(an, f, v[q], b, sizeof b);
+		int nwid = draw_width(nm, strlen(nm));
+		if (cx > x && cx + nwid + 1 > x + w) {
+			y++;
+			cx = x;
+			continue;
+		}
+		if (y == last && cx + nwid + 4 > x + w && q + 1 < n) {
+			snprintf(more, sizeof more, "+%lu", (unsigned long)(n - q));
+			draw_str(stdscr, y, cx, x + w - cx, more, screen_attr(ROLE_DIM));
+			break;
+		}
+		cx += draw_str(stdscr, y, cx, x + w - cx, nm,
+			       v[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
+		cx += 1;
+		q++;
+	}
+}
+
 static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, int w, int h)
 {
 	const struct stepper *s = f->s;
@@ -1351,33 +1452,54 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 				f->ev->kind == STEPPER_FINALIZE || f->ev->kind == STEPPER_REVIVED);
 	int x = x0, nw, sw, rows, first = 0;
 	char b[160], line[300];
+	int top = 4;	/* rows above the table */
 
 	if (!an->is_lesson && !an->has_gens)
 		gens = 0;
-	/* worklist: up to three lines */
-	snprintf(line, sizeof line, "%s (%lu)", to_free ? "To free" : "Worklist",
-		 (unsigned long)(s->qtail - s->qhead));
-	draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_HEADER));
-	for (uint32_t q = s->qhead; q < s->qtail && y < y0 + 4; ) {
-		const char *nm = node_name(an, f, s->queue[q], b, sizeof b);
-		int nwid = draw_width(nm, strlen(nm));
-		if (x > x0 && x + nwid + 1 > x0 + w) {
-			y++;
-			x = x0;
-			continue;
+	if (tracemalloc_shown(an, f)) {
+		/* tracemalloc's statistic (--script prints the same) in place
+		 * of the worklist: the heap beside the memory by line */
+		struct lesson_tm_line tl[TM_ROWS_MAX + 1];
+		uint32_t n = lesson_tracemalloc(an->run, tl, TM_ROWS_MAX + 1), rows_tm = h >= 40 ? TM_ROWS_MAX : 3;
+		top = 1 + (int)(n < rows_tm ? (n > 3 ? n : 3) : rows_tm);
+		draw_str(stdscr, y++, x0, w, "tracemalloc: by line", screen_attr(ROLE_HEADER));
+		for (uint32_t i = 0; i < n; i++) {
+			if (i + 1 == rows_tm && n > rows_tm) {
+				snprintf(line, sizeof line, "+%lu more lines", (unsigned long)(n - i));
+				draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_DIM));
+				break;
+			}
+			snprintf(line, sizeof line, "line %u: %llu B, %llu block%s", (unsigned)tl[i].line,
+				 (unsigned long long)tl[i].bytes, (unsigned long long)tl[i].count,
+				 tl[i].count == 1 ? "" : "s");
+			draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_NORMAL));
 		}
-		if (y == y0 + 3 && x + nwid + 4 > x0 + w && q + 1 < s->qtail) {
-			snprintf(line, sizeof line, "+%lu", (unsigned long)(s->qtail - q));
-			draw_str(stdscr, y, x, x0 + w - x, line, screen_attr(ROLE_DIM));
-			break;
+		if (!n)
+			draw_str(stdscr, y, x0, w, "(nothing)", screen_attr(ROLE_DIM));
+	} else {
+		/* the list being scanned: up to three lines, two when CPython's
+		 * unreachable list is shown under it (as --script prints them) */
+		int cpy_scan = (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+			       (s->phase == STEPPER_PH_COPY || s->phase == STEPPER_PH_SUBTRACT ||
+				s->phase == STEPPER_PH_RESCUE);
+		/* CPython's unreachable list lives from move_unreachable to
+		 * tp_clear; what a finalizer brought back has left it */
+		int cpy_unreach = (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+				  s->phase >= STEPPER_PH_RESCUE && s->phase <= STEPPER_PH_CLEAR;
+		heap_node_t *ul = mem_alloc((s->n ? s->n : 1) * sizeof *ul);
+		uint32_t n_unreach = cpy_unreach ? stepper_unreachable_list(s, ul) : 0;
+		snprintf(line, sizeof line, "%s (%lu)", to_free ? "To free" : cpy_scan ? "To scan" : "Worklist",
+			 (unsigned long)(s->qtail - s->qhead));
+		draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_HEADER));
+		panel_names(an, f, s->queue + s->qhead, s->qtail - s->qhead, y, x0, w, n_unreach ? 2 : 3, subj);
+		if (n_unreach) {
+			snprintf(line, sizeof line, "Unreachable (%lu):", (unsigned long)n_unreach);
+			x = x0 + draw_str(stdscr, y0 + 3, x0, w, line, screen_attr(ROLE_HEADER)) + 1;
+			panel_names(an, f, ul, n_unreach, y0 + 3, x, x0 + w - x, 1, subj);
 		}
-		x += draw_str(stdscr, y, x, x0 + w - x, nm, s->queue[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
-		x += 1;
-		q++;
+		free(ul);
 	}
-	if (s->qhead == s->qtail)
-		draw_str(stdscr, y, x0, w, "(empty)", screen_attr(ROLE_DIM));
-	y = y0 + 4;
+	y = y0 + top;
 	if (y >= y0 + h)
 		return;
 	/* the table of the objects on the screen; when narrow, the state is
@@ -1433,7 +1555,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 			at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
 			x = x0;
 			draw_fill(stdscr, y, x0, w, at);
-			draw_str(stdscr, y, x, nw, node_name(an, f, v, b, sizeof b), at);
+			draw_name(y, x, nw, node_name(an, f, v, b, sizeof b), at);
 			x += nw + 1;
 			if (sw > 2)
 				snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
@@ -1470,7 +1592,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 		free(row);
 	}
 	if (first > 0)
-		draw_str_right(stdscr, y0 + 4, x0, w, screen_utf8() ? "\xe2\x86\x91" : "^", screen_attr(ROLE_DIM));
+		draw_str_right(stdscr, y0 + top, x0, w, screen_utf8() ? "\xe2\x86\x91" : "^", screen_attr(ROLE_DIM));
 }
 
 /* Narration over two lines, cut at a space where it can be. */
@@ -1539,6 +1661,10 @@ static void draw_narration(const char *safe, int y, int lines, int w)
 		draw_fill(stdscr, y + i, 0, COLS, screen_attr(ROLE_NORMAL));
 	for (int i = 0; i < n; i++) {
 		size_t end = i + 1 < n ? starts[i + 1] : len;
+		/* the spaces where the line was cut are not part of it: a line
+		 * that fills the width exactly is not cut short */
+		while (end > starts[i] && safe[end - 1] == ' ')
+			end--;
 		draw_text(stdscr, y + i, 1, w - 2, safe + starts[i], end - starts[i],
 			  screen_attr(ROLE_NAME) | A_BOLD);
 	}

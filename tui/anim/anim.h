@@ -62,6 +62,14 @@ struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint3
 			   const char *what, struct error *err);
 void anim_free(struct anim *an);
 
+/* The part of h a collection of cycle number `no` (1-based, as 'heapglass
+ * cycles' numbers them) is shown on: its members[0..n) and what only they
+ * hold, which the collection frees with them (subheap_held), at most max
+ * objects, into out (room for max); its caption into what.  Returns how
+ * many. */
+uint32_t anim_cycle_part(const struct heap *h, const heap_node_t *members, uint32_t n, uint64_t no,
+			 int garbage, uint32_t max, heap_node_t *out, char *what, size_t size);
+
 /* The animation as a mode of the input loop (tui/core/loop.h), with a
  * struct anim as its state: the viewer pushes it with 'a'; it is done
  * after q or Esc, and the loop then frees it with anim_free().  Its keys,

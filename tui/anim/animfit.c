@@ -35,7 +35,7 @@ static int attempt(const double *x, const double *y, const int *want, uint32_t n
 
 	for (uint32_t i = 0; i < n; i++) {
 		int lw = want[i] < cap ? want[i] : cap;
-		if (want[i] <= 0)
+		if (want[i] == 0)
 			continue;	/* not drawn: takes no room */
 		if (!any) {
 			minx = maxx = x[i];

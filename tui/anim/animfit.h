@@ -35,7 +35,9 @@ struct animfit_cell {
 };
 
 /* n node centres (x[i], y[i], in points, y up) with wanted label widths
- * want[i] (columns; 0: a point that is not drawn and takes no room), into an area of w x h cells.  Writes out[i]
+ * want[i] (columns; 0: a point that is not drawn and takes no room; -1: a
+ * point that has no label but must lie inside the area, such as a control
+ * point of a reference's curve), into an area of w x h cells.  Writes out[i]
  * and *map.  Returns 0 when every label fits on its row without touching
  * another (at least one blank column between two on a row, no overlap of
  * columns between two on neighbouring rows), else -1 (out and map

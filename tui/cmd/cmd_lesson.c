@@ -259,7 +259,7 @@ static void print_ordered(const struct stepper *s, const uint32_t *key, const ch
 	char b[128];
 	uint32_t next = 0;
 
-	printf("%s[%s:", what[0] == 'u' ? " " : "   ", what);
+	printf("   [%s:", what);
 	for (;;) {
 		uint32_t best = UINT32_MAX;
 		heap_node_t bv = HEAP_NONE;
@@ -276,6 +276,22 @@ static void print_ordered(const struct stepper *s, const uint32_t *key, const ch
 	if (!next)
 		printf(" empty");
 	printf("]");
+}
+
+/* CPython's unreachable list after an event that moved it. */
+static void print_unreachable(const struct stepper *s)
+{
+	heap_node_t *ul = mem_alloc((s->n ? s->n : 1) * sizeof *ul);
+	uint32_t n = stepper_unreachable_list(s, ul);
+	char b[128];
+
+	printf(" [unreachable:");
+	for (uint32_t i = 0; i < n; i++)
+		printf(" %s", stepper_label(s->heap, ul[i], b, sizeof b));
+	if (!n)
+		printf(" empty");
+	printf("]");
+	free(ul);
 }
 
 /* Prints events [from, to) of s (seeking through them), each with the
@@ -301,7 +317,7 @@ static void print_events(struct stepper *s, size_t from, size_t to, const struct
 			if (ev->qop != STEPPER_Q_NONE)
 				print_worklist(s, ev);
 			if (ev->kind == STEPPER_TENTATIVE || ev->kind == STEPPER_MOVEBACK)
-				print_ordered(s, s->order, "unreachable");
+				print_unreachable(s);
 			if (ev->kind == STEPPER_ZERO || ev->kind == STEPPER_FREE || ev->kind == STEPPER_REVIVED)
 				print_ordered(s, s->deal, "deallocating");
 			printf("\n");
@@ -447,47 +463,20 @@ static void print_state(const struct stepper *s, const struct cols *k, size_t si
 		print_counts(s);
 }
 
-/* tracemalloc.take_snapshot().statistics('lineno') for the lines that make
- * the lesson's instances: the blocks still allocated, by the line that
- * allocated them, largest first.  (Lists, dicts and weak references also
- * allocate tables and argument tuples: left out.) */
+/* tracemalloc.take_snapshot().statistics('lineno') (lesson_tracemalloc). */
 static void print_tracemalloc(const struct lesson_run *r)
 {
-	const struct stepper *s = r->st;
-	const struct heap *h = r->heap;
-	uint32_t lines[LESSON_MAX_ACTIONS + 1], n = 0;
-	uint64_t bytes[LESSON_MAX_ACTIONS + 1], count[LESSON_MAX_ACTIONS + 1];
+	struct lesson_tm_line *tl = mem_alloc(((size_t)LESSON_MAX_ACTIONS + 1) * sizeof *tl);
+	uint32_t n = lesson_tracemalloc(r, tl, LESSON_MAX_ACTIONS + 1);
 
-	for (uint32_t v = 0; v < s->n; v++) {
-		uint32_t k;
-		if (!visible(s, v) || !h->size[v] || !r->node_line[v] || (h->flags[v] & HEAP_F_WEAKREF))
-			continue;
-		for (k = 0; k < n && lines[k] != r->node_line[v]; k++)
-			;
-		if (k == n) {
-			lines[n] = r->node_line[v];
-			bytes[n] = count[n] = 0;
-			n++;
-		}
-		bytes[k] += h->size[v];
-		count[k]++;
-	}
-	/* largest first (then by line) */
-	for (uint32_t i = 1; i < n; i++)
-		for (uint32_t j = i; j > 0 && (bytes[j] > bytes[j - 1] ||
-					       (bytes[j] == bytes[j - 1] && lines[j] < lines[j - 1])); j--) {
-			uint32_t tl = lines[j];
-			uint64_t tb = bytes[j], tc = count[j];
-			lines[j] = lines[j - 1], bytes[j] = bytes[j - 1], count[j] = count[j - 1];
-			lines[j - 1] = tl, bytes[j - 1] = tb, count[j - 1] = tc;
-		}
 	printf("    tracemalloc: the lesson's instances still allocated, by the line that made them:\n");
 	if (!n)
 		printf("      nothing\n");
 	for (uint32_t i = 0; i < n; i++)
-		printf("      line %u: size=%llu B, count=%llu, average=%llu B\n", (unsigned)lines[i],
-		       (unsigned long long)bytes[i], (unsigned long long)count[i],
-		       (unsigned long long)(bytes[i] / count[i]));
+		printf("      line %u: size=%llu B, count=%llu, average=%llu B\n", (unsigned)tl[i].line,
+		       (unsigned long long)tl[i].bytes, (unsigned long long)tl[i].count,
+		       (unsigned long long)(tl[i].bytes / tl[i].count));
+	free(tl);
 }
 
 /* A say paragraph, one printed line per line of it. */
@@ -592,7 +581,6 @@ static uint32_t choose_part(struct heap_opts *o, const struct heap *h, heap_node
 	struct analysis *a = NULL;
 	struct error err;
 	uint32_t n = 0;
-	int more = 0;
 
 	if (o->have_cycle) {
 		const struct analysis_cycle *cy;
@@ -618,10 +606,8 @@ static uint32_t choose_part(struct heap_opts *o, const struct heap *h, heap_node
 			return 0;
 		}
 		/* the cycle and what only it holds: what the collection frees with it */
-		n = subheap_held(h, a->members + cy->members, cy->size, MAX_PART, sel, &more);
-		snprintf(what, size, "cycle %llu (%lu object%s, %s)%s%s", (unsigned long long)o->cycle,
-			 (unsigned long)cy->size, cy->size == 1 ? "" : "s", cy->garbage ? "garbage" : "live",
-			 n > cy->size ? " and what only it holds" : "", more ? " (the nearest only)" : "");
+		n = anim_cycle_part(h, a->members + cy->members, cy->size, o->cycle, cy->garbage, MAX_PART, sel,
+				    what, size);
 		analysis_free(a);
 		return n;
 	}

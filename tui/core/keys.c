@@ -95,9 +95,11 @@ const struct keymap_entry *keymap_entry(const struct keymap *km, enum action act
 	return NULL;
 }
 
-/* One "key label" pair at column x; -1 when it does not fit. */
-static int footer_item(int y, int x, int cols, const char *key, const char *label)
+/* One entry's "key label" pair at column x; -1 when it does not fit. */
+static int footer_item(int y, int x, int cols, const struct keymap_entry *e)
 {
+	const char *key = !screen_utf8() && e->footer_key_ascii ? e->footer_key_ascii : e->footer_key;
+	const char *label = e->footer;
 	int kw = draw_width(key, strlen(key)), lw = draw_width(label, strlen(label));
 
 	if (x + kw + lw + 3 > cols)
@@ -117,11 +119,11 @@ void keymap_draw_footer(const struct keymap *km, const enum action *first, int y
 	for (int i = 0; first && first[i] != ACT_NONE && x >= 0; i++) {
 		const struct keymap_entry *e = keymap_entry(km, first[i]);
 		if (e && e->footer)
-			x = footer_item(y, x, cols, e->footer_key, e->footer);
+			x = footer_item(y, x, cols, e);
 	}
 	for (size_t i = 0; i < km->n && x >= 0; i++)
 		if (km->entries[i].global && km->entries[i].footer)
-			x = footer_item(y, x, cols, km->entries[i].footer_key, km->entries[i].footer);
+			x = footer_item(y, x, cols, &km->entries[i]);
 }
 
 struct key_name {

@@ -70,6 +70,8 @@ struct keymap_entry {
 	int codes[KEYMAP_CODES];	/* curses KEY_* codes or characters; 0 ends */
 	const char *keys;		/* for help: "j Down" */
 	const char *footer_key;		/* the key shown in the footer, NULL: not there */
+	const char *footer_key_ascii;	/* ... on an ASCII-only screen, when footer_key
+					 * is not ASCII (an arrow); NULL: footer_key */
 	const char *footer;		/* its short label */
 	const char *help;		/* one line for the help screen */
 	int global;			/* offered in every view of the mode */
