@@ -61,41 +61,49 @@ live_of() { screen_counts "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "whit
 freed_of() { screen_counts "$1" | awk '{ for (i = 1; i < NF; i++) if ($i == "freed") print $(i + 1) }'; }
 
 # compare LESSON [SCRIPTFILE]: every position of the lesson (at 200x60, one
-# narration line each) against --script.
+# narration line each) against --script, from one run that dumps the screen
+# at each position (<Dump>).
 compare() {
 	c_l=$1 c_src=${2:-$1} c_pre=${3:-}
 	"$BIN" lesson "$c_src" --script >"$TMP/script" 2>/dev/null || { notok "$c_l: --script failed"; return; }
 	narr "$TMP/script" >"$TMP/narr"
 	c_n=$(wc -l <"$TMP/narr")
 	c_bad=0 c_checked=0
-	# one headless run per position: keys k x <Right>
-	c_k=0
-	while [ "$c_k" -lt "$c_n" ]; do
-		view "$c_l" "$c_pre$(rights "$c_k")" --size 200x60 || { c_bad=1; echo "# $c_l k=$c_k: exit $?: $(cat "$TMP/err")"; break; }
-		c_want=$(awk -F '\t' -v k="$c_k" '$1 == k { print $2 }' "$TMP/narr")
-		c_got=$(screen_narr 60)
-		if [ "$c_got" != "$c_want" ]; then
-			echo "# $c_l k=$c_k: narration '$c_got' != script '$c_want'"
-			c_bad=1
-			break
-		fi
-		if ! grep -q "^ step $c_k/$((c_n - 1)) " "$TMP/screen"; then
-			echo "# $c_l k=$c_k: status line: $(sed -n 2p "$TMP/screen")"
-			c_bad=1
-			break
-		fi
-		c_live=$(awk -F '\t' -v k="$c_k" '$1 == k { print $3 }' "$TMP/narr")
-		c_fr=$(awk -F '\t' -v k="$c_k" '$1 == k { print $4 }' "$TMP/narr")
-		if [ "$c_live" != "-" ]; then
-			c_checked=$((c_checked + 1))
-			if [ "$(live_of 60)" != "$c_live" ] || [ "$(freed_of 60)" != "$c_fr" ]; then
-				echo "# $c_l k=$c_k: counts '$(screen_counts 60)' != script live $c_live freed $c_fr"
-				c_bad=1
-				break
-			fi
-		fi
-		c_k=$((c_k + 1))
-	done
+	# one headless run: the screen of each position k (<Dump> after k
+	# <Right>s), one after the other with a form-feed line between
+	view "$c_l" "$c_pre$(awk -v n="$c_n" 'BEGIN { for (i = 0; i < n; i++) printf "<Dump><Right>" }')" \
+		--size 200x60 || { notok "$c_l: exit $?: $(cat "$TMP/err")"; return; }
+	# every position in one pass (as screen_narr, live_of and freed_of
+	# read one screen): the narration (the lines between the counts and
+	# the footer, joined), the status line "step k/N", and where --script
+	# prints a state, the live and freed counts; prints "checked N" or the
+	# first disagreement
+	awk -F '\t' -v n="$c_n" -v l="$c_l" '
+	function check(   i, c, t, live, fr, w, nw) {
+		if (k >= n) return
+		c = 0
+		for (i = 1; i <= nl; i++) if (line[i] ~ / (white|live) [0-9]/) c = i
+		t = ""
+		for (i = c + 1; i < nl; i++) { w = line[i]; sub(/^ /, "", w); sub(/ *$/, "", w); if (w ~ /[^ ]/) t = t (t == "" ? "" : " ") w }
+		if (t != want[k]) { print "# " l " k=" k ": narration \047" t "\047 != script \047" want[k] "\047"; bad = 1; exit }
+		if (index(line[2], " step " k "/" (n - 1) " ") != 1) { print "# " l " k=" k ": status line: " line[2]; bad = 1; exit }
+		if (lv[k] == "-") return
+		nw = split(line[c], f, " "); live = 0; fr = ""
+		for (i = 1; i < nw; i++) {
+			if (f[i] ~ /^(white|grey|black|outside|live|untracked|immortal)$/) live += f[i + 1]
+			if (f[i] == "freed") fr = f[i + 1]
+		}
+		if (live != lv[k] || fr != fd[k]) { print "# " l " k=" k ": counts \047" line[c] "\047 != script live " lv[k] " freed " fd[k]; bad = 1; exit }
+		checked++
+	}
+	BEGIN { k = 0 }
+	FNR == NR { want[$1] = $2; lv[$1] = $3; fd[$1] = $4; next }
+	/^\f$/ { check(); k++; nl = 0; next }
+	{ line[++nl] = $0 }
+	END { if (!bad) { check(); if (k + 1 < n) { print "# " l ": " k + 1 " screens for " n " positions"; exit } print "checked " checked } }
+	' "$TMP/narr" "$TMP/screen" >"$TMP/cmp"
+	c_checked=$(sed -n 's/^checked //p' "$TMP/cmp")
+	if [ -n "$c_checked" ]; then c_bad=0; else c_bad=1; cat "$TMP/cmp"; c_checked=0; fi
 	if [ "$c_bad" = 0 ] && [ "$c_checked" -gt 0 ]; then
 		ok "$c_l: narration and counts at each of $c_n positions equal --script ($c_checked states)"
 	else

@@ -1978,7 +1978,7 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 	struct key_script ks = { 0 };
 	char serr[ERROR_MSG_MAX];
 	struct loop lp;
-	FILE *timing = NULL;
+	FILE *timing = NULL, *dump = NULL;
 	int rc = 0;
 
 	if (keys_path) {
@@ -1999,18 +1999,23 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 			fclose(timing);
 		return error_set(err, "%s", serr);
 	}
+	/* the dump file is open while the script runs: each <Dump> key
+	 * writes the screen so far into it, the last screen follows */
+	if (dump_path) {
+		dump = strcmp(dump_path, "-") == 0 ? stdout : fopen(dump_path, "w");
+		if (!dump)
+			rc = -1;
+	}
 	/* the loop does not own an: the caller frees it */
 	loop_init(&lp, keys_path ? &ks : NULL, timing);
+	lp.dumps = dump;
 	loop_push(&lp, &anim_standalone_mode, an);
 	loop_run(&lp);
 	loop_fini(&lp);
-	if (dump_path) {
-		FILE *f = strcmp(dump_path, "-") == 0 ? stdout : fopen(dump_path, "w");
-		if (!f || screen_dump(f) != 0)
-			rc = -1;
-		if (f && f != stdout)
-			fclose(f);
-	}
+	if (dump && screen_dump(dump) != 0)
+		rc = -1;
+	if (dump && dump != stdout && fclose(dump) != 0)
+		rc = -1;
 	screen_fini();
 	keys_script_fini(&ks);
 	if (timing && timing != stdout && fclose(timing) != 0 && rc == 0)

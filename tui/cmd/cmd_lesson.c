@@ -765,7 +765,7 @@ static const struct cli_option options[] = {
 	  .parse = parse_python, .error = "--python is a version heapglass models (3.8 to 3.14), not '%s'",
 	  .help = "the CPython whose collector runs: 3.8 to 3.14 (default:\nthe lesson's own 'python' line, else 3.14)" },
 	{ .name = "keys", .arg = "SCRIPT", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.keys),
-	  .help = "headless: drive the view with keys (<Tick>: one tick)" },
+	  .help = "headless: drive the view with keys (<Tick>: one tick;\n<Dump>: the screen so far into the --dump-screen file)" },
 	{ .name = "dump-screen", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.dump),
 	  .help = "headless: write the last screen to FILE ('-': stdout)" },
 	{ .name = "size", .arg = "COLSxROWS", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, view.so),

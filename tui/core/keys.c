@@ -139,7 +139,7 @@ static const struct key_name key_names[] = {
 	{ .name = "PgDn", .code = KEY_NPAGE }, { .name = "Home", .code = KEY_HOME },
 	{ .name = "End", .code = KEY_END }, { .name = "F1", .code = KEY_F(1) },
 	{ .name = "lt", .code = '<' }, { .name = "Space", .code = ' ' },
-	{ .name = "Tick", .code = KEYS_TICK },
+	{ .name = "Tick", .code = KEYS_TICK }, { .name = "Dump", .code = KEYS_DUMP },
 };
 
 static void push(struct key_script *ks, size_t *cap, int code, int cols, int rows, const char *label)

@@ -33,7 +33,8 @@ enum {
 	KEYS_CTRL_U = 'U' - '@',	/* clear the prompt */
 	KEYS_ESC = 27,
 	KEYS_DEL = 127,			/* what most terminals send for Backspace */
-	KEYS_TICK = 0x10001		/* <Tick>: above every curses key code */
+	KEYS_TICK = 0x10001,		/* <Tick>: above every curses key code */
+	KEYS_DUMP = 0x10002		/* <Dump>: a script writes the screen so far (loop.h) */
 };
 
 /* Every action of every mode (the viewer, the GC animation).  A mode's
