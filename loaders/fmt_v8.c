@@ -112,6 +112,17 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 	v->e_type = field_index(efields, "type");
 	v->e_name = field_index(efields, "name_or_index");
 	v->e_to = field_index(efields, "to_node");
+	{
+		/* optional: a closure's place in its script (DevTools shows it) */
+		json_t *lfields = json_object_get(meta, "location_fields");
+		if (strings_array(lfields, FIELDS_MAX)) {
+			v->l_object = field_index(lfields, "object_index");
+			v->l_line = field_index(lfields, "line");
+			v->l_column = field_index(lfields, "column");
+			if (v->l_object >= 0 && v->l_line >= 0 && v->l_column >= 0)
+				v->lf = (unsigned)json_array_size(lfields);
+		}
+	}
 	if (v->f_type < 0 || v->f_name < 0 || v->f_id < 0 || v->f_size < 0 || v->f_edges < 0)
 		return v8_fail_at(v, at, "meta: node_fields lacks one of type, name, id, self_size, edge_count");
 	if (v->e_type < 0 || v->e_name < 0 || v->e_to < 0)
@@ -135,6 +146,8 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 		t->array = strcmp(name, "array") == 0;
 		t->native = strcmp(name, "native") == 0;
 		t->closure = strcmp(name, "closure") == 0;
+		if (t->closure)
+			v->cat_closure = t->category;
 		t->object = strcmp(name, "object") == 0;
 		for (k = 0; k < sizeof runtime_types / sizeof runtime_types[0]; k++)
 			if (strcmp(name, runtime_types[k]) == 0)
@@ -491,6 +504,63 @@ static int read_edges(struct v8 *v)
 	return rc;
 }
 
+/* "locations": [object_index, script_id, line, column, ...] (the order
+ * from meta.location_fields), after "nodes"; each says where a closure's
+ * function is.  Skipped without location_fields or before "nodes".  V8
+ * gives other objects locations too (their constructor's): only closures'
+ * are kept, which is what a label shows (label.h). */
+static int read_locations_with(struct v8 *v, struct pipe *p)
+{
+	const uint64_t *f, *at;
+	uint64_t limit = (uint64_t)v->n_nodes * v->nf, n = 0;
+	char msg[ERROR_MSG_MAX];
+	struct heap_builder_view h;
+
+	heap_builder_view(v->b, &h);
+	if (v8_expect(v, '[', "\"locations\" must be an array") != 0)
+		return -1;
+	v8_pipe_start(v, p, 0);
+	for (;;) {
+		int rc = v8_next_record(v, p, &f, &at, v->lf, "locations array ends inside a location", "location");
+		uint64_t obj;
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		obj = f[v->l_object];
+		if (obj % v->nf != 0 || obj >= limit) {
+			snprintf(msg, sizeof msg, "location object_index %llu is not a node (%u nodes of %u fields)",
+				 (unsigned long long)obj, v->n_nodes, v->nf);
+			return v8_fail_at(v, at[v->l_object], msg);
+		}
+		if (h.category[obj / v->nf] == v->cat_closure &&
+		    heap_builder_add_location(v->b, (heap_node_t)(obj / v->nf),
+					      f[v->l_line] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_line],
+					      f[v->l_column] > UINT32_MAX ? UINT32_MAX : (uint32_t)f[v->l_column],
+					      v->err) != 0) {
+			snprintf(msg, sizeof msg, "%s", v->err->msg);
+			return v8_fail_at(v, at[v->l_object], msg);
+		}
+		if ((++n & (TICK - 1)) == 0 && v8_tick_at(v, p->cur->end) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int read_locations(struct v8 *v)
+{
+	struct pipe p;
+	int rc;
+
+	if (!v->lf || !v->have_nodes)
+		return v8_skip_int_array(v);
+	p.started = 0;
+	rc = read_locations_with(v, &p);
+	v8_pipe_fini(v, &p);
+	return rc;
+}
+
 /* ---- the string table ---- */
 
 static void eph_put(struct ephmap *m, uint32_t key, uint64_t table)
@@ -713,7 +783,23 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 
 	if (v8_expect(v, '[', "\"strings\" must be an array") != 0)
 		return -1;
-	v->strmap_cap = 1 << 16;
+	/* The names the nodes and edges use say how many strings there are
+	 * (V8 writes each once): the intern table and the maps are sized
+	 * once.  What the rest of the file can hold (4 bytes a string, "",
+	 * and some) bounds a hint a broken file inflates. */
+	{
+		uint64_t want = 0, room = v->r.file_size > v8_here(v) ? (v->r.file_size - v8_here(v)) / 4 : 0;
+		if (v->any_node_name)
+			want = v->max_node_name + 1;
+		if (v->any_edge_name && v->max_edge_name + 1 > want)
+			want = v->max_edge_name + 1;
+		if (want > room)
+			want = room;
+		heap_builder_reserve_strings(v->b, want);
+		v->strmap_cap = (uint32_t)want + STR_BATCH + 1;
+	}
+	if (v->strmap_cap < 1 << 16)
+		v->strmap_cap = 1 << 16;
 	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
 	v->sname = mem_alloc(v->strmap_cap);
 	snames_init(v);
@@ -807,7 +893,9 @@ static int parse(struct v8 *v)
 			rc = v->have_edges ? v8_fail_at(v, at, "second \"edges\"") : read_edges(v);
 		} else if (strcmp(key, "strings") == 0) {
 			rc = v->have_strings ? v8_fail_at(v, at, "second \"strings\"") : read_strings(v);
-		} else if (strcmp(key, "locations") == 0 || strcmp(key, "samples") == 0 ||
+		} else if (strcmp(key, "locations") == 0) {
+			rc = read_locations(v);
+		} else if (strcmp(key, "samples") == 0 ||
 			   strcmp(key, "trace_function_infos") == 0) {
 			rc = v8_skip_int_array(v);
 		} else {
@@ -844,6 +932,7 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	int rc;
 
 	memset(&v, 0, sizeof v);
+	v.cat_closure = -1;
 	v.path = path;
 	v.b = b;
 	v.prog = prog;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "graph/core/mem.h"
-#include <jansson.h>
 #include <unistd.h>
 
 /* ---- errors ---- */
@@ -165,11 +164,109 @@ static size_t utf8_check(const unsigned char *s, size_t len)
 	return len;
 }
 
+static int hex4(const unsigned char *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int k = 0; k < 4; k++) {
+		unsigned c = p[k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v |= (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t put_utf8(char *out, size_t o, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[o++] = (char)cp;
+	} else if (cp < 0x800) {
+		out[o++] = (char)(0xc0 | (cp >> 6));
+		out[o++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		out[o++] = (char)(0xe0 | (cp >> 12));
+		out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[o++] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		out[o++] = (char)(0xf0 | (cp >> 18));
+		out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[o++] = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/* Decodes the JSON string body s[0..n) (without its quotes; raw control
+ * characters are refused before) into out, which holds n bytes (what is
+ * decoded is never longer).  The bytes between escapes must be UTF-8; a
+ * \uXXXX surrogate pair becomes its one character, and a lone surrogate
+ * (valid JSON: a JavaScript string may hold one, and writers other than
+ * Node.js's escape it) its three bytes as WTF-8 does, which text_escape()
+ * shows as \u{D800}.  Returns the decoded length, or (size_t)-1 with *bad
+ * the offset of what is wrong and *why what. */
+static size_t json_unescape(const unsigned char *s, size_t n, char *out, size_t *bad, const char **why)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		size_t run = i, ok;
+		unsigned cp, lo;
+
+		while (i < n && s[i] != '\\')
+			i++;
+		ok = utf8_check(s + run, i - run);
+		if (ok != i - run) {
+			*bad = run + ok;
+			*why = "invalid UTF-8 in a string";
+			return (size_t)-1;
+		}
+		memcpy(out + o, s + run, i - run);
+		o += i - run;
+		if (i == n)
+			break;
+		*bad = i;
+		if (i + 1 >= n) {
+			*why = "a string ends in a lone backslash";
+			return (size_t)-1;
+		}
+		switch (s[i + 1]) {
+		case '"': case '\\': case '/': out[o++] = (char)s[i + 1]; i += 2; continue;
+		case 'b': out[o++] = '\b'; i += 2; continue;
+		case 'f': out[o++] = '\f'; i += 2; continue;
+		case 'n': out[o++] = '\n'; i += 2; continue;
+		case 'r': out[o++] = '\r'; i += 2; continue;
+		case 't': out[o++] = '\t'; i += 2; continue;
+		case 'u': break;
+		default:
+			*why = "invalid escape in a string";
+			return (size_t)-1;
+		}
+		if (i + 6 > n || hex4(s + i + 2, &cp) != 0) {
+			*why = "invalid escape in a string: u and four hex digits wanted";
+			return (size_t)-1;
+		}
+		i += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u' &&
+		    hex4(s + i + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			i += 6;
+		}
+		o = put_utf8(out, o, cp);
+	}
+	return o;
+}
+
 /* Reads one JSON string at the window (which must start with '"') and
  * returns its decoded bytes in *out / *len (valid until the next read).
  * Strings without escapes are checked here (UTF-8, no raw control
  * characters) and returned in place; strings with escapes are decoded by
- * jansson, which checks the escapes (\uXXXX surrogate pairs included). */
+ * json_unescape() into v->tmp. */
 int v8_read_string(struct v8 *v, const char **out, size_t *len, size_t max)
 {
 	struct rd *r = &v->r;
@@ -238,21 +335,16 @@ int v8_read_string(struct v8 *v, const char **out, size_t *len, size_t max)
 		return 0;
 	}
 	{
-		json_error_t jerr;
-		json_t *j = json_loadb(r->buf + start, i + 1, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-		size_t n;
-		if (!j || !json_is_string(j)) {
-			json_decref(j);
-			snprintf(msg, sizeof msg, "bad string: %.150s", jerr.text);
-			return v8_fail_at(v, r->base + start + (jerr.position > 0 ? (size_t)jerr.position - 1 : 0), msg);
-		}
-		n = json_string_length(j);
+		const unsigned char *s = (const unsigned char *)r->buf + start + 1;
+		size_t n = i - 1, bad = 0;
+		const char *why;
 		if (n + 1 > v->tmp_cap) {
 			v->tmp_cap = n + 1;
 			v->tmp = mem_realloc_array(v->tmp, v->tmp_cap, 1);
 		}
-		memcpy(v->tmp, json_string_value(j), n);
-		json_decref(j);
+		n = json_unescape(s, n, v->tmp, &bad, &why);
+		if (n == (size_t)-1)
+			return v8_fail_at(v, r->base + start + 1 + bad, why);
 		*out = v->tmp;
 		*len = n;
 	}

@@ -81,6 +81,9 @@ struct v8 {
 	unsigned nf, ef;
 	int f_type, f_name, f_id, f_size, f_edges, f_detached;
 	int e_type, e_name, e_to;
+	unsigned lf;				/* location fields, 0 when none */
+	int l_object, l_line, l_column;
+	int cat_closure;			/* the category of "closure" nodes, -1 if none */
 	struct ntype *nt;
 	unsigned n_nt;
 	struct etype *et;
@@ -210,7 +213,8 @@ int v8_skip_value(struct v8 *v);
  * record before first, exactly as when one thread did both: the errors,
  * their byte offsets and their order do not depend on the threads.  On
  * every path the loader stops and joins the reader before it returns
- * (pipe_fini).  Arrays nobody needs (locations, samples) are tokenized the
+ * (pipe_fini).  Arrays nobody needs (samples; locations without
+ * location_fields) are tokenized the
  * same way on the loader's own thread (nothing to overlap), and so is
  * every array when no thread can be started. */
 enum {

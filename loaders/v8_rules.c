@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 
 /* ---- DevTools' semantics, once everything is read ---- */
@@ -47,9 +48,10 @@ static void own_shallow_sizes(struct v8 *v, struct heap_builder_view *h, const u
 	memset(cat_kind, 0, sizeof cat_kind);
 	for (unsigned t = v->n_nt; t-- > 0;)
 		cat_kind[v->nt[t].category] = v->nt[t].hidden || v->nt[t].array ? 1 : v->nt[t].native ? 2 : 0;
-	owner = mem_alloc((size_t)n * sizeof *owner);
+	/* owner[] is read at random for every reference the walk follows */
+	owner = hugepage_advise(mem_alloc((size_t)n * sizeof *owner), (size_t)n * sizeof *owner);
 	cap = (size_t)n + 1024;
-	work = mem_alloc(cap * sizeof *work);
+	work = hugepage_advise(mem_alloc(cap * sizeof *work), cap * sizeof *work);
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = cat_kind[h->category[i]];
 		int owned = k == 1 || (k == 2 && v->s_external_data && h->name[i] == v->s_external_data - 1);
@@ -187,7 +189,10 @@ static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uin
 {
 	uint32_t n = h->n_nodes, *stack;
 	size_t sp = 0;
-	uint64_t *page = mem_calloc(((size_t)n + 63) / 64, sizeof *page);
+	/* the page's bits are tested for every reference's target
+	 * (weigh_edges): huge pages, or megabytes of them miss the TLB */
+	uint64_t *page = hugepage_advise(mem_calloc(((size_t)n + 63) / 64, sizeof *page),
+					 ((size_t)n + 63) / 64 * sizeof *page);
 
 	stack = mem_alloc(((size_t)n + 1) * sizeof *stack);
 	for (uint32_t e = first[root]; e < first[root + 1]; e++) {
@@ -381,14 +386,15 @@ static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, cons
 {
 	struct user u;
 	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *handles = NULL;
-	uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
+	uint32_t *scope_of = hugepage_advise(mem_alloc(((size_t)n + 1) * sizeof *scope_of),
+					     ((size_t)n + 1) * sizeof *scope_of);
 	size_t cap = 0, n_handles = 0, handles_cap = 0;
 
 	memset(&u, 0, sizeof u);
 	u.v = v;
 	u.h = h;
 	u.first = first;
-	u.um = mem_calloc((size_t)n + 1, 1);
+	u.um = hugepage_advise(mem_calloc((size_t)n + 1, 1), (size_t)n + 1);
 	for (unsigned t = 0; t < v->n_nt; t++)
 		u.cat[v->nt[t].category] |= (uint8_t)((v->nt[t].runtime ? CAT_RUNTIME : 0) |
 						       (v->nt[t].closure ? CAT_CLOSURE : 0) |
@@ -639,6 +645,67 @@ static void fjob_pair(struct fjob *a, struct fjob *b, size_t n_edges)
 	worker_join(&w);
 }
 
+/* What v8_finish() makes of a string of the table, made once per string
+ * (not once per object: a name a million objects share is copied, hashed
+ * and scanned once): "Detached " + it, and DevTools' type cut of it and of
+ * that.  Indexed by string index; 0: not made yet (allocated when first
+ * needed). */
+struct name_memo {
+	uint32_t n;
+	heap_str_t *detached, *cut, *cut_detached;
+};
+
+/* DevTools renames detached DOM objects: "Detached " + name. */
+static heap_str_t detached_name(struct v8 *v, heap_str_t name)
+{
+	size_t len;
+	const char *s = heap_builder_string(v->b, name, &len);
+	char *c = mem_alloc(len + 9);
+	heap_str_t r;
+
+	memcpy(c, "Detached ", 9);
+	memcpy(c + 9, s, len);
+	r = heap_builder_intern(v->b, c, len + 9);
+	free(c);
+	return r;
+}
+
+/* DevTools' type of a native or other class-less object: its name, cut at
+ * the first space of a tag: '<div id="a">' -> '<div>', 'Detached <div
+ * id="a">' -> 'Detached <div>'. */
+static heap_str_t cut_type(struct v8 *v, heap_str_t name)
+{
+	size_t len, skip;
+	const char *s = heap_builder_string(v->b, name, &len), *sp;
+	char *c;
+	heap_str_t r;
+
+	if (!((len > 1 && s[0] == '<') || (len > 10 && memcmp(s, "Detached <", 10) == 0)))
+		return name;
+	skip = s[0] == '<' ? 0 : 10;
+	sp = memchr(s + skip, ' ', len - skip);
+	if (!sp)
+		return name;
+	c = mem_alloc((size_t)(sp - s) + 1);
+	memcpy(c, s, (size_t)(sp - s));
+	c[sp - s] = '>';
+	r = heap_builder_intern(v->b, c, (size_t)(sp - s) + 1);
+	free(c);
+	return r;
+}
+
+/* (*tab)[si]: make(v, from), where from is string si or what was made of
+ * it, made the first time only. */
+static heap_str_t memo(struct v8 *v, heap_str_t **tab, uint32_t n, uint32_t si, heap_str_t from,
+		       heap_str_t (*make)(struct v8 *, heap_str_t))
+{
+	if (!*tab)
+		*tab = mem_calloc((size_t)n + 1, sizeof **tab);
+	if (!(*tab)[si])
+		(*tab)[si] = make(v, from);
+	return (*tab)[si];
+}
+
 int v8_finish(struct v8 *v)
 {
 	struct heap_builder_view h;
@@ -709,6 +776,8 @@ int v8_finish(struct v8 *v)
 	{
 		uint8_t cat_type[256];
 		uint8_t have[256];
+		struct name_memo nm = { .n = v->n_strings };
+		int rc = 0;
 		memset(have, 0, sizeof have);
 		for (unsigned t = 0; t < v->n_nt; t++)
 			if (!have[v->nt[t].category]) {
@@ -717,16 +786,13 @@ int v8_finish(struct v8 *v)
 			}
 		for (uint32_t i = 0; i < v->n_nodes; i++) {
 			const struct ntype *t = &v->nt[cat_type[h.category[i]]];
-			heap_str_t name = v->strmap[h.name[i]];
-			if (v->dom_state && v->dom_state[i] == DOM_DETACHED) {
-				/* DevTools renames detached DOM objects */
-				size_t len;
-				const char *s = heap_builder_string(v->b, name, &len);
-				char *c = mem_alloc(len + 9);
-				memcpy(c, "Detached ", 9);
-				memcpy(c + 9, s, len);
-				name = heap_builder_intern(v->b, c, len + 9);
-				free(c);
+			uint32_t si = h.name[i];
+			int detached = v->dom_state && v->dom_state[i] == DOM_DETACHED;
+			heap_str_t name = detached ? memo(v, &nm.detached, nm.n, si, v->strmap[si], detached_name)
+						   : v->strmap[si];
+			if ((i & 0xffff) == 0 && progress_tick(v->prog, "resolving", i, v->n_nodes)) {
+				rc = error_set(v->err, "%s: interrupted", v->path);
+				break;
 			}
 			h.name[i] = name;
 			if (!v->f_detached_present && t->native) {
@@ -736,28 +802,18 @@ int v8_finish(struct v8 *v)
 				if (len >= 9 && memcmp(s, "Detached ", 9) == 0)
 					h.flags[i] |= HEAP_F_DETACHED;
 			}
-			if (t->class_name) {
+			if (t->class_name)
 				h.type[i] = t->class_name;
-			} else {
-				size_t len;
-				const char *s = NULL;
-				h.type[i] = name;
-				/* '<div id="a">' -> '<div>', 'Detached <div id="a">' -> 'Detached <div>' */
-				if (h.name[i] && (s = heap_builder_string(v->b, name, &len)) != NULL &&
-				    ((len > 1 && s[0] == '<') || (len > 10 && memcmp(s, "Detached <", 10) == 0))) {
-					const char *sp = memchr(s + (s[0] == '<' ? 0 : 10), ' ',
-								len - (s[0] == '<' ? 0 : 10));
-					if (sp) {
-						size_t k = (size_t)(sp - s);
-						char *c = mem_alloc(k + 1);
-						memcpy(c, s, k);
-						c[k] = '>';
-						h.type[i] = heap_builder_intern(v->b, c, k + 1);
-						free(c);
-					}
-				}
-			}
+			else if (name)
+				h.type[i] = memo(v, detached ? &nm.cut_detached : &nm.cut, nm.n, si, name, cut_type);
+			else
+				h.type[i] = 0;
 		}
+		free(nm.detached);
+		free(nm.cut);
+		free(nm.cut_detached);
+		if (rc)
+			return rc;
 	}
 	return heap_builder_add_root(v->b, root, heap_builder_intern_cstr(v->b, "root"), v->err);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph/core/mem.h"
+#include "graph/core/text.h"
 
 /* ---- the program ---- */
 
@@ -529,10 +530,19 @@ const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size
 	step = &r->steps[i];
 	a = &l->actions[step->action];
 	if (r->pos_desc[t] == SIZE_MAX) {
-		if (a->op == LESSON_SAY)
-			snprintf(buf, size, "%s", l->text + a->text);
-		else
+		if (a->op == LESSON_SAY) {
+			/* a paragraph flows as one text: its lines joined by
+			 * spaces, then escaped once */
+			size_t n = strlen(l->text + a->text);
+			char *flat = mem_alloc(n + 1);
+			memcpy(flat, l->text + a->text, n + 1);
+			for (char *nl = strchr(flat, '\n'); nl; nl = strchr(nl, '\n'))
+				*nl = ' ';
+			text_escape(buf, size, flat, n, 0);
+			free(flat);
+		} else {
 			snprintf(buf, size, "[line %u] %s", (unsigned)a->line, step->what);
+		}
 		return buf;
 	}
 	return stepper_describe(r->st, &r->st->ev[r->pos_desc[t]], buf, size);

@@ -431,7 +431,7 @@ static heap_node_t edge_source(const struct heap *h, uint32_t e)
 const char *stepper_ref_text(const struct stepper *s, uint32_t e, char *buf, size_t size)
 {
 	const struct heap *h = s->heap;
-	char from[128], name[128];
+	char from[128], raw[128], name[200];
 	heap_node_t v;
 
 	if (!h || e >= h->n_edges) {
@@ -439,7 +439,9 @@ const char *stepper_ref_text(const struct stepper *s, uint32_t e, char *buf, siz
 		return buf;
 	}
 	v = edge_source(h, e);
-	heap_edge_name(h, h->out_name[e], name, sizeof name);
+	/* a field name from a snapshot is escaped once, here, as labels are */
+	heap_edge_name(h, h->out_name[e], raw, sizeof raw);
+	text_escape(name, sizeof name, raw, strlen(raw), 0);
 	if (v == s->ns_node) {
 		snprintf(buf, size, "variable %s", name);
 		return buf;

@@ -2042,17 +2042,20 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 	}
 	for (uint32_t i = 0; i < cnt; i++) {
 		heap_node_t v = nodes ? nodes[i] : i;
-		char label[200], type[160], name[120];
+		char label[200], type[160];
 		size_t len;
 		const char *t;
 		uint32_t o;
 
 		if (v >= h->n_nodes || sub[v] != WORLD_NONE)
 			continue;
+		/* raw bytes: the label and the type are escaped once, where
+		 * they are shown (stepper_label, the views) */
 		t = heap_string(h, h->type[v], &len);
-		text_escape(type, sizeof type, t, len, 0);
-		t = heap_string(h, h->name[v], &len);
-		text_escape(name, sizeof name, t, len, 0);
+		if (len >= sizeof type)
+			len = sizeof type - 1;
+		memcpy(type, t, len);
+		type[len] = '\0';
 		{
 			/* the id's last keep[i] digits, enough to tell it apart */
 			char id[24];

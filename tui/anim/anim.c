@@ -345,9 +345,14 @@ static void layout_make(struct anim *an, const struct heap *h)
 			an->key_lnode[ln->node] = i;
 		if (ln->node == HEAP_NONE) {
 			w = 8;
+		} else if (an->is_lesson) {
+			size_t len;
+			const char *nm = heap_string(h, h->name[ln->node], &len);
+			text_escape(lb, sizeof lb, nm, len, 0);
+			w = draw_escaped_width(lb, strlen(lb));
 		} else {
 			stepper_label(h, ln->node, lb, sizeof lb);
-			w = draw_width(lb, strlen(lb));
+			w = draw_escaped_width(lb, strlen(lb));
 		}
 		/* "○ name [12]" */
 		w += 2 + 5;
@@ -938,7 +943,7 @@ static void draw_namespace(struct anim *an, const struct frame *f, int y0, int x
 		heap_edge_name(f->h, f->h->out_name[e], nm, sizeof nm);
 		text_escape(esc, sizeof esc, nm, strlen(nm), u ? 0 : TEXT_ASCII);
 		draw_str(stdscr, y0 + 1 + k, x0, 1, u ? "\xe2\x94\x82" : "|", at);
-		draw_str(stdscr, y0 + 1 + k, x0 + 2, bw - 4, esc, na);
+		draw_escaped(stdscr, y0 + 1 + k, x0 + 2, bw - 4, esc, strlen(esc), na);
 		draw_str(stdscr, y0 + 1 + k, x0 + bw - 1, 1, u ? "\xe2\x94\x9c" : "+", at);
 	}
 	if (nv == 0) {
@@ -1016,7 +1021,8 @@ static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, in
 				draw_str(stdscr, y0, bx + c, 1, u ? "\xe2\x94\x80" : "-", dim);
 			draw_str(stdscr, y0, bx + bwid - 1, 1, u ? "\xe2\x94\x90" : "+", dim);
 			draw_str(stdscr, y0 + 1, bx, 1, u ? "\xe2\x94\x82" : "|", dim);
-			draw_str(stdscr, y0 + 1, bx + 2, bwid - 4, names[0] ? names : "(empty)",
+			draw_escaped(stdscr, y0 + 1, bx + 2, bwid - 4, names[0] ? names : "(empty)",
+				     strlen(names[0] ? names : "(empty)"),
 				 names[0] ? screen_attr(ROLE_NAME) : dim);
 			draw_str(stdscr, y0 + 1, bx + bwid - 1, 1, u ? "\xe2\x94\x82" : "|", dim);
 			draw_str(stdscr, y0 + 2, bx, 1, u ? "\xe2\x94\x94" : "+", dim);
@@ -1038,7 +1044,7 @@ static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, in
 					 (long long)s->threshold[g]);
 			snprintf(one, sizeof one, "%s%s: %s", i ? (u ? "\xe2\x94\x82" : "|") : "", title,
 				 names[0] ? names : "-");
-			draw_str(stdscr, y0, bx, bwid, one, screen_attr(ROLE_NAME));
+			draw_escaped(stdscr, y0, bx, bwid, one, strlen(one), screen_attr(ROLE_NAME));
 		}
 	}
 }
@@ -1057,16 +1063,16 @@ static void pt(const struct anim *an, double x, double y, double *col, double *r
 static int draw_name(int y, int x, int w, const char *nm, attr_t at)
 {
 	const char *tail = strstr(nm, "@");
-	int nmw = draw_width(nm, strlen(nm)), tw, x0 = x;
+	int nmw = draw_escaped_width(nm, strlen(nm)), tw, x0 = x;
 
 	if (nmw <= w || !tail || tail == nm)
-		return draw_str(stdscr, y, x, w, nm, at);
-	tw = draw_width(tail, strlen(tail));
+		return draw_escaped(stdscr, y, x, w, nm, strlen(nm), at);
+	tw = draw_escaped_width(tail, strlen(tail));
 	if (tw + 2 > w)
-		return draw_str(stdscr, y, x, w, nm, at);
+		return draw_escaped(stdscr, y, x, w, nm, strlen(nm), at);
 	/* the type cut to w - tw columns (its last one an ellipsis) */
-	x += draw_text(stdscr, y, x, w - tw, nm, (size_t)(tail - nm) + 1, at);
-	x += draw_str(stdscr, y, x, tw, tail, at);
+	x += draw_escaped(stdscr, y, x, w - tw, nm, (size_t)(tail - nm) + 1, at);
+	x += draw_escaped(stdscr, y, x, tw, tail, strlen(tail), at);
 	return x - x0;
 }
 
@@ -1207,8 +1213,10 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		for (int c = 0; c < w; c++) {
 			char buf[8];
 			int tag = canvas_cell(cv, c, r, screen_utf8(), buf);
+			/* the canvas's own characters: a line drawn with a backslash
+			 * in ASCII is not a snapshot's backslash, shown doubled */
 			if (tag)
-				draw_str(stdscr, y0 + r, x0 + c, 1, buf, tag_attr(tag));
+				draw_escaped(stdscr, y0 + r, x0 + c, 1, buf, strlen(buf), tag_attr(tag));
 		}
 	if (bw)
 		draw_namespace(an, f, y0, x0 + an->bx, bw, h);
@@ -1260,11 +1268,11 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		at = lk.attr;
 		if (v == subj)
 			at |= A_UNDERLINE | A_BOLD;
-		if (draw_width(label, strlen(label)) > an->cells[i].w) {
+		if (draw_escaped_width(label, strlen(label)) > an->cells[i].w) {
 			/* no room for all: the glyph and the name first (cut with
 			 * an ellipsis), the number only when it fits after them */
 			int x = x0 + (an->cells[i].col + an->gx), room = an->cells[i].w;
-			int namew = draw_width(name, strlen(name)), numw = draw_width(num, strlen(num));
+			int namew = draw_escaped_width(name, strlen(name)), numw = draw_width(num, strlen(num));
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 2, lk.glyph, at);
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 1, " ", at);
 			room -= 2;
@@ -1273,7 +1281,8 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			if (num[0] && room - namew >= numw)
 				draw_str(stdscr, y0 + an->cells[i].row, x, numw, num, at);
 		} else {
-			draw_str(stdscr, y0 + an->cells[i].row, x0 + (an->cells[i].col + an->gx), an->cells[i].w, label, at);
+			draw_escaped(stdscr, y0 + an->cells[i].row, x0 + (an->cells[i].col + an->gx), an->cells[i].w, label,
+				     strlen(label), at);
 		}
 	}
 }
@@ -1422,7 +1431,7 @@ static void panel_names(struct anim *an, const struct frame *f, const uint32_t *
 	}
 	for (uint32_t q = 0; q < n && y <= last;) {
 		const char *nm = node_name(an, f, v[q], b, sizeof b);
-		int nwid = draw_width(nm, strlen(nm));
+		int nwid = draw_escaped_width(nm, strlen(nm));
 		if (cx > x && cx + nwid + 1 > x + w) {
 			y++;
 			cx = x;
@@ -1433,8 +1442,8 @@ static void panel_names(struct anim *an, const struct frame *f, const uint32_t *
 			draw_str(stdscr, y, cx, x + w - cx, more, screen_attr(ROLE_DIM));
 			break;
 		}
-		cx += draw_str(stdscr, y, cx, x + w - cx, nm,
-			       v[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
+		cx += draw_escaped(stdscr, y, cx, x + w - cx, nm, strlen(nm),
+				   v[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
 		cx += 1;
 		q++;
 	}
@@ -1595,23 +1604,19 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 		draw_str_right(stdscr, y0 + top, x0, w, screen_utf8() ? "\xe2\x86\x91" : "^", screen_attr(ROLE_DIM));
 }
 
-/* Narration over two lines, cut at a space where it can be. */
-/* The narration of the current position, escaped for the screen. */
+/* The narration of the current position: display text (the say text and
+ * the stepper's names escaped once already, by graph/gc). */
 static void narration_text(struct anim *an, char *safe, size_t size)
 {
-	char raw[NARR];
-
 	if (an->is_lesson) {
-		lesson_run_narration(an->run, an->pos[an->k], raw, sizeof raw);
+		lesson_run_narration(an->run, an->pos[an->k], safe, size);
+	} else if (!an->st->record) {
+		snprintf(safe, size, "%s", "The collection is done (too big to step through: not recorded).");
 	} else if (an->k == 0) {
-		snprintf(raw, sizeof raw, "Before the collection (%s). Space plays, Right steps.",
-			 algo_name(an, an->algo));
+		snprintf(safe, size, "Before the collection (%s). Space plays, Right steps.", algo_name(an, an->algo));
 	} else {
-		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], raw, sizeof raw);
+		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], safe, size);
 	}
-	for (char *nl = strchr(raw, '\n'); nl; nl = strchr(nl, '\n'))
-		*nl = ' ';	/* a say paragraph flows as one text */
-	text_escape(safe, size, raw, strlen(raw), screen_utf8() ? 0 : TEXT_ASCII);
 }
 
 enum {
@@ -1631,17 +1636,17 @@ static int wrap(const char *t, size_t len, int w, size_t *starts, int max)
 		while (p < len && t[p] == ' ')
 			p++;
 		starts[n++] = p;
-		if (draw_width(t + p, len - p) <= w)
+		if (draw_escaped_width(t + p, len - p) <= w)
 			break;
 		for (size_t i = p + 1; i <= len; i++) {
-			if (draw_width(t + p, i - p) > w)
+			if (draw_escaped_width(t + p, i - p) > w)
 				break;
 			if (i == len || t[i] == ' ')
 				cut = i;
 		}
 		if (cut == 0) {
 			/* one word wider than the line: cut it */
-			for (cut = p + 1; cut < len && draw_width(t + p, cut + 1 - p) <= w; cut++)
+			for (cut = p + 1; cut < len && draw_escaped_width(t + p, cut + 1 - p) <= w; cut++)
 				;
 		}
 		p = cut;
@@ -1665,8 +1670,8 @@ static void draw_narration(const char *safe, int y, int lines, int w)
 		 * that fills the width exactly is not cut short */
 		while (end > starts[i] && safe[end - 1] == ' ')
 			end--;
-		draw_text(stdscr, y + i, 1, w - 2, safe + starts[i], end - starts[i],
-			  screen_attr(ROLE_NAME) | A_BOLD);
+		draw_escaped(stdscr, y + i, 1, w - 2, safe + starts[i], end - starts[i],
+			     screen_attr(ROLE_NAME) | A_BOLD);
 	}
 }
 
@@ -1883,9 +1888,7 @@ static void act(struct anim *an, enum action a)
 		if (next == an->algo) {
 			snprintf(an->msg, sizeof an->msg, " only %s works here", algo_name(an, an->algo));
 		} else if (anim_set_algo(an, next, &err) != 0) {
-			char safe[ERROR_MSG_MAX];
-			text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-			snprintf(an->msg, sizeof an->msg, " %.250s", safe);
+			snprintf(an->msg, sizeof an->msg, " %.250s", err.msg);
 		} else {
 			snprintf(an->msg, sizeof an->msg, " algorithm: %s", algo_name(an, an->algo));
 		}

@@ -641,7 +641,7 @@ static int run_heap(struct heap_opts *o)
 	struct error err;
 	heap_node_t *sel = NULL;
 	uint32_t n;
-	char what[300];
+	char what[300], file[4096];
 	int64_t ret;
 	int rc, has_rc;
 	struct cols cols = { 0 };
@@ -679,7 +679,7 @@ static int run_heap(struct heap_opts *o)
 	cols.refs = o->gc == LESSON_GC_CPYTHON;
 	cols.gens = o->gc == LESSON_GC_CPYTHON && h->max_generation != HEAP_GEN_UNKNOWN;
 	cols.dels = any_flag(part, HEAP_F_FINALIZER);
-	printf("Heap: %s, %s\n", o->file, what);
+	printf("Heap: %s, %s\n", cli_text(o->file, file, sizeof file), what);
 	if (o->gc == LESSON_GC_CPYTHON)
 		printf("Collector: CPython %s's cycle detector, gc.collect(%d)%s\n", world_py_info((enum world_py)o->py)->name,
 		       o->generation, has_rc ? "" : " (refcounts: the references in the whole heap)");
