@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
@@ -792,4 +793,103 @@ size_t heap_memory(const struct heap *h)
 	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
 	       3 * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
+}
+
+/* ---- words ---- */
+
+static const struct {
+	const char *word;
+	uint16_t bit;
+} flag_words[] = {
+	{ .word = "synthetic", .bit = HEAP_F_SYNTHETIC }, { .word = "weakref", .bit = HEAP_F_WEAKREF },
+	{ .word = "finalizer", .bit = HEAP_F_FINALIZER }, { .word = "immortal", .bit = HEAP_F_IMMORTAL },
+	{ .word = "detached", .bit = HEAP_F_DETACHED }, { .word = "untracked", .bit = HEAP_F_UNTRACKED },
+	{ .word = "class", .bit = HEAP_F_CLASS }, { .word = "anchor", .bit = HEAP_F_ANCHOR },
+	{ .word = "runtime", .bit = HEAP_F_RUNTIME },
+};
+
+static const char *const kind_words[] = {
+	[HEAP_EDGE_STRONG] = "strong", [HEAP_EDGE_INTERNAL] = "internal",
+	[HEAP_EDGE_WEAK] = "weak", [HEAP_EDGE_SHORTCUT] = "shortcut",
+};
+
+/* The next word of s[*i..len) (separators: space, comma, '|'): its start,
+ * length in *wlen, and *i moved past it; NULL at the end. */
+static const char *next_word(const char *s, size_t len, size_t *i, size_t *wlen)
+{
+	size_t j;
+
+	while (*i < len && (s[*i] == ' ' || s[*i] == ',' || s[*i] == '|'))
+		(*i)++;
+	for (j = *i; j < len && s[j] != ' ' && s[j] != ',' && s[j] != '|'; j++)
+		;
+	if (j == *i)
+		return NULL;
+	*wlen = j - *i;
+	s += *i;
+	*i = j;
+	return s;
+}
+
+uint16_t heap_flag_bit(const char *s, size_t len)
+{
+	for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
+		if (strlen(flag_words[k].word) == len && memcmp(s, flag_words[k].word, len) == 0)
+			return flag_words[k].bit;
+	return 0;
+}
+
+int heap_parse_flags(const char *s, size_t len, uint16_t *flags, const char **bad,
+		     size_t *bad_len)
+{
+	size_t i = 0, n;
+	const char *w;
+
+	while ((w = next_word(s, len, &i, &n)) != NULL) {
+		uint16_t bit = heap_flag_bit(w, n);
+		if (!bit) {
+			*bad = w;
+			*bad_len = n;
+			return -1;
+		}
+		*flags |= bit;
+	}
+	return 0;
+}
+
+const char *heap_flag_word(uint16_t bit)
+{
+	for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
+		if (flag_words[k].bit == bit)
+			return flag_words[k].word;
+	return NULL;
+}
+
+int heap_parse_kind(const char *s, size_t len, uint8_t *kind)
+{
+	size_t i = 0, n;
+	const char *w;
+	int base = -1, meta = 0;
+
+	while ((w = next_word(s, len, &i, &n)) != NULL) {
+		size_t k;
+		if (n == 4 && strncasecmp(w, "meta", 4) == 0 && !meta) {
+			meta = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
+			if (strlen(kind_words[k]) == n && strncasecmp(w, kind_words[k], n) == 0)
+				break;
+		if (k == sizeof kind_words / sizeof kind_words[0] || base >= 0)
+			return -1;
+		base = (int)k;
+	}
+	*kind = (uint8_t)((base < 0 ? HEAP_EDGE_STRONG : base) | (meta ? HEAP_EDGE_META : 0));
+	return 0;
+}
+
+const char *heap_kind_word(uint8_t kind)
+{
+	kind &= (uint8_t)~HEAP_EDGE_META;
+	return kind < sizeof kind_words / sizeof kind_words[0] ? kind_words[kind] : "strong";
 }

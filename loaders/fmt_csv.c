@@ -36,24 +36,6 @@ static const struct {
 	{ "index", COL_INDEX, 1 }, { "kind", COL_KIND, 1 },
 };
 
-static const struct {
-	const char *word;
-	uint16_t flag;
-} flag_words[] = {
-	{ "synthetic", HEAP_F_SYNTHETIC }, { "weakref", HEAP_F_WEAKREF },
-	{ "finalizer", HEAP_F_FINALIZER }, { "immortal", HEAP_F_IMMORTAL },
-	{ "detached", HEAP_F_DETACHED }, { "untracked", HEAP_F_UNTRACKED },
-	{ "class", HEAP_F_CLASS },
-};
-
-static const struct {
-	const char *word;
-	enum heap_edge_kind kind;
-} kind_words[] = {
-	{ "strong", HEAP_EDGE_STRONG }, { "weak", HEAP_EDGE_WEAK },
-	{ "internal", HEAP_EDGE_INTERNAL }, { "shortcut", HEAP_EDGE_SHORTCUT },
-};
-
 /* Parser state for one file. */
 struct csvctx {
 	const char *path;
@@ -77,7 +59,7 @@ struct csvctx {
 	uint64_t from, to;
 	uint32_t name, index;
 	int has_index;
-	enum heap_edge_kind kind;
+	uint8_t kind;			/* enum heap_edge_kind, maybe | HEAP_EDGE_META */
 	uint64_t dropped;
 };
 
@@ -180,29 +162,13 @@ static int word_is(const char *s, size_t len, const char *w)
 
 static void parse_flags(struct csvctx *c, const char *s, size_t len)
 {
-	size_t i = 0;
+	const char *bad;
+	size_t bad_len;
 
-	while (i < len) {
-		size_t j;
-		int known = 0;
-		while (i < len && (s[i] == ' ' || s[i] == '|' || s[i] == ','))
-			i++;
-		for (j = i; j < len && s[j] != ' ' && s[j] != '|' && s[j] != ','; j++)
-			;
-		if (j == i)
-			break;
-		for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
-			if (word_is(s + i, j - i, flag_words[k].word)) {
-				c->rec.flags |= flag_words[k].flag;
-				known = 1;
-			}
-		if (!known) {
-			char q[200];
-			fail(c, "column 'flags': unknown flag '%s' (%s)", quoted(q, sizeof q, s + i, j - i),
-			     "known: synthetic weakref finalizer immortal detached untracked class");
-			return;
-		}
-		i = j;
+	if (heap_parse_flags(s, len, &c->rec.flags, &bad, &bad_len) != 0) {
+		char q[200];
+		fail(c, "column 'flags': unknown flag '%s' (known: %s)", quoted(q, sizeof q, bad, bad_len),
+		     HEAP_FLAG_WORDS);
 	}
 }
 
@@ -301,23 +267,14 @@ static void edge_field(struct csvctx *c, const char *s, size_t len)
 			c->has_index = 1;
 		}
 		break;
-	case COL_KIND: {
-		int known = 0;
+	case COL_KIND:
 		trim(&s, &len);
-		if (len == 0)
-			break;
-		for (size_t k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
-			if (word_is(s, len, kind_words[k].word)) {
-				c->kind = kind_words[k].kind;
-				known = 1;
-			}
-		if (!known) {
+		if (heap_parse_kind(s, len, &c->kind) != 0) {
 			char q[200];
 			fail(c, "column 'kind': unknown kind '%s' (%s)", quoted(q, sizeof q, s, len),
-			     "expected strong, weak, internal or shortcut");
+			     "expected strong, weak, internal or shortcut, and/or meta");
 		}
 		break;
-	}
 	default:
 		break;
 	}
@@ -408,7 +365,7 @@ static void add_edge_row(struct csvctx *c)
 	}
 	if (name == 0 && c->has_index)
 		name = HEAP_NAME_INDEX | c->index;
-	if (heap_builder_add_edge(c->b, from, to, c->kind, name, c->err) != 0)
+	if (heap_builder_add_edge(c->b, from, to, (enum heap_edge_kind)c->kind, name, c->err) != 0)
 		c->failed = 1;
 }
 
