@@ -65,6 +65,7 @@ import time
 import types
 import weakref
 from array import array
+from itertools import compress
 
 try:
     import _io
@@ -90,10 +91,13 @@ _T_DICTOFFSET = type.__dict__["__dictoffset__"].__get__
 _T_WEAKREFOFFSET = type.__dict__["__weakrefoffset__"].__get__
 _T_FLAGS = type.__dict__["__flags__"].__get__
 _T_BASES = type.__dict__["__bases__"].__get__
+_T_BASE = type.__dict__["__base__"].__get__
+_T_SUBCLASSES = type.__dict__["__subclasses__"]
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"].__get__
 _DICT_ITEMS = dict.items
 _ARRAY_EXTEND = array.__dict__["extend"]
 
+_PY310 = sys.version_info >= (3, 10)
 _PY311 = sys.version_info >= (3, 11)
 _HEAPTYPE = 1 << 9
 _IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
@@ -116,6 +120,14 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
     _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB = range(19)
+
+# Objects that are the interpreter's own atoms and machinery (the user
+# graph's `runtime` objects): they hold no user data, so no cycle of the
+# user's can pass through them.
+_RUNTIME_KINDS = frozenset((_K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, _K_SINGLETON))
+_RUNTIME_TYPES = (complex, type(NotImplemented), type(Ellipsis), types.MethodDescriptorType,
+                  types.WrapperDescriptorType, types.GetSetDescriptorType,
+                  types.MemberDescriptorType, types.ClassMethodDescriptorType)
 
 _LABELLED = frozenset((_K_FUNCTION, _K_METHOD, _K_FRAME, _K_TYPE, _K_MODULE, _K_STR, _K_INT,
                        _K_FLOAT, _K_BYTES, _K_CODE, _K_BUILTIN, _K_GENERATOR, _K_SINGLETON))
@@ -153,6 +165,10 @@ def _csv(s):
 def _typeinfo(t, cache):
     """Facts about type t, computed from type-level data only; cached by id."""
     mro = _T_MRO(t)
+    if mro is None:
+        # a static type never readied (3.8's functools._lru_list_elem,
+        # whose objects live in lru_cache dicts): no mro, no dict
+        mro = (t,)
     qual = _T_QUALNAME(t)
     mod = _T_MODULE(t)
     if type(qual) is not str:
@@ -171,6 +187,8 @@ def _typeinfo(t, cache):
     slots = []
     for base in mro:
         d = _T_DICT(base)
+        if d is None:
+            continue
         if "__del__" in d:
             finalizer = True
         if not sizeof_found and "__sizeof__" in d:
@@ -191,8 +209,16 @@ def _typeinfo(t, cache):
     kind = _KIND_OF.get(id(t), _K_GENERIC)
     if kind == _K_GENERIC and "class" in flags:
         kind = _K_TYPE
+    elif kind == _K_GENERIC and _among(types.ModuleType, mro):
+        kind = _K_MODULE
     elif kind == _K_GENERIC and _among(dict, mro):
         kind = _K_DICTSUB
+    # The user graph (docs/user-graph.md): classes and modules are anchors,
+    # the interpreter's own atoms and machinery are runtime objects.
+    if kind == _K_TYPE or kind == _K_MODULE:
+        flags.append("anchor")
+    elif kind in _RUNTIME_KINDS or _among(t, _RUNTIME_TYPES):
+        flags.append("runtime")
     info = (
         _csv(name) + ",",                 # 0 type field with its comma
         kind,                             # 1
@@ -203,6 +229,9 @@ def _typeinfo(t, cache):
         heap and _T_DICTOFFSET(t) != 0,   # 6 instances of a class with __dict__
         heap,                             # 7
         kind in _LABELLED,                # 8 _label() has something to say
+        # 9 the tail of an unnamed reference's row: everything a class or
+        # a module refers to is its bookkeeping
+        ",,meta\n" if kind == _K_TYPE or kind == _K_MODULE else ",,\n",
     )
     cache[id(t)] = info
     return info
@@ -322,6 +351,7 @@ def _snapshot(own, focus):
         listed.update(map(id, l2))
 
     st = _State(k, sub, skip, listed)
+    st[_S_ANCHORS] = _anchor_dicts((l0, l1, l2))
     if focus is not None:
         st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
         st[_S_LIMIT] = 1 << 62      # _drop_dangling reads the rows at the end
@@ -358,11 +388,38 @@ def _snapshot(own, focus):
 # The dump's working state: one list, indexed by the _S_ constants (the
 # dumper defines no classes: a class would be a reference cycle in the heap).
 _S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NODES, \
-    _S_EDGES, _S_NN, _S_NE, _S_KEEP, _S_NBLOBS, _S_EBLOBS, _S_LIMIT = range(15)
+    _S_EDGES, _S_NN, _S_NE, _S_KEEP, _S_NBLOBS, _S_EBLOBS, _S_LIMIT, _S_ANCHORS = range(16)
 
 
 def _State(k, sub, skip, listed):
-    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None, [], [], _CHUNK_ROWS]
+    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None, [], [], _CHUNK_ROWS, None]
+
+
+def _anchor_dicts(lists):
+    """Ids of the dicts of every class and every module: anchors of the user
+    graph, like the classes and modules themselves.  Classes are found from
+    `object` down through type.__subclasses__ (every class but `object`
+    has a base, whose subclass list holds it until it dies); modules by
+    their exact type among the tracked objects.  Keeps ids only."""
+    anchors = {}
+    module_types = set()
+    seen = {id(object)}
+    todo = [object]
+    while todo:
+        t = todo.pop()
+        for d in _get_referents(_T_DICT(t)):
+            anchors[id(d)] = 1
+        if _among(types.ModuleType, _T_MRO(t)):
+            module_types.add(id(t))
+        for sub in _T_SUBCLASSES(t):
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                todo.append(sub)
+    is_module = module_types.__contains__
+    for lst in lists:
+        for m in compress(lst, map(is_module, map(id, map(type, lst)))):
+            anchors[id(_MODULE_DICT(m))] = 1
+    return anchors
 
 
 def _compact(rows, blobs):
@@ -471,6 +528,7 @@ def _walk(st, lst, rcs, gen):
     eblobs = st[_S_EBLOBS]
     limit = st[_S_LIMIT]
     keep = st[_S_KEEP]
+    anchors = st[_S_ANCHORS]
     n_nodes = 0
     n_edges = 0
     for i in range(len(lst)):
@@ -499,6 +557,8 @@ def _walk(st, lst, rcs, gen):
         else:
             size = _obj_sizeof(o)
         label = _label(o, kind) if ti[8] else ""
+        if kind == _K_DICT and oid in anchors:
+            flags = (flags + " anchor") if flags else "anchor"
         nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc, gen, flags))
         n_nodes += 1
         pre = "%d," % oid
@@ -535,19 +595,15 @@ def _walk(st, lst, rcs, gen):
                 names = _instance_names(o, t, ti, refs)
             else:
                 names = None
+            tail = ti[9]
             if names:
                 for v in refs:
-                    vid = id(v)
-                    nm = names.get(vid)
-                    if nm is None:
-                        eappend("%s%d,,,\n" % (pre, vid))
-                    else:
-                        eappend("%s%d,%s,,\n" % (pre, vid, nm))
+                    eappend("%s%d,%s" % (pre, id(v), names.get(id(v), tail)))
                 if refs:
-                    del v, nm
+                    del v
             else:
                 for v in refs:
-                    eappend("%s%d,,,\n" % (pre, id(v)))
+                    eappend("%s%d,%s" % (pre, id(v), tail))
                 if refs:
                     del v
             del names
@@ -618,13 +674,10 @@ def _walk_extra(st):
                 j += 1
         else:
             names = _names(o, kind, refs) if kind != _K_GENERIC else None
+            tail = ti[9]
             for v in refs:
-                nm = names.get(id(v)) if names else None
-                if nm is None:
-                    eappend("%s%d,,,\n" % (pre, id(v)))
-                else:
-                    eappend("%s%d,%s,,\n" % (pre, id(v), nm))
-            del names, nm
+                eappend("%s%d,%s" % (pre, id(v), names.get(id(v), tail) if names else tail))
+            del names
         n_edges += len(refs)
         for v in refs:
             vid = id(v)
@@ -651,6 +704,7 @@ def _extra_nodes(st, rex):
     nappend = nodes.append
     nblobs = st[_S_NBLOBS]
     limit = st[_S_LIMIT]
+    anchors = st[_S_ANCHORS]
     for i in range(len(extra)):
         if len(nodes) >= limit:
             _compact(nodes, nblobs)
@@ -669,6 +723,8 @@ def _extra_nodes(st, rex):
         flags = ti[3]
         if not tracked:
             flags = (flags + " untracked") if flags else "untracked"
+        if kind == _K_DICT and oid in anchors:
+            flags += " anchor"
         if raw >= _IMMORTAL:
             rc = raw
             flags += " immortal"
@@ -692,72 +748,101 @@ def _extra_nodes(st, rex):
     st[_S_NN] += len(extra)
 
 
+# Tails of edge rows ("name,index,kind\n") for the fixed names below; the
+# references marked `meta` are the interpreter's bookkeeping, which every
+# object of its kind has (docs/user-graph.md, Python).
+_M_CODE = "__code__,,meta\n"
+_M_GLOBALS = "__globals__,,meta\n"
+_M_BUILTINS = "__builtins__,,meta\n"
+_M_CLASS = "__class__,,meta\n"
+_M_DICT = "__dict__,,meta\n"
+
+
 def _names(o, kind, refs):
-    """{id(referent): 'name'} for a few fixed attributes of built-in kinds."""
+    """{id(referent): row tail} for a few fixed attributes of built-in kinds."""
     n = {}
     try:
         if kind == _K_DICT:
             for key, v in _DICT_ITEMS(o):
                 if type(key) is str:
-                    n[id(v)] = _csv(key[:_NAME_MAX])
+                    n[id(v)] = _csv(key[:_NAME_MAX]) + ",,\n"
         elif kind == _K_FUNCTION:
-            n[id(o.__code__)] = "__code__"
-            n[id(o.__globals__)] = "__globals__"
+            # what func_traverse visits and can be read without creating
+            # anything (__dict__ and __annotations__ getters create dicts)
+            n[id(o.__qualname__)] = "__qualname__,,\n"
+            n[id(o.__name__)] = "__name__,,\n"
+            n[id(o.__module__)] = "__module__,,\n"
+            n[id(o.__doc__)] = "__doc__,,\n"
             if o.__defaults__ is not None:
-                n[id(o.__defaults__)] = "__defaults__"
+                n[id(o.__defaults__)] = "__defaults__,,\n"
             if o.__kwdefaults__ is not None:
-                n[id(o.__kwdefaults__)] = "__kwdefaults__"
+                n[id(o.__kwdefaults__)] = "__kwdefaults__,,\n"
             if o.__closure__ is not None:
-                n[id(o.__closure__)] = "__closure__"
+                n[id(o.__closure__)] = "__closure__,,\n"
+            n[id(o.__code__)] = _M_CODE
+            if _PY310:
+                n[id(o.__builtins__)] = _M_BUILTINS
+            n[id(o.__globals__)] = _M_GLOBALS
         elif kind == _K_METHOD:
-            n[id(o.__func__)] = "__func__"
-            n[id(o.__self__)] = "__self__"
+            n[id(o.__func__)] = "__func__,,\n"
+            n[id(o.__self__)] = "__self__,,\n"
         elif kind == _K_FRAME:
-            n[id(o.f_code)] = "f_code"
-            n[id(o.f_globals)] = "f_globals"
-            n[id(o.f_builtins)] = "f_builtins"
-            if not _PY311 and o.f_back is not None:
-                # (3.11+: reading f_back can create the caller's frame object)
-                n[id(o.f_back)] = "f_back"
+            code = o.f_code
+            n[id(code)] = "f_code,,meta\n"
+            if not _PY311:
+                n[id(o.f_builtins)] = "f_builtins,,meta\n"
+                n[id(o.f_globals)] = "f_globals,,meta\n"
+                if o.f_back is not None:
+                    n[id(o.f_back)] = "f_back,,meta\n"
+            elif refs:
+                # 3.11+: reading f_back can create the caller's frame
+                # object, but frame_traverse visits f_back first, then
+                # f_trace, then the frame's function and code (the globals
+                # and builtins are not visited).
+                if type(refs[0]) is types.FrameType:
+                    n[id(refs[0])] = "f_back,,meta\n"
+                for r in refs:
+                    if type(r) is types.FunctionType and r.__code__ is code:
+                        n[id(r)] = "f_func,,meta\n"
+                        break
         elif kind == _K_DICTSUB:
             for key, v in _DICT_ITEMS(o):
                 if type(key) is str:
-                    n[id(v)] = _csv(key[:_NAME_MAX])
-            n[id(type(o))] = "__class__"
+                    n[id(v)] = _csv(key[:_NAME_MAX]) + ",,\n"
+            n[id(type(o))] = _M_CLASS
         elif kind == _K_CELL:
             for r in refs:
-                n[id(r)] = "cell_contents"
+                n[id(r)] = "cell_contents,,\n"
         elif kind == _K_TYPE:
             for r in refs:
                 if type(r) is dict:
-                    n[id(r)] = "__dict__"
+                    n[id(r)] = _M_DICT
                     break
-            n[id(_T_MRO(o))] = "__mro__"
-            n[id(_T_BASES(o))] = "__bases__"
+            n[id(_T_BASE(o))] = "__base__,,meta\n"
+            n[id(_T_BASES(o))] = "__bases__,,meta\n"
+            n[id(_T_MRO(o))] = "__mro__,,meta\n"
         elif kind == _K_MODULE:
-            n[id(_MODULE_DICT(o))] = "__dict__"
-        elif kind == _K_GENERATOR:
-            pass
+            n[id(_MODULE_DICT(o))] = _M_DICT
     except Exception:
         pass
     return n
 
 
 def _instance_names(o, t, ti, refs):
-    """Names of an instance's references: __slots__, __class__, __dict__."""
-    n = {id(t): "__class__"}
+    """Row tails of an instance's references: __slots__, __class__, __dict__."""
+    n = {id(t): _M_CLASS}
     for desc, name in ti[5]:
         try:
             v = desc.__get__(o, t)
         except Exception:
             continue
-        n[id(v)] = name[:-1]
+        n[id(v)] = name + ",\n"
     if ti[6] and not _PY311:
         # 3.8-3.10: the instance dict, if it exists, is the referent of type
         # dict that is not a slot value.  (Reading __dict__ would create it.)
         for r in refs:
             if type(r) is dict and id(r) not in n:
-                n[id(r)] = "__dict__"
+                n[id(r)] = "__dict__,,\n"
                 break
     return n
 
