@@ -90,11 +90,12 @@ enum heap_flag {
  * (reachability, retained sizes, CPython's collector) are answered on it.
  * The user graph is the same nodes with only the references the user's
  * program made: a reference is in it when it retains (heap_edge_retains),
- * is not HEAP_EDGE_META, and neither end has HEAP_F_ANCHOR, HEAP_F_RUNTIME
- * or HEAP_F_SYNTHETIC.  Each loader sets the bits by its format's rules
- * (docs/user-graph.md); without them the user graph is the raw retaining
- * graph.  Cycles (user SCCs) are found on it. */
-#define HEAP_F_NOT_USER (HEAP_F_ANCHOR | HEAP_F_RUNTIME | HEAP_F_SYNTHETIC)
+ * is not HEAP_EDGE_META, and neither end has HEAP_F_ANCHOR or
+ * HEAP_F_RUNTIME.  Each loader sets the bits by its format's rules
+ * (docs/user-graph.md; a synthetic node is marked by its loader like any
+ * other); without them the user graph is the raw retaining graph, exactly.
+ * Cycles (user SCCs) are found on it. */
+#define HEAP_F_NOT_USER (HEAP_F_ANCHOR | HEAP_F_RUNTIME)
 
 /* Whether a reference of kind `kind` from a node with flags `from_flags`
  * keeps its target alive: STRONG and INTERNAL do, WEAK never, SHORTCUT only

@@ -30,6 +30,18 @@ static inline int is_root(const uint64_t *root, uint32_t fp)
 	return (root[fp / 64] >> (fp % 64)) & 1;
 }
 
+/* Whether out-edge e of u / in-edge k is followed: a retaining reference,
+ * or (user) a reference of the user graph (heap.h). */
+static inline int out_follows(const struct heap *h, int user, heap_node_t u, uint32_t e)
+{
+	return user ? heap_out_user(h, e) : reach_retains(h, u, e);
+}
+
+static inline int in_follows(const struct heap *h, int user, uint32_t k)
+{
+	return user ? heap_in_user(h, k) : heap_in_retains(h, k);
+}
+
 /* The search is a chain of dependent loads: when it enters v, start the
  * loads of everything it will look at next, together. */
 static inline void prefetch_targets(const struct heap *h, const uint32_t *rindex, heap_node_t v)
@@ -43,13 +55,16 @@ static inline void prefetch_targets(const struct heap *h, const uint32_t *rindex
 /* The vertex the giant component is looked for from: the one with the
  * most references in times out (a class, map or prototype object), which
  * on heaps lies in the big cycle that ties the objects to their types. */
-static heap_node_t pick_pivot(const struct heap *h)
+static heap_node_t pick_pivot(const struct heap *h, int user)
 {
 	heap_node_t best = 0;
 	uint64_t score = 0;
 
 	for (heap_node_t v = 0; v < h->n_nodes; v++) {
-		uint64_t s = (uint64_t)(h->in_off[v + 1] - h->in_off[v]) *
+		uint64_t s;
+		if (user && (h->flags[v] & HEAP_F_NOT_USER))
+			continue;
+		s = (uint64_t)(h->in_off[v + 1] - h->in_off[v]) *
 			     (h->out_off[v + 1] - h->out_off[v]);
 		if (s > score) {
 			score = s;
@@ -76,7 +91,7 @@ static inline void set_bit(uint64_t *b, uint32_t v)
  * is: the loads of the vertices a few places ahead in the queue start
  * early.  queue holds n entries.  Returns the number visited, or 0 when
  * progress asked to stop. */
-static uint32_t pivot_search(const struct heap *h, heap_node_t pivot, int backward,
+static uint32_t pivot_search(const struct heap *h, int user, heap_node_t pivot, int backward,
 			     const uint64_t *within, uint64_t *seen, uint32_t *queue,
 			     struct progress *p)
 {
@@ -93,7 +108,8 @@ static uint32_t pivot_search(const struct heap *h, heap_node_t pivot, int backwa
 		if (head + 8 < tail) {
 			uint32_t k = off[queue[head + 8]];
 			__builtin_prefetch(&adj[k]);
-			__builtin_prefetch(backward ? (const void *)&h->in_retains[k / 64] :
+			__builtin_prefetch(backward ? (const void *)&(user ? h->in_user : h->in_retains)[k / 64] :
+					       user ? (const void *)&h->out_user[k / 64] :
 						      (const void *)&h->out_kind[k]);
 		}
 		if ((head & (TICK - 1)) == 0 && progress_tick(p, "cycles", head, h->n_nodes))
@@ -102,7 +118,7 @@ static uint32_t pivot_search(const struct heap *h, heap_node_t pivot, int backwa
 			heap_node_t w = adj[k];
 			if (bit(seen, w) || (within && !bit(within, w)))
 				continue;
-			if (!(backward ? heap_in_retains(h, k) : reach_retains(h, u, k)))
+			if (!(backward ? in_follows(h, user, k) : out_follows(h, user, u, k)))
 				continue;
 			set_bit(seen, w);
 			queue[tail++] = w;
@@ -116,12 +132,12 @@ static uint32_t pivot_search(const struct heap *h, heap_node_t pivot, int backwa
  * while the pivot reaches it has that whole path in fw, so the backward
  * search need not leave fw.)  Returns the component's size, or 0 when
  * progress asked to stop. */
-static uint32_t pivot_component(const struct heap *h, heap_node_t pivot, uint64_t *fw,
+static uint32_t pivot_component(const struct heap *h, int user, heap_node_t pivot, uint64_t *fw,
 				uint64_t *in, uint32_t *queue, struct progress *p)
 {
-	if (pivot_search(h, pivot, 0, NULL, fw, queue, p) == 0)
+	if (pivot_search(h, user, pivot, 0, NULL, fw, queue, p) == 0)
 		return 0;
-	return pivot_search(h, pivot, 1, fw, in, queue, p);
+	return pivot_search(h, user, pivot, 1, fw, in, queue, p);
 }
 
 /* Pearce, "A space-efficient algorithm for finding strongly connected
@@ -139,8 +155,8 @@ static uint32_t pivot_component(const struct heap *h, heap_node_t pivot, uint64_
  * component: numbered first), then the pivot's component is numbered,
  * then the search goes on from everything else (which the first two
  * cannot reach). */
-int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
-		struct progress *p, struct error *err)
+static int compute(const struct heap *h, int user, uint32_t *comp, uint32_t *n_comp,
+		   struct progress *p, struct error *err)
 {
 	uint32_t n = h->n_nodes;
 	uint32_t *rindex = comp;
@@ -154,7 +170,7 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 
 	for (heap_node_t v = 0; v < n; v++)
 		rindex[v] = 0;
-	if (n && pivot_component(h, pick_pivot(h), fw, in, stack, p) == 0)
+	if (n && pivot_component(h, user, pick_pivot(h, user), fw, in, stack, p) == 0)
 		rc = error_set(err, "interrupted");
 	/* The pivot's component is complete for the first phase: a label
 	 * above every active index; it gets its own after that phase. */
@@ -175,7 +191,7 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 				if (f->e < h->out_off[v + 1]) {
 					uint32_t e = f->e++;
 					heap_node_t w;
-					if (!reach_retains(h, v, e))
+					if (!out_follows(h, user, v, e))
 						continue;
 					w = h->out_to[e];
 					if (rindex[w] == 0) {
@@ -230,4 +246,16 @@ int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 		comp[v] = n - rindex[v];
 	*n_comp = n - c;
 	return 0;
+}
+
+int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp, struct progress *p,
+		struct error *err)
+{
+	return compute(h, 0, comp, n_comp, p, err);
+}
+
+int scc_compute_user(const struct heap *h, uint32_t *comp, uint32_t *n_comp, struct progress *p,
+		     struct error *err)
+{
+	return compute(h, 1, comp, n_comp, p, err);
 }

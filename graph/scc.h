@@ -25,4 +25,11 @@
 int scc_compute(const struct heap *h, uint32_t *comp, uint32_t *n_comp,
 		struct progress *p, struct error *err);
 
+/* scc_compute() over the references of the user graph (heap.h:
+ * heap_out_user) instead of every retaining one: the components the user's
+ * own objects form once the runtime's bookkeeping is left out.  Same
+ * numbering, cost and memory. */
+int scc_compute_user(const struct heap *h, uint32_t *comp, uint32_t *n_comp, struct progress *p,
+		     struct error *err);
+
 #endif
