@@ -36,6 +36,11 @@ What is recorded
   fixed attributes of functions, methods, frames, cells and classes.
   Instances whose attributes CPython 3.11+ keeps inline (no __dict__ object)
   reference their attribute values without names.
+- The user graph's marks (docs/user-graph.md): classes, modules and their
+  dicts are flagged `anchor`; str, bytes, numbers, None, code objects and
+  descriptors `runtime`; the interpreter's bookkeeping references (instance
+  -> class, function -> __globals__/__builtins__/__code__, frame links,
+  everything a class or a module refers to) have the kind `meta`.
 
 Refcounts are the object's reference count minus every reference the dumper
 holds, so `refcount - references from other tracked objects` is what
