@@ -197,7 +197,8 @@ def anchors():
     """Ids of every module and class the collector tracks, and their dicts."""
     out = set()
     for m in list(sys.modules.values()):
-        if isinstance(m, type(sys)):         # (typing puts classes there too)
+        # (typing puts classes there too; the dumper leaves itself out)
+        if isinstance(m, type(sys)) and m is not heapglass_dump:
             out.add(id(m))
             out.add(id(m.__dict__))
     for o in gc.get_objects():
