@@ -272,10 +272,9 @@ def _inline_setup():
     if not ((3, 11) <= v <= (3, 13)) or sys.maxsize < 1 << 32 \
             or sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
         return
+    if "t" in getattr(sys, "abiflags", ""):      # a free-threaded build
+        return
     try:
-        import sysconfig
-        if sysconfig.get_config_var("Py_GIL_DISABLED"):
-            return
         import ctypes
     except Exception:
         return
@@ -392,9 +391,10 @@ def _typeinfo(t, cache):
         if not sizeof_found and "__sizeof__" in d:
             sizeof_found = True
             sizeof_safe = _among(type(d["__sizeof__"]), _C_CALLABLES)
-        if _T_FLAGS(base) & _HEAPTYPE:
-            slotnames = d.get("__slots__")
-            if slotnames is not None:
+        # ("in" and [], not mappingproxy.get: on 3.13 its first call makes
+        # a tuple of keyword names that stays, and a dump must change nothing)
+        if _T_FLAGS(base) & _HEAPTYPE and "__slots__" in d:
+            if d["__slots__"] is not None:
                 for key, value in _DICT_ITEMS(dict(d)):
                     if type(key) is str and type(value) is types.MemberDescriptorType:
                         slots.append((value, _csv(_fresh(key[:_NAME_MAX])) + ",,\n"))
@@ -421,14 +421,14 @@ def _typeinfo(t, cache):
         flags.append("runtime")
     keys = None
     fast = None
-    if kind == _K_INSTANCE and not slots:
+    if kind == _K_INSTANCE:
         if _PY311 and tflags & _MANAGED_DICT:
             keys = _shared_keys(t)
-            if keys is not None:
+            if keys is not None and not slots:
                 # every attribute set: the referents are the values in key
                 # order, then the class
                 fast = keys + (_M_CLASS,)
-        elif not _PY311 and _T_DICTOFFSET(t) != 0:
+        elif not _PY311 and not slots and _T_DICTOFFSET(t) != 0:
             fast = (_U_DICT, _M_CLASS)
     info = (
         _csv(name) + ",",                 # 0 type field with its comma
@@ -448,6 +448,7 @@ def _typeinfo(t, cache):
         fast,                             # 12 the tails when all attributes are set
         kind not in _ATOMS,               # 13 may refer to something
         " ".join(flags + ["untracked"]),  # 14 the flags of an untracked one
+        bool(tflags & _MANAGED_DICT),     # 15 3.11+: a managed dict
     )
     cache[id(t)] = info
     return info
@@ -585,9 +586,11 @@ def _instance_names(st, o, oid, t, ti, refs):
                         break
                 for vid, tail in vals:
                     n.setdefault(vid, []).append(tail)
-    elif ti[6]:
-        # 3.8-3.10: the instance dict, if it exists, is the referent of type
-        # dict that is not a slot value.  (Reading __dict__ would create it.)
+    if ti[6] and (not _PY311 or not ti[15]):
+        # A dict at a fixed offset (3.8-3.10; __slots__ with __dict__, an
+        # exception): the instance dict, if it exists, is the referent of
+        # type dict that is not a slot value.  (Reading __dict__ would
+        # create it.)
         for r in refs:
             if type(r) is dict and id(r) not in n:
                 n[id(r)] = [_U_DICT]
@@ -702,21 +705,22 @@ def _anchor_dicts(lists):
     the tracked objects.  Classes are found from `object` down through
     type.__subclasses__ (every class but `object` has a base, whose
     subclass list holds it until it dies); modules by their exact type."""
-    anchors = set()
+    anchors = {}
     module_types = []
     seen = {id(object)}
     todo = [object]
     while todo:
         t = todo.pop()
         for d in _get_referents(_T_DICT(t)):
-            anchors.add(id(d))
+            q = _T_QUALNAME(t)
+            anchors[id(d)] = _fresh(q) if type(q) is str else "?"   # (a copy: see _fresh)
         if _among(types.ModuleType, _T_MRO(t)):
             module_types.append(t)
         for s in _T_SUBCLASSES(t):
             if id(s) not in seen:
                 seen.add(id(s))
                 todo.append(s)
-    del t, s
+    del t, s, q
     # (by identity with each module type: no id(), no hashing, per object)
     positions = []
     for lst in lists:
@@ -726,7 +730,9 @@ def _anchor_dicts(lists):
         pos.sort()
         positions.append(pos)
         for i in pos:
-            anchors.add(id(_MODULE_DICT(lst[i])))
+            d = _MODULE_DICT(lst[i])
+            name = d.get("__name__") if type(d) is dict else None
+            anchors[id(d)] = _fresh(name) if type(name) is str else "?"
     return anchors, positions
 
 
@@ -834,10 +840,12 @@ def _nodes_text(st, objs, ids, tis, raws, gen, untracked):
         i = j
     flags = list(map(_TI_UFLAGS if untracked else _TI_FLAGS, tis))
     anchors = st[_S_ANCHORS]
-    if not anchors.isdisjoint(ids):
+    if not anchors.keys().isdisjoint(ids):
+        # the dict of a class or a module: an anchor, named after its owner
         for i in range(n):
             if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
                 flags[i] = (flags[i] + " anchor") if flags[i] else "anchor"
+                labels[i] = _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__"
     k = st[_S_K]
     sub = st[_S_SUB]
     rcs = list(map(_minus, raws, repeat(k)))
@@ -846,7 +854,7 @@ def _nodes_text(st, objs, ids, tis, raws, gen, untracked):
             s = sub.get(ids[i])
             if s:
                 rcs[i] -= s
-    if max(raws, default=0) >= _IMMORTAL:
+    if max(raws) >= _IMMORTAL:      # (no default=: on 3.13 its first use makes a lasting tuple)
         # 3.12+: an immortal object's count is a marker, kept as it is
         for i in compress(range(n), map(_ge, raws, repeat(_IMMORTAL))):
             rcs[i] = raws[i]
