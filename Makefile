@@ -55,6 +55,11 @@ TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
 BIN := heapglass
 
+# demo and check build in parallel on their own (a plain `make check` was
+# serial): as many jobs as cores, unless make already runs a job server.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PAR = $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS))
+
 .PHONY: all deps demo check test asan fuzz-smoke valgrind install uninstall clean layers tests
 all: $(BIN)
 
@@ -86,14 +91,14 @@ deps:
 	@sh .ci/deps
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(PAR) $(BIN)
 	./$(BIN) assets/sample-python
 
 # The README's test command: installs what is missing, builds, runs every
 # unit and end-to-end test, and ends with "N passed, N failed, N skipped".
 # FULL=1 (default when CI=true) also runs the asan, fuzz and memcheck stages.
 check: deps
-	@$(MAKE) --no-print-directory layers tests
+	@$(MAKE) --no-print-directory $(PAR) layers tests
 	@sh tests/check BUILD=$(BUILD) BIN=./$(BIN) MAKE='$(MAKE)' $(if $(FULL),FULL=$(FULL))
 
 test: check
@@ -122,6 +127,7 @@ install: $(BIN)
 	install -m 644 assets/heapglass.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapglass.1
 	install -m 644 loaders/python/heapglass_dump.py $(DESTDIR)$(PREFIX)/share/heapglass/heapglass_dump.py
 	install -m 644 loaders/node/heapglass-preload.js $(DESTDIR)$(PREFIX)/share/heapglass/heapglass-preload.js
+	install -m 644 loaders/node/heapglass-inspect.js $(DESTDIR)$(PREFIX)/share/heapglass/heapglass-inspect.js
 	install -d $(DESTDIR)$(PREFIX)/share/heapglass/lessons
 	install -m 644 assets/lessons/*.lesson $(DESTDIR)$(PREFIX)/share/heapglass/lessons/
 

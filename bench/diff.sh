@@ -2,11 +2,13 @@
 # heapglass diff on two generated CSV heaps of N objects each (default
 # 1,000,000; about 4 references per object): median wall time and peak RSS
 # of 3 runs of `diff`, against `info` on one heap (load + analysis) for
-# scale.  Heaps go under $BIG (default /work/bigdata/diff).
+# scale.  Heaps go under $BIGDATA/diff (bench/data.sh).
 #   sh bench/diff.sh [N]
 set -e
+cd "$(dirname "$0")/.."
+. bench/data.sh
 N=${1:-1000000}
-BIG=${BIG:-/work/bigdata/diff}
+BIG=$BIGDATA/diff
 BIN=${BIN:-./heapglass}
 mkdir -p "$BIG"
 [ -f "$BIG/a-$N/edges.csv" ] || python3 bench/gen_csv.py "$BIG/a-$N" "$N" 1

@@ -2,12 +2,13 @@
 # Benchmark of `heapglass export`: the time Graphviz takes to lay out and
 # render a slice of the biggest cycle of a real V8 heap (node's own heap,
 # about 13 000 objects in one SCC), at several --max-nodes, median of RUNS.
-#   sh bench/export.sh [RUNS]            (needs node; writes under /work/bigdata
-#                                        or $BENCH_DIR)
+#   sh bench/export.sh [RUNS]            (needs node; writes under
+#                                        $BIGDATA/export, bench/data.sh)
 set -e
 cd "$(dirname "$0")/.."
+. bench/data.sh
 runs=${1:-3}
-dir=${BENCH_DIR:-/work/bigdata/export}
+dir=$BIGDATA/export
 mkdir -p "$dir"
 make --no-print-directory heapglass >/dev/null
 snap=$dir/node-self.heapsnapshot

@@ -5,10 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "graph/cycles.h"
 #include "graph/dom.h"
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 #include "graph/core/worker.h"
+#include "graph/pattern.h"
 #include "graph/scc.h"
 
 static double now_seconds(void)
@@ -19,199 +21,6 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A cycle before it is numbered. */
-struct pending {
-	uint64_t shallow, retained;
-	uint32_t size, comp;
-	heap_node_t first;
-	uint32_t n_internal, n_entering;
-	uint32_t entered;	/* members entered from outside or from R, up to 2 */
-	heap_node_t entered_by;	/* one of them */
-};
-
-static int by_size(const struct pending *a, const struct pending *b)
-{
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	if (a->retained != b->retained)
-		return a->retained > b->retained ? -1 : 1;
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-static int by_retained(const struct pending *a, const struct pending *b)
-{
-	if (a->retained != b->retained)
-		return a->retained > b->retained ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-static int pending_by_size(const void *a, const void *b)
-{
-	return by_size(a, b);
-}
-
-static int pending_by_retained(const void *a, const void *b)
-{
-	return by_retained(a, b);
-}
-
-/* The cycles among the components, before their retained sizes are known:
- * found on the second thread while the first computes dominators. */
-struct cycles_found {
-	struct pending *pend;	/* one per cycle, in component order */
-	uint32_t *cid;		/* component -> index into pend, HEAP_NONE */
-	uint32_t nc;
-	uint32_t total;		/* members of all cycles */
-	int groups;		/* some cycle has two entered members: the
-				 * cycles must be solved as groups */
-	int numbered;		/* cycles_number() ran: cid holds cycle numbers */
-};
-
-/* Finds the cycles and what dom_group_retained() needs to know of them: a
- * cycle entered at one member only (by a retaining reference from outside
- * it, or from the virtual root: mark) is retained exactly by that member,
- * every path into the cycle going through it; one entered at two or more
- * must be solved as a group.  (Counting garbage-to-live references as
- * entering only errs on the safe side.) */
-static void cycles_find(const struct heap *h, const uint32_t *comp, uint32_t n_comp,
-			const uint8_t *mark, struct cycles_found *cf)
-{
-	enum { AHEAD = 32 };
-	uint32_t n = h->n_nodes, m = h->n_edges, nc = 0, total = 0;
-	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
-	uint8_t *selfloop = mem_calloc(n_comp ? n_comp : 1, 1);
-	uint32_t *cid = mem_alloc((n_comp ? n_comp : 1) * sizeof *cid);
-	struct pending *pend;
-
-	for (heap_node_t v = 0; v < n; v++) {
-		csize[comp[v]]++;
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (h->out_to[e] == v && reach_retains(h, v, e))
-				selfloop[comp[v]] = 1;
-	}
-	for (uint32_t c = 0; c < n_comp; c++) {
-		if (csize[c] >= 2 || selfloop[c]) {
-			cid[c] = nc++;
-			total += csize[c];
-		} else {
-			cid[c] = HEAP_NONE;
-		}
-	}
-	free(selfloop);
-	pend = mem_calloc(nc ? nc : 1, sizeof *pend);
-	for (uint32_t c = 0; c < n_comp; c++) {
-		if (cid[c] == HEAP_NONE)
-			continue;
-		pend[cid[c]].comp = c;
-		pend[cid[c]].size = csize[c];
-		pend[cid[c]].first = HEAP_NONE;
-	}
-	free(csize);
-	/* Shallow sizes, the references inside and into each cycle (any
-	 * kind), and the entered members. */
-	cf->groups = 0;
-	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cid[comp[v]];
-		struct pending *pe;
-		int entered = mark[v] & DOM_ENTRY;
-		if (i == HEAP_NONE)
-			continue;
-		pe = &pend[i];
-		pe->shallow += h->size[v];
-		if (pe->first == HEAP_NONE)
-			pe->first = v;
-		/* The members come in node order, so the references do too: the
-		 * component lookups a few references ahead are started early. */
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			if (e + AHEAD < m)
-				__builtin_prefetch(&comp[h->out_to[e + AHEAD]]);
-			if (comp[h->out_to[e]] == comp[v])
-				pe->n_internal++;
-		}
-		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
-			if (k + AHEAD < m)
-				__builtin_prefetch(&comp[h->in_from[k + AHEAD]]);
-			if (comp[h->in_from[k]] != comp[v]) {
-				pe->n_entering++;
-				entered |= heap_in_retains(h, k);
-			}
-		}
-		if (!entered)
-			continue;
-		pe->entered_by = v;
-		if (pe->entered < 2 && ++pe->entered == 2 && pe->size >= 2)
-			cf->groups = 1;
-	}
-	cf->pend = pend;
-	cf->cid = cid;
-	cf->nc = nc;
-	cf->total = total;
-}
-
-static void cycles_found_fini(struct cycles_found *cf)
-{
-	free(cf->pend);
-	free(cf->cid);
-	cf->pend = NULL;
-	cf->cid = NULL;
-}
-
-/* Numbers the cycles cf found in the default order, now that their
- * retained sizes are known (grp_retained when they were solved as groups,
- * else their entered members' retained sizes): fills a->cycles, and cf's
- * component -> cycle map with the new numbers. */
-static void cycles_number(struct analysis *a, struct cycles_found *cf, const uint64_t *grp_retained)
-{
-	uint32_t nc = cf->nc;
-	struct pending *pend = cf->pend;
-
-	for (uint32_t i = 0; i < nc; i++)
-		pend[i].retained = cf->groups ? grp_retained[pend[i].comp] :
-				   pend[i].entered ? a->retained[pend[i].entered_by] : 0;
-	qsort(pend, nc, sizeof *pend, pending_by_size);
-
-	a->n_cycles = nc;
-	a->cycles = mem_calloc(nc ? nc : 1, sizeof *a->cycles);
-	for (uint32_t i = 0, off = 0; i < nc; i++) {
-		struct analysis_cycle *cy = &a->cycles[i];
-		cf->cid[pend[i].comp] = i;
-		cy->shallow = pend[i].shallow;
-		cy->retained = pend[i].retained;
-		cy->size = pend[i].size;
-		cy->members = off;
-		cy->n_internal = pend[i].n_internal;
-		cy->n_entering = pend[i].n_entering;
-		cy->garbage = a->dist[pend[i].first] == REACH_UNREACHABLE;
-		off += pend[i].size;
-		if (cy->size > a->largest_cycle)
-			a->largest_cycle = cy->size;
-	}
-	cf->numbered = 1;
-}
-
-/* The per-object cycle column and the member lists, once the cycles are
- * numbered: 4 bytes per object and per member, allocated at the end, when
- * the dominator runs have given their memory back. */
-static void cycles_place(struct analysis *a, const uint32_t *comp, const struct cycles_found *cf)
-{
-	uint32_t n = a->heap->n_nodes, nc = cf->nc;
-	uint32_t *fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
-
-	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
-	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
-	for (uint32_t i = 0; i < nc; i++)
-		fill[i] = a->cycles[i].members;
-	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cf->cid[comp[v]];
-		a->cycle[v] = i;
-		if (i != HEAP_NONE)
-			a->members[fill[i]++] = v;
-	}
-	free(fill);
-}
-
 /* Work handed to the second thread: one call, no progress reporting (the
  * progress record belongs to the calling thread). */
 struct job {
@@ -219,21 +28,22 @@ struct job {
 	int rc;
 	struct error err;
 	const struct heap *h;
-	/* the components; the distances come from the main thread's live
-	 * dominator run, which numbers the heap breadth first anyway */
+	/* the raw graph's components, then the user graph's; the distances
+	 * come from the main thread's live dominator run, which numbers the
+	 * heap breadth first anyway */
 	uint32_t *comp;
 	uint32_t n_comp;
 	const uint32_t *dist;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int dist_state;		/* 0 not yet, 1 complete, -1 never (the run failed) */
-	/* then the entries of the garbage (dom.h), the cycles found, and the
-	 * cycles solved as groups when they must be, and then numbered into
-	 * a's cycle table, which needs nothing of the main thread's then */
+	/* then the entries of the garbage (dom.h), which need the raw
+	 * components, the runtime's core, the user components, and the
+	 * cycles found among them */
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
-	uint64_t *grp_retained;
+	struct pattern_shapes *shapes;
 	struct analysis *a;
 };
 
@@ -270,7 +80,6 @@ static int dist_wait(struct job *j)
 static void *job_components(void *arg)
 {
 	struct job *j = arg;
-	size_t nc;
 
 	j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
@@ -281,15 +90,12 @@ static void *job_components(void *arg)
 	}
 	j->devtools = dom_devtools_shape(j->h, j->dist);
 	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
-	cycles_find(j->h, j->comp, j->n_comp, j->mark, j->found);
-	if (!j->found->groups)
+	cycles_core(j->a, j->comp, j->n_comp);
+	j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
+	if (j->rc)
 		return NULL;
-	nc = j->n_comp ? j->n_comp : 1;
-	j->grp_retained = mem_alloc(nc * sizeof *j->grp_retained);
-	j->rc = dom_group_retained(j->h, j->comp, j->n_comp, j->mark, j->grp_retained, NULL, NULL,
-				   &j->err);
-	if (j->rc == 0)
-		cycles_number(j->a, j->found, j->grp_retained);
+	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
+	pattern_shapes(j->h, j->found, j->comp, j->dist, j->shapes);
 	return NULL;
 }
 
@@ -332,22 +138,23 @@ static void adopt_garbage(struct analysis *a)
 	for (heap_node_t v = 0; v < h->n_nodes; v++)
 		if (a->idom[v] == HEAP_NONE && v != root)
 			a->idom[v] = root;
+	a->adopted_root = root;
+	a->adopted_own = a->retained[root];
 	a->retained[root] = h->total_size;
 }
 
 /* The schedule, on two threads:
  *   main: dominators of the live objects (the roots as entries), whose
  *         breadth-first numbering gives the distances
- *         ||  other: components, then, once the distances are there, the
- *             entries of the garbage (dom_entries), the cycles found, the
- *             cycles solved as groups when they must be, and then their
- *             numbers;
+ *         ||  other: the raw graph's components, then, once the distances
+ *             are there, the entries of the garbage (dom_entries), the
+ *             runtime's core, the user graph's components, the cycles
+ *             among them and their shapes (pattern.h);
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
- *         working memory the first run touched; the cycles' numbers if
- *         they were not solved as groups (their retained sizes are then
- *         their entered members'); the cycle column and member lists; the
- *         totals. */
+ *         working memory the first run touched; the cycles' retained sizes
+ *         from the finished tree (cycles.h), their numbers, the cycle column
+ *         and member lists, the patterns ranked; the totals. */
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err)
 {
@@ -361,10 +168,12 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	double t0 = now_seconds();
 	struct job j = { .h = h };
 	struct cycles_found cf = { .pend = NULL };
+	struct pattern_shapes shapes = { 0 };
 	struct dom_work *work = dom_work_new();
 	int rc, threaded;
 
 	a->heap = h;
+	a->adopted_root = HEAP_NONE;
 	a->refcount_mode = reach_refcount_mode(h);
 	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
 	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
@@ -378,6 +187,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
+	j.shapes = &shapes;
 	j.mark = mem_alloc(nn);
 	j.a = a;
 	pthread_mutex_init(&j.lock, NULL);
@@ -424,19 +234,24 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	work = NULL;
 	if (rc)
 		goto out;
-	/* without groups: after the garbage run, which writes retained[], and
-	 * before the root stands for the virtual root */
-	if (!cf.numbered)
-		cycles_number(a, &cf, j.grp_retained);
+	/* after the garbage run, which writes retained[], and before the root
+	 * stands for the virtual root */
+	rc = cycles_retain(a, &cf, comp, j.n_comp, j.mark, j.devtools, p, err);
+	if (rc)
+		goto out;
+	cycles_number(a, &cf);
 	cycles_place(a, comp, &cf);
+	free(comp);
+	comp = NULL;
+	pattern_finish(a, &cf, &shapes);
 	if (j.devtools)
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
 out:
 	cycles_found_fini(&cf);
+	pattern_shapes_fini(&shapes);
 	dom_work_free(work);
 	free(j.mark);
-	free(j.grp_retained);
 	free(comp);
 	free(is_root);
 	if (rc) {
@@ -451,12 +266,16 @@ void analysis_free(struct analysis *a)
 {
 	if (!a)
 		return;
-	free(a->dist);
-	free(a->idom);
-	free(a->retained);
+	if (!a->base) {
+		free(a->dist);
+		free(a->idom);
+		free(a->retained);
+	}
 	free(a->cycle);
 	free(a->cycles);
 	free(a->members);
+	free(a->patterns);
+	free(a->pattern_text);
 	free(a);
 }
 
@@ -466,9 +285,12 @@ size_t analysis_memory(const struct analysis *a)
 
 	for (uint32_t i = 0; i < a->n_cycles; i++)
 		m += a->cycles[i].size;
-	return sizeof *a + n * (sizeof *a->dist + sizeof *a->idom + sizeof *a->retained +
-				sizeof *a->cycle) +
-	       m * sizeof *a->members + (size_t)a->n_cycles * sizeof *a->cycles;
+	return sizeof *a +
+	       (a->base ? 0 : n * (sizeof *a->dist + sizeof *a->idom + sizeof *a->retained)) +
+	       n * sizeof *a->cycle + m * sizeof *a->members +
+	       (size_t)a->n_cycles * sizeof *a->cycles +
+	       (size_t)a->n_patterns * sizeof *a->patterns +
+	       a->pattern_text_len;
 }
 
 int analysis_reachable(const struct analysis *a, heap_node_t v)
@@ -494,56 +316,6 @@ uint32_t analysis_dominators(const struct analysis *a, heap_node_t v, heap_node_
 		len++;
 	}
 	return len;
-}
-
-uint32_t analysis_cycle_internal(const struct analysis *a, uint32_t c, struct analysis_ref *out)
-{
-	const struct heap *h = a->heap;
-	const struct analysis_cycle *cy = &a->cycles[c];
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < cy->size; i++) {
-		heap_node_t v = a->members[cy->members + i];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (a->cycle[h->out_to[e]] == c)
-				out[k++] = (struct analysis_ref){ .from = v, .to = h->out_to[e], .edge = e };
-	}
-	return k;
-}
-
-uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct analysis_ref *out)
-{
-	const struct heap *h = a->heap;
-	const struct analysis_cycle *cy = &a->cycles[c];
-	const uint32_t *in_edge = heap_in_edges(h);
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < cy->size; i++) {
-		heap_node_t v = a->members[cy->members + i];
-		for (uint32_t j = h->in_off[v]; j < h->in_off[v + 1]; j++)
-			if (a->cycle[h->in_from[j]] != c)
-				out[k++] = (struct analysis_ref){ .from = h->in_from[j], .to = v,
-								  .edge = in_edge[j] };
-	}
-	return k;
-}
-
-void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,
-			    uint32_t *out)
-{
-	uint32_t nc = a->n_cycles;
-	struct pending *p = mem_alloc((nc ? nc : 1) * sizeof *p);
-
-	for (uint32_t i = 0; i < nc; i++) {
-		const struct analysis_cycle *cy = &a->cycles[i];
-		p[i] = (struct pending){ .shallow = cy->shallow, .retained = cy->retained,
-					 .size = cy->size, .comp = i,
-					 .first = a->members[cy->members] };
-	}
-	qsort(p, nc, sizeof *p, order == ANALYSIS_BY_RETAINED ? pending_by_retained : pending_by_size);
-	for (uint32_t i = 0; i < nc; i++)
-		out[i] = p[i].comp;
-	free(p);
 }
 
 /* ---- types ---- */

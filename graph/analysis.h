@@ -8,8 +8,9 @@
  * Memory: the per-node results are 20 bytes per object (dist 4, idom 4,
  * retained 8, cycle 4); the optional dominator-children index (dom.h,
  * domtree_new) adds 4, so at most 24 bytes per object.  Cycles add 4 bytes
- * per member (the member lists) and sizeof(struct analysis_cycle) = 40
- * bytes per cycle.  Temporary memory while computing: up to about 40
+ * per member (the member lists), sizeof(struct analysis_cycle) = 48
+ * bytes per cycle, and per pattern (at most one per cycle) 48 bytes and
+ * its signature's text.  Temporary memory while computing: up to about 40
  * bytes per node and 4 per reference at the peak, while both threads run
  * (measured: 194 MiB on bench/engine.sh's 5M/20M heap, 300 MiB on a V8
  * snapshot of 5.8M objects and 23M references), freed before analysis_run
@@ -36,19 +37,68 @@
 #include "graph/core/progress.h"
 #include "graph/reach.h"
 
-/* A cycle: a strongly connected component (over retaining references) of
- * two or more objects, or one object with a retaining reference to itself. */
+/* A cycle: a strongly connected component of the user graph (heap.h; of
+ * the raw graph in an analysis_raw_new() view) of two or more objects, or
+ * one object with a reference to itself in that graph.  See graph/cycles.h
+ * for how they are found and what they retain. */
 struct analysis_cycle {
 	uint64_t shallow;	/* total shallow size of the members */
-	uint64_t retained;	/* bytes freed if the members were all freed:
-				 * the group's dominator subtree (dom_group_retained) */
+	uint64_t retained;	/* bytes freed if the members were all freed: what
+				 * becomes unreachable when the cycle, contracted
+				 * into one vertex, is removed */
 	uint32_t size;		/* number of members */
 	uint32_t members;	/* the members are a->members[members .. members+size),
 				 * ascending node index */
-	uint32_t n_internal;	/* references (any kind) between members */
+	uint32_t n_internal;	/* references between members (user cycles: any
+				 * kind but the runtime's bookkeeping; raw: any) */
 	uint32_t n_entering;	/* references (any kind) from non-members to members */
 	uint32_t garbage;	/* 1: no root reaches any member; 0: live */
+	uint32_t pattern;	/* index into a->patterns, HEAP_NONE in a raw view */
+	heap_node_t holder;	/* what holds the cycle: the member every path from
+				 * a root enters by, else the nearest object that
+				 * dominates every member (HEAP_NONE: the virtual
+				 * root, or not found within the climbs' budget on
+				 * a pathological shape); its retained size includes
+				 * the cycle's */
 	uint32_t reserved;
+};
+
+/* A pattern: the cycles whose members have the same types joined by the
+ * same references (edge names, element indexes folded to "[]"), e.g. every
+ * `Session -history-> Array -[]-> Request -session-> Session`.  Patterns are
+ * numbered by retained size, largest first. */
+struct analysis_pattern {
+	uint64_t shallow;	/* members of all its cycles */
+	uint64_t retained;	/* what its cycles retain; a cycle held inside the
+				 * dominator subtree of another of the same pattern's
+				 * holder is not counted again */
+	uint32_t instances;	/* cycles */
+	uint32_t objects;	/* members of all its cycles */
+	uint32_t garbage;	/* of its cycles, those no root reaches */
+	uint32_t example;	/* the cycle shown for it: the one retaining most */
+	uint32_t signature;	/* analysis_pattern_signature() */
+	uint32_t n_links;	/* distinct (type, reference, type) triples */
+	uint64_t key;		/* a hash of its shape by the strings' contents: the
+				 * same shape has the same key in another heap */
+};
+
+/* The runtime's core: the raw graph's largest strongly connected component
+ * (on V8 and JVM heaps, most objects, tied to their maps, classes and
+ * loaders), and the references inside it that the user graph leaves out,
+ * by name, most first.  objects is 0 when the heap has no user rules (the
+ * user graph is the raw one) or no raw component of two or more objects. */
+enum {
+	ANALYSIS_CORE_NAMES = 8
+};
+struct analysis_core {
+	uint32_t objects;
+	uint32_t n_names;
+	uint64_t references;	/* all the left-out references inside it */
+	struct {
+		uint32_t name;	/* an edge name (heap.h): a string offset, or
+				 * HEAP_NAME_INDEX for element indexes */
+		uint64_t count;
+	} names[ANALYSIS_CORE_NAMES];
 };
 
 /* Orders of analysis_cycles_sorted() and the CLI. */
@@ -76,10 +126,21 @@ struct analysis {
 					 * is in no cycle */
 
 	/* Cycles in the default order (ANALYSIS_BY_SIZE): cycles[0] is the CLI's
-	 * cycle 1 (`cycles`, `export --cycle N`). */
+	 * cycle 1 (`cycles`, `export --cycle N`).  The user graph's, or the raw
+	 * graph's in a view from analysis_raw_new() (raw = 1). */
 	struct analysis_cycle *cycles;
 	uint32_t n_cycles;
 	heap_node_t *members;		/* all cycles' members, grouped by cycle */
+	int raw;
+
+	/* The user cycles' patterns, largest retained first (none in a raw
+	 * view), and their signatures' text. */
+	struct analysis_pattern *patterns;
+	uint32_t n_patterns;
+	char *pattern_text;		/* NUL-terminated signatures, back to back */
+	size_t pattern_text_len;
+
+	struct analysis_core core;
 
 	/* Totals. */
 	uint32_t n_roots;		/* effective roots (dist == 0) */
@@ -87,6 +148,13 @@ struct analysis {
 	uint64_t unreachable_objects, unreachable_bytes;
 	uint32_t largest_cycle;		/* members of the largest cycle, 0 if none */
 	double seconds;			/* wall time of analysis_run */
+
+	/* A raw view borrows every column but the cycles' from this one. */
+	const struct analysis *base;
+	/* The single root that stands for the virtual root (HEAP_NONE: none),
+	 * and its retained size as the dominator tree gave it, before. */
+	heap_node_t adopted_root;
+	uint64_t adopted_own;
 };
 
 /* Runs every analysis on h.  Uses two threads when that helps.  Returns 0
@@ -95,8 +163,22 @@ struct analysis {
 int analysis_run(const struct heap *h, struct progress *p, struct analysis **out,
 		 struct error *err);
 
-/* analysis_free(NULL) is a no-op. */
+/* analysis_free(NULL) is a no-op.  A raw view is freed before its base. */
 void analysis_free(struct analysis *a);
+
+/* A view of a whose cycles are the raw graph's strongly connected
+ * components (every retaining reference: what the runtime sees, for
+ * teaching and for formats without user rules); every other column is
+ * a's, borrowed.  Costs a component search and a cycle table (4 bytes per
+ * object and per member).  Returns 0 and *out, or -1 with err filled when
+ * progress asked to stop. */
+int analysis_raw_new(const struct analysis *a, struct progress *p, struct analysis **out,
+		     struct error *err);
+
+/* The signature of pattern i: its types and references around the cycle,
+ * as "Type -field-> Type -[]-> Type", starting from the type that holds
+ * its cycles most often; names from the snapshot, not escaped. */
+const char *analysis_pattern_signature(const struct analysis *a, uint32_t i);
 
 /* Bytes the analysis results occupy (not counting the heap). */
 size_t analysis_memory(const struct analysis *a);
@@ -138,6 +220,16 @@ uint32_t analysis_cycle_internal(const struct analysis *a, uint32_t c, struct an
  * a weak one keeps nothing alive but is shown), in member order then in_*
  * order.  Returns the count written. */
 uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct analysis_ref *out);
+
+/* A shortest closed walk around cycle c through its member start (a member
+ * of c) over the cycle's own references (of the user graph, or retaining
+ * ones in a raw view): the references out[0..k), out[0] leaving start and
+ * out[k-1] entering it.  Returns k, having written out only when k <= max
+ * (else call again with a buffer that big); 0 when start is not a member.
+ * O(members log members + their references); temporary memory 8 bytes per
+ * member. */
+uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t start,
+			     struct analysis_ref *out, uint32_t max);
 
 /* Cycle indexes in the given order into out (a->n_cycles entries). */
 void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,

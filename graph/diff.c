@@ -147,47 +147,16 @@ void diff_signatures(const struct analysis *a, uint64_t *sig)
 	free(next);
 }
 
-/* Member-type multiset signature of every cycle of a into out
- * (a->n_cycles entries). */
+/* The signature of every cycle of a into out (a->n_cycles entries): its
+ * pattern's key (analysis.h: the shape by the strings' contents, so equal
+ * across heaps), or, in a raw view, a hash of its size. */
 static void cycle_signatures(const struct analysis *a, uint64_t *out)
 {
-	const struct heap *h = a->heap;
-	uint32_t largest = a->largest_cycle ? a->largest_cycle : 1;
-	struct keyed *tmp = mem_alloc((size_t)largest * sizeof *tmp);
-
 	for (uint32_t c = 0; c < a->n_cycles; c++) {
-		const struct analysis_cycle *cy = &a->cycles[c];
-		uint64_t s = mix(cy->size);
-
-		if (cy->size > DIFF_CYCLE_BIG) {
-			/* A big component (a runtime's modules, classes and
-			 * functions) changes members between any two snapshots:
-			 * identify it by its member nearest to a root. */
-			heap_node_t best = a->members[cy->members];
-			uint64_t bh = hash_str(h, h->type[best]);
-			for (uint32_t i = 1; i < cy->size; i++) {
-				heap_node_t v = a->members[cy->members + i];
-				uint64_t vh = hash_str(h, h->type[v]);
-				if (a->dist[v] < a->dist[best] || (a->dist[v] == a->dist[best] && vh < bh)) {
-					best = v;
-					bh = vh;
-				}
-			}
-			s = combine(hash_bytes("(big)", 5), bh);
-			out[c] = s ? s : 1;
-			continue;
-		}
-
-		for (uint32_t i = 0; i < cy->size; i++) {
-			tmp[i].key = hash_str(h, h->type[a->members[cy->members + i]]);
-			tmp[i].v = 0;
-		}
-		qsort(tmp, cy->size, sizeof *tmp, keyed_cmp);
-		for (uint32_t i = 0; i < cy->size; i++)
-			s = combine(s, tmp[i].key);
+		uint32_t p = a->cycles[c].pattern;
+		uint64_t s = p != HEAP_NONE ? a->patterns[p].key : mix(a->cycles[c].size);
 		out[c] = s ? s : 1;
 	}
-	free(tmp);
 }
 
 /* ---- types ---- */

@@ -24,12 +24,12 @@
  * path, it counts the alive objects of the signature on each side, and
  * growth is the difference.
  *
- * Cycles (SCCs of analysis.h) carry a signature: the multiset of their
- * members' types; a cycle of more than DIFF_CYCLE_BIG members (a runtime's
- * web of modules, classes and functions, which gains and loses members
- * all the time) is identified by the type of its member nearest to a root.  By id, a NEW cycle "appeared" when none of its members
- * was in a cycle in OLD; by type and path, when NEW has more cycles of that
- * signature than OLD (the surplus is reported).
+ * Cycles (the program's, analysis.h) are compared by pattern: a cycle's
+ * signature is its pattern's key, the shape by the strings' contents.  By
+ * id, a NEW cycle "appeared" when none of its members was in a cycle in
+ * OLD; by type and path, when NEW has more cycles of that pattern than OLD
+ * (the surplus is reported).  Either way a row is a pattern that is new or
+ * grew.
  *
  * Cost: O((V + E) + V log V) per heap, no quadratic step; memory about
  * 40 bytes per node of both heaps while computing, 4 bytes per NEW node
@@ -48,7 +48,6 @@
 
 enum {
 	DIFF_PATH_HOPS = 3,
-	DIFF_CYCLE_BIG = 64,
 	DIFF_WIDE = 32
 };
 
@@ -80,9 +79,10 @@ struct diff_group {
 };
 
 struct diff_cycle {
-	uint64_t sig;		/* member-type multiset signature */
-	uint32_t count;		/* cycles of this signature that appeared */
-	uint32_t sample;	/* one of them: an index into NEW's a->cycles */
+	uint64_t sig;		/* the pattern's key */
+	uint32_t count;		/* cycles of this pattern that appeared */
+	uint32_t sample;	/* one of them: an index into NEW's a->cycles, whose
+				 * pattern field names the pattern */
 };
 
 struct diff {

@@ -1,3 +1,6 @@
+/* export: drawing and writing a selection (graph/export_select.c) with
+ * Graphviz (graph/gv.h): labels, styles and the hg_* attributes the DOT
+ * loader reads back, the layout, the files. */
 #include "graph/export.h"
 
 #include <errno.h>
@@ -11,547 +14,19 @@
 
 #include <gvc.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/mem.h"
 #include "graph/core/text.h"
+#include "graph/export_priv.h"
+#include "graph/gv.h"
 
 enum {
-	COUNT_LIMIT = 1 << 20,		/* neighbourhood objects counted for "… N more" */
-	EDGES_PER_NODE = 3,		/* references drawn at most: max_nodes * this + 32 */
-	FAN_OUT = 10,			/* objgraph's too_many: references walked per object and way */
 	TAME_NODES = 60,		/* above this, bounded layout effort (tame_layout) */
 	TAME_EDGES = 240,
 	TYPE_MAX = 64,			/* label bytes per field, before HTML escaping */
 	NAME_MAX_BYTES = 64,
-	EDGE_NAME_MAX = 40,
-	GV_MSG_MAX = 512
+	EDGE_NAME_MAX = 40
 };
-
-#define SLOT_MORE UINT32_C(0xfffffffe)	/* edge end: the "… N more" node */
-#define EDGE_LINK UINT32_C(0xffffffff)	/* edge index of a link to "more" */
-
-/* ---- a set of node indexes with a value each (open addressing) ---- */
-
-struct nset {
-	uint32_t *key;		/* HEAP_NONE: empty */
-	uint32_t *val;
-	uint32_t cap, count;	/* cap is a power of two */
-};
-
-static void nset_init(struct nset *s, uint32_t expect)
-{
-	uint32_t cap = 16;
-
-	while (cap < expect * 2 && cap < (UINT32_C(1) << 31))
-		cap <<= 1;
-	s->cap = cap;
-	s->count = 0;
-	s->key = mem_alloc((size_t)cap * sizeof *s->key);
-	s->val = mem_alloc((size_t)cap * sizeof *s->val);
-	memset(s->key, 0xff, (size_t)cap * sizeof *s->key);
-}
-
-static void nset_fini(struct nset *s)
-{
-	free(s->key);
-	free(s->val);
-	s->key = s->val = NULL;
-}
-
-static uint32_t nset_pos(const struct nset *s, uint32_t k)
-{
-	uint32_t i = (k * UINT32_C(2654435761)) & (s->cap - 1);
-
-	while (s->key[i] != HEAP_NONE && s->key[i] != k)
-		i = (i + 1) & (s->cap - 1);
-	return i;
-}
-
-/* The value of k, or HEAP_NONE when absent. */
-static uint32_t nset_get(const struct nset *s, uint32_t k)
-{
-	uint32_t i = nset_pos(s, k);
-
-	return s->key[i] == k ? s->val[i] : HEAP_NONE;
-}
-
-static void nset_put(struct nset *s, uint32_t k, uint32_t v);
-
-static void nset_grow(struct nset *s)
-{
-	struct nset old = *s;
-
-	nset_init(s, old.cap);
-	for (uint32_t i = 0; i < old.cap; i++)
-		if (old.key[i] != HEAP_NONE)
-			nset_put(s, old.key[i], old.val[i]);
-	nset_fini(&old);
-}
-
-/* Inserts or overwrites. */
-static void nset_put(struct nset *s, uint32_t k, uint32_t v)
-{
-	uint32_t i;
-
-	if ((s->count + 1) * 2 > s->cap)
-		nset_grow(s);
-	i = nset_pos(s, k);
-	if (s->key[i] != k) {
-		s->key[i] = k;
-		s->count++;
-	}
-	s->val[i] = v;
-}
-
-/* ---- the selection: which objects and references are drawn ---- */
-
-struct sel_edge {
-	uint32_t from, to;	/* slots, or SLOT_MORE */
-	uint32_t edge;		/* out_* index, or EDGE_LINK */
-};
-
-struct sel {
-	const struct heap *h;
-	const struct export_spec *spec;
-	uint32_t max_nodes, max_edges;
-	heap_node_t *node;	/* drawn objects, ascending id once sorted */
-	uint32_t n_node;
-	struct nset slot;	/* node -> slot in node[] */
-	struct sel_edge *edge;
-	uint32_t n_edge, cap_edge;
-	uint8_t *linked;	/* per slot: 1 linked to more, 2 linked from more */
-	uint64_t more_nodes;	/* objects left out */
-	uint64_t more_edges;	/* references left out (edge cap) */
-	int more_over;		/* more_nodes is a lower bound */
-	int all_garbage;	/* every drawn object is unreachable */
-};
-
-static void sel_fini(struct sel *s)
-{
-	free(s->node);
-	free(s->edge);
-	free(s->linked);
-	nset_fini(&s->slot);
-}
-
-static void add_edge(struct sel *s, uint32_t from, uint32_t to, uint32_t edge)
-{
-	if (edge != EDGE_LINK && s->n_edge >= s->max_edges) {
-		s->more_edges++;
-		return;
-	}
-	if (s->n_edge == s->cap_edge) {
-		s->cap_edge = s->cap_edge ? s->cap_edge * 2 : 64;
-		s->edge = mem_realloc_array(s->edge, s->cap_edge, sizeof *s->edge);
-	}
-	s->edge[s->n_edge++] = (struct sel_edge){ .from = from, .to = to, .edge = edge };
-}
-
-/* A link between drawn slot v and the "more" node; out: v refers to a
- * hidden object (else a hidden one refers to v).  Once per direction. */
-static void link_more(struct sel *s, uint32_t v, int out)
-{
-	uint8_t bit = out ? 1 : 2;
-
-	if (s->linked[v] & bit)
-		return;
-	s->linked[v] |= bit;
-	if (out)
-		add_edge(s, v, SLOT_MORE, EDGE_LINK);
-	else
-		add_edge(s, SLOT_MORE, v, EDGE_LINK);
-}
-
-/* qsort has no context argument in C11: sort (id, node) pairs instead. */
-struct id_node {
-	uint64_t id;
-	heap_node_t node;
-};
-
-static int cmp_id_node(const void *a, const void *b)
-{
-	const struct id_node *x = a, *y = b;
-
-	if (x->id != y->id)
-		return x->id < y->id ? -1 : 1;
-	return x->node < y->node ? -1 : x->node > y->node;
-}
-
-/* Sorts the drawn objects by id and fills the slot map. */
-static void sel_sort(struct sel *s)
-{
-	struct id_node *tmp = mem_alloc((size_t)(s->n_node ? s->n_node : 1) * sizeof *tmp);
-
-	for (uint32_t i = 0; i < s->n_node; i++)
-		tmp[i] = (struct id_node){ .id = s->h->id[s->node[i]], .node = s->node[i] };
-	qsort(tmp, s->n_node, sizeof *tmp, cmp_id_node);
-	nset_fini(&s->slot);
-	nset_init(&s->slot, s->n_node);
-	for (uint32_t i = 0; i < s->n_node; i++) {
-		s->node[i] = tmp[i].node;
-		nset_put(&s->slot, s->node[i], i);
-	}
-	free(tmp);
-	s->linked = mem_calloc(s->n_node ? s->n_node : 1, 1);
-	s->all_garbage = s->spec->dist != NULL;
-	for (uint32_t i = 0; i < s->n_node && s->all_garbage; i++)
-		if (s->spec->dist[s->node[i]] != EXPORT_UNREACHABLE)
-			s->all_garbage = 0;
-}
-
-static int check_node(const struct heap *h, heap_node_t v, struct error *err)
-{
-	if (v >= h->n_nodes)
-		return error_set(err, "object index %lu is out of range (the heap has %lu objects)",
-				 (unsigned long)v, (unsigned long)h->n_nodes);
-	return 0;
-}
-
-/* EXPORT_CYCLE: members; when there are too many, the first max_nodes met
- * by a breadth-first walk inside the cycle from the member of lowest id,
- * so the drawn part stays connected. */
-/* Two bits per node, for member sets that may be most of a big heap (a V8
- * heap's main cycle): n/4 bytes instead of a hash table of the members. */
-enum {
-	MEMBER = 1,
-	QUEUED = 2
-};
-
-static unsigned mark_get(const uint8_t *bits, heap_node_t v)
-{
-	return (bits[v >> 2] >> ((v & 3) * 2)) & 3u;
-}
-
-static void mark_set(uint8_t *bits, heap_node_t v, unsigned m)
-{
-	bits[v >> 2] |= (uint8_t)(m << ((v & 3) * 2));
-}
-
-static int select_cycle(struct sel *s, struct error *err)
-{
-	const struct heap *h = s->h;
-	const struct export_spec *sp = s->spec;
-	uint8_t *member;	/* 2 bits per node (mark_get): MEMBER, QUEUED */
-	heap_node_t *queue = NULL;
-	uint32_t n_member = 0, qt = 0, want, start = HEAP_NONE;
-	int rc = -1;
-
-	if (sp->n_nodes == 0 || !sp->nodes)
-		return error_set(err, "the cycle has no members");
-	member = mem_calloc(((size_t)h->n_nodes + 3) / 4, 1);
-	for (uint32_t i = 0; i < sp->n_nodes; i++) {
-		heap_node_t v = sp->nodes[i];
-		if (check_node(h, v, err) != 0)
-			goto out;
-		if (!mark_get(member, v)) {
-			mark_set(member, v, MEMBER);
-			n_member++;
-			if (start == HEAP_NONE || h->id[v] < h->id[start] ||
-			    (h->id[v] == h->id[start] && v < start))
-				start = v;
-		}
-	}
-	want = n_member < s->max_nodes ? n_member : s->max_nodes;
-	queue = mem_alloc((size_t)want * sizeof *queue);
-	/* Walk from start, both ways, only inside the cycle, until `want`
-	 * objects are met.  The first pass takes at most FAN_OUT references
-	 * per object and way (objgraph's too_many), so a hub such as V8's
-	 * global object does not fill the picture with its referrers and the
-	 * walk goes deep; a second pass without the cap fills up what is
-	 * left.  Members no walk reaches (the caller may pass any set) are
-	 * taken in the order given. */
-	queue[qt++] = start;
-	mark_set(member, start, QUEUED);
-	for (int pass = 0; pass < 2 && qt < want; pass++) {
-		for (uint32_t qh = 0; qh < qt && qt < want; qh++) {
-			heap_node_t v = queue[qh];
-			for (int dir = 0; dir < 2 && qt < want; dir++) {
-				uint32_t lo = dir ? h->in_off[v] : h->out_off[v];
-				uint32_t hi = dir ? h->in_off[v + 1] : h->out_off[v + 1];
-				uint32_t taken = 0;
-				for (uint32_t e = lo; e < hi && qt < want; e++) {
-					heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
-					unsigned mark = mark_get(member, w);
-					if (!mark)
-						continue;
-					if (pass == 0 && taken++ >= FAN_OUT)
-						break;
-					if (!(mark & QUEUED)) {
-						mark_set(member, w, QUEUED);
-						queue[qt++] = w;
-					}
-				}
-			}
-		}
-	}
-	for (uint32_t i = 0; i < sp->n_nodes && qt < want; i++)
-		if (!(mark_get(member, sp->nodes[i]) & QUEUED)) {
-			mark_set(member, sp->nodes[i], QUEUED);
-			queue[qt++] = sp->nodes[i];
-		}
-	s->n_node = n_member < s->max_nodes ? n_member : s->max_nodes;
-	s->more_nodes = n_member - s->n_node;
-	s->node = mem_alloc((size_t)s->n_node * sizeof *s->node);
-	memcpy(s->node, queue, (size_t)s->n_node * sizeof *s->node);
-	sel_sort(s);
-	for (uint32_t i = 0; i < s->n_node; i++) {
-		heap_node_t v = s->node[i];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			uint32_t t = nset_get(&s->slot, h->out_to[e]);
-			if (t != HEAP_NONE)
-				add_edge(s, i, t, e);
-			else if (mark_get(member, h->out_to[e]))
-				link_more(s, i, 1);
-		}
-		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
-			if (nset_get(&s->slot, h->in_from[e]) == HEAP_NONE &&
-			    mark_get(member, h->in_from[e]))
-				link_more(s, i, 0);
-	}
-	rc = 0;
-out:
-	free(queue);
-	free(member);
-	return rc;
-}
-
-/* Objects a neighbourhood walk draws but does not walk through (unless
- * one is the centre), as objgraph stops at modules: classes, modules and
- * immortal objects (None, small ints) are referred to by everything, and
- * synthetic roots refer to every root. */
-static int is_module(const struct heap *h, heap_node_t v)
-{
-	size_t len;
-	const char *type = heap_string(h, h->type[v], &len);
-
-	return len == 6 && memcmp(type, "module", 6) == 0;
-}
-
-static int is_hub(const struct heap *h, heap_node_t v)
-{
-	const uint32_t *in_edge;
-
-	if (h->flags[v] & (HEAP_F_CLASS | HEAP_F_SYNTHETIC | HEAP_F_IMMORTAL))
-		return 1;
-	if (is_module(h, v))
-		return 1;
-	/* a module's namespace (its __dict__) is the module, for this purpose:
-	 * every global of a Python program hangs off it */
-	in_edge = heap_in_edges(h);
-	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++) {
-		uint32_t name = h->out_name[in_edge[i]];
-		size_t len;
-		const char *str;
-		if (name & HEAP_NAME_INDEX || !is_module(h, h->in_from[i]))
-			continue;
-		str = heap_string(h, name, &len);
-		if (len == 8 && memcmp(str, "__dict__", 8) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* EXPORT_OBJECT: breadth-first both ways to spec->depth.  Like objgraph's
- * too_many, an object other than the centre contributes at most FAN_OUT
- * references each way to the walk; the rest are counted as "more
- * references".  Hubs (is_hub) are drawn but not walked through.  The first
- * max_nodes objects met are drawn, the others met (counted up to
- * COUNT_LIMIT) are summed up as "more objects". */
-static int select_object(struct sel *s, struct error *err)
-{
-	const struct heap *h = s->h;
-	const struct export_spec *sp = s->spec;
-	struct nset dist;	/* node -> distance from the centre */
-	heap_node_t *queue;
-	uint8_t *skipped;	/* per queue entry: 1 out-refs skipped, 2 in-refs skipped */
-	uint32_t qh = 0, qt = 0, qcap = 1024;
-
-	if (check_node(h, sp->object, err) != 0)
-		return -1;
-	if (sp->depth > EXPORT_MAX_DEPTH)
-		return error_set(err, "depth %lu is too deep (at most %d)", (unsigned long)sp->depth,
-				 EXPORT_MAX_DEPTH);
-	nset_init(&dist, 1024);
-	queue = mem_alloc(qcap * sizeof *queue);
-	skipped = mem_calloc(qcap, 1);
-	queue[qt++] = sp->object;
-	nset_put(&dist, sp->object, 0);
-	while (qh < qt && !s->more_over) {
-		uint32_t qi = qh++;
-		heap_node_t v = queue[qi];
-		uint32_t d = nset_get(&dist, v);
-		if (d >= sp->depth || (v != sp->object && is_hub(h, v)))
-			continue;
-		for (int dir = 0; dir < 2 && !s->more_over; dir++) {
-			uint32_t lo = dir ? h->in_off[v] : h->out_off[v];
-			uint32_t hi = dir ? h->in_off[v + 1] : h->out_off[v + 1];
-			uint32_t taken = 0;
-			for (uint32_t e = lo; e < hi; e++) {
-				heap_node_t w = dir ? h->in_from[e] : h->out_to[e];
-				if (v != sp->object && taken >= FAN_OUT) {
-					s->more_edges += hi - e;
-					skipped[qi] |= (uint8_t)(dir ? 2 : 1);
-					break;
-				}
-				taken++;
-				if (nset_get(&dist, w) != HEAP_NONE)
-					continue;
-				if (qt >= COUNT_LIMIT) {
-					s->more_over = 1;
-					break;
-				}
-				if (qt == qcap) {
-					qcap *= 2;
-					queue = mem_realloc_array(queue, qcap, sizeof *queue);
-					skipped = mem_realloc_array(skipped, qcap, 1);
-					memset(skipped + qcap / 2, 0, qcap / 2);
-				}
-				nset_put(&dist, w, d + 1);
-				queue[qt++] = w;
-			}
-		}
-	}
-	s->n_node = qt < s->max_nodes ? qt : s->max_nodes;
-	s->more_nodes = qt - s->n_node;
-	s->node = mem_alloc((size_t)s->n_node * sizeof *s->node);
-	memcpy(s->node, queue, (size_t)s->n_node * sizeof *s->node);
-	sel_sort(s);
-	for (uint32_t qi = 0; qi < s->n_node; qi++) {
-		uint32_t slot = nset_get(&s->slot, queue[qi]);
-		if (skipped[qi] & 1)
-			link_more(s, slot, 1);
-		if (skipped[qi] & 2)
-			link_more(s, slot, 0);
-	}
-	free(queue);
-	free(skipped);
-	for (uint32_t i = 0; i < s->n_node; i++) {
-		heap_node_t v = s->node[i];
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			uint32_t t = nset_get(&s->slot, h->out_to[e]);
-			if (t != HEAP_NONE)
-				add_edge(s, i, t, e);
-			else if (nset_get(&dist, h->out_to[e]) != HEAP_NONE)
-				link_more(s, i, 1);
-		}
-		for (uint32_t e = h->in_off[v]; e < h->in_off[v + 1]; e++)
-			if (nset_get(&s->slot, h->in_from[e]) == HEAP_NONE &&
-			    nset_get(&dist, h->in_from[e]) != HEAP_NONE)
-				link_more(s, i, 0);
-	}
-	nset_fini(&dist);
-	return 0;
-}
-
-/* The reference a -> b drawn for a path step: the given one, or the first
- * retaining one, or the first weak one.  HEAP_NONE when there is none. */
-static uint32_t path_edge(const struct heap *h, heap_node_t a, heap_node_t b)
-{
-	uint32_t weak = HEAP_NONE;
-
-	for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++) {
-		if (h->out_to[e] != b)
-			continue;
-		if (h->out_kind[e] != HEAP_EDGE_WEAK)
-			return e;
-		if (weak == HEAP_NONE)
-			weak = e;
-	}
-	return weak;
-}
-
-/* EXPORT_PATH: the chain; a long one keeps its two ends and sums up the
- * middle. */
-static int select_path(struct sel *s, struct error *err)
-{
-	const struct heap *h = s->h;
-	const struct export_spec *sp = s->spec;
-	uint32_t n = sp->n_nodes, head, tail;
-	uint32_t *step;
-	struct nset seen;
-
-	if (n == 0 || !sp->nodes)
-		return error_set(err, "the path is empty");
-	step = mem_alloc((size_t)n * sizeof *step);
-	for (uint32_t i = 0; i < n; i++) {
-		if (check_node(h, sp->nodes[i], err) != 0)
-			goto fail;
-		if (i + 1 == n)
-			break;
-		if (check_node(h, sp->nodes[i + 1], err) != 0)
-			goto fail;
-		if (sp->path_edges) {
-			uint32_t e = sp->path_edges[i];
-			heap_node_t a = sp->nodes[i];
-			if (e < h->out_off[a] || e >= h->out_off[a + 1] || h->out_to[e] != sp->nodes[i + 1]) {
-				error_set(err, "path step %lu: reference %lu does not link the two objects",
-					  (unsigned long)i + 1, (unsigned long)e);
-				goto fail;
-			}
-			step[i] = e;
-		} else {
-			step[i] = path_edge(h, sp->nodes[i], sp->nodes[i + 1]);
-			if (step[i] == HEAP_NONE) {
-				error_set(err, "path step %lu: object %llu does not refer to object %llu",
-					  (unsigned long)i + 1, (unsigned long long)h->id[sp->nodes[i]],
-					  (unsigned long long)h->id[sp->nodes[i + 1]]);
-				goto fail;
-			}
-		}
-	}
-	head = n, tail = 0;
-	if (n > s->max_nodes) {
-		head = (s->max_nodes + 1) / 2;
-		tail = s->max_nodes - head;
-	}
-	/* a path from the engine has no repeats, but be safe: draw each object once */
-	nset_init(&seen, n);
-	s->node = mem_alloc((size_t)n * sizeof *s->node);
-	for (uint32_t i = 0; i < n; i++) {
-		if (i >= head && i < n - tail)
-			continue;
-		if (nset_get(&seen, sp->nodes[i]) == HEAP_NONE) {
-			nset_put(&seen, sp->nodes[i], 0);
-			s->node[s->n_node++] = sp->nodes[i];
-		}
-	}
-	nset_fini(&seen);
-	s->more_nodes = n - head - tail;
-	sel_sort(s);
-	for (uint32_t i = 0; i + 1 < n; i++) {
-		uint32_t a = nset_get(&s->slot, sp->nodes[i]), b = nset_get(&s->slot, sp->nodes[i + 1]);
-		int a_drawn = i < head || i >= n - tail, b_drawn = i + 1 < head || i + 1 >= n - tail;
-		if (a_drawn && b_drawn)
-			add_edge(s, a, b, step[i]);
-		else if (a_drawn)
-			add_edge(s, a, SLOT_MORE, EDGE_LINK);
-		else if (b_drawn)
-			add_edge(s, SLOT_MORE, b, EDGE_LINK);
-	}
-	free(step);
-	return 0;
-fail:
-	free(step);
-	return -1;
-}
-
-static int sel_build(struct sel *s, const struct heap *h, const struct export_spec *sp,
-		     struct error *err)
-{
-	memset(s, 0, sizeof *s);
-	s->h = h;
-	s->spec = sp;
-	s->max_nodes = sp->max_nodes ? sp->max_nodes : EXPORT_DEFAULT_MAX_NODES;
-	if (s->max_nodes > EXPORT_MAX_MAX_NODES)
-		s->max_nodes = EXPORT_MAX_MAX_NODES;
-	s->max_edges = s->max_nodes * EDGES_PER_NODE + 32;
-	nset_init(&s->slot, 16);
-	switch (sp->what) {
-	case EXPORT_CYCLE: return select_cycle(s, err);
-	case EXPORT_OBJECT: return select_object(s, err);
-	case EXPORT_PATH: return select_path(s, err);
-	}
-	return error_set(err, "unknown export kind %d", (int)sp->what);
-}
 
 /* ---- text ---- */
 
@@ -717,75 +192,6 @@ int export_format_from_path(const char *out_path, enum export_format *fmt, struc
 	}
 }
 
-/* ---- Graphviz errors ---- */
-
-/* Graphviz reports through a global hook; while heapglass calls it, the
- * hook collects the text here instead of printing it. */
-static char gv_msg[GV_MSG_MAX];
-
-static int gv_collect(char *msg)
-{
-	size_t have = strlen(gv_msg), n = strlen(msg);
-
-	if (have + n >= sizeof gv_msg)
-		n = sizeof gv_msg - 1 - have;
-	memcpy(gv_msg + have, msg, n);
-	gv_msg[have + n] = '\0';
-	return 0;
-}
-
-struct gv_hook {
-	agusererrf old_fn;
-	agerrlevel_t old_level;
-};
-
-static void gv_hook_on(struct gv_hook *k)
-{
-	gv_msg[0] = '\0';
-	k->old_fn = agseterrf(gv_collect);
-	k->old_level = agseterr(AGERR);
-}
-
-static void gv_hook_off(struct gv_hook *k)
-{
-	agseterrf(k->old_fn);
-	agseterr(k->old_level);
-}
-
-/* Puts what Graphviz said (one line, printable) into err after prefix. */
-static int gv_fail(struct error *err, const char *prefix)
-{
-	char line[GV_MSG_MAX];
-	size_t n = 0;
-
-	for (size_t i = 0; gv_msg[i] && n + 1 < sizeof line; i++)
-		line[n++] = gv_msg[i] == '\n' ? ' ' : gv_msg[i];
-	while (n && line[n - 1] == ' ')
-		n--;
-	line[n] = '\0';
-	if (n == 0)
-		return error_set(err, "%s: Graphviz failed", prefix);
-	{
-		char safe[GV_MSG_MAX];
-		error_quote(safe, sizeof safe, line, n);
-		return error_set(err, "%s: Graphviz: %s", prefix, safe);
-	}
-}
-
-/* One Graphviz context for the whole process, made on first use and never
- * freed.  Graphviz 2.43's pango text layout caches a pointer to the last
- * font name, which lives in the context's font table: freeing a context
- * and making a new one leaves that pointer dangling (a use after free
- * AddressSanitizer sees in the second export of a process). */
-static GVC_t *gvc_shared;
-
-static GVC_t *gv_context(void)
-{
-	if (!gvc_shared)
-		gvc_shared = gvContext();
-	return gvc_shared;
-}
-
 /* ---- building the cgraph graph ---- */
 
 /* Pastel fills.  A diagram gives its types colours in the order they
@@ -842,8 +248,8 @@ static heap_str_t *root_kinds(const struct sel *s)
 	uint8_t *seen = mem_calloc(s->n_node ? s->n_node : 1, 1);
 
 	for (uint32_t r = 0; r < s->h->n_roots; r++) {
-		uint32_t slot = nset_get(&s->slot, s->h->roots[r].node);
-		if (slot != HEAP_NONE && !seen[slot]) {
+		uint32_t slot = sel_slot(s, s->h->roots[r].node);
+		if (slot != HMAP_NONE && !seen[slot]) {
 			seen[slot] = 1;
 			kind[slot] = s->h->roots[r].kind;
 		}
@@ -970,7 +376,7 @@ static void declare(Agraph_t *g, struct gsyms *y, const char *title)
 }
 
 static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const struct gsyms *y,
-		       struct nset *colours)
+		       struct hmap *colours)
 {
 	const struct heap *h = s->h;
 	heap_node_t v = s->node[slot];
@@ -978,11 +384,11 @@ static void style_node(const struct sel *s, uint32_t slot, Agnode_t *n, const st
 	int garbage = s->spec->dist && s->spec->dist[v] == EXPORT_UNREACHABLE;
 	int synthetic = (h->flags[v] & HEAP_F_SYNTHETIC) != 0;
 
-	uint32_t colour = nset_get(colours, h->type[v]);
+	uint32_t colour = hmap_get(colours, h->type[v]);
 
-	if (colour == HEAP_NONE) {
-		colour = colours->count % (uint32_t)(sizeof palette / sizeof palette[0]);
-		nset_put(colours, h->type[v], colour);
+	if (colour == HMAP_NONE) {
+		colour = (uint32_t)(colours->used % (sizeof palette / sizeof palette[0]));
+		hmap_put(colours, h->type[v], colour);
 	}
 	agxset(n, y->fillcolor, synthetic ? "white" : (char *)palette[colour]);
 	if (root) {
@@ -1130,9 +536,9 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 	heap_str_t *rk = root_kinds(s);
 	struct gsyms y;
 	struct buf b = { 0 }, fw = { 0 };
-	struct nset colours;	/* type -> palette index */
+	struct hmap colours;	/* type -> palette index */
 
-	nset_init(&colours, 16);
+	hmap_init(&colours, 16);
 	declare(g, &y, s->spec->title);
 	for (uint32_t i = 0; i < s->n_node; i++) {
 		char name[32];
@@ -1167,7 +573,7 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 		if (a && t)
 			edges[i] = build_edge(s, g, a, t, se, &y, &b);
 	}
-	nset_fini(&colours);
+	hmap_fini(&colours);
 	free(rk);
 	free(b.p);
 	free(fw.p);
@@ -1194,7 +600,7 @@ static void tame_layout(Agraph_t *g, const struct sel *s)
 
 /* ---- writing ---- */
 
-static const char *const gv_format[] = {
+static const char *const render_format[] = {
 	[EXPORT_DOT] = "dot", [EXPORT_SVG] = "svg", [EXPORT_PNG] = "png", [EXPORT_PDF] = "pdf",
 };
 
@@ -1234,7 +640,7 @@ static int render_to(GVC_t *gvc, Agraph_t *g, const char *out_path, enum export_
 		error_set(err, "%s: %s", qp, strerror(saved));
 		goto out;
 	}
-	if (gvRender(gvc, g, gv_format[fmt], fp) != 0) {
+	if (gvRender(gvc, g, render_format[fmt], fp) != 0) {
 		fclose(fp);
 		gv_fail(err, qp);
 		goto out;
@@ -1272,7 +678,7 @@ int export_write(const struct heap *h, const struct export_spec *spec, const cha
 	GVC_t *gvc;
 	int rc = -1;
 
-	if ((unsigned)fmt >= sizeof gv_format / sizeof gv_format[0])
+	if ((unsigned)fmt >= sizeof render_format / sizeof render_format[0])
 		return error_set(err, "unknown export format %d", (int)fmt);
 	if (sel_build(&s, h, spec, err) != 0) {
 		sel_fini(&s);

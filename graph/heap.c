@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 
@@ -16,10 +17,6 @@ struct column {
 	size_t cap;
 };
 
-struct id_slot {
-	uint64_t id;
-	uint32_t node;		/* node index + 1; 0 = empty */
-};
 
 struct heap_builder {
 	/* node columns */
@@ -39,10 +36,8 @@ struct heap_builder {
 	heap_str_t categories[256];
 	uint32_t n_categories;
 
-	/* id -> node hash, built by heap_builder_index: open addressing with the
-	 * id stored in the slot so a probe costs one cache miss */
-	struct id_slot *idtab;
-	size_t idtab_mask;
+	/* id -> node, built by heap_builder_index */
+	struct hmap ids;
 
 	uint64_t unknown_refs;
 	uint64_t total_size;
@@ -280,8 +275,7 @@ static void builder_clear(struct heap_builder *b)
 	b->arena_len = b->arena_cap = 0;
 	free(b->strtab);
 	b->strtab = NULL;
-	free(b->idtab);
-	b->idtab = NULL;
+	hmap_fini(&b->ids);
 }
 
 void heap_builder_free(struct heap_builder *b)
@@ -356,45 +350,28 @@ uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
 	return ((const uint64_t *)b->id.data)[v];
 }
 
-static size_t id_slot(uint64_t id, size_t mask)
-{
-	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 20) & mask;
-}
-
 int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
 {
 	const uint64_t *ids = b->id.data;
-	size_t size = 1024;
 
-	while (size < b->id.n * 2)
-		size *= 2;
-	free(b->idtab);
-	b->idtab = mem_calloc(size, sizeof *b->idtab);
-	b->idtab_mask = size - 1;
+	hmap_fini(&b->ids);
+	hmap_init(&b->ids, b->id.n);
 	for (size_t v = 0; v < b->id.n; v++) {
-		size_t i = id_slot(ids[v], b->idtab_mask);
-		while (b->idtab[i].node) {
-			if (b->idtab[i].id == ids[v]) {
-				*dup_a = b->idtab[i].node - 1;
-				*dup_b = (heap_node_t)v;
-				return -1;
-			}
-			i = (i + 1) & b->idtab_mask;
+		uint32_t first = hmap_add(&b->ids, ids[v], (uint32_t)v);
+		if (first != HMAP_NONE) {
+			*dup_a = first;
+			*dup_b = (heap_node_t)v;
+			return -1;
 		}
-		b->idtab[i].id = ids[v];
-		b->idtab[i].node = (uint32_t)v + 1;
 	}
 	return 0;
 }
 
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
 {
-	if (!b->idtab)
-		return HEAP_NONE;
-	for (size_t i = id_slot(id, b->idtab_mask); b->idtab[i].node; i = (i + 1) & b->idtab_mask)
-		if (b->idtab[i].id == id)
-			return b->idtab[i].node - 1;
-	return HEAP_NONE;
+	uint32_t v = hmap_get(&b->ids, id);
+
+	return v == HMAP_NONE ? HEAP_NONE : v;
 }
 
 void heap_builder_unknown_ref(struct heap_builder *b)
@@ -682,10 +659,29 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 /* ---- the frozen heap ---- */
 
+struct heap *heap_regenerate(const struct heap *h, const uint8_t *gen, uint8_t max_gen)
+{
+	struct heap *d = mem_alloc(sizeof *d);
+
+	memcpy(d, h, sizeof *d);
+	atomic_init(&d->in_edge_memo, NULL);
+	d->generation = mem_alloc(h->n_nodes ? h->n_nodes : 1);
+	memcpy(d->generation, gen, h->n_nodes);
+	d->max_generation = max_gen;
+	d->borrowed = h;
+	return d;
+}
+
 void heap_free(struct heap *h)
 {
 	if (!h)
 		return;
+	if (h->borrowed) {
+		free(h->generation);
+		free(atomic_load(&h->in_edge_memo));
+		free(h);
+		return;
+	}
 	free(h->id);
 	free(h->type);
 	free(h->name);

@@ -212,6 +212,10 @@ struct heap {
 	uint32_t not_user_nodes;	/* nodes with HEAP_F_ANCHOR or HEAP_F_RUNTIME */
 	uint8_t max_generation;		/* highest generation seen, or HEAP_GEN_UNKNOWN */
 	const char *format;		/* static loader name, set by the loader registry */
+
+	/* NULL, or the heap whose columns this one borrows (heap_regenerate):
+	 * it owns only its generation column and its in_edge_memo. */
+	const struct heap *borrowed;
 };
 
 /* Whether in-edge i (an index into in_from) keeps its target alive. */
@@ -248,6 +252,13 @@ const uint32_t *heap_in_edges(const struct heap *h);
 
 /* Frees everything the heap owns.  heap_free(NULL) is a no-op. */
 void heap_free(struct heap *h);
+
+/* A heap that is h with another generation column: a copy of gen
+ * (n_nodes bytes, each 0..max_gen or HEAP_GEN_UNKNOWN) and max_gen.  Every
+ * other column is h's, borrowed, so h must outlive it; h itself is not
+ * written (a frozen heap stays read-only).  For the ages the viewer shows
+ * on `heapglass A B C` (diff_ages). */
+struct heap *heap_regenerate(const struct heap *h, const uint8_t *gen, uint8_t max_gen);
 
 /* The string at offset s (NUL-terminated); *len gets its byte length when
  * len is not NULL. */

@@ -12,34 +12,20 @@
 
 #include "graph/export.h"
 #include "graph/core/mem.h"
+#include "graph/gv.h"
 
 enum {
 	LABEL_MAX = 1024,		/* longer names are cut (with "...") */
-	MSG_MAX = 1024,
 	MAX_FILE = 256 << 20		/* cgraph holds the whole graph; DOT heaps are small */
 };
 
-/* ---- Graphviz's error hook ---- */
+/* ---- Graphviz's error hook (graph/gv.h) ---- */
 
-static char gv_msg[MSG_MAX];
-
-static int collect(char *msg)
-{
-	size_t have = strlen(gv_msg), n = strlen(msg);
-
-	if (have + n >= sizeof gv_msg)
-		n = sizeof gv_msg - 1 - have;
-	memcpy(gv_msg + have, msg, n);
-	gv_msg[have + n] = '\0';
-	return 0;
-}
-
-/* Turns "Error: dot: syntax error in line 4 near 'x'\n..." into
- * "PATH:4: syntax error near 'x'". */
+/* What cgraph said, as one line naming the file and the line. */
 static int syntax_error(const char *path, struct error *err)
 {
-	char line[MSG_MAX], q[MSG_MAX];
-	const char *m = gv_msg, *at;
+	char line[GV_MSG_MAX], q[GV_MSG_MAX];
+	const char *m = gv_message(), *at;
 	size_t n = 0;
 	unsigned long lineno = 0;
 
@@ -441,8 +427,7 @@ static int dot_load(const char *path, struct heap_builder *b, struct progress *p
 		    struct error *err)
 {
 	struct dotctx c = { .path = path, .b = b, .err = err };
-	agusererrf old_fn;
-	agerrlevel_t old_level;
+	struct gv_hook hook;
 	struct stat st;
 	Agraph_t *extra;
 	FILE *fp;
@@ -457,9 +442,7 @@ static int dot_load(const char *path, struct heap_builder *b, struct progress *p
 				 "use the CSV format for big heaps)", path, (long long)st.st_size);
 	}
 	progress_force(prog, "parsing", 0, 0);
-	gv_msg[0] = '\0';
-	old_fn = agseterrf(collect);
-	old_level = agseterr(AGERR);
+	gv_hook_on(&hook);
 	agsetfile("dot");
 	c.g = agread(fp, NULL);
 	if (!c.g) {
@@ -474,7 +457,7 @@ static int dot_load(const char *path, struct heap_builder *b, struct progress *p
 		error_set(err, "%s: holds more than one graph; heapglass reads a file with one", path);
 		goto out;
 	}
-	if (gv_msg[0]) {
+	if (gv_message()[0]) {
 		syntax_error(path, err);
 		goto out;
 	}
@@ -482,8 +465,7 @@ static int dot_load(const char *path, struct heap_builder *b, struct progress *p
 out:
 	if (c.g)
 		agclose(c.g);
-	agseterrf(old_fn);
-	agseterr(old_level);
+	gv_hook_off(&hook);
 	fclose(fp);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/mem.h"
 
 /* Top-level record tags. */
@@ -132,20 +133,142 @@ static const struct {
 	{ 'B', "byte" }, { 'S', "short" }, { 'I', "int" }, { 'J', "long" },
 };
 
-/* An open-addressing map from a non-zero 64-bit id to a 32-bit index. */
-struct idmap {
-	uint64_t *key;		/* 0 = empty */
-	uint32_t *val;
-	size_t mask;
-	size_t used;
+/* The user graph (docs/user-graph.md, "Java HPROF", says why each rule is
+ * there): the JVM's own bookkeeping, marked once per class in
+ * finish_classes(), so that an object costs nothing more than a flags word
+ * copied from its class.
+ *
+ * Instances of these classes and of their subclasses get these node flags.
+ * Names are the JVM's (java/lang/ClassLoader); a name ending in '/' is a
+ * package and every class in it or under it. */
+static const struct class_rule {
+	const char *name;
+	uint16_t flags;
+} class_rules[] = {
+	/* referent is weak (field_rules): the object is a weak reference */
+	{ "java/lang/ref/Reference", HEAP_F_WEAKREF },
+	/* permanent infrastructure user objects hang from */
+	{ "java/lang/ClassLoader", HEAP_F_ANCHOR },
+	{ "java/lang/Module", HEAP_F_ANCHOR },
+	{ "java/lang/ModuleLayer", HEAP_F_ANCHOR },
+	{ "java/lang/module/Configuration", HEAP_F_ANCHOR },
+	{ "java/lang/module/ResolvedModule", HEAP_F_ANCHOR },
+	{ "java/lang/ThreadGroup", HEAP_F_ANCHOR },
+	{ "java/nio/file/FileSystem", HEAP_F_ANCHOR },
+	{ "java/nio/file/spi/FileSystemProvider", HEAP_F_ANCHOR },
+	{ "java/security/Provider", HEAP_F_ANCHOR },
+	{ "java/util/logging/LogManager", HEAP_F_ANCHOR },
+	{ "java/util/logging/LogManager$", HEAP_F_ANCHOR },
+	{ "java/io/ObjectStreamClass", HEAP_F_ANCHOR },
+	{ "jdk/internal/jimage/", HEAP_F_ANCHOR },
+	/* the JVM's code: method handles, lambda forms, call sites, the
+	 * class files it spins for them and its reflection accessors */
+	{ "java/lang/invoke/", HEAP_F_RUNTIME },
+	{ "sun/invoke/", HEAP_F_RUNTIME },
+	{ "jdk/internal/org/objectweb/asm/", HEAP_F_RUNTIME },
+	{ "jdk/internal/reflect/", HEAP_F_RUNTIME },
 };
+
+/* Instance fields, by the class that declares them, that are not the
+ * user's references: a weak referent, or the links the JDK keeps between
+ * references it has to process (reference queues, finalization, cleaners).
+ * Each rule's kind is what the field's references get. */
+static const struct field_rule {
+	const char *class_name;
+	const char *field;
+	uint8_t kind;
+} field_rules[] = {
+	/* ART's class pointer, a field of java.lang.Object since Android 6 */
+	{ "java/lang/Object", "shadow$_klass_", HEAP_EDGE_INTERNAL | HEAP_EDGE_META },
+	{ "java/lang/ref/Reference", "referent", HEAP_EDGE_WEAK },
+	{ "java/lang/ref/Reference", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/lang/ref/Reference", "discovered", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/lang/ref/Finalizer", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/lang/ref/Finalizer", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/lang/ref/FinalizerReference", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/lang/ref/FinalizerReference", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/Cleaner", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/Cleaner", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "sun/misc/Cleaner", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "sun/misc/Cleaner", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/PhantomCleanable", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/PhantomCleanable", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/PhantomCleanable", "list", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/WeakCleanable", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/WeakCleanable", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/WeakCleanable", "list", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/SoftCleanable", "next", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/SoftCleanable", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "jdk/internal/ref/SoftCleanable", "list", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* a descriptor's back links to the streams that share it */
+	{ "java/io/FileDescriptor", "parent", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/io/FileDescriptor", "otherParents", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* the object a stream synchronizes on (itself by default) */
+	{ "java/io/Writer", "lock", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/io/Reader", "lock", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/Collections$SynchronizedCollection", "mutex", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/Collections$SynchronizedMap", "mutex", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* what a parked thread waits on (diagnostics: LockSupport.getBlocker),
+	 * and a pool worker's handle on the thread that runs it */
+	{ "java/lang/Thread", "parkBlocker", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ThreadPoolExecutor$Worker", "thread", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* the writers a PrintStream makes over itself to print text */
+	{ "java/io/PrintStream", "charOut", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/io/PrintStream", "textOut", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* back links of the JDK's collections, which shark's readers do not
+	 * follow either: from an entry to the one before it or its parent,
+	 * from a view to its map (inner classes' this$0 are already) */
+	{ "java/util/LinkedList$Node", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/LinkedHashMap$Entry", "before", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/TreeMap$Entry", "parent", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/TreeMap$KeySet", "m", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/HashMap$TreeNode", "parent", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/HashMap$TreeNode", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentHashMap$TreeNode", "parent", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentHashMap$TreeNode", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentHashMap$CollectionView", "map", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentSkipListMap$KeySet", "m", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentSkipListMap$Values", "m", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentSkipListMap$EntrySet", "m", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/ConcurrentLinkedDeque$Node", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/LinkedBlockingDeque$Node", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/locks/AbstractQueuedSynchronizer$Node", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/concurrent/locks/AbstractQueuedLongSynchronizer$Node", "prev", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/stream/AbstractPipeline", "nextStage", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* caches' back links from an entry's reference to its key */
+	{ "java/lang/ClassValue$Version", "classValue", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/ResourceBundle$KeyElementReference", "cacheKey", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/ResourceBundle$BundleReference", "cacheKey", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* a native resource's handle on the cleaner that frees it */
+	{ "java/util/zip/Deflater$DeflaterZStreamRef", "cleanable", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/util/zip/Inflater$InflaterZStreamRef", "cleanable", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	/* object streams' block-data streams and the data streams over them */
+	{ "java/io/ObjectInputStream$BlockDataInputStream", "din", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+	{ "java/io/ObjectOutputStream$BlockDataOutputStream", "dout", HEAP_EDGE_STRONG | HEAP_EDGE_META },
+};
+
+/* The kinds of the references the dump states outside fields: every
+ * object's class, a class's superclass, loader, signers and protection
+ * domain, its constant pool and HotSpot's <resolved_references> static. */
+#define KIND_CLASS_META (HEAP_EDGE_INTERNAL | HEAP_EDGE_META)
+#define KIND_POOL_META (HEAP_EDGE_STRONG | HEAP_EDGE_META)
+
+/* The loader's own bit in a field's kind, never given to the builder: a
+ * reference from the object to itself is HEAP_EDGE_META.  Set on every
+ * reference field a class of the boot loader declares (the JDK's "this"
+ * sentinels: Throwable.cause, Writer.lock, a list head's prev and next). */
+#define KIND_SELF_META 0x40u
+
+/* The id maps (strings, loaded classes, classes) give HEAP_NONE for an
+ * id they do not have. */
+_Static_assert(HMAP_NONE == HEAP_NONE, "hmap's 'absent' is the heap's");
 
 /* A reference-typed instance field of one class (its own, not inherited). */
 struct jfield {
 	uint64_t name_id;	/* UTF8 id of the name */
 	heap_str_t name;	/* interned after pass 1 */
 	uint32_t offset;	/* within this class's part of the instance bytes */
-	uint8_t kind;		/* enum heap_edge_kind */
+	uint8_t kind;		/* enum heap_edge_kind, with HEAP_EDGE_META */
 };
 
 enum class_state {
@@ -173,7 +296,8 @@ struct jclass {
 	heap_node_t node;	/* the class object's node (pass 2) */
 	heap_str_t name;	/* Java name, "java.lang.String" */
 	uint8_t state;		/* enum class_state */
-	uint8_t is_reference;	/* java.lang.ref.Reference or a subclass */
+	uint16_t inst_flags;	/* node flags of its instances (class_rules) */
+	uint8_t boot;		/* loaded by the boot loader: the JDK's own */
 };
 
 /* A rank bitmap over the object ids, for dumps whose ids are aligned
@@ -242,18 +366,18 @@ struct hp {
 	uint64_t ticks;
 
 	/* UTF8 records: id -> index of (offset, length) */
-	struct idmap strmap;
+	struct hmap strmap;
 	uint64_t *str_off;
 	uint32_t *str_len;
 	size_t n_str, cap_str;
 
 	/* LOAD_CLASS records: class object id -> name UTF8 id */
-	struct idmap lcmap;
+	struct hmap lcmap;
 	uint64_t *lc_name;
 	size_t n_lc, cap_lc;
 
 	/* CLASS_DUMP records */
-	struct idmap clsmap;
+	struct hmap clsmap;
 	struct jclass *cls;
 	size_t n_cls, cap_cls;
 	struct jfield *fld;
@@ -274,6 +398,7 @@ struct hp {
 	uint64_t votes[N_LAYOUTS];
 
 	heap_str_t s_class, s_super, s_loader, s_signers, s_domain, s_cpool, s_jlclass;
+	heap_str_t s_resolved;		/* HotSpot's "<resolved_references>" static */
 	heap_str_t root_kind[256];
 	heap_str_t prim_type[T_LIMIT];
 	uint32_t prim_class[T_LIMIT];	/* class index of "int[]" etc., or HEAP_NONE */
@@ -372,70 +497,7 @@ static int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end
 		       sub_name(hp->map[at]), (unsigned long long)end);
 }
 
-/* ---- id maps ---- */
-
-static size_t id_slot(uint64_t id, size_t mask)
-{
-	return (size_t)((id * UINT64_C(0x9e3779b97f4a7c15)) >> 24) & mask;
-}
-
-static void idmap_grow(struct idmap *m)
-{
-	size_t old = m->key ? m->mask + 1 : 0, size = old ? old * 2 : 1024;
-	uint64_t *key = m->key;
-	uint32_t *val = m->val;
-
-	m->key = mem_calloc(size, sizeof *m->key);
-	m->val = mem_alloc(size * sizeof *m->val);
-	m->mask = size - 1;
-	for (size_t i = 0; i < old; i++) {
-		size_t j;
-		if (!key[i])
-			continue;
-		for (j = id_slot(key[i], m->mask); m->key[j]; j = (j + 1) & m->mask)
-			;
-		m->key[j] = key[i];
-		m->val[j] = val[i];
-	}
-	free(key);
-	free(val);
-}
-
-/* Maps id (non-zero) to val; returns the previous value or HEAP_NONE. */
-static uint32_t idmap_put(struct idmap *m, uint64_t id, uint32_t val)
-{
-	size_t i;
-
-	if (!m->key || (m->used + 1) * 4 > (m->mask + 1) * 3)
-		idmap_grow(m);
-	for (i = id_slot(id, m->mask); m->key[i]; i = (i + 1) & m->mask)
-		if (m->key[i] == id) {
-			uint32_t old = m->val[i];
-			m->val[i] = val;
-			return old;
-		}
-	m->key[i] = id;
-	m->val[i] = val;
-	m->used++;
-	return HEAP_NONE;
-}
-
-static uint32_t idmap_get(const struct idmap *m, uint64_t id)
-{
-	if (!m->key || !id)
-		return HEAP_NONE;
-	for (size_t i = id_slot(id, m->mask); m->key[i]; i = (i + 1) & m->mask)
-		if (m->key[i] == id)
-			return m->val[i];
-	return HEAP_NONE;
-}
-
-static void idmap_fini(struct idmap *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof *m);
-}
+/* ---- growable arrays ---- */
 
 /* Makes room for one more element in a growable array. */
 static void *grow(void *p, size_t n, size_t *cap, size_t elem)
@@ -451,7 +513,7 @@ static void *grow(void *p, size_t n, size_t *cap, size_t elem)
 /* Interns the UTF8 string with the given id, or "<unresolved 0x..>". */
 static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 {
-	uint32_t i = idmap_get(&hp->strmap, id);
+	uint32_t i = hmap_get(&hp->strmap, id);
 	char buf[64];
 
 	if (i != HEAP_NONE)
@@ -508,8 +570,8 @@ static heap_str_t java_name(struct hp *hp, const uint8_t *s, size_t len)
 /* The Java name of the class with object id `id`, from LOAD_CLASS. */
 static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 {
-	uint32_t lc = idmap_get(&hp->lcmap, id);
-	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
+	uint32_t lc = hmap_get(&hp->lcmap, id);
+	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 	char buf[64];
 
 	if (s != HEAP_NONE)
@@ -521,8 +583,8 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 /* The raw name of a class for an error message (quoted, cut to fit). */
 static const char *class_text(const struct hp *hp, uint64_t id, char *buf, size_t size)
 {
-	uint32_t lc = idmap_get(&hp->lcmap, id);
-	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
+	uint32_t lc = hmap_get(&hp->lcmap, id);
+	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 
 	if (s == HEAP_NONE) {
 		snprintf(buf, size, "0x%llx", (unsigned long long)id);
@@ -537,6 +599,24 @@ static int str_is(const struct hp *hp, uint32_t s, const char *text)
 	size_t n = strlen(text);
 
 	return s != HEAP_NONE && hp->str_len[s] == n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+}
+
+/* Whether UTF8 string s starts with text. */
+static int str_has_prefix(const struct hp *hp, uint32_t s, const char *text)
+{
+	size_t n = strlen(text);
+
+	return s != HEAP_NONE && hp->str_len[s] >= n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+}
+
+/* Whether the class named by UTF8 string s is in the package or the
+ * class that `outer` names and ends with '/' or '$' ("java/lang/invoke/",
+ * "java/util/logging/LogManager$"), or under it. */
+static int str_in_package(const struct hp *hp, uint32_t s, const char *outer)
+{
+	size_t n = strlen(outer);
+
+	return n && (outer[n - 1] == '/' || outer[n - 1] == '$') && str_has_prefix(hp, s, outer);
 }
 
 /* ---- the builder side ---- */
@@ -702,9 +782,10 @@ static int index_build(struct hp *hp)
 	return 0;
 }
 
-/* Adds a reference from -> object `id` (0 = null, skipped). */
-static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, enum heap_edge_kind kind,
-		   uint32_t name)
+/* Adds a reference from -> object `id` (0 = null, skipped); kind is an
+ * enum heap_edge_kind, with HEAP_EDGE_META or-ed in for the JVM's
+ * bookkeeping. */
+static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, uint8_t kind, uint32_t name)
 {
 	heap_node_t to;
 
@@ -715,7 +796,9 @@ static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, enum heap_edge_
 		heap_builder_unknown_ref(hp->b);
 		return 0;
 	}
-	return heap_builder_add_edge(hp->b, from, to, kind, name, hp->err);
+	if (kind & KIND_SELF_META)
+		kind = (uint8_t)((kind & ~KIND_SELF_META) | (to == from ? HEAP_EDGE_META : 0));
+	return heap_builder_add_edge(hp->b, from, to, (enum heap_edge_kind)kind, name, hp->err);
 }
 
 /* Counts one object in passes that walk objects in node order, and returns
@@ -791,7 +874,7 @@ static int class_refs(struct hp *hp, heap_node_t from, uint64_t p)
 	p += 2;
 	for (uint32_t i = 0; i < ncp; i++) {
 		unsigned t = hp->map[p + 2];
-		if (t == T_OBJECT && add_ref(hp, from, rd_id(hp, p + 3), HEAP_EDGE_STRONG, hp->s_cpool) != 0)
+		if (t == T_OBJECT && add_ref(hp, from, rd_id(hp, p + 3), KIND_POOL_META, hp->s_cpool) != 0)
 			return -1;
 		p += 3 + value_size(hp, t);
 	}
@@ -801,7 +884,9 @@ static int class_refs(struct hp *hp, heap_node_t from, uint64_t p)
 		unsigned t = hp->map[p + I];
 		if (t == T_OBJECT) {
 			uint64_t id = rd_id(hp, p + I + 1);
-			if (id && add_ref(hp, from, id, HEAP_EDGE_STRONG, utf8_intern(hp, rd_id(hp, p))) != 0)
+			heap_str_t name = id ? utf8_intern(hp, rd_id(hp, p)) : 0;
+			if (id && add_ref(hp, from, id, name == hp->s_resolved ? KIND_POOL_META : HEAP_EDGE_STRONG,
+					  name) != 0)
 				return -1;
 		}
 		p += I + 1 + value_size(hp, t);
@@ -886,20 +971,21 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 		c = &hp->cls[hp->n_cls];
 		*c = (struct jclass){
 			.id = id, .super_id = rd_id(hp, at + 1 + I + 4), .offset = at,
+			.boot = rd_id(hp, at + 1 + 2 * (uint64_t)I + 4) == 0,
 			.own_bytes = own_bytes, .own_mem = own_mem, .statics_mem = statics_mem,
 			.own_refs = own_refs, .statics_refs = statics_refs,
 			.inst_size = be32(hp->map + at + 1 + 7 * (uint64_t)I + 4),
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
 		};
-		old = idmap_put(&hp->clsmap, id, (uint32_t)hp->n_cls);
+		old = hmap_put(&hp->clsmap, id, (uint32_t)hp->n_cls);
 		if (old != HEAP_NONE)
 			return fail_at(hp, at, "class 0x%llx is dumped twice (first at offset %llu)",
 				       (unsigned long long)id, (unsigned long long)hp->cls[old].offset);
 		hp->n_cls++;
 		hp->n_objects++;
 	} else if (hp->pass == 2) {
-		uint32_t ci = idmap_get(&hp->clsmap, id);
+		uint32_t ci = hmap_get(&hp->clsmap, id);
 		struct jclass *c = &hp->cls[ci];
 		uint64_t size;
 		if (hp->art)
@@ -909,16 +995,16 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			size = align8((hp->jlclass != HEAP_NONE ? hp->cls[hp->jlclass].shallow : hp->hdr_obj) +
 				      c->statics_mem + (uint64_t)c->statics_refs * hp->ref_size);
 		c->node = heap_builder_count(hp->b);
-		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS);
+		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS | HEAP_F_ANCHOR);
 	} else {
 		heap_node_t v = next_object(hp, at);
 		uint64_t q = at + 1 + I + 4;
 		if (hp->pass != 3)
 			return 0;
-		if (add_ref(hp, v, rd_id(hp, q), HEAP_EDGE_INTERNAL, hp->s_super) != 0 ||
-		    add_ref(hp, v, rd_id(hp, q + I), HEAP_EDGE_INTERNAL, hp->s_loader) != 0 ||
-		    add_ref(hp, v, rd_id(hp, q + 2 * I), HEAP_EDGE_INTERNAL, hp->s_signers) != 0 ||
-		    add_ref(hp, v, rd_id(hp, q + 3 * I), HEAP_EDGE_INTERNAL, hp->s_domain) != 0)
+		if (add_ref(hp, v, rd_id(hp, q), KIND_CLASS_META, hp->s_super) != 0 ||
+		    add_ref(hp, v, rd_id(hp, q + I), KIND_CLASS_META, hp->s_loader) != 0 ||
+		    add_ref(hp, v, rd_id(hp, q + 2 * I), KIND_CLASS_META, hp->s_signers) != 0 ||
+		    add_ref(hp, v, rd_id(hp, q + 3 * I), KIND_CLASS_META, hp->s_domain) != 0)
 			return -1;
 		return class_refs(hp, v, cp_at);
 	}
@@ -1058,7 +1144,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 		layout_vote(hp, id, 0, 0, 0);
 		return 0;
 	}
-	ci = idmap_get(&hp->clsmap, class_id);
+	ci = hmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2) {
 		char buf[256];
 		const struct jclass *c;
@@ -1074,14 +1160,14 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 				       class_text(hp, class_id, buf, sizeof buf), (unsigned long long)nbytes,
 				       (unsigned long long)c->total_bytes);
 		return add_node(hp, at, id, c->name, ci == hp->jlstring ? string_label(hp, data) : 0,
-				c->shallow, c->is_reference ? HEAP_F_WEAKREF : 0);
+				c->shallow, c->inst_flags);
 	}
 	{
 		heap_node_t v = next_object(hp, at);
 		uint64_t base = data;
 		if (hp->pass != 3 || ci == HEAP_NONE)
 			return 0;
-		if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, HEAP_EDGE_INTERNAL, hp->s_class,
+		if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
 					  hp->err) != 0)
 			return -1;
 		for (uint32_t k = ci; k != HEAP_NONE; k = hp->cls[k].super) {
@@ -1125,7 +1211,7 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		layout_vote(hp, id, 1, 0, count);
 		return 0;
 	}
-	ci = idmap_get(&hp->clsmap, class_id);
+	ci = hmap_get(&hp->clsmap, class_id);
 	if (hp->pass == 2)
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
 				0, array_size(hp, count, hp->ref_size), 0);
@@ -1134,10 +1220,10 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		if (hp->pass != 3)
 			return 0;
 		if (ci != HEAP_NONE) {
-			if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, HEAP_EDGE_INTERNAL,
+			if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META,
 						  hp->s_class, hp->err) != 0)
 				return -1;
-		} else if (add_ref(hp, v, class_id, HEAP_EDGE_INTERNAL, hp->s_class) != 0) {
+		} else if (add_ref(hp, v, class_id, KIND_CLASS_META, hp->s_class) != 0) {
 			return -1;
 		}
 		for (uint64_t i = 0; i < count; i++)
@@ -1186,7 +1272,7 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 		heap_node_t v = next_object(hp, at);
 		uint32_t ci = hp->prim_class[t];
 		if (hp->pass == 3 && ci != HEAP_NONE &&
-		    heap_builder_add_edge(hp->b, v, hp->cls[ci].node, HEAP_EDGE_INTERNAL, hp->s_class,
+		    heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
 					  hp->err) != 0)
 			return -1;
 	}
@@ -1331,7 +1417,7 @@ static int walk(struct hp *hp)
 				}
 				hp->str_off[hp->n_str] = start + hp->idsz;
 				hp->str_len[hp->n_str] = (uint32_t)(len - hp->idsz);
-				idmap_put(&hp->strmap, id, (uint32_t)hp->n_str++);
+				hmap_put(&hp->strmap, id, (uint32_t)hp->n_str++);
 			}
 			break;
 		case TAG_LOAD_CLASS:
@@ -1344,7 +1430,7 @@ static int walk(struct hp *hp)
 					break;
 				hp->lc_name = grow(hp->lc_name, hp->n_lc, &hp->cap_lc, sizeof *hp->lc_name);
 				hp->lc_name[hp->n_lc] = rd_id(hp, start + 8 + hp->idsz);
-				idmap_put(&hp->lcmap, id, (uint32_t)hp->n_lc++);
+				hmap_put(&hp->lcmap, id, (uint32_t)hp->n_lc++);
 			}
 			break;
 		case TAG_HEAP_DUMP:
@@ -1389,8 +1475,8 @@ static void string_fields(struct hp *hp)
 	hp->jlstring = HEAP_NONE;
 	hp->str_value_at = hp->str_coder_at = -1;
 	for (size_t i = 0; i < hp->n_cls && ci == HEAP_NONE; i++) {
-		uint32_t lc = idmap_get(&hp->lcmap, hp->cls[i].id);
-		if (lc != HEAP_NONE && str_is(hp, idmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
+		uint32_t lc = hmap_get(&hp->lcmap, hp->cls[i].id);
+		if (lc != HEAP_NONE && str_is(hp, hmap_get(&hp->strmap, hp->lc_name[lc]), "java/lang/String"))
 			ci = (uint32_t)i;
 	}
 	if (ci == HEAP_NONE || hp->cls[ci].super_id == 0 ||
@@ -1409,7 +1495,7 @@ static void string_fields(struct hp *hp)
 	p += 2;
 	for (uint32_t i = 0; i < n; i++, p += I + 1) {
 		unsigned t = hp->map[p + I];
-		uint32_t name = idmap_get(&hp->strmap, rd_id(hp, p));
+		uint32_t name = hmap_get(&hp->strmap, rd_id(hp, p));
 		if (t == T_OBJECT && str_is(hp, name, "value"))
 			hp->str_value_at = (int64_t)off;
 		if (t == T_BYTE && str_is(hp, name, "coder"))
@@ -1419,8 +1505,32 @@ static void string_fields(struct hp *hp)
 	hp->jlstring = ci;
 }
 
+/* Marks class c, whose JVM name is the UTF8 string s, by class_rules
+ * (the flags of its instances; its subclasses inherit them in
+ * finish_classes()) and field_rules (the kinds of the fields it declares).
+ * Once per class: what an object costs is its class's flags word. */
+static void user_rules(struct hp *hp, struct jclass *c, uint32_t s)
+{
+	for (uint32_t f = c->field_first; f < c->field_first + c->field_count && c->boot; f++) {
+		struct jfield *fd = &hp->fld[f];
+		fd->kind |= KIND_SELF_META;
+		if (str_has_prefix(hp, hmap_get(&hp->strmap, fd->name_id), "this$"))
+			fd->kind |= HEAP_EDGE_META;
+	}
+	for (size_t r = 0; r < sizeof class_rules / sizeof class_rules[0]; r++)
+		if (str_is(hp, s, class_rules[r].name) || str_in_package(hp, s, class_rules[r].name))
+			c->inst_flags |= class_rules[r].flags;
+	for (size_t r = 0; r < sizeof field_rules / sizeof field_rules[0]; r++) {
+		if (!str_is(hp, s, field_rules[r].class_name))
+			continue;
+		for (uint32_t f = c->field_first; f < c->field_first + c->field_count; f++)
+			if (str_is(hp, hmap_get(&hp->strmap, hp->fld[f].name_id), field_rules[r].field))
+				hp->fld[f].kind = (uint8_t)(field_rules[r].kind | (hp->fld[f].kind & KIND_SELF_META));
+	}
+}
+
 /* After pass 1: names, superclasses, instance layouts through the class
- * chain (with loop detection), shallow sizes. */
+ * chain (with loop detection), shallow sizes, the user graph's marks. */
 static int finish_classes(struct hp *hp)
 {
 	uint32_t *stack;
@@ -1453,25 +1563,19 @@ static int finish_classes(struct hp *hp)
 		hp->prim_class[t] = HEAP_NONE;
 	for (size_t i = 0; i < hp->n_cls; i++) {
 		struct jclass *c = &hp->cls[i];
-		uint32_t lc = idmap_get(&hp->lcmap, c->id);
-		uint32_t s = lc == HEAP_NONE ? HEAP_NONE : idmap_get(&hp->strmap, hp->lc_name[lc]);
-		int is_ref_class = str_is(hp, s, "java/lang/ref/Reference");
+		uint32_t lc = hmap_get(&hp->lcmap, c->id);
+		uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 
 		c->name = class_name_by_id(hp, c->id);
-		c->super = idmap_get(&hp->clsmap, c->super_id);
+		c->super = hmap_get(&hp->clsmap, c->super_id);
 		if (str_is(hp, s, "java/lang/Class"))
 			hp->jlclass = (uint32_t)i;
 		for (int t = 0; t < T_LIMIT; t++)
 			if (prim_array_names[t] && c->name == hp->prim_type[t])
 				hp->prim_class[t] = (uint32_t)i;
-		c->is_reference = (uint8_t)is_ref_class;
-		for (uint32_t f = c->field_first; f < c->field_first + c->field_count; f++) {
-			struct jfield *fd = &hp->fld[f];
-			uint32_t fs = idmap_get(&hp->strmap, fd->name_id);
-			fd->name = utf8_intern(hp, fd->name_id);
-			if (is_ref_class && str_is(hp, fs, "referent"))
-				fd->kind = HEAP_EDGE_WEAK;
-		}
+		for (uint32_t f = c->field_first; f < c->field_first + c->field_count; f++)
+			hp->fld[f].name = utf8_intern(hp, hp->fld[f].name_id);
+		user_rules(hp, c, s);
 	}
 
 	string_fields(hp);
@@ -1497,7 +1601,7 @@ static int finish_classes(struct hp *hp)
 			c->total_bytes = c->own_bytes + (s ? s->total_bytes : 0);
 			c->total_mem = c->own_mem + (uint64_t)c->own_refs * hp->ref_size +
 				       (s ? s->total_mem : 0);
-			c->is_reference |= s ? s->is_reference : 0;
+			c->inst_flags |= s ? s->inst_flags : 0;
 			if (hp->art && c->inst_size)
 				c->shallow = c->inst_size;
 			else
@@ -1518,6 +1622,7 @@ static void intern_names(struct hp *hp)
 	hp->s_domain = heap_builder_intern_cstr(hp->b, "<protection domain>");
 	hp->s_cpool = heap_builder_intern_cstr(hp->b, "<constant pool>");
 	hp->s_jlclass = heap_builder_intern_cstr(hp->b, "java.lang.Class");
+	hp->s_resolved = heap_builder_intern_cstr(hp->b, "<resolved_references>");
 	for (int t = 0; t < 256; t++)
 		hp->root_kind[t] = root_tags[t].kind ? heap_builder_intern_cstr(hp->b, root_tags[t].kind) : 0;
 	for (int t = 0; t < T_LIMIT; t++)
@@ -1661,9 +1766,9 @@ out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)st.st_size);
 	close(fd);
-	idmap_fini(&hp.strmap);
-	idmap_fini(&hp.lcmap);
-	idmap_fini(&hp.clsmap);
+	hmap_fini(&hp.strmap);
+	hmap_fini(&hp.lcmap);
+	hmap_fini(&hp.clsmap);
 	free(hp.arr);
 	free(hp.str_off);
 	free(hp.str_len);

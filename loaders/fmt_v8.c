@@ -33,6 +33,9 @@ struct ntype {
 	unsigned hidden : 1;
 	unsigned array : 1;
 	unsigned native : 1;
+	unsigned runtime : 1;	/* V8's machinery: out of the user graph */
+	unsigned closure : 1;
+	unsigned object : 1;
 };
 
 /* How one V8 edge type maps onto heapglass. */
@@ -97,6 +100,10 @@ struct v8 {
 	uint32_t n_strings, strmap_cap;
 	uint32_t s_external_data;		/* index of "system / ExternalStringData" + 1 */
 	uint32_t s_dom_trees;			/* index of "(Document DOM trees)" + 1 */
+	uint8_t *sname;				/* string index -> enum sname */
+	uint8_t sname_first[256];		/* first bytes of the names (snames_init) */
+	uint8_t sname_len[32];			/* their lengths */
+	uint64_t *back_meta;			/* per edge: a back link of a pair (user_marks) */
 	struct ephmap eph;
 	regex_t eph_re;
 	int eph_re_ok;
@@ -507,6 +514,16 @@ static const struct {
 	{ "regexp", "RegExp" },
 };
 
+/* Node types that are V8's machinery, not the program's objects: they
+ * leave the user graph (HEAP_F_RUNTIME; docs/user-graph.md, "V8").
+ * "hidden" is DevTools' "(system)": V8-internal structures (property
+ * cells, accessor pairs, oddballs, ...), the native context excepted
+ * (an anchor, set by its name). */
+static const char *const runtime_types[] = {
+	"hidden", "code", "object shape", "string", "concatenated string", "sliced string",
+	"number", "bigint", "symbol",
+};
+
 static const struct {
 	const char *v8;
 	enum heap_edge_kind kind;
@@ -583,6 +600,11 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 		t->hidden = strcmp(name, "hidden") == 0;
 		t->array = strcmp(name, "array") == 0;
 		t->native = strcmp(name, "native") == 0;
+		t->closure = strcmp(name, "closure") == 0;
+		t->object = strcmp(name, "object") == 0;
+		for (k = 0; k < sizeof runtime_types / sizeof runtime_types[0]; k++)
+			if (strcmp(name, runtime_types[k]) == 0)
+				t->runtime = 1;
 		for (k = 0; k < sizeof class_rules / sizeof class_rules[0]; k++)
 			if (strcmp(name, class_rules[k].v8) == 0)
 				break;
@@ -1416,6 +1438,113 @@ static void note_ephemeron(struct v8 *v, uint32_t index, const char *s, size_t l
 	eph_put(&v->eph, index, table);
 }
 
+/* The names the user-graph rules look at (docs/user-graph.md, "V8").
+ * Each string of the snapshot is classified once, as it is read, so the
+ * passes over nodes and references compare one byte, never a string. */
+enum sname {
+	SN_OTHER = 0,
+	/* internal references that are V8's bookkeeping (HEAP_EDGE_META) */
+	SN_MAP,
+	SN_ELEMENTS,
+	SN_PROPERTIES,
+	SN_SHARED,
+	SN_CODE,
+	SN_FEEDBACK_CELL,
+	SN_SCOPE_INFO,
+	SN_INITIAL_MAP,
+	SN_NATIVE_CONTEXT_REF,
+	SN_GLOBAL_PROXY,
+	/* the prototype chain: META as properties too */
+	SN_PROTO,
+	SN_CONSTRUCTOR,
+	SN_PROTOTYPE,
+	/* references the node rules follow */
+	SN_PREVIOUS,
+	SN_BACK_POINTER,
+	SN_SCRIPT,
+	SN_BOUND_FUNCTION,
+	SN_CONTEXT_REF,
+	SN_EXPORTS,
+	SN_JS_TO_NATIVE,
+	SN_NATIVE_TO_JS,
+	SN_OWNER_SYMBOL,	/* "<symbol owner_symbol>", "<symbol resource_symbol>" */
+	/* node names */
+	SN_NATIVE_CONTEXT,	/* "system / NativeContext", "system / NativeContext / URL" */
+	SN_CONTEXT,		/* "system / Context" */
+	SN_SCRIPT_BUILTIN,	/* a Node.js builtin's script: "node:..." */
+	SN_SCRIPT_LOADER	/* Node.js's module loader: node:internal/modules/, node:internal/bootstrap/ */
+};
+
+static const struct {
+	const char *s;
+	uint8_t sn;
+} snames[] = {
+	{ "map", SN_MAP },
+	{ "elements", SN_ELEMENTS },
+	{ "properties", SN_PROPERTIES },
+	{ "shared", SN_SHARED },
+	{ "code", SN_CODE },
+	{ "feedback_cell", SN_FEEDBACK_CELL },
+	{ "scope_info", SN_SCOPE_INFO },
+	{ "initial_map", SN_INITIAL_MAP },
+	{ "native_context", SN_NATIVE_CONTEXT_REF },
+	{ "global_proxy", SN_GLOBAL_PROXY },
+	{ "__proto__", SN_PROTO },
+	{ "constructor", SN_CONSTRUCTOR },
+	{ "prototype", SN_PROTOTYPE },
+	{ "previous", SN_PREVIOUS },
+	{ "back_pointer", SN_BACK_POINTER },
+	{ "script", SN_SCRIPT },
+	{ "script_or_debug_info", SN_SCRIPT },
+	{ "bound_function", SN_BOUND_FUNCTION },
+	{ "context", SN_CONTEXT_REF },
+	{ "exports", SN_EXPORTS },
+	{ "javascript_to_native", SN_JS_TO_NATIVE },
+	{ "native_to_javascript", SN_NATIVE_TO_JS },
+	{ "<symbol owner_symbol>", SN_OWNER_SYMBOL },
+	{ "<symbol resource_symbol>", SN_OWNER_SYMBOL },
+	{ "system / NativeContext", SN_NATIVE_CONTEXT },
+	{ "system / Context", SN_CONTEXT },
+};
+
+_Static_assert(sizeof snames / sizeof snames[0] <= sizeof ((struct v8 *)0)->sname_len,
+	       "struct v8's sname_len holds a length per name");
+
+static int has_prefix(const char *s, size_t len, const char *p)
+{
+	size_t pl = strlen(p);
+
+	return len >= pl && memcmp(s, p, pl) == 0;
+}
+
+/* The names' lengths and first bytes, so that most strings are told
+ * apart from every name by one table look-up. */
+static void snames_init(struct v8 *v)
+{
+	for (size_t k = 0; k < sizeof snames / sizeof snames[0]; k++) {
+		v->sname_len[k] = (uint8_t)strlen(snames[k].s);
+		v->sname_first[(unsigned char)snames[k].s[0]] = 1;
+	}
+	v->sname_first['n'] = 1;	/* the prefixes below */
+	v->sname_first['s'] = 1;
+}
+
+static uint8_t sname_of(const struct v8 *v, const char *s, size_t len)
+{
+	if (len == 0 || !v->sname_first[(unsigned char)s[0]])
+		return SN_OTHER;
+	for (size_t k = 0; k < sizeof snames / sizeof snames[0]; k++)
+		if (v->sname_len[k] == len && memcmp(snames[k].s, s, len) == 0)
+			return snames[k].sn;
+	if (s[0] == 's')
+		return has_prefix(s, len, "system / NativeContext / ") ? SN_NATIVE_CONTEXT : SN_OTHER;
+	if (s[0] != 'n' || !has_prefix(s, len, "node:"))
+		return SN_OTHER;
+	if (has_prefix(s, len, "node:internal/modules/") || has_prefix(s, len, "node:internal/bootstrap/"))
+		return SN_SCRIPT_LOADER;
+	return SN_SCRIPT_BUILTIN;
+}
+
 static const char external_data[] = "system / ExternalStringData";
 static const char dom_trees[] = "(Document DOM trees)";
 
@@ -1452,6 +1581,7 @@ static void strings_add(struct v8 *v, struct strbatch *sb, const char *s, size_t
 	if (len == sizeof dom_trees - 1 && memcmp(s, dom_trees, len) == 0)
 		v->s_dom_trees = index + 1;
 	note_ephemeron(v, index, s, len);
+	v->sname[index] = sname_of(v, s, len);
 	if (!sb->buf || sb->len + len > sb->cap) {
 		sb->cap = sb->len + len + (1 << 16);
 		sb->buf = mem_realloc_array(sb->buf, sb->cap, 1);
@@ -1473,6 +1603,8 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 		return -1;
 	v->strmap_cap = 1 << 16;
 	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
+	v->sname = mem_alloc(v->strmap_cap);
+	snames_init(v);
 	c = peek(v);
 	if (c == ']') {
 		v->r.pos++;
@@ -1489,6 +1621,7 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 		if (v->n_strings + STR_BATCH >= v->strmap_cap) {
 			v->strmap_cap += v->strmap_cap / 2;
 			v->strmap = mem_realloc_array(v->strmap, v->strmap_cap, sizeof *v->strmap);
+			v->sname = mem_realloc_array(v->sname, v->strmap_cap, 1);
 		}
 		strings_add(v, sb, s, len);
 		if (((v->n_strings + sb->n) & (TICK - 1)) == 0 && tick(v) != 0)
@@ -1735,11 +1868,346 @@ static uint64_t *page_owned(struct v8 *v, struct heap_builder_view *h, const uin
 	return page;
 }
 
+/* ---- the user graph (docs/user-graph.md, "V8") ---- */
+
+/* Per node, while the rules run: the Node.js script class of a closure,
+ * of a function's shared info or of a map's constructor (UM_CLASS, found
+ * once and remembered), and the marks to set. */
+enum {
+	UM_CLASS = 3,		/* 0 not looked at yet, or one of: */
+	UC_NONE = 1,		/* not a Node.js builtin */
+	UC_BUILTIN = 2,		/* defined by a "node:..." script */
+	UC_LOADER = 3,		/* defined by Node.js's module loader */
+	UM_VISITING = 4,	/* on the back-pointer walk now (a loop in bad input) */
+	UM_ANCHOR = 8,
+	UM_RUNTIME = 16,
+	OWNER_SCAN = 64		/* references of a handle's owner looked at */
+};
+
+enum {
+	CAT_RUNTIME = 1,
+	CAT_CLOSURE = 2,
+	CAT_OBJECT = 4,
+	CAT_NATIVE = 8
+};
+
+struct user {
+	struct v8 *v;
+	const struct heap_builder_view *h;
+	const uint32_t *first;
+	uint8_t *um;			/* per node, UM_ */
+	uint8_t cat[256];		/* per category, CAT_ */
+};
+
+/* The string class of a reference's name (SN_OTHER for an index). */
+static uint8_t edge_sname(const struct user *u, size_t e)
+{
+	uint32_t name = u->h->edge_name[e];
+
+	return (name & HEAP_NAME_INDEX) ? SN_OTHER : u->v->sname[name];
+}
+
+/* The target of node n's first reference of kind `kind` named by class
+ * sn, or HEAP_NONE. */
+static uint32_t edge_named(const struct user *u, uint32_t n, uint8_t kind, uint8_t sn)
+{
+	for (uint32_t e = u->first[n]; e < u->first[n + 1]; e++)
+		if (u->h->edge_kind[e] == kind && edge_sname(u, e) == sn)
+			return u->h->edge_to[e];
+	return HEAP_NONE;
+}
+
+/* The class of a function: closure -shared-> SharedFunctionInfo
+ * -script-> Script, whose name says where it was defined
+ * (V8HeapExplorer::ExtractJSObjectReferences and
+ * ExtractSharedFunctionInfoReferences); a bound function has the class
+ * of the function it binds (-bound_function->, followed a few steps). */
+static uint8_t closure_class(struct user *u, uint32_t c)
+{
+	uint32_t f = c, sfi = HEAP_NONE, script;
+	uint8_t cls = UC_NONE;
+
+	if (u->um[c] & UM_CLASS)
+		return u->um[c] & UM_CLASS;
+	for (int hop = 0; hop < 8 && f != HEAP_NONE && sfi == HEAP_NONE; hop++) {
+		sfi = edge_named(u, f, HEAP_EDGE_INTERNAL, SN_SHARED);
+		if (sfi == HEAP_NONE)
+			f = edge_named(u, f, HEAP_EDGE_INTERNAL, SN_BOUND_FUNCTION);
+	}
+	if (sfi != HEAP_NONE) {
+		if (u->um[sfi] & UM_CLASS) {
+			cls = u->um[sfi] & UM_CLASS;
+		} else {
+			script = edge_named(u, sfi, HEAP_EDGE_INTERNAL, SN_SCRIPT);
+			if (script != HEAP_NONE && u->v->sname[u->h->name[script]] == SN_SCRIPT_LOADER)
+				cls = UC_LOADER;
+			else if (script != HEAP_NONE && u->v->sname[u->h->name[script]] == SN_SCRIPT_BUILTIN)
+				cls = UC_BUILTIN;
+			u->um[sfi] |= cls;
+		}
+	}
+	u->um[c] |= cls;
+	return cls;
+}
+
+/* The class of the constructor of the objects of map m.  V8 keeps the
+ * constructor at the root of a map's transition tree: a map's
+ * constructor_or_back_pointer field is the parent map ("back_pointer")
+ * or, at the root, the constructor (Map::GetConstructor;
+ * V8HeapExplorer::ExtractMapReferences).  Each map is walked once: the
+ * class is remembered on every map of the walk. */
+static uint8_t map_class(struct user *u, uint32_t m, uint32_t **path, size_t *cap)
+{
+	size_t n = 0;
+	uint8_t cls = UC_NONE;
+	uint32_t cur = m;
+
+	for (;;) {
+		uint32_t c, back;
+		if (u->um[cur] & UM_CLASS) {
+			cls = u->um[cur] & UM_CLASS;
+			break;
+		}
+		if (u->um[cur] & UM_VISITING)
+			break;	/* a loop of back pointers: bad input */
+		if (n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*path = mem_realloc_array(*path, *cap, sizeof **path);
+		}
+		(*path)[n++] = cur;
+		u->um[cur] |= UM_VISITING;
+		c = edge_named(u, cur, HEAP_EDGE_INTERNAL, SN_CONSTRUCTOR);
+		if (c != HEAP_NONE) {
+			if (u->cat[u->h->category[c]] & CAT_CLOSURE)
+				cls = closure_class(u, c);
+			break;
+		}
+		back = edge_named(u, cur, HEAP_EDGE_INTERNAL, SN_BACK_POINTER);
+		if (back == HEAP_NONE)
+			break;
+		cur = back;
+	}
+	while (n > 0) {
+		uint32_t p = (*path)[--n];
+		u->um[p] = (uint8_t)((u->um[p] & ~UM_VISITING) | cls);
+	}
+	return cls;
+}
+
+/* (*arr)[at] = val unless already set; *arr (n + 1 entries, HEAP_NONE
+ * each) is allocated on first use: only snapshots that have the pairs pay. */
+static void note_first(uint32_t **arr, uint32_t n, uint32_t at, uint32_t val)
+{
+	if (!*arr) {
+		*arr = mem_alloc(((size_t)n + 1) * sizeof **arr);
+		memset(*arr, 0xff, ((size_t)n + 1) * sizeof **arr);
+	}
+	if ((*arr)[at] == HEAP_NONE)
+		(*arr)[at] = val;
+}
+
+/* Reference e is the back link of a pair: META (user_meta). */
+static void back_link(struct v8 *v, const struct heap_builder_view *h, uint32_t e)
+{
+	if (!v->back_meta)
+		v->back_meta = mem_calloc(h->n_edges / 64 + 1, sizeof *v->back_meta);
+	bit_set(v->back_meta, e);
+}
+
+/* The node marks, from the references as the snapshot has them (names
+ * are still string indexes), returned per node (UM_ANCHOR, UM_RUNTIME;
+ * user_apply sets them; reads the graph only, so it runs beside the
+ * other passes over it): HEAP_F_RUNTIME on V8's machinery and the
+ * synthetic nodes, HEAP_F_ANCHOR on the native contexts, the global
+ * objects and their proxies, the top-level scopes, Node.js's builtin
+ * functions and its module loader's objects and their exports; and, in
+ * v->back_meta, the back link of each pair: a native object's to its
+ * JavaScript wrapper, a Node.js handle's to its owner, a scope's to a
+ * function made in it.
+ * O(V + E): a closure's or map's class is found once. */
+static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, const uint32_t *first)
+{
+	struct user u;
+	uint32_t n = h->n_nodes, *path = NULL, *wrapper_of = NULL, *handles = NULL;
+	uint32_t *scope_of = mem_alloc(((size_t)n + 1) * sizeof *scope_of);
+	size_t cap = 0, n_handles = 0, handles_cap = 0;
+
+	memset(&u, 0, sizeof u);
+	u.v = v;
+	u.h = h;
+	u.first = first;
+	u.um = mem_calloc((size_t)n + 1, 1);
+	for (unsigned t = 0; t < v->n_nt; t++)
+		u.cat[v->nt[t].category] |= (uint8_t)((v->nt[t].runtime ? CAT_RUNTIME : 0) |
+						       (v->nt[t].closure ? CAT_CLOSURE : 0) |
+						       (v->nt[t].object ? CAT_OBJECT : 0) |
+						       (v->nt[t].native ? CAT_NATIVE : 0));
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t cat = u.cat[h->category[i]];
+		uint8_t sn = v->sname[h->name[i]];
+		uint32_t map = HEAP_NONE, exports = HEAP_NONE;
+
+		if ((cat & CAT_RUNTIME) || (h->flags[i] & HEAP_F_SYNTHETIC))
+			u.um[i] |= UM_RUNTIME;
+		if (sn == SN_NATIVE_CONTEXT)
+			u.um[i] |= UM_ANCHOR;
+		scope_of[i] = HEAP_NONE;
+		if (!(cat & (CAT_OBJECT | CAT_CLOSURE)))
+			continue;	/* the references below are an object's or a function's */
+		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
+			uint32_t t = h->edge_to[e];
+			uint8_t kind = h->edge_kind[e], es = edge_sname(&u, e);
+			if (kind == HEAP_EDGE_STRONG) {
+				if (es == SN_OWNER_SYMBOL) {
+					if (n_handles == handles_cap) {
+						handles_cap = handles_cap ? handles_cap * 2 : 256;
+						handles = mem_realloc_array(handles, handles_cap, sizeof *handles);
+					}
+					handles[n_handles++] = e;
+				} else if (es == SN_EXPORTS && exports == HEAP_NONE)
+					exports = t;
+				continue;
+			}
+			if (kind != HEAP_EDGE_INTERNAL)
+				continue;
+			switch (es) {
+			case SN_MAP:
+				if (map == HEAP_NONE)
+					map = t;
+				break;
+			case SN_CONTEXT_REF:
+				if ((cat & CAT_CLOSURE) && scope_of[i] == HEAP_NONE)
+					scope_of[i] = t;
+				break;
+			case SN_GLOBAL_PROXY:
+				/* a JSGlobalObject and its JSGlobalProxy */
+				u.um[i] |= UM_ANCHOR;
+				u.um[t] |= UM_ANCHOR;
+				break;
+			case SN_PREVIOUS:
+				/* a scope whose outer scope is the native
+				 * context: a module's or a script's */
+				if (sn == SN_CONTEXT && v->sname[h->name[t]] == SN_NATIVE_CONTEXT)
+					u.um[i] |= UM_ANCHOR;
+				break;
+			case SN_JS_TO_NATIVE:
+				note_first(&wrapper_of, n, t, i);
+				break;
+			default:
+				break;
+			}
+		}
+		if ((cat & CAT_CLOSURE) && closure_class(&u, i) >= UC_BUILTIN)
+			u.um[i] |= UM_ANCHOR;
+		if ((cat & CAT_OBJECT) && map != HEAP_NONE && map_class(&u, map, &path, &cap) == UC_LOADER) {
+			u.um[i] |= UM_ANCHOR;
+			if (exports != HEAP_NONE)
+				u.um[exports] |= UM_ANCHOR;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t sn = v->sname[h->name[i]];
+		uint8_t cat = u.cat[h->category[i]];
+		if (sn != SN_CONTEXT && !(wrapper_of && (cat & CAT_NATIVE)))
+			continue;
+		for (uint32_t e = first[i]; e < first[i + 1]; e++) {
+			uint32_t t = h->edge_to[e];
+			uint8_t kind = h->edge_kind[e];
+			/* a scope holds the functions made in it that something
+			 * refers to by name, and each of them holds the scope
+			 * (its context): the scope's link to such a function is
+			 * not the program's, or every one and its scope is a
+			 * cycle (ExtractContextReferences, ExtractJSObjectReferences) */
+			if (sn == SN_CONTEXT && kind == HEAP_EDGE_STRONG && scope_of[t] == i)
+				back_link(v, h, e);
+			/* a native object and its JavaScript wrapper point at each
+			 * other (Node.js's BaseObject, Blink's wrappers): the
+			 * native's link back to its own wrapper */
+			if (wrapper_of && (cat & CAT_NATIVE) && kind == HEAP_EDGE_INTERNAL && t == wrapper_of[i] &&
+			    edge_sname(&u, e) == SN_NATIVE_TO_JS)
+				back_link(v, h, e);
+		}
+	}
+	/* a Node.js handle (a TCP, an HTTPParser, ...) points at the object
+	 * that owns it with [owner_symbol] or [resource_symbol]
+	 * (typings/internalBinding/async_wrap.d.ts: a resource's public
+	 * object; lib/internal/async_hooks.js looks both up), which holds it
+	 * (server._handle, socket[kHandle]): the same pair, in JavaScript.
+	 * The owner's first OWNER_SCAN references are looked at (a bound:
+	 * many handles may share an owner) */
+	for (uint32_t i = 0; handles && i < n_handles; i++) {
+		uint32_t back = handles[i], hd = h->edge_from[back], o = h->edge_to[back];
+		for (uint32_t e = first[o]; e < first[o + 1] && e - first[o] < OWNER_SCAN; e++)
+			if (h->edge_to[e] == hd && h->edge_kind[e] == HEAP_EDGE_STRONG) {
+				back_link(v, h, back);
+				break;
+			}
+	}
+	free(scope_of);
+	free(wrapper_of);
+	free(handles);
+	free(path);
+	return u.um;
+}
+
+/* Sets the marks user_marks() found (an anchor is never a runtime
+ * object too) and frees them. */
+static void user_apply(struct heap_builder_view *h, uint8_t *um)
+{
+	for (uint32_t i = 0; i < h->n_nodes; i++)
+		if (um[i] & UM_ANCHOR)
+			h->flags[i] |= HEAP_F_ANCHOR;
+		else if (um[i] & UM_RUNTIME)
+			h->flags[i] |= HEAP_F_RUNTIME;
+	free(um);
+}
+
+/* Whether reference e of node u (its name still a string index; ephemeron:
+ * it is internal and named as a WeakMap entry's) is V8's
+ * bookkeeping, not one the program made (HEAP_EDGE_META): hidden
+ * references, the internal ones named in enum sname (map, the property
+ * and element stores, ...), the prototype chain (__proto__, constructor,
+ * prototype: a scope's variables of those names excepted), WeakMap
+ * ephemerons, and the back link of a pair (a native's to its own wrapper, a
+ * Node.js handle's to its owner, a scope's to a function made in it). */
+static int user_meta(const struct v8 *v, const struct heap_builder_view *h, uint32_t u, uint32_t e,
+		     int ephemeron)
+{
+	uint32_t name = h->edge_name[e];
+	uint8_t kind = h->edge_kind[e];
+
+	if (v->back_meta && bit_get(v->back_meta, e))
+		return 1;
+	if (name & HEAP_NAME_INDEX)
+		return kind == HEAP_EDGE_INTERNAL;	/* V8's "hidden" */
+	switch (v->sname[name]) {
+	case SN_MAP:
+	case SN_ELEMENTS:
+	case SN_PROPERTIES:
+	case SN_SHARED:
+	case SN_CODE:
+	case SN_FEEDBACK_CELL:
+	case SN_SCOPE_INFO:
+	case SN_INITIAL_MAP:
+	case SN_NATIVE_CONTEXT_REF:
+	case SN_GLOBAL_PROXY:
+		return kind == HEAP_EDGE_INTERNAL;
+	case SN_PROTO:
+	case SN_CONSTRUCTOR:
+	case SN_PROTOTYPE:
+		return kind == HEAP_EDGE_INTERNAL ||
+		       (kind == HEAP_EDGE_STRONG && v->sname[h->name[u]] != SN_CONTEXT);
+	default:
+		return ephemeron;
+	}
+}
+
 /* Edges of nodes [lo, hi): what DevTools' computeIsEssentialEdge leaves
  * out of its dominator tree becomes HEAP_EDGE_WEAK (the only kind that
  * never retains in heapglass): WeakMap table -> value ephemerons, edges
  * from outside the page into it, shortcuts of synthetic nodes other than
- * the root.  Names become arena offsets.  Writes only these nodes' edges. */
+ * the root.  The user graph's HEAP_EDGE_META is or-ed in (user_meta).
+ * Names become arena offsets.  Writes only these nodes' edges. */
 static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const uint32_t *first,
 			uint32_t root, const uint64_t *page, uint32_t lo, uint32_t hi)
 {
@@ -1749,16 +2217,17 @@ static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const 
 		for (uint32_t e = first[u]; e < first[u + 1]; e++) {
 			uint32_t name = h.edge_name[e];
 			uint64_t table;
-			if (name & HEAP_NAME_INDEX)
-				goto weigh;
-			if (h.edge_kind[e] == HEAP_EDGE_INTERNAL && eph_get(&v->eph, name, &table) &&
-			    table == h.id[u])
-				h.edge_kind[e] = HEAP_EDGE_WEAK;
-			h.edge_name[e] = v->strmap[name];
-weigh:
-			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK)
-				continue;
-			if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
+			int eph = !(name & HEAP_NAME_INDEX) && h.edge_kind[e] == HEAP_EDGE_INTERNAL &&
+				  eph_get(&v->eph, name, &table);
+			uint8_t meta = user_meta(v, hv, u, e, eph) ? HEAP_EDGE_META : 0;
+			if (!(name & HEAP_NAME_INDEX)) {
+				if (eph && table == h.id[u])
+					h.edge_kind[e] = HEAP_EDGE_WEAK;
+				h.edge_name[e] = v->strmap[name];
+			}
+			if (u == root || h.edge_kind[e] == HEAP_EDGE_WEAK) {
+				/* stays */
+			} else if (h.edge_kind[e] == HEAP_EDGE_SHORTCUT) {
 				/* heapglass lets shortcuts of every synthetic node
 				 * retain; DevTools only the root's */
 				if (h.flags[u] & HEAP_F_SYNTHETIC)
@@ -1766,14 +2235,15 @@ weigh:
 			} else if (page && bit_get(page, h.edge_to[e]) && !bit_get(page, u)) {
 				h.edge_kind[e] = HEAP_EDGE_WEAK;
 			}
+			h.edge_kind[e] |= meta;
 		}
 	}
 }
 
 /* The passes over the whole graph that finish() runs two at a time: the
- * page-owned set (reads the edges) with the shallow sizes (moves size[]),
- * then the edge weighing split in two node ranges.  No two write the same
- * memory. */
+ * page-owned set (reads the edges) then the shallow sizes (moves size[])
+ * with the user graph's node marks (reads the graph), then the edge
+ * weighing split in two node ranges.  No two write the same memory. */
 struct fjob {
 	int what;			/* FJ_ */
 	struct v8 *v;
@@ -1781,11 +2251,12 @@ struct fjob {
 	const uint32_t *first;
 	uint32_t root, lo, hi;
 	uint64_t *page;			/* FJ_PAGE's result; FJ_WEIGH's input */
+	uint8_t *um;			/* FJ_USER's result */
 };
 
 enum {
-	FJ_PAGE,
-	FJ_SHALLOW,
+	FJ_PAGE,			/* the page-owned set, then the shallow sizes */
+	FJ_USER,			/* the user graph's node marks */
 	FJ_WEIGH,
 	FJ_MIN_EDGES = 1 << 16		/* below this a thread costs more than it saves */
 };
@@ -1794,12 +2265,14 @@ static void *fjob_run(void *arg)
 {
 	struct fjob *j = arg;
 
-	if (j->what == FJ_PAGE)
+	if (j->what == FJ_PAGE) {
 		j->page = page_owned(j->v, j->h, j->first, j->root);
-	else if (j->what == FJ_SHALLOW)
 		own_shallow_sizes(j->v, j->h, j->first, j->root);
-	else
+	} else if (j->what == FJ_USER) {
+		j->um = user_marks(j->v, j->h, j->first);
+	} else {
 		weigh_edges(j->v, j->h, j->first, j->root, j->page, j->lo, j->hi);
+	}
 	return NULL;
 }
 
@@ -1857,9 +2330,10 @@ static int finish(struct v8 *v)
 		struct fjob a = { .what = FJ_PAGE, .v = v, .h = &h, .first = first, .root = root };
 		struct fjob b = a;
 		uint32_t mid = 0, hi = v->n_nodes;
-		b.what = FJ_SHALLOW;
+		b.what = FJ_USER;
 		fjob_pair(&a, &b, h.n_edges);
 		page = a.page;
+		user_apply(&h, b.um);
 		/* the edges split in halves by count: the first node whose
 		 * edges start past the middle */
 		while (mid < hi) {
@@ -2047,6 +2521,8 @@ static int load(const char *path, struct heap_builder *b, struct progress *prog,
 	free(v.et);
 	free(v.edge_count);
 	free(v.strmap);
+	free(v.sname);
+	free(v.back_meta);
 	free(v.eph.key);
 	free(v.eph.table);
 	free(v.tmp);

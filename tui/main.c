@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "loaders/loader.h"
-#include "tui/cmd/cli.h"
 #include "tui/cmd/command.h"
 #include "tui/view/tui.h"
 
@@ -25,7 +24,8 @@ static void usage(FILE *out)
 	fprintf(out, "\nformats (sniffed from the content; --format NAME forces one):\n");
 	for (size_t i = 0; loader_table[i]; i++)
 		fprintf(out, "  %-12s %s\n", loader_table[i]->name, loader_table[i]->description);
-	fprintf(out, "\n%s", tui_help);
+	fprintf(out, "\nviewer options (heapglass FILE [OPTIONS]):\n");
+	cli_print_options(out, &tui_command);
 	fprintf(out, "\n'heapglass COMMAND --help' shows a command's options; 'man heapglass' has the rest.\n");
 }
 
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	}
 	cmd = command_find(argv[1]);
 	if (cmd)
-		return cmd->run(argc - 1, argv + 1);
+		return command_run(cmd, argc - 1, argv + 1);
 	/* heapglass FILE [viewer options]; a word that is neither a command nor
 	 * a file is a mistyped command (and must not open the viewer's --help) */
 	if (argv[1][0] != '-' && access(argv[1], F_OK) != 0) {

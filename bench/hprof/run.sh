@@ -6,14 +6,16 @@
 #
 #   sh bench/hprof/run.sh [RUNS]      (default 5)
 #
-# Environment: BIN (default ./heapglass), OUT (default /work/bigdata/hprof),
-# REGEN=1 to write the dump again.  Target: <= 4 s and <= 1 GB.
+# Environment: BIN (default ./heapglass), BIGDATA (the dump goes in
+# $BIGDATA/hprof, bench/data.sh), REGEN=1 to write the dump again.  Target: <= 4 s and <= 1 GB.
 set -e
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE/../.."
+. bench/data.sh
 RUNS=${1:-5}
 BIN=${BIN:-./heapglass}
-OUT=${OUT:-/work/bigdata/hprof}
+OUT=$BIGDATA/hprof
 DUMP=$OUT/big.hprof
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 command -v java >/dev/null 2>&1 || { echo "skip: no java"; exit 0; }
 [ -x "$BIN" ] || { echo "build heapglass first (make)"; exit 1; }

@@ -4,12 +4,13 @@
 # key to the end of its redraw (doupdate): median, 95th percentile and
 # maximum over all keys and over several runs, plus the slowest keys.
 #   sh bench/tui/run.sh [NODES [RUNS]]        (default 5000000 objects, 3 runs)
-# The heap is generated once under /work/bigdata/tui/ (or $BIGDATA).
+# The heap is generated once under $BIGDATA/tui (bench/data.sh).
 set -e
 cd "$(dirname "$0")/../.."
 N=${1:-5000000}
 RUNS=${2:-3}
-DIR=${BIGDATA:-/work/bigdata/tui}/heap-$N
+. bench/data.sh
+DIR=$BIGDATA/tui/heap-$N
 make --no-print-directory heapglass >/dev/null
 mkdir -p build/bench "$DIR"
 cc -O2 -o build/bench/genheap bench/tui/genheap.c

@@ -2,7 +2,9 @@
  * analysis (load, freeze, graph/analysis.h), timed phase by phase, for
  * bench/v8/run.  Prints one JSON object: objects, references, load and
  * analysis seconds, and the top 20 retained sizes (the root's made
- * DevTools': it retains everything, the unreachable part included).
+ * DevTools': it retains everything, the unreachable part included); then
+ * the program's cycles: how many, the largest, the patterns, and the raw
+ * graph's core (analysis.h).
  *   hg-analyse FILE.heapsnapshot
  * Built by bench/v8/run against build/libheapglass.a. */
 #include <stdint.h>
@@ -84,7 +86,8 @@ int main(int argc, char **argv)
 	       heap_memory(h), analysis_memory(a));
 	for (uint32_t i = 0; i < ntop; i++)
 		printf("%s%llu", i ? "," : "", (unsigned long long)top[i]);
-	printf("]}\n");
+	printf("],\"user_cycles\":%u,\"largest_user_cycle\":%u,\"patterns\":%u,\"runtime_core\":%u}\n",
+	       a->n_cycles, a->largest_cycle, a->n_patterns, a->core.objects);
 	analysis_free(a);
 	heap_free(h);
 	return 0;

@@ -95,39 +95,6 @@ out:
 	return rc;
 }
 
-uint32_t subheap_neighbourhood(const struct heap *h, heap_node_t v, uint32_t depth, uint32_t max,
-			       heap_node_t *out)
-{
-	uint32_t *dist;
-	uint32_t n = 0, head = 0;
-
-	if (v >= h->n_nodes || max == 0)
-		return 0;
-	dist = mem_alloc((size_t)h->n_nodes * sizeof *dist);
-	for (uint32_t i = 0; i < h->n_nodes; i++)
-		dist[i] = UINT32_MAX;
-	dist[v] = 0;
-	out[n++] = v;
-	/* out[] is the breadth-first queue itself */
-	while (head < n && n < max) {
-		heap_node_t u = out[head++];
-		if (dist[u] >= depth)
-			continue;
-		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1] && n < max; e++)
-			if (dist[h->out_to[e]] == UINT32_MAX) {
-				dist[h->out_to[e]] = dist[u] + 1;
-				out[n++] = h->out_to[e];
-			}
-		for (uint32_t k = h->in_off[u]; k < h->in_off[u + 1] && n < max; k++)
-			if (dist[h->in_from[k]] == UINT32_MAX) {
-				dist[h->in_from[k]] = dist[u] + 1;
-				out[n++] = h->in_from[k];
-			}
-	}
-	free(dist);
-	return n;
-}
-
 void subheap_refcounts(const struct heap *h, const struct heap *part, int64_t *refcount)
 {
 	for (uint32_t v = 0; v < part->n_nodes; v++) {

@@ -12,7 +12,8 @@
  *   - the refcount column is copied as it is, so it still counts the
  *     references from outside: CPython's pass sees them as outside
  *     references, exactly as it would on the whole heap.
- * Node ids are the original ids.
+ * Node ids are the original ids.  An object's neighbourhood is chosen by
+ * graph/near.h, as a diagram of it is.
  */
 #ifndef HEAPGLASS_SUBHEAP_H
 #define HEAPGLASS_SUBHEAP_H
@@ -32,11 +33,5 @@ int subheap_new(const struct heap *h, const heap_node_t *nodes, uint32_t n, stru
  * in the whole of h plus the times it is in h's root list, which is what
  * CPython's pass needs as refcounts. */
 void subheap_refcounts(const struct heap *h, const struct heap *part, int64_t *refcount);
-
-/* An object's neighbourhood: v and every node within `depth` references of
- * it, either way, any kind, nearest first (breadth-first), at most max
- * nodes.  Writes the nodes into out (room for max) and returns how many. */
-uint32_t subheap_neighbourhood(const struct heap *h, heap_node_t v, uint32_t depth, uint32_t max,
-			       heap_node_t *out);
 
 #endif

@@ -146,6 +146,9 @@ _PAGE = 1 << 16             # written pages are given back this many bytes at a 
 _GIVE_BACK = 1 << 20        # ...once this much has been written since the last time
 _NODE_BYTES = 200           # reserve per tracked object: node rows (untracked ones included)
 _EDGE_BYTES = 400           # and edge rows
+# How a file is created: only a new one, never through a symlink.
+_O_NEW = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+          | getattr(os, "O_CLOEXEC", 0))
 
 # Types whose __sizeof__ we may call: C descriptors only.
 _C_CALLABLES = (types.MethodDescriptorType, types.WrapperDescriptorType,
@@ -614,14 +617,26 @@ def _named_rows(pre, refs, names, tail):
 
 # ---- output -----------------------------------------------------------------
 #
-# An output is a list [fd, map or None, written, reserved, spill, given back]:
-# rows are copied into the map of a file whose space was reserved before
-# the heap was read (no system call, so no other thread runs meanwhile);
-# beyond the reserve they are kept in `spill` and written after the read.
+# An output is a list [fd, map or None, written, reserved, spill, given back,
+# temporary path]: rows are copied into the map of a file whose space was
+# reserved before the heap was read (no system call, so no other thread runs
+# meanwhile); beyond the reserve they are kept in `spill` and written after
+# the read.
 
-def _out_open(path, reserve, header):
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o644)
-    out = [fd, None, 0, 0, [], 0]
+def _out_open(base, reserve, header):
+    """A new temporary file base (or base.1, base.2, ... when taken),
+    created new (O_EXCL) and never through a symlink (O_NOFOLLOW)."""
+    i = 0
+    while True:
+        path = base if i == 0 else base + b".%d" % i
+        try:
+            fd = os.open(path, _O_NEW, 0o666)
+            break
+        except FileExistsError:
+            i += 1
+            if i == 100:
+                raise
+    out = [fd, None, 0, 0, [], 0, path]
     if _mmap is not None and hasattr(os, "posix_fallocate") and reserve > 0:
         try:
             st = os.statvfs(path)
@@ -661,8 +676,9 @@ def _out_rewind(out, header):
     del out[4][:]
 
 
-def _out_close(out, tmp, final):
-    """After the read: the spilled rows, the file cut to its size, renamed."""
+def _out_close(out, final):
+    """After the read: the spilled rows, the file cut to its size, renamed
+    over final (which replaces a symlink there, not its target)."""
     fd = out[0]
     if out[1] is not None:
         out[1].close()
@@ -673,15 +689,15 @@ def _out_close(out, tmp, final):
         while view:
             view = view[os.write(fd, view):]
     os.close(fd)
-    os.replace(tmp, final)
+    os.replace(out[6], final)
 
 
-def _out_discard(out, path):
+def _out_discard(out):
     if out[1] is not None:
         out[1].close()
     os.close(out[0])
     try:
-        os.unlink(path)
+        os.unlink(out[6])
     except OSError:
         pass
 
@@ -1399,13 +1415,15 @@ def _own_objects():
     """This module's own tracked objects: the module, its dict, its
     functions (with their defaults and closures) and its tables.  Classes,
     modules and builtins it refers to are the program's too and stay."""
-    me = sys.modules.get(__name__)
-    if me is None or _MODULE_DICT(me) is not globals():
-        return []
     mine = globals()
-    out = [me, mine]
+    me = sys.modules.get(__name__)
+    if me is not None and _MODULE_DICT(me) is mine:
+        out = [me, mine]
+    else:
+        # executed into a dictionary of its own (record --pid): no module
+        out = [mine]
     todo = [v for k, v in mine.items() if k != "__builtins__"]
-    seen = {id(me), id(mine)}
+    seen = set(map(id, out))
     while todo:
         o = todo.pop()
         if id(o) in seen or not _is_tracked(o):
@@ -1552,17 +1570,17 @@ def _dump_to(dest, focus):
                 hold = max(hold, 3 * (time.perf_counter() - start))
         _attempts = attempt
         sys.setswitchinterval(interval)     # (writing lets other threads run)
-        _out_close(nout, paths[0], paths[2])
+        _out_close(nout, paths[2])
         nout = None
-        _out_close(eout, paths[1], paths[3])
+        _out_close(eout, paths[3])
         eout = None
     finally:
         if masked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         sys.setswitchinterval(interval)
-        for out, path in ((nout, paths[0]), (eout, paths[1])):
+        for out in (nout, eout):
             if out is not None:
-                _out_discard(out, path)
+                _out_discard(out)
         if was_enabled:
             gc.enable()
     if not stable:
@@ -1693,9 +1711,81 @@ def main(argv=None):
     return status
 
 
+def _record_dump(tmp, final, focus=None):
+    """heapglass record's entry point, for a program it started (from the
+    handler _record_signal installs) and for a running one it attached to
+    (from the code it injects, see _record_injected).  `tmp` and `final`
+    are bytes paths; `tmp` lies in a folder only record writes to.
+
+    Claims the request by creating the folder `tmp` (a request that comes
+    after record gave up on it finds `tmp` taken, or its folder gone, and
+    does nothing), dumps into it, then renames it to `final` (never onto
+    an existing file or symlink: rename refuses).  On failure writes one
+    line into `tmp + b".error"` so that record notices at once.  Returns
+    True when the snapshot is in place."""
+    try:
+        os.mkdir(tmp)
+    except OSError:
+        return False
+    try:
+        _dump_to(tmp, focus)
+        os.rename(tmp, final)
+        return True
+    except BaseException as exc:
+        try:
+            fd = os.open(tmp + b".error", _O_NEW, 0o666)
+            try:
+                os.write(fd, (" ".join(str(exc).split()) or type(exc).__name__).encode("utf-8", "replace"))
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+        if not isinstance(exc, Exception):
+            raise
+        return False
+
+
+def _record_signal(signum, tmp, final, focus=None):
+    """For heapglass record's boot code: on signal `signum`, dump N (1, 2,
+    ...) with _record_dump(tmp with {n} = N, final with {n} = N, focus)."""
+    count = [0]
+
+    def _heapglass_record_on_signal(sig, frame):
+        del frame
+        count[0] += 1
+        n = str(count[0])
+        _record_dump(os.fsencode(tmp.replace("{n}", n)), os.fsencode(final.replace("{n}", n)), focus)
+
+    _HANDLERS.append(_heapglass_record_on_signal)
+    return signal.signal(signum, _heapglass_record_on_signal)
+
+
+def _record_injected(tmp, final, focus):
+    """Run by the code `heapglass record --pid` injects into a running
+    interpreter (at a safe point, with the GIL held): it executes this
+    file into a fresh dictionary, with _HEAPGLASS_RECORD set, from inside
+    two levels of exec.  Those three frames are the dumper's own (3.8-3.10
+    keep frames as heap objects).  Afterwards the dictionary is emptied, so
+    nothing of the dumper is left for the program's collector."""
+    if not _PY311:
+        f = sys._getframe(1)
+        for _ in range(3):
+            if f is None:
+                break
+            _SKIP_CODES.add(id(f.f_code))
+            f = f.f_back
+        del f
+    try:
+        _record_dump(tmp, final, focus)
+    finally:
+        globals().clear()
+
+
 # The dumper's own frames (3.8-3.10 keep them as heap objects): left out.
-_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main)}
-_SKIP_CODES.update(id(c) for c in install_signal.__code__.co_consts if type(c) is types.CodeType)
+_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _record_dump, _record_injected)}
+for _f in (install_signal, _record_signal):
+    _SKIP_CODES.update(id(c) for c in _f.__code__.co_consts if type(c) is types.CodeType)
+del _f
 _inline_setup()
 
 # Run as a script, the interpreter keeps this file's parse (every token of
@@ -1714,3 +1804,6 @@ if __name__ == "__main__":
     sys.path.insert(0, here)
     import heapglass_dump as _self
     sys.exit(_self.main())
+elif "_HEAPGLASS_RECORD" in globals():
+    # Executed by heapglass record --pid's injected code (see _record_injected).
+    _record_injected(*globals().pop("_HEAPGLASS_RECORD"))

@@ -198,13 +198,13 @@ check "not a terminal: the text, with a note" sh -c "[ $rc -eq 0 ] && cmp -s '$T
 
 # ---- 'a' in the viewer ----
 cd "$FIX/tui" || exit 1
-printf '3j<Enter>a' >"$TMP/keys"
+printf '3j<Enter><Enter>a' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "a on a cycle opens the animation on it" grep -q 'GC animation: cycle 1 (3 objects, garbage)' "$TMP/screen"
 # The same collector on the same part as lesson --heap prints: the
 # narration at the end and the freed count agree.
 "$BIN" lesson --heap small --cycle 1 --gc cpython --script >"$TMP/hs" 2>&1
-printf '3j<Enter>a<End>' >"$TMP/keys"
+printf '3j<Enter><Enter>a<End>' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" --size 200x60 2>"$TMP/err"
 n_ev=$(grep -c '^       \|^    --\|^    ==' "$TMP/hs")
 check "... all of lesson --heap's $n_ev events, in the status line" grep -q "^ step $n_ev/$n_ev " "$TMP/screen"
@@ -218,15 +218,34 @@ check "lesson --heap --keys: the animation on the part, the same $n_ev events" \
 "$BIN" lesson --heap small --cycle 1 --gc mark-sweep --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "lesson --heap --gc mark-sweep starts with mark-and-sweep" grep -q ' mark-sweep ' "$TMP/screen"
 # ] and [ on a heap jump by phase, and [ stops at the start
-printf '3j<Enter>a]]]' >"$TMP/keys"
+printf '3j<Enter><Enter>a]]]' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "] on a heap goes to the start of a phase" sh -c "sed -n 22p '$TMP/screen' | grep -q 'subtract each reference\\|copy each object\\|gc_refs > 0\\|collect generation'"
-printf '3j<Enter>a]]][[[[[[' >"$TMP/keys"
+printf '3j<Enter><Enter>a]]][[[[[[' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "[ on a heap stops at step 0" grep -q '^ step 0/' "$TMP/screen"
-printf '3j<Enter>aq' >"$TMP/keys"
+printf '3j<Enter><Enter>aq' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "q leaves the animation, back to the cycle" grep -q '^ Cycle 1' "$TMP/screen"
+# The animation is a mode of the viewer's input loop: every key of a
+# script, in the animation too, gets its --timing line, and mouse events
+# reach it (the wheel steps back and forth like Left and Right).
+printf '3j<Enter>a<Right><Right>q' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" --timing "$TMP/timing" 2>"$TMP/err"
+check "--timing: one line per key, the animation's included" \
+	test "$(cut -f1 "$TMP/timing" | paste -sd' ' -)" = "3 j <Enter> a <Right> <Right> q"
+check "... each with wall and CPU milliseconds" \
+	sh -c "awk -F '\t' 'NF != 3 || \$2 !~ /^[0-9]+\\.[0-9]+\$/ || \$3 !~ /^[0-9]+\\.[0-9]+\$/ { exit 1 }' '$TMP/timing'"
+printf '3j<Enter>a<Right><Right><Right><Left>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/want" 2>"$TMP/err"
+printf '3j<Enter>a<WheelDown><WheelDown><WheelDown><WheelUp>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "the wheel in the animation steps like Right and Left (step 2)" \
+	sh -c "grep -q '^ step 2/' '$TMP/screen' && cmp -s '$TMP/want' '$TMP/screen'"
+printf '3j<Enter>a?<Click 3,3>' >"$TMP/keys"
+"$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
+check "a click closes the animation's help, as a key does" \
+	sh -c "! grep -q 'GC animation: keys' '$TMP/screen' && grep -q '^ step 0/' '$TMP/screen'"
 printf 'a' >"$TMP/keys"
 "$BIN" small --keys "$TMP/keys" --dump-screen "$TMP/screen" 2>"$TMP/err"
 check "a on the overview animates the whole heap" grep -q 'GC animation: the whole heap (16 objects)' "$TMP/screen"

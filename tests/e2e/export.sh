@@ -98,6 +98,19 @@ expect_fail "no extension" "unknown output extension" "$BIN" export "$S" --cycle
 expect_fail "cycle 0" "no cycle 0: the heap has 2" "$BIN" export "$S" --cycle 0 -o "$TMP/x.dot"
 expect_fail "cycle past the end" "no cycle 3: the heap has 2" "$BIN" export "$S" --cycle 3 -o "$TMP/x.dot"
 expect_fail "cycle not a number" "--cycle needs a cycle number" "$BIN" export "$S" --cycle two -o "$TMP/x.dot"
+# --pattern N draws the example cycle `cycles` names for pattern N, titled
+# with the pattern's count
+for p in 1 2; do
+	"$BIN" cycles "$S" --json >"$TMP/cyc.json"
+	want=$(jq -r --argjson p "$p" '.patterns[$p - 1].example as $e | .cycles[] | select(.index == $e) | [.members[].id] | sort | map(tostring) | join(" ")' "$TMP/cyc.json")
+	n=$(jq -r --argjson p "$p" '.patterns[$p - 1].instances' "$TMP/cyc.json")
+	expect_ok "export --pattern $p" "$BIN" export "$S" --pattern "$p" -o "$TMP/p$p.dot"
+	got=$(grep -o 'hg_id="*[0-9]*' "$TMP/p$p.dot" | tr -dc '0-9\n' | sort | tr '\n' ' ' | sed 's/ $//')
+	check "--pattern $p draws its example cycle's members exactly ($want)" test "$got" = "$want"
+	check "... titled with the pattern's $n cycle(s)" grep -q "pattern $p, one of $n cycle" "$TMP/p$p.dot"
+done
+expect_fail "pattern past the end" "no pattern 3: the heap has 2" "$BIN" export "$S" --pattern 3 -o "$TMP/x.dot"
+expect_fail "pattern not a number" "--pattern needs a pattern number" "$BIN" export "$S" --pattern x -o "$TMP/x.dot"
 expect_fail "unknown object id" "no object with id 12345" "$BIN" export "$S" --object 12345 -o "$TMP/x.dot"
 expect_fail "unknown id for --path" "no object with id 77" "$BIN" export "$S" --path 77 -o "$TMP/x.dot"
 expect_fail "path of garbage" "object 7 is garbage" "$BIN" export "$S" --path 7 -o "$TMP/x.dot"

@@ -120,6 +120,23 @@ awk 'BEGIN { print "id,type,size,root"; for (i = 1; i <= 300; i++) print i ",Nod
 awk 'BEGIN { print "from,to,name"; for (i = 1; i <= 300; i++) print i "," (i % 300) + 1 ",next" }' >"$TMP/ring/edges.csv"
 expect_fail "--heap: a 300-object cycle is refused" "cycle 1 has 300 objects; stepping through takes at most 200" \
 	"$BIN" lesson --heap "$TMP/ring" --cycle 1
+# One neighbourhood for every picture of it (graph/near.h): an object, its
+# class and the class's 20 other instances; at depth 2 the class is met
+# but not walked through (a hub), so the animation's part and the export
+# hold the object and its class only.
+mkdir -p "$TMP/hub"
+{
+	echo "id,type,size,root,flags"
+	echo "1,Item,16,true,"
+	echo "2,ItemClass,64,,class"
+	for i in $(seq 3 22); do echo "$i,Item,16,true,"; done
+} >"$TMP/hub/nodes.csv"
+{ echo "from,to,name"; for i in 1 $(seq 3 22); do echo "$i,2,__class__"; done; } >"$TMP/hub/edges.csv"
+run_cmd "$BIN" lesson --heap "$TMP/hub" --object 1 --depth 2 --script
+check "--heap --object: a class is met, not walked through (2 objects, as export draws)" \
+	grep -q "object 1 and its neighbours within 2 references (2 objects)" "$TMP/out"
+"$BIN" export "$TMP/hub" --object 1 --depth 2 -o "$TMP/hub.dot" 2>/dev/null
+check "... export --object draws the same two" test "$(grep -c 'hg_id=' "$TMP/hub.dot")" -eq 2
 run_cmd "$BIN" lesson --heap "$TMP/ring" --object 1 --depth 16
 if [ "$rc" -eq 0 ] && grep -q "object 1 and its neighbours within 16 references (33 objects)" "$TMP/out" &&
 	! grep -q "is white: freed" "$TMP/out"; then

@@ -72,13 +72,48 @@ PY
 	fi
 	expect_fail "record python: -c is refused" "put the program in a file" \
 		"$BIN" record -o "$TMP/c" -- python3 -c 'print(1)'
+	# A dumper that fails (the program may not write files over 200 bytes):
+	# record sees its reason at once, not after a long timeout.
+	printf 'import resource, time\nresource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))\nwhile True:\n    time.sleep(0.05)\n' >"$TMP/fsize.py"
+	t0=$(date +%s)
+	run_cmd "$BIN" record -o "$TMP/fsize" --every 0.2 --count 2 -- python3 "$TMP/fsize.py"
+	if [ "$rc" -eq 1 ] && grep -q "^heapglass: record: python3's dumper failed: .*File too large" "$TMP/err" &&
+	   [ $(($(date +%s) - t0)) -lt 20 ] && ! ls -a "$TMP/fsize" | grep -q '^\.heapglass-'; then
+		ok "record python: a failed dump is reported at once, nothing left behind"
+	else
+		notok "record python: failed dump (exit $rc, $(($(date +%s) - t0)) s): $(tail -n 2 "$TMP/err")"
+	fi
+	# A dangling symlink at a snapshot's name is refused, not written through.
+	mkdir -p "$TMP/dang"
+	ln -s "$TMP/victim" "$TMP/dang/snap-1"
+	expect_fail "record python: a dangling symlink at snap-1 is refused" "snap-1 already exists" \
+		"$BIN" record -o "$TMP/dang" --every 0.2 --count 1 -- python3 "$D/grow.py" "$TMP/dang.args"
+	# SIGTERM to record takes the program down with it.
+	"$BIN" record -o "$TMP/term" --every 0.3 --count 100 -- python3 "$D/grow.py" "$TMP/term.args" >"$TMP/term.out" 2>"$TMP/term.err" &
+	hg=$!
+	_i=0
+	while [ ! -e "$TMP/term/snap-1" ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
+	kill -TERM "$hg"
+	wait "$hg"
+	rc=$?
+	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/term.err")
+	if [ "$rc" -eq 1 ] && grep -q "interrupted (signal 15) after [1-9][0-9]* of 100 snapshots; python3 stopped" "$TMP/term.err" &&
+	   [ -n "$pid" ] && gone "$pid" && grep -q "snap-1" "$TMP/term.out"; then
+		ok "record python: SIGTERM to record stops the program too"
+	else
+		notok "record python: SIGTERM (exit $rc): $(tail -n 2 "$TMP/term.err")"
+	fi
 fi
 
 if ! command -v node >/dev/null 2>&1; then
 	skip "record node: node not installed"
 else
+	# The preload's old temporary name, planted as a symlink: never written through.
+	mkdir -p "$TMP/js"
+	ln -s "$TMP/js-victim" "$TMP/js/snap-1.heapsnapshot.tmp"
 	run_cmd "$BIN" record -o "$TMP/js" --every 0.3 --count 3 -- node "$D/grow.js" "$TMP/js.args" "$WEIRD"
 	recorded "record node" "$TMP/js" ".heapsnapshot" "Item"
+	check "record node: a planted symlink is not written through" [ ! -e "$TMP/js-victim" ]
 	if python3 - "$TMP/js.args" "$WEIRD" <<'PY'; then ok "record node: argv verbatim"; else notok "record node: argv $(cat "$TMP/js.args")"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -106,7 +141,7 @@ else
 	fi
 fi
 
-expect_fail "record: no command" "a COMMAND to run is needed" "$BIN" record -o "$TMP/x"
+expect_fail "record: no command" "a COMMAND to run .*or --pid PID is needed" "$BIN" record -o "$TMP/x"
 expect_fail "record: unknown runtime" "cannot tell how to dump 'ls'" "$BIN" record -o "$TMP/x" -- ls -l
 expect_fail "record: bad --every" "--every takes seconds" "$BIN" record --every zero -- python3 x.py
 expect_fail "record: bad --count" "--count takes" "$BIN" record --count 0 -- python3 x.py

@@ -13,7 +13,7 @@ export LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset NO_COLOR
 
 # ---- headless 1x1 ----
-for keys in '' 't' 'tj<Enter>' '3<Enter>' 'd' 'y' '<Enter>' '?' '/sess<Enter>' 'u' 'e' '3<Enter>a' '3<Enter>a<Tick><Tick>]]g'; do
+for keys in '' 't' 'tj<Enter>' '3<Enter>' '3<Enter><Enter>' '3R' 'd' 'y' '<Enter>' '?' '/sess<Enter>' 'u' 'e' '3<Enter><Enter>a' '3<Enter><Enter>a<Tick><Tick>]]g'; do
 	printf '%s' "$keys" >"$TMP/keys"
 	run_cmd "$BIN" small --keys "$TMP/keys" --size 1x1 --dump-screen "$TMP/dump"
 	check "headless 1x1: keys '$keys' run (exit $rc) and dump one cell" \

@@ -1,8 +1,37 @@
 #include "tests/unit/oracle.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "graph/core/error.h"
+
+static struct {
+	const char *test;	/* NULL: no round under way */
+	int round;
+	uint64_t state;
+} current;
+
+void oracle_round(const char *test, int round, uint64_t state)
+{
+	current.test = test;
+	current.round = round;
+	current.state = state;
+}
+
+void oracle_rounds_done(void)
+{
+	current.test = NULL;
+}
+
+int oracle_teardown(void **state)
+{
+	(void)state;
+	if (current.test)
+		fprintf(stderr, "%s: failed in round %d (generator state 0x%016llx)\n", current.test, current.round,
+			(unsigned long long)current.state);
+	current.test = NULL;
+	return 0;
+}
 
 uint64_t oracle_rand(uint64_t *s)
 {
@@ -15,21 +44,27 @@ uint64_t oracle_rand(uint64_t *s)
 	return x;
 }
 
-static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring);
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules);
 
 struct heap *oracle_random_heap(uint64_t *st, uint32_t maxn)
 {
-	return random_heap(st, maxn, 0);
+	return random_heap(st, maxn, 0, 0);
 }
 
 struct heap *oracle_random_ring_heap(uint64_t *st, uint32_t maxn)
 {
-	return random_heap(st, maxn, 1);
+	return random_heap(st, maxn, 1, 0);
+}
+
+struct heap *oracle_random_user_heap(uint64_t *st, uint32_t maxn)
+{
+	return random_heap(st, maxn, oracle_rand(st) % 2, 1);
 }
 
 /* ring: first a cycle of strong references through the first 7/8 of the
- * nodes (or more), so the heap has few components. */
-static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring)
+ * nodes (or more), so the heap has few components.  rules: anchors,
+ * runtime objects and meta references (named "meta") among them. */
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules)
 {
 	static const char *const types[] = { "A", "B", "C", "D" };
 	struct heap_builder *b = heap_builder_new();
@@ -48,6 +83,8 @@ static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring)
 		};
 		if (oracle_rand(st) % 8 == 0)
 			r.flags |= HEAP_F_SYNTHETIC;
+		if (rules && oracle_rand(st) % 6 == 0)
+			r.flags |= oracle_rand(st) % 2 ? HEAP_F_ANCHOR : HEAP_F_RUNTIME;
 		heap_builder_add_node(b, &r, &err);
 	}
 	if (ring) {
@@ -60,11 +97,16 @@ static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring)
 		heap_node_t from = (heap_node_t)(oracle_rand(st) % n);
 		heap_node_t to = oracle_rand(st) % 6 == 0 ? from : (heap_node_t)(oracle_rand(st) % n);
 		unsigned k = (unsigned)(oracle_rand(st) % 10);
-		enum heap_edge_kind kind = k < 5 ? HEAP_EDGE_STRONG : k < 7 ? HEAP_EDGE_INTERNAL :
-					   k < 9 ? HEAP_EDGE_WEAK : HEAP_EDGE_SHORTCUT;
-		heap_builder_add_edge(b, from, to, kind, 0, &err);
+		unsigned kind = k < 5 ? HEAP_EDGE_STRONG : k < 7 ? HEAP_EDGE_INTERNAL :
+				k < 9 ? HEAP_EDGE_WEAK : HEAP_EDGE_SHORTCUT;
+		uint32_t name = 0;
+		if (rules && oracle_rand(st) % 5 == 0) {
+			kind |= HEAP_EDGE_META;
+			name = heap_builder_intern_cstr(b, "meta");
+		}
+		heap_builder_add_edge(b, from, to, kind, name, &err);
 		if (oracle_rand(st) % 10 == 0)	/* a repeated reference */
-			heap_builder_add_edge(b, from, to, kind, 0, &err);
+			heap_builder_add_edge(b, from, to, kind, name, &err);
 	}
 	for (uint32_t i = 0; i < nroots; i++)
 		heap_builder_add_root(b, (heap_node_t)(oracle_rand(st) % n),
@@ -147,6 +189,24 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 			    (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC)))
 				o->adj[v] |= bit(h->out_to[e]);
 		}
+	/* The user graph, from heap.h's rule: retaining, not named "meta",
+	 * neither end an anchor or a runtime object. */
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			const char *name = h->out_name[e] & HEAP_NAME_INDEX ? "" :
+					   heap_string(h, h->out_name[e], NULL);
+			if (!(o->adj[v] & bit(w)) || strcmp(name, "meta") == 0 ||
+			    ((h->flags[v] | h->flags[w]) & (HEAP_F_ANCHOR | HEAP_F_RUNTIME)))
+				continue;
+			/* adj is per pair: this reference must retain itself */
+			{
+				int k = h->out_kind[e];
+				if (k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
+				    (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC)))
+					o->uadj[v] |= bit(w);
+			}
+		}
 	for (uint32_t i = 0; i < h->n_roots; i++)
 		o->roots |= bit(h->roots[i].node);
 	o->reach = closure_adj(o->adj, n, o->roots, 0);
@@ -173,6 +233,12 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 		for (uint32_t w = 0; w < n; w++)
 			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
 				o->comp[v] |= bit(w);
+	for (uint32_t v = 0; v < n; v++)
+		cl[v] = closure_adj(o->uadj, n, bit(v), 0);
+	for (uint32_t v = 0; v < n; v++)
+		for (uint32_t w = 0; w < n; w++)
+			if ((cl[v] & bit(w)) && (cl[w] & bit(v)))
+				o->ucomp[v] |= bit(w);
 	o->entries = o->roots;
 	if (!devtools) {
 		/* Every member of a garbage component no retaining reference

@@ -17,12 +17,26 @@ typedef uint64_t oset;
 /* A deterministic generator (xorshift). */
 uint64_t oracle_rand(uint64_t *state);
 
+/* Randomised tests say where they failed: oracle_round() at the start of
+ * each round, with the generator's state then; oracle_rounds_done() after
+ * the last round; and oracle_teardown as the test's cmocka teardown, which
+ * prints "TEST: failed in round R (generator state 0x...)" when a round
+ * did not finish, so that round can be replayed alone. */
+void oracle_round(const char *test, int round, uint64_t state);
+void oracle_rounds_done(void);
+int oracle_teardown(void **state);
+
 /* A random heap of 1..maxn nodes (maxn <= ORACLE_MAXN): self loops,
  * repeated edges, all four edge kinds, synthetic nodes, 0..3 roots,
  * disconnected parts, 4 type names, sizes 1..100. */
 struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
 /* The same with a cycle through at least 7/8 of the nodes: few components. */
 struct heap *oracle_random_ring_heap(uint64_t *state, uint32_t maxn);
+/* oracle_random_heap() with user-graph rules (heap.h): some nodes anchors
+ * or runtime objects, some references the runtime's bookkeeping, which
+ * the generator names "meta" (and no other reference has a name), so the
+ * oracle tells them apart without the heap's own bits. */
+struct heap *oracle_random_user_heap(uint64_t *state, uint32_t maxn);
 
 /* Ground truth for a heap with at most ORACLE_MAXN nodes. */
 struct oracle {
@@ -34,6 +48,8 @@ struct oracle {
 	oset reach;			/* reachable from roots */
 	uint32_t dist[ORACLE_MAXN];	/* UINT32_MAX: unreachable */
 	oset comp[ORACLE_MAXN];		/* v's strongly connected component */
+	oset uadj[ORACLE_MAXN];		/* references of the user graph */
+	oset ucomp[ORACLE_MAXN];	/* v's component in the user graph */
 	oset entries;			/* dom.h's entries */
 	oset dom[ORACLE_MAXN];		/* nodes v dominates (v included) */
 	heap_node_t idom[ORACLE_MAXN];

@@ -5,32 +5,121 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "graph/analysis.h"
+#include "graph/cycles.h"
 #include "tests/unit/oracle.h"
 
 enum {
 	ROUNDS = 3000
 };
 
+/* Whether out-edge e is one of the generator's meta references (named
+ * "meta": oracle.h), read from the name, not from the heap's bits. */
+static int is_meta(const struct heap *h, uint32_t e)
+{
+	return !(h->out_name[e] & HEAP_NAME_INDEX) &&
+	       strcmp(heap_string(h, h->out_name[e], NULL), "meta") == 0;
+}
+
+static int retains(const struct heap *h, heap_node_t v, uint32_t e)
+{
+	int k = h->out_kind[e];
+
+	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
+	       (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC));
+}
+
+/* analysis_cycle_ring() from member v of cycle c (the oracle's set cs):
+ * a closed walk over the cycle's own references, as short as the
+ * shortest by layers. */
+static void check_ring(const struct heap *h, const struct analysis *a, const struct oracle *o,
+		       uint32_t c, heap_node_t v, oset cs)
+{
+	struct analysis_ref ring[ORACLE_MAXN];
+	const oset *adj = a->raw ? o->adj : o->uadj;
+	oset layer = (oset)1 << v, seen = 0;
+	uint32_t k = analysis_cycle_ring(a, c, v, ring, ORACLE_MAXN), shortest = 0;
+
+	for (uint32_t d = 1; d <= ORACLE_MAXN && !shortest; d++) {
+		oset next = 0;
+		for (uint32_t u = 0; u < h->n_nodes; u++)
+			if ((layer >> u) & 1)
+				next |= adj[u] & cs;
+		if ((next >> v) & 1)
+			shortest = d;
+		layer = next & ~seen;
+		seen |= next;
+	}
+	assert_int_equal(k, shortest);
+	assert_int_equal(ring[0].from, v);
+	assert_int_equal(ring[k - 1].to, v);
+	for (uint32_t i = 0; i < k; i++) {
+		assert_int_equal(h->out_to[ring[i].edge], ring[i].to);
+		assert_true(ring[i].edge >= h->out_off[ring[i].from] &&
+			    ring[i].edge < h->out_off[ring[i].from + 1]);
+		assert_true((cs >> ring[i].to) & 1);
+		assert_true(retains(h, ring[i].from, ring[i].edge));
+		assert_false(!a->raw && is_meta(h, ring[i].edge));
+		if (i)
+			assert_int_equal(ring[i - 1].to, ring[i].from);
+	}
+	assert_int_equal(analysis_cycle_ring(a, c, v, ring, 0), k);
+}
+
+/* What holds the cycle cs (cycles.h): its one entered member (a retaining
+ * reference from outside, or the virtual root's), else the nearest node
+ * that dominates every member, HEAP_NONE for the virtual root. */
+static heap_node_t oracle_holder(const struct oracle *o, oset cs)
+{
+	heap_node_t entered = HEAP_NONE, best = HEAP_NONE;
+	uint32_t n_entered = 0;
+
+	for (uint32_t m = 0; m < o->n; m++) {
+		int in = 0;
+		if (!((cs >> m) & 1))
+			continue;
+		in = (o->entries >> m) & 1;
+		for (uint32_t u = 0; u < o->n; u++)
+			in |= !((cs >> u) & 1) && ((o->adj[u] >> m) & 1);
+		if (in) {
+			n_entered++;
+			entered = m;
+		}
+	}
+	if (n_entered == 1)
+		return entered;
+	for (uint32_t v = 0; v < o->n; v++)
+		if ((o->dom[v] & cs) == cs &&
+		    (best == HEAP_NONE || __builtin_popcountll(o->dom[v]) < __builtin_popcountll(o->dom[best])))
+			best = v;
+	return best;
+}
+
+/* The cycles of a (the user graph's, or the raw graph's in a raw view)
+ * against the oracle's components of that graph. */
 static void check_cycles(const struct heap *h, const struct analysis *a, const struct oracle *o)
 {
 	uint32_t ncyc = 0, largest = 0;
 	oset counted = 0;
 	uint32_t order[ORACLE_MAXN];
 	struct analysis_ref refs[8 * ORACLE_MAXN];
+	int user = !a->raw;
 
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
-		oset c = o->comp[v];
-		int self = (o->adj[v] >> v) & 1;
+		oset c = user ? o->ucomp[v] : o->comp[v];
+		int self = (((user ? o->uadj : o->adj)[v]) >> v) & 1;
 		int is_cycle = (c & (c - 1)) != 0 || self;
 		if (!is_cycle) {
 			assert_int_equal(a->cycle[v], HEAP_NONE);
 			continue;
 		}
 		assert_true(a->cycle[v] < a->n_cycles);
+		if (user)
+			assert_false(h->flags[v] & (HEAP_F_ANCHOR | HEAP_F_RUNTIME));
 		if (!(counted & ((oset)1 << v))) {
 			const struct analysis_cycle *cy = &a->cycles[a->cycle[v]];
 			uint32_t size = (uint32_t)__builtin_popcountll(c), internal = 0, entering = 0;
@@ -53,11 +142,16 @@ static void check_cycles(const struct heap *h, const struct analysis *a, const s
 			for (uint32_t u = 0; u < h->n_nodes; u++)
 				for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 					int from_in = (c >> u) & 1, to_in = (c >> h->out_to[e]) & 1;
-					internal += from_in && to_in;
+					/* user cycles leave out the bookkeeping */
+					internal += from_in && to_in &&
+						    !(user && retains(h, u, e) && is_meta(h, e));
 					entering += !from_in && to_in;
 				}
 			assert_int_equal(cy->n_internal, internal);
 			assert_int_equal(cy->n_entering, entering);
+			check_ring(h, a, o, a->cycle[v], v, c);
+			if (user)
+				assert_int_equal(cy->holder, oracle_holder(o, c));
 			assert_true(internal <= 8 * ORACLE_MAXN && entering <= 8 * ORACLE_MAXN);
 			assert_int_equal(analysis_cycle_internal(a, a->cycle[v], refs), internal);
 			for (uint32_t i = 0; i < internal; i++) {
@@ -88,6 +182,81 @@ static void check_cycles(const struct heap *h, const struct analysis *a, const s
 	analysis_cycles_sorted(a, ANALYSIS_BY_SIZE, order);
 	for (uint32_t i = 0; i < a->n_cycles; i++)
 		assert_int_equal(order[i], i);
+}
+
+/* A cycle's shape for the generator's heaps: its user references' (source
+ * type, target type) pairs (every such reference has the empty name), as
+ * a 16-bit set over the 4 type names. */
+static uint32_t shape_of(const struct heap *h, const struct analysis *a, uint32_t c)
+{
+	const struct analysis_cycle *cy = &a->cycles[c];
+	uint32_t mask = 0;
+
+	for (uint32_t i = 0; i < cy->size; i++) {
+		heap_node_t u = a->members[cy->members + i];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			if (a->cycle[w] != c || !retains(h, u, e) || is_meta(h, e))
+				continue;
+			mask |= 1u << ((heap_string(h, h->type[u], NULL)[0] - 'A') * 4 +
+				       (heap_string(h, h->type[w], NULL)[0] - 'A'));
+		}
+	}
+	return mask;
+}
+
+/* Patterns: cycles share one exactly when their shapes are equal; counts
+ * add up; the example retains most; ranked by retained size. */
+static void check_patterns(const struct heap *h, const struct analysis *a, const struct oracle *o)
+{
+	uint32_t inst[ORACLE_MAXN] = { 0 }, objs[ORACLE_MAXN] = { 0 };
+	uint64_t shallow[ORACLE_MAXN] = { 0 }, sum[ORACLE_MAXN] = { 0 }, most[ORACLE_MAXN] = { 0 };
+
+	assert_true(a->n_patterns <= a->n_cycles);
+	for (uint32_t c = 0; c < a->n_cycles; c++) {
+		uint32_t p = a->cycles[c].pattern;
+		assert_true(p < a->n_patterns);
+		for (uint32_t d = 0; d < c; d++)
+			assert_int_equal(a->cycles[d].pattern == p, shape_of(h, a, d) == shape_of(h, a, c));
+		inst[p]++;
+		objs[p] += a->cycles[c].size;
+		shallow[p] += a->cycles[c].shallow;
+		sum[p] += a->cycles[c].retained;
+		if (a->cycles[c].retained > most[p])
+			most[p] = a->cycles[c].retained;
+	}
+	for (uint32_t p = 0; p < a->n_patterns; p++) {
+		const struct analysis_pattern *pt = &a->patterns[p];
+		assert_int_equal(pt->instances, inst[p]);
+		assert_int_equal(pt->objects, objs[p]);
+		assert_int_equal(pt->shallow, shallow[p]);
+		assert_true(pt->retained >= most[p] && pt->retained <= sum[p]);
+		{
+			/* exactly: the cycles not held strictly inside the subtree
+			 * of another's holder of the same pattern */
+			uint64_t want = 0;
+			for (uint32_t c = 0; c < a->n_cycles; c++) {
+				heap_node_t hc = a->cycles[c].holder;
+				int nested = 0;
+				if (a->cycles[c].pattern != p)
+					continue;
+				for (uint32_t d = 0; d < a->n_cycles && hc != HEAP_NONE; d++) {
+					heap_node_t hd = a->cycles[d].holder;
+					if (d != c && a->cycles[d].pattern == p && hd != HEAP_NONE && hd != hc &&
+					    ((o->dom[hd] >> hc) & 1))
+						nested = 1;
+				}
+				if (!nested)
+					want += a->cycles[c].retained;
+			}
+			assert_int_equal(pt->retained, want);
+		}
+		assert_int_equal(a->cycles[pt->example].pattern, p);
+		assert_int_equal(a->cycles[pt->example].retained, most[p]);
+		assert_true(strlen(analysis_pattern_signature(a, p)) > 0);
+		if (p)
+			assert_true(a->patterns[p - 1].retained >= pt->retained);
+	}
 }
 
 static void check_types(const struct heap *h, const struct analysis *a, const struct oracle *o)
@@ -162,20 +331,33 @@ static void test_random_analysis(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		/* One round in four has a cycle through most of the heap: few
 		 * components, so the groups are planned beside the live run. */
-		struct heap *h = round % 4 == 3 ? oracle_random_ring_heap(&seed, round < 1500 ? 8 : 32) :
-				 oracle_random_heap(&seed, round < 1500 ? 8 : 32);
+		uint32_t maxn = round < 1500 ? 8 : 32;
+		struct heap *h = round % 4 == 3 ? oracle_random_ring_heap(&seed, maxn) :
+				 round % 4 == 1 ? oracle_random_user_heap(&seed, maxn) :
+						  oracle_random_heap(&seed, maxn);
+		struct analysis *raw;
 		struct oracle o;
 		struct analysis *a;
 		uint64_t rb = 0, ro = 0;
 		heap_node_t chain[ORACLE_MAXN];
 
 		oracle_compute(h, &o);
+		/* every eighth round solves the cycles held high in the tree by
+		 * one dominator run, as when the searches run out of budget */
+		cycles_retain_force_groups(round % 8 == 5);
 		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+		cycles_retain_force_groups(0);
 		assert_int_equal(a->refcount_mode, 0);
 		/* Cycles' group retained sizes are those of the virtual root. */
 		check_cycles(h, a, &o);
+		check_patterns(h, a, &o);
+		assert_int_equal(analysis_raw_new(a, NULL, &raw, &err), 0);
+		assert_int_equal(raw->raw, 1);
+		check_cycles(h, raw, &o);
+		analysis_free(raw);
 		oracle_adopt(h, &o);
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			uint32_t len;
@@ -208,10 +390,12 @@ static void test_random_analysis(void **state)
 		check_types(h, a, &o);
 		check_top(h, a);
 		assert_true(analysis_memory(a) <= sizeof *a + 20 * (size_t)h->n_nodes +
-			    4 * (size_t)h->n_nodes + 40 * (size_t)a->n_cycles);
+			    4 * (size_t)h->n_nodes +
+			    (sizeof(struct analysis_cycle) + sizeof(struct analysis_pattern)) * (size_t)a->n_cycles + a->pattern_text_len);
 		analysis_free(a);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 static void test_empty_heap(void **state)
@@ -274,7 +458,7 @@ static void test_interrupted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_analysis),
+		cmocka_unit_test_teardown(test_random_analysis, oracle_teardown),
 		cmocka_unit_test(test_empty_heap),
 		cmocka_unit_test(test_interrupted),
 	};

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
 #include "graph/gc/step_cpython.h"
@@ -232,6 +234,7 @@ static void test_fit_random(void **state)
 
 	(void)state;
 	for (int round = 0; round < 2000; round++) {
+		oracle_round(__func__, round, rng_state);
 		uint32_t n = 1 + rnd(N);
 		int w = 1 + (int)rnd(200), h = 1 + (int)rnd(60);
 		for (uint32_t i = 0; i < n; i++) {
@@ -255,6 +258,7 @@ static void test_fit_random(void **state)
 			fails++;
 		}
 	}
+	oracle_rounds_done();
 	/* both outcomes happen, so both paths are exercised */
 	assert_true(fits > 100 && fails > 100);
 }
@@ -289,6 +293,7 @@ static void test_counts_follow_steps(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 200; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct heap *h = random_heap(2 + rnd(20));
 		struct stepper *s = stepper_new(h);
 		struct anim_counts c, full;
@@ -310,6 +315,7 @@ static void test_counts_follow_steps(void **state)
 		stepper_free(s);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 /* ---- the animation object ---- */
@@ -409,8 +415,8 @@ int main(void)
 		cmocka_unit_test(test_canvas_clip_and_weak),
 		cmocka_unit_test(test_canvas_bezier),
 		cmocka_unit_test(test_fit_small),
-		cmocka_unit_test(test_fit_random),
-		cmocka_unit_test(test_counts_follow_steps),
+		cmocka_unit_test_teardown(test_fit_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_counts_follow_steps, oracle_teardown),
 		cmocka_unit_test(test_anim_lesson),
 		cmocka_unit_test(test_anim_heap),
 	};

@@ -109,6 +109,7 @@ static void test_random_collections(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		struct pyheap p;
 		struct heap *h;
 		struct analysis *a;
@@ -165,6 +166,7 @@ static void test_random_collections(void **state)
 		analysis_free(a);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 static void test_errors(void **state)
@@ -191,7 +193,7 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_collections),
+		cmocka_unit_test_teardown(test_random_collections, oracle_teardown),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,25 +51,45 @@ static void path_key(const struct analysis *a, heap_node_t v, char *out)
 	}
 }
 
-/* Member types of cycle c, sorted, joined. */
+/* The shape of cycle c, by brute force: its distinct "from|name|to"
+ * triples over the retaining references between members (the heaps here
+ * carry no user-graph marks), positions folded to "[]", sorted, joined. */
 static void cycle_key(const struct analysis *a, uint32_t c, char *out)
 {
+	const struct heap *h = a->heap;
 	const struct analysis_cycle *cy = &a->cycles[c];
-	const char *names[ORACLE_MAXN];
+	static char trip[8 * ORACLE_MAXN * 3][64];
+	const char *sorted[8 * ORACLE_MAXN * 3];
+	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < cy->size; i++)
-		names[i] = type_name(a->heap, a->members[cy->members + i]);
-	for (uint32_t i = 1; i < cy->size; i++)
-		for (uint32_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			const char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
+	for (uint32_t i = 0; i < cy->size; i++) {
+		heap_node_t u = a->members[cy->members + i];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			int k = h->out_kind[e], dup = 0;
+			char name[32];
+			if (a->cycle[w] != c || !(k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
+						  (k == HEAP_EDGE_SHORTCUT && (h->flags[u] & HEAP_F_SYNTHETIC))))
+				continue;
+			heap_edge_name(h, h->out_name[e], name, sizeof name);
+			if (name[0] == '[' || (name[0] >= '0' && name[0] <= '9'))
+				strcpy(name, "[]");
+			snprintf(trip[n], sizeof trip[n], "%s|%s|%s;", type_name(h, u), name, type_name(h, w));
+			for (uint32_t x = 0; x < n; x++)
+				dup |= strcmp(trip[x], trip[n]) == 0;
+			if (!dup)
+				sorted[n] = trip[n], n++;
+		}
+	}
+	for (uint32_t i = 1; i < n; i++)
+		for (uint32_t j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+			const char *t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
 		}
 	out[0] = 0;
-	for (uint32_t i = 0; i < cy->size; i++) {
-		strcat(out, names[i]);
-		strcat(out, ",");
-	}
+	for (uint32_t i = 0; i < n; i++)
+		strcat(out, sorted[i]);
 }
 
 static int64_t type_count(const struct heap *h, const char *t)
@@ -176,7 +196,7 @@ static void check_groups_by_id(const struct diff *d)
 static void check_cycles_by_type(const struct diff *d)
 {
 	const struct analysis *ao = d->old, *an = d->new;
-	char k1[KEY_MAX * 4], k2[KEY_MAX * 4];
+	static char k1[8 * ORACLE_MAXN * 3 * 64], k2[8 * ORACLE_MAXN * 3 * 64];
 	uint64_t surplus = 0, listed = 0;
 
 	for (uint32_t c = 0; c < an->n_cycles; c++) {
@@ -229,6 +249,7 @@ static void test_random_pairs(void **state)
 
 	(void)state;
 	for (int r = 0; r < ROUNDS; r++) {
+		oracle_round(__func__, r, seed);
 		struct heap *ho = oracle_random_heap(&seed, 40), *hn = oracle_random_heap(&seed, 40);
 		struct analysis *ao, *an;
 		struct diff *d;
@@ -264,6 +285,7 @@ static void test_random_pairs(void **state)
 		heap_free(ho);
 		heap_free(hn);
 	}
+	oracle_rounds_done();
 	diff_free(NULL);
 }
 
@@ -344,6 +366,7 @@ static void test_ages(void **state)
 
 	(void)state;
 	for (int r = 0; r < 100; r++) {
+		oracle_round(__func__, r, seed);
 		struct heap *a = oracle_random_heap(&seed, 20), *b = oracle_random_heap(&seed, 40);
 		struct heap *c = oracle_random_heap(&seed, 64);
 		uint64_t want[3] = { 0, 0, 0 };
@@ -363,14 +386,15 @@ static void test_ages(void **state)
 		heap_free(b);
 		heap_free(c);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_pairs),
+		cmocka_unit_test_teardown(test_random_pairs, oracle_teardown),
 		cmocka_unit_test(test_wide_container),
-		cmocka_unit_test(test_ages),
+		cmocka_unit_test_teardown(test_ages, oracle_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@ static void test_random_dominators(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		struct heap *h = oracle_random_heap(&seed, round < 1500 ? 8 : 40);
 		struct dom_work *w = round % 3 ? shared : NULL;
 		/* The shared workspace cycles through the three algorithms:
@@ -103,6 +104,7 @@ static void test_random_dominators(void **state)
 		domtree_free(t);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 	dom_work_free(shared);
 }
 
@@ -194,6 +196,7 @@ static void test_big_dominators(void **state)
 
 	(void)state;
 	for (int round = 0; round < 6; round++) {
+		oracle_round(__func__, round, seed);
 		struct heap_builder *b = heap_builder_new();
 		uint32_t n = 20000 + (uint32_t)(oracle_rand(&seed) % 40000);
 		uint32_t m = n * (1 + (uint32_t)(oracle_rand(&seed) % 4));
@@ -278,14 +281,15 @@ static void test_big_dominators(void **state)
 		free(retained);
 		free(want);
 	}
+	oracle_rounds_done();
 	dom_work_free(shared);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_dominators),
-		cmocka_unit_test(test_big_dominators),
+		cmocka_unit_test_teardown(test_random_dominators, oracle_teardown),
+		cmocka_unit_test_teardown(test_big_dominators, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/export.h"
 #include "graph/heap.h"
 #include "loaders/loader.h"
@@ -65,6 +67,7 @@ static void test_pct_roundtrip(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 2000; round++) {
+		oracle_round(__func__, round, rng_state);
 		char in[64], copy[64 * 3 + 1];
 		size_t len = (size_t)(rnd() % sizeof in), n;
 		char *enc;
@@ -86,6 +89,7 @@ static void test_pct_roundtrip(void **state)
 		assert_memory_equal(copy, in, len);
 		free(enc);
 	}
+	oracle_rounds_done();
 	{
 		char bad[] = "50%", bad2[] = "%zz";
 		assert_int_equal(export_pct_decode(bad, 3), (size_t)-1);
@@ -402,7 +406,7 @@ static void test_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pct_roundtrip),
+		cmocka_unit_test_teardown(test_pct_roundtrip, oracle_teardown),
 		cmocka_unit_test(test_format_from_path),
 		cmocka_unit_test(test_layout_ring),
 		cmocka_unit_test(test_cycle_cap),

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/heap.h"
 #include "graph/reach.h"
 
@@ -67,6 +69,7 @@ static void test_intern(void **state)
 static void check_random(int sorted)
 {
 	for (int round = 0; round < 200; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct heap_builder *b = heap_builder_new();
 		struct error err;
 		uint32_t n = 1 + (uint32_t)(rnd() % 60), m = (uint32_t)(rnd() % 200);
@@ -145,6 +148,7 @@ static void check_random(int sorted)
 		free(et);
 		free(en);
 	}
+	oracle_rounds_done();
 }
 
 static void test_random_sorted(void **state)
@@ -277,16 +281,54 @@ static void test_empty_heap(void **state)
 	heap_builder_free(b);
 }
 
+/* heap_regenerate: another generation column over the same heap, the
+ * frozen one untouched; each heap_free()s what it owns. */
+static void test_regenerate(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h, *d;
+	uint8_t gen[3] = { 2, 0, 1 };
+	const uint32_t *in_edge;
+
+	(void)state;
+	for (uint64_t id = 1; id <= 3; id++) {
+		struct heap_node_rec rec = { .id = id * 10, .size = id, .generation = HEAP_GEN_UNKNOWN };
+		heap_builder_add_node(b, &rec, &err);
+	}
+	heap_builder_add_edge(b, 0, 1, HEAP_EDGE_STRONG, 0, &err);
+	heap_builder_add_edge(b, 2, 1, HEAP_EDGE_WEAK, 0, &err);
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	d = heap_regenerate(h, gen, 2);
+	gen[0] = 7;	/* copied, not kept */
+	assert_int_equal(d->generation[0], 2);
+	assert_int_equal(d->generation[1], 0);
+	assert_int_equal(d->generation[2], 1);
+	assert_int_equal(d->max_generation, 2);
+	for (int v = 0; v < 3; v++)
+		assert_int_equal(h->generation[v], HEAP_GEN_UNKNOWN);
+	assert_int_equal(h->max_generation, HEAP_GEN_UNKNOWN);
+	assert_int_equal(heap_find(d, 30), 2);
+	assert_int_equal(d->n_edges, 2);
+	in_edge = heap_in_edges(d);
+	assert_int_equal(d->out_to[in_edge[0]], 1);
+	heap_free(d);
+	assert_int_equal(heap_find(h, 20), 1);	/* h still whole */
+	heap_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_intern),
-		cmocka_unit_test(test_random_sorted),
-		cmocka_unit_test(test_random_unsorted),
+		cmocka_unit_test_teardown(test_random_sorted, oracle_teardown),
+		cmocka_unit_test_teardown(test_random_unsorted, oracle_teardown),
 		cmocka_unit_test(test_id_runs),
 		cmocka_unit_test(test_index_and_duplicates),
 		cmocka_unit_test(test_bad_edges),
 		cmocka_unit_test(test_empty_heap),
+		cmocka_unit_test(test_regenerate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,8 +51,9 @@ static const char *str(const struct heap *h, heap_str_t s)
 	return heap_string(h, s, NULL);
 }
 
-/* The out-edges of id, as "name>0xTARGET/kind" joined by spaces. */
-static const char *edges(const struct heap *h, uint64_t id)
+/* The out-edges of id as "name>0xTARGET/kind" joined by spaces; with
+ * user_only, only those in the user graph, as "name>0xTARGET". */
+static const char *edge_list(const struct heap *h, uint64_t id, int user_only)
 {
 	static char out[2048];
 	heap_node_t v = node(h, id);
@@ -60,12 +61,24 @@ static const char *edges(const struct heap *h, uint64_t id)
 
 	out[0] = '\0';
 	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-		char name[256];
+		char name[256], kind[3] = { '/', "SIWX"[h->out_kind[e]], '\0' };
+		if (user_only && !heap_out_user(h, e))
+			continue;
 		heap_edge_name(h, h->out_name[e], name, sizeof name);
-		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx/%c", n ? " " : "", name,
-				      (unsigned long long)h->id[h->out_to[e]], "SIWX"[h->out_kind[e]]);
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx%s", n ? " " : "", name,
+				      (unsigned long long)h->id[h->out_to[e]], user_only ? "" : kind);
 	}
 	return out;
+}
+
+static const char *edges(const struct heap *h, uint64_t id)
+{
+	return edge_list(h, id, 0);
+}
+
+static const char *user_edges(const struct heap *h, uint64_t id)
+{
+	return edge_list(h, id, 1);
 }
 
 static const char *root_kinds(const struct heap *h, uint64_t id)
@@ -90,6 +103,30 @@ static void check_type(const struct heap *h, uint64_t id, const char *type, cons
 	assert_string_equal(str(h, h->type[v]), type);
 	assert_string_equal(str(h, h->name[v]), name);
 	assert_int_equal(h->size[v], size);
+}
+
+/* The user graph's marks (docs/user-graph.md, "Java HPROF"): every
+ * reference the dump states outside fields (<class>, <super>,
+ * <classloader>, <constant pool>...) and nothing else is META, class
+ * objects are anchors, and the fields' references are the user's unless
+ * weak. */
+static void check_user_marks(const struct heap *h)
+{
+	uint64_t bracketed = 0;
+
+	for (uint32_t e = 0; e < h->n_edges; e++) {
+		char name[256];
+		heap_edge_name(h, h->out_name[e], name, sizeof name);
+		bracketed += name[0] == '<';
+	}
+	assert_true(bracketed >= 10);
+	assert_int_equal(h->meta_refs, bracketed);
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		assert_int_equal(!!(h->flags[v] & HEAP_F_ANCHOR), !!(h->flags[v] & HEAP_F_CLASS));
+	assert_string_equal(user_edges(h, 0x200), "next>0x201");
+	assert_string_equal(user_edges(h, 0x201), "extra>0x500 next>0x200");
+	assert_string_equal(user_edges(h, 0x300), "");	/* the referent is weak */
+	assert_string_equal(user_edges(h, 0x104), "");	/* an anchor */
 }
 
 /* What small-id8 and small-id4 share: the same graph, other sizes. */
@@ -124,6 +161,7 @@ static void check_graph(const struct heap *h)
 	assert_true(h->flags[node(h, 0x300)] & HEAP_F_WEAKREF);
 	assert_false(h->flags[node(h, 0x201)] & HEAP_F_WEAKREF);
 	assert_int_equal(heap_find(h, 0x999), HEAP_NONE);	/* the second dump is not read */
+	check_user_marks(h);
 }
 
 static void test_small_id8(void **state)

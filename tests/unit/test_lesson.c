@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/cpygc.h"
 #include "graph/gc/lesson.h"
 #include "graph/core/mem.h"
@@ -386,6 +388,7 @@ static void test_random_lessons(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 300; round++) {
+		oracle_round(__func__, round, rng);
 		enum lesson_gc gc = (enum lesson_gc)(round % 3);
 		struct lesson *l = random_lesson(gc, 5 + (int)rnd(30));
 		struct lesson_run *r;
@@ -399,6 +402,7 @@ static void test_random_lessons(void **state)
 		lesson_run_free(r);
 		lesson_free(l);
 	}
+	oracle_rounds_done();
 }
 
 /* A hash of a stepper's whole state. */
@@ -423,6 +427,7 @@ static void test_timeline(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 60; round++) {
+		oracle_round(__func__, round, rng);
 		struct lesson *l = random_lesson((enum lesson_gc)(round % 3), 5 + (int)rnd(25));
 		struct lesson_run *r;
 		struct error err;
@@ -457,6 +462,7 @@ static void test_timeline(void **state)
 		lesson_run_free(r);
 		lesson_free(l);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
@@ -477,7 +483,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_steps);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_good_script);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_lessons);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_timeline);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_random_lessons, oracle_teardown);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_timeline, oracle_teardown);
 	return _cmocka_run_group_tests("lesson", tests, n, NULL, NULL);
 }

@@ -21,6 +21,7 @@ static void test_random_distances_and_paths(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		struct heap *h = oracle_random_heap(&seed, round < 2000 ? 8 : 40);
 		struct oracle o;
 		uint8_t roots[ORACLE_MAXN];
@@ -59,12 +60,13 @@ static void test_random_distances_and_paths(void **state)
 		}
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_distances_and_paths),
+		cmocka_unit_test_teardown(test_random_distances_and_paths, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

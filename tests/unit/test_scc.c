@@ -21,6 +21,7 @@ static void test_random_components(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		struct heap *h = oracle_random_heap(&seed, round < 2000 ? 8 : 64);
 		struct oracle o;
 		uint32_t comp[ORACLE_MAXN], n_comp = 0, distinct = 0;
@@ -43,12 +44,13 @@ static void test_random_components(void **state)
 		assert_int_equal(distinct, n_comp);
 		heap_free(h);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_random_components),
+		cmocka_unit_test_teardown(test_random_components, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/cpygc.h"
 #include "graph/heap.h"
 #include "graph/reach.h"
@@ -21,6 +23,7 @@
 #include "graph/gc/step_refcount.h"
 #include "graph/gc/stepper.h"
 #include "graph/gc/subheap.h"
+#include "graph/near.h"
 
 enum {
 	MAXN = 14,
@@ -283,6 +286,7 @@ static void test_mark_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *s;
 		struct snap start;
@@ -328,12 +332,14 @@ static void test_mark_random(void **state)
 		stepper_free(s);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 static void test_refcount_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *s;
 		struct snap start;
@@ -403,6 +409,7 @@ static void test_refcount_random(void **state)
 		stepper_free(s);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* Brute-force gc.collect(gen) on plain arrays; freed/gen/counts in-out. */
@@ -444,6 +451,7 @@ static void test_cpython_random(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *s;
 		struct snap start;
@@ -506,6 +514,7 @@ static void test_cpython_random(void **state)
 		stepper_free(s);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 	assert_true(engine_checked > ROUNDS / 3);
 }
 
@@ -515,6 +524,7 @@ static void test_gens_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS / 3; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *s;
 		struct snap start;
@@ -567,6 +577,7 @@ static void test_gens_random(void **state)
 		stepper_free(s);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* A known case by hand: the CPython pass on a 2-cycle held by nothing and
@@ -624,6 +635,7 @@ static void test_no_record(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 200; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *a, *b2;
 		struct snap sa, sb;
@@ -642,6 +654,7 @@ static void test_no_record(void **state)
 		stepper_free(b2);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 /* A 200 000-long chain and a 100 000-cycle: no recursion, linear time. */
@@ -698,6 +711,7 @@ static void test_subheap_random(void **state)
 {
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		struct stepper *whole, *ps;
 		struct heap *part;
@@ -743,6 +757,23 @@ static void test_subheap_random(void **state)
 		heap_free(part);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
+}
+
+/* graph/near.h's walk from node 0 without its picture rules (every
+ * reference, through every object): a plain breadth-first search both
+ * ways.  Writes the nodes met into out (room for max); returns how many. */
+static uint32_t plain_walk(const struct heap *h, uint32_t depth, uint32_t max, heap_node_t *out)
+{
+	struct near_rules rules = { .depth = depth, .limit = max, .through_hubs = 1 };
+	struct near nb;
+	uint32_t n;
+
+	near_walk(h, 0, &rules, &nb);
+	n = nb.n;
+	memcpy(out, nb.node, n * sizeof *out);
+	near_fini(&nb);
+	return n;
 }
 
 /* The neighbourhood: breadth-first both ways, within depth, capped. */
@@ -750,13 +781,14 @@ static void test_neighbourhood(void **state)
 {
 	(void)state;
 	for (int round = 0; round < 500; round++) {
+		oracle_round(__func__, round, rng_state);
 		struct g g;
 		heap_node_t out[MAXN];
 		uint32_t d[MAXN], depth = rnd(4), n;
 		int changed = 1;
 
 		make_heap(&g);
-		n = subheap_neighbourhood(g.h, 0, depth, MAXN, out);
+		n = plain_walk(g.h, depth, MAXN, out);
 		/* brute force: undirected distances from node 0 */
 		for (uint32_t v = 0; v < g.n; v++)
 			d[v] = v == 0 ? 0 : UINT32_MAX;
@@ -782,23 +814,24 @@ static void test_neighbourhood(void **state)
 					assert_true(d[out[i - 1]] <= d[out[i]]);	/* nearest first */
 			}
 		}
-		assert_int_equal(subheap_neighbourhood(g.h, 0, depth, 1, out), 1);
+		assert_int_equal(plain_walk(g.h, depth, 1, out), 1);
 		heap_free(g.h);
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mark_random),
-		cmocka_unit_test(test_refcount_random),
-		cmocka_unit_test(test_cpython_random),
-		cmocka_unit_test(test_gens_random),
+		cmocka_unit_test_teardown(test_mark_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_refcount_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_cpython_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_gens_random, oracle_teardown),
 		cmocka_unit_test(test_cpython_by_hand),
-		cmocka_unit_test(test_no_record),
+		cmocka_unit_test_teardown(test_no_record, oracle_teardown),
 		cmocka_unit_test(test_long_chain),
-		cmocka_unit_test(test_subheap_random),
-		cmocka_unit_test(test_neighbourhood),
+		cmocka_unit_test_teardown(test_subheap_random, oracle_teardown),
+		cmocka_unit_test_teardown(test_neighbourhood, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

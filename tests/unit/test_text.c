@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "tests/unit/oracle.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,7 @@ static void test_random_bytes(void **state)
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
+		oracle_round(__func__, round, seed);
 		char in[MAXLEN * 6], full[MAXLEN * 6 * 12 + 1], cut[64];
 		size_t len = 0, nfull, ncut, size;
 		int k = (int)(next(&seed) % MAXLEN);
@@ -96,13 +99,14 @@ static void test_random_bytes(void **state)
 			assert_memory_equal(cut, full, ncut - 3);
 		}
 	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_never_reads_unwritten_bytes),
-		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test_teardown(test_random_bytes, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

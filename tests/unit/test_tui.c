@@ -74,7 +74,7 @@ static void test_key_script(void **state)
 	assert_int_equal(ks.ev[4].code, 21);
 	assert_int_equal(ks.ev[5].code, '<');
 	assert_int_equal(ks.ev[6].code, KEY_NPAGE);
-	assert_int_equal(keys_action(ks.ev[6].code), ACT_PGDN);
+	assert_int_equal(keymap_action(&keys_viewer, 1, ks.ev[6].code), ACT_PGDN);
 	keys_script_fini(&ks);
 
 	fd = open(path, O_WRONLY | O_TRUNC);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/oracle.h"
+
 #include "graph/heap.h"
 #include "graph/reach.h"
 #include "tui/view/model.h"
@@ -153,7 +155,7 @@ static void check_model(uint32_t n, uint32_t m, unsigned ntypes)
 	}
 	/* cycle orders are permutations, largest first */
 	{
-		const uint32_t *o = model_cycle_order(md, CYCLE_SORT_SHALLOW);
+		const uint32_t *o = model_cycle_order(md, 0, CYCLE_SORT_SHALLOW);
 		for (uint32_t i = 1; i < md->an->n_cycles; i++)
 			assert_true(md->an->cycles[o[i - 1]].shallow >= md->an->cycles[o[i]].shallow);
 	}
@@ -165,14 +167,17 @@ static void check_model(uint32_t n, uint32_t m, unsigned ntypes)
 static void test_model_random(void **state)
 {
 	(void)state;
-	for (int round = 0; round < 30; round++)
+	for (int round = 0; round < 30; round++) {
+		oracle_round(__func__, round, rng);
 		check_model(1 + (uint32_t)(rnd() % 300), (uint32_t)(rnd() % 900), 1 + (unsigned)(rnd() % 12));
+	}
+	oracle_rounds_done();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_model_random),
+		cmocka_unit_test_teardown(test_model_random, oracle_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,16 +27,22 @@
 
 #include "graph/analysis.h"
 #include "graph/heap.h"
+#include "graph/scc.h"
 #include "loaders/loader.h"
 
 static char fixture[4096];
 
-static const char *tiny_path(void)
+static const char *fixture_path(const char *name)
 {
 	const char *top = getenv("TOP");
 
-	snprintf(fixture, sizeof fixture, "%s/tests/fixtures/v8/tiny.heapsnapshot", top ? top : ".");
+	snprintf(fixture, sizeof fixture, "%s/tests/fixtures/v8/%s", top ? top : ".", name);
 	return fixture;
+}
+
+static const char *tiny_path(void)
+{
+	return fixture_path("tiny.heapsnapshot");
 }
 
 static struct heap *load(const char *path, struct error *err)
@@ -484,6 +490,153 @@ static void test_truncated_everywhere(void **state)
 	free(data);
 }
 
+/* ---- the user graph (docs/user-graph.md, "V8") ----
+ *
+ * tests/fixtures/v8/user.heapsnapshot (tests/oracles/v8/make-tiny.js user)
+ * holds one object or reference per rule, shaped as node 20 writes them.
+ * The tables are the rules applied by hand: each reference's
+ * HEAP_EDGE_META (read from the builder, before the freeze strips it) and
+ * whether it is in the frozen user graph; each object's mark. */
+static const struct {
+	uint64_t from;
+	const char *name;
+	int meta, user;
+} user_refs[] = {
+	{ 1, "[1]", 0, 0 }, { 1, "global", 0, 0 },			/* synthetic: runtime */
+	{ 3, "[1]", 0, 0 },
+	{ 5, "global_proxy_object", 0, 0 }, { 5, "extension", 0, 0 },	/* native context: anchor */
+	{ 5, "scope_info", 1, 0 }, { 5, "map", 1, 0 },
+	{ 7, "global_proxy", 1, 0 }, { 7, "native_context", 1, 0 },	/* global object: anchor */
+	{ 7, "list", 0, 0 }, { 7, "weakmap", 0, 0 }, { 7, "wmkey", 0, 0 }, { 7, "tcp", 0, 0 },
+	{ 7, "other", 0, 0 }, { 7, "selfy", 0, 0 }, { 7, "mod", 0, 0 }, { 7, "mod2", 0, 0 },
+	{ 7, "stream", 0, 0 }, { 7, "ctx2", 0, 0 }, { 7, "cons", 0, 0 }, { 7, "sliced", 0, 0 },
+	{ 7, "server", 0, 0 }, { 7, "parser", 0, 0 }, { 7, "lonely", 0, 0 },
+	{ 9, "native_context", 1, 0 },
+	{ 11, "previous", 0, 0 }, { 11, "Widget", 1, 0 }, { 11, "scope_info", 1, 0 },	/* module scope */
+	{ 17, "constructor", 1, 0 }, { 17, "prototype", 1, 0 }, { 17, "map", 1, 0 },	/* maps */
+	{ 19, "back_pointer", 0, 0 },
+	{ 21, "prototype", 1, 0 }, { 21, "initial_map", 1, 0 }, { 21, "context", 0, 0 },	/* a class */
+	{ 21, "shared", 1, 0 }, { 21, "code", 1, 0 },
+	{ 23, "constructor", 1, 0 },
+	{ 25, "script_or_debug_info", 0, 0 },
+	{ 29, "onClick", 0, 1 }, { 29, "name", 0, 0 }, { 29, "__proto__", 1, 0 },	/* an instance */
+	{ 29, "map", 1, 0 }, { 29, "properties", 1, 0 }, { 29, "[1]", 1, 0 }, { 29, "count", 0, 0 },
+	{ 31, "context", 0, 1 }, { 31, "shared", 1, 0 },			/* its closure */
+	{ 33, "this", 0, 1 }, { 33, "previous", 0, 0 }, { 33, "scope_info", 1, 0 },	/* and scope */
+	{ 35, "[0]", 1, 0 },
+	{ 37, "[0]", 0, 1 }, { 37, "elements", 1, 0 },			/* an array */
+	{ 39, "0", 0, 1 },
+	{ 43, "first", 0, 0 }, { 45, "parent", 0, 0 },
+	{ 55, "shared", 1, 0 }, { 55, "context", 0, 0 },		/* a builtin */
+	{ 57, "script_or_debug_info", 0, 0 },
+	{ 61, "deprecated", 1, 0 }, { 61, "previous", 0, 0 },
+	{ 63, "bound_function", 0, 0 }, { 63, "bound_this", 0, 0 },	/* bound builtin */
+	{ 65, "onwrite", 0, 0 }, { 65, "chunk", 0, 0 },
+	{ 67, "map", 1, 0 }, { 67, "exports", 0, 0 }, { 67, "children", 0, 0 },	/* Module */
+	{ 69, "map", 1, 0 },
+	{ 71, "constructor", 1, 0 }, { 73, "back_pointer", 0, 0 },
+	{ 75, "shared", 1, 0 }, { 77, "script_or_debug_info", 0, 0 },
+	{ 81, "widget", 0, 0 }, { 81, "sym", 0, 0 },			/* its exports */
+	{ 83, "1 / part of key (WmKey @83) -> value (WmValue @85) pair in WeakMap (table @87)", 1, 0 },
+	{ 85, "key", 0, 1 },
+	{ 87, "1", 0, 0 },
+	{ 87, "2 / part of key (WmKey @83) -> value (WmValue @85) pair in WeakMap (table @87)", 1, 0 },
+	{ 89, "table", 0, 1 },
+	{ 91, "javascript_to_native", 0, 1 }, { 92, "native_to_javascript", 1, 0 },	/* wrapper */
+	{ 94, "native_to_javascript", 0, 1 },
+	{ 95, "me", 0, 1 },
+	{ 99, "<symbol owner_symbol>", 1, 0 }, { 101, "_handle", 0, 1 },	/* handle, owner */
+	{ 103, "<symbol resource_symbol>", 1, 0 },
+	{ 105, "<symbol owner_symbol>", 0, 1 },
+	{ 97, "constructor", 0, 1 }, { 97, "previous", 0, 1 },		/* a scope variable */
+	{ 97, "helper", 1, 0 }, { 97, "handler", 0, 1 },		/* its own function */
+	{ 107, "context", 0, 1 },
+};
+
+static const uint64_t user_anchors[] = { 5, 7, 9, 11, 55, 63, 67, 69, 75, 81 };
+static const uint64_t user_runtime[] = { 1,  3,  13, 15, 17, 19, 25, 27, 35, 41, 43,
+					 45, 47, 49, 51, 53, 57, 59, 71, 73, 77, 79 };
+
+static int id_in(uint64_t id, const uint64_t *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == id)
+			return 1;
+	return 0;
+}
+
+static void test_user_marks(void **state)
+{
+	const struct loader *v8 = loader_by_name("v8");
+	struct heap_builder *b = heap_builder_new();
+	struct heap_builder_view bv;
+	struct error err;
+	struct heap *h;
+	uint32_t *comp, n_comp, widget;
+	char buf[256];
+	size_t checked = 0;
+
+	(void)state;
+	if (v8->load(fixture_path("user.heapsnapshot"), b, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	heap_builder_view(b, &bv);
+	assert_int_equal(bv.n_edges, sizeof user_refs / sizeof user_refs[0]);
+	for (size_t e = 0; e < bv.n_edges; e++) {
+		uint64_t from = bv.id[bv.edge_from[e]];
+		uint32_t name = bv.edge_name[e];
+		size_t k;
+		if (name & HEAP_NAME_INDEX)
+			snprintf(buf, sizeof buf, "[%u]", name & ~HEAP_NAME_INDEX);
+		else
+			snprintf(buf, sizeof buf, "%s", heap_builder_string(b, name, NULL));
+		for (k = 0; k < sizeof user_refs / sizeof user_refs[0]; k++)
+			if (user_refs[k].from == from && strcmp(user_refs[k].name, buf) == 0)
+				break;
+		if (k == sizeof user_refs / sizeof user_refs[0])
+			fail_msg("@%llu -%s-> is not in the table", (unsigned long long)from, buf);
+		if (((bv.edge_kind[e] & HEAP_EDGE_META) != 0) != user_refs[k].meta)
+			fail_msg("@%llu -%s->: META is %d, the rules say %d", (unsigned long long)from, buf,
+				 (bv.edge_kind[e] & HEAP_EDGE_META) != 0, user_refs[k].meta);
+	}
+	for (uint32_t v = 0; v < bv.n_nodes; v++) {
+		uint64_t id = bv.id[v];
+		int anchor = id_in(id, user_anchors, sizeof user_anchors / sizeof user_anchors[0]);
+		int runtime = id_in(id, user_runtime, sizeof user_runtime / sizeof user_runtime[0]);
+		if (((bv.flags[v] & HEAP_F_ANCHOR) != 0) != anchor ||
+		    ((bv.flags[v] & HEAP_F_RUNTIME) != 0) != runtime)
+			fail_msg("@%llu: anchor %d runtime %d, the rules say %d %d", (unsigned long long)id,
+				 (bv.flags[v] & HEAP_F_ANCHOR) != 0, (bv.flags[v] & HEAP_F_RUNTIME) != 0, anchor,
+				 runtime);
+	}
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	if (!h)
+		fail_msg("%s", err.msg);
+	for (uint32_t u = 0; u < h->n_nodes; u++)
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_edge_name(h, h->out_name[e], buf, sizeof buf);
+			for (size_t k = 0; k < sizeof user_refs / sizeof user_refs[0]; k++)
+				if (user_refs[k].from == h->id[u] && strcmp(user_refs[k].name, buf) == 0) {
+					if (heap_out_user(h, e) != user_refs[k].user)
+						fail_msg("@%llu -%s->: user %d, the rules say %d",
+							 (unsigned long long)h->id[u], buf, heap_out_user(h, e),
+							 user_refs[k].user);
+					checked++;
+				}
+		}
+	assert_int_equal(checked, h->n_edges);
+	/* the user cycles: Widget -onClick-> closure -context-> scope -this->
+	 * Widget, and the self loop; every other object alone */
+	comp = malloc((size_t)h->n_nodes * sizeof *comp);
+	assert_int_equal(scc_compute_user(h, comp, &n_comp, NULL, &err), 0);
+	assert_int_equal(n_comp, h->n_nodes - 2);
+	widget = comp[heap_find(h, 29)];
+	assert_int_equal(comp[heap_find(h, 31)], widget);
+	assert_int_equal(comp[heap_find(h, 33)], widget);
+	free(comp);
+	heap_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_tiny_engine),
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_user_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "tui/anim/animfit.h"
 #include "tui/anim/canvas.h"
 #include "tui/core/draw.h"
+#include "tui/core/loop.h"
 #include "tui/core/screen.h"
 
 enum {
@@ -38,56 +39,37 @@ enum tag {
 	TAG_HOT = 4		/* the reference the current event is about */
 };
 
-/* ---- the one action table: keys, footer and help ---- */
+/* ---- the keymap: keys, footer and help ---- */
 
-enum aact {
-	AA_NONE = 0, AA_PLAY, AA_FWD, AA_BACK, AA_NEXT_STEP, AA_PREV_STEP, AA_FASTER, AA_SLOWER,
-	AA_RESTART, AA_END, AA_ALGO, AA_HELP, AA_REDRAW, AA_QUIT, AA_COUNT
+static const struct keymap_entry anim_entries[] = {
+	{ .act = ACT_PLAY, .codes = { ' ', 'p' }, .keys = "Space", .footer_key = "Space", .footer = "Play",
+	  .help = "play or pause", .global = 1 },
+	{ .act = ACT_STEP, .codes = { KEY_RIGHT, 'l' }, .keys = "Right l", .footer_key = "\xe2\x86\x92",
+	  .footer = "Step", .help = "one event forward", .global = 1 },
+	{ .act = ACT_STEP_BACK, .codes = { KEY_LEFT, 'h' }, .keys = "Left h", .footer_key = "\xe2\x86\x90",
+	  .footer = "Back", .help = "one event back", .global = 1 },
+	{ .act = ACT_NEXT_STEP, .codes = { ']', KEY_NPAGE }, .keys = "] PgDn",
+	  .help = "to the next action of the lesson (or phase)", .global = 1 },
+	{ .act = ACT_PREV_STEP, .codes = { '[', KEY_PPAGE }, .keys = "[ PgUp",
+	  .help = "to the previous action of the lesson (or phase)", .global = 1 },
+	{ .act = ACT_FASTER, .codes = { '+', '=' }, .keys = "+ =", .footer_key = "+-", .footer = "Speed",
+	  .help = "play faster", .global = 1 },
+	{ .act = ACT_SLOWER, .codes = { '-', '_' }, .keys = "-", .help = "play slower", .global = 1 },
+	{ .act = ACT_HOME, .codes = { 'r', KEY_HOME }, .keys = "r Home", .footer_key = "r", .footer = "Restart",
+	  .help = "back to the start", .global = 1 },
+	{ .act = ACT_END, .codes = { KEY_END }, .keys = "End", .help = "to the end", .global = 1 },
+	{ .act = ACT_ALGO, .codes = { 'g' }, .keys = "g", .footer_key = "g", .footer = "Algorithm",
+	  .help = "another algorithm: mark-sweep, CPython, refcount, gens", .global = 1 },
+	{ .act = ACT_HELP, .codes = { '?', KEY_F(1) }, .keys = "? F1", .footer_key = "?", .footer = "Help",
+	  .help = "this help", .global = 1 },
+	{ .act = ACT_REDRAW, .codes = { KEYS_CTRL_L }, .keys = "C-l", .help = "redraw the screen", .global = 1 },
+	{ .act = ACT_QUIT, .codes = { 'q', KEYS_ESC }, .keys = "q Esc", .footer_key = "q", .footer = "Quit",
+	  .help = "leave the animation", .global = 1 },
 };
 
-struct adef {
-	const char *keys;	/* for help */
-	const char *footer_key;	/* NULL: not in the footer */
-	const char *footer;
-	const char *help;
-};
-
-static const struct adef adefs[AA_COUNT] = {
-	[AA_PLAY] = { .keys = "Space", .footer_key = "Space", .footer = "Play", .help = "play or pause" },
-	[AA_FWD] = { .keys = "Right l", .footer_key = "\xe2\x86\x92", .footer = "Step", .help = "one event forward" },
-	[AA_BACK] = { .keys = "Left h", .footer_key = "\xe2\x86\x90", .footer = "Back", .help = "one event back" },
-	[AA_NEXT_STEP] = { .keys = "] PgDn", .help = "to the next action of the lesson (or phase)" },
-	[AA_PREV_STEP] = { .keys = "[ PgUp", .help = "to the previous action of the lesson (or phase)" },
-	[AA_FASTER] = { .keys = "+ =", .footer_key = "+-", .footer = "Speed", .help = "play faster" },
-	[AA_SLOWER] = { .keys = "-", .help = "play slower" },
-	[AA_RESTART] = { .keys = "r Home", .footer_key = "r", .footer = "Restart", .help = "back to the start" },
-	[AA_END] = { .keys = "End", .help = "to the end" },
-	[AA_ALGO] = { .keys = "g", .footer_key = "g", .footer = "Algorithm",
-		      .help = "another algorithm: mark-sweep, CPython, refcount, gens" },
-	[AA_HELP] = { .keys = "? F1", .footer_key = "?", .footer = "Help", .help = "this help" },
-	[AA_REDRAW] = { .keys = "C-l", .help = "redraw the screen" },
-	[AA_QUIT] = { .keys = "q Esc", .footer_key = "q", .footer = "Quit", .help = "leave the animation" },
-};
-
-struct abind {
-	int key;
-	enum aact act;
-};
-
-static const struct abind abinds[] = {
-	{ .key = ' ', .act = AA_PLAY }, { .key = 'p', .act = AA_PLAY },
-	{ .key = KEY_RIGHT, .act = AA_FWD }, { .key = 'l', .act = AA_FWD },
-	{ .key = KEY_LEFT, .act = AA_BACK }, { .key = 'h', .act = AA_BACK },
-	{ .key = ']', .act = AA_NEXT_STEP }, { .key = KEY_NPAGE, .act = AA_NEXT_STEP },
-	{ .key = '[', .act = AA_PREV_STEP }, { .key = KEY_PPAGE, .act = AA_PREV_STEP },
-	{ .key = '+', .act = AA_FASTER }, { .key = '=', .act = AA_FASTER },
-	{ .key = '-', .act = AA_SLOWER }, { .key = '_', .act = AA_SLOWER },
-	{ .key = 'r', .act = AA_RESTART }, { .key = KEY_HOME, .act = AA_RESTART },
-	{ .key = KEY_END, .act = AA_END },
-	{ .key = 'g', .act = AA_ALGO },
-	{ .key = '?', .act = AA_HELP }, { .key = KEY_F(1), .act = AA_HELP },
-	{ .key = 12, .act = AA_REDRAW },
-	{ .key = 'q', .act = AA_QUIT }, { .key = 27, .act = AA_QUIT },
+static const struct keymap anim_keys = {
+	.entries = anim_entries,
+	.n = sizeof anim_entries / sizeof anim_entries[0],
 };
 
 /* Playback speeds: a tick every `ms`, `per` positions a tick. */
@@ -1198,34 +1180,10 @@ static void draw_narration(struct anim *an, const struct frame *f, int y, int w)
 	draw_text(stdscr, y + 1, 1, w - 2, safe + cut, len - cut, screen_attr(ROLE_NAME) | A_BOLD);
 }
 
-static void draw_footer(int y)
-{
-	int x = 1;
-
-	draw_fill(stdscr, y, 0, COLS, screen_attr(ROLE_FOOTER));
-	for (int i = 0; i < AA_COUNT; i++) {
-		const struct adef *d = &adefs[i];
-		int kw, lw;
-		if (!d->footer_key)
-			continue;
-		kw = draw_width(d->footer_key, strlen(d->footer_key));
-		lw = draw_width(d->footer, strlen(d->footer));
-		if (x + kw + lw + 3 > COLS)
-			break;
-		x += draw_str(stdscr, y, x, kw, d->footer_key, screen_attr(ROLE_FOOTER_KEY));
-		x += draw_str(stdscr, y, x, 1, " ", screen_attr(ROLE_FOOTER));
-		x += draw_str(stdscr, y, x, lw, d->footer, screen_attr(ROLE_FOOTER));
-		x += 2;
-	}
-}
-
 static void draw_help(void)
 {
-	int lines = 0, w = 74, h, y, x;
+	int w = 74, h = (int)anim_keys.n + 10, y, x;
 
-	for (int i = 0; i < AA_COUNT; i++)
-		lines += adefs[i].keys != NULL;
-	h = lines + 10;
 	if (w > COLS - 2)
 		w = COLS - 2;
 	if (h > LINES - 2)
@@ -1235,12 +1193,9 @@ static void draw_help(void)
 	for (int r = 0; r < h; r++)
 		draw_fill(stdscr, y + r, x, w, screen_attr(ROLE_FOOTER));
 	draw_str(stdscr, y, x + 2, w - 4, "GC animation: keys", screen_attr(ROLE_FOOTER_KEY));
-	for (int i = 0, r = 2; i < AA_COUNT && r < h - 1; i++) {
-		if (!adefs[i].keys)
-			continue;
-		draw_str(stdscr, y + r, x + 2, 12, adefs[i].keys, screen_attr(ROLE_FOOTER_KEY));
-		draw_str(stdscr, y + r, x + 15, w - 17, adefs[i].help, screen_attr(ROLE_FOOTER));
-		r++;
+	for (size_t i = 0, r = 2; i < anim_keys.n && (int)r < h - 1; i++, r++) {
+		draw_str(stdscr, y + (int)r, x + 2, 12, anim_entries[i].keys, screen_attr(ROLE_FOOTER_KEY));
+		draw_str(stdscr, y + (int)r, x + 15, w - 17, anim_entries[i].help, screen_attr(ROLE_FOOTER));
 	}
 	{
 		static const char *const legend[] = {
@@ -1264,19 +1219,16 @@ static void draw_help(void)
 	}
 }
 
-static void draw_frame(struct anim *an)
+/* The loop's draw. */
+static void draw_frame(void *st)
 {
+	struct anim *an = st;
 	struct frame f;
 	int pw, gw, body_y = 2, body_h;
 	char line[600], b1[32], b2[32];
 	struct anim_counts c;
 	int drawn;
 
-	if (!screen_big_enough()) {
-		screen_draw_too_small();
-		doupdate();
-		return;
-	}
 	werase(stdscr);
 	frame_get(an, &f);
 	/* top bar */
@@ -1337,11 +1289,10 @@ static void draw_frame(struct anim *an)
 	if (an->msg[0])
 		draw_str(stdscr, LINES - 1, 0, COLS, an->msg, screen_attr(ROLE_FOOTER) | A_BOLD);
 	else
-		draw_footer(LINES - 1);
+		keymap_draw_footer(&anim_keys, NULL, LINES - 1, COLS);
 	if (an->help)
 		draw_help();
 	wnoutrefresh(stdscr);
-	doupdate();
 }
 
 /* ---- keys ---- */
@@ -1385,38 +1336,38 @@ static void tick(struct anim *an)
 	an->next_tick = now_ms() + (uint64_t)speeds[an->speed].ms;
 }
 
-static void act(struct anim *an, enum aact a)
+static void act(struct anim *an, enum action a)
 {
 	struct error err;
 
 	switch (a) {
-	case AA_PLAY:
+	case ACT_PLAY:
 		an->playing = !an->playing;
 		if (an->playing && an->k + 1 >= an->n_pos)
 			anim_seek(an, 0);
 		an->next_tick = now_ms() + (uint64_t)speeds[an->speed].ms;
 		break;
-	case AA_FWD: an->playing = 0; forward(an, 1); break;
-	case AA_BACK:
+	case ACT_STEP: an->playing = 0; forward(an, 1); break;
+	case ACT_STEP_BACK:
 		an->playing = 0;
 		if (an->k > 0)
 			anim_seek(an, an->k - 1);
 		break;
-	case AA_NEXT_STEP: an->playing = 0; anim_seek(an, step_boundary(an, 1)); break;
-	case AA_PREV_STEP: an->playing = 0; anim_seek(an, step_boundary(an, -1)); break;
-	case AA_FASTER:
+	case ACT_NEXT_STEP: an->playing = 0; anim_seek(an, step_boundary(an, 1)); break;
+	case ACT_PREV_STEP: an->playing = 0; anim_seek(an, step_boundary(an, -1)); break;
+	case ACT_FASTER:
 		if (an->speed + 1 < (int)N_SPEEDS)
 			an->speed++;
 		snprintf(an->msg, sizeof an->msg, " speed %s", speeds[an->speed].name);
 		break;
-	case AA_SLOWER:
+	case ACT_SLOWER:
 		if (an->speed > 0)
 			an->speed--;
 		snprintf(an->msg, sizeof an->msg, " speed %s", speeds[an->speed].name);
 		break;
-	case AA_RESTART: an->playing = 0; anim_seek(an, 0); break;
-	case AA_END: an->playing = 0; anim_seek(an, an->n_pos - 1); break;
-	case AA_ALGO: {
+	case ACT_HOME: an->playing = 0; anim_seek(an, 0); break;
+	case ACT_END: an->playing = 0; anim_seek(an, an->n_pos - 1); break;
+	case ACT_ALGO: {
 		enum anim_algo next = an->algo;
 		for (int i = 0; i < ANIM_ALGOS; i++) {
 			next = (enum anim_algo)((next + 1) % ANIM_ALGOS);
@@ -1434,23 +1385,25 @@ static void act(struct anim *an, enum aact a)
 		}
 		break;
 	}
-	case AA_HELP: an->help = 1; break;
-	case AA_REDRAW: clearok(curscr, TRUE); break;
-	case AA_QUIT: an->quit = 1; break;
+	case ACT_HELP: an->help = 1; break;
+	case ACT_REDRAW: clearok(curscr, TRUE); break;
+	case ACT_QUIT: an->quit = 1; break;
 	default: break;
 	}
 }
 
-static void handle(struct anim *an, int is_key, int key)
+/* The loop's key handler. */
+static void anim_key(void *st, const struct loop_event *ev)
 {
-	enum aact a = AA_NONE;
+	struct anim *an = st;
+	int key = (int)ev->ch;
 
-	if (is_key && key == KEY_RESIZE) {
+	if (ev->is_key && key == KEY_RESIZE) {
 		an->fit_w = -1;	/* fit again */
 		clearok(curscr, TRUE);
 		return;
 	}
-	if (is_key && key == KEYS_TICK) {
+	if (ev->is_key && key == KEYS_TICK) {
 		if (an->playing)
 			tick(an);
 		return;
@@ -1465,58 +1418,61 @@ static void handle(struct anim *an, int is_key, int key)
 		an->help = 0;
 		return;
 	}
-	for (size_t i = 0; i < sizeof abinds / sizeof abinds[0]; i++)
-		if (abinds[i].key == key && (is_key ? key >= KEY_MIN : key < KEY_MIN))
-			a = abinds[i].act;
-	act(an, a);
-}
-
-int anim_run(struct anim *an, const struct key_script *ks, size_t *next)
-{
-	an->quit = 0;
-	an->fit_w = -1;
-	while (!an->quit) {
-		wint_t ch;
-		int r;
-
-		draw_frame(an);
-		if (ks) {
-			const struct key_event *ev;
-			if (*next >= ks->n)
-				return 1;	/* the script ends here: keep this screen */
-			ev = &ks->ev[(*next)++];
-			if (ev->code == KEY_RESIZE)
-				screen_resize(ev->cols, ev->rows);
-			if (ev->code == KEY_MOUSE)
-				continue;
-			handle(an, ev->code >= KEY_MIN, ev->code);
-			continue;
-		}
-		if (an->playing) {
-			uint64_t now = now_ms();
-			int wait = an->next_tick > now ? (int)(an->next_tick - now) : 0;
-			wtimeout(stdscr, wait);
-		} else {
-			wtimeout(stdscr, -1);
-		}
-		r = wget_wch(stdscr, &ch);
-		if (r == ERR) {
-			if (an->playing && now_ms() >= an->next_tick)
-				tick(an);
-			continue;
-		}
-		handle(an, r == KEY_CODE_YES, (int)ch);
+	if (ev->is_key && key == KEY_MOUSE) {
+		/* the wheel steps through the events */
+		if (ev->mouse && (ev->mouse->bstate & BUTTON4_PRESSED))
+			act(an, ACT_STEP_BACK);
+		else if (ev->mouse && (ev->mouse->bstate & BUTTON5_PRESSED))
+			act(an, ACT_STEP);
+		return;
 	}
-	wtimeout(stdscr, -1);
-	return 0;
+	act(an, keymap_action(&anim_keys, ev->is_key, key));
 }
+
+/* While playing, the time to the next tick. */
+static int anim_wait_ms(void *st)
+{
+	struct anim *an = st;
+	uint64_t now;
+
+	if (!an->playing)
+		return -1;
+	now = now_ms();
+	return an->next_tick > now ? (int)(an->next_tick - now) : 0;
+}
+
+static int anim_done(void *st)
+{
+	return ((struct anim *)st)->quit;
+}
+
+static void anim_close(void *st)
+{
+	anim_free(st);
+}
+
+const struct loop_mode anim_mode = {
+	.draw = draw_frame,
+	.key = anim_key,
+	.wait_ms = anim_wait_ms,
+	.done = anim_done,
+	.close = anim_close,
+};
+
+static const struct loop_mode anim_standalone_mode = {
+	.draw = draw_frame,
+	.key = anim_key,
+	.wait_ms = anim_wait_ms,
+	.done = anim_done,
+};
 
 int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_path,
-		    const char *dump_path, struct error *err)
+		    const char *dump_path, const char *timing_path, struct error *err)
 {
 	struct key_script ks = { 0 };
 	char serr[ERROR_MSG_MAX];
-	size_t next = 0;
+	struct loop lp;
+	FILE *timing = NULL;
 	int rc = 0;
 
 	if (keys_path) {
@@ -1524,11 +1480,24 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 			return -1;
 		so->headless = 1;
 	}
+	if (timing_path) {
+		timing = strcmp(timing_path, "-") == 0 ? stdout : fopen(timing_path, "w");
+		if (!timing) {
+			keys_script_fini(&ks);
+			return error_set(err, "%s: cannot write", timing_path);
+		}
+	}
 	if (screen_init(so, serr, sizeof serr) != 0) {
 		keys_script_fini(&ks);
+		if (timing && timing != stdout)
+			fclose(timing);
 		return error_set(err, "%s", serr);
 	}
-	anim_run(an, keys_path ? &ks : NULL, &next);
+	/* the loop does not own an: the caller frees it */
+	loop_init(&lp, keys_path ? &ks : NULL, timing);
+	loop_push(&lp, &anim_standalone_mode, an);
+	loop_run(&lp);
+	loop_fini(&lp);
 	if (dump_path) {
 		FILE *f = strcmp(dump_path, "-") == 0 ? stdout : fopen(dump_path, "w");
 		if (!f || screen_dump(f) != 0)
@@ -1538,6 +1507,8 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 	}
 	screen_fini();
 	keys_script_fini(&ks);
+	if (timing && timing != stdout && fclose(timing) != 0 && rc == 0)
+		return error_set(err, "%s: cannot write", timing_path);
 	if (rc != 0)
 		return error_set(err, "%s: cannot write the screen dump", dump_path);
 	return 0;

@@ -17,9 +17,9 @@
  * (an allocation's counter update is left out unless the lesson changes
  * the thresholds), so both agree line for line.
  *
- * Playback waits with the curses timeout, never a busy loop.  In a key
- * script (--keys), time does not pass: a <Tick> key stands for one timer
- * tick while playing, so scripted runs are exact.
+ * Playback waits in the input loop for the next tick, never a busy loop.
+ * In a key script (--keys), time does not pass: a <Tick> key stands for
+ * one timer tick while playing, so scripted runs are exact.
  */
 #ifndef HEAPGLASS_ANIM_H
 #define HEAPGLASS_ANIM_H
@@ -31,7 +31,7 @@
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
 #include "graph/gc/stepper.h"
-#include "tui/core/keys.h"
+#include "tui/core/loop.h"
 
 enum {
 	ANIM_MAX_DRAW = 200,		/* objects drawn at most; above: counters */
@@ -61,11 +61,13 @@ struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint3
 			   const char *what, struct error *err);
 void anim_free(struct anim *an);
 
-/* Runs the view on stdscr (curses set up by the caller) until q.  ks: a key
- * script (NULL: the terminal), *next its next key (shared with a caller
- * that also reads the script).  Returns 0 after q, 1 when the key script
- * ran out (its last screen is the animation's). */
-int anim_run(struct anim *an, const struct key_script *ks, size_t *next);
+/* The animation as a mode of the input loop (tui/core/loop.h), with a
+ * struct anim as its state: the viewer pushes it with 'a'; it is done
+ * after q or Esc, and the loop then frees it with anim_free().  Its keys,
+ * footer and help come from its keymap; the mouse wheel steps back and
+ * forward; a key script's <Tick> (or, in a terminal, the playback timer)
+ * plays one tick. */
+extern const struct loop_mode anim_mode;
 
 /* ---- for tests ---- */
 
@@ -100,10 +102,11 @@ struct screen_opts;
 
 /* Sets up the screen with so (headless when keys_path is set: the keys
  * come from that script and, with dump_path, the last screen is written
- * there, '-' for stdout), runs the view, restores the terminal.  Returns
+ * there, '-' for stdout; with timing_path each key's time, as the viewer's
+ * --timing writes it), runs the view, restores the terminal.  Returns
  * 0, or -1 with err (a bad key script, no usable terminal, a dump that
- * cannot be written). */
+ * cannot be written).  an stays the caller's. */
 int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_path,
-		    const char *dump_path, struct error *err);
+		    const char *dump_path, const char *timing_path, struct error *err);
 
 #endif

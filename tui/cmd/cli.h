@@ -1,5 +1,12 @@
-/* cli: what the subcommands share: opening a snapshot with progress on
- * stderr, option parsing for the common options, JSON and text output.
+/* cli: what the subcommands share: declared options and the one parser
+ * that reads them, opening a snapshot with progress on stderr, JSON and
+ * text output.
+ *
+ * A command declares its options in its table entry (tui/cmd/command.h):
+ * each option's name, the name of its value, its help and where its value
+ * goes in the command's options struct.  cli_parse() reads them all, and
+ * --format, --json and --help for every command that takes them; --help is
+ * printed from the same declarations, the format list from loader_table.
  *
  * Every command prints one line "heapglass: ..." on stderr and returns a
  * non-zero status on bad input; nothing below it prints.
@@ -10,36 +17,104 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "graph/heap.h"
 #include "graph/core/progress.h"
-#include "tui/cmd/command.h"
 
-/* The commands (each in tui/cmd/cmd_NAME.c). */
-extern const struct command cmd_info;
-extern const struct command cmd_types;
-extern const struct command cmd_top;
-extern const struct command cmd_cycles;
-extern const struct command cmd_unreachable;
-extern const struct command cmd_path;
-extern const struct command cmd_export;
-extern const struct command cmd_lesson;
-extern const struct command cmd_demo;
-extern const struct command cmd_diff;
-extern const struct command cmd_record;
+struct command;
 
-/* Options every command that reads a snapshot accepts. */
+/* Options every command that reads a snapshot may take (struct
+ * command.common says which). */
 struct cli_common {
 	const char *format;	/* --format NAME, NULL to sniff */
 	int json;		/* --json */
 	double load_seconds;	/* filled by cli_open */
 };
 
+enum cli_common_opt {
+	CLI_FORMAT = 1,		/* --format NAME */
+	CLI_JSON = 2		/* --json */
+};
+
 enum cli_status {
+	CLI_RUN = -1,		/* cli_parse(): go on and run the command */
 	CLI_OK = 0,
 	CLI_FAIL = 1,		/* bad input, failed work */
 	CLI_USAGE = 2		/* bad command line */
 };
+
+/* What an option's value is, and what cli_parse() stores at its offset in
+ * the command's options struct. */
+enum cli_kind {
+	CLI_FLAG,		/* no value; int: 1 */
+	CLI_SET,		/* no value; int: .value */
+	CLI_STRING,		/* const char *: the value as given */
+	CLI_U64,		/* uint64_t: a number .min to .max, decimal or 0x hex */
+	CLI_U32,		/* uint32_t: likewise */
+	CLI_INT,		/* int: likewise */
+	CLI_CHOICE,		/* int: the .value of the word given, one of .choices */
+	CLI_PARSE		/* whatever .parse() makes of the value */
+};
+
+struct cli_choice {
+	const char *word;	/* NULL ends the list */
+	int value;
+	int hidden;		/* an alias: accepted, not listed */
+};
+
+struct cli_option {
+	const char *name;	/* "top" for --top; NULL ends a table */
+	char short_name;	/* 'o' for -o as well, 0: none */
+	const char *arg;	/* the value's name in help ("N"); NULL: a flag */
+	const char *help;	/* its help; '\n' starts another line */
+	enum cli_kind kind;
+	size_t offset;		/* where the value goes in the options struct */
+	int value;		/* CLI_SET: what it stores */
+	uint64_t min, max;	/* the numbers: the range (max 0: the type's limit) */
+	const struct cli_choice *choices;	/* CLI_CHOICE */
+	/* CLI_PARSE: reads arg into dest (at offset); 0, or -1 when it is
+	 * not valid. */
+	int (*parse)(void *dest, const char *arg);
+	/* The usage message for a value that is not valid, with "%s" where
+	 * the value goes (at most once); NULL: "--NAME needs a number from
+	 * MIN to MAX", "--NAME takes A, B or C". */
+	const char *error;
+	/* Options with the same text exclude each other: it is the message
+	 * when two are given. */
+	const char *conflict;
+};
+
+/* What cli_parse() leaves for the command's run(). */
+struct cli_args {
+	const struct command *cmd;
+	struct cli_common common;
+	int argc;		/* the arguments that are not options, in order */
+	char **argv;		/* (NULL-terminated; owned by cli_args_fini) */
+	uint64_t given;		/* bit i: the command's option i was given */
+};
+
+/* Reads argv[1..argc) (argv[0] is the command's name) by cmd's options
+ * into opts (already holding the defaults) and args.  Options and other
+ * arguments may come in any order (unless cmd says in_order: then the
+ * first other argument ends the options), "--" ends the options, a value
+ * follows its option ("--top 5", "--top=5", "-o OUT", "-oOUT"), and an
+ * option may be cut to a prefix no other option shares.  Returns CLI_RUN
+ * to go on; CLI_OK after printing --help; CLI_USAGE after printing what
+ * was wrong.  Call cli_args_fini() whatever it returns. */
+int cli_parse(const struct command *cmd, int argc, char **argv, void *opts, struct cli_args *args);
+void cli_args_fini(struct cli_args *args);
+
+/* 1 when the command's option named name was on the command line. */
+int cli_given(const struct cli_args *args, const char *name);
+
+/* A CLI_PARSE reader: "COLSxROWS" (1 to 1000 each) into the cols and rows
+ * of the struct screen_opts at dest (--size of the viewer and lessons). */
+int cli_parse_size(void *dest, const char *arg);
+
+/* Writes cmd's options, one per line, with their help, as --help shows
+ * them (its own, then --format, --json, --help). */
+void cli_print_options(FILE *out, const struct command *cmd);
 
 /* Progress on stderr for long work: a "\r what NN%" line while stderr is a
  * terminal, nothing otherwise; cli_progress_end() clears the line. */
@@ -56,8 +131,9 @@ void cli_progress_end(struct cli_progress *cp);
  * returns CLI_FAIL. */
 int cli_open(const char *path, struct cli_common *common, struct heap **out);
 
-/* Prints "heapglass CMD: MESSAGE (see heapglass CMD --help)" on stderr and
- * returns CLI_USAGE. */
+/* Prints "heapglass CMD: MESSAGE (see heapglass CMD --help)" on stderr
+ * (for the viewer, whose name is NULL: "heapglass: MESSAGE (see heapglass
+ * --help)") and returns CLI_USAGE. */
 int cli_usage(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -80,8 +156,5 @@ json_t *cli_json_u64(uint64_t v);
 
 /* Writes heap string s escaped for a terminal into buf; returns buf. */
 const char *cli_str(const struct heap *h, heap_str_t s, char *buf, size_t size);
-
-/* Prints the standard options block for `--help` of snapshot commands. */
-extern const char cli_common_help[];
 
 #endif

@@ -7,14 +7,13 @@
 #include "graph/core/text.h"
 #include "tui/cmd/cli.h"
 
-int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
-		      struct cli_common *common, struct heap **h, struct analysis **a)
+int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a)
 {
 	int rc;
 
-	if (optind_ + 1 != argc)
-		return cli_usage(cmd, optind_ == argc ? "a FILE is needed" : "one FILE only");
-	rc = cli_open(argv[optind_], common, h);
+	if (args->argc != 1)
+		return cli_usage(args->cmd, args->argc == 0 ? "a FILE is needed" : "one FILE only");
+	rc = cli_open(args->argv[0], &args->common, h);
 	if (rc != CLI_OK)
 		return rc;
 	rc = cli_analysis_run(*h, a);
@@ -57,16 +56,6 @@ int cli_analysis_find(const struct command *cmd, const struct heap *h, const cha
 	return CLI_OK;
 }
 
-int cli_analysis_top(const char *arg, uint32_t *out)
-{
-	uint64_t v;
-
-	if (cli_parse_u64(arg, &v) != 0 || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
 {
 	json_t *o = json_object();
@@ -83,7 +72,8 @@ const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *bu
 
 	cli_str(h, h->type[v], type, sizeof type);
 	cli_str(h, h->name[v], name, sizeof name);
-	if (*name)
+	/* V8 names an object by its constructor, as its type: say it once */
+	if (*name && h->name[v] != h->type[v])
 		snprintf(buf, size, "%s %s @%llu", type, name, (unsigned long long)h->id[v]);
 	else
 		snprintf(buf, size, "%s @%llu", type, (unsigned long long)h->id[v]);

@@ -18,12 +18,11 @@
  * failure prints the error line and returns CLI_FAIL; else CLI_OK. */
 int cli_analysis_run(const struct heap *h, struct analysis **out);
 
-/* What most snapshot commands do after their options: argv[optind] must be
- * the one FILE left (else a usage error naming cmd); opens it with common's
- * options and runs the analysis.  Returns CLI_OK with *h and *a (the
- * caller frees both), or the status to exit with (nothing to free). */
-int cli_analysis_open(const struct command *cmd, int argc, char **argv, int optind_,
-		      struct cli_common *common, struct heap **h, struct analysis **a);
+/* What most snapshot commands do after their options: args must hold the
+ * one FILE (else a usage error); opens it with args' --format and runs the
+ * analysis.  Returns CLI_OK with *h and *a (the caller frees both), or the
+ * status to exit with (nothing to free). */
+int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a);
 
 /* Parses ID (decimal or 0x hex, the runtime's object id) and finds it.
  * Bad syntax: usage message, CLI_USAGE.  No such object: one line naming
@@ -31,13 +30,11 @@ int cli_analysis_open(const struct command *cmd, int argc, char **argv, int opti
 int cli_analysis_find(const struct command *cmd, const struct heap *h, const char *file,
 		      const char *id, heap_node_t *out);
 
-/* Parses "--top N" (N >= 0; 0 means all).  Returns 0 or -1. */
-int cli_analysis_top(const char *arg, uint32_t *out);
-
 /* {"id", "type", "name"} of node v. */
 json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v);
 
-/* Writes "TYPE NAME @ID" (escaped, at most size bytes) into buf; returns buf. */
+/* Writes "TYPE NAME @ID" (escaped, at most size bytes) into buf, "TYPE @ID"
+ * when the name is empty or the type itself; returns buf. */
 const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *buf, size_t size);
 
 /* A byte count for a column: "1.5 MiB" (always the unit). */

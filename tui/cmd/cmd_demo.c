@@ -1,30 +1,37 @@
 /* heapglass demo: the first lesson (reference counting), as
  * `heapglass lesson refcount` shows it. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <string.h>
+#include <stddef.h>
 
-static int run(int argc, char **argv)
+struct demo_opts {
+	int script;
+};
+
+static const struct demo_opts defaults = { 0 };
+
+static const struct cli_option options[] = {
+	{ .name = "script", .kind = CLI_FLAG, .offset = offsetof(struct demo_opts, script),
+	  .help = "print it as text" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	char *args[] = { argv[0], "refcount", NULL, NULL };
-	int n = 2;
+	const struct demo_opts *o = opts;
+	char *argv[] = { "lesson", "refcount", "--script", NULL };
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			command_print_help(&cmd_demo);
-			return CLI_OK;
-		}
-		if (strcmp(argv[i], "--script") != 0 || n == 3)
-			return cli_usage(&cmd_demo, "unknown argument '%s'", argv[i]);
-		args[n++] = argv[i];
-	}
-	return cmd_lesson.run(n, args);
+	if (args->argc)
+		return cli_usage(&cmd_demo, "unknown argument '%s'", args->argv[0]);
+	return command_run(&cmd_lesson, o->script ? 3 : 2, argv);
 }
 
 const struct command cmd_demo = {
 	.name = "demo",
 	.usage = "demo [--script]",
 	.summary = "Show the first classroom lesson (reference counting); the same as 'lesson refcount'.",
-	.help = "  --script       print it as text\n",
+	.options = options,
+	.opts_size = sizeof(struct demo_opts),
+	.defaults = &defaults,
 	.run = run,
 };

@@ -1,13 +1,14 @@
 /* heapglass diff OLD NEW: what grew between two snapshots of one program
  * (graph/diff.h), as text or JSON. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/text.h"
 #include "graph/diff.h"
 #include "tui/cmd/cli_analysis.h"
 
@@ -133,6 +134,20 @@ static void cycle_types(const struct analysis *a, uint32_t c, char *buf, size_t 
 	free(t);
 }
 
+/* The signature of cycle c's pattern, escaped (a raw view: its members'
+ * types). */
+static void pattern_text(const struct analysis *a, uint32_t c, char *buf, size_t size)
+{
+	const char *s;
+
+	if (a->cycles[c].pattern == HEAP_NONE) {
+		cycle_types(a, c, buf, size);
+		return;
+	}
+	s = analysis_pattern_signature(a, a->cycles[c].pattern);
+	text_escape(buf, size, s, strlen(s), 0);
+}
+
 static const char *type_of(const struct diff *d, const struct diff_type *t, char *buf, size_t size)
 {
 	if (t->new_type != HEAP_NONE)
@@ -190,9 +205,11 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 		const struct diff_cycle *c = &d->cycles[i];
 		const struct analysis_cycle *cy = &d->new->cycles[c->sample];
 		json_t *e = json_object();
-		char members[1024];
+		char members[1024], sig[1024];
 		cycle_types(d->new, c->sample, members, sizeof members);
+		pattern_text(d->new, c->sample, sig, sizeof sig);
 		json_object_set_new(e, "count", json_integer(c->count));
+		json_object_set_new(e, "pattern", json_string(sig));
 		json_object_set_new(e, "size", json_integer(cy->size));
 		json_object_set_new(e, "members", json_string(members));
 		json_object_set_new(e, "retained", cli_json_u64(cy->retained));
@@ -255,16 +272,16 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 	if (shown < d->n_groups)
 		printf("(%u of %u groups; --top 0 shows all)\n", shown, d->n_groups);
 
-	printf("\nCycles that appeared: %u%s\n", d->n_cycles, d->n_cycles ? "" : "");
+	printf("\nCycle patterns that appeared or grew: %u%s\n", d->n_cycles, d->n_cycles ? "" : "");
 	shown = top && top < d->n_cycles ? top : d->n_cycles;
 	for (uint32_t i = 0; i < shown; i++) {
 		const struct diff_cycle *c = &d->cycles[i];
 		const struct analysis_cycle *cy = &d->new->cycles[c->sample];
-		char members[512];
-		cycle_types(d->new, c->sample, members, sizeof members);
+		char sig[512];
+		pattern_text(d->new, c->sample, sig, sizeof sig);
 		printf("%+10d x %u objects, %s retained%s: %s  e.g. @%" PRIu64 "\n", (int)c->count, cy->size,
 		       cli_analysis_bytes(cy->retained, b1, sizeof b1), cy->garbage ? ", garbage" : "",
-		       members, hn->id[d->new->members[cy->members]]);
+		       sig, hn->id[d->new->members[cy->members]]);
 	}
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);
@@ -276,70 +293,61 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint32_t top,
 		    enum diff_match match);
 
-static int run(int argc, char **argv)
+struct diff_opts {
+	uint32_t top;
+	int match;		/* enum diff_match */
+};
+
+static const struct diff_opts defaults = { .top = 20, .match = DIFF_AUTO };
+
+static const struct cli_choice matches[] = {
+	{ .word = "auto", .value = DIFF_AUTO },
+	{ .word = "id", .value = DIFF_BY_ID },
+	{ .word = "path", .value = DIFF_BY_TYPE_AND_PATH },
+	{ .word = "type-and-path", .value = DIFF_BY_TYPE_AND_PATH, .hidden = 1 },
+	{ .word = NULL },
+};
+
+static const struct cli_option options[] = {
+	{ .name = "top", .arg = "N", .kind = CLI_U32, .offset = offsetof(struct diff_opts, top),
+	  .error = "--top takes a number (0: all)", .help = "show the first N rows of each table (default 20, 0: all)" },
+	{ .name = "match", .arg = "MODE", .kind = CLI_CHOICE, .offset = offsetof(struct diff_opts, match),
+	  .choices = matches, .help = "how objects are matched: auto (default), id, or path\n(types and retainer paths)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	enum diff_match match = DIFF_AUTO;
-	uint32_t top = 20;
+	const struct diff_opts *o = opts;
+	enum diff_match match = (enum diff_match)o->match;
+	uint32_t top = o->top;
 	struct heap *h[3] = { NULL, NULL, NULL };
 	struct analysis *a[3] = { NULL, NULL, NULL };
 	const char *paths[3];
 	struct diff *d = NULL;
 	struct error err;
-	int c, rc = CLI_OK, nfiles;
+	int rc = CLI_OK, nfiles = args->argc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 't':
-			if (cli_analysis_top(optarg, &top))
-				return cli_usage(&cmd_diff, "--top takes a number (0: all)");
-			break;
-		case 'm':
-			if (strcmp(optarg, "id") == 0)
-				match = DIFF_BY_ID;
-			else if (strcmp(optarg, "path") == 0 || strcmp(optarg, "type-and-path") == 0)
-				match = DIFF_BY_TYPE_AND_PATH;
-			else if (strcmp(optarg, "auto") == 0)
-				match = DIFF_AUTO;
-			else
-				return cli_usage(&cmd_diff, "--match takes auto, id or path");
-			break;
-		case 'h': command_print_help(&cmd_diff); return CLI_OK;
-		default: return cli_usage(&cmd_diff, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	nfiles = argc - optind;
 	if (nfiles < 2 || nfiles > 3)
 		return cli_usage(&cmd_diff, nfiles < 2 ? "two snapshots are needed: OLD NEW"
 				 : "at most three snapshots: A B C");
 	for (int i = 0; i < nfiles && rc == CLI_OK; i++) {
-		paths[i] = argv[optind + i];
-		rc = cli_open(paths[i], &common, &h[i]);
+		paths[i] = args->argv[i];
+		rc = cli_open(paths[i], &args->common, &h[i]);
 		if (rc == CLI_OK)
 			rc = cli_analysis_run(h[i], &a[i]);
 	}
 	if (rc != CLI_OK)
 		goto out;
 	if (nfiles == 3) {
-		rc = run_ages(a, paths, common.json, top, match);
+		rc = run_ages(a, paths, args->common.json, top, match);
 		goto out;
 	}
 	if (diff_run(a[0], a[1], match, &d, &err)) {
 		rc = cli_fail("%s", err.msg);
 		goto out;
 	}
-	if (common.json) {
+	if (args->common.json) {
 		rc = cli_print_json(diff_json(d, top));
 	} else {
 		diff_text(d, top, paths[0], paths[1]);
@@ -519,22 +527,21 @@ const struct command cmd_diff = {
 	.usage = "diff OLD NEW [--top N] [--match auto|id|path] [--json] [--format NAME]\n"
 		 "       heapglass diff A B C [--top N] [--json]",
 	.summary = "Compare two snapshots of one program: what grew, what keeps it alive, new cycles.",
-	.help = "  --top N         show the first N rows of each table (default 20, 0: all)\n"
-		"  --match MODE    how objects are matched: auto (default), id, or path\n"
-		"                  (types and retainer paths)\n"
-		"  --format NAME   read both files as NAME (csv, v8, hprof, dot) instead of sniffing\n"
-		"  --json          print JSON: {\"matched_by\",\"types\":[{\"type\",\"count_delta\",\n"
-		"                  \"shallow_delta\",\"retained_delta\"}...],\"new_objects\",\"groups\":[...],\n"
-		"                  \"cycles\":[...]}\n"
-		"  -h, --help      show this help\n"
-		"\nObjects are matched by id when the ids are stable: two V8 snapshots of one\n"
-		"process (auto checks that most of OLD's ids are in NEW with the same type).\n"
-		"Otherwise (Python, HPROF: ids are addresses) objects are grouped by type and by\n"
-		"the last " "3" " steps of their shortest retainer path, and groups are compared by\n"
-		"count.  The output says which was used.\n"
-		"\nWith three V8 snapshots A B C of one process, each object of C gets an age:\n"
-		"old (in A), middle (allocated between A and B) or young (since B).  Middle-aged\n"
-		"objects still alive in C are the leak candidates (memlab's rule), grouped by\n"
-		"type and retainer path.\n",
+	.options = options,
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"matched_by\",\"types\":[{\"type\",\"count_delta\",\n"
+		     "\"shallow_delta\",\"retained_delta\"}...],\"new_objects\",\"groups\":[...],\n"
+		     "\"cycles\":[...]}",
+	.opts_size = sizeof(struct diff_opts),
+	.defaults = &defaults,
+	.notes = "Objects are matched by id when the ids are stable: two V8 snapshots of one\n"
+		 "process (auto checks that most of OLD's ids are in NEW with the same type).\n"
+		 "Otherwise (Python, HPROF: ids are addresses) objects are grouped by type and by\n"
+		 "the last " "3" " steps of their shortest retainer path, and groups are compared by\n"
+		 "count.  The output says which was used.\n"
+		 "\nWith three V8 snapshots A B C of one process, each object of C gets an age:\n"
+		 "old (in A), middle (allocated between A and B) or young (since B).  Middle-aged\n"
+		 "objects still alive in C are the leak candidates (memlab's rule), grouped by\n"
+		 "type and retainer path.\n",
 	.run = run,
 };

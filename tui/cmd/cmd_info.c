@@ -1,7 +1,6 @@
 /* heapglass info FILE [--json]: what the snapshot holds, at a glance. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,30 +15,15 @@ struct gen_stat {
 	uint64_t objects, bytes;
 };
 
-static int run(int argc, char **argv)
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
 	struct heap *h;
 	struct analysis *a;
 	struct gen_stat *gen;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 'h': command_print_help(&cmd_info); return CLI_OK;
-		default: return cli_usage(&cmd_info, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	rc = cli_analysis_open(&cmd_info, argc, argv, optind, &common, &h, &a);
+	(void)opts;
+	rc = cli_analysis_open(args, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
 	gen = calloc(GEN_SLOTS, sizeof *gen);
@@ -53,9 +37,9 @@ static int run(int argc, char **argv)
 		gen[h->generation[v]].bytes += h->size[v];
 	}
 
-	if (common.json) {
+	if (args->common.json) {
 		json_t *o = json_object(), *gens = json_array();
-		json_object_set_new(o, "file", json_string(argv[optind]));
+		json_object_set_new(o, "file", json_string(args->argv[0]));
 		json_object_set_new(o, "format", json_string(h->format));
 		json_object_set_new(o, "objects", json_integer(h->n_nodes));
 		json_object_set_new(o, "references", json_integer(h->n_edges));
@@ -87,11 +71,11 @@ static int run(int argc, char **argv)
 			json_object_set_new(o, "largest_cycle", json_integer(a->largest_cycle));
 		}
 		json_object_set_new(o, "memory_bytes", cli_json_u64(heap_memory(h)));
-		json_object_set_new(o, "load_seconds", json_real(common.load_seconds));
+		json_object_set_new(o, "load_seconds", json_real(args->common.load_seconds));
 		rc = cli_print_json(o);
 	} else {
 		char b1[32];
-		printf("file:         %s\n", argv[optind]);
+		printf("file:         %s\n", args->argv[0]);
 		printf("format:       %s\n", h->format);
 		printf("objects:      %u\n", (unsigned)h->n_nodes);
 		printf("references:   %u\n", (unsigned)h->n_edges);
@@ -121,7 +105,7 @@ static int run(int argc, char **argv)
 		       a->refcount_mode ? " (roots: what CPython sees as referenced from outside)" : "");
 		printf("cycles:       %u (largest: %u objects)\n", a->n_cycles, a->largest_cycle);
 		printf("memory:       %s for the heap model\n", text_bytes(b1, sizeof b1, heap_memory(h)));
-		printf("load time:    %.3f s, analysis %.3f s\n", common.load_seconds, a->seconds);
+		printf("load time:    %.3f s, analysis %.3f s\n", args->common.load_seconds, a->seconds);
 		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 	}
 	free(gen);
@@ -134,6 +118,6 @@ const struct command cmd_info = {
 	.name = "info",
 	.usage = "info FILE [--json] [--format NAME]",
 	.summary = "Print the format, object, reference and root counts, sizes and generations of a snapshot.",
-	.help = cli_common_help,
+	.common = CLI_FORMAT | CLI_JSON,
 	.run = run,
 };

@@ -10,11 +10,11 @@
  * with --keys), the lesson opens in the animated view (tui/anim/anim.h); when
  * stdout is not a terminal the text is printed instead.
  */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +27,7 @@
 #include "graph/gc/step_gens.h"
 #include "graph/gc/step_mark.h"
 #include "graph/gc/subheap.h"
+#include "graph/near.h"
 #include "graph/core/mem.h"
 #include "graph/gc/stepper.h"
 #include "graph/core/text.h"
@@ -433,7 +434,7 @@ static void print_run(const struct lesson *l, struct lesson_run *r)
 /* The animated view's options (--keys, --dump-screen, --size, ...). */
 struct view_opts {
 	struct screen_opts so;
-	const char *keys, *dump;
+	const char *keys, *dump, *timing;
 };
 
 struct heap_opts {
@@ -451,7 +452,7 @@ struct heap_opts {
 static int animate(struct anim *an, struct view_opts *vo)
 {
 	struct error err;
-	int rc = anim_standalone(an, &vo->so, vo->keys, vo->dump, &err);
+	int rc = anim_standalone(an, &vo->so, vo->keys, vo->dump, vo->timing, &err);
 
 	anim_free(an);
 	if (rc != 0)
@@ -520,10 +521,19 @@ static int run_heap(struct heap_opts *o)
 			cli_fail("no object with id %llu in %s", (unsigned long long)o->object, o->file);
 			goto out;
 		}
-		n = subheap_neighbourhood(h, v, (uint32_t)o->depth, MAX_PART, sel);
-		snprintf(what, sizeof what, "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
-			 (unsigned long long)o->object, (unsigned long long)o->depth, o->depth == 1 ? "" : "s",
-			 (unsigned long)n, n == MAX_PART ? ", the nearest only" : "");
+		{
+			/* the neighbourhood a diagram of it shows (graph/near.h) */
+			struct near_rules rules = near_rules_picture((uint32_t)o->depth, MAX_PART);
+			struct near nb;
+			near_walk(h, v, &rules, &nb);
+			n = nb.n;
+			memcpy(sel, nb.node, n * sizeof *sel);
+			snprintf(what, sizeof what,
+				 "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
+				 (unsigned long long)o->object, (unsigned long long)o->depth,
+				 o->depth == 1 ? "" : "s", (unsigned long)n, nb.over ? ", the nearest only" : "");
+			near_fini(&nb);
+		}
 	}
 	if (o->animate) {
 		struct anim *an = anim_new_heap(h, sel, n, what, &err);
@@ -578,114 +588,109 @@ out:
 	return rc;
 }
 
-static int run(int argc, char **argv)
+struct lesson_opts {
+	int list, script;
+	struct heap_opts heap;
+	struct view_opts view;
+};
+
+static const struct lesson_opts defaults = {
+	.heap = { .gc = -1, .generation = 2, .depth = DEFAULT_DEPTH },
+	.view = { .so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 } },
+};
+
+/* --cycle N and --object ID; an id may be written as labels show it (@ID). */
+static int parse_number(void *dest, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "list", no_argument, NULL, 'l' },
-		{ "script", no_argument, NULL, 's' },
-		{ "heap", required_argument, NULL, 'H' },
-		{ "cycle", required_argument, NULL, 'c' },
-		{ "object", required_argument, NULL, 'o' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "gc", required_argument, NULL, 'g' },
-		{ "generation", required_argument, NULL, 'G' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "keys", required_argument, NULL, 'k' },
-		{ "dump-screen", required_argument, NULL, 'D' },
-		{ "size", required_argument, NULL, 'S' },
-		{ "mono", no_argument, NULL, 'm' },
-		{ "color", no_argument, NULL, 'C' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	return cli_parse_u64(arg + (arg[0] == '@'), dest);
+}
+
+static const struct cli_choice collectors[] = {
+	{ .word = "cpython", .value = LESSON_GC_CPYTHON },
+	{ .word = "mark-sweep", .value = LESSON_GC_MARKSWEEP },
+	{ .word = NULL },
+};
+
+static const struct cli_option options[] = {
+	{ .name = "list", .kind = CLI_FLAG, .offset = offsetof(struct lesson_opts, list),
+	  .help = "the bundled lessons: one name per line, then its title" },
+	{ .name = "script", .kind = CLI_FLAG, .offset = offsetof(struct lesson_opts, script),
+	  .help = "print the narration and the state after each step as text\n"
+		  "(no terminal needed: for tests and handouts)" },
+	{ .name = "heap", .arg = "SNAPSHOT", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, heap.file),
+	  .help = "run a collector, step by step, on part of a real heap:" },
+	{ .name = "cycle", .arg = "N", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, heap.cycle),
+	  .parse = parse_number, .error = "--cycle needs a cycle number, not '%s'",
+	  .help = "cycle N, numbered as 'heapglass cycles' lists them" },
+	{ .name = "object", .arg = "ID", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, heap.object),
+	  .parse = parse_number, .error = "--object needs an object id, not '%s'",
+	  .help = "the object with this id and its neighbours, both ways" },
+	{ .name = "depth", .arg = "D", .kind = CLI_U64, .offset = offsetof(struct lesson_opts, heap.depth), .max = 16,
+	  .help = "how many references away from --object (default 1)" },
+	{ .name = "gc", .arg = "NAME", .kind = CLI_CHOICE, .offset = offsetof(struct lesson_opts, heap.gc),
+	  .choices = collectors, .error = "--gc is cpython or mark-sweep, not '%s'",
+	  .help = "cpython (the default for a heap with refcounts) or\nmark-sweep (the default otherwise)" },
+	{ .name = "generation", .arg = "G", .kind = CLI_INT, .offset = offsetof(struct lesson_opts, heap.generation),
+	  .max = 2, .error = "--generation is 0, 1 or 2", .help = "with cpython: gc.collect(G), 0 to 2 (default 2)" },
+	{ .name = "keys", .arg = "SCRIPT", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.keys),
+	  .help = "headless: drive the view with keys (<Tick>: one tick)" },
+	{ .name = "dump-screen", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.dump),
+	  .help = "headless: write the last screen to FILE ('-': stdout)" },
+	{ .name = "size", .arg = "COLSxROWS", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, view.so),
+	  .parse = cli_parse_size, .error = "--size wants COLSxROWS, like 80x24",
+	  .help = "headless screen size (default 80x24)" },
+	{ .name = "timing", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.timing),
+	  .help = "headless: per-key handling + redraw time in ms to FILE" },
+	{ .name = "mono", .kind = CLI_SET, .offset = offsetof(struct lesson_opts, view.so.theme), .value = THEME_MONO,
+	  .help = "monochrome, as for the viewer" },
+	{ .name = "color", .kind = CLI_SET, .offset = offsetof(struct lesson_opts, view.so.theme), .value = THEME_COLOR,
+	  .help = "colour even when NO_COLOR is set" },
+	{ .name = "ascii", .kind = CLI_FLAG, .offset = offsetof(struct lesson_opts, view.so.ascii),
+	  .help = "ASCII only" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
+{
+	struct lesson_opts *o = opts;
+	struct heap_opts *ho = &o->heap;
+	struct view_opts *vo = &o->view;
 	char path[PATH_BUF + 300];
-	int c, list = 0, script = 0, rc;
-	uint64_t g;
-	struct heap_opts ho = { .gc = -1, .generation = 2, .depth = DEFAULT_DEPTH };
+	int rc;
 	struct lesson *l;
 	struct lesson_run *r;
 	struct error err;
-	struct view_opts vo = { .so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 } };
-	char extra;
 
-	opterr = 0;
-	optind = 0;	/* options may follow the lesson name */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': list = 1; break;
-		case 's': script = 1; break;
-		case 'H': ho.file = optarg; break;
-		case 'f': ho.common.format = optarg; break;
-		case 'c':
-		case 'o':
-			if (cli_parse_u64(optarg + (optarg[0] == '@'), c == 'c' ? &ho.cycle : &ho.object) != 0)
-				return cli_usage(&cmd_lesson, "--%s needs %s, not '%s'",
-						 c == 'c' ? "cycle" : "object",
-						 c == 'c' ? "a cycle number" : "an object id", optarg);
-			if (c == 'c')
-				ho.have_cycle = 1;
-			else
-				ho.have_object = 1;
-			break;
-		case 'd':
-			if (cli_parse_u64(optarg, &ho.depth) != 0 || ho.depth > 16)
-				return cli_usage(&cmd_lesson, "--depth needs a number from 0 to 16");
-			ho.have_depth = 1;
-			break;
-		case 'g':
-			if (strcmp(optarg, "cpython") == 0)
-				ho.gc = LESSON_GC_CPYTHON;
-			else if (strcmp(optarg, "mark-sweep") == 0)
-				ho.gc = LESSON_GC_MARKSWEEP;
-			else
-				return cli_usage(&cmd_lesson, "--gc is cpython or mark-sweep, not '%s'", optarg);
-			break;
-		case 'G':
-			if (cli_parse_u64(optarg, &g) != 0 || g > 2)
-				return cli_usage(&cmd_lesson, "--generation is 0, 1 or 2");
-			ho.generation = (int)g;
-			break;
-		case 'k': vo.keys = optarg; break;
-		case 'D': vo.dump = optarg; break;
-		case 'S':
-			if (sscanf(optarg, "%dx%d%c", &vo.so.cols, &vo.so.rows, &extra) != 2 || vo.so.cols < 1 ||
-			    vo.so.rows < 1 || vo.so.cols > 1000 || vo.so.rows > 1000)
-				return cli_usage(&cmd_lesson, "--size wants COLSxROWS, like 80x24");
-			break;
-		case 'm': vo.so.theme = THEME_MONO; break;
-		case 'C': vo.so.theme = THEME_COLOR; break;
-		case 'a': vo.so.ascii = 1; break;
-		case 'h': command_print_help(&cmd_lesson); return CLI_OK;
-		default: return cli_usage(&cmd_lesson, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (vo.dump && !vo.keys)
-		return cli_usage(&cmd_lesson, "--dump-screen needs --keys SCRIPT");
-	if (script && vo.keys)
+	ho->common = args->common;
+	ho->have_cycle = cli_given(args, "cycle");
+	ho->have_object = cli_given(args, "object");
+	ho->have_depth = cli_given(args, "depth");
+	if ((vo->dump || vo->timing) && !vo->keys)
+		return cli_usage(&cmd_lesson, "%s needs --keys SCRIPT", vo->dump ? "--dump-screen" : "--timing");
+	if (o->script && vo->keys)
 		return cli_usage(&cmd_lesson, "--script prints text; --keys drives the animated view: one or the other");
-	ho.view = &vo;
-	ho.animate = !script && (vo.keys || (isatty(0) && isatty(1)));
-	if (list) {
-		if (optind != argc || script || ho.file)
+	ho->view = vo;
+	ho->animate = !o->script && (vo->keys || (isatty(0) && isatty(1)));
+	if (o->list) {
+		if (args->argc != 0 || o->script || ho->file)
 			return cli_usage(&cmd_lesson, "--list takes nothing else");
 		return list_lessons();
 	}
-	if (ho.file) {
-		if (optind != argc)
+	if (ho->file) {
+		if (args->argc != 0)
 			return cli_usage(&cmd_lesson, "--heap FILE takes no lesson");
-		if (ho.have_cycle == ho.have_object)
+		if (ho->have_cycle == ho->have_object)
 			return cli_usage(&cmd_lesson, "--heap needs one of --cycle N and --object ID");
-		if (ho.have_depth && !ho.have_object)
+		if (ho->have_depth && !ho->have_object)
 			return cli_usage(&cmd_lesson, "--depth goes with --object");
-		return run_heap(&ho);
+		return run_heap(ho);
 	}
-	if (ho.have_cycle || ho.have_object || ho.have_depth || ho.gc >= 0 || ho.common.format)
+	if (ho->have_cycle || ho->have_object || ho->have_depth || cli_given(args, "gc") || ho->common.format)
 		return cli_usage(&cmd_lesson, "--cycle, --object, --depth, --gc and --format go with --heap FILE");
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_lesson, optind == argc ? "a lesson NAME or FILE is needed (see --list)"
+	if (args->argc != 1)
+		return cli_usage(&cmd_lesson, args->argc == 0 ? "a lesson NAME or FILE is needed (see --list)"
 							     : "one lesson at a time");
-	rc = resolve(argv[optind], path, sizeof path);
+	rc = resolve(args->argv[0], path, sizeof path);
 	if (rc != CLI_OK)
 		return rc;
 	if (loader_open_lesson(path, &l, &err) != 0)
@@ -694,18 +699,18 @@ static int run(int argc, char **argv)
 		lesson_free(l);
 		return cli_fail("%s", err.msg);
 	}
-	if (ho.animate) {
+	if (ho->animate) {
 		struct anim *an = anim_new_lesson(l, &err);
 		lesson_run_free(r);
 		if (!an) {
 			lesson_free(l);
 			return cli_fail("%s", err.msg);
 		}
-		rc = animate(an, &vo);
+		rc = animate(an, vo);
 		lesson_free(l);
 		return rc;
 	}
-	if (!script)
+	if (!o->script)
 		fprintf(stderr, "heapglass: not a terminal: printing the lesson as text (--script)\n");
 	print_run(l, r);
 	lesson_run_free(r);
@@ -715,28 +720,21 @@ static int run(int argc, char **argv)
 
 const struct command cmd_lesson = {
 	.name = "lesson",
-	.usage = "lesson NAME|FILE [--script | --keys SCRIPT [--dump-screen FILE]] | lesson --list | lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D]) [--gc cpython|mark-sweep] [--generation G]",
+	.usage = "lesson NAME|FILE [--script | --keys SCRIPT [--dump-screen FILE] [--timing FILE]]\n"
+		 "       heapglass lesson --list\n"
+		 "       heapglass lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D])\n"
+		 "                        [--gc cpython|mark-sweep] [--generation G]",
 	.summary = "Step through a garbage-collection lesson (reference counting, cycles, mark-and-sweep, generations).",
-	.help = "  --list         the bundled lessons: one name per line, then its title\n"
-		"  --script       print the narration and the state after each step as text\n"
-		"                 (no terminal needed: for tests and handouts)\n"
-		"  NAME           a bundled lesson, by name (refcount) or number (1)\n"
-		"  FILE           a lesson script of your own (see docs/lessons.md)\n"
-		"  --heap SNAPSHOT  run a collector, step by step, on part of a real heap:\n"
-		"  --cycle N        cycle N, numbered as 'heapglass cycles' lists them\n"
-		"  --object ID      the object with this id and its neighbours, both ways\n"
-		"  --depth D        how many references away from --object (default 1)\n"
-		"  --gc NAME        cpython (the default for a heap with refcounts) or\n"
-		"                   mark-sweep (the default otherwise)\n"
-		"  --generation G   with cpython: gc.collect(G), 0 to 2 (default 2)\n"
-		"  --format NAME    read SNAPSHOT as NAME instead of sniffing it\n"
-		"  Without --script, on a terminal, the lesson (or --heap part) opens in\n"
-		"  the animated view: Space plays, Right/Left step, + - speed, r restarts,\n"
-		"  g changes the algorithm, ? help, q quits.  Not on a terminal: text.\n"
-		"  --keys SCRIPT      headless: drive the view with keys (<Tick>: one tick)\n"
-		"  --dump-screen FILE headless: write the last screen to FILE ('-': stdout)\n"
-		"  --size COLSxROWS   headless screen size (default 80x24)\n"
-		"  --mono --color --ascii  as for the viewer\n"
-		"  HEAPGLASS_LESSONS  (environment) the folder of bundled lessons\n",
+	.options = options,
+	.common = CLI_FORMAT,
+	.notes = "NAME is a bundled lesson, by name (refcount) or number (1); FILE a lesson\n"
+		 "script of your own (see docs/lessons.md).  --cycle, --object, --depth, --gc,\n"
+		 "--generation and --format go with --heap.\n"
+		 "\nWithout --script, on a terminal, the lesson (or --heap part) opens in the\n"
+		 "animated view: Space plays, Right/Left step, + - speed, r restarts, g changes\n"
+		 "the algorithm, ? help, q quits.  Not on a terminal: text.\n"
+		 "\nHEAPGLASS_LESSONS (environment): the folder of bundled lessons.\n",
+	.opts_size = sizeof(struct lesson_opts),
+	.defaults = &defaults,
 	.run = run,
 };

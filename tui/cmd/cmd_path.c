@@ -1,8 +1,7 @@
 /* heapglass path FILE ID: the shortest chain of references from a root to
  * an object, and its dominator chain. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,38 +30,23 @@ static const char *kind_text(uint8_t k)
 	}
 }
 
-static int run(int argc, char **argv)
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	int c, rc;
+	int rc;
 	struct heap *h;
 	struct analysis *a;
 	heap_node_t v, *chain;
 	struct reach_step *path;
 	uint32_t len, nd;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 'h': command_print_help(&cmd_path); return CLI_OK;
-		default: return cli_usage(&cmd_path, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind + 2 != argc)
-		return cli_usage(&cmd_path, optind + 2 > argc ? "a FILE and an object ID are needed"
-							     : "one FILE and one ID only");
-	rc = cli_open(argv[optind], &common, &h);
+	(void)opts;
+	if (args->argc != 2)
+		return cli_usage(&cmd_path, args->argc < 2 ? "a FILE and an object ID are needed"
+							 : "one FILE and one ID only");
+	rc = cli_open(args->argv[0], &args->common, &h);
 	if (rc != CLI_OK)
 		return rc;
-	rc = cli_analysis_find(&cmd_path, h, argv[optind], argv[optind + 1], &v);
+	rc = cli_analysis_find(&cmd_path, h, args->argv[0], args->argv[1], &v);
 	if (rc != CLI_OK) {
 		heap_free(h);
 		return rc;
@@ -78,7 +62,7 @@ static int run(int argc, char **argv)
 	chain = mem_alloc(((size_t)nd + 1) * sizeof *chain);
 	analysis_dominators(a, v, chain, nd);
 
-	if (common.json) {
+	if (args->common.json) {
 		json_t *o = json_object(), *p = json_array(), *d = json_array();
 		json_object_set_new(o, "object", cli_analysis_node_json(h, v));
 		json_object_set_new(o, "reachable", json_boolean(len > 0));
@@ -138,12 +122,11 @@ const struct command cmd_path = {
 	.name = "path",
 	.usage = "path FILE ID [--json] [--format NAME]",
 	.summary = "Print the shortest chain of references from a root to object ID, and its dominators.",
-	.help = "  ID              the object's id in the snapshot (decimal or 0x hex: a Python\n"
-		"                  id(), a V8 node id, a Java object id)\n"
-		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
-		"  --json          print JSON: {\"path\":[{\"id\",\"type\",\"name\",\"edge\"}...],\n"
-		"                  \"dominators\":[{\"id\",\"type\",\"name\",\"retained\"}...]}\n"
-		"                  (path[0] is the root, its edge null; dominators nearest first)\n"
-		"  -h, --help      show this help\n",
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"path\":[{\"id\",\"type\",\"name\",\"edge\"}...],\n"
+		     "\"dominators\":[{\"id\",\"type\",\"name\",\"retained\"}...]}\n"
+		     "(path[0] is the root, its edge null; dominators nearest first)",
+	.notes = "ID is the object's id in the snapshot (decimal or 0x hex: a Python id(), a V8\n"
+		 "node id, a Java object id).\n",
 	.run = run,
 };

@@ -1,59 +1,60 @@
-/* heapglass record -- COMMAND ARGS...: runs a program and takes snapshots
- * of it every few seconds.
+/* heapglass record: snapshots of a program it runs (-- COMMAND ARGS...)
+ * or of a process that is already running (--pid PID, record_attach.c),
+ * every few seconds.  The files both share are in record.h.
  *
- * How each runtime is dumped (the runtime is told by COMMAND's name):
+ * How a program it starts is dumped (the runtime is told by COMMAND's name):
  *   python*  python -c BOOT [interpreter options] SCRIPT|-m MODULE ARGS...
  *            where BOOT imports heapglass_dump (found next to the binary:
  *            loaders/python in a source tree, ../share/heapglass once
- *            installed, or $HEAPGLASS_SHARE), installs its SIGUSR2 handler
- *            and runs the script as __main__ with runpy;
+ *            installed, or $HEAPGLASS_SHARE), installs record's SIGUSR2
+ *            handler (heapglass_dump._record_signal) and runs the script
+ *            as __main__ with runpy;
  *   node*    node --require heapglass-preload.js ARGS..., whose SIGUSR2
- *            handler calls v8.writeHeapSnapshot;
+ *            handler streams v8.getHeapSnapshot() into a new file;
  *   java     runs as is; each snapshot is `jcmd PID GC.heap_dump FILE`.
  * Python and node signal that the handler is installed by creating a
  * "ready" file; record waits for it before the first interval starts.
- * A snapshot is complete when its last file appears (the dumpers write
- * under a temporary name and rename).  After the last snapshot the program
- * is stopped with SIGTERM.  Arguments reach the programs through argv
- * arrays and execvp, never through a shell.
+ * The dumpers write into record's private folder (record.h), complete
+ * snapshots appear there under their final name, and record moves them to
+ * DIR; a dumper that fails leaves an .error file there and record stops at
+ * once.  After the last snapshot, or when record gets SIGINT, SIGTERM or
+ * SIGHUP, the program is stopped with SIGTERM (SIGKILL 5 s later).
+ * Arguments reach the programs through argv arrays and execvp, never
+ * through a shell.
  */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-enum runtime {
-	RT_PYTHON,
-	RT_NODE,
-	RT_JAVA
-};
+#include "graph/core/text.h"
+#include "tui/cmd/record.h"
 
 enum {
-	PATH_MAX_LEN = 4096,
 	READY_TIMEOUT_MS = 60000,
-	DUMP_TIMEOUT_MS = 600000,
+	DUMP_TIMEOUT_MS = 1800000,
+	STOP_GRACE_MS = 5000,
 	TICK_MS = 20
 };
 
-/* Runs the script as __main__ with the dumper's SIGUSR2 handler.  Reads
- * its settings from the environment (never from a string we build). */
+/* Runs the script as __main__ with record's SIGUSR2 handler.  Reads its
+ * settings from the environment (never from a string we build). */
 static const char python_boot[] =
 	"import os, runpy, signal, sys\n"
 	"sys.path.insert(0, os.environ.pop('HEAPGLASS_DUMPER_DIR'))\n"
 	"import heapglass_dump\n"
 	"del sys.path[0]\n"
-	"heapglass_dump.install_signal(signal.SIGUSR2, os.environ.pop('HEAPGLASS_RECORD_OUT'))\n"
+	"heapglass_dump._record_signal(signal.SIGUSR2, os.environ.pop('HEAPGLASS_RECORD_TMP'),\n"
+	"    os.environ.pop('HEAPGLASS_RECORD_OUT'), os.environ.pop('HEAPGLASS_RECORD_FOCUS', None))\n"
 	"open(os.environ.pop('HEAPGLASS_RECORD_READY'), 'w').close()\n"
 	"del sys.argv[0]\n"
 	"if sys.argv[0] == '-m':\n"
@@ -63,63 +64,32 @@ static const char python_boot[] =
 	"    sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))\n"
 	"    runpy.run_path(sys.argv[0], run_name='__main__')\n";
 
-static int is_file(const char *p)
+/* The program record started. */
+struct child {
+	pid_t pid;
+	int status;
+	int exited;
+};
+
+static int exists(const char *p)
 {
 	struct stat st;
 
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	return lstat(p, &st) == 0;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Finds NAME in the folders heapglass ships its helpers in; 0 if found. */
-static int find_helper(const char *sub, const char *name, char *out, size_t size)
-{
-	const char *env = getenv("HEAPGLASS_SHARE");
-	char exe[PATH_MAX_LEN - 64];
-	ssize_t n;
-	char *slash;
-
-	if (env && *env) {
-		snprintf(out, size, "%s/%s", env, name);
-		return is_file(out) ? 0 : -1;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	snprintf(out, size, "%s/%s/%s", exe, sub, name);
-	if (is_file(out))
-		return 0;
-	snprintf(out, size, "%s/../%s/%s", exe, sub, name);
-	if (is_file(out))
-		return 0;
-	snprintf(out, size, "%s/../share/heapglass/%s", exe, name);
-	return is_file(out) ? 0 : -1;
-}
-
-static int runtime_of(const char *cmd, enum runtime *rt)
+static int runtime_of(const char *cmd, enum record_rt *rt)
 {
 	const char *base = strrchr(cmd, '/');
 
 	base = base ? base + 1 : cmd;
 	if (strncmp(base, "python", 6) == 0 || strncmp(base, "pypy", 4) == 0)
-		*rt = RT_PYTHON;
+		*rt = RECORD_PYTHON;
 	else if (strcmp(base, "node") == 0 || strcmp(base, "nodejs") == 0 ||
 		 strncmp(base, "node-", 5) == 0 || strncmp(base, "node2", 5) == 0)
-		*rt = RT_NODE;
+		*rt = RECORD_NODE;
 	else if (strcmp(base, "java") == 0)
-		*rt = RT_JAVA;
+		*rt = RECORD_JAVA;
 	else
 		return -1;
 	return 0;
@@ -132,7 +102,7 @@ static int python_opt_takes_arg(const char *a)
 }
 
 /* Builds the child's argv (mem-owned array of borrowed strings). */
-static int child_argv(enum runtime rt, int argc, char **argv, const char *helper, char ***out)
+static int child_argv(enum record_rt rt, int argc, char **argv, const char *helper, char ***out)
 {
 	char **v = calloc((size_t)argc + 8, sizeof *v);
 	int n = 0, i = 1;
@@ -140,7 +110,7 @@ static int child_argv(enum runtime rt, int argc, char **argv, const char *helper
 	if (!v)
 		return cli_fail("out of memory");
 	v[n++] = argv[0];
-	if (rt == RT_PYTHON) {
+	if (rt == RECORD_PYTHON) {
 		/* Interpreter options stay before -c; then the script or -m. */
 		while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "-m") != 0) {
 			if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--") == 0) {
@@ -158,8 +128,7 @@ static int child_argv(enum runtime rt, int argc, char **argv, const char *helper
 		}
 		v[n++] = "-c";
 		v[n++] = (char *)python_boot;
-		(void)helper;
-	} else if (rt == RT_NODE) {
+	} else if (rt == RECORD_NODE) {
 		v[n++] = "--require";
 		v[n++] = (char *)helper;
 	}
@@ -170,59 +139,33 @@ static int child_argv(enum runtime rt, int argc, char **argv, const char *helper
 	return CLI_OK;
 }
 
-/* Waits up to ms for path to exist while pid runs.  Returns 0 when it
- * exists, 1 when the child exited (*status set), -1 on timeout. */
-static int wait_file(const char *path, pid_t pid, long ms, int *status, int *exited)
+static int child_running(struct child *c)
+{
+	if (!c->exited && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+		c->exited = 1;
+	return !c->exited;
+}
+
+static int child_running_cb(void *ctx)
+{
+	return child_running(ctx);
+}
+
+/* Waits up to ms for path to exist while the child runs.  0 when it
+ * exists, 1 when the child exited, 2 on a caught signal, -1 on timeout. */
+static int wait_ready(const char *path, struct child *c, long ms)
 {
 	for (long t = 0;; t += TICK_MS) {
-		if (is_file(path))
+		if (exists(path))
 			return 0;
-		if (!*exited && waitpid(pid, status, WNOHANG) == pid)
-			*exited = 1;
-		if (*exited)
-			return is_file(path) ? 0 : 1;
+		if (!child_running(c))
+			return exists(path) ? 0 : 1;
+		if (record_signal_caught())
+			return 2;
 		if (t >= ms)
 			return -1;
-		sleep_ms(TICK_MS);
+		record_sleep_ms(TICK_MS);
 	}
-}
-
-/* Sleeps ms while pid runs; returns 1 if it exited meanwhile. */
-static int wait_running(pid_t pid, long ms, int *status, int *exited)
-{
-	for (long t = 0; t < ms && !*exited; t += TICK_MS) {
-		if (waitpid(pid, status, WNOHANG) == pid)
-			*exited = 1;
-		else
-			sleep_ms(TICK_MS);
-	}
-	return *exited;
-}
-
-/* jcmd PID GC.heap_dump FILE, output silenced; 0 when FILE appeared. */
-static int jcmd_dump(pid_t pid, const char *file)
-{
-	char spid[32];
-	char *av[] = { "jcmd", spid, "GC.heap_dump", (char *)file, NULL };
-	pid_t j;
-	int st;
-
-	snprintf(spid, sizeof spid, "%ld", (long)pid);
-	j = fork();
-	if (j < 0)
-		return -1;
-	if (j == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp(av[0], av);
-		_exit(127);
-	}
-	while (waitpid(j, &st, 0) == -1 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 && is_file(file) ? 0 : -1;
 }
 
 static const char *status_text(int st, char *buf, size_t size)
@@ -236,212 +179,287 @@ static const char *status_text(int st, char *buf, size_t size)
 	return buf;
 }
 
-static void snap_path(enum runtime rt, const char *dir, int k, char *out, size_t size)
+/* Snapshot k of the child into done (in the private folder): by signal
+ * and waiting for the dumper, or by jcmd.  CLI_OK or CLI_FAIL. */
+static int take(enum record_rt rt, struct child *c, const struct record_opts *o, const char *cmd,
+		const char *done)
 {
-	if (rt == RT_PYTHON)
-		snprintf(out, size, "%s/snap-%d", dir, k);
-	else if (rt == RT_NODE)
-		snprintf(out, size, "%s/snap-%d.heapsnapshot", dir, k);
-	else
-		snprintf(out, size, "%s/snap-%d.hprof", dir, k);
+	char err[RECORD_PATH_MAX + 96], why[1024], buf[64];
+
+	if (rt == RECORD_JAVA) {
+		/* The JVM may not accept attach yet: retry while it runs. */
+		for (long t = 0; record_jcmd_dump(c->pid, NULL, o->all, (uid_t)-1, (gid_t)-1, done, why,
+						  sizeof why) != 0; t += 500) {
+			if (!child_running(c) || record_sleep_ms(500) || t > READY_TIMEOUT_MS)
+				return cli_fail("record: %s", why);
+		}
+		return CLI_OK;
+	}
+	snprintf(err, sizeof err, "%s.part.error", done);
+	kill(c->pid, SIGUSR2);
+	for (long t = 0; !exists(done); t += TICK_MS) {
+		if (record_read_error(err, why, sizeof why) == 0)
+			return cli_fail("record: %s's dumper failed: %s", cmd, why);
+		if (!child_running(c))
+			return cli_fail("record: %s %s before its snapshot was written", cmd,
+					status_text(c->status, buf, sizeof buf));
+		if (t > DUMP_TIMEOUT_MS)
+			return cli_fail("record: %s wrote no snapshot in %d minutes", cmd, DUMP_TIMEOUT_MS / 60000);
+		record_sleep_ms(TICK_MS);
+	}
+	return CLI_OK;
 }
 
-static int record(enum runtime rt, const char *dir, double every, uint64_t count, char **cargv,
-		  const char *helper_dir)
+/* Stops the child: SIGTERM, then SIGKILL if it is still there. */
+static void stop(struct child *c)
 {
-	char ready[PATH_MAX_LEN + 32], pattern[PATH_MAX_LEN + 32], file[PATH_MAX_LEN + 64];
-	char done[PATH_MAX_LEN + 80], buf[64];
-	pid_t pid;
-	int status = 0, exited = 0, rc = CLI_OK;
-	uint64_t taken = 0;
-	long every_ms = (long)(every * 1000);
+	if (!child_running(c))
+		return;
+	kill(c->pid, SIGTERM);
+	for (long t = 0; t < STOP_GRACE_MS && child_running(c); t += TICK_MS)
+		record_sleep_ms(TICK_MS);
+	if (child_running(c)) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, &c->status, 0) == -1 && errno == EINTR)
+			;
+		c->exited = 1;
+	}
+}
 
-	/* A snapshot left by an earlier run would pass for a new one. */
-	for (uint64_t k = 1; k <= count; k++) {
-		struct stat st;
-		snap_path(rt, dir, (int)k, file, sizeof file);
-		if (stat(file, &st) == 0)
-			return cli_fail("record: %s already exists: choose another -o DIR or remove the old "
-					"snapshots", file);
-	}
-	snprintf(ready, sizeof ready, "%s/.ready-%ld", dir, (long)getpid());
-	unlink(ready);
-	if (rt == RT_PYTHON) {
-		snprintf(pattern, sizeof pattern, "%s/snap-{n}", dir);
+static void set_env(enum record_rt rt, const struct record_opts *o, const char *priv,
+		    const char *ready, const char *helper_dir)
+{
+	char tmp[RECORD_PATH_MAX + 64], out[RECORD_PATH_MAX + 64];
+
+	if (rt == RECORD_PYTHON) {
+		snprintf(tmp, sizeof tmp, "%s/snap-{n}.part", priv);
+		snprintf(out, sizeof out, "%s/snap-{n}", priv);
 		setenv("HEAPGLASS_DUMPER_DIR", helper_dir, 1);
+		setenv("HEAPGLASS_RECORD_TMP", tmp, 1);
+		if (o->focus)
+			setenv("HEAPGLASS_RECORD_FOCUS", o->focus, 1);
 	} else {
-		snprintf(pattern, sizeof pattern, "%s/snap-{n}.heapsnapshot", dir);
+		snprintf(out, sizeof out, "%s/snap-{n}.heapsnapshot", priv);
 	}
-	setenv("HEAPGLASS_RECORD_OUT", pattern, 1);
+	setenv("HEAPGLASS_RECORD_OUT", out, 1);
 	setenv("HEAPGLASS_RECORD_READY", ready, 1);
+}
+
+static void unset_env(void)
+{
+	unsetenv("HEAPGLASS_DUMPER_DIR");
+	unsetenv("HEAPGLASS_RECORD_TMP");
+	unsetenv("HEAPGLASS_RECORD_FOCUS");
+	unsetenv("HEAPGLASS_RECORD_OUT");
+	unsetenv("HEAPGLASS_RECORD_READY");
+}
+
+static int record(enum record_rt rt, const struct record_opts *o, char **cargv, const char *helper_dir)
+{
+	struct record_priv priv = { "" };
+	struct child c = { 0 };
+	char ready[RECORD_PATH_MAX + 32], name[64], done[RECORD_PATH_MAX + 64];
+	char final[RECORD_PATH_MAX + 64], buf[64], safe[RECORD_PATH_MAX];
+	uint64_t taken = 0;
+	int rc;
+
+	rc = record_check_free(rt, o->dir, o->count);
+	if (rc == CLI_OK)
+		rc = record_priv_make(&priv, o->dir, (uid_t)-1, (gid_t)-1);
+	if (rc != CLI_OK)
+		return rc;
+	snprintf(ready, sizeof ready, "%s/ready", priv.path);
+	set_env(rt, o, priv.path, ready, helper_dir);
+	record_signals_catch();
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	c.pid = fork();
+	if (c.pid < 0) {
+		unset_env();
+		record_priv_remove(&priv);
 		return cli_fail("record: fork: %s", strerror(errno));
-	if (pid == 0) {
+	}
+	if (c.pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		execvp(cargv[0], cargv);
 		fprintf(stderr, "heapglass: record: cannot run '%s': %s\n", cargv[0], strerror(errno));
 		_exit(127);
 	}
-	unsetenv("HEAPGLASS_DUMPER_DIR");
-	unsetenv("HEAPGLASS_RECORD_OUT");
-	unsetenv("HEAPGLASS_RECORD_READY");
-	fprintf(stderr, "heapglass record: pid %ld, %llu snapshot%s every %g s into %s\n", (long)pid,
-		(unsigned long long)count, count == 1 ? "" : "s", every, dir);
-	if (rt != RT_JAVA) {
-		int w = wait_file(ready, pid, READY_TIMEOUT_MS, &status, &exited);
-		unlink(ready);
-		if (w) {
+	unset_env();
+	text_escape(safe, sizeof safe, o->dir, strlen(o->dir), 0);
+	fprintf(stderr, "heapglass record: pid %ld, %llu snapshot%s every %g s into %s\n", (long)c.pid,
+		(unsigned long long)o->count, o->count == 1 ? "" : "s", o->every, safe);
+	if (rt != RECORD_JAVA) {
+		int w = wait_ready(ready, &c, READY_TIMEOUT_MS);
+		if (w == 1 || w == -1)
 			rc = cli_fail("record: %s %s before its snapshot handler was installed", cargv[0],
-				      w > 0 ? status_text(status, buf, sizeof buf) : "did not start in 60 s");
-			goto stop;
-		}
+				      w > 0 ? status_text(c.status, buf, sizeof buf) : "did not start in 60 s");
+		if (w)
+			goto end;
 	}
-	for (uint64_t k = 1; k <= count; k++) {
-		if (wait_running(pid, every_ms, &status, &exited))
+	for (uint64_t k = 1; k <= o->count; k++) {
+		int w = record_wait_interval((long)(o->every * 1000), k, o->count, child_running_cb, &c);
+		if (w == 1) {
+			rc = cli_fail("record: %s %s after %llu of %llu snapshots", cargv[0],
+				      status_text(c.status, buf, sizeof buf), (unsigned long long)taken,
+				      (unsigned long long)o->count);
 			break;
-		snap_path(rt, dir, (int)k, file, sizeof file);
-		if (rt == RT_JAVA) {
-			/* The JVM may not accept attach yet: retry while it runs. */
-			long t = 0;
-			while (jcmd_dump(pid, file) != 0) {
-				if (wait_running(pid, 500, &status, &exited) || (t += 500) > READY_TIMEOUT_MS)
-					break;
-			}
-			if (!is_file(file))
-				break;
-		} else {
-			if (rt == RT_PYTHON)
-				snprintf(done, sizeof done, "%s/edges.csv", file);
-			else
-				snprintf(done, sizeof done, "%s", file);
-			kill(pid, SIGUSR2);
-			if (wait_file(done, pid, DUMP_TIMEOUT_MS, &status, &exited))
-				break;
 		}
+		if (w == 2)
+			break;
+		record_snap_name(rt, k, name, sizeof name);
+		snprintf(done, sizeof done, "%s/%s", priv.path, name);
+		snprintf(final, sizeof final, "%s/%s", o->dir, name);
+		rc = take(rt, &c, o, cargv[0], done);
+		if (rc == CLI_OK && record_commit(done, final) != 0)
+			rc = cli_fail("record: cannot move the snapshot to %s: %s", final, strerror(errno));
+		if (rc != CLI_OK)
+			break;
 		taken++;
+		text_escape(safe, sizeof safe, final, strlen(final), 0);
 		fprintf(stderr, "heapglass record: snapshot %llu of %llu: %s\n", (unsigned long long)k,
-			(unsigned long long)count, file);
+			(unsigned long long)o->count, safe);
 	}
-	if (taken < count)
-		rc = cli_fail("record: %s %s after %llu of %llu snapshots", cargv[0],
-			      exited ? status_text(status, buf, sizeof buf) : "did not write its snapshot",
-			      (unsigned long long)taken, (unsigned long long)count);
-stop:
-	if (!exited) {
-		kill(pid, SIGTERM);
-		if (!wait_running(pid, 5000, &status, &exited)) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-				;
-		}
-	}
-	if (taken) {
-		char first[PATH_MAX_LEN + 64], last[PATH_MAX_LEN + 64];
-		snap_path(rt, dir, 1, first, sizeof first);
-		snap_path(rt, dir, (int)taken, last, sizeof last);
-		printf("%llu snapshot%s in %s:\n", (unsigned long long)taken, taken == 1 ? "" : "s", dir);
-		for (uint64_t k = 1; k <= taken; k++) {
-			snap_path(rt, dir, (int)k, file, sizeof file);
-			printf("  %s\n", file);
-		}
-		printf("Open one:       heapglass %s\n", last);
-		if (taken > 1)
-			printf("What grew:      heapglass diff %s %s\n", first, last);
-		if (taken > 2 && rt == RT_NODE) {
-			char mid[PATH_MAX_LEN + 64];
-			snap_path(rt, dir, (int)(taken + 1) / 2, mid, sizeof mid);
-			printf("Ages (A B C):   heapglass diff %s %s %s\n", first, mid, last);
-		}
-		if (fflush(stdout) != 0 && rc == CLI_OK)
-			rc = CLI_FAIL;
-	}
+end:
+	stop(&c);
+	record_priv_remove(&priv);
+	if (rc == CLI_OK && record_signal_caught())
+		rc = cli_fail("record: interrupted (signal %d) after %llu of %llu snapshots; %s stopped",
+			      record_signal_caught(), (unsigned long long)taken, (unsigned long long)o->count,
+			      cargv[0]);
+	if (record_summary(rt, o->dir, taken) != CLI_OK && rc == CLI_OK)
+		rc = CLI_FAIL;
 	return rc;
 }
 
-static int run(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *dir = "heapglass-snapshots";
-	double every = 10;
-	uint64_t count = 3;
-	enum runtime rt;
-	char helper[PATH_MAX_LEN], helper_dir[PATH_MAX_LEN], absdir[PATH_MAX_LEN];
-	char **cargv = NULL;
-	char *end;
-	int c, rc;
+struct record_cmd_opts {
+	struct record_opts rec;
+	const char *dir;	/* as given (rec.dir is made absolute) */
+	uint64_t pid;		/* 0: run COMMAND */
+};
 
-	opterr = 0;
-	/* "+": stop at the first non-option, so COMMAND's options stay its own. */
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': dir = optarg; break;
-		case 'e':
-			errno = 0;
-			every = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(every >= 0.05 && every <= 86400))
-				return cli_usage(&cmd_record, "--every takes seconds, from 0.05 to 86400");
-			break;
-		case 'n':
-			if (cli_parse_u64(optarg, &count) || count < 1 || count > 1000)
-				return cli_usage(&cmd_record, "--count takes a number from 1 to 1000");
-			break;
-		case 'h': command_print_help(&cmd_record); return CLI_OK;
-		default: return cli_usage(&cmd_record, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage(&cmd_record, "a COMMAND to run is needed (after --)");
-	argc -= optind;
-	argv += optind;
-	if (runtime_of(argv[0], &rt))
-		return cli_usage(&cmd_record, "cannot tell how to dump '%s': COMMAND must be python3, node "
-				 "or java", argv[0]);
-	if (rt == RT_PYTHON && find_helper("loaders/python", "heapglass_dump.py", helper, sizeof helper))
-		return cli_fail("record: heapglass_dump.py not found next to heapglass (loaders/python or "
-				"share/heapglass); set HEAPGLASS_SHARE to its folder");
-	if (rt == RT_NODE && find_helper("loaders/node", "heapglass-preload.js", helper, sizeof helper))
-		return cli_fail("record: heapglass-preload.js not found next to heapglass (loaders/node or "
-				"share/heapglass); set HEAPGLASS_SHARE to its folder");
-	if (rt == RT_PYTHON) {
-		char *slash;
-		snprintf(helper_dir, sizeof helper_dir, "%s", helper);
-		slash = strrchr(helper_dir, '/');
-		if (slash)
-			*slash = '\0';
-	}
+static const struct record_cmd_opts defaults = {
+	.rec = { .every = 10, .count = 3 },
+	.dir = "heapglass-snapshots",
+};
+
+static int parse_every(void *dest, const char *arg)
+{
+	double *every = dest;
+	char *end;
+
+	errno = 0;
+	*every = strtod(arg, &end);
+	return errno || end == arg || *end || !(*every >= 0.05 && *every <= 86400) ? -1 : 0;
+}
+
+static int parse_focus(void *dest, const char *arg)
+{
+	*(const char **)dest = arg;
+	return *arg ? 0 : -1;
+}
+
+static const struct cli_option options[] = {
+	{ .name = "pid", .arg = "PID", .kind = CLI_U64, .offset = offsetof(struct record_cmd_opts, pid), .min = 1,
+	  .max = INT_MAX, .error = "--pid takes a process id",
+	  .help = "snapshots of the running process PID, which is left running\n"
+		  "as it was; the first at once, the next ones SECONDS apart" },
+	{ .name = "output", .short_name = 'o', .arg = "DIR", .kind = CLI_STRING,
+	  .offset = offsetof(struct record_cmd_opts, dir),
+	  .help = "where the snapshots go (default heapglass-snapshots)" },
+	{ .name = "every", .arg = "SECONDS", .kind = CLI_PARSE, .offset = offsetof(struct record_cmd_opts, rec.every),
+	  .parse = parse_every, .error = "--every takes seconds, from 0.05 to 86400",
+	  .help = "time between snapshots (default 10)" },
+	{ .name = "count", .arg = "N", .kind = CLI_U64, .offset = offsetof(struct record_cmd_opts, rec.count),
+	  .min = 1, .max = 1000, .error = "--count takes a number from 1 to 1000",
+	  .help = "snapshots to take (default 3); a program record started is\nthen stopped" },
+	{ .name = "focus", .arg = "MODULE", .kind = CLI_PARSE, .offset = offsetof(struct record_cmd_opts, rec.focus),
+	  .parse = parse_focus, .error = "--focus takes module names",
+	  .help = "Python: only what MODULE (e.g. __main__) reaches, plus all\ngarbage; several as a,b" },
+	{ .name = "all", .kind = CLI_FLAG, .offset = offsetof(struct record_cmd_opts, rec.all),
+	  .help = "Java: keep unreachable objects too (jcmd GC.heap_dump -all)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
+{
+	struct record_cmd_opts *opt = opts;
+	struct record_opts o = opt->rec;
+	const char *dir = opt->dir;
+	uint64_t pid = opt->pid;
+	enum record_rt rt;
+	char helper[RECORD_PATH_MAX], helper_dir[RECORD_PATH_MAX], absdir[PATH_MAX];
+	char **cargv = NULL;
+	int rc, argc = args->argc;
+	char **argv = args->argv;
+
+	/* the options end at COMMAND (in_order), so its options stay its own */
+	if (pid && argc > 0)
+		return cli_usage(&cmd_record, "--pid PID and a COMMAND to run do not go together");
+	if (!pid && argc == 0)
+		return cli_usage(&cmd_record, "a COMMAND to run (after --) or --pid PID is needed");
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return cli_fail("record: cannot create %s: %s", dir, strerror(errno));
 	/* Absolute, since jcmd's file name is the JVM's and the program may
 	 * change directory. */
 	if (!realpath(dir, absdir))
 		return cli_fail("record: %s: %s", dir, strerror(errno));
+	o.dir = absdir;
+	if (pid)
+		return record_attach(&o, (pid_t)pid);
+	if (runtime_of(argv[0], &rt))
+		return cli_usage(&cmd_record, "cannot tell how to dump '%s': COMMAND must be python3, node "
+				 "or java", argv[0]);
+	if (o.focus && rt != RECORD_PYTHON)
+		return cli_usage(&cmd_record, "--focus is for Python programs");
+	if (o.all && rt != RECORD_JAVA)
+		return cli_usage(&cmd_record, "--all is for Java programs");
+	if (rt == RECORD_PYTHON &&
+	    record_find_helper("loaders/python", "heapglass_dump.py", helper, sizeof helper))
+		return cli_fail("record: heapglass_dump.py not found next to heapglass (loaders/python or "
+				"share/heapglass); set HEAPGLASS_SHARE to its folder");
+	if (rt == RECORD_NODE &&
+	    record_find_helper("loaders/node", "heapglass-preload.js", helper, sizeof helper))
+		return cli_fail("record: heapglass-preload.js not found next to heapglass (loaders/node or "
+				"share/heapglass); set HEAPGLASS_SHARE to its folder");
+	if (rt == RECORD_PYTHON) {
+		char *slash;
+		snprintf(helper_dir, sizeof helper_dir, "%s", helper);
+		slash = strrchr(helper_dir, '/');
+		if (slash)
+			*slash = '\0';
+	}
 	rc = child_argv(rt, argc, argv, helper, &cargv);
 	if (rc != CLI_OK)
 		return rc;
-	rc = record(rt, absdir, every, count, cargv, helper_dir);
+	rc = record(rt, &o, cargv, helper_dir);
 	free(cargv);
 	return rc;
 }
 
 const struct command cmd_record = {
 	.name = "record",
-	.usage = "record [-o DIR] [--every SECONDS] [--count N] -- COMMAND ARGS...",
-	.summary = "Run a python3, node or java program and take N snapshots of it, SECONDS apart.",
-	.help = "  -o, --output DIR   where the snapshots go (default heapglass-snapshots)\n"
-		"  --every SECONDS    time before each snapshot (default 10)\n"
-		"  --count N          snapshots to take (default 3); the program is then stopped\n"
-		"  -h, --help         show this help\n"
-		"\nCOMMAND is run directly (no shell).  python3 SCRIPT runs under heapglass_dump\n"
-		"(snapshots DIR/snap-N, folders of CSV); node runs with --require\n"
-		"heapglass-preload.js (DIR/snap-N.heapsnapshot, written on SIGUSR2 when the event\n"
-		"loop is free); java is dumped with jcmd PID GC.heap_dump (DIR/snap-N.hprof).\n"
-		"At the end record prints the commands that open and compare the snapshots.\n",
+	.usage = "record [-o DIR] [--every SECONDS] [--count N] [--focus MODULE] [--all] "
+		 "(--pid PID | -- COMMAND ARGS...)",
+	.summary = "Snapshots of a running python3, node or java process, or of a program it runs.",
+	.options = options,
+	.in_order = 1,
+	.opts_size = sizeof(struct record_cmd_opts),
+	.defaults = &defaults,
+	.notes = "With --pid, the runtime is read from the process (its executable and\n"
+		 "libraries).  CPython 3.8-3.13 gets heapglass's dumper injected with gdb (as\n"
+		 "root, or with kernel.yama.ptrace_scope 0), 3.14+ with sys.remote_exec; it runs\n"
+		 "in the main thread with the GIL held (DIR/snap-N, folders of CSV).  Node.js\n"
+		 "opens its inspector on SIGUSR1, heapglass takes the snapshot over it and closes\n"
+		 "it again (DIR/snap-N.heapsnapshot).  Java is dumped with jcmd PID GC.heap_dump\n"
+		 "(DIR/snap-N.hprof).  Ctrl-C ends the run after the snapshot in progress.\n"
+		 "\nWith -- COMMAND, COMMAND is run directly (no shell).  python3 SCRIPT runs under\n"
+		 "heapglass_dump; node runs with --require heapglass-preload.js (snapshots written\n"
+		 "on SIGUSR2 when the event loop is free); java is dumped with jcmd.  The first\n"
+		 "snapshot comes after SECONDS; Ctrl-C, SIGTERM or SIGHUP stop the program too.\n"
+		 "\nSnapshots are written under temporary names inside DIR and renamed into place;\n"
+		 "record never overwrites one.  At the end it prints the commands that open and\n"
+		 "compare them.\n",
 	.run = run,
 };

@@ -1,52 +1,45 @@
 /* heapglass top FILE: the objects that retain the most. */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "graph/core/mem.h"
 #include "tui/cmd/cli_analysis.h"
 
-static int run(int argc, char **argv)
+struct top_opts {
+	uint32_t top;
+	int all;
+};
+
+static const struct top_opts defaults = { .top = 20 };
+
+static const struct cli_option options[] = {
+	{ .name = "top", .arg = "N", .kind = CLI_U32, .offset = offsetof(struct top_opts, top),
+	  .error = "--top takes a number (0: all)", .help = "show the first N objects (default 20, 0: all)" },
+	{ .name = "all", .kind = CLI_FLAG, .offset = offsetof(struct top_opts, all),
+	  .help = "include synthetic objects (V8's (GC roots) and the like)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "top", required_argument, NULL, 't' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	uint32_t top = 20, m;
-	int c, rc, all = 0;
+	const struct top_opts *opt = opts;
+	uint32_t top = opt->top, m;
+	int rc;
 	struct heap *h;
 	struct analysis *a;
 	heap_node_t *out;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 'a': all = 1; break;
-		case 't':
-			if (cli_analysis_top(optarg, &top))
-				return cli_usage(&cmd_top, "--top takes a number (0: all)");
-			break;
-		case 'h': command_print_help(&cmd_top); return CLI_OK;
-		default: return cli_usage(&cmd_top, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	rc = cli_analysis_open(&cmd_top, argc, argv, optind, &common, &h, &a);
+	rc = cli_analysis_open(args, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
 	if (top == 0 || top > h->n_nodes)
 		top = h->n_nodes;
 	out = mem_alloc((top ? top : 1) * sizeof *out);
-	m = analysis_top(a, top, !all, out);
-	if (common.json) {
+	m = analysis_top(a, top, !opt->all, out);
+	if (args->common.json) {
 		json_t *o = json_object(), *arr = json_array();
 		for (uint32_t i = 0; i < m; i++) {
 			heap_node_t v = out[i];
@@ -84,11 +77,11 @@ const struct command cmd_top = {
 	.name = "top",
 	.usage = "top FILE [--top N] [--all] [--json] [--format NAME]",
 	.summary = "Print the objects with the largest retained size.",
-	.help = "  --top N         show the first N objects (default 20, 0: all)\n"
-		"  --all           include synthetic objects (V8's (GC roots) and the like)\n"
-		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
-		"  --json          print JSON: {\"objects\":[{\"id\",\"type\",\"name\",\"shallow\",\n"
-		"                  \"retained\",\"distance\"}...]} (distance null: unreachable)\n"
-		"  -h, --help      show this help\n",
+	.options = options,
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"objects\":[{\"id\",\"type\",\"name\",\"shallow\",\n"
+		     "\"retained\",\"distance\"}...]} (distance null: unreachable)",
+	.opts_size = sizeof(struct top_opts),
+	.defaults = &defaults,
 	.run = run,
 };

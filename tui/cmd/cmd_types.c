@@ -1,60 +1,49 @@
 /* heapglass types FILE: the per-type histogram (count, shallow, retained). */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "tui/cmd/cli_analysis.h"
 
-static int run(int argc, char **argv)
+struct types_opts {
+	int order;		/* enum analysis_type_order */
+	uint32_t top;
+};
+
+static const struct types_opts defaults = { .order = ANALYSIS_TYPES_BY_RETAINED, .top = 20 };
+
+static const struct cli_choice orders[] = {
+	{ .word = "count", .value = ANALYSIS_TYPES_BY_COUNT },
+	{ .word = "shallow", .value = ANALYSIS_TYPES_BY_SHALLOW },
+	{ .word = "retained", .value = ANALYSIS_TYPES_BY_RETAINED },
+	{ .word = NULL },
+};
+
+static const struct cli_option options[] = {
+	{ .name = "sort", .arg = "KEY", .kind = CLI_CHOICE, .offset = offsetof(struct types_opts, order),
+	  .choices = orders, .help = "order by count, shallow or retained (default) size, largest first" },
+	{ .name = "top", .arg = "N", .kind = CLI_U32, .offset = offsetof(struct types_opts, top),
+	  .error = "--top takes a number (0: all)", .help = "show the first N types (default 20, 0: all)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	enum analysis_type_order order = ANALYSIS_TYPES_BY_RETAINED;
-	uint32_t top = 20, nt, shown;
+	const struct types_opts *opt = opts;
+	uint32_t nt, shown;
 	struct heap *h;
 	struct analysis *a;
 	struct analysis_type *t;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 's':
-			if (strcmp(optarg, "count") == 0)
-				order = ANALYSIS_TYPES_BY_COUNT;
-			else if (strcmp(optarg, "shallow") == 0)
-				order = ANALYSIS_TYPES_BY_SHALLOW;
-			else if (strcmp(optarg, "retained") == 0)
-				order = ANALYSIS_TYPES_BY_RETAINED;
-			else
-				return cli_usage(&cmd_types, "--sort takes count, shallow or retained");
-			break;
-		case 't':
-			if (cli_analysis_top(optarg, &top))
-				return cli_usage(&cmd_types, "--top takes a number (0: all)");
-			break;
-		case 'h': command_print_help(&cmd_types); return CLI_OK;
-		default: return cli_usage(&cmd_types, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	rc = cli_analysis_open(&cmd_types, argc, argv, optind, &common, &h, &a);
+	rc = cli_analysis_open(args, &h, &a);
 	if (rc != CLI_OK)
 		return rc;
-	nt = analysis_types(a, order, &t);
-	shown = top && top < nt ? top : nt;
-	if (common.json) {
+	nt = analysis_types(a, (enum analysis_type_order)opt->order, &t);
+	shown = opt->top && opt->top < nt ? opt->top : nt;
+	if (args->common.json) {
 		json_t *o = json_object(), *arr = json_array();
 		for (uint32_t i = 0; i < shown; i++) {
 			json_t *e = json_object();
@@ -89,12 +78,12 @@ const struct command cmd_types = {
 	.name = "types",
 	.usage = "types FILE [--sort count|shallow|retained] [--top N] [--json] [--format NAME]",
 	.summary = "Print the objects per type: count, shallow size and retained size.",
-	.help = "  --sort KEY      order by count, shallow or retained (default) size, largest first\n"
-		"  --top N         show the first N types (default 20, 0: all)\n"
-		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
-		"  --json          print JSON: {\"types\":[{\"type\",\"count\",\"shallow\",\"retained\"}...]}\n"
-		"  -h, --help      show this help\n"
-		"\nA type's retained size counts each object once: the retained sizes of its\n"
-		"objects that no other object of the same type dominates.\n",
+	.options = options,
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"types\":[{\"type\",\"count\",\"shallow\",\"retained\"}...]}",
+	.notes = "A type's retained size counts each object once: the retained sizes of its\n"
+		 "objects that no other object of the same type dominates.\n",
+	.opts_size = sizeof(struct types_opts),
+	.defaults = &defaults,
 	.run = run,
 };

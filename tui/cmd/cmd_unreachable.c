@@ -1,61 +1,52 @@
 /* heapglass unreachable FILE: the objects no root reaches.  On a Python
  * dump: what CPython's gc.collect() would free (cpygc.h). */
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "graph/cpygc.h"
 #include "graph/core/mem.h"
 #include "tui/cmd/cli_analysis.h"
 
-static int run(int argc, char **argv)
+struct unreachable_opts {
+	int generation;		/* -1: not given */
+	int all;
+	uint32_t top;
+};
+
+static const struct unreachable_opts defaults = { .generation = -1 };
+
+static const struct cli_option options[] = {
+	{ .name = "generation", .arg = "G", .kind = CLI_INT, .offset = offsetof(struct unreachable_opts, generation),
+	  .max = 2, .error = "--generation takes 0, 1 or 2", .conflict = "--all and --generation exclude each other",
+	  .help = "Python dumps: what gc.collect(G) frees, G = 0, 1 or 2 (default 2)" },
+	{ .name = "all", .kind = CLI_FLAG, .offset = offsetof(struct unreachable_opts, all),
+	  .conflict = "--all and --generation exclude each other",
+	  .help = "Python dumps: every object nothing held from outside reaches,\n"
+		  "untracked ones included (they die with the garbage by refcount)" },
+	{ .name = "top", .arg = "N", .kind = CLI_U32, .offset = offsetof(struct unreachable_opts, top),
+	  .error = "--top takes a number (0: all)", .help = "list the first N objects (default 0: all)" },
+	{ .name = NULL },
+};
+
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "generation", required_argument, NULL, 'g' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "top", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct cli_common common = { 0 };
-	int c, rc, generation = -1, all = 0, python;
-	uint32_t top = 0, count = 0, shown;
-	uint64_t bytes = 0, g;
+	const struct unreachable_opts *opt = opts;
+	int rc, generation = opt->generation, all = opt->all, python;
+	uint32_t top = opt->top, count = 0, shown;
+	uint64_t bytes = 0;
 	struct heap *h;
 	struct analysis *a = NULL;
 	struct cpygc_result r = { 0 };
 	heap_node_t *list;
 	struct error err;
+	const char *file = args->argv[0];
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': common.json = 1; break;
-		case 'f': common.format = optarg; break;
-		case 'a': all = 1; break;
-		case 'g':
-			if (cli_parse_u64(optarg, &g) || g > 2)
-				return cli_usage(&cmd_unreachable, "--generation takes 0, 1 or 2");
-			generation = (int)g;
-			break;
-		case 't':
-			if (cli_analysis_top(optarg, &top))
-				return cli_usage(&cmd_unreachable, "--top takes a number (0: all)");
-			break;
-		case 'h': command_print_help(&cmd_unreachable); return CLI_OK;
-		default: return cli_usage(&cmd_unreachable, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_unreachable, optind == argc ? "a FILE is needed" : "one FILE only");
-	if (all && generation >= 0)
-		return cli_usage(&cmd_unreachable, "--all and --generation exclude each other");
-	rc = cli_open(argv[optind], &common, &h);
+	if (args->argc != 1)
+		return cli_usage(&cmd_unreachable, args->argc == 0 ? "a FILE is needed" : "one FILE only");
+	rc = cli_open(file, &args->common, &h);
 	if (rc != CLI_OK)
 		return rc;
 	python = 0;
@@ -63,13 +54,12 @@ static int run(int argc, char **argv)
 		python = (h->flags[v] & HEAP_F_HAS_REFCOUNT) != 0;
 	if (generation >= 0 && !python) {
 		heap_free(h);
-		return cli_fail("%s: --generation needs a Python dump (objects with reference counts)",
-				argv[optind]);
+		return cli_fail("%s: --generation needs a Python dump (objects with reference counts)", file);
 	}
 	if (python && !all) {
 		if (cpygc_collect(h, generation < 0 ? 2 : generation, &r, NULL, &err)) {
 			heap_free(h);
-			return cli_fail("%s: %s", argv[optind], err.msg);
+			return cli_fail("%s: %s", file, err.msg);
 		}
 		list = r.unreachable;
 		count = r.n_unreachable;
@@ -87,7 +77,7 @@ static int run(int argc, char **argv)
 		bytes = a->unreachable_bytes;
 	}
 	shown = top && top < count ? top : count;
-	if (common.json) {
+	if (args->common.json) {
 		json_t *o = json_object(), *arr = json_array();
 		json_object_set_new(o, "count", json_integer(count));
 		json_object_set_new(o, "bytes", cli_json_u64(bytes));
@@ -133,17 +123,15 @@ const struct command cmd_unreachable = {
 	.name = "unreachable",
 	.usage = "unreachable FILE [--generation G] [--all] [--top N] [--json] [--format NAME]",
 	.summary = "Print the objects no root reaches (on a Python dump: what gc.collect() frees).",
-	.help = "  --generation G  Python dumps: what gc.collect(G) frees, G = 0, 1 or 2 (default 2)\n"
-		"  --all           Python dumps: every object nothing held from outside reaches,\n"
-		"                  untracked ones included (they die with the garbage by refcount)\n"
-		"  --top N         list the first N objects (default 0: all)\n"
-		"  --format NAME   read FILE as NAME (csv, v8, hprof, dot) instead of sniffing it\n"
-		"  --json          print JSON: {\"count\",\"bytes\",\"objects\":[{\"id\",\"type\",\"name\",\"shallow\"}...]}\n"
-		"                  (Python dumps add \"generation\" and \"finalizers\": [ids])\n"
-		"  -h, --help      show this help\n"
-		"\nOn a Python dump the roots are what CPython sees as referenced from outside:\n"
-		"tracked objects whose refcount exceeds the references from other tracked\n"
-		"objects.  The list is the tracked objects the collection would find\n"
-		"unreachable, as gc.set_debug(gc.DEBUG_COLLECTABLE) reports them; ids are id().\n",
+	.options = options,
+	.common = CLI_FORMAT | CLI_JSON,
+	.json_help = "print JSON: {\"count\",\"bytes\",\"objects\":[{\"id\",\"type\",\"name\",\"shallow\"}...]}\n"
+		     "(Python dumps add \"generation\" and \"finalizers\": [ids])",
+	.opts_size = sizeof(struct unreachable_opts),
+	.defaults = &defaults,
+	.notes = "On a Python dump the roots are what CPython sees as referenced from outside:\n"
+		 "tracked objects whose refcount exceeds the references from other tracked\n"
+		 "objects.  The list is the tracked objects the collection would find\n"
+		 "unreachable, as gc.set_debug(gc.DEBUG_COLLECTABLE) reports them; ids are id().\n",
 	.run = run,
 };

@@ -8,92 +8,120 @@
 #include <string.h>
 
 #include "graph/core/mem.h"
+#include "tui/core/draw.h"
+#include "tui/core/screen.h"
 
-const struct action_def keys_action_defs[ACT_COUNT] = {
-	[ACT_UP] = { .keys = "k Up", .help = "move up", .global = 1 },
-	[ACT_DOWN] = { .keys = "j Down", .help = "move down", .global = 1 },
-	[ACT_PGUP] = { .keys = "PgUp C-b", .help = "page up", .global = 1 },
-	[ACT_PGDN] = { .keys = "PgDn C-f Space", .help = "page down", .global = 1 },
-	[ACT_HOME] = { .keys = "Home g", .help = "first row", .global = 1 },
-	[ACT_END] = { .keys = "End G", .help = "last row", .global = 1 },
-	[ACT_ENTER] = { .keys = "Enter", .footer = "Open", .footer_key = "Enter",
-			.help = "follow: open the selected object, type, cycle or generation" },
-	[ACT_RIGHT] = { .keys = "l Right", .help = "follow (tree: expand)" },
-	[ACT_LEFT] = { .keys = "h Left", .help = "back (tree: collapse, then go to the parent)" },
-	[ACT_BACK] = { .keys = "Backspace [", .footer = "Back", .footer_key = "BS",
-		       .help = "back in history", .global = 1 },
-	[ACT_FORWARD] = { .keys = "]", .help = "forward in history", .global = 1 },
-	[ACT_INSPECT] = { .keys = "i", .footer = "Inspect", .footer_key = "i",
-			  .help = "inspect the selected object", .global = 1 },
-	[ACT_VIEW_OVERVIEW] = { .keys = "1 o", .help = "overview: totals, reachability, largest retainers", .global = 1 },
-	[ACT_VIEW_TYPES] = { .keys = "2 t", .help = "types: count, shallow and retained size per type", .global = 1 },
-	[ACT_VIEW_CYCLES] = { .keys = "3 c", .help = "cycles: strongly connected components, live or garbage", .global = 1 },
-	[ACT_VIEW_DOMTREE] = { .keys = "4 d", .help = "dominator tree with retained sizes", .global = 1 },
-	[ACT_VIEW_GENS] = { .keys = "5 y", .help = "generations and cross-generation references", .global = 1 },
-	[ACT_VIEW_OBJECT] = { .keys = "6", .help = "object inspector on the current object", .global = 1 },
-	[ACT_GARBAGE] = { .keys = "u", .help = "unreachable objects (garbage), largest retained first", .global = 1 },
-	[ACT_HELP] = { .keys = "? F1", .footer = "Help", .footer_key = "?", .help = "this help", .global = 1 },
-	[ACT_SORT] = { .keys = "s", .footer = "Sort", .footer_key = "s", .help = "sort by the next column" },
-	[ACT_REVERSE] = { .keys = "r", .help = "reverse the sort order" },
-	[ACT_EXPAND_ALL] = { .keys = "*", .help = "expand the selected subtree (largest first, up to 1000 rows)" },
-	[ACT_COLLAPSE_ALL] = { .keys = "-", .help = "collapse everything" },
-	[ACT_CROSS] = { .keys = "x", .footer = "Cross", .footer_key = "x",
-			.help = "objects referenced from an older generation" },
-	[ACT_SEARCH] = { .keys = "/", .footer = "Search", .footer_key = "/",
-			 .help = "search this list by type, name or id (incremental)", .global = 1 },
-	[ACT_NEXT] = { .keys = "n", .help = "next match", .global = 1 },
-	[ACT_PREV] = { .keys = "N", .help = "previous match", .global = 1 },
-	[ACT_EXPORT] = { .keys = "e", .footer = "Export", .footer_key = "e",
-			 .help = "export the current cycle or object (Graphviz)", .global = 1 },
-	[ACT_ANIMATE] = { .keys = "a",
-			  .help = "animate a collector on the current cycle, the current object's "
-				  "neighbours, or (overview) the whole heap", .global = 1 },
-	[ACT_REDRAW] = { .keys = "C-l", .help = "redraw the screen", .global = 1 },
-	[ACT_QUIT] = { .keys = "q", .footer = "Quit", .footer_key = "q", .help = "quit", .global = 1 },
+/* In the order of enum action, which is the order of help and footer. */
+static const struct keymap_entry viewer_entries[] = {
+	{ .act = ACT_UP, .codes = { 'k', KEY_UP }, .keys = "k Up", .help = "move up", .global = 1 },
+	{ .act = ACT_DOWN, .codes = { 'j', KEY_DOWN }, .keys = "j Down", .help = "move down", .global = 1 },
+	{ .act = ACT_PGUP, .codes = { KEY_PPAGE, KEYS_CTRL_B }, .keys = "PgUp C-b", .help = "page up", .global = 1 },
+	{ .act = ACT_PGDN, .codes = { KEY_NPAGE, KEYS_CTRL_F, ' ' }, .keys = "PgDn C-f Space", .help = "page down",
+	  .global = 1 },
+	{ .act = ACT_HOME, .codes = { KEY_HOME, 'g' }, .keys = "Home g", .help = "first row", .global = 1 },
+	{ .act = ACT_END, .codes = { KEY_END, 'G' }, .keys = "End G", .help = "last row", .global = 1 },
+	{ .act = ACT_ENTER, .codes = { '\r', '\n', KEY_ENTER }, .keys = "Enter", .footer = "Open", .footer_key = "Enter",
+	  .help = "follow: open the selected object, type, cycle or generation" },
+	{ .act = ACT_RIGHT, .codes = { 'l', KEY_RIGHT }, .keys = "l Right", .help = "follow (tree: expand)" },
+	{ .act = ACT_LEFT, .codes = { 'h', KEY_LEFT }, .keys = "h Left",
+	  .help = "back (tree: collapse, then go to the parent)" },
+	{ .act = ACT_BACK, .codes = { KEY_BACKSPACE, KEYS_DEL, KEYS_CTRL_H, '[' }, .keys = "Backspace [",
+	  .footer = "Back", .footer_key = "BS", .help = "back in history", .global = 1 },
+	{ .act = ACT_FORWARD, .codes = { ']' }, .keys = "]", .help = "forward in history", .global = 1 },
+	{ .act = ACT_INSPECT, .codes = { 'i' }, .keys = "i", .footer = "Inspect", .footer_key = "i",
+	  .help = "inspect the selected object", .global = 1 },
+	{ .act = ACT_VIEW_OVERVIEW, .codes = { '1', 'o' }, .keys = "1 o",
+	  .help = "overview: totals, reachability, largest retainers", .global = 1 },
+	{ .act = ACT_VIEW_TYPES, .codes = { '2', 't' }, .keys = "2 t",
+	  .help = "types: count, shallow and retained size per type", .global = 1 },
+	{ .act = ACT_VIEW_CYCLES, .codes = { '3', 'c' }, .keys = "3 c",
+	  .help = "cycles of the program's objects, grouped into patterns", .global = 1 },
+	{ .act = ACT_VIEW_DOMTREE, .codes = { '4', 'd' }, .keys = "4 d", .help = "dominator tree with retained sizes",
+	  .global = 1 },
+	{ .act = ACT_VIEW_GENS, .codes = { '5', 'y' }, .keys = "5 y",
+	  .help = "generations and cross-generation references", .global = 1 },
+	{ .act = ACT_VIEW_OBJECT, .codes = { '6' }, .keys = "6", .help = "object inspector on the current object",
+	  .global = 1 },
+	{ .act = ACT_GARBAGE, .codes = { 'u' }, .keys = "u",
+	  .help = "unreachable objects (garbage), largest retained first", .global = 1 },
+	{ .act = ACT_HELP, .codes = { '?', KEY_F(1) }, .keys = "? F1", .footer = "Help", .footer_key = "?",
+	  .help = "this help", .global = 1 },
+	{ .act = ACT_SORT, .codes = { 's' }, .keys = "s", .footer = "Sort", .footer_key = "s",
+	  .help = "sort by the next column" },
+	{ .act = ACT_REVERSE, .codes = { 'r' }, .keys = "r", .help = "reverse the sort order" },
+	{ .act = ACT_EXPAND_ALL, .codes = { '*' }, .keys = "*",
+	  .help = "expand the selected subtree (largest first, up to 1000 rows)" },
+	{ .act = ACT_COLLAPSE_ALL, .codes = { '-' }, .keys = "-", .help = "collapse everything" },
+	{ .act = ACT_CROSS, .codes = { 'x' }, .keys = "x", .footer = "Cross", .footer_key = "x",
+	  .help = "objects referenced from an older generation" },
+	{ .act = ACT_RAW, .codes = { 'R' }, .keys = "R", .footer = "Raw", .footer_key = "R",
+	  .help = "cycles: the raw graph's (every retaining reference) or the program's" },
+	{ .act = ACT_SEARCH, .codes = { '/' }, .keys = "/", .footer = "Search", .footer_key = "/",
+	  .help = "search this list by type, name or id (incremental)", .global = 1 },
+	{ .act = ACT_NEXT, .codes = { 'n' }, .keys = "n", .help = "next match", .global = 1 },
+	{ .act = ACT_PREV, .codes = { 'N' }, .keys = "N", .help = "previous match", .global = 1 },
+	{ .act = ACT_EXPORT, .codes = { 'e' }, .keys = "e", .footer = "Export", .footer_key = "e",
+	  .help = "export the current cycle or object (Graphviz)", .global = 1 },
+	{ .act = ACT_ANIMATE, .codes = { 'a' }, .keys = "a",
+	  .help = "animate a collector on the current cycle, the current object's "
+		  "neighbours, or (overview) the whole heap", .global = 1 },
+	{ .act = ACT_REDRAW, .codes = { KEYS_CTRL_L }, .keys = "C-l", .help = "redraw the screen", .global = 1 },
+	{ .act = ACT_QUIT, .codes = { 'q' }, .keys = "q", .footer = "Quit", .footer_key = "q", .help = "quit",
+	  .global = 1 },
 };
 
-struct key_binding {
-	int key;
-	enum action act;
+const struct keymap keys_viewer = {
+	.entries = viewer_entries,
+	.n = sizeof viewer_entries / sizeof viewer_entries[0],
 };
 
-static const struct key_binding bindings[] = {
-	{ .key = 'k', .act = ACT_UP }, { .key = KEY_UP, .act = ACT_UP },
-	{ .key = 'j', .act = ACT_DOWN }, { .key = KEY_DOWN, .act = ACT_DOWN },
-	{ .key = KEY_PPAGE, .act = ACT_PGUP }, { .key = 2, .act = ACT_PGUP },
-	{ .key = KEY_NPAGE, .act = ACT_PGDN }, { .key = 6, .act = ACT_PGDN }, { .key = ' ', .act = ACT_PGDN },
-	{ .key = KEY_HOME, .act = ACT_HOME }, { .key = 'g', .act = ACT_HOME },
-	{ .key = KEY_END, .act = ACT_END }, { .key = 'G', .act = ACT_END },
-	{ .key = '\r', .act = ACT_ENTER }, { .key = '\n', .act = ACT_ENTER }, { .key = KEY_ENTER, .act = ACT_ENTER },
-	{ .key = 'l', .act = ACT_RIGHT }, { .key = KEY_RIGHT, .act = ACT_RIGHT },
-	{ .key = 'h', .act = ACT_LEFT }, { .key = KEY_LEFT, .act = ACT_LEFT },
-	{ .key = KEY_BACKSPACE, .act = ACT_BACK }, { .key = 127, .act = ACT_BACK }, { .key = 8, .act = ACT_BACK },
-	{ .key = '[', .act = ACT_BACK }, { .key = ']', .act = ACT_FORWARD },
-	{ .key = 'i', .act = ACT_INSPECT },
-	{ .key = '1', .act = ACT_VIEW_OVERVIEW }, { .key = 'o', .act = ACT_VIEW_OVERVIEW },
-	{ .key = '2', .act = ACT_VIEW_TYPES }, { .key = 't', .act = ACT_VIEW_TYPES },
-	{ .key = '3', .act = ACT_VIEW_CYCLES }, { .key = 'c', .act = ACT_VIEW_CYCLES },
-	{ .key = '4', .act = ACT_VIEW_DOMTREE }, { .key = 'd', .act = ACT_VIEW_DOMTREE },
-	{ .key = '5', .act = ACT_VIEW_GENS }, { .key = 'y', .act = ACT_VIEW_GENS },
-	{ .key = '6', .act = ACT_VIEW_OBJECT },
-	{ .key = 'u', .act = ACT_GARBAGE },
-	{ .key = '?', .act = ACT_HELP }, { .key = KEY_F(1), .act = ACT_HELP },
-	{ .key = 's', .act = ACT_SORT }, { .key = 'r', .act = ACT_REVERSE },
-	{ .key = '*', .act = ACT_EXPAND_ALL }, { .key = '-', .act = ACT_COLLAPSE_ALL },
-	{ .key = 'x', .act = ACT_CROSS },
-	{ .key = '/', .act = ACT_SEARCH }, { .key = 'n', .act = ACT_NEXT }, { .key = 'N', .act = ACT_PREV },
-	{ .key = 'e', .act = ACT_EXPORT },
-	{ .key = 'a', .act = ACT_ANIMATE },
-	{ .key = 12, .act = ACT_REDRAW },
-	{ .key = 'q', .act = ACT_QUIT },
-};
-
-enum action keys_action(int key)
+enum action keymap_action(const struct keymap *km, int is_key, int key)
 {
-	for (size_t i = 0; i < sizeof bindings / sizeof bindings[0]; i++)
-		if (bindings[i].key == key)
-			return bindings[i].act;
+	/* a curses key code and a wide character may share a number */
+	if (is_key != (key >= KEY_MIN) || (!is_key && key > 0x7f))
+		return ACT_NONE;
+	for (size_t i = 0; i < km->n; i++)
+		for (int k = 0; k < KEYMAP_CODES && km->entries[i].codes[k]; k++)
+			if (km->entries[i].codes[k] == key)
+				return km->entries[i].act;
 	return ACT_NONE;
+}
+
+const struct keymap_entry *keymap_entry(const struct keymap *km, enum action act)
+{
+	for (size_t i = 0; i < km->n; i++)
+		if (km->entries[i].act == act)
+			return &km->entries[i];
+	return NULL;
+}
+
+/* One "key label" pair at column x; -1 when it does not fit. */
+static int footer_item(int y, int x, int cols, const char *key, const char *label)
+{
+	int kw = draw_width(key, strlen(key)), lw = draw_width(label, strlen(label));
+
+	if (x + kw + lw + 3 > cols)
+		return -1;
+	x += draw_str(stdscr, y, x, kw, key, screen_attr(ROLE_FOOTER_KEY));
+	x += draw_str(stdscr, y, x, 1, " ", screen_attr(ROLE_FOOTER));
+	x += draw_str(stdscr, y, x, lw + 2, label, screen_attr(ROLE_FOOTER));
+	x += draw_str(stdscr, y, x, 2, "  ", screen_attr(ROLE_FOOTER));
+	return x;
+}
+
+void keymap_draw_footer(const struct keymap *km, const enum action *first, int y, int cols)
+{
+	int x = 1;
+
+	draw_fill(stdscr, y, 0, cols, screen_attr(ROLE_FOOTER));
+	for (int i = 0; first && first[i] != ACT_NONE && x >= 0; i++) {
+		const struct keymap_entry *e = keymap_entry(km, first[i]);
+		if (e && e->footer)
+			x = footer_item(y, x, cols, e->footer_key, e->footer);
+	}
+	for (size_t i = 0; i < km->n && x >= 0; i++)
+		if (km->entries[i].global && km->entries[i].footer)
+			x = footer_item(y, x, cols, km->entries[i].footer_key, km->entries[i].footer);
 }
 
 struct key_name {
@@ -102,7 +130,7 @@ struct key_name {
 };
 
 static const struct key_name key_names[] = {
-	{ .name = "Enter", .code = '\r' }, { .name = "Esc", .code = 27 }, { .name = "Tab", .code = '\t' },
+	{ .name = "Enter", .code = '\r' }, { .name = "Esc", .code = KEYS_ESC }, { .name = "Tab", .code = '\t' },
 	{ .name = "BS", .code = KEY_BACKSPACE }, { .name = "Up", .code = KEY_UP },
 	{ .name = "Down", .code = KEY_DOWN }, { .name = "Left", .code = KEY_LEFT },
 	{ .name = "Right", .code = KEY_RIGHT }, { .name = "PgUp", .code = KEY_PPAGE },

@@ -1,9 +1,12 @@
-/* keys: the one action table.  Keys, the help screen and the footer are all
- * generated from it, so help is never stale.
+/* keys: keymaps and key scripts.
  *
- * A key (a curses key code or a character) maps to an action; the app runs
- * global actions itself and hands the rest to the current view, which lists
- * in its ops which actions it offers (for the footer and help).
+ * Each mode of the input loop (tui/core/loop.h: the viewer, the GC
+ * animation) has one keymap: a table of actions, each with its keys, its
+ * footer label and its help line.  Key handling, the footer and the help
+ * screen are all generated from it, so help is never stale.  In the
+ * viewer the app runs global actions itself and hands the rest to the
+ * current view, which lists in its ops which actions it offers (for the
+ * footer and help).
  *
  * Key scripts (--keys FILE) are text: every character is a key except
  * newlines (ignored) and <Name> tokens for special keys: <Enter> <Esc>
@@ -21,11 +24,22 @@
 
 #include "graph/core/error.h"
 
-/* The key code of <Tick>: above every curses key code. */
+/* Keys a table names instead of writing bare numbers. */
 enum {
-	KEYS_TICK = 0x10001
+	KEYS_CTRL_B = 'B' - '@',	/* page up */
+	KEYS_CTRL_F = 'F' - '@',	/* page down */
+	KEYS_CTRL_H = 'H' - '@',	/* what some terminals send for Backspace */
+	KEYS_CTRL_L = 'L' - '@',	/* redraw */
+	KEYS_CTRL_U = 'U' - '@',	/* clear the prompt */
+	KEYS_ESC = 27,
+	KEYS_DEL = 127,			/* what most terminals send for Backspace */
+	KEYS_TICK = 0x10001		/* <Tick>: above every curses key code */
 };
 
+/* Every action of every mode (the viewer, the GC animation).  A mode's
+ * keymap says which keys reach which of them; an action two modes share
+ * means the same there in the mode's own terms (ACT_END: the last row of a
+ * list, the last event of an animation). */
 enum action {
 	ACT_NONE = 0,
 	/* movement (every list) */
@@ -36,25 +50,52 @@ enum action {
 	ACT_VIEW_OVERVIEW, ACT_VIEW_TYPES, ACT_VIEW_CYCLES, ACT_VIEW_DOMTREE,
 	ACT_VIEW_GENS, ACT_VIEW_OBJECT, ACT_GARBAGE, ACT_HELP,
 	/* view-specific */
-	ACT_SORT, ACT_REVERSE, ACT_EXPAND_ALL, ACT_COLLAPSE_ALL, ACT_CROSS,
+	ACT_SORT, ACT_REVERSE, ACT_EXPAND_ALL, ACT_COLLAPSE_ALL, ACT_CROSS, ACT_RAW,
 	/* search, export, misc */
 	ACT_SEARCH, ACT_NEXT, ACT_PREV, ACT_EXPORT, ACT_ANIMATE, ACT_REDRAW, ACT_QUIT,
+	/* the GC animation */
+	ACT_PLAY, ACT_STEP, ACT_STEP_BACK, ACT_NEXT_STEP, ACT_PREV_STEP, ACT_FASTER, ACT_SLOWER,
+	ACT_ALGO,
 	ACT_COUNT
 };
 
-struct action_def {
-	const char *keys;	/* for help: "j Down" */
-	const char *footer;	/* short footer label, NULL: not in the footer */
-	const char *footer_key;	/* the key shown in the footer */
-	const char *help;	/* one line for the help screen */
-	int global;		/* the app handles it in every view */
+enum {
+	KEYMAP_CODES = 4	/* keys one action may have in a keymap */
 };
 
-extern const struct action_def keys_action_defs[ACT_COUNT];
+/* One action of a mode: the keys that reach it and how help and the
+ * footer name it. */
+struct keymap_entry {
+	enum action act;
+	int codes[KEYMAP_CODES];	/* curses KEY_* codes or characters; 0 ends */
+	const char *keys;		/* for help: "j Down" */
+	const char *footer_key;		/* the key shown in the footer, NULL: not there */
+	const char *footer;		/* its short label */
+	const char *help;		/* one line for the help screen */
+	int global;			/* offered in every view of the mode */
+};
 
-/* The action for a key code (curses KEY_* or a character), ACT_NONE if the
- * key means nothing. */
-enum action keys_action(int key);
+/* A mode's keys: the one table its key handling, footer and help come
+ * from, in the order help and the footer list them. */
+struct keymap {
+	const struct keymap_entry *entries;
+	size_t n;
+};
+
+/* The viewer's keymap (tui/view/app.c runs it). */
+extern const struct keymap keys_viewer;
+
+/* The action key means in km (is_key: a curses key code, else a
+ * character), ACT_NONE if none. */
+enum action keymap_action(const struct keymap *km, int is_key, int key);
+
+/* act's entry in km, NULL if km does not offer it. */
+const struct keymap_entry *keymap_entry(const struct keymap *km, enum action act);
+
+/* Draws the footer of a mode on line y of stdscr, cols wide: first the
+ * actions in `first` (ACT_NONE-terminated, NULL: none) that have a footer
+ * label, then km's global ones, as many as fit. */
+void keymap_draw_footer(const struct keymap *km, const enum action *first, int y, int cols);
 
 /* One key of a script: a curses key code or character; a <Resize> is
  * KEY_RESIZE with cols and rows set; a mouse event is KEY_MOUSE with the

@@ -85,6 +85,16 @@ static void catch_quit(void)
 	sigaction(SIGQUIT, &sa, NULL);
 }
 
+/* Closes the /dev/null streams of a headless screen. */
+static void close_null(void)
+{
+	if (S.out)
+		fclose(S.out);
+	if (S.in)
+		fclose(S.in);
+	S.out = S.in = NULL;
+}
+
 static const char *const headless_terms[] = { "xterm-256color", "xterm", "vt100", NULL };
 
 int screen_init(const struct screen_opts *o, char *err, size_t errsize)
@@ -100,12 +110,14 @@ int screen_init(const struct screen_opts *o, char *err, size_t errsize)
 		S.in = fopen("/dev/null", "r");
 		if (!S.out || !S.in) {
 			snprintf(err, errsize, "cannot open /dev/null");
+			close_null();
 			return -1;
 		}
 		for (int i = 0; headless_terms[i] && !S.scr; i++)
 			S.scr = newterm(headless_terms[i], S.out, S.in);
 		if (!S.scr) {
 			snprintf(err, errsize, "no terminfo entry for a virtual terminal (xterm, vt100)");
+			close_null();
 			return -1;
 		}
 		set_term(S.scr);
@@ -172,11 +184,7 @@ void screen_fini(void)
 		delscreen(S.scr);
 		S.scr = NULL;
 	}
-	if (S.out)
-		fclose(S.out);
-	if (S.in)
-		fclose(S.in);
-	S.out = S.in = NULL;
+	close_null();
 }
 
 attr_t screen_attr(enum role r)

@@ -3,13 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wchar.h>
 
 #include "graph/core/mem.h"
-#include "graph/gc/subheap.h"
+#include "graph/near.h"
 #include "tui/anim/anim.h"
 #include "tui/core/draw.h"
+#include "tui/core/loop.h"
 #include "tui/view/export_hook.h"
 #include "tui/view/row.h"
 #include "tui/core/screen.h"
@@ -171,7 +171,7 @@ static void draw_top(struct app *a, int cols)
 		int active;
 		if (!views[v]->tab)
 			continue;
-		keys = keys_action_defs[views[v]->tab_action].keys;
+		keys = keymap_entry(&keys_viewer, views[v]->tab_action)->keys;
 		active = a->view == (enum view_id)v ||
 			 (a->view == VIEW_OBJECTS && v == VIEW_TYPES) ||
 			 (a->view == VIEW_CYCLE && v == VIEW_CYCLES);
@@ -204,23 +204,9 @@ static void draw_top(struct app *a, int cols)
 	}
 }
 
-static int footer_item(int x, int cols, const char *key, const char *label)
-{
-	int kw = draw_width(key, strlen(key)), lw = draw_width(label, strlen(label));
-
-	if (x + kw + lw + 3 > cols)
-		return -1;
-	x += draw_str(stdscr, LINES - 1, x, kw, key, screen_attr(ROLE_FOOTER_KEY));
-	x += draw_str(stdscr, LINES - 1, x, 1, " ", screen_attr(ROLE_FOOTER));
-	x += draw_str(stdscr, LINES - 1, x, lw + 2, label, screen_attr(ROLE_FOOTER));
-	x += draw_str(stdscr, LINES - 1, x, 2, "  ", screen_attr(ROLE_FOOTER));
-	return x;
-}
-
 static void draw_footer(struct app *a, int cols)
 {
-	int y = LINES - 1, x = 0;
-	const enum action *va = views[a->view]->actions;
+	int y = LINES - 1;
 
 	draw_fill(stdscr, y, 0, cols, screen_attr(ROLE_FOOTER));
 	if (a->prompt) {
@@ -237,22 +223,14 @@ static void draw_footer(struct app *a, int cols)
 		draw_str(stdscr, y, 0, cols, a->msg, screen_attr(a->msg_error ? ROLE_ERROR : ROLE_FOOTER));
 		return;
 	}
-	x = 1;
-	for (int i = 0; va && va[i] != ACT_NONE && x >= 0; i++)
-		if (keys_action_defs[va[i]].footer)
-			x = footer_item(x, cols, keys_action_defs[va[i]].footer_key, keys_action_defs[va[i]].footer);
-	for (int i = 0; i < ACT_COUNT && x >= 0; i++)
-		if (keys_action_defs[i].global && keys_action_defs[i].footer)
-			x = footer_item(x, cols, keys_action_defs[i].footer_key, keys_action_defs[i].footer);
+	keymap_draw_footer(&keys_viewer, views[a->view]->actions, y, cols);
 }
 
-static void draw_all(struct app *a)
+/* The loop's draw: the top bar, the view, the footer. */
+static void app_draw(void *st)
 {
-	if (!screen_big_enough()) {
-		screen_draw_too_small();
-		doupdate();
-		return;
-	}
+	struct app *a = st;
+
 	if (a->dirty) {
 		clearok(curscr, TRUE);
 		a->dirty = 0;
@@ -261,7 +239,6 @@ static void draw_all(struct app *a)
 	views[a->view]->draw(state(a, a->view), a, stdscr, 2, LINES - 3, COLS);
 	draw_footer(a, COLS);
 	wnoutrefresh(stdscr);
-	doupdate();
 }
 
 /* ---- search ---- */
@@ -275,6 +252,22 @@ static void lower_copy(char *out, size_t size, const char *in)
 	out[i] = 0;
 }
 
+/* The search cache for query q (app.h type_match): which types match,
+ * once per query rather than once per row. */
+static void search_prepare(struct app *a, const char *q)
+{
+	if (a->type_match && strcmp(a->type_match_q, q) == 0)
+		return;
+	if (!a->type_match)
+		a->type_match = mem_alloc((size_t)a->m->n_types + 1);
+	for (uint32_t t = 0; t < a->m->n_types; t++) {
+		size_t len;
+		const char *s = heap_string(a->h, a->m->types[t].name, &len);
+		a->type_match[t] = (uint8_t)row_contains(s, len, q);
+	}
+	snprintf(a->type_match_q, sizeof a->type_match_q, "%s", q);
+}
+
 /* Finds the next row matching a->query from row `from` in direction dir
  * (+1/-1), wrapping once.  Returns 1 and moves the cursor when found. */
 static int search_from(struct app *a, uint32_t from, int dir)
@@ -286,7 +279,7 @@ static int search_from(struct app *a, uint32_t from, int dir)
 
 	if (!n || !ops->match || !a->query[0])
 		return 0;
-	row_search_prepare(a, a->query);
+	search_prepare(a, a->query);
 	if (i >= n)
 		i = dir > 0 ? 0 : n - 1;
 	for (uint32_t k = 0; k < n; k++) {
@@ -381,7 +374,7 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 {
 	int kind = a->prompt;
 
-	if (!is_key && ch == 27) {	/* Esc: cancel */
+	if (!is_key && ch == KEYS_ESC) {	/* cancel */
 		a->prompt = 0;
 		a->msg[0] = 0;
 		if (kind == '/')
@@ -410,11 +403,11 @@ static void prompt_key(struct app *a, int is_key, wint_t ch)
 		}
 		return;
 	}
-	if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
+	if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == KEYS_DEL || ch == KEYS_CTRL_H))) {
 		input_backspace(a);
-	} else if (!is_key && ch == 21) {	/* C-u: clear */
+	} else if (!is_key && ch == KEYS_CTRL_U) {	/* clear */
 		a->input[0] = 0;
-	} else if (!is_key && ch >= 0x20 && ch != 0x7f) {
+	} else if (!is_key && ch >= 0x20 && ch != KEYS_DEL) {
 		input_add(a, ch);
 	} else {
 		return;
@@ -465,13 +458,14 @@ static void animate(struct app *a)
 		snprintf(what, sizeof what, "the whole heap (%u objects)", a->h->n_nodes);
 		an = anim_new_heap(a->h, NULL, 0, what, &err);
 	} else if (a->cur != HEAP_NONE) {
-		heap_node_t *sel = mem_alloc(ANIM_MAX_DRAW * sizeof *sel);
-		uint32_t n = subheap_neighbourhood(a->h, a->cur, ANIMATE_DEPTH, ANIM_MAX_DRAW, sel);
+		struct near_rules rules = near_rules_picture(ANIMATE_DEPTH, ANIM_MAX_DRAW);
+		struct near nb;
+		near_walk(a->h, a->cur, &rules, &nb);
 		snprintf(what, sizeof what, "object #%llu and its neighbours (%u object%s%s)",
-			 (unsigned long long)a->h->id[a->cur], n, n == 1 ? "" : "s",
-			 n == ANIM_MAX_DRAW ? ", the nearest only" : "");
-		an = anim_new_heap(a->h, sel, n, what, &err);
-		free(sel);
+			 (unsigned long long)a->h->id[a->cur], nb.n, nb.n == 1 ? "" : "s",
+			 nb.over ? ", the nearest only" : "");
+		an = anim_new_heap(a->h, nb.node, nb.n, what, &err);
+		near_fini(&nb);
 	} else {
 		app_message(a, 0, "nothing to animate: select an object or a cycle first");
 		return;
@@ -480,10 +474,11 @@ static void animate(struct app *a)
 		app_message(a, 1, "%s", err.msg);
 		return;
 	}
-	if (anim_run(an, a->ks, &a->ks_next) == 1)
-		a->quit = 1;	/* a key script ended in the animation: keep its screen */
-	anim_free(an);
-	a->dirty = 1;
+	/* a mode of this loop: it gets the keys until it is done */
+	if (loop_push(a->loop, &anim_mode, an) != 0) {
+		anim_free(an);
+		app_message(a, 1, "the animation cannot open here");
+	}
 }
 
 static void handle_action(struct app *a, enum action act)
@@ -576,36 +571,38 @@ static void handle_action(struct app *a, enum action act)
 
 /* Mouse (optional): the wheel moves, a click selects a row, a double
  * click follows it. */
-static void handle_mouse(struct app *a)
+static void handle_mouse(struct app *a, const MEVENT *me)
 {
-	MEVENT ev;
 	struct list *l = views[a->view]->list(state(a, a->view));
 	uint32_t row;
 
-	if (getmouse(&ev) != OK || a->prompt || !screen_big_enough())
+	if (!me || a->prompt || !screen_big_enough())
 		return;
-	if (ev.bstate & BUTTON4_PRESSED) {
+	if (me->bstate & BUTTON4_PRESSED) {
 		for (int i = 0; i < 3; i++)
 			handle_action(a, ACT_UP);
 		return;
 	}
-	if (ev.bstate & BUTTON5_PRESSED) {
+	if (me->bstate & BUTTON5_PRESSED) {
 		for (int i = 0; i < 3; i++)
 			handle_action(a, ACT_DOWN);
 		return;
 	}
-	row = list_row_at(l, ev.y);
-	if (row == UINT32_MAX || !(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
+	row = list_row_at(l, me->y);
+	if (row == UINT32_MAX || !(me->bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED)))
 		return;
 	list_set_cursor(l, row);
 	sync_cur(a);
-	if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+	if (me->bstate & BUTTON1_DOUBLE_CLICKED)
 		handle_action(a, ACT_ENTER);
 }
 
-static void handle_key(struct app *a, int is_key, wint_t ch)
+/* The loop's key handler. */
+static void app_key(void *st, const struct loop_event *ev)
 {
-	int key = (int)ch;
+	struct app *a = st;
+	int is_key = ev->is_key;
+	wint_t ch = ev->ch;
 
 	if (is_key && ch == KEY_RESIZE) {
 		a->dirty = 1;
@@ -613,7 +610,7 @@ static void handle_key(struct app *a, int is_key, wint_t ch)
 	}
 	if (is_key && ch == KEY_MOUSE) {
 		a->msg[0] = 0;
-		handle_mouse(a);
+		handle_mouse(a, ev->mouse);
 		return;
 	}
 	if (a->prompt) {
@@ -626,90 +623,41 @@ static void handle_key(struct app *a, int is_key, wint_t ch)
 			a->quit = 1;
 		return;
 	}
-	if (!is_key && ch == 27) {	/* Esc leaves help, else nothing */
+	if (!is_key && ch == KEYS_ESC) {	/* leaves help, else nothing */
 		if (a->view == VIEW_HELP)
 			history_move(a, -1);
 		return;
 	}
-	if (!is_key && ch > 0x7f)
-		return;
 	if (a->view == VIEW_HELP && !is_key && ch == 'q') {
 		history_move(a, -1);
 		return;
 	}
-	handle_action(a, keys_action(key));
+	handle_action(a, keymap_action(&keys_viewer, is_key, (int)ch));
 }
 
-static uint64_t clock_ns(clockid_t id)
+static int app_done(void *st)
 {
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return ((struct app *)st)->quit;
 }
 
-/* Wall-clock time, and the CPU time of this thread (what a keystroke costs
- * even when other processes share the machine). */
-static uint64_t now_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static uint64_t cpu_ns(void)
-{
-	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
+static const struct loop_mode app_mode = {
+	.draw = app_draw,
+	.key = app_key,
+	.done = app_done,
+};
 
 int app_run(struct app *a, const struct key_script *ks, FILE *timing)
 {
-	size_t next = 0;
+	struct loop lp;
 
-	a->ks = ks;
+	loop_init(&lp, ks, timing);
+	a->loop = &lp;
 	app_open(a, VIEW_OVERVIEW, 0);
 	if (a->diff)
 		app_open(a, VIEW_DIFF, 0);
-	draw_all(a);
-	while (!a->quit) {
-		wint_t ch;
-		int is_key;
-		uint64_t t0, c0;
-
-		if (ks) {
-			const struct key_event *ev;
-			if (a->ks_next >= ks->n)
-				break;
-			ev = &ks->ev[a->ks_next++];
-			next = a->ks_next;
-			t0 = now_ns();
-			c0 = cpu_ns();
-			if (ev->code == KEY_MOUSE) {
-				MEVENT me = { .x = ev->cols, .y = ev->rows, .bstate = (mmask_t)ev->mouse };
-				ungetmouse(&me);
-				is_key = 1;
-				ch = KEY_MOUSE;
-			} else if (ev->code == KEY_RESIZE) {
-				screen_resize(ev->cols, ev->rows);
-				is_key = 1;
-				ch = KEY_RESIZE;
-			} else {
-				is_key = ev->code >= KEY_MIN;
-				ch = (wint_t)ev->code;
-			}
-		} else {
-			int r = wget_wch(stdscr, &ch);
-			if (r == ERR)
-				continue;
-			is_key = r == KEY_CODE_YES;
-			t0 = now_ns();
-			c0 = cpu_ns();
-		}
-		handle_key(a, is_key, ch);
-		if (a->quit)
-			break;
-		draw_all(a);
-		if (timing && ks)
-			fprintf(timing, "%s\t%.3f\t%.3f\n", ks->ev[next - 1].label, (double)(now_ns() - t0) / 1e6,
-				(double)(cpu_ns() - c0) / 1e6);
-	}
+	loop_push(&lp, &app_mode, a);
+	loop_run(&lp);
+	loop_fini(&lp);
+	a->loop = NULL;
 	return 0;
 }

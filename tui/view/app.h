@@ -23,6 +23,7 @@ enum {
 };
 
 struct diff;
+struct loop;
 
 struct hist_entry {
 	enum view_id view;
@@ -51,17 +52,17 @@ struct app {
 	char input[APP_QUERY * 2];
 	uint32_t search_origin;
 
-	/* search cache: which types match type_match_q (n_types bytes), so a
-	 * scan over millions of objects compares one byte per row for the type */
+	/* search cache, the app's (allocated and filled by its search, freed
+	 * by app_fini): which types match type_match_q (n_types bytes), so a
+	 * scan over millions of objects compares one byte per row for the
+	 * type; row_object_match() reads it */
 	uint8_t *type_match;
 	char type_match_q[APP_QUERY];
 	const struct diff *diff;	/* heapglass OLD NEW: the comparison (view_diff.c), or NULL */
 	const char *diff_path;		/* OLD */
 
-	/* the key script app_run() reads (NULL: the terminal) and its next
-	 * key, which the GC animation (opened with 'a') reads on from */
-	const struct key_script *ks;
-	size_t ks_next;
+	/* the input loop app_run() runs; 'a' pushes the GC animation on it */
+	struct loop *loop;
 
 	int quit;
 	int dirty;			/* redraw everything (after resize) */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/mem.h"
 
 /* A sort key and the index it belongs to; sorting pairs avoids a
@@ -21,63 +22,33 @@ static int cmp_desc(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static uint32_t hash32(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352d;
-	x ^= x >> 15;
-	x *= 0x846ca68b;
-	x ^= x >> 16;
-	return x;
-}
-
 static void compute_types(struct model *m)
 {
 	const struct heap *h = m->h;
-	uint32_t cap = 1024, mask, cap_types = 256;
-	uint32_t *slot = mem_alloc(cap * sizeof *slot);	/* type index + 1, 0 empty */
+	uint32_t cap_types = 256;
+	struct hmap index;	/* type name -> type */
 
-	memset(slot, 0, cap * sizeof *slot);
-	mask = cap - 1;
+	hmap_init(&index, cap_types);
 	m->types = mem_alloc(cap_types * sizeof *m->types);
 	m->type_of = mem_alloc(((size_t)h->n_nodes + 1) * sizeof *m->type_of);
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
 		heap_str_t s = h->type[v];
-		uint32_t i = hash32(s) & mask, t;
+		uint32_t t = hmap_add(&index, s, m->n_types);
 
-		while (slot[i] && m->types[slot[i] - 1].name != s)
-			i = (i + 1) & mask;
-		if (!slot[i]) {
+		if (t == HMAP_NONE) {
 			if (m->n_types == cap_types) {
 				cap_types *= 2;
 				m->types = mem_realloc_array(m->types, cap_types, sizeof *m->types);
 			}
 			memset(&m->types[m->n_types], 0, sizeof *m->types);
 			m->types[m->n_types].name = s;
-			slot[i] = ++m->n_types;
-			if (m->n_types * 2 > cap) {	/* grow and rehash */
-				free(slot);
-				cap *= 4;
-				mask = cap - 1;
-				slot = mem_calloc(cap, sizeof *slot);
-				for (uint32_t k = 0; k < m->n_types; k++) {
-					uint32_t j = hash32(m->types[k].name) & mask;
-					while (slot[j])
-						j = (j + 1) & mask;
-					slot[j] = k + 1;
-				}
-			}
-			/* find it again (the table may have been rebuilt) */
-			i = hash32(s) & mask;
-			while (m->types[slot[i] - 1].name != s)
-				i = (i + 1) & mask;
+			t = m->n_types++;
 		}
-		t = slot[i] - 1;
 		m->type_of[v] = t;
 		m->types[t].count++;
 		m->types[t].shallow += h->size[v];
 	}
-	free(slot);
+	hmap_fini(&index);
 	m->type_off = mem_calloc((size_t)m->n_types + 1, sizeof *m->type_off);
 	for (uint32_t t = 0; t < m->n_types; t++)
 		m->type_off[t + 1] = m->type_off[t] + m->types[t].count;
@@ -220,6 +191,8 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
+	analysis_free(m->raw);	/* a view of an: first */
+	m->raw = NULL;
 	analysis_free(m->an);
 	domtree_free(m->dt);
 	if (m->gens.stat)
@@ -231,8 +204,9 @@ void model_free(struct model *m)
 	free(m->type_members_sorted);
 	for (int i = 0; i < TYPE_SORT_N; i++)
 		free(m->type_order[i]);
-	for (int i = 0; i < CYCLE_SORT_N; i++)
-		free(m->cycle_order[i]);
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < CYCLE_SORT_N; i++)
+			free(m->cycle_order[r][i]);
 	free(m->gen_members);
 	free(m->cross_members);
 	free(m->cross_off);
@@ -315,14 +289,27 @@ const heap_node_t *model_type_instances(struct model *m, uint32_t t, uint32_t *n
 	return mem;
 }
 
-const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key)
+const struct analysis *model_cycles(struct model *m, int raw)
 {
-	const struct analysis *an = m->an;
+	struct error err;
+
+	if (!raw)
+		return m->an;
+	/* the search can only be interrupted, and nothing here asks it to */
+	if (!m->raw && analysis_raw_new(m->an, NULL, &m->raw, &err) != 0)
+		return m->an;
+	return m->raw;
+}
+
+const uint32_t *model_cycle_order(struct model *m, int raw, enum cycle_sort key)
+{
+	const struct analysis *an = model_cycles(m, raw);
 	struct keyed *k;
 	uint32_t *o;
 
-	if (m->cycle_order[key])
-		return m->cycle_order[key];
+	raw = raw && an != m->an;
+	if (m->cycle_order[raw][key])
+		return m->cycle_order[raw][key];
 	o = mem_alloc(((size_t)an->n_cycles + 1) * sizeof *o);
 	if (key == CYCLE_SORT_SIZE || key == CYCLE_SORT_RETAINED) {
 		analysis_cycles_sorted(an, key == CYCLE_SORT_SIZE ? ANALYSIS_BY_SIZE : ANALYSIS_BY_RETAINED, o);
@@ -337,7 +324,7 @@ const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key)
 			o[i] = k[i].idx;
 		free(k);
 	}
-	m->cycle_order[key] = o;
+	m->cycle_order[raw][key] = o;
 	return o;
 }
 

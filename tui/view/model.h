@@ -59,9 +59,10 @@ struct model {
 	uint8_t *type_members_sorted;	/* per type */
 	uint32_t *type_order[TYPE_SORT_N];
 
-	/* cycles */
-	uint32_t *cycle_order[CYCLE_SORT_N];
-	uint64_t garbage_cycles, garbage_cycle_objects;
+	/* cycles: [0] the user graph's (an), [1] the raw graph's (raw) */
+	struct analysis *raw;		/* NULL until model_cycles(m, 1) */
+	uint32_t *cycle_order[2][CYCLE_SORT_N];
+	uint64_t garbage_cycles, garbage_cycle_objects;	/* of the user graph */
 
 	/* generations: slot 255 holds unknown */
 	uint64_t gen_count[256], gen_bytes[256], gen_cross_in[256];
@@ -106,10 +107,16 @@ const uint32_t *model_type_order(struct model *m, enum type_sort key);
 /* The instances of type t, largest retained first (sorted on first use). */
 const heap_node_t *model_type_instances(struct model *m, uint32_t t, uint32_t *n);
 
-/* The cycle order for a sort key (built on first use), largest first. */
-const uint32_t *model_cycle_order(struct model *m, enum cycle_sort key);
+/* The cycles of the user graph (raw 0: m->an, every other column too), or
+ * of the raw graph (raw 1: analysis_raw_new(), a component search and a
+ * cycle table, made on first use). */
+const struct analysis *model_cycles(struct model *m, int raw);
 
-/* Members of cycle c. */
+/* The order of model_cycles(m, raw)'s cycles for a sort key (built on first
+ * use), largest first. */
+const uint32_t *model_cycle_order(struct model *m, int raw, enum cycle_sort key);
+
+/* Members of (user) cycle c. */
 const heap_node_t *model_cycle_members(const struct model *m, uint32_t c, uint32_t *n);
 
 /* Dominator-tree children of v (HEAP_NONE: the virtual root), largest

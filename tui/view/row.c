@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "graph/core/mem.h"
 #include "tui/view/app.h"
 #include "tui/core/draw.h"
 #include "tui/core/screen.h"
@@ -196,20 +195,6 @@ int row_contains(const char *s, size_t len, const char *q)
 	return 0;
 }
 
-void row_search_prepare(struct app *a, const char *q)
-{
-	if (a->type_match && strcmp(a->type_match_q, q) == 0)
-		return;
-	if (!a->type_match)
-		a->type_match = mem_alloc((size_t)a->m->n_types + 1);
-	for (uint32_t t = 0; t < a->m->n_types; t++) {
-		size_t len;
-		const char *s = heap_string(a->h, a->m->types[t].name, &len);
-		a->type_match[t] = (uint8_t)row_contains(s, len, q);
-	}
-	snprintf(a->type_match_q, sizeof a->type_match_q, "%s", q);
-}
-
 /* Could q be (the start of) an id: digits, or hex with or without 0x? */
 static int id_like(const char *q)
 {
@@ -223,7 +208,7 @@ static int id_like(const char *q)
 	return 1;
 }
 
-int row_object_match(struct app *a, heap_node_t v, const char *q)
+int row_object_match(const struct app *a, heap_node_t v, const char *q)
 {
 	const struct heap *h = a->h;
 	size_t len;

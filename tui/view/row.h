@@ -36,12 +36,9 @@ void row_object_header(WINDOW *w, int y, int x, int cols);
 attr_t row_attr(int role, int selected);
 
 /* 1 when q (lower-case) is in v's type or name (case-insensitive), or is a
- * prefix of v's id written in decimal or hex (with or without 0x or #). */
-int row_object_match(struct app *a, heap_node_t v, const char *q);
-
-/* Prepares row_object_match() for query q: which types match, once per
- * query rather than once per row. */
-void row_search_prepare(struct app *a, const char *q);
+ * prefix of v's id written in decimal or hex (with or without 0x or #).
+ * Uses the app's search cache (app.h type_match) when it is for q. */
+int row_object_match(const struct app *a, heap_node_t v, const char *q);
 
 /* Case-insensitive (ASCII) substring test: is q (lower-case) in s[0..len)? */
 int row_contains(const char *s, size_t len, const char *q);

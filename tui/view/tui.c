@@ -1,6 +1,6 @@
 #include "tui/view/tui.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,22 +12,37 @@
 #include "graph/core/text.h"
 #include "loaders/loader.h"
 #include "tui/view/app.h"
-#include "tui/cmd/cli.h"
+#include "tui/cmd/command.h"
 #include "tui/core/draw.h"
 #include "tui/core/keys.h"
 #include "tui/view/model.h"
 #include "tui/core/screen.h"
 
-const char tui_help[] =
-	"viewer options (heapglass FILE [OPTIONS]):\n"
-	"  --format NAME       read FILE as NAME instead of sniffing it\n"
-	"  --mono              monochrome (also when NO_COLOR is set)\n"
-	"  --color             colour even when NO_COLOR is set\n"
-	"  --ascii             ASCII only (default when the locale is not UTF-8)\n"
-	"  --keys SCRIPT       headless: replay the keys in SCRIPT, no terminal needed\n"
-	"  --dump-screen FILE  headless: write the final screen as text to FILE ('-': stdout)\n"
-	"  --size COLSxROWS    headless screen size (default 80x24)\n"
-	"  --timing FILE       headless: per-key handling + redraw time in ms to FILE\n";
+struct view_opts {
+	struct screen_opts so;
+	const char *keys, *dump, *timing;
+};
+
+static const struct view_opts defaults = { .so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 } };
+
+static const struct cli_option options[] = {
+	{ .name = "mono", .kind = CLI_SET, .offset = offsetof(struct view_opts, so.theme), .value = THEME_MONO,
+	  .help = "monochrome (also when NO_COLOR is set)" },
+	{ .name = "color", .kind = CLI_SET, .offset = offsetof(struct view_opts, so.theme), .value = THEME_COLOR,
+	  .help = "colour even when NO_COLOR is set" },
+	{ .name = "ascii", .kind = CLI_FLAG, .offset = offsetof(struct view_opts, so.ascii),
+	  .help = "ASCII only (default when the locale is not UTF-8)" },
+	{ .name = "keys", .arg = "SCRIPT", .kind = CLI_STRING, .offset = offsetof(struct view_opts, keys),
+	  .help = "headless: replay the keys in SCRIPT, no terminal needed" },
+	{ .name = "dump-screen", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct view_opts, dump),
+	  .help = "headless: write the final screen as text to FILE ('-': stdout)" },
+	{ .name = "size", .arg = "COLSxROWS", .kind = CLI_PARSE, .offset = offsetof(struct view_opts, so),
+	  .parse = cli_parse_size, .error = "--size wants COLSxROWS, like 80x24",
+	  .help = "headless screen size (default 80x24)" },
+	{ .name = "timing", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct view_opts, timing),
+	  .help = "headless: per-key handling + redraw time in ms to FILE" },
+	{ .name = NULL },
+};
 
 struct load_progress {
 	const char *path;
@@ -69,7 +84,7 @@ static int load_progress(void *ctx, const char *what, uint64_t done, uint64_t to
 	if (!lp->headless) {
 		int ch;
 		while ((ch = wgetch(stdscr)) != ERR)
-			if (ch == 'q' || ch == 'Q' || ch == 27) {
+			if (ch == 'q' || ch == 'Q' || ch == KEYS_ESC) {
 				lp->aborted = 1;
 				return 1;
 			}
@@ -77,48 +92,31 @@ static int load_progress(void *ctx, const char *what, uint64_t done, uint64_t to
 	return 0;
 }
 
-static int parse_size(const char *s, int *cols, int *rows)
-{
-	char extra;
-
-	return sscanf(s, "%dx%d%c", cols, rows, &extra) == 2 && *cols > 0 && *rows > 0 && *cols <= 1000 &&
-			       *rows <= 1000
-		       ? 0
-		       : -1;
-}
-
 static void oom_hook(void)
 {
 	screen_fini();
 }
 
-/* Writes the ages of c's objects from snapshots ab[0], ab[1] (diff_ages)
- * into c's generation column: 2 old, 1 middle, 0 young.  Returns 0. */
-static int ages_into(struct heap *c, struct heap *ab[2])
+/* c with the ages of its objects from snapshots ab[0], ab[1] (diff_ages)
+ * as its generations: 2 old, 1 middle, 0 young.  c stays as it is. */
+static struct heap *aged(const struct heap *c, struct heap *ab[2])
 {
 	uint64_t counts[3];
+	uint8_t *gen = mem_alloc(c->n_nodes ? c->n_nodes : 1);
+	struct heap *d;
 
-	diff_ages(ab[0], ab[1], c, c->generation, counts);
-	c->max_generation = 2;
-	return 0;
+	diff_ages(ab[0], ab[1], c, gen, counts);
+	d = heap_regenerate(c, gen, 2);
+	free(gen);
+	return d;
 }
 
-int tui_main(int argc, char **argv)
+static int run(void *opts, struct cli_args *args)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "mono", no_argument, NULL, 'm' },
-		{ "color", no_argument, NULL, 'c' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "keys", required_argument, NULL, 'k' },
-		{ "dump-screen", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 's' },
-		{ "timing", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct screen_opts so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 };
-	const char *format = NULL, *keys_path = NULL, *dump_path = NULL, *timing_path = NULL, *path;
+	struct view_opts *vo = opts;
+	struct screen_opts so = vo->so;
+	const char *format = args->common.format, *keys_path = vo->keys, *dump_path = vo->dump;
+	const char *timing_path = vo->timing, *path;
 	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
 	const char *age_paths[2] = { NULL, NULL };	/* heapglass A B C: ages */
 	struct heap *age_h[2] = { NULL, NULL };
@@ -127,53 +125,28 @@ int tui_main(int argc, char **argv)
 	struct diff *d = NULL;
 	struct key_script ks = { 0 };
 	struct error err;
-	struct heap *h = NULL;
+	struct heap *c = NULL;	/* FILE as loaded */
+	struct heap *h = NULL;	/* what the viewer shows: c, or c with ages */
 	struct model *m = NULL;
 	struct app *a = NULL;
 	struct load_progress lp = { 0 };
 	struct progress prog = { load_progress, &lp, 0 };
 	FILE *timing = NULL;
 	char serr[ERROR_MSG_MAX];
-	int c, rc = CLI_FAIL;
+	int rc = CLI_FAIL, next = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': format = optarg; break;
-		case 'm': so.theme = THEME_MONO; break;
-		case 'c': so.theme = THEME_COLOR; break;
-		case 'a': so.ascii = 1; break;
-		case 'k': keys_path = optarg; break;
-		case 'd': dump_path = optarg; break;
-		case 't': timing_path = optarg; break;
-		case 's':
-			if (parse_size(optarg, &so.cols, &so.rows) != 0) {
-				fprintf(stderr, "heapglass: --size wants COLSxROWS, like 80x24\n");
-				return CLI_USAGE;
-			}
-			break;
-		case 'h': printf("usage: heapglass FILE [OPTIONS]\n\n%s", tui_help); return CLI_OK;
-		default:
-			fprintf(stderr, "heapglass: unknown option '%s' (see heapglass --help)\n", argv[optind - 1]);
-			return CLI_USAGE;
-		}
+	if (args->argc == 0 || args->argc > 3)
+		return cli_usage(&tui_command, args->argc == 0 ? "a FILE is needed" :
+					"one FILE, two to compare (OLD NEW) or three V8 snapshots for ages (A B C)");
+	if (args->argc == 3) {
+		age_paths[0] = args->argv[next++];
+		age_paths[1] = args->argv[next];
 	}
-	if (optind == argc || optind + 3 < argc) {
-		fprintf(stderr, "heapglass: %s (see heapglass --help)\n", optind == argc ? "a FILE is needed" : "one FILE, two to compare (OLD NEW) or three V8 snapshots for ages (A B C)");
-		return CLI_USAGE;
-	}
-	if (optind + 3 == argc) {
-		age_paths[0] = argv[optind++];
-		age_paths[1] = argv[optind];
-	}
-	if (optind + 2 == argc)
-		old_path = argv[optind++];
-	path = argv[optind];
-	if ((dump_path || timing_path) && !keys_path) {
-		fprintf(stderr, "heapglass: --dump-screen and --timing need --keys SCRIPT\n");
-		return CLI_USAGE;
-	}
+	if (args->argc - next == 2)
+		old_path = args->argv[next++];
+	path = args->argv[next];
+	if ((dump_path || timing_path) && !keys_path)
+		return cli_usage(&tui_command, "--dump-screen and --timing need --keys SCRIPT");
 	if (keys_path) {
 		if (keys_script_load(keys_path, &ks, &err) != 0) {
 			fprintf(stderr, "heapglass: %s\n", err.msg);
@@ -202,8 +175,7 @@ int tui_main(int argc, char **argv)
 	}
 	if (!so.headless)
 		wtimeout(stdscr, 0);
-	/* A B C: C's generation column becomes the ages (diff.h), before
-	 * anything reads it. */
+	/* A B C: the viewer shows C with the ages (diff.h) as generations. */
 	for (int i = 0; i < 2 && age_paths[0]; i++) {
 		lp.path = age_paths[i];
 		if (loader_open(age_paths[i], format, &prog, &age_h[i], &err) != 0)
@@ -217,10 +189,10 @@ int tui_main(int argc, char **argv)
 	lp.path = path;
 	if ((age_paths[0] && (!age_h[0] || !age_h[1] || !age_h[1]->format ||
 			      strcmp(age_h[1]->format, "v8") != 0)) ||
-	    loader_open(path, format, &prog, &h, &err) != 0 ||
-	    (age_paths[0] && strcmp(h->format, "v8") != 0 &&
+	    loader_open(path, format, &prog, &c, &err) != 0 ||
+	    (age_paths[0] && strcmp(c->format, "v8") != 0 &&
 	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
-	    (age_paths[0] && ages_into(h, age_h)) ||
+	    !(h = age_paths[0] ? aged(c, age_h) : c) ||
 	    !(m = model_new(h, &prog, &err))) {
 		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
@@ -277,9 +249,28 @@ out:
 	analysis_free(old_an);
 	heap_free(old_h);
 	model_free(m);
-	heap_free(h);
+	if (h != c)
+		heap_free(h);
+	heap_free(c);
 	keys_script_fini(&ks);
 	if (timing && timing != stdout)
 		fclose(timing);
 	return rc;
 }
+
+int tui_main(int argc, char **argv)
+{
+	return command_run(&tui_command, argc, argv);
+}
+
+const struct command tui_command = {
+	.name = NULL,
+	.usage = "FILE [OPTIONS]",
+	.summary = "Open the viewer on FILE; with OLD NEW, on NEW and what changed since OLD; with\n"
+		   "three V8 snapshots A B C, on C with each object's age.",
+	.options = options,
+	.common = CLI_FORMAT,
+	.opts_size = sizeof(struct view_opts),
+	.defaults = &defaults,
+	.run = run,
+};

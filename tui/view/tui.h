@@ -12,7 +12,9 @@
 /* argv[1..] are FILE and options.  Returns the exit status. */
 int tui_main(int argc, char **argv);
 
-/* The options block of --help. */
-extern const char tui_help[];
+/* The viewer as a command of the command line (its name is NULL): its
+ * declared options, for tui_main() and for `heapglass --help`. */
+struct command;
+extern const struct command tui_command;
 
 #endif

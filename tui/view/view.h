@@ -63,6 +63,18 @@ extern const struct view_ops view_overview, view_types, view_objects, view_cycle
 	view_domtree, view_gens, view_object, view_help;
 extern const struct view_ops view_diff;
 
+/* Arguments of VIEW_CYCLES: which list (view_cycles.c). */
+enum cycles_list {
+	CYCLES_PATTERNS = 0,	/* the program's cycle patterns (the tab's) */
+	CYCLES_ALL = 1,		/* every cycle of the program */
+	CYCLES_RAW = 2,		/* the raw graph's cycles */
+	CYCLES_PATTERN = 16	/* + p: the cycles of pattern p */
+};
+
+/* Argument of VIEW_CYCLE: the cycle's index, with this bit for one of the
+ * raw graph's cycles. */
+#define CYCLE_RAW ((uint64_t)1 << 32)
+
 /* Arguments of VIEW_OBJECTS: kind in the high 32 bits, value in the low. */
 enum objects_kind {
 	OBJECTS_TYPE = 1,	/* instances of type index */

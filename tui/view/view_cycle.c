@@ -29,6 +29,8 @@ enum {
 struct cycle_state {
 	struct list l;
 	uint32_t c;
+	int raw;		/* one of the raw graph's cycles */
+	const struct analysis *an;
 	int loaded;
 	const heap_node_t *members;
 	uint32_t n_members;
@@ -70,53 +72,50 @@ static uint32_t sec_rows(const struct cycle_state *s, enum csec k)
 	return n ? n : 1;
 }
 
-/* A ring: every member has exactly one retaining reference to another
- * member, and following them from the first member visits all. */
-static void find_ring(struct cycle_state *s, const struct app *a)
+/* The ring drawn above the lists: a shortest walk around the cycle from
+ * the member that holds it (else its first), when it has at most
+ * RING_MAX steps: the whole cycle for a simple one, one way around for
+ * the others. */
+static void find_ring(struct cycle_state *s)
 {
-	const struct heap *h = a->h;
-	heap_node_t cur;
+	const struct analysis_cycle *cy = &s->an->cycles[s->c];
+	heap_node_t start = cy->holder != HEAP_NONE && s->an->cycle[cy->holder] == s->c ?
+				    cy->holder : s->members[0];
+	struct analysis_ref ring[RING_MAX];
+	uint32_t k = analysis_cycle_ring(s->an, s->c, start, ring, RING_MAX);
 
 	s->ring_len = 0;
-	if (s->n_members > RING_MAX || s->n_internal != s->n_members)
+	if (k == 0 || k > RING_MAX)
 		return;
-	cur = s->members[0];
-	for (uint32_t k = 0; k < s->n_members; k++) {
-		uint32_t edge = HEAP_NONE;
-		for (uint32_t i = 0; i < s->n_internal; i++)
-			if (s->internal[i].from == cur) {
-				if (edge != HEAP_NONE)
-					return;	/* two references out: not a ring */
-				edge = s->internal[i].edge;
-			}
-		if (edge == HEAP_NONE)
-			return;
-		s->ring[k] = cur;
-		s->ring_edge[k] = edge;
-		cur = h->out_to[edge];
+	for (uint32_t i = 0; i < k; i++) {
+		s->ring[i] = ring[i].from;
+		s->ring_edge[i] = ring[i].edge;
 	}
-	if (cur != s->members[0])
-		return;
-	s->ring_len = s->n_members;
+	s->ring_len = k;
 }
 
 static void cycle_enter(void *st, struct app *a, uint64_t arg)
 {
 	struct cycle_state *s = st;
-	const struct analysis *an = a->m->an;
+	int raw = (arg & CYCLE_RAW) != 0;
+	const struct analysis *an = model_cycles(a->m, raw);
 	uint32_t c = (uint32_t)arg;
 
 	if (c >= an->n_cycles)
 		c = 0;
-	if (!s->loaded || c != s->c) {
+	if (!s->loaded || c != s->c || raw != s->raw) {
+		const struct analysis_cycle *cy = &an->cycles[c];
 		free(s->internal);
 		free(s->entering);
 		s->c = c;
+		s->raw = raw;
+		s->an = an;
 		s->loaded = 1;
-		s->members = model_cycle_members(a->m, c, &s->n_members);
-		s->internal = mem_alloc(((size_t)an->cycles[c].n_internal + 1) * sizeof *s->internal);
+		s->members = an->members + cy->members;
+		s->n_members = cy->size;
+		s->internal = mem_alloc(((size_t)cy->n_internal + 1) * sizeof *s->internal);
 		s->n_internal = analysis_cycle_internal(an, c, s->internal);
-		s->entering = mem_alloc(((size_t)an->cycles[c].n_entering + 1) * sizeof *s->entering);
+		s->entering = mem_alloc(((size_t)cy->n_entering + 1) * sizeof *s->entering);
 		s->n_entering = analysis_cycle_entering(an, c, s->entering);
 		s->start[0] = 0;
 		for (int k = 0; k < CS_N; k++)
@@ -124,7 +123,7 @@ static void cycle_enter(void *st, struct app *a, uint64_t arg)
 		s->l.cur = 1;
 		s->l.top = 0;
 		list_set_count(&s->l, s->start[CS_N]);
-		find_ring(s, a);
+		find_ring(s);
 	}
 	if (a->cur != HEAP_NONE)
 		for (uint32_t i = 0; i < s->n_members; i++)
@@ -238,17 +237,30 @@ static int draw_ring(struct cycle_state *s, struct app *a, WINDOW *w, int y, int
 static void cycle_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
 {
 	struct cycle_state *s = st;
-	const struct analysis_cycle *cy = &a->m->an->cycles[s->c];
+	const struct analysis_cycle *cy = &s->an->cycles[s->c];
 	void *ctx[2] = { a, s };
 	char b1[32], b2[32];
-	int y = y0;
+	int y = y0, x;
 
 	draw_fill(w, y, 0, cols, A_NORMAL);
 	draw_printf(w, y++, 1, cols - 2, screen_attr(cy->garbage ? ROLE_GARBAGE : ROLE_LIVE),
 		    "%s: %u objects, %s shallow, %s retained as a group%s", cy->garbage ? "GARBAGE cycle" : "Live cycle",
 		    cy->size, draw_bytes(b1, sizeof b1, cy->shallow), draw_bytes(b2, sizeof b2, cy->retained),
 		    cy->garbage ? "; no root reaches it" : "");
-	if (s->ring_len && rows - 1 - 2 * (int)s->ring_len >= 8)
+	if (cy->pattern != HEAP_NONE && rows > 12) {
+		const char *sig = analysis_pattern_signature(s->an, cy->pattern);
+		draw_fill(w, y, 0, cols, A_NORMAL);
+		uint32_t n = s->an->patterns[cy->pattern].instances;
+		x = 1 + draw_printf(w, y, 1, cols - 2, screen_attr(ROLE_DIM), "pattern %u (%s cycle%s): ",
+				    cy->pattern + 1, draw_count(b1, sizeof b1, n), n == 1 ? "" : "s");
+		draw_text(w, y++, x, cols - x - 1, sig, strlen(sig), screen_attr(ROLE_NAME));
+	}
+	if (cy->holder != HEAP_NONE && s->an->cycle[cy->holder] != s->c && rows > 12) {
+		draw_fill(w, y, 0, cols, A_NORMAL);
+		x = 1 + draw_str(w, y, 1, cols - 2, "held by ", screen_attr(ROLE_DIM));
+		row_object_label(a, w, y++, x, cols - x, cy->holder, 0);
+	}
+	if (s->ring_len && y0 + rows - y - 2 * (int)s->ring_len >= 8)
 		y += draw_ring(s, a, w, y, cols);
 	list_draw(&s->l, w, y, y0 + rows - y, cols, cycle_row, ctx);
 }
@@ -293,7 +305,7 @@ static void cycle_title(void *st, struct app *a, char *buf, size_t size)
 	struct cycle_state *s = st;
 
 	(void)a;
-	snprintf(buf, size, "Cycle %u", s->c + 1);
+	snprintf(buf, size, "%s %u", s->raw ? "Raw cycle" : "Cycle", s->c + 1);
 }
 
 const struct view_ops view_cycle = {

@@ -180,9 +180,14 @@ static void diff_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		const struct analysis_cycle *cy = &d->new->cycles[c->sample];
 		draw_str_right(w, y, 1, 10, signed_count(c->count, b1, sizeof b1), n);
 		draw_str_right(w, y, 12, 12, draw_bytes(b2, sizeof b2, cy->retained), row_attr(ROLE_SIZE, sel));
-		draw_printf(w, y, 26, cols - 27, row_attr(cy->garbage ? ROLE_GARBAGE : ROLE_LIVE, sel),
-			    "x %u objects%s, e.g. ", cy->size, cy->garbage ? ", garbage" : "");
-		row_object_label(a, w, y, 26 + 22, cols - 27 - 22, d->new->members[cy->members], sel);
+		int x = 26 + draw_printf(w, y, 26, cols - 27, row_attr(cy->garbage ? ROLE_GARBAGE : ROLE_LIVE, sel),
+					 "x %u%s ", cy->size, cy->garbage ? " gc" : "");
+		if (cy->pattern != HEAP_NONE) {
+			const char *sig = analysis_pattern_signature(d->new, cy->pattern);
+			draw_text(w, y, x, cols - x - 1, sig, strlen(sig), row_attr(ROLE_NAME, sel));
+		} else {
+			row_object_label(a, w, y, x, cols - x - 1, d->new->members[cy->members], sel);
+		}
 		break;
 	}
 	default:

@@ -1,5 +1,5 @@
-/* Help: generated from the action table (tui/core/keys.c) and the views'
- * action lists, so it is never stale. */
+/* Help: generated from the viewer's keymap (tui/core/keys.c) and the
+ * views' action lists, so it is never stale. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +12,12 @@
 #include "tui/view/view.h"
 
 enum {
-	HELP_LINES = 2 * ACT_COUNT + 16,
+	HELP_LINES = ACT_COUNT + 16,
 	KEYS_W = 18
 };
 
 struct help_line {
-	enum action act;	/* ACT_NONE: a heading or text */
+	const struct keymap_entry *e;	/* NULL: a heading or text */
 	char text[160];
 	int heading;
 };
@@ -27,14 +27,14 @@ struct help_state {
 	struct help_line lines[HELP_LINES];
 };
 
-static void add(struct help_state *s, enum action act, int heading, const char *text)
+static void add(struct help_state *s, const struct keymap_entry *e, int heading, const char *text)
 {
 	struct help_line *hl;
 
 	if (s->l.count >= HELP_LINES)
 		return;
 	hl = &s->lines[s->l.count++];
-	hl->act = act;
+	hl->e = e;
 	hl->heading = heading;
 	snprintf(hl->text, sizeof hl->text, "%s", text);
 }
@@ -44,37 +44,38 @@ static void *help_create(struct app *a)
 	struct help_state *s = mem_calloc(1, sizeof *s);
 
 	(void)a;
-	add(s, ACT_NONE, 1, "Keys everywhere");
-	for (int i = 0; i < ACT_COUNT; i++)
-		if (keys_action_defs[i].global)
-			add(s, (enum action)i, 0, keys_action_defs[i].help);
-	add(s, ACT_NONE, 0, "");
-	add(s, ACT_NONE, 1, "Keys in some views");
-	for (int i = 0; i < ACT_COUNT; i++) {
+	add(s, NULL, 1, "Keys everywhere");
+	for (size_t i = 0; i < keys_viewer.n; i++)
+		if (keys_viewer.entries[i].global)
+			add(s, &keys_viewer.entries[i], 0, keys_viewer.entries[i].help);
+	add(s, NULL, 0, "");
+	add(s, NULL, 1, "Keys in some views");
+	for (size_t i = 0; i < keys_viewer.n; i++) {
+		const struct keymap_entry *e = &keys_viewer.entries[i];
 		char views[128], line[160];
 		size_t o = 0;
-		if (keys_action_defs[i].global || !keys_action_defs[i].keys)
+		if (e->global)
 			continue;
 		views[0] = 0;
 		for (int v = 0; v < VIEW_COUNT; v++) {
 			const enum action *va = app_view_ops((enum view_id)v)->actions;
 			for (int k = 0; va && va[k] != ACT_NONE; k++)
-				if (va[k] == (enum action)i && o + 20 < sizeof views)
+				if (va[k] == e->act && o + 20 < sizeof views)
 					o += (size_t)snprintf(views + o, sizeof views - o, "%s%s", o ? ", " : "",
 							      app_view_ops((enum view_id)v)->name);
 		}
-		if (i == ACT_LEFT || i == ACT_RIGHT)
-			snprintf(line, sizeof line, "%s", keys_action_defs[i].help);
+		if (e->act == ACT_LEFT || e->act == ACT_RIGHT)
+			snprintf(line, sizeof line, "%s", e->help);
 		else
-			snprintf(line, sizeof line, "%s%s%s%s", keys_action_defs[i].help, o ? " (" : "", views, o ? ")" : "");
-		add(s, (enum action)i, 0, line);
+			snprintf(line, sizeof line, "%s%s%s%s", e->help, o ? " (" : "", views, o ? ")" : "");
+		add(s, e, 0, line);
 	}
-	add(s, ACT_NONE, 0, "");
-	add(s, ACT_NONE, 1, "Reading the screens");
-	add(s, ACT_NONE, 0, "retained: bytes freed if this object went (what it alone keeps alive)");
-	add(s, ACT_NONE, 0, "shallow: the object's own bytes; garbage: unreachable from every root");
-	add(s, ACT_NONE, 0, "Names from the snapshot are shown escaped (\\e, \\x00, \\u{202E}).");
-	add(s, ACT_NONE, 0, "Search matches type, name or id; Enter keeps the match, Esc goes back.");
+	add(s, NULL, 0, "");
+	add(s, NULL, 1, "Reading the screens");
+	add(s, NULL, 0, "retained: bytes freed if this object went (what it alone keeps alive)");
+	add(s, NULL, 0, "shallow: the object's own bytes; garbage: unreachable from every root");
+	add(s, NULL, 0, "Names from the snapshot are shown escaped (\\e, \\x00, \\u{202E}).");
+	add(s, NULL, 0, "Search matches type, name or id; Enter keeps the match, Esc goes back.");
 	return s;
 }
 
@@ -99,9 +100,9 @@ static void help_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		draw_str(w, y, 1, cols - 1, hl->text, row_attr(ROLE_HEADER, sel));
 		return;
 	}
-	if (hl->act != ACT_NONE)
-		draw_str(w, y, 3, KEYS_W - 3, keys_action_defs[hl->act].keys, row_attr(ROLE_FOOTER_KEY, sel) | A_BOLD);
-	draw_str(w, y, hl->act != ACT_NONE ? KEYS_W + 1 : 3, cols - KEYS_W - 1, hl->text, row_attr(ROLE_NORMAL, sel));
+	if (hl->e)
+		draw_str(w, y, 3, KEYS_W - 3, hl->e->keys, row_attr(ROLE_FOOTER_KEY, sel) | A_BOLD);
+	draw_str(w, y, hl->e ? KEYS_W + 1 : 3, cols - KEYS_W - 1, hl->text, row_attr(ROLE_NORMAL, sel));
 }
 
 static void help_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
@@ -123,8 +124,7 @@ static int help_match(void *st, struct app *a, uint32_t i, const char *q)
 
 	(void)a;
 	return row_contains(s->lines[i].text, strlen(s->lines[i].text), q) ||
-	       (s->lines[i].act != ACT_NONE &&
-		row_contains(keys_action_defs[s->lines[i].act].keys, strlen(keys_action_defs[s->lines[i].act].keys), q));
+	       (s->lines[i].e && row_contains(s->lines[i].e->keys, strlen(s->lines[i].e->keys), q));
 }
 
 static heap_node_t help_object(void *st, struct app *a, uint32_t i)

@@ -87,7 +87,7 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	struct overview_state *s = st;
 	const struct heap *h = a->h;
 	const struct model *m = a->m;
-	char b1[32], b2[32], b3[32], b4[32];
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
 	attr_t lab = screen_attr(ROLE_HEADER);
 	uint64_t garbage = m->an->unreachable_objects;
 	int y = y0, gl;
@@ -112,8 +112,13 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 	draw_str(w, y, 1, LABEL_W, "Cycles", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
 			    screen_attr(m->garbage_cycles ? ROLE_GARBAGE : ROLE_NORMAL),
-			    "%s cycles, %s of them garbage (%s objects)", draw_count(b1, sizeof b1, m->an->n_cycles),
-			    draw_count(b2, sizeof b2, m->garbage_cycles), draw_count(b3, sizeof b3, m->garbage_cycle_objects));
+			    "%s cycle%s in %s pattern%s, %s garbage (%s objects)%s%s%s",
+			    draw_count(b1, sizeof b1, m->an->n_cycles), m->an->n_cycles == 1 ? "" : "s",
+			    draw_count(b4, sizeof b4, m->an->n_patterns), m->an->n_patterns == 1 ? "" : "s",
+			    draw_count(b2, sizeof b2, m->garbage_cycles), draw_count(b3, sizeof b3, m->garbage_cycle_objects),
+			    m->an->core.objects ? "; runtime core " : "",
+			    m->an->core.objects ? draw_count(b5, sizeof b5, m->an->core.objects) : "",
+			    m->an->core.objects ? " objects" : "");
 	draw_str(w, y, 1, LABEL_W, "Generations", lab);
 	if (h->max_generation == HEAP_GEN_UNKNOWN) {
 		draw_str(w, y++, LABEL_W + 1, cols - LABEL_W - 1, "unknown (the format has none)", screen_attr(ROLE_DIM));
