@@ -445,8 +445,13 @@ const char *stepper_describe(const struct stepper *s, const struct stepper_event
 			 ev->old > ev->new ? ": collect it" : "");
 		break;
 	case STEPPER_OLDER:
-		snprintf(buf, size, "%s is in generation %u: outside this collection", a,
-			 (unsigned)s->gen[ev->node]);
+		if (s->heap->flags[ev->node] & HEAP_F_UNTRACKED)
+			snprintf(buf, size, "%s is untracked: the collector never looks at it", a);
+		else if (s->gen[ev->node] == HEAP_GEN_UNKNOWN)
+			snprintf(buf, size, "%s has no generation: outside this collection", a);
+		else
+			snprintf(buf, size, "%s is in generation %u: outside this collection", a,
+				 (unsigned)s->gen[ev->node]);
 		break;
 	case STEPPER_WHITEN:
 		snprintf(buf, size, "%s is white again for this collection", a);

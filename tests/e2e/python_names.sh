@@ -42,6 +42,34 @@ PY
 			notok "$v path to the $pair pair's b: $(tr -d '\n ' <"$TMP/out" | head -c 400)"
 		fi
 	done
+	# one meaning per word: info's roots are the viewer's, its collectable
+	# objects are what `unreachable` lists, its untracked ones the dump's
+	run_cmd "$BIN" info --json "$d/dump"
+	cp "$TMP/out" "$d/info.json"
+	run_cmd "$BIN" unreachable --json --top 1 "$d/dump"
+	cp "$TMP/out" "$d/unreachable.json"
+	: >"$TMP/nokeys"
+	run_cmd "$BIN" "$d/dump" --keys "$TMP/nokeys" --dump-screen "$d/overview" --size 160x24
+	if "$py" - "$d" <<'PY'
+import json, os, re, sys
+d = sys.argv[1]
+info = json.load(open(os.path.join(d, "info.json")))
+unr = json.load(open(os.path.join(d, "unreachable.json")))
+screen = open(os.path.join(d, "overview"), encoding="utf-8").read()
+roots = int(re.search(r"([0-9,]+) roots", screen).group(1).replace(",", ""))
+garbage = re.search(r"Unreachable +([0-9,]+) objects.*gc.collect\(\) frees ([0-9,]+)", screen)
+untracked = sum(1 for line in open(os.path.join(d, "dump", "nodes.csv"), encoding="utf-8",
+                                   errors="replace") if "untracked" in line.rsplit(",", 1)[-1])
+got = (info["roots"], info["unreachable"]["objects"], info["collectable"]["objects"],
+       info["untracked"])
+want = (roots, int(garbage.group(1).replace(",", "")), unr["count"], untracked)
+assert got == want and int(garbage.group(2).replace(",", "")) == unr["count"], (got, want)
+PY
+	then
+		ok "$v info, the viewer and unreachable agree on roots, unreachable, collectable and untracked"
+	else
+		notok "$v info, the viewer and unreachable disagree: $(grep -E 'roots|Unreachable' "$d/overview" | head -c 300)"
+	fi
 	ring=$(field "$d/expected.json" ring_a)
 	run_cmd "$BIN" cycles "$d/dump" --json --top 0
 	n=$("$py" - "$TMP/out" "$ring" <<'PY'
