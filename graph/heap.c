@@ -367,6 +367,11 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	return 0;
 }
 
+void heap_builder_prefetch_id(const struct heap_builder *b, uint64_t id)
+{
+	hmap_prefetch(&b->ids, id);
+}
+
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
 {
 	uint32_t v = hmap_get(&b->ids, id);

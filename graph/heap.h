@@ -330,6 +330,11 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 /* Index of the node with id `id`, or HEAP_NONE.  Needs heap_builder_index(). */
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id);
 
+/* A hint that heap_builder_find(b, id) is coming: starts loading its index
+ * slot, so a loader can overlap the cache misses of a batch of ids.
+ * Changes nothing. */
+void heap_builder_prefetch_id(const struct heap_builder *b, uint64_t id);
+
 /* Counts one reference to an unknown id (reported by `info`). */
 void heap_builder_unknown_ref(struct heap_builder *b);
 
