@@ -10,6 +10,11 @@
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 
+enum {
+	DENSE_SPAN = 4		/* ids in a range this many times the node count:
+				 * an array maps them (struct heap_builder) */
+};
+
 /* A growable column: data, used count, capacity (in elements). */
 struct column {
 	void *data;
@@ -36,8 +41,14 @@ struct heap_builder {
 	heap_str_t categories[256];
 	uint32_t n_categories;
 
-	/* id -> node, built by heap_builder_index */
+	/* id -> node, built by heap_builder_index: when the ids lie in a range
+	 * at most DENSE_SPAN times the node count (1, 2, 3, ... as generators
+	 * and some formats number them), an array over that range (dense[id -
+	 * dense_lo], HEAP_NONE where no node has the id), where ids that
+	 * follow each other sit side by side; otherwise the hash table */
 	struct hmap ids;
+	uint32_t *dense;
+	uint64_t dense_lo, dense_n;
 
 	uint64_t unknown_refs;
 	uint64_t total_size;
@@ -276,6 +287,9 @@ static void builder_clear(struct heap_builder *b)
 	free(b->strtab);
 	b->strtab = NULL;
 	hmap_fini(&b->ids);
+	free(b->dense);
+	b->dense = NULL;
+	b->dense_n = 0;
 }
 
 void heap_builder_free(struct heap_builder *b)
@@ -353,8 +367,32 @@ uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
 int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
 {
 	const uint64_t *ids = b->id.data;
+	uint64_t lo = UINT64_MAX, hi = 0;
 
 	hmap_fini(&b->ids);
+	free(b->dense);
+	b->dense = NULL;
+	b->dense_n = 0;
+	for (size_t v = 0; v < b->id.n; v++) {
+		lo = ids[v] < lo ? ids[v] : lo;
+		hi = ids[v] > hi ? ids[v] : hi;
+	}
+	if (b->id.n && hi - lo < (uint64_t)b->id.n * DENSE_SPAN) {
+		b->dense_lo = lo;
+		b->dense_n = hi - lo + 1;
+		b->dense = mem_alloc(b->dense_n * sizeof *b->dense);
+		memset(b->dense, 0xff, b->dense_n * sizeof *b->dense);	/* HEAP_NONE */
+		for (size_t v = 0; v < b->id.n; v++) {
+			uint32_t *slot = &b->dense[ids[v] - lo];
+			if (*slot != HEAP_NONE) {
+				*dup_a = *slot;
+				*dup_b = (heap_node_t)v;
+				return -1;
+			}
+			*slot = (uint32_t)v;
+		}
+		return 0;
+	}
 	hmap_init(&b->ids, b->id.n);
 	for (size_t v = 0; v < b->id.n; v++) {
 		uint32_t first = hmap_add(&b->ids, ids[v], (uint32_t)v);
@@ -369,12 +407,21 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 
 void heap_builder_prefetch_id(const struct heap_builder *b, uint64_t id)
 {
+	if (b->dense) {
+		if (id - b->dense_lo < b->dense_n)
+			__builtin_prefetch(&b->dense[id - b->dense_lo]);
+		return;
+	}
 	hmap_prefetch(&b->ids, id);
 }
 
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
 {
-	uint32_t v = hmap_get(&b->ids, id);
+	uint32_t v;
+
+	if (b->dense)
+		return id - b->dense_lo < b->dense_n ? b->dense[id - b->dense_lo] : HEAP_NONE;
+	v = hmap_get(&b->ids, id);
 
 	return v == HMAP_NONE ? HEAP_NONE : v;
 }

@@ -119,6 +119,7 @@ static int run(void *opts, struct cli_args *args)
 		}
 		json_object_set_new(o, "memory_bytes", cli_json_u64(heap_memory(h)));
 		json_object_set_new(o, "load_seconds", json_real(args->common.load_seconds));
+		json_object_set_new(o, "load_cpu_seconds", json_real(args->common.load_cpu_seconds));
 		rc = cli_print_json(o);
 	} else {
 		char b1[32];
