@@ -147,16 +147,25 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_SRC := $(filter-out tui/%,$(LIB_SRC))
 
+# The library is compiled once (-fsanitize=fuzzer-no-link), each harness is
+# fuzz_loader.c built for its format and linked against it.
+FUZZ_OBJ := $(FUZZ_LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_CFLAGS := -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -g -O1 \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+
 .PHONY: fuzz fuzz-build
-fuzz-build:
-	@mkdir -p build-fuzz
-	@for t in $(FUZZ_TARGETS); do \
-		$(FUZZ_CC) -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -I. -DFUZZ_FORMAT=\"$$t\" $(FUZZ_FLAGS) \
-			-o build-fuzz/fuzz_$$t tests/fuzz/fuzz_loader.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lcsv -lm || exit 1; \
-	done
+fuzz-build: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_loader.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_FORMAT=\"$*\" -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lcsv -lm
+
+-include $(FUZZ_OBJ:.o=.d)
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \

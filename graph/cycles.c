@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
@@ -380,7 +381,8 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 			mem[fill[i]++] = v;
 	}
 	free(fill);
-	s.seen = mem_calloc((size_t)n / 64 + 1, sizeof *s.seen);
+	s.seen = hugepage_advise(mem_calloc((size_t)n / 64 + 1, sizeof *s.seen),
+				 ((size_t)n / 64 + 1) * sizeof *s.seen);
 	s.queue = mem_alloc((n ? n : 1) * sizeof *s.queue);
 	/* the holders first, on a budget of their own (climbs are cheap) */
 	s.budget = 8 * ((uint64_t)n + h->n_edges) + 65536;

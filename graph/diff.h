@@ -31,9 +31,34 @@
  * (the surplus is reported).  Either way a row is a pattern that is new or
  * grew.
  *
+ * Leak clusters (memlab's clustered leak traces, ranked as DevTools ranks
+ * its comparison, by size delta).  Each heap gets its trace tree
+ * (graph/trace.h: one shortest path from a root per object over the user
+ * graph's references, which may pass anchors but never meta references or
+ * the runtime's machinery) and each object its trace signature: a hash of
+ * its whole trace, steps named as above (element positions, names that
+ * are all digits and a wide container's keys fold to "[]"), a step that
+ * repeats the one before it (a linked list's -next-> Node) or goes from an
+ * element to an object of its type (a hash table's collision chain) adding
+ * nothing,
+ * and starting afresh at each anchor (from its id when matched by id,
+ * else from its type, name and the step that reaches it), so the route a
+ * trace happens to take to a module's scope or a class does not matter.
+ * A signature grows when NEW has more objects with it than OLD (whichever
+ * the matching: objects moved from one holder to another count where they
+ * are, and a request's objects replaced by the next request's cancel out).
+ * The signatures form a tree (a trace's steps); a cluster is the growing
+ * signatures that hang, through growing signatures only, from one
+ * signature that does not grow: the accumulation point, the object whose
+ * growth holds them (the Map, the listener array, the log).  Its size is
+ * what its signatures grew by, in objects and in shallow bytes (the memory
+ * the new objects add, which the accumulation point alone keeps unless
+ * they are held elsewhere too).  Objects no trace reaches (held only
+ * through the runtime's machinery, or garbage) are in no cluster.
+ *
  * Cost: O((V + E) + V log V) per heap, no quadratic step; memory about
- * 40 bytes per node of both heaps while computing, 4 bytes per NEW node
- * kept (diff->fresh).  Strings in the results are offsets into NEW's
+ * 40 bytes per node of both heaps while computing, 9 bytes per NEW node
+ * kept (diff->fresh, diff->trace).  Strings in the results are offsets into NEW's
  * arena except diff_type.old_type (OLD's arena).  The diff borrows both
  * analyses, which must outlive it.
  */
@@ -48,7 +73,8 @@
 
 enum {
 	DIFF_PATH_HOPS = 3,
-	DIFF_WIDE = 32
+	DIFF_WIDE = 32,
+	DIFF_ACCESS_STEPS = 4
 };
 
 /* Share of OLD's objects that must be matched by id (same id, same type)
@@ -85,6 +111,30 @@ struct diff_cycle {
 				 * pattern field names the pattern */
 };
 
+/* What a leak cluster's objects are: one type. */
+struct diff_leak_type {
+	heap_str_t type;	/* in NEW's arena */
+	int64_t count;		/* objects more */
+	int64_t bytes;		/* shallow bytes more */
+};
+
+struct diff_leak {
+	uint64_t key;		/* the accumulation point's trace signature (0: the
+				 * objects are roots themselves) */
+	heap_node_t point;	/* an object of NEW at the accumulation point
+				 * (HEAP_NONE for key 0): diff_leak_path() */
+	heap_node_t sample;	/* an object of the cluster (a new one, by id, when
+				 * there is one) held from point through the
+				 * signature that grew most in bytes */
+	uint32_t held_edge;	/* the reference from point to the objects it holds
+				 * on sample's trace (an out-edge of NEW), HEAP_NONE
+				 * when point is HEAP_NONE */
+	int64_t count;		/* objects more in the cluster */
+	int64_t retained_delta;	/* their shallow bytes more */
+	uint32_t types;		/* its types, most objects first: */
+	uint32_t n_types;	/* d->leak_types[types .. types + n_types) */
+};
+
 struct diff {
 	const struct analysis *old, *new;
 	enum diff_match matched_by;	/* DIFF_BY_ID or DIFF_BY_TYPE_AND_PATH */
@@ -114,14 +164,51 @@ struct diff {
 	/* By id: fresh[v] = 1 when NEW's object v has an id not in OLD, else
 	 * 0; NULL by type and path. */
 	uint8_t *fresh;
+
+	/* Leak clusters (above), by retained_delta descending, count
+	 * descending, key ascending, and their types. */
+	struct diff_leak *leaks;
+	uint32_t n_leaks;
+	struct diff_leak_type *leak_types;
+	uint32_t n_leak_types;
+
+	/* NEW's trace tree (graph/trace.h's edge column). */
+	uint32_t *trace;
+
+	/* 1 for diff_run_ages(): fresh marks C's middle-aged objects and the
+	 * leak clusters and groups are theirs. */
+	int ages;
 };
 
 /* Compares two analysed heaps.  match: DIFF_AUTO, or a forced mode
  * (DIFF_BY_ID on heaps whose ids are not stable gives nonsense, but is
- * allowed: the caller asked).  Returns 0 and *out (diff_free), or -1 with
- * err filled. */
+ * allowed: the caller asked).  Heaps from two different loaders (a Python
+ * dump and a V8 snapshot) are refused.  Returns 0 and *out (diff_free), or
+ * -1 with err filled. */
 int diff_run(const struct analysis *old, const struct analysis *new, enum diff_match match,
 	     struct diff **out, struct error *err);
+
+/* Three snapshots A, B, C of one process, matched by id (diff_ages): a
+ * diff of C (new) against B (old) whose leak clusters and groups are
+ * memlab's leak candidates, C's objects allocated between A and B and
+ * still alive (counted alone: nothing is subtracted); d->fresh marks them,
+ * d->ages is 1, types compare B with C, no cycles.  Only A's heap is read.
+ * Returns 0 and *out, or -1 with err filled (three formats not one). */
+int diff_run_ages(const struct heap *a, const struct analysis *b, const struct analysis *c,
+		  struct diff **out, struct error *err);
+
+/* The trace of leak cluster i from its root to its accumulation point
+ * (trace_path's contract: root first; returns the full length, writing
+ * only when it is <= max; 0 for a cluster of roots). */
+uint32_t diff_leak_path(const struct diff *d, uint32_t i, struct reach_step *out, uint32_t max);
+
+/* Where leak cluster i's objects are, written as an access from the last
+ * anchor on its trace (a module's scope, a class: "Service" then its
+ * field) or, without one, from DIFF_ACCESS_STEPS steps before the
+ * accumulation point ("..."), down to the objects it holds:
+ * "quoteCache.table[]", "Service.sessionRegistry.table[]".  Names are the
+ * snapshot's, not escaped; buf is always terminated (size > 0). */
+void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size);
 
 /* diff_free(NULL) is a no-op. */
 void diff_free(struct diff *d);

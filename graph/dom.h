@@ -8,7 +8,7 @@
  * v were freed.  Two algorithms, both iterative in the C sense (no
  * recursion):
  *   - first, Cooper, Harvey & Kennedy's iterative algorithm over
- *     breadth-first numbers (see dom.c for why breadth-first): passes over
+ *     breadth-first numbers (see dom_iter.c for why breadth-first): passes over
  *     the predecessors until the tree stops changing, 2-9 on real heaps;
  *   - when a shape would make that slow (many passes, or long walks up
  *     the tree: crossed chains), Semi-NCA (Georgiadis 2005:
@@ -128,21 +128,5 @@ int dom_compute_roots(const struct heap *h, const uint8_t *is_root, uint32_t *di
 int dom_group_retained(const struct heap *h, const uint32_t *grp, uint32_t n_grp,
 		       const uint8_t *mark, uint64_t *grp_retained, struct dom_work *work,
 		       struct progress *p, struct error *err);
-
-/* The dominator tree's children, for an ncdu-like view: built on demand
- * (O(V) plus sorting each node's children), 4 bytes per node,
- * read-only afterwards. */
-struct domtree;
-
-/* Builds the children index from idom[] and retained[] (which must outlive
- * it).  Returns NULL only when out of memory (which aborts: see mem.h). */
-struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
-			    const uint64_t *retained);
-void domtree_free(struct domtree *t);
-
-/* The children of v (HEAP_NONE: of the virtual root R) in *kids, sorted by
- * retained size descending, then node index ascending.  Returns their count;
- * *kids points into the index (valid until domtree_free).  O(log V). */
-uint32_t domtree_children(const struct domtree *t, heap_node_t v, const heap_node_t **kids);
 
 #endif

@@ -19,6 +19,7 @@
 #include "graph/core/text.h"
 #include "graph/export_priv.h"
 #include "graph/gv.h"
+#include "graph/label.h"
 
 enum {
 	TAME_NODES = 60,		/* above this, bounded layout effort (tame_layout) */
@@ -72,7 +73,8 @@ static void buf_fmt(struct buf *b, const char *fmt, ...)
 
 /* Appends untrusted bytes for an HTML-like label: printable (text_escape,
  * cut to max bytes) and with every character that means something to
- * Graphviz's HTML parser, to XML or to DOT written as an entity. */
+ * Graphviz's HTML parser, to XML or to DOT written as an entity; every
+ * backslash doubled, as Graphviz's escapes want. */
 static void buf_html(struct buf *b, const char *s, size_t len, size_t max)
 {
 	char safe[512];
@@ -88,17 +90,13 @@ static void buf_html(struct buf *b, const char *s, size_t len, size_t max)
 		case '>': buf_str(b, "&gt;"); break;
 		case '"': buf_str(b, "&quot;"); break;
 		case '\'': buf_str(b, "&#39;"); break;
-		case '\\': buf_str(b, "&#92;"); break;
+		/* Graphviz reads escapes in label text even after the entity
+		 * is decoded (\N: the node's name, \G: the graph's, \\: one
+		 * backslash): each backslash of the text goes in doubled */
+		case '\\': buf_str(b, "&#92;&#92;"); break;
 		default: buf_add(b, safe + i, 1); break;
 		}
 	}
-}
-
-static int is_invisible(unsigned cp)
-{
-	return (cp >= 0x80 && cp < 0xa0) || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
-	       cp == 0xfeff || cp == 0x061c || (cp >= 0xfff9 && cp <= 0xfffb);
 }
 
 char *export_pct_encode(const char *s, size_t len)
@@ -111,7 +109,7 @@ char *export_pct_encode(const char *s, size_t len)
 		unsigned cp;
 		size_t step = text_utf8_decode(s + i, len - i, &cp);
 		int enc = step == 0 || cp < 0x20 || cp == 0x7f || cp == '%' || cp == '"' ||
-			  cp == '\\' || is_invisible(cp);
+			  cp == '\\' || (cp >= 0x80 && cp < 0xa0) || text_invisible(cp);
 		if (step == 0)
 			step = 1;
 		for (size_t k = 0; k < step; k++) {
@@ -276,10 +274,19 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		buf_str(b, "(no type)");
 	buf_str(b, "</B>");
 	/* V8 names most objects after their constructor: "Array / Array"
-	 * says nothing twice */
+	 * says nothing twice; an object without a name of its own is named
+	 * by what holds it (graph/label.h), in italics */
 	if (nlen && !(nlen == tlen && memcmp(name, type, nlen) == 0)) {
 		buf_str(b, "<BR/>");
 		buf_html(b, name, nlen, NAME_MAX_BYTES);
+	} else {
+		char holder[256];
+		size_t hl = label_holder(h, s->spec->dist, v, holder, sizeof holder);
+		if (hl) {
+			buf_str(b, "<BR/><I>");
+			buf_html(b, holder, hl, NAME_MAX_BYTES);
+			buf_str(b, "</I>");
+		}
 	}
 	buf_fmt(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#404040\">@%llu &#183; %s",
 		(unsigned long long)h->id[v], text_bytes(sz, sizeof sz, h->size[v]));
@@ -587,7 +594,16 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
  * slice of a V8 heap's big cycle (1000 references spanning 28 ranks) takes
  * 15 s, 400 objects 8 minutes.  Big diagrams are unreadable anyway, so
  * past a size they get a bounded effort (network simplex and crossing
- * minimisation iterations); small ones keep the best layout. */
+ * minimisation iterations); small ones keep the best layout.
+ *
+ * A bounded effort has a price: nslimit stops the horizontal placement
+ * before it is solved, and dot's spline router, which counts on a solved
+ * placement, then reads outside its boxes (Graphviz 2.42: a ring of 280
+ * labelled references is a SIGSEGV in dot_layout; upstream's issue 462
+ * "Crash from use of nslimit").  Solving it instead costs minutes (150
+ * objects and 300 references: 215 s against 3), so past the same size
+ * the references are straight lines, which dot draws without the router:
+ * no crash, and the router's time (most of what remains) is saved too. */
 static void tame_layout(Agraph_t *g, const struct sel *s)
 {
 	if (s->n_node <= TAME_NODES && s->n_edge <= TAME_EDGES)
@@ -596,6 +612,7 @@ static void tame_layout(Agraph_t *g, const struct sel *s)
 	agsafeset(g, "nslimit1", "0.2", "");
 	agsafeset(g, "mclimit", "0.3", "");
 	agsafeset(g, "searchsize", "10", "");
+	agsafeset(g, "splines", "line", "");
 }
 
 /* ---- writing ---- */

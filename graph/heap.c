@@ -30,6 +30,7 @@ struct heap_builder {
 	struct column e_from, e_to, e_name, e_kind;
 	int edges_sorted;		/* e_from is non-decreasing so far */
 	struct column roots;
+	struct column locations;	/* struct heap_location */
 
 	/* string arena and its intern table (offsets; 0 = empty slot, since
 	 * offset 0 is the empty string, which is never stored in the table) */
@@ -158,11 +159,12 @@ static void strtab_put(struct heap_builder *b, uint64_t slot)
 	b->strtab[i] = slot;
 }
 
-static void strtab_grow(struct heap_builder *b)
+/* Rehashes the intern table into `size` slots (a power of two, above what
+ * it holds). */
+static void strtab_resize(struct heap_builder *b, size_t size)
 {
 	uint64_t *old = b->strtab;
 	size_t old_size = b->strtab ? b->strtab_mask + 1 : 0;
-	size_t size = old_size ? old_size * 2 : 4096;
 
 	b->strtab = mem_calloc(size, sizeof *b->strtab);
 	advise_huge(b->strtab, size * sizeof *b->strtab);	/* random access: TLB misses */
@@ -171,6 +173,24 @@ static void strtab_grow(struct heap_builder *b)
 		if (old[i])
 			strtab_put(b, old[i]);
 	free(old);
+}
+
+static void strtab_grow(struct heap_builder *b)
+{
+	strtab_resize(b, b->strtab ? (b->strtab_mask + 1) * 2 : 4096);
+}
+
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings)
+{
+	size_t size = b->strtab ? b->strtab_mask + 1 : 4096;
+
+	if (strings > 0x7fffffffu)
+		strings = 0x7fffffffu;
+	/* the load factor intern() keeps: below 3/4 */
+	while ((b->strtab_used + strings + 1) * 4 >= (uint64_t)size * 3)
+		size *= 2;
+	if (!b->strtab || size > b->strtab_mask + 1)
+		strtab_resize(b, size);
 }
 
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
@@ -276,7 +296,7 @@ static void builder_clear(struct heap_builder *b)
 	struct column *cols[] = {
 		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
 		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
-		&b->e_kind, &b->roots,
+		&b->e_kind, &b->roots, &b->locations,
 	};
 
 	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
@@ -327,6 +347,13 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 	if (b->id.n >= HEAP_MAX_NODES) {
 		error_set(err, "more than %u objects: heapglass indexes objects with 32 bits",
 			  (unsigned)HEAP_MAX_NODES);
+		return HEAP_NONE;
+	}
+	if (rec->size > HEAP_MAX_TOTAL_SIZE - b->total_size) {
+		error_set(err, "object sizes add up to more than 2^63-1 bytes (object %llu: %llu bytes, "
+			  "after %llu bytes before it): no heap is that big, and totals would wrap",
+			  (unsigned long long)rec->id, (unsigned long long)rec->size,
+			  (unsigned long long)b->total_size);
 		return HEAP_NONE;
 	}
 	push_u64(&b->id, rec->id);
@@ -461,6 +488,25 @@ int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t k
 	return 0;
 }
 
+int heap_builder_add_location(struct heap_builder *b, heap_node_t node, uint32_t line, uint32_t column,
+			      struct error *err)
+{
+	struct heap_location l = { node, line, column };
+
+	if (node >= b->id.n)
+		return error_set(err, "location of object %u, which does not exist", (unsigned)node);
+	column_grow(&b->locations, sizeof l, b->locations.n + 1);
+	((struct heap_location *)b->locations.data)[b->locations.n++] = l;
+	return 0;
+}
+
+static int location_cmp(const void *pa, const void *pb)
+{
+	const struct heap_location *a = pa, *b = pb;
+
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
 {
 	v->n_nodes = (uint32_t)b->id.n;
@@ -541,7 +587,8 @@ static heap_node_t *merge_runs(const uint64_t *ids, heap_node_t *a, heap_node_t 
 }
 
 enum {
-	FEW_RUNS = 64		/* merged; more are radix-sorted */
+	FEW_RUNS = 64,		/* merged; more are radix-sorted */
+	AHEAD = 16		/* references a scatter prefetches ahead */
 };
 
 /* Node indexes in id order, NULL when the ids ascend already.  Loaders
@@ -625,50 +672,102 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->out_name = column_take(&b->e_name, 4);
 	h->out_kind = column_take(&b->e_kind, 1);
 
-	/* in CSR by counting targets */
-	h->in_off = mem_calloc((size_t)n + 1, sizeof *h->in_off);
-	advise_huge(h->in_off, ((size_t)n + 1) * sizeof *h->in_off);
-	for (uint32_t e = 0; e < m; e++)
-		h->in_off[h->out_to[e] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
+	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
+	 * so after the sums in_off[w + 1] is where w's sources start, and it
+	 * serves as w's cursor while they are placed; placed, it is where they
+	 * end, which is where w + 1's start: the offsets, with no second
+	 * array of n cursors.  The targets are in no order: each reference
+	 * costs a cache miss on the cursor and one on the slot, which the
+	 * loops below prefetch a fixed distance ahead so that the misses
+	 * overlap (on a heap of tens of millions of objects a miss that waits
+	 * for the one before costs more than all the rest of the work). */
+	h->in_off = mem_calloc((size_t)n + 2, sizeof *h->in_off);
+	advise_huge(h->in_off, ((size_t)n + 2) * sizeof *h->in_off);
+	{
+		const heap_node_t *to = h->out_to;
+		uint32_t *cnt = h->in_off + 2;
+
+		for (uint32_t e = 0; e < m; e++) {
+			if (e + AHEAD < m)
+				__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
+			cnt[to[e]]++;
+		}
+	}
+	for (uint32_t v = 1; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
 	/* The sources are spent: their pages, already faulted in, take the
 	 * in-edge sources (fresh pages cost a fault and zeroing each). */
 	h->in_from = column_take(&b->e_from, 4);
+	/* bits per reference, set at random (in_*) and tested at random by
+	 * every walk: huge pages, or a bitmap of tens of megabytes misses the
+	 * TLB on each */
 	h->in_retains = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_retains);
+	advise_huge(h->in_retains, ((size_t)m / 64 + 1) * sizeof *h->in_retains);
 	h->out_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_user);
+	advise_huge(h->out_user, ((size_t)m / 64 + 1) * sizeof *h->out_user);
 	h->in_user = mem_calloc((size_t)m / 64 + 1, sizeof *h->in_user);
+	advise_huge(h->in_user, ((size_t)m / 64 + 1) * sizeof *h->in_user);
+	/* untouched pages of a calloc cost nothing: freed below if no
+	 * reference is meta */
+	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	{
-		uint32_t *pos = mem_alloc(((size_t)n + 1) * sizeof *pos);
 		const uint16_t *flags = b->flags.data;
+		const heap_node_t *to = h->out_to;
+		uint32_t *cur = h->in_off + 1;
+		/* a bit per node for "not in the user graph": the flag a
+		 * reference's target is tested for, in 1/16 of the memory */
+		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
 		uint8_t *kind = h->out_kind;
 		uint64_t meta = 0;
 		uint32_t not_user = 0;
 
-		memcpy(pos, h->in_off, ((size_t)n + 1) * sizeof *pos);
+		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
+
+		for (uint32_t v = 0; v < n; v++)
+			if (flags[v] & HEAP_F_NOT_USER) {
+				nu[v / 64] |= (uint64_t)1 << (v % 64);
+				not_user++;
+			}
 		for (uint32_t v = 0; v < n; v++) {
 			int v_user = !(flags[v] & HEAP_F_NOT_USER);
 
-			not_user += (flags[v] & (HEAP_F_ANCHOR | HEAP_F_RUNTIME)) != 0;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				heap_node_t w = h->out_to[e];
-				uint32_t p = pos[w]++;
+				heap_node_t w = to[e];
+				uint32_t p;
 				uint8_t k = kind[e] & ~HEAP_EDGE_META;
 				int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
 
+				if (e + 2 * AHEAD < m)
+					__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
+				if (e + AHEAD < m) {
+					uint32_t q = cur[to[e + AHEAD]];
+					/* the target's bit: 1/512 of the
+					 * nodes' memory, still megabytes */
+					__builtin_prefetch(&nu[to[e + AHEAD] / 64]);
+					__builtin_prefetch(&h->in_from[q], 1);
+					__builtin_prefetch(&h->in_retains[q / 64], 1);
+					__builtin_prefetch(&h->in_user[q / 64], 1);
+				}
+				p = cur[w]++;
 				kind[e] = k;
 				meta += is_meta;
+				if (is_meta)
+					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
 				h->in_from[p] = v;
 				if (heap_edge_retains(k, flags[v])) {
 					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
-					if (v_user && !is_meta && !(flags[w] & HEAP_F_NOT_USER)) {
+					if (v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1)) {
 						h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
 						h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
 					}
 				}
 			}
 		}
-		free(pos);
+		free(nu);
+		if (!meta) {
+			free(h->out_meta);
+			h->out_meta = NULL;
+		}
 		h->meta_refs = meta;
 		h->not_user_nodes = not_user;
 	}
@@ -684,6 +783,22 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->generation = column_take(&b->generation, 1);
 	h->category = column_take(&b->category, 1);
 	h->roots = column_take(&b->roots, sizeof(struct heap_root));
+	if (b->locations.n) {
+		/* sorted by node, one per node */
+		struct heap_location *l = b->locations.data;
+		size_t k = 0, sorted = 1;
+		while (sorted < b->locations.n && l[sorted - 1].node < l[sorted].node)
+			sorted++;
+		if (sorted < b->locations.n)	/* V8 writes them in node order */
+			qsort(l, b->locations.n, sizeof *l, location_cmp);
+		for (size_t i = 0; i < b->locations.n; i++)
+			if (!k || l[k - 1].node != l[i].node)
+				l[k++] = l[i];
+		b->locations.n = k;
+		h->n_locations = (uint32_t)k;
+		h->locations = column_take(&b->locations, sizeof *l);
+	}
+	column_fini(&b->locations);
 	h->id_order = sort_by_id(h->id, n);
 
 	memcpy(h->categories, b->categories, sizeof h->categories);
@@ -751,8 +866,10 @@ void heap_free(struct heap *h)
 	free(h->in_retains);
 	free(h->out_user);
 	free(h->in_user);
+	free(h->out_meta);
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
+	free(h->locations);
 	free(h->id_order);
 	free(h->strings);
 	free(h);
@@ -768,6 +885,20 @@ const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
 	if (len)
 		*len = str_len_at(h->strings, s);
 	return h->strings + s;
+}
+
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+{
+	uint32_t lo = 0, hi = h->n_locations;
+
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (h->locations[m].node < v)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < h->n_locations && h->locations[lo].node == v ? &h->locations[lo] : NULL;
 }
 
 heap_node_t heap_find(const struct heap *h, uint64_t id)
@@ -839,8 +970,9 @@ size_t heap_memory(const struct heap *h)
 
 	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
 	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
-	       3 * (m / 64 + 1) * 8 +
-	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len;
+	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
+	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
+	       (size_t)h->n_locations * sizeof(struct heap_location);
 }
 
 /* ---- words ---- */

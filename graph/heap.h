@@ -21,6 +21,8 @@
  *   per reference: out target 4 + out name 4 + out kind 1 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 13.4 bytes
+ *                  (+ 1/8 for the "meta" bit when the loader marked any
+ *                  reference HEAP_EDGE_META)
  *                  (+ 4 for the in -> out edge index, built on first use
  *                  by heap_in_edges(), after an analysis has given back its
  *                  memory, so it does not count in the peak)
@@ -45,6 +47,11 @@ typedef uint32_t heap_str_t;
 #define HEAP_NONE UINT32_C(0xffffffff)		/* "no node" */
 #define HEAP_NAME_INDEX UINT32_C(0x80000000)	/* edge name is an index, not a string */
 #define HEAP_MAX_NODES UINT32_C(0xfffffff0)
+/* The most the shallow sizes of a heap may add up to, in bytes (2^63 - 1):
+ * every sum of sizes (a type's, a cycle's, what an object retains, a diff
+ * between two heaps, signed) then fits in 64 bits, so no total anywhere
+ * can wrap.  The builder refuses a node that would pass it. */
+#define HEAP_MAX_TOTAL_SIZE UINT64_C(0x7fffffffffffffff)
 enum {
 	HEAP_GEN_UNKNOWN = 0xff
 };
@@ -143,6 +150,14 @@ struct heap_root {
 	heap_str_t kind;	/* "gc roots", "ROOT_JNI_GLOBAL", "external ref", ... */
 };
 
+/* Where an object's code is in its source (V8's "locations": a closure's
+ * function), 0-based line and column. */
+struct heap_location {
+	heap_node_t node;
+	uint32_t line;
+	uint32_t column;
+};
+
 /* What a loader says about one object. */
 struct heap_node_rec {
 	uint64_t id;		/* runtime id or address; unique within a heap */
@@ -192,7 +207,18 @@ struct heap {
 	uint64_t *out_user;
 	uint64_t *in_user;
 
+	/* Bit e says whether the loader marked out-edge e HEAP_EDGE_META (the
+	 * one mark out_user cannot tell apart from an anchor at either end:
+	 * a leak trace may pass an anchor, never a meta reference).  NULL when
+	 * meta_refs is 0. */
+	uint64_t *out_meta;
+
 	struct heap_root *roots;
+
+	/* Source locations, sorted by node (heap_location_of); NULL when the
+	 * format has none. */
+	struct heap_location *locations;
+	uint32_t n_locations;
 
 	/* Node indexes sorted by id, for heap_find(); NULL when the id column
 	 * is already ascending. */
@@ -235,6 +261,12 @@ static inline int heap_in_user(const struct heap *h, uint32_t i)
 	return (h->in_user[i / 64] >> (i % 64)) & 1;
 }
 
+/* Whether the loader marked out-edge e HEAP_EDGE_META. */
+static inline int heap_out_meta(const struct heap *h, uint32_t e)
+{
+	return h->out_meta && ((h->out_meta[e / 64] >> (e % 64)) & 1);
+}
+
 /* Non-zero when the loader's rules took something out of the user graph
  * (meta references, anchors or runtime nodes): then the user graph differs
  * from the raw retaining graph beyond synthetic nodes. */
@@ -263,6 +295,9 @@ struct heap *heap_regenerate(const struct heap *h, const uint8_t *gen, uint8_t m
 /* The string at offset s (NUL-terminated); *len gets its byte length when
  * len is not NULL. */
 const char *heap_string(const struct heap *h, heap_str_t s, size_t *len);
+
+/* v's source location, or NULL when it has none.  O(log n). */
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v);
 
 /* Finds the node with runtime id `id`: HEAP_NONE if absent.  O(log n). */
 heap_node_t heap_find(const struct heap *h, uint64_t id);
@@ -304,6 +339,12 @@ const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size
 /* Registers a category name (V8 node type); returns its index (0..255), or
  * 255 once the table is full. */
 uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
+
+/* Optional: tells the builder that about `strings` more distinct strings
+ * are coming, so its intern table is sized once instead of growing (each
+ * growth rehashes every string, at a cache miss each).  A hint above what
+ * the input can hold must be refused (or cut) by the loader. */
+void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings);
 
 /* Optional: tells the builder how many nodes / edges are coming, so columns
  * are sized once.  Hints above what the input can hold must be refused by
@@ -348,6 +389,11 @@ int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t 
  * a root more than once with different kinds. */
 int heap_builder_add_root(struct heap_builder *b, heap_node_t node, heap_str_t kind,
 			  struct error *err);
+
+/* Says where node's code is (0-based line and column); a node given twice
+ * keeps one of them.  Fails (err) when node does not exist. */
+int heap_builder_add_location(struct heap_builder *b, heap_node_t node, uint32_t line, uint32_t column,
+			      struct error *err);
 
 /* Writable views of the builder's columns, for a loader that must revisit
  * what it added before freezing (the V8 loader resolves names once the

@@ -371,6 +371,9 @@ static void add_node_row(struct csvctx *c)
 	uint32_t n = heap_builder_count(c->b);
 
 	if (v == HEAP_NONE) {
+		char msg[ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", c->err->msg);
+		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
 		c->failed = 1;
 		return;
 	}
@@ -448,6 +451,8 @@ static void on_row(int term, void *ctx)
 }
 
 /* Streams one CSV file through libcsv. */
+static const char BOM[] = "\xef\xbb\xbf";	/* UTF-8 byte order mark */
+
 static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, uint64_t total)
 {
 	struct csv_parser p;
@@ -476,19 +481,22 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	reset_row(c);
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
-		size_t used;
+		size_t used, skip;
 		if (n < 0) {
 			error_set(c->err, "%s: %s", c->path, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
 			break;
-		used = csv_parse(&p, buf, (size_t)n, on_field, on_row, c);
+		/* a UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of
+		 * the first column's name */
+		skip = offset == 0 && n >= 3 && memcmp(buf, BOM, 3) == 0 ? 3 : 0;
+		used = csv_parse(&p, buf + skip, (size_t)n - skip, on_field, on_row, c);
 		if (c->failed)
 			goto out;
-		if (used != (size_t)n) {
+		if (used != (size_t)n - skip) {
 			error_set(c->err, "%s:%llu: malformed CSV at byte %llu: %s", c->path,
-				  (unsigned long long)c->line, (unsigned long long)(offset + used),
+				  (unsigned long long)c->line, (unsigned long long)(offset + skip + used),
 				  csv_strerror(csv_error(&p)));
 			goto out;
 		}
@@ -614,6 +622,8 @@ static int csv_sniff(const char *path, const unsigned char *head, size_t len, in
 
 	if (dir)
 		return find_pair(path, a, b2, sizeof a, &err) == 0 ? 90 : 0;
+	if (len >= 3 && memcmp(head, BOM, 3) == 0)
+		head += 3, len -= 3;
 	if (header_has(head, len, node_cols, 3) || header_has(head, len, edge_cols, 2))
 		return 80;
 	return 0;

@@ -441,6 +441,13 @@ static int dot_load(const char *path, struct heap_builder *b, struct progress *p
 		return error_set(err, "%s: a DOT file of %lld bytes is too big (at most 256 MiB; "
 				 "use the CSV format for big heaps)", path, (long long)st.st_size);
 	}
+	{
+		/* a UTF-8 byte order mark (what Windows editors save) is not
+		 * DOT: cgraph would call it a syntax error; start after it */
+		unsigned char bom[3];
+		if (fread(bom, 1, 3, fp) != 3 || memcmp(bom, "\xef\xbb\xbf", 3) != 0)
+			rewind(fp);
+	}
 	progress_force(prog, "parsing", 0, 0);
 	gv_hook_on(&hook);
 	agsetfile("dot");

@@ -12,6 +12,7 @@
 
 #include "graph/core/hmap.h"
 #include "graph/core/mem.h"
+#include "graph/core/text.h"
 
 /* Top-level record tags. */
 enum {
@@ -370,6 +371,11 @@ struct hp {
 	uint64_t *str_off;
 	uint32_t *str_len;
 	size_t n_str, cap_str;
+	/* Per UTF8 record, its interned form and its Java class name form,
+	 * made the first time they are asked for (0: not yet): a name that a
+	 * million fields, classes or arrays share is copied and hashed once.
+	 * Allocated when first needed, once every UTF8 record is read. */
+	heap_str_t *str_interned, *str_java;
 
 	/* LOAD_CLASS records: class object id -> name UTF8 id */
 	struct hmap lcmap;
@@ -516,8 +522,14 @@ static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 	uint32_t i = hmap_get(&hp->strmap, id);
 	char buf[64];
 
-	if (i != HEAP_NONE)
-		return heap_builder_intern(hp->b, (const char *)hp->map + hp->str_off[i], hp->str_len[i]);
+	if (i != HEAP_NONE) {
+		if (!hp->str_interned)
+			hp->str_interned = mem_calloc(hp->n_str + 1, sizeof *hp->str_interned);
+		if (!hp->str_interned[i])
+			hp->str_interned[i] = heap_builder_intern(hp->b, (const char *)hp->map + hp->str_off[i],
+								  hp->str_len[i]);
+		return hp->str_interned[i];
+	}
 	snprintf(buf, sizeof buf, "<unresolved name 0x%llx>", (unsigned long long)id);
 	return heap_builder_intern_cstr(hp->b, buf);
 }
@@ -574,8 +586,13 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 	char buf[64];
 
-	if (s != HEAP_NONE)
-		return java_name(hp, hp->map + hp->str_off[s], hp->str_len[s]);
+	if (s != HEAP_NONE) {
+		if (!hp->str_java)
+			hp->str_java = mem_calloc(hp->n_str + 1, sizeof *hp->str_java);
+		if (!hp->str_java[s])
+			hp->str_java[s] = java_name(hp, hp->map + hp->str_off[s], hp->str_len[s]);
+		return hp->str_java[s];
+	}
 	snprintf(buf, sizeof buf, "unknown class 0x%llx", (unsigned long long)id);
 	return heap_builder_intern_cstr(hp->b, buf);
 }
@@ -631,8 +648,11 @@ static int add_node(struct hp *hp, uint64_t at, uint64_t id, heap_str_t type, he
 
 	if (id == 0)
 		return fail_at(hp, at, "%s with object id 0 (0 means null)", sub_name(hp->map[at]));
-	if (heap_builder_add_node(hp->b, &rec, hp->err) == HEAP_NONE)
-		return -1;
+	if (heap_builder_add_node(hp->b, &rec, hp->err) == HEAP_NONE) {
+		char msg[ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", hp->err->msg);
+		return fail_at(hp, at, "%s", msg);
+	}
 	return 0;
 }
 
@@ -1566,6 +1586,9 @@ static int finish_classes(struct hp *hp)
 		uint32_t lc = hmap_get(&hp->lcmap, c->id);
 		uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 
+		if ((i & 0xffff) == 0 && progress_tick(hp->prog, "classes", i, hp->n_cls))
+			return error_set(hp->err, "%s: interrupted", hp->path);
+
 		c->name = class_name_by_id(hp, c->id);
 		c->super = hmap_get(&hp->clsmap, c->super_id);
 		if (str_is(hp, s, "java/lang/Class"))
@@ -1719,8 +1742,14 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	hp.map = map;
 	hp.size = (uint64_t)st.st_size;
 	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
-		error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
-			  "first: gunzip -c '%s' > dump.hprof", path, path);
+		char q[1024];
+		/* a command to paste only when the name can be shown as it is */
+		if (text_shell_quote(q, sizeof q, path, strlen(path)) == 0)
+			error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+				  "first: gunzip -c %s > dump.hprof", path, q);
+		else
+			error_set(err, "%s: a gzip-compressed HPROF dump (jcmd GC.heap_dump -gz); decompress it "
+				  "first (gunzip -c FILE > dump.hprof)", path);
 		goto out;
 	}
 	if (read_header(&hp) != 0)
@@ -1772,6 +1801,8 @@ out:
 	free(hp.arr);
 	free(hp.str_off);
 	free(hp.str_len);
+	free(hp.str_interned);
+	free(hp.str_java);
 	free(hp.lc_name);
 	free(hp.cls);
 	free(hp.fld);

@@ -55,9 +55,7 @@ int main(int argc, char **argv)
 	/* heapglass FILE [viewer options]; a word that is neither a command nor
 	 * a file is a mistyped command (and must not open the viewer's --help) */
 	if (argv[1][0] != '-' && access(argv[1], F_OK) != 0) {
-		fprintf(stderr, "heapglass: %s: %s, and not a command (see heapglass --help)\n", argv[1],
-			strerror(errno));
-		return CLI_FAIL;
+		return cli_fail("%s: %s, and not a command (see heapglass --help)", argv[1], strerror(errno));
 	}
 	return tui_main(argc, argv);
 }

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int error_set(struct error *err, const char *fmt, ...)
 {
@@ -15,24 +16,21 @@ int error_set(struct error *err, const char *fmt, ...)
 
 char *error_quote(char *out, size_t size, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char nul_sign[] = "\xe2\x90\x80";	/* U+2400 */
 	size_t o = 0;
 
 	if (size == 0)
 		return out;
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (s[i] != '\0') {
 			if (o + 2 > size)
 				break;
-			out[o++] = (char)c;
+			out[o++] = s[i];
 		} else {
-			if (o + 5 > size)
+			if (o + sizeof nul_sign > size)
 				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
+			memcpy(out + o, nul_sign, sizeof nul_sign - 1);
+			o += sizeof nul_sign - 1;
 		}
 	}
 	out[o] = '\0';

@@ -19,14 +19,18 @@ struct error {
 };
 
 /* Formats the message (printf-style) into err and returns -1, so a caller
- * can write `return error_set(err, "...")`.  Bytes from untrusted input may
- * be passed through error_quote() first. */
+ * can write `return error_set(err, "...")`.  The message may hold raw bytes
+ * from untrusted input (file names, pieces of the file): whoever shows it
+ * escapes it as a whole (graph/core/text.h text_escape; the command line's
+ * cli_fail(), the viewer's draw_text()), so pass strings as they are. */
 int error_set(struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Writes at most `len` bytes of `s` into `out` (size `size`, always
- * NUL-terminated) with every byte that is not printable ASCII shown as \xHH,
- * for quoting untrusted text inside an error message.  Returns out. */
+ * NUL-terminated) as they are, except that a NUL byte becomes U+2400 (a
+ * visible "NUL" sign) so the piece stays one C string: for quoting a piece
+ * of untrusted input inside an error message, which is escaped where it is
+ * shown.  Returns out. */
 char *error_quote(char *out, size_t size, const char *s, size_t len);
 
 #endif

@@ -38,12 +38,42 @@ size_t text_utf8_decode(const char *str, size_t n, unsigned *cp)
 	return len;
 }
 
-/* Invisible or direction-changing characters that could disguise text. */
-static int is_format_char(unsigned cp)
+/* Code points that draw nothing or change how the text around them reads,
+ * so two different names could look the same ("Admin" and "Admin" with a
+ * tag or a filler in it) or a name could reorder the line: every
+ * Default_Ignorable_Code_Point (DerivedCoreProperties.txt), every format
+ * character (general category Cf) and the line and paragraph separators
+ * (Zl, Zp), as of Unicode 15.  Sorted, disjoint, inclusive ranges.
+ * tests/unit/test_text.c checks the table against the Unicode data files
+ * when they are installed (Debian's unicode-data). */
+static const struct {
+	unsigned lo, hi;
+} invisible[] = {
+	{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 },
+	{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x200b, 0x200f },
+	{ 0x2028, 0x202e }, { 0x2060, 0x206f }, { 0x3164, 0x3164 }, { 0xfe00, 0xfe0f },
+	{ 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 }, { 0xfff0, 0xfffb }, { 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+	{ 0xe0000, 0xe0fff },
+};
+
+int text_invisible(unsigned cp)
 {
-	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || cp == 0x061c ||
-	       (cp >= 0xfff9 && cp <= 0xfffb);
+	size_t lo = 0, hi = sizeof invisible / sizeof invisible[0];
+
+	if (cp < 0xad)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp > invisible[mid].hi)
+			lo = mid + 1;
+		else if (cp < invisible[mid].lo)
+			hi = mid;
+		else
+			return 1;
+	}
+	return 0;
 }
 
 size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned flags)
@@ -63,18 +93,27 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 		unsigned char c = (unsigned char)s[i];
 
 		step = text_utf8_decode(s + i, len - i, &cp);
-		if (step == 0) {
+		if (step == 0 && len - i >= 3 && c == 0xed && (s[i + 1] & 0xe0) == 0xa0 &&
+		    (s[i + 2] & 0xc0) == 0x80) {
+			/* a lone surrogate as WTF-8 (what a JavaScript string may
+			 * hold: the V8 loader keeps \uD800 so) */
+			cp = 0xd000 | (unsigned)(s[i + 1] & 0x3f) << 6 | (unsigned)(s[i + 2] & 0x3f);
+			tl = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04X}", cp);
+			step = 3;
+		} else if (step == 0) {
 			tmp[tl++] = '\\', tmp[tl++] = 'x', tmp[tl++] = hex[c >> 4], tmp[tl++] = hex[c & 15];
 			step = 1;
 		} else if (cp == '\n') {
 			tmp[tl++] = '\\', tmp[tl++] = 'n';
 		} else if (cp == '\t') {
 			tmp[tl++] = '\\', tmp[tl++] = 't';
+		} else if (cp == '\\' && !(flags & TEXT_ESCAPED)) {
+			tmp[tl++] = '\\', tmp[tl++] = '\\';
 		} else if (cp == 0x1b) {
 			tmp[tl++] = '\\', tmp[tl++] = 'e';
 		} else if (cp < 0x20 || cp == 0x7f) {
 			tmp[tl++] = '\\', tmp[tl++] = 'x', tmp[tl++] = hex[cp >> 4], tmp[tl++] = hex[cp & 15];
-		} else if ((cp >= 0x80 && cp < 0xa0) || is_format_char(cp) ||
+		} else if ((cp >= 0x80 && cp < 0xa0) || text_invisible(cp) ||
 			   (cp >= 0x80 && (flags & TEXT_ASCII))) {
 			tl = (size_t)snprintf(tmp, sizeof tmp, "\\u{%04X}", cp);
 		} else {
@@ -98,6 +137,42 @@ size_t text_escape(char *out, size_t size, const char *s, size_t len, unsigned f
 	}
 	out[o] = '\0';
 	return o;
+}
+
+int text_shell_quote(char *out, size_t size, const char *s, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (size == 0)
+		return -1;
+	out[0] = '\0';
+	if (o + 1 >= size)
+		return -1;
+	out[o++] = '\'';
+	while (i < len) {
+		unsigned cp;
+		size_t step = text_utf8_decode(s + i, len - i, &cp);
+		const char *piece = s + i;
+		size_t pl = step;
+
+		if (step == 0 || cp < 0x20 || cp == 0x7f || cp == '\\' || (cp >= 0x80 && cp < 0xa0) ||
+		    text_invisible(cp)) {
+			out[0] = '\0';
+			return -1;
+		}
+		if (cp == '\'')
+			piece = "'\"'\"'", pl = 5;
+		if (o + pl + 2 > size) {
+			out[0] = '\0';
+			return -1;
+		}
+		memcpy(out + o, piece, pl);
+		o += pl;
+		i += step;
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
+	return 0;
 }
 
 const char *text_bytes(char *buf, size_t size, unsigned long long bytes)

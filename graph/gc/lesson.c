@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "graph/core/mem.h"
+#include "graph/core/text.h"
 #include "graph/gc/step_cpython.h"
 #include "graph/gc/step_gens.h"
 #include "graph/gc/step_mark.h"
@@ -547,7 +548,7 @@ const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size
 	a = &l->actions[step->action];
 	if (k == 0) {
 		if (a->op == LESSON_SAY)
-			snprintf(buf, size, "%s", l->text + a->text);
+			text_escape(buf, size, l->text + a->text, strlen(l->text + a->text), 0);
 		else
 			snprintf(buf, size, "[line %u] %s", (unsigned)a->line, step->what);
 		return buf;

@@ -145,8 +145,8 @@ uint32_t lesson_run_seek(struct lesson_run *r, size_t t, size_t *event);
 
 /* One line of narration for position t: at a step's start, the say text or
  * the action in words ("[line 9] a.next = b"); else the event just applied
- * (stepper_describe).  A say text is returned as written: escape it for
- * the screen (stepper_describe's text is escaped already). */
+ * (stepper_describe).  Display text: the say text is escaped here, as
+ * stepper_describe's names are (graph/core/text.h). */
 const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size_t size);
 
 #endif

@@ -18,6 +18,27 @@ assert d["shallow_bytes"] == 232 and d["unknown_references"] == 1
 assert d["generations"] == [{"generation": 0, "objects": 3, "bytes": 160},
                             {"generation": 2, "objects": 1, "bytes": 72}]
 PY
+# a UTF-8 byte order mark (Excel's "CSV UTF-8"): the same heap as without
+run_cmd "$BIN" info --json "$B"
+grep -v '"file"\|_seconds' "$TMP/out" >"$TMP/plain.json"
+expect_ok "info on CSV files that start with a byte order mark" "$BIN" info --json "$FIX/csv/bom"
+grep -v '"file"\|_seconds' "$TMP/out" >"$TMP/bom.json"
+check "... reads the same heap as without one" cmp -s "$TMP/plain.json" "$TMP/bom.json"
+expect_ok "... also given its nodes file (sniffed as CSV)" "$BIN" info "$FIX/csv/bom/nodes.csv"
+
+# sizes that add up past 64 bits are refused, never wrapped (two objects of
+# 2^64-1 bytes once read as 18446744073709551614 in all); a total of
+# 2^63-1 is exact
+mkdir -p "$TMP/huge"
+printf 'from,to\n1,2\n' >"$TMP/huge/edges.csv"
+printf 'id,type,size,root\n1,A,18446744073709551615,1\n2,B,18446744073709551615,\n' >"$TMP/huge/nodes.csv"
+expect_fail "sizes adding up past 2^63-1 bytes are refused, naming the line" \
+	'nodes.csv:2: object sizes add up to more than 2\^63-1 bytes' "$BIN" info "$TMP/huge"
+printf 'id,type,size,root\n1,A,9223372036854775000,1\n2,B,807,\n' >"$TMP/huge/nodes.csv"
+expect_ok "a total of exactly 2^63-1 bytes loads" "$BIN" info --json "$TMP/huge"
+grep -q '"shallow_bytes": 9223372036854775807' "$TMP/out" && ok "... and is exact" || notok "total: $(grep shallow "$TMP/out")"
+printf 'id,type,size,root\n1,A,9223372036854775000,1\n2,B,808,\n' >"$TMP/huge/nodes.csv"
+expect_fail "one byte more is refused" 'nodes.csv:3: object sizes add up' "$BIN" info "$TMP/huge"
 expect_ok "options after FILE (info FILE --json)" "$BIN" info "$B" --json
 grep -q '"objects": 4' "$TMP/out" && ok "info FILE --json prints JSON" || notok "info FILE --json prints JSON"
 expect_ok "--format csv forces the loader" "$BIN" info --format csv "$B"
@@ -89,7 +110,7 @@ mk hostile 'id,type,size,name\n1,"\033]0;pwned\007",8,"\033[2J\000\377\342\200\2
 expect_ok "hostile labels load" "$BIN" info "$TMP/hostile"
 if LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" "$TMP/err"; then notok "escape bytes reached the output"; else ok "no escape bytes in the output"; fi
 mk hostile2 'id,type,size\n1,A,"\033]0;pwned\007"\n' "$E"
-expect_fail "hostile bytes in an error are escaped" "'\\\\x1b\\]0;pwned\\\\x07' is not an unsigned integer" "$BIN" info "$TMP/hostile2"
+expect_fail "hostile bytes in an error are escaped" "'\\\\e\\]0;pwned\\\\x07' is not an unsigned integer" "$BIN" info "$TMP/hostile2"
 if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; then notok "escape bytes reached stderr"; else ok "no escape bytes on stderr"; fi
 
 # every truncation of a small snapshot either loads or fails with one line

@@ -66,7 +66,8 @@ else
 			jcheck "python steady: growth is noise (< 20 objects)" "$TMP/steady.json" 'd["new_objects"] < 20'
 		fi
 		# The viewer on two snapshots opens on the comparison; a group's
-		# Enter opens its sample in the inspector, with the path.
+		# Enter opens its sample in the inspector, with the path (Tab Tab:
+		# past the leaks and the types, to the groups).
 		printf 'q' >"$TMP/k1"
 		run_cmd "$BIN" "$TMP/py/leak/a" "$TMP/py/leak/b" --keys "$TMP/k1" --dump-screen "$TMP/s1" --size 100x30 --ascii
 		if [ "$rc" -eq 0 ] && grep -q "Comparison with $TMP/py/leak/a" "$TMP/s1" &&
@@ -75,7 +76,7 @@ else
 		else
 			notok "viewer OLD NEW (exit $rc): $(head -c 300 "$TMP/err") $(head -n 8 "$TMP/s1" 2>/dev/null)"
 		fi
-		printf '/__main__.session<Enter>n<Enter>' >"$TMP/k2"
+		printf '<Tab><Tab>/__main__.session<Enter><Enter>' >"$TMP/k2"
 		run_cmd "$BIN" "$TMP/py/leak/a" "$TMP/py/leak/b" --keys "$TMP/k2" --dump-screen "$TMP/s2" --size 100x30 --ascii
 		if [ "$rc" -eq 0 ] && grep -q "^ Object #" "$TMP/s2" && grep -q "^ __main__.Session" "$TMP/s2" &&
 		   grep -q "_cache" "$TMP/s2"; then

@@ -38,8 +38,10 @@ nodes = [g for g in doc.getElementsByTagName("g") if g.getAttribute("class") == 
 assert len(nodes) == 9, len(nodes)
 assert not doc.getElementsByTagName("script"), "a label became markup"
 text = " ".join(t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild)
-assert "<b>bold</b>" in text and "pay\"load\\N</text><script>" in text, text
-assert "\\u{202E}" in text and "\\e[31m" in text, text
+assert "<b>bold</b>" in text and "pay\"load\\\\N</text><script>" in text, text
+# a backslash is escaped (\\): a name cannot spell an escape; the cut now
+# falls before the bidi override, which must not be there raw (above)
+assert "\\\\back\\\\slash" in text and "\\e[31m" in text, text
 PY
 expect_ok "export .png" "$BIN" export "$S" --object 7 --depth 9 -o "$TMP/all.png"
 python3 - "$TMP/all.png" <<'PY' && ok "PNG has the signature and plausible dimensions" || notok "PNG is wrong"
@@ -142,6 +144,9 @@ grep -A8 '^	6 -> 4' "$TMP/weak.dot" | grep -q 'style=dashed' && grep -A8 '^	6 ->
 
 printf 'strict digraph {\n a -> b -> c;\n c -> a [index=3];\n}\n' >"$TMP/strict.dot"
 expect_ok "strict digraph sniffs as DOT" "$BIN" info "$TMP/strict.dot"
+printf '\357\273\277digraph {\n a -> b -> c;\n c -> a;\n}\n' >"$TMP/bom.dot"
+expect_ok "a DOT file that starts with a byte order mark loads" "$BIN" info "$TMP/bom.dot"
+grep -q '^references: *3$' "$TMP/out" && ok "... with all its references" || notok "BOM DOT: $(cat "$TMP/out")"
 printf '/* comment */\n// another\n# cpp line\ngraph g { 1 -- 2; 2 -- 3 }\n' >"$TMP/undirected.dot"
 expect_ok "undirected graph after comments" "$BIN" info "$TMP/undirected.dot"
 grep -q '^references: *2$' "$TMP/out" && ok "a -- b reads as one reference" || notok "undirected: $(cat "$TMP/out")"
@@ -223,3 +228,33 @@ python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T
 	ok "the Python cycle's SVG parses" || notok "the Python cycle's SVG does not parse"
 "$BIN" export "$TOP/assets/sample-python" --cycle 1 --max-nodes 200 -o "$TMP/py1.png" 2>"$TMP/err"
 check "Graphviz prints nothing of its own on stderr (a 126-object PNG)" test ! -s "$TMP/err"
+
+# --- long rings (issue 22, item 4): past 60 objects dot's effort is bounded,
+# and its spline router crashed on the unsolved placement that leaves
+# (SIGSEGV in dot_layout for a ring of 280 labelled references, a circular
+# doubly linked list of 300).  Each must draw, every object in it.
+for ring in "ring:280" "dll:300" "ring:1000"; do
+	kind=${ring%%:*} n=${ring#*:}
+	d=$TMP/$kind$n
+	mkdir -p "$d"
+	python3 - "$d" "$n" "$kind" <<'PY'
+import sys
+d, n, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(d + "/nodes.csv", "w") as f:
+    f.write("id,type,size,name,refcount,generation,root,flags\n")
+    f.writelines("%d,Node,48,n%d,1,0,%s,\n" % (i, i, "global" if i == 1 else "") for i in range(1, n + 1))
+with open(d + "/edges.csv", "w") as f:
+    f.write("from,to,name,index,kind\n")
+    f.writelines("%d,%d,next,,\n" % (i, i % n + 1) for i in range(1, n + 1))
+    if kind == "dll":
+        f.writelines("%d,%d,prev,,\n" % (i % n + 1, i) for i in range(1, n + 1))
+PY
+	ext=svg
+	[ "$n" -gt 500 ] && ext=dot
+	if "$BIN" export "$d" --cycle 1 --max-nodes "$n" -o "$TMP/$kind$n.$ext" 2>"$TMP/err"; then
+		got=$(grep -c 'class="node"\|hg_id=' "$TMP/$kind$n.$ext")
+		check "export --cycle 1 --max-nodes $n of a $kind of $n draws all $n objects (drew $got)" [ "$got" -eq "$n" ]
+	else
+		notok "export --cycle 1 --max-nodes $n of a $kind of $n: exit $? $(head -c 200 "$TMP/err")"
+	fi
+done

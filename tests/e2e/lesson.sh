@@ -73,7 +73,7 @@ expect_fail "no such lesson" "no lesson named 'nosuch' \\(see heapglass lesson -
 expect_fail "missing file" "No such file or directory" "$BIN" lesson ./nosuch.lesson
 expect_fail "a directory is not a lesson" "not a regular file" "$BIN" lesson "$TMP/"
 printf 'new a\n\033]0;pwned\007\n' >"$TMP/esc.lesson"
-expect_fail "escape bytes are quoted in the message" "esc.lesson:2: unknown command '\\\\x1b\\]0;pwned\\\\x07'" \
+expect_fail "escape bytes are quoted in the message" "esc.lesson:2: unknown command '\\\\e\\]0;pwned\\\\x07'" \
 	"$BIN" lesson "$TMP/esc.lesson"
 head -c 2000000 /dev/zero | tr '\0' 'x' >"$TMP/big.lesson"
 expect_fail "a huge file is refused" "too big for a lesson" "$BIN" lesson "$TMP/big.lesson"

@@ -48,14 +48,19 @@ awk -v n=1500000 -v dir="$BIG" 'BEGIN {
 
 # run NAME FILE: starts the viewer on FILE at 80x24 under a shell that
 # records `stty -g` before and after and the exit status in $TMP/NAME.*;
-# the shell survives Ctrl-C (its trap is not SIG_IGN, so the viewer
-# still gets the default).  $S names the session.
+# the shell survives Ctrl-C and SIGHUP (its traps are not SIG_IGN, so the
+# viewer still gets the defaults), then becomes a sleep that keeps the
+# pane for the checks of what it shows.  That sleep leads the pane's
+# session with SIGHUP at its default, so the pane's end (kill-session,
+# the server's end) ends it: a sleep under a shell that ignored SIGHUP
+# outlived the tmux server, 8 processes per run.  $S names the session.
 run() {
 	[ -n "${S:-}" ] && tm kill-session -t "$S" 2>/dev/null
 	S=$1
 	tm new-session -d -s "$S" -c "$TUI" -x 80 -y 24 \
-		"sh -c 'trap \"\" HUP; trap \"echo INT\" INT; trap \"echo QUIT\" QUIT; stty -g >$TMP/$1.before; env TERM=xterm-256color \"$BIN\" \"$2\"; echo \$? >$TMP/$1.rc; stty -g >$TMP/$1.after; sleep 600'"
+		"sh -c 'trap \"echo HUP\" HUP; trap \"echo INT\" INT; trap \"echo QUIT\" QUIT; stty -g >$TMP/$1.before; env TERM=xterm-256color \"$BIN\" \"$2\"; echo \$? >$TMP/$1.rc; stty -g >$TMP/$1.after; exec sleep 600'"
 	tm set-option -t "$S" status off >/dev/null 2>&1
+	tm display -p -t "$S" '#{pane_pid}' >>"$TMP/pane-pids"
 }
 
 # wait_for TEXT [TENTHS]: until the pane shows TEXT (default 30 s)
@@ -151,6 +156,21 @@ if wait_for 'Loading'; then
 	kill -TERM "$pid" 2>/dev/null
 	restored r5 "tmux: SIGTERM during the load" '[1-9]*'
 fi
+# SIGHUP (the terminal window closed, ssh dropped) during the load and in
+# the viewer: the terminal is restored as for SIGTERM
+run r5h "$BIG"
+if wait_for 'Loading'; then
+	pid=$(pgrep -P "$(tm display -p -t "$S" '#{pane_pid}')" | head -1)
+	kill -HUP "$pid" 2>/dev/null
+	restored r5h "tmux: SIGHUP during the load" '[1-9]*'
+fi
+run r5v small
+if wait_for 'Overview of' 100; then
+	tm send-keys -t "$S" t
+	pid=$(pgrep -P "$(tm display -p -t "$S" '#{pane_pid}')" | head -1)
+	kill -HUP "$pid" 2>/dev/null
+	restored r5v "tmux: SIGHUP in the types view" '[1-9]*'
+fi
 run r6 small
 if wait_for 'Overview of' 100; then
 	tm send-keys -t "$S" t C-c
@@ -170,3 +190,21 @@ mkdir -p "$TMP/dup" && mv "$TMP/dup.csv" "$TMP/dup/nodes.csv" && mv "$TMP/dup-ed
 run r7 "$TMP/dup"
 restored r7 "tmux: a load error" 1
 check "tmux: ... prints one line naming the file and the line" wait_for 'nodes.csv:3' 20
+
+# nothing is left behind: the tmux server's end (SIGHUP to every pane)
+# ends the process of every pane the cases started
+tm kill-server 2>/dev/null
+alive() {
+	_n=0
+	for _p in $(cat "$TMP/pane-pids"); do
+		kill -0 "$_p" 2>/dev/null && _n=$((_n + 1))
+	done
+	echo $_n
+}
+_i=0
+while [ "$(alive)" -gt 0 ] && [ $_i -lt 50 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+left=$(alive)
+check "no process of the $(wc -l <"$TMP/pane-pids") cases is left running ($left left)" [ "$left" -eq 0 ]

@@ -50,11 +50,28 @@ headless cycle-garbage "$SMALL" '3j<Enter><Enter>'
 headless cycles-pattern "$SMALL" '3<Enter>'
 headless cycles-raw "$SMALL" '3R'
 headless domtree "$SMALL" 'dj<Enter>'
+# ten or more children of one type are one row (12 Session under a dict,
+# 3 Config apart), ranked by what they retain together; it expands into
+# its members, largest first; entering the view on a member opens its group
+headless domtree-group groups 'd<Enter>j<Enter>'
+headless domtree-group-reveal groups 't/#15<Enter>d'
+headless domtree-group-fold groups 't/#15<Enter>dhh'
 headless gens "$SMALL" 'y'
 headless gens-cross "$SMALL" 'ygx'
 headless inspector "$SMALL" '<Enter>'
 headless inspector-follow "$SMALL" '<Enter>jj<Enter>'
 headless history "$SMALL" '<Enter>jj<Enter><BS><BS>]'
+# the inspector as a workbench: headings take no cursor (k from the first
+# reference stays on it: 2/N), Tab jumps to the retainers (sorted: the
+# program's references first, nearest a root first), Right expands a
+# retainer into its own retainers, indented, Left folds it again
+headless inspector-heading "$SMALL" '<Enter>kk'
+headless inspector-tab "$SMALL" '<Enter><Tab>'
+headless inspector-retainers-tree "$SMALL" '<Enter><Tab>j<Right>'
+headless inspector-retainers-fold "$SMALL" '<Enter><Tab>j<Right>j<Left><Left>'
+# retainers in order (the program's references nearest a root first, weak
+# ones last; the CSV lists them weak, registry, far, near), and a tree
+headless inspector-retainers-sorted retainers '/target<Enter><Enter>j<Right>'
 headless search "$SMALL" '/sess<Enter>n'
 headless garbage "$SMALL" 'u'
 headless search-nomatch "$SMALL" '/zzz'

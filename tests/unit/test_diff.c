@@ -45,7 +45,9 @@ static void path_key(const struct analysis *a, heap_node_t v, char *out)
 		uint32_t nm = h->out_name[p[i].edge];
 		heap_node_t from = p[i - 1].node;
 		int wide = h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE;
-		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) || wide ? "[]" : heap_string(h, nm, NULL));
+		const char *ns = heap_string(h, nm, NULL);
+		int digits = ns[0] && strspn(ns, "0123456789") == strlen(ns);
+		snprintf(name, sizeof name, "-%s->", (nm & HEAP_NAME_INDEX) || wide || digits ? "[]" : ns);
 		strcat(out, name);
 		strcat(out, type_name(h, p[i].node));
 	}
@@ -242,6 +244,225 @@ static void check_cycles_by_id(const struct diff *d)
 	assert_int_equal(appeared, listed);
 }
 
+/* ---- leak clusters, by brute force ---- */
+
+enum {
+	SIG_MAX = 8192
+};
+
+struct osig {
+	char s[ORACLE_MAXN][SIG_MAX];	/* "" when no trace reaches the node */
+	char step[ORACLE_MAXN][128];	/* the step that reaches it */
+	heap_node_t parent[ORACLE_MAXN];
+};
+
+/* A reference a trace may use (trace.h), from the rules' own words: it
+ * retains, is not named "meta" (the generator's meta references), and
+ * leaves an object that is not a runtime object unless it is synthetic. */
+static int oracle_follows(const struct heap *h, heap_node_t u, uint32_t e)
+{
+	int k = h->out_kind[e];
+	uint32_t nm = h->out_name[e];
+
+	if ((h->flags[u] & HEAP_F_RUNTIME) && !(h->flags[u] & HEAP_F_SYNTHETIC))
+		return 0;
+	if (!(nm & HEAP_NAME_INDEX) && strcmp(heap_string(h, nm, NULL), "meta") == 0)
+		return 0;
+	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
+	       (k == HEAP_EDGE_SHORTCUT && (h->flags[u] & HEAP_F_SYNTHETIC));
+}
+
+/* The trace tree by a plain breadth-first search from the roots in index
+ * order, and each node's signature as a string: the root's type, then
+ * "-name->Type" per step, a step equal to the one before, or from an
+ * element ("-[]->") to its own type, adding nothing,
+ * an anchor starting afresh ("#id", or its type and name and its parent's
+ * with the step's name). */
+static void oracle_sigs(const struct analysis *a, int by_id, struct osig *o)
+{
+	const struct heap *h = a->heap;
+	heap_node_t queue[ORACLE_MAXN];
+	uint32_t head = 0, tail = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		o->s[v][0] = 0;
+		o->step[v][0] = 0;
+		o->parent[v] = HEAP_NONE;
+		if (a->dist[v] == 0) {
+			snprintf(o->s[v], SIG_MAX, "ROOT:%s", type_name(h, v));
+			queue[tail++] = v;
+		}
+	}
+	while (head < tail) {
+		heap_node_t u = queue[head++];
+		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
+			heap_node_t w = h->out_to[e];
+			const char *ns = heap_string(h, h->out_name[e], NULL);
+			int wide = h->out_off[u + 1] - h->out_off[u] > DIFF_WIDE;
+			int digits = ns[0] && strspn(ns, "0123456789") == strlen(ns);
+			char name[64];
+			if (o->s[w][0] || !oracle_follows(h, u, e))
+				continue;
+			snprintf(name, sizeof name, "%s", (h->out_name[e] & HEAP_NAME_INDEX) || wide || digits ? "[]" : ns);
+			snprintf(o->step[w], sizeof o->step[w], "-%s->%s", name, type_name(h, w));
+			o->parent[w] = u;
+			if (h->flags[w] & HEAP_F_ANCHOR) {
+				if (by_id)
+					snprintf(o->s[w], SIG_MAX, "#%llu", (unsigned long long)h->id[w]);
+				else
+					snprintf(o->s[w], SIG_MAX, "A:%s/%s|%s/%s|%s", type_name(h, w),
+						 heap_string(h, h->name[w], NULL), type_name(h, u),
+						 heap_string(h, h->name[u], NULL), name);
+				o->step[w][0] = 0;
+			} else if (strcmp(o->step[w], o->step[u]) == 0 ||
+				   (strcmp(type_name(h, w), type_name(h, u)) == 0 && strncmp(o->step[u], "-[]->", 5) == 0)) {
+				strcpy(o->s[w], o->s[u]);
+			} else {
+				static char tmp[SIG_MAX];
+				snprintf(tmp, sizeof tmp, "%s%s", o->s[u], o->step[w]);
+				memcpy(o->s[w], tmp, sizeof tmp);
+			}
+			queue[tail++] = w;
+		}
+	}
+}
+
+static int64_t sig_count(const struct heap *h, const struct osig *o, const char *sig, int64_t *bytes)
+{
+	int64_t n = 0;
+
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		if (o->s[v][0] && strcmp(o->s[v], sig) == 0) {
+			n++;
+			*bytes += (int64_t)h->size[v];
+		}
+	return n;
+}
+
+/* The signature above sig (the first ancestor of one of its nodes with
+ * another), "" for a root's. */
+static const char *sig_parent(const struct heap *h, const struct osig *o, const char *sig)
+{
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		heap_node_t u = v;
+		if (strcmp(o->s[v], sig) != 0)
+			continue;
+		while (o->parent[u] != HEAP_NONE && strcmp(o->s[o->parent[u]], sig) == 0)
+			u = o->parent[u];
+		return o->parent[u] == HEAP_NONE ? "" : o->s[o->parent[u]];
+	}
+	return "";
+}
+
+static int64_t sig_growth(const struct heap *hn, const struct osig *on, const struct heap *ho,
+			  const struct osig *oo, const char *sig, int64_t *bytes)
+{
+	int64_t bn = 0, bo = 0, g;
+
+	if (!sig[0])
+		return 0;
+	g = sig_count(hn, on, sig, &bn) - sig_count(ho, oo, sig, &bo);
+	*bytes = bn - bo;
+	return g;
+}
+
+static void check_leaks(const struct diff *d)
+{
+	static struct osig on, oo;
+	const struct heap *hn = d->new->heap, *ho = d->old->heap;
+	int by_id = d->matched_by == DIFF_BY_ID;
+	static char acc[ORACLE_MAXN][SIG_MAX];
+	int64_t want_count[ORACLE_MAXN], want_bytes[ORACLE_MAXN];
+	uint32_t n_acc = 0, matched = 0;
+
+	oracle_sigs(d->new, by_id, &on);
+	oracle_sigs(d->old, by_id, &oo);
+	/* every growing signature, by its first node, climbs to its
+	 * accumulation point */
+	for (uint32_t v = 0; v < hn->n_nodes; v++) {
+		int64_t bytes, pb;
+		const char *s = on.s[v], *up;
+		int first = 1;
+		uint32_t k;
+		if (!s[0] || sig_growth(hn, &on, ho, &oo, s, &bytes) <= 0)
+			continue;
+		for (uint32_t u = 0; u < v; u++)
+			first &= strcmp(on.s[u], s) != 0;
+		if (!first)
+			continue;
+		up = sig_parent(hn, &on, s);
+		while (up[0] && sig_growth(hn, &on, ho, &oo, up, &pb) > 0)
+			up = sig_parent(hn, &on, up);
+		for (k = 0; k < n_acc && strcmp(acc[k], up) != 0; k++)
+			;
+		if (k == n_acc) {
+			strcpy(acc[n_acc], up);
+			want_count[k] = want_bytes[k] = 0;
+			n_acc++;
+		}
+		want_count[k] += sig_growth(hn, &on, ho, &oo, s, &bytes);
+		want_bytes[k] += bytes;
+	}
+	assert_int_equal(d->n_leaks, n_acc);
+	for (uint32_t i = 0; i < d->n_leaks; i++) {
+		const struct diff_leak *l = &d->leaks[i];
+		const char *point = l->point == HEAP_NONE ? "" : on.s[l->point];
+		int64_t tc = 0, tb = 0;
+		for (uint32_t k = 0; k < n_acc; k++)
+			if (strcmp(acc[k], point) == 0) {
+				assert_int_equal(l->count, want_count[k]);
+				assert_int_equal(l->retained_delta, want_bytes[k]);
+				matched++;
+			}
+		/* the sample hangs from the point through the held reference;
+		 * the types add up */
+		assert_true(on.s[l->sample][0]);
+		if (l->point != HEAP_NONE) {
+			assert_true(hn->out_off[l->point] <= l->held_edge && l->held_edge < hn->out_off[l->point + 1]);
+			assert_string_equal(on.s[hn->out_to[l->held_edge]], on.s[l->sample]);
+		}
+		for (uint32_t k = 0; k < l->n_types; k++) {
+			tc += d->leak_types[l->types + k].count;
+			tb += d->leak_types[l->types + k].bytes;
+		}
+		assert_int_equal(tc, l->count);
+		assert_int_equal(tb, l->retained_delta);
+		if (i)
+			assert_true(d->leaks[i - 1].retained_delta >= l->retained_delta);
+	}
+	assert_int_equal(matched, n_acc);
+}
+
+static void test_leaks_random(void **state)
+{
+	uint64_t seed = 777;
+	struct error err;
+
+	(void)state;
+	for (int r = 0; r < ROUNDS; r++) {
+		struct heap *ho = r % 2 ? oracle_random_user_heap(&seed, 40) : oracle_random_heap(&seed, 40);
+		struct heap *hn = r % 2 ? oracle_random_user_heap(&seed, 40) : oracle_random_heap(&seed, 40);
+		struct analysis *ao, *an;
+		struct diff *d;
+
+		assert_int_equal(analysis_run(ho, NULL, &ao, &err), 0);
+		assert_int_equal(analysis_run(hn, NULL, &an, &err), 0);
+		for (int m = DIFF_BY_ID; m <= DIFF_BY_TYPE_AND_PATH; m++) {
+			assert_int_equal(diff_run(ao, an, (enum diff_match)m, &d, &err), 0);
+			check_leaks(d);
+			diff_free(d);
+		}
+		/* against itself: no leak */
+		assert_int_equal(diff_run(an, an, DIFF_BY_TYPE_AND_PATH, &d, &err), 0);
+		assert_int_equal(d->n_leaks, 0);
+		diff_free(d);
+		analysis_free(ao);
+		analysis_free(an);
+		heap_free(ho);
+		heap_free(hn);
+	}
+}
+
 static void test_random_pairs(void **state)
 {
 	uint64_t seed = 12345;
@@ -393,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_random_pairs, oracle_teardown),
+		cmocka_unit_test(test_leaks_random),
 		cmocka_unit_test(test_wide_container),
 		cmocka_unit_test_teardown(test_ages, oracle_teardown),
 	};

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "graph/dom.h"
+#include "graph/domtree.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
 #include "tests/unit/oracle.h"

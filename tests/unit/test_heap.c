@@ -41,13 +41,29 @@ static void test_intern(void **state)
 	assert_int_not_equal(nul, a);
 	empty = heap_builder_intern(b, "", 0);
 	assert_int_equal(empty, 0);
-	/* many strings force the table and arena to grow */
-	for (int i = 0; i < 20000; i++) {
-		char buf[32];
-		int n = snprintf(buf, sizeof buf, "s%d", i);
-		heap_builder_intern(b, buf, (size_t)n);
+	/* many strings force the table and arena to grow; half way, a
+	 * reserve resizes the table at once: every string keeps its offset */
+	{
+		heap_str_t *off = malloc(40000 * sizeof *off);
+		for (int i = 0; i < 40000; i++) {
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "s%d", i);
+			if (i == 20000)
+				heap_builder_reserve_strings(b, 100000);
+			off[i] = heap_builder_intern(b, buf, (size_t)n);
+			assert_true(off[i] != a && off[i] != nul);
+			assert_true(i == 0 || off[i] > off[i - 1]);
+		}
+		heap_builder_reserve_strings(b, 10);	/* smaller: changes nothing */
+		for (int i = 0; i < 40000; i += 7) {
+			char buf[32];
+			int n = snprintf(buf, sizeof buf, "s%d", i);
+			assert_int_equal(heap_builder_intern(b, buf, (size_t)n), off[i]);
+		}
+		free(off);
 	}
 	assert_int_equal(heap_builder_intern_cstr(b, "s123"), heap_builder_intern_cstr(b, "s123"));
+	assert_int_equal(heap_builder_intern_cstr(b, "Node"), a);
 	rec.type = a;
 	rec.name = nul;
 	heap_builder_add_node(b, &rec, &err);
@@ -65,26 +81,40 @@ static void test_intern(void **state)
 
 /* Random graphs: the frozen CSR must hold exactly the added edges, each
  * source's edges in the order added, and the incoming index must mirror
- * the outgoing one. */
+ * the outgoing one; the user-graph bits follow heap.h's rule.  One round
+ * in eight is big enough (thousands of references) for the scatter's
+ * prefetching to run far ahead. */
 static void check_random(int sorted)
 {
 	for (int round = 0; round < 200; round++) {
 		oracle_round(__func__, round, rng_state);
 		struct heap_builder *b = heap_builder_new();
 		struct error err;
-		uint32_t n = 1 + (uint32_t)(rnd() % 60), m = (uint32_t)(rnd() % 200);
+		int big = round % 8 == 7;
+		uint32_t n = 1 + (uint32_t)(rnd() % (big ? 3000 : 60));
+		uint32_t m = (uint32_t)(rnd() % (big ? 12000 : 200));
 		uint32_t *ef = malloc(m * 4 + 4), *et = malloc(m * 4 + 4), *en = malloc(m * 4 + 4);
+		uint8_t *meta = malloc(m + 1);
+		uint16_t *fl = malloc(n * 2 + 2);
+		uint64_t n_meta = 0;
+		uint32_t n_not_user = 0;
 		struct heap *h;
 
 		for (uint32_t v = 0; v < n; v++) {
+			static const uint16_t pick[] = { 0, 0, 0, HEAP_F_ANCHOR, HEAP_F_RUNTIME, HEAP_F_SYNTHETIC,
+							 HEAP_F_SYNTHETIC | HEAP_F_RUNTIME };
 			struct heap_node_rec rec = { .id = 1000 + 7 * (uint64_t)(n - v), .size = v,
 						     .generation = (uint8_t)(v % 3) };
+			rec.flags = fl[v] = pick[rnd() % 7];
+			n_not_user += (fl[v] & HEAP_F_NOT_USER) != 0;
 			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
 		}
 		for (uint32_t e = 0; e < m; e++) {
 			ef[e] = (uint32_t)(rnd() % n);
 			et[e] = (uint32_t)(rnd() % n);
 			en[e] = HEAP_NAME_INDEX | e;
+			meta[e] = rnd() % 5 == 0;
+			n_meta += meta[e];
 		}
 		if (sorted) { /* insertion sort by source, stable */
 			for (uint32_t i = 1; i < m; i++)
@@ -93,10 +123,12 @@ static void check_random(int sorted)
 					t = ef[j], ef[j] = ef[j - 1], ef[j - 1] = t;
 					t = et[j], et[j] = et[j - 1], et[j - 1] = t;
 					t = en[j], en[j] = en[j - 1], en[j - 1] = t;
+					t = meta[j], meta[j] = meta[j - 1], meta[j - 1] = (uint8_t)t;
 				}
 		}
 		for (uint32_t e = 0; e < m; e++)
-			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)((en[e] & ~HEAP_NAME_INDEX) % 4),
+			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)(((en[e] & ~HEAP_NAME_INDEX) % 4) |
+												 (meta[e] ? HEAP_EDGE_META : 0)),
 							       en[e], &err), 0);
 		if (n > 1)
 			assert_int_equal(heap_builder_add_root(b, 1, 0, &err), 0);
@@ -114,6 +146,11 @@ static void check_random(int sorted)
 				assert_int_equal(h->out_to[k], et[e]);
 				assert_int_equal(h->out_name[k], en[e]);
 				assert_int_equal(h->out_kind[k], (en[e] & ~HEAP_NAME_INDEX) % 4);
+				/* the user graph: retains, not meta, neither end an
+				 * anchor or the runtime's */
+				assert_int_equal(heap_out_user(h, k),
+						 heap_edge_retains(h->out_kind[k], fl[v]) && !meta[e] &&
+						 !(fl[v] & HEAP_F_NOT_USER) && !(fl[et[e]] & HEAP_F_NOT_USER));
 				k++;
 			}
 			assert_int_equal(k, h->out_off[v + 1]);
@@ -129,10 +166,13 @@ static void check_random(int sorted)
 				/* the retains bit is the edge's rule; sources ascend,
 				 * repeated references in out-edge order */
 				assert_int_equal(heap_in_retains(h, k), reach_retains(h, u, e));
+				assert_int_equal(heap_in_user(h, k), heap_out_user(h, e));
 				if (k > h->in_off[v])
 					assert_true(h->in_from[k - 1] < u ||
 						    (h->in_from[k - 1] == u && heap_in_edges(h)[k - 1] < e));
 			}
+		assert_int_equal(h->meta_refs, n_meta);
+		assert_int_equal(h->not_user_nodes, n_not_user);
 		/* ids are descending: heap_find must use the sorted order */
 		for (uint32_t v = 0; v < n; v++)
 			assert_int_equal(heap_find(h, h->id[v]), v);
@@ -147,6 +187,8 @@ static void check_random(int sorted)
 		free(ef);
 		free(et);
 		free(en);
+		free(meta);
+		free(fl);
 	}
 	oracle_rounds_done();
 }

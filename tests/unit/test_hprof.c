@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "graph/heap.h"
+#include "graph/core/progress.h"
 #include "loaders/loader.h"
 
 static char *fixture(const char *name)
@@ -458,6 +459,31 @@ static void test_length_wraps(void **state)
 	length_wraps(1);
 }
 
+/* A progress callback that asks to stop in one phase (ctx: the struct
+ * progress, whose clock it resets so that every tick reports). */
+static int stop_in(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)done;
+	(void)total;
+	((struct progress *)ctx)->next_ns = 0;
+	return strcmp(what, "classes") == 0;
+}
+
+/* q aborts the phase after the parse too (issue 22): it ticks, and stops
+ * with "interrupted" when asked. */
+static void test_abort_classes(void **state)
+{
+	struct progress p = { .fn = stop_in, .next_ns = 0 };
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+
+	(void)state;
+	p.ctx = &p;
+	assert_int_equal(loader_open(fixture("small-id8.hprof"), NULL, &p, &h, &err), -1);
+	assert_null(h);
+	assert_non_null(strstr(err.msg, "interrupted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_length_wraps),
+		cmocka_unit_test(test_abort_classes),
 	};
 
 	return cmocka_run_group_tests_name("hprof", tests, NULL, NULL);

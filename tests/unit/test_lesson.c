@@ -17,6 +17,7 @@
 #include "graph/cpygc.h"
 #include "graph/gc/lesson.h"
 #include "graph/core/mem.h"
+#include "graph/core/text.h"
 #include "graph/reach.h"
 #include "graph/scc.h"
 #include "graph/gc/stepper.h"
@@ -34,6 +35,7 @@ static void check_bad(void **state)
 	struct lesson *l = NULL;
 	struct lesson_run *r = NULL;
 	struct error err = { { 0 } };
+	char shown[ERROR_MSG_MAX * 4];
 	int rc = fmt_lesson_parse("t.lesson", b->script, strlen(b->script), &l, &err);
 
 	if (rc == 0) {
@@ -41,9 +43,12 @@ static void check_bad(void **state)
 		lesson_free(l);
 		assert_int_equal(rc, -1);
 	}
-	assert_null(strchr(err.msg, '\n'));
-	if (strcmp(err.msg, b->msg) != 0)
-		fail_msg("script %s\n got: %s\nwant: %s", b->script, err.msg, b->msg);
+	/* the message as it is shown: escaped as a whole where it is printed
+	 * (it holds the script's bytes as they are) */
+	text_escape(shown, sizeof shown, err.msg, strlen(err.msg), 0);
+	assert_null(strchr(shown, '\n'));
+	if (strcmp(shown, b->msg) != 0)
+		fail_msg("script %s\n got: %s\nwant: %s", b->script, shown, b->msg);
 }
 
 #define NAME_RULE "(letters, digits and _, not starting with a digit)"
@@ -94,7 +99,7 @@ static const struct bad bad_cases[] = {
 	{ "", "t.lesson: the lesson has no steps (new, link, say, collect, ...)" },
 	{ "title Only a title\ngc cpython\n", "t.lesson: the lesson has no steps (new, link, say, collect, ...)" },
 	{ "new a\nlink \x1b[31m.x a\n",
-	  "t.lesson:2: link: '\\x1b[31m' is not an object name " NAME_RULE },
+	  "t.lesson:2: link: '\\e[31m' is not an object name " NAME_RULE },
 	{ "new a\n\xff\xfe\n", "t.lesson:2: unknown command '\\xff\\xfe' " COMMANDS },
 	/* run-time errors name the line too */
 	{ "new a\nunlink a.next\n", "t.lesson:2: unlink: 'a' has no field 'next'" },

@@ -10,6 +10,7 @@
 
 #include "graph/analysis.h"
 #include "graph/dom.h"
+#include "graph/domtree.h"
 #include "graph/gens.h"
 
 static struct heap_builder *nodes(uint32_t n, uint64_t size)

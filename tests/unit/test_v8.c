@@ -28,6 +28,7 @@
 #include "graph/analysis.h"
 #include "graph/heap.h"
 #include "graph/scc.h"
+#include "graph/core/progress.h"
 #include "loaders/loader.h"
 
 static char fixture[4096];
@@ -313,6 +314,15 @@ static void test_tiny_model(void **state)
 	assert_int_equal(edge_kind(h, 7, "[1]"), HEAP_EDGE_WEAK);	/* (Global handles) -> global */
 	assert_int_equal(edge_kind(h, 5, "x"), HEAP_EDGE_WEAK);	/* (Strong roots) -> Key */
 	assert_int_equal(edge_kind(h, 3, "[1]"), HEAP_EDGE_STRONG);	/* (GC roots) -> (Strong roots) */
+	/* "locations": [91,3,10,4, 63,3,20,8]: node 13 (@27, the closure
+	 * inner) at 10:4 is kept; node 9 (@19, an object: its constructor's
+	 * location) is not, nor has any other node one */
+	assert_int_equal(h->n_locations, 1);
+	assert_int_equal(h->locations[0].node, heap_find(h, 27));
+	assert_int_equal(heap_location_of(h, heap_find(h, 27))->line, 10);
+	assert_int_equal(heap_location_of(h, heap_find(h, 27))->column, 4);
+	assert_null(heap_location_of(h, heap_find(h, 19)));
+	assert_null(heap_location_of(h, heap_find(h, 13)));
 	heap_free(h);
 }
 
@@ -621,6 +631,12 @@ static void test_user_marks(void **state)
 						fail_msg("@%llu -%s->: user %d, the rules say %d",
 							 (unsigned long long)h->id[u], buf, heap_out_user(h, e),
 							 user_refs[k].user);
+					/* the frozen heap keeps the mark (leak traces
+					 * read it where an anchor hides it from out_user) */
+					if (heap_out_meta(h, e) != user_refs[k].meta)
+						fail_msg("@%llu -%s->: frozen meta %d, the rules say %d",
+							 (unsigned long long)h->id[u], buf, heap_out_meta(h, e),
+							 user_refs[k].meta);
 					checked++;
 				}
 		}
@@ -637,6 +653,31 @@ static void test_user_marks(void **state)
 	heap_free(h);
 }
 
+/* A progress callback that asks to stop in one phase (ctx: the struct
+ * progress, whose clock it resets so that every tick reports). */
+static int stop_in(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	(void)done;
+	(void)total;
+	((struct progress *)ctx)->next_ns = 0;
+	return strcmp(what, "resolving") == 0;
+}
+
+/* q aborts the phase after the parse too (issue 22): it ticks, and stops
+ * with "interrupted" when asked. */
+static void test_abort_resolving(void **state)
+{
+	struct progress p = { .fn = stop_in, .next_ns = 0 };
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+
+	(void)state;
+	p.ctx = &p;
+	assert_int_equal(loader_open(fixture_path("user.heapsnapshot"), NULL, &p, &h, &err), -1);
+	assert_null(h);
+	assert_non_null(strstr(err.msg, "interrupted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_user_marks),
+		cmocka_unit_test(test_abort_resolving),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

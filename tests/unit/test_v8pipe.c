@@ -115,7 +115,7 @@ static void generate(struct snap *s)
 			put(s, "\n");
 	}
 	s->edges_end = s->len;
-	put(s, "],\n\"locations\":[1,2,3,4],\n\"strings\":[");
+	put(s, "],\n\"locations\":[0,2,3,4],\n\"strings\":[");
 	for (unsigned i = 0; i < N_STRINGS; i++)
 		put(s, "%s\"s%u\"", i ? "," : "", i);
 	put(s, "]}\n");

@@ -361,10 +361,10 @@ static void layout_make(struct anim *an, const struct heap *h)
 			size_t len;
 			const char *nm = heap_string(h, h->name[ln->node], &len);
 			text_escape(lb, sizeof lb, nm, len, 0);
-			w = draw_width(lb, strlen(lb));
+			w = draw_escaped_width(lb, strlen(lb));
 		} else {
 			stepper_label(h, ln->node, lb, sizeof lb);
-			w = draw_width(lb, strlen(lb));
+			w = draw_escaped_width(lb, strlen(lb));
 		}
 		/* "○ name [12]" */
 		w += 2 + 5;
@@ -955,17 +955,18 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		at = lk.attr;
 		if (v == subj)
 			at |= A_UNDERLINE | A_BOLD;
-		if (draw_width(label, strlen(label)) > an->cells[i].w && num[0]) {
+		if (draw_escaped_width(label, strlen(label)) > an->cells[i].w && num[0]) {
 			/* keep the number: cut the name */
 			int nw = an->cells[i].w - draw_width(num, strlen(num)) - 2;
 			int x = x0 + an->cells[i].col;
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 2, lk.glyph, at);
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 1, " ", at);
 			if (nw > 0)
-				x += draw_str(stdscr, y0 + an->cells[i].row, x, nw, name, at);
+				x += draw_escaped(stdscr, y0 + an->cells[i].row, x, nw, name, strlen(name), at);
 			draw_str(stdscr, y0 + an->cells[i].row, x, an->cells[i].w, num, at);
 		} else {
-			draw_str(stdscr, y0 + an->cells[i].row, x0 + an->cells[i].col, an->cells[i].w, label, at);
+			draw_escaped(stdscr, y0 + an->cells[i].row, x0 + an->cells[i].col, an->cells[i].w, label,
+				     strlen(label), at);
 		}
 	}
 }
@@ -1047,7 +1048,7 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_HEADER));
 	for (uint32_t q = s->qhead; q < s->qtail && y < y0 + 4; ) {
 		const char *nm = node_name(an, f, s->queue[q], b, sizeof b);
-		int nwid = draw_width(nm, strlen(nm));
+		int nwid = draw_escaped_width(nm, strlen(nm));
 		if (x > x0 && x + nwid + 1 > x0 + w) {
 			y++;
 			x = x0;
@@ -1058,7 +1059,8 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 			draw_str(stdscr, y, x, x0 + w - x, line, screen_attr(ROLE_DIM));
 			break;
 		}
-		x += draw_str(stdscr, y, x, x0 + w - x, nm, s->queue[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
+		x += draw_escaped(stdscr, y, x, x0 + w - x, nm, strlen(nm),
+				  s->queue[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
 		x += 1;
 		q++;
 	}
@@ -1109,7 +1111,8 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 		at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
 		x = x0;
 		draw_fill(stdscr, y, x0, w, at);
-		draw_str(stdscr, y, x, nw, node_name(an, f, v, b, sizeof b), at);
+		node_name(an, f, v, b, sizeof b);
+		draw_escaped(stdscr, y, x, nw, b, strlen(b), at);
 		x += nw + 1;
 		if (sw > 2)
 			snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
@@ -1145,39 +1148,39 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 /* Narration over two lines, cut at a space where it can be. */
 static void draw_narration(struct anim *an, const struct frame *f, int y, int w)
 {
-	char raw[NARR], safe[NARR * 2];
+	char safe[NARR];
 	size_t len, cut;
 
 	(void)f;
 	if (an->is_lesson) {
-		lesson_run_narration(an->run, an->pos[an->k], raw, sizeof raw);
+		lesson_run_narration(an->run, an->pos[an->k], safe, sizeof safe);
 	} else if (!an->st->record) {
-		snprintf(raw, sizeof raw, "%s", "The collection is done (too big to step through: not recorded).");
+		snprintf(safe, sizeof safe, "%s", "The collection is done (too big to step through: not recorded).");
 	} else if (an->k == 0) {
-		snprintf(raw, sizeof raw, "Before the collection (%s). Space plays, Right steps.",
+		snprintf(safe, sizeof safe, "Before the collection (%s). Space plays, Right steps.",
 			 algo_name(an, an->algo));
 	} else {
-		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], raw, sizeof raw);
+		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], safe, sizeof safe);
 	}
-	text_escape(safe, sizeof safe, raw, strlen(raw), screen_utf8() ? 0 : TEXT_ASCII);
+	/* display text (names escaped by the stepper): drawn as it is */
 	len = strlen(safe);
 	draw_fill(stdscr, y, 0, COLS, screen_attr(ROLE_NORMAL));
 	draw_fill(stdscr, y + 1, 0, COLS, screen_attr(ROLE_NORMAL));
-	if (draw_width(safe, len) <= w - 2) {
-		draw_str(stdscr, y, 1, w - 2, safe, screen_attr(ROLE_NAME) | A_BOLD);
+	if (draw_escaped_width(safe, len) <= w - 2) {
+		draw_escaped(stdscr, y, 1, w - 2, safe, len, screen_attr(ROLE_NAME) | A_BOLD);
 		return;
 	}
 	/* the longest prefix that fits, ending at a space */
 	cut = 0;
 	for (size_t i = 1; i <= len; i++)
-		if ((i == len || safe[i] == ' ') && draw_width(safe, i) <= w - 2)
+		if ((i == len || safe[i] == ' ') && draw_escaped_width(safe, i) <= w - 2)
 			cut = i;
 	if (cut == 0)
 		cut = len;
-	draw_text(stdscr, y, 1, w - 2, safe, cut, screen_attr(ROLE_NAME) | A_BOLD);
+	draw_escaped(stdscr, y, 1, w - 2, safe, cut, screen_attr(ROLE_NAME) | A_BOLD);
 	while (cut < len && safe[cut] == ' ')
 		cut++;
-	draw_text(stdscr, y + 1, 1, w - 2, safe + cut, len - cut, screen_attr(ROLE_NAME) | A_BOLD);
+	draw_escaped(stdscr, y + 1, 1, w - 2, safe + cut, len - cut, screen_attr(ROLE_NAME) | A_BOLD);
 }
 
 static void draw_help(void)
@@ -1377,9 +1380,7 @@ static void act(struct anim *an, enum action a)
 		if (next == an->algo) {
 			snprintf(an->msg, sizeof an->msg, " only %s works here", algo_name(an, an->algo));
 		} else if (anim_set_algo(an, next, &err) != 0) {
-			char safe[ERROR_MSG_MAX];
-			text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-			snprintf(an->msg, sizeof an->msg, " %.250s", safe);
+			snprintf(an->msg, sizeof an->msg, " %.250s", err.msg);
 		} else {
 			snprintf(an->msg, sizeof an->msg, " algorithm: %s", algo_name(an, an->algo));
 		}

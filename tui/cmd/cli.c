@@ -68,24 +68,34 @@ int cli_open(const char *path, struct cli_common *common, struct heap **out)
 	cli_progress_end(&cp);
 	common->load_seconds = now_s() - t0;
 	common->load_cpu_seconds = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-	if (rc != 0) {
-		char safe[ERROR_MSG_MAX * 2];
-		text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-		fprintf(stderr, "heapglass: %s\n", safe);
-		return CLI_FAIL;
-	}
+	if (rc != 0)
+		return cli_fail("%s", err.msg);
 	return CLI_OK;
+}
+
+/* Writes "PREFIX: " and the formatted message, escaped as a whole (its
+ * arguments are raw file names and strings from a snapshot), then SUFFIX
+ * and a newline, on stderr. */
+static void message(const char *prefix, const char *suffix, const char *fmt, va_list ap)
+{
+	char raw[ERROR_MSG_MAX * 2], safe[ERROR_MSG_MAX * 4];
+
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	text_escape(safe, sizeof safe, raw, strlen(raw), 0);
+	fprintf(stderr, "%s: %s%s\n", prefix, safe, suffix);
 }
 
 int cli_usage(const struct command *cmd, const char *fmt, ...)
 {
+	char prefix[64], suffix[64];
 	va_list ap;
 
-	fprintf(stderr, "heapglass%s%s: ", cmd->name ? " " : "", cmd->name ? cmd->name : "");
+	snprintf(prefix, sizeof prefix, "heapglass%s%s", cmd->name ? " " : "", cmd->name ? cmd->name : "");
+	snprintf(suffix, sizeof suffix, " (see heapglass%s%s --help)", cmd->name ? " " : "",
+		 cmd->name ? cmd->name : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(prefix, suffix, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see heapglass%s%s --help)\n", cmd->name ? " " : "", cmd->name ? cmd->name : "");
 	return CLI_USAGE;
 }
 
@@ -93,11 +103,9 @@ int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "heapglass: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message("heapglass", "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_FAIL;
 }
 
@@ -145,6 +153,27 @@ json_t *cli_json_u64(uint64_t v)
 		return json_integer((json_int_t)v);
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
 	return json_string(buf);
+}
+
+json_t *cli_json_text(const char *s)
+{
+	char buf[4096];
+
+	text_escape(buf, sizeof buf, s, strlen(s), 0);
+	return json_string(buf);
+}
+
+const char *cli_text(const char *s, char *buf, size_t size)
+{
+	text_escape(buf, size, s, strlen(s), 0);
+	return buf;
+}
+
+const char *cli_edge(const struct heap *h, uint32_t name, char *buf, size_t size)
+{
+	if (name & HEAP_NAME_INDEX)
+		return heap_edge_name(h, name, buf, size);
+	return cli_str(h, name, buf, size);
 }
 
 const char *cli_str(const struct heap *h, heap_str_t s, char *buf, size_t size)

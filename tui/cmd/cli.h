@@ -132,6 +132,10 @@ void cli_progress_end(struct cli_progress *cp);
  * returns CLI_FAIL. */
 int cli_open(const char *path, struct cli_common *common, struct heap **out);
 
+/* Messages: the arguments are raw (file names, strings from a snapshot as
+ * they are): the formatted message is escaped as a whole (text_escape), so
+ * never pass text that is escaped already (cli_str, cli_text). */
+
 /* Prints "heapglass CMD: MESSAGE (see heapglass CMD --help)" on stderr
  * (for the viewer, whose name is NULL: "heapglass: MESSAGE (see heapglass
  * --help)") and returns CLI_USAGE. */
@@ -154,6 +158,18 @@ json_t *cli_json_str(const struct heap *h, heap_str_t s);
 /* A JSON integer for an unsigned 64-bit value (ids above 2^63 become
  * their decimal string, since JSON integers are signed here). */
 json_t *cli_json_u64(uint64_t v);
+
+/* A JSON string of text s (a file name, a message), escaped as
+ * cli_json_str() escapes; never NULL, whatever bytes s holds. */
+json_t *cli_json_text(const char *s);
+
+/* Writes text s (a file name: any bytes) escaped for a terminal into buf;
+ * returns buf. */
+const char *cli_text(const char *s, char *buf, size_t size);
+
+/* Writes the name of a reference (an out_name: "[3]" for an index, else
+ * its string) escaped for a terminal into buf; returns buf. */
+const char *cli_edge(const struct heap *h, uint32_t name, char *buf, size_t size);
 
 /* Writes heap string s escaped for a terminal into buf; returns buf. */
 const char *cli_str(const struct heap *h, heap_str_t s, char *buf, size_t size);

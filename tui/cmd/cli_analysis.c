@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "graph/core/text.h"
+#include "graph/label.h"
 #include "tui/cmd/cli.h"
 
 int cli_analysis_open(struct cli_args *args, struct heap **h, struct analysis **a)
@@ -63,6 +64,14 @@ json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
 	json_object_set_new(o, "id", cli_json_u64(h->id[v]));
 	json_object_set_new(o, "type", cli_json_str(h, h->type[v]));
 	json_object_set_new(o, "name", cli_json_str(h, h->name[v]));
+	if (!label_has_name(h, v)) {
+		char holder[256], safe[512];
+		size_t len = label_holder(h, NULL, v, holder, sizeof holder);
+		if (len) {
+			text_escape(safe, sizeof safe, holder, len, 0);
+			json_object_set_new(o, "holder", json_string(safe));
+		}
+	}
 	return o;
 }
 

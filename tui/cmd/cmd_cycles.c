@@ -18,18 +18,6 @@ enum {
 	SIGNATURE_BYTES = 4096
 };
 
-/* An edge name for people: the string, or "[]" for an element index. */
-static const char *edge_text(const struct heap *h, uint32_t name, char *buf, size_t size)
-{
-	char raw[256];
-
-	if (name & HEAP_NAME_INDEX)
-		return snprintf(buf, size, "[%u]", name & ~HEAP_NAME_INDEX), buf;
-	heap_edge_name(h, name, raw, sizeof raw);
-	text_escape(buf, size, raw, strlen(raw), 0);
-	return buf;
-}
-
 /* "Type@id" of a member, escaped. */
 static const char *member_text(const struct heap *h, heap_node_t v, char *buf, size_t size)
 {
@@ -59,7 +47,7 @@ static void print_ring(const struct heap *h, const struct analysis *a, uint32_t 
 		struct analysis_ref *all = mem_alloc(k * sizeof *all);
 		analysis_cycle_ring(a, c, start, all, k);
 		for (uint32_t i = 0; i < RING_SHOWN - 1; i++)
-			printf(" -%s-> %s", edge_text(h, h->out_name[all[i].edge], b2, sizeof b2),
+			printf(" -%s-> %s", cli_edge(h, h->out_name[all[i].edge], b2, sizeof b2),
 			       member_text(h, all[i].to, b1, sizeof b1));
 		printf(" ... (%u more steps) -> %s", k - (RING_SHOWN - 1),
 		       member_text(h, start, b1, sizeof b1));
@@ -67,7 +55,7 @@ static void print_ring(const struct heap *h, const struct analysis *a, uint32_t 
 		return;
 	}
 	for (uint32_t i = 0; i < k; i++)
-		printf(" -%s-> %s", edge_text(h, h->out_name[ring[i].edge], b2, sizeof b2),
+		printf(" -%s-> %s", cli_edge(h, h->out_name[ring[i].edge], b2, sizeof b2),
 		       member_text(h, ring[i].to, b1, sizeof b1));
 }
 
@@ -84,7 +72,7 @@ static json_t *ring_json(const struct heap *h, const struct analysis *a, uint32_
 	analysis_cycle_ring(a, c, start, ring, k);
 	for (uint32_t i = 0; i < k; i++) {
 		json_t *step = cli_analysis_node_json(h, ring[i].from);
-		json_object_set_new(step, "edge", json_string(edge_text(h, h->out_name[ring[i].edge],
+		json_object_set_new(step, "edge", json_string(cli_edge(h, h->out_name[ring[i].edge],
 									 b, sizeof b)));
 		json_array_append_new(arr, step);
 	}
@@ -96,7 +84,7 @@ static const char *core_name(const struct heap *h, uint32_t name, char *buf, siz
 {
 	if (name == HEAP_NAME_INDEX)
 		return snprintf(buf, size, "[]"), buf;
-	return edge_text(h, name, buf, size);
+	return cli_edge(h, name, buf, size);
 }
 
 struct cycles_opts {

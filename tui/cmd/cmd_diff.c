@@ -23,15 +23,6 @@ static const char *signed_bytes(int64_t v, char *buf, size_t size)
 	return buf;
 }
 
-static const char *edge_text(const struct heap *h, uint32_t e, char *buf, size_t size)
-{
-	uint32_t name = h->out_name[e];
-
-	if (name & HEAP_NAME_INDEX)
-		return heap_edge_name(h, name, buf, size);
-	return cli_str(h, name, buf, size);
-}
-
 /* The last DIFF_PATH_HOPS + 1 steps of v's retainer path: *first gets the
  * index of the first step shown.  Returns the full length (0: none). */
 static uint32_t group_path(const struct analysis *a, heap_node_t v, struct reach_step **out,
@@ -51,19 +42,59 @@ static uint32_t group_path(const struct analysis *a, heap_node_t v, struct reach
 	return len;
 }
 
+/* A step's object: its type, and its name when it has one (a function's,
+ * a class's, a string's head), shortened. */
+static void print_node(const struct heap *h, heap_node_t v)
+{
+	char type[256], name[256];
+	size_t len;
+
+	cli_str(h, h->type[v], type, sizeof type);
+	heap_string(h, h->name[v], &len);
+	if (!len || h->name[v] == h->type[v]) {
+		printf("%s", type);
+		return;
+	}
+	cli_str(h, h->name[v], name, sizeof name);
+	if (strlen(name) > 40)
+		memcpy(name + 37, "...", 4);
+	printf("%s %s", type, name);
+}
+
 static void print_path(const struct heap *h, const struct reach_step *p, uint32_t len,
 		       uint32_t first)
 {
-	char name[256], ename[256];
+	char ename[256];
 
 	printf("%s", first ? "... " : "(root) ");
 	for (uint32_t i = first; i < len; i++) {
 		if (i > first || (i > 0 && first)) {
-			edge_text(h, p[i].edge, ename, sizeof ename);
+			cli_edge(h, h->out_name[p[i].edge], ename, sizeof ename);
 			printf(ename[0] ? "-%s-> " : "%s-> ", ename);
 		}
-		printf("%s%s", cli_str(h, h->type[p[i].node], name, sizeof name), i + 1 < len ? " " : "");
+		print_node(h, p[i].node);
+		printf("%s", i + 1 < len ? " " : "");
 	}
+}
+
+/* The name of the reference by which a leak's accumulation point holds its
+ * objects, as its trace signature reads it: a position, a name that is all
+ * digits and every key of a wide container are "[]". */
+static const char *held_text(const struct heap *h, uint32_t e, heap_node_t from, char *buf, size_t size)
+{
+	size_t i;
+
+	if (e == HEAP_NONE) {
+		buf[0] = 0;
+		return buf;
+	}
+	cli_edge(h, h->out_name[e], buf, size);
+	for (i = 0; buf[i] >= '0' && buf[i] <= '9'; i++)
+		;
+	if ((h->out_name[e] & HEAP_NAME_INDEX) || (i && !buf[i]) ||
+	    h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE)
+		snprintf(buf, size, "[]");
+	return buf;
 }
 
 static json_t *path_json(const struct heap *h, const struct reach_step *p, uint32_t len,
@@ -85,6 +116,72 @@ static json_t *path_json(const struct heap *h, const struct reach_step *p, uint3
 		json_array_append_new(arr, e);
 	}
 	return arr;
+}
+
+/* {"type","edge"} steps of leak cluster i's trace, root first. */
+static json_t *leak_path_json(const struct diff *d, uint32_t i)
+{
+	const struct heap *h = d->new->heap;
+	uint32_t len = diff_leak_path(d, i, NULL, 0);
+	struct reach_step *p = malloc(((size_t)len + 1) * sizeof *p);
+	json_t *arr;
+
+	if (!p)
+		return json_array();
+	diff_leak_path(d, i, p, len);
+	arr = path_json(h, p, len, 0);
+	free(p);
+	return arr;
+}
+
+static json_t *leaks_json(const struct diff *d, uint32_t top)
+{
+	const struct heap *hn = d->new->heap;
+	json_t *arr = json_array();
+	char ename[256], where[512];
+
+	for (uint32_t i = 0; i < d->n_leaks && (!top || i < top); i++) {
+		const struct diff_leak *l = &d->leaks[i];
+		json_t *e = json_object(), *types = json_array();
+		for (uint32_t k = 0; k < l->n_types; k++) {
+			const struct diff_leak_type *t = &d->leak_types[l->types + k];
+			json_t *te = json_object();
+			json_object_set_new(te, "type", cli_json_str(hn, t->type));
+			json_object_set_new(te, "count", json_integer(t->count));
+			json_object_set_new(te, "bytes", json_integer(t->bytes));
+			json_array_append_new(types, te);
+		}
+		diff_leak_access(d, i, where, sizeof where);
+		json_object_set_new(e, "where", cli_json_text(where));
+		json_object_set_new(e, "path", leak_path_json(d, i));
+		json_object_set_new(e, "held_by", l->held_edge == HEAP_NONE ? json_null() :
+				    json_string(held_text(hn, l->held_edge, l->point, ename, sizeof ename)));
+		json_object_set_new(e, "count", json_integer(l->count));
+		json_object_set_new(e, "retained_delta", json_integer(l->retained_delta));
+		json_object_set_new(e, "types", types);
+		json_object_set_new(e, "point", l->point == HEAP_NONE ? json_null()
+					: cli_analysis_node_json(hn, l->point));
+		json_object_set_new(e, "sample", cli_analysis_node_json(hn, l->sample));
+		json_array_append_new(arr, e);
+	}
+	return arr;
+}
+
+/* "Quote +1,500, (string) +1,500, Array +1,500" (the first few). */
+static void leak_types_text(const struct diff *d, const struct diff_leak *l, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (uint32_t k = 0; k < l->n_types && k < 4 && used + 1 < size; k++) {
+		const struct diff_leak_type *t = &d->leak_types[l->types + k];
+		char name[128];
+		cli_str(d->new->heap, t->type, name, sizeof name);
+		snprintf(buf + used, size - used, "%s%s %+" PRId64, k ? ", " : "", name, t->count);
+		used += strlen(buf + used);
+	}
+	if (l->n_types > 4 && used + 1 < size)
+		snprintf(buf + used, size - used, ", ... (%u types)", l->n_types);
 }
 
 struct type_count {
@@ -146,6 +243,49 @@ static void pattern_text(const struct analysis *a, uint32_t c, char *buf, size_t
 	}
 	s = analysis_pattern_signature(a, a->cycles[c].pattern);
 	text_escape(buf, size, s, strlen(s), 0);
+}
+
+/* The leak clusters, each with its whole trace from the root. */
+static void leaks_text(const struct diff *d, uint32_t top)
+{
+	const struct heap *hn = d->new->heap;
+	uint32_t shown = top && top < d->n_leaks ? top : d->n_leaks;
+	char b1[48], types[512], ename[256], name[256], where[512], ewhere[1024];
+
+	if (!d->n_leaks) {
+		printf(d->ages ? "No leak candidate: no object allocated between A and B is alive in C.\n\n"
+		       : "No leak: no trace from a root holds more objects than before.\n\n");
+		return;
+	}
+	if (d->ages)
+		printf("Leak candidates (objects allocated between A and B, still alive in C), clustered "
+		       "by the trace from a root to what holds them, most memory first:\n");
+	else
+		printf("Leaks: %s objects, clustered by the trace from a root to what holds them, "
+		       "most memory first:\n", d->matched_by == DIFF_BY_ID ? "new" : "more");
+	for (uint32_t i = 0; i < shown; i++) {
+		const struct diff_leak *l = &d->leaks[i];
+		uint32_t len = diff_leak_path(d, i, NULL, 0);
+		struct reach_step *p = malloc(((size_t)len + 1) * sizeof *p);
+		leak_types_text(d, l, types, sizeof types);
+		diff_leak_access(d, i, where, sizeof where);
+		text_escape(ewhere, sizeof ewhere, where, strlen(where), 0);
+		printf("%3u. %s: %+" PRId64 " objects, %s: %s\n     ", i + 1, ewhere, l->count,
+		       signed_bytes(l->retained_delta, b1, sizeof b1), types);
+		if (p && len) {
+			diff_leak_path(d, i, p, len);
+			print_path(hn, p, len, 0);
+			printf(" -%s-> ", held_text(hn, l->held_edge, l->point, ename, sizeof ename));
+		} else {
+			printf("(root) ");
+		}
+		printf("%s  e.g. @%" PRIu64 "\n", cli_str(hn, hn->type[l->sample], name, sizeof name),
+		       hn->id[l->sample]);
+		free(p);
+	}
+	if (shown < d->n_leaks)
+		printf("(%u of %u clusters; --top 0 shows all)\n", shown, d->n_leaks);
+	printf("\n");
 }
 
 static const char *type_of(const struct diff *d, const struct diff_type *t, char *buf, size_t size)
@@ -220,6 +360,7 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 	json_object_set_new(o, "matched_by", json_string(d->matched_by == DIFF_BY_ID ? "id"
 							 : "type-and-path"));
 	json_object_set_new(o, "id_rate", json_real(d->id_rate));
+	json_object_set_new(o, "leaks", leaks_json(d, top));
 	json_object_set_new(o, "types", types);
 	json_object_set_new(o, "new_objects", cli_json_u64(d->new_objects));
 	json_object_set_new(o, "new_bytes", cli_json_u64(d->new_bytes));
@@ -231,12 +372,15 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 static void diff_text(const struct diff *d, uint32_t top, const char *old_path, const char *new_path)
 {
 	const struct heap *hn = d->new->heap;
-	char b1[48], b2[48], name[512], note[256];
+	char b1[48], b2[48], name[512], note[256], oldp[4096], newp[4096];
 	uint32_t shown;
 
 	match_note(d, note, sizeof note);
-	printf("OLD %s: %u objects\nNEW %s: %u objects\nmatched %s\n\n", old_path,
-	       d->old->heap->n_nodes, new_path, hn->n_nodes, note);
+	cli_text(old_path, oldp, sizeof oldp);
+	cli_text(new_path, newp, sizeof newp);
+	printf("OLD %s: %u objects\nNEW %s: %u objects\nmatched %s\n\n", oldp,
+	       d->old->heap->n_nodes, newp, hn->n_nodes, note);
+	leaks_text(d, top);
 	shown = top && top < d->n_types ? top : d->n_types;
 	if (!d->n_types)
 		printf("No type changed.\n");
@@ -286,7 +430,7 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);
 	if (d->n_groups)
-		printf("\nNext: heapglass path %s ID  shows the whole retainer path of an object.\n", new_path);
+		printf("\nNext: heapglass path %s ID  shows the whole retainer path of an object.\n", newp);
 }
 
 /* Three snapshots A B C of one V8 process: ages of C's objects. */
@@ -426,6 +570,8 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 		    enum diff_match match)
 {
 	const struct heap *hc = an[2]->heap;
+	struct diff *d = NULL;
+	struct error err;
 	uint8_t *gen, *middle;
 	uint64_t counts[3];
 	struct diff_group *g;
@@ -441,9 +587,12 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 				return cli_fail("diff A B C: %s is not a V8 snapshot; ages need ids that are stable "
 						"across snapshots (three V8 snapshots of one process; --match id forces it)",
 						paths[i]);
+	if (diff_run_ages(an[0]->heap, an[1], an[2], &d, &err))
+		return cli_fail("%s", err.msg);
 	gen = malloc((size_t)hc->n_nodes + 1);
 	middle = malloc((size_t)hc->n_nodes + 1);
 	if (!gen || !middle) {
+		diff_free(d);
 		free(gen);
 		free(middle);
 		return cli_fail("out of memory");
@@ -456,6 +605,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 	if (json) {
 		json_t *o = json_object(), *ages = json_object(), *types = json_array(), *groups = json_array();
 		json_object_set_new(o, "matched_by", json_string("id"));
+		json_object_set_new(o, "leaks", leaks_json(d, top));
 		json_object_set_new(ages, "old", cli_json_u64(counts[2]));
 		json_object_set_new(ages, "middle", cli_json_u64(counts[1]));
 		json_object_set_new(ages, "young", cli_json_u64(counts[0]));
@@ -484,12 +634,14 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 		json_object_set_new(o, "groups", groups);
 		rc = cli_print_json(o);
 	} else {
-		char name[512], b1[48];
-		printf("A %s\nB %s\nC %s: %u objects, matched by id (V8 object ids)\n\n", paths[0], paths[1],
-		       paths[2], hc->n_nodes);
+		char name[512], b1[48], pa[4096], pb[4096], pc[4096];
+		printf("A %s\nB %s\nC %s: %u objects, matched by id (V8 object ids)\n\n",
+		       cli_text(paths[0], pa, sizeof pa), cli_text(paths[1], pb, sizeof pb),
+		       cli_text(paths[2], pc, sizeof pc), hc->n_nodes);
 		printf("Ages of C's objects: %llu old (since A), %llu middle (allocated between A and B, "
 		       "still alive), %llu young (since B)\n\n", (unsigned long long)counts[2],
 		       (unsigned long long)counts[1], (unsigned long long)counts[0]);
+		leaks_text(d, top);
 		shown = top && top < nr ? top : nr;
 		printf("%10s %10s %10s  %s\n", "middle", "young", "old", "type");
 		for (uint32_t i = 0; i < shown; i++)
@@ -519,6 +671,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 	free(rows);
 	free(gen);
 	free(middle);
+	diff_free(d);
 	return rc;
 }
 

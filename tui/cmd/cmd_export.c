@@ -232,9 +232,7 @@ static int run(void *opts, struct cli_args *args)
 		}
 	}
 	if (export_write(h, &spec, out, fmt, &err) != 0) {
-		char safe[ERROR_MSG_MAX * 2];
-		text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-		cli_fail("%s", safe);
+		cli_fail("%s", err.msg);
 		goto out;
 	}
 	rc = CLI_OK;

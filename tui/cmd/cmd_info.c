@@ -75,7 +75,7 @@ static int run(void *opts, struct cli_args *args)
 
 	if (args->common.json) {
 		json_t *o = json_object(), *gens = json_array();
-		json_object_set_new(o, "file", json_string(args->argv[0]));
+		json_object_set_new(o, "file", cli_json_text(args->argv[0]));
 		json_object_set_new(o, "format", json_string(h->format));
 		json_object_set_new(o, "objects", json_integer(h->n_nodes));
 		json_object_set_new(o, "references", json_integer(h->n_edges));
@@ -122,8 +122,8 @@ static int run(void *opts, struct cli_args *args)
 		json_object_set_new(o, "load_cpu_seconds", json_real(args->common.load_cpu_seconds));
 		rc = cli_print_json(o);
 	} else {
-		char b1[32];
-		printf("file:         %s\n", args->argv[0]);
+		char b1[32], file[4096];
+		printf("file:         %s\n", cli_text(args->argv[0], file, sizeof file));
 		printf("format:       %s\n", h->format);
 		printf("objects:      %u\n", (unsigned)h->n_nodes);
 		printf("references:   %u\n", (unsigned)h->n_edges);

@@ -302,7 +302,7 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 		uint32_t e = in_edge[i];
 		if (s->flags[u] & STEPPER_F_FREED)
 			continue;
-		heap_edge_name(h, h->out_name[e], f, sizeof f);
+		cli_edge(h, h->out_name[e], f, sizeof f);
 		len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s%s", len ? ", " : "",
 					label(s, u, a, sizeof a),
 					(h->out_name[e] & HEAP_NAME_INDEX) ? "" : ".", f,
@@ -477,7 +477,7 @@ static int run_heap(struct heap_opts *o)
 	struct error err;
 	heap_node_t *sel = NULL;
 	uint32_t n = 0;
-	char what[200], b[64];
+	char what[200], b[64], file[4096];
 	int rc;
 	int has_rc;
 	struct cols cols = { .names = 1 };
@@ -557,7 +557,7 @@ static int run_heap(struct heap_opts *o)
 	cols.refs = o->gc == LESSON_GC_CPYTHON;
 	cols.gens = o->gc == LESSON_GC_CPYTHON && part->max_generation != HEAP_GEN_UNKNOWN;
 	cols.dels = any_flag(part, HEAP_F_FINALIZER);
-	printf("Heap: %s, %s\n", o->file, what);
+	printf("Heap: %s, %s\n", cli_text(o->file, file, sizeof file), what);
 	if (o->gc == LESSON_GC_CPYTHON)
 		printf("Collector: CPython's cycle detector, gc.collect(%d)%s\n", o->generation,
 		       has_rc ? "" : " (refcounts: the references in the whole heap)");

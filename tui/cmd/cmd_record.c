@@ -283,7 +283,7 @@ static int record(enum record_rt rt, const struct record_opts *o, char **cargv, 
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		execvp(cargv[0], cargv);
-		fprintf(stderr, "heapglass: record: cannot run '%s': %s\n", cargv[0], strerror(errno));
+		cli_fail("record: cannot run '%s': %s", cargv[0], strerror(errno));
 		_exit(127);
 	}
 	unset_env();

@@ -82,7 +82,8 @@ static int put_cells(WINDOW *win, int y, int x, const struct cell *c, size_t n, 
 	return cols;
 }
 
-int draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr)
+static int draw_with(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr,
+		     unsigned flags)
 {
 	char esc[MAX_COLS * 4 + 32];
 	struct cell cells[MAX_COLS + 16];
@@ -94,7 +95,7 @@ int draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t len, att
 	if (width > MAX_COLS)
 		width = MAX_COLS;
 	elen = text_escape(esc, (size_t)width * 4 + 32 < sizeof esc ? (size_t)width * 4 + 32 : sizeof esc,
-			   s, len, screen_utf8() ? 0 : TEXT_ASCII);
+			   s, len, flags | (screen_utf8() ? 0 : TEXT_ASCII));
 	n = to_cells(esc, elen, cells, MAX_COLS + 16, width, &cols);
 	if (cols > width) {
 		/* cut to width - 1 columns, then the ellipsis */
@@ -111,21 +112,41 @@ int draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t len, att
 	return put_cells(w, y, x, cells, n, attr);
 }
 
-int draw_str(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)
+int draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr)
 {
-	return draw_text(w, y, x, width, s, strlen(s), attr);
+	return draw_with(w, y, x, width, s, len, attr, 0);
 }
 
-int draw_width(const char *s, size_t len)
+int draw_str(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)
+{
+	return draw_with(w, y, x, width, s, strlen(s), attr, 0);
+}
+
+int draw_escaped(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr)
+{
+	return draw_with(w, y, x, width, s, len, attr, TEXT_ESCAPED);
+}
+
+static int width_with(const char *s, size_t len, unsigned flags)
 {
 	char esc[MAX_COLS * 4 + 32];
 	struct cell cells[MAX_COLS + 16];
 	size_t elen;
 	int cols;
 
-	elen = text_escape(esc, sizeof esc, s, len, screen_utf8() ? 0 : TEXT_ASCII);
+	elen = text_escape(esc, sizeof esc, s, len, flags | (screen_utf8() ? 0 : TEXT_ASCII));
 	to_cells(esc, elen, cells, MAX_COLS + 16, MAX_COLS, &cols);
 	return cols;
+}
+
+int draw_width(const char *s, size_t len)
+{
+	return width_with(s, len, 0);
+}
+
+int draw_escaped_width(const char *s, size_t len)
+{
+	return width_with(s, len, TEXT_ESCAPED);
 }
 
 int draw_str_right(WINDOW *w, int y, int x, int width, const char *s, attr_t attr)

@@ -21,6 +21,15 @@
  * attr.  Returns the number of columns used (0 when width <= 0). */
 int draw_text(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr);
 
+/* draw_text() of display text: text whose strings from a snapshot are
+ * already escaped (a stepper's labels and narration, graph/core/text.h's
+ * TEXT_ESCAPED).  Its backslashes are kept, so a name is not escaped twice;
+ * anything unsafe is still escaped. */
+int draw_escaped(WINDOW *w, int y, int x, int width, const char *s, size_t len, attr_t attr);
+
+/* The columns draw_escaped() would use for s with no width limit. */
+int draw_escaped_width(const char *s, size_t len);
+
 /* draw_text() of a NUL-terminated string. */
 int draw_str(WINDOW *w, int y, int x, int width, const char *s, attr_t attr);
 

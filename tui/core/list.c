@@ -108,3 +108,47 @@ uint32_t list_row_at(const struct list *l, int y)
 	i = l->top + (uint32_t)(y - l->y0);
 	return i < l->count ? i : UINT32_MAX;
 }
+
+/* From i, the nearest row skip() accepts in direction dir (+1/-1), then
+ * the other way; i itself when there is none. */
+static uint32_t accepted(const struct list *l, uint32_t i, int dir, list_skip_fn skip, void *ctx)
+{
+	for (int pass = 0; pass < 2; pass++, dir = -dir)
+		for (int64_t j = i; j >= 0 && j < (int64_t)l->count; j += dir)
+			if (!skip(ctx, (uint32_t)j))
+				return (uint32_t)j;
+	return i;
+}
+
+int list_move_skip(struct list *l, enum action a, list_skip_fn skip, void *ctx)
+{
+	int up = a == ACT_UP || a == ACT_PGUP || a == ACT_HOME;
+	uint32_t top;
+
+	if (!list_move(l, a))
+		return 0;
+	if (l->count == 0)
+		return 1;
+	top = l->top;
+	l->cur = accepted(l, l->cur, up ? -1 : +1, skip, ctx);
+	l->top = top;
+	if (up) {
+		/* only headings above: show them (the list's first lines) */
+		uint32_t j = l->cur;
+		while (j > 0 && skip(ctx, j - 1))
+			j--;
+		if (j == 0)
+			l->top = 0;
+	}
+	scroll_to_cursor(l, 0);
+	return 1;
+}
+
+void list_set_cursor_skip(struct list *l, uint32_t i, list_skip_fn skip, void *ctx)
+{
+	if (l->count == 0)
+		return;
+	if (i >= l->count)
+		i = l->count - 1;
+	list_set_cursor(l, accepted(l, i, +1, skip, ctx));
+}

@@ -39,6 +39,20 @@ void list_set_cursor(struct list *l, uint32_t i);
  * a movement. */
 int list_move(struct list *l, enum action a);
 
+/* Whether row i takes no cursor (a section heading). */
+typedef int (*list_skip_fn)(void *ctx, uint32_t i);
+
+/* list_move() in a list with headings: the cursor never stays on a row
+ * skip() refuses; it goes on in the move's direction (up for Home/PgUp
+ * and Up, down otherwise), or back the other way past the list's end.  A
+ * list of headings only keeps the cursor where it lands.  Returns what
+ * list_move() returns. */
+int list_move_skip(struct list *l, enum action a, list_skip_fn skip, void *ctx);
+
+/* Puts the cursor on the first row at or after i that skip() accepts (or
+ * the last before it), scrolling as list_set_cursor() does. */
+void list_set_cursor_skip(struct list *l, uint32_t i, list_skip_fn skip, void *ctx);
+
 /* The row shown on screen line y at the last draw, or UINT32_MAX (mouse
  * clicks). */
 uint32_t list_row_at(const struct list *l, int y);

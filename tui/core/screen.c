@@ -65,8 +65,10 @@ static struct {
 } S;
 
 /* ncurses restores the terminal on SIGINT and SIGTERM but not on SIGQUIT
- * (Ctrl-\ in cbreak mode), which would leave it in the viewer's modes:
- * SIGQUIT takes SIGTERM's way out (raise() is async-signal-safe). */
+ * (Ctrl-\ in cbreak mode) nor on SIGHUP (the terminal window closed, the
+ * ssh connection dropped, tmux's kill-pane), which would leave it in the
+ * viewer's modes, in the alternate screen with the cursor hidden: both
+ * take SIGTERM's way out (raise() is async-signal-safe). */
 static void quit_as_term(int sig)
 {
 	(void)sig;
@@ -75,14 +77,18 @@ static void quit_as_term(int sig)
 
 static void catch_quit(void)
 {
-	struct sigaction sa, old;
+	static const int sigs[] = { SIGQUIT, SIGHUP };
 
-	if (sigaction(SIGQUIT, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-		return;		/* ignored or handled by whoever started us */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = quit_as_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGQUIT, &sa, NULL);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa, old;
+
+		if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+			continue;	/* ignored or handled by whoever started us */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = quit_as_term;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* Closes the /dev/null streams of a headless screen. */

@@ -25,6 +25,7 @@ static const struct view_ops *const views[VIEW_COUNT] = {
 	[VIEW_OBJECT] = &view_object,
 	[VIEW_HELP] = &view_help,
 	[VIEW_DIFF] = &view_diff,
+	[VIEW_LEAK] = &view_leak,
 };
 
 const struct view_ops *app_view_ops(enum view_id v)

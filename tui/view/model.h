@@ -17,6 +17,7 @@
 
 #include "graph/analysis.h"
 #include "graph/dom.h"
+#include "graph/domtree.h"
 #include "graph/core/error.h"
 #include "graph/gens.h"
 #include "graph/heap.h"

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "graph/core/mem.h"
+#include "graph/label.h"
 #include "tui/view/app.h"
 #include "tui/core/draw.h"
 #include "tui/core/screen.h"
@@ -53,55 +55,13 @@ const char *row_edge_kind(uint8_t kind)
 	}
 }
 
-/* For an object without a name (most dicts, lists, tuples), who holds it:
- * "<- Widget w1.__dict__", from the first few references to it (one whose
- * source has a name if there is one).  Looks at 8 references at most, so
- * a row costs the same whatever the in-degree. */
-static size_t owner_hint(const struct app *a, heap_node_t v, char *buf, size_t size)
-{
-	const struct heap *h = a->h;
-	const uint32_t *dist = a->m->an->dist;
-	const uint32_t *cycle = a->m->an->cycle;
-	uint32_t best = HEAP_NONE, end = h->in_off[v + 1];
-	size_t tl, nl, o;
-	const char *type, *name;
-	char edge[128];
-
-	int best_score = -1;
-
-	/* score: on a shortest path from a root 4, outside v's own cycle 2,
-	 * named 1 (the owner a reader expects: module before its functions) */
-	for (uint32_t i = h->in_off[v]; i < end && i < h->in_off[v] + 8; i++) {
-		heap_node_t u = h->in_from[i];
-		int score = 0;
-		if (dist[v] != REACH_UNREACHABLE && dist[u] + 1 == dist[v])
-			score += 4;
-		if (cycle[v] == HEAP_NONE || cycle[u] != cycle[v])
-			score += 2;
-		if (h->name[u])
-			score += 1;
-		if (score > best_score) {
-			best_score = score;
-			best = i;
-		}
-	}
-	if (best == HEAP_NONE)
-		return 0;
-	type = heap_string(h, h->type[h->in_from[best]], &tl);
-	name = heap_string(h, h->name[h->in_from[best]], &nl);
-	row_edge_name(h, heap_in_edges(h)[best], edge, sizeof edge);
-	o = (size_t)snprintf(buf, size, "<- %.*s%s%.*s%s", (int)(tl > 40 ? 40 : tl), type, nl ? " " : "",
-			     (int)(nl > 40 ? 40 : nl), name, edge);
-	return o < size ? o : size - 1;
-}
-
 int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node_t v, int selected)
 {
 	const struct heap *h = a->h;
 	size_t tl, nl;
 	const char *type = heap_string(h, h->type[v], &tl);
 	const char *name = heap_string(h, h->name[v], &nl);
-	char id[32], tags[96];
+	char id[32], tags[96], holder[256];
 	int used = 0, idw, tagw, tw, rest;
 	size_t o = 0;
 
@@ -131,15 +91,26 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 	if (tw > rest / 2)
 		tw = tw < 16 ? tw : rest / 2 > 16 ? rest / 2 : 16;
 	used += draw_text(w, y, x, tw < rest ? tw : rest, type, tl, row_attr(ROLE_TYPE, selected));
-	if (nl && used + 2 < rest) {
-		used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
-		used += draw_text(w, y, x + used, rest - used, name, nl, row_attr(ROLE_NAME, selected));
-	} else if (!nl && used + 8 < rest) {
-		char hint[256];
-		size_t hl = owner_hint(a, v, hint, sizeof hint);
+	if (label_has_name(h, v)) {
+		if (used + 2 < rest) {
+			used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
+			used += draw_text(w, y, x + used, rest - used, name, nl, row_attr(ROLE_NAME, selected));
+		}
+	} else if (used + 4 < rest) {
+		/* no name of its own: what holds it (graph/label.h) */
+		size_t hl = label_holder(h, a->m->an->dist, v, holder, sizeof holder);
 		if (hl) {
 			used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
-			used += draw_text(w, y, x + used, rest - used, hint, hl, row_attr(ROLE_DIM, selected));
+			used += draw_text(w, y, x + used, rest - used, holder, hl, row_attr(ROLE_NAME, selected));
+		}
+	}
+	if (h->n_locations && used + 8 < rest) {
+		/* where a closure's code is (V8), as DevTools shows it */
+		char loc[80];
+		size_t ll = label_location(h, v, loc, sizeof loc);
+		if (ll) {
+			used += draw_str(w, y, x + used, 1, " ", row_attr(ROLE_NORMAL, selected));
+			used += draw_text(w, y, x + used, rest - used, loc, ll, row_attr(ROLE_DIM, selected));
 		}
 	}
 	if (idw) {
@@ -235,4 +206,16 @@ int row_object_match(const struct app *a, heap_node_t v, const char *q)
 		return 1;
 	snprintf(id, sizeof id, "0x%llx", (unsigned long long)h->id[v]);
 	return strncmp(id, q, strlen(q)) == 0 || strncmp(id + 2, q, strlen(q)) == 0;
+}
+
+int row_ref_match(const struct app *a, uint32_t edge, heap_node_t v, const char *q)
+{
+	char b[256];
+
+	if (edge != HEAP_NONE) {
+		row_edge_name(a->h, edge, b, sizeof b);
+		if (row_contains(b, strlen(b), q))
+			return 1;
+	}
+	return row_object_match(a, v, q);
 }

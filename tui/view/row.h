@@ -40,6 +40,11 @@ attr_t row_attr(int role, int selected);
  * Uses the app's search cache (app.h type_match) when it is for q. */
 int row_object_match(const struct app *a, heap_node_t v, const char *q);
 
+/* 1 when q is in the name of reference `edge` (HEAP_NONE: none), or
+ * row_object_match(a, v, q): a row that shows a reference and the object
+ * it leads to. */
+int row_ref_match(const struct app *a, uint32_t edge, heap_node_t v, const char *q);
+
 /* Case-insensitive (ASCII) substring test: is q (lower-case) in s[0..len)? */
 int row_contains(const char *s, size_t len, const char *q);
 

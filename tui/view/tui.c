@@ -120,6 +120,7 @@ static int run(void *opts, struct cli_args *args)
 	const char *old_path = NULL;	/* heapglass OLD NEW: compare with OLD */
 	const char *age_paths[2] = { NULL, NULL };	/* heapglass A B C: ages */
 	struct heap *age_h[2] = { NULL, NULL };
+	struct analysis *age_b = NULL;	/* B's analysis: the comparison of A B C */
 	struct heap *old_h = NULL;
 	struct analysis *old_an = NULL;
 	struct diff *d = NULL;
@@ -149,20 +150,20 @@ static int run(void *opts, struct cli_args *args)
 		return cli_usage(&tui_command, "--dump-screen and --timing need --keys SCRIPT");
 	if (keys_path) {
 		if (keys_script_load(keys_path, &ks, &err) != 0) {
-			fprintf(stderr, "heapglass: %s\n", err.msg);
+			cli_fail("%s", err.msg);
 			return CLI_USAGE;
 		}
 		so.headless = 1;
 		lp.headless = 1;
 	} else if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, "heapglass: the viewer needs a terminal; for scripts use a command "
-				"(heapglass info %s) or --keys\n", path);
+		cli_fail("the viewer needs a terminal; for scripts use a command (heapglass info %s) or --keys",
+			 path);
 		return CLI_USAGE;
 	}
 	if (timing_path) {
 		timing = strcmp(timing_path, "-") == 0 ? stdout : fopen(timing_path, "w");
 		if (!timing) {
-			fprintf(stderr, "heapglass: %s: cannot write\n", timing_path);
+			cli_fail("%s: cannot write", timing_path);
 			keys_script_fini(&ks);
 			return CLI_FAIL;
 		}
@@ -170,7 +171,7 @@ static int run(void *opts, struct cli_args *args)
 	lp.path = path;
 	mem_set_oom_hook(oom_hook);
 	if (screen_init(&so, serr, sizeof serr) != 0) {
-		fprintf(stderr, "heapglass: %s\n", serr);
+		cli_fail("%s", serr);
 		goto out;
 	}
 	if (!so.headless)
@@ -194,28 +195,39 @@ static int run(void *opts, struct cli_args *args)
 	     error_set(&err, "%s is not a V8 snapshot; ages need ids that are stable across snapshots", path)) ||
 	    !(h = age_paths[0] ? aged(c, age_h) : c) ||
 	    !(m = model_new(h, &prog, &err))) {
-		char safe[ERROR_MSG_MAX * 2];
 		screen_fini();
-		if (lp.aborted) {
-			fprintf(stderr, "heapglass: %s: loading aborted\n", path);
-		} else {
-			text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
-			fprintf(stderr, "heapglass: %s\n", safe);
-		}
+		if (lp.aborted)
+			cli_fail("%s: loading aborted", path);
+		else
+			cli_fail("%s", err.msg);
 		goto out;
 	}
-	if (old_path) {
-		lp.path = old_path;
-		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
-		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
+	/* A B C: the comparison is B -> C with the leak candidates (objects
+	 * of C born between A and B) */
+	if (age_paths[0]) {
+		lp.path = age_paths[1];
+		if (analysis_run(age_h[1], &prog, &age_b, &err) != 0 ||
+		    diff_run_ages(age_h[0], age_b, m->an, &d, &err) != 0) {
 			char safe[ERROR_MSG_MAX * 2];
 			screen_fini();
 			if (lp.aborted) {
-				fprintf(stderr, "heapglass: %s: loading aborted\n", old_path);
+				fprintf(stderr, "heapglass: %s: loading aborted\n", age_paths[1]);
 			} else {
 				text_escape(safe, sizeof safe, err.msg, strlen(err.msg), 0);
 				fprintf(stderr, "heapglass: %s\n", safe);
 			}
+			goto out;
+		}
+		old_path = age_paths[0];
+	} else if (old_path) {
+		lp.path = old_path;
+		if (loader_open(old_path, format, &prog, &old_h, &err) != 0 ||
+		    analysis_run(old_h, &prog, &old_an, &err) != 0 || diff_run(old_an, m->an, DIFF_AUTO, &d, &err) != 0) {
+			screen_fini();
+			if (lp.aborted)
+				cli_fail("%s: loading aborted", old_path);
+			else
+				cli_fail("%s", err.msg);
 			goto out;
 		}
 	}
@@ -232,7 +244,7 @@ static int run(void *opts, struct cli_args *args)
 		if (!f || screen_dump(f) != 0) {
 			rc = CLI_FAIL;
 			screen_fini();
-			fprintf(stderr, "heapglass: %s: cannot write the screen dump\n", dump_path);
+			cli_fail("%s: cannot write the screen dump", dump_path);
 		}
 		if (f && f != stdout)
 			fclose(f);
@@ -244,6 +256,7 @@ out:
 		free(a);
 	}
 	diff_free(d);
+	analysis_free(age_b);
 	heap_free(age_h[0]);
 	heap_free(age_h[1]);
 	analysis_free(old_an);

@@ -30,6 +30,7 @@ enum view_id {
 	VIEW_OBJECT,
 	VIEW_HELP,
 	VIEW_DIFF,
+	VIEW_LEAK,
 	VIEW_COUNT
 };
 
@@ -61,7 +62,12 @@ struct view_ops {
 
 extern const struct view_ops view_overview, view_types, view_objects, view_cycles, view_cycle,
 	view_domtree, view_gens, view_object, view_help;
-extern const struct view_ops view_diff;
+extern const struct view_ops view_diff, view_leak;
+
+/* "Quote +1,500, (string) +3,000": what leak cluster i of d holds more of,
+ * most first (view_diff.c; the leak view says it too). */
+struct diff;
+void view_diff_leak_types(const struct diff *d, uint32_t i, char *buf, size_t size);
 
 /* Arguments of VIEW_CYCLES: which list (view_cycles.c). */
 enum cycles_list {
@@ -81,7 +87,9 @@ enum objects_kind {
 	OBJECTS_GEN = 2,	/* members of generation */
 	OBJECTS_CROSS = 3,	/* members of generation referenced from older */
 	OBJECTS_CYCLE = 4,	/* members of cycle */
-	OBJECTS_GARBAGE = 5	/* unreachable objects */
+	OBJECTS_GARBAGE = 5,	/* unreachable objects */
+	OBJECTS_NEW = 6		/* instances of type index that are new in the
+				 * comparison (ids not in OLD) */
 };
 
 #endif

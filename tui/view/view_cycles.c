@@ -187,7 +187,10 @@ static void cycle_row(struct app *a, struct cycles_state *s, uint32_t i, WINDOW 
 	draw_str_right(w, y, 17, 10, draw_bytes(b, sizeof b, cy->retained), row_attr(ROLE_SIZE, sel));
 	draw_str_right(w, y, 28, 10, draw_bytes(b, sizeof b, cy->shallow), row_attr(ROLE_SIZE, sel));
 	draw_str(w, y, 40, 8, cy->garbage ? "garbage" : "live", row_attr(cy->garbage ? ROLE_GARBAGE : ROLE_LIVE, sel));
-	row_object_label(a, w, y, 48, cols - 48, cycle_face(s->an, c), sel);
+	/* Held from outside, the holder names the cycle best; else the member
+	 * it is entered at (tagged "cycle" like every member). */
+	row_object_label(a, w, y, 48, cols - 48,
+			 cy->holder != HEAP_NONE ? cy->holder : cycle_face(s->an, c), sel);
 }
 
 static void cycles_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
@@ -226,7 +229,7 @@ static void cycles_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, in
 		snprintf(lab, sizeof lab, "%sshallow", s->sort == CYCLE_SORT_SHALLOW ? arrow : "");
 		draw_str_right(w, y0, 28, 10, lab, h);
 		draw_str(w, y0, 40, 8, "status", h);
-		draw_str(w, y0, 48, cols - 48, "held by / largest member", h);
+		draw_str(w, y0, 48, cols - 48, "held by", h);
 	}
 	if (!s->l.count) {
 		for (int y = y0 + 1; y < y0 + rows; y++)

@@ -1,7 +1,14 @@
 /* Object inspector: one object's facts, then four sections in one
  * virtualised list: its references (edge name and kind), its retainers,
  * the shortest path from a root, and its dominator chain.  Enter follows
- * the object on the selected row. */
+ * the object on the selected row; Tab and S-Tab jump between sections,
+ * whose headings take no cursor.
+ *
+ * Retainers are a tree, as DevTools' retainers: the object's retainers,
+ * the program's references first (the user graph's, heap.h), then the
+ * runtime's and internal ones, then weak ones, each group nearest a root
+ * first; Right (l) expands a retainer into its own retainers, sorted the
+ * same way, Left (h) folds it or goes to the row it hangs from. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +36,20 @@ static const char *const sec_names[SEC_N] = {
 	[SEC_DOM] = "Dominator chain (who keeps it alive)",
 };
 
+/* A row of the retainers tree: the retainer, the reference from it (an
+ * out-edge index), its depth (0: retains the inspected object). */
+struct ret_row {
+	heap_node_t node;
+	uint32_t edge;
+	uint32_t depth;
+	uint8_t expanded;
+};
+
 struct object_state {
 	struct list l;
 	heap_node_t v;
+	struct ret_row *ret;		/* the retainers tree, shown rows */
+	uint32_t n_ret, cap_ret;
 	uint32_t sec_start[SEC_N + 1];	/* row of each section's heading */
 	uint32_t sec_len[SEC_N];	/* rows under the heading */
 	heap_node_t *path;		/* root first, v last */
@@ -51,7 +69,7 @@ static int edge_w(int cols)
 	return cols >= 120 ? 30 : cols >= 100 ? 24 : 18;
 }
 
-static const enum action object_actions[] = { ACT_ENTER, ACT_NONE };
+static const enum action object_actions[] = { ACT_ENTER, ACT_RIGHT, ACT_LEFT, ACT_SECTION, ACT_NONE };
 
 static void *object_create(struct app *a)
 {
@@ -66,7 +84,59 @@ static void object_destroy(void *st)
 	free(s->path);
 	free(s->path_edge);
 	free(s->dom);
+	free(s->ret);
 	free(s);
+}
+
+/* How a retainer ranks: the program's references (user graph) first, then
+ * the runtime's bookkeeping and internal ones, then those that do not
+ * retain (weak); within each, the retainer nearest a root first. */
+struct ret_key {
+	uint64_t key;
+	struct ret_row r;
+};
+
+static int ret_key_cmp(const void *pa, const void *pb)
+{
+	const struct ret_key *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->r.edge < b->r.edge ? -1 : a->r.edge > b->r.edge;
+}
+
+/* v's retainers, sorted (above), at depth into a new array; *n gets the
+ * count. */
+static struct ret_row *retainers_of(const struct app *a, heap_node_t v, uint32_t depth, uint32_t *n)
+{
+	const struct heap *h = a->h;
+	const uint32_t *dist = a->m->an->dist, *in_edge = heap_in_edges(h);
+	uint32_t k = h->in_off[v + 1] - h->in_off[v];
+	struct ret_key *keys = mem_alloc(((size_t)k + 1) * sizeof *keys);
+	struct ret_row *out = mem_alloc(((size_t)k + 1) * sizeof *out);
+
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t i = h->in_off[v] + j;
+		heap_node_t u = h->in_from[i];
+		uint64_t cls = heap_in_user(h, i) ? 0 : heap_in_retains(h, i) ? 1 : 2;
+		keys[j].key = cls << 32 | dist[u];
+		keys[j].r = (struct ret_row){ .node = u, .edge = in_edge[i], .depth = depth };
+	}
+	qsort(keys, k, sizeof *keys, ret_key_cmp);
+	for (uint32_t j = 0; j < k; j++)
+		out[j] = keys[j].r;
+	free(keys);
+	*n = k;
+	return out;
+}
+
+static void sections(struct object_state *s)
+{
+	s->sec_len[SEC_RETAINERS] = s->n_ret;
+	s->sec_start[0] = 0;
+	for (int k = 0; k < SEC_N; k++)
+		s->sec_start[k + 1] = s->sec_start[k] + 1 + (s->sec_len[k] ? s->sec_len[k] : 1);
+	list_set_count(&s->l, s->sec_start[SEC_N]);
 }
 
 static void build(struct object_state *s, struct app *a, heap_node_t v)
@@ -107,14 +177,25 @@ static void build(struct object_state *s, struct app *a, heap_node_t v)
 	}
 	s->dom_len = n;
 	s->sec_len[SEC_REFS] = h->out_off[v + 1] - h->out_off[v];
-	s->sec_len[SEC_RETAINERS] = h->in_off[v + 1] - h->in_off[v];
+	free(s->ret);
+	s->ret = retainers_of(a, v, 0, &s->n_ret);
+	s->cap_ret = s->n_ret + 1;
 	s->sec_len[SEC_PATH] = s->path_len ? s->path_len : 1;
 	s->sec_len[SEC_DOM] = s->dom_len ? s->dom_len : 1;
-	s->sec_start[0] = 0;
-	for (int k = 0; k < SEC_N; k++)
-		s->sec_start[k + 1] = s->sec_start[k] + 1 + (s->sec_len[k] ? s->sec_len[k] : 1);
 	s->l.cur = s->l.top = 0;
-	list_set_count(&s->l, s->sec_start[SEC_N]);
+	sections(s);
+}
+
+/* Row i is a heading, or the "(none)" line of an empty section. */
+static int not_a_row(void *ctx, uint32_t i)
+{
+	const struct object_state *s = ctx;
+	int sec = SEC_N - 1;
+
+	while (sec > 0 && i < s->sec_start[sec])
+		sec--;
+	return i == s->sec_start[sec] || !s->sec_len[sec] ||
+	       (sec == SEC_PATH && !s->path_len) || (sec == SEC_DOM && !s->dom_len);
 }
 
 static void object_enter(void *st, struct app *a, uint64_t arg)
@@ -126,9 +207,8 @@ static void object_enter(void *st, struct app *a, uint64_t arg)
 		v = 0;
 	if (v != s->v || !s->l.count) {
 		build(s, a, v);
-		/* start on the first reference, if any */
-		if (s->sec_len[SEC_REFS])
-			list_set_cursor(&s->l, 1);
+		/* start on the first row that is an object */
+		list_set_cursor_skip(&s->l, 1, not_a_row, s);
 	}
 }
 
@@ -159,8 +239,8 @@ static heap_node_t row_target(const struct object_state *s, const struct app *a,
 		*edge = h->out_off[s->v] + (uint32_t)k;
 		return h->out_to[*edge];
 	case SEC_RETAINERS:
-		*edge = heap_in_edges(h)[h->in_off[s->v] + (uint32_t)k];
-		return h->in_from[h->in_off[s->v] + (uint32_t)k];
+		*edge = s->ret[k].edge;
+		return s->ret[k].node;
 	case SEC_PATH:
 		if (!s->path_len)
 			return HEAP_NONE;
@@ -191,7 +271,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 		if (sec == SEC_REFS || sec == SEC_RETAINERS || (sec == SEC_PATH && s->path_len) ||
 		    (sec == SEC_DOM && s->dom_len)) {
 			snprintf(b, sizeof b, " (%s)", draw_count(cnt, sizeof cnt, sec == SEC_REFS ? s->sec_len[SEC_REFS]
-				 : sec == SEC_RETAINERS ? s->sec_len[SEC_RETAINERS]
+				 : sec == SEC_RETAINERS ? h->in_off[s->v + 1] - h->in_off[s->v]
 				 : sec == SEC_PATH ? s->path_len : s->dom_len));
 			draw_str(w, y, x, cols - x, b, row_attr(ROLE_HEADER, sel));
 		}
@@ -212,8 +292,16 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 		const char *kind = row_edge_kind(ek);
 		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
 		row_edge_name(h, edge, b, sizeof b);
-		if (sec == SEC_RETAINERS)
+		if (sec == SEC_RETAINERS) {
+			const struct ret_row *rr = &s->ret[k];
+			uint32_t in = h->in_off[rr->node + 1] - h->in_off[rr->node];
+			int ind = 2 * (int)(rr->depth > 8 ? 8 : rr->depth);
+			const char *g = !in ? " " : rr->expanded ? screen_glyph(GLYPH_TREE_OPEN)
+					: screen_glyph(GLYPH_TREE_CLOSED);
+			x += ind;
+			x += draw_str(w, y, x, 1, g, row_attr(ROLE_DIM, sel));
 			x += draw_str(w, y, x, 2, "<-", row_attr(ROLE_DIM, sel));
+		}
 		x += draw_text(w, y, x, ew - x - 1 - kw, b, strlen(b),
 			       row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_NAME, sel));
 		if (*kind)
@@ -281,7 +369,8 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 		o += (size_t)snprintf(line + o, sizeof line - o, "detached  ");
 	if ((h->flags[v] & HEAP_F_IMMORTAL) && o + 16 < sizeof line)
 		snprintf(line + o, sizeof line - o, "immortal  ");
-	draw_str(w, y + 2, 1, cols - 1, line, screen_attr(ROLE_DIM));
+	/* display text: the root kind in it is escaped already */
+	draw_escaped(w, y + 2, 1, cols - 1, line, strlen(line), screen_attr(ROLE_DIM));
 }
 
 static void object_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, int cols)
@@ -293,15 +382,100 @@ static void object_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, in
 	list_draw(&s->l, w, y0 + HEAD_LINES, rows - HEAD_LINES, cols, object_row, ctx);
 }
 
+/* Inserts the retainers of retainer row k under it. */
+static uint32_t ret_expand(struct object_state *s, const struct app *a, uint32_t k)
+{
+	uint32_t n;
+	struct ret_row *kids;
+
+	if (s->ret[k].expanded)
+		return 0;
+	kids = retainers_of(a, s->ret[k].node, s->ret[k].depth + 1, &n);
+	if (n) {
+		if (s->n_ret + n > s->cap_ret) {
+			s->cap_ret = (s->n_ret + n) * 2;
+			s->ret = mem_realloc_array(s->ret, s->cap_ret, sizeof *s->ret);
+		}
+		memmove(s->ret + k + 1 + n, s->ret + k + 1, (size_t)(s->n_ret - k - 1) * sizeof *s->ret);
+		memcpy(s->ret + k + 1, kids, (size_t)n * sizeof *kids);
+		s->n_ret += n;
+		s->ret[k].expanded = 1;
+	}
+	free(kids);
+	return n;
+}
+
+/* Removes the rows under retainer row k. */
+static void ret_collapse(struct object_state *s, uint32_t k)
+{
+	uint32_t end = k + 1;
+
+	while (end < s->n_ret && s->ret[end].depth > s->ret[k].depth)
+		end++;
+	memmove(s->ret + k + 1, s->ret + end, (size_t)(s->n_ret - end) * sizeof *s->ret);
+	s->n_ret -= end - k - 1;
+	s->ret[k].expanded = 0;
+}
+
+/* The retainers tree's keys: 1 when handled. */
+static int ret_action(struct object_state *s, struct app *a, enum action act, uint32_t k)
+{
+	uint32_t row = s->sec_start[SEC_RETAINERS] + 1 + k;
+
+	if (act == ACT_RIGHT) {
+		if (s->ret[k].expanded) {
+			if (k + 1 < s->n_ret && s->ret[k + 1].depth > s->ret[k].depth)
+				list_set_cursor(&s->l, row + 1);
+		} else if (!ret_expand(s, a, k)) {
+			app_message(a, 0, "nothing refers to it: Enter inspects it");
+		}
+	} else if (act == ACT_LEFT) {
+		if (s->ret[k].expanded) {
+			ret_collapse(s, k);
+		} else if (s->ret[k].depth > 0) {
+			uint32_t p = k;
+			while (p > 0 && s->ret[p].depth >= s->ret[k].depth)
+				p--;
+			list_set_cursor(&s->l, s->sec_start[SEC_RETAINERS] + 1 + p);
+		} else {
+			return 0;	/* history back */
+		}
+	} else {
+		return 0;
+	}
+	sections(s);
+	return 1;
+}
+
 static int object_action(void *st, struct app *a, enum action act)
 {
 	struct object_state *s = st;
 	uint32_t edge;
 	heap_node_t t;
+	int64_t k;
+	enum section sec;
 
+	if (!s->l.count)
+		return 0;
+	if (list_move_skip(&s->l, act, not_a_row, s))
+		return 1;
+	sec = locate(s, s->l.cur, &k);
+	if (act == ACT_SECTION || act == ACT_SECTION_BACK) {
+		for (int step = 1; step <= SEC_N; step++) {
+			int to = act == ACT_SECTION ? ((int)sec + step) % SEC_N : ((int)sec + SEC_N * 2 - step) % SEC_N;
+			if (!not_a_row(s, s->sec_start[to] + 1)) {
+				s->l.top = s->sec_start[to];
+				list_set_cursor(&s->l, s->sec_start[to] + 1);
+				return 1;
+			}
+		}
+		return 1;
+	}
+	if (sec == SEC_RETAINERS && k >= 0 && (uint64_t)k < s->n_ret && (act == ACT_RIGHT || act == ACT_LEFT))
+		return ret_action(s, a, act, (uint32_t)k);
 	if (act != ACT_ENTER && act != ACT_RIGHT)
 		return 0;
-	t = s->l.count ? row_target(s, a, s->l.cur, &edge) : HEAP_NONE;
+	t = row_target(s, a, s->l.cur, &edge);
 	if (t == HEAP_NONE) {
 		app_message(a, 0, "nothing to follow on this row");
 		return 1;
@@ -320,16 +494,8 @@ static int object_match(void *st, struct app *a, uint32_t i, const char *q)
 {
 	uint32_t edge;
 	heap_node_t t = row_target(st, a, i, &edge);
-	char b[256];
 
-	if (t == HEAP_NONE)
-		return 0;
-	if (edge != HEAP_NONE) {
-		row_edge_name(a->h, edge, b, sizeof b);
-		if (row_contains(b, strlen(b), q))
-			return 1;
-	}
-	return row_object_match(a, t, q);
+	return t != HEAP_NONE && row_ref_match(a, edge, t, q);
 }
 
 /* Rows stand for other objects; the inspected one stays current until

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/diff.h"
 #include "graph/core/mem.h"
 #include "tui/view/app.h"
 #include "tui/core/draw.h"
@@ -62,6 +63,18 @@ static void load_rows(struct objects_state *s, struct app *a, uint64_t arg)
 		break;
 	case OBJECTS_GARBAGE:
 		s->rows = model_garbage(m, &s->n);
+		break;
+	case OBJECTS_NEW:
+		/* the type's instances (largest retained first) that are new */
+		if (val < m->n_types && a->diff && a->diff->fresh) {
+			uint32_t n;
+			const heap_node_t *all = model_type_instances(m, val, &n);
+			s->owned = mem_alloc(((size_t)n + 1) * sizeof *s->owned);
+			for (uint32_t i = 0; i < n; i++)
+				if (a->diff->fresh[all[i]])
+					s->owned[s->n++] = all[i];
+			s->rows = s->owned;
+		}
 		break;
 	default:
 		break;
@@ -131,14 +144,19 @@ static void objects_title(void *st, struct app *a, char *buf, size_t size)
 
 	draw_count(n, sizeof n, s->n);
 	switch (kind) {
-	case OBJECTS_TYPE: {
+	case OBJECTS_TYPE:
+	case OBJECTS_NEW: {
 		size_t len;
 		const char *name = heap_string(a->h, a->m->types[val].name, &len);
 		if (len > sizeof t - 1)
 			len = sizeof t - 1;
 		memcpy(t, name, len);
 		t[len] = 0;
-		snprintf(buf, size, "Objects of type %s: %s", t, n);
+		if (kind == OBJECTS_NEW)
+			snprintf(buf, size, "New objects of type %s: %s%s", t, n,
+				 a->diff && a->diff->ages ? " (born between A and B)" : "");
+		else
+			snprintf(buf, size, "Objects of type %s: %s", t, n);
 		break;
 	}
 	case OBJECTS_GEN:

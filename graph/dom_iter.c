@@ -1,0 +1,263 @@
+/* dom_iter: Cooper, Harvey & Kennedy's iterative dominators over
+ * breadth-first numbers (graph/dom_priv.h). */
+#include "graph/dom_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/core/hugepage.h"
+#include "graph/core/mem.h"
+#include "graph/reach.h"
+
+/* ---- the iterative method ----
+ *
+ * Cooper, Harvey & Kennedy's "simple, fast" algorithm ("A Simple, Fast
+ * Dominance Algorithm", 2001): idom(w) is the nearest common ancestor, in
+ * the tree built so far, of w's counted predecessors; passes over every
+ * vertex until nothing changes.  They number the vertices in reverse
+ * postorder, which takes a depth-first search: on a big heap that search
+ * is a chain of dependent cache misses (one vertex's references must
+ * arrive before the next vertex is known), the slowest part of
+ * Lengauer-Tarjan.  Here the numbers are breadth-first instead: the search
+ * queue says which vertices come next, so their loads start early and
+ * overlap, and every pass is a sweep over the predecessors in an order
+ * known ahead.  Breadth-first numbers serve as well for the walks up the
+ * tree: a dominator of w lies on every path from R to w, a shortest one
+ * too, so it is numbered before w, and in every tree the passes build the
+ * parent has the smaller number.  Heaps converge in 2-9 passes (measured:
+ * V8, HPROF, the engine benchmark); shapes that need many passes, or long
+ * walks (crossed chains), exhaust a budget of steps, and the caller falls
+ * back to Semi-NCA. */
+
+enum {
+	IT_BUDGET = 16		/* steps per vertex and predecessor, all passes */
+};
+
+/* Breadth-first numbering from R: R is 1, the entries 2..last_entry in
+ * vertex order, then level by level what they reach.  With dist, also the
+ * level of every vertex reached (the entries' is 0): with the roots as
+ * entries, the search reach_distances() makes, edge for edge, so the
+ * distances are the same (test_analysis and test_shapes check them). */
+void dom_it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
+{
+	const struct heap *h = g->h;
+	uint32_t *num = t->num, *vert = t->vert, n = 1, level = 0, level_end;
+
+	vert[1] = g->nv;
+	for (uint32_t v = 0; v < g->nv; v++)
+		if ((g->mark[v] & DOM_ENTRY) && !(g->mark[v] & DOM_SKIP)) {
+			num[v] = ++n;
+			vert[n] = v;
+		}
+	t->last_entry = level_end = n;
+	for (uint32_t head = 2; head <= n; head++) {
+		uint32_t x = vert[head], kend = mem_end(g, x);
+		if (head > level_end) {
+			level++;
+			level_end = n;
+		}
+		if (dist)
+			dist[x] = level;
+		if (!g->grp) {
+			/* The queue says what comes next: start its loads early,
+			 * each level a step closer (offsets, references, targets). */
+			if (head + 16 <= n)
+				__builtin_prefetch(&h->out_off[vert[head + 16]]);
+			if (head + 8 <= n) {
+				uint32_t a = vert[head + 8];
+				__builtin_prefetch(&h->out_to[h->out_off[a]]);
+				__builtin_prefetch(&h->out_kind[h->out_off[a]]);
+			}
+			if (head + 4 <= n) {
+				uint32_t a = vert[head + 4];
+				for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++)
+					__builtin_prefetch(&num[h->out_to[e]]);
+			}
+		}
+		for (uint32_t k = mem_begin(g, x); k < kend; k++) {
+			heap_node_t m = member(g, k);
+			for (uint32_t e = h->out_off[m]; e < h->out_off[m + 1]; e++) {
+				uint32_t z;
+				if (!reach_retains(h, m, e))
+					continue;
+				z = vx(g, h->out_to[e]);
+				if (z == x || num[z] || !follows(g, x, z))
+					continue;
+				num[z] = ++n;
+				vert[n] = z;
+			}
+		}
+	}
+	t->n = n;
+}
+
+/* The counted predecessors of every vertex after the entries, as numbers:
+ * those of i at pred[semi[i] .. semi[i + 1]).  A vertex with one (half
+ * of a V8 heap's objects, five in six of a Java heap's) has it as its
+ * idom at once: dom[i] is set and nothing stored, so the passes skip it;
+ * the others get dom[i] = 0, "not yet seen".  A sweep in number order, so
+ * the loads a few vertices ahead are started early. */
+static void it_preds(const struct view *g, struct dom_work *t)
+{
+	const struct heap *h = g->h;
+	uint32_t *num = t->num, *vert = t->vert, *off = t->semi, n = t->n;
+	size_t need = (size_t)h->n_edges + 1, k = 0;
+
+	if (need > t->cap_pred || need < t->cap_pred / 4 * 3) {
+		free(t->pred);
+		t->pred = hugepage_advise(mem_alloc(need * sizeof *t->pred), need * sizeof *t->pred);
+		t->cap_pred = need;
+	}
+	for (uint32_t i = t->last_entry + 1; i <= n; i++) {
+		uint32_t x = vert[i], kend = mem_end(g, x);
+		if (!g->grp) {
+			if (i + 16 <= n)
+				__builtin_prefetch(&h->in_off[vert[i + 16]]);
+			if (i + 8 <= n) {
+				uint32_t a = h->in_off[vert[i + 8]];
+				__builtin_prefetch(&h->in_from[a]);
+				__builtin_prefetch(&h->in_retains[a / 64]);
+			}
+			if (i + 4 <= n) {
+				uint32_t a = vert[i + 4];
+				for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1]; j++)
+					__builtin_prefetch(&num[h->in_from[j]]);
+			}
+		}
+		off[i] = (uint32_t)k;
+		for (uint32_t kk = mem_begin(g, x); kk < kend; kk++) {
+			heap_node_t m = member(g, kk);
+			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1]; j++) {
+				uint32_t y = vx(g, h->in_from[j]), u;
+				if (y == x || !(u = num[y]) || !heap_in_retains(h, j) || !follows(g, y, x))
+					continue;
+				t->pred[k++] = u;
+			}
+		}
+		t->dom[i] = 0;
+		if (k == off[i] + 1)
+			t->dom[i] = t->pred[--k];
+	}
+	off[n + 1] = (uint32_t)k;
+}
+
+static inline int bit_test(const uint64_t *b, uint32_t i)
+{
+	return (b[i / 64] >> (i % 64)) & 1;
+}
+
+/* After a pass: which vertices' chains up the tree changed (their idom, or
+ * an ancestor's, in changed): in number order, parents first.  changed is
+ * cleared for the next pass. */
+static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *changed,
+		     uint64_t *moved)
+{
+	memset(moved, 0, ((size_t)n / 64 + 1) * sizeof *moved);
+	for (uint32_t i = first; i <= n; i++)
+		if (bit_test(changed, i) || bit_test(moved, dom[i]))
+			moved[i / 64] |= (uint64_t)1 << (i % 64);
+	memset(changed, 0, ((size_t)n / 64 + 1) * sizeof *changed);
+}
+
+/* The passes.  From the third on (the first sees only the predecessors
+ * numbered before a vertex), a vertex is recomputed only when the chain of
+ * one of its predecessors moved in the pass before (a bit each, in L2), so
+ * the last passes, which change little or nothing, cost little.  Returns 0 when
+ * dom[] is final, 1 when the budget ran out (the shape needs too many
+ * passes or too long walks), -1 with err filled when progress asked to
+ * stop. */
+static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
+{
+	uint32_t *dom = t->dom, *off = t->semi, *pred = t->pred;
+	uint32_t n = t->n, first = t->last_entry + 1;
+	uint64_t budget = IT_BUDGET * ((uint64_t)n + off[n + 1]) + (1u << 20), steps = 0;
+	uint64_t *changed = mem_calloc((size_t)n / 64 + 1, sizeof *changed);
+	uint64_t *moved = mem_calloc((size_t)n / 64 + 1, sizeof *moved);
+	int rc = 1;
+
+	for (uint32_t i = 1; i < first; i++)
+		dom[i] = 1;	/* R, and the entries under it */
+	for (int pass = 1; steps <= budget; pass++) {
+		int any = 0;
+		for (uint32_t i = first; i <= n; i++) {
+			uint32_t d = 0, j0 = off[i], j1 = off[i + 1], j;
+			if ((i & 0xffff) == 0) {
+				if (progress_tick(p, "dominators", i, n)) {
+					rc = error_set(err, "interrupted");
+					goto out;
+				}
+				if (steps > budget)
+					goto out;
+			}
+			if (j0 == j1)
+				continue;	/* one predecessor: its idom is known */
+			steps += j1 - j0;
+			if (pass > 2) {
+				for (j = j0; j < j1 && !bit_test(moved, pred[j]); j++)
+					;
+				if (j == j1)
+					continue;	/* as it was */
+			}
+			if (i + 8 <= n)
+				for (j = off[i + 8]; j < off[i + 9]; j++)
+					__builtin_prefetch(&dom[pred[j]]);
+			for (j = j0; j < j1; j++) {
+				uint32_t a = pred[j], b = d;
+				/* The first pass sees what comes before i: there
+				 * every number on the way up is set. */
+				if (pass == 1 && a > i)
+					continue;
+				if (!d) {
+					d = a;
+					continue;
+				}
+				/* The nearest common ancestor: the larger number
+				 * climbs, its parent being smaller. */
+				while (a != b) {
+					while (a > b) {
+						a = dom[a];
+						steps++;
+					}
+					while (b > a) {
+						b = dom[b];
+						steps++;
+					}
+				}
+				d = a;
+				if (d == 1)
+					break;	/* R: nothing lower */
+			}
+			if (dom[i] != d) {
+				dom[i] = d;
+				changed[i / 64] |= (uint64_t)1 << (i % 64);
+				any = 1;
+			}
+		}
+		if (!any) {
+			rc = 0;
+			break;
+		}
+		it_moved(dom, first, n, changed, moved);
+	}
+out:
+	free(moved);
+	free(changed);
+	return rc;
+}
+
+/* num[] and pred[] are dead after their step: their pages go back to the
+ * system (a quarter of the peak memory of an analysis, where a second
+ * thread runs beside this one), and num[] reads as zero for the next run.
+ * Expects dom_it_bfs() done. */
+int dom_it_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
+{
+	int rc;
+
+	it_preds(g, t);
+	mem_zero_release(t->num, t->cap_v * sizeof *t->num);
+	t->num_zero = 1;
+	rc = it_passes(t, p, err);
+	mem_zero_release(t->pred, t->cap_pred * sizeof *t->pred);
+	return rc;
+}
+
