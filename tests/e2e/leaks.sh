@@ -136,6 +136,12 @@ else
 		else
 			notok "node viewer: closure location (want service.js:$_line): $(sed -n 1,4p "$TMP/vl" 2>/dev/null)"
 		fi
+		run_cmd "$BIN" path "$TMP/js/b.heapsnapshot" "$_id"
+		if [ "$rc" -eq 0 ] && head -n 1 "$TMP/out" | grep -q "^Function onTick service.js:$_line @$_id:"; then
+			ok "node: path names the closure 'Function onTick service.js:$_line' too"
+		else
+			notok "node: path: closure location (want service.js:$_line): $(head -n 1 "$TMP/out")"
+		fi
 		# the text says the same, each trace whole from the root
 		run_cmd "$BIN" diff --top 3 "$TMP/js/a.heapsnapshot" "$TMP/js/b.heapsnapshot"
 		if [ "$rc" -eq 0 ] && grep -q '^  1\. ' "$TMP/out" && grep -q -- '-quoteCache-> Map -table-> (array) -\[\]-> ' "$TMP/out" &&

@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct lesson *l;
 		struct lesson_run *r;
 		if (loader_open_lesson(path, &l, &err) == 0) {
-			if (lesson_run_new(l, &r, &err) == 0)
+			if (lesson_run_new(l, l->gc, lesson_py(l), &r, &err) == 0)
 				lesson_run_free(r);
 			lesson_free(l);
 		}

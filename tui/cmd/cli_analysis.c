@@ -72,20 +72,34 @@ json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
 			json_object_set_new(o, "holder", json_string(safe));
 		}
 	}
+	if (h->n_locations) {
+		char loc[128], safe[256];
+		size_t len = label_location(h, v, loc, sizeof loc);
+		if (len) {
+			text_escape(safe, sizeof safe, loc, len, 0);
+			json_object_set_new(o, "location", json_string(safe));
+		}
+	}
 	return o;
 }
 
 const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *buf, size_t size)
 {
-	char type[256], name[256];
+	char type[256], name[256], loc[128], where[260] = "";
+	size_t ll = h->n_locations ? label_location(h, v, loc, sizeof loc) : 0;
 
 	cli_str(h, h->type[v], type, sizeof type);
 	cli_str(h, h->name[v], name, sizeof name);
+	if (ll) {
+		/* a V8 closure: where its code is (label.h) */
+		where[0] = ' ';
+		text_escape(where + 1, sizeof where - 1, loc, ll, 0);
+	}
 	/* V8 names an object by its constructor, as its type: say it once */
 	if (*name && h->name[v] != h->type[v])
-		snprintf(buf, size, "%s %s @%llu", type, name, (unsigned long long)h->id[v]);
+		snprintf(buf, size, "%s %s%s @%llu", type, name, where, (unsigned long long)h->id[v]);
 	else
-		snprintf(buf, size, "%s @%llu", type, (unsigned long long)h->id[v]);
+		snprintf(buf, size, "%s%s @%llu", type, where, (unsigned long long)h->id[v]);
 	return buf;
 }
 
