@@ -7,6 +7,7 @@
 
 #include "graph/core/mem.h"
 #include "graph/core/text.h"
+#include "graph/trace.h"
 
 static const char *const colour_names[] = {
 	[STEPPER_WHITE] = "white",
@@ -413,21 +414,6 @@ uint32_t stepper_unreachable_list(const struct stepper *s, heap_node_t *out)
 	return k;
 }
 
-/* The source of out-edge e (binary search over out_off). */
-static heap_node_t edge_source(const struct heap *h, uint32_t e)
-{
-	uint32_t lo = 0, hi = h->n_nodes;
-
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->out_off[mid] <= e)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 const char *stepper_ref_text(const struct stepper *s, uint32_t e, char *buf, size_t size)
 {
 	const struct heap *h = s->heap;
@@ -438,7 +424,7 @@ const char *stepper_ref_text(const struct stepper *s, uint32_t e, char *buf, siz
 		snprintf(buf, size, "?");
 		return buf;
 	}
-	v = edge_source(h, e);
+	v = trace_edge_source(h, e);
 	/* a field name from a snapshot is escaped once, here, as labels are */
 	heap_edge_name(h, h->out_name[e], raw, sizeof raw);
 	text_escape(name, sizeof name, raw, strlen(raw), 0);
