@@ -152,7 +152,7 @@ static json_t *leaks_json(const struct diff *d, uint32_t top)
 			json_array_append_new(types, te);
 		}
 		diff_leak_access(d, i, where, sizeof where);
-		json_object_set_new(e, "where", json_string(where));
+		json_object_set_new(e, "where", cli_json_text(where));
 		json_object_set_new(e, "path", leak_path_json(d, i));
 		json_object_set_new(e, "held_by", l->held_edge == HEAP_NONE ? json_null() :
 				    json_string(held_text(hn, l->held_edge, l->point, ename, sizeof ename)));
