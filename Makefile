@@ -147,7 +147,9 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
 FUZZ_CC ?= clang
-FUZZ_LIB_SRC := $(filter-out tui/%,$(LIB_SRC))
+# The harnesses load, analyse, export and view: the whole library (tui/
+# too, for the headless viewer).
+FUZZ_LIB_SRC := $(LIB_SRC)
 
 # The library is compiled once (-fsanitize=fuzzer-no-link), each harness is
 # fuzz_loader.c built for its format and linked against it.
@@ -172,8 +174,10 @@ fuzz: fuzz-build
 		mkdir -p build-fuzz/corpus-$$t; \
 		sh tests/fuzz/seed $$t build-fuzz/corpus-$$t; \
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		LSAN_OPTIONS=suppressions=$$(pwd)/tests/lsan.supp:print_suppressions=0 \
 		./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
 			-timeout=10 -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
 			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' build-fuzz/fuzz-$$t.log; \
+		grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/fuzz-$$t.log | tail -n 1; \
 	done

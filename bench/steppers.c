@@ -1,4 +1,5 @@
-/* bench/steppers: times the GC steppers on a generated heap (no file I/O).
+/* bench/steppers: times the world's collectors (graph/gc/world.h, recording
+ * stepper events) on a generated heap (no file I/O).
  *
  *   build/bench/steppers [NODES [EDGES [RUNS]]]     defaults 1000000 4000000 5
  *
@@ -18,10 +19,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_mark.h"
-#include "graph/gc/step_refcount.h"
 #include "graph/gc/stepper.h"
+#include "graph/gc/world.h"
 
 static uint64_t rng = 88172645463325252ull;
 
@@ -59,14 +58,27 @@ enum {
 	ALGOS = 3
 };
 
-static void run(struct stepper *s, int algo, const heap_node_t *roots, size_t nroots)
+/* The world on the whole heap, the collector run, frozen: the stepper at
+ * its end (and the heap it made, in *part). */
+static struct stepper *run(const struct heap *h, int algo, int record, struct heap **part)
 {
-	if (algo == 0)
-		step_mark_run(s);
-	else if (algo == 1)
-		step_cpython_run(s, 2, 1);
+	static const enum world_mode modes[ALGOS] = { WORLD_MARKSWEEP, WORLD_CPYTHON, WORLD_REFCOUNT };
+	struct world *w = world_from_heap(h, NULL, 0, modes[algo], WORLD_PY313);
+	struct stepper *s;
+	struct error err;
+	int64_t ret;
+
+	if (!record)
+		world_no_record(w);
+	if (algo == 2)
+		world_release_outside(w);
 	else
-		step_refcount_release(s, roots, nroots);
+		world_collect(w, 2, &ret);
+	if (world_finish(w, part, &s, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(1);
+	}
+	return s;
 }
 
 int main(int argc, char **argv)
@@ -79,21 +91,17 @@ int main(int argc, char **argv)
 	struct error err;
 	struct heap *h;
 	struct rusage ru;
-	heap_node_t roots[1000];
-	size_t nroots = 0;
 	uint64_t added = 0;
 
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 5;
 	heap_builder_reserve(b, n, m);
 	for (uint32_t v = 0; v < n; v++) {
-		struct heap_node_rec r = { .id = v, .size = 32, .generation = (uint8_t)(next() % 3) };
+		struct heap_node_rec r = { .id = v + 1, .size = 32, .generation = (uint8_t)(next() % 3) };
 		heap_builder_add_node(b, &r, &err);
 	}
-	for (uint32_t v = 0; v < n && v < 1000; v++) {
+	for (uint32_t v = 0; v < n && v < 1000; v++)
 		heap_builder_add_root(b, v, 0, &err);
-		roots[nroots++] = v;
-	}
 	for (uint32_t v = 1000; v < n; v++) {
 		if (next() % 50 == 0)
 			continue;
@@ -120,9 +128,9 @@ int main(int argc, char **argv)
 		size_t events = 0, bytes = 0;
 
 		for (int r = 0; r < runs; r++) {
-			struct stepper *s = stepper_new(h);
+			struct heap *part;
 			double t0 = now();
-			run(s, a, roots, nroots);
+			struct stepper *s = run(h, a, 1, &part);
 			rec[r] = now() - t0;
 			events = stepper_len(s);
 			bytes = s->cap_ev * sizeof *s->ev;
@@ -133,13 +141,13 @@ int main(int argc, char **argv)
 			stepper_seek(s, stepper_len(s));
 			fwd[r] = now() - t0;
 			stepper_free(s);
+			heap_free(part);
 
-			s = stepper_new(h);
-			s->record = 0;
 			t0 = now();
-			run(s, a, roots, nroots);
+			s = run(h, a, 0, &part);
 			norec[r] = now() - t0;
 			stepper_free(s);
+			heap_free(part);
 		}
 		printf("%-14s %9zu events (%.0f MB log)  recorded %.3f s (%.1f M events/s)  "
 		       "counters only %.3f s  seek to 0 %.3f s  seek to end %.3f s\n",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Benchmark of the GC steppers (graph/gc/stepper.h) on a generated heap.
+# Benchmark of the world's collectors (graph/gc/world.h) on a generated heap.
 #   sh bench/steppers.sh [NODES [EDGES [RUNS]]]      defaults 1000000 4000000 5
 set -e
 cd "$(dirname "$0")/.."

@@ -200,21 +200,6 @@ static const char *const palette[] = {
 	"#fccde5", "#fb9a99", "#e5d8bd", "#ccebc5", "#d9d9d9", "#bebada",
 };
 
-static const struct {
-	uint16_t flag;
-	const char *word;
-} flag_words[] = {
-	{ .flag = HEAP_F_SYNTHETIC, .word = "synthetic" }, { .flag = HEAP_F_WEAKREF, .word = "weakref" },
-	{ .flag = HEAP_F_FINALIZER, .word = "finalizer" }, { .flag = HEAP_F_IMMORTAL, .word = "immortal" },
-	{ .flag = HEAP_F_DETACHED, .word = "detached" }, { .flag = HEAP_F_UNTRACKED, .word = "untracked" },
-	{ .flag = HEAP_F_CLASS, .word = "class" },
-};
-
-static const char *const kind_words[] = {
-	[HEAP_EDGE_STRONG] = "strong", [HEAP_EDGE_INTERNAL] = "internal",
-	[HEAP_EDGE_WEAK] = "weak", [HEAP_EDGE_SHORTCUT] = "shortcut",
-};
-
 /* Attribute handles, declared once per graph with their defaults. */
 struct gsyms {
 	Agsym_t *label, *fillcolor, *style, *penwidth, *color, *fontcolor, *peripheries, *shape;
@@ -327,12 +312,14 @@ static void flags_words(uint16_t flags, struct buf *b)
 	b->len = 0;
 	if (b->p)
 		b->p[0] = '\0';
-	for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0]; i++)
-		if (flags & flag_words[i].flag) {
+	for (unsigned i = 0; i < 16; i++) {
+		const char *word = heap_flag_word((uint16_t)(flags & (1u << i)));
+		if ((flags & (1u << i)) && word) {
 			if (b->len)
 				buf_str(b, ",");
-			buf_str(b, flag_words[i].word);
+			buf_str(b, word);
 		}
+	}
 	if (!b->p)
 		buf_str(b, "");
 }
@@ -464,6 +451,16 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
 		agxset(n, y->hg_garbage, "true");
 }
 
+/* Whether out-edge e of node `from` (a reference to `to`) was loaded with
+ * HEAP_EDGE_META: the frozen heap keeps only its effect, so a reference
+ * that retains between two user objects and is still not in the user graph
+ * was one.  Exported as the word `meta` so that it reads back the same. */
+static int edge_is_meta(const struct heap *h, heap_node_t from, heap_node_t to, uint32_t e)
+{
+	return heap_edge_retains(h->out_kind[e], h->flags[from]) &&
+	       !((h->flags[from] | h->flags[to]) & HEAP_F_NOT_USER) && !heap_out_user(h, e);
+}
+
 static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnode_t *b_node,
 			    const struct sel_edge *se, const struct gsyms *y, struct buf *b)
 {
@@ -488,6 +485,7 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 	e = agedge(g, a, b_node, NULL, 1);
 	uint32_t name = h->out_name[se->edge];
 	uint8_t kind = h->out_kind[se->edge];
+	int meta = edge_is_meta(h, s->node[se->from], s->node[se->to], se->edge);
 	char nb[32];
 
 	/* The label is wrapped in a FONT element even though it changes
@@ -510,8 +508,13 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 	buf_str(b, "</FONT>");
 	if (b->len > strlen("<FONT POINT-SIZE=\"9\"></FONT>"))
 		set_html(g, e, y->e_label, b->p);
-	if (kind != HEAP_EDGE_STRONG && kind < sizeof kind_words / sizeof kind_words[0])
-		agxset(e, y->e_hg_kind, (char *)kind_words[kind]);
+	if (kind != HEAP_EDGE_STRONG || meta) {
+		b->len = 0;
+		buf_str(b, heap_kind_word(kind));
+		if (meta)
+			buf_str(b, " meta");
+		agxset(e, y->e_hg_kind, b->p);
+	}
 	if (kind == HEAP_EDGE_WEAK) {
 		agxset(e, y->e_style, "dashed");
 		agxset(e, y->e_color, "#808080");

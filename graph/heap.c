@@ -4,10 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "graph/core/hmap.h"
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
+
+enum {
+	DENSE_SPAN = 4		/* ids in a range this many times the node count:
+				 * an array maps them (struct heap_builder) */
+};
 
 /* A growable column: data, used count, capacity (in elements). */
 struct column {
@@ -36,8 +42,14 @@ struct heap_builder {
 	heap_str_t categories[256];
 	uint32_t n_categories;
 
-	/* id -> node, built by heap_builder_index */
+	/* id -> node, built by heap_builder_index: when the ids lie in a range
+	 * at most DENSE_SPAN times the node count (1, 2, 3, ... as generators
+	 * and some formats number them), an array over that range (dense[id -
+	 * dense_lo], HEAP_NONE where no node has the id), where ids that
+	 * follow each other sit side by side; otherwise the hash table */
 	struct hmap ids;
+	uint32_t *dense;
+	uint64_t dense_lo, dense_n;
 
 	uint64_t unknown_refs;
 	uint64_t total_size;
@@ -295,6 +307,9 @@ static void builder_clear(struct heap_builder *b)
 	free(b->strtab);
 	b->strtab = NULL;
 	hmap_fini(&b->ids);
+	free(b->dense);
+	b->dense = NULL;
+	b->dense_n = 0;
 }
 
 void heap_builder_free(struct heap_builder *b)
@@ -379,8 +394,32 @@ uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
 int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
 {
 	const uint64_t *ids = b->id.data;
+	uint64_t lo = UINT64_MAX, hi = 0;
 
 	hmap_fini(&b->ids);
+	free(b->dense);
+	b->dense = NULL;
+	b->dense_n = 0;
+	for (size_t v = 0; v < b->id.n; v++) {
+		lo = ids[v] < lo ? ids[v] : lo;
+		hi = ids[v] > hi ? ids[v] : hi;
+	}
+	if (b->id.n && hi - lo < (uint64_t)b->id.n * DENSE_SPAN) {
+		b->dense_lo = lo;
+		b->dense_n = hi - lo + 1;
+		b->dense = mem_alloc(b->dense_n * sizeof *b->dense);
+		memset(b->dense, 0xff, b->dense_n * sizeof *b->dense);	/* HEAP_NONE */
+		for (size_t v = 0; v < b->id.n; v++) {
+			uint32_t *slot = &b->dense[ids[v] - lo];
+			if (*slot != HEAP_NONE) {
+				*dup_a = *slot;
+				*dup_b = (heap_node_t)v;
+				return -1;
+			}
+			*slot = (uint32_t)v;
+		}
+		return 0;
+	}
 	hmap_init(&b->ids, b->id.n);
 	for (size_t v = 0; v < b->id.n; v++) {
 		uint32_t first = hmap_add(&b->ids, ids[v], (uint32_t)v);
@@ -393,9 +432,23 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	return 0;
 }
 
+void heap_builder_prefetch_id(const struct heap_builder *b, uint64_t id)
+{
+	if (b->dense) {
+		if (id - b->dense_lo < b->dense_n)
+			__builtin_prefetch(&b->dense[id - b->dense_lo]);
+		return;
+	}
+	hmap_prefetch(&b->ids, id);
+}
+
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id)
 {
-	uint32_t v = hmap_get(&b->ids, id);
+	uint32_t v;
+
+	if (b->dense)
+		return id - b->dense_lo < b->dense_n ? b->dense[id - b->dense_lo] : HEAP_NONE;
+	v = hmap_get(&b->ids, id);
 
 	return v == HMAP_NONE ? HEAP_NONE : v;
 }
@@ -920,4 +973,103 @@ size_t heap_memory(const struct heap *h)
 	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
 	       (size_t)h->n_locations * sizeof(struct heap_location);
+}
+
+/* ---- words ---- */
+
+static const struct {
+	const char *word;
+	uint16_t bit;
+} flag_words[] = {
+	{ .word = "synthetic", .bit = HEAP_F_SYNTHETIC }, { .word = "weakref", .bit = HEAP_F_WEAKREF },
+	{ .word = "finalizer", .bit = HEAP_F_FINALIZER }, { .word = "immortal", .bit = HEAP_F_IMMORTAL },
+	{ .word = "detached", .bit = HEAP_F_DETACHED }, { .word = "untracked", .bit = HEAP_F_UNTRACKED },
+	{ .word = "class", .bit = HEAP_F_CLASS }, { .word = "anchor", .bit = HEAP_F_ANCHOR },
+	{ .word = "runtime", .bit = HEAP_F_RUNTIME },
+};
+
+static const char *const kind_words[] = {
+	[HEAP_EDGE_STRONG] = "strong", [HEAP_EDGE_INTERNAL] = "internal",
+	[HEAP_EDGE_WEAK] = "weak", [HEAP_EDGE_SHORTCUT] = "shortcut",
+};
+
+/* The next word of s[*i..len) (separators: space, comma, '|'): its start,
+ * length in *wlen, and *i moved past it; NULL at the end. */
+static const char *next_word(const char *s, size_t len, size_t *i, size_t *wlen)
+{
+	size_t j;
+
+	while (*i < len && (s[*i] == ' ' || s[*i] == ',' || s[*i] == '|'))
+		(*i)++;
+	for (j = *i; j < len && s[j] != ' ' && s[j] != ',' && s[j] != '|'; j++)
+		;
+	if (j == *i)
+		return NULL;
+	*wlen = j - *i;
+	s += *i;
+	*i = j;
+	return s;
+}
+
+uint16_t heap_flag_bit(const char *s, size_t len)
+{
+	for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
+		if (strlen(flag_words[k].word) == len && memcmp(s, flag_words[k].word, len) == 0)
+			return flag_words[k].bit;
+	return 0;
+}
+
+int heap_parse_flags(const char *s, size_t len, uint16_t *flags, const char **bad,
+		     size_t *bad_len)
+{
+	size_t i = 0, n;
+	const char *w;
+
+	while ((w = next_word(s, len, &i, &n)) != NULL) {
+		uint16_t bit = heap_flag_bit(w, n);
+		if (!bit) {
+			*bad = w;
+			*bad_len = n;
+			return -1;
+		}
+		*flags |= bit;
+	}
+	return 0;
+}
+
+const char *heap_flag_word(uint16_t bit)
+{
+	for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
+		if (flag_words[k].bit == bit)
+			return flag_words[k].word;
+	return NULL;
+}
+
+int heap_parse_kind(const char *s, size_t len, uint8_t *kind)
+{
+	size_t i = 0, n;
+	const char *w;
+	int base = -1, meta = 0;
+
+	while ((w = next_word(s, len, &i, &n)) != NULL) {
+		size_t k;
+		if (n == 4 && strncasecmp(w, "meta", 4) == 0 && !meta) {
+			meta = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
+			if (strlen(kind_words[k]) == n && strncasecmp(w, kind_words[k], n) == 0)
+				break;
+		if (k == sizeof kind_words / sizeof kind_words[0] || base >= 0)
+			return -1;
+		base = (int)k;
+	}
+	*kind = (uint8_t)((base < 0 ? HEAP_EDGE_STRONG : base) | (meta ? HEAP_EDGE_META : 0));
+	return 0;
+}
+
+const char *heap_kind_word(uint8_t kind)
+{
+	kind &= (uint8_t)~HEAP_EDGE_META;
+	return kind < sizeof kind_words / sizeof kind_words[0] ? kind_words[kind] : "strong";
 }

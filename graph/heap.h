@@ -113,6 +113,38 @@ static inline int heap_edge_retains(uint8_t kind, uint16_t from_flags)
 	       (kind == HEAP_EDGE_SHORTCUT && (from_flags & HEAP_F_SYNTHETIC));
 }
 
+/* ---- words ----
+ * The text formats (CSV, DOT, heapglass's own DOT exports) name node flags
+ * and reference kinds with the same words, from one table (heap.c), so a
+ * word means the same thing in every file heapglass reads or writes. */
+
+/* Every flag word, for error messages. */
+#define HEAP_FLAG_WORDS "synthetic weakref finalizer immortal detached untracked class anchor runtime"
+
+/* The flag bit the word s[0..len) names (exact case), or 0 when it names
+ * none.  HEAP_F_ROOT and HEAP_F_HAS_REFCOUNT have no word: they come from
+ * their own columns. */
+uint16_t heap_flag_bit(const char *s, size_t len);
+
+/* Or-s into *flags the bits of a list of flag words separated by spaces,
+ * commas or '|'.  Returns 0, or -1 with *bad / *bad_len set to the first
+ * unknown word. */
+int heap_parse_flags(const char *s, size_t len, uint16_t *flags, const char **bad,
+		     size_t *bad_len);
+
+/* The word of one flag bit, or NULL when the bit has none. */
+const char *heap_flag_word(uint16_t bit);
+
+/* Parses a reference kind: one of `strong`, `weak`, `internal`, `shortcut`
+ * (any case) and/or the word `meta` (HEAP_EDGE_META: the runtime's
+ * bookkeeping), separated by spaces, commas or '|'; `meta` alone is a
+ * strong reference.  An empty text is `strong`.  Returns 0 and sets *kind
+ * (the enum heap_edge_kind value, or-ed with HEAP_EDGE_META), or -1. */
+int heap_parse_kind(const char *s, size_t len, uint8_t *kind);
+
+/* The word of a kind (without HEAP_EDGE_META): "strong", "internal", ... */
+const char *heap_kind_word(uint8_t kind);
+
 struct heap_root {
 	heap_node_t node;
 	heap_str_t kind;	/* "gc roots", "ROOT_JNI_GLOBAL", "external ref", ... */
@@ -338,6 +370,11 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 
 /* Index of the node with id `id`, or HEAP_NONE.  Needs heap_builder_index(). */
 heap_node_t heap_builder_find(const struct heap_builder *b, uint64_t id);
+
+/* A hint that heap_builder_find(b, id) is coming: starts loading its index
+ * slot, so a loader can overlap the cache misses of a batch of ids.
+ * Changes nothing. */
+void heap_builder_prefetch_id(const struct heap_builder *b, uint64_t id);
 
 /* Counts one reference to an unknown id (reported by `info`). */
 void heap_builder_unknown_ref(struct heap_builder *b);

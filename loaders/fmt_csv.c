@@ -14,6 +14,7 @@
 
 enum {
 	CHUNK = 1 << 20,
+	BATCH = 64,		/* edge rows whose ids are looked up together */
 	LABEL_MAX = 1024,	/* longer names are cut (with "...") when interned */
 	MAX_COLS = 64
 };
@@ -34,24 +35,6 @@ static const struct {
 	{ "generation", COL_GEN, 0 }, { "root", COL_ROOT, 0 }, { "flags", COL_FLAGS, 0 },
 	{ "from", COL_FROM, 1 }, { "to", COL_TO, 1 }, { "name", COL_NAME, 1 },
 	{ "index", COL_INDEX, 1 }, { "kind", COL_KIND, 1 },
-};
-
-static const struct {
-	const char *word;
-	uint16_t flag;
-} flag_words[] = {
-	{ "synthetic", HEAP_F_SYNTHETIC }, { "weakref", HEAP_F_WEAKREF },
-	{ "finalizer", HEAP_F_FINALIZER }, { "immortal", HEAP_F_IMMORTAL },
-	{ "detached", HEAP_F_DETACHED }, { "untracked", HEAP_F_UNTRACKED },
-	{ "class", HEAP_F_CLASS },
-};
-
-static const struct {
-	const char *word;
-	enum heap_edge_kind kind;
-} kind_words[] = {
-	{ "strong", HEAP_EDGE_STRONG }, { "weak", HEAP_EDGE_WEAK },
-	{ "internal", HEAP_EDGE_INTERNAL }, { "shortcut", HEAP_EDGE_SHORTCUT },
 };
 
 /* Parser state for one file. */
@@ -77,8 +60,22 @@ struct csvctx {
 	uint64_t from, to;
 	uint32_t name, index;
 	int has_index;
-	enum heap_edge_kind kind;
+	uint8_t kind;			/* enum heap_edge_kind, maybe | HEAP_EDGE_META */
 	uint64_t dropped;
+	uint64_t rows;			/* data rows so far */
+	/* edge rows read but not yet added: their ids' index slots are
+	 * prefetched as they are read and looked up once BATCH rows are in
+	 * (the look-ups' cache misses overlap instead of coming one by one) */
+	struct pending_edge {
+		uint64_t from, to;
+		uint32_t name;
+		uint8_t kind;
+	} batch[BATCH];
+	unsigned n_batch;
+	/* the last source looked up: a dump writes an object's references
+	 * together, so most rows need one id looked up, not two */
+	uint64_t last_from;
+	heap_node_t last_from_node;
 };
 
 static void fail(struct csvctx *c, const char *fmt, const char *a, const char *b2)
@@ -123,20 +120,34 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
 	}
 	if (len == 0)
 		return -1;
+	if (base == 10) {
+		/* (the common case, every id of a dump: no division per digit;
+		 * 19 digits never overflow, a 20th is checked) */
+		for (size_t i = 0; i < len; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				return -1;
+			if (i >= 19 && (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10)))
+				return -2;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned d;
 		char ch = s[i];
 		if (ch >= '0' && ch <= '9')
 			d = (unsigned)(ch - '0');
-		else if (base == 16 && ch >= 'a' && ch <= 'f')
+		else if (ch >= 'a' && ch <= 'f')
 			d = (unsigned)(ch - 'a' + 10);
-		else if (base == 16 && ch >= 'A' && ch <= 'F')
+		else if (ch >= 'A' && ch <= 'F')
 			d = (unsigned)(ch - 'A' + 10);
 		else
 			return -1;
-		if (v > (UINT64_MAX - d) / base)
+		if (v > UINT64_MAX >> 4)
 			return -2;
-		v = v * base + d;
+		v = v * 16 + d;
 	}
 	*out = v;
 	return 0;
@@ -180,29 +191,13 @@ static int word_is(const char *s, size_t len, const char *w)
 
 static void parse_flags(struct csvctx *c, const char *s, size_t len)
 {
-	size_t i = 0;
+	const char *bad;
+	size_t bad_len;
 
-	while (i < len) {
-		size_t j;
-		int known = 0;
-		while (i < len && (s[i] == ' ' || s[i] == '|' || s[i] == ','))
-			i++;
-		for (j = i; j < len && s[j] != ' ' && s[j] != '|' && s[j] != ','; j++)
-			;
-		if (j == i)
-			break;
-		for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
-			if (word_is(s + i, j - i, flag_words[k].word)) {
-				c->rec.flags |= flag_words[k].flag;
-				known = 1;
-			}
-		if (!known) {
-			char q[200];
-			fail(c, "column 'flags': unknown flag '%s' (%s)", quoted(q, sizeof q, s + i, j - i),
-			     "known: synthetic weakref finalizer immortal detached untracked class");
-			return;
-		}
-		i = j;
+	if (heap_parse_flags(s, len, &c->rec.flags, &bad, &bad_len) != 0) {
+		char q[200];
+		fail(c, "column 'flags': unknown flag '%s' (known: %s)", quoted(q, sizeof q, bad, bad_len),
+		     HEAP_FLAG_WORDS);
 	}
 }
 
@@ -301,23 +296,14 @@ static void edge_field(struct csvctx *c, const char *s, size_t len)
 			c->has_index = 1;
 		}
 		break;
-	case COL_KIND: {
-		int known = 0;
+	case COL_KIND:
 		trim(&s, &len);
-		if (len == 0)
-			break;
-		for (size_t k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
-			if (word_is(s, len, kind_words[k].word)) {
-				c->kind = kind_words[k].kind;
-				known = 1;
-			}
-		if (!known) {
+		if (heap_parse_kind(s, len, &c->kind) != 0) {
 			char q[200];
 			fail(c, "column 'kind': unknown kind '%s' (%s)", quoted(q, sizeof q, s, len),
-			     "expected strong, weak, internal or shortcut");
+			     "expected strong, weak, internal or shortcut, and/or meta");
 		}
 		break;
-	}
 	default:
 		break;
 	}
@@ -330,9 +316,9 @@ static void on_field(void *data, size_t len, void *ctx)
 
 	if (c->failed)
 		return;
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\n')
-			c->lines_done++;
+	for (const char *nl = len ? memchr(s, '\n', len) : NULL; nl;
+	     nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)))
+		c->lines_done++;
 	if (!c->header_done)
 		header_field(c, s, len);
 	else if (c->field >= c->ncols)
@@ -399,20 +385,41 @@ static void add_node_row(struct csvctx *c)
 		c->failed = 1;
 }
 
+/* Adds the pending edge rows, in order. */
+static void flush_edges(struct csvctx *c)
+{
+	for (unsigned i = 0; i < c->n_batch && !c->failed; i++) {
+		const struct pending_edge *e = &c->batch[i];
+		heap_node_t from, to;
+		if (e->from != c->last_from || c->last_from_node == HEAP_NONE) {
+			c->last_from = e->from;
+			c->last_from_node = heap_builder_find(c->b, e->from);
+		}
+		from = c->last_from_node;
+		to = heap_builder_find(c->b, e->to);
+		if (from == HEAP_NONE || to == HEAP_NONE)
+			heap_builder_unknown_ref(c->b);
+		else if (heap_builder_add_edge(c->b, from, to, (enum heap_edge_kind)e->kind, e->name,
+					       c->err) != 0)
+			c->failed = 1;
+	}
+	c->n_batch = 0;
+}
+
 static void add_edge_row(struct csvctx *c)
 {
-	heap_node_t from = heap_builder_find(c->b, c->from);
-	heap_node_t to = heap_builder_find(c->b, c->to);
-	uint32_t name = c->name;
+	struct pending_edge *e = &c->batch[c->n_batch];
+	uint64_t prev = c->n_batch ? e[-1].from : c->last_from;
 
-	if (from == HEAP_NONE || to == HEAP_NONE) {
-		heap_builder_unknown_ref(c->b);
-		return;
-	}
-	if (name == 0 && c->has_index)
-		name = HEAP_NAME_INDEX | c->index;
-	if (heap_builder_add_edge(c->b, from, to, c->kind, name, c->err) != 0)
-		c->failed = 1;
+	e->from = c->from;
+	e->to = c->to;
+	e->name = c->name == 0 && c->has_index ? HEAP_NAME_INDEX | c->index : c->name;
+	e->kind = c->kind;
+	if (c->from != prev)
+		heap_builder_prefetch_id(c->b, c->from);
+	heap_builder_prefetch_id(c->b, c->to);
+	if (++c->n_batch == BATCH)
+		flush_edges(c);
 }
 
 static void on_row(int term, void *ctx)
@@ -432,8 +439,10 @@ static void on_row(int term, void *ctx)
 		fail(c, "expected %s fields as in the header, found %s", want, got);
 	} else if (c->edges) {
 		add_edge_row(c);
+		c->rows++;
 	} else {
 		add_node_row(c);
+		c->rows++;
 	}
 	reset_row(c);
 	if (term == '\n')
@@ -449,7 +458,8 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	struct csv_parser p;
 	char *buf = NULL;
 	int fd = -1, rc = -1;
-	uint64_t offset = 0;
+	uint64_t offset = 0, file_size = 0;
+	struct stat st;
 
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
 		return error_set(c->err, "%s: cannot start the CSV parser", c->path);
@@ -458,6 +468,9 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 		error_set(c->err, "%s: %s", c->path, strerror(errno));
 		goto out;
 	}
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		file_size = (uint64_t)st.st_size;
+	c->last_from_node = HEAP_NONE;
 	/* libcsv grows its field buffer by blk_size (128 bytes by default) at
 	 * a time: a 100 MB field meant 800000 reallocs, each copying the field
 	 * (minutes under ASan).  Blocks of a chunk, then of the buffer's own
@@ -489,6 +502,14 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 		}
 		if (csv_get_buffer_size(&p) > CHUNK)
 			csv_set_blk_size(&p, csv_get_buffer_size(&p));
+		if (offset == 0 && c->rows && file_size > (uint64_t)n) {
+			/* the columns sized once, from the first chunk's rows per byte
+			 * (and a tenth more), not grown and copied as they fill; the
+			 * rows it cannot hold are bounded by the file's size */
+			uint64_t est = c->rows * (file_size / (uint64_t)n + 1);
+			est += est / 10;
+			heap_builder_reserve(c->b, c->edges ? 0 : est, c->edges ? est : 0);
+		}
 		offset += (uint64_t)n;
 		*done += (uint64_t)n;
 		if (progress_tick(prog, "reading CSV", *done, total)) {
@@ -501,6 +522,7 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 			  c->path, (unsigned long long)c->line, csv_strerror(csv_error(&p)));
 		goto out;
 	}
+	flush_edges(c);
 	if (c->failed)
 		goto out;
 	if (!c->header_done) {

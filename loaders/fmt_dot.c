@@ -61,7 +61,7 @@ struct syms {
 	Agsym_t *id, *type, *name, *size, *root, *root_kind, *gen, *refcount, *flags, *more;
 	Agsym_t *p_type, *p_name, *p_label, *p_size, *p_root, *p_root_kind, *p_gen, *p_generation,
 		*p_refcount, *p_flags;
-	Agsym_t *e_name, *e_index, *e_kind, *e_label, *ep_name, *ep_index, *ep_weak, *ep_kind;
+	Agsym_t *e_name, *e_index, *e_kind, *e_label, *ep_name, *ep_index, *ep_weak, *ep_kind, *ep_meta;
 };
 
 static Agsym_t *look(Agraph_t *g, int kind, const char *name)
@@ -187,46 +187,6 @@ static int intern(struct dotctx *c, const char *v, int pct, heap_str_t *out)
 	return 0;
 }
 
-static const struct {
-	const char *word;
-	uint16_t flag;
-} flag_words[] = {
-	{ .word = "synthetic", .flag = HEAP_F_SYNTHETIC }, { .word = "weakref", .flag = HEAP_F_WEAKREF },
-	{ .word = "finalizer", .flag = HEAP_F_FINALIZER }, { .word = "immortal", .flag = HEAP_F_IMMORTAL },
-	{ .word = "detached", .flag = HEAP_F_DETACHED }, { .word = "untracked", .flag = HEAP_F_UNTRACKED },
-	{ .word = "class", .flag = HEAP_F_CLASS },
-};
-
-static const struct {
-	const char *word;
-	enum heap_edge_kind kind;
-} kind_words[] = {
-	{ .word = "strong", .kind = HEAP_EDGE_STRONG }, { .word = "weak", .kind = HEAP_EDGE_WEAK },
-	{ .word = "internal", .kind = HEAP_EDGE_INTERNAL }, { .word = "shortcut", .kind = HEAP_EDGE_SHORTCUT },
-};
-
-static int parse_flags(const char *s, uint16_t *flags)
-{
-	while (*s) {
-		size_t n;
-		int known = 0;
-		while (*s == ',' || *s == ' ' || *s == '|')
-			s++;
-		n = strcspn(s, ", |");
-		if (n == 0)
-			break;
-		for (size_t k = 0; k < sizeof flag_words / sizeof flag_words[0]; k++)
-			if (strlen(flag_words[k].word) == n && strncmp(s, flag_words[k].word, n) == 0) {
-				*flags |= flag_words[k].flag;
-				known = 1;
-			}
-		if (!known)
-			return -1;
-		s += n;
-	}
-	return 0;
-}
-
 static int is_decimal(const char *s)
 {
 	if (!*s || strlen(s) > 19)
@@ -244,6 +204,8 @@ static int add_node(struct dotctx *c, Agnode_t *n, uint64_t id, heap_node_t *out
 	struct heap_node_rec rec = { .id = id, .generation = HEAP_GEN_UNKNOWN };
 	const char *v;
 	int pct, is_root = 0;
+	const char *bad;
+	size_t bad_len;
 	heap_str_t root_kind = 0;
 	uint64_t u;
 
@@ -282,9 +244,8 @@ static int add_node(struct dotctx *c, Agnode_t *n, uint64_t id, heap_node_t *out
 		rec.flags |= HEAP_F_HAS_REFCOUNT;
 	}
 	v = pick(n, y->flags, y->p_flags, NULL);
-	if (v && parse_flags(v, &rec.flags) != 0)
-		return bad_node(c, n, "flags", v,
-				"a list of synthetic, weakref, finalizer, immortal, detached, untracked, class");
+	if (v && heap_parse_flags(v, strlen(v), &rec.flags, &bad, &bad_len) != 0)
+		return bad_node(c, n, "flags", v, "a list of: " HEAP_FLAG_WORDS);
 	v = pick(n, y->root, y->p_root, NULL);
 	if (v) {
 		is_root = parse_bool(v);
@@ -316,7 +277,7 @@ static int bad_edge(struct dotctx *c, Agedge_t *e, const char *attr, const char 
 static int add_edge(struct dotctx *c, Agedge_t *e, heap_node_t from, heap_node_t to)
 {
 	struct syms *y = &c->y;
-	enum heap_edge_kind kind = HEAP_EDGE_STRONG;
+	uint8_t kind = HEAP_EDGE_STRONG;
 	uint32_t name = 0;
 	const char *v;
 	int pct;
@@ -339,24 +300,25 @@ static int add_edge(struct dotctx *c, Agedge_t *e, heap_node_t from, heap_node_t
 			return bad_edge(c, e, "hg_name", v, "percent-encoded text");
 	}
 	v = pick(e, y->e_kind, y->ep_kind, NULL);
-	if (v) {
-		size_t k;
-		for (k = 0; k < sizeof kind_words / sizeof kind_words[0]; k++)
-			if (strcasecmp(v, kind_words[k].word) == 0)
-				break;
-		if (k == sizeof kind_words / sizeof kind_words[0])
-			return bad_edge(c, e, "kind", v, "strong, weak, internal or shortcut");
-		kind = kind_words[k].kind;
-	}
+	if (v && heap_parse_kind(v, strlen(v), &kind) != 0)
+		return bad_edge(c, e, "kind", v, "strong, weak, internal or shortcut, and/or meta");
 	v = val(e, y->ep_weak);
 	if (v) {
 		int w = parse_bool(v);
 		if (w < 0)
 			return bad_edge(c, e, "weak", v, "true or false");
 		if (w)
-			kind = HEAP_EDGE_WEAK;
+			kind = (uint8_t)(HEAP_EDGE_WEAK | (kind & HEAP_EDGE_META));
 	}
-	return heap_builder_add_edge(c->b, from, to, kind, name, c->err);
+	v = val(e, y->ep_meta);
+	if (v) {
+		int m = parse_bool(v);
+		if (m < 0)
+			return bad_edge(c, e, "meta", v, "true or false");
+		if (m)
+			kind |= HEAP_EDGE_META;
+	}
+	return heap_builder_add_edge(c->b, from, to, (enum heap_edge_kind)kind, name, c->err);
 }
 
 static void find_syms(Agraph_t *g, struct syms *y)
@@ -389,6 +351,7 @@ static void find_syms(Agraph_t *g, struct syms *y)
 	y->ep_index = look(g, AGEDGE, "index");
 	y->ep_weak = look(g, AGEDGE, "weak");
 	y->ep_kind = look(g, AGEDGE, "kind");
+	y->ep_meta = look(g, AGEDGE, "meta");
 }
 
 /* Reads the graph into the builder. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "graph/core/mem.h"
+#include "graph/gc/world.h"
 
 /* The parser's state while reading one script. */
 struct parser {
@@ -16,7 +17,10 @@ struct parser {
 	struct error *err;
 	uint32_t line;
 	int started;			/* a step has been seen */
-	uint32_t title_line, gc_line, threshold_line;
+	uint32_t title_line, gc_line, threshold_line, python_line;
+	uint32_t vars[LESSON_MAX_ACTIONS];	/* names `NAME = ...` bound, text offsets */
+	uint32_t n_vars;
+	int say_open;			/* the last line was a say: the next one continues it */
 };
 
 enum {
@@ -74,36 +78,81 @@ static int is_name(const char *s, int allow_digit_first, int allow_dot)
 	return n <= FMT_LESSON_MAX_NAME;
 }
 
-/* Resolves an object name that must exist. */
-static int object(struct parser *p, const struct cmd *c, const char *name, uint32_t *out)
+static int is_constant(const char *name)
 {
-	char b[100];
+	return strcmp(name, "None") == 0 || strcmp(name, "True") == 0 || strcmp(name, "False") == 0;
+}
 
-	if (!is_name(name, 0, 0))
-		return fail(p, c->word, "'%s' is not an object name (letters, digits and _, not starting with a digit)",
-			    q(b, sizeof b, name));
-	*out = lesson_find(p->l, name);
-	if (*out == LESSON_NONE)
-		return fail(p, c->word, "no object named '%s'", q(b, sizeof b, name));
+static int known_var(const struct parser *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->n_vars; i++)
+		if (strcmp(lesson_text(p->l, p->vars[i]), name) == 0)
+			return 1;
 	return 0;
 }
 
-/* Splits "a.next" into its object and field. */
-static int object_field(struct parser *p, const struct cmd *c, char *s, uint32_t *obj,
-			uint32_t *field)
+/* Checks a name that must mean an object when the lesson runs: one made
+ * by `new`, a variable bound by `=`, or (constants) None, True, False.
+ * Stores it in the arena. */
+static int object(struct parser *p, const struct cmd *c, const char *name, int constants, uint32_t *out)
 {
-	char *dot = strchr(s, '.');
 	char b[100];
 
-	if (!dot)
+	if (constants && is_constant(name)) {
+		*out = lesson_add_text(p->l, name, strlen(name));
+		return 0;
+	}
+	if (!is_name(name, 0, 0))
+		return fail(p, c->word, "'%s' is not an object name (letters, digits and _, not starting with a digit)",
+			    q(b, sizeof b, name));
+	if (is_constant(name))
+		return fail(p, c->word, "'%s' cannot be used here", name);
+	if (lesson_find(p->l, name) == LESSON_NONE && !known_var(p, name))
+		return fail(p, c->word, "no object named '%s'", q(b, sizeof b, name));
+	*out = lesson_add_text(p->l, name, strlen(name));
+	return 0;
+}
+
+/* Splits "a.next", "items[0]", "d[key]" or "d['key']" into its object,
+ * where (enum world_loc) and field, index or key. */
+static int object_field(struct parser *p, const struct cmd *c, char *s, struct lesson_action *a)
+{
+	char *cut = s + strcspn(s, ".[");
+	char delim = *cut, b[100];
+
+	if (!delim)
 		return fail(p, c->word, "'%s' should be OBJECT.FIELD, as in a.next", q(b, sizeof b, s));
-	*dot = '\0';
-	if (object(p, c, s, obj) != 0)
+	*cut = '\0';
+	if (object(p, c, s, 0, &a->subj) != 0)
 		return -1;
-	if (!is_name(dot + 1, 1, 0))
+	if (delim == '[') {
+		char *key = cut + 1;
+		size_t len = strlen(key);
+		if (len < 2 || key[len - 1] != ']')
+			return fail(p, c->word, "'%s[%s' should be NAME[INDEX] or NAME[KEY], as in items[0]",
+				    s, q(b, sizeof b, key));
+		key[--len] = '\0';
+		if (len >= 2 && (key[0] == '\'' || key[0] == '"') && key[len - 1] == key[0]) {
+			key[len - 1] = '\0';
+			key++;
+			a->loc = WORLD_LOC_KEY;
+		} else if (key[0] >= '0' && key[0] <= '9') {
+			if (strspn(key, "0123456789") != len || len > 6)
+				return fail(p, c->word, "'%s' is not an index (0, 1, 2, ...)", q(b, sizeof b, key));
+			a->loc = WORLD_LOC_INDEX;
+		} else {
+			a->loc = WORLD_LOC_KEY;
+		}
+		if (a->loc == WORLD_LOC_KEY && !is_name(key, 1, 0))
+			return fail(p, c->word, "'%s' is not a key (letters, digits and _)", q(b, sizeof b, key));
+		a->text = lesson_add_text(p->l, key, strlen(key));
+		return 0;
+	}
+	if (!is_name(cut + 1, 1, 0))
 		return fail(p, c->word, "'%s' is not a field name (letters, digits and _)",
-			    q(b, sizeof b, dot + 1));
-	*field = lesson_add_text(p->l, dot + 1, strlen(dot + 1));
+			    q(b, sizeof b, cut + 1));
+	a->loc = WORLD_LOC_FIELD;
+	a->text = lesson_add_text(p->l, cut + 1, strlen(cut + 1));
 	return 0;
 }
 
@@ -144,12 +193,19 @@ static int p_new(struct parser *p, const struct cmd *c, char **w, int n, const c
 static int p_link(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
 {
 	struct lesson_action a = { .op = c->op };
+	char b[100];
 
 	(void)rest;
-	if (n != 3)
+	if (n != 3 && !(c->op == LESSON_WEAK && n == 4))
 		return usage(p, c);
-	if (object_field(p, c, w[1], &a.obj, &a.text) != 0 || object(p, c, w[2], &a.target) != 0)
+	if (object_field(p, c, w[1], &a) != 0 || object(p, c, w[2], c->op == LESSON_LINK, &a.target) != 0)
 		return -1;
+	if (n == 4) {
+		if (!is_name(w[3], 0, 0))
+			return fail(p, c->word, "'%s' is not a callback name (letters, digits and _)",
+				    q(b, sizeof b, w[3]));
+		a.cb = lesson_add_text(p->l, w[3], strlen(w[3]));
+	}
 	return add(p, &a);
 }
 
@@ -160,7 +216,19 @@ static int p_unlink(struct parser *p, const struct cmd *c, char **w, int n, cons
 	(void)rest;
 	if (n != 2)
 		return usage(p, c);
-	if (object_field(p, c, w[1], &a.obj, &a.text) != 0)
+	if (object_field(p, c, w[1], &a) != 0)
+		return -1;
+	return add(p, &a);
+}
+
+static int p_append(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_APPEND };
+
+	(void)rest;
+	if (n != 3)
+		return usage(p, c);
+	if (object(p, c, w[1], 0, &a.subj) != 0 || object(p, c, w[2], 1, &a.target) != 0)
 		return -1;
 	return add(p, &a);
 }
@@ -172,8 +240,72 @@ static int p_one(struct parser *p, const struct cmd *c, char **w, int n, const c
 	(void)rest;
 	if (n != 2)
 		return usage(p, c);
-	if (object(p, c, w[1], &a.obj) != 0)
+	if (object(p, c, w[1], c->op == LESSON_REFCOUNT, &a.subj) != 0)
 		return -1;
+	return add(p, &a);
+}
+
+static int p_finalizer(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = LESSON_FINALIZER };
+
+	(void)rest;
+	if (n != 2 && !(n == 3 && strcmp(w[2], "resurrect") == 0))
+		return usage(p, c);
+	if (p->l->gc == LESSON_GC_MARKSWEEP)
+		return fail(p, c->word, "'gc mark-sweep' runs no finalizers (use 'gc cpython' or 'gc refcount')");
+	if (object(p, c, w[1], 0, &a.subj) != 0)
+		return -1;
+	a.gen = n == 3;
+	return add(p, &a);
+}
+
+/* del NAME (a variable) or del LOC (a reference) */
+static int p_del(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	static const struct cmd as_unlink = { .word = "del", .usage = "del NAME | del NAME.FIELD", .op = LESSON_UNLINK };
+	static const struct cmd as_unroot = { .word = "del", .usage = "del NAME | del NAME.FIELD", .op = LESSON_UNROOT };
+
+	if (n == 2 && (strchr(w[1], '.') || strchr(w[1], '[')))
+		return p_unlink(p, &as_unlink, w, n, rest);
+	(void)c;
+	return p_one(p, &as_unroot, w, n, rest);
+}
+
+static int p_none(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	struct lesson_action a = { .op = c->op };
+
+	(void)w;
+	(void)rest;
+	if (n != 1)
+		return usage(p, c);
+	if (p->l->gc != LESSON_GC_CPYTHON && c->op == LESSON_TRACEMALLOC)
+		return fail(p, c->word, "only 'gc cpython' runs Python's tracemalloc");
+	if (p->l->gc != LESSON_GC_CPYTHON && c->op != LESSON_COUNTS)
+		return fail(p, c->word, "only 'gc cpython' has gc.%s()", c->word);
+	if (p->l->gc != LESSON_GC_CPYTHON)
+		return fail(p, c->word, "only 'gc cpython' has generations and counts");
+	return add(p, &a);
+}
+
+/* NAME = OTHER: a second name for an object (or None, True, False) */
+static int p_assign(struct parser *p, char **w, int n)
+{
+	static const struct cmd c = { .word = "=", .usage = "NAME = OTHER" };
+	struct lesson_action a = { .op = LESSON_ASSIGN };
+	char b[100];
+
+	if (n != 3)
+		return usage(p, &c);
+	if (!is_name(w[0], 0, 0) || is_constant(w[0]))
+		return fail(p, c.word, "'%s' is not a variable name (letters, digits and _, not starting with a digit)",
+			    q(b, sizeof b, w[0]));
+	if (object(p, &c, w[2], 1, &a.target) != 0)
+		return -1;
+	a.subj = lesson_add_text(p->l, w[0], strlen(w[0]));
+	if (!known_var(p, w[0]))
+		p->vars[p->n_vars++] = a.subj;
 	return add(p, &a);
 }
 
@@ -223,14 +355,29 @@ static int text_arg(struct parser *p, const struct cmd *c, const char *rest, uin
 	return 0;
 }
 
+/* A say line; say lines in a row make one paragraph (one action, its
+ * lines joined by newlines) until a blank line or another command. */
 static int p_say(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
 {
 	struct lesson_action a = { .op = LESSON_SAY, .obj = LESSON_NONE };
+	struct lesson *l = p->l;
 
 	(void)w;
 	(void)n;
 	if (text_arg(p, c, rest, &a.text) != 0)
 		return -1;
+	if (p->say_open && l->n_actions && l->actions[l->n_actions - 1].op == LESSON_SAY) {
+		struct lesson_action *prev = &l->actions[l->n_actions - 1];
+		size_t a_len = strlen(lesson_text(l, prev->text)), b_len = strlen(lesson_text(l, a.text));
+		char *joined = mem_alloc(a_len + b_len + 2);
+		memcpy(joined, lesson_text(l, prev->text), a_len);
+		joined[a_len] = '\n';
+		memcpy(joined + a_len + 1, lesson_text(l, a.text), b_len + 1);
+		prev->text = lesson_add_text(l, joined, a_len + b_len + 1);
+		free(joined);
+		return 0;
+	}
+	p->say_open = 1;
 	return add(p, &a);
 }
 
@@ -287,23 +434,52 @@ static int p_threshold(struct parser *p, const struct cmd *c, char **w, int n, c
 				    q(b, sizeof b, w[i + 1]));
 		p->l->threshold[i] = v;
 	}
+	p->l->has_threshold = 1;
+	return 0;
+}
+
+static int p_python(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)
+{
+	enum world_py py;
+	char b[100];
+
+	(void)rest;
+	if (n != 2)
+		return usage(p, c);
+	if (p->python_line)
+		return fail(p, c->word, "given twice (first at line %u)", (unsigned)p->python_line);
+	p->python_line = p->line;
+	if (world_py_parse(w[1], &py) != 0)
+		return fail(p, c->word, "'%s' is not a version heapglass models (3.8 to 3.14)", q(b, sizeof b, w[1]));
+	p->l->py = (int)py;
 	return 0;
 }
 
 static const struct cmd commands[] = {
 	{ .word = "title", .usage = "title TEXT", .parse = p_title, .header = 1 },
 	{ .word = "gc", .usage = "gc cpython|refcount|mark-sweep", .parse = p_gc, .header = 1 },
+	{ .word = "python", .usage = "python VERSION", .parse = p_python, .header = 1 },
 	{ .word = "threshold", .usage = "threshold GEN0 GEN1 GEN2", .parse = p_threshold, .header = 1 },
 	{ .word = "new", .usage = "new NAME [TYPE]", .parse = p_new, .op = LESSON_NEW },
 	{ .word = "link", .usage = "link NAME.FIELD NAME", .parse = p_link, .op = LESSON_LINK },
-	{ .word = "weak", .usage = "weak NAME.FIELD NAME", .parse = p_link, .op = LESSON_WEAK },
+	{ .word = "weak", .usage = "weak NAME.FIELD NAME [CALLBACK]", .parse = p_link, .op = LESSON_WEAK },
 	{ .word = "unlink", .usage = "unlink NAME.FIELD", .parse = p_unlink, .op = LESSON_UNLINK },
+	{ .word = "append", .usage = "append LIST NAME", .parse = p_append, .op = LESSON_APPEND },
 	{ .word = "root", .usage = "root NAME", .parse = p_one, .op = LESSON_ROOT },
 	{ .word = "unroot", .usage = "unroot NAME", .parse = p_one, .op = LESSON_UNROOT },
-	{ .word = "finalizer", .usage = "finalizer NAME", .parse = p_one, .op = LESSON_FINALIZER },
+	{ .word = "del", .usage = "del NAME | del NAME.FIELD", .parse = p_del, .op = LESSON_UNROOT },
+	{ .word = "finalizer", .usage = "finalizer NAME [resurrect]", .parse = p_finalizer, .op = LESSON_FINALIZER },
 	{ .word = "collect", .usage = "collect [GEN]", .parse = p_collect, .op = LESSON_COLLECT },
+	{ .word = "freeze", .usage = "freeze", .parse = p_none, .op = LESSON_FREEZE },
+	{ .word = "unfreeze", .usage = "unfreeze", .parse = p_none, .op = LESSON_UNFREEZE },
+	{ .word = "refcount", .usage = "refcount NAME", .parse = p_one, .op = LESSON_REFCOUNT },
+	{ .word = "counts", .usage = "counts", .parse = p_none, .op = LESSON_COUNTS },
+	{ .word = "tracemalloc", .usage = "tracemalloc", .parse = p_none, .op = LESSON_TRACEMALLOC },
 	{ .word = "say", .usage = "say TEXT", .parse = p_say, .op = LESSON_SAY },
 };
+
+#define COMMAND_WORDS "title gc python threshold new link weak unlink append root unroot del finalizer " \
+		      "collect freeze unfreeze refcount counts tracemalloc say, NAME = OTHER"
 
 /* Parses one line (NUL-terminated, writable, no newline). */
 static int parse_line(struct parser *p, char *s)
@@ -315,6 +491,8 @@ static int parse_line(struct parser *p, char *s)
 
 	while (*s == ' ' || *s == '\t')
 		s++;
+	if (!*s)
+		p->say_open = 0;	/* a blank line ends a paragraph */
 	if (!*s || *s == '#')
 		return 0;
 	word = s;
@@ -328,12 +506,30 @@ static int parse_line(struct parser *p, char *s)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(commands[i].word, word) == 0)
 			c = &commands[i];
+	if (!c && rest[0] == '=' && (rest[1] == ' ' || rest[1] == '\t')) {
+		/* NAME = OTHER */
+		char *other = rest + 2, *end;
+		while (*other == ' ' || *other == '\t')
+			other++;
+		for (end = other; *end && *end != ' ' && *end != '\t' && *end != '#'; end++)
+			;
+		if (*end)
+			*end++ = '\0';
+		while (*end == ' ' || *end == '\t')
+			end++;
+		p->started = 1;
+		p->say_open = 0;
+		w[0] = word;
+		w[1] = "=";
+		w[2] = other;
+		return p_assign(p, w, (*end && *end != '#') || !*other ? 4 : 3);
+	}
 	if (!c)
-		return fail(p, NULL,
-			    "unknown command '%s' (commands: title gc threshold new link weak unlink root unroot finalizer collect say)",
-			    q(b, sizeof b, word));
+		return fail(p, NULL, "unknown command '%s' (commands: " COMMAND_WORDS ")", q(b, sizeof b, word));
 	if (c->header && p->started)
 		return fail(p, c->word, "must come before the first step of the lesson");
+	if (c->parse != p_say)
+		p->say_open = 0;
 	if (c->parse == p_say || c->parse == p_title)
 		goto parse;
 
@@ -397,6 +593,8 @@ int fmt_lesson_parse(const char *path, const char *text, size_t len, struct less
 		p.line = p.threshold_line;
 		rc = fail(&p, "threshold", "only 'gc cpython' has generations and thresholds");
 	}
+	if (rc == 0 && !p.threshold_line)
+		memcpy(p.l->threshold, world_py_info(lesson_py(p.l))->threshold, sizeof p.l->threshold);
 	if (rc != 0) {
 		lesson_free(p.l);
 		return -1;

@@ -1,11 +1,15 @@
 /* fmt_lesson: reads a classroom lesson script (docs/lessons.md) into a
  * struct lesson (graph/gc/lesson.h).
  *
- * The script is plain text, one command per line:
- *   # comment                  title TEXT        gc cpython|refcount|mark-sweep
- *   threshold N0 N1 N2         new NAME [TYPE]   link NAME.FIELD NAME
- *   weak NAME.FIELD NAME       unlink NAME.FIELD root NAME    unroot NAME
- *   finalizer NAME             collect [GEN]     say TEXT | say "TEXT"
+ * The script is plain text, one command per line (docs/lessons.md):
+ *   # comment          title TEXT          gc cpython|refcount|mark-sweep
+ *   python 3.8..3.14   threshold N0 N1 N2  new NAME [TYPE]
+ *   link LOC NAME      weak LOC NAME [CALLBACK]      unlink LOC
+ *   append LIST NAME   NAME = OTHER        root NAME   unroot NAME
+ *   del NAME | del LOC finalizer NAME [resurrect]    collect [GEN]
+ *   freeze   unfreeze  refcount NAME       counts      say TEXT | say "TEXT"
+ * where LOC is NAME.FIELD, NAME[INDEX] or NAME[KEY] and OTHER a name,
+ * None, True or False.
  * Errors are one line, "PATH:LINE: WORD: problem", e.g.
  *   lesson.txt:7: link: no object named 'c'
  * Files over FMT_LESSON_MAX_BYTES, lines over FMT_LESSON_MAX_LINE bytes and

@@ -63,6 +63,12 @@ uint32_t hmap_get(const struct hmap *m, uint64_t key)
 	return HMAP_NONE;
 }
 
+void hmap_prefetch(const struct hmap *m, uint64_t key)
+{
+	if (m->slot)
+		__builtin_prefetch(&m->slot[first_slot(m, key)]);
+}
+
 static void grow(struct hmap *m)
 {
 	struct hmap old = *m;

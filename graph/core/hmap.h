@@ -35,6 +35,11 @@ void hmap_fini(struct hmap *m);
 /* The value of key, or HMAP_NONE. */
 uint32_t hmap_get(const struct hmap *m, uint64_t key);
 
+/* A hint that key is about to be looked up: starts loading its first slot,
+ * so a caller can overlap the cache misses of a batch of keys.  Changes
+ * nothing. */
+void hmap_prefetch(const struct hmap *m, uint64_t key);
+
 /* Adds key with val unless key is there.  Returns HMAP_NONE when it was
  * added, else the value key already has (left as it is). */
 uint32_t hmap_add(struct hmap *m, uint64_t key, uint32_t val);

@@ -6,10 +6,6 @@
 
 #include "graph/core/mem.h"
 #include "graph/core/text.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_gens.h"
-#include "graph/gc/step_mark.h"
-#include "graph/gc/step_refcount.h"
 
 /* ---- the program ---- */
 
@@ -19,9 +15,8 @@ struct lesson *lesson_new(const char *path)
 
 	l->path = mem_strdup(path);
 	l->gc = LESSON_GC_CPYTHON;
-	l->threshold[0] = 700;
-	l->threshold[1] = 10;
-	l->threshold[2] = 10;
+	l->py = -1;
+	memcpy(l->threshold, world_py_info(WORLD_PY_NEWEST)->threshold, sizeof l->threshold);
 	l->text_cap = 256;
 	l->text = mem_alloc(l->text_cap);
 	l->text[0] = '\0';
@@ -121,156 +116,20 @@ const char *lesson_gc_title(enum lesson_gc gc)
 	}
 }
 
-/* ---- the world ---- */
+enum world_py lesson_py(const struct lesson *l)
+{
+	return l->py >= 0 ? (enum world_py)l->py : WORLD_PY_NEWEST;
+}
 
-struct wobj {
-	uint8_t alive, root, finalizer, finalized, gen;
-	uint32_t freed_line;
-};
+/* ---- the runner ---- */
 
-struct wedge {
-	uint32_t from, to, field;	/* objects; field is a lesson text offset */
-	uint8_t weak, alive;
-};
-
-struct world {
+struct runner {
 	const struct lesson *l;
-	struct wobj *obj;		/* n_objects */
-	struct wedge *edge;
-	uint32_t n_edge, cap_edge;
-	int64_t gen_count[STEPPER_GENS];
+	struct world *w;
+	uint32_t *obj_world;		/* lesson object -> world object */
+	uint32_t *freed_line;		/* lesson object -> the line that freed it, 0 alive */
+	struct error *err;
 };
-
-static const char *oname(const struct world *w, uint32_t o)
-{
-	return w->l->text + w->l->obj_name[o];
-}
-
-static uint32_t find_field(const struct world *w, uint32_t from, uint32_t field)
-{
-	const char *f = w->l->text + field;
-
-	for (uint32_t i = 0; i < w->n_edge; i++)
-		if (w->edge[i].alive && w->edge[i].from == from &&
-		    strcmp(w->l->text + w->edge[i].field, f) == 0)
-			return i;
-	return LESSON_NONE;
-}
-
-static void add_edge(struct world *w, uint32_t from, uint32_t to, uint32_t field, int weak)
-{
-	if (w->n_edge == w->cap_edge) {
-		w->cap_edge = w->cap_edge ? w->cap_edge * 2 : 32;
-		w->edge = mem_realloc_array(w->edge, w->cap_edge, sizeof *w->edge);
-	}
-	w->edge[w->n_edge++] = (struct wedge){ .from = from, .to = to, .field = field,
-					       .weak = (uint8_t)weak, .alive = 1 };
-}
-
-/* Freezes the live part of the world into step->heap and step->node_obj;
- * node_of[o] gets the node of live object o (HEAP_NONE if none). */
-static int freeze(const struct world *w, struct lesson_step *step, uint32_t *node_of,
-		  struct error *err)
-{
-	const struct lesson *l = w->l;
-	struct heap_builder *b = heap_builder_new();
-	uint32_t n = 0;
-	heap_str_t var;
-
-	if (!b)
-		return error_set(err, "out of memory");
-	var = heap_builder_intern_cstr(b, "variable");
-	step->node_obj = mem_alloc((l->n_objects ? l->n_objects : 1) * sizeof *step->node_obj);
-	/* The refcount column, as a Python dump would have it: variables plus
-	 * strong references (live edges join live objects only). */
-	for (uint32_t o = 0; o < l->n_objects; o++)
-		node_of[o] = w->obj[o].alive && w->obj[o].root;
-	for (uint32_t i = 0; i < w->n_edge; i++)
-		if (w->edge[i].alive && !w->edge[i].weak)
-			node_of[w->edge[i].to]++;
-	for (uint32_t o = 0; o < l->n_objects; o++) {
-		struct heap_node_rec rec;
-		uint32_t refs = node_of[o];
-
-		node_of[o] = HEAP_NONE;
-		if (!w->obj[o].alive)
-			continue;
-		rec = (struct heap_node_rec){
-			.id = (uint64_t)o + 1,
-			.type = heap_builder_intern_cstr(b, l->text + l->obj_type[o]),
-			.name = heap_builder_intern_cstr(b, oname(w, o)),
-			.size = 64,
-			.flags = (uint16_t)((w->obj[o].finalizer ? HEAP_F_FINALIZER : 0) |
-					    (l->gc != LESSON_GC_MARKSWEEP ? HEAP_F_HAS_REFCOUNT : 0)),
-			.refcount = refs,
-			.generation = l->gc == LESSON_GC_CPYTHON ? w->obj[o].gen : HEAP_GEN_UNKNOWN,
-		};
-		if (heap_builder_add_node(b, &rec, err) == HEAP_NONE)
-			goto fail;
-		node_of[o] = n;
-		step->node_obj[n++] = o;
-	}
-	if (heap_builder_index(b, NULL, NULL) != 0) {
-		error_set(err, "internal error: duplicate object ids");
-		goto fail;
-	}
-	for (uint32_t i = 0; i < w->n_edge; i++) {
-		const struct wedge *e = &w->edge[i];
-		if (!e->alive)
-			continue;
-		if (heap_builder_add_edge(b, node_of[e->from], node_of[e->to],
-					  e->weak ? HEAP_EDGE_WEAK : HEAP_EDGE_STRONG,
-					  heap_builder_intern_cstr(b, l->text + e->field), err) != 0)
-			goto fail;
-	}
-	for (uint32_t o = 0; o < l->n_objects; o++)
-		if (w->obj[o].alive && w->obj[o].root &&
-		    heap_builder_add_root(b, node_of[o], var, err) != 0)
-			goto fail;
-	step->heap = heap_builder_freeze(b, err);
-	if (!step->heap)
-		goto fail;
-	step->heap->format = "lesson";
-	heap_builder_free(b);
-	return 0;
-fail:
-	heap_builder_free(b);
-	return -1;
-}
-
-/* Takes the world's next state from the step's final state. */
-static void absorb(struct world *w, const struct lesson_step *step, uint32_t line)
-{
-	const struct stepper *s = step->st;
-
-	for (uint32_t v = 0; v < s->n; v++) {
-		struct wobj *o = &w->obj[step->node_obj[v]];
-		if (s->flags[v] & STEPPER_F_FREED) {
-			o->alive = 0;
-			o->root = 0;
-			o->freed_line = line;
-		}
-		if (s->flags[v] & STEPPER_F_FINALIZED)
-			o->finalized = 1;
-		if (s->gen[v] != HEAP_GEN_UNKNOWN)
-			o->gen = s->gen[v];
-	}
-	memcpy(w->gen_count, s->gen_count, sizeof w->gen_count);
-	/* References out of freed objects go with them; weak ones to freed
-	 * objects were cleared. */
-	for (uint32_t i = 0; i < w->n_edge; i++)
-		if (w->edge[i].alive && (!w->obj[w->edge[i].from].alive || !w->obj[w->edge[i].to].alive))
-			w->edge[i].alive = 0;
-}
-
-static int fail_at(const struct lesson *l, const struct lesson_action *a, struct error *err,
-		   const char *word, const char *fmt, const char *name, const char *extra)
-{
-	char msg[300];
-
-	snprintf(msg, sizeof msg, fmt, name, extra);
-	return error_set(err, "%s:%u: %s: %s", l->path, (unsigned)a->line, word, msg);
-}
 
 static const char *op_word(enum lesson_op op)
 {
@@ -280,201 +139,334 @@ static const char *op_word(enum lesson_op op)
 	case LESSON_LINK: return "link";
 	case LESSON_WEAK: return "weak";
 	case LESSON_UNLINK: return "unlink";
+	case LESSON_APPEND: return "append";
+	case LESSON_ASSIGN: return "=";
 	case LESSON_ROOT: return "root";
 	case LESSON_UNROOT: return "unroot";
 	case LESSON_FINALIZER: return "finalizer";
+	case LESSON_FREEZE: return "freeze";
+	case LESSON_UNFREEZE: return "unfreeze";
+	case LESSON_REFCOUNT: return "refcount";
+	case LESSON_COUNTS: return "counts";
+	case LESSON_TRACEMALLOC: return "tracemalloc";
 	default: return "collect";
 	}
 }
 
-/* An object the action needs alive. */
-static int need_alive(const struct world *w, const struct lesson_action *a, uint32_t o,
-		      struct error *err)
+static int fail_at(struct runner *r, const struct lesson_action *a, const char *msg)
 {
-	char line[32];
-
-	if (w->obj[o].alive)
-		return 0;
-	snprintf(line, sizeof line, "%u", (unsigned)w->obj[o].freed_line);
-	return fail_at(w->l, a, err, op_word(a->op), "'%s' was already freed at line %s",
-		       oname(w, o), line);
+	return error_set(r->err, "%s:%u: %s: %s", r->l->path, (unsigned)a->line, op_word(a->op), msg);
 }
 
-static void describe(const struct world *w, const struct lesson_action *a, char *buf, size_t size)
+static const char *T(const struct runner *r, uint32_t off)
 {
-	const struct lesson *l = w->l;
-	const char *f = l->text + a->text;
+	return lesson_text(r->l, off);
+}
 
+/* The object `name` means now: a constant, what its variable holds, or
+ * the object made under that name.  Fails (with the line) when it is
+ * gone. */
+static int resolve(struct runner *r, const struct lesson_action *a, uint32_t name, uint32_t *out)
+{
+	const char *nm = T(r, name);
+	uint32_t o = world_constant(r->w, nm), lo;
+	char msg[200];
+
+	if (o == WORLD_NONE)
+		o = world_var(r->w, nm);
+	if (o != WORLD_NONE) {
+		*out = o;
+		return 0;
+	}
+	lo = lesson_find(r->l, nm);
+	if (lo == LESSON_NONE || r->obj_world[lo] == WORLD_NONE) {
+		snprintf(msg, sizeof msg, "name '%s' is not defined at this point", nm);
+		return fail_at(r, a, msg);
+	}
+	if (!world_alive(r->w, r->obj_world[lo])) {
+		snprintf(msg, sizeof msg, "'%s' was already freed at line %u", nm, (unsigned)r->freed_line[lo]);
+		return fail_at(r, a, msg);
+	}
+	*out = r->obj_world[lo];
+	return 0;
+}
+
+/* "a.next", "items[0]", "d['k']" */
+static void loc_text(const struct runner *r, const struct lesson_action *a, char *buf, size_t size)
+{
+	const char *s = T(r, a->subj), *f = T(r, a->text);
+
+	switch (a->loc) {
+	case WORLD_LOC_INDEX: snprintf(buf, size, "%s[%s]", s, f); break;
+	case WORLD_LOC_KEY: snprintf(buf, size, "%s['%s']", s, f); break;
+	default: snprintf(buf, size, "%s.%s", s, f); break;
+	}
+}
+
+static void describe(const struct runner *r, enum lesson_gc gc, const struct lesson_action *a, char *buf,
+		     size_t size)
+{
+	char loc[160];
+	const char *s = T(r, a->subj), *t = T(r, a->target);
+
+	loc_text(r, a, loc, sizeof loc);
 	switch (a->op) {
 	case LESSON_SAY:
 		buf[0] = '\0';
 		break;
 	case LESSON_NEW:
-		snprintf(buf, size, "%s = %s()", oname(w, a->obj), f);
+		snprintf(buf, size, "%s = %s()", lesson_text(r->l, r->l->obj_name[a->obj]), T(r, a->text));
 		break;
 	case LESSON_LINK:
-		snprintf(buf, size, "%s.%s = %s", oname(w, a->obj), f, oname(w, a->target));
+		snprintf(buf, size, "%s = %s", loc, t);
 		break;
 	case LESSON_WEAK:
-		snprintf(buf, size, "%s.%s = weakref.ref(%s)", oname(w, a->obj), f, oname(w, a->target));
+		if (a->cb)
+			snprintf(buf, size, "%s = weakref.ref(%s, %s)", loc, t, T(r, a->cb));
+		else
+			snprintf(buf, size, "%s = weakref.ref(%s)", loc, t);
 		break;
 	case LESSON_UNLINK:
-		snprintf(buf, size, "del %s.%s", oname(w, a->obj), f);
+		snprintf(buf, size, "del %s", loc);
+		break;
+	case LESSON_APPEND:
+		snprintf(buf, size, "%s.append(%s)", s, t);
+		break;
+	case LESSON_ASSIGN:
+		snprintf(buf, size, "%s = %s", s, t);
 		break;
 	case LESSON_ROOT:
-		snprintf(buf, size, "a variable holds %s again", oname(w, a->obj));
+		snprintf(buf, size, "a variable holds %s again", s);
 		break;
 	case LESSON_UNROOT:
-		snprintf(buf, size, "del %s", oname(w, a->obj));
+		snprintf(buf, size, "del %s", s);
 		break;
 	case LESSON_FINALIZER:
-		snprintf(buf, size, "%s gets a finalizer (__del__)", oname(w, a->obj));
+		if (a->gen)
+			snprintf(buf, size, "%s gets a __del__ that stores it in variable %s", s, s);
+		else
+			snprintf(buf, size, "%s gets a finalizer (__del__)", s);
 		break;
 	case LESSON_COLLECT:
-		if (l->gc == LESSON_GC_MARKSWEEP)
+		if (gc == LESSON_GC_MARKSWEEP)
 			snprintf(buf, size, "collect: mark and sweep");
+		else if (a->gen < 0)
+			snprintf(buf, size, "gc.collect()");
 		else
-			snprintf(buf, size, "gc.collect(%d)", a->gen < 0 ? 2 : a->gen);
+			snprintf(buf, size, "gc.collect(%d)", a->gen);
+		break;
+	case LESSON_FREEZE:
+		snprintf(buf, size, "gc.freeze()");
+		break;
+	case LESSON_UNFREEZE:
+		snprintf(buf, size, "gc.unfreeze()");
+		break;
+	case LESSON_REFCOUNT:
+		snprintf(buf, size, "sys.getrefcount(%s)", s);
+		break;
+	case LESSON_COUNTS:
+		snprintf(buf, size, "gc.get_count(), gc.get_threshold()");
+		break;
+	case LESSON_TRACEMALLOC:
+		snprintf(buf, size, "tracemalloc.take_snapshot().statistics('lineno')");
 		break;
 	}
 }
 
-/* Changes the world's structure for action a; drops[] gets the objects
- * that lose a (strong) reference by it. */
-static int mutate(struct world *w, const struct lesson_action *a, uint32_t *drops, size_t *nd,
-		  struct error *err)
+static enum world_kind kind_of(const char *type)
 {
-	uint32_t e;
+	if (strcmp(type, "list") == 0)
+		return WORLD_LIST;
+	if (strcmp(type, "dict") == 0)
+		return WORLD_DICT;
+	return WORLD_INSTANCE;
+}
 
-	*nd = 0;
+/* A failure of the world, with the line. */
+static int world_failed(struct runner *r, const struct lesson_action *a)
+{
+	return fail_at(r, a, world_why(r->w));
+}
+
+static int act(struct runner *r, enum lesson_gc gc, const struct lesson_action *a)
+{
+	const struct lesson *l = r->l;
+	struct world *w = r->w;
+	uint32_t o = WORLD_NONE, t = WORLD_NONE;
+	int64_t ret;
+	char msg[200];
+
 	switch (a->op) {
 	case LESSON_SAY:
-	case LESSON_COLLECT:
+	case LESSON_COUNTS:
+	case LESSON_TRACEMALLOC:
 		return 0;
-	case LESSON_NEW:
-		w->obj[a->obj] = (struct wobj){ .alive = 1, .root = 1, .gen = 0 };
+	case LESSON_NEW: {
+		const char *type = T(r, a->text), *name = lesson_text(l, l->obj_name[a->obj]);
+		if (world_new_object(w, kind_of(type), name, type, name, &o) != 0)
+			return world_failed(r, a);
+		r->obj_world[a->obj] = o;
 		return 0;
+	}
 	case LESSON_LINK:
 	case LESSON_WEAK:
-		if (need_alive(w, a, a->obj, err) || need_alive(w, a, a->target, err))
+		if (resolve(r, a, a->subj, &o) != 0 || resolve(r, a, a->target, &t) != 0)
 			return -1;
-		e = find_field(w, a->obj, a->text);
-		if (e != LESSON_NONE) {
-			w->edge[e].alive = 0;
-			if (!w->edge[e].weak)
-				drops[(*nd)++] = w->edge[e].to;
-		}
-		add_edge(w, a->obj, a->target, a->text, a->op == LESSON_WEAK);
+		if (a->op == LESSON_WEAK ? world_store_weak(w, o, (enum world_loc)a->loc, T(r, a->text), t, T(r, a->cb))
+					 : world_store(w, o, (enum world_loc)a->loc, T(r, a->text), t))
+			return world_failed(r, a);
 		return 0;
 	case LESSON_UNLINK:
-		if (need_alive(w, a, a->obj, err))
+		if (resolve(r, a, a->subj, &o) != 0)
 			return -1;
-		e = find_field(w, a->obj, a->text);
-		if (e == LESSON_NONE)
-			return fail_at(w->l, a, err, "unlink", "'%s' has no field '%s'", oname(w, a->obj),
-				       w->l->text + a->text);
-		w->edge[e].alive = 0;
-		if (!w->edge[e].weak)
-			drops[(*nd)++] = w->edge[e].to;
-		return 0;
-	case LESSON_ROOT:
-		if (need_alive(w, a, a->obj, err))
+		return world_delete(w, o, (enum world_loc)a->loc, T(r, a->text)) ? world_failed(r, a) : 0;
+	case LESSON_APPEND:
+		if (resolve(r, a, a->subj, &o) != 0 || resolve(r, a, a->target, &t) != 0)
 			return -1;
-		if (w->obj[a->obj].root)
-			return fail_at(w->l, a, err, "root", "'%s' is already held by a variable%s",
-				       oname(w, a->obj), "");
-		w->obj[a->obj].root = 1;
-		return 0;
+		return world_append(w, o, t) ? world_failed(r, a) : 0;
+	case LESSON_ASSIGN:
+		if (resolve(r, a, a->target, &t) != 0)
+			return -1;
+		return world_assign(w, T(r, a->subj), t) ? world_failed(r, a) : 0;
+	case LESSON_ROOT: {
+		uint32_t lo = lesson_find(l, T(r, a->subj));
+		if (world_var(w, T(r, a->subj)) != WORLD_NONE) {
+			snprintf(msg, sizeof msg, "'%s' is already held by a variable", T(r, a->subj));
+			return fail_at(r, a, msg);
+		}
+		if (resolve(r, a, a->subj, &o) != 0)
+			return -1;
+		(void)lo;
+		return world_assign(w, T(r, a->subj), o) ? world_failed(r, a) : 0;
+	}
 	case LESSON_UNROOT:
-		if (need_alive(w, a, a->obj, err))
-			return -1;
-		if (!w->obj[a->obj].root)
-			return fail_at(w->l, a, err, "unroot", "no variable holds '%s'%s", oname(w, a->obj),
-				       " (it was unrooted before)");
-		w->obj[a->obj].root = 0;
-		drops[(*nd)++] = a->obj;
-		return 0;
+		if (world_var(w, T(r, a->subj)) == WORLD_NONE) {
+			uint32_t lo = lesson_find(l, T(r, a->subj));
+			if (lo != LESSON_NONE && r->freed_line[lo]) {
+				snprintf(msg, sizeof msg, "'%s' was already freed at line %u", T(r, a->subj),
+					 (unsigned)r->freed_line[lo]);
+				return fail_at(r, a, msg);
+			}
+			snprintf(msg, sizeof msg, "no variable holds '%s' (it was deleted before)", T(r, a->subj));
+			return fail_at(r, a, msg);
+		}
+		return world_del_var(w, T(r, a->subj)) ? world_failed(r, a) : 0;
 	case LESSON_FINALIZER:
-		if (need_alive(w, a, a->obj, err))
+		if (resolve(r, a, a->subj, &o) != 0)
 			return -1;
-		w->obj[a->obj].finalizer = 1;
-		return 0;
-	}
-	return 0;
-}
-
-static int run_step(struct world *w, const struct lesson_action *a, struct lesson_step *step,
-		    uint32_t *node_of, struct error *err)
-{
-	const struct lesson *l = w->l;
-	uint32_t drops[2];
-	heap_node_t dn[2];
-	size_t nd;
-	struct stepper *s;
-
-	describe(w, a, step->what, sizeof step->what);
-	if (mutate(w, a, drops, &nd, err) != 0)
-		return -1;
-	if (freeze(w, step, node_of, err) != 0)
-		return -1;
-	s = step->st = stepper_new(step->heap);
-	memcpy(s->threshold, l->threshold, sizeof s->threshold);
-	memcpy(s->gen_count, w->gen_count, sizeof s->gen_count);
-	s->count_frees = l->gc == LESSON_GC_CPYTHON;
-	for (uint32_t v = 0; v < s->n; v++)
-		if (w->obj[step->node_obj[v]].finalized)
-			s->flags[v] |= STEPPER_F_FINALIZED;
-	/* The refcounts before the action let go of its references. */
-	for (size_t i = 0; i < nd; i++) {
-		dn[i] = node_of[drops[i]];
-		s->refcount[dn[i]]++;
-	}
-
-	switch (a->op) {
-	case LESSON_NEW:
-		if (l->gc == LESSON_GC_CPYTHON)
-			step_gens_alloc(s);
-		break;
+		return world_finalizer(w, o, a->gen) ? world_failed(r, a) : 0;
 	case LESSON_COLLECT:
-		if (l->gc == LESSON_GC_MARKSWEEP)
-			step_mark_run(s);
-		else
-			step_gens_collect(s, a->gen < 0 ? 2u : (unsigned)a->gen);
-		break;
-	default:
-		if (nd && l->gc != LESSON_GC_MARKSWEEP)
-			step_refcount_release(s, dn, nd);
-		break;
+		return world_collect(w, a->gen, &ret) ? world_failed(r, a) : 0;
+	case LESSON_FREEZE:
+	case LESSON_UNFREEZE:
+		return world_freeze(w, a->op == LESSON_UNFREEZE) ? world_failed(r, a) : 0;
+	case LESSON_REFCOUNT:
+		if (resolve(r, a, a->subj, &o) != 0)
+			return -1;
+		return world_getrefcount(w, o, &ret) ? world_failed(r, a) : 0;
 	}
-	absorb(w, step, a->line);
+	(void)gc;
 	return 0;
 }
 
-int lesson_run_new(const struct lesson *l, struct lesson_run **out, struct error *err)
+int lesson_event_shown(const struct lesson_run *r, uint32_t i, const struct stepper_event *ev)
+{
+	const struct lesson_step *s = &r->steps[i];
+
+	if (ev->kind != STEPPER_COUNT || r->lesson->has_threshold)
+		return 1;
+	for (size_t k = s->first; k < s->first + s->n; k++)
+		if (r->st->ev[k].kind == STEPPER_COLLECT)
+			return 1;
+	return 0;
+}
+
+/* The timeline: each step's start, then each shown event (the last one
+ * carrying any hidden events after it). */
+static void build_timeline(struct lesson_run *r)
+{
+	size_t cap = r->n_steps + stepper_len(r->st) + 1, n = 0;
+
+	r->pos_ev = mem_alloc(cap * sizeof *r->pos_ev);
+	r->pos_desc = mem_alloc(cap * sizeof *r->pos_desc);
+	r->pos_step = mem_alloc(cap * sizeof *r->pos_step);
+	for (uint32_t i = 0; i < r->n_steps; i++) {
+		struct lesson_step *s = &r->steps[i];
+		size_t last = n;
+		s->t0 = n;
+		r->pos_ev[n] = s->first;
+		r->pos_desc[n] = SIZE_MAX;
+		r->pos_step[n++] = i;
+		for (size_t k = s->first; k < s->first + s->n; k++) {
+			if (!lesson_event_shown(r, i, &r->st->ev[k]))
+				continue;
+			last = n;
+			r->pos_ev[n] = k + 1;
+			r->pos_desc[n] = k;
+			r->pos_step[n++] = i;
+		}
+		if (last != s->t0)
+			r->pos_ev[last] = s->first + s->n;
+	}
+	r->length = n;
+}
+
+int lesson_run_new(const struct lesson *l, enum lesson_gc gc, enum world_py py,
+		   struct lesson_run **out, struct error *err)
 {
 	struct lesson_run *r = mem_calloc(1, sizeof *r);
-	struct world w = { .l = l };
-	uint32_t *node_of = mem_alloc((l->n_objects ? l->n_objects : 1) * sizeof *node_of);
+	static const enum world_mode modes[] = {
+		[LESSON_GC_CPYTHON] = WORLD_CPYTHON,
+		[LESSON_GC_REFCOUNT] = WORLD_REFCOUNT,
+		[LESSON_GC_MARKSWEEP] = WORLD_MARKSWEEP,
+	};
+	struct runner run = { .l = l, .err = err };
+	size_t nobj = l->n_objects ? l->n_objects : 1;
 	int rc = 0;
 
 	r->lesson = l;
+	r->gc = gc;
+	r->py = py;
 	r->steps = mem_calloc(l->n_actions ? l->n_actions : 1, sizeof *r->steps);
-	w.obj = mem_calloc(l->n_objects ? l->n_objects : 1, sizeof *w.obj);
-	for (uint32_t i = 0; i < l->n_actions; i++) {
-		r->steps[i].action = i;
+	run.w = world_new(modes[gc], py);
+	if (gc == LESSON_GC_CPYTHON && l->has_threshold)
+		world_set_threshold(run.w, l->threshold);
+	run.obj_world = mem_alloc(nobj * sizeof *run.obj_world);
+	run.freed_line = mem_calloc(nobj, sizeof *run.freed_line);
+	for (uint32_t i = 0; i < l->n_objects; i++)
+		run.obj_world[i] = WORLD_NONE;
+	r->node_line = mem_calloc(LESSON_MAX_OBJECTS + l->n_actions + 8, sizeof *r->node_line);
+	for (uint32_t i = 0; i < l->n_actions && rc == 0; i++) {
+		const struct lesson_action *a = &l->actions[i];
+		struct lesson_step *s = &r->steps[i];
+		uint32_t before = world_objects(run.w);
+		s->action = i;
+		s->first = world_events(run.w);
+		describe(&run, gc, a, s->what, sizeof s->what);
+		rc = act(&run, gc, a);
+		s->n = world_events(run.w) - s->first;
+		for (uint32_t o = before; o < world_objects(run.w); o++)
+			r->node_line[o] = a->line;	/* at most one object an action */
 		r->n_steps = i + 1;
-		if (run_step(&w, &l->actions[i], &r->steps[i], node_of, err) != 0) {
-			rc = -1;
-			break;
-		}
+		for (uint32_t k = 0; k < l->n_objects; k++)
+			if (run.obj_world[k] != WORLD_NONE && !run.freed_line[k] &&
+			    !world_alive(run.w, run.obj_world[k]))
+				run.freed_line[k] = a->line;
 	}
-	free(node_of);
-	free(w.obj);
-	free(w.edge);
+	r->ns = world_namespace(run.w);
+	r->obj_node = run.obj_world;	/* world object = heap node */
+	free(run.freed_line);
 	if (rc != 0) {
+		world_free(run.w);
 		lesson_run_free(r);
 		return -1;
 	}
+	world_set_sizes(run.w);
+	if (world_finish(run.w, &r->heap, &r->st, err) != 0) {
+		lesson_run_free(r);
+		return -1;
+	}
+	build_timeline(r);
 	*out = r;
 	return 0;
 }
@@ -483,51 +475,40 @@ void lesson_run_free(struct lesson_run *r)
 {
 	if (!r)
 		return;
-	for (uint32_t i = 0; i < r->n_steps; i++) {
-		stepper_free(r->steps[i].st);
-		heap_free(r->steps[i].heap);
-		free(r->steps[i].node_obj);
-	}
+	stepper_free(r->st);
+	heap_free(r->heap);
 	free(r->steps);
+	free(r->obj_node);
+	free(r->node_line);
+	free(r->pos_ev);
+	free(r->pos_desc);
+	free(r->pos_step);
 	free(r);
 }
 
 size_t lesson_run_length(const struct lesson_run *r)
 {
-	size_t n = 0;
-
-	for (uint32_t i = 0; i < r->n_steps; i++)
-		n += 1 + stepper_len(r->steps[i].st);
-	return n;
+	return r->length;
 }
 
-/* The step holding position t, and t's event inside it. */
-static uint32_t locate(const struct lesson_run *r, size_t t, size_t *event)
+size_t lesson_run_step_start(const struct lesson_run *r, uint32_t i)
 {
-	for (uint32_t i = 0; i < r->n_steps; i++) {
-		size_t len = 1 + stepper_len(r->steps[i].st);
-		if (t < len || i + 1 == r->n_steps) {
-			*event = t < len ? t : len - 1;
-			return i;
-		}
-		t -= len;
-	}
-	*event = 0;
-	return 0;
+	return i < r->n_steps ? r->steps[i].t0 : r->length;
 }
 
 uint32_t lesson_run_seek(struct lesson_run *r, size_t t, size_t *event)
 {
-	size_t k;
 	uint32_t i;
 
-	if (r->n_steps == 0) {
+	if (r->length == 0) {
 		*event = 0;
 		return 0;
 	}
-	i = locate(r, t, &k);
-	stepper_seek(r->steps[i].st, k);
-	*event = k;
+	if (t >= r->length)
+		t = r->length - 1;
+	i = r->pos_step[t];
+	stepper_seek(r->st, r->pos_ev[t]);
+	*event = r->pos_ev[t] - r->steps[i].first;
 	return i;
 }
 
@@ -536,22 +517,72 @@ const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size
 	const struct lesson *l = r->lesson;
 	const struct lesson_step *step;
 	const struct lesson_action *a;
-	size_t k;
+	size_t ev;
 	uint32_t i;
 
-	if (r->n_steps == 0) {
+	if (r->length == 0) {
 		snprintf(buf, size, "%s", "");
 		return buf;
 	}
-	i = locate(r, t, &k);
+	if (t >= r->length)
+		t = r->length - 1;
+	i = lesson_run_seek(r, t, &ev);
 	step = &r->steps[i];
 	a = &l->actions[step->action];
-	if (k == 0) {
-		if (a->op == LESSON_SAY)
-			text_escape(buf, size, l->text + a->text, strlen(l->text + a->text), 0);
-		else
+	if (r->pos_desc[t] == SIZE_MAX) {
+		if (a->op == LESSON_SAY) {
+			/* a paragraph flows as one text: its lines joined by
+			 * spaces, then escaped once */
+			size_t n = strlen(l->text + a->text);
+			char *flat = mem_alloc(n + 1);
+			memcpy(flat, l->text + a->text, n + 1);
+			for (char *nl = strchr(flat, '\n'); nl; nl = strchr(nl, '\n'))
+				*nl = ' ';
+			text_escape(buf, size, flat, n, 0);
+			free(flat);
+		} else {
 			snprintf(buf, size, "[line %u] %s", (unsigned)a->line, step->what);
+		}
 		return buf;
 	}
-	return stepper_describe(step->st, &step->st->ev[k - 1], buf, size);
+	return stepper_describe(r->st, &r->st->ev[r->pos_desc[t]], buf, size);
+}
+
+static int by_bytes(const void *pa, const void *pb)
+{
+	const struct lesson_tm_line *a = pa, *b = pb;
+
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *out, uint32_t max)
+{
+	const struct stepper *s = r->st;
+	const struct heap *h = r->heap;
+	struct lesson_tm_line *all = mem_alloc(((size_t)LESSON_MAX_ACTIONS + 1) * sizeof *all);
+	uint32_t n = 0;
+
+	for (uint32_t v = 0; v < s->n; v++) {
+		uint32_t k;
+		if ((s->flags[v] & (STEPPER_F_UNBORN | STEPPER_F_FREED)) || v == s->ns_node || !h->size[v] ||
+		    !r->node_line[v] || (h->flags[v] & HEAP_F_WEAKREF))
+			continue;
+		for (k = 0; k < n && all[k].line != r->node_line[v]; k++)
+			;
+		if (k == n) {
+			if (n == LESSON_MAX_ACTIONS + 1)
+				continue;
+			all[n++] = (struct lesson_tm_line){ .line = r->node_line[v] };
+		}
+		all[k].bytes += h->size[v];
+		all[k].count++;
+	}
+	qsort(all, n, sizeof *all, by_bytes);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof *out);
+	free(all);
+	return n;
 }

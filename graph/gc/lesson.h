@@ -1,29 +1,27 @@
-/* lesson: a classroom lesson as a program of actions on a small heap, and
- * the runner that plays it through the GC steppers.
+/* lesson: a classroom lesson as a program of Python statements on a small
+ * heap, and the runner that plays it in a world (graph/gc/world.h).
  *
  * A lesson (struct lesson) is what loaders/fmt_lesson.c reads from a script:
- * a title, a collector (CPython = reference counting + generational cycle
- * detector; reference counting alone; or tracing mark-and-sweep),
- * thresholds, the named objects, and a list of actions each with its line.
- * Names are resolved when the script is read; everything that depends on
- * the run (an object already freed, a field not set) is checked by the
- * runner, which names the line the same way.
+ * a title, a collector (CPython = reference counting + the generational
+ * cycle detector; reference counting alone; or tracing mark-and-sweep), a
+ * CPython version, thresholds, the objects the script makes (each with a
+ * label and a type), and a list of actions each with its line.  Names in
+ * actions are kept as written and resolved when the lesson runs, as Python
+ * resolves them: a bound variable means the object it holds now; a name
+ * no variable holds names the object made under that name (a shortcut a
+ * lesson may take); None, True and False are the constants.  Everything
+ * that depends on the run (an object already freed, a field not set) is
+ * checked by the runner, which names the line the same way.
  *
- * The runner (struct lesson_run) keeps a mutable world (objects, fields,
- * variables) and, for every action, produces one step: a frozen heap of the
- * live objects at that moment (node id = object number, name = the
- * object's name, type, edges named by field, roots = variables) and a
- * stepper holding the events the action caused (a refcount cascade, a
- * collection; none for a `link` that frees nothing) with its state left at
- * the end of them.  So "the state after step i" is steps[i].st at its end,
- * and an animation can seek inside steps[i].st.  The world takes its next
- * state from the stepper's final state (what was freed, generations,
- * counters), so the lesson shows exactly what the steppers compute.
+ * The runner (struct lesson_run) plays every action in one world and keeps
+ * the whole run: one heap holding every object and reference the lesson
+ * ever has (so an object keeps its identity and its place in a drawing),
+ * and one stepper holding every event, each action's events a stretch of
+ * it.  "The state after action i" is the stepper at the end of step i.
  *
- * Limits: LESSON_MAX_OBJECTS objects and LESSON_MAX_ACTIONS actions.  Every
- * step keeps a frozen copy of the world (for stepping and printing), so a
- * run costs steps x (objects + references); at the limits that is about
- * 25 MB and 0.4 s, and the runner's linear look-ups stay small.
+ * Limits: LESSON_MAX_OBJECTS objects made by `new` and LESSON_MAX_ACTIONS
+ * actions.  A run costs its events (32 bytes each) and the objects and
+ * references it makes.
  */
 #ifndef HEAPGLASS_LESSON_H
 #define HEAPGLASS_LESSON_H
@@ -34,6 +32,7 @@
 #include "graph/core/error.h"
 #include "graph/heap.h"
 #include "graph/gc/stepper.h"
+#include "graph/gc/world.h"
 
 enum {
 	LESSON_MAX_OBJECTS = 100,
@@ -49,22 +48,32 @@ enum lesson_gc {
 
 enum lesson_op {
 	LESSON_SAY = 0,		/* text: the narration */
-	LESSON_NEW,		/* obj, text: its type.  The variable obj holds it. */
-	LESSON_LINK,		/* obj.text = target (strong; replaces the old value) */
-	LESSON_WEAK,		/* obj.text = a weak reference to target */
-	LESSON_UNLINK,		/* del obj.text */
-	LESSON_ROOT,		/* a variable holds obj again */
-	LESSON_UNROOT,		/* del obj: the variable lets go */
-	LESSON_FINALIZER,	/* obj gets a finalizer (__del__) */
-	LESSON_COLLECT		/* gen: 0..2 (gc.collect(gen)), -1 for the default */
+	LESSON_NEW,		/* obj (object number), text: its type.  NAME = TYPE() */
+	LESSON_LINK,		/* subj.loc[text] = target */
+	LESSON_WEAK,		/* subj.loc[text] = weakref.ref(target[, cb]) */
+	LESSON_UNLINK,		/* del subj.loc[text] */
+	LESSON_APPEND,		/* subj.append(target) */
+	LESSON_ASSIGN,		/* variable subj = target */
+	LESSON_ROOT,		/* the variable named subj holds that object again */
+	LESSON_UNROOT,		/* del subj (a variable) */
+	LESSON_FINALIZER,	/* subj's class gets __del__; gen 1: it resurrects */
+	LESSON_COLLECT,		/* gen: 0..2 (gc.collect(gen)), -1 for the default */
+	LESSON_FREEZE,		/* gc.freeze() */
+	LESSON_UNFREEZE,	/* gc.unfreeze() */
+	LESSON_REFCOUNT,	/* sys.getrefcount(subj) */
+	LESSON_COUNTS,		/* gc.get_count(), gc.get_threshold() */
+	LESSON_TRACEMALLOC	/* tracemalloc's statistics by line */
 };
 
 struct lesson_action {
 	enum lesson_op op;
 	uint32_t line;		/* 1-based line in the script */
-	uint32_t obj;		/* object number, or LESSON_NONE */
-	uint32_t target;	/* LINK/WEAK: object number */
-	uint32_t text;		/* offset in the text arena: say text, type, or field */
+	uint32_t obj;		/* NEW: the object number */
+	uint32_t subj;		/* text offset: the name acted on */
+	uint32_t target;	/* text offset: the name stored, appended, assigned */
+	uint32_t text;		/* text offset: say text, type, field / index / key */
+	uint32_t cb;		/* text offset: WEAK's callback name, 0 none */
+	uint8_t loc;		/* enum world_loc of LINK/WEAK/UNLINK */
 	int gen;
 };
 
@@ -72,7 +81,9 @@ struct lesson {
 	char *path;			/* as given, for messages */
 	uint32_t title;			/* text offset; 0 = "" (untitled) */
 	enum lesson_gc gc;
+	int py;				/* enum world_py, or -1: the newest */
 	int64_t threshold[STEPPER_GENS];
+	int has_threshold;		/* the script sets them */
 	uint32_t n_objects;
 	uint32_t *obj_name;		/* text offsets */
 	uint32_t *obj_type;		/* text offsets */
@@ -84,8 +95,8 @@ struct lesson {
 	uint32_t obj_cap, act_cap;
 };
 
-/* An empty lesson (collector CPython, thresholds 700/10/10).  Aborts on out
- * of memory. */
+/* An empty lesson (collector CPython, the newest version, its
+ * thresholds).  Aborts on out of memory. */
 struct lesson *lesson_new(const char *path);
 void lesson_free(struct lesson *l);
 
@@ -93,7 +104,7 @@ void lesson_free(struct lesson *l);
 uint32_t lesson_add_text(struct lesson *l, const char *s, size_t len);
 const char *lesson_text(const struct lesson *l, uint32_t off);
 
-/* The object named `name`, or LESSON_NONE. */
+/* The object made under `name`, or LESSON_NONE. */
 uint32_t lesson_find(const struct lesson *l, const char *name);
 
 /* Adds an object of a type (the name must be new); returns its number, or
@@ -111,42 +122,78 @@ const char *lesson_gc_title(enum lesson_gc gc);
 
 struct lesson_step {
 	uint32_t action;		/* index in lesson->actions */
-	struct heap *heap;		/* the world during this step, owned */
-	struct stepper *st;		/* this step's events, at their end, owned */
-	uint32_t *node_obj;		/* heap node -> object number, owned */
-	char what[200];			/* the action in words: "a.next = b" */
+	size_t first, n;		/* its events: st->ev[first .. first + n) */
+	size_t t0;			/* its position on the timeline */
+	char what[200];			/* the action in Python: "a.next = b" */
 };
 
 struct lesson_run {
 	const struct lesson *lesson;	/* not owned */
+	enum lesson_gc gc;
+	enum world_py py;
+	struct heap *heap;		/* every object and reference, owned */
+	struct stepper *st;		/* every event, owned */
 	struct lesson_step *steps;	/* one per action */
 	uint32_t n_steps;
+	uint32_t *obj_node;		/* lesson object -> heap node */
+	uint32_t *node_line;		/* heap node -> the line that made it, 0 none */
+	uint32_t ns;			/* the namespace node */
+	size_t length;			/* timeline positions */
+	size_t *pos_ev;			/* position -> stepper position */
+	size_t *pos_desc;		/* position -> the event it narrates, SIZE_MAX at a step's start */
+	uint32_t *pos_step;		/* position -> step */
 };
 
-/* Plays the whole lesson.  Returns 0, or -1 with err holding
- * "PATH:LINE: WORD: problem" for an action that cannot be done at that
- * point (an object already freed, a field that is not set, ...). */
-int lesson_run_new(const struct lesson *l, struct lesson_run **out, struct error *err);
+/* Plays the whole lesson under collector gc and CPython version py.
+ * Returns 0, or -1 with err holding "PATH:LINE: WORD: problem" for an
+ * action that cannot be done at that point (an object already freed, a
+ * field that is not set, ...). */
+int lesson_run_new(const struct lesson *l, enum lesson_gc gc, enum world_py py,
+		   struct lesson_run **out, struct error *err);
 void lesson_run_free(struct lesson_run *r);
 
-/* ---- the timeline, for an animated view ----
- * A played lesson as one sequence of positions a view can step through with
- * a single integer: for each step, its start (the action just done, event
- * 0 of its stepper) and then each of its events.  Position t of
- * lesson_run_length() positions; moving is stepper_seek() on the step's
- * stepper, so going back is exact. */
+/* The version a lesson runs under when none is asked for. */
+enum world_py lesson_py(const struct lesson *l);
 
-/* Number of positions: the sum over steps of 1 + its events. */
+/* Whether event ev of step i has a position of its own: a generation
+ * counter moving is left out of steps without a collection unless the
+ * lesson sets its own thresholds (noise otherwise). */
+int lesson_event_shown(const struct lesson_run *r, uint32_t i, const struct stepper_event *ev);
+
+/* One line of tracemalloc.take_snapshot().statistics('lineno'). */
+struct lesson_tm_line {
+	uint32_t line;		/* the lesson line that allocated */
+	uint64_t bytes, count;	/* blocks still allocated */
+};
+
+/* The statistic at the run's current stepper position, for the lines
+ * that make the lesson's instances: the blocks still allocated, by the
+ * line that allocated them, largest first (then by line), into out (room
+ * for max); returns how many lines (at most max).  Lists, dicts and weak
+ * references also allocate tables and argument tuples: left out. */
+uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *out, uint32_t max);
+
+/* ---- the timeline, for an animated view and the text ----
+ * A played lesson as one sequence of positions a view can step through with
+ * a single integer: for each step, its start (the action, before its first
+ * event) and then each of its events that is shown.  Moving is
+ * stepper_seek() on the run's stepper, so going back is exact. */
+
+/* Number of positions. */
 size_t lesson_run_length(const struct lesson_run *r);
 
-/* Goes to position t (clamped): seeks that step's stepper to the event and
- * returns the step; *event gets the number of its events applied. */
+/* Goes to position t (clamped): seeks the stepper and returns the step;
+ * *event gets how many of that step's events are applied. */
 uint32_t lesson_run_seek(struct lesson_run *r, size_t t, size_t *event);
 
+/* The position of the start of step i. */
+size_t lesson_run_step_start(const struct lesson_run *r, uint32_t i);
+
 /* One line of narration for position t: at a step's start, the say text or
- * the action in words ("[line 9] a.next = b"); else the event just applied
- * (stepper_describe).  Display text: the say text is escaped here, as
- * stepper_describe's names are (graph/core/text.h). */
+ * the action in Python ("[line 9] a.next = b"); else the event just applied
+ * (stepper_describe).  Display text: the say text (a paragraph's lines
+ * joined by spaces) is escaped here, as stepper_describe's names are
+ * (graph/core/text.h). */
 const char *lesson_run_narration(struct lesson_run *r, size_t t, char *buf, size_t size);
 
 #endif

@@ -16,6 +16,10 @@ Standard library only; CPython 3.8 to 3.13.
         a running service dumps when it gets the signal; {pid} becomes the
         process id and {n} the dump's number (1, 2, ...) in that process.
 
+dump(path, focus=None) is the entry point for anything that runs inside the
+process (a signal handler, a debugger, an injected call): it dumps the
+process it runs in into the folder `path` and returns (objects, references).
+
 The snapshot is the folder `path` holding nodes.csv and edges.csv in the
 format of docs/csv-format.md.
 
@@ -26,16 +30,25 @@ What is recorded
   3 (CPython's permanent generation; never collected).
 - id (id()), type (module.qualname, builtins without module), shallow size
   (sys.getsizeof() when the type's __sizeof__ is C code, else the size from
-  tp_basicsize/tp_itemsize), refcount, generation, flags (`untracked`,
-  `finalizer`, `weakref`, `class`, `immortal`) and a short label (function,
-  class and module names, the head of a str, small numbers).
+  tp_basicsize/tp_itemsize), refcount,
+  generation, flags (`untracked`, `finalizer`, `weakref`, `class`,
+  `immortal`) and a short label (function, class and module names, the head
+  of a str, small numbers).
 - References: exactly what the collector's tp_traverse reports
   (gc.get_referents()), plus, from weakref objects and proxies, a `weak`
   reference to their referent.  Names: dict keys (str keys as names, int keys
-  as index), list and tuple indexes, __slots__ names, `__class__`, and a few
-  fixed attributes of functions, methods, frames, cells and classes.
-  Instances whose attributes CPython 3.11+ keeps inline (no __dict__ object)
-  reference their attribute values without names.
+  as index), list and tuple indexes, __slots__ names, instance attributes
+  (3.8-3.10 through the instance's __dict__; 3.11-3.13 also when CPython
+  keeps them inline, without a __dict__: read from the class's shared keys,
+  see below), `__class__`, and a few fixed attributes of functions, methods,
+  frames, cells, classes and modules.
+- The user graph's marks (docs/user-graph.md): classes, modules and their
+  dicts are flagged `anchor`; str, bytes, numbers, None, code objects and
+  descriptors `runtime`; the interpreter's bookkeeping references (instance
+  -> class, function -> __globals__/__builtins__/__code__, frame links,
+  everything a class or a module refers to) have the kind `meta`.
+- Nothing of the dumper's own: this module, its functions and its working
+  state are left out (with the references to them).
 
 Refcounts are the object's reference count minus every reference the dumper
 holds, so `refcount - references from other tracked objects` is what
@@ -45,19 +58,30 @@ singletons (None, True, False, small ints, interned strings) may carry the
 dumper's own transient references, and the dumper's running functions carry
 the reference of their own frame.
 
+Inline attributes (3.11-3.13).  An instance whose class keeps its attributes
+inline has no __dict__; reading one would create it and change the heap.
+The dumper reads, with ctypes, the class's shared keys (the attribute names,
+ht_cached_keys) and the instance's value slots, and checks every value it
+reads against gc.get_referents() before it names a reference; on any
+mismatch (an unknown layout) it stops naming inline attributes, so a name is
+never wrong, only missing.  When every attribute of the class is set, the
+referents are exactly the values in key order and nothing is read.
+
 Safety: no user code runs.  The dumper never calls repr/str/hash/eq/getattr
 on user objects, uses type() not isinstance() nor `in` on types, reads type
 attributes through `type`'s own descriptors, keys its tables by id(),
 disables the collector, blocks signals and holds other threads off while it
 reads the heap (a long switch interval; should another thread get in anyway,
 the reference counts change, a second count shows it, and the heap is read
-again), and leaves its own objects out.  The CSV text is built in memory and written after the heap
-has been read (a dump costs roughly 80 bytes of memory per object and per
-reference while it runs).
+again).  It writes as it reads, into space reserved on disk before the read
+(posix_fallocate, then a shared memory map whose written pages are given
+back as it goes): copying into a map never lets another thread run, and a
+reserved file never faults for want of space.  Its memory is about 20 bytes
+per tracked object besides what it reserves; when the reserve is used up, or
+where it cannot be made, the rest is kept in memory and written after.
 """
 
 import gc
-import io
 import os
 import signal
 import sys
@@ -65,6 +89,13 @@ import time
 import types
 import weakref
 from array import array
+from itertools import chain, compress, count, islice, repeat
+from operator import eq as _eq, ge as _ge, is_ as _is, itemgetter, not_ as _not, sub as _minus
+
+try:
+    import mmap as _mmap
+except ImportError:  # pragma: no cover
+    _mmap = None
 
 try:
     import _io
@@ -84,28 +115,39 @@ _getweakrefs = weakref.getweakrefs
 
 _T_MRO = type.__dict__["__mro__"].__get__
 _T_QUALNAME = type.__dict__["__qualname__"].__get__
+_T_NAME = type.__dict__["__name__"].__get__
 _T_MODULE = type.__dict__["__module__"].__get__
 _T_DICT = type.__dict__["__dict__"].__get__
 _T_DICTOFFSET = type.__dict__["__dictoffset__"].__get__
 _T_WEAKREFOFFSET = type.__dict__["__weakrefoffset__"].__get__
+_T_BASICSIZE = type.__dict__["__basicsize__"].__get__
 _T_FLAGS = type.__dict__["__flags__"].__get__
 _T_BASES = type.__dict__["__bases__"].__get__
+_T_BASE = type.__dict__["__base__"].__get__
+_T_SUBCLASSES = type.__dict__["__subclasses__"]
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"].__get__
 _DICT_ITEMS = dict.items
 _ARRAY_EXTEND = array.__dict__["extend"]
 
+_PY310 = sys.version_info >= (3, 10)
 _PY311 = sys.version_info >= (3, 11)
 _HEAPTYPE = 1 << 9
-_IMMORTAL = 1 << 31     # 3.12+: immortal objects' counts are at least this
-_HOLD_MIN = 2.0         # s: switch interval while reading the heap (see _dump_to)
-_ATTEMPTS = 4           # reads of the heap before giving up on a quiet one
-_CHUNK_ROWS = 20000     # rows kept as str before they are packed into bytes
-_attempts = 0           # reads the last dump took (for tests)
+_MANAGED_DICT = 1 << 4      # 3.11+
+_INLINE_VALUES = 1 << 2     # 3.13
+_IMMORTAL = 1 << 31         # 3.12+: immortal objects' counts are at least this
+_HOLD_MIN = 2.0             # s: switch interval while reading the heap (see _dump_to)
+_ATTEMPTS = 4               # reads of the heap before giving up on a quiet one
+_BATCH = 2048               # objects formatted together
+_attempts = 0               # reads the last dump took (for tests)
 _LABEL_MAX = 40
-_INT_LABEL = 1 << 60    # ints shown as labels when smaller than this
+_INT_LABEL = 1 << 60        # ints shown as labels when smaller than this
 _NAME_MAX = 80
-# How record creates a file: only a new one, never through a symlink.
-_O_NEW = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+_PAGE = 1 << 16             # written pages are given back this many bytes at a time...
+_GIVE_BACK = 1 << 20        # ...once this much has been written since the last time
+_NODE_BYTES = 200           # reserve per tracked object: node rows (untracked ones included)
+_EDGE_BYTES = 400           # and edge rows
+# How a file is created: only a new one, never through a symlink.
+_O_NEW = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
           | getattr(os, "O_CLOEXEC", 0))
 
 # Types whose __sizeof__ we may call: C descriptors only.
@@ -118,7 +160,17 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 # Object kinds (how references and labels are found).
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
-    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB = range(19)
+    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB, _K_INSTANCE = range(20)
+
+# Objects that are the interpreter's own atoms and machinery (the user
+# graph's `runtime` objects): they hold no user data, so no cycle of the
+# user's can pass through them.
+_RUNTIME_KINDS = frozenset((_K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, _K_SINGLETON))
+_RUNTIME_TYPES = (complex, type(NotImplemented), type(Ellipsis), types.MethodDescriptorType,
+                  types.WrapperDescriptorType, types.GetSetDescriptorType,
+                  types.MemberDescriptorType, types.ClassMethodDescriptorType)
+# Kinds whose objects never reference anything (no get_referents call).
+_ATOMS = frozenset((_K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_SINGLETON))
 
 _LABELLED = frozenset((_K_FUNCTION, _K_METHOD, _K_FRAME, _K_TYPE, _K_MODULE, _K_STR, _K_INT,
                        _K_FLOAT, _K_BYTES, _K_CODE, _K_BUILTIN, _K_GENERATOR, _K_SINGLETON))
@@ -133,6 +185,37 @@ _KIND_OF = {
     id(types.CoroutineType): _K_GENERATOR, id(types.AsyncGeneratorType): _K_GENERATOR,
     id(type(None)): _K_SINGLETON,
 }
+
+# Rows.  A node row; an edge row from its prefix "from," and the target id
+# with a tail "name,index,kind\n"; an element row with an index.
+_NODE_ROW = "%d,%s%d,%s,%d,%s,,%s\n"
+_EDGE_ROW = "%s%d,%s"
+_ELEM_ROW = "%s%d,,%d,\n"
+_KEY_ROW = "%s%d,%s,,\n"
+_PLAIN = ",,\n"
+_NODES_HEADER = b"id,type,size,name,refcount,generation,root,flags\n"
+_EDGES_HEADER = b"from,to,name,index,kind\n"
+
+# Tails of edge rows for fixed names; the references marked `meta` are the
+# interpreter's bookkeeping, which every object of its kind has
+# (docs/user-graph.md, Python).
+_M_CODE = "__code__,,meta\n"
+_M_GLOBALS = "__globals__,,meta\n"
+_M_BUILTINS = "__builtins__,,meta\n"
+_M_CLASS = "__class__,,meta\n"
+_M_DICT = "__dict__,,meta\n"
+_U_DICT = "__dict__,,\n"
+
+_ONLY_STR = {id(str)}
+_TI_UFLAGS = itemgetter(14)
+_DICT_VALUES = dict.values
+_FIRST = itemgetter(0)
+_LAST = itemgetter(-1)
+_HEAD = itemgetter(slice(0, _LABEL_MAX))
+_NOT_ATOM = itemgetter(13)
+_TI_FIELD = itemgetter(0)
+_TI_SAFE = itemgetter(2)
+_TI_FLAGS = itemgetter(3)
 
 
 def _among(x, seq):
@@ -153,9 +236,138 @@ def _csv(s):
     return s
 
 
+def _fresh(s):
+    """A new str equal to s, so that the dumper's tables never hold (and
+    count in the refcount of) a string of the program's."""
+    return ("." + s)[1:]
+
+
+# ---- inline attributes (3.11-3.13) ----------------------------------------
+#
+# Layouts read from CPython's headers (Include/cpython/object.h,
+# Include/internal/pycore_dict.h, pycore_object.h) of each version:
+#   PyHeapTypeObject: ... ht_name, ht_slots, ht_qualname, ht_cached_keys ...
+#     (the offset is found by looking for ht_name and ht_qualname in a class)
+#   PyDictKeysObject: refcnt 8, log2_size 1, log2_index_bytes 1, kind 1,
+#     (3.13: mutex 1), version 4, usable 8, nentries 8, indices
+#     [1 << log2_index_bytes], then entries {key, value} of 16 bytes
+#   3.11: values pointer at obj - 4 words, dict pointer at obj - 3 words
+#   3.12: one word at obj - 3 words: values pointer - 1 (odd) or dict pointer
+#   3.13: inline values at obj + 16 (types with Py_TPFLAGS_INLINE_VALUES):
+#     capacity 1, size 1, embedded 1, valid 1, 4 bytes, values[capacity];
+#     dict pointer at obj - 3 words
+# Only on a 64-bit CPython without Py_TRACE_REFS and with the GIL.
+
+_string_at = _from_address = _py_object = _cast = None
+_KEYS_OFFSET = None
+_INLINE = 0                 # 11, 12 or 13 when inline attributes can be read
+
+
+def _words(addr, n):
+    return memoryview(_string_at(addr, 8 * n)).cast("Q")
+
+
+def _inline_setup():
+    """Finds ht_cached_keys in a class (after ht_name, ht_slots, ht_qualname)
+    and checks it on a second one; leaves _INLINE at 0 when anything is off."""
+    global _string_at, _from_address, _py_object, _cast, _KEYS_OFFSET, _INLINE
+    v = sys.version_info[:2]
+    if not ((3, 11) <= v <= (3, 13)) or sys.maxsize < 1 << 32 \
+            or sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
+        return
+    if "t" in getattr(sys, "abiflags", ""):      # a free-threaded build
+        return
+    try:
+        import ctypes
+    except Exception:
+        return
+    _string_at = ctypes.string_at
+    _from_address = ctypes.c_uint64.from_address
+    _py_object = ctypes.py_object
+    _cast = ctypes.cast
+    found = []
+    for t in (weakref.WeakMethod, weakref.finalize):
+        w = _words(id(t), _T_BASICSIZE(type) // 8)
+        n, q = id(_T_NAME(t)), id(_T_QUALNAME(t))
+        found.append(None)
+        for i in range(len(w) - 3):
+            if w[i] == n and w[i + 2] == q:
+                found[-1] = (i + 3) * 8
+                break
+    if found[0] is None or found[0] != found[1]:
+        return
+    _KEYS_OFFSET = found[0]
+    _INLINE = v[1]
+
+
+def _shared_keys(t):
+    """The tails ("name,,\\n") of the attribute names in class t's shared
+    keys, in their order, or None."""
+    if not _INLINE:
+        return None
+    try:
+        kp = _from_address(id(t) + _KEYS_OFFSET).value
+        if not kp:
+            return None
+        hdr = _string_at(kp, 32)
+        log2_index_bytes, kind = hdr[9], hdr[10]
+        nentries = int.from_bytes(hdr[24:32], "little")
+        if kind != 2 or log2_index_bytes > 12 or nentries > 1024:   # DICT_KEYS_SPLIT
+            return None
+        ents = _words(kp + 32 + (1 << log2_index_bytes), 2 * nentries)
+        tails = []
+        for i in range(nentries):
+            if not ents[2 * i]:
+                return None
+            key = _cast(ents[2 * i], _py_object).value
+            if type(key) is not str:
+                return None
+            tails.append(_csv(_fresh(key[:_NAME_MAX])) + ",,\n")
+            del key
+        return tuple(tails)
+    except Exception:
+        return None
+
+
+def _inline_values(o, oid, ti):
+    """[(id, tail)] of the inline attribute values of o in key order, or
+    [(id of its dict, "__dict__")] when its attributes live in a dict, or
+    None when they cannot be read."""
+    keys = ti[10]
+    if keys is None:
+        return None
+    n = len(keys)
+    if _INLINE == 13:
+        if ti[11]:
+            b = _string_at(oid + 16, 8)
+            if b[3]:                                  # valid
+                vals = _words(oid + 24, min(b[0], n))
+                return [(vals[i], keys[i]) for i in range(len(vals)) if vals[i]]
+        d = _from_address(oid - 24).value
+    elif _INLINE == 12:
+        w = _from_address(oid - 24).value
+        if w & 1:
+            vals = _words(w + 1, n)
+            return [(vals[i], keys[i]) for i in range(n) if vals[i]]
+        d = w
+    else:
+        vp = _from_address(oid - 32).value
+        if vp:
+            vals = _words(vp, n)
+            return [(vals[i], keys[i]) for i in range(n) if vals[i]]
+        d = _from_address(oid - 24).value
+    return [(d, _U_DICT)] if d else []
+
+
+# ---- types -----------------------------------------------------------------
+
 def _typeinfo(t, cache):
     """Facts about type t, computed from type-level data only; cached by id."""
     mro = _T_MRO(t)
+    if mro is None:
+        # a static type never readied (3.8's functools._lru_list_elem,
+        # whose objects live in lru_cache dicts): no mro, no dict
+        mro = (t,)
     qual = _T_QUALNAME(t)
     mod = _T_MODULE(t)
     if type(qual) is not str:
@@ -165,7 +377,8 @@ def _typeinfo(t, cache):
     else:
         name = qual
     flags = []
-    heap = bool(_T_FLAGS(t) & _HEAPTYPE)
+    tflags = _T_FLAGS(t)
+    heap = bool(tflags & _HEAPTYPE)
     finalizer = _among(t, _C_FINALIZER_TYPES) or (_IOBASE is not None and _among(_IOBASE, mro))
     sizeof_safe = True
     sizeof_found = False
@@ -174,17 +387,20 @@ def _typeinfo(t, cache):
     slots = []
     for base in mro:
         d = _T_DICT(base)
+        if d is None:
+            continue
         if "__del__" in d:
             finalizer = True
         if not sizeof_found and "__sizeof__" in d:
             sizeof_found = True
             sizeof_safe = _among(type(d["__sizeof__"]), _C_CALLABLES)
-        if _T_FLAGS(base) & _HEAPTYPE:
-            slotnames = d.get("__slots__")
-            if slotnames is not None:
+        # ("in" and [], not mappingproxy.get: on 3.13 its first call makes
+        # a tuple of keyword names that stays, and a dump must change nothing)
+        if _T_FLAGS(base) & _HEAPTYPE and "__slots__" in d:
+            if d["__slots__"] is not None:
                 for key, value in _DICT_ITEMS(dict(d)):
                     if type(key) is str and type(value) is types.MemberDescriptorType:
-                        slots.append((value, _csv(key[:_NAME_MAX]) + ","))
+                        slots.append((value, _csv(_fresh(key[:_NAME_MAX])) + ",,\n"))
     if finalizer:
         flags.append("finalizer")
     if weak:
@@ -194,18 +410,48 @@ def _typeinfo(t, cache):
     kind = _KIND_OF.get(id(t), _K_GENERIC)
     if kind == _K_GENERIC and "class" in flags:
         kind = _K_TYPE
+    elif kind == _K_GENERIC and _among(types.ModuleType, mro):
+        kind = _K_MODULE
     elif kind == _K_GENERIC and _among(dict, mro):
         kind = _K_DICTSUB
+    elif kind == _K_GENERIC and heap:
+        kind = _K_INSTANCE
+    # The user graph (docs/user-graph.md): classes and modules are anchors,
+    # the interpreter's own atoms and machinery are runtime objects.
+    if kind == _K_TYPE or kind == _K_MODULE:
+        flags.append("anchor")
+    elif kind in _RUNTIME_KINDS or _among(t, _RUNTIME_TYPES):
+        flags.append("runtime")
+    keys = None
+    fast = None
+    if kind == _K_INSTANCE:
+        if _PY311 and tflags & _MANAGED_DICT:
+            keys = _shared_keys(t)
+            if keys is not None and not slots:
+                # every attribute set: the referents are the values in key
+                # order, then the class
+                fast = keys + (_M_CLASS,)
+        elif not _PY311 and not slots and _T_DICTOFFSET(t) != 0:
+            fast = (_U_DICT, _M_CLASS)
     info = (
         _csv(name) + ",",                 # 0 type field with its comma
         kind,                             # 1
         sizeof_safe,                      # 2
-        " ".join(flags) + "",             # 3 flags words
+        " ".join(flags),                  # 3 flags words
         _T_WEAKREFOFFSET(t) != 0,         # 4 instances can be weakly referenced
-        tuple(slots),                     # 5 (member descriptor, "name,")
+        tuple(slots),                     # 5 (member descriptor, tail)
         heap and _T_DICTOFFSET(t) != 0,   # 6 instances of a class with __dict__
         heap,                             # 7
         kind in _LABELLED,                # 8 _label() has something to say
+        # 9 the tail of an unnamed reference's row: everything a class or
+        # a module refers to is its bookkeeping
+        ",,meta\n" if kind == _K_TYPE or kind == _K_MODULE else _PLAIN,
+        keys,                             # 10 shared keys' tails (3.11+)
+        bool(tflags & _INLINE_VALUES),    # 11 3.13 inline values
+        fast,                             # 12 the tails when all attributes are set
+        kind not in _ATOMS,               # 13 may refer to something
+        " ".join(flags + ["untracked"]),  # 14 the flags of an untracked one
+        bool(tflags & _MANAGED_DICT),     # 15 3.11+: a managed dict
     )
     cache[id(t)] = info
     return info
@@ -252,19 +498,806 @@ def _label(o, kind):
     return _csv(s[:_LABEL_MAX])
 
 
-def _snapshot(own, focus):
-    """Reads the heap and returns (nodes rows, edges rows, objects,
+def _names(o, kind, refs):
+    """{id(referent): [row tail]} for a few fixed attributes of built-in kinds."""
+    n = {}
+    try:
+        if kind == _K_FUNCTION:
+            # what func_traverse visits and can be read without creating
+            # anything (__dict__ and __annotations__ getters create dicts)
+            n[id(o.__qualname__)] = ["__qualname__,,\n"]
+            n[id(o.__name__)] = ["__name__,,\n"]
+            n[id(o.__module__)] = ["__module__,,\n"]
+            n[id(o.__doc__)] = ["__doc__,,\n"]
+            if o.__defaults__ is not None:
+                n[id(o.__defaults__)] = ["__defaults__,,\n"]
+            if o.__kwdefaults__ is not None:
+                n[id(o.__kwdefaults__)] = ["__kwdefaults__,,\n"]
+            if o.__closure__ is not None:
+                n[id(o.__closure__)] = ["__closure__,,\n"]
+            n[id(o.__code__)] = [_M_CODE]
+            if _PY310:
+                n[id(o.__builtins__)] = [_M_BUILTINS]
+            n[id(o.__globals__)] = [_M_GLOBALS]
+        elif kind == _K_METHOD:
+            n[id(o.__func__)] = ["__func__,,\n"]
+            n[id(o.__self__)] = ["__self__,,\n"]
+        elif kind == _K_FRAME:
+            code = o.f_code
+            n[id(code)] = ["f_code,,meta\n"]
+            if not _PY311:
+                n[id(o.f_builtins)] = ["f_builtins,,meta\n"]
+                n[id(o.f_globals)] = ["f_globals,,meta\n"]
+                if o.f_back is not None:
+                    n[id(o.f_back)] = ["f_back,,meta\n"]
+            elif refs:
+                # 3.11+: reading f_back can create the caller's frame
+                # object, but frame_traverse visits f_back first, then
+                # f_trace, then the frame's function and code (the globals
+                # and builtins are not visited).
+                if type(refs[0]) is types.FrameType:
+                    n[id(refs[0])] = ["f_back,,meta\n"]
+                for r in refs:
+                    if type(r) is types.FunctionType and r.__code__ is code:
+                        n[id(r)] = ["f_func,,meta\n"]
+                        break
+        elif kind == _K_DICTSUB:
+            for key, v in _DICT_ITEMS(o):
+                if type(key) is str:
+                    n.setdefault(id(v), []).append(_csv(key[:_NAME_MAX]) + ",,\n")
+            n.setdefault(id(type(o)), []).append(_M_CLASS)
+        elif kind == _K_CELL:
+            for r in refs:
+                n[id(r)] = ["cell_contents,,\n"]
+        elif kind == _K_TYPE:
+            for r in refs:
+                if type(r) is dict:
+                    n[id(r)] = [_M_DICT]
+                    break
+            n[id(_T_BASE(o))] = ["__base__,,meta\n"]
+            n[id(_T_BASES(o))] = ["__bases__,,meta\n"]
+            n[id(_T_MRO(o))] = ["__mro__,,meta\n"]
+        elif kind == _K_MODULE:
+            n[id(_MODULE_DICT(o))] = [_M_DICT]
+    except Exception:
+        pass
+    return n
+
+
+def _instance_names(st, o, oid, t, ti, refs):
+    """{id(referent): [row tails in traverse order]} of an instance: its
+    __slots__, its attributes (inline or the __dict__ holding them) and its
+    class."""
+    n = {}
+    for desc, tail in ti[5]:
+        try:
+            v = desc.__get__(o, t)
+        except Exception:
+            continue
+        n.setdefault(id(v), []).append(tail)
+    if _PY311:
+        if ti[10] is not None and st[_S_INLINE]:
+            vals = _inline_values(o, oid, ti)
+            if vals:
+                # every value read must be a referent, or the layout is
+                # not what this dumper knows: then name nothing inline
+                have = set(map(id, refs))
+                for vid, tail in vals:
+                    if vid not in have:
+                        st[_S_INLINE] = False
+                        vals = ()
+                        break
+                for vid, tail in vals:
+                    n.setdefault(vid, []).append(tail)
+    if ti[6] and (not _PY311 or not ti[15]):
+        # A dict at a fixed offset (3.8-3.10; __slots__ with __dict__, an
+        # exception): the instance dict, if it exists, is the referent of
+        # type dict that is not a slot value.  (Reading __dict__ would
+        # create it.)
+        for r in refs:
+            if type(r) is dict and id(r) not in n:
+                n[id(r)] = [_U_DICT]
+                break
+    n.setdefault(id(t), []).append(_M_CLASS)
+    return n
+
+
+def _named_rows(pre, refs, names, tail):
+    """Edge rows of refs, named from names ({id: [tails]}, used in order)."""
+    rows = []
+    for v in refs:
+        vid = id(v)
+        lst = names.get(vid)
+        if lst:
+            rows.append(_EDGE_ROW % (pre, vid, lst.pop(0) if len(lst) > 1 else lst[0]))
+        else:
+            rows.append(_EDGE_ROW % (pre, vid, tail))
+    return "".join(rows)
+
+
+# ---- output -----------------------------------------------------------------
+#
+# An output is a list [fd, map or None, written, reserved, spill, given back,
+# temporary path]: rows are copied into the map of a file whose space was
+# reserved before the heap was read (no system call, so no other thread runs
+# meanwhile); beyond the reserve they are kept in `spill` and written after
+# the read.
+
+def _out_open(base, reserve, header):
+    """A new temporary file base (or base.1, base.2, ... when taken),
+    created new (O_EXCL) and never through a symlink (O_NOFOLLOW)."""
+    i = 0
+    while True:
+        path = base if i == 0 else base + b".%d" % i
+        try:
+            fd = os.open(path, _O_NEW, 0o666)
+            break
+        except FileExistsError:
+            i += 1
+            if i == 100:
+                raise
+    out = [fd, None, 0, 0, [], 0, path]
+    if _mmap is not None and hasattr(os, "posix_fallocate") and reserve > 0:
+        try:
+            st = os.statvfs(path)
+            reserve = min(reserve, st.f_bavail * st.f_frsize // 3)
+            reserve -= reserve % _PAGE
+            if reserve >= _PAGE:
+                os.posix_fallocate(fd, 0, reserve)
+                out[1] = _mmap.mmap(fd, reserve)
+                out[3] = reserve
+        except (OSError, ValueError, OverflowError):
+            out[1] = None
+            out[3] = 0
+            os.ftruncate(fd, 0)
+    _out_write(out, header)
+    return out
+
+
+def _out_write(out, b):
+    pos = out[2]
+    end = pos + len(b)
+    if end > out[3] or out[4]:
+        out[4].append(b)
+        return
+    out[1][pos:end] = b
+    out[2] = end
+    if end - out[5] >= _GIVE_BACK and hasattr(out[1], "madvise"):
+        # written pages stay in the file's page cache; they need not stay
+        # in this process
+        hi = end - end % _PAGE
+        out[1].madvise(_mmap.MADV_DONTNEED, out[5], hi - out[5])
+        out[5] = hi
+
+
+def _out_rewind(out, header):
+    out[2] = header
+    out[5] = 0
+    del out[4][:]
+
+
+def _out_close(out, final):
+    """After the read: the spilled rows, the file cut to its size, renamed
+    over final (which replaces a symlink there, not its target)."""
+    fd = out[0]
+    if out[1] is not None:
+        out[1].close()
+    os.ftruncate(fd, out[2])
+    os.lseek(fd, out[2], os.SEEK_SET)
+    for b in out[4]:
+        view = memoryview(b)
+        while view:
+            view = view[os.write(fd, view):]
+    os.close(fd)
+    os.replace(out[6], final)
+
+
+def _out_discard(out):
+    if out[1] is not None:
+        out[1].close()
+    os.close(out[0])
+    try:
+        os.unlink(out[6])
+    except OSError:
+        pass
+
+
+# ---- reading the heap ---------------------------------------------------------
+
+# The dump's working state: one list, indexed by the _S_ constants (the
+# dumper defines no classes: a class would be a reference cycle in the heap).
+_S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NOUT, _S_EOUT, \
+    _S_NN, _S_NE, _S_KEEP, _S_ANCHORS, _S_INLINE, _S_FROZEN, _S_DONE, _S_SINGLE = range(17)
+
+
+def _State(k, sub, skip, listed, nout, eout):
+    return [k, sub, skip, listed, {}, [], {}, nout, eout, 0, 0, None, None, _INLINE != 0, set(),
+            set(), _single_count()]
+
+
+def _anchor_dicts(lists):
+    """Ids of the dicts of every class and every module (anchors of the user
+    graph, like the classes and modules themselves), and the modules among
+    the tracked objects.  Classes are found from `object` down through
+    type.__subclasses__ (every class but `object` has a base, whose
+    subclass list holds it until it dies); modules by their exact type."""
+    anchors = {}
+    module_types = []
+    seen = {id(object)}
+    todo = [object]
+    while todo:
+        t = todo.pop()
+        for d in _get_referents(_T_DICT(t)):
+            q = _T_QUALNAME(t)
+            anchors[id(d)] = _fresh(q) if type(q) is str else "?"   # (a copy: see _fresh)
+        if _among(types.ModuleType, _T_MRO(t)):
+            module_types.append(t)
+        for s in _T_SUBCLASSES(t):
+            if id(s) not in seen:
+                seen.add(id(s))
+                todo.append(s)
+    del t, s, q
+    # (by identity with each module type: no id(), no hashing, per object)
+    positions = []
+    for lst in lists:
+        pos = []
+        for mt in module_types:
+            pos.extend(compress(range(len(lst)), map(_is, map(type, lst), repeat(mt))))
+        pos.sort()
+        positions.append(pos)
+        for i in pos:
+            d = _MODULE_DICT(lst[i])
+            name = d.get("__name__") if type(d) is dict else None
+            anchors[id(d)] = _fresh(name) if type(name) is str else "?"
+    return anchors, positions
+
+
+def _seen_new(seen, pairs, extra):
+    """Appends to extra the objects of pairs ({id: object}) not seen before;
+    seen is a bitmap per 4 KiB of address space (objects are 8-byte
+    aligned), a few bytes per object where a set of ids would take 60."""
+    for vid, v in _DICT_ITEMS(pairs):
+        pg = vid >> 12
+        bm = seen.get(pg)
+        if bm is None:
+            bm = seen[pg] = bytearray(64)
+        bit = (vid >> 3) & 511
+        mask = 1 << (bit & 7)
+        if bm[bit >> 3] & mask:
+            continue
+        bm[bit >> 3] |= mask
+        extra.append(v)
+
+
+def _mark_all(bits, lst):
+    """Marks the ids of lst in the bitmap bits (as _seen_new)."""
+    for vid in map(id, lst):
+        pg = vid >> 12
+        bm = bits.get(pg)
+        if bm is None:
+            bm = bits[pg] = bytearray(64)
+        bit = (vid >> 3) & 511
+        bm[bit >> 3] |= 1 << (bit & 7)
+
+
+def _unmarked(bits, ids):
+    """The ids not marked in the bitmap bits."""
+    out = []
+    for vid in ids:
+        bm = bits.get(vid >> 12)
+        bit = (vid >> 3) & 511
+        if bm is None or not bm[bit >> 3] & (1 << (bit & 7)):
+            out.append(vid)
+    return out
+
+
+def _mark_seen(seen, vid):
+    pg = vid >> 12
+    bm = seen.get(pg)
+    if bm is None:
+        bm = seen[pg] = bytearray(64)
+    bit = (vid >> 3) & 511
+    bm[bit >> 3] |= 1 << (bit & 7)
+
+
+def _fmt_rows(fmt, n, *cols):
+    """n rows of fmt (a row of len(cols) fields), the fields taken from the
+    columns, in one formatting: map(fmt.__mod__, ...) would call a slot
+    wrapper per row, which costs more than the row itself."""
+    k = len(cols)
+    args = [None] * (k * n)
+    for j in range(k):
+        args[j::k] = cols[j]
+    return (fmt * n) % tuple(args)
+
+
+def _nodes_text(st, objs, ids, tis, raws, gen, untracked):
+    """The node rows of one batch (sorted by class)."""
+    n = len(objs)
+    if all(map(_TI_SAFE, tis)):
+        try:
+            sizes = list(map(_getsizeof, objs))
+        except Exception:
+            sizes = None
+    else:
+        sizes = None
+    if sizes is None:
+        sizes = []
+        for o, ti in zip(objs, tis):
+            if ti[2]:
+                try:
+                    sizes.append(_getsizeof(o))
+                    continue
+                except Exception:
+                    pass
+            sizes.append(_obj_sizeof(o))
+    labels = [""] * n
+    i = 0
+    while i < n:
+        ti = tis[i]
+        j = i + 1
+        while j < n and tis[j] is ti:
+            j += 1
+        if ti[8]:
+            kind = ti[1]
+            run = objs[i:j]
+            if kind == _K_STR:
+                heads = list(map(_HEAD, run))
+                blob = "".join(heads)
+                if "," in blob or '"' in blob or "\n" in blob or "\r" in blob or "\x00" in blob:
+                    heads = list(map(_csv, heads))
+                labels[i:j] = heads
+                del heads, blob
+            elif kind == _K_INT and -_INT_LABEL < min(run) and max(run) < _INT_LABEL:
+                labels[i:j] = ((",".join(["%d"] * (j - i))) % tuple(run)).split(",")
+            else:
+                labels[i:j] = [_label(o, kind) for o in run]
+            del run
+        i = j
+    flags = list(map(_TI_UFLAGS if untracked else _TI_FLAGS, tis))
+    anchors = st[_S_ANCHORS]
+    if not anchors.keys().isdisjoint(ids):
+        # the dict of a class or a module: an anchor, named after its owner
+        for i in range(n):
+            if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
+                flags[i] = (flags[i] + " anchor") if flags[i] else "anchor"
+                labels[i] = _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__"
+    k = st[_S_K]
+    sub = st[_S_SUB]
+    rcs = list(map(_minus, raws, repeat(k)))
+    if not sub.keys().isdisjoint(ids):
+        for i in range(n):
+            s = sub.get(ids[i])
+            if s:
+                rcs[i] -= s
+    if max(raws) >= _IMMORTAL:      # (no default=: on 3.13 its first use makes a lasting tuple)
+        # 3.12+: an immortal object's count is a marker, kept as it is
+        for i in compress(range(n), map(_ge, raws, repeat(_IMMORTAL))):
+            rcs[i] = raws[i]
+            flags[i] = (flags[i] + " immortal") if flags[i] else "immortal"
+    return _fmt_rows(_NODE_ROW, n, ids, map(_TI_FIELD, tis), sizes, labels, rcs,
+                     repeat(gen, n), flags)
+
+
+def _pres(ids, counts):
+    """The "from," prefix of each row: each id repeated counts[i] times."""
+    pres = (("%d,\n" * len(ids)) % tuple(ids)).split("\n")
+    pres.pop()
+    return chain.from_iterable(map(repeat, pres, counts))
+
+
+# The edge rows of a batch are planned first, then written: each group of
+# objects appends its referents to `cand` and an entry to `plan`, either
+# (format, rows, prefixes, third column) for rows whose "to" ids come from
+# cand, or (None, rows, text) for rows already written.  The ids of cand
+# are taken once, for the rows, for the check against the objects left out
+# and for finding the untracked ones (id() is not free: an audit event).
+
+def _seq_rows(grp, ids, cand, plan):
+    """Rows of a run of lists or tuples (element rows, with the index)."""
+    lens = list(map(len, grp))
+    start = len(cand)
+    cand.extend(chain.from_iterable(grp))
+    n = len(cand) - start
+    if n:
+        plan.append((_ELEM_ROW, n, _pres(ids, lens), chain.from_iterable(map(range, lens))))
+    return n
+
+
+def _dict_rows(grp, ids, cand, plan):
+    """Rows of a run of dicts: a value named by its str key, indexed by a
+    small int key; any other key gets a row of its own."""
+    lens = list(map(len, grp))
+    keys = list(chain.from_iterable(grp))
+    if not keys:
+        return 0
+    if set(map(id, map(type, keys))) == _ONLY_STR and max(map(len, keys)) <= _NAME_MAX:
+        blob = "".join(keys)
+        if "," not in blob and '"' not in blob and "\n" not in blob and "\r" not in blob \
+                and "\x00" not in blob:
+            # every key a plain str: one pass for the whole run
+            start = len(cand)
+            cand.extend(chain.from_iterable(map(_DICT_VALUES, grp)))
+            if len(cand) - start == len(keys):
+                plan.append((_KEY_ROW, len(keys), _pres(ids, lens), keys))
+                return len(keys)
+            del cand[start:]
+    del keys
+    n_edges = 0
+    for o, oid in zip(grp, ids):
+        if not o:
+            continue
+        pre = "%d," % oid
+        rows = []
+        n = 0
+        for key, v in _DICT_ITEMS(o):
+            cand.append(v)
+            tk = type(key)
+            if tk is str:
+                rows.append(_EDGE_ROW % (pre, id(v), _csv(key[:_NAME_MAX]) + ",,\n"))
+            else:
+                if tk is int and 0 <= key < 0x7fffffff:
+                    rows.append(_ELEM_ROW % (pre, id(v), key))
+                else:
+                    rows.append(_EDGE_ROW % (pre, id(v), _PLAIN))
+                rows.append(_EDGE_ROW % (pre, id(key), "(key),,\n"))
+                cand.append(key)
+                n += 1
+            n += 1
+        plan.append((None, n, "".join(rows)))
+        n_edges += n
+    return n_edges
+
+
+def _instance_rows(st, grp, ids, t, ti, cand, plan):
+    """Rows of a run of instances of one class t (made by a class
+    statement): when all its attributes are set, the referents are the
+    attribute values in key order (3.11+) or the __dict__ (3.8-3.10), then
+    the class, and the rows of the whole run are written in one pass."""
+    fast = ti[12]
+    nf = len(fast)
+    refs_all = list(map(_get_referents, grp))
+    ok = list(map(nf.__eq__, map(len, refs_all)))
+    if all(ok):
+        ok = list(map(_is, map(_LAST, refs_all), repeat(t)))
+        if nf == 2 and all(ok):
+            first = list(map(_is, map(type, map(_FIRST, refs_all)), repeat(dict)))
+            ok = list(map(_not, first)) if _PY311 else first
+    else:
+        for i in compress(range(len(ok)), ok):
+            ok[i] = refs_all[i][-1] is t and (
+                (_PY311 and (nf != 2 or type(refs_all[i][0]) is not dict))
+                or (not _PY311 and type(refs_all[i][0]) is dict))
+    n_edges = 0
+    i = 0
+    n = len(grp)
+    while i < n:
+        j = i + 1
+        while j < n and ok[j] == ok[i]:
+            j += 1
+        if ok[i]:
+            start = len(cand)
+            cand.extend(chain.from_iterable(refs_all[i:j]))
+            m = len(cand) - start
+            plan.append((_EDGE_ROW, m, _pres(ids[i:j], repeat(nf)),
+                         chain.from_iterable(repeat(fast, j - i))))
+            n_edges += m
+        else:
+            for o, oid, refs in zip(grp[i:j], ids[i:j], refs_all[i:j]):
+                cand.extend(refs)
+                plan.append((None, len(refs), _named_rows(
+                    "%d," % oid, refs, _instance_names(st, o, oid, t, ti, refs), _PLAIN)))
+                n_edges += len(refs)
+        i = j
+    return n_edges
+
+
+def _plain_rows(grp, ids, tail, cand, plan):
+    """Rows of a run of objects whose references have no names."""
+    refs_all = list(map(_get_referents, grp))
+    start = len(cand)
+    cand.extend(chain.from_iterable(refs_all))
+    n = len(cand) - start
+    if n:
+        plan.append((_EDGE_ROW, n, _pres(ids, map(len, refs_all)), repeat(tail, n)))
+    return n
+
+
+def _other_rows(st, grp, ids, tis, cand, plan):
+    """Rows of objects of every other kind, from gc.get_referents()."""
+    n_edges = 0
+    for o, oid, ti in zip(grp, ids, tis):
+        kind = ti[1]
+        if kind in _ATOMS:
+            continue
+        refs = _get_referents(o)
+        if not refs:
+            continue
+        cand.extend(refs)
+        n = len(refs)
+        n_edges += n
+        pre = "%d," % oid
+        if kind == _K_INSTANCE:
+            plan.append((None, n, _named_rows(pre, refs, _instance_names(st, o, oid, type(o), ti, refs),
+                                              _PLAIN)))
+            continue
+        names = _names(o, kind, refs) if kind != _K_GENERIC else None
+        if names:
+            plan.append((None, n, _named_rows(pre, refs, names, ti[9])))
+        else:
+            plan.append((_EDGE_ROW, n, repeat(pre, n), repeat(ti[9], n)))
+    return n_edges
+
+
+def _group_rows(st, objs, ids, ts, tis, cand, plan):
+    """Plans the edge rows of a batch sorted by class; returns their number."""
+    n_edges = 0
+    n = len(objs)
+    i = 0
+    while i < n:
+        t = ts[i]
+        ti = tis[i]
+        kind = ti[1]
+        j = i + 1
+        while j < n and ts[j] is t:
+            j += 1
+        if kind == _K_LIST or kind == _K_TUPLE:
+            n_edges += _seq_rows(objs[i:j], ids[i:j], cand, plan)
+        elif kind == _K_DICT:
+            n_edges += _dict_rows(objs[i:j], ids[i:j], cand, plan)
+        elif kind == _K_INSTANCE and ti[12] is not None:
+            n_edges += _instance_rows(st, objs[i:j], ids[i:j], t, ti, cand, plan)
+        elif kind == _K_GENERIC:
+            n_edges += _plain_rows(objs[i:j], ids[i:j], ti[9], cand, plan)
+        elif kind not in _ATOMS:
+            n_edges += _other_rows(st, objs[i:j], ids[i:j], tis[i:j], cand, plan)
+        i = j
+    return n_edges
+
+
+def _plan_text(plan, cids):
+    """The text of planned rows, the "to" ids taken in order from cids."""
+    texts = []
+    it = iter(cids)
+    for entry in plan:
+        if entry[0] is None:
+            texts.append(entry[2])
+            next(islice(it, entry[1], entry[1]), None)      # (skips them)
+        else:
+            texts.append(_fmt_rows(entry[0], entry[1], entry[2], islice(it, entry[1]), entry[3]))
+    return "".join(texts)
+
+
+def _single_count():
+    """What map(getrefcount) reads in _discover for an object referenced
+    once (here by a tuple), found once among the candidates."""
+    holder = (float("0.5"),)
+    cand = [holder[0]]
+    u = list(compress(cand, [True]))
+    return list(map(_getrefcount, u))[0]
+
+
+def _discover(st, cand, cids):
+    """The untracked objects among cand (cids: their ids) not seen before
+    join the extras, and so do, after gc.freeze(), tracked ones in no
+    generation list.  One referenced once in all the heap (most strings and
+    numbers) can only be found once: it needs no check."""
+    tracked = list(map(_is_tracked, cand))
+    if not all(tracked):
+        untracked = list(map(_not, tracked))
+        u = list(compress(cand, untracked))
+        single = list(map(_eq, map(_getrefcount, u), repeat(st[_S_SINGLE])))
+        extra = st[_S_EXTRA]
+        extra += compress(u, single)
+        if not all(single):
+            multi = list(map(_not, single))
+            u = list(compress(u, multi))
+            _seen_new(st[_S_SEEN], dict(zip(compress(compress(cids, untracked), multi), u)), extra)
+            del multi
+        del u, untracked, single
+    if st[_S_LISTED] is not None and any(tracked):
+        missing = set(_unmarked(st[_S_LISTED], set(compress(cids, tracked))))
+        if missing:
+            missing -= st[_S_FROZEN]
+            missing -= st[_S_SKIP]
+        if missing:
+            _frozen_extra(st, [v for v, vid in zip(cand, cids) if vid in missing])
+
+
+def _batch(st, objs, raws, gen):
+    """Node and edge rows of a batch of objects (raws: their counts as
+    measured); the untracked objects they reference join st's extra."""
+    skip = st[_S_SKIP]
+    done = st[_S_DONE]
+    ids = list(map(id, objs))
+    keep = st[_S_KEEP]
+    if not skip.isdisjoint(ids) or not done.isdisjoint(ids) or keep is not None:
+        sel = []
+        for i in range(len(ids)):
+            if ids[i] not in skip and ids[i] not in done and (keep is None or ids[i] in keep):
+                sel.append(i)
+        if len(sel) != len(ids):
+            objs = [objs[i] for i in sel]
+            raws = [raws[i] for i in sel]
+            ids = [ids[i] for i in sel]
+    if not objs:
+        return
+    ts = list(map(type, objs))
+    tids = list(map(id, ts))
+    tcache = st[_S_TCACHE]
+    if not tcache.keys() >= set(tids):
+        for tid, t in zip(tids, ts):
+            if tid not in tcache:
+                _typeinfo(t, tcache)
+        del t
+    # by class: each class has one way of writing its rows (nodes and edges
+    # keep the same order)
+    order = sorted(range(len(objs)), key=tids.__getitem__)
+    objs = list(map(objs.__getitem__, order))
+    ids = list(map(ids.__getitem__, order))
+    ts = list(map(ts.__getitem__, order))
+    raws = list(map(raws.__getitem__, order))
+    tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
+    del order, tids
+    _out_write(st[_S_NOUT], _nodes_text(st, objs, ids, tis, raws, gen, False)
+               .encode("utf-8", "backslashreplace"))
+    st[_S_NN] += len(objs)
+
+    cand = []
+    plan = []
+    n_edges = _group_rows(st, objs, ids, ts, tis, cand, plan)
+    weak = list(compress(range(len(objs)), map(itemgetter(4), tis)))
+    if weak:
+        for i in compress(weak, map(_getweakrefcount, map(objs.__getitem__, weak))):
+            oid = ids[i]
+            for w in _getweakrefs(objs[i]):
+                wid = id(w)
+                if wid in skip or (keep is not None and wid not in keep and _is_tracked(w)):
+                    continue            # a weakref left out: its reference goes too
+                plan.append((None, 1, "%d,%d,,,weak\n" % (wid, oid)))
+                n_edges += 1
+                cand.append(w)
+            del w
+    del weak
+    if cand:
+        cids = list(map(id, cand))
+        text = _plan_text(plan, cids)
+        del plan
+        if keep is not None or not skip.isdisjoint(cids):
+            # references to objects left out go too
+            text, dropped = _drop_rows(st, text, cand)
+            n_edges -= dropped
+        _discover(st, cand, cids)
+        del cids
+        st[_S_NE] += n_edges
+        if text:
+            _out_write(st[_S_EOUT], text.encode("utf-8", "backslashreplace"))
+
+
+def _drop_rows(st, text, cand):
+    """Leaves out the rows of text whose target is an object left out: the
+    dumper's own, and in a focused dump the tracked objects outside its set
+    (untracked ones are dumped as the extras of what is kept)."""
+    skip = st[_S_SKIP]
+    keep = st[_S_KEEP]
+    gone = set()
+    for v in cand:
+        vid = id(v)
+        if vid in skip or (keep is not None and vid not in keep and _is_tracked(v)
+                           and vid not in st[_S_FROZEN]):
+            gone.add("%d" % vid)
+    if not gone:
+        return text, 0
+    rows = text.split("\n")
+    kept = [r for r in rows if not r or r.split(",", 2)[1] not in gone]
+    return "\n".join(kept), len(rows) - len(kept)
+
+
+def _frozen_extra(st, tracked):
+    """gc.freeze(): tracked objects in no generation list are dumped as
+    extras too, with generation 3.  Once all are found, nothing is checked."""
+    skip = st[_S_SKIP]
+    frozen = st[_S_FROZEN]
+    for v in tracked:
+        vid = id(v)
+        if vid not in frozen and vid not in skip:
+            frozen.add(vid)
+            st[_S_EXTRA].append(v)
+            _mark_seen(st[_S_SEEN], vid)
+    del v
+    if len(frozen) >= gc.get_freeze_count():
+        st[_S_LISTED] = None
+
+
+def _extras(st):
+    """References of the untracked (and frozen) objects reached, adding what
+    they reach in turn; then, once all are known and counted, their rows."""
+    extra = st[_S_EXTRA]
+    tcache = st[_S_TCACHE]
+    seen = st[_S_SEEN]
+    eout = st[_S_EOUT]
+    i = 0
+    while i < len(extra):
+        objs = extra[i:i + _BATCH]
+        i += len(objs)
+        ts = list(map(type, objs))
+        tids = list(map(id, ts))
+        if not tcache.keys() >= set(tids):
+            for tid, t in zip(tids, ts):
+                if tid not in tcache:
+                    _typeinfo(t, tcache)
+            del t
+        # atoms (str, int, ...) refer to nothing: only containers are walked
+        sel = list(compress(range(len(objs)), map(_NOT_ATOM, map(tcache.__getitem__, tids))))
+        if not sel:
+            continue
+        sel.sort(key=tids.__getitem__)
+        objs = list(map(objs.__getitem__, sel))
+        ts = list(map(ts.__getitem__, sel))
+        tis = list(map(tcache.__getitem__, map(tids.__getitem__, sel)))
+        del sel, tids
+        ids = list(map(id, objs))
+        cand = []
+        plan = []
+        n_edges = _group_rows(st, objs, ids, ts, tis, cand, plan)
+        del objs, ts, ids, tis
+        if not cand:
+            continue
+        cids = list(map(id, cand))
+        text = _plan_text(plan, cids)
+        del plan
+        if st[_S_KEEP] is not None or not st[_S_SKIP].isdisjoint(cids):
+            text, dropped = _drop_rows(st, text, cand)
+            n_edges -= dropped
+        _discover(st, cand, cids)
+        del cand, cids
+        st[_S_NE] += n_edges
+        if text:
+            _out_write(eout, text.encode("utf-8", "backslashreplace"))
+
+
+def _extra_nodes(st, rex):
+    """Node rows of the untracked (and frozen) objects; rex: measured counts."""
+    extra = st[_S_EXTRA]
+    tcache = st[_S_TCACHE]
+    frozen = st[_S_FROZEN]
+    nout = st[_S_NOUT]
+    for i in range(0, len(extra), _BATCH):
+        objs = extra[i:i + _BATCH]
+        raws = rex[i:i + _BATCH].tolist()
+        # in the order _extras wrote their references: by class
+        tids = list(map(id, map(type, objs)))
+        order = sorted(range(len(objs)), key=tids.__getitem__)
+        objs = list(map(objs.__getitem__, order))
+        raws = list(map(raws.__getitem__, order))
+        tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
+        del order, tids
+        ids = list(map(id, objs))
+        if frozen and not frozen.isdisjoint(ids):
+            for j in range(len(objs)):
+                gen = "3" if ids[j] in frozen else ""
+                _out_write(nout, _nodes_text(st, objs[j:j + 1], ids[j:j + 1], tis[j:j + 1],
+                                             raws[j:j + 1], gen, not gen)
+                           .encode("utf-8", "backslashreplace"))
+        else:
+            _out_write(nout, _nodes_text(st, objs, ids, tis, raws, "", True)
+                       .encode("utf-8", "backslashreplace"))
+    st[_S_NN] += len(extra)
+
+
+def _snapshot(own, focus, nout, eout):
+    """Reads the heap into the outputs nout and eout; returns (objects,
     references, stable): stable is False when reference counts changed
     while it read (another thread ran).
 
     Called with the collector disabled, signals blocked and thread switches
-    held off.  `own`: one object of the caller's to leave out (or None);
-    `focus`: module names to restrict the dump to (see dump()), or None.
-    Every reference the dumper holds to a heap object while it counts is
-    either uniform (one list slot and one map() temporary, the calibrated k
-    below) or subtracted explicitly (`sub`: what the dumper's own frames
-    reference on 3.8-3.10, where frames are heap objects, and what the
-    counting itself holds).
+    held off.  `own`: objects of the caller's to leave out; `focus`: module
+    names to restrict the dump to (see dump()), or None.  Every reference
+    the dumper holds to a heap object while it counts is either uniform (one
+    list slot and one map() temporary, the calibrated k below) or
+    subtracted explicitly (`sub`: what the dumper's own frames reference on
+    3.8-3.10, where frames are heap objects, and what the counting itself
+    holds).
     """
     # The calibration object: referenced by this local only.  Everything in
     # the lists below is counted with the same construct, so its measured
@@ -295,9 +1328,8 @@ def _snapshot(own, focus):
 
     # Objects the dumper owns and leaves out, and the references they hold
     # (subtracted: they are the dumper's, not the program's).
-    skip = {id(sentinel): 1}
-    if own is not None:
-        skip[id(own)] = 1
+    skip = {id(sentinel), id(l0), id(l1), id(l2), id(r0), id(r1), id(r2), id(chk), id(own)}
+    skip.update(own)
     sub = {}
     # While counting, the dumper also holds: the four arrays' references to
     # their type (a heap type from 3.10), array.extend on the stack, and
@@ -310,37 +1342,62 @@ def _snapshot(own, focus):
         f = sys._getframe()
         r = None
         while f is not None and id(f.f_code) in _SKIP_CODES:
-            skip[id(f)] = 1
+            skip.add(id(f))
             for r in _get_referents(f):
                 rid = id(r)
+                if type(r) is types.CellType:
+                    skip.add(rid)       # a cell of the dumper's own
                 sub[rid] = sub.get(rid, 0) + 1
             f = f.f_back
         del f, r
+    # The dumper's own module, functions and tables (when imported rather
+    # than run): theirs are the program's references to them, not counted.
+    for o in _own_objects():
+        skip.add(id(o))
+    del o
 
     # Objects frozen by gc.freeze() are tracked but in no generation list.
+    # (3.12 starts with a few hundred.)  A bitmap of the listed ones, as the
+    # bitmap of the untracked ones seen: a set of ids would take 60 bytes
+    # an object.
     listed = None
     if hasattr(gc, "get_freeze_count") and gc.get_freeze_count():
-        listed = set(map(id, l0))
-        listed.update(map(id, l1))
-        listed.update(map(id, l2))
+        listed = {}
+        _mark_all(listed, l0)
+        _mark_all(listed, l1)
+        _mark_all(listed, l2)
 
-    st = _State(k, sub, skip, listed)
+    st = _State(k, sub, skip, listed, nout, eout)
+    st[_S_ANCHORS], positions = _anchor_dicts((l0, l1, l2))
     if focus is not None:
         st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
-        st[_S_LIMIT] = 1 << 62      # _drop_dangling reads the rows at the end
-    _walk(st, l0, r0, "0")
-    _walk(st, l1, r1, "1")
-    _walk(st, l2, r2, "2")
-    extra = st[_S_EXTRA]
-    _walk_extra(st)
+    # Modules first: their rows, and so their references, come before any
+    # other's, so a module's dict is seen as the module's, not as the
+    # globals of its first function.
+    done = st[_S_DONE]
+    for lst, rc, gen, pos in ((l0, r0, "0", positions[0]), (l1, r1, "1", positions[1]),
+                              (l2, r2, "2", positions[2])):
+        if pos:
+            objs = list(map(lst.__getitem__, pos))
+            _batch(st, objs, list(map(rc.__getitem__, pos)), gen)
+            done.update(map(id, objs))
+            del objs
+    del positions, pos, done
+    for lst, rc, gen in ((l0, r0, "0"), (l1, r1, "1"), (l2, r2, "2")):
+        for i in range(0, len(lst), _BATCH):
+            _batch(st, lst[i:i + _BATCH], rc[i:i + _BATCH], gen)
+    del lst, rc
+    _extras(st)
     # Nothing of the dumper but `extra` holds these objects now (the lists
     # above hold tracked objects only, and those are not in `extra`).
+    extra = st[_S_EXTRA]
     rex = array("q", map(_getrefcount, extra))
     _extra_nodes(st, rex)
     del extra, rex
     # Did anything else run meanwhile?  Another thread that got the GIL
     # changes reference counts; counted again the same way, they must match.
     st[_S_TCACHE].clear()
+    st[_S_NOUT] = st[_S_EOUT] = None
     chk.extend(map(_getrefcount, l0))
     stable = chk == r0
     del chk[:]
@@ -351,30 +1408,50 @@ def _snapshot(own, focus):
     stable = stable and chk == r2
     del chk
     del l0, l1, l2, r0, r1, r2
-    if focus is not None:
-        _drop_dangling(st)
-    _compact(st[_S_NODES], st[_S_NBLOBS])
-    _compact(st[_S_EDGES], st[_S_EBLOBS])
-    return st[_S_NBLOBS], st[_S_EBLOBS], st[_S_NN], st[_S_NE], stable
+    return st[_S_NN], st[_S_NE], stable
 
 
-# The dump's working state: one list, indexed by the _S_ constants (the
-# dumper defines no classes: a class would be a reference cycle in the heap).
-_S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NODES, \
-    _S_EDGES, _S_NN, _S_NE, _S_KEEP, _S_NBLOBS, _S_EBLOBS, _S_LIMIT = range(15)
-
-
-def _State(k, sub, skip, listed):
-    return [k, sub, skip, listed, {}, [], {}, [], [], 0, 0, None, [], [], _CHUNK_ROWS]
-
-
-def _compact(rows, blobs):
-    """Moves rows (str) into blobs as one UTF-8 bytes object: a third of
-    the memory of the row strings."""
-    blobs.append("".join(rows).encode("utf-8", "backslashreplace"))
-    del rows[:]
-
-
+def _own_objects():
+    """This module's own tracked objects: the module, its dict, its
+    functions (with their defaults and closures) and its tables.  Classes,
+    modules and builtins it refers to are the program's too and stay."""
+    mine = globals()
+    me = sys.modules.get(__name__)
+    if me is not None and _MODULE_DICT(me) is mine:
+        out = [me, mine]
+    else:
+        # executed into a dictionary of its own (record --pid): no module
+        out = [mine]
+    todo = [v for k, v in mine.items() if k != "__builtins__"]
+    seen = set(map(id, out))
+    while todo:
+        o = todo.pop()
+        if id(o) in seen or not _is_tracked(o):
+            continue
+        t = type(o)
+        if t is types.FunctionType:
+            if o.__globals__ is not mine:
+                continue
+        elif t is types.MethodType or t is types.CellType or t is types.BuiltinMethodType:
+            if t is types.BuiltinMethodType:
+                continue
+        elif not (t is dict or t is list or t is tuple or t is set or t is frozenset
+                  or t is array or t is type(_T_MRO)):
+            continue
+        seen.add(id(o))
+        out.append(o)
+        if t is types.FunctionType:
+            todo.extend((o.__defaults__ or (), o.__kwdefaults__ or {}, o.__closure__ or ()))
+        elif t is dict:
+            todo.extend(o.values())
+        elif t is types.CellType:
+            try:
+                todo.append(o.cell_contents)
+            except ValueError:
+                pass
+        elif t is not array and t is not type(_T_MRO):
+            todo.extend(o)
+    return out
 def _focus_set(focus, lists, rcs, k, sub, skip):
     """Ids of the tracked objects a focused dump keeps: what the focus
     modules reach, and the garbage (CPython's unreachable set, computed here
@@ -443,360 +1520,22 @@ def _focus_set(focus, lists, rcs, k, sub, skip):
     return keep
 
 
-def _drop_dangling(st):
-    """A focused dump keeps only references between objects it holds."""
-    ids = set()
-    for row in st[_S_NODES]:
-        ids.add(row[:row.index(",")])
-    kept = []
-    for row in st[_S_EDGES]:
-        a, b, _ = row.split(",", 2)
-        if a in ids and b in ids:
-            kept.append(row)
-    st[_S_EDGES] = kept
-    st[_S_NE] = len(kept)
-
-
-def _walk(st, lst, rcs, gen):
-    """Node rows and references of the tracked objects of one generation."""
-    k = st[_S_K]
-    sub = st[_S_SUB]
-    skip = st[_S_SKIP]
-    listed = st[_S_LISTED]
-    tcache = st[_S_TCACHE]
-    extra = st[_S_EXTRA]
-    seen = st[_S_SEEN]
-    nodes = st[_S_NODES]
-    edges = st[_S_EDGES]
-    nappend = nodes.append
-    eappend = edges.append
-    nblobs = st[_S_NBLOBS]
-    eblobs = st[_S_EBLOBS]
-    limit = st[_S_LIMIT]
-    keep = st[_S_KEEP]
-    n_nodes = 0
-    n_edges = 0
-    for i in range(len(lst)):
-        o = lst[i]
-        oid = id(o)
-        if oid in skip or (keep is not None and oid not in keep):
-            continue
-        t = type(o)
-        ti = tcache.get(id(t))
-        if ti is None:
-            ti = _typeinfo(t, tcache)
-        kind = ti[1]
-        raw = rcs[i]
-        rc = raw - k
-        if sub:
-            rc -= sub.get(oid, 0)
-        flags = ti[3]
-        if raw >= _IMMORTAL:
-            rc = raw
-            flags = (flags + " immortal") if flags else "immortal"
-        if ti[2]:
-            try:
-                size = _getsizeof(o)
-            except Exception:
-                size = _obj_sizeof(o)
-        else:
-            size = _obj_sizeof(o)
-        label = _label(o, kind) if ti[8] else ""
-        nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc, gen, flags))
-        n_nodes += 1
-        pre = "%d," % oid
-        if kind == _K_DICT:
-            refs = []
-            rappend = refs.append
-            for key, v in _DICT_ITEMS(o):
-                tk = type(key)
-                if tk is str:
-                    eappend("%s%d,%s,,\n" % (pre, id(v), _csv(key[:_NAME_MAX])))
-                else:
-                    if tk is int and 0 <= key < 0x7fffffff:
-                        eappend("%s%d,,%d,\n" % (pre, id(v), key))
-                    else:
-                        eappend("%s%d,,,\n" % (pre, id(v)))
-                    eappend("%s%d,(key),,\n" % (pre, id(key)))
-                    rappend(key)
-                rappend(v)
-            if refs:
-                del key, v
-        elif kind == _K_LIST or kind == _K_TUPLE:
-            refs = o
-            j = 0
-            for v in refs:
-                eappend("%s%d,,%d,\n" % (pre, id(v), j))
-                j += 1
-            if j:
-                del v
-        else:
-            refs = _get_referents(o)
-            if kind != _K_GENERIC:
-                names = _names(o, kind, refs)
-            elif ti[7]:
-                names = _instance_names(o, t, ti, refs)
-            else:
-                names = None
-            if names:
-                for v in refs:
-                    vid = id(v)
-                    nm = names.get(vid)
-                    if nm is None:
-                        eappend("%s%d,,,\n" % (pre, vid))
-                    else:
-                        eappend("%s%d,%s,,\n" % (pre, vid, nm))
-                if refs:
-                    del v, nm
-            else:
-                for v in refs:
-                    eappend("%s%d,,,\n" % (pre, id(v)))
-                if refs:
-                    del v
-            del names
-        n_edges += len(refs)
-        for v in refs:
-            if not _is_tracked(v):
-                vid = id(v)
-                if vid not in seen:
-                    seen[vid] = 1
-                    extra.append(v)
-            elif listed is not None:
-                vid = id(v)
-                if vid not in listed and vid not in seen and vid not in skip:
-                    seen[vid] = 3
-                    extra.append(v)
-        if refs:
-            del v
-        del refs
-        if ti[4] and _getweakrefcount(o):
-            for w in _getweakrefs(o):
-                eappend("%d,%d,,,weak\n" % (id(w), oid))
-                n_edges += 1
-                if not _is_tracked(w) and id(w) not in seen:
-                    seen[id(w)] = 1
-                    extra.append(w)
-            del w
-        if len(edges) >= limit:
-            _compact(edges, eblobs)
-        if len(nodes) >= limit:
-            _compact(nodes, nblobs)
-    st[_S_NN] += n_nodes
-    st[_S_NE] += n_edges
-
-
-def _walk_extra(st):
-    """References of the untracked objects reached (untracked tuples and
-    dicts of constants hold some), adding what they reach in turn."""
-    skip = st[_S_SKIP]
-    listed = st[_S_LISTED]
-    tcache = st[_S_TCACHE]
-    extra = st[_S_EXTRA]
-    seen = st[_S_SEEN]
-    edges = st[_S_EDGES]
-    eappend = edges.append
-    eblobs = st[_S_EBLOBS]
-    limit = st[_S_LIMIT]
-    n_edges = 0
-    i = 0
-    while i < len(extra):
-        if len(edges) >= limit:
-            _compact(edges, eblobs)
-        o = extra[i]
-        i += 1
-        refs = _get_referents(o)
-        if not refs:
-            continue
-        t = type(o)
-        pre = "%d," % id(o)
-        ti = tcache.get(id(t))
-        if ti is None:
-            ti = _typeinfo(t, tcache)
-        kind = ti[1]
-        if kind == _K_LIST or kind == _K_TUPLE:
-            refs = list(o)
-            j = 0
-            for v in refs:
-                eappend("%s%d,,%d,\n" % (pre, id(v), j))
-                j += 1
-        else:
-            names = _names(o, kind, refs) if kind != _K_GENERIC else None
-            for v in refs:
-                nm = names.get(id(v)) if names else None
-                if nm is None:
-                    eappend("%s%d,,,\n" % (pre, id(v)))
-                else:
-                    eappend("%s%d,%s,,\n" % (pre, id(v), nm))
-            del names, nm
-        n_edges += len(refs)
-        for v in refs:
-            vid = id(v)
-            if vid in seen or vid in skip:
-                continue
-            if not _is_tracked(v):
-                seen[vid] = 1
-                extra.append(v)
-            elif listed is not None and vid not in listed:
-                seen[vid] = 3
-                extra.append(v)
-        del v
-    st[_S_NE] += n_edges
-
-
-def _extra_nodes(st, rex):
-    """Node rows of the untracked (and frozen) objects; rex: measured counts."""
-    k = st[_S_K]
-    sub = st[_S_SUB]
-    tcache = st[_S_TCACHE]
-    extra = st[_S_EXTRA]
-    seen = st[_S_SEEN]
-    nodes = st[_S_NODES]
-    nappend = nodes.append
-    nblobs = st[_S_NBLOBS]
-    limit = st[_S_LIMIT]
-    for i in range(len(extra)):
-        if len(nodes) >= limit:
-            _compact(nodes, nblobs)
-        o = extra[i]
-        oid = id(o)
-        t = type(o)
-        ti = tcache.get(id(t))
-        if ti is None:
-            ti = _typeinfo(t, tcache)
-        kind = ti[1]
-        raw = rex[i]
-        rc = raw - k
-        if sub:
-            rc -= sub.get(oid, 0)
-        tracked = seen[oid] == 3
-        flags = ti[3]
-        if not tracked:
-            flags = (flags + " untracked") if flags else "untracked"
-        if raw >= _IMMORTAL:
-            rc = raw
-            flags += " immortal"
-        if ti[2]:
-            try:
-                size = _getsizeof(o)
-            except Exception:
-                size = _obj_sizeof(o)
-        else:
-            size = _obj_sizeof(o)
-        if kind == _K_STR:
-            label = _csv(o[:_LABEL_MAX])
-        elif kind == _K_INT:
-            label = ("%d" % o) if -_INT_LABEL < o < _INT_LABEL else ""
-        elif ti[8]:
-            label = _label(o, kind)
-        else:
-            label = ""
-        nappend("%d,%s%d,%s,%d,%s,,%s\n" % (oid, ti[0], size, label, rc,
-                                             "3" if tracked else "", flags))
-    st[_S_NN] += len(extra)
-
-
-def _names(o, kind, refs):
-    """{id(referent): 'name'} for a few fixed attributes of built-in kinds."""
-    n = {}
-    try:
-        if kind == _K_DICT:
-            for key, v in _DICT_ITEMS(o):
-                if type(key) is str:
-                    n[id(v)] = _csv(key[:_NAME_MAX])
-        elif kind == _K_FUNCTION:
-            n[id(o.__code__)] = "__code__"
-            n[id(o.__globals__)] = "__globals__"
-            if o.__defaults__ is not None:
-                n[id(o.__defaults__)] = "__defaults__"
-            if o.__kwdefaults__ is not None:
-                n[id(o.__kwdefaults__)] = "__kwdefaults__"
-            if o.__closure__ is not None:
-                n[id(o.__closure__)] = "__closure__"
-        elif kind == _K_METHOD:
-            n[id(o.__func__)] = "__func__"
-            n[id(o.__self__)] = "__self__"
-        elif kind == _K_FRAME:
-            n[id(o.f_code)] = "f_code"
-            n[id(o.f_globals)] = "f_globals"
-            n[id(o.f_builtins)] = "f_builtins"
-            if not _PY311 and o.f_back is not None:
-                # (3.11+: reading f_back can create the caller's frame object)
-                n[id(o.f_back)] = "f_back"
-        elif kind == _K_DICTSUB:
-            for key, v in _DICT_ITEMS(o):
-                if type(key) is str:
-                    n[id(v)] = _csv(key[:_NAME_MAX])
-            n[id(type(o))] = "__class__"
-        elif kind == _K_CELL:
-            for r in refs:
-                n[id(r)] = "cell_contents"
-        elif kind == _K_TYPE:
-            for r in refs:
-                if type(r) is dict:
-                    n[id(r)] = "__dict__"
-                    break
-            n[id(_T_MRO(o))] = "__mro__"
-            n[id(_T_BASES(o))] = "__bases__"
-        elif kind == _K_MODULE:
-            n[id(_MODULE_DICT(o))] = "__dict__"
-        elif kind == _K_GENERATOR:
-            pass
-    except Exception:
-        pass
-    return n
-
-
-def _instance_names(o, t, ti, refs):
-    """Names of an instance's references: __slots__, __class__, __dict__."""
-    n = {id(t): "__class__"}
-    for desc, name in ti[5]:
-        try:
-            v = desc.__get__(o, t)
-        except Exception:
-            continue
-        n[id(v)] = name[:-1]
-    if ti[6] and not _PY311:
-        # 3.8-3.10: the instance dict, if it exists, is the referent of type
-        # dict that is not a slot value.  (Reading __dict__ would create it.)
-        for r in refs:
-            if type(r) is dict and id(r) not in n:
-                n[id(r)] = "__dict__"
-                break
-    return n
-
-
-_NODES_HEADER = "id,type,size,name,refcount,generation,root,flags\n"
-_EDGES_HEADER = "from,to,name,index,kind\n"
-
-
-def _write(dest, blobs, name, header):
-    """Writes header + blobs (bytes) to dest/name via a temporary file,
-    created new (O_EXCL) and never through a symlink (O_NOFOLLOW), then
-    renamed over dest/name (which replaces a symlink there, not its
-    target)."""
-    base = os.path.join(dest, name + b".tmp")
-    for i in range(100):
-        tmp = base if i == 0 else base + b".%d" % i
-        try:
-            fd = os.open(tmp, _O_NEW, 0o666)
-            break
-        except FileExistsError:
-            if i == 99:
-                raise
-    with open(fd, "wb") as f:
-        f.write(header.encode("ascii"))
-        for blob in blobs:
-            f.write(blob)
-    os.replace(tmp, os.path.join(dest, name))
-
+# ---- dumping --------------------------------------------------------------------
 
 def _dump_to(dest, focus):
     """Dumps into folder dest (bytes path).  Returns (objects, references)."""
     global _attempts
+    os.makedirs(dest, exist_ok=True)
+    # (no comprehension: on 3.8-3.11 it would make dest a cell, an object
+    # of the dumper's in the heap it reads)
+    paths = []
+    for name in (b"nodes.csv.tmp", b"edges.csv.tmp", b"nodes.csv", b"edges.csv"):
+        paths.append(os.path.join(dest, name))
     was_enabled = gc.isenabled()
     gc.disable()
     interval = sys.getswitchinterval()
     masked = None
+    nout = eout = None
     if hasattr(signal, "pthread_sigmask") and hasattr(signal, "valid_signals"):
         try:
             masked = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
@@ -808,31 +1547,45 @@ def _dump_to(dest, focus):
     # the old interval can still take over once, and then keeps the GIL for
     # up to the new interval.  So: an interval longer than a dump, a check
     # that nothing changed (reference counts counted twice), and a retry.
+    # The space for the rows is reserved first: that takes system calls,
+    # during which other threads run.
     hold = _HOLD_MIN
     try:
+        tracked = len(gc.get_objects())
+        nout = _out_open(paths[0], max(tracked * _NODE_BYTES, 1 << 20), _NODES_HEADER)
+        eout = _out_open(paths[1], max(tracked * _EDGE_BYTES, 1 << 20), _EDGES_HEADER)
+        own = (id(nout), id(eout), id(nout[1]), id(eout[1]), id(nout[4]), id(eout[4]),
+               id(masked), id(paths))
         for attempt in range(1, _ATTEMPTS + 1):
             sys.setswitchinterval(hold)
             start = time.perf_counter()
-            nodes, edges, n_nodes, n_edges, stable = _snapshot(masked, focus)
+            n_nodes, n_edges, stable = _snapshot(own, focus, nout, eout)
             if stable:
                 break
             if attempt < _ATTEMPTS:
-                del nodes, edges
+                # again, into the same reserve: no system call in between,
+                # so the other thread that got in does not get in again
+                _out_rewind(nout, len(_NODES_HEADER))
+                _out_rewind(eout, len(_EDGES_HEADER))
                 hold = max(hold, 3 * (time.perf_counter() - start))
         _attempts = attempt
+        sys.setswitchinterval(interval)     # (writing lets other threads run)
+        _out_close(nout, paths[2])
+        nout = None
+        _out_close(eout, paths[3])
+        eout = None
     finally:
         if masked is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         sys.setswitchinterval(interval)
+        for out in (nout, eout):
+            if out is not None:
+                _out_discard(out)
         if was_enabled:
             gc.enable()
     if not stable:
         sys.stderr.write("heapglass_dump: the heap kept changing while it was read (other threads "
                          "ran); this dump may be inconsistent\n")
-    os.makedirs(dest, exist_ok=True)
-    _write(dest, nodes, b"nodes.csv", _NODES_HEADER)
-    del nodes
-    _write(dest, edges, b"edges.csv", _EDGES_HEADER)
     return n_nodes, n_edges
 
 
@@ -842,10 +1595,11 @@ def dump(path, focus=None):
     Returns (objects, references) written.
 
     focus: None (the whole heap), or module names, such as ["__main__"]
-    (a list, a tuple, or one str with names separated by commas): the dump then holds only what those modules reach plus
-    all garbage (what a full gc.collect() would free) and what it reaches,
-    stopping at other modules.  Refcounts stay the true ones, so the
-    garbage found offline is still exactly CPython's."""
+    (a list, a tuple, or one str with names separated by commas): the dump
+    then holds only what those modules reach plus all garbage (what a full
+    gc.collect() would free) and what it reaches, stopping at other
+    modules.  Refcounts stay the true ones, so the garbage found offline is
+    still exactly CPython's."""
     if focus is not None and type(focus) not in (list, tuple, str):
         raise TypeError("heapglass_dump.dump: focus must be a list or tuple of module names")
     dest = os.fsencode(path)
@@ -855,28 +1609,33 @@ def dump(path, focus=None):
     return _dump_to(dest, focus)
 
 
-def install_signal(signum=None, path="heapglass-{pid}-{n}"):
+def install_signal(signum=None, path="heapglass-{pid}-{n}", focus=None):
     """Makes this process dump on signal `signum` (default SIGUSR1) into
     `path`, where {pid} is replaced by the process id and {n} by 1, 2, ...
-    for each dump.  Returns the previous handler.  The dump runs in the main
-    thread, between two bytecodes, like any Python signal handler."""
+    for each dump; focus as for dump().  Returns the previous handler.  The
+    dump runs in the main thread, between two bytecodes, like any Python
+    signal handler."""
     if signum is None:
         signum = signal.SIGUSR1
     template = os.fsdecode(path)
-    count = [0]
+    dumps = [0]
 
     def _heapglass_on_signal(sig, frame):
         del frame
-        count[0] += 1
-        target = template.replace("{pid}", str(os.getpid())).replace("{n}", str(count[0]))
+        dumps[0] += 1
+        target = template.replace("{pid}", str(os.getpid())).replace("{n}", str(dumps[0]))
         try:
-            n, e = dump(target)
+            n, e = dump(target, focus)
         except Exception as exc:  # never break the program it interrupted
             sys.stderr.write("heapglass_dump: no dump at %s: %s\n" % (target, exc))
             return
         sys.stderr.write("heapglass_dump: %d objects, %d references -> %s\n" % (n, e, target))
 
+    _HANDLERS.append(_heapglass_on_signal)
     return signal.signal(signum, _heapglass_on_signal)
+
+
+_HANDLERS = []                  # the handlers install_signal made (left out of dumps)
 
 
 _USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [args...]\n"
@@ -997,6 +1756,7 @@ def _record_signal(signum, tmp, final, focus=None):
         n = str(count[0])
         _record_dump(os.fsencode(tmp.replace("{n}", n)), os.fsencode(final.replace("{n}", n)), focus)
 
+    _HANDLERS.append(_heapglass_record_on_signal)
     return signal.signal(signum, _heapglass_record_on_signal)
 
 
@@ -1026,10 +1786,22 @@ _SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _record
 for _f in (install_signal, _record_signal):
     _SKIP_CODES.update(id(c) for c in _f.__code__.co_consts if type(c) is types.CodeType)
 del _f
+_inline_setup()
+
+# Run as a script, the interpreter keeps this file's parse (every token of
+# it) alive until the script ends, so it would be in the dump: start again
+# with a one-line command that imports this file as a module instead.
+_BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import heapglass_dump; "
+         "sys.exit(heapglass_dump.main())")
 
 if __name__ == "__main__":
-    # Run from a proper module so the script can own __main__.
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.name == "posix" and not os.environ.get("HEAPGLASS_DUMP_EXECED"):
+        import subprocess
+        os.environ["HEAPGLASS_DUMP_EXECED"] = "1"
+        os.execv(sys.executable, [sys.executable] + subprocess._args_from_interpreter_flags()
+                 + ["-c", _BOOT, here] + sys.argv[1:])
+    sys.path.insert(0, here)
     import heapglass_dump as _self
     sys.exit(_self.main())
 elif "_HEAPGLASS_RECORD" in globals():

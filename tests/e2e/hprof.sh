@@ -20,7 +20,8 @@ else
 	notok "hprof: small-id4 (exit $rc): $(cat "$TMP/out" "$TMP/err" | head -c 600)"
 fi
 run_cmd "$BIN" info --json "$H/android.hprof"
-if [ "$rc" -eq 0 ] && grep -q '"objects": 19' "$TMP/out" && grep -q '"roots": 6' "$TMP/out"; then
+if [ "$rc" -eq 0 ] && grep -q '"objects": 19' "$TMP/out" && grep -q '"root_records": 6' "$TMP/out" &&
+	grep -q '"roots": 1' "$TMP/out"; then
 	ok "hprof: Android 1.0.3"
 else
 	notok "hprof: android (exit $rc): $(cat "$TMP/out" "$TMP/err" | head -c 600)"

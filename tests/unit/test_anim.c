@@ -18,8 +18,7 @@
 
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_mark.h"
+#include "graph/gc/world.h"
 #include "graph/gc/stepper.h"
 #include "loaders/fmt_lesson.h"
 #include "tui/anim/anim.h"
@@ -139,6 +138,19 @@ static void test_canvas_clip_and_weak(void **state)
 						(((unsigned char)buf[1] & 3u) << 6));
 	}
 	assert_int_equal(n, 4);
+	/* and in ASCII it is dotted too: '.' across, ':' down, where a solid
+	 * line is '-' and '|' */
+	for (int x = 0; x < 4; x++)
+		if (canvas_cell(&c, x, 0, 0, buf))
+			assert_string_equal(buf, ".");
+	canvas_clear(&c);
+	canvas_line(&c, 1, 0, 1, 15, 1, 1);
+	assert_int_equal(canvas_cell(&c, 0, 1, 0, buf), 1);
+	assert_string_equal(buf, ":");
+	canvas_clear(&c);
+	canvas_line(&c, 1, 0, 1, 15, 1, 0);
+	assert_int_equal(canvas_cell(&c, 0, 1, 0, buf), 1);
+	assert_string_equal(buf, "|");
 	canvas_fini(&c);
 	canvas_init(&c, 0, 0);	/* empty canvases are fine */
 	canvas_line(&c, 0, 0, 5, 5, 1, 0);
@@ -220,6 +232,36 @@ static void test_fit_small(void **state)
 	assert_true(placed_ok(c, 1, 20, 5));
 	assert_int_equal(animfit_place(x, y, want, 0, 20, 5, 3, c, &m, tmp), 0);
 	assert_int_equal(animfit_place(x, y, want, 1, 0, 5, 3, c, &m, tmp), -1);
+	/* a point that is not drawn (want 0) takes no room: far to the left
+	 * and below, it moves nothing */
+	{
+		double gx[] = { 100, 50, 150, -900 }, gy[] = { 200, 100, 100, -500 };
+		int gwant[] = { 5, 7, 7, 0 };
+		struct animfit_cell g[4], plain[3];
+		uint32_t gtmp[4];
+		assert_int_equal(animfit_place(x, y, want, 3, 60, 20, 3, plain, &m, tmp), 0);
+		assert_int_equal(animfit_place(gx, gy, gwant, 4, 60, 20, 3, g, &m, gtmp), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(g[i].row, plain[i].row);
+			assert_int_equal(g[i].col, plain[i].col);
+			assert_int_equal(g[i].w, plain[i].w);
+		}
+		assert_int_equal(g[3].w, 0);
+		/* a point with no label that must lie inside (-1): the area
+		 * stretches to it, so the labels keep their order but move off
+		 * the left edge, and it gets no cell */
+		gwant[3] = -1;
+		gx[3] = -50;
+		assert_int_equal(animfit_place(gx, gy, gwant, 4, 60, 20, 3, g, &m, gtmp), 0);
+		assert_int_equal(g[3].w, 0);
+		assert_true(g[1].col > plain[1].col);
+		assert_true(g[1].col < g[0].col && g[0].col < g[2].col);
+		{
+			double pc, pr;
+			animfit_point(&m, gx[3], gy[3], &pc, &pr);
+			assert_true(pc >= 0 && pc < 60 && pr >= 0 && pr < 20);
+		}
+	}
 }
 
 static void test_fit_random(void **state)
@@ -294,14 +336,16 @@ static void test_counts_follow_steps(void **state)
 	(void)state;
 	for (int round = 0; round < 200; round++) {
 		oracle_round(__func__, round, rng_state);
-		struct heap *h = random_heap(2 + rnd(20));
-		struct stepper *s = stepper_new(h);
+		struct heap *h = random_heap(2 + rnd(20)), *part;
+		struct world *w = world_from_heap(h, NULL, 0, (round & 1) ? WORLD_MARKSWEEP : WORLD_CPYTHON,
+						  (enum world_py)rnd(WORLD_PYS));
+		struct stepper *s;
 		struct anim_counts c, full;
+		struct error err;
+		int64_t ret;
 
-		if (round & 1)
-			step_mark_run(s);
-		else
-			step_cpython_run(s, rnd(3), 1);
+		world_collect(w, (int)rnd(3), &ret);
+		assert_int_equal(world_finish(w, &part, &s, &err), 0);
 		stepper_seek(s, 0);
 		anim_counts_init(&c, s);
 		for (int k = 0; k < 300; k++) {
@@ -313,6 +357,7 @@ static void test_counts_follow_steps(void **state)
 				assert_true(dir > 0 ? s->pos == stepper_len(s) : s->pos == 0);
 		}
 		stepper_free(s);
+		heap_free(part);
 		heap_free(h);
 	}
 	oracle_rounds_done();
@@ -338,15 +383,18 @@ static void test_anim_lesson(void **state)
 
 	(void)state;
 	assert_int_equal(fmt_lesson_parse("t.lesson", script, sizeof script - 1, &l, &err), 0);
-	assert_int_equal(lesson_run_new(l, &r, &err), 0);
+	assert_int_equal(lesson_run_new(l, l->gc, lesson_py(l), &r, &err), 0);
 	/* the positions --script prints: each action, then its events except
 	 * the allocation counters (default thresholds, no collection) */
 	for (uint32_t i = 0; i < r->n_steps; i++) {
-		const struct stepper *st = r->steps[i].st;
+		int collects = 0;
 		shown++;
-		for (size_t e = 0; e < stepper_len(st); e++)
-			shown += !(st->ev[e].kind == STEPPER_COUNT && st->kind_count[STEPPER_COLLECT] == 0);
+		for (size_t e = r->steps[i].first; e < r->steps[i].first + r->steps[i].n; e++)
+			collects |= r->st->ev[e].kind == STEPPER_COLLECT;
+		for (size_t e = r->steps[i].first; e < r->steps[i].first + r->steps[i].n; e++)
+			shown += !(r->st->ev[e].kind == STEPPER_COUNT && !collects);
 	}
+	assert_int_equal(lesson_run_length(r), shown);
 	an = anim_new_lesson(l, &err);
 	assert_non_null(an);
 	assert_int_equal(anim_length(an), shown);

@@ -258,29 +258,48 @@ static void test_id_runs(void **state)
 	}
 }
 
-static void test_index_and_duplicates(void **state)
+/* ids base + i * stride for i < 100000: stride 16 (addresses, as a Python
+ * dump's) takes the hash table, stride 3 the array over a dense range; the
+ * same answers either way, holes and ids outside the range included. */
+static void index_and_duplicates(uint64_t base, uint64_t stride)
 {
 	struct heap_builder *b = heap_builder_new();
 	struct error err;
 	heap_node_t a = 0, c = 0;
 
-	(void)state;
 	for (uint64_t i = 0; i < 100000; i++) {
-		struct heap_node_rec rec = { .id = i * 16 + 0x7f0000000000ull };
+		struct heap_node_rec rec = { .id = i * stride + base };
 		heap_builder_add_node(b, &rec, &err);
 	}
 	assert_int_equal(heap_builder_index(b, &a, &c), 0);
-	for (uint64_t i = 0; i < 100000; i += 997)
-		assert_int_equal(heap_builder_find(b, i * 16 + 0x7f0000000000ull), i);
-	assert_int_equal(heap_builder_find(b, 8 + 0x7f0000000000ull), HEAP_NONE);
+	for (uint64_t i = 0; i < 100000; i += 997) {
+		heap_builder_prefetch_id(b, i * stride + base);
+		assert_int_equal(heap_builder_find(b, i * stride + base), i);
+	}
+	assert_int_equal(heap_builder_find(b, 99999 * stride + base), 99999);
+	if (stride > 1)
+		assert_int_equal(heap_builder_find(b, 1 + base), HEAP_NONE);
+	assert_int_equal(heap_builder_find(b, base - 1), HEAP_NONE);
+	assert_int_equal(heap_builder_find(b, 99999 * stride + base + 1), HEAP_NONE);
+	assert_int_equal(heap_builder_find(b, 0), HEAP_NONE);
+	assert_int_equal(heap_builder_find(b, UINT64_MAX), HEAP_NONE);
+	heap_builder_prefetch_id(b, UINT64_MAX);
 	{
-		struct heap_node_rec rec = { .id = 5 * 16 + 0x7f0000000000ull };
+		struct heap_node_rec rec = { .id = 5 * stride + base };
 		heap_builder_add_node(b, &rec, &err);
 	}
 	assert_int_equal(heap_builder_index(b, &a, &c), -1);
 	assert_int_equal(a, 5);
 	assert_int_equal(c, 100000);
 	heap_builder_free(b);
+}
+
+static void test_index_and_duplicates(void **state)
+{
+	(void)state;
+	index_and_duplicates(0x7f0000000000ull, 16);
+	index_and_duplicates(1000, 3);
+	index_and_duplicates(1, 1);
 }
 
 static void test_bad_edges(void **state)

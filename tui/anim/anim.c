@@ -9,11 +9,8 @@
 
 #include "graph/export.h"
 #include "graph/core/mem.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_gens.h"
-#include "graph/gc/step_mark.h"
-#include "graph/gc/step_refcount.h"
 #include "graph/gc/subheap.h"
+#include "graph/gc/world.h"
 #include "graph/core/text.h"
 #include "tui/anim/animfit.h"
 #include "tui/anim/canvas.h"
@@ -23,7 +20,7 @@
 
 enum {
 	LABEL_MAX = 32,		/* widest object label in the graph, columns */
-	LABEL_MIN = 5,		/* narrowest before the graph gives up */
+	LABEL_MIN = 3,		/* narrowest ("○ a") before the graph gives up */
 	BEZIER_PER = 8,		/* polyline points per spline segment */
 	PATH_MAX_PTS = 4096,
 	NAMES_MAX = 256,	/* field names drawn on references, at most */
@@ -45,9 +42,9 @@ static const struct keymap_entry anim_entries[] = {
 	{ .act = ACT_PLAY, .codes = { ' ', 'p' }, .keys = "Space", .footer_key = "Space", .footer = "Play",
 	  .help = "play or pause", .global = 1 },
 	{ .act = ACT_STEP, .codes = { KEY_RIGHT, 'l' }, .keys = "Right l", .footer_key = "\xe2\x86\x92",
-	  .footer = "Step", .help = "one event forward", .global = 1 },
+	  .footer_key_ascii = "Right", .footer = "Step", .help = "one event forward", .global = 1 },
 	{ .act = ACT_STEP_BACK, .codes = { KEY_LEFT, 'h' }, .keys = "Left h", .footer_key = "\xe2\x86\x90",
-	  .footer = "Back", .help = "one event back", .global = 1 },
+	  .footer_key_ascii = "Left", .footer = "Back", .help = "one event back", .global = 1 },
 	{ .act = ACT_NEXT_STEP, .codes = { ']', KEY_NPAGE }, .keys = "] PgDn",
 	  .help = "to the next action of the lesson (or phase)", .global = 1 },
 	{ .act = ACT_PREV_STEP, .codes = { '[', KEY_PPAGE }, .keys = "[ PgUp",
@@ -82,7 +79,9 @@ static const struct speed speeds[] = {
 	{ .ms = 2000, .per = 1, .name = "0.5/s" }, { .ms = 1000, .per = 1, .name = "1/s" },
 	{ .ms = 500, .per = 1, .name = "2/s" }, { .ms = 250, .per = 1, .name = "4/s" },
 	{ .ms = 100, .per = 1, .name = "10/s" }, { .ms = 40, .per = 1, .name = "25/s" },
-	{ .ms = 40, .per = 10, .name = "250/s" }, { .ms = 40, .per = 100, .name = "2500/s" },
+	{ .ms = 40, .per = 2, .name = "50/s" }, { .ms = 40, .per = 4, .name = "100/s" },
+	{ .ms = 40, .per = 10, .name = "250/s" }, { .ms = 40, .per = 40, .name = "1000/s" },
+	{ .ms = 40, .per = 100, .name = "2500/s" }, { .ms = 40, .per = 400, .name = "10000/s" },
 	{ .ms = 40, .per = 1000, .name = "25000/s" },
 };
 
@@ -96,22 +95,27 @@ struct anim {
 	int is_lesson;
 	char caption[300];
 	enum anim_algo algo;
+	enum world_py py;
 
 	/* a lesson */
-	struct lesson lcopy;		/* the lesson with the chosen collector (shares arrays) */
+	const struct lesson *lesson;	/* not owned */
 	struct lesson_run *run;
-	struct heap *uheap;		/* every object and reference the lesson ever has */
-	uint32_t n_obj;
-	uint32_t *pair_ledge;		/* [from * n_obj + to] -> layout edge, UINT32_MAX none */
 
 	/* a heap */
 	const struct heap *whole;
-	struct heap *part;		/* owned; NULL for the whole heap */
-	const struct heap *hh;		/* part or whole */
+	heap_node_t *sel;		/* the part's nodes (NULL: the whole heap) */
+	uint32_t n_sel;
+	struct heap *part;		/* the part as the world froze it, owned */
+	struct stepper *pst;		/* its run, owned */
+	int has_rc, has_gens;
+
+	/* what is drawn: the run's heap and stepper */
+	const struct heap *hh;
 	struct stepper *st;
 	struct anim_counts cnt;
-	uint32_t *edge_ledge;		/* hh edge -> layout edge */
-	int has_rc, has_gens;
+	size_t *freed_ev;		/* node -> the event that freed it, SIZE_MAX never */
+
+	uint8_t *coloured;		/* lesson step -> its objects show a collector's colours */
 
 	/* the visible positions: lesson timeline positions, or stepper positions */
 	size_t *pos;
@@ -120,7 +124,8 @@ struct anim {
 	/* layout */
 	struct export_layout *lay;	/* NULL: counters only */
 	char why_counters[160];
-	uint32_t *key_lnode;		/* object (lesson) or node (heap) -> layout node */
+	uint32_t *key_lnode;		/* node -> layout node */
+	uint32_t *edge_ledge;		/* edge -> layout edge */
 	int *want, *want_full;
 	double *lx, *ly;
 	struct animfit_cell *cells;
@@ -129,6 +134,8 @@ struct anim {
 	int fit_w, fit_h, fit_ok;
 	struct canvas cv;
 	double *path;
+	int gx;				/* added to the fitted columns (after the box) */
+	int bx;				/* the namespace box's first column */
 
 	/* player */
 	int playing, speed, help, quit;
@@ -150,12 +157,14 @@ static void contrib(struct anim_counts *c, const struct stepper *s, uint32_t v, 
 {
 	uint64_t d = (uint64_t)(int64_t)sign;
 
+	if (s->flags[v] & STEPPER_F_UNBORN)
+		return;
 	if (s->flags[v] & STEPPER_F_FREED)
 		c->freed += d;
+	else if (s->flags[v] & STEPPER_F_UNREACHABLE)
+		c->unreachable += d;
 	else if (s->colour[v] < 4)
 		c->colour[s->colour[v]] += d;
-	if (s->flags[v] & STEPPER_F_UNREACHABLE)
-		c->unreachable += d;
 }
 
 void anim_counts_init(struct anim_counts *c, const struct stepper *s)
@@ -186,31 +195,37 @@ int anim_counts_step(struct anim_counts *c, struct stepper *s, int dir)
 
 /* ---- sources ---- */
 
-/* Whether a lesson step hides its counter events, as --script does. */
-static int quiet_counts(const struct lesson *l, const struct stepper *st)
+/* Which steps show a collection's colours: one that collects, and the say
+ * paragraphs right after it (its narration); the colours of an earlier
+ * collection do not stay on later statements. */
+static void build_coloured(struct anim *an)
 {
-	return l->threshold[0] == 700 && l->threshold[1] == 10 && l->threshold[2] == 10 &&
-	       st->kind_count[STEPPER_COLLECT] == 0;
+	const struct lesson_run *r = an->run;
+
+	free(an->coloured);
+	an->coloured = mem_calloc(r->n_steps ? r->n_steps : 1, 1);
+	for (uint32_t i = 0; i < r->n_steps; i++) {
+		const struct lesson_step *st = &r->steps[i];
+		if (r->lesson->actions[st->action].op == LESSON_SAY) {
+			an->coloured[i] = i ? an->coloured[i - 1] : 0;
+			continue;
+		}
+		for (size_t k = st->first; k < st->first + st->n && !an->coloured[i]; k++)
+			an->coloured[i] = r->st->ev[k].kind == STEPPER_COLLECT || r->st->ev[k].kind == STEPPER_ROOT;
+	}
 }
 
 static void build_lesson_positions(struct anim *an)
 {
-	const struct lesson_run *r = an->run;
-	size_t n = lesson_run_length(r), t = 0;
+	size_t n = lesson_run_length(an->run);
 
 	free(an->pos);
 	an->pos = mem_alloc((n ? n : 1) * sizeof *an->pos);
-	an->n_pos = 0;
-	for (uint32_t i = 0; i < r->n_steps; i++) {
-		const struct stepper *st = r->steps[i].st;
-		int quiet = quiet_counts(r->lesson, st);
-		an->pos[an->n_pos++] = t++;
-		for (size_t e = 0; e < stepper_len(st); e++, t++)
-			if (!(quiet && st->ev[e].kind == STEPPER_COUNT))
-				an->pos[an->n_pos++] = t;
-	}
-	if (an->n_pos == 0)
-		an->pos[an->n_pos++] = 0;
+	for (size_t t = 0; t < n; t++)
+		an->pos[t] = t;
+	an->n_pos = n ? n : 1;
+	if (!n)
+		an->pos[0] = 0;
 }
 
 static void build_heap_positions(struct anim *an)
@@ -220,68 +235,24 @@ static void build_heap_positions(struct anim *an)
 	free(an->pos);
 	an->pos = mem_alloc((n + 1) * sizeof *an->pos);
 	an->n_pos = 0;
-	if (!an->st->record) {
-		an->pos[an->n_pos++] = 0;
-		return;
-	}
 	an->pos[an->n_pos++] = 0;
 	for (size_t e = 0; e < n; e++)
 		if (an->st->ev[e].kind != STEPPER_COUNT)
 			an->pos[an->n_pos++] = e + 1;
 }
 
-/* The heap every lesson step is a part of: each object, and one reference
- * for each pair of objects ever linked (the first name and kind seen). */
-static int build_union(struct anim *an, struct error *err)
+/* For each node, the event that freed it (one pass over the log). */
+static void build_freed(struct anim *an)
 {
-	const struct lesson *l = &an->lcopy;
-	struct heap_builder *b = heap_builder_new();
-	uint8_t *seen;
-	uint32_t n = l->n_objects;
-
-	if (!b)
-		return error_set(err, "out of memory");
-	seen = mem_calloc((size_t)(n ? n : 1) * (n ? n : 1), 1);
-	for (uint32_t o = 0; o < n; o++) {
-		struct heap_node_rec rec = {
-			.id = (uint64_t)o + 1,
-			.type = heap_builder_intern_cstr(b, lesson_text(l, l->obj_type[o])),
-			.name = heap_builder_intern_cstr(b, lesson_text(l, l->obj_name[o])),
-			.size = 64,
-			.generation = HEAP_GEN_UNKNOWN,
-		};
-		if (heap_builder_add_node(b, &rec, err) == HEAP_NONE)
-			goto fail;
+	free(an->freed_ev);
+	an->freed_ev = mem_alloc((an->hh->n_nodes ? an->hh->n_nodes : 1) * sizeof *an->freed_ev);
+	for (uint32_t v = 0; v < an->hh->n_nodes; v++)
+		an->freed_ev[v] = SIZE_MAX;
+	for (size_t i = 0; i < stepper_len(an->st); i++) {
+		const struct stepper_event *ev = &an->st->ev[i];
+		if ((ev->kind == STEPPER_FREE || ev->kind == STEPPER_SWEEP) && ev->node < an->hh->n_nodes)
+			an->freed_ev[ev->node] = i;
 	}
-	if (heap_builder_index(b, NULL, NULL) != 0) {
-		error_set(err, "internal error: duplicate object ids");
-		goto fail;
-	}
-	for (uint32_t i = 0; i < an->run->n_steps; i++) {
-		const struct lesson_step *step = &an->run->steps[i];
-		const struct heap *h = step->heap;
-		for (uint32_t v = 0; v < h->n_nodes; v++)
-			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				uint32_t f = step->node_obj[v], t = step->node_obj[h->out_to[e]];
-				char name[128];
-				if (seen[(size_t)f * n + t])
-					continue;
-				seen[(size_t)f * n + t] = 1;
-				heap_edge_name(h, h->out_name[e], name, sizeof name);
-				if (heap_builder_add_edge(b, f, t, (enum heap_edge_kind)h->out_kind[e],
-							  heap_builder_intern_cstr(b, name), err) != 0)
-					goto fail;
-			}
-	}
-	free(seen);
-	heap_free(an->uheap);
-	an->uheap = heap_builder_freeze(b, err);
-	heap_builder_free(b);
-	return an->uheap ? 0 : -1;
-fail:
-	free(seen);
-	heap_builder_free(b);
-	return -1;
 }
 
 static void layout_drop(struct anim *an)
@@ -295,26 +266,27 @@ static void layout_drop(struct anim *an)
 	free(an->ly);
 	free(an->cells);
 	free(an->tmp);
-	free(an->pair_ledge);
 	free(an->edge_ledge);
 	an->key_lnode = NULL;
 	an->want = an->want_full = NULL;
 	an->lx = an->ly = NULL;
 	an->cells = NULL;
 	an->tmp = NULL;
-	an->pair_ledge = NULL;
 	an->edge_ledge = NULL;
 	an->fit_w = an->fit_h = -1;
 }
 
-/* Lays out h (all of it) with Graphviz; keys: n_keys slots for key_lnode. */
+/* Lays out h (all of it) with Graphviz, once: every object and reference
+ * the run ever has, so objects keep their places. */
 static void layout_make(struct anim *an, const struct heap *h)
 {
 	struct export_spec spec = { .what = EXPORT_CYCLE };
 	struct error err;
 	heap_node_t *all;
+	size_t n_fit;
 
 	layout_drop(an);
+	an->why_counters[0] = '\0';
 	if (h->n_nodes > ANIM_MAX_DRAW) {
 		snprintf(an->why_counters, sizeof an->why_counters,
 			 "%lu objects: too many to draw (at most %d); counting instead",
@@ -325,11 +297,19 @@ static void layout_make(struct anim *an, const struct heap *h)
 		snprintf(an->why_counters, sizeof an->why_counters, "no objects");
 		return;
 	}
+	/* the namespace is drawn apart (a box of the variables), not laid
+	 * out; nor are a lesson's None, True and False when nothing ever
+	 * refers to them (they are drawn only while something does) */
 	all = mem_alloc(h->n_nodes * sizeof *all);
-	for (uint32_t v = 0; v < h->n_nodes; v++)
-		all[v] = v;
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		if (an->st && v == an->st->ns_node)
+			continue;
+		if (an->is_lesson && (h->flags[v] & HEAP_F_UNTRACKED) && !(h->flags[v] & HEAP_F_WEAKREF) &&
+		    h->in_off[v] == h->in_off[v + 1])
+			continue;
+		all[spec.n_nodes++] = v;
+	}
 	spec.nodes = all;
-	spec.n_nodes = h->n_nodes;
 	spec.max_nodes = h->n_nodes;
 	if (export_layout_new(h, &spec, &an->lay, &err) != 0) {
 		snprintf(an->why_counters, sizeof an->why_counters, "no layout: %.140s", err.msg);
@@ -341,12 +321,20 @@ static void layout_make(struct anim *an, const struct heap *h)
 	an->key_lnode = mem_alloc(h->n_nodes * sizeof *an->key_lnode);
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		an->key_lnode[v] = UINT32_MAX;
-	an->lx = mem_alloc(an->lay->n_nodes * sizeof *an->lx);
-	an->ly = mem_alloc(an->lay->n_nodes * sizeof *an->ly);
-	an->want = mem_alloc(an->lay->n_nodes * sizeof *an->want);
-	an->want_full = mem_alloc(an->lay->n_nodes * sizeof *an->want_full);
-	an->cells = mem_alloc(an->lay->n_nodes * sizeof *an->cells);
-	an->tmp = mem_alloc(an->lay->n_nodes * sizeof *an->tmp);
+	/* the nodes, then the control points of the references' curves
+	 * (which must stay inside the area too: no label, want -1) */
+	n_fit = (size_t)an->lay->n_nodes + an->lay->n_points;
+	an->lx = mem_alloc(n_fit * sizeof *an->lx);
+	an->ly = mem_alloc(n_fit * sizeof *an->ly);
+	an->want = mem_alloc(n_fit * sizeof *an->want);
+	an->want_full = mem_alloc(n_fit * sizeof *an->want_full);
+	an->cells = mem_alloc(n_fit * sizeof *an->cells);
+	an->tmp = mem_alloc(n_fit * sizeof *an->tmp);
+	for (uint32_t j = 0; j < an->lay->n_points; j++) {
+		an->lx[an->lay->n_nodes + j] = an->lay->points[j].x;
+		an->ly[an->lay->n_nodes + j] = an->lay->points[j].y;
+		an->want[an->lay->n_nodes + j] = an->want_full[an->lay->n_nodes + j] = -1;
+	}
 	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
 		const struct export_lnode *ln = &an->lay->nodes[i];
 		char lb[160];
@@ -370,29 +358,12 @@ static void layout_make(struct anim *an, const struct heap *h)
 		w += 2 + 5;
 		an->want_full[i] = w > LABEL_MAX ? LABEL_MAX : w;
 	}
-	if (an->is_lesson) {
-		uint32_t n = an->n_obj;
-		an->pair_ledge = mem_alloc((size_t)(n ? n : 1) * (n ? n : 1) * sizeof *an->pair_ledge);
-		for (size_t i = 0; i < (size_t)n * n; i++)
-			an->pair_ledge[i] = UINT32_MAX;
-		for (uint32_t j = 0; j < an->lay->n_edges; j++) {
-			const struct export_ledge *le = &an->lay->edges[j];
-			uint32_t f, t;
-			if (le->from >= an->lay->n_nodes || le->to >= an->lay->n_nodes)
-				continue;
-			f = an->lay->nodes[le->from].node;
-			t = an->lay->nodes[le->to].node;
-			if (f < n && t < n)
-				an->pair_ledge[(size_t)f * n + t] = j;
-		}
-	} else {
-		an->edge_ledge = mem_alloc((h->n_edges ? h->n_edges : 1) * sizeof *an->edge_ledge);
-		for (uint32_t e = 0; e < h->n_edges; e++)
-			an->edge_ledge[e] = UINT32_MAX;
-		for (uint32_t j = 0; j < an->lay->n_edges; j++)
-			if (an->lay->edges[j].edge < h->n_edges)
-				an->edge_ledge[an->lay->edges[j].edge] = j;
-	}
+	an->edge_ledge = mem_alloc((h->n_edges ? h->n_edges : 1) * sizeof *an->edge_ledge);
+	for (uint32_t e = 0; e < h->n_edges; e++)
+		an->edge_ledge[e] = UINT32_MAX;
+	for (uint32_t j = 0; j < an->lay->n_edges; j++)
+		if (an->lay->edges[j].edge < h->n_edges)
+			an->edge_ledge[an->lay->edges[j].edge] = j;
 }
 
 static const char *algo_short(enum anim_algo a)
@@ -423,75 +394,62 @@ static const char *algo_name(const struct anim *an, enum anim_algo a)
 	return an->is_lesson ? lesson_names[a] : heap_names[a];
 }
 
-/* The stepper of a heap animation for algorithm algo, run to its end. */
-static struct stepper *heap_stepper(struct anim *an, enum anim_algo algo)
+/* Runs algorithm algo on the heap part in a world; returns 0 or -1. */
+static int heap_run(struct anim *an, enum anim_algo algo, struct error *err)
 {
-	const struct heap *h = an->hh;
-	struct stepper *s = stepper_new(h);
+	struct world *w = world_from_heap(an->whole, an->sel, an->n_sel,
+					  algo == ANIM_MARKSWEEP ? WORLD_MARKSWEEP :
+					  algo == ANIM_REFCOUNT ? WORLD_REFCOUNT : WORLD_CPYTHON, an->py);
+	int64_t ret;
 
-	s->label_ids = 1;
-	if (an->part && !an->has_rc)
-		subheap_refcounts(an->whole, an->part, s->refcount);
-	s->record = (uint64_t)h->n_nodes + h->n_edges <= ANIM_MAX_RECORD;
 	switch (algo) {
 	case ANIM_MARKSWEEP:
-		step_mark_run(s);
-		break;
 	case ANIM_CPYTHON:
-		step_gens_collect(s, 2);	/* as heapglass lesson --heap runs it */
+		world_collect(w, 2, &ret);
 		break;
 	case ANIM_GENS:
-		step_gens_collect(s, 0);
+		world_collect(w, 0, &ret);
 		break;
-	case ANIM_REFCOUNT: {
-		/* Everything outside lets go: each object loses the references
-		 * its refcount holds beyond those from inside the part. */
-		size_t nd = 0, cap = 64;
-		heap_node_t *drops = mem_alloc(cap * sizeof *drops);
-		const uint32_t *in_edge = heap_in_edges(h);
-		for (uint32_t v = 0; v < h->n_nodes; v++) {
-			int64_t inside = 0, out;
-			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
-				inside += stepper_edge_retains(h, h->in_from[i], in_edge[i]);
-			out = s->refcount[v] - inside;
-			for (int64_t k = 0; k < out && nd < (size_t)4 * ANIM_MAX_RECORD; k++) {
-				if (nd == cap) {
-					cap *= 2;
-					drops = mem_realloc_array(drops, cap, sizeof *drops);
-				}
-				drops[nd++] = v;
-			}
-		}
-		step_refcount_release(s, drops, nd);
-		free(drops);
+	case ANIM_REFCOUNT:
+		world_release_outside(w);
 		break;
-	}
 	default:
 		break;
 	}
-	return s;
+	stepper_free(an->pst);
+	heap_free(an->part);
+	an->pst = NULL;
+	an->part = NULL;
+	return world_finish(w, &an->part, &an->pst, err);
 }
 
 static int algo_allowed(const struct anim *an, enum anim_algo algo, struct error *err)
 {
 	if (an->is_lesson && algo == ANIM_GENS)
 		return error_set(err, "in a lesson, generations are part of the CPython collector");
-	if (an->is_lesson && algo == ANIM_REFCOUNT)
-		for (uint32_t i = 0; i < an->lcopy.n_actions; i++)
-			if (an->lcopy.actions[i].op == LESSON_COLLECT)
+	if (an->is_lesson && algo != ANIM_CPYTHON)
+		for (uint32_t i = 0; i < an->lesson->n_actions; i++) {
+			const struct lesson_action *a = &an->lesson->actions[i];
+			if (algo == ANIM_REFCOUNT && a->op == LESSON_COLLECT)
 				return error_set(err, "reference counting alone has no collector, and this "
-						      "lesson calls collect (line %u)",
-						 (unsigned)an->lcopy.actions[i].line);
+						      "lesson calls collect (line %u)", (unsigned)a->line);
+			if (algo == ANIM_MARKSWEEP && (a->op == LESSON_FINALIZER || a->op == LESSON_REFCOUNT))
+				return error_set(err, "mark-and-sweep keeps no refcounts and runs no finalizers, and "
+						      "this lesson uses them (line %u)", (unsigned)a->line);
+			if (a->op == LESSON_FREEZE || a->op == LESSON_UNFREEZE || a->op == LESSON_COUNTS)
+				return error_set(err, "only CPython has gc.freeze() and the counts this lesson "
+						      "uses (line %u)", (unsigned)a->line);
+		}
 	if (!an->is_lesson && (algo == ANIM_CPYTHON || algo == ANIM_GENS) && !an->has_gens)
 		return error_set(err, "CPython's collector needs GC generations; this heap has none "
 				      "(a Python dump has them)");
 	return 0;
 }
 
-int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
+static int switch_to(struct anim *an, enum anim_algo algo, struct error *err)
 {
-	if (algo >= ANIM_ALGOS || algo_allowed(an, algo, err) != 0)
-		return -1;
+	size_t keep = 0;
+
 	if (an->is_lesson) {
 		static const enum lesson_gc gcs[ANIM_ALGOS] = {
 			[ANIM_MARKSWEEP] = LESSON_GC_MARKSWEEP,
@@ -500,34 +458,56 @@ int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
 			[ANIM_GENS] = LESSON_GC_CPYTHON,
 		};
 		struct lesson_run *r;
-		enum lesson_gc old = an->lcopy.gc;
-		an->lcopy.gc = gcs[algo];
-		if (lesson_run_new(&an->lcopy, &r, err) != 0) {
-			an->lcopy.gc = old;
-			return -1;
+		uint32_t step = 0;
+		if (an->run && an->n_pos) {
+			size_t ev;
+			step = lesson_run_seek(an->run, an->pos[an->k], &ev);
 		}
+		if (lesson_run_new(an->lesson, gcs[algo], an->py, &r, err) != 0)
+			return -1;
+		/* the same statement under the other collector (its start) */
+		keep = lesson_run_step_start(r, step < r->n_steps ? step : 0);
 		lesson_run_free(an->run);
 		an->run = r;
+		an->hh = r->heap;
+		an->st = r->st;
 		build_lesson_positions(an);
-		if (build_union(an, err) != 0)
-			return -1;
-		layout_make(an, an->uheap);
+		build_coloured(an);
 	} else {
-		stepper_free(an->st);
-		an->st = heap_stepper(an, algo);
+		if (heap_run(an, algo, err) != 0)
+			return -1;
+		an->hh = an->part;
+		an->st = an->pst;
 		build_heap_positions(an);
-		if (an->st->record)
-			stepper_seek(an->st, 0);
+		stepper_seek(an->st, 0);
 		anim_counts_init(&an->cnt, an->st);
-		if (!an->lay && !an->why_counters[0])
-			layout_make(an, an->hh);	/* once: the part is the same for every algorithm */
 	}
+	build_freed(an);
+	/* the heap of a lesson is the same whatever the collector runs it
+	 * (objects and references made by the program), a heap part too */
+	layout_make(an, an->hh);
 	an->algo = algo;
 	an->k = 0;
 	an->playing = 0;
-	if (an->is_lesson)
-		anim_seek(an, 0);
+	anim_seek(an, keep);
 	return 0;
+}
+
+int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err)
+{
+	if (algo >= ANIM_ALGOS || algo_allowed(an, algo, err) != 0)
+		return -1;
+	return switch_to(an, algo, err);
+}
+
+int anim_set_python(struct anim *an, enum world_py py)
+{
+	struct error err;
+
+	if ((unsigned)py >= WORLD_PYS || py == an->py)
+		return 0;
+	an->py = py;
+	return switch_to(an, an->algo, &err);
 }
 
 static struct anim *anim_alloc(void)
@@ -536,6 +516,7 @@ static struct anim *anim_alloc(void)
 
 	an->speed = DEFAULT_SPEED;
 	an->fit_w = an->fit_h = -1;
+	an->py = WORLD_PY_NEWEST;
 	canvas_init(&an->cv, 0, 0);
 	an->path = mem_alloc(2 * PATH_MAX_PTS * sizeof *an->path);
 	return an;
@@ -551,8 +532,8 @@ struct anim *anim_new_lesson(const struct lesson *l, struct error *err)
 	};
 
 	an->is_lesson = 1;
-	an->lcopy = *l;
-	an->n_obj = l->n_objects;
+	an->lesson = l;
+	an->py = lesson_py(l);
 	snprintf(an->caption, sizeof an->caption, "%s", l->title ? lesson_text(l, l->title) : "(untitled lesson)");
 	if (anim_set_algo(an, of_gc[l->gc], err) != 0) {
 		anim_free(an);
@@ -569,24 +550,43 @@ static int any_flag(const struct heap *h, uint16_t flag)
 	return 0;
 }
 
+uint32_t anim_cycle_part(const struct heap *h, const heap_node_t *members, uint32_t n, uint64_t no,
+			 int garbage, uint32_t max, heap_node_t *out, char *what, size_t size)
+{
+	int more = 0;
+	uint32_t k = subheap_held(h, members, n, max, out, &more);
+
+	snprintf(what, size, "cycle %llu (%lu object%s, %s)%s%s", (unsigned long long)no, (unsigned long)n,
+		 n == 1 ? "" : "s", garbage ? "garbage" : "live", k > n ? " and what only it holds" : "",
+		 more ? " (the nearest only)" : "");
+	return k;
+}
+
 struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint32_t n,
 			   const char *what, struct error *err)
 {
 	struct anim *an = anim_alloc();
 
 	an->whole = h;
-	if (nodes) {
-		if (subheap_new(h, nodes, n, &an->part, err) != 0) {
+	for (uint32_t i = 0; nodes && i < n; i++)
+		if (nodes[i] >= h->n_nodes) {
 			anim_free(an);
+			error_set(err, "node %lu is not in the heap", (unsigned long)nodes[i]);
 			return NULL;
 		}
-		an->hh = an->part;
-	} else {
-		an->hh = h;
+	if (nodes) {
+		an->sel = mem_alloc((n ? n : 1) * sizeof *an->sel);
+		memcpy(an->sel, nodes, n * sizeof *an->sel);
+		an->n_sel = n;
+	} else if ((uint64_t)h->n_nodes + h->n_edges > ANIM_MAX_RECORD) {
+		anim_free(an);
+		error_set(err, "the whole heap (%lu objects) is too big to step through: animate a cycle or an object",
+			  (unsigned long)h->n_nodes);
+		return NULL;
 	}
 	snprintf(an->caption, sizeof an->caption, "%s", what);
 	an->has_rc = any_flag(h, HEAP_F_HAS_REFCOUNT);
-	an->has_gens = an->hh->max_generation != HEAP_GEN_UNKNOWN;
+	an->has_gens = h->max_generation != HEAP_GEN_UNKNOWN;
 	if (anim_set_algo(an, an->has_rc && an->has_gens ? ANIM_CPYTHON : ANIM_MARKSWEEP, err) != 0) {
 		anim_free(an);
 		return NULL;
@@ -600,9 +600,11 @@ void anim_free(struct anim *an)
 		return;
 	layout_drop(an);
 	lesson_run_free(an->run);
-	heap_free(an->uheap);
-	stepper_free(an->st);
+	stepper_free(an->pst);
 	heap_free(an->part);
+	free(an->sel);
+	free(an->freed_ev);
+	free(an->coloured);
 	free(an->pos);
 	free(an->path);
 	canvas_fini(&an->cv);
@@ -629,8 +631,6 @@ void anim_seek(struct anim *an, size_t k)
 		lesson_run_seek(an->run, an->pos[k], &ev);
 		return;
 	}
-	if (!an->st->record)
-		return;
 	while (an->st->pos < an->pos[k] && anim_counts_step(&an->cnt, an->st, 1) == 0)
 		;
 	while (an->st->pos > an->pos[k] && anim_counts_step(&an->cnt, an->st, -1) == 0)
@@ -642,44 +642,67 @@ void anim_seek(struct anim *an, size_t k)
 struct frame {
 	const struct heap *h;
 	struct stepper *s;
-	const struct stepper_event *ev;	/* the event just applied, or NULL */
-	const uint32_t *node_obj;	/* lesson: heap node -> object */
+	const struct stepper_event *ev;	/* the event just narrated, or NULL */
+	size_t since;			/* where the current action began (a say
+					 * paragraph's: the action it explains) */
 	uint32_t step;			/* lesson step */
 };
 
 static void frame_get(struct anim *an, struct frame *f)
 {
 	memset(f, 0, sizeof *f);
+	f->h = an->hh;
+	f->s = an->st;
 	if (an->is_lesson) {
-		size_t ev;
-		f->step = lesson_run_seek(an->run, an->pos[an->k], &ev);
-		f->h = an->run->steps[f->step].heap;
-		f->s = an->run->steps[f->step].st;
-		f->node_obj = an->run->steps[f->step].node_obj;
-		f->ev = ev ? &f->s->ev[ev - 1] : NULL;
+		size_t ev, t = an->pos[an->k];
+		uint32_t a;
+		f->step = lesson_run_seek(an->run, t, &ev);
+		/* what an action freed stays (crossed out) while the say
+		 * paragraphs after it explain it */
+		for (a = f->step; a > 0 && an->run->lesson->actions[an->run->steps[a].action].op == LESSON_SAY; a--)
+			;
+		f->since = an->run->steps[a].first;
+		if (an->run->pos_desc[t] != SIZE_MAX)
+			f->ev = &an->st->ev[an->run->pos_desc[t]];
 	} else {
-		f->h = an->hh;
-		f->s = an->st;
-		f->ev = an->st->record && an->st->pos ? &an->st->ev[an->st->pos - 1] : NULL;
+		f->ev = an->st->pos ? &an->st->ev[an->st->pos - 1] : NULL;
 	}
 }
 
-/* Layout node of frame node v, UINT32_MAX if none. */
+/* Whether node v is on the screen: made, and not freed before the current
+ * action began (what it freed shows as freed). */
+static int node_visible(const struct anim *an, const struct frame *f, heap_node_t v)
+{
+	const struct stepper *s = f->s;
+
+	if (s->flags[v] & STEPPER_F_UNBORN)
+		return 0;
+	if (s->flags[v] & STEPPER_F_FREED)
+		return an->freed_ev[v] == SIZE_MAX || an->freed_ev[v] >= f->since;
+	if (!(f->h->flags[v] & HEAP_F_UNTRACKED) || (f->h->flags[v] & HEAP_F_WEAKREF))
+		return 1;
+	/* None, True, False: while something refers to them */
+	{
+		const uint32_t *in_edge = heap_in_edges(f->h);
+		for (uint32_t i = f->h->in_off[v]; i < f->h->in_off[v + 1]; i++)
+			if (s->edge_on[in_edge[i]])
+				return 1;
+	}
+	return !an->is_lesson;
+}
+
+/* Layout node of frame node v, UINT32_MAX if none or not visible. */
 static uint32_t lnode_of(const struct anim *an, const struct frame *f, heap_node_t v)
 {
-	uint32_t key = f->node_obj ? f->node_obj[v] : v;
-
-	if (!an->lay || !an->key_lnode)
+	if (!an->lay || !an->key_lnode || v >= f->h->n_nodes || !node_visible(an, f, v))
 		return UINT32_MAX;
-	return key < (an->is_lesson ? an->n_obj : an->hh->n_nodes) ? an->key_lnode[key] : UINT32_MAX;
+	return an->key_lnode[v];
 }
 
 static uint32_t ledge_of(const struct anim *an, const struct frame *f, heap_node_t from, uint32_t e)
 {
-	if (an->is_lesson) {
-		uint32_t a = f->node_obj[from], b = f->node_obj[f->h->out_to[e]];
-		return an->pair_ledge ? an->pair_ledge[(size_t)a * an->n_obj + b] : UINT32_MAX;
-	}
+	(void)f;
+	(void)from;
 	return an->edge_ledge ? an->edge_ledge[e] : UINT32_MAX;
 }
 
@@ -690,14 +713,28 @@ struct look {
 	attr_t attr;
 };
 
-static void node_look(const struct stepper *s, heap_node_t v, struct look *lk)
+/* Whether the objects show a collector's colours at this frame. */
+static int colours_shown(const struct anim *an, const struct frame *f)
 {
+	return !an->is_lesson || an->coloured[f->step];
+}
+
+static void node_look(const struct anim *an, const struct frame *f, heap_node_t v, struct look *lk)
+{
+	const struct stepper *s = f->s;
 	int u = screen_utf8();
 
 	if (s->flags[v] & STEPPER_F_FREED) {
 		*lk = (struct look){ u ? "\xe2\x9c\x97" : "x", "freed", screen_attr(ROLE_DIM) };
 	} else if (s->flags[v] & STEPPER_F_UNREACHABLE) {
 		*lk = (struct look){ u ? "\xe2\x8a\x98" : "!", "garbage", screen_attr(ROLE_GARBAGE) };
+	} else if (f->h->flags[v] & HEAP_F_IMMORTAL) {
+		*lk = (struct look){ u ? "\xc2\xb7" : ".", "immortal", screen_attr(ROLE_DIM) };
+	} else if (s->gen[v] == STEPPER_GEN_UNTRACKED && (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+		   s->colour[v] != STEPPER_BLACK && s->colour[v] != STEPPER_GREY) {
+		*lk = (struct look){ u ? "\xc2\xb7" : ".", "untracked", screen_attr(ROLE_DIM) };
+	} else if (!colours_shown(an, f)) {
+		*lk = (struct look){ u ? "\xe2\x97\x8b" : "o", "live", screen_attr(ROLE_NORMAL) };
 	} else {
 		switch (s->colour[v]) {
 		case STEPPER_GREY:
@@ -719,10 +756,10 @@ static void node_look(const struct stepper *s, heap_node_t v, struct look *lk)
 /* Whether gc_refs mean something now (CPython's pass is under way). */
 static int gcrefs_phase(const struct stepper *s)
 {
-	enum stepper_phase p = stepper_current_phase(s);
+	enum stepper_phase p = (enum stepper_phase)s->phase;
 
 	return p == STEPPER_PH_COPY || p == STEPPER_PH_SUBTRACT || p == STEPPER_PH_RESCUE ||
-	       p == STEPPER_PH_UNREACHABLE;
+	       p == STEPPER_PH_RECHECK;
 }
 
 static int uses_rc(const struct anim *an)
@@ -773,11 +810,11 @@ static int fit(struct anim *an, int w, int h)
 		an->want[i] = an->want_full[i] < w / 3 ? an->want_full[i] : w / 3;
 		if (an->want[i] < LABEL_MIN)
 			an->want[i] = LABEL_MIN;
+		if (an->lay->nodes[i].node == HEAP_NONE)
+			an->want[i] = 0;	/* outside the set: never drawn */
 	}
-	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes, w, h, LABEL_MIN, an->cells,
-				   &an->map, an->tmp) == 0;
-	canvas_fini(&an->cv);
-	canvas_init(&an->cv, w, h);
+	an->fit_ok = animfit_place(an->lx, an->ly, an->want, an->lay->n_nodes + an->lay->n_points, w, h, LABEL_MIN,
+				   an->cells, &an->map, an->tmp) == 0;
 	return an->fit_ok;
 }
 
@@ -800,7 +837,250 @@ static int has_reverse(const struct heap *h, heap_node_t v, heap_node_t t)
 	return 0;
 }
 
-static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, int w, int h)
+enum {
+	NS_ROWS_MAX = 64	/* variables shown in the namespace box, at most */
+};
+
+/* The variables (references from the namespace to objects on the
+ * screen), in the namespace's order, into vars; returns how many. */
+static int ns_vars(const struct anim *an, const struct frame *f, uint32_t *vars, int max)
+{
+	const struct heap *h = f->h;
+	uint32_t ns = f->s->ns_node;
+	int n = 0;
+
+	if (!an->is_lesson || ns == HEAP_NONE)
+		return 0;
+	for (uint32_t e = h->out_off[ns]; e < h->out_off[ns + 1] && n < max; e++)
+		if (f->s->edge_on[e] && node_visible(an, f, h->out_to[e]))
+			vars[n++] = e;
+	return n;
+}
+
+/* How many variables fit in a box h rows high (a title and a bottom line). */
+static int ns_rows(int h)
+{
+	return h > 3 ? h - 2 : 0;
+}
+
+/* The namespace box's width for a lesson (0: none): its widest variable
+ * name, at least "globals", at most a fifth of the area. */
+static int ns_width(const struct anim *an, const struct frame *f, int w)
+{
+	uint32_t vars[NS_ROWS_MAX];
+	int nv, bw = 12;	/* "┌ globals ─┐" */
+
+	if (!an->is_lesson || f->s->ns_node == HEAP_NONE)
+		return 0;
+	nv = ns_vars(an, f, vars, NS_ROWS_MAX);
+	for (int k = 0; k < nv; k++) {
+		char nm[128];
+		int nw;
+		heap_edge_name(f->h, f->h->out_name[vars[k]], nm, sizeof nm);
+		nw = draw_width(nm, strlen(nm)) + 4;
+		if (nw > bw)
+			bw = nw;
+	}
+	if (bw > w / 5)
+		bw = w / 5;
+	/* only where the drawing keeps room for itself (a projector) */
+	return bw < 10 || w - bw < 70 ? 0 : bw;
+}
+
+/* The box and the graph side by side, centred together, a gap of up to 8
+ * columns for the arrows between them (Python Tutor's frame and objects):
+ * sets bx and gx once the graph is fitted right of the box. */
+static void place_box(struct anim *an, int w, int bw)
+{
+	int minc = w, maxc = 0, gap, start;
+
+	for (uint32_t i = 0; i < an->lay->n_nodes; i++) {
+		if (an->cells[i].w == 0)
+			continue;
+		if (an->cells[i].col < minc)
+			minc = an->cells[i].col;
+		if (an->cells[i].col + an->cells[i].w > maxc)
+			maxc = an->cells[i].col + an->cells[i].w;
+	}
+	if (maxc <= minc)
+		return;
+	/* the fitted graph lies in [gx + minc, gx + maxc) */
+	gap = w - bw - (maxc - minc);
+	if (gap > 8)
+		gap = 8;
+	if (gap < 3)
+		return;
+	start = (w - bw - gap - (maxc - minc)) / 2;
+	if (start < 0)
+		start = 0;
+	an->bx = start;
+	an->gx = start + bw + gap - minc;
+}
+
+/* The box of the variables (Python Tutor's frame): "globals", one row per
+ * variable, the arrows start at its right edge. */
+static void draw_namespace(struct anim *an, const struct frame *f, int y0, int x0, int bw, int h)
+{
+	uint32_t vars[NS_ROWS_MAX];
+	int nv = ns_vars(an, f, vars, NS_ROWS_MAX), rows = ns_rows(h), u = screen_utf8();
+	attr_t at = screen_attr(ROLE_DIM);
+	char line[200];
+
+	if (rows < 1)
+		return;
+	if (nv > rows)
+		nv = rows;
+	/* top: ┌ globals ─┐ */
+	snprintf(line, sizeof line, "%s globals ", u ? "\xe2\x94\x8c" : "+");
+	draw_str(stdscr, y0, x0, bw, line, screen_attr(ROLE_HEADER));
+	for (int c = draw_width(line, strlen(line)); c < bw - 1; c++)
+		draw_str(stdscr, y0, x0 + c, 1, u ? "\xe2\x94\x80" : "-", at);
+	draw_str(stdscr, y0, x0 + bw - 1, 1, u ? "\xe2\x94\x90" : "+", at);
+	for (int k = 0; k < nv; k++) {
+		char nm[128], esc[160];
+		uint32_t e = vars[k];
+		attr_t na = f->ev && f->ev->edge == e ? screen_attr(ROLE_HEADER) | A_BOLD : screen_attr(ROLE_NAME);
+		heap_edge_name(f->h, f->h->out_name[e], nm, sizeof nm);
+		text_escape(esc, sizeof esc, nm, strlen(nm), u ? 0 : TEXT_ASCII);
+		draw_str(stdscr, y0 + 1 + k, x0, 1, u ? "\xe2\x94\x82" : "|", at);
+		draw_escaped(stdscr, y0 + 1 + k, x0 + 2, bw - 4, esc, strlen(esc), na);
+		draw_str(stdscr, y0 + 1 + k, x0 + bw - 1, 1, u ? "\xe2\x94\x9c" : "+", at);
+	}
+	if (nv == 0) {
+		draw_str(stdscr, y0 + 1, x0, 1, u ? "\xe2\x94\x82" : "|", at);
+		draw_str(stdscr, y0 + 1, x0 + 2, bw - 4, "(none)", at);
+		draw_str(stdscr, y0 + 1, x0 + bw - 1, 1, u ? "\xe2\x94\x82" : "|", at);
+		nv = 1;
+	}
+	draw_str(stdscr, y0 + 1 + nv, x0, 1, u ? "\xe2\x94\x94" : "+", at);
+	for (int c = 1; c < bw - 1; c++)
+		draw_str(stdscr, y0 + 1 + nv, x0 + c, 1, u ? "\xe2\x94\x80" : "-", at);
+	draw_str(stdscr, y0 + 1 + nv, x0 + bw - 1, 1, u ? "\xe2\x94\x98" : "+", at);
+}
+
+/* The generations as areas under the drawing: one box per generation (and
+ * the permanent one when gc.freeze() filled it), titled with its count and
+ * threshold (gc.get_count(), gc.get_threshold()), listing the objects in
+ * it; on one row when there is little room.  3.14 has a young and an old
+ * generation. */
+static void draw_gens(struct anim *an, const struct frame *f, int y0, int x0, int w, int rows)
+{
+	static const uint8_t all[] = { 0, 1, 2, STEPPER_GEN_PERMANENT };
+	const struct stepper *s = f->s;
+	int incremental = an->is_lesson ? world_py_info(an->run->py)->incremental : world_py_info(an->py)->incremental;
+	uint8_t gens[4];
+	int ng = 0, u = screen_utf8();
+	attr_t dim = screen_attr(ROLE_DIM);
+
+	for (size_t i = 0; i < sizeof all; i++) {
+		int any = 0;
+		for (uint32_t v = 0; v < s->n && !any; v++)
+			any = s->gen[v] == all[i] && node_visible(an, f, v) && !(s->flags[v] & STEPPER_F_FREED);
+		if (all[i] == 1 && incremental)
+			continue;
+		if (all[i] == STEPPER_GEN_PERMANENT && !any)
+			continue;
+		gens[ng++] = all[i];
+	}
+	for (int i = 0; i < ng; i++) {
+		int bx = x0 + i * w / ng, bwid = (i + 1) * w / ng - i * w / ng;
+		char title[120], names[600];
+		size_t len = 0;
+		uint8_t g = gens[i];
+		if (g == STEPPER_GEN_PERMANENT)
+			snprintf(title, sizeof title, "permanent");
+		else if (!an->is_lesson)	/* a snapshot's gc counters are not known */
+			snprintf(title, sizeof title, incremental ? (g == 0 ? "young" : "old") : "generation %u",
+				 (unsigned)g);
+		else if (incremental)
+			snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old", (long long)s->gen_count[g == 0 ? 0 : 1],
+				 (long long)s->threshold[g == 0 ? 0 : 1]);
+		else
+			snprintf(title, sizeof title, "generation %u %lld/%lld", (unsigned)g, (long long)s->gen_count[g],
+				 (long long)s->threshold[g]);
+		/* the objects, the namespace (globals) last; 3.14's old
+		 * generation holds both of its halves (pending, visited) */
+		names[0] = '\0';
+		for (uint32_t k = 0; k <= s->n; k++) {
+			char nm[128];
+			uint32_t v = k < s->n ? k : s->ns_node;
+			if (v >= s->n || (k < s->n && v == s->ns_node))
+				continue;
+			if (!(s->gen[v] == g || (incremental && g == 2 && s->gen[v] == 1)) || !node_visible(an, f, v) ||
+			    (s->flags[v] & STEPPER_F_FREED))
+				continue;
+			node_name(an, f, v, nm, sizeof nm);
+			len += (size_t)snprintf(names + len, len < sizeof names ? sizeof names - len : 0, "%s%s",
+						len ? " " : "", nm);
+		}
+		if (rows >= 3 && bwid >= 8) {
+			char top[160];
+			snprintf(top, sizeof top, "%s %s ", u ? "\xe2\x94\x8c" : "+", title);
+			draw_str(stdscr, y0, bx, bwid, top, screen_attr(ROLE_HEADER));
+			for (int c = draw_width(top, strlen(top)); c < bwid - 1; c++)
+				draw_str(stdscr, y0, bx + c, 1, u ? "\xe2\x94\x80" : "-", dim);
+			draw_str(stdscr, y0, bx + bwid - 1, 1, u ? "\xe2\x94\x90" : "+", dim);
+			draw_str(stdscr, y0 + 1, bx, 1, u ? "\xe2\x94\x82" : "|", dim);
+			draw_escaped(stdscr, y0 + 1, bx + 2, bwid - 4, names[0] ? names : "(empty)",
+				     strlen(names[0] ? names : "(empty)"),
+				 names[0] ? screen_attr(ROLE_NAME) : dim);
+			draw_str(stdscr, y0 + 1, bx + bwid - 1, 1, u ? "\xe2\x94\x82" : "|", dim);
+			draw_str(stdscr, y0 + 2, bx, 1, u ? "\xe2\x94\x94" : "+", dim);
+			for (int c = 1; c < bwid - 1; c++)
+				draw_str(stdscr, y0 + 2, bx + c, 1, u ? "\xe2\x94\x80" : "-", dim);
+			draw_str(stdscr, y0 + 2, bx + bwid - 1, 1, u ? "\xe2\x94\x98" : "+", dim);
+		} else {
+			char one[800];
+			if (g == STEPPER_GEN_PERMANENT)
+				snprintf(title, sizeof title, "perm");
+			else if (!an->is_lesson)
+				snprintf(title, sizeof title, incremental ? (g == 0 ? "young" : "old") : "gen%u",
+					 (unsigned)g);
+			else if (incremental)
+				snprintf(title, sizeof title, "%s %lld/%lld", g == 0 ? "young" : "old",
+					 (long long)s->gen_count[g == 0 ? 0 : 1], (long long)s->threshold[g == 0 ? 0 : 1]);
+			else
+				snprintf(title, sizeof title, "gen%u %lld/%lld", (unsigned)g, (long long)s->gen_count[g],
+					 (long long)s->threshold[g]);
+			snprintf(one, sizeof one, "%s%s: %s", i ? (u ? "\xe2\x94\x82" : "|") : "", title,
+				 names[0] ? names : "-");
+			draw_escaped(stdscr, y0, bx, bwid, one, strlen(one), screen_attr(ROLE_NAME));
+		}
+	}
+}
+
+/* A layout point in the graph's columns: animfit's, moved right by the
+ * namespace box. */
+static void pt(const struct anim *an, double x, double y, double *col, double *row)
+{
+	animfit_point(&an->map, x, y, col, row);
+	*col += an->gx;
+}
+
+/* Draws an object's name in w columns at (y, x); when it does not fit, a
+ * real heap's "TYPE@..ID" keeps its id (what tells two objects of a type
+ * apart) and cuts the type: "func…@..032".  Returns the columns drawn. */
+static int draw_name(int y, int x, int w, const char *nm, attr_t at)
+{
+	const char *tail = strstr(nm, "@");
+	int nmw = draw_escaped_width(nm, strlen(nm)), tw, x0 = x;
+
+	if (nmw <= w || !tail || tail == nm)
+		return draw_escaped(stdscr, y, x, w, nm, strlen(nm), at);
+	tw = draw_escaped_width(tail, strlen(tail));
+	if (tw + 2 > w)
+		return draw_escaped(stdscr, y, x, w, nm, strlen(nm), at);
+	/* the type cut to w - tw columns (its last one an ellipsis) */
+	x += draw_escaped(stdscr, y, x, w - tw, nm, (size_t)(tail - nm) + 1, at);
+	x += draw_escaped(stdscr, y, x, tw, tail, strlen(tail), at);
+	return x - x0;
+}
+
+/* Draws the graph into the area w x h at (y0, x0): the objects and their
+ * references (the layout fitted into the area right of the column gx),
+ * and, on the left, the namespace box of the variables (bw columns, a
+ * lesson's) with an arrow from each variable to its object. */
+static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, int w, int h, int bw)
 {
 	const struct heap *hp = f->h;
 	const struct stepper *s = f->s;
@@ -813,11 +1093,17 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 	} names[NAMES_MAX];
 	uint32_t n_names = 0;
 
+	if (cv->w != w || cv->h != h) {
+		canvas_fini(cv);
+		canvas_init(cv, w, h);
+	}
 	canvas_clear(cv);
+	for (int r = 0; bw && r < h; r++)
+		canvas_block(cv, an->bx, r, bw);
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
 		uint32_t i = lnode_of(an, f, v);
 		if (i != UINT32_MAX)
-			canvas_block(cv, an->cells[i].col, an->cells[i].row, an->cells[i].w);
+			canvas_block(cv, (an->cells[i].col + an->gx), an->cells[i].row, an->cells[i].w);
 	}
 	for (uint32_t v = 0; v < hp->n_nodes; v++) {
 		uint32_t iv = lnode_of(an, f, v);
@@ -846,7 +1132,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				for (size_t q = 0; q < nc; q++) {
 					const struct export_point *pp = fwd ? &p[q] : &p[le->n_points - 1 - q];
 					double c, r;
-					animfit_point(&an->map, pp->x, pp->y, &c, &r);
+					pt(an, pp->x, pp->y, &c, &r);
 					ctl[2 * q] = c * 2;
 					ctl[2 * q + 1] = r * 4;
 				}
@@ -855,7 +1141,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				 * not where the label is: start at the source's centre. */
 				{
 					double c, r;
-					animfit_point(&an->map, an->lx[iv], an->ly[iv], &c, &r);
+					pt(an, an->lx[iv], an->ly[iv], &c, &r);
 					an->path[0] = c * 2;
 					an->path[1] = r * 4;
 				}
@@ -864,7 +1150,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				 * the centre so the arrow meets the label. */
 				if (np > 0 && np < PATH_MAX_PTS) {
 					double c, r;
-					animfit_point(&an->map, an->lx[it], an->ly[it], &c, &r);
+					pt(an, an->lx[it], an->ly[it], &c, &r);
 					an->path[2 * np] = c * 2;
 					an->path[2 * np + 1] = r * 4;
 					np++;
@@ -872,10 +1158,10 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 			if (np < 2) {
 				double c, r;
-				animfit_point(&an->map, an->lx[iv], an->ly[iv], &c, &r);
+				pt(an, an->lx[iv], an->ly[iv], &c, &r);
 				an->path[0] = c * 2;
 				an->path[1] = r * 4;
-				animfit_point(&an->map, an->lx[it], an->ly[it], &c, &r);
+				pt(an, an->lx[it], an->ly[it], &c, &r);
 				an->path[2] = c * 2;
 				an->path[3] = r * 4;
 				np = 2;
@@ -889,9 +1175,10 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 			{
 				double tip[2];
-				tip[0] = (an->cells[it].col + an->cells[it].w / 2.0) * 2;
+				tip[0] = ((an->cells[it].col + an->gx) + an->cells[it].w / 2.0) * 2;
 				tip[1] = (an->cells[it].row + 0.5) * 4;
-				canvas_path(cv, an->path, np, tag, tag == TAG_WEAK, tip);
+				/* a weak reference stays dotted, highlighted or cleared */
+				canvas_path(cv, an->path, np, tag, hp->out_kind[e] == HEAP_EDGE_WEAK, tip);
 			}
 			if (n_names < NAMES_MAX) {
 				names[n_names].e = e;
@@ -902,13 +1189,37 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			}
 		}
 	}
+	/* the variables: an arrow from each one's row of the box */
+	if (bw) {
+		uint32_t vars[NS_ROWS_MAX];
+		int nv = ns_vars(an, f, vars, NS_ROWS_MAX), rows = ns_rows(h);
+		for (int k = 0; k < nv && k < rows; k++) {
+			uint32_t e = vars[k], it = lnode_of(an, f, hp->out_to[e]);
+			double tip[2], c, r;
+			uint8_t tag = f->ev && f->ev->edge == e ? TAG_HOT : TAG_EDGE;
+			if (it == UINT32_MAX)
+				continue;
+			pt(an, an->lx[it], an->ly[it], &c, &r);
+			an->path[0] = (an->bx + bw) * 2.0;
+			an->path[1] = (1 + k + 0.5) * 4;
+			an->path[2] = c * 2;
+			an->path[3] = r * 4;
+			tip[0] = (an->cells[it].col + an->gx + an->cells[it].w / 2.0) * 2;
+			tip[1] = (an->cells[it].row + 0.5) * 4;
+			canvas_path(cv, an->path, 2, tag, 0, tip);
+		}
+	}
 	for (int r = 0; r < h; r++)
 		for (int c = 0; c < w; c++) {
 			char buf[8];
 			int tag = canvas_cell(cv, c, r, screen_utf8(), buf);
+			/* the canvas's own characters: a line drawn with a backslash
+			 * in ASCII is not a snapshot's backslash, shown doubled */
 			if (tag)
-				draw_str(stdscr, y0 + r, x0 + c, 1, buf, tag_attr(tag));
+				draw_escaped(stdscr, y0 + r, x0 + c, 1, buf, strlen(buf), tag_attr(tag));
 		}
+	if (bw)
+		draw_namespace(an, f, y0, x0 + an->bx, bw, h);
 	/* field names at the middle of their reference, where nothing else is */
 	for (uint32_t k = 0; k < n_names; k++) {
 		char fb[64], nb[72];
@@ -938,7 +1249,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		int self = 0;
 		if (i == UINT32_MAX)
 			continue;
-		node_look(s, v, &lk);
+		node_look(an, f, v, &lk);
 		for (uint32_t e = hp->out_off[v]; e < hp->out_off[v + 1]; e++)
 			self |= hp->out_to[e] == v;
 		if (!(s->flags[v] & STEPPER_F_FREED)) {
@@ -951,21 +1262,26 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 		/* a finalizer that has yet to run: a dagger */
 		if ((hp->flags[v] & HEAP_F_FINALIZER) && !(s->flags[v] & STEPPER_F_FINALIZED))
 			snprintf(name + strlen(name), sizeof name - strlen(name), "%s", screen_utf8() ? "\xe2\x80\xa0" : "%");
-		snprintf(label, sizeof label, "%s %s%s%s", lk.glyph, name, self ? (screen_utf8() ? "\xe2\x86\xba" : "@") : "", num);
+		if (self)	/* it refers to itself */
+			snprintf(name + strlen(name), sizeof name - strlen(name), "%s", screen_utf8() ? "\xe2\x86\xba" : "@");
+		snprintf(label, sizeof label, "%s %s%s", lk.glyph, name, num);
 		at = lk.attr;
 		if (v == subj)
 			at |= A_UNDERLINE | A_BOLD;
-		if (draw_escaped_width(label, strlen(label)) > an->cells[i].w && num[0]) {
-			/* keep the number: cut the name */
-			int nw = an->cells[i].w - draw_width(num, strlen(num)) - 2;
-			int x = x0 + an->cells[i].col;
+		if (draw_escaped_width(label, strlen(label)) > an->cells[i].w) {
+			/* no room for all: the glyph and the name first (cut with
+			 * an ellipsis), the number only when it fits after them */
+			int x = x0 + (an->cells[i].col + an->gx), room = an->cells[i].w;
+			int namew = draw_escaped_width(name, strlen(name)), numw = draw_width(num, strlen(num));
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 2, lk.glyph, at);
 			x += draw_str(stdscr, y0 + an->cells[i].row, x, 1, " ", at);
-			if (nw > 0)
-				x += draw_escaped(stdscr, y0 + an->cells[i].row, x, nw, name, strlen(name), at);
-			draw_str(stdscr, y0 + an->cells[i].row, x, an->cells[i].w, num, at);
+			room -= 2;
+			if (room > 0)
+				x += draw_name(y0 + an->cells[i].row, x, room, name, at);
+			if (num[0] && room - namew >= numw)
+				draw_str(stdscr, y0 + an->cells[i].row, x, numw, num, at);
 		} else {
-			draw_escaped(stdscr, y0 + an->cells[i].row, x0 + an->cells[i].col, an->cells[i].w, label,
+			draw_escaped(stdscr, y0 + an->cells[i].row, x0 + (an->cells[i].col + an->gx), an->cells[i].w, label,
 				     strlen(label), at);
 		}
 	}
@@ -976,12 +1292,70 @@ static const char *count_str(char *buf, size_t size, uint64_t n)
 	return draw_count(buf, size, n);
 }
 
+/* The counts of what is on the screen: a lesson's objects as drawn (not
+ * the namespace, which is the variables; what the current statement freed,
+ * not what earlier ones did), or a heap's counters. */
 static void frame_counts(struct anim *an, const struct frame *f, struct anim_counts *c)
 {
-	if (an->is_lesson)
-		anim_counts_init(c, f->s);
-	else
+	if (!an->is_lesson) {
 		*c = an->cnt;
+		return;
+	}
+	memset(c, 0, sizeof *c);
+	for (uint32_t v = 0; v < f->s->n; v++) {
+		if (v == f->s->ns_node || !node_visible(an, f, v))
+			continue;
+		if (f->s->flags[v] & STEPPER_F_FREED)
+			c->freed++;
+		else if (f->s->flags[v] & STEPPER_F_UNREACHABLE)
+			c->unreachable++;
+		else
+			c->colour[f->s->colour[v] & 3]++;
+	}
+}
+
+/* The legend under the drawing: each object counted once, by the look it
+ * has on the screen ("live" when no collection's colours are shown). */
+static void legend(struct anim *an, const struct frame *f, char *line, size_t size)
+{
+	enum { L_WHITE, L_GREY, L_BLACK, L_OUTSIDE, L_LIVE, L_UNTRACKED, L_IMMORTAL, L_FREED, L_GARBAGE, L_N };
+	static const char *const words[L_N] = { "white", "grey", "black", "outside", "live", "untracked",
+						"immortal", "freed", "garbage" };
+	static const char *const glyph_u[L_N] = { "\xe2\x97\x8b", "\xe2\x97\x90", "\xe2\x97\x8f", "\xc2\xb7",
+						  "\xe2\x97\x8b", "\xc2\xb7", "\xc2\xb7", "\xe2\x9c\x97",
+						  "\xe2\x8a\x98" };
+	static const char *const glyph_a[L_N] = { "o", "+", "#", ".", "o", ".", ".", "x", "!" };
+	uint64_t n[L_N] = { 0 };
+	int shown = colours_shown(an, f);
+	size_t len = 0;
+
+	if (!an->is_lesson) {
+		n[L_WHITE] = an->cnt.colour[STEPPER_WHITE];
+		n[L_GREY] = an->cnt.colour[STEPPER_GREY];
+		n[L_BLACK] = an->cnt.colour[STEPPER_BLACK];
+		n[L_OUTSIDE] = an->cnt.colour[STEPPER_OUTSIDE];
+		n[L_FREED] = an->cnt.freed;
+		n[L_GARBAGE] = an->cnt.unreachable;
+	} else {
+		for (uint32_t v = 0; v < f->s->n; v++) {
+			struct look lk;
+			if (v == f->s->ns_node || !node_visible(an, f, v))
+				continue;
+			node_look(an, f, v, &lk);
+			for (int i = 0; i < L_N; i++)
+				if (strcmp(lk.word, words[i]) == 0)
+					n[i]++;
+		}
+	}
+	line[0] = '\0';
+	for (int i = 0; i < L_N; i++) {
+		char b[24];
+		int always = shown ? (i <= L_BLACK || i >= L_FREED) : (i == L_LIVE || i == L_FREED);
+		if (!always && !n[i])
+			continue;
+		len += (size_t)snprintf(line + len, len < size ? size - len : 0, " %s %s %s ",
+					screen_utf8() ? glyph_u[i] : glyph_a[i], words[i], draw_count(b, sizeof b, n[i]));
+	}
 }
 
 /* The counters shown instead of a drawing. */
@@ -1025,6 +1399,56 @@ static void draw_counters(struct anim *an, const struct frame *f, int y0, int x0
 }
 
 /* Beside the graph: the worklist, then the objects' table. */
+enum {
+	TM_ROWS_MAX = 8		/* tracemalloc lines in the panel, on a tall screen */
+};
+
+/* Whether the frame is at a lesson's tracemalloc statement or the say
+ * paragraphs after it. */
+static int tracemalloc_shown(const struct anim *an, const struct frame *f)
+{
+	const struct lesson_run *r = an->run;
+	uint32_t a = f->step;
+
+	if (!an->is_lesson)
+		return 0;
+	while (a > 0 && r->lesson->actions[r->steps[a].action].op == LESSON_SAY)
+		a--;
+	return r->lesson->actions[r->steps[a].action].op == LESSON_TRACEMALLOC;
+}
+
+/* Names of the n objects in v[] on up to `rows` lines from (y, x), w wide,
+ * "+N" for those that do not fit, "(empty)" for none; subj highlighted. */
+static void panel_names(struct anim *an, const struct frame *f, const uint32_t *v, uint32_t n, int y, int x,
+			int w, int rows, heap_node_t subj)
+{
+	char b[160], more[24];
+	int cx = x, last = y + rows - 1;
+
+	if (n == 0) {
+		draw_str(stdscr, y, x, w, "(empty)", screen_attr(ROLE_DIM));
+		return;
+	}
+	for (uint32_t q = 0; q < n && y <= last;) {
+		const char *nm = node_name(an, f, v[q], b, sizeof b);
+		int nwid = draw_escaped_width(nm, strlen(nm));
+		if (cx > x && cx + nwid + 1 > x + w) {
+			y++;
+			cx = x;
+			continue;
+		}
+		if (y == last && cx + nwid + 4 > x + w && q + 1 < n) {
+			snprintf(more, sizeof more, "+%lu", (unsigned long)(n - q));
+			draw_str(stdscr, y, cx, x + w - cx, more, screen_attr(ROLE_DIM));
+			break;
+		}
+		cx += draw_escaped(stdscr, y, cx, x + w - cx, nm, strlen(nm),
+				   v[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
+		cx += 1;
+		q++;
+	}
+}
+
 static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, int w, int h)
 {
 	const struct stepper *s = f->s;
@@ -1033,154 +1457,222 @@ static void draw_panel(struct anim *an, const struct frame *f, int y0, int x0, i
 	int y = y0, gc = gcrefs_phase(s) || an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS;
 	int rc = uses_rc(an), gens = an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS;
 	int to_free = f->ev && (f->ev->kind == STEPPER_ZERO || f->ev->kind == STEPPER_FREE ||
-				f->ev->kind == STEPPER_DECREF || f->ev->kind == STEPPER_RELEASE);
+				f->ev->kind == STEPPER_DECREF || f->ev->kind == STEPPER_UNLINK ||
+				f->ev->kind == STEPPER_FINALIZE || f->ev->kind == STEPPER_REVIVED);
 	int x = x0, nw, sw, rows, first = 0;
-	uint32_t n_live = 0;
 	char b[160], line[300];
+	int top = 4;	/* rows above the table */
 
-	if (an->is_lesson && an->lcopy.gc != LESSON_GC_CPYTHON)
+	if (!an->is_lesson && !an->has_gens)
 		gens = 0;
-	if (hp->max_generation == HEAP_GEN_UNKNOWN)
-		gens = 0;
-	/* worklist: up to three lines */
-	snprintf(line, sizeof line, "%s (%lu)", to_free ? "To free" : "Worklist",
-		 (unsigned long)(s->qtail - s->qhead));
-	draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_HEADER));
-	for (uint32_t q = s->qhead; q < s->qtail && y < y0 + 4; ) {
-		const char *nm = node_name(an, f, s->queue[q], b, sizeof b);
-		int nwid = draw_escaped_width(nm, strlen(nm));
-		if (x > x0 && x + nwid + 1 > x0 + w) {
-			y++;
-			x = x0;
-			continue;
+	if (tracemalloc_shown(an, f)) {
+		/* tracemalloc's statistic (--script prints the same) in place
+		 * of the worklist: the heap beside the memory by line */
+		struct lesson_tm_line tl[TM_ROWS_MAX + 1];
+		uint32_t n = lesson_tracemalloc(an->run, tl, TM_ROWS_MAX + 1), rows_tm = h >= 40 ? TM_ROWS_MAX : 3;
+		top = 1 + (int)(n < rows_tm ? (n > 3 ? n : 3) : rows_tm);
+		draw_str(stdscr, y++, x0, w, "tracemalloc: by line", screen_attr(ROLE_HEADER));
+		for (uint32_t i = 0; i < n; i++) {
+			if (i + 1 == rows_tm && n > rows_tm) {
+				snprintf(line, sizeof line, "+%lu more lines", (unsigned long)(n - i));
+				draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_DIM));
+				break;
+			}
+			snprintf(line, sizeof line, "line %u: %llu B, %llu block%s", (unsigned)tl[i].line,
+				 (unsigned long long)tl[i].bytes, (unsigned long long)tl[i].count,
+				 tl[i].count == 1 ? "" : "s");
+			draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_NORMAL));
 		}
-		if (y == y0 + 3 && x + nwid + 4 > x0 + w && q + 1 < s->qtail) {
-			snprintf(line, sizeof line, "+%lu", (unsigned long)(s->qtail - q));
-			draw_str(stdscr, y, x, x0 + w - x, line, screen_attr(ROLE_DIM));
-			break;
+		if (!n)
+			draw_str(stdscr, y, x0, w, "(nothing)", screen_attr(ROLE_DIM));
+	} else {
+		/* the list being scanned: up to three lines, two when CPython's
+		 * unreachable list is shown under it (as --script prints them) */
+		int cpy_scan = (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+			       (s->phase == STEPPER_PH_COPY || s->phase == STEPPER_PH_SUBTRACT ||
+				s->phase == STEPPER_PH_RESCUE);
+		/* CPython's unreachable list lives from move_unreachable to
+		 * tp_clear; what a finalizer brought back has left it */
+		int cpy_unreach = (an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) &&
+				  s->phase >= STEPPER_PH_RESCUE && s->phase <= STEPPER_PH_CLEAR;
+		heap_node_t *ul = mem_alloc((s->n ? s->n : 1) * sizeof *ul);
+		uint32_t n_unreach = cpy_unreach ? stepper_unreachable_list(s, ul) : 0;
+		snprintf(line, sizeof line, "%s (%lu)", to_free ? "To free" : cpy_scan ? "To scan" : "Worklist",
+			 (unsigned long)(s->qtail - s->qhead));
+		draw_str(stdscr, y++, x0, w, line, screen_attr(ROLE_HEADER));
+		panel_names(an, f, s->queue + s->qhead, s->qtail - s->qhead, y, x0, w, n_unreach ? 2 : 3, subj);
+		if (n_unreach) {
+			snprintf(line, sizeof line, "Unreachable (%lu):", (unsigned long)n_unreach);
+			x = x0 + draw_str(stdscr, y0 + 3, x0, w, line, screen_attr(ROLE_HEADER)) + 1;
+			panel_names(an, f, ul, n_unreach, y0 + 3, x, x0 + w - x, 1, subj);
 		}
-		x += draw_escaped(stdscr, y, x, x0 + w - x, nm, strlen(nm),
-				  s->queue[q] == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL));
-		x += 1;
-		q++;
+		free(ul);
 	}
-	if (s->qhead == s->qtail)
-		draw_str(stdscr, y, x0, w, "(empty)", screen_attr(ROLE_DIM));
-	y = y0 + 4;
+	y = y0 + top;
 	if (y >= y0 + h)
 		return;
-	/* the table; when narrow, the state is its glyph alone */
-	sw = 8;
-	nw = w - sw - (rc ? 5 : 0) - (gc ? 5 : 0) - (gens ? 4 : 0);
-	if (nw < 10) {
-		sw = 2;
-		nw += 6;
-	}
-	if (nw < 3)
-		nw = 3;
-	x = x0;
-	draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
-	x += nw + 1;
-	if (sw > 2)
-		draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
-	x += sw;
-	if (rc) {
-		draw_str_right(stdscr, y, x, 4, "rc", screen_attr(ROLE_HEADER));
-		x += 5;
-	}
-	if (gc) {
-		draw_str_right(stdscr, y, x, 4, "gcr", screen_attr(ROLE_HEADER));
-		x += 5;
-	}
-	if (gens)
-		draw_str_right(stdscr, y, x, 3, "gen", screen_attr(ROLE_HEADER));
-	y++;
-	rows = y0 + h - y;
-	n_live = hp->n_nodes;
-	/* keep the event's object in view */
-	if (subj != HEAP_NONE && (int)subj >= rows)
-		first = (int)subj - rows / 2;
-	if (first + rows > (int)n_live)
-		first = (int)n_live - rows;
-	if (first < 0)
-		first = 0;
-	for (uint32_t v = (uint32_t)first; v < hp->n_nodes && y < y0 + h; v++, y++) {
-		struct look lk;
-		attr_t at;
-		node_look(s, v, &lk);
-		at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
+	/* the table of the objects on the screen; when narrow, the state is
+	 * its glyph alone */
+	{
+		uint32_t *row = mem_alloc((hp->n_nodes ? hp->n_nodes : 1) * sizeof *row), nrow = 0, at_subj = 0;
+		int gw_col = gens ? (w >= 44 ? 9 : 4) : 0;
+		for (uint32_t v = 0; v < hp->n_nodes; v++) {
+			if (v == s->ns_node || !node_visible(an, f, v))
+				continue;
+			if (v == subj)
+				at_subj = nrow;
+			row[nrow++] = v;
+		}
+		sw = 12;
+		nw = w - sw - (rc ? 5 : 0) - (gc ? 5 : 0) - (gens ? gw_col + 1 : 0);
+		if (nw < 10) {
+			sw = 2;
+			nw += 10;
+		}
+		if (nw < 3)
+			nw = 3;
 		x = x0;
-		draw_fill(stdscr, y, x0, w, at);
-		node_name(an, f, v, b, sizeof b);
-		draw_escaped(stdscr, y, x, nw, b, strlen(b), at);
+		draw_printf(stdscr, y, x, nw, screen_attr(ROLE_HEADER), "%-*s", nw, nw >= 6 ? "object" : "obj");
 		x += nw + 1;
 		if (sw > 2)
-			snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
-		else
-			snprintf(line, sizeof line, "%s", lk.glyph);
-		draw_str(stdscr, y, x, sw - 1, line, v == subj ? at : lk.attr);
+			draw_str(stdscr, y, x, sw - 1, "state", screen_attr(ROLE_HEADER));
 		x += sw;
 		if (rc) {
-			snprintf(line, sizeof line, "%lld", (long long)s->refcount[v]);
-			draw_str_right(stdscr, y, x, 4, line, at);
+			draw_str_right(stdscr, y, x, 4, "rc", screen_attr(ROLE_HEADER));
 			x += 5;
 		}
 		if (gc) {
-			if ((s->flags[v] & STEPPER_F_CANDIDATE) || gcrefs_phase(s))
-				snprintf(line, sizeof line, "%lld", (long long)s->gc_refs[v]);
-			else
-				snprintf(line, sizeof line, "-");
-			draw_str_right(stdscr, y, x, 4, line, at);
+			draw_str_right(stdscr, y, x, 4, "gcr", screen_attr(ROLE_HEADER));
 			x += 5;
 		}
-		if (gens) {
-			if (s->gen[v] == HEAP_GEN_UNKNOWN)
-				snprintf(line, sizeof line, "-");
+		if (gens)
+			draw_str_right(stdscr, y, x, gw_col, "gen", screen_attr(ROLE_HEADER));
+		y++;
+		rows = y0 + h - y;
+		/* keep the event's object in view */
+		if (subj != HEAP_NONE && (int)at_subj >= rows)
+			first = (int)at_subj - rows / 2;
+		if (first + rows > (int)nrow)
+			first = (int)nrow - rows;
+		if (first < 0)
+			first = 0;
+		for (uint32_t i = (uint32_t)first; i < nrow && y < y0 + h; i++, y++) {
+			uint32_t v = row[i];
+			struct look lk;
+			attr_t at;
+			node_look(an, f, v, &lk);
+			at = v == subj ? screen_attr(ROLE_MATCH) : screen_attr(ROLE_NORMAL);
+			x = x0;
+			draw_fill(stdscr, y, x0, w, at);
+			draw_name(y, x, nw, node_name(an, f, v, b, sizeof b), at);
+			x += nw + 1;
+			if (sw > 2)
+				snprintf(line, sizeof line, "%s %s", lk.glyph, lk.word);
 			else
-				snprintf(line, sizeof line, "%u", (unsigned)s->gen[v]);
-			draw_str_right(stdscr, y, x, 3, line, at);
+				snprintf(line, sizeof line, "%s", lk.glyph);
+			draw_str(stdscr, y, x, sw - 1, line, v == subj ? at : lk.attr);
+			x += sw;
+			if (rc) {
+				if (hp->flags[v] & HEAP_F_IMMORTAL)
+					snprintf(line, sizeof line, "imm");
+				else
+					snprintf(line, sizeof line, "%lld", (long long)s->refcount[v]);
+				draw_str_right(stdscr, y, x, 4, line, at);
+				x += 5;
+			}
+			if (gc) {
+				if (gcrefs_phase(s) && s->colour[v] != STEPPER_OUTSIDE && s->gen[v] != STEPPER_GEN_UNTRACKED)
+					snprintf(line, sizeof line, "%lld", (long long)s->gc_refs[v]);
+				else
+					snprintf(line, sizeof line, "-");
+				draw_str_right(stdscr, y, x, 4, line, at);
+				x += 5;
+			}
+			if (gens) {
+				if (s->gen[v] == STEPPER_GEN_UNTRACKED)
+					snprintf(line, sizeof line, "-");
+				else if (s->gen[v] == STEPPER_GEN_PERMANENT)
+					snprintf(line, sizeof line, gw_col >= 9 ? "permanent" : "perm");
+				else
+					snprintf(line, sizeof line, "%u", (unsigned)s->gen[v]);
+				draw_str_right(stdscr, y, x, gw_col, line, at);
+			}
 		}
+		free(row);
 	}
 	if (first > 0)
-		draw_str_right(stdscr, y0 + 4, x0, w, "\xe2\x86\x91", screen_attr(ROLE_DIM));
+		draw_str_right(stdscr, y0 + top, x0, w, screen_utf8() ? "\xe2\x86\x91" : "^", screen_attr(ROLE_DIM));
 }
 
-/* Narration over two lines, cut at a space where it can be. */
-static void draw_narration(struct anim *an, const struct frame *f, int y, int w)
+/* The narration of the current position: display text (the say text and
+ * the stepper's names escaped once already, by graph/gc). */
+static void narration_text(struct anim *an, char *safe, size_t size)
 {
-	char safe[NARR];
-	size_t len, cut;
-
-	(void)f;
 	if (an->is_lesson) {
-		lesson_run_narration(an->run, an->pos[an->k], safe, sizeof safe);
+		lesson_run_narration(an->run, an->pos[an->k], safe, size);
 	} else if (!an->st->record) {
-		snprintf(safe, sizeof safe, "%s", "The collection is done (too big to step through: not recorded).");
+		snprintf(safe, size, "%s", "The collection is done (too big to step through: not recorded).");
 	} else if (an->k == 0) {
-		snprintf(safe, sizeof safe, "Before the collection (%s). Space plays, Right steps.",
-			 algo_name(an, an->algo));
+		snprintf(safe, size, "Before the collection (%s). Space plays, Right steps.", algo_name(an, an->algo));
 	} else {
-		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], safe, sizeof safe);
+		stepper_describe(an->st, &an->st->ev[an->pos[an->k] - 1], safe, size);
 	}
-	/* display text (names escaped by the stepper): drawn as it is */
-	len = strlen(safe);
-	draw_fill(stdscr, y, 0, COLS, screen_attr(ROLE_NORMAL));
-	draw_fill(stdscr, y + 1, 0, COLS, screen_attr(ROLE_NORMAL));
-	if (draw_escaped_width(safe, len) <= w - 2) {
-		draw_escaped(stdscr, y, 1, w - 2, safe, len, screen_attr(ROLE_NAME) | A_BOLD);
-		return;
+}
+
+enum {
+	NARR_LINES_MAX = 12
+};
+
+/* Where each line of text starts when it is wrapped at spaces into w
+ * columns: starts[0..n), at most max lines (the last one then holds the
+ * rest, cut with an ellipsis when drawn).  Returns n >= 1. */
+static int wrap(const char *t, size_t len, int w, size_t *starts, int max)
+{
+	size_t p = 0;
+	int n = 0;
+
+	while (n < max) {
+		size_t cut = 0;
+		while (p < len && t[p] == ' ')
+			p++;
+		starts[n++] = p;
+		if (draw_escaped_width(t + p, len - p) <= w)
+			break;
+		for (size_t i = p + 1; i <= len; i++) {
+			if (draw_escaped_width(t + p, i - p) > w)
+				break;
+			if (i == len || t[i] == ' ')
+				cut = i;
+		}
+		if (cut == 0) {
+			/* one word wider than the line: cut it */
+			for (cut = p + 1; cut < len && draw_escaped_width(t + p, cut + 1 - p) <= w; cut++)
+				;
+		}
+		p = cut;
+		if (p >= len)
+			break;
 	}
-	/* the longest prefix that fits, ending at a space */
-	cut = 0;
-	for (size_t i = 1; i <= len; i++)
-		if ((i == len || safe[i] == ' ') && draw_escaped_width(safe, i) <= w - 2)
-			cut = i;
-	if (cut == 0)
-		cut = len;
-	draw_escaped(stdscr, y, 1, w - 2, safe, cut, screen_attr(ROLE_NAME) | A_BOLD);
-	while (cut < len && safe[cut] == ' ')
-		cut++;
-	draw_escaped(stdscr, y + 1, 1, w - 2, safe + cut, len - cut, screen_attr(ROLE_NAME) | A_BOLD);
+	return n;
+}
+
+/* Draws the narration wrapped on lines y .. y + lines - 1. */
+static void draw_narration(const char *safe, int y, int lines, int w)
+{
+	size_t starts[NARR_LINES_MAX], len = strlen(safe);
+	int n = wrap(safe, len, w - 2, starts, lines);
+
+	for (int i = 0; i < lines; i++)
+		draw_fill(stdscr, y + i, 0, COLS, screen_attr(ROLE_NORMAL));
+	for (int i = 0; i < n; i++) {
+		size_t end = i + 1 < n ? starts[i + 1] : len;
+		/* the spaces where the line was cut are not part of it: a line
+		 * that fills the width exactly is not cut short */
+		while (end > starts[i] && safe[end - 1] == ' ')
+			end--;
+		draw_escaped(stdscr, y + i, 1, w - 2, safe + starts[i], end - starts[i],
+			     screen_attr(ROLE_NAME) | A_BOLD);
+	}
 }
 
 static void draw_help(void)
@@ -1229,8 +1721,8 @@ static void draw_frame(void *st)
 	struct frame f;
 	int pw, gw, body_y = 2, body_h;
 	char line[600], b1[32], b2[32];
-	struct anim_counts c;
-	int drawn;
+	char narr[NARR * 2];
+	int drawn, ph_shown, nl, bw, gens_h;
 
 	werase(stdscr);
 	frame_get(an, &f);
@@ -1245,50 +1737,66 @@ static void draw_frame(void *st)
 			draw_str(stdscr, 0, COLS - aw - 1, aw, al, screen_attr(ROLE_TITLE));
 	}
 	/* status line: step k/N, algorithm, phase, speed */
+	ph_shown = f.s->phase != STEPPER_PH_NONE && f.s->phase != STEPPER_PH_DONE;
 	snprintf(line, sizeof line, " step %s/%s  %s  %s%s%s%s %s", draw_count(b1, sizeof b1, (uint64_t)an->k),
 		 draw_count(b2, sizeof b2, (uint64_t)(an->n_pos - 1)), algo_short(an->algo),
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? "phase " : "",
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? stepper_phase_name(stepper_current_phase(f.s)) : "",
-		 stepper_current_phase(f.s) < STEPPER_PHASES ? "  " : "",
+		 ph_shown ? "phase " : "",
+		 ph_shown ? stepper_phase_name((enum stepper_phase)f.s->phase) : "",
+		 ph_shown ? "  " : "",
 		 an->playing ? (screen_utf8() ? "\xe2\x96\xb6 playing" : "> playing") : (screen_utf8() ? "\xe2\x9d\x9a\xe2\x9d\x9a paused" : "|| paused"),
 		 speeds[an->speed].name);
 	draw_str(stdscr, 1, 0, COLS, line, screen_attr(ROLE_HEADER));
-	body_h = LINES - body_y - 4;
+	/* the narration takes the lines it needs: two at least, a third of the
+	 * screen at most */
+	narration_text(an, narr, sizeof narr);
+	{
+		size_t starts[NARR_LINES_MAX];
+		/* the graph needs the rows at 80x24 */
+		int max = LINES >= 40 ? (LINES - 8) / 3 : LINES >= 24 ? 4 : 3;
+		if (max < 2)
+			max = 2;
+		if (max > NARR_LINES_MAX)
+			max = NARR_LINES_MAX;
+		nl = wrap(narr, strlen(narr), COLS - 2, starts, max);
+		if (nl < 2)
+			nl = 2;
+	}
+	body_h = LINES - body_y - 2 - nl;
 	pw = COLS * 9 / 25;
 	if (pw < 29)
 		pw = 29;
 	if (pw > 48)
 		pw = 48;
 	gw = COLS - pw - 1;
-	drawn = an->lay && fit(an, gw, body_h);
+	/* the generations under the drawing (CPython), 3 rows when there is
+	 * room, else 1 */
+	gens_h = 0;
+	if ((an->algo == ANIM_CPYTHON || an->algo == ANIM_GENS) && (an->is_lesson || an->has_gens))
+		gens_h = body_h >= 24 ? 3 : 1;
+	body_h -= gens_h;
+	/* the variables' box on the left, then a gap for their arrows */
+	bw = ns_width(an, &f, gw);
+	an->gx = bw ? bw + 3 : 0;
+	an->bx = 0;
+	drawn = an->lay && fit(an, gw - an->gx, body_h);
+	if (drawn && bw)
+		place_box(an, gw, bw);
 	if (an->lay && !drawn)
 		snprintf(an->why_counters, sizeof an->why_counters,
 			 "too big to draw in %dx%d: enlarge the terminal", gw, body_h);
 	if (drawn)
-		draw_graph(an, &f, body_y, 0, gw, body_h);
+		draw_graph(an, &f, body_y, 0, gw, body_h, bw);
 	else
 		draw_counters(an, &f, body_y, 0, gw, body_h);
-	for (int r = body_y; r < body_y + body_h; r++)
+	if (gens_h)
+		draw_gens(an, &f, body_y + body_h, 0, gw, gens_h);
+	for (int r = body_y; r < body_y + body_h + gens_h; r++)
 		draw_str(stdscr, r, gw, 1, screen_utf8() ? "\xe2\x94\x82" : "|", screen_attr(ROLE_DIM));
-	draw_panel(an, &f, body_y, gw + 2, pw - 2, body_h);
+	draw_panel(an, &f, body_y, gw + 2, pw - 2, body_h + gens_h);
 	/* counts */
-	frame_counts(an, &f, &c);
-	{
-		char w1[24], w2[24], w3[24], w4[24], w5[24], w6[24], outside[40] = "";
-		int u = screen_utf8();
-		if (c.colour[STEPPER_OUTSIDE])
-			snprintf(outside, sizeof outside, "  %s outside %s", u ? "\xc2\xb7" : ".",
-				 draw_count(w6, sizeof w6, c.colour[STEPPER_OUTSIDE]));
-		snprintf(line, sizeof line, " %s white %s  %s grey %s  %s black %s  %s freed %s  %s garbage %s%s",
-			 u ? "\xe2\x97\x8b" : "o", draw_count(w1, sizeof w1, c.colour[0]),
-			 u ? "\xe2\x97\x90" : "+", draw_count(w2, sizeof w2, c.colour[1]),
-			 u ? "\xe2\x97\x8f" : "#", draw_count(w3, sizeof w3, c.colour[2]),
-			 u ? "\xe2\x9c\x97" : "x", draw_count(w4, sizeof w4, c.freed),
-			 u ? "\xe2\x8a\x98" : "!", draw_count(w5, sizeof w5, c.unreachable),
-			 outside);
-		draw_str(stdscr, LINES - 4, 0, COLS, line, screen_attr(ROLE_DIM));
-	}
-	draw_narration(an, &f, LINES - 3, COLS);
+	legend(an, &f, line, sizeof line);
+	draw_str(stdscr, LINES - 2 - nl, 0, COLS, line, screen_attr(ROLE_DIM));
+	draw_narration(narr, LINES - 1 - nl, nl, COLS);
 	if (an->msg[0])
 		draw_str(stdscr, LINES - 1, 0, COLS, an->msg, screen_attr(ROLE_FOOTER) | A_BOLD);
 	else
@@ -1473,7 +1981,7 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 	struct key_script ks = { 0 };
 	char serr[ERROR_MSG_MAX];
 	struct loop lp;
-	FILE *timing = NULL;
+	FILE *timing = NULL, *dump = NULL;
 	int rc = 0;
 
 	if (keys_path) {
@@ -1494,18 +2002,23 @@ int anim_standalone(struct anim *an, struct screen_opts *so, const char *keys_pa
 			fclose(timing);
 		return error_set(err, "%s", serr);
 	}
+	/* the dump file is open while the script runs: each <Dump> key
+	 * writes the screen so far into it, the last screen follows */
+	if (dump_path) {
+		dump = strcmp(dump_path, "-") == 0 ? stdout : fopen(dump_path, "w");
+		if (!dump)
+			rc = -1;
+	}
 	/* the loop does not own an: the caller frees it */
 	loop_init(&lp, keys_path ? &ks : NULL, timing);
+	lp.dumps = dump;
 	loop_push(&lp, &anim_standalone_mode, an);
 	loop_run(&lp);
 	loop_fini(&lp);
-	if (dump_path) {
-		FILE *f = strcmp(dump_path, "-") == 0 ? stdout : fopen(dump_path, "w");
-		if (!f || screen_dump(f) != 0)
-			rc = -1;
-		if (f && f != stdout)
-			fclose(f);
-	}
+	if (dump && screen_dump(dump) != 0)
+		rc = -1;
+	if (dump && dump != stdout && fclose(dump) != 0)
+		rc = -1;
 	screen_fini();
 	keys_script_fini(&ks);
 	if (timing && timing != stdout && fclose(timing) != 0 && rc == 0)

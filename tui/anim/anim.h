@@ -11,8 +11,8 @@
  *     graph/gc/subheap.h, or a whole heap): one stepper run on it.  Above
  *     ANIM_MAX_DRAW objects, or when the layout does not fit the terminal,
  *     the view shows counters (objects per colour, worklist, events done)
- *     instead of a drawing.  On a big whole heap events are not recorded
- *     (ANIM_MAX_RECORD): the view shows the final state only.
+ *     instead of a drawing.  A whole heap above ANIM_MAX_RECORD objects and
+ *     references is refused (pick a cycle or an object).
  * Position k of N counts the positions `heapglass lesson --script` prints
  * (an allocation's counter update is left out unless the lesson changes
  * the thresholds), so both agree line for line.
@@ -31,6 +31,7 @@
 #include "graph/heap.h"
 #include "graph/gc/lesson.h"
 #include "graph/gc/stepper.h"
+#include "graph/gc/world.h"
 #include "tui/core/loop.h"
 
 enum {
@@ -61,6 +62,14 @@ struct anim *anim_new_heap(const struct heap *h, const heap_node_t *nodes, uint3
 			   const char *what, struct error *err);
 void anim_free(struct anim *an);
 
+/* The part of h a collection of cycle number `no` (1-based, as 'heapglass
+ * cycles' numbers them) is shown on: its members[0..n) and what only they
+ * hold, which the collection frees with them (subheap_held), at most max
+ * objects, into out (room for max); its caption into what.  Returns how
+ * many. */
+uint32_t anim_cycle_part(const struct heap *h, const heap_node_t *members, uint32_t n, uint64_t no,
+			 int garbage, uint32_t max, heap_node_t *out, char *what, size_t size);
+
 /* The animation as a mode of the input loop (tui/core/loop.h), with a
  * struct anim as its state: the viewer pushes it with 'a'; it is done
  * after q or Esc, and the loop then frees it with anim_free().  Its keys,
@@ -78,13 +87,16 @@ size_t anim_position(const struct anim *an);
 void anim_seek(struct anim *an, size_t k);
 /* Chooses algorithm algo; returns 0, or -1 with err when it cannot run here. */
 int anim_set_algo(struct anim *an, enum anim_algo algo, struct error *err);
+/* Chooses the CPython version whose collector runs; returns 0 or -1. */
+int anim_set_python(struct anim *an, enum world_py py);
 
-/* Objects per state in a stepper: live ones by colour, freed ones, and
- * those flagged unreachable (freed or not). */
+/* Objects per state in a stepper, each object counted once: freed ones,
+ * live ones found unreachable (cyclic garbage), and the other live ones by
+ * colour.  Objects not made yet are not counted. */
 struct anim_counts {
-	uint64_t colour[4];	/* enum stepper_colour, live objects only */
+	uint64_t colour[4];	/* enum stepper_colour: live, not unreachable */
 	uint64_t freed;
-	uint64_t unreachable;
+	uint64_t unreachable;	/* live garbage */
 };
 
 /* Counts the stepper's current state (one pass over its nodes). */

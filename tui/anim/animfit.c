@@ -28,12 +28,20 @@ static int by_row_col(const void *a, const void *b)
 static int attempt(const double *x, const double *y, const int *want, uint32_t n, int w, int h,
 		   int cap, struct animfit_cell *out, struct animfit_map *m, uint32_t *tmp)
 {
-	double minx = x[0], maxx = x[0], miny = y[0], maxy = y[0];
+	double minx = 0, maxx = 0, miny = 0, maxy = 0;
 	double margin, room_x, room_y;
-	int widest = 1;
+	int widest = 1, any = 0;
+	uint32_t nt = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		int lw = want[i] < cap ? want[i] : cap;
+		if (want[i] == 0)
+			continue;	/* not drawn: takes no room */
+		if (!any) {
+			minx = maxx = x[i];
+			miny = maxy = y[i];
+			any = 1;
+		}
 		if (x[i] < minx)
 			minx = x[i];
 		if (x[i] > maxx)
@@ -62,8 +70,10 @@ static int attempt(const double *x, const double *y, const int *want, uint32_t n
 	for (uint32_t i = 0; i < n; i++) {
 		double c, r;
 		int lw = want[i] < cap ? want[i] : cap;
-		if (lw < 1)
-			lw = 1;
+		if (want[i] <= 0) {
+			out[i] = (struct animfit_cell){ .row = 0, .col = 0, .w = 0 };
+			continue;
+		}
 		animfit_point(m, x[i], y[i], &c, &r);
 		out[i].row = (int)floor(r);
 		out[i].col = (int)floor(c - lw / 2.0 + 0.5);
@@ -78,11 +88,12 @@ static int attempt(const double *x, const double *y, const int *want, uint32_t n
 			out[i].col = w - lw;
 		if (out[i].col < 0)
 			return -1;	/* wider than the area */
-		tmp[i] = i;
+		tmp[nt++] = i;
 	}
 	sort_cells = out;
-	qsort(tmp, n, sizeof *tmp, by_row_col);
+	qsort(tmp, nt, sizeof *tmp, by_row_col);
 	sort_cells = NULL;
+	n = nt;
 	for (uint32_t k = 1; k < n; k++) {
 		const struct animfit_cell *p = &out[tmp[k - 1]], *q = &out[tmp[k]];
 		if (p->row == q->row && q->col <= p->col + p->w)

@@ -4,8 +4,9 @@
  * (export_layout_new) and fits them again on every resize: node centres
  * are mapped linearly into the area, keeping a margin of half a label on
  * each side, at most ANIMFIT_COLS_PER_INCH columns and ANIMFIT_ROWS_PER_INCH
- * rows per inch of the layout (a small graph stays compact and centred on
- * a projector-sized terminal rather than spread over it).  Each label is
+ * rows per inch of the layout: enough for a small graph to fill a
+ * projector-sized terminal (200x60), not so much that two objects end up
+ * at its two edges.  Each label is
  * one row high; when two labels on a row would touch, or two on
  * neighbouring rows overlap (no room for a line between them), labels are cut
  * shorter (down to min_w columns) and the fit is tried again; when even
@@ -18,8 +19,8 @@
 #include <stdint.h>
 
 enum {
-	ANIMFIT_COLS_PER_INCH = 20,
-	ANIMFIT_ROWS_PER_INCH = 8
+	ANIMFIT_COLS_PER_INCH = 56,
+	ANIMFIT_ROWS_PER_INCH = 24
 };
 
 /* Where a layout point goes: cell column = ox + (x - minx) * sx, cell row =
@@ -34,7 +35,9 @@ struct animfit_cell {
 };
 
 /* n node centres (x[i], y[i], in points, y up) with wanted label widths
- * want[i] (columns, >= 1), into an area of w x h cells.  Writes out[i]
+ * want[i] (columns; 0: a point that is not drawn and takes no room; -1: a
+ * point that has no label but must lie inside the area, such as a control
+ * point of a reference's curve), into an area of w x h cells.  Writes out[i]
  * and *map.  Returns 0 when every label fits on its row without touching
  * another (at least one blank column between two on a row, no overlap of
  * columns between two on neighbouring rows), else -1 (out and map

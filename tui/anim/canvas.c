@@ -101,6 +101,10 @@ void canvas_line(struct canvas *c, double x0, double y0, double x1, double y1, u
 	long steps = (long)ceil(len);
 	char ch = line_char(dx / 2, dy / 4);
 
+	/* a weak reference in ASCII: ':' down, '.' across and aslant */
+	if (dotted)
+		ch = ch == '|' ? ':' : '.';
+
 	if (!(len < MAX_DOTS))	/* also NaN */
 		return;
 	if (steps == 0)

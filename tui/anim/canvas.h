@@ -47,7 +47,8 @@ void canvas_block(struct canvas *c, int x, int y, int width);
 int canvas_blocked(const struct canvas *c, int x, int y);
 
 /* Draws a straight line between two dot positions with tag (1..255).
- * dotted: every other dot only (a weak reference). */
+ * dotted: every other dot only (a weak reference); in ASCII ':' for a
+ * line that goes down, '.' for one across or aslant. */
 void canvas_line(struct canvas *c, double x0, double y0, double x1, double y1, uint8_t tag,
 		 int dotted);
 

@@ -43,25 +43,31 @@ void cli_progress_end(struct cli_progress *cp)
 	cp->shown = 0;
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 int cli_open(const char *path, struct cli_common *common, struct heap **out)
 {
 	struct cli_progress cp;
 	struct error err;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	int rc;
 
 	cli_progress_begin(&cp);
 	rc = loader_open(path, common->format, &cp.prog, out, &err);
 	cli_progress_end(&cp);
 	common->load_seconds = now_s() - t0;
+	common->load_cpu_seconds = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	if (rc != 0)
 		return cli_fail("%s", err.msg);
 	return CLI_OK;

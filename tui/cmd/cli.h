@@ -30,6 +30,7 @@ struct cli_common {
 	const char *format;	/* --format NAME, NULL to sniff */
 	int json;		/* --json */
 	double load_seconds;	/* filled by cli_open */
+	double load_cpu_seconds;	/* the process's CPU time during the load */
 };
 
 enum cli_common_opt {

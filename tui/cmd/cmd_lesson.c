@@ -23,10 +23,8 @@
 
 #include "graph/analysis.h"
 #include "graph/gc/lesson.h"
-#include "graph/gc/step_cpython.h"
-#include "graph/gc/step_gens.h"
-#include "graph/gc/step_mark.h"
 #include "graph/gc/subheap.h"
+#include "graph/gc/world.h"
 #include "graph/near.h"
 #include "graph/core/mem.h"
 #include "graph/gc/stepper.h"
@@ -134,13 +132,16 @@ static int list_lessons(void)
 {
 	char dir[PATH_BUF], path[PATH_BUF + 300], name[256];
 	char *names[MAX_LESSONS];
-	size_t n;
+	size_t n, width = 0;
 	int rc = CLI_OK;
 
 	if (lessons_dir(dir, sizeof dir) != 0)
 		return cli_fail("cannot find the bundled lessons (assets/lessons next to the binary, "
 				"or share/heapglass/lessons); set HEAPGLASS_LESSONS to their folder");
 	n = list_files(dir, names, MAX_LESSONS);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(short_name(names[i], name, sizeof name)) > width)
+			width = strlen(name);
 	for (size_t i = 0; i < n; i++) {
 		struct lesson *l;
 		struct error err;
@@ -152,7 +153,7 @@ static int list_lessons(void)
 			break;
 		}
 		text_escape(title, sizeof title, lesson_text(l, l->title), strlen(lesson_text(l, l->title)), 0);
-		printf("%-14s %s\n", short_name(names[i], name, sizeof name), l->title ? title : "(untitled)");
+		printf("%-*s  %s\n", (int)width, short_name(names[i], name, sizeof name), l->title ? title : "(untitled)");
 		lesson_free(l);
 	}
 	free_names(names, n);
@@ -196,41 +197,115 @@ static int resolve(const char *arg, char *out, size_t size)
 
 /* ---- printing a run ---- */
 
-static const char *label(const struct stepper *s, heap_node_t v, char *buf, size_t size)
-{
-	return stepper_node_label(s, v, buf, size);
-}
-
 /* Which columns the state table has. */
 struct cols {
-	int refs, gens, dels, names, counts;
+	int refs, gens, dels, counts;
 };
 
+/* A node a person sees: made, not freed before `since` (the stepper
+ * position where the current action began: what it freed shows once). */
+static int visible(const struct stepper *s, heap_node_t v)
+{
+	return !(s->flags[v] & (STEPPER_F_UNBORN | STEPPER_F_FREED)) && v != s->ns_node;
+}
+
+/* Whether a row is worth printing: objects the collector does not track
+ * (None, True, False, strings of a real heap) only while something refers
+ * to them. */
+static int shown(const struct stepper *s, heap_node_t v)
+{
+	const struct heap *h = s->heap;
+	const uint32_t *in_edge;
+
+	if (!visible(s, v))
+		return 0;
+	if (!(h->flags[v] & HEAP_F_UNTRACKED))
+		return 1;
+	in_edge = heap_in_edges(h);
+	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
+		if (s->edge_on[in_edge[i]] && !(s->flags[h->in_from[i]] & STEPPER_F_FREED))
+			return 1;
+	return (s->flags[v] & STEPPER_F_ROOT) != 0;
+}
+
+/* The worklist after an event that moved it, named for what it is. */
 static void print_worklist(const struct stepper *s, const struct stepper_event *ev)
 {
 	char b[128];
-	int rc = ev->kind == STEPPER_ZERO || ev->kind == STEPPER_FREE;
+	const char *what = "worklist";
 
-	printf("   [%s:", rc ? "to free" : "worklist");
+	switch (ev->kind) {
+	case STEPPER_COPY:
+	case STEPPER_REACHABLE:
+	case STEPPER_TENTATIVE:
+	case STEPPER_MOVEBACK:
+		what = "to scan";
+		break;
+	default:
+		break;
+	}
+	printf("   [%s:", what);
 	if (s->qhead == s->qtail)
 		printf(" empty");
 	for (uint32_t i = s->qhead; i < s->qtail; i++)
-		printf(" %s", label(s, s->queue[i], b, sizeof b));
+		printf(" %s", stepper_label(s->heap, s->queue[i], b, sizeof b));
 	printf("]");
 }
 
-/* Replays the step's events from the start, printing each with the
- * worklist after it when it moved, and leaves the stepper at the end. */
-static void print_events(struct stepper *s, int quiet_counts)
+/* The live nodes with a non-zero key (key[v]: a place in a list) in the
+ * order of their keys: "[what: a b c]". */
+static void print_ordered(const struct stepper *s, const uint32_t *key, const char *what)
+{
+	char b[128];
+	uint32_t next = 0;
+
+	printf("   [%s:", what);
+	for (;;) {
+		uint32_t best = UINT32_MAX;
+		heap_node_t bv = HEAP_NONE;
+		for (uint32_t v = 0; v < s->n; v++)
+			if (key[v] > next && key[v] < best && !(s->flags[v] & STEPPER_F_FREED)) {
+				best = key[v];
+				bv = v;
+			}
+		if (bv == HEAP_NONE)
+			break;
+		printf(" %s", stepper_label(s->heap, bv, b, sizeof b));
+		next = best;
+	}
+	if (!next)
+		printf(" empty");
+	printf("]");
+}
+
+/* CPython's unreachable list after an event that moved it. */
+static void print_unreachable(const struct stepper *s)
+{
+	heap_node_t *ul = mem_alloc((s->n ? s->n : 1) * sizeof *ul);
+	uint32_t n = stepper_unreachable_list(s, ul);
+	char b[128];
+
+	printf(" [unreachable:");
+	for (uint32_t i = 0; i < n; i++)
+		printf(" %s", stepper_label(s->heap, ul[i], b, sizeof b));
+	if (!n)
+		printf(" empty");
+	printf("]");
+	free(ul);
+}
+
+/* Prints events [from, to) of s (seeking through them), each with the
+ * worklist after it when it moved; `shown` filters (NULL: all). */
+static void print_events(struct stepper *s, size_t from, size_t to, const struct lesson_run *r, uint32_t step)
 {
 	char line[600];
 
-	stepper_seek(s, 0);
-	for (size_t i = 0; i < stepper_len(s); i++) {
+	stepper_seek(s, from);
+	for (size_t i = from; i < to; i++) {
 		const struct stepper_event *ev = &s->ev[i];
 
 		stepper_step(s, 1);
-		if (quiet_counts && ev->kind == STEPPER_COUNT)
+		if (r && !lesson_event_shown(r, step, ev))
 			continue;
 		stepper_describe(s, ev, line, sizeof line);
 		if (ev->kind == STEPPER_PHASE)
@@ -241,6 +316,10 @@ static void print_events(struct stepper *s, int quiet_counts)
 			printf("       %s", line);
 			if (ev->qop != STEPPER_Q_NONE)
 				print_worklist(s, ev);
+			if (ev->kind == STEPPER_TENTATIVE || ev->kind == STEPPER_MOVEBACK)
+				print_unreachable(s);
+			if (ev->kind == STEPPER_ZERO || ev->kind == STEPPER_FREE || ev->kind == STEPPER_REVIVED)
+				print_ordered(s, s->deal, "deallocating");
 			printf("\n");
 		}
 	}
@@ -280,50 +359,49 @@ static void print_table(const struct table *t, const int *right)
 	}
 }
 
-/* "variable a, b.prev, w.ref (weak)" */
+/* "variable a, b.prev, ref(a)() (weak), held from outside" */
 static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t size)
 {
 	const struct heap *h = s->heap;
-	char a[128], f[128];
+	char f[300];
 	size_t len = 0;
 	const uint32_t *in_edge = heap_in_edges(h);
 
 	buf[0] = '\0';
-	if ((h->flags[v] & HEAP_F_ROOT) && !s->label_ids)
-		len += (size_t)snprintf(buf + len, size - len, "variable %s", label(s, v, a, sizeof a));
-	for (uint32_t r = 0; s->label_ids && r < h->n_roots && len < size; r++)
-		if (h->roots[r].node == v) {
-			char k[96];
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-						cli_str(h, h->roots[r].kind, k, sizeof k));
-		}
+	if (s->flags[v] & STEPPER_F_ROOT)
+		len += (size_t)snprintf(buf, size, "held from outside");
 	for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1] && len < size; i++) {
-		heap_node_t u = h->in_from[i];
 		uint32_t e = in_edge[i];
-		if (s->flags[u] & STEPPER_F_FREED)
+		if (!s->edge_on[e] || (s->flags[h->in_from[i]] & STEPPER_F_FREED))
 			continue;
-		cli_edge(h, h->out_name[e], f, sizeof f);
-		len += (size_t)snprintf(buf + len, size - len, "%s%s%s%s%s", len ? ", " : "",
-					label(s, u, a, sizeof a),
-					(h->out_name[e] & HEAP_NAME_INDEX) ? "" : ".", f,
+		len += (size_t)snprintf(buf + len, size - len, "%s%s%s", len ? ", " : "",
+					stepper_ref_text(s, e, f, sizeof f),
 					h->out_kind[e] == HEAP_EDGE_WEAK ? " (weak)" : "");
 	}
 	if (!len)
 		snprintf(buf, size, "nothing");
 }
 
-static int uses_finalizers(const struct lesson *l)
+static int uses(const struct lesson *l, enum lesson_op op)
 {
 	for (uint32_t i = 0; i < l->n_actions; i++)
-		if (l->actions[i].op == LESSON_FINALIZER)
+		if (l->actions[i].op == op)
 			return 1;
 	return 0;
 }
 
-static void print_state(const struct stepper *s, const struct cols *k)
+static void print_counts(const struct stepper *s)
+{
+	printf("    gc.get_count() = (%lld, %lld, %lld), gc.get_threshold() = (%lld, %lld, %lld)\n",
+	       (long long)s->gen_count[0], (long long)s->gen_count[1], (long long)s->gen_count[2],
+	       (long long)s->threshold[0], (long long)s->threshold[1], (long long)s->threshold[2]);
+}
+
+/* The objects alive at the stepper's position, and those freed in events
+ * [since, pos). */
+static void print_state(const struct stepper *s, const struct cols *k, size_t since)
 {
 	const struct heap *h = s->heap;
-	int refs = k->refs, gens = k->gens, dels = k->dels;
 	struct table t = { .cols = 0 };
 	int right[8] = { 0 };
 	size_t live = 0, c = 0;
@@ -331,45 +409,39 @@ static void print_state(const struct stepper *s, const struct cols *k)
 	int any_freed = 0;
 
 	for (uint32_t v = 0; v < s->n; v++)
-		live += !(s->flags[v] & STEPPER_F_FREED);
-	t.cols = 3 + (size_t)refs + (size_t)gens + (size_t)dels + (size_t)k->names;
+		live += shown(s, v);
+	t.cols = 3 + (size_t)k->refs + (size_t)k->gens + (size_t)k->dels;
 	t.cell = mem_calloc((live + 1) * t.cols, sizeof *t.cell);
 	snprintf(t.cell[c++], CELL, "object");
 	snprintf(t.cell[c++], CELL, "type");
-	if (k->names)
-		snprintf(t.cell[c++], CELL, "name");
-	if (refs) {
+	if (k->refs) {
 		right[c] = 1;
 		snprintf(t.cell[c++], CELL, "refcount");
 	}
-	if (gens) {
+	if (k->gens) {
 		right[c] = 1;
 		snprintf(t.cell[c++], CELL, "gen");
 	}
-	if (dels)
+	if (k->dels)
 		snprintf(t.cell[c++], CELL, "__del__");
 	snprintf(t.cell[c++], CELL, "held by");
 	for (uint32_t v = 0; v < s->n; v++) {
 		size_t tl;
 		const char *type;
 
-		if (s->flags[v] & STEPPER_F_FREED)
+		if (!shown(s, v))
 			continue;
-		label(s, v, t.cell[c++], CELL);
+		stepper_label(h, v, t.cell[c++], CELL);
 		type = heap_string(h, h->type[v], &tl);
 		text_escape(t.cell[c++], CELL, type, tl, 0);
-		if (k->names)
-			cli_str(h, h->name[v], t.cell[c++], CELL);
-		if (refs)
+		if (k->refs)
 			snprintf(t.cell[c++], CELL, "%lld", (long long)s->refcount[v]);
-		if (gens && s->gen[v] == HEAP_GEN_UNKNOWN)
-			snprintf(t.cell[c++], CELL, "-");
-		else if (gens)
-			snprintf(t.cell[c++], CELL, "%u", (unsigned)s->gen[v]);
-		if (dels)
+		if (k->gens)
+			stepper_gen_name(s->gen[v], t.cell[c++], CELL);
+		if (k->dels)
 			snprintf(t.cell[c++], CELL, "%s",
 				 (s->flags[v] & STEPPER_F_FINALIZED) ? "ran"
-				 : (h->flags[v] & HEAP_F_FINALIZER) ? "yes" : "-");
+				 : (s->flags[v] & STEPPER_F_DEL) ? "yes" : "-");
 		held_by(s, v, t.cell[c++], CELL);
 	}
 	t.rows = live + 1;
@@ -378,54 +450,84 @@ static void print_state(const struct stepper *s, const struct cols *k)
 	else
 		printf("    (no objects)\n");
 	free(t.cell);
-
-	for (uint32_t v = 0; v < s->n; v++) {
-		if (!(s->flags[v] & STEPPER_F_FREED))
+	for (size_t i = since; i < s->pos; i++) {
+		const struct stepper_event *ev = &s->ev[i];
+		if (ev->kind != STEPPER_FREE && ev->kind != STEPPER_SWEEP)
 			continue;
-		printf("%s%s", any_freed ? ", " : "    freed: ", label(s, v, a, sizeof a));
+		printf("%s%s", any_freed ? ", " : "    freed: ", stepper_label(h, ev->node, a, sizeof a));
 		any_freed = 1;
 	}
 	if (any_freed)
 		printf("\n");
-	if (gens && k->counts)
-		printf("    gc.get_count() = (%lld, %lld, %lld), thresholds (%lld, %lld, %lld)\n",
-		       (long long)s->gen_count[0], (long long)s->gen_count[1], (long long)s->gen_count[2],
-		       (long long)s->threshold[0], (long long)s->threshold[1], (long long)s->threshold[2]);
+	if (k->gens && k->counts)
+		print_counts(s);
+}
+
+/* tracemalloc.take_snapshot().statistics('lineno') (lesson_tracemalloc). */
+static void print_tracemalloc(const struct lesson_run *r)
+{
+	struct lesson_tm_line *tl = mem_alloc(((size_t)LESSON_MAX_ACTIONS + 1) * sizeof *tl);
+	uint32_t n = lesson_tracemalloc(r, tl, LESSON_MAX_ACTIONS + 1);
+
+	printf("    tracemalloc: the lesson's instances still allocated, by the line that made them:\n");
+	if (!n)
+		printf("      nothing\n");
+	for (uint32_t i = 0; i < n; i++)
+		printf("      line %u: size=%llu B, count=%llu, average=%llu B\n", (unsigned)tl[i].line,
+		       (unsigned long long)tl[i].bytes, (unsigned long long)tl[i].count,
+		       (unsigned long long)(tl[i].bytes / tl[i].count));
+	free(tl);
+}
+
+/* A say paragraph, one printed line per line of it. */
+static void print_say(const char *t)
+{
+	char b[1100];
+
+	while (*t) {
+		size_t len = strcspn(t, "\n");
+		text_escape(b, sizeof b, t, len, 0);
+		printf("%s\n", b);
+		t += len + (t[len] == '\n');
+	}
 }
 
 static void print_run(const struct lesson *l, struct lesson_run *r)
 {
 	char b[1100];
 	const char *title = lesson_text(l, l->title);
-	int prev_say = 0;
-	/* With the default thresholds, counting each allocation is noise. */
-	int quiet_counts = l->threshold[0] == 700 && l->threshold[1] == 10 && l->threshold[2] == 10;
 	struct cols cols = {
-		.refs = l->gc != LESSON_GC_MARKSWEEP,
-		.gens = l->gc == LESSON_GC_CPYTHON,
-		.dels = uses_finalizers(l),
+		.refs = r->gc != LESSON_GC_MARKSWEEP,
+		.gens = r->gc == LESSON_GC_CPYTHON,
+		.dels = uses(l, LESSON_FINALIZER),
 	};
 
 	text_escape(b, sizeof b, title, strlen(title), 0);
 	printf("Lesson: %s\n", l->title ? b : "(untitled)");
-	printf("Collector: %s\n", lesson_gc_title(l->gc));
+	if (r->gc == LESSON_GC_CPYTHON)
+		printf("Collector: CPython %s: reference counting plus the generational cycle detector%s\n",
+		       world_py_info(r->py)->name, world_py_info(r->py)->incremental ? " (incremental)" : "");
+	else
+		printf("Collector: %s\n", lesson_gc_title(r->gc));
 	for (uint32_t i = 0; i < r->n_steps; i++) {
 		struct lesson_step *step = &r->steps[i];
 		const struct lesson_action *a = &l->actions[step->action];
 
 		if (a->op == LESSON_SAY) {
-			const char *t = lesson_text(l, a->text);
-			text_escape(b, sizeof b, t, strlen(t), 0);
-			printf("%s%s\n", prev_say ? "" : "\n", b);
-			prev_say = 1;
+			printf("\n");	/* a paragraph */
+			print_say(lesson_text(l, a->text));
 			continue;
 		}
-		prev_say = 0;
 		text_escape(b, sizeof b, step->what, strlen(step->what), 0);
 		printf("\n[line %u] %s\n", (unsigned)a->line, b);
-		print_events(step->st, quiet_counts && step->st->kind_count[STEPPER_COLLECT] == 0);
-		cols.counts = !quiet_counts || step->st->kind_count[STEPPER_COLLECT] != 0;
-		print_state(step->st, &cols);
+		print_events(r->st, step->first, step->first + step->n, r, i);
+		cols.counts = l->has_threshold || a->op == LESSON_COUNTS || a->op == LESSON_FREEZE ||
+			      a->op == LESSON_UNFREEZE;
+		for (size_t k = step->first; k < step->first + step->n; k++)
+			cols.counts |= r->st->ev[k].kind == STEPPER_COLLECT;
+		print_state(r->st, &cols, step->first);
+		if (a->op == LESSON_TRACEMALLOC)
+			print_tracemalloc(r);
 	}
 }
 
@@ -444,6 +546,7 @@ struct heap_opts {
 	int have_cycle, have_object, have_depth;
 	int gc;			/* -1: by the heap (cpython with refcounts, else mark-sweep) */
 	int generation;
+	int py;			/* enum world_py */
 	int animate;		/* open the animated view */
 	struct view_opts *view;
 };
@@ -469,18 +572,79 @@ static int any_flag(const struct heap *h, uint16_t flag)
 	return 0;
 }
 
+/* The part of the heap --cycle or --object asks for into sel (room for
+ * MAX_PART), its caption into what.  Returns its size, or 0 after
+ * printing why. */
+static uint32_t choose_part(struct heap_opts *o, const struct heap *h, heap_node_t *sel, char *what,
+			    size_t size)
+{
+	struct analysis *a = NULL;
+	struct error err;
+	uint32_t n = 0;
+
+	if (o->have_cycle) {
+		const struct analysis_cycle *cy;
+		if (analysis_run(h, NULL, &a, &err) != 0) {
+			cli_fail("%s", err.msg);
+			return 0;
+		}
+		if (o->cycle < 1 || o->cycle > a->n_cycles) {
+			if (a->n_cycles == 0)
+				cli_fail("%s has no cycles", o->file);
+			else
+				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' numbers them)",
+					 (unsigned long long)o->cycle, (unsigned long)a->n_cycles,
+					 (unsigned long)a->n_cycles);
+			analysis_free(a);
+			return 0;
+		}
+		cy = &a->cycles[o->cycle - 1];
+		if (cy->size > MAX_PART) {
+			cli_fail("cycle %llu has %lu objects; stepping through takes at most %d",
+				 (unsigned long long)o->cycle, (unsigned long)cy->size, MAX_PART);
+			analysis_free(a);
+			return 0;
+		}
+		/* the cycle and what only it holds: what the collection frees with it */
+		n = anim_cycle_part(h, a->members + cy->members, cy->size, o->cycle, cy->garbage, MAX_PART, sel,
+				    what, size);
+		analysis_free(a);
+		return n;
+	}
+	{
+		heap_node_t v = heap_find(h, o->object);
+		if (v == HEAP_NONE) {
+			cli_fail("no object with id %llu in %s", (unsigned long long)o->object, o->file);
+			return 0;
+		}
+		{
+			/* the neighbourhood a diagram of it shows (graph/near.h) */
+			struct near_rules rules = near_rules_picture((uint32_t)o->depth, MAX_PART);
+			struct near nb;
+			near_walk(h, v, &rules, &nb);
+			n = nb.n;
+			memcpy(sel, nb.node, n * sizeof *sel);
+			snprintf(what, size, "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
+				 (unsigned long long)o->object, (unsigned long long)o->depth,
+				 o->depth == 1 ? "" : "s", (unsigned long)n, nb.over ? ", the nearest only" : "");
+			near_fini(&nb);
+		}
+	}
+	return n;
+}
+
 static int run_heap(struct heap_opts *o)
 {
 	struct heap *h = NULL, *part = NULL;
-	struct analysis *a = NULL;
 	struct stepper *s = NULL;
+	struct world *w;
 	struct error err;
 	heap_node_t *sel = NULL;
-	uint32_t n = 0;
-	char what[200], b[64], file[4096];
-	int rc;
-	int has_rc;
-	struct cols cols = { .names = 1 };
+	uint32_t n;
+	char what[300], file[4096];
+	int64_t ret;
+	int rc, has_rc;
+	struct cols cols = { 0 };
 
 	rc = cli_open(o->file, &o->common, &h);
 	if (rc != CLI_OK)
@@ -490,99 +654,53 @@ static int run_heap(struct heap_opts *o)
 	if (o->gc < 0)
 		o->gc = has_rc ? LESSON_GC_CPYTHON : LESSON_GC_MARKSWEEP;
 	sel = mem_alloc(MAX_PART * sizeof *sel);
-	if (o->have_cycle) {
-		const struct analysis_cycle *cy;
-		if (analysis_run(h, NULL, &a, &err) != 0) {
-			cli_fail("%s", err.msg);
-			goto out;
-		}
-		if (o->cycle < 1 || o->cycle > a->n_cycles) {
-			if (a->n_cycles == 0)
-				cli_fail("%s has no cycles", o->file);
-			else
-				cli_fail("no cycle %llu: the heap has %lu (1 to %lu, as 'heapglass cycles' numbers them)",
-					 (unsigned long long)o->cycle, (unsigned long)a->n_cycles,
-					 (unsigned long)a->n_cycles);
-			goto out;
-		}
-		cy = &a->cycles[o->cycle - 1];
-		if (cy->size > MAX_PART) {
-			cli_fail("cycle %llu has %lu objects; stepping through takes at most %d",
-				 (unsigned long long)o->cycle, (unsigned long)cy->size, MAX_PART);
-			goto out;
-		}
-		memcpy(sel, a->members + cy->members, cy->size * sizeof *sel);
-		n = cy->size;
-		snprintf(what, sizeof what, "cycle %llu (%lu object%s, %s)", (unsigned long long)o->cycle,
-			 (unsigned long)cy->size, cy->size == 1 ? "" : "s", cy->garbage ? "garbage" : "live");
-	} else {
-		heap_node_t v = heap_find(h, o->object);
-		if (v == HEAP_NONE) {
-			cli_fail("no object with id %llu in %s", (unsigned long long)o->object, o->file);
-			goto out;
-		}
-		{
-			/* the neighbourhood a diagram of it shows (graph/near.h) */
-			struct near_rules rules = near_rules_picture((uint32_t)o->depth, MAX_PART);
-			struct near nb;
-			near_walk(h, v, &rules, &nb);
-			n = nb.n;
-			memcpy(sel, nb.node, n * sizeof *sel);
-			snprintf(what, sizeof what,
-				 "object %llu and its neighbours within %llu reference%s (%lu objects%s)",
-				 (unsigned long long)o->object, (unsigned long long)o->depth,
-				 o->depth == 1 ? "" : "s", (unsigned long)n, nb.over ? ", the nearest only" : "");
-			near_fini(&nb);
-		}
-	}
+	n = choose_part(o, h, sel, what, sizeof what);
+	if (n == 0)
+		goto out;
 	if (o->animate) {
 		struct anim *an = anim_new_heap(h, sel, n, what, &err);
 		if (!an) {
 			cli_fail("%s", err.msg);
 			goto out;
 		}
+		anim_set_python(an, (enum world_py)o->py);
 		if (o->gc == LESSON_GC_MARKSWEEP || !has_rc)
 			anim_set_algo(an, o->gc == LESSON_GC_MARKSWEEP ? ANIM_MARKSWEEP : ANIM_CPYTHON, &err);
 		rc = animate(an, o->view);
 		goto out;
 	}
-	if (subheap_new(h, sel, n, &part, &err) != 0) {
+	w = world_from_heap(h, sel, n, o->gc == LESSON_GC_CPYTHON ? WORLD_CPYTHON : WORLD_MARKSWEEP,
+			    (enum world_py)o->py);
+	world_collect(w, o->gc == LESSON_GC_CPYTHON ? o->generation : 2, &ret);
+	if (world_finish(w, &part, &s, &err) != 0) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	s = stepper_new(part);
-	s->label_ids = 1;
-	if (!has_rc)
-		subheap_refcounts(h, part, s->refcount);	/* as the whole heap holds them */
 	cols.refs = o->gc == LESSON_GC_CPYTHON;
-	cols.gens = o->gc == LESSON_GC_CPYTHON && part->max_generation != HEAP_GEN_UNKNOWN;
+	cols.gens = o->gc == LESSON_GC_CPYTHON && h->max_generation != HEAP_GEN_UNKNOWN;
 	cols.dels = any_flag(part, HEAP_F_FINALIZER);
 	printf("Heap: %s, %s\n", cli_text(o->file, file, sizeof file), what);
 	if (o->gc == LESSON_GC_CPYTHON)
-		printf("Collector: CPython's cycle detector, gc.collect(%d)%s\n", o->generation,
-		       has_rc ? "" : " (refcounts: the references in the whole heap)");
+		printf("Collector: CPython %s's cycle detector, gc.collect(%d)%s\n", world_py_info((enum world_py)o->py)->name,
+		       o->generation, has_rc ? "" : " (refcounts: the references in the whole heap)");
 	else
 		printf("Collector: mark-and-sweep from the roots\n");
 	printf("Outside the part: what holds it from elsewhere in the heap counts as a root%s.\n",
 	       o->gc == LESSON_GC_CPYTHON ? ", and in its refcount" : "");
 	printf("\nBefore:\n");
-	print_state(s, &cols);
+	stepper_seek(s, 0);
+	print_state(s, &cols, 0);
 	if (o->gc == LESSON_GC_CPYTHON)
-		step_gens_collect(s, (unsigned)o->generation);
+		printf("\n[gc.collect(%d)]\n", o->generation);
 	else
-		step_mark_run(s);
-	if (o->gc == LESSON_GC_CPYTHON)
-		snprintf(b, sizeof b, "[gc.collect(%d)]", o->generation);
-	else
-		snprintf(b, sizeof b, "[collect: mark and sweep]");
-	printf("\n%s\n", b);
-	print_events(s, 1);	/* a snapshot's gc counters are not known: leave them out */
-	print_state(s, &cols);
+		printf("\n[collect: mark and sweep]\n");
+	print_events(s, 0, stepper_len(s), NULL, 0);
+	cols.counts = 0;	/* a snapshot's gc counters are not known */
+	print_state(s, &cols, 0);
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 out:
 	stepper_free(s);
 	heap_free(part);
-	analysis_free(a);
 	heap_free(h);
 	free(sel);
 	return rc;
@@ -595,7 +713,7 @@ struct lesson_opts {
 };
 
 static const struct lesson_opts defaults = {
-	.heap = { .gc = -1, .generation = 2, .depth = DEFAULT_DEPTH },
+	.heap = { .gc = -1, .generation = 2, .depth = DEFAULT_DEPTH, .py = -1 },
 	.view = { .so = { .theme = THEME_AUTO, .cols = 80, .rows = 24 } },
 };
 
@@ -603,6 +721,17 @@ static const struct lesson_opts defaults = {
 static int parse_number(void *dest, const char *arg)
 {
 	return cli_parse_u64(arg + (arg[0] == '@'), dest);
+}
+
+/* --python X.Y: a version the world models, into an int (enum world_py). */
+static int parse_python(void *dest, const char *arg)
+{
+	enum world_py py;
+
+	if (world_py_parse(arg, &py) != 0)
+		return -1;
+	*(int *)dest = (int)py;
+	return 0;
 }
 
 static const struct cli_choice collectors[] = {
@@ -632,8 +761,11 @@ static const struct cli_option options[] = {
 	  .help = "cpython (the default for a heap with refcounts) or\nmark-sweep (the default otherwise)" },
 	{ .name = "generation", .arg = "G", .kind = CLI_INT, .offset = offsetof(struct lesson_opts, heap.generation),
 	  .max = 2, .error = "--generation is 0, 1 or 2", .help = "with cpython: gc.collect(G), 0 to 2 (default 2)" },
+	{ .name = "python", .arg = "X.Y", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, heap.py),
+	  .parse = parse_python, .error = "--python is a version heapglass models (3.8 to 3.14), not '%s'",
+	  .help = "the CPython whose collector runs: 3.8 to 3.14 (default:\nthe lesson's own 'python' line, else 3.14)" },
 	{ .name = "keys", .arg = "SCRIPT", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.keys),
-	  .help = "headless: drive the view with keys (<Tick>: one tick)" },
+	  .help = "headless: drive the view with keys (<Tick>: one tick;\n<Dump>: the screen so far into the --dump-screen file)" },
 	{ .name = "dump-screen", .arg = "FILE", .kind = CLI_STRING, .offset = offsetof(struct lesson_opts, view.dump),
 	  .help = "headless: write the last screen to FILE ('-': stdout)" },
 	{ .name = "size", .arg = "COLSxROWS", .kind = CLI_PARSE, .offset = offsetof(struct lesson_opts, view.so),
@@ -683,6 +815,8 @@ static int run(void *opts, struct cli_args *args)
 			return cli_usage(&cmd_lesson, "--heap needs one of --cycle N and --object ID");
 		if (ho->have_depth && !ho->have_object)
 			return cli_usage(&cmd_lesson, "--depth goes with --object");
+		if (ho->py < 0)
+			ho->py = WORLD_PY_NEWEST;
 		return run_heap(ho);
 	}
 	if (ho->have_cycle || ho->have_object || ho->have_depth || cli_given(args, "gc") || ho->common.format)
@@ -695,7 +829,9 @@ static int run(void *opts, struct cli_args *args)
 		return rc;
 	if (loader_open_lesson(path, &l, &err) != 0)
 		return cli_fail("%s", err.msg);
-	if (lesson_run_new(l, &r, &err) != 0) {
+	if (ho->py >= 0)
+		l->py = ho->py;	/* --python wins over the lesson's own line */
+	if (lesson_run_new(l, l->gc, lesson_py(l), &r, &err) != 0) {
 		lesson_free(l);
 		return cli_fail("%s", err.msg);
 	}
@@ -720,10 +856,10 @@ static int run(void *opts, struct cli_args *args)
 
 const struct command cmd_lesson = {
 	.name = "lesson",
-	.usage = "lesson NAME|FILE [--script | --keys SCRIPT [--dump-screen FILE] [--timing FILE]]\n"
+	.usage = "lesson NAME|FILE [--python X.Y] [--script | --keys SCRIPT [--dump-screen FILE] [--timing FILE]]\n"
 		 "       heapglass lesson --list\n"
 		 "       heapglass lesson --heap SNAPSHOT (--cycle N | --object ID [--depth D])\n"
-		 "                        [--gc cpython|mark-sweep] [--generation G]",
+		 "                        [--gc cpython|mark-sweep] [--generation G] [--python X.Y]",
 	.summary = "Step through a garbage-collection lesson (reference counting, cycles, mark-and-sweep, generations).",
 	.options = options,
 	.common = CLI_FORMAT,

@@ -100,9 +100,11 @@ const struct keymap_entry *keymap_entry(const struct keymap *km, enum action act
 	return NULL;
 }
 
-/* One "key label" pair at column x; -1 when it does not fit. */
-static int footer_item(int y, int x, int cols, const char *key, const char *label)
+/* One entry's "key label" pair at column x; -1 when it does not fit. */
+static int footer_item(int y, int x, int cols, const struct keymap_entry *e)
 {
+	const char *key = !screen_utf8() && e->footer_key_ascii ? e->footer_key_ascii : e->footer_key;
+	const char *label = e->footer;
 	int kw = draw_width(key, strlen(key)), lw = draw_width(label, strlen(label));
 
 	if (x + kw + lw + 3 > cols)
@@ -122,11 +124,11 @@ void keymap_draw_footer(const struct keymap *km, const enum action *first, int y
 	for (int i = 0; first && first[i] != ACT_NONE && x >= 0; i++) {
 		const struct keymap_entry *e = keymap_entry(km, first[i]);
 		if (e && e->footer)
-			x = footer_item(y, x, cols, e->footer_key, e->footer);
+			x = footer_item(y, x, cols, e);
 	}
 	for (size_t i = 0; i < km->n && x >= 0; i++)
 		if (km->entries[i].global && km->entries[i].footer)
-			x = footer_item(y, x, cols, km->entries[i].footer_key, km->entries[i].footer);
+			x = footer_item(y, x, cols, &km->entries[i]);
 }
 
 struct key_name {
@@ -143,7 +145,7 @@ static const struct key_name key_names[] = {
 	{ .name = "End", .code = KEY_END }, { .name = "F1", .code = KEY_F(1) },
 	{ .name = "BTab", .code = KEY_BTAB },
 	{ .name = "lt", .code = '<' }, { .name = "Space", .code = ' ' },
-	{ .name = "Tick", .code = KEYS_TICK },
+	{ .name = "Tick", .code = KEYS_TICK }, { .name = "Dump", .code = KEYS_DUMP },
 };
 
 static void push(struct key_script *ks, size_t *cap, int code, int cols, int rows, const char *label)

@@ -33,7 +33,8 @@ enum {
 	KEYS_CTRL_U = 'U' - '@',	/* clear the prompt */
 	KEYS_ESC = 27,
 	KEYS_DEL = 127,			/* what most terminals send for Backspace */
-	KEYS_TICK = 0x10001		/* <Tick>: above every curses key code */
+	KEYS_TICK = 0x10001,		/* <Tick>: above every curses key code */
+	KEYS_DUMP = 0x10002		/* <Dump>: a script writes the screen so far (loop.h) */
 };
 
 /* Every action of every mode (the viewer, the GC animation).  A mode's
@@ -71,6 +72,8 @@ struct keymap_entry {
 	int codes[KEYMAP_CODES];	/* curses KEY_* codes or characters; 0 ends */
 	const char *keys;		/* for help: "j Down" */
 	const char *footer_key;		/* the key shown in the footer, NULL: not there */
+	const char *footer_key_ascii;	/* ... on an ASCII-only screen, when footer_key
+					 * is not ASCII (an arrow); NULL: footer_key */
 	const char *footer;		/* its short label */
 	const char *help;		/* one line for the help screen */
 	int global;			/* offered in every view of the mode */

@@ -130,6 +130,14 @@ int loop_run(struct loop *lp)
 				ended = 1;
 				break;
 			}
+			if (ev.is_key && ev.ch == KEYS_DUMP) {
+				/* the screen as the keys so far left it */
+				if (lp->dumps) {
+					screen_dump(lp->dumps);
+					fputs("\f\n", lp->dumps);
+				}
+				continue;
+			}
 		} else {
 			if (terminal_event(lp, &ev, &me) != 0)
 				continue;

@@ -61,6 +61,8 @@ struct loop {
 	const struct key_script *ks;	/* NULL: the terminal */
 	size_t next;			/* the script's next key */
 	FILE *timing;			/* NULL: no timing */
+	FILE *dumps;			/* a script's <Dump> writes the screen here
+					 * (then a line with a form feed); NULL: ignored */
 };
 
 /* A loop reading ks (NULL: the terminal), writing per scripted key its

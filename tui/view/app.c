@@ -452,9 +452,18 @@ static void animate(struct app *a)
 	if (c != HEAP_NONE && c < a->m->an->n_cycles) {
 		uint32_t n;
 		const heap_node_t *mem = model_cycle_members(a->m, c, &n);
-		snprintf(what, sizeof what, "cycle %u (%u object%s, %s)", c + 1, n, n == 1 ? "" : "s",
-			 a->m->an->cycles[c].garbage ? "garbage" : "live");
-		an = anim_new_heap(a->h, mem, n, what, &err);
+		if (n <= ANIM_MAX_DRAW) {
+			/* the cycle and what only it holds, as lesson --heap --cycle */
+			heap_node_t *part = mem_alloc(ANIM_MAX_DRAW * sizeof *part);
+			uint32_t k = anim_cycle_part(a->h, mem, n, c + 1, a->m->an->cycles[c].garbage, ANIM_MAX_DRAW,
+						     part, what, sizeof what);
+			an = anim_new_heap(a->h, part, k, what, &err);
+			free(part);
+		} else {
+			snprintf(what, sizeof what, "cycle %u (%u objects, %s)", c + 1, n,
+				 a->m->an->cycles[c].garbage ? "garbage" : "live");
+			an = anim_new_heap(a->h, mem, n, what, &err);
+		}
 	} else if (a->view == VIEW_OVERVIEW) {
 		snprintf(what, sizeof what, "the whole heap (%u objects)", a->h->n_nodes);
 		an = anim_new_heap(a->h, NULL, 0, what, &err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "graph/core/hmap.h"
+#include "graph/cpygc.h"
 #include "graph/core/mem.h"
 
 /* A sort key and the index it belongs to; sorting pairs avoids a
@@ -109,6 +110,7 @@ static void compute_gens(struct model *m)
 	m->gen_count[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].objects;
 	m->gen_bytes[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].bytes;
 	m->gen_garbage[HEAP_GEN_UNKNOWN] = m->gens.stat[ng].garbage_objects;
+	m->gen_unknown_word = "unknown";
 	/* member lists: a generation outside 0..n_gens-1 counts as unknown */
 	m->gen_off[0] = 0;
 	for (int g = 0; g < 256; g++)
@@ -118,6 +120,14 @@ static void compute_gens(struct model *m)
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
 		unsigned g = h->generation[v] < ng ? h->generation[v] : HEAP_GEN_UNKNOWN;
 		m->gen_members[fill[g]++] = v;
+	}
+	/* a Python dump gives no generation to what the collector does not track */
+	if (m->gen_count[HEAP_GEN_UNKNOWN]) {
+		uint32_t u = m->gen_off[HEAP_GEN_UNKNOWN], e = m->gen_off[HEAP_GEN_UNKNOWN + 1];
+		while (u < e && (h->flags[m->gen_members[u]] & HEAP_F_UNTRACKED))
+			u++;
+		if (u == e)
+			m->gen_unknown_word = "untracked";
 	}
 }
 
@@ -174,6 +184,14 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 	}
 	model_gen_cross(m, 0, &(uint32_t){ 0 });
 	compute_garbage(m);
+	if (m->an->refcount_mode) {
+		struct cpygc_result r = { 0 };
+		if (cpygc_collect(h, 2, &r, NULL, err) == 0) {
+			m->collectable_known = 1;
+			m->collectable = r.n_unreachable;
+		}
+		cpygc_result_fini(&r);
+	}
 	for (uint32_t c = 0; c < m->an->n_cycles; c++)
 		if (m->an->cycles[c].garbage) {
 			m->garbage_cycles++;

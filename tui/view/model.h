@@ -67,6 +67,8 @@ struct model {
 
 	/* generations: slot 255 holds unknown */
 	uint64_t gen_count[256], gen_bytes[256], gen_cross_in[256];
+	const char *gen_unknown_word;	/* "untracked" when slot 255 holds only
+					 * untracked objects (Python), else "unknown" */
 	uint64_t gen_garbage[256];	/* unreachable members */
 	heap_node_t *gen_members;
 	uint32_t gen_off[257];
@@ -76,6 +78,10 @@ struct model {
 	/* unreachable objects, largest retained first (built at load) */
 	heap_node_t *garbage;
 	uint32_t n_garbage;
+	/* Python dumps: what gc.collect() frees (the tracked unreachable
+	 * objects, cpygc.h); collectable_known is 0 on other heaps */
+	int collectable_known;
+	uint32_t collectable;
 
 	/* largest objects by retained size, at most MODEL_TOP */
 	heap_node_t *top;

@@ -60,7 +60,7 @@ static void gens_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 		if (a->m->gen_bytes[s->gen[k]] > most)
 			most = a->m->gen_bytes[s->gen[k]];
 	if (s->gen[i] == HEAP_GEN_UNKNOWN)
-		draw_str(w, y, 1, 10, "unknown", row_attr(ROLE_NORMAL, sel));
+		draw_str(w, y, 1, 10, a->m->gen_unknown_word, row_attr(ROLE_NORMAL, sel));
 	else
 		draw_printf(w, y, 1, 10, row_attr(ROLE_NORMAL, sel), "gen %u", s->gen[i]);
 	draw_str_right(w, y, 12, 11, draw_count(b, sizeof b, a->m->gen_count[g]), row_attr(ROLE_NORMAL, sel));
@@ -119,7 +119,7 @@ static int gens_action(void *st, struct app *a, enum action act)
 		uint32_t n;
 		const heap_node_t *mem;
 		if (g == HEAP_GEN_UNKNOWN) {
-			app_message(a, 0, "no cross-generation references for unknown generations");
+			app_message(a, 0, "no cross-generation references for %s objects", a->m->gen_unknown_word);
 			return 1;
 		}
 		mem = model_gen_cross(a->m, g, &n);

@@ -329,10 +329,15 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 	(void)x;
 	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, h->size[v]));
 	o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, model_retained(m, v)));
-	if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
+	/* (3.12+ gives an immortal object a count that is a marker, not a count) */
+	if ((h->flags[v] & HEAP_F_HAS_REFCOUNT) && (h->flags[v] & HEAP_F_IMMORTAL))
+		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount immortal");
+	else if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)h->refcount[v]);
 	if (h->generation[v] != HEAP_GEN_UNKNOWN)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   generation %u", h->generation[v]);
+	else if (h->flags[v] & HEAP_F_UNTRACKED)
+		o += (size_t)snprintf(line + o, sizeof line - o, "   untracked");
 	if (o < sizeof line)
 		snprintf(line + o, sizeof line - o, "   %s", model_reachable(m, v) ? "reachable" : "UNREACHABLE (garbage)");
 	draw_str(w, y + 1, 1, cols - 1, line, model_reachable(m, v) ? screen_attr(ROLE_NORMAL) : screen_attr(ROLE_GARBAGE));

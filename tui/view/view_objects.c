@@ -161,7 +161,8 @@ static void objects_title(void *st, struct app *a, char *buf, size_t size)
 	}
 	case OBJECTS_GEN:
 		if (val == HEAP_GEN_UNKNOWN)
-			snprintf(buf, size, "Objects of unknown generation: %s", n);
+			snprintf(buf, size, "Objects of %s generation: %s",
+				 strcmp(a->m->gen_unknown_word, "untracked") ? "unknown" : "no (untracked)", n);
 		else
 			snprintf(buf, size, "Objects in generation %u: %s", val, n);
 		break;

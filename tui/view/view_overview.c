@@ -104,11 +104,19 @@ static void overview_draw(void *st, struct app *a, WINDOW *w, int y0, int rows, 
 		    "%s objects (%.1f%%), %s", draw_count(b1, sizeof b1, m->an->reachable_objects),
 		    pct(m->an->reachable_objects, h->n_nodes), draw_bytes(b2, sizeof b2, m->an->reachable_bytes));
 	draw_str(w, y, 1, LABEL_W, "Unreachable", lab);
-	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(garbage ? ROLE_GARBAGE : ROLE_NORMAL),
-		    "%s objects (%.1f%%), %s%s", draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
-		    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
-		    m->an->n_roots ? (garbage ? "  garbage: u lists it" : "")
-			       : "  (no roots: the snapshot names none)");
+	if (m->collectable_known && garbage)
+		/* one word, one number: the collectable ones are named apart */
+		draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(ROLE_GARBAGE),
+			    "%s objects (%.1f%%), %s; gc.collect() frees %s of them (u)",
+			    draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
+			    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
+			    draw_count(b3, sizeof b3, m->collectable));
+	else
+		draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1, screen_attr(garbage ? ROLE_GARBAGE : ROLE_NORMAL),
+			    "%s objects (%.1f%%), %s%s", draw_count(b1, sizeof b1, garbage), pct(garbage, h->n_nodes),
+			    draw_bytes(b2, sizeof b2, m->an->unreachable_bytes),
+			    m->an->n_roots ? (garbage ? "  garbage: u lists it" : "")
+				       : "  (no roots: the snapshot names none)");
 	draw_str(w, y, 1, LABEL_W, "Cycles", lab);
 	draw_printf(w, y++, LABEL_W + 1, cols - LABEL_W - 1,
 			    screen_attr(m->garbage_cycles ? ROLE_GARBAGE : ROLE_NORMAL),

@@ -7,14 +7,16 @@ structures next to it), dumps the process with heapglass_dump into OUT/dump,
 then runs gc.collect() with DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE and
 writes the ids CPython reported as unreachable to OUT/collected.txt (one
 decimal id a line).  OUT/process.txt records the process's own count of
-tracked objects just before the dump (len(gc.get_objects())), which the
-dump's tracked rows must equal.  --freeze first moves everything alive into
+tracked objects just before the dump (len(gc.get_objects())) and how many
+of them are the dumper's own (its module, functions and tables, which it
+leaves out): the dump's tracked rows must be the difference.  --freeze first moves everything alive into
 the permanent generation (gc.freeze()), so frozen objects referencing young
 ones are covered too; --focus dumps with focus=["__main__"] (the program and
 the garbage only), whose garbage must still be exactly CPython's; --threads
 keeps another thread allocating while the dump runs; --gen G collects only
 generations 0..G (gc.collect(G)) instead of all three.
 """
+import builtins
 import collections
 import functools
 import gc
@@ -106,6 +108,37 @@ del mid                        # old garbage: a list cycle through its nodes
 live_cycle = Node("live-a")
 live_cycle.next = Node("live-b")
 live_cycle.next.next = live_cycle
+
+
+def dumper_own():
+    """How many of the tracked objects are the dumper's own, which it leaves
+    out of its dumps: its module, the module's dict, the functions defined
+    in it, and the containers only those hold (found here with
+    gc.get_referrers, not the way the dumper finds them)."""
+    me = sys.modules["heapglass_dump"]
+    mine = vars(me)
+    kinds = (dict, list, tuple, set, frozenset, types.CellType, types.FunctionType,
+             type(type.__dict__["__mro__"].__get__))
+    todo = [o for o in gc.get_objects() if type(o) is types.FunctionType and o.__globals__ is mine]
+    own = {id(me), id(mine)}
+    own.update(map(id, todo))
+    todo.append(mine)
+    here = sys._getframe()
+    while todo:
+        o = todo.pop()
+        refs = gc.get_referents(o)
+        for r in refs:
+            if id(r) in own or not gc.is_tracked(r) or type(r) not in kinds or r is vars(builtins):
+                continue
+            if type(r) is types.FunctionType and r.__globals__ is not mine:
+                continue
+            holders = [h for h in gc.get_referrers(r) if h is not todo and h is not here
+                       and h is not refs]
+            if all(id(h) in own for h in holders):
+                own.add(id(r))
+                todo.append(r)
+    listed = set(map(id, gc.get_objects()))
+    return len(own & listed)
 
 
 def make_garbage():
@@ -261,6 +294,7 @@ if threads:
     churner.start()
     while len(churn) < 150:
         pass
+own = dumper_own()
 before = len(gc.get_objects())
 n_objects, n_refs = heapglass_dump.dump(os.path.join(out, "dump"), focus=focus)
 if churner is not None:
@@ -286,8 +320,8 @@ with open(os.path.join(out, "collected.txt"), "w") as f:
         f.write("%d\n" % i)
 with open(os.path.join(out, "process.txt"), "w") as f:
     f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\ngeneration %d\n"
-            "attempts %d\n"
+            "attempts %d\nown %d\n"
             % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1],
-               generation, heapglass_dump._attempts))
+               generation, heapglass_dump._attempts, own))
 print("%d.%d: dumped %d objects, %d references; CPython found %d unreachable"
       % (sys.version_info[0], sys.version_info[1], n_objects, n_refs, len(set(ids))))
