@@ -163,7 +163,8 @@ else
 	if pair_run "$TMP/py" env PYTHONPATH="$TOP/loaders/python" python3 "$L/service.py"; then
 		run_pair python "$TMP/py" a b \
 			"quote_cache:__main__.Quote:1000 price_feed:__main__.Order:1000 audit_log:__main__.AuditEntry:1000"
-		viewer python "$TMP/py" a b "quote_cache[]" "price_feed.<list>[]" "audit_log[]"
+		viewer python "$TMP/py" a b "__main__.__dict__.quote_cache[]" "__main__.__dict__.price_feed.listeners[]" \
+			"__main__.__dict__.audit_log[]"
 	else
 		notok "python service.py failed: $(tail -n 3 "$TMP/err")"
 	fi
