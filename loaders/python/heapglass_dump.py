@@ -267,9 +267,103 @@ def _words(addr, n):
     return memoryview(_string_at(addr, 8 * n)).cast("Q")
 
 
+def _new_objects(before, after):
+    """The objects of the list `after` not in `before` (two reads of a
+    generation's list, `before` held meanwhile so that no id is reused):
+    new objects are appended, so usually `after` starts with `before`."""
+    k = len(before)
+    if len(after) >= k and all(map(_is, islice(after, k), before)):
+        return after[k:]
+    old = set(map(id, before))
+    return [o for o in after if id(o) not in old]
+
+
+def _import_ctypes():
+    """ctypes, imported so that nothing of it appears in a dump.  When the
+    program has not imported it, the import runs with the collector off, so
+    that every object it makes is tracked in generation 0; those not
+    reachable from another module it imported (such as struct, which stays
+    the program's) nor from the finders it cached are kept alive (no id of
+    theirs is reused) and left out of every dump: in a list stored in
+    ctypes' module dict (with their ids), where a later import of this file
+    finds them again (record --pid executes it anew each time).  A program
+    that imports ctypes later gets this module, hidden but for what it adds."""
+    mods = sys.modules
+    m = mods.get("ctypes")
+    if m is not None:
+        d = _MODULE_DICT(m)
+        stash = d.get(_HIDDEN_KEY) if type(d) is dict else None
+        if type(stash) is list and len(stash) == 2 and type(stash[1]) is frozenset:
+            _HIDDEN[:] = [stash[1]]
+        import ctypes
+        return ctypes
+    keys = list(mods)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        before = gc.get_objects(0)
+        import ctypes
+        after = gc.get_objects(0)
+    finally:
+        if was:
+            gc.enable()
+    new = {}
+    for o in _new_objects(before, after):
+        new[id(o)] = o
+    # What other modules the import brought (such as struct) reach, and
+    # the finders it added to sys.path_importer_cache, are the program's
+    # from now on; every other object it made is ctypes' (its modules, and
+    # what they alone reach, such as a copy of _ctypes' dict the
+    # interpreter keeps) and is hidden.
+    old = set(map(id, keys))
+    theirs = []
+    for name, m in list(_DICT_ITEMS(mods)):
+        if id(name) not in old and id(m) in new and not (type(name) is str and (
+                name == "ctypes" or name == "_ctypes" or name.startswith("ctypes."))):
+            theirs.append(m)
+    cache = getattr(sys, "path_importer_cache", None)
+    if type(cache) is dict:
+        theirs.extend(_DICT_VALUES(cache))
+    keep = _reach_within(theirs, new)
+    mine = []
+    for oid in new:
+        if oid not in keep:
+            mine.append(oid)
+    objs = tuple(map(new.__getitem__, mine))
+    stash = [objs, None]
+    stash[1] = ids = frozenset(chain(mine, (id(objs), id(stash))))
+    _MODULE_DICT(ctypes)[_HIDDEN_KEY] = stash
+    _HIDDEN[:] = [ids]
+    return ctypes
+
+
+def _reach_within(starts, among):
+    """Ids of the objects of `among` ({id: object}) reachable from starts
+    through objects of `among` only."""
+    seen = set()
+    todo = []
+    for o in starts:
+        if id(o) in among and id(o) not in seen:
+            seen.add(id(o))
+            todo.append(o)
+    while todo:
+        for r in _get_referents(todo.pop()):
+            rid = id(r)
+            if rid in among and rid not in seen:
+                seen.add(rid)
+                todo.append(r)
+    return seen
+
+
+_HIDDEN_KEY = "_heapglass_hidden"
+_HIDDEN = []                # [frozenset of the ids of what the dumper's import of ctypes made]
+
+
 def _inline_setup():
     """Finds ht_cached_keys in a class (after ht_name, ht_slots, ht_qualname)
-    and checks it on a second one; leaves _INLINE at 0 when anything is off."""
+    and checks it on a second one; leaves _INLINE at 0 when anything is off.
+    Runs when this module is imported, so that no dump changes the heap
+    (see _import_ctypes for what that import leaves)."""
     global _string_at, _from_address, _py_object, _cast, _KEYS_OFFSET, _INLINE
     v = sys.version_info[:2]
     if not ((3, 11) <= v <= (3, 13)) or sys.maxsize < 1 << 32 \
@@ -278,7 +372,7 @@ def _inline_setup():
     if "t" in getattr(sys, "abiflags", ""):      # a free-threaded build
         return
     try:
-        import ctypes
+        ctypes = _import_ctypes()
     except Exception:
         return
     _string_at = ctypes.string_at
@@ -1330,6 +1424,12 @@ def _snapshot(own, focus, nout, eout):
     # (subtracted: they are the dumper's, not the program's).
     skip = {id(sentinel), id(l0), id(l1), id(l2), id(r0), id(r1), id(r2), id(chk), id(own)}
     skip.update(own)
+    if _HIDDEN:
+        # what the dumper's import of ctypes made (see _import_ctypes)
+        skip.update(_HIDDEN[0])
+        skip.add(id(_HIDDEN[0]))
+    if _from_address is not None:
+        skip.add(id(_from_address))     # (a bound method, made for the dumper)
     sub = {}
     # While counting, the dumper also holds: the four arrays' references to
     # their type (a heap type from 3.10), array.extend on the stack, and

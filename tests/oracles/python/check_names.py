@@ -6,7 +6,9 @@ For each object names.py planted, the references the dump names after its
 attributes (straight from the object, or through its __dict__) must be
 exactly vars() of its copy: the same names, each to the same object.  And
 the census of tracked objects and dicts must be the same before and after
-the dump.  Prints one "ok - ..." / "not ok - ..." line per check.
+the dump.  And nothing of ctypes (which names.py does not import; the
+dumper does on 3.11+) may be in the dump: no module ctypes or _ctypes, no
+dict of theirs, no object of a type of theirs.  Prints one "ok - ..." / "not ok - ..." line per check.
 """
 import csv
 import json
@@ -50,6 +52,17 @@ def main():
               "extra %s, missing %s" % (sorted(set(got) - set(want)), sorted(set(want) - set(got)))
               if set(got) != set(want) else "values differ: %s" % sorted(
                   k for k in want if got.get(k) != want[k]))
+    ctypes_rows = []
+    with open(os.path.join(out, "dump", "nodes.csv"), newline="", encoding="utf-8",
+              errors="surrogateescape") as f:
+        for r in csv.DictReader(f):
+            t, name = r["type"], r["name"]
+            if t.startswith(("ctypes.", "_ctypes.")) or \
+                    (t == "module" and (name in ("ctypes", "_ctypes") or name.startswith("ctypes."))) or \
+                    (t == "dict" and name.startswith(("ctypes.", "_ctypes."))):
+                ctypes_rows.append("%s %s" % (t, name))
+    check("nothing of ctypes in the dump", not ctypes_rows,
+          "%d objects: %s" % (len(ctypes_rows), ", ".join(ctypes_rows[:6])))
     before, after = exp["census"]
     check("dumping left the tracked objects and dicts as they were (%d, %d)" % tuple(before),
           before == after, "before %s, after %s" % (before, after))
