@@ -258,7 +258,7 @@ def _fresh(s):
 #     dict pointer at obj - 3 words
 # Only on a 64-bit CPython without Py_TRACE_REFS and with the GIL.
 
-_string_at = _from_address = _py_object = _cast = None
+_string_at = _u64 = _py_object = _cast = None
 _KEYS_OFFSET = None
 _INLINE = 0                 # 11, 12 or 13 when inline attributes can be read
 
@@ -310,6 +310,8 @@ def _import_ctypes():
     new = {}
     for o in _new_objects(before, after):
         new[id(o)] = o
+    new.pop(id(before), None)       # (this function's own: they hold others' objects)
+    new.pop(id(keys), None)
     # What other modules the import brought (such as struct) reach, and
     # the finders it added to sys.path_importer_cache, are the program's
     # from now on; every other object it made is ctypes' (its modules, and
@@ -364,7 +366,7 @@ def _inline_setup():
     and checks it on a second one; leaves _INLINE at 0 when anything is off.
     Runs when this module is imported, so that no dump changes the heap
     (see _import_ctypes for what that import leaves)."""
-    global _string_at, _from_address, _py_object, _cast, _KEYS_OFFSET, _INLINE
+    global _string_at, _u64, _py_object, _cast, _KEYS_OFFSET, _INLINE
     v = sys.version_info[:2]
     if not ((3, 11) <= v <= (3, 13)) or sys.maxsize < 1 << 32 \
             or sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount"):
@@ -376,7 +378,7 @@ def _inline_setup():
     except Exception:
         return
     _string_at = ctypes.string_at
-    _from_address = ctypes.c_uint64.from_address
+    _u64 = ctypes.c_uint64     # (not its bound from_address: that would be an object of its own)
     _py_object = ctypes.py_object
     _cast = ctypes.cast
     found = []
@@ -400,7 +402,7 @@ def _shared_keys(t):
     if not _INLINE:
         return None
     try:
-        kp = _from_address(id(t) + _KEYS_OFFSET).value
+        kp = _u64.from_address(id(t) + _KEYS_OFFSET).value
         if not kp:
             return None
         hdr = _string_at(kp, 32)
@@ -437,19 +439,19 @@ def _inline_values(o, oid, ti):
             if b[3]:                                  # valid
                 vals = _words(oid + 24, min(b[0], n))
                 return [(vals[i], keys[i]) for i in range(len(vals)) if vals[i]]
-        d = _from_address(oid - 24).value
+        d = _u64.from_address(oid - 24).value
     elif _INLINE == 12:
-        w = _from_address(oid - 24).value
+        w = _u64.from_address(oid - 24).value
         if w & 1:
             vals = _words(w + 1, n)
             return [(vals[i], keys[i]) for i in range(n) if vals[i]]
         d = w
     else:
-        vp = _from_address(oid - 32).value
+        vp = _u64.from_address(oid - 32).value
         if vp:
             vals = _words(vp, n)
             return [(vals[i], keys[i]) for i in range(n) if vals[i]]
-        d = _from_address(oid - 24).value
+        d = _u64.from_address(oid - 24).value
     return [(d, _U_DICT)] if d else []
 
 
@@ -905,8 +907,9 @@ def _fmt_rows(fmt, n, *cols):
     return (fmt * n) % tuple(args)
 
 
-def _nodes_text(st, objs, ids, tis, raws, gen, untracked):
-    """The node rows of one batch (sorted by class)."""
+def _nodes_text(st, objs, ids, tis, raws, gen, untracked, held=0):
+    """The node rows of one batch (sorted by class); held: references the
+    dumper held beyond the calibrated k when it counted (raws)."""
     n = len(objs)
     if all(map(_TI_SAFE, tis)):
         try:
@@ -956,7 +959,7 @@ def _nodes_text(st, objs, ids, tis, raws, gen, untracked):
             if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
                 flags[i] = (flags[i] + " anchor") if flags[i] else "anchor"
                 labels[i] = _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__"
-    k = st[_S_K]
+    k = st[_S_K] + held
     sub = st[_S_SUB]
     rcs = list(map(_minus, raws, repeat(k)))
     if not sub.keys().isdisjoint(ids):
@@ -1304,15 +1307,23 @@ def _frozen_extra(st, tracked):
 
 
 def _extras(st):
-    """References of the untracked (and frozen) objects reached, adding what
-    they reach in turn; then, once all are known and counted, their rows."""
+    """Rows of the untracked (and frozen) objects reached, and of what they
+    reach in turn, a batch at a time: counted when the batch starts, while
+    nothing of the dumper holds them but `extra` and the batch (the count
+    is then k + 1, with k the calibrated references of the lists; see
+    _snapshot), node rows by class, then the references of the containers
+    among them (atoms such as str and int refer to nothing)."""
     extra = st[_S_EXTRA]
     tcache = st[_S_TCACHE]
-    seen = st[_S_SEEN]
+    frozen = st[_S_FROZEN]
+    nout = st[_S_NOUT]
     eout = st[_S_EOUT]
     i = 0
     while i < len(extra):
         objs = extra[i:i + _BATCH]
+        # (into an array: a list would hold the counts, as ints that may be
+        # among the objects counted)
+        raws = array("q", map(_getrefcount, objs)).tolist()
         i += len(objs)
         ts = list(map(type, objs))
         tids = list(map(id, ts))
@@ -1321,19 +1332,39 @@ def _extras(st):
                 if tid not in tcache:
                     _typeinfo(t, tcache)
             del t
-        # atoms (str, int, ...) refer to nothing: only containers are walked
-        sel = list(compress(range(len(objs)), map(_NOT_ATOM, map(tcache.__getitem__, tids))))
-        if not sel:
-            continue
-        sel.sort(key=tids.__getitem__)
-        objs = list(map(objs.__getitem__, sel))
-        ts = list(map(ts.__getitem__, sel))
-        tis = list(map(tcache.__getitem__, map(tids.__getitem__, sel)))
-        del sel, tids
+        # by class, nodes and references alike
+        order = sorted(range(len(objs)), key=tids.__getitem__)
+        objs = list(map(objs.__getitem__, order))
+        raws = list(map(raws.__getitem__, order))
+        ts = list(map(ts.__getitem__, order))
+        tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
+        del order, tids
         ids = list(map(id, objs))
+        if frozen and not frozen.isdisjoint(ids):
+            for j in range(len(objs)):
+                gen = "3" if ids[j] in frozen else ""
+                _out_write(nout, _nodes_text(st, objs[j:j + 1], ids[j:j + 1], tis[j:j + 1],
+                                             raws[j:j + 1], gen, not gen, 1)
+                           .encode("utf-8", "backslashreplace"))
+        else:
+            _out_write(nout, _nodes_text(st, objs, ids, tis, raws, "", True, 1)
+                       .encode("utf-8", "backslashreplace"))
+        st[_S_NN] += len(objs)
+        del raws
+        sel = list(compress(range(len(objs)), map(_NOT_ATOM, tis)))
+        if len(sel) != len(objs):
+            objs = list(map(objs.__getitem__, sel))
+            ts = list(map(ts.__getitem__, sel))
+            tis = list(map(tis.__getitem__, sel))
+            ids = list(map(ids.__getitem__, sel))
+        del sel
+        if not objs:
+            continue
         cand = []
         plan = []
         n_edges = _group_rows(st, objs, ids, ts, tis, cand, plan)
+        # (nothing may hold an object of extra when the next batch is counted:
+        # a type in ts can be one, an untracked static type)
         del objs, ts, ids, tis
         if not cand:
             continue
@@ -1348,35 +1379,7 @@ def _extras(st):
         st[_S_NE] += n_edges
         if text:
             _out_write(eout, text.encode("utf-8", "backslashreplace"))
-
-
-def _extra_nodes(st, rex):
-    """Node rows of the untracked (and frozen) objects; rex: measured counts."""
-    extra = st[_S_EXTRA]
-    tcache = st[_S_TCACHE]
-    frozen = st[_S_FROZEN]
-    nout = st[_S_NOUT]
-    for i in range(0, len(extra), _BATCH):
-        objs = extra[i:i + _BATCH]
-        raws = rex[i:i + _BATCH].tolist()
-        # in the order _extras wrote their references: by class
-        tids = list(map(id, map(type, objs)))
-        order = sorted(range(len(objs)), key=tids.__getitem__)
-        objs = list(map(objs.__getitem__, order))
-        raws = list(map(raws.__getitem__, order))
-        tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
-        del order, tids
-        ids = list(map(id, objs))
-        if frozen and not frozen.isdisjoint(ids):
-            for j in range(len(objs)):
-                gen = "3" if ids[j] in frozen else ""
-                _out_write(nout, _nodes_text(st, objs[j:j + 1], ids[j:j + 1], tis[j:j + 1],
-                                             raws[j:j + 1], gen, not gen)
-                           .encode("utf-8", "backslashreplace"))
-        else:
-            _out_write(nout, _nodes_text(st, objs, ids, tis, raws, "", True)
-                       .encode("utf-8", "backslashreplace"))
-    st[_S_NN] += len(extra)
+        del text
 
 
 def _snapshot(own, focus, nout, eout):
@@ -1428,8 +1431,6 @@ def _snapshot(own, focus, nout, eout):
         # what the dumper's import of ctypes made (see _import_ctypes)
         skip.update(_HIDDEN[0])
         skip.add(id(_HIDDEN[0]))
-    if _from_address is not None:
-        skip.add(id(_from_address))     # (a bound method, made for the dumper)
     sub = {}
     # While counting, the dumper also holds: the four arrays' references to
     # their type (a heap type from 3.10), array.extend on the stack, and
@@ -1488,12 +1489,6 @@ def _snapshot(own, focus, nout, eout):
             _batch(st, lst[i:i + _BATCH], rc[i:i + _BATCH], gen)
     del lst, rc
     _extras(st)
-    # Nothing of the dumper but `extra` holds these objects now (the lists
-    # above hold tracked objects only, and those are not in `extra`).
-    extra = st[_S_EXTRA]
-    rex = array("q", map(_getrefcount, extra))
-    _extra_nodes(st, rex)
-    del extra, rex
     # Did anything else run meanwhile?  Another thread that got the GIL
     # changes reference counts; counted again the same way, they must match.
     st[_S_TCACHE].clear()

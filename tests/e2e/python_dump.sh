@@ -48,7 +48,8 @@ while read -r v py; do
 	# Command line: runs the script as __main__ with its arguments, keeps
 	# its exit status, dumps even when it calls sys.exit().
 	cat >"$d/app.py" <<'PY'
-import sys
+import gc, sys
+gc.disable()    # (the garbage cycle below stays for the dump)
 class Leaky:
     pass
 keep = [Leaky() for _ in range(100)]

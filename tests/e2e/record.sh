@@ -51,6 +51,22 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__" else 1)
 PY
 	check "record python: no shell ran the arguments" [ ! -e "$TMP/pwned" ]
+	# --focus MODULE: only what __main__ reaches (and any garbage)
+	run_cmd "$BIN" record -o "$TMP/pyf" --every 0.3 --count 1 --focus __main__ -- python3 "$D/grow.py" "$TMP/pyf.args"
+	if [ "$rc" -eq 0 ] && python3 - "$TMP/py/snap-1" "$TMP/pyf/snap-1" <<'PY'; then
+import csv, os, sys
+def rows(d):
+    with open(os.path.join(d, "nodes.csv"), newline="", encoding="utf-8", errors="replace") as f:
+        return list(csv.DictReader(f))
+full, focused = rows(sys.argv[1]), rows(sys.argv[2])
+items = sum(r["type"] == "__main__.Item" for r in focused)
+modules = sorted(r["name"] for r in focused if r["type"] == "module")
+sys.exit(0 if items > 0 and 4 * len(focused) < len(full) and modules == ["__main__"] else 1)
+PY
+		ok "record python --focus __main__: the items, module __main__ and no other, a quarter of the objects at most"
+	else
+		notok "record python --focus __main__: exit $rc, $(tail -n 2 "$TMP/err")"
+	fi
 	expect_fail "record python: refuses to overwrite earlier snapshots" "snap-1 already exists" \
 		"$BIN" record -o "$TMP/py" --every 0.3 --count 3 -- python3 "$D/grow.py" "$TMP/py.args2"
 	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/err")

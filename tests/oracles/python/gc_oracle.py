@@ -9,7 +9,8 @@ writes the ids CPython reported as unreachable to OUT/collected.txt (one
 decimal id a line).  OUT/process.txt records the process's own count of
 tracked objects just before the dump (len(gc.get_objects())) and how many
 of them are the dumper's own (its module, functions and tables, which it
-leaves out): the dump's tracked rows must be the difference.  --freeze first moves everything alive into
+leaves out) or were made by its import of ctypes (3.11+: left out too):
+the dump's tracked rows must be the difference.  --freeze first moves everything alive into
 the permanent generation (gc.freeze()), so frozen objects referencing young
 ones are covered too; --focus dumps with focus=["__main__"] (the program and
 the garbage only), whose garbage must still be exactly CPython's; --threads
@@ -32,6 +33,7 @@ gc.disable()
 warnings.simplefilter("ignore")       # "coroutine was never awaited" on collection
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "loaders", "python"))
+EARLIER = gc.get_objects()            # (held: every id stays unique)
 import heapglass_dump  # noqa: E402
 
 out = sys.argv[1]
@@ -139,6 +141,27 @@ def dumper_own():
                 todo.append(r)
     listed = set(map(id, gc.get_objects()))
     return len(own & listed)
+
+
+def ctypes_hidden():
+    """How many tracked objects the dumper's own import of ctypes made (3.11+;
+    it leaves them out of its dumps and records them in ctypes' module dict),
+    and how many of the ids it hides are wrong: those of objects that
+    existed before the dumper was imported (EARLIER) and those no hidden
+    object holds (a dead object's id can be reused by one of the program's).
+    This program never imports ctypes itself."""
+    m = sys.modules.get("ctypes")
+    stash = vars(m).get("_heapglass_hidden") if m is not None else None
+    if stash is None:
+        return 0, 0
+    objs, ids = stash
+    hidden = set(ids)
+    held = set(map(id, objs))
+    held.update((id(objs), id(stash)))
+    wrong = len(hidden & set(map(id, EARLIER))) + len(hidden - held)
+    hidden.add(id(ids))
+    listed = set(map(id, gc.get_objects()))
+    return len(hidden & listed), wrong
 
 
 def make_garbage():
@@ -295,6 +318,7 @@ if threads:
     while len(churn) < 150:
         pass
 own = dumper_own()
+hidden, hidden_wrong = ctypes_hidden()
 before = len(gc.get_objects())
 n_objects, n_refs = heapglass_dump.dump(os.path.join(out, "dump"), focus=focus)
 if churner is not None:
@@ -320,8 +344,8 @@ with open(os.path.join(out, "collected.txt"), "w") as f:
         f.write("%d\n" % i)
 with open(os.path.join(out, "process.txt"), "w") as f:
     f.write("tracked %d\nobjects %d\nreferences %d\ncollected %d\nversion %d.%d\ngeneration %d\n"
-            "attempts %d\nown %d\n"
+            "attempts %d\nown %d\nhidden %d\nhidden_wrong %d\n"
             % (before, n_objects, n_refs, len(set(ids)), sys.version_info[0], sys.version_info[1],
-               generation, heapglass_dump._attempts, own))
+               generation, heapglass_dump._attempts, own, hidden, hidden_wrong))
 print("%d.%d: dumped %d objects, %d references; CPython found %d unreachable"
       % (sys.version_info[0], sys.version_info[1], n_objects, n_refs, len(set(ids))))
