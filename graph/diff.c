@@ -6,6 +6,7 @@
 
 #include "graph/core/mem.h"
 #include "graph/core/worker.h"
+#include "graph/label.h"
 #include "graph/reach.h"
 #include "graph/trace.h"
 
@@ -890,9 +891,9 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 	struct reach_step *p = mem_alloc(((size_t)len + 1) * sizeof *p);
 	size_t used = 0;
 
-	buf[0] = 0;
 	if (!size)
 		goto out;
+	buf[0] = 0;
 	diff_leak_path(d, i, p, len);
 	/* from the last anchor on the trace, else the last few steps */
 	first = len;
@@ -903,8 +904,7 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 		const char *nm = heap_string(h, h->name[p[first - 1].node], &nl);
 		/* a namespace anchor (a module's or class's __dict__) reads as
 		 * its owner: `__main__.cache`, not `__main__.__dict__.cache` */
-		if (nl > 9 && is_namespace_step(nm + nl - 8, 8) && nm[nl - 9] == '.')
-			nl -= 9;
+		nl = label_owner_len(nm, nl);
 		if (nl && h->name[p[first - 1].node] != h->type[p[first - 1].node])
 			used = (size_t)snprintf(buf, size, "%.*s", (int)(nl > 64 ? 64 : nl), nm);
 	} else if (first > 1) {
@@ -915,8 +915,12 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 	for (uint32_t k = first; k < len && used < size; k++)
 		used = access_step(h, p[k - 1].node, p[k].edge, p[k].node, 0, buf, size, used);
 	if (l->held_edge != HEAP_NONE && used < size)
-		access_step(h, l->point, l->held_edge, h->out_to[l->held_edge], 1, buf, size, used);
+		used = access_step(h, l->point, l->held_edge, h->out_to[l->held_edge], 1, buf, size, used);
 out:
+	if (size && !buf[0])
+		/* the objects are roots themselves (no accumulation point), or
+		 * a root without a name holds them: say so, as a trace does */
+		snprintf(buf, size, "%s", l->point == HEAP_NONE ? "(roots)" : "(root)");
 	free(p);
 }
 

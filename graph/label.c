@@ -79,10 +79,7 @@ static void put(char *buf, size_t size, size_t *used, const char *fmt, const cha
 		*used += (size_t)n < size - *used ? (size_t)n : size - *used - 1;
 }
 
-/* The length of a namespace's name without its ".__dict__": a module's or
- * class's namespace (a Python dict named "NAME.__dict__") stands for its
- * owner, as `NAME.attr` reads in the program. */
-static size_t namespace_owner(const char *name, size_t len)
+size_t label_owner_len(const char *name, size_t len)
 {
 	return len > 9 && memcmp(name + len - 9, ".__dict__", 9) == 0 ? len - 9 : len;
 }
@@ -99,7 +96,7 @@ static void put_of(const struct heap *h, heap_node_t u, uint32_t e, char *buf, s
 	if (el == 7 && memcmp(edge, "context", 7) == 0)
 		put(buf, size, used, "of %.*s%.*s()", name, nl, "", 0);
 	else if (h->flags[u] & (HEAP_F_CLASS | HEAP_F_ANCHOR))
-		put(buf, size, used, "of %.*s%.*s", name, namespace_owner(name, nl), "", 0);
+		put(buf, size, used, "of %.*s%.*s", name, label_owner_len(name, nl), "", 0);
 	else
 		put(buf, size, used, "of %.*s %.*s", type, tl, name, nl);
 }
