@@ -48,7 +48,8 @@ What is recorded
   -> class, function -> __globals__/__builtins__/__code__, frame links,
   everything a class or a module refers to) have the kind `meta`.
 - Nothing of the dumper's own: this module, its functions and its working
-  state are left out (with the references to them).
+  state are left out (with the references to them), and so is everything
+  its import of ctypes made (3.11+; see _import_ctypes).
 
 Refcounts are the object's reference count minus every reference the dumper
 holds, so `refcount - references from other tracked objects` is what
@@ -803,12 +804,13 @@ def _out_discard(out):
 # The dump's working state: one list, indexed by the _S_ constants (the
 # dumper defines no classes: a class would be a reference cycle in the heap).
 _S_K, _S_SUB, _S_SKIP, _S_LISTED, _S_TCACHE, _S_EXTRA, _S_SEEN, _S_NOUT, _S_EOUT, \
-    _S_NN, _S_NE, _S_KEEP, _S_ANCHORS, _S_INLINE, _S_FROZEN, _S_DONE, _S_SINGLE = range(17)
+    _S_NN, _S_NE, _S_KEEP, _S_ANCHORS, _S_INLINE, _S_FROZEN, _S_DONE, _S_SINGLE, \
+    _S_LAST = range(18)
 
 
 def _State(k, sub, skip, listed, nout, eout):
     return [k, sub, skip, listed, {}, [], {}, nout, eout, 0, 0, None, None, _INLINE != 0, set(),
-            set(), _single_count()]
+            set(), _single_count(), None]
 
 
 def _anchor_dicts(lists):
@@ -1174,7 +1176,7 @@ def _single_count():
     return list(map(_getrefcount, u))[0]
 
 
-def _discover(st, cand, cids):
+def _discover(st, cand, cids, near=None):
     """The untracked objects among cand (cids: their ids) not seen before
     join the extras, and so do, after gc.freeze(), tracked ones in no
     generation list.  One referenced once in all the heap (most strings and
@@ -1193,7 +1195,12 @@ def _discover(st, cand, cids):
             del multi
         del u, untracked, single
     if st[_S_LISTED] is not None and any(tracked):
-        missing = set(_unmarked(st[_S_LISTED], set(compress(cids, tracked))))
+        check = set(compress(cids, tracked))
+        if near is not None:
+            # ids known to be listed (the batch's own objects and the last
+            # batch's, which objects mostly refer to): no bitmap to look up
+            check.difference_update(near)
+        missing = set(_unmarked(st[_S_LISTED], check)) if check else check
         if missing:
             missing -= st[_S_FROZEN]
             missing -= st[_S_SKIP]
@@ -1264,8 +1271,16 @@ def _batch(st, objs, raws, gen):
             # references to objects left out go too
             text, dropped = _drop_rows(st, text, cand)
             n_edges -= dropped
-        _discover(st, cand, cids)
-        del cids
+        near = None
+        if st[_S_LISTED] is not None:
+            near = set(ids)
+            if st[_S_LAST] is not None:
+                st[_S_LAST] |= near
+                near, st[_S_LAST] = st[_S_LAST], near
+            else:
+                st[_S_LAST] = near
+        _discover(st, cand, cids, near)
+        del cids, near
         st[_S_NE] += n_edges
         if text:
             _out_write(st[_S_EOUT], text.encode("utf-8", "backslashreplace"))
@@ -1285,9 +1300,29 @@ def _drop_rows(st, text, cand):
             gone.add("%d" % vid)
     if not gone:
         return text, 0
-    rows = text.split("\n")
-    kept = [r for r in rows if not r or r.split(",", 2)[1] not in gone]
-    return "\n".join(kept), len(rows) - len(kept)
+    # The rows whose second field is a gone id, found with str.find: the text
+    # of a batch with a list of a million items is tens of megabytes, and a
+    # list of its rows would be as much again.
+    cuts = []
+    for g in gone:
+        pat = "," + g + ","
+        i = text.find(pat)
+        while i >= 0:
+            start = text.rfind("\n", 0, i) + 1
+            if text.find(",", start, i) < 0:
+                end = text.find("\n", i) + 1
+                cuts.append((start, end if end else len(text)))
+            i = text.find(pat, i + 1)
+    if not cuts:
+        return text, 0
+    cuts.sort()
+    pieces = []
+    pos = 0
+    for start, end in cuts:
+        pieces.append(text[pos:start])
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces), len(cuts)
 
 
 def _frozen_extra(st, tracked):
