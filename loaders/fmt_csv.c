@@ -28,7 +28,8 @@ enum {
 	BLOCK_ROWS = 98304,	/* a huge page, of this many rows */
 	MAX_BLOCKS = 128,	/* blocks queued (12.6M rows) before the reader waits */
 	WARM_BLOCKS = 4,	/* spare blocks kept mapped; more go back to the system */
-	THREAD_MIN = 1 << 20	/* an edges file this big is read on a second thread */
+	THREAD_MIN = 1 << 20,	/* an edges file this big is read on a second thread */
+	DEFER = 8		/* node rows between a name's intern slot prefetch and its look-up */
 };
 
 enum col_role {
@@ -98,6 +99,18 @@ struct label_slot {
 	char s[CACHE_LEN];
 };
 
+/* A node row read but not yet added: its name's intern table slot is
+ * prefetched when the name is read, and looked up DEFER rows later (the
+ * look-ups' cache misses overlap instead of coming one by one). */
+struct pending_node {
+	struct heap_node_rec rec;
+	uint64_t line;
+	heap_str_t root_kind;
+	int is_root;
+	uint32_t name_len;		/* the name to intern, in name[]; 0: rec.name is set */
+	char name[LABEL_MAX + 3];
+};
+
 /* Parser state for one file. */
 struct csvctx {
 	const char *path;
@@ -117,6 +130,8 @@ struct csvctx {
 	unsigned field;			/* index of the next field in this row */
 	int header_done;
 	uint32_t *node_line;		/* nodes.csv: line of each node, for duplicate errors */
+	struct pending_node *pend;	/* nodes.csv: a ring of DEFER + 1 rows */
+	unsigned pend_head, n_pend;	/* the oldest, how many */
 
 	/* the row being read */
 	struct heap_node_rec rec;
@@ -130,11 +145,13 @@ struct csvctx {
 	struct label_slot cache[1 << CACHE_BITS];
 };
 
+static int add_pending(struct csvctx *c);
+
 static void fail(struct csvctx *c, const char *fmt, const char *a, const char *b2)
 {
 	char msg[ERROR_MSG_MAX];
 
-	if (c->failed)
+	if (add_pending(c) != 0)	/* an earlier row's error comes first */
 		return;
 	snprintf(msg, sizeof msg, fmt, a, b2);
 	error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
@@ -331,6 +348,35 @@ static void header_field(struct csvctx *c, const char *s, size_t len)
 	c->ncols++;
 }
 
+/* The node's name: from the cache, or copied into the row's pending slot
+ * with its intern slot prefetched. */
+static void defer_name(struct csvctx *c, const char *s, size_t len)
+{
+	struct pending_node *p = &c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)];
+	struct label_slot *slot;
+
+	c->rec.name = 0;
+	p->name_len = 0;
+	if (len == 0)
+		return;
+	if (len <= CACHE_LEN) {
+		slot = label_slot(c, s, len);
+		if (slot->len == len && memcmp(slot->s, s, len) == 0) {
+			c->rec.name = slot->str;
+			return;
+		}
+	}
+	if (len > LABEL_MAX) {	/* (cut as label() cuts: it leaves this as it is) */
+		memcpy(p->name, s, LABEL_MAX);
+		memcpy(p->name + LABEL_MAX, "...", 3);
+		len = LABEL_MAX + 3;
+	} else {
+		memcpy(p->name, s, len);
+	}
+	p->name_len = (uint32_t)len;
+	heap_builder_prefetch(c->b, p->name, len);
+}
+
 static void node_field(struct csvctx *c, const char *s, size_t len)
 {
 	uint64_t v;
@@ -348,7 +394,7 @@ static void node_field(struct csvctx *c, const char *s, size_t len)
 			c->rec.size = v;
 		break;
 	case COL_NAME:
-		c->rec.name = label(c, s, len);
+		defer_name(c, s, len);
 		break;
 	case COL_REFCOUNT:
 		trim(&s, &len);
@@ -472,24 +518,59 @@ static void end_header(struct csvctx *c)
 	}
 }
 
-static void add_node_row(struct csvctx *c)
+static void add_node(struct csvctx *c, const struct pending_node *p)
 {
-	heap_node_t v = heap_builder_add_node(c->b, &c->rec, c->err);
+	heap_node_t v = heap_builder_add_node(c->b, &p->rec, c->err);
 	uint32_t n = heap_builder_count(c->b);
 
 	if (v == HEAP_NONE) {
 		char msg[ERROR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", c->err->msg);
-		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
+		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)p->line, msg);
 		c->failed = 1;
 		return;
 	}
 	if ((n & (n - 1)) == 0 || !c->node_line)	/* grow at powers of two */
 		c->node_line = mem_realloc_array(c->node_line, n < 1024 ? 1024 : (size_t)n * 2,
 						 sizeof *c->node_line);
-	c->node_line[v] = c->line > UINT32_MAX ? UINT32_MAX : (uint32_t)c->line;
-	if (c->is_root && heap_builder_add_root(c->b, v, c->root_kind, c->err) != 0)
+	c->node_line[v] = p->line > UINT32_MAX ? UINT32_MAX : (uint32_t)p->line;
+	if (p->is_root && heap_builder_add_root(c->b, v, p->root_kind, c->err) != 0)
 		c->failed = 1;
+}
+
+/* Adds the pending node rows, oldest first.  Returns -1 once the file has
+ * failed (now or before). */
+static int add_pending(struct csvctx *c)
+{
+	while (c->n_pend && !c->failed) {
+		struct pending_node *p = &c->pend[c->pend_head];
+		c->pend_head = (c->pend_head + 1) % (DEFER + 1);
+		c->n_pend--;
+		if (p->name_len)
+			p->rec.name = label(c, p->name, p->name_len);
+		add_node(c, p);
+	}
+	return c->failed ? -1 : 0;
+}
+
+/* Queues the row just read; the oldest is added once DEFER wait. */
+static void add_node_row(struct csvctx *c)
+{
+	struct pending_node *p = &c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)];
+
+	p->rec = c->rec;
+	p->line = c->line;
+	p->is_root = c->is_root;
+	p->root_kind = c->root_kind;
+	if (++c->n_pend > DEFER) {
+		struct pending_node *old = &c->pend[c->pend_head];
+		c->pend_head = (c->pend_head + 1) % (DEFER + 1);
+		c->n_pend--;
+		if (old->name_len)
+			old->rec.name = label(c, old->name, old->name_len);
+		add_node(c, old);
+	}
+	c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)].name_len = 0;
 }
 
 static void queue_push(struct equeue *q, struct eblock *k);
@@ -585,6 +666,8 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	 * size after each chunk: the buffer doubles, once per chunk at most. */
 	csv_set_blk_size(&p, CHUNK);
 	buf = mem_alloc(CHUNK);
+	if (!c->edges)
+		c->pend = mem_calloc(DEFER + 1, sizeof *c->pend);
 	c->line = 1;
 	reset_row(c);
 	for (;;) {
@@ -607,9 +690,10 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 		if (c->failed)
 			goto out;
 		if (used != (size_t)n - skip) {
-			error_set(c->err, "%s:%llu: malformed CSV at byte %llu: %s", c->path,
-				  (unsigned long long)c->line, (unsigned long long)(offset + skip + used),
-				  csv_strerror(csv_error(&p)));
+			if (add_pending(c) == 0)
+				error_set(c->err, "%s:%llu: malformed CSV at byte %llu: %s", c->path,
+					  (unsigned long long)c->line, (unsigned long long)(offset + skip + used),
+					  csv_strerror(csv_error(&p)));
 			goto out;
 		}
 		if (csv_get_buffer_size(&p) > CHUNK)
@@ -634,11 +718,12 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	}
 	c->nl_possible = 1;
 	if (csv_fini(&p, on_field, on_row, c) != 0) {
-		error_set(c->err, "%s:%llu: malformed CSV at the end of the file: %s (truncated?)",
-			  c->path, (unsigned long long)c->line, csv_strerror(csv_error(&p)));
+		if (add_pending(c) == 0)
+			error_set(c->err, "%s:%llu: malformed CSV at the end of the file: %s (truncated?)",
+				  c->path, (unsigned long long)c->line, csv_strerror(csv_error(&p)));
 		goto out;
 	}
-	if (c->failed)
+	if (add_pending(c) != 0)
 		goto out;
 	if (!c->header_done) {
 		error_set(c->err, "%s: no header row", c->path);
@@ -648,6 +733,9 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 out:
 	csv_free(&p);
 	free(buf);
+	free(c->pend);
+	c->pend = NULL;
+	c->n_pend = 0;
 	if (fd >= 0)
 		close(fd);
 	return rc;
