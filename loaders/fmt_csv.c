@@ -181,6 +181,23 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
 	uint64_t v = 0;
 	unsigned base = 10;
 
+	if (len && len < 20) {
+		/* the common case, every id of a dump: decimal, at most 19
+		 * digits (never an overflow), no blanks; anything else
+		 * takes the general path below */
+		size_t i = 0;
+		for (; i < len; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (i == len) {
+			*out = v;
+			return 0;
+		}
+		v = 0;
+	}
 	trim(&s, &len);
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -449,7 +466,7 @@ static void edge_field(struct csvctx *c, const char *s, size_t len)
 		break;
 	case COL_KIND:
 		trim(&s, &len);
-		if (heap_parse_kind(s, len, &c->kind) != 0) {
+		if (len && heap_parse_kind(s, len, &c->kind) != 0) {	/* (empty: strong) */
 			char q[200];
 			fail(c, "column 'kind': unknown kind '%s' (%s)", quoted(q, sizeof q, s, len),
 			     "expected strong, weak, internal or shortcut, and/or meta");
