@@ -555,18 +555,24 @@ static void add_node(struct csvctx *c, const struct pending_node *p)
 		c->failed = 1;
 }
 
+/* Adds the oldest pending node row, its name interned now. */
+static void add_oldest(struct csvctx *c)
+{
+	struct pending_node *p = &c->pend[c->pend_head];
+
+	c->pend_head = (c->pend_head + 1) % (DEFER + 1);
+	c->n_pend--;
+	if (p->name_len)
+		p->rec.name = label(c, p->name, p->name_len);
+	add_node(c, p);
+}
+
 /* Adds the pending node rows, oldest first.  Returns -1 once the file has
  * failed (now or before). */
 static int add_pending(struct csvctx *c)
 {
-	while (c->n_pend && !c->failed) {
-		struct pending_node *p = &c->pend[c->pend_head];
-		c->pend_head = (c->pend_head + 1) % (DEFER + 1);
-		c->n_pend--;
-		if (p->name_len)
-			p->rec.name = label(c, p->name, p->name_len);
-		add_node(c, p);
-	}
+	while (c->n_pend && !c->failed)
+		add_oldest(c);
 	return c->failed ? -1 : 0;
 }
 
@@ -579,14 +585,8 @@ static void add_node_row(struct csvctx *c)
 	p->line = c->line;
 	p->is_root = c->is_root;
 	p->root_kind = c->root_kind;
-	if (++c->n_pend > DEFER) {
-		struct pending_node *old = &c->pend[c->pend_head];
-		c->pend_head = (c->pend_head + 1) % (DEFER + 1);
-		c->n_pend--;
-		if (old->name_len)
-			old->rec.name = label(c, old->name, old->name_len);
-		add_node(c, old);
-	}
+	if (++c->n_pend > DEFER)
+		add_oldest(c);
 	c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)].name_len = 0;
 }
 
