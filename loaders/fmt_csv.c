@@ -26,7 +26,8 @@ enum {
 	CACHE_LEN = 24,		/* longer labels go to the intern table directly */
 	BLOCK_BYTES = 2 << 20,	/* a block of edge rows the reader thread hands over: */
 	BLOCK_ROWS = 98304,	/* a huge page, of this many rows */
-	MAX_BLOCKS = 128,	/* blocks queued (12.6M rows) before the reader waits */
+	MAX_BLOCKS = 128,	/* blocks queued (12.6M rows) before the reader waits, */
+			/* or fewer: what it parses while the nodes load (below) */
 	WARM_BLOCKS = 4,	/* spare blocks kept mapped; more go back to the system */
 	THREAD_MIN = 1 << 20,	/* an edges file this big is read on a second thread */
 	DEFER = 8		/* node rows between a name's intern slot prefetch and its look-up */
@@ -75,6 +76,8 @@ struct equeue {
 	unsigned spare[MAX_BLOCKS + 2];	/* added blocks the reader fills again */
 	unsigned n_spare;
 	unsigned n_new;			/* blocks handed out so far */
+	unsigned cap;			/* blocks queued before the reader waits */
+	uint64_t nodes_size;		/* bytes of nodes.csv */
 	struct csvctx *loader;		/* the loading thread's state for edges.csv */
 	struct progress *prog;		/* the reader's progress when it runs alone */
 	uint64_t prog_done, prog_total;
@@ -722,8 +725,16 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 			uint64_t est = c->rows * (file_size / (uint64_t)n + 1);
 			est += est / 10;
 			if (c->q) {
+				/* the queue holds what the reader parses while the
+				 * nodes load (as many bytes as nodes.csv holds, the
+				 * two parsers going at about the same speed), and a
+				 * quarter more: once the nodes are in, the loading
+				 * thread keeps up or is the slower one, and rows
+				 * waiting longer would only take memory */
+				uint64_t cap = c->rows * c->q->nodes_size / (uint64_t)n / BLOCK_ROWS;
 				pthread_mutex_lock(&c->q->mu);
 				c->q->reserve = est;
+				c->q->cap = cap + cap / 4 + 2 < MAX_BLOCKS ? (unsigned)(cap + cap / 4 + 2) : MAX_BLOCKS;
 				pthread_mutex_unlock(&c->q->mu);
 			} else {
 				heap_builder_reserve(c->b, c->edges ? 0 : est, c->edges ? est : 0);
@@ -827,7 +838,7 @@ static void add_block(struct csvctx *c, struct hmap *names, const struct eblock 
 static void queue_push(struct equeue *q, struct eblock *k)
 {
 	pthread_mutex_lock(&q->mu);
-	while (q->threaded && q->queued >= MAX_BLOCKS && !q->stop)
+	while (q->threaded && q->queued >= q->cap && !q->stop)
 		pthread_cond_wait(&q->space, &q->mu);
 	if (!q->threaded && q->queued == MAX_BLOCKS) {
 		for (; q->queued; q->queued--, q->head = (q->head + 1) % MAX_BLOCKS) {
@@ -1092,6 +1103,8 @@ static int csv_load(const char *path, struct heap_builder *b, struct progress *p
 	memset(&q, 0, sizeof q);
 	queue_init(&q);
 	q.rd = rd;
+	q.cap = MAX_BLOCKS;
+	q.nodes_size = total - edges_size;
 	rd->path = edges;
 	rd->b = heap_builder_new();
 	if (!rd->b)
