@@ -289,6 +289,8 @@ struct jclass {
 	uint64_t statics_mem;	/* static values without references ... */
 	uint32_t own_refs;	/* reference-typed instance fields of its own */
 	uint32_t statics_refs;	/* ... and reference-typed statics */
+	uint32_t pool_refs;	/* reference-typed constant pool entries */
+	uint64_t total_refs;	/* own + every superclass's reference fields */
 	uint64_t shallow;	/* shallow size of one instance */
 	uint32_t inst_size;	/* as the CLASS_DUMP says */
 	uint32_t super;		/* index into classes, HEAP_NONE at the top */
@@ -391,6 +393,7 @@ struct hp {
 
 	int saw_dump, dump_done, saw_info;
 	uint64_t n_objects;	/* counted by pass 1 */
+	uint64_t edges_max;	/* pass 2: references pass 3 may add, at most */
 	uint32_t next_node;	/* passes 3 and 4: node index of the next object */
 	uint8_t category;	/* pass 2: the Android heap of the next objects */
 
@@ -431,17 +434,33 @@ static uint32_t be16(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+/* Big-endian reads: one load and a byte swap where the machine is
+ * little-endian (every field read of the scan goes through these). */
 static uint32_t be32(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+#else
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+#endif
 }
 
 static uint64_t be64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+#else
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
+#endif
 }
 
-static uint64_t rd_id(const struct hp *hp, uint64_t at)
+static inline uint64_t rd_id(const struct hp *hp, uint64_t at)
 {
 	return hp->idsz == 8 ? be64(hp->map + at) : be32(hp->map + at);
 }
@@ -920,6 +939,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 	uint64_t p = at + 1, fixed = 7 * (uint64_t)I + 8, cp_at, id, own_bytes = 0, own_mem = 0;
 	uint64_t statics_mem = 0;
 	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld, own_refs = 0, statics_refs = 0;
+	uint32_t pool_refs = 0;
 
 	if (need(hp, at, p, fixed + 2, end) != 0)
 		return -1;
@@ -938,6 +958,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 				       hp->map[p + 2]);
 		if (need(hp, at, p, 3 + (uint64_t)sz, end) != 0)
 			return -1;
+		pool_refs += hp->map[p + 2] == T_OBJECT;
 		p += 3 + sz;
 	}
 	if (need(hp, at, p, 2, end) != 0)
@@ -993,7 +1014,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			.id = id, .super_id = rd_id(hp, at + 1 + I + 4), .offset = at,
 			.boot = rd_id(hp, at + 1 + 2 * (uint64_t)I + 4) == 0,
 			.own_bytes = own_bytes, .own_mem = own_mem, .statics_mem = statics_mem,
-			.own_refs = own_refs, .statics_refs = statics_refs,
+			.own_refs = own_refs, .statics_refs = statics_refs, .pool_refs = pool_refs,
 			.inst_size = be32(hp->map + at + 1 + 7 * (uint64_t)I + 4),
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
@@ -1015,6 +1036,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			size = align8((hp->jlclass != HEAP_NONE ? hp->cls[hp->jlclass].shallow : hp->hdr_obj) +
 				      c->statics_mem + (uint64_t)c->statics_refs * hp->ref_size);
 		c->node = heap_builder_count(hp->b);
+		hp->edges_max += 4 + (uint64_t)c->pool_refs + c->statics_refs;
 		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS | HEAP_F_ANCHOR);
 	} else {
 		heap_node_t v = next_object(hp, at);
@@ -1174,6 +1196,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 					align8(hp->hdr_obj + nbytes), 0);
 		}
 		c = &hp->cls[ci];
+		hp->edges_max += 1 + c->total_refs;
 		if (nbytes != c->total_bytes)
 			return fail_at(hp, at, "instance 0x%llx of class %s holds %llu bytes of field values, "
 				       "but the class and its superclasses declare %llu", (unsigned long long)id,
@@ -1232,9 +1255,11 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		return 0;
 	}
 	ci = hmap_get(&hp->clsmap, class_id);
-	if (hp->pass == 2)
+	if (hp->pass == 2) {
+		hp->edges_max += 1 + count;
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
 				0, array_size(hp, count, hp->ref_size), 0);
+	}
 	{
 		heap_node_t v = next_object(hp, at);
 		if (hp->pass != 3)
@@ -1286,8 +1311,10 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 		}
 		return 0;
 	}
-	if (hp->pass == 2)
+	if (hp->pass == 2) {
+		hp->edges_max += hp->prim_class[t] != HEAP_NONE;
 		return add_node(hp, at, id, hp->prim_type[t], 0, array_size(hp, count, esz), 0);
+	}
 	{
 		heap_node_t v = next_object(hp, at);
 		uint32_t ci = hp->prim_class[t];
@@ -1622,6 +1649,7 @@ static int finish_classes(struct hp *hp)
 			struct jclass *c = &hp->cls[stack[--sp]];
 			const struct jclass *s = c->super == HEAP_NONE ? NULL : &hp->cls[c->super];
 			c->total_bytes = c->own_bytes + (s ? s->total_bytes : 0);
+			c->total_refs = c->own_refs + (s ? s->total_refs : 0);
 			c->total_mem = c->own_mem + (uint64_t)c->own_refs * hp->ref_size +
 				       (s ? s->total_mem : 0);
 			c->inst_flags |= s ? s->inst_flags : 0;
@@ -1786,6 +1814,10 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 
 	free(hp.arr);		/* String labels are done: not kept to the peak */
 	hp.arr = NULL;
+	/* the edge columns at their final size once, not grown (and copied)
+	 * reference by reference: at most edges_max, pages never written
+	 * cost nothing, and freezing gives back the rest */
+	heap_builder_reserve(b, hp.n_objects, hp.edges_max);
 
 	hp.pass = 3;
 	if (walk(&hp) != 0)
