@@ -61,6 +61,8 @@ enum {
 	LABEL_CHARS = 40,		/* characters of a String shown as its name */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
+	WINDOW = 512 << 10,		/* bytes a walk reads at a time */
+	ARRAY_BLOCK = 4096,		/* OBJ_ARRAY_DUMP elements read at a time */
 	TICK_EVERY = 8192,		/* sub-records between progress ticks */
 	PASS_LOCATE = 4			/* a walk that only finds two objects' offsets */
 };
@@ -353,10 +355,23 @@ static const struct {
 	[LAYOUT_WIDE_KLASS] = { .hdr_obj = 16, .hdr_arr = 24, .ref = 8 },
 };
 
+/* The file is read two ways.  The walks read it front to back through a
+ * window, a buffer that pread() fills (on a loaded 2-core machine a third
+ * of the cost of faulting the same bytes in through a mapping, and no file
+ * pages in the resident set): hp->map + off is byte off of the file for
+ * off in [win_lo, win_hi), which holds the sub-record being read (from
+ * hp->cur on).  What is read out of order (names in UTF8 records, a
+ * String's value array, a CLASS_DUMP again) is read through the mapping,
+ * hp->file + off. */
 struct hp {
 	const char *path;
-	const uint8_t *map;
+	const uint8_t *map;	/* the window, indexed by file offset */
+	const uint8_t *file;	/* the whole file, mapped */
 	uint64_t size;
+	int fd;
+	uint8_t *buf;		/* the window's bytes */
+	size_t buf_cap;
+	uint64_t win_lo, win_hi, cur;
 	unsigned idsz;
 	int version;		/* 1, 2 or 3: "JAVA PROFILE 1.0.x" */
 	int art;		/* Android runtime: sizes as ART states them */
@@ -465,6 +480,12 @@ static inline uint64_t rd_id(const struct hp *hp, uint64_t at)
 	return hp->idsz == 8 ? be64(hp->map + at) : be32(hp->map + at);
 }
 
+/* The same, out of order: through the mapping. */
+static uint64_t rd_file_id(const struct hp *hp, uint64_t at)
+{
+	return hp->idsz == 8 ? be64(hp->file + at) : be32(hp->file + at);
+}
+
 static uint64_t align8(uint64_t v)
 {
 	return (v + 7) & ~(uint64_t)7;
@@ -509,12 +530,67 @@ static const char *sub_name(unsigned tag)
 	return sub_names[tag] ? sub_names[tag] : "sub-record";
 }
 
-/* A sub-record at `at` needs n more bytes from p, inside a record ending at
- * end.  Returns 0, or -1 with the error filled. */
+/* ---- the window ---- */
+
+/* Reads the file's bytes [from, upto) (upto <= size), and as many after
+ * them as the window holds, into the window.  Returns 0, or -1 with the
+ * error filled. */
+static int fill(struct hp *hp, uint64_t from, uint64_t upto)
+{
+	uint64_t want = upto - from, got = 0;
+
+	if (want < WINDOW)
+		want = WINDOW;
+	if (want > hp->size - from)
+		want = hp->size - from;
+	if (want > hp->buf_cap) {
+		free(hp->buf);
+		hp->buf_cap = (size_t)want;
+		hp->buf = mem_alloc(hp->buf_cap);
+	}
+	while (got < want) {
+		ssize_t r = pread(hp->fd, hp->buf + got, (size_t)(want - got), (off_t)(from + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			hp->win_lo = hp->win_hi = 0;
+			if (r < 0)
+				return fail_at(hp, from + got, "cannot read the file: %s", strerror(errno));
+			return fail_at(hp, from + got, "the file ends early: it was cut short while being read");
+		}
+		got += (uint64_t)r;
+	}
+	hp->win_lo = from;
+	hp->win_hi = from + want;
+	/* the window's base, shifted back by its offset: hp->map + off is
+	 * file byte off for off in [win_lo, win_hi) */
+	hp->map = (const uint8_t *)((uintptr_t)hp->buf - (uintptr_t)from);
+	return 0;
+}
+
+/* Makes the bytes [hp->cur, upto) readable through hp->map (upto <= size).
+ * Returns 0, or -1 with the error filled. */
+static int ensure(struct hp *hp, uint64_t upto)
+{
+	if (hp->cur >= hp->win_lo && upto <= hp->win_hi)
+		return 0;
+	return fill(hp, hp->cur, upto);
+}
+
+/* The bytes [at, at + n) of the file (inside it), from the window when they
+ * are in it, else through the mapping. */
+static const uint8_t *bytes_at(const struct hp *hp, uint64_t at, uint64_t n)
+{
+	return at >= hp->win_lo && at <= hp->win_hi && n <= hp->win_hi - at ? hp->map + at : hp->file + at;
+}
+
+/* A sub-record at `at` (hp->cur) needs n more bytes from p, inside a record
+ * ending at end: checks that they are there, and reads them into the
+ * window.  Returns 0, or -1 with the error filled. */
 static int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end)
 {
 	if (p <= end && n <= end - p)
-		return 0;
+		return ensure(hp, p + n);
 	if (end == hp->size)
 		return fail_at(hp, at, "%s sub-record cut short by the end of the file (truncated dump?)",
 			       sub_name(hp->map[at]));
@@ -545,7 +621,7 @@ static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 		if (!hp->str_interned)
 			hp->str_interned = mem_calloc(hp->n_str + 1, sizeof *hp->str_interned);
 		if (!hp->str_interned[i])
-			hp->str_interned[i] = heap_builder_intern(hp->b, (const char *)hp->map + hp->str_off[i],
+			hp->str_interned[i] = heap_builder_intern(hp->b, (const char *)hp->file + hp->str_off[i],
 								  hp->str_len[i]);
 		return hp->str_interned[i];
 	}
@@ -609,7 +685,7 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 		if (!hp->str_java)
 			hp->str_java = mem_calloc(hp->n_str + 1, sizeof *hp->str_java);
 		if (!hp->str_java[s])
-			hp->str_java[s] = java_name(hp, hp->map + hp->str_off[s], hp->str_len[s]);
+			hp->str_java[s] = java_name(hp, hp->file + hp->str_off[s], hp->str_len[s]);
 		return hp->str_java[s];
 	}
 	snprintf(buf, sizeof buf, "unknown class 0x%llx", (unsigned long long)id);
@@ -626,7 +702,7 @@ static const char *class_text(const struct hp *hp, uint64_t id, char *buf, size_
 		snprintf(buf, size, "0x%llx", (unsigned long long)id);
 		return buf;
 	}
-	return error_quote(buf, size, (const char *)hp->map + hp->str_off[s],
+	return error_quote(buf, size, (const char *)hp->file + hp->str_off[s],
 			   hp->str_len[s] > 60 ? 60 : hp->str_len[s]);
 }
 
@@ -634,7 +710,7 @@ static int str_is(const struct hp *hp, uint32_t s, const char *text)
 {
 	size_t n = strlen(text);
 
-	return s != HEAP_NONE && hp->str_len[s] == n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+	return s != HEAP_NONE && hp->str_len[s] == n && memcmp(hp->file + hp->str_off[s], text, n) == 0;
 }
 
 /* Whether UTF8 string s starts with text. */
@@ -642,7 +718,7 @@ static int str_has_prefix(const struct hp *hp, uint32_t s, const char *text)
 {
 	size_t n = strlen(text);
 
-	return s != HEAP_NONE && hp->str_len[s] >= n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+	return s != HEAP_NONE && hp->str_len[s] >= n && memcmp(hp->file + hp->str_off[s], text, n) == 0;
 }
 
 /* Whether the class named by UTF8 string s is in the package or the
@@ -1139,9 +1215,15 @@ static heap_str_t string_label(struct hp *hp, uint64_t data)
 	if (ai == HEAP_NONE)
 		return 0;
 	at = hp->arr[ai].at;
-	count = be32(hp->map + at + 1 + hp->idsz + 4);
-	t = hp->map[at + 1 + hp->idsz + 8];
-	e = hp->map + at + 1 + hp->idsz + 9;
+	{
+		/* the header, and the bytes of LABEL_CHARS chars (or fewer,
+		 * the array's own: checked in pass 1) */
+		uint64_t head = 1 + (uint64_t)hp->idsz + 9, len = head + 2 * LABEL_CHARS;
+		const uint8_t *a = bytes_at(hp, at, len > hp->size - at ? hp->size - at : len);
+		count = be32(a + 1 + hp->idsz + 4);
+		t = a[1 + hp->idsz + 8];
+		e = a + head;
+	}
 	if (hp->str_coder_at >= 0)
 		coder = hp->map[data + (uint64_t)hp->str_coder_at];
 	if (t == T_BYTE && coder == 1)
@@ -1271,10 +1353,19 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		} else if (add_ref(hp, v, class_id, KIND_CLASS_META, hp->s_class) != 0) {
 			return -1;
 		}
-		for (uint64_t i = 0; i < count; i++)
+		/* the elements a block at a time through the window (the
+		 * sub-record's header is not read again) */
+		for (uint64_t i = 0; i < count; i++) {
+			if (i % ARRAY_BLOCK == 0) {
+				uint64_t n = count - i < ARRAY_BLOCK ? count - i : ARRAY_BLOCK;
+				hp->cur = data + i * I;
+				if (ensure(hp, hp->cur + n * I) != 0)
+					return -1;
+			}
 			if (add_ref(hp, v, rd_id(hp, data + i * I), HEAP_EDGE_STRONG,
 				    HEAP_NAME_INDEX | (uint32_t)(i & 0x7fffffff)) != 0)
 				return -1;
+		}
 	}
 	return 0;
 }
@@ -1343,10 +1434,14 @@ static int subrecords(struct hp *hp, uint64_t pos, uint64_t end)
 {
 	hp->category = 0;	/* each segment starts in the default heap (ART) */
 	while (pos < end) {
-		unsigned tag = hp->map[pos];
+		unsigned tag;
 		uint64_t next = pos;
 		int rc;
 
+		hp->cur = pos;
+		if (ensure(hp, pos + 1) != 0)
+			return -1;
+		tag = hp->map[pos];
 		if (root_tags[tag].kind) {
 			rc = sub_root(hp, pos, end, &next);
 		} else {
@@ -1398,7 +1493,7 @@ static void release(struct hp *hp, uint64_t pos)
 	if (pos >= hp->size)
 		upto = round_up(hp->size, page);
 	if (upto > hp->released)
-		madvise((void *)(uintptr_t)(hp->map + hp->released), (size_t)(upto - hp->released),
+		madvise((void *)(uintptr_t)(hp->file + hp->released), (size_t)(upto - hp->released),
 			MADV_DONTNEED);
 	hp->released = upto;
 }
@@ -1416,7 +1511,7 @@ static uint64_t record_length(const struct hp *hp, uint64_t start, uint64_t len)
 		return len;
 	if ((left - len) % WRAP == 0)
 		return left;
-	if (hp->map[hp->size - 9] == TAG_HEAP_DUMP_END && (left - 9 - len) % WRAP == 0)
+	if (hp->file[hp->size - 9] == TAG_HEAP_DUMP_END && (left - 9 - len) % WRAP == 0)
 		return left - 9;
 	return len;
 }
@@ -1429,13 +1524,18 @@ static int walk(struct hp *hp)
 	hp->saw_dump = hp->dump_done = 0;
 	hp->next_node = 0;
 	hp->released = 0;
+	hp->win_lo = hp->win_hi = 0;
 	while (pos < hp->size) {
-		unsigned tag = hp->map[pos];
+		unsigned tag;
 		uint64_t len, start = pos + 9;
 
 		if (hp->size - pos < 9)
 			return fail_at(hp, pos, "record header cut short: %llu of 9 bytes (truncated dump?)",
 				       (unsigned long long)(hp->size - pos));
+		hp->cur = pos;
+		if (ensure(hp, start) != 0)
+			return -1;
+		tag = hp->map[pos];
 		if (!record_names[tag])
 			return fail_at(hp, pos, "unknown record tag 0x%02x", tag);
 		len = be32(hp->map + pos + 5);
@@ -1451,7 +1551,10 @@ static int walk(struct hp *hp)
 				return fail_at(hp, pos, "UTF8 record of %llu bytes, shorter than an id",
 					       (unsigned long long)len);
 			if (hp->pass == 1) {
-				uint64_t id = rd_id(hp, start);
+				uint64_t id;
+				if (ensure(hp, start + hp->idsz) != 0)
+					return -1;
+				id = rd_id(hp, start);
 				if (len - hp->idsz > 0x7fffffff)
 					return fail_at(hp, pos, "UTF8 record of %llu bytes: too long for a name",
 						       (unsigned long long)len);
@@ -1472,7 +1575,10 @@ static int walk(struct hp *hp)
 				return fail_at(hp, pos, "LOAD_CLASS record of %llu bytes, %u expected",
 					       (unsigned long long)len, 8 + 2 * hp->idsz);
 			if (hp->pass == 1) {
-				uint64_t id = rd_id(hp, start + 4);
+				uint64_t id;
+				if (ensure(hp, start + 8 + 2 * (uint64_t)hp->idsz) != 0)
+					return -1;
+				id = rd_id(hp, start + 4);
 				if (id == 0)
 					break;
 				hp->lc_name = grow(hp->lc_name, hp->n_lc, &hp->cap_lc, sizeof *hp->lc_name);
@@ -1530,19 +1636,19 @@ static void string_fields(struct hp *hp)
 	    hp->cls[ci].super_id == hp->cls[ci].id)
 		return;
 	p = hp->cls[ci].offset + 1 + 7 * (uint64_t)I + 8;
-	n = be16(hp->map + p);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++)
-		p += 3 + value_size(hp, hp->map[p + 2]);
-	n = be16(hp->map + p);
+		p += 3 + value_size(hp, hp->file[p + 2]);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++)
-		p += I + 1 + value_size(hp, hp->map[p + I]);
-	n = be16(hp->map + p);
+		p += I + 1 + value_size(hp, hp->file[p + I]);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++, p += I + 1) {
-		unsigned t = hp->map[p + I];
-		uint32_t name = hmap_get(&hp->strmap, rd_id(hp, p));
+		unsigned t = hp->file[p + I];
+		uint32_t name = hmap_get(&hp->strmap, rd_file_id(hp, p));
 		if (t == T_OBJECT && str_is(hp, name, "value"))
 			hp->str_value_at = (int64_t)off;
 		if (t == T_BYTE && str_is(hp, name, "coder"))
@@ -1689,19 +1795,19 @@ static int read_header(struct hp *hp)
 	size_t n = 0;
 	char q[128];
 
-	while (n < hp->size && n < HEADER_MAX && hp->map[n])
+	while (n < hp->size && n < HEADER_MAX && hp->file[n])
 		n++;
 	if (n == hp->size || n == HEADER_MAX)
 		return fail_at(hp, 0, "not an HPROF file: no NUL-terminated \"JAVA PROFILE 1.0.x\" header");
 	for (int v = 0; v < 3; v++)
-		if (strcmp((const char *)hp->map, versions[v]) == 0)
+		if (strcmp((const char *)hp->file, versions[v]) == 0)
 			hp->version = v + 1;
 	if (!hp->version)
 		return fail_at(hp, 0, "unsupported HPROF version \"%s\" (1.0.1, 1.0.2 and 1.0.3 are read)",
-			       error_quote(q, sizeof q, (const char *)hp->map, n > 40 ? 40 : n));
+			       error_quote(q, sizeof q, (const char *)hp->file, n > 40 ? 40 : n));
 	if (hp->size - (n + 1) < 12)
 		return fail_at(hp, n + 1, "header cut short: the id size and timestamp are missing");
-	hp->idsz = be32(hp->map + n + 1);
+	hp->idsz = be32(hp->file + n + 1);
 	if (hp->idsz != 4 && hp->idsz != 8)
 		return fail_at(hp, n + 1, "identifier size %u (only 4 and 8 are supported)", hp->idsz);
 	hp->body = n + 1 + 4 + 8;
@@ -1766,10 +1872,11 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 		error_set(err, "%s: cannot map the file: %s", path, strerror(errno));
 		goto out;
 	}
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	hp.map = map;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);	/* the walks' readahead */
+	hp.file = map;
+	hp.fd = fd;
 	hp.size = (uint64_t)st.st_size;
-	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
+	if (gzipped_hprof(hp.file, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
 		char q[1024];
 		/* a command to paste only when the name can be shown as it is */
 		if (text_shell_quote(q, sizeof q, path, strlen(path)) == 0)
@@ -1831,6 +1938,7 @@ out:
 	hmap_fini(&hp.lcmap);
 	hmap_fini(&hp.clsmap);
 	free(hp.arr);
+	free(hp.buf);
 	free(hp.str_off);
 	free(hp.str_len);
 	free(hp.str_interned);
