@@ -811,29 +811,31 @@ static void index_free(struct idindex *x)
 static int index_build(struct hp *hp)
 {
 	struct idindex *x = &hp->idx;
+	struct heap_builder_view view;
+	const uint64_t *ids;
 	uint32_t n = heap_builder_count(hp->b), nwords = 0;
-	uint64_t min = UINT64_MAX, max = 0, spread = 0, ones = 0, indirect = 0;
+	uint64_t min = UINT64_MAX, max = 0, differ = 0, indirect = 0;
 
 	if (n == 0)
 		return 1;
+	heap_builder_view(hp->b, &view);
+	ids = view.id;
+	/* the low bits every id shares with the first are the ones every
+	 * id - min has zero */
 	for (uint32_t v = 0; v < n; v++) {
-		uint64_t id = heap_builder_node_id(hp->b, v);
-		if (id < min)
-			min = id;
-		if (id > max)
-			max = id;
+		min = ids[v] < min ? ids[v] : min;
+		max = ids[v] > max ? ids[v] : max;
+		differ |= ids[v] ^ ids[0];
 	}
-	for (uint32_t v = 0; v < n; v++)
-		spread |= heap_builder_node_id(hp->b, v) - min;
 	x->min = min;
-	x->shift = spread ? (unsigned)__builtin_ctzll(spread) : 0;
+	x->shift = differ ? (unsigned)__builtin_ctzll(differ) : 0;
 	x->nchunks = (((max - min) >> x->shift) >> CHUNK_SHIFT) + 1;
 	if (x->nchunks > (uint64_t)n * 4 + 65536)
 		return 1;
 	x->dir = mem_alloc((size_t)x->nchunks * sizeof *x->dir);
 	memset(x->dir, 0xff, (size_t)x->nchunks * sizeof *x->dir);
 	for (uint32_t v = 0; v < n; v++) {
-		uint64_t c = ((heap_builder_node_id(hp->b, v) - min) >> x->shift) >> CHUNK_SHIFT;
+		uint64_t c = ((ids[v] - min) >> x->shift) >> CHUNK_SHIFT;
 		if (x->dir[c] == HEAP_NONE) {
 			if ((uint64_t)nwords + CHUNK_WORDS > (uint64_t)n * 4 + CHUNK_WORDS * 64) {
 				index_free(x);
@@ -851,48 +853,37 @@ static int index_build(struct hp *hp)
 			nwords += CHUNK_WORDS;
 		}
 	x->words = mem_calloc(nwords, sizeof *x->words);
+	/* the bits; a word maps directly (base + rank) while each node set in
+	 * it is the one after the last, at a bit above the others: its nodes
+	 * are consecutive and in id order */
 	for (uint32_t v = 0; v < n; v++) {
 		uint64_t bit;
-		struct idword *w = (struct idword *)slot(x, heap_builder_node_id(hp->b, v), &bit);
+		struct idword *w = (struct idword *)slot(x, ids[v], &bit);
 		if (w->bits & bit) {
 			index_free(x);
 			return 1;
 		}
+		if (!w->bits)
+			w->base = v;
+		else if (!w->indirect && (bit < w->bits || v != w->base + popcount64(w->bits)))
+			w->indirect = 1;
 		w->bits |= bit;
 	}
-	/* ranks first (every word indirect), then perm: rank -> node */
-	for (uint32_t w = 0; w < nwords; w++) {
-		x->words[w].base = (uint32_t)ones;
-		x->words[w].indirect = 1;
-		ones += popcount64(x->words[w].bits);
-	}
-	x->perm = mem_alloc((size_t)n * sizeof *x->perm);
-	for (uint32_t v = 0; v < n; v++) {
-		uint64_t bit;
-		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
-		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
-	}
-	/* words whose nodes are consecutive map directly; the others keep
-	 * their nodes in a compact perm (few: class objects out of order) */
-	for (uint32_t w = 0; w < nwords; w++) {
-		struct idword *iw = &x->words[w];
-		uint32_t r = iw->base, k = popcount64(iw->bits), i;
-		for (i = 1; i < k && x->perm[r + i] == x->perm[r] + i; i++)
-			;
-		if (k == 0 || i == k) {
-			iw->base = k ? x->perm[r] : 0;
-			iw->indirect = 0;
-		} else {
-			memmove(x->perm + indirect, x->perm + r, (size_t)k * sizeof *x->perm);
-			iw->base = (uint32_t)indirect;
-			indirect += k;
+	/* the others (few: class objects out of order) keep their nodes in
+	 * perm, in id order */
+	for (uint32_t w = 0; w < nwords; w++)
+		if (x->words[w].indirect) {
+			x->words[w].base = (uint32_t)indirect;
+			indirect += popcount64(x->words[w].bits);
 		}
-	}
 	if (indirect) {
-		x->perm = mem_realloc_array(x->perm, (size_t)indirect, sizeof *x->perm);
-	} else {
-		free(x->perm);
-		x->perm = NULL;
+		x->perm = mem_alloc((size_t)indirect * sizeof *x->perm);
+		for (uint32_t v = 0; v < n; v++) {
+			uint64_t bit;
+			const struct idword *w = slot(x, ids[v], &bit);
+			if (w->indirect)
+				x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
+		}
 	}
 	return 0;
 }
