@@ -570,7 +570,7 @@ static int fill(struct hp *hp, uint64_t from, uint64_t upto)
 
 /* Makes the bytes [hp->cur, upto) readable through hp->map (upto <= size).
  * Returns 0, or -1 with the error filled. */
-static int ensure(struct hp *hp, uint64_t upto)
+static inline int ensure(struct hp *hp, uint64_t upto)
 {
 	if (hp->cur >= hp->win_lo && upto <= hp->win_hi)
 		return 0;
@@ -587,7 +587,7 @@ static const uint8_t *bytes_at(const struct hp *hp, uint64_t at, uint64_t n)
 /* A sub-record at `at` (hp->cur) needs n more bytes from p, inside a record
  * ending at end: checks that they are there, and reads them into the
  * window.  Returns 0, or -1 with the error filled. */
-static int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end)
+static inline int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end)
 {
 	if (p <= end && n <= end - p)
 		return ensure(hp, p + n);
