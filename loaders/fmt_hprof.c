@@ -59,6 +59,7 @@ enum {
 
 enum {
 	LABEL_CHARS = 40,		/* characters of a String shown as its name */
+	LABELS_AHEAD = 8,		/* String labels interned this many Strings late */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
 	WINDOW = 512 << 10,		/* bytes a walk reads at a time */
@@ -333,6 +334,13 @@ struct idindex {
 	uint32_t *perm;		/* the nodes of the indirect words, in id order */
 };
 
+/* A String's label waiting to be interned (pass 2): its node and text. */
+struct label {
+	heap_node_t node;
+	uint32_t len;
+	char text[LABEL_CHARS * 4 + 8];
+};
+
 /* A byte[] or char[] and its sub-record offset (String labels). */
 struct arrpos {
 	uint64_t id;
@@ -436,6 +444,13 @@ struct hp {
 	int64_t str_value_at, str_coder_at;	/* -1: no such field */
 	struct arrpos *arr;		/* sorted by id after pass 1 */
 	size_t n_arr, cap_arr, arr_cursor;
+	/* the labels of the last Strings, interned LABELS_AHEAD Strings late:
+	 * interning a new string costs a cache miss in the intern table, which
+	 * the prefetch made when the label was read has hidden by then.  Any
+	 * other string pass 2 interns waits until they are (labels_flush()),
+	 * so strings are interned in file order as before. */
+	struct label labels[LABELS_AHEAD];
+	unsigned label_first, n_labels;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -611,12 +626,33 @@ static void *grow(void *p, size_t n, size_t *cap, size_t elem)
 
 /* ---- names ---- */
 
+/* Interns the oldest waiting String label and names its node with it. */
+static void label_intern(struct hp *hp)
+{
+	struct label *l = &hp->labels[hp->label_first];
+	struct heap_builder_view v;
+	heap_str_t s = heap_builder_intern(hp->b, l->text, l->len);
+
+	heap_builder_view(hp->b, &v);
+	v.name[l->node] = s;
+	hp->label_first = (hp->label_first + 1) % LABELS_AHEAD;
+	hp->n_labels--;
+}
+
+/* Interns every waiting String label: before any other string is. */
+static void labels_flush(struct hp *hp)
+{
+	while (hp->n_labels)
+		label_intern(hp);
+}
+
 /* Interns the UTF8 string with the given id, or "<unresolved 0x..>". */
 static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 {
 	uint32_t i = hmap_get(&hp->strmap, id);
 	char buf[64];
 
+	labels_flush(hp);
 	if (i != HEAP_NONE) {
 		if (!hp->str_interned)
 			hp->str_interned = mem_calloc(hp->n_str + 1, sizeof *hp->str_interned);
@@ -681,6 +717,7 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 	char buf[64];
 
+	labels_flush(hp);
 	if (s != HEAP_NONE) {
 		if (!hp->str_java)
 			hp->str_java = mem_calloc(hp->n_str + 1, sizeof *hp->str_java);
@@ -1185,14 +1222,14 @@ static void put_utf8(char *out, size_t *n, uint32_t c)
 }
 
 /* The name of a java.lang.String instance whose field values start at
- * data: its first LABEL_CHARS characters as UTF-8 ("..." when longer), or
- * 0 when the value array is not in the dump.  JDK 9+ keeps a byte[] with a
+ * data, into out: its first LABEL_CHARS characters as UTF-8 ("..." when
+ * longer; "" quoted when empty).  Returns its length, or 0 when the value
+ * array is not in the dump.  JDK 9+ keeps a byte[] with a
  * coder (0: Latin-1, 1: UTF-16 in the machine's order, little-endian on
  * every platform HotSpot dumps come from); JDK 8 and Android a char[]
  * (big-endian in HPROF). */
-static heap_str_t string_label(struct hp *hp, uint64_t data)
+static size_t string_text(struct hp *hp, uint64_t data, char *out)
 {
-	char out[LABEL_CHARS * 4 + 8];
 	size_t n = 0;
 	uint64_t aid, at, count, shown;
 	uint32_t ai;
@@ -1236,7 +1273,11 @@ static heap_str_t string_label(struct hp *hp, uint64_t data)
 		memcpy(out + n, "...", 3);
 		n += 3;
 	}
-	return n ? heap_builder_intern(hp->b, out, n) : heap_builder_intern_cstr(hp->b, "\"\"");
+	if (n == 0) {
+		memcpy(out, "\"\"", 2);
+		n = 2;
+	}
+	return n;
 }
 
 static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
@@ -1265,6 +1306,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 		const struct jclass *c;
 		if (ci == HEAP_NONE) {
 			snprintf(buf, sizeof buf, "unknown class 0x%llx", (unsigned long long)class_id);
+			labels_flush(hp);
 			return add_node(hp, at, id, heap_builder_intern_cstr(hp->b, buf), 0,
 					align8(hp->hdr_obj + nbytes), 0);
 		}
@@ -1275,8 +1317,20 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 				       "but the class and its superclasses declare %llu", (unsigned long long)id,
 				       class_text(hp, class_id, buf, sizeof buf), (unsigned long long)nbytes,
 				       (unsigned long long)c->total_bytes);
-		return add_node(hp, at, id, c->name, ci == hp->jlstring ? string_label(hp, data) : 0,
-				c->shallow, c->inst_flags);
+		if (ci == hp->jlstring) {
+			/* its label waits in the ring (the oldest goes first) */
+			struct label *l;
+			if (hp->n_labels == LABELS_AHEAD)
+				label_intern(hp);
+			l = &hp->labels[(hp->label_first + hp->n_labels) % LABELS_AHEAD];
+			l->len = (uint32_t)string_text(hp, data, l->text);
+			if (l->len) {
+				heap_builder_prefetch(hp->b, l->text, l->len);
+				l->node = heap_builder_count(hp->b);
+				hp->n_labels++;
+			}
+		}
+		return add_node(hp, at, id, c->name, 0, c->shallow, c->inst_flags);
 	}
 	{
 		heap_node_t v = next_object(hp, at);
@@ -1902,6 +1956,7 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	hp.pass = 2;
 	if (walk(&hp) != 0)
 		goto out;
+	labels_flush(&hp);
 	if (index_build(&hp) != 0 && heap_builder_index(b, &dup_a, &dup_b) != 0) {
 		locate(&hp, dup_a, dup_b);
 		error_set(err, "%s: offset %llu: object id 0x%llx appears again (first at offset %llu)",
