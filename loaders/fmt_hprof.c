@@ -60,6 +60,7 @@ enum {
 enum {
 	LABEL_CHARS = 40,		/* characters of a String shown as its name */
 	LABELS_AHEAD = 8,		/* String labels interned this many Strings late */
+	REFS_AHEAD = 32,		/* references resolved this many references late */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
 	WINDOW = 512 << 10,		/* bytes a walk reads at a time */
@@ -341,6 +342,16 @@ struct label {
 	char text[LABEL_CHARS * 4 + 8];
 };
 
+/* A reference waiting to be added (pass 3): to an object id, or (direct)
+ * to a node known already. */
+struct pending_ref {
+	uint64_t id;
+	heap_node_t from, to;
+	uint32_t name;
+	uint8_t kind;
+	uint8_t direct;
+};
+
 /* A byte[] or char[] and its sub-record offset (String labels). */
 struct arrpos {
 	uint64_t id;
@@ -451,6 +462,12 @@ struct hp {
 	 * so strings are interned in file order as before. */
 	struct label labels[LABELS_AHEAD];
 	unsigned label_first, n_labels;
+	/* pass 3: the last references, added REFS_AHEAD references late, in
+	 * the order they came: the lookup of an id costs a cache miss in
+	 * the index (a random reference), which the prefetch made when it
+	 * was read has hidden by then */
+	struct pending_ref refs[REFS_AHEAD];
+	unsigned ref_first, n_refs;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -833,6 +850,22 @@ static heap_node_t find(const struct hp *hp, uint64_t id)
 	return w->indirect ? x->perm[r] : r;
 }
 
+/* A hint that find(hp, id) is coming: starts loading its bitmap word. */
+static inline void find_prefetch(const struct hp *hp, uint64_t id)
+{
+	const struct idindex *x = &hp->idx;
+	const struct idword *w;
+	uint64_t bit;
+
+	if (!x->words) {
+		heap_builder_prefetch_id(hp->b, id);
+		return;
+	}
+	w = slot(x, id, &bit);
+	if (w)
+		__builtin_prefetch(w);
+}
+
 static void index_free(struct idindex *x)
 {
 	free(x->words);
@@ -925,23 +958,63 @@ static int index_build(struct hp *hp)
 	return 0;
 }
 
-/* Adds a reference from -> object `id` (0 = null, skipped); kind is an
- * enum heap_edge_kind, with HEAP_EDGE_META or-ed in for the JVM's
- * bookkeeping. */
-static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, uint8_t kind, uint32_t name)
+/* Adds the oldest waiting reference. */
+static int ref_add(struct hp *hp)
 {
-	heap_node_t to;
+	const struct pending_ref *r = &hp->refs[hp->ref_first];
+	heap_node_t to = r->to;
+	uint8_t kind = r->kind;
 
-	if (id == 0)
-		return 0;
-	to = find(hp, id);
-	if (to == HEAP_NONE) {
-		heap_builder_unknown_ref(hp->b);
-		return 0;
+	hp->ref_first = (hp->ref_first + 1) % REFS_AHEAD;
+	hp->n_refs--;
+	if (!r->direct) {
+		to = find(hp, r->id);
+		if (to == HEAP_NONE) {
+			heap_builder_unknown_ref(hp->b);
+			return 0;
+		}
+		if (kind & KIND_SELF_META)
+			kind = (uint8_t)((kind & ~KIND_SELF_META) | (to == r->from ? HEAP_EDGE_META : 0));
 	}
-	if (kind & KIND_SELF_META)
-		kind = (uint8_t)((kind & ~KIND_SELF_META) | (to == from ? HEAP_EDGE_META : 0));
-	return heap_builder_add_edge(hp->b, from, to, (enum heap_edge_kind)kind, name, hp->err);
+	return heap_builder_add_edge(hp->b, r->from, to, (enum heap_edge_kind)kind, r->name, hp->err);
+}
+
+/* Adds every waiting reference.  Returns 0, or -1 with the error filled. */
+static int refs_flush(struct hp *hp)
+{
+	while (hp->n_refs)
+		if (ref_add(hp) != 0)
+			return -1;
+	return 0;
+}
+
+/* Queues a reference from -> object `id` (direct: to node `to`), adding
+ * the oldest when the queue is full. */
+static inline int ref_queue(struct hp *hp, heap_node_t from, uint64_t id, heap_node_t to, uint8_t kind,
+		     uint32_t name, int direct)
+{
+	if (hp->n_refs == REFS_AHEAD && ref_add(hp) != 0)
+		return -1;
+	if (!direct)
+		find_prefetch(hp, id);
+	hp->refs[(hp->ref_first + hp->n_refs++) % REFS_AHEAD] = (struct pending_ref){
+		.id = id, .from = from, .to = to, .name = name, .kind = kind, .direct = (uint8_t)direct,
+	};
+	return 0;
+}
+
+/* Adds a reference from -> object `id` (0 = null, skipped; an id no object
+ * has is counted as unknown); kind is an enum heap_edge_kind, with
+ * HEAP_EDGE_META or-ed in for the JVM's bookkeeping, or KIND_SELF_META. */
+static inline int add_ref(struct hp *hp, heap_node_t from, uint64_t id, uint8_t kind, uint32_t name)
+{
+	return id ? ref_queue(hp, from, id, HEAP_NONE, kind, name, 0) : 0;
+}
+
+/* Adds a reference from -> node to, whose node is known (a class). */
+static int add_edge(struct hp *hp, heap_node_t from, heap_node_t to, uint8_t kind, uint32_t name)
+{
+	return ref_queue(hp, from, 0, to, kind, name, 1);
 }
 
 /* Counts one object in passes that walk objects in node order, and returns
@@ -1337,8 +1410,7 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 		uint64_t base = data;
 		if (hp->pass != 3 || ci == HEAP_NONE)
 			return 0;
-		if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
-					  hp->err) != 0)
+		if (add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 			return -1;
 		for (uint32_t k = ci; k != HEAP_NONE; k = hp->cls[k].super) {
 			const struct jclass *c = &hp->cls[k];
@@ -1392,8 +1464,7 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		if (hp->pass != 3)
 			return 0;
 		if (ci != HEAP_NONE) {
-			if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META,
-						  hp->s_class, hp->err) != 0)
+			if (add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 				return -1;
 		} else if (add_ref(hp, v, class_id, KIND_CLASS_META, hp->s_class) != 0) {
 			return -1;
@@ -1455,8 +1526,7 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 		heap_node_t v = next_object(hp, at);
 		uint32_t ci = hp->prim_class[t];
 		if (hp->pass == 3 && ci != HEAP_NONE &&
-		    heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
-					  hp->err) != 0)
+		    add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 			return -1;
 	}
 	return 0;
@@ -1973,7 +2043,7 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	heap_builder_reserve(b, hp.n_objects, hp.edges_max);
 
 	hp.pass = 3;
-	if (walk(&hp) != 0)
+	if (walk(&hp) != 0 || refs_flush(&hp) != 0)
 		goto out;
 	rc = 0;
 out:
