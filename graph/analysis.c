@@ -180,7 +180,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
 	for (heap_node_t v = 0; v < n; v++) {
 		a->idom[v] = HEAP_NONE;
-		a->retained[v] = h->size[v];
+		a->retained[v] = heap_size(h, v);
 	}
 
 	a->n_roots = reach_roots(h, is_root);
@@ -210,10 +210,10 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
-			a->unreachable_bytes += h->size[v];
+			a->unreachable_bytes += heap_size(h, v);
 		} else {
 			a->reachable_objects++;
-			a->reachable_bytes += h->size[v];
+			a->reachable_bytes += heap_size(h, v);
 		}
 	}
 
@@ -399,7 +399,7 @@ uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order
 	}
 	for (heap_node_t v = 0; v < n; v++) {
 		ts[tid[v]].t.count++;
-		ts[tid[v]].t.shallow += h->size[v];
+		ts[tid[v]].t.shallow += heap_size(h, v);
 	}
 
 	/* Retained per type: walk the dominator tree depth-first, counting for

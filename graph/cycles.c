@@ -96,7 +96,7 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 		if (i == HEAP_NONE)
 			continue;
 		pe = &pend[i];
-		pe->shallow += h->size[v];
+		pe->shallow += heap_size(h, v);
 		if (pe->first == HEAP_NONE)
 			pe->first = v;
 		/* The members come in node order, so the references do too: the
@@ -310,7 +310,7 @@ static int reach_avoiding(struct search *s, heap_node_t d, uint32_t c, uint64_t 
 		heap_node_t u = s->queue[head++];
 		int u_garbage = dist[u] == REACH_UNREACHABLE;
 
-		sum += h->size[u];
+		sum += heap_size(h, u);
 		if (!spend(s, (uint64_t)(h->out_off[u + 1] - h->out_off[u]) + 1)) {
 			rc = -1;
 			break;

@@ -105,13 +105,13 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
 			if (k >= 16) {
 				uint32_t a = h->in_off[g->mem[k - 8]], c = g->mem[k - 4];
 				__builtin_prefetch(&h->in_off[g->mem[k - 16]]);
-				__builtin_prefetch(&h->size[g->mem[k - 16]]);
+				__builtin_prefetch(&h->size32[g->mem[k - 16]]);
 				__builtin_prefetch(&h->in_from[a]);
 				__builtin_prefetch(&h->in_retains[a / 64]);
 				for (uint32_t j = h->in_off[c]; j < h->in_off[c + 1]; j++)
 					__builtin_prefetch(&g->grp[h->in_from[j]]);
 			}
-			size += h->size[m];
+			size += heap_size(h, m);
 			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1] && d != R; j++) {
 				uint32_t y = g->grp[h->in_from[j]], b = d;
 				if (y == x || !heap_in_retains(h, j))
@@ -198,7 +198,7 @@ static void lt_retained(const struct view *g, const struct dom_work *t, uint64_t
 		uint32_t x = t->vert[i];
 		uint64_t s = 0;
 		for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++)
-			s += h->size[member(g, k)];
+			s += heap_size(h, member(g, k));
 		retained[x] = s;
 	}
 	for (uint32_t i = t->n; i >= 2; i--) {

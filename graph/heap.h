@@ -15,9 +15,14 @@
  * element/hidden edges and Java/Python list slots are.
  *
  * Memory, frozen (n = nodes, e = references, both directions included):
- *   per node:      id 8 + type 4 + name 4 + size 8 + refcount 8 + flags 2 +
- *                  gen 1 + category 1 + out offset 4 + in offset 4 +
- *                  id-order permutation 4                           = 48 bytes
+ *   per node:      id 4 + type 4 + name 4 + size 4 + flags 2 +
+ *                  gen 1 + category 1 + out offset 4 + in offset 4   = 28 bytes
+ *                  (id 8 instead when the ids span 2^32 or more, as
+ *                  64-bit addresses far apart do; + 16 per object of
+ *                  4 GiB or more, in a side table; + refcount 8 for the
+ *                  formats that have refcounts (Python); + 4 for the
+ *                  id-order permutation when the ids do not ascend,
+ *                  built on the first heap_find())
  *   per reference: out target 4 + out name 4 + out kind 1 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 13.4 bytes
@@ -170,18 +175,38 @@ struct heap_node_rec {
 	uint8_t category;	/* index into heap->categories (V8 node type), 0 if none */
 };
 
+/* A shallow size of 4 GiB or more: size32[node] is HEAP_SIZE_BIG and the
+ * size is here (heap_size()). */
+struct heap_big_size {
+	heap_node_t node;
+	uint64_t size;
+};
+
+#define HEAP_SIZE_BIG UINT32_C(0xffffffff)
+
 /* The frozen heap.  All arrays are owned by the heap and read-only after
- * heap_builder_freeze().  Columns are indexed by heap_node_t. */
+ * heap_builder_freeze().  Columns are indexed by heap_node_t.  The id,
+ * size and refcount columns are read through heap_id(), heap_size() and
+ * heap_refcount() (below), which hide how they are stored. */
 struct heap {
 	uint32_t n_nodes;
 	uint32_t n_edges;
 	uint32_t n_roots;
 
-	uint64_t *id;
+	/* ids: id_base + id32[v], or id64[v] (id32 NULL) when the ids span
+	 * 2^32 or more */
+	uint64_t id_base;
+	uint32_t *id32;
+	uint64_t *id64;
 	heap_str_t *type;
 	heap_str_t *name;
-	uint64_t *size;
-	int64_t *refcount;
+	/* shallow sizes: size32[v], or, where that is HEAP_SIZE_BIG,
+	 * big_sizes[] (sorted by node) */
+	uint32_t *size32;
+	struct heap_big_size *big_sizes;
+	uint32_t n_big_sizes;
+	int64_t *refcount;		/* NULL when no node has HEAP_F_HAS_REFCOUNT
+					 * or a refcount */
 	uint16_t *flags;
 	uint8_t *generation;
 	uint8_t *category;
@@ -220,9 +245,10 @@ struct heap {
 	struct heap_location *locations;
 	uint32_t n_locations;
 
-	/* Node indexes sorted by id, for heap_find(); NULL when the id column
-	 * is already ascending. */
-	heap_node_t *id_order;
+	/* Node indexes sorted by id, for heap_find(): built on its first call
+	 * (NULL until then), never when the id column ascends already. */
+	int ids_ascend;
+	heap_node_t *_Atomic id_order_memo;
 
 	/* Category names (V8 node types); categories[0] is "" when unused. */
 	heap_str_t categories[256];
@@ -243,6 +269,34 @@ struct heap {
 	 * it owns only its generation column and its in_edge_memo. */
 	const struct heap *borrowed;
 };
+
+/* The runtime's id of node v. */
+static inline uint64_t heap_id(const struct heap *h, heap_node_t v)
+{
+	return h->id32 ? h->id_base + h->id32[v] : h->id64[v];
+}
+
+uint64_t heap_size_big(const struct heap *h, heap_node_t v);
+
+/* The shallow size of node v, in bytes. */
+static inline uint64_t heap_size(const struct heap *h, heap_node_t v)
+{
+	uint32_t s = h->size32[v];
+
+	return s != HEAP_SIZE_BIG ? s : heap_size_big(h, v);
+}
+
+/* Node v's refcount (meaningful when its flags have HEAP_F_HAS_REFCOUNT),
+ * 0 for formats without refcounts. */
+static inline int64_t heap_refcount(const struct heap *h, heap_node_t v)
+{
+	return h->refcount ? h->refcount[v] : 0;
+}
+
+/* Node indexes in id order (built on the first call, kept with the heap,
+ * safe from several threads), or NULL when the ids ascend already (then
+ * the order is the index order). */
+const heap_node_t *heap_id_order(const struct heap *h);
 
 /* Whether in-edge i (an index into in_from) keeps its target alive. */
 static inline int heap_in_retains(const struct heap *h, uint32_t i)

@@ -48,7 +48,7 @@ static uint32_t refcount_roots(const struct heap *h, uint8_t *is_root)
 		if (!(h->flags[v] & HEAP_F_HAS_REFCOUNT))
 			root = 1;
 		else
-			root = h->refcount[v] > (int64_t)seen[v];
+			root = heap_refcount(h, v) > (int64_t)seen[v];
 		is_root[v] = (uint8_t)root;
 		roots += (uint32_t)root;
 	}

@@ -29,7 +29,7 @@ uint32_t subheap_held(const struct heap *h, const heap_node_t *nodes, uint32_t n
 			int64_t in = 0;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
 				in += heap_in_retains(h, i);
-			outside = h->refcount[v] > in;
+			outside = heap_refcount(h, v) > in;
 		}
 		if (outside && !(mark[v] & M_GROUP)) {
 			mark[v] |= M_OUTSIDE;

@@ -153,7 +153,7 @@ uint64_t oracle_size(const struct heap *h, oset s)
 
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (s & bit(v))
-			t += h->size[v];
+			t += heap_size(h, v);
 	return t;
 }
 
@@ -278,7 +278,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 		o->dom[v] = (seen & ~oracle_reach_without(o, bit(v))) & all;
 		o->retained[v] = oracle_size(h, o->dom[v]);
 		if (!(seen & bit(v)))
-			o->retained[v] = h->size[v];
+			o->retained[v] = heap_size(h, v);
 	}
 	for (uint32_t w = 0; w < n; w++) {
 		oset strict = 0;

@@ -275,7 +275,7 @@ static void check_types(const struct heap *h, const struct analysis *a, const st
 				if (h->type[v] != t[i].type)
 					continue;
 				count++;
-				shallow += h->size[v];
+				shallow += heap_size(h, v);
 				for (uint32_t d = 0; d < h->n_nodes; d++)
 					if (d != v && h->type[d] == h->type[v] && ((o->dom[d] >> v) & 1))
 						dominated_by_same = 1;
@@ -367,7 +367,7 @@ static void test_random_analysis(void **state)
 			assert_int_equal(analysis_reachable(a, v), (o.reach >> v) & 1);
 			if ((o.reach >> v) & 1) {
 				ro++;
-				rb += h->size[v];
+				rb += heap_size(h, v);
 			}
 			/* The chain: every strict dominator of v, nearest first. */
 			len = analysis_dominators(a, v, chain, ORACLE_MAXN);

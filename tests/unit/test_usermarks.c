@@ -244,7 +244,7 @@ static void test_export_roundtrip(void **state)
 	check_marks(back);
 	assert_int_equal(back->n_edges, h->n_edges);
 	for (heap_node_t v = 0; v < h->n_nodes; v++)
-		assert_int_equal(flags_of(back, h->id[v]) & ~HEAP_F_ROOT, h->flags[v] & ~HEAP_F_ROOT);
+		assert_int_equal(flags_of(back, heap_id(h, v)) & ~HEAP_F_ROOT, h->flags[v] & ~HEAP_F_ROOT);
 	/* one meta reference between user objects (2 -> 4 "shadow") needs
 	 * the word to come back out of the user graph */
 	assert_int_equal(back->meta_refs >= 1, 1);

@@ -327,13 +327,13 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 		draw_fill(w, y + i, 0, cols, A_NORMAL);
 	x = row_object_label(a, w, y, 1, cols - 1, v, 0);
 	(void)x;
-	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, h->size[v]));
+	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, heap_size(h, v)));
 	o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, model_retained(m, v)));
 	/* (3.12+ gives an immortal object a count that is a marker, not a count) */
 	if ((h->flags[v] & HEAP_F_HAS_REFCOUNT) && (h->flags[v] & HEAP_F_IMMORTAL))
 		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount immortal");
 	else if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
-		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)h->refcount[v]);
+		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)heap_refcount(h, v));
 	if (h->generation[v] != HEAP_GEN_UNKNOWN)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   generation %u", h->generation[v]);
 	else if (h->flags[v] & HEAP_F_UNTRACKED)
@@ -512,7 +512,7 @@ static void object_title(void *st, struct app *a, char *buf, size_t size)
 	struct object_state *s = st;
 	char id[32];
 
-	snprintf(buf, size, "Object %s", row_id(id, sizeof id, a->h->id[s->v]));
+	snprintf(buf, size, "Object %s", row_id(id, sizeof id, heap_id(a->h, s->v)));
 }
 
 const struct view_ops view_object = {
