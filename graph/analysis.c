@@ -178,10 +178,9 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
 	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
 	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
-	for (heap_node_t v = 0; v < n; v++) {
-		a->idom[v] = HEAP_NONE;
-		a->retained[v] = heap_size(h, v);
-	}
+	/* idom and retained are first written at the end of the live run
+	 * (dom_compute_roots): untouched, they take no memory beside its
+	 * work arrays and the components */
 
 	a->n_roots = reach_roots(h, is_root);
 	j.dist = a->dist;

@@ -304,13 +304,26 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 		   void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
 		   struct dom_work *work, struct progress *p, struct error *err)
 {
+	/* the live run (dist) writes every node: the others' pages are
+	 * first touched here, after the work arrays' busiest time */
+	int all = dist != NULL;
 	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark,
 			  .open = marks_open(mark, h->n_nodes) };
 	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
 	rc = dom_run(&g, t, dist, ready, arg, p, err);
+	/* the predecessors (up to 4 bytes a reference) are the run's alone:
+	 * given back before idom and retained are written; a next run
+	 * touches only the pages it fills */
+	free(t->pred);
+	t->pred = NULL;
+	t->cap_pred = 0;
 	if (rc == 0) {
+		for (heap_node_t v = 0; all && v < h->n_nodes; v++) {
+			idom[v] = HEAP_NONE;
+			retained[v] = heap_size(h, v);
+		}
 		for (uint32_t i = 2; i <= t->n; i++)
 			idom[t->vert[i]] = t->dom[i] >= 2 ? t->vert[t->dom[i]] : HEAP_NONE;
 		lt_retained(&g, t, retained);
