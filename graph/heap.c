@@ -722,6 +722,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->n_nodes = n;
 	h->n_edges = m;
 	h->n_roots = (uint32_t)b->roots.n;
+	/* first, so that the CSRs are built in the memory they give back */
+	take_ids(h, &b->id);
+	take_sizes(h, &b->size);
 
 	/* out offsets by counting sources */
 	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
@@ -838,10 +841,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->not_user_nodes = not_user;
 	}
 
-	take_ids(h, &b->id);
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);
-	take_sizes(h, &b->size);
 	h->refcount = b->refcount.n ? column_take(&b->refcount, 8) : NULL;
 	column_fini(&b->refcount);
 	h->flags = column_take(&b->flags, 2);
