@@ -313,12 +313,6 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 	int rc;
 
 	rc = dom_run(&g, t, dist, ready, arg, p, err);
-	/* the predecessors (up to 4 bytes a reference) are the run's alone:
-	 * given back before idom and retained are written; a next run
-	 * touches only the pages it fills */
-	free(t->pred);
-	t->pred = NULL;
-	t->cap_pred = 0;
 	if (rc == 0) {
 		for (heap_node_t v = 0; all && v < h->n_nodes; v++) {
 			idom[v] = HEAP_NONE;
