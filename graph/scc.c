@@ -178,15 +178,15 @@ static int compute(const struct heap *h, int user, uint32_t *comp, uint32_t *n_c
 	uint32_t sp = 0, fp = 0, index = 1, c = n, visited = 0;
 	int rc = 0;
 
-	for (heap_node_t v = 0; v < n; v++)
-		rindex[v] = 0;
-	if (n && pivot_component(h, user, pick_pivot(h, user), fw, in, stack, p) == 0)
+	/* The searches' queue is rindex, written next anyway: the stack's
+	 * pages are touched only as far as the depth-first search's stack
+	 * grows (on a big heap the queue holds tens of millions).  The
+	 * pivot's component is complete for the first phase: a label above
+	 * every active index; it gets its own after that phase. */
+	if (n && pivot_component(h, user, pick_pivot(h, user), fw, in, rindex, p) == 0)
 		rc = error_set(err, "interrupted");
-	/* The pivot's component is complete for the first phase: a label
-	 * above every active index; it gets its own after that phase. */
-	for (heap_node_t v = 0; v < n && rc == 0; v++)
-		if (bit(in, v))
-			rindex[v] = n;
+	for (heap_node_t v = 0; v < n; v++)
+		rindex[v] = bit(in, v) ? n : 0;
 	for (int phase = 0; phase < 2 && rc == 0; phase++) {
 		for (heap_node_t s = 0; s < n && rc == 0; s++) {
 			if (rindex[s] || (phase == 0 && !bit(fw, s)))
