@@ -313,6 +313,9 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 	int rc;
 
 	rc = dom_run(&g, t, dist, ready, arg, p, err);
+	/* semi is the run's scratch (a next run writes it before reading):
+	 * its pages go back before idom and retained are written */
+	mem_zero_release(t->semi, t->cap_v * sizeof *t->semi);
 	if (rc == 0) {
 		for (heap_node_t v = 0; all && v < h->n_nodes; v++) {
 			idom[v] = HEAP_NONE;
