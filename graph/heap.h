@@ -22,7 +22,10 @@
  *                  4 GiB or more, in a side table; + refcount 8 for the
  *                  formats that have refcounts (Python); + 4 for the
  *                  id-order permutation when the ids do not ascend,
- *                  built on the first heap_find())
+ *                  built on the first heap_find(), which opening a file
+ *                  and its analysis never call).  The builder keeps ids
+ *                  and sizes in 64 bits while a loader adds nodes; the
+ *                  freeze narrows them in place before it builds the CSRs.
  *   per reference: out target 4 + out name 4 + out kind 1 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 13.4 bytes
