@@ -457,7 +457,7 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
  * was one.  Exported as the word `meta` so that it reads back the same. */
 static int edge_is_meta(const struct heap *h, heap_node_t from, heap_node_t to, uint32_t e)
 {
-	return heap_edge_retains(h->out_kind[e], h->flags[from]) &&
+	return heap_edge_retains(heap_out_kind(h, e), h->flags[from]) &&
 	       !((h->flags[from] | h->flags[to]) & HEAP_F_NOT_USER) && !heap_out_user(h, e);
 }
 
@@ -484,7 +484,7 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 	}
 	e = agedge(g, a, b_node, NULL, 1);
 	uint32_t name = h->out_name[se->edge];
-	uint8_t kind = h->out_kind[se->edge];
+	uint8_t kind = heap_out_kind(h, se->edge);
 	int meta = edge_is_meta(h, s->node[se->from], s->node[se->to], se->edge);
 	char nb[32];
 

@@ -275,7 +275,7 @@ static uint32_t path_edge(const struct heap *h, heap_node_t a, heap_node_t b)
 	for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++) {
 		if (h->out_to[e] != b)
 			continue;
-		if (h->out_kind[e] != HEAP_EDGE_WEAK)
+		if (heap_out_kind(h, e) != HEAP_EDGE_WEAK)
 			return e;
 		if (weak == HEAP_NONE)
 			weak = e;

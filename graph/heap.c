@@ -739,7 +739,6 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
-	h->out_kind = column_take(&b->e_kind, 1);
 
 	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
 	 * so after the sums in_off[w + 1] is where w's sources start, and it
@@ -779,6 +778,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	/* untouched pages of a calloc cost nothing: freed below if no
 	 * reference is meta */
 	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
+	h->out_kinds = mem_calloc((size_t)m / 32 + 1, sizeof *h->out_kinds);
+	advise_huge(h->out_kinds, ((size_t)m / 32 + 1) * sizeof *h->out_kinds);
 	{
 		const uint16_t *flags = b->flags.data;
 		const heap_node_t *to = h->out_to;
@@ -786,7 +787,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		/* a bit per node for "not in the user graph": the flag a
 		 * reference's target is tested for, in 1/16 of the memory */
 		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
-		uint8_t *kind = h->out_kind;
+		const uint8_t *kind = b->e_kind.data;
 		uint64_t meta = 0;
 		uint32_t not_user = 0;
 
@@ -818,7 +819,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 					__builtin_prefetch(&h->in_user[q / 64], 1);
 				}
 				p = cur[w]++;
-				kind[e] = k;
+				h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
 				meta += is_meta;
 				if (is_meta)
 					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
@@ -833,6 +834,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 			}
 		}
 		free(nu);
+		column_fini(&b->e_kind);
 		if (!meta) {
 			free(h->out_meta);
 			h->out_meta = NULL;
@@ -930,7 +932,7 @@ void heap_free(struct heap *h)
 	free(h->out_off);
 	free(h->out_to);
 	free(h->out_name);
-	free(h->out_kind);
+	free(h->out_kinds);
 	free(h->in_off);
 	free(h->in_from);
 	free(h->in_retains);
@@ -1064,7 +1066,7 @@ uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 	/* the same columns heap_memory() counts, less id_order and strings */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1) +
+	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4) + edges / 4 +
 	       edges / 8;
 }
 
@@ -1075,7 +1077,8 @@ size_t heap_memory(const struct heap *h)
 	return n * ((h->id32 ? 4 : 8) + 4 + 4 + 4 + (h->refcount ? 8 : 0) + 2 + 1 + 1 +
 		    (atomic_load(&h->id_order_memo) ? 4 : 0)) +
 	       (size_t)h->n_big_sizes * sizeof(struct heap_big_size) +
-	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
+	       (n + 1) * 8 + m * (4 + 4 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
+	       (m / 32 + 1) * 8 +
 	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
 	       (size_t)h->n_locations * sizeof(struct heap_location);

@@ -26,9 +26,9 @@
  *                  and its analysis never call).  The builder keeps ids
  *                  and sizes in 64 bits while a loader adds nodes; the
  *                  freeze narrows them in place before it builds the CSRs.
- *   per reference: out target 4 + out name 4 + out kind 1 +
+ *   per reference: out target 4 + out name 4 + out kind 2/8 +
  *                  in source 4 + in "retains" bit 1/8 +
- *                  "user" bits out and in 2/8                    = 13.4 bytes
+ *                  "user" bits out and in 2/8                    = 12.6 bytes
  *                  (+ 1/8 for the "meta" bit when the loader marked any
  *                  reference HEAP_EDGE_META)
  *                  (+ 4 for the in -> out edge index, built on first use
@@ -79,7 +79,7 @@ enum heap_edge_kind {
  * (a V8 map, a JVM instance's class, a Python instance's type), which every
  * object of its kind has, not one the user's program made.  It still retains
  * as its kind says; it only leaves the user graph (below).  The frozen
- * out_kind never has this bit. */
+ * heap_out_kind() never has this bit. */
 #define HEAP_EDGE_META 0x80u
 
 /* Node flags. */
@@ -219,7 +219,8 @@ struct heap {
 	uint32_t *out_off;		/* n_nodes + 1 */
 	heap_node_t *out_to;
 	uint32_t *out_name;		/* heap_str_t or HEAP_NAME_INDEX|index */
-	uint8_t *out_kind;		/* enum heap_edge_kind */
+	uint64_t *out_kinds;		/* enum heap_edge_kind, 2 bits each:
+					 * heap_out_kind() */
 
 	/* Incoming CSR: for node v, in_from[in_off[v] .. in_off[v+1]) are the
 	 * sources, ascending; bit i of in_retains says whether in-edge i keeps
@@ -300,6 +301,12 @@ static inline int64_t heap_refcount(const struct heap *h, heap_node_t v)
  * safe from several threads), or NULL when the ids ascend already (then
  * the order is the index order). */
 const heap_node_t *heap_id_order(const struct heap *h);
+
+/* The kind of out-edge e (enum heap_edge_kind). */
+static inline uint8_t heap_out_kind(const struct heap *h, uint32_t e)
+{
+	return (uint8_t)((h->out_kinds[e / 32] >> (e % 32 * 2)) & 3);
+}
 
 /* Whether in-edge i (an index into in_from) keeps its target alive. */
 static inline int heap_in_retains(const struct heap *h, uint32_t i)

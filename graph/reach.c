@@ -98,7 +98,7 @@ int reach_distances(const struct heap *h, const uint8_t *is_root, uint32_t *dist
 		if (head + 8 < tail) {
 			heap_node_t a = queue[head + 8];
 			__builtin_prefetch(&h->out_to[h->out_off[a]]);
-			__builtin_prefetch(&h->out_kind[h->out_off[a]]);
+			__builtin_prefetch(&h->out_kinds[h->out_off[a] / 32]);
 		}
 		if (head + 4 < tail) {
 			heap_node_t a = queue[head + 4];

@@ -143,7 +143,7 @@ static uint32_t pivot_search(const struct heap *h, int user, heap_node_t pivot, 
 			__builtin_prefetch(&adj[k]);
 			__builtin_prefetch(backward ? (const void *)&(user ? h->in_user : h->in_retains)[k / 64] :
 					       user ? (const void *)&h->out_user[k / 64] :
-						      (const void *)&h->out_kind[k]);
+						      (const void *)&h->out_kinds[k / 32]);
 		}
 		if (head + 4 < tail) {
 			/* the targets' bits: the test below misses on each */

@@ -2101,7 +2101,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 			uint32_t t = sub[h->out_to[e]], ne;
 			char name[128];
-			int weak = !heap_edge_retains(h->out_kind[e], h->flags[v]);
+			int weak = !heap_edge_retains(heap_out_kind(h, e), h->flags[v]);
 			if (t == WORLD_NONE)
 				continue;
 			heap_edge_name(h, h->out_name[e], name, sizeof name);

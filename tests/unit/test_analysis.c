@@ -27,7 +27,7 @@ static int is_meta(const struct heap *h, uint32_t e)
 
 static int retains(const struct heap *h, heap_node_t v, uint32_t e)
 {
-	int k = h->out_kind[e];
+	int k = heap_out_kind(h, e);
 
 	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 	       (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC));

@@ -68,7 +68,7 @@ static void cycle_key(const struct analysis *a, uint32_t c, char *out)
 		heap_node_t u = a->members[cy->members + i];
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t w = h->out_to[e];
-			int k = h->out_kind[e], dup = 0;
+			int k = heap_out_kind(h, e), dup = 0;
 			char name[32];
 			if (a->cycle[w] != c || !(k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 						  (k == HEAP_EDGE_SHORTCUT && (h->flags[u] & HEAP_F_SYNTHETIC))))
@@ -261,7 +261,7 @@ struct osig {
  * leaves an object that is not a runtime object unless it is synthetic. */
 static int oracle_follows(const struct heap *h, heap_node_t u, uint32_t e)
 {
-	int k = h->out_kind[e];
+	int k = heap_out_kind(h, e);
 	uint32_t nm = h->out_name[e];
 
 	if ((h->flags[u] & HEAP_F_RUNTIME) && !(h->flags[u] & HEAP_F_SYNTHETIC))

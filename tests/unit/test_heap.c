@@ -146,11 +146,11 @@ static void check_random(int sorted)
 				assert_true(k < h->out_off[v + 1]);
 				assert_int_equal(h->out_to[k], et[e]);
 				assert_int_equal(h->out_name[k], en[e]);
-				assert_int_equal(h->out_kind[k], (en[e] & ~HEAP_NAME_INDEX) % 4);
+				assert_int_equal(heap_out_kind(h, k), (en[e] & ~HEAP_NAME_INDEX) % 4);
 				/* the user graph: retains, not meta, neither end an
 				 * anchor or the runtime's */
 				assert_int_equal(heap_out_user(h, k),
-						 heap_edge_retains(h->out_kind[k], fl[v]) && !meta[e] &&
+						 heap_edge_retains(heap_out_kind(h, k), fl[v]) && !meta[e] &&
 						 !(fl[v] & HEAP_F_NOT_USER) && !(fl[et[e]] & HEAP_F_NOT_USER));
 				k++;
 			}

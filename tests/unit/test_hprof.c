@@ -62,7 +62,7 @@ static const char *edge_list(const struct heap *h, uint64_t id, int user_only)
 
 	out[0] = '\0';
 	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-		char name[256], kind[3] = { '/', "SIWX"[h->out_kind[e]], '\0' };
+		char name[256], kind[3] = { '/', "SIWX"[heap_out_kind(h, e)], '\0' };
 		if (user_only && !heap_out_user(h, e))
 			continue;
 		heap_edge_name(h, h->out_name[e], name, sizeof name);

@@ -59,7 +59,7 @@ static struct heap *load(const char *path, struct error *err)
 
 static int retains(const struct heap *h, heap_node_t from, uint32_t e)
 {
-	uint8_t k = h->out_kind[e];
+	uint8_t k = heap_out_kind(h, e);
 
 	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 	       (k == HEAP_EDGE_SHORTCUT && (h->flags[from] & HEAP_F_SYNTHETIC));
@@ -250,7 +250,7 @@ static int edge_kind(const struct heap *h, uint64_t from, const char *name)
 	assert_int_not_equal(u, HEAP_NONE);
 	for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
 		if (strcmp(heap_edge_name(h, h->out_name[e], buf, sizeof buf), name) == 0)
-			return h->out_kind[e];
+			return heap_out_kind(h, e);
 	fail_msg("no edge %s from @%llu", name, (unsigned long long)from);
 	return -1;
 }

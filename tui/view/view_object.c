@@ -288,7 +288,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	/* edge column: for references the field name, for retainers the
 	 * retainer's field, for the path the field used to get here */
 	if (edge != HEAP_NONE) {
-		uint8_t ek = h->out_kind[edge];
+		uint8_t ek = heap_out_kind(h, edge);
 		const char *kind = row_edge_kind(ek);
 		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
 		row_edge_name(h, edge, b, sizeof b);
