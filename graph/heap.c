@@ -959,33 +959,39 @@ const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
 	return h->strings + s;
 }
 
-const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+/* The record of node v in n records of `stride` bytes sorted by node, a
+ * heap_node_t first in each (struct heap_location, struct heap_big_size),
+ * or NULL.  O(log n). */
+static const void *find_record(const void *base, size_t stride, uint32_t n, heap_node_t v)
 {
-	uint32_t lo = 0, hi = h->n_locations;
-
-	while (lo < hi) {
-		uint32_t m = lo + (hi - lo) / 2;
-		if (h->locations[m].node < v)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo < h->n_locations && h->locations[lo].node == v ? &h->locations[lo] : NULL;
-}
-
-uint64_t heap_size_big(const struct heap *h, heap_node_t v)
-{
-	uint32_t lo = 0, hi = h->n_big_sizes;
+	const unsigned char *r = base;
+	uint32_t lo = 0, hi = n;
+	heap_node_t x;
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (h->big_sizes[mid].node < v)
+		memcpy(&x, r + (size_t)mid * stride, sizeof x);
+		if (x < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < h->n_big_sizes && h->big_sizes[lo].node == v ? h->big_sizes[lo].size :
-								    HEAP_SIZE_BIG;
+	if (lo == n)
+		return NULL;
+	memcpy(&x, r + (size_t)lo * stride, sizeof x);
+	return x == v ? r + (size_t)lo * stride : NULL;
+}
+
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+{
+	return find_record(h->locations, sizeof *h->locations, h->n_locations, v);
+}
+
+uint64_t heap_size_big(const struct heap *h, heap_node_t v)
+{
+	const struct heap_big_size *b = find_record(h->big_sizes, sizeof *h->big_sizes, h->n_big_sizes, v);
+
+	return b ? b->size : HEAP_SIZE_BIG;
 }
 
 const heap_node_t *heap_id_order(const struct heap *h)
