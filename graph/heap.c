@@ -1069,11 +1069,14 @@ const uint32_t *heap_in_edges(const struct heap *h)
 
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
-	/* the same columns heap_memory() counts, less id_order and strings */
+	/* The builder's node columns (id 8, type 4, name 4, size 8, flags 2,
+	 * generation 1, category 1: ids and sizes are narrowed only at the
+	 * freeze) and references (source, target, name 4 each, kind 1), which
+	 * become the CSRs; at the freeze, beside them, the kinds' and the
+	 * retains and user bits (5/8 a reference).  No strings, no analysis. */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4) + edges / 4 +
-	       edges / 8;
+	return nodes * (8 + 4 + 4 + 8 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
 }
 
 size_t heap_memory(const struct heap *h)

@@ -373,10 +373,10 @@ const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_
 /* Bytes the frozen heap occupies (columns, edges, roots, arena). */
 size_t heap_memory(const struct heap *h);
 
-/* A lower bound of the bytes a frozen heap of `nodes` objects and `edges`
- * references occupies (the columns and both CSRs; no strings, no
- * analysis): what a loader passes to mem_check() before it trusts a count
- * a file claims. */
+/* A lower bound of the bytes loading a heap of `nodes` objects and `edges`
+ * references takes (the builder's columns and references, which become
+ * the frozen columns and both CSRs; no strings, no analysis): what a
+ * loader passes to mem_check() before it trusts a count a file claims. */
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges);
 
 /* ---- the builder ---- */
