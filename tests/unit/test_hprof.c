@@ -590,7 +590,7 @@ static void test_window(void **state)
 				continue;
 			assert_true(e < h->out_off[v + 1]);
 			assert_int_equal(h->out_name[e], HEAP_NAME_INDEX | i);
-			assert_int_equal(h->id[h->out_to[e]], id);
+			assert_int_equal(heap_id(h, h->out_to[e]), id);
 			e++;
 		}
 		assert_int_equal(e, h->out_off[v + 1]);
@@ -600,7 +600,7 @@ static void test_window(void **state)
 		uint32_t e = h->out_off[w];
 		assert_int_equal(h->out_off[w + 1] - e, 2);	/* <class>, f */
 		assert_string_equal(str(h, h->out_name[e + 1]), "f");
-		assert_int_equal(h->id[h->out_to[e + 1]], w_holder((k * 31 + 5) % W_N));
+		assert_int_equal(heap_id(h, h->out_to[e + 1]), w_holder((k * 31 + 5) % W_N));
 	}
 	check_type(h, 0x3000, "java.lang.String", "far away", 24);
 	check_type(h, 0x3200, "java.lang.String", "near", 24);
