@@ -178,10 +178,9 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
 	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
 	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
-	for (heap_node_t v = 0; v < n; v++) {
-		a->idom[v] = HEAP_NONE;
-		a->retained[v] = h->size[v];
-	}
+	/* idom and retained are first written at the end of the live run
+	 * (dom_compute_roots): untouched, they take no memory beside its
+	 * work arrays and the components */
 
 	a->n_roots = reach_roots(h, is_root);
 	j.dist = a->dist;
@@ -210,10 +209,10 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
-			a->unreachable_bytes += h->size[v];
+			a->unreachable_bytes += heap_size(h, v);
 		} else {
 			a->reachable_objects++;
-			a->reachable_bytes += h->size[v];
+			a->reachable_bytes += heap_size(h, v);
 		}
 	}
 
@@ -399,7 +398,7 @@ uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order
 	}
 	for (heap_node_t v = 0; v < n; v++) {
 		ts[tid[v]].t.count++;
-		ts[tid[v]].t.shallow += h->size[v];
+		ts[tid[v]].t.shallow += heap_size(h, v);
 	}
 
 	/* Retained per type: walk the dominator tree depth-first, counting for

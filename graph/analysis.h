@@ -204,7 +204,7 @@ uint32_t analysis_dominators(const struct analysis *a, heap_node_t v, heap_node_
 /* ---- cycles ---- */
 
 /* A reference, as the cycle and type views list them: edge is the index
- * into h->out_to / out_name / out_kind, from its source. */
+ * into h->out_to / out_name / out_kinds, from its source. */
 struct analysis_ref {
 	heap_node_t from;
 	heap_node_t to;

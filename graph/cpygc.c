@@ -22,7 +22,7 @@ void cpygc_gc_refs(const struct heap *h, int generation, int64_t *gc_refs, uint8
 	uint32_t n = h->n_nodes;
 
 	for (heap_node_t v = 0; v < n; v++) {
-		gc_refs[v] = h->refcount[v];
+		gc_refs[v] = heap_refcount(h, v);
 		if (candidate)
 			candidate[v] = (uint8_t)is_candidate(h, v, generation);
 	}
@@ -87,7 +87,7 @@ int cpygc_collect(const struct heap *h, int generation, struct cpygc_result *r,
 		if (state[v] != 1)
 			continue;
 		r->n_unreachable++;
-		r->unreachable_bytes += h->size[v];
+		r->unreachable_bytes += heap_size(h, v);
 		if (h->flags[v] & HEAP_F_FINALIZER)
 			r->n_finalizers++;
 	}

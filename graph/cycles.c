@@ -55,37 +55,50 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 		 const uint8_t *mark, struct cycles_found *cf)
 {
 	enum { AHEAD = 32 };
+	/* a component of one member with a loop (no component has this many
+	 * members: HEAP_MAX_NODES) */
+	const uint32_t one_looped = UINT32_MAX;
 	uint32_t n = h->n_nodes, m = h->n_edges, nc = 0, total = 0;
-	uint32_t *csize = mem_calloc(n_comp ? n_comp : 1, sizeof *csize);
-	uint8_t *selfloop = mem_calloc(n_comp ? n_comp : 1, 1);
-	uint32_t *cid = mem_alloc((n_comp ? n_comp : 1) * sizeof *cid);
+	/* first each component's size, then its index into pend, in place:
+	 * one array of n_comp, not three */
+	uint32_t *cid = mem_calloc(n_comp ? n_comp : 1, sizeof *cid);
+	heap_node_t *loops = NULL;
+	size_t n_loops = 0, cap_loops = 0;
 	struct cycles_pending *pend;
 
 	for (heap_node_t v = 0; v < n; v++) {
-		csize[comp[v]]++;
+		cid[comp[v]]++;
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (h->out_to[e] == v && loop_ref(h, user, v, e))
-				selfloop[comp[v]] = 1;
+			if (h->out_to[e] == v && loop_ref(h, user, v, e)) {
+				if (n_loops == cap_loops) {
+					cap_loops = cap_loops ? 2 * cap_loops : 64;
+					loops = mem_realloc_array(loops, cap_loops, sizeof *loops);
+				}
+				loops[n_loops++] = v;
+			}
 	}
-	for (uint32_t c = 0; c < n_comp; c++) {
-		if (csize[c] >= 2 || selfloop[c]) {
-			cid[c] = nc++;
-			total += csize[c];
-		} else {
-			cid[c] = HEAP_NONE;
+	for (size_t i = 0; i < n_loops; i++)
+		if (cid[comp[loops[i]]] == 1)
+			cid[comp[loops[i]]] = one_looped;
+	free(loops);
+	for (uint32_t c = 0; c < n_comp; c++)
+		if (cid[c] >= 2) {
+			nc++;
+			total += cid[c] == one_looped ? 1 : cid[c];
 		}
-	}
-	free(selfloop);
 	pend = mem_calloc(nc ? nc : 1, sizeof *pend);
+	nc = 0;
 	for (uint32_t c = 0; c < n_comp; c++) {
-		if (cid[c] == HEAP_NONE)
+		if (cid[c] < 2) {
+			cid[c] = HEAP_NONE;
 			continue;
-		pend[cid[c]].comp = c;
-		pend[cid[c]].size = csize[c];
-		pend[cid[c]].first = HEAP_NONE;
-		pend[cid[c]].holder = HEAP_NONE;
+		}
+		pend[nc].comp = c;
+		pend[nc].size = cid[c] == one_looped ? 1 : cid[c];
+		pend[nc].first = HEAP_NONE;
+		pend[nc].holder = HEAP_NONE;
+		cid[c] = nc++;
 	}
-	free(csize);
 	/* Shallow sizes, the references inside and into each cycle, and the
 	 * entered members. */
 	cf->groups = 0;
@@ -96,7 +109,7 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 		if (i == HEAP_NONE)
 			continue;
 		pe = &pend[i];
-		pe->shallow += h->size[v];
+		pe->shallow += heap_size(h, v);
 		if (pe->first == HEAP_NONE)
 			pe->first = v;
 		/* The members come in node order, so the references do too: the
@@ -310,7 +323,7 @@ static int reach_avoiding(struct search *s, heap_node_t d, uint32_t c, uint64_t 
 		heap_node_t u = s->queue[head++];
 		int u_garbage = dist[u] == REACH_UNREACHABLE;
 
-		sum += h->size[u];
+		sum += heap_size(h, u);
 		if (!spend(s, (uint64_t)(h->out_off[u + 1] - h->out_off[u]) + 1)) {
 			rc = -1;
 			break;

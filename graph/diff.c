@@ -358,11 +358,11 @@ static void diff_groups(struct diff *d)
 		struct diff_group *g = &d->groups[r];
 
 		while (j < nn && kn[j].key == kn[i].key)
-			shallow += hn->size[kn[j++].v];
+			shallow += heap_size(hn, kn[j++].v);
 		if (ko) {
 			for (size_t k = keyed_lower(ko, no, kn[i].key); k < no && ko[k].key == kn[i].key; k++) {
 				old_count++;
-				old_shallow += ho->size[ko[k].v];
+				old_shallow += heap_size(ho, ko[k].v);
 			}
 		}
 		g->type = hn->type[kn[i].v];
@@ -534,7 +534,7 @@ static void trace_signatures(const struct heap *h, const uint32_t *edge, const h
 		/* the low bit: the step is an element's */
 		link[v] = (combine(nh, th) & ~(uint64_t)1) | (nh == elem);
 		if (h->flags[v] & HEAP_F_ANCHOR) {
-			uint64_t who = by_id ? mix(h->id[v]) :
+			uint64_t who = by_id ? mix(heap_id(h, v)) :
 				       combine(combine(th, cached_hash(types, h, h->name[v])),
 					       combine(combine(cached_hash(types, h, h->type[p]),
 							       cached_hash(types, h, h->name[p])), nh));
@@ -711,7 +711,7 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 		int64_t bytes = 0;
 		heap_node_t first = kn[i].v;
 		for (; j < nn && kn[j].key == kn[i].key; j++) {
-			bytes += (int64_t)hn->size[kn[j].v];
+			bytes += (int64_t)heap_size(hn, kn[j].v);
 			if (d->fresh && d->fresh[kn[j].v] && !d->fresh[first])
 				first = kn[j].v;
 		}
@@ -734,7 +734,7 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 			size_t j = i, at = tnode_find(t, nt, ko[i].key);
 			int64_t bytes = 0;
 			while (j < no && ko[j].key == ko[i].key)
-				bytes += (int64_t)ho->size[ko[j++].v];
+				bytes += (int64_t)heap_size(ho, ko[j++].v);
 			if (at < nt) {
 				t[at].growth -= (int64_t)(j - i);
 				t[at].bytes -= bytes;
@@ -959,7 +959,7 @@ int diff_run(const struct analysis *old, const struct analysis *new, enum diff_m
 	if (match == DIFF_BY_ID || (match == DIFF_AUTO && is_v8(ho) && is_v8(hn))) {
 		old_of = mem_alloc((size_t)hn->n_nodes * sizeof *old_of + 1);
 		for (uint32_t v = 0; v < hn->n_nodes; v++) {
-			heap_node_t u = heap_find(ho, hn->id[v]);
+			heap_node_t u = heap_find(ho, heap_id(hn, v));
 			if (u != HEAP_NONE && !same_str(ho, ho->type[u], hn, hn->type[v]))
 				u = HEAP_NONE;
 			old_of[v] = u;
@@ -1012,7 +1012,7 @@ int diff_run_ages(const struct heap *a, const struct analysis *b, const struct a
 	{
 		uint64_t matched = 0;
 		for (uint32_t v = 0; v < hb->n_nodes; v++)
-			matched += heap_find(hc, hb->id[v]) != HEAP_NONE;
+			matched += heap_find(hc, heap_id(hb, v)) != HEAP_NONE;
 		d->id_rate = hb->n_nodes ? (double)matched / hb->n_nodes : 0;
 	}
 	diff_types(d);
@@ -1052,7 +1052,7 @@ uint32_t diff_group_nodes(const struct analysis *a, const uint8_t *only, struct 
 		size_t j = i;
 		uint64_t shallow = 0;
 		while (j < n && k[j].key == k[i].key)
-			shallow += h->size[k[j++].v];
+			shallow += heap_size(h, k[j++].v);
 		g[r].type = h->type[k[i].v];
 		g[r].sig = k[i].key;
 		g[r].old_count = 0;
@@ -1074,7 +1074,7 @@ void diff_ages(const struct heap *a, const struct heap *b, const struct heap *c,
 {
 	counts[0] = counts[1] = counts[2] = 0;
 	for (uint32_t v = 0; v < c->n_nodes; v++) {
-		uint64_t id = c->id[v];
+		uint64_t id = heap_id(c, v);
 		uint8_t g = heap_find(a, id) != HEAP_NONE ? 2 : heap_find(b, id) != HEAP_NONE ? 1 : 0;
 		gen[v] = g;
 		counts[g]++;

@@ -105,13 +105,13 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
 			if (k >= 16) {
 				uint32_t a = h->in_off[g->mem[k - 8]], c = g->mem[k - 4];
 				__builtin_prefetch(&h->in_off[g->mem[k - 16]]);
-				__builtin_prefetch(&h->size[g->mem[k - 16]]);
+				__builtin_prefetch(&h->size32[g->mem[k - 16]]);
 				__builtin_prefetch(&h->in_from[a]);
 				__builtin_prefetch(&h->in_retains[a / 64]);
 				for (uint32_t j = h->in_off[c]; j < h->in_off[c + 1]; j++)
 					__builtin_prefetch(&g->grp[h->in_from[j]]);
 			}
-			size += h->size[m];
+			size += heap_size(h, m);
 			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1] && d != R; j++) {
 				uint32_t y = g->grp[h->in_from[j]], b = d;
 				if (y == x || !heap_in_retains(h, j))
@@ -198,7 +198,7 @@ static void lt_retained(const struct view *g, const struct dom_work *t, uint64_t
 		uint32_t x = t->vert[i];
 		uint64_t s = 0;
 		for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++)
-			s += h->size[member(g, k)];
+			s += heap_size(h, member(g, k));
 		retained[x] = s;
 	}
 	for (uint32_t i = t->n; i >= 2; i--) {
@@ -304,13 +304,23 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 		   void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
 		   struct dom_work *work, struct progress *p, struct error *err)
 {
+	/* the live run (dist) writes every node: the others' pages are
+	 * first touched here, after the work arrays' busiest time */
+	int all = dist != NULL;
 	struct view g = { .h = h, .nv = h->n_nodes, .mark = mark,
 			  .open = marks_open(mark, h->n_nodes) };
 	struct dom_work *t = work ? work : dom_work_new();
 	int rc;
 
 	rc = dom_run(&g, t, dist, ready, arg, p, err);
+	/* semi is the run's scratch (a next run writes it before reading):
+	 * its pages go back before idom and retained are written */
+	mem_zero_release(t->semi, t->cap_v * sizeof *t->semi);
 	if (rc == 0) {
+		for (heap_node_t v = 0; all && v < h->n_nodes; v++) {
+			idom[v] = HEAP_NONE;
+			retained[v] = heap_size(h, v);
+		}
 		for (uint32_t i = 2; i <= t->n; i++)
 			idom[t->vert[i]] = t->dom[i] >= 2 ? t->vert[t->dom[i]] : HEAP_NONE;
 		lt_retained(&g, t, retained);

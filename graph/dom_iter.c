@@ -66,7 +66,7 @@ void dom_it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
 			if (head + 8 <= n) {
 				uint32_t a = vert[head + 8];
 				__builtin_prefetch(&h->out_to[h->out_off[a]]);
-				__builtin_prefetch(&h->out_kind[h->out_off[a]]);
+				__builtin_prefetch(&h->out_kinds[h->out_off[a] / 32]);
 			}
 			if (head + 4 <= n) {
 				uint32_t a = vert[head + 4];

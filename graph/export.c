@@ -289,7 +289,7 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 		}
 	}
 	buf_fmt(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#404040\">@%llu &#183; %s",
-		(unsigned long long)h->id[v], text_bytes(sz, sizeof sz, h->size[v]));
+		(unsigned long long)heap_id(h, v), text_bytes(sz, sizeof sz, heap_size(h, v)));
 	if (s->spec->retained)
 		buf_fmt(b, " &#183; retains %s", text_bytes(rs, sizeof rs, s->spec->retained[v]));
 	buf_str(b, "</FONT>");
@@ -422,13 +422,13 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
 	size_t len;
 	const char *str;
 
-	set_u64(n, y->hg_id, h->id[v]);
+	set_u64(n, y->hg_id, heap_id(h, v));
 	str = heap_string(h, h->type[v], &len);
 	set_pct(n, y->hg_type, str, len);
 	str = heap_string(h, h->name[v], &len);
 	if (len)
 		set_pct(n, y->hg_name, str, len);
-	set_u64(n, y->hg_size, h->size[v]);
+	set_u64(n, y->hg_size, heap_size(h, v));
 	if (s->spec->retained)
 		set_u64(n, y->hg_retained, s->spec->retained[v]);
 	if (h->flags[v] & HEAP_F_ROOT) {
@@ -441,7 +441,7 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
 		set_u64(n, y->hg_gen, h->generation[v]);
 	if (h->flags[v] & HEAP_F_HAS_REFCOUNT) {
 		char num[32];
-		snprintf(num, sizeof num, "%lld", (long long)h->refcount[v]);
+		snprintf(num, sizeof num, "%lld", (long long)heap_refcount(h, v));
 		agxset(n, y->hg_refcount, num);
 	}
 	flags_words(h->flags[v], b);
@@ -457,7 +457,7 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
  * was one.  Exported as the word `meta` so that it reads back the same. */
 static int edge_is_meta(const struct heap *h, heap_node_t from, heap_node_t to, uint32_t e)
 {
-	return heap_edge_retains(h->out_kind[e], h->flags[from]) &&
+	return heap_edge_retains(heap_out_kind(h, e), h->flags[from]) &&
 	       !((h->flags[from] | h->flags[to]) & HEAP_F_NOT_USER) && !heap_out_user(h, e);
 }
 
@@ -484,7 +484,7 @@ static Agedge_t *build_edge(const struct sel *s, Agraph_t *g, Agnode_t *a, Agnod
 	}
 	e = agedge(g, a, b_node, NULL, 1);
 	uint32_t name = h->out_name[se->edge];
-	uint8_t kind = h->out_kind[se->edge];
+	uint8_t kind = heap_out_kind(h, se->edge);
 	int meta = edge_is_meta(h, s->node[se->from], s->node[se->to], se->edge);
 	char nb[32];
 
@@ -549,7 +549,7 @@ static Agraph_t *build_graph(const struct sel *s, Agnode_t ***nodes_out, Agnode_
 	declare(g, &y, s->spec->title);
 	for (uint32_t i = 0; i < s->n_node; i++) {
 		char name[32];
-		snprintf(name, sizeof name, "%llu", (unsigned long long)h->id[s->node[i]]);
+		snprintf(name, sizeof name, "%llu", (unsigned long long)heap_id(h, s->node[i]));
 		nodes[i] = agnode(g, name, 1);
 		node_label(s, i, rk[i], &b);
 		set_html(g, nodes[i], y.label, b.p);

@@ -79,7 +79,7 @@ static void sel_sort(struct sel *s)
 	struct id_node *tmp = mem_alloc((size_t)(s->n_node ? s->n_node : 1) * sizeof *tmp);
 
 	for (uint32_t i = 0; i < s->n_node; i++)
-		tmp[i] = (struct id_node){ .id = s->h->id[s->node[i]], .node = s->node[i] };
+		tmp[i] = (struct id_node){ .id = heap_id(s->h, s->node[i]), .node = s->node[i] };
 	qsort(tmp, s->n_node, sizeof *tmp, cmp_id_node);
 	hmap_fini(&s->slot);
 	hmap_init(&s->slot, s->n_node);
@@ -174,8 +174,8 @@ static int select_cycle(struct sel *s, struct error *err)
 		if (!mark_get(member, v)) {
 			mark_set(member, v, MEMBER);
 			n_member++;
-			if (start == HEAP_NONE || h->id[v] < h->id[start] ||
-			    (h->id[v] == h->id[start] && v < start))
+			if (start == HEAP_NONE || heap_id(h, v) < heap_id(h, start) ||
+			    (heap_id(h, v) == heap_id(h, start) && v < start))
 				start = v;
 		}
 	}
@@ -275,7 +275,7 @@ static uint32_t path_edge(const struct heap *h, heap_node_t a, heap_node_t b)
 	for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++) {
 		if (h->out_to[e] != b)
 			continue;
-		if (h->out_kind[e] != HEAP_EDGE_WEAK)
+		if (heap_out_kind(h, e) != HEAP_EDGE_WEAK)
 			return e;
 		if (weak == HEAP_NONE)
 			weak = e;
@@ -316,8 +316,8 @@ static int select_path(struct sel *s, struct error *err)
 			step[i] = path_edge(h, sp->nodes[i], sp->nodes[i + 1]);
 			if (step[i] == HEAP_NONE) {
 				error_set(err, "path step %lu: object %llu does not refer to object %llu",
-					  (unsigned long)i + 1, (unsigned long long)h->id[sp->nodes[i]],
-					  (unsigned long long)h->id[sp->nodes[i + 1]]);
+					  (unsigned long)i + 1, (unsigned long long)heap_id(h, sp->nodes[i]),
+					  (unsigned long long)heap_id(h, sp->nodes[i + 1]));
 				goto fail;
 			}
 		}

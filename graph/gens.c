@@ -19,10 +19,10 @@ void gens_compute(const struct heap *h, const uint32_t *dist, struct gens *g)
 		uint32_t gv = h->generation[v] < ng ? h->generation[v] : ng;
 		struct gens_stat *s = &g->stat[gv];
 		s->objects++;
-		s->bytes += h->size[v];
+		s->bytes += heap_size(h, v);
 		if (dist && dist[v] == REACH_UNREACHABLE) {
 			s->garbage_objects++;
-			s->garbage_bytes += h->size[v];
+			s->garbage_bytes += heap_size(h, v);
 		}
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 			heap_node_t t = h->out_to[e];

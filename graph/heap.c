@@ -552,11 +552,9 @@ static void sort_edges(struct heap_builder *b, uint32_t n, const uint32_t *off)
 	b->e_to.cap = b->e_name.cap = b->e_kind.cap = m;
 }
 
-/* LSD radix sort of node indexes by id, 16 bits a pass, skipping passes
- * whose digit is the same for every id. */
 /* Merges the sorted runs a[bound[k] .. bound[k + 1]) pairwise into t until
  * one is left; returns the array that holds it (a or t). */
-static heap_node_t *merge_runs(const uint64_t *ids, heap_node_t *a, heap_node_t *t,
+static heap_node_t *merge_runs(const struct heap *h, heap_node_t *a, heap_node_t *t,
 			       uint32_t *bound, uint32_t runs)
 {
 	while (runs > 1) {
@@ -564,7 +562,7 @@ static heap_node_t *merge_runs(const uint64_t *ids, heap_node_t *a, heap_node_t 
 		for (k = 0; k + 1 < runs; k += 2) {
 			uint32_t i = bound[k], j = bound[k + 1], mid = j, end = bound[k + 2], o = i;
 			while (i < mid && j < end)
-				t[o++] = ids[a[j]] < ids[a[i]] ? a[j++] : a[i++];
+				t[o++] = heap_id(h, a[j]) < heap_id(h, a[i]) ? a[j++] : a[i++];
 			while (i < mid)
 				t[o++] = a[i++];
 			while (j < end)
@@ -595,15 +593,16 @@ enum {
  * mostly write ids in ascending runs (V8: three; HPROF: a few hundred), so
  * a few runs are merged (a pass or two, in order); otherwise an LSD radix
  * sort, 16 bits a pass. */
-static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
+static heap_node_t *sort_by_id(const struct heap *h)
 {
+	uint32_t n = h->n_nodes;
 	heap_node_t *a, *t;
 	size_t *count;
 	uint32_t bound[FEW_RUNS + 1], runs = 1;
 
 	bound[0] = 0;
 	for (uint32_t v = 1; v < n && runs <= FEW_RUNS; v++)
-		if (ids[v - 1] > ids[v] && runs++ < FEW_RUNS)
+		if (heap_id(h, v - 1) > heap_id(h, v) && runs++ < FEW_RUNS)
 			bound[runs - 1] = v;
 	if (runs == 1)
 		return NULL;
@@ -614,7 +613,7 @@ static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
 	if (runs <= FEW_RUNS) {
 		heap_node_t *r;
 		bound[runs] = n;
-		r = merge_runs(ids, a, t, bound, runs);
+		r = merge_runs(h, a, t, bound, runs);
 		free(r == a ? t : a);
 		return r;
 	}
@@ -623,8 +622,8 @@ static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
 		size_t sum = 0;
 		memset(count, 0, 65536 * sizeof *count);
 		for (uint32_t v = 0; v < n; v++)
-			count[(ids[v] >> shift) & 0xffff]++;
-		if (count[(ids[0] >> shift) & 0xffff] == n)
+			count[(heap_id(h, v) >> shift) & 0xffff]++;
+		if (count[(heap_id(h, 0) >> shift) & 0xffff] == n)
 			continue;
 		for (size_t d = 0; d < 65536; d++) {
 			size_t c = count[d];
@@ -632,7 +631,7 @@ static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
 			sum += c;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			t[count[(ids[a[i]] >> shift) & 0xffff]++] = a[i];
+			t[count[(heap_id(h, a[i]) >> shift) & 0xffff]++] = a[i];
 		{
 			heap_node_t *s = a;
 			a = t;
@@ -642,6 +641,73 @@ static heap_node_t *sort_by_id(const uint64_t *ids, uint32_t n)
 	free(t);
 	free(count);
 	return a;
+}
+
+/* A column of n 64-bit values as 32-bit ones, in the same memory (value i
+ * is read before the 32-bit slot i, which lies below it, is written), the
+ * rest given back. */
+static uint32_t *narrow(struct column *c, uint64_t base, uint32_t big)
+{
+	unsigned char *p = c->data;
+	size_t n = c->n;
+
+	/* bytes, not two types of pointer to the same memory (aliasing) */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x;
+		uint32_t y;
+		memcpy(&x, p + 8 * i, 8);
+		x -= base;
+		y = x < big ? (uint32_t)x : big;
+		memcpy(p + 4 * i, &y, 4);
+	}
+	c->n = (n + 1) / 2;	/* the 8-byte elements the 32-bit values fill */
+	return column_take(c, 8);
+}
+
+/* The id column: 32 bits over the lowest id when the ids span less than
+ * 2^32 (V8's, most dumps' addresses), else as it is. */
+static void take_ids(struct heap *h, struct column *c)
+{
+	const uint64_t *ids = c->data;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t v = 0; v < c->n; v++) {
+		lo = ids[v] < lo ? ids[v] : lo;
+		hi = ids[v] > hi ? ids[v] : hi;
+	}
+	if (c->n == 0 || hi - lo <= UINT32_MAX) {
+		h->id_base = c->n ? lo : 0;
+		h->id32 = narrow(c, h->id_base, UINT32_MAX);
+	} else {
+		h->id64 = column_take(c, 8);
+	}
+}
+
+/* The size column: 32 bits, the sizes of 4 GiB or more in the side table. */
+static void take_sizes(struct heap *h, struct column *c)
+{
+	const uint64_t *size = c->data;
+	uint32_t k = 0;
+
+	for (size_t v = 0; v < c->n; v++)
+		k += size[v] >= HEAP_SIZE_BIG;
+	h->n_big_sizes = k;
+	if (k) {
+		h->big_sizes = mem_alloc((size_t)k * sizeof *h->big_sizes);
+		k = 0;
+		for (size_t v = 0; v < c->n; v++)
+			if (size[v] >= HEAP_SIZE_BIG)
+				h->big_sizes[k++] = (struct heap_big_size){ (heap_node_t)v, size[v] };
+	}
+	h->size32 = narrow(c, 0, HEAP_SIZE_BIG);
+}
+
+static int ids_ascend(const struct heap *h)
+{
+	for (uint32_t v = 1; v < h->n_nodes; v++)
+		if (heap_id(h, v - 1) > heap_id(h, v))
+			return 0;
+	return 1;
 }
 
 struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
@@ -656,6 +722,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->n_nodes = n;
 	h->n_edges = m;
 	h->n_roots = (uint32_t)b->roots.n;
+	/* first, so that the CSRs are built in the memory they give back */
+	take_ids(h, &b->id);
+	take_sizes(h, &b->size);
 
 	/* out offsets by counting sources */
 	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
@@ -670,7 +739,6 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
-	h->out_kind = column_take(&b->e_kind, 1);
 
 	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
 	 * so after the sums in_off[w + 1] is where w's sources start, and it
@@ -710,6 +778,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	/* untouched pages of a calloc cost nothing: freed below if no
 	 * reference is meta */
 	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
+	h->out_kinds = mem_calloc((size_t)m / 32 + 1, sizeof *h->out_kinds);
+	advise_huge(h->out_kinds, ((size_t)m / 32 + 1) * sizeof *h->out_kinds);
 	{
 		const uint16_t *flags = b->flags.data;
 		const heap_node_t *to = h->out_to;
@@ -717,7 +787,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		/* a bit per node for "not in the user graph": the flag a
 		 * reference's target is tested for, in 1/16 of the memory */
 		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
-		uint8_t *kind = h->out_kind;
+		const uint8_t *kind = b->e_kind.data;
 		uint64_t meta = 0;
 		uint32_t not_user = 0;
 
@@ -749,7 +819,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 					__builtin_prefetch(&h->in_user[q / 64], 1);
 				}
 				p = cur[w]++;
-				kind[e] = k;
+				h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
 				meta += is_meta;
 				if (is_meta)
 					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
@@ -764,6 +834,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 			}
 		}
 		free(nu);
+		column_fini(&b->e_kind);
 		if (!meta) {
 			free(h->out_meta);
 			h->out_meta = NULL;
@@ -772,12 +843,9 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->not_user_nodes = not_user;
 	}
 
-	h->id = column_take(&b->id, 8);
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);
-	h->size = column_take(&b->size, 8);
-	/* all zero: calloc'd pages are never touched, so they cost no memory */
-	h->refcount = b->refcount.n ? column_take(&b->refcount, 8) : mem_calloc((size_t)n + 1, 8);
+	h->refcount = b->refcount.n ? column_take(&b->refcount, 8) : NULL;
 	column_fini(&b->refcount);
 	h->flags = column_take(&b->flags, 2);
 	h->generation = column_take(&b->generation, 1);
@@ -799,7 +867,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->locations = column_take(&b->locations, sizeof *l);
 	}
 	column_fini(&b->locations);
-	h->id_order = sort_by_id(h->id, n);
+	h->ids_ascend = ids_ascend(h);
 
 	memcpy(h->categories, b->categories, sizeof h->categories);
 	h->n_categories = b->n_categories;
@@ -832,6 +900,7 @@ struct heap *heap_regenerate(const struct heap *h, const uint8_t *gen, uint8_t m
 
 	memcpy(d, h, sizeof *d);
 	atomic_init(&d->in_edge_memo, NULL);
+	atomic_init(&d->id_order_memo, NULL);
 	d->generation = mem_alloc(h->n_nodes ? h->n_nodes : 1);
 	memcpy(d->generation, gen, h->n_nodes);
 	d->max_generation = max_gen;
@@ -846,13 +915,16 @@ void heap_free(struct heap *h)
 	if (h->borrowed) {
 		free(h->generation);
 		free(atomic_load(&h->in_edge_memo));
+		free(atomic_load(&h->id_order_memo));
 		free(h);
 		return;
 	}
-	free(h->id);
+	free(h->id32);
+	free(h->id64);
 	free(h->type);
 	free(h->name);
-	free(h->size);
+	free(h->size32);
+	free(h->big_sizes);
 	free(h->refcount);
 	free(h->flags);
 	free(h->generation);
@@ -860,7 +932,7 @@ void heap_free(struct heap *h)
 	free(h->out_off);
 	free(h->out_to);
 	free(h->out_name);
-	free(h->out_kind);
+	free(h->out_kinds);
 	free(h->in_off);
 	free(h->in_from);
 	free(h->in_retains);
@@ -870,7 +942,7 @@ void heap_free(struct heap *h)
 	free(atomic_load(&h->in_edge_memo));
 	free(h->roots);
 	free(h->locations);
-	free(h->id_order);
+	free(atomic_load(&h->id_order_memo));
 	free(h->strings);
 	free(h);
 }
@@ -887,35 +959,75 @@ const char *heap_string(const struct heap *h, heap_str_t s, size_t *len)
 	return h->strings + s;
 }
 
-const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+/* The record of node v in n records of `stride` bytes sorted by node, a
+ * heap_node_t first in each (struct heap_location, struct heap_big_size),
+ * or NULL.  O(log n). */
+static const void *find_record(const void *base, size_t stride, uint32_t n, heap_node_t v)
 {
-	uint32_t lo = 0, hi = h->n_locations;
+	const unsigned char *r = base;
+	uint32_t lo = 0, hi = n;
+	heap_node_t x;
 
 	while (lo < hi) {
-		uint32_t m = lo + (hi - lo) / 2;
-		if (h->locations[m].node < v)
-			lo = m + 1;
+		uint32_t mid = lo + (hi - lo) / 2;
+		memcpy(&x, r + (size_t)mid * stride, sizeof x);
+		if (x < v)
+			lo = mid + 1;
 		else
-			hi = m;
+			hi = mid;
 	}
-	return lo < h->n_locations && h->locations[lo].node == v ? &h->locations[lo] : NULL;
+	if (lo == n)
+		return NULL;
+	memcpy(&x, r + (size_t)lo * stride, sizeof x);
+	return x == v ? r + (size_t)lo * stride : NULL;
+}
+
+const struct heap_location *heap_location_of(const struct heap *h, heap_node_t v)
+{
+	return find_record(h->locations, sizeof *h->locations, h->n_locations, v);
+}
+
+uint64_t heap_size_big(const struct heap *h, heap_node_t v)
+{
+	const struct heap_big_size *b = find_record(h->big_sizes, sizeof *h->big_sizes, h->n_big_sizes, v);
+
+	return b ? b->size : HEAP_SIZE_BIG;
+}
+
+const heap_node_t *heap_id_order(const struct heap *h)
+{
+	/* A cache on a heap allocated non-const, as heap_in_edges()'s; a
+	 * regenerated heap has its owner's ids, so its owner's order. */
+	struct heap *w = (struct heap *)(h->borrowed ? h->borrowed : h);
+	heap_node_t *o = atomic_load_explicit(&w->id_order_memo, memory_order_acquire), *none = NULL;
+
+	if (o || w->ids_ascend)
+		return o;
+	o = sort_by_id(w);
+	if (!atomic_compare_exchange_strong_explicit(&w->id_order_memo, &none, o, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		free(o);	/* another thread built it first */
+		o = none;
+	}
+	return o;
 }
 
 heap_node_t heap_find(const struct heap *h, uint64_t id)
 {
+	const heap_node_t *order = heap_id_order(h);
 	size_t lo = 0, hi = h->n_nodes;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		heap_node_t v = h->id_order ? h->id_order[mid] : (heap_node_t)mid;
-		if (h->id[v] < id)
+		heap_node_t v = order ? order[mid] : (heap_node_t)mid;
+		if (heap_id(h, v) < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo < h->n_nodes) {
-		heap_node_t v = h->id_order ? h->id_order[lo] : (heap_node_t)lo;
-		if (h->id[v] == id)
+		heap_node_t v = order ? order[lo] : (heap_node_t)lo;
+		if (heap_id(h, v) == id)
 			return v;
 	}
 	return HEAP_NONE;
@@ -957,19 +1069,25 @@ const uint32_t *heap_in_edges(const struct heap *h)
 
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
-	/* the same columns heap_memory() counts, less id_order and strings */
+	/* The builder's node columns (id 8, type 4, name 4, size 8, flags 2,
+	 * generation 1, category 1: ids and sizes are narrowed only at the
+	 * freeze) and references (source, target, name 4 each, kind 1), which
+	 * become the CSRs; at the freeze, beside them, the kinds' and the
+	 * retains and user bits (5/8 a reference).  No strings, no analysis. */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1) + (nodes + 1) * 8 + edges * (4 + 4 + 1) +
-	       edges / 8;
+	return nodes * (8 + 4 + 4 + 8 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
 }
 
 size_t heap_memory(const struct heap *h)
 {
 	size_t n = h->n_nodes, m = h->n_edges;
 
-	return n * (8 + 4 + 4 + 8 + 8 + 2 + 1 + 1 + (h->id_order ? 4 : 0)) +
-	       (n + 1) * 8 + m * (4 + 4 + 1 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
+	return n * ((h->id32 ? 4 : 8) + 4 + 4 + 4 + (h->refcount ? 8 : 0) + 2 + 1 + 1 +
+		    (atomic_load(&h->id_order_memo) ? 4 : 0)) +
+	       (size_t)h->n_big_sizes * sizeof(struct heap_big_size) +
+	       (n + 1) * 8 + m * (4 + 4 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
+	       (m / 32 + 1) * 8 +
 	       (3 + (h->out_meta != NULL)) * (m / 64 + 1) * 8 +
 	       (size_t)h->n_roots * sizeof(struct heap_root) + h->strings_len +
 	       (size_t)h->n_locations * sizeof(struct heap_location);

@@ -15,12 +15,20 @@
  * element/hidden edges and Java/Python list slots are.
  *
  * Memory, frozen (n = nodes, e = references, both directions included):
- *   per node:      id 8 + type 4 + name 4 + size 8 + refcount 8 + flags 2 +
- *                  gen 1 + category 1 + out offset 4 + in offset 4 +
- *                  id-order permutation 4                           = 48 bytes
- *   per reference: out target 4 + out name 4 + out kind 1 +
+ *   per node:      id 4 + type 4 + name 4 + size 4 + flags 2 +
+ *                  gen 1 + category 1 + out offset 4 + in offset 4   = 28 bytes
+ *                  (id 8 instead when the ids span 2^32 or more, as
+ *                  64-bit addresses far apart do; + 16 per object of
+ *                  4 GiB or more, in a side table; + refcount 8 for the
+ *                  formats that have refcounts (Python); + 4 for the
+ *                  id-order permutation when the ids do not ascend,
+ *                  built on the first heap_find(), which opening a file
+ *                  and its analysis never call).  The builder keeps ids
+ *                  and sizes in 64 bits while a loader adds nodes; the
+ *                  freeze narrows them in place before it builds the CSRs.
+ *   per reference: out target 4 + out name 4 + out kind 2/8 +
  *                  in source 4 + in "retains" bit 1/8 +
- *                  "user" bits out and in 2/8                    = 13.4 bytes
+ *                  "user" bits out and in 2/8                    = 12.6 bytes
  *                  (+ 1/8 for the "meta" bit when the loader marked any
  *                  reference HEAP_EDGE_META)
  *                  (+ 4 for the in -> out edge index, built on first use
@@ -71,7 +79,7 @@ enum heap_edge_kind {
  * (a V8 map, a JVM instance's class, a Python instance's type), which every
  * object of its kind has, not one the user's program made.  It still retains
  * as its kind says; it only leaves the user graph (below).  The frozen
- * out_kind never has this bit. */
+ * heap_out_kind() never has this bit. */
 #define HEAP_EDGE_META 0x80u
 
 /* Node flags. */
@@ -170,18 +178,38 @@ struct heap_node_rec {
 	uint8_t category;	/* index into heap->categories (V8 node type), 0 if none */
 };
 
+/* A shallow size of 4 GiB or more: size32[node] is HEAP_SIZE_BIG and the
+ * size is here (heap_size()). */
+struct heap_big_size {
+	heap_node_t node;
+	uint64_t size;
+};
+
+#define HEAP_SIZE_BIG UINT32_C(0xffffffff)
+
 /* The frozen heap.  All arrays are owned by the heap and read-only after
- * heap_builder_freeze().  Columns are indexed by heap_node_t. */
+ * heap_builder_freeze().  Columns are indexed by heap_node_t.  The id,
+ * size and refcount columns are read through heap_id(), heap_size() and
+ * heap_refcount() (below), which hide how they are stored. */
 struct heap {
 	uint32_t n_nodes;
 	uint32_t n_edges;
 	uint32_t n_roots;
 
-	uint64_t *id;
+	/* ids: id_base + id32[v], or id64[v] (id32 NULL) when the ids span
+	 * 2^32 or more */
+	uint64_t id_base;
+	uint32_t *id32;
+	uint64_t *id64;
 	heap_str_t *type;
 	heap_str_t *name;
-	uint64_t *size;
-	int64_t *refcount;
+	/* shallow sizes: size32[v], or, where that is HEAP_SIZE_BIG,
+	 * big_sizes[] (sorted by node) */
+	uint32_t *size32;
+	struct heap_big_size *big_sizes;
+	uint32_t n_big_sizes;
+	int64_t *refcount;		/* NULL when no node has HEAP_F_HAS_REFCOUNT
+					 * or a refcount */
 	uint16_t *flags;
 	uint8_t *generation;
 	uint8_t *category;
@@ -191,7 +219,8 @@ struct heap {
 	uint32_t *out_off;		/* n_nodes + 1 */
 	heap_node_t *out_to;
 	uint32_t *out_name;		/* heap_str_t or HEAP_NAME_INDEX|index */
-	uint8_t *out_kind;		/* enum heap_edge_kind */
+	uint64_t *out_kinds;		/* enum heap_edge_kind, 2 bits each:
+					 * heap_out_kind() */
 
 	/* Incoming CSR: for node v, in_from[in_off[v] .. in_off[v+1]) are the
 	 * sources, ascending; bit i of in_retains says whether in-edge i keeps
@@ -220,9 +249,10 @@ struct heap {
 	struct heap_location *locations;
 	uint32_t n_locations;
 
-	/* Node indexes sorted by id, for heap_find(); NULL when the id column
-	 * is already ascending. */
-	heap_node_t *id_order;
+	/* Node indexes sorted by id, for heap_find(): built on its first call
+	 * (NULL until then), never when the id column ascends already. */
+	int ids_ascend;
+	heap_node_t *_Atomic id_order_memo;
 
 	/* Category names (V8 node types); categories[0] is "" when unused. */
 	heap_str_t categories[256];
@@ -243,6 +273,40 @@ struct heap {
 	 * it owns only its generation column and its in_edge_memo. */
 	const struct heap *borrowed;
 };
+
+/* The runtime's id of node v. */
+static inline uint64_t heap_id(const struct heap *h, heap_node_t v)
+{
+	return h->id32 ? h->id_base + h->id32[v] : h->id64[v];
+}
+
+uint64_t heap_size_big(const struct heap *h, heap_node_t v);
+
+/* The shallow size of node v, in bytes. */
+static inline uint64_t heap_size(const struct heap *h, heap_node_t v)
+{
+	uint32_t s = h->size32[v];
+
+	return s != HEAP_SIZE_BIG ? s : heap_size_big(h, v);
+}
+
+/* Node v's refcount (meaningful when its flags have HEAP_F_HAS_REFCOUNT),
+ * 0 for formats without refcounts. */
+static inline int64_t heap_refcount(const struct heap *h, heap_node_t v)
+{
+	return h->refcount ? h->refcount[v] : 0;
+}
+
+/* Node indexes in id order (built on the first call, kept with the heap,
+ * safe from several threads), or NULL when the ids ascend already (then
+ * the order is the index order). */
+const heap_node_t *heap_id_order(const struct heap *h);
+
+/* The kind of out-edge e (enum heap_edge_kind). */
+static inline uint8_t heap_out_kind(const struct heap *h, uint32_t e)
+{
+	return (uint8_t)((h->out_kinds[e / 32] >> (e % 32 * 2)) & 3);
+}
 
 /* Whether in-edge i (an index into in_from) keeps its target alive. */
 static inline int heap_in_retains(const struct heap *h, uint32_t i)
@@ -309,10 +373,10 @@ const char *heap_edge_name(const struct heap *h, uint32_t name, char *buf, size_
 /* Bytes the frozen heap occupies (columns, edges, roots, arena). */
 size_t heap_memory(const struct heap *h);
 
-/* A lower bound of the bytes a frozen heap of `nodes` objects and `edges`
- * references occupies (the columns and both CSRs; no strings, no
- * analysis): what a loader passes to mem_check() before it trusts a count
- * a file claims. */
+/* A lower bound of the bytes loading a heap of `nodes` objects and `edges`
+ * references takes (the builder's columns and references, which become
+ * the frozen columns and both CSRs; no strings, no analysis): what a
+ * loader passes to mem_check() before it trusts a count a file claims. */
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges);
 
 /* ---- the builder ---- */

@@ -48,7 +48,7 @@ static uint32_t refcount_roots(const struct heap *h, uint8_t *is_root)
 		if (!(h->flags[v] & HEAP_F_HAS_REFCOUNT))
 			root = 1;
 		else
-			root = h->refcount[v] > (int64_t)seen[v];
+			root = heap_refcount(h, v) > (int64_t)seen[v];
 		is_root[v] = (uint8_t)root;
 		roots += (uint32_t)root;
 	}
@@ -98,7 +98,7 @@ int reach_distances(const struct heap *h, const uint8_t *is_root, uint32_t *dist
 		if (head + 8 < tail) {
 			heap_node_t a = queue[head + 8];
 			__builtin_prefetch(&h->out_to[h->out_off[a]]);
-			__builtin_prefetch(&h->out_kind[h->out_off[a]]);
+			__builtin_prefetch(&h->out_kinds[h->out_off[a] / 32]);
 		}
 		if (head + 4 < tail) {
 			heap_node_t a = queue[head + 4];

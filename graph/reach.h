@@ -44,7 +44,7 @@
  * (see above). */
 static inline int reach_retains(const struct heap *h, heap_node_t from, uint32_t e)
 {
-	uint8_t k = h->out_kind[e];
+	uint8_t k = heap_out_kind(h, e);
 
 	/* flags[from] is loaded only for a shortcut */
 	return heap_edge_retains(k, k == HEAP_EDGE_SHORTCUT ? h->flags[from] : 0);

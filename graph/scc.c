@@ -1,6 +1,7 @@
 #include "graph/scc.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
@@ -53,9 +54,36 @@ static inline void prefetch_targets(const struct heap *h, const uint32_t *rindex
 	}
 }
 
+/* The set bits of b[lo .. hi). */
+static uint64_t bits_in(const uint64_t *b, uint32_t lo, uint32_t hi)
+{
+	uint64_t c = 0;
+
+	if (lo >= hi)
+		return 0;
+	if (lo / 64 == (hi - 1) / 64)
+		return (uint64_t)__builtin_popcountll(b[lo / 64] >> (lo % 64) &
+						      (~UINT64_C(0) >> (63 - (hi - 1 - lo))));
+	c = (uint64_t)__builtin_popcountll(b[lo / 64] >> (lo % 64));
+	for (uint32_t w = lo / 64 + 1; w < (hi - 1) / 64; w++)
+		c += (uint64_t)__builtin_popcountll(b[w]);
+	return c + (uint64_t)__builtin_popcountll(b[(hi - 1) / 64] & (~UINT64_C(0) >> (63 - (hi - 1) % 64)));
+}
+
+/* Whether v has references both ways in the user graph: it may be in a
+ * cycle of it. */
+static int user_both_ways(const struct heap *h, heap_node_t v)
+{
+	return !(h->flags[v] & HEAP_F_NOT_USER) &&
+	       bits_in(h->in_user, h->in_off[v], h->in_off[v + 1]) &&
+	       bits_in(h->out_user, h->out_off[v], h->out_off[v + 1]);
+}
+
 /* The vertex the giant component is looked for from: the one with the
  * most references in times out (a class, map or prototype object), which
- * on heaps lies in the big cycle that ties the objects to their types. */
+ * on heaps lies in the big cycle that ties the objects to their types.
+ * The user graph has no types: its references count there (pivots() tries
+ * more). */
 static heap_node_t pick_pivot(const struct heap *h, int user)
 {
 	heap_node_t best = 0;
@@ -65,8 +93,12 @@ static heap_node_t pick_pivot(const struct heap *h, int user)
 		uint64_t s;
 		if (user && (h->flags[v] & HEAP_F_NOT_USER))
 			continue;
-		s = (uint64_t)(h->in_off[v + 1] - h->in_off[v]) *
-			     (h->out_off[v + 1] - h->out_off[v]);
+		if (user)
+			s = bits_in(h->in_user, h->in_off[v], h->in_off[v + 1]) *
+			    bits_in(h->out_user, h->out_off[v], h->out_off[v + 1]);
+		else
+			s = (uint64_t)(h->in_off[v + 1] - h->in_off[v]) *
+			    (h->out_off[v + 1] - h->out_off[v]);
 		if (s > score) {
 			score = s;
 			best = v;
@@ -111,7 +143,7 @@ static uint32_t pivot_search(const struct heap *h, int user, heap_node_t pivot, 
 			__builtin_prefetch(&adj[k]);
 			__builtin_prefetch(backward ? (const void *)&(user ? h->in_user : h->in_retains)[k / 64] :
 					       user ? (const void *)&h->out_user[k / 64] :
-						      (const void *)&h->out_kind[k]);
+						      (const void *)&h->out_kinds[k / 32]);
 		}
 		if (head + 4 < tail) {
 			/* the targets' bits: the test below misses on each */
@@ -147,6 +179,42 @@ static uint32_t pivot_component(const struct heap *h, int user, heap_node_t pivo
 	return pivot_search(h, user, pivot, 1, fw, in, queue, p);
 }
 
+enum {
+	USER_PIVOTS = 3		/* pivots tried on the user graph */
+};
+
+/* The pivot's component into fw and in (pivot_component); on the user
+ * graph, when it holds less than 1/16 of the objects, up to USER_PIVOTS
+ * pivots: the user graph has no types that tie its objects together, and
+ * the first pick may be a collection nothing refers back to or a function
+ * among few objects, while a program's many objects form a cycle that the
+ * depth-first search would then go down to its full length (12 bytes a
+ * step).  The others are the first objects with user references both ways
+ * from 1/3 and 2/3 of the way through the nodes.  Returns 0 when progress
+ * asked to stop. */
+static int pivots(const struct heap *h, int user, uint64_t *fw, uint64_t *in, uint32_t *queue,
+		  struct progress *p)
+{
+	uint32_t n = h->n_nodes;
+	size_t bits = ((size_t)n / 64 + 1) * sizeof(uint64_t);
+	heap_node_t pivot = pick_pivot(h, user);
+
+	for (int k = 1;; k++) {
+		uint32_t size = pivot_component(h, user, pivot, fw, in, queue, p);
+		if (size == 0)
+			return 0;
+		if (!user || k == USER_PIVOTS || (uint64_t)size * 16 >= n)
+			return 1;
+		pivot = (heap_node_t)((uint64_t)n * (uint64_t)k / USER_PIVOTS);
+		while (pivot < n && !user_both_ways(h, pivot))
+			pivot++;
+		if (pivot == n)
+			return 1;
+		memset(fw, 0, bits);
+		memset(in, 0, bits);
+	}
+}
+
 /* Pearce, "A space-efficient algorithm for finding strongly connected
  * components" (2016), PEA_FIND_SCC2, made iterative.  rindex[v] (stored in
  * comp[]) is 0 for unvisited nodes, the visit index (1..) while v is
@@ -178,15 +246,15 @@ static int compute(const struct heap *h, int user, uint32_t *comp, uint32_t *n_c
 	uint32_t sp = 0, fp = 0, index = 1, c = n, visited = 0;
 	int rc = 0;
 
-	for (heap_node_t v = 0; v < n; v++)
-		rindex[v] = 0;
-	if (n && pivot_component(h, user, pick_pivot(h, user), fw, in, stack, p) == 0)
+	/* The searches' queue is rindex, written next anyway: the stack's
+	 * pages are touched only as far as the depth-first search's stack
+	 * grows (on a big heap the queue holds tens of millions).  The
+	 * pivot's component is complete for the first phase: a label above
+	 * every active index; it gets its own after that phase. */
+	if (n && pivots(h, user, fw, in, rindex, p) == 0)
 		rc = error_set(err, "interrupted");
-	/* The pivot's component is complete for the first phase: a label
-	 * above every active index; it gets its own after that phase. */
-	for (heap_node_t v = 0; v < n && rc == 0; v++)
-		if (bit(in, v))
-			rindex[v] = n;
+	for (heap_node_t v = 0; v < n; v++)
+		rindex[v] = bit(in, v) ? n : 0;
 	for (int phase = 0; phase < 2 && rc == 0; phase++) {
 		for (heap_node_t s = 0; s < n && rc == 0; s++) {
 			if (rindex[s] || (phase == 0 && !bit(fw, s)))

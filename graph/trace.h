@@ -38,7 +38,7 @@ static inline int trace_follows(const struct heap *h, heap_node_t from, uint32_t
 
 	if ((f & HEAP_F_RUNTIME) && !(f & HEAP_F_SYNTHETIC))
 		return 0;
-	return heap_edge_retains(h->out_kind[e], f) && !heap_out_meta(h, e);
+	return heap_edge_retains(heap_out_kind(h, e), f) && !heap_out_meta(h, e);
 }
 
 /* Builds the trace tree of a's heap: edge[v] is the out-edge index of the

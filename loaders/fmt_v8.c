@@ -208,7 +208,9 @@ static int apply_meta(struct v8 *v, json_t *snap, uint64_t at)
 		snprintf(msg, sizeof msg, "%s: byte %llu: snapshot: %llu objects and %llu references",
 			 v->path, (unsigned long long)at, (unsigned long long)v->meta_nodes,
 			 (unsigned long long)v->meta_edges);
-		if (mem_check(heap_estimate_bytes(v->meta_nodes, v->meta_edges), msg, v->err) != 0)
+		/* the heap's, and the loader's own first-edge offsets */
+		if (mem_check(heap_estimate_bytes(v->meta_nodes, v->meta_edges) + 4 * v->meta_nodes, msg,
+			      v->err) != 0)
 			return -1;
 		heap_builder_reserve(v->b, v->meta_nodes, v->meta_edges);
 	}

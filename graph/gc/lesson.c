@@ -566,7 +566,7 @@ uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *o
 
 	for (uint32_t v = 0; v < s->n; v++) {
 		uint32_t k;
-		if ((s->flags[v] & (STEPPER_F_UNBORN | STEPPER_F_FREED)) || v == s->ns_node || !h->size[v] ||
+		if ((s->flags[v] & (STEPPER_F_UNBORN | STEPPER_F_FREED)) || v == s->ns_node || !heap_size(h, v) ||
 		    !r->node_line[v] || (h->flags[v] & HEAP_F_WEAKREF))
 			continue;
 		for (k = 0; k < n && all[k].line != r->node_line[v]; k++)
@@ -576,7 +576,7 @@ uint32_t lesson_tracemalloc(const struct lesson_run *r, struct lesson_tm_line *o
 				continue;
 			all[n++] = (struct lesson_tm_line){ .line = r->node_line[v] };
 		}
-		all[k].bytes += h->size[v];
+		all[k].bytes += heap_size(h, v);
 		all[k].count++;
 	}
 	qsort(all, n, sizeof *all, by_bytes);

@@ -382,7 +382,7 @@ const char *stepper_label(const struct heap *h, heap_node_t v, char *buf, size_t
 		char tbuf[96];
 		const char *type = heap_string(h, h->type[v], &len);
 		text_escape(tbuf, sizeof tbuf, type, len, 0);
-		snprintf(buf, size, "%s#%llu", tbuf, (unsigned long long)h->id[v]);
+		snprintf(buf, size, "%s#%llu", tbuf, (unsigned long long)heap_id(h, v));
 	}
 	return buf;
 }

@@ -29,7 +29,7 @@ uint32_t subheap_held(const struct heap *h, const heap_node_t *nodes, uint32_t n
 			int64_t in = 0;
 			for (uint32_t i = h->in_off[v]; i < h->in_off[v + 1]; i++)
 				in += heap_in_retains(h, i);
-			outside = h->refcount[v] > in;
+			outside = heap_refcount(h, v) > in;
 		}
 		if (outside && !(mark[v] & M_GROUP)) {
 			mark[v] |= M_OUTSIDE;
@@ -40,7 +40,7 @@ uint32_t subheap_held(const struct heap *h, const heap_node_t *nodes, uint32_t n
 		heap_node_t u = queue[head++];
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t t = h->out_to[e];
-			if (mark[t] || !heap_edge_retains(h->out_kind[e], h->flags[u]))
+			if (mark[t] || !heap_edge_retains(heap_out_kind(h, e), h->flags[u]))
 				continue;
 			mark[t] |= M_OUTSIDE;
 			queue[qn++] = t;
@@ -56,7 +56,7 @@ uint32_t subheap_held(const struct heap *h, const heap_node_t *nodes, uint32_t n
 		heap_node_t u = out[head];
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t t = h->out_to[e];
-			if ((mark[t] & (M_OUTSIDE | M_HELD)) || !heap_edge_retains(h->out_kind[e], h->flags[u]))
+			if ((mark[t] & (M_OUTSIDE | M_HELD)) || !heap_edge_retains(heap_out_kind(h, e), h->flags[u]))
 				continue;
 			if (k == max) {
 				*more = 1;

@@ -1994,7 +1994,7 @@ static void short_ids(const struct heap *h, const heap_node_t *nodes, uint32_t c
 		heap_node_t v = nodes ? nodes[i] : i;
 		k[i].i = i;
 		k[i].type = v < h->n_nodes ? h->type[v] : 0;
-		k[i].nd = rev_digits(v < h->n_nodes ? h->id[v] : 0, k[i].rd);
+		k[i].nd = rev_digits(v < h->n_nodes ? heap_id(h, v) : 0, k[i].rd);
 	}
 	qsort(k, cnt, sizeof *k, by_type_tail);
 	for (uint32_t j = 0; j < cnt; j++) {
@@ -2006,8 +2006,8 @@ static void short_ids(const struct heap *h, const heap_node_t *nodes, uint32_t c
 			if ((d < 0 && j == 0) || o >= cnt || k[o].type != k[j].type)
 				continue;
 			u = nodes ? nodes[k[o].i] : k[o].i;
-			if (v < h->n_nodes && u < h->n_nodes && common_tail(h->id[v], h->id[u]) > need)
-				need = common_tail(h->id[v], h->id[u]);
+			if (v < h->n_nodes && u < h->n_nodes && common_tail(heap_id(h, v), heap_id(h, u)) > need)
+				need = common_tail(heap_id(h, v), heap_id(h, u));
 		}
 		keep[k[j].i] = (uint8_t)(need + 1);
 	}
@@ -2059,7 +2059,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		{
 			/* the id's last keep[i] digits, enough to tell it apart */
 			char id[24];
-			int idn = snprintf(id, sizeof id, "%llu", (unsigned long long)h->id[v]);
+			int idn = snprintf(id, sizeof id, "%llu", (unsigned long long)heap_id(h, v));
 			if (keep[i] < idn)
 				snprintf(label, sizeof label, "%s@..%s", type, id + idn - keep[i]);
 			else
@@ -2067,8 +2067,8 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		}
 		o = object_add(w, (h->flags[v] & HEAP_F_WEAKREF) ? WORLD_WEAKREF : WORLD_PLAIN, label, type, 1);
 		sub[v] = o;
-		w->orig_id[o] = h->id[v];
-		w->size[o] = h->size[v];
+		w->orig_id[o] = heap_id(h, v);
+		w->size[o] = heap_size(h, v);
 		if (h->flags[v] & HEAP_F_FINALIZER) {
 			w->wf[o] |= W_FIN | W_EVER_FIN;
 			S(w)->flags[o] |= STEPPER_F_DEL;
@@ -2081,7 +2081,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 			S(w)->gen[o] = h->generation[v] > 2 ? 2 : h->generation[v];
 		}
 		if (has_rc && (h->flags[v] & HEAP_F_HAS_REFCOUNT)) {
-			S(w)->refcount[o] = h->refcount[v];
+			S(w)->refcount[o] = heap_refcount(h, v);
 		} else {
 			int64_t c = 0;
 			for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++)
@@ -2101,7 +2101,7 @@ struct world *world_from_heap(const struct heap *h, const heap_node_t *nodes, ui
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 			uint32_t t = sub[h->out_to[e]], ne;
 			char name[128];
-			int weak = !heap_edge_retains(h->out_kind[e], h->flags[v]);
+			int weak = !heap_edge_retains(heap_out_kind(h, e), h->flags[v]);
 			if (t == WORLD_NONE)
 				continue;
 			heap_edge_name(h, h->out_name[e], name, sizeof name);

@@ -153,7 +153,7 @@ uint64_t oracle_size(const struct heap *h, oset s)
 
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (s & bit(v))
-			t += h->size[v];
+			t += heap_size(h, v);
 	return t;
 }
 
@@ -184,7 +184,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 	/* Retaining references, written out from the rules in reach.h. */
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			int k = h->out_kind[e];
+			int k = heap_out_kind(h, e);
 			if (k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 			    (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC)))
 				o->adj[v] |= bit(h->out_to[e]);
@@ -201,7 +201,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 				continue;
 			/* adj is per pair: this reference must retain itself */
 			{
-				int k = h->out_kind[e];
+				int k = heap_out_kind(h, e);
 				if (k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 				    (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC)))
 					o->uadj[v] |= bit(w);
@@ -278,7 +278,7 @@ void oracle_compute_mode(const struct heap *h, struct oracle *o, int devtools)
 		o->dom[v] = (seen & ~oracle_reach_without(o, bit(v))) & all;
 		o->retained[v] = oracle_size(h, o->dom[v]);
 		if (!(seen & bit(v)))
-			o->retained[v] = h->size[v];
+			o->retained[v] = heap_size(h, v);
 	}
 	for (uint32_t w = 0; w < n; w++) {
 		oset strict = 0;

@@ -27,7 +27,7 @@ static int is_meta(const struct heap *h, uint32_t e)
 
 static int retains(const struct heap *h, heap_node_t v, uint32_t e)
 {
-	int k = h->out_kind[e];
+	int k = heap_out_kind(h, e);
 
 	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 	       (k == HEAP_EDGE_SHORTCUT && (h->flags[v] & HEAP_F_SYNTHETIC));
@@ -275,7 +275,7 @@ static void check_types(const struct heap *h, const struct analysis *a, const st
 				if (h->type[v] != t[i].type)
 					continue;
 				count++;
-				shallow += h->size[v];
+				shallow += heap_size(h, v);
 				for (uint32_t d = 0; d < h->n_nodes; d++)
 					if (d != v && h->type[d] == h->type[v] && ((o->dom[d] >> v) & 1))
 						dominated_by_same = 1;
@@ -367,7 +367,7 @@ static void test_random_analysis(void **state)
 			assert_int_equal(analysis_reachable(a, v), (o.reach >> v) & 1);
 			if ((o.reach >> v) & 1) {
 				ro++;
-				rb += h->size[v];
+				rb += heap_size(h, v);
 			}
 			/* The chain: every strict dominator of v, nearest first. */
 			len = analysis_dominators(a, v, chain, ORACLE_MAXN);

@@ -93,7 +93,7 @@ static oset reach_set(const struct heap *h, oset from)
 			if (!((frontier >> v) & 1))
 				continue;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-				if (h->out_kind[e] != HEAP_EDGE_WEAK)
+				if (heap_out_kind(h, e) != HEAP_EDGE_WEAK)
 					next |= (oset)1 << h->out_to[e];
 		}
 		frontier = next & ~seen;

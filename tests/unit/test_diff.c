@@ -68,7 +68,7 @@ static void cycle_key(const struct analysis *a, uint32_t c, char *out)
 		heap_node_t u = a->members[cy->members + i];
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_node_t w = h->out_to[e];
-			int k = h->out_kind[e], dup = 0;
+			int k = heap_out_kind(h, e), dup = 0;
 			char name[32];
 			if (a->cycle[w] != c || !(k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 						  (k == HEAP_EDGE_SHORTCUT && (h->flags[u] & HEAP_F_SYNTHETIC))))
@@ -181,7 +181,7 @@ static void check_groups_by_id(const struct diff *d)
 	for (uint32_t v = 0; v < hn->n_nodes; v++) {
 		int found = 0;
 		for (uint32_t u = 0; u < ho->n_nodes; u++)
-			if (ho->id[u] == hn->id[v] && strcmp(type_name(ho, u), type_name(hn, v)) == 0)
+			if (heap_id(ho, u) == heap_id(hn, v) && strcmp(type_name(ho, u), type_name(hn, v)) == 0)
 				found = 1;
 		assert_int_equal(d->fresh[v], !found);
 		fresh += !found && analysis_reachable(d->new, v);
@@ -234,7 +234,7 @@ static void check_cycles_by_id(const struct diff *d)
 		for (uint32_t i = 0; i < cy->size; i++) {
 			heap_node_t v = an->members[cy->members + i];
 			for (uint32_t u = 0; u < ao->heap->n_nodes; u++)
-				if (ao->heap->id[u] == an->heap->id[v] && !d->fresh[v] && ao->cycle[u] != HEAP_NONE)
+				if (heap_id(ao->heap, u) == heap_id(an->heap, v) && !d->fresh[v] && ao->cycle[u] != HEAP_NONE)
 					old = 1;
 		}
 		appeared += !old;
@@ -261,7 +261,7 @@ struct osig {
  * leaves an object that is not a runtime object unless it is synthetic. */
 static int oracle_follows(const struct heap *h, heap_node_t u, uint32_t e)
 {
-	int k = h->out_kind[e];
+	int k = heap_out_kind(h, e);
 	uint32_t nm = h->out_name[e];
 
 	if ((h->flags[u] & HEAP_F_RUNTIME) && !(h->flags[u] & HEAP_F_SYNTHETIC))
@@ -308,7 +308,7 @@ static void oracle_sigs(const struct analysis *a, int by_id, struct osig *o)
 			o->parent[w] = u;
 			if (h->flags[w] & HEAP_F_ANCHOR) {
 				if (by_id)
-					snprintf(o->s[w], SIG_MAX, "#%llu", (unsigned long long)h->id[w]);
+					snprintf(o->s[w], SIG_MAX, "#%llu", (unsigned long long)heap_id(h, w));
 				else
 					snprintf(o->s[w], SIG_MAX, "A:%s/%s|%s/%s|%s", type_name(h, w),
 						 heap_string(h, h->name[w], NULL), type_name(h, u),
@@ -334,7 +334,7 @@ static int64_t sig_count(const struct heap *h, const struct osig *o, const char 
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (o->s[v][0] && strcmp(o->s[v], sig) == 0) {
 			n++;
-			*bytes += (int64_t)h->size[v];
+			*bytes += (int64_t)heap_size(h, v);
 		}
 	return n;
 }
@@ -685,9 +685,9 @@ static void test_ages(void **state)
 		for (uint32_t v = 0; v < c->n_nodes; v++) {
 			int in_a = 0, in_b = 0;
 			for (uint32_t u = 0; u < a->n_nodes; u++)
-				in_a |= a->id[u] == c->id[v];
+				in_a |= heap_id(a, u) == heap_id(c, v);
 			for (uint32_t u = 0; u < b->n_nodes; u++)
-				in_b |= b->id[u] == c->id[v];
+				in_b |= heap_id(b, u) == heap_id(c, v);
 			assert_int_equal(gen[v], in_a ? 2 : in_b ? 1 : 0);
 			want[gen[v]]++;
 		}

@@ -359,7 +359,7 @@ static void test_dot_reads_are_independent(void **state)
 		assert_int_equal(loader_open(good, NULL, NULL, &h, &err), 0);
 		assert_int_equal(h->n_nodes, 2);
 		assert_int_equal(h->n_edges, 2);
-		assert_int_equal(h->out_kind[h->out_off[1]], HEAP_EDGE_WEAK);
+		assert_int_equal(heap_out_kind(h, h->out_off[1]), HEAP_EDGE_WEAK);
 		heap_free(h);
 		unlink(p);
 		free(p);

@@ -2,6 +2,7 @@
  * edge-list reference. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -145,11 +146,11 @@ static void check_random(int sorted)
 				assert_true(k < h->out_off[v + 1]);
 				assert_int_equal(h->out_to[k], et[e]);
 				assert_int_equal(h->out_name[k], en[e]);
-				assert_int_equal(h->out_kind[k], (en[e] & ~HEAP_NAME_INDEX) % 4);
+				assert_int_equal(heap_out_kind(h, k), (en[e] & ~HEAP_NAME_INDEX) % 4);
 				/* the user graph: retains, not meta, neither end an
 				 * anchor or the runtime's */
 				assert_int_equal(heap_out_user(h, k),
-						 heap_edge_retains(h->out_kind[k], fl[v]) && !meta[e] &&
+						 heap_edge_retains(heap_out_kind(h, k), fl[v]) && !meta[e] &&
 						 !(fl[v] & HEAP_F_NOT_USER) && !(fl[et[e]] & HEAP_F_NOT_USER));
 				k++;
 			}
@@ -175,7 +176,7 @@ static void check_random(int sorted)
 		assert_int_equal(h->not_user_nodes, n_not_user);
 		/* ids are descending: heap_find must use the sorted order */
 		for (uint32_t v = 0; v < n; v++)
-			assert_int_equal(heap_find(h, h->id[v]), v);
+			assert_int_equal(heap_find(h, heap_id(h, v)), v);
 		assert_int_equal(heap_find(h, 3), HEAP_NONE);
 		assert_int_equal(heap_find(h, 1001), HEAP_NONE);
 		if (n > 1) {
@@ -207,13 +208,18 @@ static void test_random_unsorted(void **state)
 
 /* Ids in k ascending runs (loaders write a few: V8 three, HPROF a few
  * hundred): merged when there are few runs, radix-sorted when many; either
- * way heap_find() finds every node and id_order ascends. */
+ * way heap_find() finds every node and the id order (built by the first
+ * heap_find(), not before) ascends.  Ids that span 2^32 or more (noise in
+ * the high bits) are kept in 64 bits, the others in 32 over the lowest,
+ * which is far from 0. */
 static void test_id_runs(void **state)
 {
 	static const uint32_t runs[] = { 1, 2, 3, 63, 64, 65, 66, 1000, 5000 };
 
 	(void)state;
-	for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+	for (size_t rr = 0; rr < 2 * sizeof runs / sizeof *runs; rr++) {
+		size_t r = rr / 2;
+		int wide = rr % 2;
 		enum { N = 5000 };
 		struct heap_builder *b = heap_builder_new();
 		struct error err;
@@ -224,7 +230,8 @@ static void test_id_runs(void **state)
 		 * high bits), then each run sorted: k runs exactly when the
 		 * runs' ends and starts descend */
 		for (uint32_t v = 0; v < N; v++)
-			ids[v] = ((uint64_t)(rnd() % 4) << 40) + 3 * (uint64_t)v;
+			ids[v] = (wide ? (uint64_t)(rnd() % 4) << 40 : UINT64_C(0x7f0000000000)) +
+				 3 * (uint64_t)v;
 		for (uint32_t v = N - 1; v > 0; v--) {
 			uint32_t j = (uint32_t)(rnd() % (v + 1));
 			uint64_t t = ids[v];
@@ -246,11 +253,15 @@ static void test_id_runs(void **state)
 		}
 		h = heap_builder_freeze(b, &err);
 		assert_non_null(h);
-		assert_true(runs[r] == 1 ? h->id_order == NULL : h->id_order != NULL);
+		assert_true(wide ? h->id64 != NULL && h->id32 == NULL : h->id32 != NULL && h->id64 == NULL);
+		for (uint32_t v = 0; v < N; v++)
+			assert_int_equal(heap_id(h, v), ids[v]);
+		assert_null(atomic_load(&h->id_order_memo));
 		for (uint32_t v = 0; v < N; v++)
 			assert_int_equal(heap_find(h, ids[v]), v);
-		for (uint32_t i = 1; h->id_order && i < N; i++)
-			assert_true(ids[h->id_order[i - 1]] < ids[h->id_order[i]]);
+		assert_true(runs[r] == 1 ? heap_id_order(h) == NULL : heap_id_order(h) != NULL);
+		for (uint32_t i = 1; heap_id_order(h) && i < N; i++)
+			assert_true(ids[heap_id_order(h)[i - 1]] < ids[heap_id_order(h)[i]]);
 		assert_int_equal(heap_find(h, 1), HEAP_NONE);
 		heap_free(h);
 		heap_builder_free(b);
@@ -292,6 +303,49 @@ static void index_and_duplicates(uint64_t base, uint64_t stride)
 	assert_int_equal(a, 5);
 	assert_int_equal(c, 100000);
 	heap_builder_free(b);
+}
+
+/* Shallow sizes are kept in 32 bits, those of 4 GiB or more in a side
+ * table: heap_size() gives back every size as added, around the edge
+ * (2^32 - 2 fits, 2^32 - 1 does not), and the total.  The refcount column
+ * exists only when a node has a refcount. */
+static void test_sizes(void **state)
+{
+	static const uint64_t sizes[] = {
+		0, 1, 4095, UINT64_C(0xfffffffe), UINT64_C(0xffffffff), 7, UINT64_C(0x100000000),
+		UINT64_C(0x123456789ab), 16, UINT64_C(0xffffffff), 0x7fffffff,
+	};
+	enum { N = sizeof sizes / sizeof *sizes };
+
+	(void)state;
+	for (int rc = 0; rc < 2; rc++) {
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		struct heap *h;
+		uint64_t total = 0;
+
+		for (uint32_t v = 0; v < N; v++) {
+			struct heap_node_rec rec = { .id = 10 + v, .size = sizes[v],
+						     .generation = HEAP_GEN_UNKNOWN };
+			if (rc && v == 3) {
+				rec.flags = HEAP_F_HAS_REFCOUNT;
+				rec.refcount = 42;
+			}
+			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+			total += sizes[v];
+		}
+		h = heap_builder_freeze(b, &err);
+		assert_non_null(h);
+		for (uint32_t v = 0; v < N; v++) {
+			assert_int_equal(heap_size(h, v), sizes[v]);
+			assert_int_equal(heap_refcount(h, v), rc && v == 3 ? 42 : 0);
+		}
+		assert_int_equal(h->n_big_sizes, 4);
+		assert_int_equal(h->total_size, total);
+		assert_true(rc ? h->refcount != NULL : h->refcount == NULL);
+		heap_free(h);
+		heap_builder_free(b);
+	}
 }
 
 static void test_index_and_duplicates(void **state)
@@ -386,6 +440,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_random_sorted, oracle_teardown),
 		cmocka_unit_test_teardown(test_random_unsorted, oracle_teardown),
 		cmocka_unit_test(test_id_runs),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_index_and_duplicates),
 		cmocka_unit_test(test_bad_edges),
 		cmocka_unit_test(test_empty_heap),

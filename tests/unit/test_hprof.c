@@ -62,12 +62,12 @@ static const char *edge_list(const struct heap *h, uint64_t id, int user_only)
 
 	out[0] = '\0';
 	for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-		char name[256], kind[3] = { '/', "SIWX"[h->out_kind[e]], '\0' };
+		char name[256], kind[3] = { '/', "SIWX"[heap_out_kind(h, e)], '\0' };
 		if (user_only && !heap_out_user(h, e))
 			continue;
 		heap_edge_name(h, h->out_name[e], name, sizeof name);
 		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s>0x%llx%s", n ? " " : "", name,
-				      (unsigned long long)h->id[h->out_to[e]], user_only ? "" : kind);
+				      (unsigned long long)heap_id(h, h->out_to[e]), user_only ? "" : kind);
 	}
 	return out;
 }
@@ -103,7 +103,7 @@ static void check_type(const struct heap *h, uint64_t id, const char *type, cons
 
 	assert_string_equal(str(h, h->type[v]), type);
 	assert_string_equal(str(h, h->name[v]), name);
-	assert_int_equal(h->size[v], size);
+	assert_int_equal(heap_size(h, v), size);
 }
 
 /* The user graph's marks (docs/user-graph.md, "Java HPROF"): every
@@ -242,7 +242,7 @@ static void check_strings(const char *name)
 
 	memset(fifty, 'a', 40);
 	strcpy(fifty + 40, "...");
-	check_type(h, 0x800, "java.lang.String", "hello", h->size[node(h, 0x800)]);
+	check_type(h, 0x800, "java.lang.String", "hello", heap_size(h, node(h, 0x800)));
 	assert_string_equal(str(h, h->name[node(h, 0x801)]), "h\xc3\xa9llo\xe2\x82\xac");
 	assert_string_equal(str(h, h->name[node(h, 0x802)]), fifty);
 	assert_string_equal(str(h, h->name[node(h, 0x803)]), "\"\"");
@@ -448,7 +448,7 @@ static void length_wraps(int segment)
 	assert_int_equal(h->n_nodes, 4);
 	assert_int_equal(h->n_roots, 1);
 	assert_int_equal(h->roots[0].node, heap_find(h, 0x40));
-	assert_int_equal(h->size[heap_find(h, 0x30)], 16 + big + 1);	/* align8(16 + 2^32 - 1) */
+	assert_int_equal(heap_size(h, heap_find(h, 0x30)), 16 + big + 1);	/* align8(16 + 2^32 - 1) */
 	heap_free(h);
 }
 
@@ -590,7 +590,7 @@ static void test_window(void **state)
 				continue;
 			assert_true(e < h->out_off[v + 1]);
 			assert_int_equal(h->out_name[e], HEAP_NAME_INDEX | i);
-			assert_int_equal(h->id[h->out_to[e]], id);
+			assert_int_equal(heap_id(h, h->out_to[e]), id);
 			e++;
 		}
 		assert_int_equal(e, h->out_off[v + 1]);
@@ -600,7 +600,7 @@ static void test_window(void **state)
 		uint32_t e = h->out_off[w];
 		assert_int_equal(h->out_off[w + 1] - e, 2);	/* <class>, f */
 		assert_string_equal(str(h, h->out_name[e + 1]), "f");
-		assert_int_equal(h->id[h->out_to[e + 1]], w_holder((k * 31 + 5) % W_N));
+		assert_int_equal(heap_id(h, h->out_to[e + 1]), w_holder((k * 31 + 5) % W_N));
 	}
 	check_type(h, 0x3000, "java.lang.String", "far away", 24);
 	check_type(h, 0x3200, "java.lang.String", "near", 24);

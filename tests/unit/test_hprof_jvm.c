@@ -185,11 +185,11 @@ static double sizes_match(const char *name)
 	if (loader_open(path, NULL, NULL, &h, &err) != 0)
 		fail_msg("%s", err.msg);
 	for (uint32_t v = 0; v + 1 < h->n_nodes; v++) {
-		uint64_t gap = h->id[v + 1] - h->id[v];
-		if (h->flags[v] & HEAP_F_CLASS || h->id[v + 1] <= h->id[v] || gap > 65536)
+		uint64_t gap = heap_id(h, v + 1) - heap_id(h, v);
+		if (h->flags[v] & HEAP_F_CLASS || heap_id(h, v + 1) <= heap_id(h, v) || gap > 65536)
 			continue;
 		n++;
-		eq += gap == h->size[v];
+		eq += gap == heap_size(h, v);
 	}
 	heap_free(h);
 	assert_true(n > 1000);

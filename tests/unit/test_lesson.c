@@ -401,7 +401,7 @@ static void check_step(struct lesson_run *r, uint32_t i)
 	stepper_seek(s, r->steps[i].first + r->steps[i].n);
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (s->edge_on[e] && alive(s, v) && h->out_kind[e] != HEAP_EDGE_WEAK)
+			if (s->edge_on[e] && alive(s, v) && heap_out_kind(h, e) != HEAP_EDGE_WEAK)
 				refs[h->out_to[e]]++;
 	if (r->gc != LESSON_GC_MARKSWEEP)
 		for (uint32_t v = 0; v < n; v++) {
@@ -414,7 +414,7 @@ static void check_step(struct lesson_run *r, uint32_t i)
 	/* no live reference from or to a freed object */
 	for (uint32_t v = 0; v < n; v++)
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (s->edge_on[e] && h->out_kind[e] != HEAP_EDGE_WEAK && alive(s, v))
+			if (s->edge_on[e] && heap_out_kind(h, e) != HEAP_EDGE_WEAK && alive(s, v))
 				assert_true(alive(s, h->out_to[e]));
 	/* what the variables reach, and (reference counting) what cycles reach */
 	keep[r->ns] = 1;
@@ -437,7 +437,7 @@ static void check_step(struct lesson_run *r, uint32_t i)
 				uint32_t u = st[--sp];
 				for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 					uint32_t t = h->out_to[e];
-					if (!s->edge_on[e] || h->out_kind[e] == HEAP_EDGE_WEAK || !alive(s, t))
+					if (!s->edge_on[e] || heap_out_kind(h, e) == HEAP_EDGE_WEAK || !alive(s, t))
 						continue;
 					if (t == v)
 						keep[v] = 1;	/* v is on a cycle */
@@ -459,7 +459,7 @@ static void check_step(struct lesson_run *r, uint32_t i)
 			if (!keep[v])
 				continue;
 			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-				if (s->edge_on[e] && h->out_kind[e] != HEAP_EDGE_WEAK && !keep[h->out_to[e]] &&
+				if (s->edge_on[e] && heap_out_kind(h, e) != HEAP_EDGE_WEAK && !keep[h->out_to[e]] &&
 				    alive(s, h->out_to[e])) {
 					keep[h->out_to[e]] = 1;
 					changed = 1;

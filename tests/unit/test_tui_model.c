@@ -85,7 +85,7 @@ static void check_model(uint32_t n, uint32_t m, unsigned ntypes)
 			assert_int_equal(md->type_of[inst[i]], t);
 			assert_false(seen[inst[i]]);
 			seen[inst[i]] = 1;
-			shallow += h->size[inst[i]];
+			shallow += heap_size(h, inst[i]);
 			if (i)
 				assert_true(model_retained(md, inst[i - 1]) >= model_retained(md, inst[i]));
 		}

@@ -118,7 +118,7 @@ static void test_csv_marks(void **state)
 	two = heap_find(h, 2);
 	four = heap_find(h, 4);
 	for (uint32_t e = h->out_off[two]; e < h->out_off[two + 1]; e++)
-		if (h->out_to[e] == four && h->out_kind[e] == HEAP_EDGE_INTERNAL) {
+		if (h->out_to[e] == four && heap_out_kind(h, e) == HEAP_EDGE_INTERNAL) {
 			assert_false(heap_out_user(h, e));
 			shadow++;
 		}
@@ -141,7 +141,7 @@ static void test_csv_without_marks(void **state)
 	assert_false(heap_has_user_rules(h));
 	for (heap_node_t v = 0; v < h->n_nodes; v++)
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			assert_int_equal(heap_out_user(h, e), heap_edge_retains(h->out_kind[e], h->flags[v]));
+			assert_int_equal(heap_out_user(h, e), heap_edge_retains(heap_out_kind(h, e), h->flags[v]));
 	heap_free(h);
 }
 
@@ -165,7 +165,7 @@ static void test_csv_bad_words(void **state)
 	write_file("edges.csv", "from,to,kind\n1,1,META\n");
 	assert_int_equal(loader_open(dir, "csv", NULL, &h, &err), 0);
 	assert_int_equal(h->meta_refs, 1);
-	assert_int_equal(h->out_kind[0], HEAP_EDGE_STRONG);
+	assert_int_equal(heap_out_kind(h, 0), HEAP_EDGE_STRONG);
 	heap_free(h);
 }
 
@@ -244,7 +244,7 @@ static void test_export_roundtrip(void **state)
 	check_marks(back);
 	assert_int_equal(back->n_edges, h->n_edges);
 	for (heap_node_t v = 0; v < h->n_nodes; v++)
-		assert_int_equal(flags_of(back, h->id[v]) & ~HEAP_F_ROOT, h->flags[v] & ~HEAP_F_ROOT);
+		assert_int_equal(flags_of(back, heap_id(h, v)) & ~HEAP_F_ROOT, h->flags[v] & ~HEAP_F_ROOT);
 	/* one meta reference between user objects (2 -> 4 "shadow") needs
 	 * the word to come back out of the user graph */
 	assert_int_equal(back->meta_refs >= 1, 1);

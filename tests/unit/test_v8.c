@@ -59,7 +59,7 @@ static struct heap *load(const char *path, struct error *err)
 
 static int retains(const struct heap *h, heap_node_t from, uint32_t e)
 {
-	uint8_t k = h->out_kind[e];
+	uint8_t k = heap_out_kind(h, e);
 
 	return k == HEAP_EDGE_STRONG || k == HEAP_EDGE_INTERNAL ||
 	       (k == HEAP_EDGE_SHORTCUT && (h->flags[from] & HEAP_F_SYNTHETIC));
@@ -182,7 +182,7 @@ static void retained_sizes(const struct heap *h, uint64_t *out)
 		}
 	}
 	for (uint32_t v = 0; v < n; v++)
-		out[v] = h->size[v];
+		out[v] = heap_size(h, v);
 	out[R] = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t v = order[i];
@@ -250,7 +250,7 @@ static int edge_kind(const struct heap *h, uint64_t from, const char *name)
 	assert_int_not_equal(u, HEAP_NONE);
 	for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++)
 		if (strcmp(heap_edge_name(h, h->out_name[e], buf, sizeof buf), name) == 0)
-			return h->out_kind[e];
+			return heap_out_kind(h, e);
 	fail_msg("no edge %s from @%llu", name, (unsigned long long)from);
 	return -1;
 }
@@ -276,9 +276,9 @@ static void test_tiny_model(void **state)
 		v = heap_find(h, devtools[i].id);
 		assert_int_not_equal(v, HEAP_NONE);
 		/* shallow sizes after DevTools' ownership transfer, class names */
-		if (h->size[v] != devtools[i].self)
+		if (heap_size(h, v) != devtools[i].self)
 			fail_msg("@%llu: shallow %llu, DevTools %llu", (unsigned long long)devtools[i].id,
-				 (unsigned long long)h->size[v], (unsigned long long)devtools[i].self);
+				 (unsigned long long)heap_size(h, v), (unsigned long long)devtools[i].self);
 		assert_string_equal(heap_string(h, h->type[v], NULL), devtools[i].class_name);
 	}
 	/* synthetic nodes, detached DOM (propagated to the span) */
@@ -626,16 +626,16 @@ static void test_user_marks(void **state)
 		for (uint32_t e = h->out_off[u]; e < h->out_off[u + 1]; e++) {
 			heap_edge_name(h, h->out_name[e], buf, sizeof buf);
 			for (size_t k = 0; k < sizeof user_refs / sizeof user_refs[0]; k++)
-				if (user_refs[k].from == h->id[u] && strcmp(user_refs[k].name, buf) == 0) {
+				if (user_refs[k].from == heap_id(h, u) && strcmp(user_refs[k].name, buf) == 0) {
 					if (heap_out_user(h, e) != user_refs[k].user)
 						fail_msg("@%llu -%s->: user %d, the rules say %d",
-							 (unsigned long long)h->id[u], buf, heap_out_user(h, e),
+							 (unsigned long long)heap_id(h, u), buf, heap_out_user(h, e),
 							 user_refs[k].user);
 					/* the frozen heap keeps the mark (leak traces
 					 * read it where an anchor hides it from out_user) */
 					if (heap_out_meta(h, e) != user_refs[k].meta)
 						fail_msg("@%llu -%s->: frozen meta %d, the rules say %d",
-							 (unsigned long long)h->id[u], buf, heap_out_meta(h, e),
+							 (unsigned long long)heap_id(h, u), buf, heap_out_meta(h, e),
 							 user_refs[k].meta);
 					checked++;
 				}

@@ -217,7 +217,7 @@ static void test_good(void **state)
 	assert_int_equal(h->n_nodes, N_NODES);
 	assert_int_equal(h->n_edges, N_EDGES);
 	for (uint32_t i = 0; i < N_NODES; i++) {
-		assert_int_equal(h->id[i], 2 * (uint64_t)i + 1);
+		assert_int_equal(heap_id(h, i), 2 * (uint64_t)i + 1);
 		total += i % 1000;
 		assert_int_equal(h->out_off[i + 1] - h->out_off[i], EDGES_PER);
 		for (unsigned k = 0; k < EDGES_PER; k++)

@@ -675,7 +675,7 @@ static void test_subheap_random(void **state)
 		assert_int_equal(part.s->n, n);
 		for (uint32_t i = 0; i < n; i++) {
 			int fp = !!(part.s->flags[i] & STEPPER_F_FREED), fw = !!(whole.s->flags[sel[i]] & STEPPER_F_FREED);
-			assert_int_equal(part.h->id[i], g.h->id[sel[i]]);
+			assert_int_equal(heap_id(part.h, i), heap_id(g.h, sel[i]));
 			assert_true(!fp || fw);
 			if (all)
 				assert_int_equal(fp, fw);

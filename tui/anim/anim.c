@@ -1116,7 +1116,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 			size_t np = 0;
 			if (it == UINT32_MAX || t == v)
 				continue;
-			if (hp->out_kind[e] == HEAP_EDGE_WEAK)
+			if (heap_out_kind(hp, e) == HEAP_EDGE_WEAK)
 				tag = TAG_WEAK;
 			if ((s->flags[v] | s->flags[t]) & STEPPER_F_FREED)
 				tag = TAG_DEAD;
@@ -1178,7 +1178,7 @@ static void draw_graph(struct anim *an, const struct frame *f, int y0, int x0, i
 				tip[0] = ((an->cells[it].col + an->gx) + an->cells[it].w / 2.0) * 2;
 				tip[1] = (an->cells[it].row + 0.5) * 4;
 				/* a weak reference stays dotted, highlighted or cleared */
-				canvas_path(cv, an->path, np, tag, hp->out_kind[e] == HEAP_EDGE_WEAK, tip);
+				canvas_path(cv, an->path, np, tag, heap_out_kind(hp, e) == HEAP_EDGE_WEAK, tip);
 			}
 			if (n_names < NAMES_MAX) {
 				names[n_names].e = e;

@@ -61,7 +61,7 @@ json_t *cli_analysis_node_json(const struct heap *h, heap_node_t v)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "id", cli_json_u64(h->id[v]));
+	json_object_set_new(o, "id", cli_json_u64(heap_id(h, v)));
 	json_object_set_new(o, "type", cli_json_str(h, h->type[v]));
 	json_object_set_new(o, "name", cli_json_str(h, h->name[v]));
 	if (!label_has_name(h, v)) {
@@ -106,9 +106,9 @@ const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *bu
 	/* (V8 names an object by its constructor, as its type:
 	 * label_has_name() says it once) */
 	if (*name)
-		snprintf(buf, size, "%s %s%s @%llu", type, name, where, (unsigned long long)h->id[v]);
+		snprintf(buf, size, "%s %s%s @%llu", type, name, where, (unsigned long long)heap_id(h, v));
 	else
-		snprintf(buf, size, "%s%s @%llu", type, where, (unsigned long long)h->id[v]);
+		snprintf(buf, size, "%s%s @%llu", type, where, (unsigned long long)heap_id(h, v));
 	return buf;
 }
 

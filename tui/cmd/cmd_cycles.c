@@ -26,7 +26,7 @@ static const char *member_text(const struct heap *h, heap_node_t v, char *buf, s
 	const char *t = heap_string(h, h->type[v], &len);
 
 	text_escape(type, sizeof type, t, len, 0);
-	snprintf(buf, size, "%s@%llu", type, (unsigned long long)h->id[v]);
+	snprintf(buf, size, "%s@%llu", type, (unsigned long long)heap_id(h, v));
 	return buf;
 }
 

@@ -280,7 +280,7 @@ static void leaks_text(const struct diff *d, uint32_t top)
 			printf("(root) ");
 		}
 		printf("%s  e.g. @%" PRIu64 "\n", cli_str(hn, hn->type[l->sample], name, sizeof name),
-		       hn->id[l->sample]);
+		       heap_id(hn, l->sample));
 		free(p);
 	}
 	if (shown < d->n_leaks)
@@ -408,7 +408,7 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 		       cli_str(hn, g->type, name, sizeof name));
 		if (d->matched_by != DIFF_BY_ID)
 			printf(" (%" PRIu64 " -> %" PRIu64 ")", g->old_count, g->new_count);
-		printf("  e.g. @%" PRIu64 "\n%25s", hn->id[g->sample], "via ");
+		printf("  e.g. @%" PRIu64 "\n%25s", heap_id(hn, g->sample), "via ");
 		print_path(hn, p, len, first);
 		printf("\n");
 		free(p);
@@ -425,7 +425,7 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 		pattern_text(d->new, c->sample, sig, sizeof sig);
 		printf("%+10d x %u objects, %s retained%s: %s  e.g. @%" PRIu64 "\n", (int)c->count, cy->size,
 		       cli_analysis_bytes(cy->retained, b1, sizeof b1), cy->garbage ? ", garbage" : "",
-		       sig, hn->id[d->new->members[cy->members]]);
+		       sig, heap_id(hn, d->new->members[cy->members]));
 	}
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);
@@ -658,7 +658,7 @@ static int run_ages(struct analysis *an[3], const char *paths[3], int json, uint
 			uint32_t first, len = group_path(an[2], g[i].sample, &p, &first);
 			printf("%10llu %12s  %s  e.g. @%llu\n%25s", (unsigned long long)g[i].new_count,
 			       cli_analysis_bytes(g[i].shallow, b1, sizeof b1), cli_str(hc, g[i].type, name, sizeof name),
-			       (unsigned long long)hc->id[g[i].sample], "via ");
+			       (unsigned long long)heap_id(hc, g[i].sample), "via ");
 			print_path(hc, p, len, first);
 			printf("\n");
 			free(p);

@@ -63,7 +63,7 @@ static int run(void *opts, struct cli_args *args)
 	}
 	for (uint32_t v = 0; v < h->n_nodes; v++) {
 		gen[h->generation[v]].objects++;
-		gen[h->generation[v]].bytes += h->size[v];
+		gen[h->generation[v]].bytes += heap_size(h, v);
 		if (h->generation[v] == HEAP_GEN_UNKNOWN && (h->flags[v] & HEAP_F_UNTRACKED))
 			unknown_untracked++;
 	}

@@ -376,7 +376,7 @@ static void held_by(const struct stepper *s, heap_node_t v, char *buf, size_t si
 			continue;
 		len += (size_t)snprintf(buf + len, size - len, "%s%s%s", len ? ", " : "",
 					stepper_ref_text(s, e, f, sizeof f),
-					h->out_kind[e] == HEAP_EDGE_WEAK ? " (weak)" : "");
+					heap_out_kind(h, e) == HEAP_EDGE_WEAK ? " (weak)" : "");
 	}
 	if (!len)
 		snprintf(buf, size, "nothing");

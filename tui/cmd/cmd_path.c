@@ -98,7 +98,7 @@ static int run(void *opts, struct cli_args *args)
 				}
 				cli_edge(h, h->out_name[path[i].edge], ename, sizeof ename);
 				printf("  %*s-%s%s-> %s\n", (int)(i > 8 ? 8 : i - 1) * 2, "", ename,
-				       kind_text(h->out_kind[path[i].edge]),
+				       kind_text(heap_out_kind(h, path[i].edge)),
 				       cli_analysis_node_text(h, path[i].node, text, sizeof text));
 			}
 		}

@@ -44,7 +44,7 @@ static int run(void *opts, struct cli_args *args)
 		for (uint32_t i = 0; i < m; i++) {
 			heap_node_t v = out[i];
 			json_t *e = cli_analysis_node_json(h, v);
-			json_object_set_new(e, "shallow", cli_json_u64(h->size[v]));
+			json_object_set_new(e, "shallow", cli_json_u64(heap_size(h, v)));
 			json_object_set_new(e, "retained", cli_json_u64(a->retained[v]));
 			json_object_set_new(e, "distance", a->dist[v] == REACH_UNREACHABLE ? json_null() :
 						json_integer(a->dist[v]));
@@ -62,7 +62,7 @@ static int run(void *opts, struct cli_args *args)
 			else
 				snprintf(dist, sizeof dist, "%u", a->dist[v]);
 			printf("%12s %12s %8s  %s\n", cli_analysis_bytes(a->retained[v], b1, sizeof b1),
-			       cli_analysis_bytes(h->size[v], b2, sizeof b2), dist,
+			       cli_analysis_bytes(heap_size(h, v), b2, sizeof b2), dist,
 			       cli_analysis_node_text(h, v, text, sizeof text));
 		}
 		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;

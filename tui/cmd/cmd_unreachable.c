@@ -85,12 +85,12 @@ static int run(void *opts, struct cli_args *args)
 			json_t *fin = json_array();
 			json_object_set_new(o, "generation", json_integer(r.generation));
 			for (uint32_t i = 0; i < r.n_finalizers; i++)
-				json_array_append_new(fin, cli_json_u64(h->id[r.finalizers[i]]));
+				json_array_append_new(fin, cli_json_u64(heap_id(h, r.finalizers[i])));
 			json_object_set_new(o, "finalizers", fin);
 		}
 		for (uint32_t i = 0; i < shown; i++) {
 			json_t *e = cli_analysis_node_json(h, list[i]);
-			json_object_set_new(e, "shallow", cli_json_u64(h->size[list[i]]));
+			json_object_set_new(e, "shallow", cli_json_u64(heap_size(h, list[i])));
 			json_array_append_new(arr, e);
 		}
 		json_object_set_new(o, "objects", arr);
@@ -104,7 +104,7 @@ static int run(void *opts, struct cli_args *args)
 		else
 			printf("%u unreachable objects, %s\n", count, cli_analysis_bytes(bytes, b1, sizeof b1));
 		for (uint32_t i = 0; i < shown; i++)
-			printf("%12s  %s%s\n", cli_analysis_bytes(h->size[list[i]], b1, sizeof b1),
+			printf("%12s  %s%s\n", cli_analysis_bytes(heap_size(h, list[i]), b1, sizeof b1),
 			       cli_analysis_node_text(h, list[i], text, sizeof text),
 			       (h->flags[list[i]] & HEAP_F_FINALIZER) ? "  [finalizer]" : "");
 		if (shown < count)

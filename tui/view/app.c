@@ -472,7 +472,7 @@ static void animate(struct app *a)
 		struct near nb;
 		near_walk(a->h, a->cur, &rules, &nb);
 		snprintf(what, sizeof what, "object #%llu and its neighbours (%u object%s%s)",
-			 (unsigned long long)a->h->id[a->cur], nb.n, nb.n == 1 ? "" : "s",
+			 (unsigned long long)heap_id(a->h, a->cur), nb.n, nb.n == 1 ? "" : "s",
 			 nb.over ? ", the nearest only" : "");
 		an = anim_new_heap(a->h, nb.node, nb.n, what, &err);
 		near_fini(&nb);

@@ -33,7 +33,7 @@ int export_hook_default_name(struct app *a, char *name, size_t size, char *err, 
 		snprintf(err, errsize, "nothing to export: select an object or a cycle first");
 		return -1;
 	}
-	snprintf(name, size, "heapglass-object-%llu.svg", (unsigned long long)a->h->id[a->cur]);
+	snprintf(name, size, "heapglass-object-%llu.svg", (unsigned long long)heap_id(a->h, a->cur));
 	return 0;
 }
 
@@ -64,7 +64,7 @@ int export_hook_run(struct app *a, const char *path, char *errbuf, size_t errsiz
 		spec.object = a->cur;
 		spec.depth = OBJECT_DEPTH;
 		snprintf(title, sizeof title, "object #%llu and its neighbours (2 references away)",
-			 (unsigned long long)a->h->id[a->cur]);
+			 (unsigned long long)heap_id(a->h, a->cur));
 	} else {
 		snprintf(errbuf, errsize, "nothing to export: select an object or a cycle first");
 		return -1;

@@ -47,7 +47,7 @@ static void compute_types(struct model *m)
 		}
 		m->type_of[v] = t;
 		m->types[t].count++;
-		m->types[t].shallow += h->size[v];
+		m->types[t].shallow += heap_size(h, v);
 	}
 	hmap_fini(&index);
 	m->type_off = mem_calloc((size_t)m->n_types + 1, sizeof *m->type_off);

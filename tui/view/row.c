@@ -76,7 +76,7 @@ int row_object_label(struct app *a, WINDOW *w, int y, int x, int cols, heap_node
 		o += (size_t)snprintf(tags + o, sizeof tags - o, " finalizer");
 	if ((h->flags[v] & HEAP_F_WEAKREF) && o < sizeof tags)
 		snprintf(tags + o, sizeof tags - o, " weakref");
-	row_id(id, sizeof id, h->id[v]);
+	row_id(id, sizeof id, heap_id(h, v));
 	idw = (int)strlen(id) + 1;
 	if (cols < 40)		/* narrow: id and tags go */
 		idw = 0, tags[0] = 0;
@@ -133,7 +133,7 @@ void row_object(struct app *a, WINDOW *w, int y, int x, int cols, heap_node_t v,
 	}
 	draw_str_right(w, y, x, ROW_SIZE_W - 1, draw_bytes(b1, sizeof b1, model_retained(a->m, v)),
 		       row_attr(ROLE_SIZE, selected));
-	draw_str_right(w, y, x + ROW_SIZE_W, ROW_SIZE_W - 1, draw_bytes(b2, sizeof b2, a->h->size[v]),
+	draw_str_right(w, y, x + ROW_SIZE_W, ROW_SIZE_W - 1, draw_bytes(b2, sizeof b2, heap_size(a->h, v)),
 		       row_attr(ROLE_SIZE, selected));
 	row_object_label(a, w, y, x + 2 * ROW_SIZE_W + 1, cols - 2 * ROW_SIZE_W - 1, v, selected);
 }
@@ -201,10 +201,10 @@ int row_object_match(const struct app *a, heap_node_t v, const char *q)
 		q++;
 	if (!id_like(q))
 		return 0;
-	snprintf(id, sizeof id, "%llu", (unsigned long long)h->id[v]);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)heap_id(h, v));
 	if (strncmp(id, q, strlen(q)) == 0)
 		return 1;
-	snprintf(id, sizeof id, "0x%llx", (unsigned long long)h->id[v]);
+	snprintf(id, sizeof id, "0x%llx", (unsigned long long)heap_id(h, v));
 	return strncmp(id, q, strlen(q)) == 0 || strncmp(id + 2, q, strlen(q)) == 0;
 }
 

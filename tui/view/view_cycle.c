@@ -160,7 +160,7 @@ static heap_node_t target(const struct cycle_state *s, uint32_t i)
 static void ref_row(struct app *a, WINDOW *w, int y, int cols, const struct analysis_ref *r, int sel)
 {
 	char b[256];
-	const char *kind = row_edge_kind(a->h->out_kind[r->edge]);
+	const char *kind = row_edge_kind(heap_out_kind(a->h, r->edge));
 	int half = (cols - REF_EDGE_W - 4) / 2, x;
 
 	x = 2 + row_object_label(a, w, y, 2, half, r->from, sel);

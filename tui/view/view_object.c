@@ -298,7 +298,7 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 	 * aligned; a deep row gives up the reference's kind (but weak) before
 	 * its name. */
 	if (edge != HEAP_NONE) {
-		uint8_t ek = h->out_kind[edge];
+		uint8_t ek = heap_out_kind(h, edge);
 		const char *kind = row_edge_kind(ek);
 		int x = 2, kw = *kind ? (int)strlen(kind) + 1 : 0;
 		row_edge_name(h, edge, b, sizeof b);
@@ -342,13 +342,13 @@ static void draw_facts(struct object_state *s, struct app *a, WINDOW *w, int y, 
 		draw_fill(w, y + i, 0, cols, A_NORMAL);
 	x = row_object_label(a, w, y, 1, cols - 1, v, 0);
 	(void)x;
-	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, h->size[v]));
+	o += (size_t)snprintf(line + o, sizeof line - o, "shallow %s", draw_bytes(b1, sizeof b1, heap_size(h, v)));
 	o += (size_t)snprintf(line + o, sizeof line - o, "   retained %s", draw_bytes(b2, sizeof b2, model_retained(m, v)));
 	/* (3.12+ gives an immortal object a count that is a marker, not a count) */
 	if ((h->flags[v] & HEAP_F_HAS_REFCOUNT) && (h->flags[v] & HEAP_F_IMMORTAL))
 		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount immortal");
 	else if (h->flags[v] & HEAP_F_HAS_REFCOUNT)
-		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)h->refcount[v]);
+		o += (size_t)snprintf(line + o, sizeof line - o, "   refcount %lld", (long long)heap_refcount(h, v));
 	if (h->generation[v] != HEAP_GEN_UNKNOWN)
 		o += (size_t)snprintf(line + o, sizeof line - o, "   generation %u", h->generation[v]);
 	else if (h->flags[v] & HEAP_F_UNTRACKED)
@@ -527,7 +527,7 @@ static void object_title(void *st, struct app *a, char *buf, size_t size)
 	struct object_state *s = st;
 	char id[32];
 
-	snprintf(buf, size, "Object %s", row_id(id, sizeof id, a->h->id[s->v]));
+	snprintf(buf, size, "Object %s", row_id(id, sizeof id, heap_id(a->h, s->v)));
 }
 
 const struct view_ops view_object = {
