@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "graph/core/hugepage.h"
 #include "loaders/loader.h"
 #include "tui/cmd/command.h"
 #include "tui/view/tui.h"
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 {
 	const struct command *cmd;
 
+	hugepage_restart(argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;
