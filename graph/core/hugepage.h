@@ -21,7 +21,8 @@ void *hugepage_advise(void *p, size_t len);
  * tunable is set already, or when anything fails.  On this class of VM a
  * 4 KiB page fault costs about 4 us: faulting the model's arrays page by
  * page was a quarter of the CPU of opening a snapshot.  Call first thing
- * in main(). */
+ * in main(), when there is a big snapshot to open (a restart costs about
+ * 10 ms of CPU). */
 #define HUGEPAGE_RESTART 1
 void hugepage_restart(char **argv);
 
