@@ -145,6 +145,8 @@ clean:
 # build-fuzz/corpus-NAME between runs.  Crashes land in build-fuzz/ and must
 # become regression tests.
 FUZZ_SECONDS ?= 60
+# a unit slower than this is reported as a hang (raise it on a loaded machine)
+FUZZ_TIMEOUT ?= 10
 FUZZ_TARGETS ?= $(patsubst loaders/fmt_%.c,%,$(wildcard loaders/fmt_*.c))
 FUZZ_CC ?= clang
 # The harnesses load, analyse, export and view: the whole library (tui/
@@ -178,7 +180,7 @@ fuzz: fuzz-build
 		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
 		LSAN_OPTIONS=suppressions=$$(pwd)/tests/lsan.supp:print_suppressions=0 \
 		./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 \
-			-timeout=10 -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
+			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -artifact_prefix=build-fuzz/crash-$$t- \
 			build-fuzz/corpus-$$t 2>build-fuzz/fuzz-$$t.log || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec' build-fuzz/fuzz-$$t.log; \
 		grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/fuzz-$$t.log | tail -n 1; \

@@ -6,6 +6,7 @@
 
 #include "graph/core/mem.h"
 #include "graph/core/worker.h"
+#include "graph/label.h"
 #include "graph/reach.h"
 #include "graph/trace.h"
 
@@ -850,6 +851,14 @@ static void diff_leaks(struct diff *d, const struct analysis *an, const uint8_t 
 	free(sig);
 }
 
+/* Whether a step named s[0..len) is a Python object's (or module's)
+ * namespace: `obj.attr` reads an attribute through its __dict__ without
+ * saying so, and an access path says it the same way. */
+static int is_namespace_step(const char *s, size_t len)
+{
+	return len == 8 && memcmp(s, "__dict__", 8) == 0;
+}
+
 /* Appends a step's name to buf as an access: "[]" for an element (as a
  * signature folds it; a wide container's key too when held, the sample's
  * key being one of many), ".name" for a field, ".<Type>" for a reference
@@ -862,7 +871,7 @@ static size_t access_step(const struct heap *h, heap_node_t from, uint32_t e, he
 	const char *s = (name & HEAP_NAME_INDEX) ? "" : heap_string(h, name, &len);
 	int n;
 
-	if (used >= size)
+	if (used >= size || is_namespace_step(s, len))
 		return used;
 	if ((name & HEAP_NAME_INDEX) || all_digits(s, len) ||
 	    (held && h->out_off[from + 1] - h->out_off[from] > DIFF_WIDE))
@@ -882,9 +891,9 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 	struct reach_step *p = mem_alloc(((size_t)len + 1) * sizeof *p);
 	size_t used = 0;
 
-	buf[0] = 0;
 	if (!size)
 		goto out;
+	buf[0] = 0;
 	diff_leak_path(d, i, p, len);
 	/* from the last anchor on the trace, else the last few steps */
 	first = len;
@@ -893,6 +902,9 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 	if (first > 0 && (h->flags[p[first - 1].node] & HEAP_F_ANCHOR)) {
 		size_t nl;
 		const char *nm = heap_string(h, h->name[p[first - 1].node], &nl);
+		/* a namespace anchor (a module's or class's __dict__) reads as
+		 * its owner: `__main__.cache`, not `__main__.__dict__.cache` */
+		nl = label_owner_len(nm, nl);
 		if (nl && h->name[p[first - 1].node] != h->type[p[first - 1].node])
 			used = (size_t)snprintf(buf, size, "%.*s", (int)(nl > 64 ? 64 : nl), nm);
 	} else if (first > 1) {
@@ -903,8 +915,12 @@ void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size)
 	for (uint32_t k = first; k < len && used < size; k++)
 		used = access_step(h, p[k - 1].node, p[k].edge, p[k].node, 0, buf, size, used);
 	if (l->held_edge != HEAP_NONE && used < size)
-		access_step(h, l->point, l->held_edge, h->out_to[l->held_edge], 1, buf, size, used);
+		used = access_step(h, l->point, l->held_edge, h->out_to[l->held_edge], 1, buf, size, used);
 out:
+	if (size && !buf[0])
+		/* the objects are roots themselves (no accumulation point), or
+		 * a root without a name holds them: say so, as a trace does */
+		snprintf(buf, size, "%s", l->point == HEAP_NONE ? "(roots)" : "(root)");
 	free(p);
 }
 

@@ -206,8 +206,10 @@ uint32_t diff_leak_path(const struct diff *d, uint32_t i, struct reach_step *out
  * anchor on its trace (a module's scope, a class: "Service" then its
  * field) or, without one, from DIFF_ACCESS_STEPS steps before the
  * accumulation point ("..."), down to the objects it holds:
- * "quoteCache.table[]", "Service.sessionRegistry.table[]".  Names are the
- * snapshot's, not escaped; buf is always terminated (size > 0). */
+ * "quoteCache.table[]", "Service.sessionRegistry.table[]"; "(roots)" when
+ * the objects are roots themselves, "(root)" when a root holds them with
+ * no name on the way.  Names are the snapshot's, not escaped; buf is always terminated
+ * (size > 0). */
 void diff_leak_access(const struct diff *d, uint32_t i, char *buf, size_t size);
 
 /* diff_free(NULL) is a no-op. */

@@ -79,6 +79,11 @@ static void put(char *buf, size_t size, size_t *used, const char *fmt, const cha
 		*used += (size_t)n < size - *used ? (size_t)n : size - *used - 1;
 }
 
+size_t label_owner_len(const char *name, size_t len)
+{
+	return len > 9 && memcmp(name + len - 9, ".__dict__", 9) == 0 ? len - 9 : len;
+}
+
 /* "of NAME()" for a scope held by its function (V8's closure -context->
  * scope), "of NAME" for a class or module, else "of TYPE NAME". */
 static void put_of(const struct heap *h, heap_node_t u, uint32_t e, char *buf, size_t size, size_t *used)
@@ -91,7 +96,7 @@ static void put_of(const struct heap *h, heap_node_t u, uint32_t e, char *buf, s
 	if (el == 7 && memcmp(edge, "context", 7) == 0)
 		put(buf, size, used, "of %.*s%.*s()", name, nl, "", 0);
 	else if (h->flags[u] & (HEAP_F_CLASS | HEAP_F_ANCHOR))
-		put(buf, size, used, "of %.*s%.*s", name, nl, "", 0);
+		put(buf, size, used, "of %.*s%.*s", name, label_owner_len(name, nl), "", 0);
 	else
 		put(buf, size, used, "of %.*s %.*s", type, tl, name, nl);
 }
@@ -144,6 +149,12 @@ size_t label_holder(const struct heap *h, const uint32_t *dist, heap_node_t v, c
 	if (el2 == 7 && memcmp(edge2, "context", 7) == 0 && label_has_name(h, u2)) {
 		put(buf, size, &used, " ", "", 0, "", 0);
 		put_of(h, u2, e2, buf, size, &used);	/* "order of onTick()" */
+	} else if (el2 == 8 && memcmp(edge2, "__dict__", 8) == 0) {
+		/* an attribute in a Python object's __dict__ is the object's:
+		 * "listeners of __main__.PriceFeed" */
+		size_t tl;
+		const char *type = heap_string(h, h->type[u2], &tl);
+		put(buf, size, &used, " of %.*s%.*s", type, tl, "", 0);
 	} else {
 		size_t tl;
 		const char *type = heap_string(h, h->type[u], &tl);

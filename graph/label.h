@@ -44,6 +44,11 @@ size_t label_holder(const struct heap *h, const uint32_t *dist, heap_node_t v, c
  * when size > 0) and returns the length written. */
 size_t label_location(const struct heap *h, heap_node_t v, char *buf, size_t size);
 
+/* The length of a name without a namespace's ".__dict__": a Python module's
+ * or class's namespace (a dict named "NAME.__dict__") stands for its owner,
+ * as `NAME.attr` reads in the program; other names keep their length. */
+size_t label_owner_len(const char *name, size_t len);
+
 /* v's name for a label: its own name, else label_holder()'s. */
 size_t label_name(const struct heap *h, const uint32_t *dist, heap_node_t v, char *buf, size_t size);
 

@@ -68,6 +68,9 @@ headless history "$SMALL" '<Enter>jj<Enter><BS><BS>]'
 headless inspector-heading "$SMALL" '<Enter>kk'
 headless inspector-tab "$SMALL" '<Enter><Tab>'
 headless inspector-retainers-tree "$SMALL" '<Enter><Tab>j<Right>'
+# wide: an indented retainer's object moves right with it, its reference
+# keeps the name column's whole width
+headless inspector-retainers-tree-wide "$SMALL" '<Enter><Tab>j<Right>' --size 120x24
 headless inspector-retainers-fold "$SMALL" '<Enter><Tab>j<Right>j<Left><Left>'
 # retainers in order (the program's references nearest a root first, weak
 # ones last; the CSV lists them weak, registry, far, near), and a tree

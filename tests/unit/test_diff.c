@@ -578,6 +578,95 @@ static void test_wide_container(void **state)
 	heap_free(nn);
 }
 
+/* A Python program's heap: __main__'s namespace holds a cache (a dict
+ * keyed by position) of n Quotes and a feed whose __dict__ holds a
+ * listeners list of n Orders; `roots` more ints are roots themselves. */
+static struct heap *python_service(uint32_t n, uint32_t roots)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap_node_rec r = { .size = 8, .generation = HEAP_GEN_UNKNOWN };
+	static const char *const types[] = { "module", "dict", "dict", "__main__.PriceFeed", "dict", "list" };
+	static const char *const names[] = { "__main__", "__main__.__dict__", "", "", "", "" };
+	static const struct { heap_node_t from, to; const char *name; uint8_t kind; } edges[] = {
+		{ 0, 1, "__dict__", HEAP_EDGE_STRONG | HEAP_EDGE_META }, { 1, 2, "cache", HEAP_EDGE_STRONG },
+		{ 1, 3, "feed", HEAP_EDGE_STRONG }, { 3, 4, "__dict__", HEAP_EDGE_STRONG },
+		{ 4, 5, "listeners", HEAP_EDGE_STRONG },
+	};
+	struct heap *h;
+	char key[32];
+
+	for (uint32_t i = 0; i < 6; i++) {
+		r.id = 1 + i;
+		r.type = heap_builder_intern_cstr(b, types[i]);
+		r.name = heap_builder_intern_cstr(b, names[i]);
+		r.flags = i < 2 ? HEAP_F_ANCHOR : 0;
+		heap_builder_add_node(b, &r, &err);
+	}
+	r.name = 0;
+	r.flags = 0;
+	for (uint32_t i = 0; i < 2 * n + roots; i++) {
+		r.id = 100 + i;
+		r.type = heap_builder_intern_cstr(b, i < n ? "__main__.Quote" : i < 2 * n ? "__main__.Order" : "int");
+		heap_builder_add_node(b, &r, &err);
+	}
+	assert_int_equal(heap_builder_index(b, NULL, NULL), 0);
+	heap_builder_add_root(b, 0, 0, &err);
+	heap_builder_add_root(b, 1, 0, &err);	/* as CPython's roots include it */
+	for (uint32_t i = 0; i < roots; i++)
+		heap_builder_add_root(b, 6 + 2 * n + i, 0, &err);
+	for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+		heap_builder_add_edge(b, edges[i].from, edges[i].to, (enum heap_edge_kind)edges[i].kind,
+				      heap_builder_intern_cstr(b, edges[i].name), &err);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "%u", i);
+		heap_builder_add_edge(b, 2, 6 + i, HEAP_EDGE_STRONG, heap_builder_intern_cstr(b, key), &err);
+		heap_builder_add_edge(b, 5, 6 + n + i, HEAP_EDGE_STRONG, HEAP_NAME_INDEX | i, &err);
+	}
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	assert_non_null(h);
+	return h;
+}
+
+/* Where a cluster is reads as the program would write it: a namespace as
+ * its module, an instance's __dict__ as the instance; objects that are
+ * roots themselves say "(roots)". */
+static void test_access(void **state)
+{
+	struct heap *ho = python_service(3, 0), *hn = python_service(13, 5);
+	struct analysis *ao, *an;
+	struct diff *d;
+	struct error err;
+	char where[128];
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(analysis_run(ho, NULL, &ao, &err), 0);
+	assert_int_equal(analysis_run(hn, NULL, &an, &err), 0);
+	assert_int_equal(diff_run(ao, an, DIFF_AUTO, &d, &err), 0);
+	assert_int_equal(d->n_leaks, 3);
+	for (uint32_t i = 0; i < d->n_leaks; i++) {
+		diff_leak_access(d, i, where, sizeof where);
+		if (strcmp(where, "__main__.cache[]") == 0 || strcmp(where, "__main__.feed.listeners[]") == 0) {
+			assert_int_equal(d->leaks[i].count, 10);
+			seen |= where[9] == 'c' ? 1 : 2;
+		} else {
+			assert_string_equal(where, "(roots)");
+			assert_int_equal(d->leaks[i].count, 5);
+			seen |= 4;
+		}
+	}
+	assert_int_equal(seen, 7);
+	diff_leak_access(d, 0, where, 1);
+	assert_string_equal(where, "");
+	diff_free(d);
+	analysis_free(ao);
+	analysis_free(an);
+	heap_free(ho);
+	heap_free(hn);
+}
+
 /* Ages: ids in A are old, in B only middle, else young. */
 static void test_ages(void **state)
 {
@@ -617,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_leaks_random),
 		cmocka_unit_test(test_wide_container),
 		cmocka_unit_test_teardown(test_ages, oracle_teardown),
+		cmocka_unit_test(test_access),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,14 +89,23 @@ const char *cli_analysis_node_text(const struct heap *h, heap_node_t v, char *bu
 	size_t ll = h->n_locations ? label_location(h, v, loc, sizeof loc) : 0;
 
 	cli_str(h, h->type[v], type, sizeof type);
-	cli_str(h, h->name[v], name, sizeof name);
+	if (label_has_name(h, v)) {
+		cli_str(h, h->name[v], name, sizeof name);
+	} else {
+		/* no name of its own: named by what holds it, as in the viewer
+		 * (label.h): "dict cache of __main__", "Array undoLog" */
+		char holder[256];
+		size_t len = label_holder(h, NULL, v, holder, sizeof holder);
+		text_escape(name, sizeof name, holder, len, 0);
+	}
 	if (ll) {
 		/* a V8 closure: where its code is (label.h) */
 		where[0] = ' ';
 		text_escape(where + 1, sizeof where - 1, loc, ll, 0);
 	}
-	/* V8 names an object by its constructor, as its type: say it once */
-	if (*name && h->name[v] != h->type[v])
+	/* (V8 names an object by its constructor, as its type:
+	 * label_has_name() says it once) */
+	if (*name)
 		snprintf(buf, size, "%s %s%s @%llu", type, name, where, (unsigned long long)h->id[v]);
 	else
 		snprintf(buf, size, "%s%s @%llu", type, where, (unsigned long long)h->id[v]);

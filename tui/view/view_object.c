@@ -63,6 +63,11 @@ enum {
 	HEAD_LINES = 3		/* lines of facts above the list */
 };
 
+enum {
+	OBJECT_MIN_W = 2 * ROW_SIZE_W + 40	/* an indented retainer's object
+						 * keeps its id and tags */
+};
+
 /* The column for edge names: wider on wide screens (V8 names are long). */
 static int edge_w(int cols)
 {
@@ -286,7 +291,12 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 		return;
 	}
 	/* edge column: for references the field name, for retainers the
-	 * retainer's field, for the path the field used to get here */
+	 * retainer's field, for the path the field used to get here.  A
+	 * retainer tree's row is indented by its depth; on a wide screen the
+	 * object column moves right with it while the object keeps room for
+	 * its id and tags (OBJECT_MIN_W), on a narrow one the columns stay
+	 * aligned; a deep row gives up the reference's kind (but weak) before
+	 * its name. */
 	if (edge != HEAP_NONE) {
 		uint8_t ek = h->out_kind[edge];
 		const char *kind = row_edge_kind(ek);
@@ -296,11 +306,16 @@ static void object_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int se
 			const struct ret_row *rr = &s->ret[k];
 			uint32_t in = h->in_off[rr->node + 1] - h->in_off[rr->node];
 			int ind = 2 * (int)(rr->depth > 8 ? 8 : rr->depth);
+			int shift = cols >= 100 ? cols - ew - OBJECT_MIN_W : 0;
 			const char *g = !in ? " " : rr->expanded ? screen_glyph(GLYPH_TREE_OPEN)
 					: screen_glyph(GLYPH_TREE_CLOSED);
+			shift = shift < 0 ? 0 : shift < ind ? shift : ind;
 			x += ind;
 			x += draw_str(w, y, x, 1, g, row_attr(ROLE_DIM, sel));
 			x += draw_str(w, y, x, 2, "<-", row_attr(ROLE_DIM, sel));
+			ew += shift;
+			if (rr->depth && ek != HEAP_EDGE_WEAK && ew - x - 1 - kw < draw_width(b, strlen(b)))
+				kind = "", kw = 0;
 		}
 		x += draw_text(w, y, x, ew - x - 1 - kw, b, strlen(b),
 			       row_attr(ek == HEAP_EDGE_WEAK ? ROLE_WEAK : ROLE_NAME, sel));
