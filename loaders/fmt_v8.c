@@ -95,6 +95,8 @@ static void prefault_columns(struct v8 *v)
 	if (m < PREFAULT_MIN_EDGES)
 		return;
 	heap_builder_view(v->b, &h);
+	v->edge_count = mem_alloc((n + 1) * sizeof *v->edge_count);	/* read_nodes' */
+	prefault_add(&v->pf, v->edge_count, (n + 1) * sizeof *v->edge_count, 0);
 	prefault_add(&v->pf, h.id, n * sizeof *h.id, 0);
 	prefault_add(&v->pf, h.size, n * sizeof *h.size, 0);
 	prefault_add(&v->pf, h.name, n * sizeof *h.name, 0);
@@ -314,7 +316,8 @@ static int read_nodes_with(struct v8 *v, struct pipe *p)
 	if (v8_expect(v, '[', "\"nodes\" must be an array") != 0)
 		return -1;
 	v8_pipe_start(v, p, 1);
-	v->edge_count = mem_alloc((cap + 1) * sizeof *v->edge_count);
+	if (!v->edge_count)	/* else made for the meta's count (prefault_columns) */
+		v->edge_count = mem_alloc((cap + 1) * sizeof *v->edge_count);
 	memset(&rec, 0, sizeof rec);
 	rec.generation = HEAP_GEN_UNKNOWN;
 	for (;;) {
