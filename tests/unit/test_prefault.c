@@ -12,7 +12,7 @@
 #include "graph/core/worker.h"
 
 enum {
-	N = 24 << 20	/* words of the big range: 96 MiB */
+	N = 6 << 20	/* words of the big range: 24 MiB */
 };
 
 static void test_writer_alongside(void **state)
@@ -46,16 +46,16 @@ static void test_writer_alongside(void **state)
 }
 
 /* A join right after the start stops the thread with most of a big range
- * left (it would take a quarter of a second). */
+ * left (it would take tens of milliseconds). */
 static void test_stop_early(void **state)
 {
-	char *a = malloc((size_t)256 << 20);
+	char *a = malloc((size_t)64 << 20);
 	struct prefault pf;
 
 	(void)state;
 	assert_non_null(a);
 	prefault_init(&pf);
-	prefault_add(&pf, a, (size_t)256 << 20, 0);
+	prefault_add(&pf, a, (size_t)64 << 20, 0);
 	prefault_add(&pf, NULL, 100, 0);	/* ignored */
 	prefault_start(&pf);
 	prefault_join(&pf);
