@@ -26,9 +26,7 @@ void *hugepage_advise(void *p, size_t len)
 /* the user's GLIBC_TUNABLES across the restart: "+VALUE", or "-" unset */
 #define SAVED "HEAPGLASS_SAVED_GLIBC_TUNABLES"
 
-/* Whether THP is in "madvise" mode (in "always" glibc needs no telling,
- * in "never" telling it does nothing). */
-static int thp_madvise_mode(void)
+int hugepage_madvise_mode(void)
 {
 	char mode[128];
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -59,7 +57,7 @@ void hugepage_restart(char **argv)
 		return;
 	}
 	if ((old && strstr(old, "glibc.malloc.hugetlb")) || (pre && strstr(pre, "vgpreload")) ||
-	    !thp_madvise_mode())
+	    !hugepage_madvise_mode())
 		return;
 	len = (old ? strlen(old) : 0) + sizeof TUNABLE + 1;
 	val = malloc(len);

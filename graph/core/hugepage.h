@@ -24,6 +24,9 @@ void *hugepage_advise(void *p, size_t len);
  * in main(), when there is a big snapshot to open (a restart costs about
  * 10 ms of CPU). */
 #define HUGEPAGE_RESTART 1
+/* Whether transparent huge pages are in "madvise" mode (in "always" glibc
+ * needs no telling, in "never" telling it does nothing). */
+int hugepage_madvise_mode(void);
 void hugepage_restart(char **argv);
 
 #endif

@@ -19,21 +19,6 @@
 
 #define USER "glibc.malloc.check=0"
 
-/* Whether THP is in "madvise" mode, the one mode the restart is for. */
-static int madvise_mode(void)
-{
-	char mode[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-	size_t n;
-
-	if (!f)
-		return 0;
-	n = fread(mode, 1, sizeof mode - 1, f);
-	fclose(f);
-	mode[n] = '\0';
-	return strstr(mode, "[madvise]") != NULL;
-}
-
 static void test_user_value_back(void **state)
 {
 	const char *v = getenv("GLIBC_TUNABLES");
@@ -52,7 +37,7 @@ static void test_started_with_tunable(void **state)
 	int found = 0;
 
 	(void)state;
-	if (!madvise_mode() || !f) {
+	if (!hugepage_madvise_mode() || !f) {
 		if (f)
 			fclose(f);
 		printf("skip - transparent huge pages are not in madvise mode here\n");
