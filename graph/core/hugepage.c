@@ -42,7 +42,7 @@ int hugepage_madvise_mode(void)
 
 void hugepage_restart(char **argv)
 {
-#if defined(__linux__) && defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__linux__) && defined(__GLIBC__)
 	const char *saved = getenv(SAVED), *old = getenv("GLIBC_TUNABLES");
 	const char *pre = getenv("LD_PRELOAD");
 	char *val, *keep;
