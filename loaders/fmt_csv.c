@@ -4,19 +4,33 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "graph/core/hmap.h"
+#include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
+#include "graph/core/worker.h"
 
 enum {
 	CHUNK = 1 << 20,
-	BATCH = 64,		/* edge rows whose ids are looked up together */
+	AHEAD = 16,		/* edge rows between an id's prefetch and its look-up */
 	LABEL_MAX = 1024,	/* longer names are cut (with "...") when interned */
-	MAX_COLS = 64
+	MAX_COLS = 64,
+	CACHE_BITS = 10,	/* the direct-mapped cache of recent labels: 2^10 slots */
+	CACHE_LEN = 24,		/* longer labels go to the intern table directly */
+	BLOCK_BYTES = 2 << 20,	/* a block of edge rows the reader thread hands over: */
+	BLOCK_ROWS = 98304,	/* a huge page, of this many rows */
+	MAX_BLOCKS = 128,	/* blocks queued (12.6M rows) before the reader waits, */
+			/* or fewer: what it parses while the nodes load (below) */
+	WARM_BLOCKS = 4,	/* spare blocks kept mapped; more go back to the system */
+	THREAD_MIN = 1 << 20,	/* an edges file this big is read on a second thread */
+	DEFER = 8		/* node rows between a name's intern slot prefetch and its look-up */
 };
 
 enum col_role {
@@ -37,13 +51,80 @@ static const struct {
 	{ "index", COL_INDEX, 1 }, { "kind", COL_KIND, 1 },
 };
 
+/* Edge rows the reader thread has parsed (ids not yet resolved: the nodes
+ * may still be loading), handed to the loading thread in order. */
+struct eblock {
+	uint32_t n;			/* rows */
+	uint32_t n_names;		/* names the reader met first in this block */
+	char *names;			/* n_names x (heap_str_t, uint32_t len, bytes) */
+	size_t names_len, names_cap;
+	uint64_t from[BLOCK_ROWS], to[BLOCK_ROWS];
+	uint32_t name[BLOCK_ROWS];	/* the reader's heap_str_t, or HEAP_NAME_INDEX | index */
+	uint8_t kind[BLOCK_ROWS];
+};
+
+/* The blocks between the reader and the loading thread. */
+struct equeue {
+	pthread_mutex_t mu;
+	pthread_cond_t data;		/* a block was queued, or the reader is done */
+	pthread_cond_t space;		/* a block was taken, or stop was set */
+	char *map;			/* the blocks: MAX_BLOCKS + 2 (the reader's and */
+	size_t map_len;			/* the loading thread's), from a huge page on */
+	char *region;
+	unsigned ring[MAX_BLOCKS];	/* queued blocks, oldest first */
+	unsigned head, queued;
+	unsigned spare[MAX_BLOCKS + 2];	/* added blocks the reader fills again */
+	unsigned n_spare;
+	unsigned n_new;			/* blocks handed out so far */
+	unsigned cap;			/* blocks queued before the reader waits */
+	uint64_t nodes_size;		/* bytes of nodes.csv */
+	struct csvctx *loader;		/* the loading thread's state for edges.csv */
+	struct progress *prog;		/* the reader's progress when it runs alone */
+	uint64_t prog_done, prog_total;
+	struct hmap names;		/* the reader's string offsets -> the heap's */
+	int threaded;			/* the reader runs on its own thread */
+	int done;			/* the reader finished (rd_rc says how) */
+	int stop;			/* the loading thread gave up: the reader stops */
+	uint64_t bytes;			/* bytes of edges.csv the reader has parsed */
+	uint64_t reserve;		/* edges estimated from the first chunk, 0 until known */
+	int rd_rc;			/* 0, or -1 with rd_err */
+	struct error rd_err;
+	struct csvctx *rd;		/* the reader's parser state */
+	struct worker w;
+};
+
+/* A label met recently: the intern table's look-up (a hash over all its
+ * bytes and a likely cache miss) only for labels not in the slot their
+ * first and last bytes pick. */
+struct label_slot {
+	uint32_t len;			/* 0: empty */
+	heap_str_t str;
+	char s[CACHE_LEN];
+};
+
+/* A node row read but not yet added: its name's intern table slot is
+ * prefetched when the name is read, and looked up DEFER rows later (the
+ * look-ups' cache misses overlap instead of coming one by one). */
+struct pending_node {
+	struct heap_node_rec rec;
+	uint64_t line;
+	heap_str_t root_kind;
+	int is_root;
+	uint32_t name_len;		/* the name to intern, in name[]; 0: rec.name is set */
+	char name[LABEL_MAX + 3];
+};
+
 /* Parser state for one file. */
 struct csvctx {
 	const char *path;
-	struct heap_builder *b;
+	struct heap_builder *b;		/* the reader's own builder (strings only) when q */
+	struct equeue *q;		/* edges.csv read for the loading thread */
+	struct eblock *blk;		/* the reader's block being filled */
+	heap_str_t names_max;		/* the reader's last new string */
 	struct error *err;
 	int failed;
 	int edges;			/* parsing edges.csv */
+	int nl_possible;		/* the chunk or the one before has a quote */
 	uint64_t line;			/* 1-based line the current row starts on */
 	uint64_t lines_done;		/* newlines seen so far */
 	unsigned ncols;			/* header width */
@@ -52,6 +133,8 @@ struct csvctx {
 	unsigned field;			/* index of the next field in this row */
 	int header_done;
 	uint32_t *node_line;		/* nodes.csv: line of each node, for duplicate errors */
+	struct pending_node *pend;	/* nodes.csv: a ring of DEFER + 1 rows */
+	unsigned pend_head, n_pend;	/* the oldest, how many */
 
 	/* the row being read */
 	struct heap_node_rec rec;
@@ -61,28 +144,17 @@ struct csvctx {
 	uint32_t name, index;
 	int has_index;
 	uint8_t kind;			/* enum heap_edge_kind, maybe | HEAP_EDGE_META */
-	uint64_t dropped;
 	uint64_t rows;			/* data rows so far */
-	/* edge rows read but not yet added: their ids' index slots are
-	 * prefetched as they are read and looked up once BATCH rows are in
-	 * (the look-ups' cache misses overlap instead of coming one by one) */
-	struct pending_edge {
-		uint64_t from, to;
-		uint32_t name;
-		uint8_t kind;
-	} batch[BATCH];
-	unsigned n_batch;
-	/* the last source looked up: a dump writes an object's references
-	 * together, so most rows need one id looked up, not two */
-	uint64_t last_from;
-	heap_node_t last_from_node;
+	struct label_slot cache[1 << CACHE_BITS];
 };
+
+static int add_pending(struct csvctx *c);
 
 static void fail(struct csvctx *c, const char *fmt, const char *a, const char *b2)
 {
 	char msg[ERROR_MSG_MAX];
 
-	if (c->failed)
+	if (add_pending(c) != 0)	/* an earlier row's error comes first */
 		return;
 	snprintf(msg, sizeof msg, fmt, a, b2);
 	error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
@@ -112,6 +184,23 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
 	uint64_t v = 0;
 	unsigned base = 10;
 
+	if (len && len < 20) {
+		/* the common case, every id of a dump: decimal, at most 19
+		 * digits (never an overflow), no blanks; anything else
+		 * takes the general path below */
+		size_t i = 0;
+		for (; i < len; i++) {
+			unsigned d = (unsigned)(unsigned char)s[i] - '0';
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (i == len) {
+			*out = v;
+			return 0;
+		}
+		v = 0;
+	}
 	trim(&s, &len);
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		base = 16;
@@ -173,15 +262,68 @@ static int number(struct csvctx *c, const char *s, size_t len, uint64_t *out, ui
 	return 0;
 }
 
+/* Interns s[0..len) in c's builder.  The reader's builder is its own: the
+ * strings new to it go with the block being filled, and the loading thread
+ * interns them in the heap's before it adds the block's rows. */
+static heap_str_t intern(struct csvctx *c, const char *s, size_t len)
+{
+	heap_str_t str = heap_builder_intern(c->b, s, len);
+	struct eblock *k = c->blk;
+	uint32_t len32 = (uint32_t)len;
+
+	if (!c->q || str <= c->names_max)
+		return str;
+	c->names_max = str;	/* (offsets grow as strings are added) */
+	if (k->names_len + 8 + len > k->names_cap) {
+		k->names_cap = (k->names_len + 8 + len) * 2;
+		k->names = mem_realloc_array(k->names, k->names_cap, 1);
+	}
+	memcpy(k->names + k->names_len, &str, 4);
+	memcpy(k->names + k->names_len + 4, &len32, 4);
+	memcpy(k->names + k->names_len + 8, s, len);
+	k->names_len += 8 + len;
+	k->n_names++;
+	return str;
+}
+
+/* The cache slot of a short label, from its length and first and last
+ * eight bytes. */
+static struct label_slot *label_slot(struct csvctx *c, const char *s, size_t len)
+{
+	uint64_t x = len, y = 0;
+
+	if (len >= 8) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + len - 8, 8);
+	} else {
+		for (size_t i = 0; i < len; i++)
+			y = y << 8 | (unsigned char)s[i];
+	}
+	x = (x ^ (y * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull;
+	return &c->cache[x >> (64 - CACHE_BITS)];
+}
+
 static heap_str_t label(struct csvctx *c, const char *s, size_t len)
 {
+	struct label_slot *slot;
+
+	if (len == 0)
+		return 0;
 	if (len > LABEL_MAX) {
 		char buf[LABEL_MAX + 3];
 		memcpy(buf, s, LABEL_MAX);
 		memcpy(buf + LABEL_MAX, "...", 3);
-		return heap_builder_intern(c->b, buf, LABEL_MAX + 3);
+		return intern(c, buf, LABEL_MAX + 3);
 	}
-	return heap_builder_intern(c->b, s, len);
+	if (len > CACHE_LEN)
+		return intern(c, s, len);
+	slot = label_slot(c, s, len);
+	if (slot->len != len || memcmp(slot->s, s, len) != 0) {
+		slot->str = intern(c, s, len);
+		slot->len = (uint32_t)len;
+		memcpy(slot->s, s, len);
+	}
+	return slot->str;
 }
 
 static int word_is(const char *s, size_t len, const char *w)
@@ -226,6 +368,35 @@ static void header_field(struct csvctx *c, const char *s, size_t len)
 	c->ncols++;
 }
 
+/* The node's name: from the cache, or copied into the row's pending slot
+ * with its intern slot prefetched. */
+static void defer_name(struct csvctx *c, const char *s, size_t len)
+{
+	struct pending_node *p = &c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)];
+	struct label_slot *slot;
+
+	c->rec.name = 0;
+	p->name_len = 0;
+	if (len == 0)
+		return;
+	if (len <= CACHE_LEN) {
+		slot = label_slot(c, s, len);
+		if (slot->len == len && memcmp(slot->s, s, len) == 0) {
+			c->rec.name = slot->str;
+			return;
+		}
+	}
+	if (len > LABEL_MAX) {	/* (cut as label() cuts: it leaves this as it is) */
+		memcpy(p->name, s, LABEL_MAX);
+		memcpy(p->name + LABEL_MAX, "...", 3);
+		len = LABEL_MAX + 3;
+	} else {
+		memcpy(p->name, s, len);
+	}
+	p->name_len = (uint32_t)len;
+	heap_builder_prefetch(c->b, p->name, len);
+}
+
 static void node_field(struct csvctx *c, const char *s, size_t len)
 {
 	uint64_t v;
@@ -243,7 +414,7 @@ static void node_field(struct csvctx *c, const char *s, size_t len)
 			c->rec.size = v;
 		break;
 	case COL_NAME:
-		c->rec.name = label(c, s, len);
+		defer_name(c, s, len);
 		break;
 	case COL_REFCOUNT:
 		trim(&s, &len);
@@ -298,7 +469,7 @@ static void edge_field(struct csvctx *c, const char *s, size_t len)
 		break;
 	case COL_KIND:
 		trim(&s, &len);
-		if (heap_parse_kind(s, len, &c->kind) != 0) {
+		if (len && heap_parse_kind(s, len, &c->kind) != 0) {	/* (empty: strong) */
 			char q[200];
 			fail(c, "column 'kind': unknown kind '%s' (%s)", quoted(q, sizeof q, s, len),
 			     "expected strong, weak, internal or shortcut, and/or meta");
@@ -316,7 +487,9 @@ static void on_field(void *data, size_t len, void *ctx)
 
 	if (c->failed)
 		return;
-	for (const char *nl = len ? memchr(s, '\n', len) : NULL; nl;
+	/* (a newline in a field is quoted: none where the field's chunk and
+	 * the one before have no quote) */
+	for (const char *nl = len && c->nl_possible ? memchr(s, '\n', len) : NULL; nl;
 	     nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)))
 		c->lines_done++;
 	if (!c->header_done)
@@ -365,61 +538,78 @@ static void end_header(struct csvctx *c)
 	}
 }
 
-static void add_node_row(struct csvctx *c)
+static void add_node(struct csvctx *c, const struct pending_node *p)
 {
-	heap_node_t v = heap_builder_add_node(c->b, &c->rec, c->err);
+	heap_node_t v = heap_builder_add_node(c->b, &p->rec, c->err);
 	uint32_t n = heap_builder_count(c->b);
 
 	if (v == HEAP_NONE) {
 		char msg[ERROR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", c->err->msg);
-		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
+		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)p->line, msg);
 		c->failed = 1;
 		return;
 	}
 	if ((n & (n - 1)) == 0 || !c->node_line)	/* grow at powers of two */
 		c->node_line = mem_realloc_array(c->node_line, n < 1024 ? 1024 : (size_t)n * 2,
 						 sizeof *c->node_line);
-	c->node_line[v] = c->line > UINT32_MAX ? UINT32_MAX : (uint32_t)c->line;
-	if (c->is_root && heap_builder_add_root(c->b, v, c->root_kind, c->err) != 0)
+	c->node_line[v] = p->line > UINT32_MAX ? UINT32_MAX : (uint32_t)p->line;
+	if (p->is_root && heap_builder_add_root(c->b, v, p->root_kind, c->err) != 0)
 		c->failed = 1;
 }
 
-/* Adds the pending edge rows, in order. */
-static void flush_edges(struct csvctx *c)
+/* Adds the oldest pending node row, its name interned now. */
+static void add_oldest(struct csvctx *c)
 {
-	for (unsigned i = 0; i < c->n_batch && !c->failed; i++) {
-		const struct pending_edge *e = &c->batch[i];
-		heap_node_t from, to;
-		if (e->from != c->last_from || c->last_from_node == HEAP_NONE) {
-			c->last_from = e->from;
-			c->last_from_node = heap_builder_find(c->b, e->from);
-		}
-		from = c->last_from_node;
-		to = heap_builder_find(c->b, e->to);
-		if (from == HEAP_NONE || to == HEAP_NONE)
-			heap_builder_unknown_ref(c->b);
-		else if (heap_builder_add_edge(c->b, from, to, (enum heap_edge_kind)e->kind, e->name,
-					       c->err) != 0)
-			c->failed = 1;
-	}
-	c->n_batch = 0;
+	struct pending_node *p = &c->pend[c->pend_head];
+
+	c->pend_head = (c->pend_head + 1) % (DEFER + 1);
+	c->n_pend--;
+	if (p->name_len)
+		p->rec.name = label(c, p->name, p->name_len);
+	add_node(c, p);
 }
 
+/* Adds the pending node rows, oldest first.  Returns -1 once the file has
+ * failed (now or before). */
+static int add_pending(struct csvctx *c)
+{
+	while (c->n_pend && !c->failed)
+		add_oldest(c);
+	return c->failed ? -1 : 0;
+}
+
+/* Queues the row just read; the oldest is added once DEFER wait. */
+static void add_node_row(struct csvctx *c)
+{
+	struct pending_node *p = &c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)];
+
+	p->rec = c->rec;
+	p->line = c->line;
+	p->is_root = c->is_root;
+	p->root_kind = c->root_kind;
+	if (++c->n_pend > DEFER)
+		add_oldest(c);
+	c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)].name_len = 0;
+}
+
+static void queue_push(struct equeue *q, struct eblock *k);
+static struct eblock *queue_block(struct equeue *q);
+
+/* Appends the row to the reader's block; a full one goes to the queue. */
 static void add_edge_row(struct csvctx *c)
 {
-	struct pending_edge *e = &c->batch[c->n_batch];
-	uint64_t prev = c->n_batch ? e[-1].from : c->last_from;
+	struct eblock *k = c->blk;
+	uint32_t i = k->n;
 
-	e->from = c->from;
-	e->to = c->to;
-	e->name = c->name == 0 && c->has_index ? HEAP_NAME_INDEX | c->index : c->name;
-	e->kind = c->kind;
-	if (c->from != prev)
-		heap_builder_prefetch_id(c->b, c->from);
-	heap_builder_prefetch_id(c->b, c->to);
-	if (++c->n_batch == BATCH)
-		flush_edges(c);
+	k->from[i] = c->from;
+	k->to[i] = c->to;
+	k->name[i] = c->name == 0 && c->has_index ? HEAP_NAME_INDEX | c->index : c->name;
+	k->kind[i] = c->kind;
+	if (++k->n == BLOCK_ROWS) {
+		queue_push(c->q, k);
+		c->blk = queue_block(c->q);
+	}
 }
 
 static void on_row(int term, void *ctx)
@@ -453,11 +643,31 @@ static void on_row(int term, void *ctx)
 /* Streams one CSV file through libcsv. */
 static const char BOM[] = "\xef\xbb\xbf";	/* UTF-8 byte order mark */
 
+/* After a chunk of n bytes: the progress, and whether to go on (0) or stop
+ * (-1 with c->err).  The reader thread reports to the queue only. */
+static int chunk_done(struct csvctx *c, uint64_t n, struct progress *prog, uint64_t *done,
+		      uint64_t total)
+{
+	struct equeue *q = c->q;
+	int stop = 0;
+
+	*done += n;
+	if (q) {
+		pthread_mutex_lock(&q->mu);
+		q->bytes += n;
+		stop = q->stop;
+		pthread_mutex_unlock(&q->mu);
+	}
+	if (stop || ((!q || !q->threaded) && progress_tick(prog, "reading CSV", *done, total)))
+		return error_set(c->err, "%s: interrupted", c->path);
+	return 0;
+}
+
 static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, uint64_t total)
 {
 	struct csv_parser p;
 	char *buf = NULL;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, quote_before = 0;
 	uint64_t offset = 0, file_size = 0;
 	struct stat st;
 
@@ -470,18 +680,20 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	}
 	if (fstat(fd, &st) == 0 && st.st_size > 0)
 		file_size = (uint64_t)st.st_size;
-	c->last_from_node = HEAP_NONE;
 	/* libcsv grows its field buffer by blk_size (128 bytes by default) at
 	 * a time: a 100 MB field meant 800000 reallocs, each copying the field
 	 * (minutes under ASan).  Blocks of a chunk, then of the buffer's own
 	 * size after each chunk: the buffer doubles, once per chunk at most. */
 	csv_set_blk_size(&p, CHUNK);
 	buf = mem_alloc(CHUNK);
+	if (!c->edges)
+		c->pend = mem_calloc(DEFER + 1, sizeof *c->pend);
 	c->line = 1;
 	reset_row(c);
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
 		size_t used, skip;
+		int quote;
 		if (n < 0) {
 			error_set(c->err, "%s: %s", c->path, strerror(errno));
 			goto out;
@@ -491,13 +703,17 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 		/* a UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of
 		 * the first column's name */
 		skip = offset == 0 && n >= 3 && memcmp(buf, BOM, 3) == 0 ? 3 : 0;
+		quote = memchr(buf + skip, '"', (size_t)n - skip) != NULL;
+		c->nl_possible = quote || quote_before;
+		quote_before = quote;
 		used = csv_parse(&p, buf + skip, (size_t)n - skip, on_field, on_row, c);
 		if (c->failed)
 			goto out;
 		if (used != (size_t)n - skip) {
-			error_set(c->err, "%s:%llu: malformed CSV at byte %llu: %s", c->path,
-				  (unsigned long long)c->line, (unsigned long long)(offset + skip + used),
-				  csv_strerror(csv_error(&p)));
+			if (add_pending(c) == 0)
+				error_set(c->err, "%s:%llu: malformed CSV at byte %llu: %s", c->path,
+					  (unsigned long long)c->line, (unsigned long long)(offset + skip + used),
+					  csv_strerror(csv_error(&p)));
 			goto out;
 		}
 		if (csv_get_buffer_size(&p) > CHUNK)
@@ -508,22 +724,34 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 			 * rows it cannot hold are bounded by the file's size */
 			uint64_t est = c->rows * (file_size / (uint64_t)n + 1);
 			est += est / 10;
-			heap_builder_reserve(c->b, c->edges ? 0 : est, c->edges ? est : 0);
+			if (c->q) {
+				/* the queue holds what the reader parses while the
+				 * nodes load (as many bytes as nodes.csv holds, the
+				 * two parsers going at about the same speed), and a
+				 * quarter more: once the nodes are in, the loading
+				 * thread keeps up or is the slower one, and rows
+				 * waiting longer would only take memory */
+				uint64_t cap = c->rows * c->q->nodes_size / (uint64_t)n / BLOCK_ROWS;
+				pthread_mutex_lock(&c->q->mu);
+				c->q->reserve = est;
+				c->q->cap = cap + cap / 4 + 2 < MAX_BLOCKS ? (unsigned)(cap + cap / 4 + 2) : MAX_BLOCKS;
+				pthread_mutex_unlock(&c->q->mu);
+			} else {
+				heap_builder_reserve(c->b, c->edges ? 0 : est, c->edges ? est : 0);
+			}
 		}
 		offset += (uint64_t)n;
-		*done += (uint64_t)n;
-		if (progress_tick(prog, "reading CSV", *done, total)) {
-			error_set(c->err, "%s: interrupted", c->path);
+		if (chunk_done(c, (uint64_t)n, prog, done, total) != 0)
 			goto out;
-		}
 	}
+	c->nl_possible = 1;
 	if (csv_fini(&p, on_field, on_row, c) != 0) {
-		error_set(c->err, "%s:%llu: malformed CSV at the end of the file: %s (truncated?)",
-			  c->path, (unsigned long long)c->line, csv_strerror(csv_error(&p)));
+		if (add_pending(c) == 0)
+			error_set(c->err, "%s:%llu: malformed CSV at the end of the file: %s (truncated?)",
+				  c->path, (unsigned long long)c->line, csv_strerror(csv_error(&p)));
 		goto out;
 	}
-	flush_edges(c);
-	if (c->failed)
+	if (add_pending(c) != 0)
 		goto out;
 	if (!c->header_done) {
 		error_set(c->err, "%s: no header row", c->path);
@@ -533,9 +761,231 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 out:
 	csv_free(&p);
 	free(buf);
+	free(c->pend);
+	c->pend = NULL;
+	c->n_pend = 0;
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+
+/* ---- edges.csv on a second thread ----
+ *
+ * The reader parses edges.csv into blocks of raw rows (ids, its own string
+ * offsets, kinds) while the loading thread parses nodes.csv; once the nodes
+ * are in and indexed, the loading thread resolves the queued blocks, in
+ * order, as the reader goes on.  The reader touches its own parser state,
+ * its own builder (for the edge names) and the blocks it fills; the queue
+ * under its mutex is all they share.  Blocks are mapped, not malloc'd, so
+ * the memory of a long queue goes back to the system when it drains. */
+
+static struct eblock *block_at(const struct equeue *q, unsigned i)
+{
+	return (struct eblock *)(q->region + (size_t)i * BLOCK_BYTES);
+}
+
+/* Maps the blocks: address space only, until they are filled. */
+static void queue_init(struct equeue *q)
+{
+	const size_t huge = (size_t)2 << 20;
+
+	_Static_assert(sizeof(struct eblock) <= BLOCK_BYTES, "a block fits its huge page");
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->data, NULL);
+	pthread_cond_init(&q->space, NULL);
+	q->map_len = (size_t)(MAX_BLOCKS + 2) * BLOCK_BYTES + huge;
+	q->map = mmap(NULL, q->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		      -1, 0);
+	if (q->map == MAP_FAILED)
+		mem_fatal("the queue of CSV edge rows");
+	q->region = (char *)(((uintptr_t)q->map + huge - 1) & ~(uintptr_t)(huge - 1));
+	hugepage_advise(q->region, (size_t)(MAX_BLOCKS + 2) * BLOCK_BYTES);
+	hmap_init(&q->names, 1024);
+}
+
+/* An empty block for the reader: a spare one, or a new one. */
+static struct eblock *queue_block(struct equeue *q)
+{
+	struct eblock *k;
+
+	pthread_mutex_lock(&q->mu);
+	/* (at most MAX_BLOCKS queued, one being added and this one) */
+	k = block_at(q, q->n_spare ? q->spare[--q->n_spare] : q->n_new++);
+	pthread_mutex_unlock(&q->mu);
+	k->n = k->n_names = 0;
+	k->names_len = 0;
+	return k;
+}
+
+/* Gives an added block back to the reader (the queue's mutex held). */
+static void queue_spare(struct equeue *q, struct eblock *k)
+{
+	if (q->n_spare >= WARM_BLOCKS) {
+		free(k->names);
+		k->names = NULL;
+		k->names_cap = 0;
+		(void)madvise(k, BLOCK_BYTES, MADV_DONTNEED);
+	}
+	q->spare[q->n_spare++] = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+}
+
+static void add_block(struct csvctx *c, struct hmap *names, const struct eblock *k);
+
+/* Queues the reader's block k.  Beside the loading thread the reader waits
+ * while MAX_BLOCKS are queued; alone (after the nodes), it adds them
+ * itself. */
+static void queue_push(struct equeue *q, struct eblock *k)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->threaded && q->queued >= q->cap && !q->stop)
+		pthread_cond_wait(&q->space, &q->mu);
+	if (!q->threaded && q->queued == MAX_BLOCKS) {
+		for (; q->queued; q->queued--, q->head = (q->head + 1) % MAX_BLOCKS) {
+			struct eblock *old = block_at(q, q->ring[q->head]);
+			if (!q->loader->failed)
+				add_block(q->loader, &q->names, old);
+			queue_spare(q, old);
+		}
+		q->stop = q->loader->failed;
+	}
+	q->ring[(q->head + q->queued++) % MAX_BLOCKS] = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+	pthread_cond_signal(&q->data);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void *reader_main(void *arg)
+{
+	struct equeue *q = arg;
+	struct csvctx *c = q->rd;
+	uint64_t done = q->threaded ? 0 : q->prog_done;
+	int rc;
+
+	c->blk = queue_block(q);
+	rc = parse_file(c, q->threaded ? NULL : q->prog, &done, q->threaded ? 0 : q->prog_total);
+	queue_push(q, c->blk);	/* the last rows (the loading thread adds
+				 * those before an error's line, as it
+				 * would reading alone) */
+	c->blk = NULL;
+	pthread_mutex_lock(&q->mu);
+	q->rd_rc = rc;
+	q->done = 1;
+	pthread_cond_signal(&q->data);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Tells the reader to stop and waits for it. */
+static void queue_stop(struct equeue *q)
+{
+	if (!q->threaded)
+		return;
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_cond_signal(&q->space);
+	pthread_mutex_unlock(&q->mu);
+	worker_join(&q->w);
+	q->threaded = 0;
+}
+
+static void queue_fini(struct equeue *q)
+{
+	queue_stop(q);
+	for (unsigned i = 0; i < q->n_new; i++)
+		free(block_at(q, i)->names);
+	munmap(q->map, q->map_len);
+	hmap_fini(&q->names);
+	pthread_cond_destroy(&q->space);
+	pthread_cond_destroy(&q->data);
+	pthread_mutex_destroy(&q->mu);
+}
+
+/* Adds block k's rows: its new names first (into names: the reader's
+ * offsets to the heap's), then the rows, in order, each id's index slot
+ * prefetched AHEAD rows before its look-up so that the misses overlap. */
+static void add_block(struct csvctx *c, struct hmap *names, const struct eblock *k)
+{
+	const char *p = k->names;
+	uint64_t last_from = 0;
+	heap_node_t from = HEAP_NONE;
+	uint32_t last_name = 0, name = 0;
+
+	for (uint32_t i = 0; i < k->n_names; i++) {
+		heap_str_t off;
+		uint32_t len;
+		memcpy(&off, p, 4);
+		memcpy(&len, p + 4, 4);
+		hmap_put(names, off, heap_builder_intern(c->b, p + 8, len));
+		p += 8 + len;
+	}
+	for (uint32_t i = 0; i < k->n && !c->failed; i++) {
+		heap_node_t to;
+		if (i + AHEAD < k->n) {
+			if (k->from[i + AHEAD] != k->from[i + AHEAD - 1])
+				heap_builder_prefetch_id(c->b, k->from[i + AHEAD]);
+			heap_builder_prefetch_id(c->b, k->to[i + AHEAD]);
+		}
+		/* a dump writes an object's references together: most rows
+		 * need one id looked up, not two */
+		if (i == 0 || k->from[i] != last_from) {
+			last_from = k->from[i];
+			from = heap_builder_find(c->b, last_from);
+		}
+		to = heap_builder_find(c->b, k->to[i]);
+		if (k->name[i] != last_name) {
+			last_name = k->name[i];
+			name = last_name == 0 || last_name & HEAP_NAME_INDEX ? last_name
+								      : hmap_get(names, last_name);
+		}
+		if (from == HEAP_NONE || to == HEAP_NONE)
+			heap_builder_unknown_ref(c->b);
+		else if (heap_builder_add_edge(c->b, from, to, (enum heap_edge_kind)k->kind[i], name,
+					       c->err) != 0)
+			c->failed = 1;
+	}
+}
+
+/* Takes the reader's blocks, in order, and adds their rows (c is the
+ * loading thread's state for edges.csv).  Returns 0, or -1 with c->err
+ * when adding a row failed or the user interrupted; the reader's own
+ * failure is the caller's to report, after this. */
+static int take_edges(struct csvctx *c, struct equeue *q, struct progress *prog, uint64_t done,
+		      uint64_t total)
+{
+	struct eblock *k = NULL;
+	int reserved = 0;
+
+	while (!c->failed) {
+		uint64_t bytes, reserve;
+
+		pthread_mutex_lock(&q->mu);
+		if (k)
+			queue_spare(q, k);
+		while (!q->queued && !q->done)
+			pthread_cond_wait(&q->data, &q->mu);
+		k = NULL;
+		if (q->queued) {
+			k = block_at(q, q->ring[q->head]);
+			q->head = (q->head + 1) % MAX_BLOCKS;
+			q->queued--;
+			pthread_cond_signal(&q->space);
+		}
+		bytes = q->bytes;
+		reserve = q->reserve;
+		pthread_mutex_unlock(&q->mu);
+		if (!k)
+			break;
+		if (!reserved && reserve) {
+			heap_builder_reserve(c->b, 0, reserve);
+			reserved = 1;
+		}
+		add_block(c, &q->names, k);
+		if (!c->failed && q->threaded && progress_tick(prog, "reading CSV", done + bytes, total)) {
+			error_set(c->err, "%s: interrupted", c->path);
+			c->failed = 1;
+		}
+	}
+	return c->failed ? -1 : 0;
 }
 
 /* ---- paths ---- */
@@ -633,9 +1083,10 @@ static int csv_load(const char *path, struct heap_builder *b, struct progress *p
 		    struct error *err)
 {
 	char nodes[4096], edges[4096];
-	struct csvctx c;
+	struct csvctx *c = NULL, *rd = NULL;
+	struct equeue q;
 	struct stat st;
-	uint64_t total = 0, done = 0;
+	uint64_t total = 0, done = 0, edges_size = 0;
 	heap_node_t dup_a, dup_b;
 	int rc = -1;
 
@@ -644,33 +1095,69 @@ static int csv_load(const char *path, struct heap_builder *b, struct progress *p
 	if (stat(nodes, &st) == 0)
 		total += (uint64_t)st.st_size;
 	if (stat(edges, &st) == 0)
-		total += (uint64_t)st.st_size;
+		edges_size = (uint64_t)st.st_size;
+	total += edges_size;
 
-	memset(&c, 0, sizeof c);
-	c.path = nodes;
-	c.b = b;
-	c.err = err;
-	if (parse_file(&c, prog, &done, total) != 0)
+	c = mem_calloc(1, sizeof *c);
+	rd = mem_calloc(1, sizeof *rd);
+	memset(&q, 0, sizeof q);
+	queue_init(&q);
+	q.rd = rd;
+	q.cap = MAX_BLOCKS;
+	q.nodes_size = total - edges_size;
+	rd->path = edges;
+	rd->b = heap_builder_new();
+	if (!rd->b)
+		mem_fatal("the CSV edge names");
+	rd->q = &q;
+	rd->err = &q.rd_err;
+	rd->edges = 1;
+	/* edges.csv read beside nodes.csv (small files are read after it) */
+	q.threaded = edges_size >= THREAD_MIN;	/* (set before the reader reads it) */
+	if (q.threaded && !worker_start(&q.w, reader_main, &q))
+		q.threaded = 0;
+
+	c->path = nodes;
+	c->b = b;
+	c->err = err;
+	if (parse_file(c, prog, &done, total) != 0)
 		goto out;
 	if (heap_builder_index(b, &dup_a, &dup_b) != 0) {
 		error_set(err, "%s:%u: object id %llu appears again (first on line %u)", nodes,
-			  (unsigned)c.node_line[dup_b],
-			  (unsigned long long)heap_builder_node_id(b, dup_b), (unsigned)c.node_line[dup_a]);
+			  (unsigned)c->node_line[dup_b],
+			  (unsigned long long)heap_builder_node_id(b, dup_b), (unsigned)c->node_line[dup_a]);
 		goto out;
 	}
-	free(c.node_line);
-	c.node_line = NULL;
+	free(c->node_line);
+	memset(c, 0, sizeof *c);
 
-	memset(&c, 0, sizeof c);
-	c.path = edges;
-	c.b = b;
-	c.err = err;
-	c.edges = 1;
-	if (parse_file(&c, prog, &done, total) != 0)
+	c->path = edges;
+	c->b = b;
+	c->err = err;
+	c->edges = 1;
+	pthread_mutex_lock(&q.mu);
+	q.loader = c;
+	pthread_mutex_unlock(&q.mu);
+	if (!q.threaded) {
+		q.prog = prog;
+		q.prog_done = done;
+		q.prog_total = total;
+		reader_main(&q);
+	}
+	if (take_edges(c, &q, prog, done, total) != 0)
 		goto out;
+	/* every block is added: the reader is done */
+	if (q.rd_rc != 0) {
+		error_set(err, "%s", q.rd_err.msg);
+		goto out;
+	}
 	rc = 0;
 out:
-	free(c.node_line);
+	queue_fini(&q);
+	heap_builder_free(rd->b);
+	free(c->node_line);
+	free(c);
+	free(rd);
 	return rc;
 }
 

@@ -59,8 +59,12 @@ enum {
 
 enum {
 	LABEL_CHARS = 40,		/* characters of a String shown as its name */
+	LABELS_AHEAD = 8,		/* String labels interned this many Strings late */
+	REFS_AHEAD = 32,		/* references resolved this many references late */
 	HEADER_MAX = 64,		/* the version string is shorter than this */
 	RELEASE_STEP = 64 << 20,	/* drop walked pages every 64 MiB */
+	WINDOW = 512 << 10,		/* bytes a walk reads at a time */
+	ARRAY_BLOCK = 4096,		/* OBJ_ARRAY_DUMP elements read at a time */
 	TICK_EVERY = 8192,		/* sub-records between progress ticks */
 	PASS_LOCATE = 4			/* a walk that only finds two objects' offsets */
 };
@@ -289,6 +293,8 @@ struct jclass {
 	uint64_t statics_mem;	/* static values without references ... */
 	uint32_t own_refs;	/* reference-typed instance fields of its own */
 	uint32_t statics_refs;	/* ... and reference-typed statics */
+	uint32_t pool_refs;	/* reference-typed constant pool entries */
+	uint64_t total_refs;	/* own + every superclass's reference fields */
 	uint64_t shallow;	/* shallow size of one instance */
 	uint32_t inst_size;	/* as the CLASS_DUMP says */
 	uint32_t super;		/* index into classes, HEAP_NONE at the top */
@@ -329,6 +335,23 @@ struct idindex {
 	uint32_t *perm;		/* the nodes of the indirect words, in id order */
 };
 
+/* A String's label waiting to be interned (pass 2): its node and text. */
+struct label {
+	heap_node_t node;
+	uint32_t len;
+	char text[LABEL_CHARS * 4 + 8];
+};
+
+/* A reference waiting to be added (pass 3): to an object id, or (direct)
+ * to a node known already. */
+struct pending_ref {
+	uint64_t id;
+	heap_node_t from, to;
+	uint32_t name;
+	uint8_t kind;
+	uint8_t direct;
+};
+
 /* A byte[] or char[] and its sub-record offset (String labels). */
 struct arrpos {
 	uint64_t id;
@@ -351,10 +374,23 @@ static const struct {
 	[LAYOUT_WIDE_KLASS] = { .hdr_obj = 16, .hdr_arr = 24, .ref = 8 },
 };
 
+/* The file is read two ways.  The walks read it front to back through a
+ * window, a buffer that pread() fills (on a loaded 2-core machine a third
+ * of the cost of faulting the same bytes in through a mapping, and no file
+ * pages in the resident set): hp->map + off is byte off of the file for
+ * off in [win_lo, win_hi), which holds the sub-record being read (from
+ * hp->cur on).  What is read out of order (names in UTF8 records, a
+ * String's value array, a CLASS_DUMP again) is read through the mapping,
+ * hp->file + off. */
 struct hp {
 	const char *path;
-	const uint8_t *map;
+	const uint8_t *map;	/* the window, indexed by file offset */
+	const uint8_t *file;	/* the whole file, mapped */
 	uint64_t size;
+	int fd;
+	uint8_t *buf;		/* the window's bytes */
+	size_t buf_cap;
+	uint64_t win_lo, win_hi, cur;
 	unsigned idsz;
 	int version;		/* 1, 2 or 3: "JAVA PROFILE 1.0.x" */
 	int art;		/* Android runtime: sizes as ART states them */
@@ -391,6 +427,7 @@ struct hp {
 
 	int saw_dump, dump_done, saw_info;
 	uint64_t n_objects;	/* counted by pass 1 */
+	uint64_t edges_max;	/* pass 2: references pass 3 may add, at most */
 	uint32_t next_node;	/* passes 3 and 4: node index of the next object */
 	uint8_t category;	/* pass 2: the Android heap of the next objects */
 
@@ -418,6 +455,19 @@ struct hp {
 	int64_t str_value_at, str_coder_at;	/* -1: no such field */
 	struct arrpos *arr;		/* sorted by id after pass 1 */
 	size_t n_arr, cap_arr, arr_cursor;
+	/* the labels of the last Strings, interned LABELS_AHEAD Strings late:
+	 * interning a new string costs a cache miss in the intern table, which
+	 * the prefetch made when the label was read has hidden by then.  Any
+	 * other string pass 2 interns waits until they are (labels_flush()),
+	 * so strings are interned in file order as before. */
+	struct label labels[LABELS_AHEAD];
+	unsigned label_first, n_labels;
+	/* pass 3: the last references, added REFS_AHEAD references late, in
+	 * the order they came: the lookup of an id costs a cache miss in
+	 * the index (a random reference), which the prefetch made when it
+	 * was read has hidden by then */
+	struct pending_ref refs[REFS_AHEAD];
+	unsigned ref_first, n_refs;
 
 	/* PASS_LOCATE: which node indexes to find, and where they were */
 	heap_node_t find_a, find_b;
@@ -431,19 +481,41 @@ static uint32_t be16(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+/* Big-endian reads: one load and a byte swap where the machine is
+ * little-endian (every field read of the scan goes through these). */
 static uint32_t be32(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+#else
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+#endif
 }
 
 static uint64_t be64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+#else
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
+#endif
 }
 
-static uint64_t rd_id(const struct hp *hp, uint64_t at)
+static inline uint64_t rd_id(const struct hp *hp, uint64_t at)
 {
 	return hp->idsz == 8 ? be64(hp->map + at) : be32(hp->map + at);
+}
+
+/* The same, out of order: through the mapping. */
+static uint64_t rd_file_id(const struct hp *hp, uint64_t at)
+{
+	return hp->idsz == 8 ? be64(hp->file + at) : be32(hp->file + at);
 }
 
 static uint64_t align8(uint64_t v)
@@ -490,12 +562,67 @@ static const char *sub_name(unsigned tag)
 	return sub_names[tag] ? sub_names[tag] : "sub-record";
 }
 
-/* A sub-record at `at` needs n more bytes from p, inside a record ending at
- * end.  Returns 0, or -1 with the error filled. */
-static int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end)
+/* ---- the window ---- */
+
+/* Reads the file's bytes [from, upto) (upto <= size), and as many after
+ * them as the window holds, into the window.  Returns 0, or -1 with the
+ * error filled. */
+static int fill(struct hp *hp, uint64_t from, uint64_t upto)
+{
+	uint64_t want = upto - from, got = 0;
+
+	if (want < WINDOW)
+		want = WINDOW;
+	if (want > hp->size - from)
+		want = hp->size - from;
+	if (want > hp->buf_cap) {
+		free(hp->buf);
+		hp->buf_cap = (size_t)want;
+		hp->buf = mem_alloc(hp->buf_cap);
+	}
+	while (got < want) {
+		ssize_t r = pread(hp->fd, hp->buf + got, (size_t)(want - got), (off_t)(from + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			hp->win_lo = hp->win_hi = 0;
+			if (r < 0)
+				return fail_at(hp, from + got, "cannot read the file: %s", strerror(errno));
+			return fail_at(hp, from + got, "the file ends early: it was cut short while being read");
+		}
+		got += (uint64_t)r;
+	}
+	hp->win_lo = from;
+	hp->win_hi = from + want;
+	/* the window's base, shifted back by its offset: hp->map + off is
+	 * file byte off for off in [win_lo, win_hi) */
+	hp->map = (const uint8_t *)((uintptr_t)hp->buf - (uintptr_t)from);
+	return 0;
+}
+
+/* Makes the bytes [hp->cur, upto) readable through hp->map (upto <= size).
+ * Returns 0, or -1 with the error filled. */
+static inline int ensure(struct hp *hp, uint64_t upto)
+{
+	if (hp->cur >= hp->win_lo && upto <= hp->win_hi)
+		return 0;
+	return fill(hp, hp->cur, upto);
+}
+
+/* The bytes [at, at + n) of the file (inside it), from the window when they
+ * are in it, else through the mapping. */
+static const uint8_t *bytes_at(const struct hp *hp, uint64_t at, uint64_t n)
+{
+	return at >= hp->win_lo && at <= hp->win_hi && n <= hp->win_hi - at ? hp->map + at : hp->file + at;
+}
+
+/* A sub-record at `at` (hp->cur) needs n more bytes from p, inside a record
+ * ending at end: checks that they are there, and reads them into the
+ * window.  Returns 0, or -1 with the error filled. */
+static inline int need(struct hp *hp, uint64_t at, uint64_t p, uint64_t n, uint64_t end)
 {
 	if (p <= end && n <= end - p)
-		return 0;
+		return ensure(hp, p + n);
 	if (end == hp->size)
 		return fail_at(hp, at, "%s sub-record cut short by the end of the file (truncated dump?)",
 			       sub_name(hp->map[at]));
@@ -516,17 +643,38 @@ static void *grow(void *p, size_t n, size_t *cap, size_t elem)
 
 /* ---- names ---- */
 
+/* Interns the oldest waiting String label and names its node with it. */
+static void label_intern(struct hp *hp)
+{
+	struct label *l = &hp->labels[hp->label_first];
+	struct heap_builder_view v;
+	heap_str_t s = heap_builder_intern(hp->b, l->text, l->len);
+
+	heap_builder_view(hp->b, &v);
+	v.name[l->node] = s;
+	hp->label_first = (hp->label_first + 1) % LABELS_AHEAD;
+	hp->n_labels--;
+}
+
+/* Interns every waiting String label: before any other string is. */
+static void labels_flush(struct hp *hp)
+{
+	while (hp->n_labels)
+		label_intern(hp);
+}
+
 /* Interns the UTF8 string with the given id, or "<unresolved 0x..>". */
 static heap_str_t utf8_intern(struct hp *hp, uint64_t id)
 {
 	uint32_t i = hmap_get(&hp->strmap, id);
 	char buf[64];
 
+	labels_flush(hp);
 	if (i != HEAP_NONE) {
 		if (!hp->str_interned)
 			hp->str_interned = mem_calloc(hp->n_str + 1, sizeof *hp->str_interned);
 		if (!hp->str_interned[i])
-			hp->str_interned[i] = heap_builder_intern(hp->b, (const char *)hp->map + hp->str_off[i],
+			hp->str_interned[i] = heap_builder_intern(hp->b, (const char *)hp->file + hp->str_off[i],
 								  hp->str_len[i]);
 		return hp->str_interned[i];
 	}
@@ -586,11 +734,12 @@ static heap_str_t class_name_by_id(struct hp *hp, uint64_t id)
 	uint32_t s = lc == HEAP_NONE ? HEAP_NONE : hmap_get(&hp->strmap, hp->lc_name[lc]);
 	char buf[64];
 
+	labels_flush(hp);
 	if (s != HEAP_NONE) {
 		if (!hp->str_java)
 			hp->str_java = mem_calloc(hp->n_str + 1, sizeof *hp->str_java);
 		if (!hp->str_java[s])
-			hp->str_java[s] = java_name(hp, hp->map + hp->str_off[s], hp->str_len[s]);
+			hp->str_java[s] = java_name(hp, hp->file + hp->str_off[s], hp->str_len[s]);
 		return hp->str_java[s];
 	}
 	snprintf(buf, sizeof buf, "unknown class 0x%llx", (unsigned long long)id);
@@ -607,7 +756,7 @@ static const char *class_text(const struct hp *hp, uint64_t id, char *buf, size_
 		snprintf(buf, size, "0x%llx", (unsigned long long)id);
 		return buf;
 	}
-	return error_quote(buf, size, (const char *)hp->map + hp->str_off[s],
+	return error_quote(buf, size, (const char *)hp->file + hp->str_off[s],
 			   hp->str_len[s] > 60 ? 60 : hp->str_len[s]);
 }
 
@@ -615,7 +764,7 @@ static int str_is(const struct hp *hp, uint32_t s, const char *text)
 {
 	size_t n = strlen(text);
 
-	return s != HEAP_NONE && hp->str_len[s] == n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+	return s != HEAP_NONE && hp->str_len[s] == n && memcmp(hp->file + hp->str_off[s], text, n) == 0;
 }
 
 /* Whether UTF8 string s starts with text. */
@@ -623,7 +772,7 @@ static int str_has_prefix(const struct hp *hp, uint32_t s, const char *text)
 {
 	size_t n = strlen(text);
 
-	return s != HEAP_NONE && hp->str_len[s] >= n && memcmp(hp->map + hp->str_off[s], text, n) == 0;
+	return s != HEAP_NONE && hp->str_len[s] >= n && memcmp(hp->file + hp->str_off[s], text, n) == 0;
 }
 
 /* Whether the class named by UTF8 string s is in the package or the
@@ -701,6 +850,22 @@ static heap_node_t find(const struct hp *hp, uint64_t id)
 	return w->indirect ? x->perm[r] : r;
 }
 
+/* A hint that find(hp, id) is coming: starts loading its bitmap word. */
+static inline void find_prefetch(const struct hp *hp, uint64_t id)
+{
+	const struct idindex *x = &hp->idx;
+	const struct idword *w;
+	uint64_t bit;
+
+	if (!x->words) {
+		heap_builder_prefetch_id(hp->b, id);
+		return;
+	}
+	w = slot(x, id, &bit);
+	if (w)
+		__builtin_prefetch(w);
+}
+
 static void index_free(struct idindex *x)
 {
 	free(x->words);
@@ -716,29 +881,31 @@ static void index_free(struct idindex *x)
 static int index_build(struct hp *hp)
 {
 	struct idindex *x = &hp->idx;
+	struct heap_builder_view view;
+	const uint64_t *ids;
 	uint32_t n = heap_builder_count(hp->b), nwords = 0;
-	uint64_t min = UINT64_MAX, max = 0, spread = 0, ones = 0, indirect = 0;
+	uint64_t min = UINT64_MAX, max = 0, differ = 0, indirect = 0;
 
 	if (n == 0)
 		return 1;
+	heap_builder_view(hp->b, &view);
+	ids = view.id;
+	/* the low bits every id shares with the first are the ones every
+	 * id - min has zero */
 	for (uint32_t v = 0; v < n; v++) {
-		uint64_t id = heap_builder_node_id(hp->b, v);
-		if (id < min)
-			min = id;
-		if (id > max)
-			max = id;
+		min = ids[v] < min ? ids[v] : min;
+		max = ids[v] > max ? ids[v] : max;
+		differ |= ids[v] ^ ids[0];
 	}
-	for (uint32_t v = 0; v < n; v++)
-		spread |= heap_builder_node_id(hp->b, v) - min;
 	x->min = min;
-	x->shift = spread ? (unsigned)__builtin_ctzll(spread) : 0;
+	x->shift = differ ? (unsigned)__builtin_ctzll(differ) : 0;
 	x->nchunks = (((max - min) >> x->shift) >> CHUNK_SHIFT) + 1;
 	if (x->nchunks > (uint64_t)n * 4 + 65536)
 		return 1;
 	x->dir = mem_alloc((size_t)x->nchunks * sizeof *x->dir);
 	memset(x->dir, 0xff, (size_t)x->nchunks * sizeof *x->dir);
 	for (uint32_t v = 0; v < n; v++) {
-		uint64_t c = ((heap_builder_node_id(hp->b, v) - min) >> x->shift) >> CHUNK_SHIFT;
+		uint64_t c = ((ids[v] - min) >> x->shift) >> CHUNK_SHIFT;
 		if (x->dir[c] == HEAP_NONE) {
 			if ((uint64_t)nwords + CHUNK_WORDS > (uint64_t)n * 4 + CHUNK_WORDS * 64) {
 				index_free(x);
@@ -756,69 +923,98 @@ static int index_build(struct hp *hp)
 			nwords += CHUNK_WORDS;
 		}
 	x->words = mem_calloc(nwords, sizeof *x->words);
+	/* the bits; a word maps directly (base + rank) while each node set in
+	 * it is the one after the last, at a bit above the others: its nodes
+	 * are consecutive and in id order */
 	for (uint32_t v = 0; v < n; v++) {
 		uint64_t bit;
-		struct idword *w = (struct idword *)slot(x, heap_builder_node_id(hp->b, v), &bit);
+		struct idword *w = (struct idword *)slot(x, ids[v], &bit);
 		if (w->bits & bit) {
 			index_free(x);
 			return 1;
 		}
+		if (!w->bits)
+			w->base = v;
+		else if (!w->indirect && (bit < w->bits || v != w->base + popcount64(w->bits)))
+			w->indirect = 1;
 		w->bits |= bit;
 	}
-	/* ranks first (every word indirect), then perm: rank -> node */
-	for (uint32_t w = 0; w < nwords; w++) {
-		x->words[w].base = (uint32_t)ones;
-		x->words[w].indirect = 1;
-		ones += popcount64(x->words[w].bits);
-	}
-	x->perm = mem_alloc((size_t)n * sizeof *x->perm);
-	for (uint32_t v = 0; v < n; v++) {
-		uint64_t bit;
-		const struct idword *w = slot(x, heap_builder_node_id(hp->b, v), &bit);
-		x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
-	}
-	/* words whose nodes are consecutive map directly; the others keep
-	 * their nodes in a compact perm (few: class objects out of order) */
-	for (uint32_t w = 0; w < nwords; w++) {
-		struct idword *iw = &x->words[w];
-		uint32_t r = iw->base, k = popcount64(iw->bits), i;
-		for (i = 1; i < k && x->perm[r + i] == x->perm[r] + i; i++)
-			;
-		if (k == 0 || i == k) {
-			iw->base = k ? x->perm[r] : 0;
-			iw->indirect = 0;
-		} else {
-			memmove(x->perm + indirect, x->perm + r, (size_t)k * sizeof *x->perm);
-			iw->base = (uint32_t)indirect;
-			indirect += k;
+	/* the others (few: class objects out of order) keep their nodes in
+	 * perm, in id order */
+	for (uint32_t w = 0; w < nwords; w++)
+		if (x->words[w].indirect) {
+			x->words[w].base = (uint32_t)indirect;
+			indirect += popcount64(x->words[w].bits);
 		}
-	}
 	if (indirect) {
-		x->perm = mem_realloc_array(x->perm, (size_t)indirect, sizeof *x->perm);
-	} else {
-		free(x->perm);
-		x->perm = NULL;
+		x->perm = mem_alloc((size_t)indirect * sizeof *x->perm);
+		for (uint32_t v = 0; v < n; v++) {
+			uint64_t bit;
+			const struct idword *w = slot(x, ids[v], &bit);
+			if (w->indirect)
+				x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
+		}
 	}
 	return 0;
 }
 
-/* Adds a reference from -> object `id` (0 = null, skipped); kind is an
- * enum heap_edge_kind, with HEAP_EDGE_META or-ed in for the JVM's
- * bookkeeping. */
-static int add_ref(struct hp *hp, heap_node_t from, uint64_t id, uint8_t kind, uint32_t name)
+/* Adds the oldest waiting reference. */
+static int ref_add(struct hp *hp)
 {
-	heap_node_t to;
+	const struct pending_ref *r = &hp->refs[hp->ref_first];
+	heap_node_t to = r->to;
+	uint8_t kind = r->kind;
 
-	if (id == 0)
-		return 0;
-	to = find(hp, id);
-	if (to == HEAP_NONE) {
-		heap_builder_unknown_ref(hp->b);
-		return 0;
+	hp->ref_first = (hp->ref_first + 1) % REFS_AHEAD;
+	hp->n_refs--;
+	if (!r->direct) {
+		to = find(hp, r->id);
+		if (to == HEAP_NONE) {
+			heap_builder_unknown_ref(hp->b);
+			return 0;
+		}
+		if (kind & KIND_SELF_META)
+			kind = (uint8_t)((kind & ~KIND_SELF_META) | (to == r->from ? HEAP_EDGE_META : 0));
 	}
-	if (kind & KIND_SELF_META)
-		kind = (uint8_t)((kind & ~KIND_SELF_META) | (to == from ? HEAP_EDGE_META : 0));
-	return heap_builder_add_edge(hp->b, from, to, (enum heap_edge_kind)kind, name, hp->err);
+	return heap_builder_add_edge(hp->b, r->from, to, (enum heap_edge_kind)kind, r->name, hp->err);
+}
+
+/* Adds every waiting reference.  Returns 0, or -1 with the error filled. */
+static int refs_flush(struct hp *hp)
+{
+	while (hp->n_refs)
+		if (ref_add(hp) != 0)
+			return -1;
+	return 0;
+}
+
+/* Queues a reference from -> object `id` (direct: to node `to`), adding
+ * the oldest when the queue is full. */
+static inline int ref_queue(struct hp *hp, heap_node_t from, uint64_t id, heap_node_t to, uint8_t kind,
+		     uint32_t name, int direct)
+{
+	if (hp->n_refs == REFS_AHEAD && ref_add(hp) != 0)
+		return -1;
+	if (!direct)
+		find_prefetch(hp, id);
+	hp->refs[(hp->ref_first + hp->n_refs++) % REFS_AHEAD] = (struct pending_ref){
+		.id = id, .from = from, .to = to, .name = name, .kind = kind, .direct = (uint8_t)direct,
+	};
+	return 0;
+}
+
+/* Adds a reference from -> object `id` (0 = null, skipped; an id no object
+ * has is counted as unknown); kind is an enum heap_edge_kind, with
+ * HEAP_EDGE_META or-ed in for the JVM's bookkeeping, or KIND_SELF_META. */
+static inline int add_ref(struct hp *hp, heap_node_t from, uint64_t id, uint8_t kind, uint32_t name)
+{
+	return id ? ref_queue(hp, from, id, HEAP_NONE, kind, name, 0) : 0;
+}
+
+/* Adds a reference from -> node to, whose node is known (a class). */
+static int add_edge(struct hp *hp, heap_node_t from, heap_node_t to, uint8_t kind, uint32_t name)
+{
+	return ref_queue(hp, from, 0, to, kind, name, 1);
 }
 
 /* Counts one object in passes that walk objects in node order, and returns
@@ -920,6 +1116,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 	uint64_t p = at + 1, fixed = 7 * (uint64_t)I + 8, cp_at, id, own_bytes = 0, own_mem = 0;
 	uint64_t statics_mem = 0;
 	uint32_t ncp, nst, nf, first_field = (uint32_t)hp->n_fld, own_refs = 0, statics_refs = 0;
+	uint32_t pool_refs = 0;
 
 	if (need(hp, at, p, fixed + 2, end) != 0)
 		return -1;
@@ -938,6 +1135,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 				       hp->map[p + 2]);
 		if (need(hp, at, p, 3 + (uint64_t)sz, end) != 0)
 			return -1;
+		pool_refs += hp->map[p + 2] == T_OBJECT;
 		p += 3 + sz;
 	}
 	if (need(hp, at, p, 2, end) != 0)
@@ -993,7 +1191,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			.id = id, .super_id = rd_id(hp, at + 1 + I + 4), .offset = at,
 			.boot = rd_id(hp, at + 1 + 2 * (uint64_t)I + 4) == 0,
 			.own_bytes = own_bytes, .own_mem = own_mem, .statics_mem = statics_mem,
-			.own_refs = own_refs, .statics_refs = statics_refs,
+			.own_refs = own_refs, .statics_refs = statics_refs, .pool_refs = pool_refs,
 			.inst_size = be32(hp->map + at + 1 + 7 * (uint64_t)I + 4),
 			.super = HEAP_NONE, .field_first = first_field,
 			.field_count = (uint32_t)hp->n_fld - first_field, .node = HEAP_NONE,
@@ -1015,6 +1213,7 @@ static int sub_class(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
 			size = align8((hp->jlclass != HEAP_NONE ? hp->cls[hp->jlclass].shallow : hp->hdr_obj) +
 				      c->statics_mem + (uint64_t)c->statics_refs * hp->ref_size);
 		c->node = heap_builder_count(hp->b);
+		hp->edges_max += 4 + (uint64_t)c->pool_refs + c->statics_refs;
 		return add_node(hp, at, id, hp->s_jlclass, c->name, size, HEAP_F_CLASS | HEAP_F_ANCHOR);
 	} else {
 		heap_node_t v = next_object(hp, at);
@@ -1096,14 +1295,14 @@ static void put_utf8(char *out, size_t *n, uint32_t c)
 }
 
 /* The name of a java.lang.String instance whose field values start at
- * data: its first LABEL_CHARS characters as UTF-8 ("..." when longer), or
- * 0 when the value array is not in the dump.  JDK 9+ keeps a byte[] with a
+ * data, into out: its first LABEL_CHARS characters as UTF-8 ("..." when
+ * longer; "" quoted when empty).  Returns its length, or 0 when the value
+ * array is not in the dump.  JDK 9+ keeps a byte[] with a
  * coder (0: Latin-1, 1: UTF-16 in the machine's order, little-endian on
  * every platform HotSpot dumps come from); JDK 8 and Android a char[]
  * (big-endian in HPROF). */
-static heap_str_t string_label(struct hp *hp, uint64_t data)
+static size_t string_text(struct hp *hp, uint64_t data, char *out)
 {
-	char out[LABEL_CHARS * 4 + 8];
 	size_t n = 0;
 	uint64_t aid, at, count, shown;
 	uint32_t ai;
@@ -1117,9 +1316,15 @@ static heap_str_t string_label(struct hp *hp, uint64_t data)
 	if (ai == HEAP_NONE)
 		return 0;
 	at = hp->arr[ai].at;
-	count = be32(hp->map + at + 1 + hp->idsz + 4);
-	t = hp->map[at + 1 + hp->idsz + 8];
-	e = hp->map + at + 1 + hp->idsz + 9;
+	{
+		/* the header, and the bytes of LABEL_CHARS chars (or fewer,
+		 * the array's own: checked in pass 1) */
+		uint64_t head = 1 + (uint64_t)hp->idsz + 9, len = head + 2 * LABEL_CHARS;
+		const uint8_t *a = bytes_at(hp, at, len > hp->size - at ? hp->size - at : len);
+		count = be32(a + 1 + hp->idsz + 4);
+		t = a[1 + hp->idsz + 8];
+		e = a + head;
+	}
 	if (hp->str_coder_at >= 0)
 		coder = hp->map[data + (uint64_t)hp->str_coder_at];
 	if (t == T_BYTE && coder == 1)
@@ -1141,7 +1346,11 @@ static heap_str_t string_label(struct hp *hp, uint64_t data)
 		memcpy(out + n, "...", 3);
 		n += 3;
 	}
-	return n ? heap_builder_intern(hp->b, out, n) : heap_builder_intern_cstr(hp->b, "\"\"");
+	if (n == 0) {
+		memcpy(out, "\"\"", 2);
+		n = 2;
+	}
+	return n;
 }
 
 static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next)
@@ -1170,25 +1379,38 @@ static int sub_instance(struct hp *hp, uint64_t at, uint64_t end, uint64_t *next
 		const struct jclass *c;
 		if (ci == HEAP_NONE) {
 			snprintf(buf, sizeof buf, "unknown class 0x%llx", (unsigned long long)class_id);
+			labels_flush(hp);
 			return add_node(hp, at, id, heap_builder_intern_cstr(hp->b, buf), 0,
 					align8(hp->hdr_obj + nbytes), 0);
 		}
 		c = &hp->cls[ci];
+		hp->edges_max += 1 + c->total_refs;
 		if (nbytes != c->total_bytes)
 			return fail_at(hp, at, "instance 0x%llx of class %s holds %llu bytes of field values, "
 				       "but the class and its superclasses declare %llu", (unsigned long long)id,
 				       class_text(hp, class_id, buf, sizeof buf), (unsigned long long)nbytes,
 				       (unsigned long long)c->total_bytes);
-		return add_node(hp, at, id, c->name, ci == hp->jlstring ? string_label(hp, data) : 0,
-				c->shallow, c->inst_flags);
+		if (ci == hp->jlstring) {
+			/* its label waits in the ring (the oldest goes first) */
+			struct label *l;
+			if (hp->n_labels == LABELS_AHEAD)
+				label_intern(hp);
+			l = &hp->labels[(hp->label_first + hp->n_labels) % LABELS_AHEAD];
+			l->len = (uint32_t)string_text(hp, data, l->text);
+			if (l->len) {
+				heap_builder_prefetch(hp->b, l->text, l->len);
+				l->node = heap_builder_count(hp->b);
+				hp->n_labels++;
+			}
+		}
+		return add_node(hp, at, id, c->name, 0, c->shallow, c->inst_flags);
 	}
 	{
 		heap_node_t v = next_object(hp, at);
 		uint64_t base = data;
 		if (hp->pass != 3 || ci == HEAP_NONE)
 			return 0;
-		if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
-					  hp->err) != 0)
+		if (add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 			return -1;
 		for (uint32_t k = ci; k != HEAP_NONE; k = hp->cls[k].super) {
 			const struct jclass *c = &hp->cls[k];
@@ -1232,24 +1454,34 @@ static int sub_obj_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *nex
 		return 0;
 	}
 	ci = hmap_get(&hp->clsmap, class_id);
-	if (hp->pass == 2)
+	if (hp->pass == 2) {
+		hp->edges_max += 1 + count;
 		return add_node(hp, at, id, ci != HEAP_NONE ? hp->cls[ci].name : class_name_by_id(hp, class_id),
 				0, array_size(hp, count, hp->ref_size), 0);
+	}
 	{
 		heap_node_t v = next_object(hp, at);
 		if (hp->pass != 3)
 			return 0;
 		if (ci != HEAP_NONE) {
-			if (heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META,
-						  hp->s_class, hp->err) != 0)
+			if (add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 				return -1;
 		} else if (add_ref(hp, v, class_id, KIND_CLASS_META, hp->s_class) != 0) {
 			return -1;
 		}
-		for (uint64_t i = 0; i < count; i++)
+		/* the elements a block at a time through the window (the
+		 * sub-record's header is not read again) */
+		for (uint64_t i = 0; i < count; i++) {
+			if (i % ARRAY_BLOCK == 0) {
+				uint64_t n = count - i < ARRAY_BLOCK ? count - i : ARRAY_BLOCK;
+				hp->cur = data + i * I;
+				if (ensure(hp, hp->cur + n * I) != 0)
+					return -1;
+			}
 			if (add_ref(hp, v, rd_id(hp, data + i * I), HEAP_EDGE_STRONG,
 				    HEAP_NAME_INDEX | (uint32_t)(i & 0x7fffffff)) != 0)
 				return -1;
+		}
 	}
 	return 0;
 }
@@ -1286,14 +1518,15 @@ static int sub_prim_array(struct hp *hp, uint64_t at, uint64_t end, uint64_t *ne
 		}
 		return 0;
 	}
-	if (hp->pass == 2)
+	if (hp->pass == 2) {
+		hp->edges_max += hp->prim_class[t] != HEAP_NONE;
 		return add_node(hp, at, id, hp->prim_type[t], 0, array_size(hp, count, esz), 0);
+	}
 	{
 		heap_node_t v = next_object(hp, at);
 		uint32_t ci = hp->prim_class[t];
 		if (hp->pass == 3 && ci != HEAP_NONE &&
-		    heap_builder_add_edge(hp->b, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class,
-					  hp->err) != 0)
+		    add_edge(hp, v, hp->cls[ci].node, KIND_CLASS_META, hp->s_class) != 0)
 			return -1;
 	}
 	return 0;
@@ -1316,10 +1549,14 @@ static int subrecords(struct hp *hp, uint64_t pos, uint64_t end)
 {
 	hp->category = 0;	/* each segment starts in the default heap (ART) */
 	while (pos < end) {
-		unsigned tag = hp->map[pos];
+		unsigned tag;
 		uint64_t next = pos;
 		int rc;
 
+		hp->cur = pos;
+		if (ensure(hp, pos + 1) != 0)
+			return -1;
+		tag = hp->map[pos];
 		if (root_tags[tag].kind) {
 			rc = sub_root(hp, pos, end, &next);
 		} else {
@@ -1371,7 +1608,7 @@ static void release(struct hp *hp, uint64_t pos)
 	if (pos >= hp->size)
 		upto = round_up(hp->size, page);
 	if (upto > hp->released)
-		madvise((void *)(uintptr_t)(hp->map + hp->released), (size_t)(upto - hp->released),
+		madvise((void *)(uintptr_t)(hp->file + hp->released), (size_t)(upto - hp->released),
 			MADV_DONTNEED);
 	hp->released = upto;
 }
@@ -1389,7 +1626,7 @@ static uint64_t record_length(const struct hp *hp, uint64_t start, uint64_t len)
 		return len;
 	if ((left - len) % WRAP == 0)
 		return left;
-	if (hp->map[hp->size - 9] == TAG_HEAP_DUMP_END && (left - 9 - len) % WRAP == 0)
+	if (hp->file[hp->size - 9] == TAG_HEAP_DUMP_END && (left - 9 - len) % WRAP == 0)
 		return left - 9;
 	return len;
 }
@@ -1402,13 +1639,18 @@ static int walk(struct hp *hp)
 	hp->saw_dump = hp->dump_done = 0;
 	hp->next_node = 0;
 	hp->released = 0;
+	hp->win_lo = hp->win_hi = 0;
 	while (pos < hp->size) {
-		unsigned tag = hp->map[pos];
+		unsigned tag;
 		uint64_t len, start = pos + 9;
 
 		if (hp->size - pos < 9)
 			return fail_at(hp, pos, "record header cut short: %llu of 9 bytes (truncated dump?)",
 				       (unsigned long long)(hp->size - pos));
+		hp->cur = pos;
+		if (ensure(hp, start) != 0)
+			return -1;
+		tag = hp->map[pos];
 		if (!record_names[tag])
 			return fail_at(hp, pos, "unknown record tag 0x%02x", tag);
 		len = be32(hp->map + pos + 5);
@@ -1424,7 +1666,10 @@ static int walk(struct hp *hp)
 				return fail_at(hp, pos, "UTF8 record of %llu bytes, shorter than an id",
 					       (unsigned long long)len);
 			if (hp->pass == 1) {
-				uint64_t id = rd_id(hp, start);
+				uint64_t id;
+				if (ensure(hp, start + hp->idsz) != 0)
+					return -1;
+				id = rd_id(hp, start);
 				if (len - hp->idsz > 0x7fffffff)
 					return fail_at(hp, pos, "UTF8 record of %llu bytes: too long for a name",
 						       (unsigned long long)len);
@@ -1445,7 +1690,10 @@ static int walk(struct hp *hp)
 				return fail_at(hp, pos, "LOAD_CLASS record of %llu bytes, %u expected",
 					       (unsigned long long)len, 8 + 2 * hp->idsz);
 			if (hp->pass == 1) {
-				uint64_t id = rd_id(hp, start + 4);
+				uint64_t id;
+				if (ensure(hp, start + 8 + 2 * (uint64_t)hp->idsz) != 0)
+					return -1;
+				id = rd_id(hp, start + 4);
 				if (id == 0)
 					break;
 				hp->lc_name = grow(hp->lc_name, hp->n_lc, &hp->cap_lc, sizeof *hp->lc_name);
@@ -1503,19 +1751,19 @@ static void string_fields(struct hp *hp)
 	    hp->cls[ci].super_id == hp->cls[ci].id)
 		return;
 	p = hp->cls[ci].offset + 1 + 7 * (uint64_t)I + 8;
-	n = be16(hp->map + p);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++)
-		p += 3 + value_size(hp, hp->map[p + 2]);
-	n = be16(hp->map + p);
+		p += 3 + value_size(hp, hp->file[p + 2]);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++)
-		p += I + 1 + value_size(hp, hp->map[p + I]);
-	n = be16(hp->map + p);
+		p += I + 1 + value_size(hp, hp->file[p + I]);
+	n = be16(hp->file + p);
 	p += 2;
 	for (uint32_t i = 0; i < n; i++, p += I + 1) {
-		unsigned t = hp->map[p + I];
-		uint32_t name = hmap_get(&hp->strmap, rd_id(hp, p));
+		unsigned t = hp->file[p + I];
+		uint32_t name = hmap_get(&hp->strmap, rd_file_id(hp, p));
 		if (t == T_OBJECT && str_is(hp, name, "value"))
 			hp->str_value_at = (int64_t)off;
 		if (t == T_BYTE && str_is(hp, name, "coder"))
@@ -1622,6 +1870,7 @@ static int finish_classes(struct hp *hp)
 			struct jclass *c = &hp->cls[stack[--sp]];
 			const struct jclass *s = c->super == HEAP_NONE ? NULL : &hp->cls[c->super];
 			c->total_bytes = c->own_bytes + (s ? s->total_bytes : 0);
+			c->total_refs = c->own_refs + (s ? s->total_refs : 0);
 			c->total_mem = c->own_mem + (uint64_t)c->own_refs * hp->ref_size +
 				       (s ? s->total_mem : 0);
 			c->inst_flags |= s ? s->inst_flags : 0;
@@ -1661,19 +1910,19 @@ static int read_header(struct hp *hp)
 	size_t n = 0;
 	char q[128];
 
-	while (n < hp->size && n < HEADER_MAX && hp->map[n])
+	while (n < hp->size && n < HEADER_MAX && hp->file[n])
 		n++;
 	if (n == hp->size || n == HEADER_MAX)
 		return fail_at(hp, 0, "not an HPROF file: no NUL-terminated \"JAVA PROFILE 1.0.x\" header");
 	for (int v = 0; v < 3; v++)
-		if (strcmp((const char *)hp->map, versions[v]) == 0)
+		if (strcmp((const char *)hp->file, versions[v]) == 0)
 			hp->version = v + 1;
 	if (!hp->version)
 		return fail_at(hp, 0, "unsupported HPROF version \"%s\" (1.0.1, 1.0.2 and 1.0.3 are read)",
-			       error_quote(q, sizeof q, (const char *)hp->map, n > 40 ? 40 : n));
+			       error_quote(q, sizeof q, (const char *)hp->file, n > 40 ? 40 : n));
 	if (hp->size - (n + 1) < 12)
 		return fail_at(hp, n + 1, "header cut short: the id size and timestamp are missing");
-	hp->idsz = be32(hp->map + n + 1);
+	hp->idsz = be32(hp->file + n + 1);
 	if (hp->idsz != 4 && hp->idsz != 8)
 		return fail_at(hp, n + 1, "identifier size %u (only 4 and 8 are supported)", hp->idsz);
 	hp->body = n + 1 + 4 + 8;
@@ -1738,10 +1987,11 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 		error_set(err, "%s: cannot map the file: %s", path, strerror(errno));
 		goto out;
 	}
-	madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	hp.map = map;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);	/* the walks' readahead */
+	hp.file = map;
+	hp.fd = fd;
 	hp.size = (uint64_t)st.st_size;
-	if (gzipped_hprof(hp.map, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
+	if (gzipped_hprof(hp.file, hp.size > 4096 ? 4096 : (size_t)hp.size)) {
 		char q[1024];
 		/* a command to paste only when the name can be shown as it is */
 		if (text_shell_quote(q, sizeof q, path, strlen(path)) == 0)
@@ -1776,6 +2026,7 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 	hp.pass = 2;
 	if (walk(&hp) != 0)
 		goto out;
+	labels_flush(&hp);
 	if (index_build(&hp) != 0 && heap_builder_index(b, &dup_a, &dup_b) != 0) {
 		locate(&hp, dup_a, dup_b);
 		error_set(err, "%s: offset %llu: object id 0x%llx appears again (first at offset %llu)",
@@ -1786,9 +2037,13 @@ static int hprof_load(const char *path, struct heap_builder *b, struct progress 
 
 	free(hp.arr);		/* String labels are done: not kept to the peak */
 	hp.arr = NULL;
+	/* the edge columns at their final size once, not grown (and copied)
+	 * reference by reference: at most edges_max, pages never written
+	 * cost nothing, and freezing gives back the rest */
+	heap_builder_reserve(b, hp.n_objects, hp.edges_max);
 
 	hp.pass = 3;
-	if (walk(&hp) != 0)
+	if (walk(&hp) != 0 || refs_flush(&hp) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -1799,6 +2054,7 @@ out:
 	hmap_fini(&hp.lcmap);
 	hmap_fini(&hp.clsmap);
 	free(hp.arr);
+	free(hp.buf);
 	free(hp.str_off);
 	free(hp.str_len);
 	free(hp.str_interned);

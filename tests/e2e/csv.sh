@@ -113,6 +113,58 @@ mk hostile2 'id,type,size\n1,A,"\033]0;pwned\007"\n' "$E"
 expect_fail "hostile bytes in an error are escaped" "'\\\\e\\]0;pwned\\\\x07' is not an unsigned integer" "$BIN" info "$TMP/hostile2"
 if LC_ALL=C grep -q "$(printf '\033')" "$TMP/err"; then notok "escape bytes reached stderr"; else ok "no escape bytes on stderr"; fi
 
+# an error on a row before a later row's: the earlier one (node rows wait
+# a few rows for their names to be looked up)
+mk early 'id,type,size\n1,A,18446744073709551615\n2,B,18446744073709551615\n3,C,x\n' "$E"
+expect_fail "an earlier row's error comes before a later row's" 'nodes.csv:2: object sizes add up' "$BIN" info "$TMP/early"
+
+# edges.csv from 1 MiB on is parsed on a second thread, in blocks, while
+# nodes.csv loads: 200000 references in 3 blocks, quoted names, CRLF, the
+# names of a planted path (R -al,pha-> P1 -gam"ma\nline-> P2) met first in
+# the first block and used again in the last; the counts are the generator's
+python3 - "$TMP/big" >"$TMP/big.expect" <<'PY'
+import os, random, sys
+out = sys.argv[1]
+rnd = random.Random(19)
+os.makedirs(out, exist_ok=True)
+def q(s):
+    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n') else s
+words = ["f%d" % i for i in range(3000)] + ["al,pha", 'gam"ma\nline', "x" * 40]
+n, base = 5000, 0x7f3a00000000
+ids = [base + 48 * i for i in range(n)]	# 0, 1, 2: R, P1, P2
+with open(os.path.join(out, "nodes.csv"), "w", newline="") as f:
+    f.write("id,type,size,name,root\n")
+    for i in range(n):
+        f.write("%d,T%d,%d,%s,%s\n" % (ids[i], i % 7, 16 + i % 5, q(rnd.choice(words)), "stack" if i == 0 else ""))
+refs = unknown = 0
+with open(os.path.join(out, "edges.csv"), "w", newline="") as f:
+    f.write("from,to,name,index,kind\n")
+    for k in range(200000):
+        a, b = rnd.randrange(3, n), rnd.randrange(3, n + 100)
+        name = rnd.choice(words) if k % 5 else ""
+        f.write("%d,%d,%s,%s,%s\r\n" % (ids[a], ids[b] if b < n else base + 1, q(name),
+                                       "" if name else k % 1000, rnd.choice(["", "weak", "meta"])))
+        refs, unknown = refs + (b < n), unknown + (b >= n)
+    f.write('%d,%d,"al,pha",,\n%d,%d,"gam""ma\nline",,\n' % (ids[0], ids[1], ids[1], ids[2]))
+print(n, refs + 2, unknown, ids[2])
+PY
+read -r n refs unknown p2 <"$TMP/big.expect"
+expect_ok "a 5 MB edges file (read on a second thread)" "$BIN" info --json "$TMP/big"
+python3 - "$TMP/out" "$n" "$refs" "$unknown" <<'PY' && ok "... counts objects, references, unknown ids" || notok "... counts: $(cat "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["objects"], d["references"], d["unknown_references"]) == tuple(map(int, sys.argv[2:5])), d
+PY
+expect_ok "... path to the planted object" "$BIN" path "$TMP/big" "$p2"
+grep -q -- '-al,pha-> T1 ' "$TMP/out" && grep -q -- '-gam"ma\\nline-> T2 ' "$TMP/out" &&
+	ok "... names its references (first met three blocks before)" || notok "... path: $(cat "$TMP/out")"
+# errors: the line of a late row; nodes.csv's error when both files fail
+cp "$TMP/big/nodes.csv" "$TMP/nodes.good"
+sed -i '150000s/,\r$/,sticky\r/; 150000s/,weak\r$/,sticky\r/; 150000s/,meta\r$/,sticky\r/' "$TMP/big/edges.csv"
+expect_fail "... an error on row 150000" "edges.csv:150000: column 'kind': unknown kind 'sticky'" "$BIN" info "$TMP/big"
+sed -i '4000s/,T\([0-9]\),/,T\1,-/' "$TMP/big/nodes.csv"
+expect_fail "... and one in nodes.csv: nodes.csv's" "nodes.csv:4000: column 'size'" "$BIN" info "$TMP/big"
+
 # every truncation of a small snapshot either loads or fails with one line
 # that names the file, and never crashes
 N="$FIX/csv/basic/nodes.csv" bad=0 total=0

@@ -459,6 +459,156 @@ static void test_length_wraps(void **state)
 	length_wraps(1);
 }
 
+/* Writes an HPROF record header (tag, time 0, length). */
+static void put_record(FILE *f, unsigned tag, uint64_t len)
+{
+	put_u(f, tag, 1);
+	put_u(f, 0, 4);
+	put_u(f, len, 4);
+}
+
+/* A CLASS_DUMP of class id with superclass super, no statics, and the
+ * given instance fields (name ids and types); returns its bytes. */
+static uint64_t put_class(FILE *f, uint64_t id, uint64_t super, int nf, const uint64_t *names,
+			  const uint8_t *types)
+{
+	put_u(f, 0x20, 1); put_u(f, id, 8); put_u(f, 0, 4); put_u(f, super, 8);
+	for (int i = 0; i < 5; i++)
+		put_u(f, 0, 8);
+	put_u(f, 0, 4); put_u(f, 0, 2); put_u(f, 0, 2); put_u(f, (uint64_t)nf, 2);
+	for (int i = 0; i < nf; i++) {
+		put_u(f, names[i], 8);
+		put_u(f, types[i], 1);
+	}
+	return 1 + 8 + 4 + 6 * 8 + 4 + 6 + 9 * (uint64_t)nf;
+}
+
+enum { W_N = 200000 };	/* holders and array slots: megabytes, many read windows */
+
+static uint64_t w_holder(uint64_t k)
+{
+	return 0x100000 + 16 * k;
+}
+
+/* What slot i of the big array holds: null, an unknown id or a holder. */
+static uint64_t w_slot(uint64_t i)
+{
+	if (i % 7 == 0)
+		return 0;
+	if (i % 1000 == 1)
+		return 0xdead0 + 16 * i;
+	return w_holder((i * 7919 + 3) % W_N);
+}
+
+/* The loader reads the walks through a window of the file (fmt_hprof.c):
+ * a dump of megabytes whose records straddle its edges, an Object[] of
+ * 200,000 slots (1.6 MB), 200,000 instances after it and Strings whose
+ * values are megabytes before or after them; every reference and label is
+ * checked against what was written. */
+static void test_window(void **state)
+{
+	char tmp[] = "/tmp/hg-hprof-window-XXXXXX";
+	int fd = mkstemp(tmp);
+	FILE *f = fdopen(fd, "wb");
+	static const char *const names[] = { "java/lang/Object", "java/lang/String", "value", "coder",
+					     "Holder", "f" };
+	const uint64_t str_fields[] = { 3, 4 }, holder_fields[] = { 6 };
+	const uint8_t str_types[] = { 2, 8 }, holder_types[] = { 2 };
+	uint64_t len = 0, len_pos, unknown = 0;
+	struct heap *h = NULL;
+	struct error err = { { 0 } };
+	heap_node_t v;
+
+	(void)state;
+	assert_non_null(f);
+	put(f, "JAVA PROFILE 1.0.2", 19);
+	put_u(f, 8, 4);
+	put_u(f, 0, 8);
+	for (uint64_t i = 0; i < 6; i++) {	/* UTF8 ids 1..6 */
+		put_record(f, 0x01, 8 + strlen(names[i]));
+		put_u(f, i + 1, 8);
+		put(f, names[i], strlen(names[i]));
+	}
+	for (uint64_t i = 0; i < 3; i++) {	/* classes 0x08, 0x10, 0x20 */
+		static const uint64_t cid[] = { 0x08, 0x10, 0x20 }, cname[] = { 1, 2, 5 };
+		put_record(f, 0x02, 24);
+		put_u(f, i + 1, 4); put_u(f, cid[i], 8); put_u(f, 0, 4); put_u(f, cname[i], 8);
+	}
+	put_record(f, 0x1c, 0);
+	len_pos = (uint64_t)ftell(f) - 4;
+	len += put_class(f, 0x08, 0, 0, NULL, NULL);
+	len += put_class(f, 0x10, 0x08, 2, str_fields, str_types);
+	len += put_class(f, 0x20, 0x08, 1, holder_fields, holder_types);
+	/* byte[] 0x1000 "far away", before the array and the holders */
+	put_u(f, 0x23, 1); put_u(f, 0x1000, 8); put_u(f, 0, 4); put_u(f, 8, 4); put_u(f, 8, 1);
+	put(f, "far away", 8);
+	/* String 0x3300 on byte[] 0x3400, which comes megabytes after it */
+	put_u(f, 0x21, 1); put_u(f, 0x3300, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 9, 4);
+	put_u(f, 0x3400, 8); put_u(f, 0, 1);
+	len += 18 + 8 + 34;
+	/* Object[] 0x2000 */
+	put_u(f, 0x22, 1); put_u(f, 0x2000, 8); put_u(f, 0, 4); put_u(f, W_N, 4); put_u(f, 0, 8);
+	for (uint64_t i = 0; i < W_N; i++) {
+		put_u(f, w_slot(i), 8);
+		unknown += w_slot(i) >= 0xdead0 && w_slot(i) < 0x100000;
+	}
+	len += 25 + 8 * (uint64_t)W_N;
+	/* the holders: f = the holder k * 31 + 5 on */
+	for (uint64_t k = 0; k < W_N; k++) {
+		put_u(f, 0x21, 1); put_u(f, w_holder(k), 8); put_u(f, 0, 4); put_u(f, 0x20, 8); put_u(f, 8, 4);
+		put_u(f, w_holder((k * 31 + 5) % W_N), 8);
+	}
+	len += 33 * (uint64_t)W_N;
+	/* String 0x3000 on the far array; byte[] 0x3100 and String 0x3200 on it */
+	put_u(f, 0x21, 1); put_u(f, 0x3000, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 9, 4);
+	put_u(f, 0x1000, 8); put_u(f, 0, 1);
+	put_u(f, 0x23, 1); put_u(f, 0x3100, 8); put_u(f, 0, 4); put_u(f, 4, 4); put_u(f, 8, 1);
+	put(f, "near", 4);
+	put_u(f, 0x21, 1); put_u(f, 0x3200, 8); put_u(f, 0, 4); put_u(f, 0x10, 8); put_u(f, 9, 4);
+	put_u(f, 0x3100, 8); put_u(f, 0, 1);
+	put_u(f, 0x23, 1); put_u(f, 0x3400, 8); put_u(f, 0, 4); put_u(f, 5, 4); put_u(f, 8, 1);
+	put(f, "after", 5);
+	put_u(f, 0xff, 1); put_u(f, 0x2000, 8);	/* ROOT_UNKNOWN on the array */
+	len += 34 + 18 + 4 + 34 + 18 + 5 + 9;
+	put_record(f, 0x2c, 0);
+	assert_int_equal(fseek(f, (long)len_pos, SEEK_SET), 0);
+	put_u(f, len, 4);
+	fclose(f);
+	if (loader_open(tmp, NULL, NULL, &h, &err) != 0) {
+		unlink(tmp);
+		fail_msg("%s", err.msg);
+	}
+	unlink(tmp);
+	assert_int_equal(h->n_nodes, 3 + 2 + W_N + 5);
+	assert_int_equal(h->unknown_refs, unknown);
+	v = node(h, 0x2000);
+	{
+		uint32_t e = h->out_off[v];
+		for (uint64_t i = 0; i < W_N; i++) {
+			uint64_t id = w_slot(i);
+			if (id == 0 || (id >= 0xdead0 && id < 0x100000))
+				continue;
+			assert_true(e < h->out_off[v + 1]);
+			assert_int_equal(h->out_name[e], HEAP_NAME_INDEX | i);
+			assert_int_equal(h->id[h->out_to[e]], id);
+			e++;
+		}
+		assert_int_equal(e, h->out_off[v + 1]);
+	}
+	for (uint64_t k = 0; k < W_N; k++) {
+		heap_node_t w = node(h, w_holder(k));
+		uint32_t e = h->out_off[w];
+		assert_int_equal(h->out_off[w + 1] - e, 2);	/* <class>, f */
+		assert_string_equal(str(h, h->out_name[e + 1]), "f");
+		assert_int_equal(h->id[h->out_to[e + 1]], w_holder((k * 31 + 5) % W_N));
+	}
+	check_type(h, 0x3000, "java.lang.String", "far away", 24);
+	check_type(h, 0x3200, "java.lang.String", "near", 24);
+	check_type(h, 0x3300, "java.lang.String", "after", 24);
+	assert_string_equal(root_kinds(h, 0x2000), "unknown");
+	heap_free(h);
+}
+
 /* A progress callback that asks to stop in one phase (ctx: the struct
  * progress, whose clock it resets so that every tick reports). */
 static int stop_in(void *ctx, const char *what, uint64_t done, uint64_t total)
@@ -494,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_length_wraps),
+		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_abort_classes),
 	};
 
