@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "graph/analysis.h"
+#include "graph/core/hugepage.h"
 #include "graph/heap.h"
 #include "loaders/loader.h"
 
@@ -67,6 +68,9 @@ int main(int argc, char **argv)
 	uint32_t ntop;
 	heap_node_t root;
 
+#ifdef HUGEPAGE_RESTART
+	hugepage_restart(argv);	/* as heapglass does (an OLD tree may not) */
+#endif
 	if (argc != 2) {
 		fprintf(stderr, "usage: hg-analyse FILE\n");
 		return 2;
