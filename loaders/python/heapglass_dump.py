@@ -187,15 +187,17 @@ _KIND_OF = {
     id(type(None)): _K_SINGLETON,
 }
 
-# Rows.  A node row; an edge row from its prefix "from," and the target id
-# with a tail "name,index,kind\n"; an element row with an index.
-_NODE_ROW = "%d,%s%d,%s,%d,%s,,%s\n"
+# Rows (node rows: see _nodes_text).  An edge row from its prefix "from,"
+# and the target id with a tail "name,index,kind\n"; an element row with an
+# index.
 _EDGE_ROW = "%s%d,%s"
 _ELEM_ROW = "%s%d,,%d,\n"
-_KEY_ROW = "%s%d,%s,,\n"
 _PLAIN = ",,\n"
 _NODES_HEADER = b"id,type,size,name,refcount,generation,root,flags\n"
 _EDGES_HEADER = b"from,to,name,index,kind\n"
+# The "to" field of element rows (a "%d" for the id) of indexes 0, 1, ...
+# (see _seq_rows)
+_INDEX_FIELDS = tuple(map("%%d,,%d,\n".__mod__, range(1024)))
 
 # Tails of edge rows for fixed names; the references marked `meta` are the
 # interpreter's bookkeeping, which every object of its kind has
@@ -235,6 +237,11 @@ def _csv(s):
     if "," in s or '"' in s or "\n" in s or "\r" in s:
         return '"' + s.replace('"', '""') + '"'
     return s
+
+
+def _pct(s):
+    """s as literal text in a %-format."""
+    return s.replace("%", "%%")
 
 
 def _fresh(s):
@@ -549,6 +556,12 @@ def _typeinfo(t, cache):
         kind not in _ATOMS,               # 13 may refer to something
         " ".join(flags + ["untracked"]),  # 14 the flags of an untracked one
         bool(tflags & _MANAGED_DICT),     # 15 3.11+: a managed dict
+        # Pieces of row formats (see _plan_text): "%" doubled in text
+        _pct(_csv(name)) + ",",           # 16 the type field (0)
+        # 17 the "to" fields of the rows of fast (12)
+        None if fast is None else tuple(map("%d,".__add__, map(_pct, fast))),
+        # 18 the "to" field of an unnamed reference's row (9)
+        "%d," + (",,meta\n" if kind == _K_TYPE or kind == _K_MODULE else _PLAIN),
     )
     cache[id(t)] = info
     return info
@@ -898,20 +911,33 @@ def _mark_seen(seen, vid):
     bm[bit >> 3] |= 1 << (bit & 7)
 
 
-def _fmt_rows(fmt, n, *cols):
-    """n rows of fmt (a row of len(cols) fields), the fields taken from the
-    columns, in one formatting: map(fmt.__mod__, ...) would call a slot
-    wrapper per row, which costs more than the row itself."""
+def _interleave(n, *cols):
+    """The fields of n rows from the columns, row by row, in one list."""
     k = len(cols)
     args = [None] * (k * n)
     for j in range(k):
         args[j::k] = cols[j]
-    return (fmt * n) % tuple(args)
+    return args
 
 
-def _nodes_text(st, objs, ids, tis, raws, gen, untracked, held=0):
-    """The node rows of one batch (sorted by class); held: references the
-    dumper held beyond the calibrated k when it counted (raws)."""
+def _id_fields(ids):
+    """The "id," field of each of ids, formatted together."""
+    pres = (("%d,\n" * len(ids)) % tuple(ids)).split("\n")
+    pres.pop()
+    return pres
+
+
+# Rows are formatted a run at a time with one %: the format is the run's
+# rows, joined from pieces that hold every field known as text (the "id,"
+# of the object, its type, flags, names: "%" doubled), with a placeholder
+# for each field left (sizes, counts, labels; the "to" ids of references).
+# map(fmt.__mod__, ...) would call a slot wrapper per row, and fewer fields
+# to format mean fewer objects to gather for it.
+
+def _nodes_text(st, objs, ids, pres, tis, raws, gen, untracked, held=0):
+    """The node rows of one batch (sorted by class; pres: their "id,"
+    fields); held: references the dumper held beyond the calibrated k when
+    it counted (raws)."""
     n = len(objs)
     if all(map(_TI_SAFE, tis)):
         try:
@@ -930,37 +956,6 @@ def _nodes_text(st, objs, ids, tis, raws, gen, untracked, held=0):
                 except Exception:
                     pass
             sizes.append(_obj_sizeof(o))
-    labels = [""] * n
-    i = 0
-    while i < n:
-        ti = tis[i]
-        j = i + 1
-        while j < n and tis[j] is ti:
-            j += 1
-        if ti[8]:
-            kind = ti[1]
-            run = objs[i:j]
-            if kind == _K_STR:
-                heads = list(map(_HEAD, run))
-                blob = "".join(heads)
-                if "," in blob or '"' in blob or "\n" in blob or "\r" in blob or "\x00" in blob:
-                    heads = list(map(_csv, heads))
-                labels[i:j] = heads
-                del heads, blob
-            elif kind == _K_INT and -_INT_LABEL < min(run) and max(run) < _INT_LABEL:
-                labels[i:j] = ((",".join(["%d"] * (j - i))) % tuple(run)).split(",")
-            else:
-                labels[i:j] = [_label(o, kind) for o in run]
-            del run
-        i = j
-    flags = list(map(_TI_UFLAGS if untracked else _TI_FLAGS, tis))
-    anchors = st[_S_ANCHORS]
-    if not anchors.keys().isdisjoint(ids):
-        # the dict of a class or a module: an anchor, named after its owner
-        for i in range(n):
-            if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
-                flags[i] = (flags[i] + " anchor") if flags[i] else "anchor"
-                labels[i] = _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__"
     k = st[_S_K] + held
     sub = st[_S_SUB]
     rcs = list(map(_minus, raws, repeat(k)))
@@ -969,41 +964,100 @@ def _nodes_text(st, objs, ids, tis, raws, gen, untracked, held=0):
             s = sub.get(ids[i])
             if s:
                 rcs[i] -= s
+    # Rows whose flags are not their class's: {index: (flags, label)}
+    odd = None
+    anchors = st[_S_ANCHORS]
+    if not anchors.keys().isdisjoint(ids):
+        # the dict of a class or a module: an anchor, named after its owner
+        odd = {}
+        for i in range(n):
+            if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
+                odd[i] = ("anchor", _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__")
     if max(raws) >= _IMMORTAL:      # (no default=: on 3.13 its first use makes a lasting tuple)
         # 3.12+: an immortal object's count is a marker, kept as it is
+        if odd is None:
+            odd = {}
         for i in compress(range(n), map(_ge, raws, repeat(_IMMORTAL))):
             rcs[i] = raws[i]
-            flags[i] = (flags[i] + " immortal") if flags[i] else "immortal"
-    return _fmt_rows(_NODE_ROW, n, ids, map(_TI_FIELD, tis), sizes, labels, rcs,
-                     repeat(gen, n), flags)
-
-
-def _pres(ids, counts):
-    """The "from," prefix of each row: each id repeated counts[i] times."""
-    pres = (("%d,\n" * len(ids)) % tuple(ids)).split("\n")
-    pres.pop()
-    return chain.from_iterable(map(repeat, pres, counts))
+            odd[i] = (odd[i][0] + " immortal", odd[i][1]) if i in odd else ("immortal", None)
+    tail = "," + gen + ",,"
+    fmts = []
+    args = []
+    i = 0
+    while i < n:
+        ti = tis[i]
+        j = i + 1
+        while j < n and tis[j] is ti:
+            j += 1
+        m = j - i
+        head = ti[16] + "%d,"
+        flags = ti[14] if untracked else ti[3]
+        labels = None
+        if ti[8]:
+            kind = ti[1]
+            run = objs[i:j]
+            if kind == _K_STR:
+                labels = list(map(_HEAD, run))
+                blob = "".join(labels)
+                if "," in blob or '"' in blob or "\n" in blob or "\r" in blob or "\x00" in blob:
+                    labels = list(map(_csv, labels))
+                del blob
+                fmt = head + "%s,%d" + tail
+            elif kind == _K_INT and -_INT_LABEL < min(run) and max(run) < _INT_LABEL:
+                labels = run            # (formatted as they are)
+                fmt = head + "%d,%d" + tail
+            else:
+                labels = [_label(o, kind) for o in run]
+                fmt = head + "%s,%d" + tail
+            del run
+            args += _interleave(m, sizes[i:j], labels, rcs[i:j])
+        else:
+            fmt = head + ",%d" + tail
+            args += _interleave(m, sizes[i:j], rcs[i:j])
+        if odd is None:
+            fmts += repeat(fmt + flags + "\n", m)
+        else:
+            base = len(fmts)
+            fmts += repeat(fmt + flags + "\n", m)
+            for r in range(i, j):
+                if r in odd:
+                    word, label = odd[r]
+                    f = (flags + " " + word) if flags else word
+                    if labels is None and label is not None:
+                        fmts[base + r - i] = head + _pct(label) + ",%d" + tail + f + "\n"
+                    else:
+                        fmts[base + r - i] = fmt + f + "\n"
+        i = j
+    return "".join(_interleave(n, pres, fmts)) % tuple(args)
 
 
 # The edge rows of a batch are planned first, then written: each group of
 # objects appends its referents to `cand` and an entry to `plan`, either
-# (format, rows, prefixes, third column) for rows whose "to" ids come from
-# cand, or (None, rows, text) for rows already written.  The ids of cand
-# are taken once, for the rows, for the check against the objects left out
-# and for finding the untracked ones (id() is not free: an audit event).
+# (pieces, rows, None) or (pieces, rows, column) for rows whose "to" ids
+# come from cand: the format joined from pieces has a "%d" for each of
+# them, followed by a field from column when there is one; or (None, rows,
+# text) for rows already written.  The ids of cand are taken once, for the
+# rows, for the check against the objects left out and for finding the
+# untracked ones (id() is not free: an audit event).
 
-def _seq_rows(grp, ids, cand, plan):
+def _seq_rows(grp, pres, cand, plan):
     """Rows of a run of lists or tuples (element rows, with the index)."""
     lens = list(map(len, grp))
     start = len(cand)
     cand.extend(chain.from_iterable(grp))
     n = len(cand) - start
     if n:
-        plan.append((_ELEM_ROW, n, _pres(ids, lens), chain.from_iterable(map(range, lens))))
+        froms = chain.from_iterable(map(repeat, pres, lens))
+        if max(lens) <= len(_INDEX_FIELDS):
+            plan.append((_interleave(n, froms, chain.from_iterable(
+                map(islice, repeat(_INDEX_FIELDS), lens))), n, None))
+        else:
+            plan.append((_interleave(n, froms, repeat("%d,,%d,\n", n)), n,
+                         chain.from_iterable(map(range, lens))))
     return n
 
 
-def _dict_rows(grp, ids, cand, plan):
+def _dict_rows(grp, ids, pres, cand, plan):
     """Rows of a run of dicts: a value named by its str key, indexed by a
     small int key; any other key gets a row of its own."""
     lens = list(map(len, grp))
@@ -1017,16 +1071,21 @@ def _dict_rows(grp, ids, cand, plan):
             # every key a plain str: one pass for the whole run
             start = len(cand)
             cand.extend(chain.from_iterable(map(_DICT_VALUES, grp)))
-            if len(cand) - start == len(keys):
-                plan.append((_KEY_ROW, len(keys), _pres(ids, lens), keys))
-                return len(keys)
+            n = len(keys)
+            if len(cand) - start == n:
+                froms = chain.from_iterable(map(repeat, pres, lens))
+                if "%" in blob:
+                    plan.append((_interleave(n, froms, repeat("%d,%s,,\n", n)), n, keys))
+                else:
+                    plan.append((_interleave(n, froms, repeat("%d,", n), keys,
+                                             repeat(",,\n", n)), n, None))
+                return n
             del cand[start:]
     del keys
     n_edges = 0
-    for o, oid in zip(grp, ids):
+    for o, pre in zip(grp, pres):
         if not o:
             continue
-        pre = "%d," % oid
         rows = []
         n = 0
         for key, v in _DICT_ITEMS(o):
@@ -1048,7 +1107,7 @@ def _dict_rows(grp, ids, cand, plan):
     return n_edges
 
 
-def _instance_rows(st, grp, ids, t, ti, cand, plan):
+def _instance_rows(st, grp, ids, pres, t, ti, cand, plan):
     """Rows of a run of instances of one class t (made by a class
     statement): when all its attributes are set, the referents are the
     attribute values in key order (3.11+) or the __dict__ (3.8-3.10), then
@@ -1078,34 +1137,36 @@ def _instance_rows(st, grp, ids, t, ti, cand, plan):
             start = len(cand)
             cand.extend(chain.from_iterable(refs_all[i:j]))
             m = len(cand) - start
-            plan.append((_EDGE_ROW, m, _pres(ids[i:j], repeat(nf)),
-                         chain.from_iterable(repeat(fast, j - i))))
+            plan.append((_interleave(m, chain.from_iterable(map(repeat, pres[i:j], repeat(nf))),
+                                     chain.from_iterable(repeat(ti[17], j - i))), m, None))
             n_edges += m
         else:
-            for o, oid, refs in zip(grp[i:j], ids[i:j], refs_all[i:j]):
+            for o, oid, pre, refs in zip(grp[i:j], ids[i:j], pres[i:j], refs_all[i:j]):
                 cand.extend(refs)
                 plan.append((None, len(refs), _named_rows(
-                    "%d," % oid, refs, _instance_names(st, o, oid, t, ti, refs), _PLAIN)))
+                    pre, refs, _instance_names(st, o, oid, t, ti, refs), _PLAIN)))
                 n_edges += len(refs)
         i = j
     return n_edges
 
 
-def _plain_rows(grp, ids, tail, cand, plan):
-    """Rows of a run of objects whose references have no names."""
+def _plain_rows(grp, pres, field, cand, plan):
+    """Rows of a run of objects whose references have no names (field: the
+    "to" field of their rows)."""
     refs_all = list(map(_get_referents, grp))
     start = len(cand)
     cand.extend(chain.from_iterable(refs_all))
     n = len(cand) - start
     if n:
-        plan.append((_EDGE_ROW, n, _pres(ids, map(len, refs_all)), repeat(tail, n)))
+        plan.append((_interleave(n, chain.from_iterable(map(repeat, pres, map(len, refs_all))),
+                                 repeat(field, n)), n, None))
     return n
 
 
-def _other_rows(st, grp, ids, tis, cand, plan):
+def _other_rows(st, grp, ids, pres, tis, cand, plan):
     """Rows of objects of every other kind, from gc.get_referents()."""
     n_edges = 0
-    for o, oid, ti in zip(grp, ids, tis):
+    for o, oid, pre, ti in zip(grp, ids, pres, tis):
         kind = ti[1]
         if kind in _ATOMS:
             continue
@@ -1115,7 +1176,6 @@ def _other_rows(st, grp, ids, tis, cand, plan):
         cand.extend(refs)
         n = len(refs)
         n_edges += n
-        pre = "%d," % oid
         if kind == _K_INSTANCE:
             plan.append((None, n, _named_rows(pre, refs, _instance_names(st, o, oid, type(o), ti, refs),
                                               _PLAIN)))
@@ -1124,12 +1184,13 @@ def _other_rows(st, grp, ids, tis, cand, plan):
         if names:
             plan.append((None, n, _named_rows(pre, refs, names, ti[9])))
         else:
-            plan.append((_EDGE_ROW, n, repeat(pre, n), repeat(ti[9], n)))
+            plan.append(([pre, ti[18]] * n, n, None))
     return n_edges
 
 
-def _group_rows(st, objs, ids, ts, tis, cand, plan):
-    """Plans the edge rows of a batch sorted by class; returns their number."""
+def _group_rows(st, objs, ids, pres, ts, tis, cand, plan):
+    """Plans the edge rows of a batch sorted by class (pres: the objects'
+    "id," fields); returns their number."""
     n_edges = 0
     n = len(objs)
     i = 0
@@ -1141,15 +1202,15 @@ def _group_rows(st, objs, ids, ts, tis, cand, plan):
         while j < n and ts[j] is t:
             j += 1
         if kind == _K_LIST or kind == _K_TUPLE:
-            n_edges += _seq_rows(objs[i:j], ids[i:j], cand, plan)
+            n_edges += _seq_rows(objs[i:j], pres[i:j], cand, plan)
         elif kind == _K_DICT:
-            n_edges += _dict_rows(objs[i:j], ids[i:j], cand, plan)
+            n_edges += _dict_rows(objs[i:j], ids[i:j], pres[i:j], cand, plan)
         elif kind == _K_INSTANCE and ti[12] is not None:
-            n_edges += _instance_rows(st, objs[i:j], ids[i:j], t, ti, cand, plan)
+            n_edges += _instance_rows(st, objs[i:j], ids[i:j], pres[i:j], t, ti, cand, plan)
         elif kind == _K_GENERIC:
-            n_edges += _plain_rows(objs[i:j], ids[i:j], ti[9], cand, plan)
+            n_edges += _plain_rows(objs[i:j], pres[i:j], ti[18], cand, plan)
         elif kind not in _ATOMS:
-            n_edges += _other_rows(st, objs[i:j], ids[i:j], tis[i:j], cand, plan)
+            n_edges += _other_rows(st, objs[i:j], ids[i:j], pres[i:j], tis[i:j], cand, plan)
         i = j
     return n_edges
 
@@ -1162,8 +1223,11 @@ def _plan_text(plan, cids):
         if entry[0] is None:
             texts.append(entry[2])
             next(islice(it, entry[1], entry[1]), None)      # (skips them)
+        elif entry[2] is None:
+            texts.append("".join(entry[0]) % tuple(islice(it, entry[1])))
         else:
-            texts.append(_fmt_rows(entry[0], entry[1], entry[2], islice(it, entry[1]), entry[3]))
+            texts.append("".join(entry[0]) % tuple(_interleave(entry[1], islice(it, entry[1]),
+                                                               entry[2])))
     return "".join(texts)
 
 
@@ -1243,13 +1307,15 @@ def _batch(st, objs, raws, gen):
     raws = list(map(raws.__getitem__, order))
     tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
     del order, tids
-    _out_write(st[_S_NOUT], _nodes_text(st, objs, ids, tis, raws, gen, False)
+    pres = _id_fields(ids)
+    _out_write(st[_S_NOUT], _nodes_text(st, objs, ids, pres, tis, raws, gen, False)
                .encode("utf-8", "backslashreplace"))
     st[_S_NN] += len(objs)
 
     cand = []
     plan = []
-    n_edges = _group_rows(st, objs, ids, ts, tis, cand, plan)
+    n_edges = _group_rows(st, objs, ids, pres, ts, tis, cand, plan)
+    del pres
     weak = list(compress(range(len(objs)), map(itemgetter(4), tis)))
     if weak:
         for i in compress(weak, map(_getweakrefcount, map(objs.__getitem__, weak))):
@@ -1375,14 +1441,15 @@ def _extras(st):
         tis = list(map(tcache.__getitem__, map(tids.__getitem__, order)))
         del order, tids
         ids = list(map(id, objs))
+        pres = _id_fields(ids)
         if frozen and not frozen.isdisjoint(ids):
             for j in range(len(objs)):
                 gen = "3" if ids[j] in frozen else ""
-                _out_write(nout, _nodes_text(st, objs[j:j + 1], ids[j:j + 1], tis[j:j + 1],
-                                             raws[j:j + 1], gen, not gen, 1)
+                _out_write(nout, _nodes_text(st, objs[j:j + 1], ids[j:j + 1], pres[j:j + 1],
+                                             tis[j:j + 1], raws[j:j + 1], gen, not gen, 1)
                            .encode("utf-8", "backslashreplace"))
         else:
-            _out_write(nout, _nodes_text(st, objs, ids, tis, raws, "", True, 1)
+            _out_write(nout, _nodes_text(st, objs, ids, pres, tis, raws, "", True, 1)
                        .encode("utf-8", "backslashreplace"))
         st[_S_NN] += len(objs)
         del raws
@@ -1392,15 +1459,16 @@ def _extras(st):
             ts = list(map(ts.__getitem__, sel))
             tis = list(map(tis.__getitem__, sel))
             ids = list(map(ids.__getitem__, sel))
+            pres = list(map(pres.__getitem__, sel))
         del sel
         if not objs:
             continue
         cand = []
         plan = []
-        n_edges = _group_rows(st, objs, ids, ts, tis, cand, plan)
+        n_edges = _group_rows(st, objs, ids, pres, ts, tis, cand, plan)
         # (nothing may hold an object of extra when the next batch is counted:
         # a type in ts can be one, an untracked static type)
-        del objs, ts, ids, tis
+        del objs, ts, ids, tis, pres
         if not cand:
             continue
         cids = list(map(id, cand))
