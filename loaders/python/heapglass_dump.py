@@ -90,8 +90,8 @@ import time
 import types
 import weakref
 from array import array
-from itertools import chain, compress, count, islice, repeat
-from operator import eq as _eq, ge as _ge, is_ as _is, itemgetter, not_ as _not, sub as _minus
+from itertools import accumulate, chain, compress, count, filterfalse, islice, repeat
+from operator import add as _add, eq as _eq, ge as _ge, is_ as _is, itemgetter, not_ as _not, sub as _minus
 
 try:
     import mmap as _mmap
@@ -195,9 +195,12 @@ _ELEM_ROW = "%s%d,,%d,\n"
 _PLAIN = ",,\n"
 _NODES_HEADER = b"id,type,size,name,refcount,generation,root,flags\n"
 _EDGES_HEADER = b"from,to,name,index,kind\n"
-# The "to" field of element rows (a "%d" for the id) of indexes 0, 1, ...
-# (see _seq_rows)
+# The rows of a list, a tuple or a dict after their first "from," field, for
+# pre.join(): _ELEM_SEPS[n] for n elements, _KEY_SEPS[n] for n str keys
+# (see _seq_rows, _dict_rows); longer ones made as needed.
 _INDEX_FIELDS = tuple(map("%%d,,%d,\n".__mod__, range(1024)))
+_ELEM_SEPS = tuple(map(("",).__add__, map(_INDEX_FIELDS.__getitem__, map(slice, range(64)))))
+_KEY_SEPS = tuple(map(("",).__add__, map(("%d,%s,,\n",).__mul__, range(64))))
 
 # Tails of edge rows for fixed names; the references marked `meta` are the
 # interpreter's bookkeeping, which every object of its kind has
@@ -213,6 +216,7 @@ _ONLY_STR = {id(str)}
 _TI_UFLAGS = itemgetter(14)
 _DICT_VALUES = dict.values
 _FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 _LAST = itemgetter(-1)
 _HEAD = itemgetter(slice(0, _LABEL_MAX))
 _NOT_ATOM = itemgetter(13)
@@ -486,6 +490,7 @@ def _typeinfo(t, cache):
     finalizer = _among(t, _C_FINALIZER_TYPES) or (_IOBASE is not None and _among(_IOBASE, mro))
     sizeof_safe = True
     sizeof_found = False
+    sizeof_method = False
     weak = (t is weakref.ProxyType or t is weakref.CallableProxyType
             or _among(weakref.ReferenceType, mro))
     slots = []
@@ -498,6 +503,7 @@ def _typeinfo(t, cache):
         if not sizeof_found and "__sizeof__" in d:
             sizeof_found = True
             sizeof_safe = _among(type(d["__sizeof__"]), _C_CALLABLES)
+            sizeof_method = type(d["__sizeof__"]) is types.MethodDescriptorType
         # ("in" and [], not mappingproxy.get: on 3.13 its first call makes
         # a tuple of keyword names that stays, and a dump must change nothing)
         if _T_FLAGS(base) & _HEAPTYPE and "__slots__" in d:
@@ -558,10 +564,14 @@ def _typeinfo(t, cache):
         bool(tflags & _MANAGED_DICT),     # 15 3.11+: a managed dict
         # Pieces of row formats (see _plan_text): "%" doubled in text
         _pct(_csv(name)) + ",",           # 16 the type field (0)
-        # 17 the "to" fields of the rows of fast (12)
-        None if fast is None else tuple(map("%d,".__add__, map(_pct, fast))),
+        # 17 the rows of fast (12) after the first "from," field, each
+        # with a "%d" for its "to" id: pre.join() of it is an object's rows
+        None if fast is None else ("",) + tuple(map("%d,".__add__, map(_pct, fast))),
         # 18 the "to" field of an unnamed reference's row (9)
         "%d," + (",,meta\n" if kind == _K_TYPE or kind == _K_MODULE else _PLAIN),
+        # 19 sizes by __sizeof__ (a C method), plus what getsizeof adds,
+        # the same for all (but for classes: a static one has no GC header)
+        sizeof_method and kind != _K_TYPE,
     )
     cache[id(t)] = info
     return info
@@ -863,13 +873,14 @@ def _anchor_dicts(lists):
     return anchors, positions
 
 
-def _seen_new(seen, pairs, extra):
-    """Appends to extra the objects of pairs ({id: object}) not seen before;
+def _seen_new(seen, objs, extra):
+    """Appends to extra the objects of objs not seen before (each once);
     seen is a bitmap per 4 KiB of address space (objects are 8-byte
     aligned), a few bytes per object where a set of ids would take 60."""
-    for vid, v in _DICT_ITEMS(pairs):
+    get = seen.get
+    for v, vid in zip(objs, map(id, objs)):
         pg = vid >> 12
-        bm = seen.get(pg)
+        bm = get(pg)
         if bm is None:
             bm = seen[pg] = bytearray(64)
         bit = (vid >> 3) & 511
@@ -920,6 +931,41 @@ def _interleave(n, *cols):
     return args
 
 
+def _sizes(objs, i, j, ti):
+    """The shallow sizes of objs[i:j], all of the class of ti: what
+    sys.getsizeof() says, when the class's __sizeof__ is C code, else
+    object.__sizeof__().  (getsizeof looks __sizeof__ up and binds it for
+    every object: calling the C method itself is several times faster.)"""
+    f = None
+    if ti[19]:
+        # (found as _typeinfo found it; not kept there: a table of the
+        # dumper's must not hold a heap object while it is counted)
+        for base in _T_MRO(type(objs[i])):
+            d = _T_DICT(base)
+            if d is not None and "__sizeof__" in d:
+                f = d["__sizeof__"]
+                break
+        del base, d
+    if type(f) is types.MethodDescriptorType:
+        try:
+            sizes = list(map(f, islice(objs, i, j)))
+            extra = _getsizeof(objs[i]) - sizes[0]
+            return list(map(_add, sizes, repeat(extra))) if extra else sizes
+        except Exception:
+            pass
+    del f
+    sizes = []
+    for o in islice(objs, i, j):
+        if ti[2]:
+            try:
+                sizes.append(_getsizeof(o))
+                continue
+            except Exception:
+                pass
+        sizes.append(_obj_sizeof(o))
+    return sizes
+
+
 def _id_fields(ids):
     """The "id," field of each of ids, formatted together."""
     pres = (("%d,\n" * len(ids)) % tuple(ids)).split("\n")
@@ -939,23 +985,6 @@ def _nodes_text(st, objs, ids, pres, tis, raws, gen, untracked, held=0):
     fields); held: references the dumper held beyond the calibrated k when
     it counted (raws)."""
     n = len(objs)
-    if all(map(_TI_SAFE, tis)):
-        try:
-            sizes = list(map(_getsizeof, objs))
-        except Exception:
-            sizes = None
-    else:
-        sizes = None
-    if sizes is None:
-        sizes = []
-        for o, ti in zip(objs, tis):
-            if ti[2]:
-                try:
-                    sizes.append(_getsizeof(o))
-                    continue
-                except Exception:
-                    pass
-            sizes.append(_obj_sizeof(o))
     k = st[_S_K] + held
     sub = st[_S_SUB]
     rcs = list(map(_minus, raws, repeat(k)))
@@ -990,6 +1019,7 @@ def _nodes_text(st, objs, ids, pres, tis, raws, gen, untracked, held=0):
         while j < n and tis[j] is ti:
             j += 1
         m = j - i
+        sizes = _sizes(objs, i, j, ti)
         head = ti[16] + "%d,"
         flags = ti[14] if untracked else ti[3]
         labels = None
@@ -1010,33 +1040,41 @@ def _nodes_text(st, objs, ids, pres, tis, raws, gen, untracked, held=0):
                 labels = [_label(o, kind) for o in run]
                 fmt = head + "%s,%d" + tail
             del run
-            args += _interleave(m, sizes[i:j], labels, rcs[i:j])
+            args += _interleave(m, sizes, labels, rcs[i:j])
         else:
             fmt = head + ",%d" + tail
-            args += _interleave(m, sizes[i:j], rcs[i:j])
-        if odd is None:
-            fmts += repeat(fmt + flags + "\n", m)
-        else:
-            base = len(fmts)
-            fmts += repeat(fmt + flags + "\n", m)
+            args += _interleave(m, sizes, rcs[i:j])
+        # the rows of the run: pres[r] + row, that is row.join(pres[i:j]) + row
+        row = fmt + flags + "\n"
+        a = i
+        if odd is not None:
             for r in range(i, j):
                 if r in odd:
+                    if r > a:
+                        fmts.append(row.join(pres[a:r]))
+                        fmts.append(row)
                     word, label = odd[r]
                     f = (flags + " " + word) if flags else word
+                    fmts.append(pres[r])
                     if labels is None and label is not None:
-                        fmts[base + r - i] = head + _pct(label) + ",%d" + tail + f + "\n"
+                        fmts.append(head + _pct(label) + ",%d" + tail + f + "\n")
                     else:
-                        fmts[base + r - i] = fmt + f + "\n"
+                        fmts.append(fmt + f + "\n")
+                    a = r + 1
+        if j > a:
+            fmts.append(row.join(pres[a:j]))
+            fmts.append(row)
         i = j
-    return "".join(_interleave(n, pres, fmts)) % tuple(args)
+    return "".join(fmts) % tuple(args)
 
 
 # The edge rows of a batch are planned first, then written: each group of
 # objects appends its referents to `cand` and an entry to `plan`, either
-# (pieces, rows, None) or (pieces, rows, column) for rows whose "to" ids
-# come from cand: the format joined from pieces has a "%d" for each of
-# them, followed by a field from column when there is one; or (None, rows,
-# text) for rows already written.  The ids of cand are taken once, for the
+# (format, rows, None) or (format, rows, column) for rows whose "to" ids
+# come from cand: the format has a "%d" for each of them, followed by a
+# field from column when there is one; or (None, rows, text) for rows
+# already written.  The format of an object's rows is pre.join(seps), pre
+# its "from," field and seps the rest of each row, after a "".  The ids of cand are taken once, for the
 # rows, for the check against the objects left out and for finding the
 # untracked ones (id() is not free: an audit event).
 
@@ -1047,14 +1085,31 @@ def _seq_rows(grp, pres, cand, plan):
     cand.extend(chain.from_iterable(grp))
     n = len(cand) - start
     if n:
-        froms = chain.from_iterable(map(repeat, pres, lens))
-        if max(lens) <= len(_INDEX_FIELDS):
-            plan.append((_interleave(n, froms, chain.from_iterable(
-                map(islice, repeat(_INDEX_FIELDS), lens))), n, None))
+        longest = max(lens)
+        if longest < len(_ELEM_SEPS):
+            plan.append(("".join(map(str.join, pres, map(_ELEM_SEPS.__getitem__, lens))), n, None))
+        elif longest <= len(_INDEX_FIELDS):
+            plan.append(("".join(map(str.join, pres, map(_elem_seps, lens))), n, None))
         else:
-            plan.append((_interleave(n, froms, repeat("%d,,%d,\n", n)), n,
+            plan.append(("".join(map(str.join, pres, map(_long_seps, lens))), n,
                          chain.from_iterable(map(range, lens))))
     return n
+
+
+def _elem_seps(n):
+    if n < len(_ELEM_SEPS):
+        return _ELEM_SEPS[n]
+    return ("",) + _INDEX_FIELDS[:n]
+
+
+def _long_seps(n):
+    return ("",) + ("%d,,%d,\n",) * n
+
+
+def _key_seps(n):
+    if n < len(_KEY_SEPS):
+        return _KEY_SEPS[n]
+    return ("",) + ("%d,%s,,\n",) * n
 
 
 def _dict_rows(grp, ids, pres, cand, plan):
@@ -1073,12 +1128,8 @@ def _dict_rows(grp, ids, pres, cand, plan):
             cand.extend(chain.from_iterable(map(_DICT_VALUES, grp)))
             n = len(keys)
             if len(cand) - start == n:
-                froms = chain.from_iterable(map(repeat, pres, lens))
-                if "%" in blob:
-                    plan.append((_interleave(n, froms, repeat("%d,%s,,\n", n)), n, keys))
-                else:
-                    plan.append((_interleave(n, froms, repeat("%d,", n), keys,
-                                             repeat(",,\n", n)), n, None))
+                seps = map(_KEY_SEPS.__getitem__ if max(lens) < len(_KEY_SEPS) else _key_seps, lens)
+                plan.append(("".join(map(str.join, pres, seps)), n, keys))
                 return n
             del cand[start:]
     del keys
@@ -1137,8 +1188,7 @@ def _instance_rows(st, grp, ids, pres, t, ti, cand, plan):
             start = len(cand)
             cand.extend(chain.from_iterable(refs_all[i:j]))
             m = len(cand) - start
-            plan.append((_interleave(m, chain.from_iterable(map(repeat, pres[i:j], repeat(nf))),
-                                     chain.from_iterable(repeat(ti[17], j - i))), m, None))
+            plan.append(("".join(map(str.join, pres[i:j], repeat(ti[17]))), m, None))
             n_edges += m
         else:
             for o, oid, pre, refs in zip(grp[i:j], ids[i:j], pres[i:j], refs_all[i:j]):
@@ -1158,8 +1208,8 @@ def _plain_rows(grp, pres, field, cand, plan):
     cand.extend(chain.from_iterable(refs_all))
     n = len(cand) - start
     if n:
-        plan.append((_interleave(n, chain.from_iterable(map(repeat, pres, map(len, refs_all))),
-                                 repeat(field, n)), n, None))
+        plan.append((field.join(chain.from_iterable(map(repeat, pres, map(len, refs_all))))
+                     + field, n, None))
     return n
 
 
@@ -1184,7 +1234,7 @@ def _other_rows(st, grp, ids, pres, tis, cand, plan):
         if names:
             plan.append((None, n, _named_rows(pre, refs, names, ti[9])))
         else:
-            plan.append(([pre, ti[18]] * n, n, None))
+            plan.append(((pre + ti[18]) * n, n, None))
     return n_edges
 
 
@@ -1215,8 +1265,9 @@ def _group_rows(st, objs, ids, pres, ts, tis, cand, plan):
     return n_edges
 
 
-def _plan_text(plan, cids):
-    """The text of planned rows, the "to" ids taken in order from cids."""
+def _plan_texts(plan, cids):
+    """The text of each entry of plan, the "to" ids taken in order from
+    cids."""
     texts = []
     it = iter(cids)
     for entry in plan:
@@ -1224,11 +1275,10 @@ def _plan_text(plan, cids):
             texts.append(entry[2])
             next(islice(it, entry[1], entry[1]), None)      # (skips them)
         elif entry[2] is None:
-            texts.append("".join(entry[0]) % tuple(islice(it, entry[1])))
+            texts.append(entry[0] % tuple(islice(it, entry[1])))
         else:
-            texts.append("".join(entry[0]) % tuple(_interleave(entry[1], islice(it, entry[1]),
-                                                               entry[2])))
-    return "".join(texts)
+            texts.append(entry[0] % tuple(_interleave(entry[1], islice(it, entry[1]), entry[2])))
+    return texts
 
 
 def _single_count():
@@ -1236,7 +1286,7 @@ def _single_count():
     once (here by a tuple), found once among the candidates."""
     holder = (float("0.5"),)
     cand = [holder[0]]
-    u = list(compress(cand, [True]))
+    u = list(filterfalse(_is_tracked, cand))
     return list(map(_getrefcount, u))[0]
 
 
@@ -1245,20 +1295,20 @@ def _discover(st, cand, cids, near=None):
     join the extras, and so do, after gc.freeze(), tracked ones in no
     generation list.  One referenced once in all the heap (most strings and
     numbers) can only be found once: it needs no check."""
-    tracked = list(map(_is_tracked, cand))
-    if not all(tracked):
-        untracked = list(map(_not, tracked))
-        u = list(compress(cand, untracked))
+    u = list(filterfalse(_is_tracked, cand))
+    if u:
         single = list(map(_eq, map(_getrefcount, u), repeat(st[_S_SINGLE])))
         extra = st[_S_EXTRA]
         extra += compress(u, single)
         if not all(single):
-            multi = list(map(_not, single))
-            u = list(compress(u, multi))
-            _seen_new(st[_S_SEEN], dict(zip(compress(compress(cids, untracked), multi), u)), extra)
-            del multi
-        del u, untracked, single
-    if st[_S_LISTED] is not None and any(tracked):
+            u = list(compress(u, map(_not, single)))
+            _seen_new(st[_S_SEEN], u, extra)
+        del single
+    del u
+    if st[_S_LISTED] is None:
+        return
+    tracked = list(map(_is_tracked, cand))
+    if any(tracked):
         check = set(compress(cids, tracked))
         if near is not None:
             # ids known to be listed (the batch's own objects and the last
@@ -1331,12 +1381,13 @@ def _batch(st, objs, raws, gen):
     del weak
     if cand:
         cids = list(map(id, cand))
-        text = _plan_text(plan, cids)
-        del plan
+        texts = _plan_texts(plan, cids)
         if keep is not None or not skip.isdisjoint(cids):
             # references to objects left out go too
-            text, dropped = _drop_rows(st, text, cand)
-            n_edges -= dropped
+            n_edges -= _drop_rows(st, plan, texts, cand, cids)
+        del plan
+        text = "".join(texts)
+        del texts
         near = None
         if st[_S_LISTED] is not None:
             near = set(ids)
@@ -1352,23 +1403,46 @@ def _batch(st, objs, raws, gen):
             _out_write(st[_S_EOUT], text.encode("utf-8", "backslashreplace"))
 
 
-def _drop_rows(st, text, cand):
-    """Leaves out the rows of text whose target is an object left out: the
-    dumper's own, and in a focused dump the tracked objects outside its set
-    (untracked ones are dumped as the extras of what is kept)."""
+def _drop_rows(st, plan, texts, cand, cids):
+    """Leaves out the rows whose target is an object left out: the dumper's
+    own, and in a focused dump the tracked objects outside its set
+    (untracked ones are dumped as the extras of what is kept).  texts: the
+    text of each entry of plan (see _plan_texts), cut where needed.
+    Returns the number of rows left out."""
     skip = st[_S_SKIP]
     keep = st[_S_KEEP]
-    gone = set()
-    for v in cand:
-        vid = id(v)
-        if vid in skip or (keep is not None and vid not in keep and _is_tracked(v)
-                           and vid not in st[_S_FROZEN]):
-            gone.add("%d" % vid)
-    if not gone:
-        return text, 0
-    # The rows whose second field is a gone id, found with str.find: the text
-    # of a batch with a list of a million items is tens of megabytes, and a
-    # list of its rows would be as much again.
+    if keep is None:
+        pos = list(compress(count(), map(skip.__contains__, cids)))
+    else:
+        frozen = st[_S_FROZEN]
+        pos = []
+        for i, v, vid in zip(count(), cand, cids):
+            if vid in skip or (vid not in keep and _is_tracked(v) and vid not in frozen):
+                pos.append(i)
+        del v
+    if not pos:
+        return 0
+    # the entries that hold them: only their text is searched
+    ends = list(accumulate(map(_SECOND, plan)))
+    gone = {}
+    e = 0
+    for i in pos:
+        while ends[e] <= i:
+            e += 1
+        gone.setdefault(e, set()).add("%d" % cids[i])
+    dropped = 0
+    for e, ids in _DICT_ITEMS(gone):
+        texts[e], n = _cut_rows(texts[e], ids)
+        dropped += n
+    return dropped
+
+
+def _cut_rows(text, gone):
+    """text less its rows whose second field is one of the ids gone (str),
+    and the number of rows cut."""
+    # The rows are found with str.find: the text of a list of a million
+    # items is tens of megabytes, and a list of its rows would be as much
+    # again.
     cuts = []
     for g in gone:
         pat = "," + g + ","
@@ -1472,11 +1546,12 @@ def _extras(st):
         if not cand:
             continue
         cids = list(map(id, cand))
-        text = _plan_text(plan, cids)
-        del plan
+        texts = _plan_texts(plan, cids)
         if st[_S_KEEP] is not None or not st[_S_SKIP].isdisjoint(cids):
-            text, dropped = _drop_rows(st, text, cand)
-            n_edges -= dropped
+            n_edges -= _drop_rows(st, plan, texts, cand, cids)
+        del plan
+        text = "".join(texts)
+        del texts
         _discover(st, cand, cids)
         del cand, cids
         st[_S_NE] += n_edges
