@@ -290,16 +290,22 @@ static heap_str_t intern(struct csvctx *c, const char *s, size_t len)
 
 /* The cache slot of a short label, from its length and first and last
  * eight bytes. */
-static struct label_slot *label_slot(struct csvctx *c, const char *s, size_t len)
+static inline __attribute__((always_inline)) struct label_slot *label_slot(struct csvctx *c, const char *s,
+									    size_t len)
 {
 	uint64_t x = len, y = 0;
 
 	if (len >= 8) {
 		memcpy(&x, s, 8);
 		memcpy(&y, s + len - 8, 8);
-	} else {
-		for (size_t i = 0; i < len; i++)
-			y = y << 8 | (unsigned char)s[i];
+	} else if (len >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		y = (uint64_t)a << 32 | b;
+	} else if (len) {
+		y = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[len / 2] << 8 |
+		    (unsigned char)s[len - 1];
 	}
 	x = (x ^ (y * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull;
 	return &c->cache[x >> (64 - CACHE_BITS)];
@@ -677,7 +683,36 @@ static __attribute__((noinline)) void field_newlines(struct csvctx *c, const cha
 		c->lines_done++;
 }
 
-/* A short label in the cache: stores its string and returns 1, or 0. */
+/* Whether a[0..len) and b[0..len) are the same, for 1 <= len <=
+ * CACHE_LEN (24), without a call: overlapping loads that cover them. */
+static inline int same_short(const char *a, const char *b, size_t len)
+{
+	uint64_t x0, y0, x1, y1, x2, y2;
+	uint32_t u0, v0, u1, v1;
+
+	_Static_assert(CACHE_LEN <= 24, "three 8-byte words cover a cached label");
+	if (len >= 8) {
+		size_t mid = len > 16 ? 8 : len - 8;
+		memcpy(&x0, a, 8);
+		memcpy(&y0, b, 8);
+		memcpy(&x1, a + mid, 8);
+		memcpy(&y1, b + mid, 8);
+		memcpy(&x2, a + len - 8, 8);
+		memcpy(&y2, b + len - 8, 8);
+		return ((x0 ^ y0) | (x1 ^ y1) | (x2 ^ y2)) == 0;
+	}
+	if (len >= 4) {
+		memcpy(&u0, a, 4);
+		memcpy(&v0, b, 4);
+		memcpy(&u1, a + len - 4, 4);
+		memcpy(&v1, b + len - 4, 4);
+		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
+	}
+	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
+}
+
+/* A short label (1 <= len) in the cache: stores its string and returns 1,
+ * or 0. */
 static inline int label_cached(struct csvctx *c, const char *s, size_t len, heap_str_t *out)
 {
 	const struct label_slot *slot;
@@ -685,10 +720,22 @@ static inline int label_cached(struct csvctx *c, const char *s, size_t len, heap
 	if (len > CACHE_LEN)
 		return 0;
 	slot = label_slot(c, s, len);
-	if (slot->len != len || memcmp(slot->s, s, len) != 0)
+	if (slot->len != len || !same_short(slot->s, s, len))
 		return 0;
 	*out = slot->str;
 	return 1;
+}
+
+/* The labels not in the cache (kept out of the callbacks below, whose
+ * common paths then call nothing). */
+static __attribute__((noinline)) void edge_name(struct csvctx *c, const char *s, size_t len)
+{
+	c->name = label(c, s, len);
+}
+
+static __attribute__((noinline)) void node_type(struct csvctx *c, const char *s, size_t len)
+{
+	c->rec.type = label(c, s, len);
 }
 
 /* The general path of field f (the fast one did not take it). */
@@ -702,19 +749,11 @@ static __attribute__((noinline)) void slow_field(struct csvctx *c, unsigned f, c
 	c->field = f + 1;
 }
 
-static void on_edge_field(void *data, size_t len, void *ctx)
+/* Field f of an edge row (past the header, f < ncols). */
+static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len)
 {
-	struct csvctx *c = ctx;
-	const char *s = data;	/* (NULL when len is 0) */
-	unsigned f = c->field;
 	uint64_t v;
 
-	if (c->slow || f >= c->ncols) {
-		on_field(data, len, ctx);
-		return;
-	}
-	if (c->nl_possible && len)
-		field_newlines(c, s, len);
 	c->field = f + 1;
 	switch (c->role[f]) {
 	case COL_FROM:
@@ -732,7 +771,7 @@ static void on_edge_field(void *data, size_t len, void *ctx)
 		}
 		if (label_cached(c, s, len, &c->name))
 			return;
-		c->name = label(c, s, len);
+		edge_name(c, s, len);
 		return;
 	case COL_INDEX:
 		if (len == 0)
@@ -753,19 +792,32 @@ static void on_edge_field(void *data, size_t len, void *ctx)
 	slow_field(c, f, s ? s : "", len);
 }
 
-static void on_node_field(void *data, size_t len, void *ctx)
+/* The same after counting the newlines of a (quoted) field. */
+static __attribute__((noinline)) void edge_field_nl(struct csvctx *c, unsigned f, const char *s, size_t len)
+{
+	field_newlines(c, s, len);
+	edge_field_fast(c, f, s, len);
+}
+
+static void on_edge_field(void *data, size_t len, void *ctx)
 {
 	struct csvctx *c = ctx;
 	const char *s = data;	/* (NULL when len is 0) */
 	unsigned f = c->field;
+
+	if (c->slow || f >= c->ncols)
+		on_field(data, len, ctx);
+	else if (c->nl_possible && len)
+		edge_field_nl(c, f, s, len);
+	else
+		edge_field_fast(c, f, s, len);
+}
+
+/* Field f of a node row (past the header, f < ncols). */
+static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len)
+{
 	uint64_t v;
 
-	if (c->slow || f >= c->ncols) {
-		on_field(data, len, ctx);
-		return;
-	}
-	if (c->nl_possible && len)
-		field_newlines(c, s, len);
 	c->field = f + 1;
 	switch (c->role[f]) {
 	case COL_ID:
@@ -779,7 +831,7 @@ static void on_node_field(void *data, size_t len, void *ctx)
 		}
 		if (label_cached(c, s, len, &c->rec.type))
 			return;
-		c->rec.type = label(c, s, len);
+		node_type(c, s, len);
 		return;
 	case COL_SIZE:
 		if (plain_u64(s, len, &c->rec.size))
@@ -815,6 +867,26 @@ static void on_node_field(void *data, size_t len, void *ctx)
 		break;
 	}
 	slow_field(c, f, s ? s : "", len);
+}
+
+static __attribute__((noinline)) void node_field_nl(struct csvctx *c, unsigned f, const char *s, size_t len)
+{
+	field_newlines(c, s, len);
+	node_field_fast(c, f, s, len);
+}
+
+static void on_node_field(void *data, size_t len, void *ctx)
+{
+	struct csvctx *c = ctx;
+	const char *s = data;	/* (NULL when len is 0) */
+	unsigned f = c->field;
+
+	if (c->slow || f >= c->ncols)
+		on_field(data, len, ctx);
+	else if (c->nl_possible && len)
+		node_field_nl(c, f, s, len);
+	else
+		node_field_fast(c, f, s, len);
 }
 
 /* The end of a data row with as many fields as the header. */
