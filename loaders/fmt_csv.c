@@ -75,6 +75,7 @@ struct equeue {
 	unsigned head, queued;
 	unsigned spare[MAX_BLOCKS + 2];	/* added blocks the reader fills again */
 	unsigned n_spare;
+	unsigned n_warm;		/* the top n_warm of spare[] are still mapped */
 	unsigned n_new;			/* blocks handed out so far */
 	unsigned cap;			/* blocks queued before the reader waits */
 	uint64_t nodes_size;		/* bytes of nodes.csv */
@@ -1106,22 +1107,35 @@ static struct eblock *queue_block(struct equeue *q)
 	pthread_mutex_lock(&q->mu);
 	/* (at most MAX_BLOCKS queued, one being added and this one) */
 	k = block_at(q, q->n_spare ? q->spare[--q->n_spare] : q->n_new++);
+	if (q->n_warm)
+		q->n_warm--;
 	pthread_mutex_unlock(&q->mu);
 	k->n = k->n_names = 0;
 	k->names_len = 0;
 	return k;
 }
 
-/* Gives an added block back to the reader (the queue's mutex held). */
+/* Gives an added block back to the reader (the queue's mutex held).  The
+ * reader takes spare blocks from the top: the WARM_BLOCKS kept mapped stay
+ * there, and the blocks given back to the system go to the bottom (taken
+ * last: once the backlog of the nodes' time is added, the reader and the
+ * loading thread pass the warm blocks round, with no page faults). */
 static void queue_spare(struct equeue *q, struct eblock *k)
 {
-	if (q->n_spare >= WARM_BLOCKS) {
+	unsigned i = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+
+	if (q->n_warm >= WARM_BLOCKS) {
 		free(k->names);
 		k->names = NULL;
 		k->names_cap = 0;
 		(void)madvise(k, BLOCK_BYTES, MADV_DONTNEED);
+		memmove(q->spare + 1, q->spare, q->n_spare * sizeof *q->spare);
+		q->spare[0] = i;
+		q->n_spare++;
+		return;
 	}
-	q->spare[q->n_spare++] = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+	q->spare[q->n_spare++] = i;
+	q->n_warm++;
 }
 
 static void add_block(struct csvctx *c, struct hmap *names, const struct eblock *k);
