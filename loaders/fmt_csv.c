@@ -312,6 +312,34 @@ static inline __attribute__((always_inline)) struct label_slot *label_slot(struc
 	return &c->cache[x >> (64 - CACHE_BITS)];
 }
 
+/* Whether a[0..len) and b[0..len) are the same, for 1 <= len <=
+ * CACHE_LEN (24), without a call: overlapping loads that cover them. */
+static inline int same_short(const char *a, const char *b, size_t len)
+{
+	uint64_t x0, y0, x1, y1, x2, y2;
+	uint32_t u0, v0, u1, v1;
+
+	_Static_assert(CACHE_LEN <= 24, "three 8-byte words cover a cached label");
+	if (len >= 8) {
+		size_t mid = len > 16 ? 8 : len - 8;
+		memcpy(&x0, a, 8);
+		memcpy(&y0, b, 8);
+		memcpy(&x1, a + mid, 8);
+		memcpy(&y1, b + mid, 8);
+		memcpy(&x2, a + len - 8, 8);
+		memcpy(&y2, b + len - 8, 8);
+		return ((x0 ^ y0) | (x1 ^ y1) | (x2 ^ y2)) == 0;
+	}
+	if (len >= 4) {
+		memcpy(&u0, a, 4);
+		memcpy(&v0, b, 4);
+		memcpy(&u1, a + len - 4, 4);
+		memcpy(&v1, b + len - 4, 4);
+		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
+	}
+	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
+}
+
 static heap_str_t label(struct csvctx *c, const char *s, size_t len)
 {
 	struct label_slot *slot;
@@ -327,7 +355,7 @@ static heap_str_t label(struct csvctx *c, const char *s, size_t len)
 	if (len > CACHE_LEN)
 		return intern(c, s, len);
 	slot = label_slot(c, s, len);
-	if (slot->len != len || memcmp(slot->s, s, len) != 0) {
+	if (slot->len != len || !same_short(slot->s, s, len)) {
 		slot->str = intern(c, s, len);
 		slot->len = (uint32_t)len;
 		memcpy(slot->s, s, len);
@@ -390,7 +418,7 @@ static void defer_name(struct csvctx *c, const char *s, size_t len)
 		return;
 	if (len <= CACHE_LEN) {
 		slot = label_slot(c, s, len);
-		if (slot->len == len && memcmp(slot->s, s, len) == 0) {
+		if (slot->len == len && same_short(slot->s, s, len)) {
 			c->rec.name = slot->str;
 			return;
 		}
@@ -682,34 +710,6 @@ static __attribute__((noinline)) void field_newlines(struct csvctx *c, const cha
 {
 	for (const char *nl = memchr(s, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)))
 		c->lines_done++;
-}
-
-/* Whether a[0..len) and b[0..len) are the same, for 1 <= len <=
- * CACHE_LEN (24), without a call: overlapping loads that cover them. */
-static inline int same_short(const char *a, const char *b, size_t len)
-{
-	uint64_t x0, y0, x1, y1, x2, y2;
-	uint32_t u0, v0, u1, v1;
-
-	_Static_assert(CACHE_LEN <= 24, "three 8-byte words cover a cached label");
-	if (len >= 8) {
-		size_t mid = len > 16 ? 8 : len - 8;
-		memcpy(&x0, a, 8);
-		memcpy(&y0, b, 8);
-		memcpy(&x1, a + mid, 8);
-		memcpy(&y1, b + mid, 8);
-		memcpy(&x2, a + len - 8, 8);
-		memcpy(&y2, b + len - 8, 8);
-		return ((x0 ^ y0) | (x1 ^ y1) | (x2 ^ y2)) == 0;
-	}
-	if (len >= 4) {
-		memcpy(&u0, a, 4);
-		memcpy(&v0, b, 4);
-		memcpy(&u1, a + len - 4, 4);
-		memcpy(&v1, b + len - 4, 4);
-		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
-	}
-	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
 }
 
 /* A short label (1 <= len) in the cache: stores its string and returns 1,
