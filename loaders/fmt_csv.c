@@ -626,7 +626,14 @@ static void add_node_row(struct csvctx *c)
 	p->line = c->line;
 	p->is_root = c->is_root;
 	p->root_kind = c->root_kind;
-	if (++c->n_pend > DEFER)
+	if (++c->n_pend > DEFER / 2) {
+		/* halfway: its slot has arrived; the bytes of the string
+		 * there, which the intern compares with, start loading */
+		const struct pending_node *h = &c->pend[(c->pend_head + c->n_pend - 1 - DEFER / 2) % (DEFER + 1)];
+		if (h->name_len)
+			heap_builder_prefetch_match(c->b, h->name, h->name_len);
+	}
+	if (c->n_pend > DEFER)
 		add_oldest(c);
 	c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)].name_len = 0;
 }
