@@ -757,8 +757,10 @@ static __attribute__((noinline)) void slow_field(struct csvctx *c, unsigned f, c
 	c->field = f + 1;
 }
 
-/* Field f of an edge row (past the header, f < ncols). */
-static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len)
+/* Field f of an edge row (past the header, f < ncols).  nl: the field may
+ * hold quoted newlines, which the line count needs (a plain number holds
+ * none: only the other fields are searched). */
+static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len, int nl)
 {
 	uint64_t v;
 
@@ -777,6 +779,8 @@ static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, 
 			c->name = 0;
 			return;
 		}
+		if (nl)
+			field_newlines(c, s, len);
 		if (label_cached(c, s, len, &c->name))
 			return;
 		edge_name(c, s, len);
@@ -795,34 +799,28 @@ static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, 
 			return;
 		break;
 	default:
+		if (nl && len)
+			field_newlines(c, s, len);
 		return;
 	}
+	if (nl)
+		field_newlines(c, s, len);
 	slow_field(c, f, s ? s : "", len);
-}
-
-/* The same after counting the newlines of a (quoted) field. */
-static __attribute__((noinline)) void edge_field_nl(struct csvctx *c, unsigned f, const char *s, size_t len)
-{
-	field_newlines(c, s, len);
-	edge_field_fast(c, f, s, len);
 }
 
 static void on_edge_field(void *data, size_t len, void *ctx)
 {
 	struct csvctx *c = ctx;
-	const char *s = data;	/* (NULL when len is 0) */
 	unsigned f = c->field;
 
 	if (c->slow || f >= c->ncols)
 		on_field(data, len, ctx);
-	else if (c->nl_possible && len)
-		edge_field_nl(c, f, s, len);
 	else
-		edge_field_fast(c, f, s, len);
+		edge_field_fast(c, f, data, len, c->nl_possible);	/* (data NULL when len is 0) */
 }
 
-/* Field f of a node row (past the header, f < ncols). */
-static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len)
+/* Field f of a node row (past the header, f < ncols), as edge_field_fast. */
+static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len, int nl)
 {
 	uint64_t v;
 
@@ -837,6 +835,8 @@ static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, 
 			c->rec.type = 0;
 			return;
 		}
+		if (nl)
+			field_newlines(c, s, len);
 		if (label_cached(c, s, len, &c->rec.type))
 			return;
 		node_type(c, s, len);
@@ -846,6 +846,8 @@ static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, 
 			return;
 		break;
 	case COL_NAME:
+		if (nl && len)
+			field_newlines(c, s, len);
 		defer_name(c, s ? s : "", len);
 		return;
 	case COL_REFCOUNT:
@@ -870,31 +872,26 @@ static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, 
 			return;
 		break;
 	case COL_IGNORE:
+		if (nl && len)
+			field_newlines(c, s, len);
 		return;
 	default:
 		break;
 	}
+	if (nl && len)
+		field_newlines(c, s, len);
 	slow_field(c, f, s ? s : "", len);
-}
-
-static __attribute__((noinline)) void node_field_nl(struct csvctx *c, unsigned f, const char *s, size_t len)
-{
-	field_newlines(c, s, len);
-	node_field_fast(c, f, s, len);
 }
 
 static void on_node_field(void *data, size_t len, void *ctx)
 {
 	struct csvctx *c = ctx;
-	const char *s = data;	/* (NULL when len is 0) */
 	unsigned f = c->field;
 
 	if (c->slow || f >= c->ncols)
 		on_field(data, len, ctx);
-	else if (c->nl_possible && len)
-		node_field_nl(c, f, s, len);
 	else
-		node_field_fast(c, f, s, len);
+		node_field_fast(c, f, data, len, c->nl_possible);	/* (data NULL when len is 0) */
 }
 
 /* The end of a data row with as many fields as the header. */
@@ -911,6 +908,14 @@ static void on_edge_row(int term, void *ctx)
 {
 	struct csvctx *c = ctx;
 
+	if (c->field == 0 && !c->slow) {
+		/* a blank line, or the \n of a \r\n pair: the row state is
+		 * as the last row's end left it */
+		if (term == '\n')
+			c->lines_done++;
+		c->line = c->lines_done + 1;
+		return;
+	}
 	if (c->slow || c->field != c->ncols) {
 		on_row(term, ctx);
 		return;
@@ -928,6 +933,14 @@ static void on_node_row(int term, void *ctx)
 {
 	struct csvctx *c = ctx;
 
+	if (c->field == 0 && !c->slow) {
+		/* a blank line, or the \n of a \r\n pair: the row state is
+		 * as the last row's end left it */
+		if (term == '\n')
+			c->lines_done++;
+		c->line = c->lines_done + 1;
+		return;
+	}
 	if (c->slow || c->field != c->ncols) {
 		on_row(term, ctx);
 		return;
