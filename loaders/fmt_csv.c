@@ -712,9 +712,11 @@ static inline int plain_u64(const char *s, size_t len, uint64_t *out)
 	return 1;
 }
 
-/* Counts the newlines inside a (quoted) field. */
+/* Counts the newlines inside a (quoted) field (s NULL when len is 0). */
 static __attribute__((noinline)) void field_newlines(struct csvctx *c, const char *s, size_t len)
 {
+	if (len == 0)
+		return;
 	for (const char *nl = memchr(s, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)))
 		c->lines_done++;
 }
