@@ -28,7 +28,14 @@ struct heap_builder {
 	struct column id, type, name, size, refcount, flags, generation, category;
 	/* edges, in the order added */
 	struct column e_from, e_to, e_name, e_kind;
-	int edges_sorted;		/* e_from is non-decreasing so far */
+	/* While the edges come grouped by source in ascending order (V8,
+	 * most CSV files), the sources are not stored one per edge: e_off[v]
+	 * is where source v's edges start, for v <= the last source so far
+	 * (e_off.n of them), and becomes the out CSR's offsets at the freeze.
+	 * The first edge out of that order writes e_from out in full
+	 * (edges_unsort) and e_from is kept from then on. */
+	struct column e_off;
+	int edges_sorted;		/* e_off mode: e_from is empty */
 	struct column roots;
 	struct column locations;	/* struct heap_location */
 
@@ -295,7 +302,7 @@ static void builder_clear(struct heap_builder *b)
 {
 	struct column *cols[] = {
 		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
-		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
+		&b->generation, &b->category, &b->e_from, &b->e_off, &b->e_to, &b->e_name,
 		&b->e_kind, &b->roots, &b->locations,
 	};
 
@@ -335,7 +342,10 @@ void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges
 	column_grow(&b->flags, 2, nodes);
 	column_grow(&b->generation, 1, nodes);
 	column_grow(&b->category, 1, nodes);
-	column_grow(&b->e_from, 4, edges);
+	if (b->edges_sorted)
+		column_grow(&b->e_off, 4, nodes + 1);
+	else
+		column_grow(&b->e_from, 4, edges);
 	column_grow(&b->e_to, 4, edges);
 	column_grow(&b->e_name, 4, edges);
 	column_grow(&b->e_kind, 1, edges);
@@ -458,17 +468,61 @@ void heap_builder_unknown_ref(struct heap_builder *b)
 	b->unknown_refs++;
 }
 
+/* Leaves the offsets mode: the sources of the edges so far, one per edge,
+ * into e_from. */
+static void edges_unsort(struct heap_builder *b)
+{
+	size_t m = b->e_to.n, k = b->e_off.n;
+	const uint32_t *off = b->e_off.data;
+	uint32_t *from;
+
+	column_grow(&b->e_from, 4, b->e_to.cap > m + 1 ? b->e_to.cap : m + 1);
+	from = b->e_from.data;
+	for (size_t v = 0; v < k; v++) {
+		size_t end = v + 1 < k ? off[v + 1] : m;
+		for (size_t e = off[v]; e < end; e++)
+			from[e] = (uint32_t)v;
+	}
+	b->e_from.n = m;
+	column_fini(&b->e_off);
+	b->edges_sorted = 0;
+}
+
+heap_node_t heap_builder_edge_from(const struct heap_builder *b, size_t e)
+{
+	const uint32_t *off = b->e_off.data;
+	size_t lo = 0, hi = b->e_off.n;
+
+	if (!b->edges_sorted)
+		return ((const uint32_t *)b->e_from.data)[e];
+	/* the last source whose edges start at or before e */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (heap_node_t)lo;
+}
+
 int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t to,
 			  enum heap_edge_kind kind, uint32_t name, struct error *err)
 {
 	if (from >= b->id.n || to >= b->id.n)
 		return error_set(err, "reference %u -> %u names an object that does not exist",
 				 (unsigned)from, (unsigned)to);
-	if (b->e_from.n >= 0xfffffff0u)
+	if (b->e_to.n >= 0xfffffff0u)
 		return error_set(err, "more than 4294967280 references");
-	if (b->e_from.n && ((uint32_t *)b->e_from.data)[b->e_from.n - 1] > from)
-		b->edges_sorted = 0;
-	push_u32(&b->e_from, from);
+	if (b->edges_sorted) {
+		if (from + (size_t)1 < b->e_off.n)
+			edges_unsort(b);
+		else
+			while (b->e_off.n <= from)
+				push_u32(&b->e_off, (uint32_t)b->e_to.n);
+	}
+	if (!b->edges_sorted)
+		push_u32(&b->e_from, from);
 	push_u32(&b->e_to, to);
 	push_u32(&b->e_name, name);
 	push_u8(&b->e_kind, (uint8_t)kind);
@@ -510,14 +564,13 @@ static int location_cmp(const void *pa, const void *pb)
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
 {
 	v->n_nodes = (uint32_t)b->id.n;
-	v->n_edges = b->e_from.n;
+	v->n_edges = b->e_to.n;
 	v->type = b->type.data;
 	v->name = b->name.data;
 	v->size = b->size.data;
 	v->id = b->id.data;
 	v->flags = b->flags.data;
 	v->category = b->category.data;
-	v->edge_from = b->e_from.data;
 	v->edge_to = b->e_to.data;
 	v->edge_name = b->e_name.data;
 	v->edge_kind = b->e_kind.data;
@@ -714,8 +767,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 {
 	struct heap *h;
 	uint32_t n = (uint32_t)b->id.n;
-	uint32_t m = (uint32_t)b->e_from.n;
-	const uint32_t *from;
+	uint32_t m = (uint32_t)b->e_to.n;
 
 	(void)err;
 	h = mem_calloc(1, sizeof *h);
@@ -726,16 +778,25 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	take_ids(h, &b->id);
 	take_sizes(h, &b->size);
 
-	/* out offsets by counting sources */
-	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
-	advise_huge(h->out_off, ((size_t)n + 1) * sizeof *h->out_off);
-	from = b->e_from.data;
-	for (uint32_t e = 0; e < m; e++)
-		h->out_off[from[e] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
-		h->out_off[v + 1] += h->out_off[v];
-	if (!b->edges_sorted)
+	if (b->edges_sorted) {
+		/* the offsets as the edges came: the sources past the last
+		 * one with edges start (and end) at m */
+		column_grow(&b->e_off, 4, (size_t)n + 1);
+		for (size_t v = b->e_off.n; v <= n; v++)
+			((uint32_t *)b->e_off.data)[v] = m;
+		b->e_off.n = (size_t)n + 1;
+		h->out_off = column_take(&b->e_off, 4);
+	} else {
+		/* out offsets by counting sources */
+		const uint32_t *from = b->e_from.data;
+		h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
+		advise_huge(h->out_off, ((size_t)n + 1) * sizeof *h->out_off);
+		for (uint32_t e = 0; e < m; e++)
+			h->out_off[from[e] + 1]++;
+		for (uint32_t v = 0; v < n; v++)
+			h->out_off[v + 1] += h->out_off[v];
 		sort_edges(b, n, h->out_off);
+	}
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
@@ -763,9 +824,15 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	}
 	for (uint32_t v = 1; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
-	/* The sources are spent: their pages, already faulted in, take the
-	 * in-edge sources (fresh pages cost a fault and zeroing each). */
-	h->in_from = column_take(&b->e_from, 4);
+	/* The sources, when stored, are spent: their pages, already faulted
+	 * in, take the in-edge sources (fresh pages cost a fault and zeroing
+	 * each). */
+	if (b->edges_sorted) {
+		h->in_from = mem_alloc((size_t)m * 4 + 4);
+		advise_huge(h->in_from, (size_t)m * 4);
+	} else {
+		h->in_from = column_take(&b->e_from, 4);
+	}
 	/* bits per reference, set at random (in_*) and tested at random by
 	 * every walk: huge pages, or a bitmap of tens of megabytes misses the
 	 * TLB on each */

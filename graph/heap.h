@@ -474,12 +474,16 @@ struct heap_builder_view {
 	uint64_t *id;			/* [n_nodes] */
 	uint16_t *flags;		/* [n_nodes] */
 	uint8_t *category;		/* [n_nodes] */
-	const heap_node_t *edge_from;	/* [n_edges] */
 	const heap_node_t *edge_to;	/* [n_edges] */
 	uint32_t *edge_name;		/* [n_edges] */
 	uint8_t *edge_kind;		/* [n_edges], enum heap_edge_kind */
 };
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v);
+
+/* The source of edge e (e < the edges added so far).  The builder keeps no
+ * source per edge while they come grouped by source (the V8 format's
+ * order): then O(log n). */
+heap_node_t heap_builder_edge_from(const struct heap_builder *b, size_t e);
 
 /* Freezes into a heap and empties the builder (which must still be freed).
  * Returns NULL and fills err on failure. */

@@ -494,7 +494,7 @@ static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, cons
 	 * The owner's first OWNER_SCAN references are looked at (a bound:
 	 * many handles may share an owner) */
 	for (uint32_t i = 0; handles && i < n_handles; i++) {
-		uint32_t back = handles[i], hd = h->edge_from[back], o = h->edge_to[back];
+		uint32_t back = handles[i], hd = heap_builder_edge_from(v->b, back), o = h->edge_to[back];
 		for (uint32_t e = first[o]; e < first[o + 1] && e - first[o] < OWNER_SCAN; e++)
 			if (h->edge_to[e] == hd && h->edge_kind[e] == HEAP_EDGE_STRONG) {
 				back_link(v, h, back);

@@ -117,8 +117,8 @@ static void check_random(int sorted)
 			meta[e] = rnd() % 5 == 0;
 			n_meta += meta[e];
 		}
-		if (sorted) { /* insertion sort by source, stable */
-			for (uint32_t i = 1; i < m; i++)
+		if (sorted) { /* insertion sort by source, stable (2: all but the last edge) */
+			for (uint32_t i = 1; i < (sorted == 2 && m ? m - 1 : m); i++)
 				for (uint32_t j = i; j > 0 && ef[j - 1] > ef[j]; j--) {
 					uint32_t t;
 					t = ef[j], ef[j] = ef[j - 1], ef[j - 1] = t;
@@ -131,6 +131,10 @@ static void check_random(int sorted)
 			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)(((en[e] & ~HEAP_NAME_INDEX) % 4) |
 												 (meta[e] ? HEAP_EDGE_META : 0)),
 							       en[e], &err), 0);
+		/* the builder keeps the sources as offsets while they ascend,
+		 * one per edge from the first that does not */
+		for (uint32_t e = 0; e < m; e++)
+			assert_int_equal(heap_builder_edge_from(b, e), ef[e]);
 		if (n > 1)
 			assert_int_equal(heap_builder_add_root(b, 1, 0, &err), 0);
 		h = heap_builder_freeze(b, &err);
@@ -198,6 +202,14 @@ static void test_random_sorted(void **state)
 {
 	(void)state;
 	check_random(1);
+}
+
+/* Grouped by source up to the last edge, which goes back to an earlier
+ * source: the builder's offsets become one source per edge at the end. */
+static void test_random_late_unsorted(void **state)
+{
+	(void)state;
+	check_random(2);
 }
 
 static void test_random_unsorted(void **state)
@@ -439,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test_teardown(test_random_sorted, oracle_teardown),
 		cmocka_unit_test_teardown(test_random_unsorted, oracle_teardown),
+		cmocka_unit_test_teardown(test_random_late_unsorted, oracle_teardown),
 		cmocka_unit_test(test_id_runs),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_index_and_duplicates),

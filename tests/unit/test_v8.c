@@ -592,7 +592,7 @@ static void test_user_marks(void **state)
 	heap_builder_view(b, &bv);
 	assert_int_equal(bv.n_edges, sizeof user_refs / sizeof user_refs[0]);
 	for (size_t e = 0; e < bv.n_edges; e++) {
-		uint64_t from = bv.id[bv.edge_from[e]];
+		uint64_t from = bv.id[heap_builder_edge_from(b, e)];
 		uint32_t name = bv.edge_name[e];
 		size_t k;
 		if (name & HEAP_NAME_INDEX)
