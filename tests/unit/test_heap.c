@@ -218,6 +218,82 @@ static void test_random_unsorted(void **state)
 	check_random(0);
 }
 
+/* A heap big enough that the freeze builds the in CSR on two threads
+ * (each the targets of one range of nodes, the boundary's bit word set by
+ * both), with edges grouped by source and not: every in-edge is its
+ * out-edge's (heap_in_edges, built apart from the freeze), the sources of
+ * each target ascend, and the retains and user bits follow the rules on
+ * both sides. */
+static void test_big_threaded(void **state)
+{
+	(void)state;
+	for (int sorted = 0; sorted < 2; sorted++) {
+		enum { N = 30000, M = 150000 };
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		uint32_t *ef = malloc(M * 4), *et = malloc(M * 4);
+		uint8_t *kd = malloc(M);
+		uint16_t *fl = malloc(N * 2);
+		uint64_t n_meta = 0;
+		uint32_t *deg = calloc(N, 4);
+		const uint32_t *ie;
+		struct heap *h;
+
+		for (uint32_t v = 0; v < N; v++) {
+			static const uint16_t pick[] = { 0, 0, 0, HEAP_F_ANCHOR, HEAP_F_RUNTIME, HEAP_F_SYNTHETIC };
+			struct heap_node_rec rec = { .id = 5 + 2 * (uint64_t)v, .generation = HEAP_GEN_UNKNOWN };
+			rec.flags = fl[v] = pick[rnd() % 6];
+			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+		}
+		for (uint32_t e = 0; e < M; e++) {
+			ef[e] = sorted ? (uint32_t)((uint64_t)e * N / M) : (uint32_t)(rnd() % N);
+			/* a few targets take many references: the ranges' halves
+			 * by nodes are not halves by references */
+			et[e] = rnd() % 4 == 0 ? (uint32_t)(rnd() % 8) : (uint32_t)(rnd() % N);
+			kd[e] = (uint8_t)(rnd() % 4 | (rnd() % 5 == 0 ? HEAP_EDGE_META : 0));
+			n_meta += (kd[e] & HEAP_EDGE_META) != 0;
+			deg[et[e]]++;
+			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)kd[e],
+							       HEAP_NAME_INDEX | e, &err), 0);
+		}
+		h = heap_builder_freeze(b, &err);
+		assert_non_null(h);
+		assert_int_equal(h->meta_refs, n_meta);
+		for (uint32_t e = 0; e < M; e++) {
+			uint32_t k = h->out_name[e] & ~HEAP_NAME_INDEX;	/* the edge as added */
+			uint16_t f = fl[ef[k]];
+			int ret = heap_edge_retains(kd[k] & 3, f);
+			assert_int_equal(h->out_to[e], et[k]);
+			assert_int_equal(heap_out_kind(h, e), kd[k] & 3);
+			assert_int_equal(heap_out_meta(h, e), (kd[k] & HEAP_EDGE_META) != 0);
+			assert_int_equal(heap_out_user(h, e), ret && !(kd[k] & HEAP_EDGE_META) &&
+							      !(f & HEAP_F_NOT_USER) && !(fl[et[k]] & HEAP_F_NOT_USER));
+		}
+		ie = heap_in_edges(h);
+		assert_int_equal(h->in_off[N], M);
+		for (uint32_t v = 0; v < N; v++) {
+			assert_int_equal(h->in_off[v + 1] - h->in_off[v], deg[v]);
+			for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
+				uint32_t e = ie[k], u = h->in_from[k];
+				assert_true(e >= h->out_off[u] && e < h->out_off[u + 1]);
+				assert_int_equal(h->out_to[e], v);
+				assert_int_equal(heap_in_retains(h, k), heap_edge_retains(heap_out_kind(h, e), h->flags[u]));
+				assert_int_equal(heap_in_user(h, k), heap_out_user(h, e));
+				if (k > h->in_off[v])
+					assert_true(h->in_from[k - 1] < u ||
+						    (h->in_from[k - 1] == u && ie[k - 1] < e));
+			}
+		}
+		heap_free(h);
+		heap_builder_free(b);
+		free(ef);
+		free(et);
+		free(kd);
+		free(fl);
+		free(deg);
+	}
+}
+
 /* Ids in k ascending runs (loaders write a few: V8 three, HPROF a few
  * hundred): merged when there are few runs, radix-sorted when many; either
  * way heap_find() finds every node and the id order (built by the first
@@ -452,6 +528,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_random_sorted, oracle_teardown),
 		cmocka_unit_test_teardown(test_random_unsorted, oracle_teardown),
 		cmocka_unit_test_teardown(test_random_late_unsorted, oracle_teardown),
+		cmocka_unit_test(test_big_threaded),
 		cmocka_unit_test(test_id_runs),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_index_and_duplicates),
