@@ -572,6 +572,7 @@ void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
 	v->id = b->id.data;
 	v->flags = b->flags.data;
 	v->category = b->category.data;
+	v->edge_off = b->edges_sorted ? b->e_off.data : NULL;
 	v->edge_to = b->e_to.data;
 	v->edge_name = b->e_name.data;
 	v->edge_kind = b->e_kind.data;
@@ -890,8 +891,10 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	struct heap *h;
 	uint32_t n = (uint32_t)b->id.n;
 	uint32_t m = (uint32_t)b->e_to.n;
+	struct prefault pf;
 
 	(void)err;
+	prefault_init(&pf);
 	h = mem_calloc(1, sizeof *h);
 	h->n_nodes = n;
 	h->n_edges = m;
@@ -923,31 +926,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
 
-	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
-	 * so after the sums in_off[w + 1] is where w's sources start, and it
-	 * serves as w's cursor while they are placed; placed, it is where they
-	 * end, which is where w + 1's start: the offsets, with no second
-	 * array of n cursors.  The targets are in no order: each reference
-	 * costs a cache miss on the cursor and one on the slot, which the
-	 * loops below prefetch a fixed distance ahead so that the misses
-	 * overlap (on a heap of tens of millions of objects a miss that waits
-	 * for the one before costs more than all the rest of the work). */
 	h->in_off = mem_calloc((size_t)n + 2, sizeof *h->in_off);
 	advise_huge(h->in_off, ((size_t)n + 2) * sizeof *h->in_off);
-	{
-		/* two threads, each the targets of one half of the nodes */
-		struct csr_job a = { .h = h, .tlo = 0, .thi = n, .out = 1, .shared = UINT64_MAX };
-		struct csr_job c = a;
-		int two = m >= CSR_MIN_THREADED;
-
-		if (two) {
-			a.thi = c.tlo = n / 2;
-			c.out = 0;
-		}
-		csr_pair(&a, &c, two, csr_count);
-	}
-	for (uint32_t v = 1; v < n; v++)
-		h->in_off[v + 1] += h->in_off[v];
 	/* The sources, when stored, are spent: their pages, already faulted
 	 * in, take the in-edge sources (fresh pages cost a fault and zeroing
 	 * each). */
@@ -971,6 +951,43 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	h->out_kinds = mem_calloc((size_t)m / 32 + 1, sizeof *h->out_kinds);
 	advise_huge(h->out_kinds, ((size_t)m / 32 + 1) * sizeof *h->out_kinds);
+	/* What the placing writes is faulted in on another core meanwhile
+	 * (graph/core/worker.h): the kernel zeroes fresh memory at about
+	 * 1 GB/s on this class of machine, on the writer's time otherwise. */
+	if (m >= CSR_MIN_THREADED) {
+		size_t words = (size_t)m / 64 + 1;
+		prefault_add(&pf, h->in_off, ((size_t)n + 2) * sizeof *h->in_off, 0);
+		if (b->edges_sorted)
+			prefault_add(&pf, h->in_from, (size_t)m * 4, 1);
+		prefault_add(&pf, h->in_retains, words * 8, 1);
+		prefault_add(&pf, h->in_user, words * 8, 1);
+		prefault_add(&pf, h->out_user, words * 8, 1);
+		prefault_add(&pf, h->out_kinds, ((size_t)m / 32 + 1) * 8, 1);
+		prefault_start(&pf);
+	}
+	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
+	 * so after the sums in_off[w + 1] is where w's sources start, and it
+	 * serves as w's cursor while they are placed; placed, it is where they
+	 * end, which is where w + 1's start: the offsets, with no second
+	 * array of n cursors.  The targets are in no order: each reference
+	 * costs a cache miss on the cursor and one on the slot, which the
+	 * loops below prefetch a fixed distance ahead so that the misses
+	 * overlap (on a heap of tens of millions of objects a miss that waits
+	 * for the one before costs more than all the rest of the work). */
+	{
+		/* two threads, each the targets of one half of the nodes */
+		struct csr_job a = { .h = h, .tlo = 0, .thi = n, .out = 1, .shared = UINT64_MAX };
+		struct csr_job c = a;
+		int two = m >= CSR_MIN_THREADED;
+
+		if (two) {
+			a.thi = c.tlo = n / 2;
+			c.out = 0;
+		}
+		csr_pair(&a, &c, two, csr_count);
+	}
+	for (uint32_t v = 1; v < n; v++)
+		h->in_off[v + 1] += h->in_off[v];
 	{
 		const uint16_t *flags = b->flags.data;
 		/* a bit per node for "not in the user graph": the flag a
@@ -1015,6 +1032,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		h->meta_refs = a.meta;
 		h->not_user_nodes = not_user;
 	}
+	prefault_join(&pf);
 
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);

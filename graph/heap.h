@@ -474,6 +474,10 @@ struct heap_builder_view {
 	uint64_t *id;			/* [n_nodes] */
 	uint16_t *flags;		/* [n_nodes] */
 	uint8_t *category;		/* [n_nodes] */
+	const uint32_t *edge_off;	/* while the edges come grouped by
+					 * source: where each source's start,
+					 * room reserved for n_nodes + 1
+					 * (heap_builder_reserve); else NULL */
 	const heap_node_t *edge_to;	/* [n_edges] */
 	uint32_t *edge_name;		/* [n_edges] */
 	uint8_t *edge_kind;		/* [n_edges], enum heap_edge_kind */

@@ -103,6 +103,8 @@ static void prefault_columns(struct v8 *v)
 	prefault_add(&v->pf, h.type, n * sizeof *h.type, 0);
 	prefault_add(&v->pf, h.flags, n * sizeof *h.flags, 0);
 	prefault_add(&v->pf, h.category, n * sizeof *h.category, 0);
+	if (h.edge_off)
+		prefault_add(&v->pf, (void *)h.edge_off, (n + 1) * sizeof *h.edge_off, 1);
 	prefault_add(&v->pf, (void *)h.edge_to, m * sizeof *h.edge_to, 1);
 	prefault_add(&v->pf, h.edge_name, m * sizeof *h.edge_name, 1);
 	prefault_add(&v->pf, h.edge_kind, m * sizeof *h.edge_kind, 1);
