@@ -201,6 +201,34 @@ void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings)
 		strtab_resize(b, size);
 }
 
+void heap_builder_reserve_arena(struct heap_builder *b, uint64_t bytes)
+{
+	uint64_t want = (uint64_t)b->arena_len + bytes;
+
+	if (want > 0x7fffffffu)
+		want = 0x7fffffffu;
+	if (want <= b->arena_cap)
+		return;
+	b->arena = mem_realloc_array(b->arena, (size_t)want, 1);
+	b->arena_cap = (size_t)want;
+	advise_huge(b->arena, b->arena_cap);	/* filled front to back */
+}
+
+unsigned heap_builder_string_room(struct heap_builder *b, void *p[2], size_t len[2])
+{
+	unsigned k = 0;
+
+	if (b->strtab) {
+		p[k] = b->strtab;
+		len[k++] = (b->strtab_mask + 1) * sizeof *b->strtab;
+	}
+	if (b->arena_cap > b->arena_len) {
+		p[k] = b->arena + b->arena_len;
+		len[k++] = b->arena_cap - b->arena_len;
+	}
+	return k;
+}
+
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
 {
 	uint32_t h;

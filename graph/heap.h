@@ -410,6 +410,17 @@ uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
  * the input can hold must be refused (or cut) by the loader. */
 void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings);
 
+/* Optional: room for about `bytes` more bytes of distinct strings in the
+ * arena (each string takes its length + 5), so that it is sized once. */
+void heap_builder_reserve_arena(struct heap_builder *b, uint64_t bytes);
+
+/* The builder's string memory not written yet: the intern table and the
+ * arena's free room, for a loader that faults it in ahead on another core
+ * (graph/core/worker.h prefault) before it interns many strings.  Fills
+ * p[] / len[] and returns how many ranges (at most 2).  Valid until the
+ * next intern or reserve. */
+unsigned heap_builder_string_room(struct heap_builder *b, void *p[2], size_t len[2]);
+
 /* Optional: tells the builder how many nodes / edges are coming, so columns
  * are sized once.  Hints above what the input can hold must be refused by
  * the loader before calling this. */

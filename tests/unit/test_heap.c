@@ -56,6 +56,20 @@ static void test_intern(void **state)
 			assert_true(i == 0 || off[i] > off[i - 1]);
 		}
 		heap_builder_reserve_strings(b, 10);	/* smaller: changes nothing */
+		/* the arena's room, reserved: each new string takes its length
+		 * + 5 of it, and the table is the other range */
+		{
+			void *p[2];
+			size_t rlen[2], room;
+			heap_builder_reserve_arena(b, 100000);
+			assert_int_equal(heap_builder_string_room(b, p, rlen), 2);
+			assert_true(rlen[0] >= 100000 * 4 / 3 * sizeof(uint64_t) / 2);	/* the table */
+			room = rlen[1];
+			assert_true(room >= 100000);
+			assert_int_not_equal(heap_builder_intern_cstr(b, "0123456789"), 0);
+			assert_int_equal(heap_builder_string_room(b, p, rlen), 2);
+			assert_int_equal(rlen[1], room - 15);
+		}
 		for (int i = 0; i < 40000; i += 7) {
 			char buf[32];
 			int n = snprintf(buf, sizeof buf, "s%d", i);
