@@ -25,8 +25,11 @@ struct column {
 
 
 struct heap_builder {
-	/* node columns */
+	/* node columns; ids and sizes in 32 bits (id_wide, size_wide 0) until
+	 * one does not fit: an id of 2^32 or more, a size of HEAP_SIZE_BIG or
+	 * more (column_widen) */
 	struct column id, type, name, size, refcount, flags, generation, category;
+	int id_wide, size_wide;
 	/* edges, in the order added */
 	struct column e_from, e_to, e_name, e_kind;
 	/* While the edges come grouped by source in ascending order (V8,
@@ -102,6 +105,27 @@ static void column_fini(struct column *c)
 	free(c->data);
 	c->data = NULL;
 	c->n = c->cap = 0;
+}
+
+/* A column of 32-bit values as 64-bit ones, in place (from the end down:
+ * value i is read before the 64-bit slot i, which lies above it, is
+ * written); capacity kept. */
+static void column_widen(struct column *c)
+{
+	size_t cap = c->cap ? c->cap : 1;
+	unsigned char *p;
+
+	c->data = mem_realloc_array(c->data, cap, 8);
+	advise_huge(c->data, cap * 8);
+	p = c->data;
+	for (size_t i = c->n; i-- > 0;) {
+		uint32_t x;
+		uint64_t y;
+		memcpy(&x, p + 4 * i, 4);
+		y = x;
+		memcpy(p + 8 * i, &y, 8);
+	}
+	c->cap = cap;
 }
 
 /* Appends one element of type T to column c: no function-like macro, so one
@@ -346,6 +370,7 @@ static void builder_clear(struct heap_builder *b)
 	free(b->dense);
 	b->dense = NULL;
 	b->dense_n = 0;
+	b->id_wide = b->size_wide = 0;
 }
 
 void heap_builder_free(struct heap_builder *b)
@@ -362,10 +387,10 @@ void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges
 		nodes = HEAP_MAX_NODES;
 	if (edges > 0xffffffffu)
 		edges = 0xffffffffu;
-	column_grow(&b->id, 8, nodes);
+	column_grow(&b->id, b->id_wide ? 8 : 4, nodes);
 	column_grow(&b->type, 4, nodes);
 	column_grow(&b->name, 4, nodes);
-	column_grow(&b->size, 8, nodes);
+	column_grow(&b->size, b->size_wide ? 8 : 4, nodes);
 	if (b->refcount.n)
 		column_grow(&b->refcount, 8, nodes);
 	column_grow(&b->flags, 2, nodes);
@@ -395,10 +420,22 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 			  (unsigned long long)b->total_size);
 		return HEAP_NONE;
 	}
-	push_u64(&b->id, rec->id);
+	if (!b->id_wide && rec->id > UINT32_MAX) {
+		column_widen(&b->id);
+		b->id_wide = 1;
+	}
+	if (b->id_wide)
+		push_u64(&b->id, rec->id);
+	else
+		push_u32(&b->id, (uint32_t)rec->id);
 	push_u32(&b->type, rec->type);
 	push_u32(&b->name, rec->name);
-	push_u64(&b->size, rec->size);
+	if (!b->size_wide && rec->size >= HEAP_SIZE_BIG)
+		heap_builder_widen_sizes(b);
+	if (b->size_wide)
+		push_u64(&b->size, rec->size);
+	else
+		push_u32(&b->size, (uint32_t)rec->size);
 	/* The refcount column stays empty until a node has a refcount, so
 	 * formats without refcounts never touch its memory (see freeze). */
 	if (b->refcount.n || rec->refcount != 0 || (rec->flags & HEAP_F_HAS_REFCOUNT)) {
@@ -427,12 +464,19 @@ uint32_t heap_builder_count(const struct heap_builder *b)
 
 uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
 {
-	return ((const uint64_t *)b->id.data)[v];
+	return b->id_wide ? ((const uint64_t *)b->id.data)[v] : ((const uint32_t *)b->id.data)[v];
+}
+
+void heap_builder_widen_sizes(struct heap_builder *b)
+{
+	if (b->size_wide)
+		return;
+	column_widen(&b->size);
+	b->size_wide = 1;
 }
 
 int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
 {
-	const uint64_t *ids = b->id.data;
 	uint64_t lo = UINT64_MAX, hi = 0;
 
 	hmap_fini(&b->ids);
@@ -440,8 +484,8 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	b->dense = NULL;
 	b->dense_n = 0;
 	for (size_t v = 0; v < b->id.n; v++) {
-		lo = ids[v] < lo ? ids[v] : lo;
-		hi = ids[v] > hi ? ids[v] : hi;
+		lo = heap_builder_node_id(b, (heap_node_t)v) < lo ? heap_builder_node_id(b, (heap_node_t)v) : lo;
+		hi = heap_builder_node_id(b, (heap_node_t)v) > hi ? heap_builder_node_id(b, (heap_node_t)v) : hi;
 	}
 	if (b->id.n && hi - lo < (uint64_t)b->id.n * DENSE_SPAN) {
 		b->dense_lo = lo;
@@ -449,7 +493,7 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 		b->dense = mem_alloc(b->dense_n * sizeof *b->dense);
 		memset(b->dense, 0xff, b->dense_n * sizeof *b->dense);	/* HEAP_NONE */
 		for (size_t v = 0; v < b->id.n; v++) {
-			uint32_t *slot = &b->dense[ids[v] - lo];
+			uint32_t *slot = &b->dense[heap_builder_node_id(b, (heap_node_t)v) - lo];
 			if (*slot != HEAP_NONE) {
 				*dup_a = *slot;
 				*dup_b = (heap_node_t)v;
@@ -461,7 +505,7 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	}
 	hmap_init(&b->ids, b->id.n);
 	for (size_t v = 0; v < b->id.n; v++) {
-		uint32_t first = hmap_add(&b->ids, ids[v], (uint32_t)v);
+		uint32_t first = hmap_add(&b->ids, heap_builder_node_id(b, (heap_node_t)v), (uint32_t)v);
 		if (first != HMAP_NONE) {
 			*dup_a = first;
 			*dup_b = (heap_node_t)v;
@@ -596,8 +640,10 @@ void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
 	v->n_edges = b->e_to.n;
 	v->type = b->type.data;
 	v->name = b->name.data;
-	v->size = b->size.data;
-	v->id = b->id.data;
+	v->size32 = b->size_wide ? NULL : b->size.data;
+	v->size64 = b->size_wide ? b->size.data : NULL;
+	v->id32 = b->id_wide ? NULL : b->id.data;
+	v->id64 = b->id_wide ? b->id.data : NULL;
 	v->flags = b->flags.data;
 	v->category = b->category.data;
 	v->edge_off = b->edges_sorted ? b->e_off.data : NULL;
@@ -749,10 +795,23 @@ static uint32_t *narrow(struct column *c, uint64_t base, uint32_t big)
 
 /* The id column: 32 bits over the lowest id when the ids span less than
  * 2^32 (V8's, most dumps' addresses), else as it is. */
-static void take_ids(struct heap *h, struct column *c)
+static void take_ids(struct heap *h, struct column *c, int wide)
 {
 	const uint64_t *ids = c->data;
 	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!wide) {
+		/* 32 bits already: over the lowest, in place */
+		uint32_t *id = c->data, lo32 = UINT32_MAX;
+		for (size_t v = 0; v < c->n; v++)
+			lo32 = id[v] < lo32 ? id[v] : lo32;
+		h->id_base = c->n ? lo32 : 0;
+		if (h->id_base)
+			for (size_t v = 0; v < c->n; v++)
+				id[v] -= lo32;
+		h->id32 = column_take(c, 4);
+		return;
+	}
 
 	for (size_t v = 0; v < c->n; v++) {
 		lo = ids[v] < lo ? ids[v] : lo;
@@ -767,10 +826,15 @@ static void take_ids(struct heap *h, struct column *c)
 }
 
 /* The size column: 32 bits, the sizes of 4 GiB or more in the side table. */
-static void take_sizes(struct heap *h, struct column *c)
+static void take_sizes(struct heap *h, struct column *c, int wide)
 {
 	const uint64_t *size = c->data;
 	uint32_t k = 0;
+
+	if (!wide) {	/* 32 bits, none HEAP_SIZE_BIG: as it is */
+		h->size32 = column_take(c, 4);
+		return;
+	}
 
 	for (size_t v = 0; v < c->n; v++)
 		k += size[v] >= HEAP_SIZE_BIG;
@@ -859,10 +923,9 @@ static void *csr_place(void *arg)
 
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 			heap_node_t w = to[e];
-			uint8_t k = kind[e] & ~HEAP_EDGE_META;
-			int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
-			int retains = heap_edge_retains(k, flags[v]);
-			int user = retains && v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1);
+			int in = w - lo < span;
+			uint8_t k;
+			int is_meta, retains, user;
 
 			if (e + 2 * AHEAD < m && to[e + 2 * AHEAD] - lo < span)
 				__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
@@ -870,7 +933,8 @@ static void *csr_place(void *arg)
 				heap_node_t x = to[e + AHEAD];
 				/* the target's bit: 1/512 of the nodes'
 				 * memory, still megabytes */
-				__builtin_prefetch(&nu[x / 64]);
+				if (out || x - lo < span)
+					__builtin_prefetch(&nu[x / 64]);
 				if (x - lo < span) {
 					uint32_t q = cur[x];
 					__builtin_prefetch(&h->in_from[q], 1);
@@ -878,6 +942,12 @@ static void *csr_place(void *arg)
 					__builtin_prefetch(&h->in_user[q / 64], 1);
 				}
 			}
+			if (!in && !out)
+				continue;	/* the other share's */
+			k = kind[e] & ~HEAP_EDGE_META;
+			is_meta = (kind[e] & HEAP_EDGE_META) != 0;
+			retains = heap_edge_retains(k, flags[v]);
+			user = retains && v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1);
 			if (out) {
 				h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
 				meta += is_meta;
@@ -886,7 +956,7 @@ static void *csr_place(void *arg)
 				if (user)
 					h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
 			}
-			if (w - lo < span) {
+			if (in) {
 				uint32_t p = cur[w]++;
 				h->in_from[p] = v;
 				if (retains)
@@ -928,8 +998,8 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->n_edges = m;
 	h->n_roots = (uint32_t)b->roots.n;
 	/* first, so that the CSRs are built in the memory they give back */
-	take_ids(h, &b->id);
-	take_sizes(h, &b->size);
+	take_ids(h, &b->id, b->id_wide);
+	take_sizes(h, &b->size, b->size_wide);
 
 	if (b->edges_sorted) {
 		/* the offsets as the edges came: the sources past the last
@@ -1288,14 +1358,14 @@ const uint32_t *heap_in_edges(const struct heap *h)
 
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
-	/* The builder's node columns (id 8, type 4, name 4, size 8, flags 2,
-	 * generation 1, category 1: ids and sizes are narrowed only at the
-	 * freeze) and references (source, target, name 4 each, kind 1), which
+	/* The builder's node columns (id 4, type 4, name 4, size 4, flags 2,
+	 * generation 1, category 1: ids and sizes are widened to 8 only when
+	 * one needs it) and references (source, target, name 4 each, kind 1), which
 	 * become the CSRs; at the freeze, beside them, the kinds' and the
 	 * retains and user bits (5/8 a reference).  No strings, no analysis. */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (8 + 4 + 4 + 8 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
+	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
 }
 
 size_t heap_memory(const struct heap *h)

@@ -24,8 +24,9 @@
  *                  id-order permutation when the ids do not ascend,
  *                  built on the first heap_find(), which opening a file
  *                  and its analysis never call).  The builder keeps ids
- *                  and sizes in 64 bits while a loader adds nodes; the
- *                  freeze narrows them in place before it builds the CSRs.
+ *                  and sizes in 32 bits while they fit (each column
+ *                  widened to 64 at the first that does not); the freeze
+ *                  narrows wide ones in place before it builds the CSRs.
  *   per reference: out target 4 + out name 4 + out kind 2/8 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 12.6 bytes
@@ -481,8 +482,12 @@ struct heap_builder_view {
 	size_t n_edges;
 	heap_str_t *type;		/* [n_nodes] */
 	heap_str_t *name;		/* [n_nodes] */
-	uint64_t *size;			/* [n_nodes] */
-	uint64_t *id;			/* [n_nodes] */
+	/* sizes and ids: in 32 bits while each fits (the other NULL), else
+	 * in 64 (heap_builder_view_id, heap_builder_widen_sizes) */
+	uint32_t *size32;		/* [n_nodes] */
+	uint64_t *size64;
+	uint32_t *id32;			/* [n_nodes] */
+	uint64_t *id64;
 	uint16_t *flags;		/* [n_nodes] */
 	uint8_t *category;		/* [n_nodes] */
 	const uint32_t *edge_off;	/* while the edges come grouped by
@@ -494,6 +499,16 @@ struct heap_builder_view {
 	uint8_t *edge_kind;		/* [n_edges], enum heap_edge_kind */
 };
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v);
+
+/* Node i's id in a view. */
+static inline uint64_t heap_builder_view_id(const struct heap_builder_view *v, uint32_t i)
+{
+	return v->id32 ? v->id32[i] : v->id64[i];
+}
+
+/* Keeps the sizes in 64 bits from now on (a view taken before is stale):
+ * for a loader about to move sizes that may add up past 32 bits. */
+void heap_builder_widen_sizes(struct heap_builder *b);
 
 /* The source of edge e (e < the edges added so far).  The builder keeps no
  * source per edge while they come grouped by source (the V8 format's

@@ -97,8 +97,10 @@ static void prefault_columns(struct v8 *v)
 	heap_builder_view(v->b, &h);
 	v->edge_count = mem_alloc((n + 1) * sizeof *v->edge_count);	/* read_nodes' */
 	prefault_add(&v->pf, v->edge_count, (n + 1) * sizeof *v->edge_count, 0);
-	prefault_add(&v->pf, h.id, n * sizeof *h.id, 0);
-	prefault_add(&v->pf, h.size, n * sizeof *h.size, 0);
+	if (h.id32)
+		prefault_add(&v->pf, h.id32, n * sizeof *h.id32, 0);
+	if (h.size32)
+		prefault_add(&v->pf, h.size32, n * sizeof *h.size32, 0);
 	prefault_add(&v->pf, h.name, n * sizeof *h.name, 0);
 	prefault_add(&v->pf, h.type, n * sizeof *h.type, 0);
 	prefault_add(&v->pf, h.flags, n * sizeof *h.flags, 0);

@@ -353,6 +353,16 @@ static void test_id_runs(void **state)
 			struct heap_node_rec rec = { .id = ids[v], .generation = HEAP_GEN_UNKNOWN };
 			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
 		}
+		/* the builder's ids: 32 bits until the first that needs 64 */
+		{
+			struct heap_builder_view bv;
+			heap_builder_view(b, &bv);
+			assert_true(bv.id64 && !bv.id32);	/* every run has ids of 2^32 and more */
+			for (uint32_t v = 0; v < N; v++) {
+				assert_int_equal(heap_builder_node_id(b, v), ids[v]);
+				assert_int_equal(heap_builder_view_id(&bv, v), ids[v]);
+			}
+		}
 		h = heap_builder_freeze(b, &err);
 		assert_non_null(h);
 		assert_true(wide ? h->id64 != NULL && h->id32 == NULL : h->id32 != NULL && h->id64 == NULL);
