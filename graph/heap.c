@@ -715,7 +715,8 @@ static heap_node_t *merge_runs(const struct heap *h, heap_node_t *a, heap_node_t
 
 enum {
 	FEW_RUNS = 64,		/* merged; more are radix-sorted */
-	AHEAD = 16		/* references a scatter prefetches ahead */
+	AHEAD = 16,		/* references a scatter prefetches ahead */
+	PREFAULT_MIN_REFS = 1 << 16	/* fewer references: no thread to fault in ahead */
 };
 
 /* Node indexes in id order, NULL when the ids ascend already.  Loaders
@@ -857,131 +858,83 @@ static int ids_ascend(const struct heap *h)
 	return 1;
 }
 
-/* One thread's share of the in CSR: the references whose targets lie in
- * [tlo, thi).  Every reference is scanned, in order, so each target's
- * sources still ascend; the targets' cursors and slots are this range's
- * alone.  The share with `out` set also sets every reference's out bits
- * (kind, meta, user) and counts the meta ones. */
+/* The in CSR's build (heap_builder_freeze): the heap, and for the
+ * placing the builder's flags and kinds and the not-user bit per node.
+ * (Two threads, each the targets of one range of nodes, cost 15-40 % more
+ * CPU on a loaded two-core machine, each reading every reference, and
+ * gained no wall time there: bench/v8/results-2026-12-07.txt.) */
 struct csr_job {
 	struct heap *h;
-	const uint16_t *flags;		/* csr_place: the builder's columns */
+	const uint16_t *flags;
 	const uint8_t *kind;
 	const uint64_t *nu;		/* bit per node: HEAP_F_NOT_USER */
-	uint32_t tlo, thi;
-	int out;
-	uint64_t shared;		/* the in-bit word both shares set: atomically */
-	uint64_t meta;			/* csr_place's count, with `out` */
+	uint64_t meta;			/* csr_place's count of meta references */
 };
 
-enum {
-	CSR_MIN_THREADED = 1 << 16	/* references: fewer, one thread does it all */
-};
-
-/* Counts the in-edges of the job's targets into in_off[w + 2]. */
-static void *csr_count(void *arg)
+/* Counts each node's in-edges into in_off[w + 2]. */
+static void csr_count(struct heap *h)
 {
-	struct csr_job *j = arg;
-	const heap_node_t *to = j->h->out_to;
-	uint32_t *cnt = j->h->in_off + 2, m = j->h->n_edges, lo = j->tlo, span = j->thi - j->tlo;
+	const heap_node_t *to = h->out_to;
+	uint32_t *cnt = h->in_off + 2, m = h->n_edges;
 
 	for (uint32_t e = 0; e < m; e++) {
-		uint32_t w = to[e];
-		if (e + AHEAD < m && to[e + AHEAD] - lo < span)
+		if (e + AHEAD < m)
 			__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
-		if (w - lo < span)
-			cnt[w]++;
+		cnt[to[e]]++;
 	}
-	return NULL;
 }
 
-static inline void in_bit(uint64_t *bits, uint32_t p, uint64_t shared)
+/* Places the in-edges (in_off[w + 1] is w's cursor): sources and the
+ * retains and user bits; and the out bits (kind, meta, user). */
+static void csr_place(struct csr_job *j)
 {
-	uint64_t bit = (uint64_t)1 << (p % 64);
-
-	if (p / 64 == shared)
-		__atomic_fetch_or(&bits[p / 64], bit, __ATOMIC_RELAXED);
-	else
-		bits[p / 64] |= bit;
-}
-
-/* Places the job's in-edges (in_off[w + 1] is w's cursor): sources and
- * the retains and user bits; and, with `out`, the out bits. */
-static void *csr_place(void *arg)
-{
-	struct csr_job *j = arg;
 	struct heap *h = j->h;
 	const heap_node_t *to = h->out_to;
 	const uint16_t *flags = j->flags;
 	const uint8_t *kind = j->kind;
 	const uint64_t *nu = j->nu;
-	uint32_t *cur = h->in_off + 1, m = h->n_edges, n = h->n_nodes, lo = j->tlo, span = j->thi - j->tlo;
-	uint64_t meta = 0, shared = j->shared;
-	int out = j->out;
+	uint32_t *cur = h->in_off + 1, m = h->n_edges, n = h->n_nodes;
+	uint64_t meta = 0;
 
 	for (uint32_t v = 0; v < n; v++) {
 		int v_user = !(flags[v] & HEAP_F_NOT_USER);
 
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
 			heap_node_t w = to[e];
-			int in = w - lo < span;
-			uint8_t k;
-			int is_meta, retains, user;
+			uint8_t k = kind[e] & ~HEAP_EDGE_META;
+			int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
+			int retains = heap_edge_retains(k, flags[v]);
+			int user;
+			uint32_t p;
 
-			if (e + 2 * AHEAD < m && to[e + 2 * AHEAD] - lo < span)
+			if (e + 2 * AHEAD < m)
 				__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
 			if (e + AHEAD < m) {
 				heap_node_t x = to[e + AHEAD];
+				uint32_t q = cur[x];
 				/* the target's bit: 1/512 of the nodes'
 				 * memory, still megabytes */
-				if (out || x - lo < span)
-					__builtin_prefetch(&nu[x / 64]);
-				if (x - lo < span) {
-					uint32_t q = cur[x];
-					__builtin_prefetch(&h->in_from[q], 1);
-					__builtin_prefetch(&h->in_retains[q / 64], 1);
-					__builtin_prefetch(&h->in_user[q / 64], 1);
-				}
+				__builtin_prefetch(&nu[x / 64]);
+				__builtin_prefetch(&h->in_from[q], 1);
+				__builtin_prefetch(&h->in_retains[q / 64], 1);
+				__builtin_prefetch(&h->in_user[q / 64], 1);
 			}
-			if (!in && !out)
-				continue;	/* the other share's */
-			k = kind[e] & ~HEAP_EDGE_META;
-			is_meta = (kind[e] & HEAP_EDGE_META) != 0;
-			retains = heap_edge_retains(k, flags[v]);
 			user = retains && v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1);
-			if (out) {
-				h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
-				meta += is_meta;
-				if (is_meta)
-					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
-				if (user)
-					h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
-			}
-			if (in) {
-				uint32_t p = cur[w]++;
-				h->in_from[p] = v;
-				if (retains)
-					in_bit(h->in_retains, p, shared);
-				if (user)
-					in_bit(h->in_user, p, shared);
+			h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
+			meta += is_meta;
+			if (is_meta)
+				h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
+			p = cur[w]++;
+			h->in_from[p] = v;
+			if (retains)
+				h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
+			if (user) {
+				h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
+				h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
 			}
 		}
 	}
 	j->meta = meta;
-	return NULL;
-}
-
-/* Runs job c on a second thread (when `two`) beside job a on this one. */
-static void csr_pair(struct csr_job *a, struct csr_job *c, int two, void *(*fn)(void *))
-{
-	struct worker w;
-
-	if (!two) {
-		fn(a);
-		return;
-	}
-	worker_run(&w, 1, fn, c);
-	fn(a);
-	worker_join(&w);
 }
 
 struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
@@ -1052,7 +1005,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	/* What the placing writes is faulted in on another core meanwhile
 	 * (graph/core/worker.h): the kernel zeroes fresh memory at about
 	 * 1 GB/s on this class of machine, on the writer's time otherwise. */
-	if (m >= CSR_MIN_THREADED) {
+	if (m >= PREFAULT_MIN_REFS) {
 		size_t words = (size_t)m / 64 + 1;
 		prefault_add(&pf, h->in_off, ((size_t)n + 2) * sizeof *h->in_off, 0);
 		if (b->edges_sorted)
@@ -1072,18 +1025,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	 * loops below prefetch a fixed distance ahead so that the misses
 	 * overlap (on a heap of tens of millions of objects a miss that waits
 	 * for the one before costs more than all the rest of the work). */
-	{
-		/* two threads, each the targets of one half of the nodes */
-		struct csr_job a = { .h = h, .tlo = 0, .thi = n, .out = 1, .shared = UINT64_MAX };
-		struct csr_job c = a;
-		int two = m >= CSR_MIN_THREADED;
-
-		if (two) {
-			a.thi = c.tlo = n / 2;
-			c.out = 0;
-		}
-		csr_pair(&a, &c, two, csr_count);
-	}
+	csr_count(h);
 	for (uint32_t v = 1; v < n; v++)
 		h->in_off[v + 1] += h->in_off[v];
 	{
@@ -1092,10 +1034,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		 * reference's target is tested for, in 1/16 of the memory */
 		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
 		uint32_t not_user = 0;
-		struct csr_job a = { .h = h, .flags = flags, .kind = b->e_kind.data, .nu = nu, .tlo = 0,
-				     .thi = n, .out = 1, .shared = UINT64_MAX };
-		struct csr_job c = a;
-		int two = m >= CSR_MIN_THREADED;
+		struct csr_job a = { .h = h, .flags = flags, .kind = b->e_kind.data, .nu = nu };
 
 		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
 		for (uint32_t v = 0; v < n; v++)
@@ -1103,24 +1042,7 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 				nu[v / 64] |= (uint64_t)1 << (v % 64);
 				not_user++;
 			}
-		if (two) {
-			/* this thread also sets the out bits: the other
-			 * places a little more than half of the references */
-			uint32_t lo = 0, hi = n;
-			while (lo < hi) {
-				uint32_t mid = lo + (hi - lo) / 2;
-				if (h->in_off[mid + 1] < (uint64_t)m * 2 / 5)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			a.thi = c.tlo = lo;
-			c.out = 0;
-			/* the in-bit word where one range ends and the other
-			 * starts is set by both */
-			a.shared = c.shared = h->in_off[lo + 1] / 64;
-		}
-		csr_pair(&a, &c, two, csr_place);
+		csr_place(&a);
 		free(nu);
 		column_fini(&b->e_kind);
 		if (!a.meta) {
