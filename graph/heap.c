@@ -1282,12 +1282,14 @@ uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
 	/* The builder's node columns (id 4, type 4, name 4, size 4, flags 2,
 	 * generation 1, category 1: ids and sizes are widened to 8 only when
-	 * one needs it) and references (source, target, name 4 each, kind 1), which
-	 * become the CSRs; at the freeze, beside them, the kinds' and the
-	 * retains and user bits (5/8 a reference).  No strings, no analysis. */
+	 * one needs it) and, at the freeze, the out and in offsets (4 each),
+	 * and references (source or in-edge source, target, name 4 each, kind
+	 * 1), which become the CSRs; at the freeze, beside them, the kinds'
+	 * and the retains and user bits (5/8 a reference).  No strings, no
+	 * analysis. */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
+	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1 + 4 + 4) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
 }
 
 size_t heap_memory(const struct heap *h)
