@@ -27,7 +27,6 @@ static void work_release(struct dom_work *t)
 	free(t->vert);
 	free(t->semi);
 	free(t->dom);
-	free(t->pred);
 	free(t->x);
 	free(t->stack);
 	free(t->tops);

@@ -91,54 +91,80 @@ void dom_it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
 	t->n = n;
 }
 
-/* The counted predecessors of every vertex after the entries, as numbers:
- * those of i at pred[semi[i] .. semi[i + 1]).  A vertex with one (half
- * of a V8 heap's objects, five in six of a Java heap's) has it as its
- * idom at once: dom[i] is set and nothing stored, so the passes skip it;
- * the others get dom[i] = 0, "not yet seen".  A sweep in number order, so
- * the loads a few vertices ahead are started early. */
-static void it_preds(const struct view *g, struct dom_work *t)
+/* The counted predecessors of vertex x, numbered (graph/dom_priv.h: the
+ * in-edges of its members that retain, from a numbered vertex, that
+ * follows() takes), are read in place from the heap's reverse lists,
+ * through num[]: no copy of them (it was a quarter of the analysis' peak
+ * memory on big heaps, beside the second thread's components).  FOR_PREDS
+ * runs body with u, the number of each. */
+#define FOR_PREDS(g, t, x, u, body)                                                            \
+	for (uint32_t k_ = mem_begin(g, x), kend_ = mem_end(g, x); k_ < kend_; k_++) {           \
+		heap_node_t m_ = member(g, k_);                                                  \
+		for (uint32_t j_ = (g)->h->in_off[m_]; j_ < (g)->h->in_off[m_ + 1]; j_++) {      \
+			uint32_t y_ = vx(g, (g)->h->in_from[j_]), u;                             \
+			if (y_ == (x) || !(u = (t)->num[y_]) || !heap_in_retains((g)->h, j_) ||    \
+			    !follows(g, y_, x))                                                  \
+				continue;                                                        \
+			body                                                                     \
+		}                                                                                \
+	}
+
+/* Starts the loads of vertex number i's in-edges (ahead = 16, 8, 4: the
+ * offsets, the edges and their bits, the sources' numbers; with_dom, 2:
+ * the sources' dom[]). */
+static inline void preds_prefetch(const struct view *g, const struct dom_work *t, uint32_t i,
+				  uint32_t n, int with_dom)
 {
 	const struct heap *h = g->h;
-	uint32_t *num = t->num, *vert = t->vert, *off = t->semi, n = t->n;
-	size_t need = (size_t)h->n_edges + 1, k = 0;
 
-	if (need > t->cap_pred || need < t->cap_pred / 4 * 3) {
-		free(t->pred);
-		t->pred = hugepage_advise(mem_alloc(need * sizeof *t->pred), need * sizeof *t->pred);
-		t->cap_pred = need;
+	if (g->grp)
+		return;
+	if (i + 16 <= n)
+		__builtin_prefetch(&h->in_off[t->vert[i + 16]]);
+	if (i + 8 <= n) {
+		uint32_t a = h->in_off[t->vert[i + 8]];
+		__builtin_prefetch(&h->in_from[a]);
+		__builtin_prefetch(&h->in_retains[a / 64]);
 	}
+	if (i + 4 <= n) {
+		uint32_t a = t->vert[i + 4];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1]; j++)
+			__builtin_prefetch(&t->num[h->in_from[j]]);
+	}
+	if (with_dom && i + 2 <= n) {
+		uint32_t a = t->vert[i + 2];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1]; j++)
+			__builtin_prefetch(&t->dom[t->num[h->in_from[j]]]);
+	}
+}
+
+/* A vertex with one counted predecessor (half of a V8 heap's objects, five
+ * in six of a Java heap's) has it as its idom at once: dom[i] is set and
+ * its bit in one[], so the passes skip it; the others get dom[i] = 0, "not
+ * yet seen".  A sweep in number order, so the loads a few vertices ahead
+ * are started early.  Returns the number of counted predecessors of the
+ * others. */
+static uint64_t it_single(const struct view *g, struct dom_work *t, uint64_t *one)
+{
+	uint32_t n = t->n;
+	uint64_t total = 0;
+
 	for (uint32_t i = t->last_entry + 1; i <= n; i++) {
-		uint32_t x = vert[i], kend = mem_end(g, x);
-		if (!g->grp) {
-			if (i + 16 <= n)
-				__builtin_prefetch(&h->in_off[vert[i + 16]]);
-			if (i + 8 <= n) {
-				uint32_t a = h->in_off[vert[i + 8]];
-				__builtin_prefetch(&h->in_from[a]);
-				__builtin_prefetch(&h->in_retains[a / 64]);
-			}
-			if (i + 4 <= n) {
-				uint32_t a = vert[i + 4];
-				for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1]; j++)
-					__builtin_prefetch(&num[h->in_from[j]]);
-			}
-		}
-		off[i] = (uint32_t)k;
-		for (uint32_t kk = mem_begin(g, x); kk < kend; kk++) {
-			heap_node_t m = member(g, kk);
-			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1]; j++) {
-				uint32_t y = vx(g, h->in_from[j]), u;
-				if (y == x || !(u = num[y]) || !heap_in_retains(h, j) || !follows(g, y, x))
-					continue;
-				t->pred[k++] = u;
-			}
-		}
+		uint32_t x = t->vert[i], count = 0, first = 0;
+		preds_prefetch(g, t, i, n, 0);
+		FOR_PREDS(g, t, x, u, {
+			if (!count++)
+				first = u;
+		})
 		t->dom[i] = 0;
-		if (k == off[i] + 1)
-			t->dom[i] = t->pred[--k];
+		if (count == 1) {
+			t->dom[i] = first;
+			one[i / 64] |= (uint64_t)1 << (i % 64);
+		} else {
+			total += count;
+		}
 	}
-	off[n + 1] = (uint32_t)k;
+	return total;
 }
 
 static inline int bit_test(const uint64_t *b, uint32_t i)
@@ -166,21 +192,25 @@ static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *
  * dom[] is final, 1 when the budget ran out (the shape needs too many
  * passes or too long walks), -1 with err filled when progress asked to
  * stop. */
-static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
+static int it_passes(const struct view *g, struct dom_work *t, struct progress *p,
+		     struct error *err)
 {
-	uint32_t *dom = t->dom, *off = t->semi, *pred = t->pred;
+	uint32_t *dom = t->dom;
 	uint32_t n = t->n, first = t->last_entry + 1;
-	uint64_t budget = IT_BUDGET * ((uint64_t)n + off[n + 1]) + (1u << 20), steps = 0;
-	uint64_t *changed = mem_calloc((size_t)n / 64 + 1, sizeof *changed);
-	uint64_t *moved = mem_calloc((size_t)n / 64 + 1, sizeof *moved);
+	size_t words = (size_t)n / 64 + 1;
+	uint64_t *one = mem_calloc(words, sizeof *one);
+	uint64_t budget, steps = 0;
+	uint64_t *changed = mem_calloc(words, sizeof *changed);
+	uint64_t *moved = mem_calloc(words, sizeof *moved);
 	int rc = 1;
 
+	budget = IT_BUDGET * ((uint64_t)n + it_single(g, t, one)) + (1u << 20);
 	for (uint32_t i = 1; i < first; i++)
 		dom[i] = 1;	/* R, and the entries under it */
 	for (int pass = 1; steps <= budget; pass++) {
 		int any = 0;
 		for (uint32_t i = first; i <= n; i++) {
-			uint32_t d = 0, j0 = off[i], j1 = off[i + 1], j;
+			uint32_t d = 0, x;
 			if ((i & 0xffff) == 0) {
 				if (progress_tick(p, "dominators", i, n)) {
 					rc = error_set(err, "interrupted");
@@ -189,20 +219,22 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 				if (steps > budget)
 					goto out;
 			}
-			if (j0 == j1)
+			if (bit_test(one, i))
 				continue;	/* one predecessor: its idom is known */
-			steps += j1 - j0;
+			preds_prefetch(g, t, i, n, 1);
+			x = t->vert[i];
 			if (pass > 2) {
-				for (j = j0; j < j1 && !bit_test(moved, pred[j]); j++)
-					;
-				if (j == j1)
-					continue;	/* as it was */
+				FOR_PREDS(g, t, x, u, {
+					steps++;
+					if (bit_test(moved, u))
+						goto again;
+				})
+				continue;	/* as it was */
 			}
-			if (i + 8 <= n)
-				for (j = off[i + 8]; j < off[i + 9]; j++)
-					__builtin_prefetch(&dom[pred[j]]);
-			for (j = j0; j < j1; j++) {
-				uint32_t a = pred[j], b = d;
+again:
+			FOR_PREDS(g, t, x, a, {
+				uint32_t b = d;
+				steps++;
 				/* The first pass sees what comes before i: there
 				 * every number on the way up is set. */
 				if (pass == 1 && a > i)
@@ -225,8 +257,9 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 				}
 				d = a;
 				if (d == 1)
-					break;	/* R: nothing lower */
-			}
+					goto met_root;	/* R: nothing lower */
+			})
+met_root:
 			if (dom[i] != d) {
 				dom[i] = d;
 				changed[i / 64] |= (uint64_t)1 << (i % 64);
@@ -242,22 +275,18 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 out:
 	free(moved);
 	free(changed);
+	free(one);
 	return rc;
 }
 
-/* num[] and pred[] are dead after their step: their pages go back to the
- * system (a quarter of the peak memory of an analysis, where a second
- * thread runs beside this one), and num[] reads as zero for the next run.
- * Expects dom_it_bfs() done. */
+/* num[] is dead after the passes: its pages go back to the system, and
+ * it reads as zero for the next run.  Expects dom_it_bfs() done. */
 int dom_it_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
 	int rc;
 
-	it_preds(g, t);
+	rc = it_passes(g, t, p, err);
 	mem_zero_release(t->num, t->cap_v * sizeof *t->num);
 	t->num_zero = 1;
-	rc = it_passes(t, p, err);
-	mem_zero_release(t->pred, t->cap_pred * sizeof *t->pred);
 	return rc;
 }
-
