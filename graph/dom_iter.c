@@ -185,10 +185,42 @@ static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *
 	memset(changed, 0, ((size_t)n / 64 + 1) * sizeof *changed);
 }
 
+/* After a pass: dirty gets the vertices with a counted predecessor in
+ * moved, from the moved vertices' references (in the last passes few move:
+ * the vertices that must be looked at again are found without reading
+ * every vertex's predecessors).  Returns the references looked at. */
+static uint64_t it_dirty(const struct view *g, const struct dom_work *t, const uint64_t *moved,
+			 uint64_t *dirty)
+{
+	const struct heap *h = g->h;
+	size_t words = (size_t)t->n / 64 + 1;
+	uint64_t steps = 0;
+
+	memset(dirty, 0, words * sizeof *dirty);
+	for (size_t w = 0; w < words; w++) {
+		for (uint64_t bits = moved[w]; bits; bits &= bits - 1) {
+			uint32_t i = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)), x = t->vert[i];
+			for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++) {
+				heap_node_t m = member(g, k);
+				for (uint32_t e = h->out_off[m]; e < h->out_off[m + 1]; e++) {
+					uint32_t z = vx(g, h->out_to[e]), u;
+					steps++;
+					if (z == x || !(u = t->num[z]) || !reach_retains(h, m, e) ||
+					    !follows(g, x, z))
+						continue;
+					dirty[u / 64] |= (uint64_t)1 << (u % 64);
+				}
+			}
+		}
+	}
+	return steps;
+}
+
 /* The passes.  From the third on (the first sees only the predecessors
  * numbered before a vertex), a vertex is recomputed only when the chain of
- * one of its predecessors moved in the pass before (a bit each, in L2), so
- * the last passes, which change little or nothing, cost little.  Returns 0 when
+ * one of its predecessors moved in the pass before (it_dirty(): a bit
+ * each, in L2), so the last passes, which change little or nothing, cost
+ * little.  Returns 0 when
  * dom[] is final, 1 when the budget ran out (the shape needs too many
  * passes or too long walks), -1 with err filled when progress asked to
  * stop. */
@@ -202,6 +234,7 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 	uint64_t budget, steps = 0;
 	uint64_t *changed = mem_calloc(words, sizeof *changed);
 	uint64_t *moved = mem_calloc(words, sizeof *moved);
+	uint64_t *dirty = mem_calloc(words, sizeof *dirty);
 	int rc = 1;
 
 	budget = IT_BUDGET * ((uint64_t)n + it_single(g, t, one)) + (1u << 20);
@@ -223,15 +256,8 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 				continue;	/* one predecessor: its idom is known */
 			preds_prefetch(g, t, i, n, 1);
 			x = t->vert[i];
-			if (pass > 2) {
-				FOR_PREDS(g, t, x, u, {
-					steps++;
-					if (bit_test(moved, u))
-						goto again;
-				})
+			if (pass > 2 && !bit_test(dirty, i))
 				continue;	/* as it was */
-			}
-again:
 			FOR_PREDS(g, t, x, a, {
 				uint32_t b = d;
 				steps++;
@@ -271,8 +297,11 @@ met_root:
 			break;
 		}
 		it_moved(dom, first, n, changed, moved);
+		if (pass >= 2)
+			steps += it_dirty(g, t, moved, dirty);
 	}
 out:
+	free(dirty);
 	free(moved);
 	free(changed);
 	free(one);
