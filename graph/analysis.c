@@ -237,6 +237,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	}
 	if (gmark)
 		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
+	free(is_root);	/* the garbage run's marks, if they were */
+	is_root = NULL;
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
 	if (rc)
@@ -248,8 +250,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		goto out;
 	cycles_number(a, &cf);
 	cycles_place(a, comp, &cf);
-	free(comp);
-	comp = NULL;
+	comp = NULL;	/* a->cycle now */
 	pattern_finish(a, &cf, &shapes);
 	if (j.devtools)
 		adopt_garbage(a);

@@ -507,13 +507,13 @@ void cycles_number(struct analysis *a, struct cycles_found *cf)
 	}
 }
 
-void cycles_place(struct analysis *a, const uint32_t *comp, const struct cycles_found *cf)
+void cycles_place(struct analysis *a, uint32_t *comp, const struct cycles_found *cf)
 {
 	uint32_t n = a->heap->n_nodes, nc = cf->nc;
 	uint32_t *fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
 
 	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
-	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
+	a->cycle = comp;
 	for (uint32_t i = 0; i < nc; i++)
 		fill[i] = a->cycles[i].members;
 	for (heap_node_t v = 0; v < n; v++) {
@@ -795,6 +795,7 @@ int analysis_raw_new(const struct analysis *a, struct progress *p, struct analys
 	if (rc == 0) {
 		cycles_number(r, &cf);
 		cycles_place(r, comp, &cf);
+		comp = NULL;	/* r->cycle now */
 	}
 	cycles_found_fini(&cf);
 	free(mark);
