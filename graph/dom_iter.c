@@ -176,37 +176,67 @@ static inline void list_prefetch(const struct view *g, const struct dom_work *t,
 	}
 }
 
-/* A vertex with one counted predecessor (half of a V8 heap's objects, five
- * in six of a Java heap's, 97% of a random CSV heap's) has it as its idom
- * at once: dom[i] is set, and the passes skip it; the others get dom[i] =
- * 0, "not yet seen", and their numbers go to multi[] (ascending; *n_multi
- * of them), which the passes walk, their loads started a few vertices
- * ahead.  A sweep in number order, so the loads a few vertices ahead are
- * started early.  Returns the number of counted predecessors of the
- * others. */
-static uint64_t it_single(const struct view *g, struct dom_work *t, uint32_t *multi,
-			  uint32_t *n_multi)
+/* The first pass, in the sweep that sorts the vertices out: a vertex with
+ * one counted predecessor (half of a V8 heap's objects, five in six of a
+ * Java heap's, 97% of a random CSV heap's) has it as its idom at once, and
+ * the passes skip it; the others get, as the first pass gives it, the
+ * nearest common ancestor of their predecessors numbered before them
+ * (every number on the way up is set there: a vertex's breadth-first
+ * discoverer is a counted predecessor numbered before it, so the single
+ * one of a vertex is too), and their numbers go to multi[] (ascending;
+ * *n_multi of them), which the passes walk.  A sweep in number order, so
+ * the loads a few vertices ahead are started early.  *total gets the
+ * number of counted predecessors of the others, *steps what was spent.
+ * Returns 0, 1 when steps exceeded budget, -1 with err when progress asked
+ * to stop. */
+static int it_first(const struct view *g, struct dom_work *t, uint32_t *multi,
+		    uint32_t *n_multi, uint64_t *total, uint64_t *steps, uint64_t budget,
+		    struct progress *p, struct error *err)
 {
-	uint32_t n = t->n, nm = 0;
-	uint64_t total = 0;
+	uint32_t n = t->n, nm = 0, *dom = t->dom;
 
+	*total = 0;
+	for (uint32_t i = 1; i <= t->last_entry; i++)
+		dom[i] = 1;	/* R, and the entries under it */
 	for (uint32_t i = t->last_entry + 1; i <= n; i++) {
-		uint32_t x = t->vert[i], count = 0, first = 0;
-		preds_prefetch(g, t, i, n, 0);
-		FOR_PREDS(g, t, x, u, {
-			if (!count++)
-				first = u;
+		uint32_t x = t->vert[i], count = 0, d = 0;
+		if ((i & 0xffff) == 0) {
+			if (progress_tick(p, "dominators", i, n))
+				return error_set(err, "interrupted");
+			if (*steps > budget)
+				return 1;
+		}
+		preds_prefetch(g, t, i, n, 1);
+		FOR_PREDS(g, t, x, a, {
+			uint32_t b = d;
+			count++;
+			(*steps)++;
+			if (a > i || d == 1)
+				continue;	/* not set yet; R: nothing lower */
+			if (!d) {
+				d = a;
+				continue;
+			}
+			while (a != b) {
+				while (a > b) {
+					a = dom[a];
+					(*steps)++;
+				}
+				while (b > a) {
+					b = dom[b];
+					(*steps)++;
+				}
+			}
+			d = a;
 		})
-		t->dom[i] = 0;
-		if (count == 1) {
-			t->dom[i] = first;
-		} else {
-			total += count;
+		dom[i] = d;
+		if (count > 1) {
+			*total += count;
 			multi[nm++] = i;
 		}
 	}
 	*n_multi = nm;
-	return total;
+	return 0;
 }
 
 static inline int bit_test(const uint64_t *b, uint32_t i)
@@ -292,17 +322,22 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 	uint32_t *dom = t->dom;
 	uint32_t n = t->n, first = t->last_entry + 1;
 	size_t words = (size_t)n / 64 + 1;
-	uint32_t *multi = mem_alloc(((size_t)n + 1) * sizeof *multi), n_multi;
-	uint64_t budget, steps = 0;
+	uint32_t *multi = mem_alloc(((size_t)n + 1) * sizeof *multi), n_multi = 0;
+	uint64_t budget, steps = 0, total = 0;
 	uint64_t *changed = mem_calloc(words, sizeof *changed);
 	uint64_t *moved = mem_calloc(words, sizeof *moved);
 	uint64_t *dirty = mem_calloc(words, sizeof *dirty);
 	int rc = 1;
 
-	budget = IT_BUDGET * ((uint64_t)n + it_single(g, t, multi, &n_multi)) + (1u << 20);
-	for (uint32_t i = 1; i < first; i++)
-		dom[i] = 1;	/* R, and the entries under it */
-	for (int pass = 1; steps <= budget; pass++) {
+	/* the whole budget the passes could have, until the first pass knows
+	 * how many predecessors there are */
+	rc = it_first(g, t, multi, &n_multi, &total, &steps,
+		      IT_BUDGET * ((uint64_t)n + g->h->n_edges) + (1u << 20), p, err);
+	if (rc)
+		goto out;
+	rc = 1;
+	budget = IT_BUDGET * ((uint64_t)n + total) + (1u << 20);
+	for (int pass = 2; steps <= budget; pass++) {
 		int any = 0;
 		for (uint32_t k = 0; k < n_multi; k++) {
 			uint32_t i = multi[k], d = 0, x;
@@ -321,10 +356,6 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 			FOR_PREDS(g, t, x, a, {
 				uint32_t b = d;
 				steps++;
-				/* The first pass sees what comes before i: there
-				 * every number on the way up is set. */
-				if (pass == 1 && a > i)
-					continue;
 				if (!d) {
 					d = a;
 					continue;
