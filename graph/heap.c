@@ -247,6 +247,20 @@ void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t l
 	__builtin_prefetch(&b->strtab[(uint32_t)hash_bytes(s, len) & b->strtab_mask]);
 }
 
+void heap_builder_prefetch_match(const struct heap_builder *b, const char *s, size_t len)
+{
+	uint32_t h;
+
+	if (!b->strtab || len == 0)
+		return;
+	h = (uint32_t)hash_bytes(s, len);
+	for (size_t i = h & b->strtab_mask, k = 0; k < 4 && b->strtab[i]; i = (i + 1) & b->strtab_mask, k++)
+		if ((uint32_t)(b->strtab[i] >> 32) == h) {
+			__builtin_prefetch(b->arena + (heap_str_t)b->strtab[i] - 4);
+			return;
+		}
+}
+
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len)
 {
 	if (s == 0 || s >= b->arena_len) {

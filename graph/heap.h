@@ -396,6 +396,13 @@ heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s);
  * strings.  Changes nothing. */
 void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t len);
 
+/* A second hint, a while after heap_builder_prefetch(b, s, len), when its
+ * slot has had time to arrive: if a string with s's hash is there (or a
+ * few slots on), starts loading its bytes, which intern compares with s
+ * (a cache miss per string met again, when the strings are many).  Changes
+ * nothing. */
+void heap_builder_prefetch_match(const struct heap_builder *b, const char *s, size_t len);
+
 /* The interned string at offset s (NUL-terminated, valid until the next
  * intern); *len gets its length when len is not NULL. */
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len);
