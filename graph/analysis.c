@@ -81,7 +81,14 @@ static void *job_components(void *arg)
 {
 	struct job *j = arg;
 
-	j->rc = scc_compute(j->h, j->comp, &j->n_comp, NULL, &j->err);
+	/* Without user rules the user graph is the raw retaining graph, edge
+	 * for edge (heap.h): one search serves both.  It is the user graph's,
+	 * numbered as scc_compute_user() numbers it, since the cycles and
+	 * patterns follow that order; the raw components' readers below
+	 * (dom_entries(), cycles_core()) ask only which objects share one. */
+	int same = !heap_has_user_rules(j->h);
+
+	j->rc = (same ? scc_compute_user : scc_compute)(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
 		return NULL;
 	if (!dist_wait(j)) {
@@ -91,7 +98,8 @@ static void *job_components(void *arg)
 	j->devtools = dom_devtools_shape(j->h, j->dist);
 	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
 	cycles_core(j->a, j->comp, j->n_comp);
-	j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
+	if (!same)
+		j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
 		return NULL;
 	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
@@ -229,6 +237,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	}
 	if (gmark)
 		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
+	free(is_root);	/* the garbage run's marks, if they were */
+	is_root = NULL;
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
 	if (rc)
@@ -240,8 +250,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		goto out;
 	cycles_number(a, &cf);
 	cycles_place(a, comp, &cf);
-	free(comp);
-	comp = NULL;
+	comp = NULL;	/* a->cycle now */
 	pattern_finish(a, &cf, &shapes);
 	if (j.devtools)
 		adopt_garbage(a);

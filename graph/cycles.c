@@ -404,6 +404,20 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 		    members_nca(&s, mem + moff[i], cf->pend[i].size, &cf->pend[i].holder) != 0)
 			cf->pend[i].holder = HEAP_NONE;
 	s.budget = cycles_budget(4 * ((uint64_t)n + h->n_edges) + 65536);
+	/* A cycle held by R alone is searched from every entry: on a heap
+	 * tied into one big cycle (the random CSV heaps of bench/tui), each
+	 * such search goes through nearly all of it, and a few exhaust the
+	 * budget, when one dominator run over the contracted graph answers for
+	 * every cycle: that run at once when the searches from R would exceed
+	 * the budget, or, when the components are the retaining graph's own
+	 * (no user rules: they come in topological order, and that run is one
+	 * sweep), when there are two of them. */
+	{
+		uint32_t n_top = 0;
+		for (uint32_t i = 0; i < cf->nc; i++)
+			n_top += cf->pend[i].entered != 1 && cf->pend[i].holder == HEAP_NONE;
+		over = n_top > 4 || (n_top >= 2 && !heap_has_user_rules(h));
+	}
 	for (uint32_t i = 0; i < cf->nc && !over; i++) {
 		struct cycles_pending *pe = &cf->pend[i];
 		heap_node_t d = pe->holder;
@@ -493,13 +507,13 @@ void cycles_number(struct analysis *a, struct cycles_found *cf)
 	}
 }
 
-void cycles_place(struct analysis *a, const uint32_t *comp, const struct cycles_found *cf)
+void cycles_place(struct analysis *a, uint32_t *comp, const struct cycles_found *cf)
 {
 	uint32_t n = a->heap->n_nodes, nc = cf->nc;
 	uint32_t *fill = mem_alloc((nc ? nc : 1) * sizeof *fill);
 
 	a->members = mem_alloc((cf->total ? cf->total : 1) * sizeof *a->members);
-	a->cycle = mem_alloc((n ? n : 1) * sizeof *a->cycle);
+	a->cycle = comp;
 	for (uint32_t i = 0; i < nc; i++)
 		fill[i] = a->cycles[i].members;
 	for (heap_node_t v = 0; v < n; v++) {
@@ -781,6 +795,7 @@ int analysis_raw_new(const struct analysis *a, struct progress *p, struct analys
 	if (rc == 0) {
 		cycles_number(r, &cf);
 		cycles_place(r, comp, &cf);
+		comp = NULL;	/* r->cycle now */
 	}
 	cycles_found_fini(&cf);
 	free(mark);

@@ -101,8 +101,10 @@ int cycles_retain_groups(const struct analysis *a, struct cycles_found *cf, cons
  * a->cycles, and cf's component -> cycle map with the new numbers. */
 void cycles_number(struct analysis *a, struct cycles_found *cf);
 
-/* The per-object cycle column and the member lists, once numbered. */
-void cycles_place(struct analysis *a, const uint32_t *comp, const struct cycles_found *cf);
+/* The per-object cycle column and the member lists, once numbered.  The
+ * column is written over comp, which a takes (the caller must not free it):
+ * no second array per object beside the components. */
+void cycles_place(struct analysis *a, uint32_t *comp, const struct cycles_found *cf);
 
 /* a->core: the raw graph's largest component and the references that glue
  * it which the user graph leaves out, by name.  comp: scc_compute()'s.

@@ -27,7 +27,6 @@ static void work_release(struct dom_work *t)
 	free(t->vert);
 	free(t->semi);
 	free(t->dom);
-	free(t->pred);
 	free(t->x);
 	free(t->stack);
 	free(t->tops);
@@ -208,6 +207,28 @@ static void lt_retained(const struct view *g, const struct dom_work *t, uint64_t
 	}
 }
 
+/* lt_retained() without groups, up idom[] (vertices) instead of dom[]
+ * (numbers), so that dom[] can go first; with all, every node's retained
+ * size is written (an unreached one's is its own size). */
+static void tree_retained(const struct heap *h, const struct dom_work *t, const heap_node_t *idom,
+			  int all, uint64_t *retained)
+{
+	const uint32_t *vert = t->vert;
+
+	for (heap_node_t v = 0; all && v < h->n_nodes; v++)
+		retained[v] = heap_size(h, v);
+	for (uint32_t i = 2; !all && i <= t->n; i++)
+		retained[vert[i]] = heap_size(h, vert[i]);
+	for (uint32_t i = t->n; i >= 2; i--) {
+		heap_node_t x = vert[i], d;
+		if (i >= 10)
+			__builtin_prefetch(&idom[vert[i - 8]]);
+		d = idom[x];
+		if (d != HEAP_NONE)
+			retained[d] += retained[x];
+	}
+}
+
 /* Garbage entries are the members of the source components of the
  * garbage, which holds no live object. */
 static void source_entries(const struct heap *h, const uint32_t *dist, const uint32_t *comp,
@@ -317,13 +338,15 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 	 * its pages go back before idom and retained are written */
 	mem_zero_release(t->semi, t->cap_v * sizeof *t->semi);
 	if (rc == 0) {
-		for (heap_node_t v = 0; all && v < h->n_nodes; v++) {
+		for (heap_node_t v = 0; all && v < h->n_nodes; v++)
 			idom[v] = HEAP_NONE;
-			retained[v] = heap_size(h, v);
-		}
 		for (uint32_t i = 2; i <= t->n; i++)
 			idom[t->vert[i]] = t->dom[i] >= 2 ? t->vert[t->dom[i]] : HEAP_NONE;
-		lt_retained(&g, t, retained);
+		/* dom[] is dead (a next run writes it before reading): its pages
+		 * go back before retained[] is written, and vert[]'s after */
+		mem_zero_release(t->dom, t->cap_v * sizeof *t->dom);
+		tree_retained(h, t, idom, all, retained);
+		mem_zero_release(t->vert, t->cap_v * sizeof *t->vert);
 	}
 	if (!work)
 		dom_work_free(t);

@@ -91,54 +91,152 @@ void dom_it_bfs(const struct view *g, struct dom_work *t, uint32_t *dist)
 	t->n = n;
 }
 
-/* The counted predecessors of every vertex after the entries, as numbers:
- * those of i at pred[semi[i] .. semi[i + 1]).  A vertex with one (half
- * of a V8 heap's objects, five in six of a Java heap's) has it as its
- * idom at once: dom[i] is set and nothing stored, so the passes skip it;
- * the others get dom[i] = 0, "not yet seen".  A sweep in number order, so
- * the loads a few vertices ahead are started early. */
-static void it_preds(const struct view *g, struct dom_work *t)
+enum {
+	PRE_NUM = 16,		/* in-edges ahead: the source's number */
+	PRE_DOM = 8		/* and its dom[] */
+};
+
+/* The counted predecessors of vertex x, numbered (graph/dom_priv.h: the
+ * in-edges of its members that retain, from a numbered vertex, that
+ * follows() takes), are read in place from the heap's reverse lists,
+ * through num[]: no copy of them (it was a quarter of the analysis' peak
+ * memory on big heaps, beside the second thread's components).  FOR_PREDS
+ * runs body with u, the number of each. */
+#define FOR_PREDS(g, t, x, u, body)                                                            \
+	for (uint32_t k_ = mem_begin(g, x), kend_ = mem_end(g, x); k_ < kend_; k_++) {           \
+		heap_node_t m_ = member(g, k_);                                                  \
+		uint32_t j1_ = (g)->h->in_off[m_ + 1];                                           \
+		for (uint32_t j_ = (g)->h->in_off[m_]; j_ < j1_; j_++) {                         \
+			uint32_t y_ = vx(g, (g)->h->in_from[j_]), u;                             \
+			if (j_ + PRE_NUM < j1_ && !(g)->grp) {                                   \
+				__builtin_prefetch(&(t)->num[(g)->h->in_from[j_ + PRE_NUM]]);    \
+				__builtin_prefetch(&(t)->dom[(t)->num[(g)->h->in_from[j_ + PRE_DOM]]]); \
+			}                                                                        \
+			if (y_ == (x) || !(u = (t)->num[y_]) || !heap_in_retains((g)->h, j_) ||    \
+			    !follows(g, y_, x))                                                  \
+				continue;                                                        \
+			body                                                                     \
+		}                                                                                \
+	}
+
+/* Starts the loads of vertex number i's in-edges (ahead = 16, 8, 4: the
+ * offsets, the edges and their bits, the first sources' numbers; with_dom,
+ * 2: the first sources' dom[]; FOR_PREDS loads the rest ahead itself: a
+ * shared object's thousands of in-edges are not walked twice). */
+static inline void preds_prefetch(const struct view *g, const struct dom_work *t, uint32_t i,
+				  uint32_t n, int with_dom)
 {
 	const struct heap *h = g->h;
-	uint32_t *num = t->num, *vert = t->vert, *off = t->semi, n = t->n;
-	size_t need = (size_t)h->n_edges + 1, k = 0;
 
-	if (need > t->cap_pred || need < t->cap_pred / 4 * 3) {
-		free(t->pred);
-		t->pred = hugepage_advise(mem_alloc(need * sizeof *t->pred), need * sizeof *t->pred);
-		t->cap_pred = need;
+	if (g->grp)
+		return;
+	if (i + 16 <= n)
+		__builtin_prefetch(&h->in_off[t->vert[i + 16]]);
+	if (i + 8 <= n) {
+		uint32_t a = h->in_off[t->vert[i + 8]];
+		__builtin_prefetch(&h->in_from[a]);
+		__builtin_prefetch(&h->in_retains[a / 64]);
 	}
+	if (i + 4 <= n) {
+		uint32_t a = t->vert[i + 4];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_NUM; j++)
+			__builtin_prefetch(&t->num[h->in_from[j]]);
+	}
+	if (with_dom && i + 2 <= n) {
+		uint32_t a = t->vert[i + 2];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_DOM; j++)
+			__builtin_prefetch(&t->dom[t->num[h->in_from[j]]]);
+	}
+}
+
+/* preds_prefetch() along list[0 .. len) (vertex numbers), at list[k]. */
+static inline void list_prefetch(const struct view *g, const struct dom_work *t,
+				 const uint32_t *list, uint32_t k, uint32_t len, int with_dom)
+{
+	const struct heap *h = g->h;
+
+	if (g->grp)
+		return;
+	if (k + 16 < len)
+		__builtin_prefetch(&h->in_off[t->vert[list[k + 16]]]);
+	if (k + 8 < len) {
+		uint32_t a = h->in_off[t->vert[list[k + 8]]];
+		__builtin_prefetch(&h->in_from[a]);
+		__builtin_prefetch(&h->in_retains[a / 64]);
+	}
+	if (k + 4 < len) {
+		uint32_t a = t->vert[list[k + 4]];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_NUM; j++)
+			__builtin_prefetch(&t->num[h->in_from[j]]);
+	}
+	if (with_dom && k + 2 < len) {
+		uint32_t a = t->vert[list[k + 2]];
+		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_DOM; j++)
+			__builtin_prefetch(&t->dom[t->num[h->in_from[j]]]);
+	}
+}
+
+/* The first pass, in the sweep that sorts the vertices out: a vertex with
+ * one counted predecessor (half of a V8 heap's objects, five in six of a
+ * Java heap's, 97% of a random CSV heap's) has it as its idom at once, and
+ * the passes skip it; the others get, as the first pass gives it, the
+ * nearest common ancestor of their predecessors numbered before them
+ * (every number on the way up is set there: a vertex's breadth-first
+ * discoverer is a counted predecessor numbered before it, so the single
+ * one of a vertex is too), and their numbers go to multi[] (ascending;
+ * *n_multi of them), which the passes walk.  A sweep in number order, so
+ * the loads a few vertices ahead are started early.  *total gets the
+ * number of counted predecessors of the others, *steps what was spent.
+ * Returns 0, 1 when steps exceeded budget, -1 with err when progress asked
+ * to stop. */
+static int it_first(const struct view *g, struct dom_work *t, uint32_t *multi,
+		    uint32_t *n_multi, uint64_t *total, uint64_t *steps, uint64_t budget,
+		    struct progress *p, struct error *err)
+{
+	uint32_t n = t->n, nm = 0, *dom = t->dom;
+
+	*total = 0;
+	for (uint32_t i = 1; i <= t->last_entry; i++)
+		dom[i] = 1;	/* R, and the entries under it */
 	for (uint32_t i = t->last_entry + 1; i <= n; i++) {
-		uint32_t x = vert[i], kend = mem_end(g, x);
-		if (!g->grp) {
-			if (i + 16 <= n)
-				__builtin_prefetch(&h->in_off[vert[i + 16]]);
-			if (i + 8 <= n) {
-				uint32_t a = h->in_off[vert[i + 8]];
-				__builtin_prefetch(&h->in_from[a]);
-				__builtin_prefetch(&h->in_retains[a / 64]);
-			}
-			if (i + 4 <= n) {
-				uint32_t a = vert[i + 4];
-				for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1]; j++)
-					__builtin_prefetch(&num[h->in_from[j]]);
-			}
+		uint32_t x = t->vert[i], count = 0, d = 0;
+		if ((i & 0xffff) == 0) {
+			if (progress_tick(p, "dominators", i, n))
+				return error_set(err, "interrupted");
+			if (*steps > budget)
+				return 1;
 		}
-		off[i] = (uint32_t)k;
-		for (uint32_t kk = mem_begin(g, x); kk < kend; kk++) {
-			heap_node_t m = member(g, kk);
-			for (uint32_t j = h->in_off[m]; j < h->in_off[m + 1]; j++) {
-				uint32_t y = vx(g, h->in_from[j]), u;
-				if (y == x || !(u = num[y]) || !heap_in_retains(h, j) || !follows(g, y, x))
-					continue;
-				t->pred[k++] = u;
+		preds_prefetch(g, t, i, n, 1);
+		FOR_PREDS(g, t, x, a, {
+			uint32_t b = d;
+			count++;
+			(*steps)++;
+			if (a > i || d == 1)
+				continue;	/* not set yet; R: nothing lower */
+			if (!d) {
+				d = a;
+				continue;
 			}
+			while (a != b) {
+				while (a > b) {
+					a = dom[a];
+					(*steps)++;
+				}
+				while (b > a) {
+					b = dom[b];
+					(*steps)++;
+				}
+			}
+			d = a;
+		})
+		dom[i] = d;
+		if (count > 1) {
+			*total += count;
+			multi[nm++] = i;
 		}
-		t->dom[i] = 0;
-		if (k == off[i] + 1)
-			t->dom[i] = t->pred[--k];
 	}
-	off[n + 1] = (uint32_t)k;
+	*n_multi = nm;
+	return 0;
 }
 
 static inline int bit_test(const uint64_t *b, uint32_t i)
@@ -159,54 +257,105 @@ static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *
 	memset(changed, 0, ((size_t)n / 64 + 1) * sizeof *changed);
 }
 
+/* After a pass: dirty gets the vertices with a counted predecessor in
+ * moved, from the moved vertices' references (in the last passes few move:
+ * the vertices that must be looked at again are found without reading
+ * every vertex's predecessors).  Returns the references looked at. */
+static uint64_t it_dirty(const struct view *g, const struct dom_work *t, const uint64_t *moved,
+			 const uint32_t *multi, uint32_t n_multi, uint64_t *dirty)
+{
+	const struct heap *h = g->h;
+	size_t words = (size_t)t->n / 64 + 1;
+	uint64_t steps = 0, n_moved = 0;
+
+	memset(dirty, 0, words * sizeof *dirty);
+	for (size_t w = 0; w < words; w++)
+		n_moved += (uint64_t)__builtin_popcountll(moved[w]);
+	if (n_moved > n_multi) {
+		/* More moved than vertices to look at (a random heap, where
+		 * nearly every object has one predecessor, after the second
+		 * pass): from their predecessors instead. */
+		for (uint32_t k = 0; k < n_multi; k++) {
+			uint32_t i = multi[k], x = t->vert[i];
+			list_prefetch(g, t, multi, k, n_multi, 0);
+			FOR_PREDS(g, t, x, u, {
+				steps++;
+				if (bit_test(moved, u)) {
+					dirty[i / 64] |= (uint64_t)1 << (i % 64);
+					goto next;
+				}
+			})
+next:;
+		}
+		return steps;
+	}
+	for (size_t w = 0; w < words; w++) {
+		for (uint64_t bits = moved[w]; bits; bits &= bits - 1) {
+			uint32_t i = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)), x = t->vert[i];
+			for (uint32_t k = mem_begin(g, x); k < mem_end(g, x); k++) {
+				heap_node_t m = member(g, k);
+				for (uint32_t e = h->out_off[m]; e < h->out_off[m + 1]; e++) {
+					uint32_t z = vx(g, h->out_to[e]), u;
+					steps++;
+					if (z == x || !(u = t->num[z]) || !reach_retains(h, m, e) ||
+					    !follows(g, x, z))
+						continue;
+					dirty[u / 64] |= (uint64_t)1 << (u % 64);
+				}
+			}
+		}
+	}
+	return steps;
+}
+
 /* The passes.  From the third on (the first sees only the predecessors
  * numbered before a vertex), a vertex is recomputed only when the chain of
- * one of its predecessors moved in the pass before (a bit each, in L2), so
- * the last passes, which change little or nothing, cost little.  Returns 0 when
+ * one of its predecessors moved in the pass before (it_dirty(): a bit
+ * each, in L2), so the last passes, which change little or nothing, cost
+ * little.  Returns 0 when
  * dom[] is final, 1 when the budget ran out (the shape needs too many
  * passes or too long walks), -1 with err filled when progress asked to
  * stop. */
-static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
+static int it_passes(const struct view *g, struct dom_work *t, struct progress *p,
+		     struct error *err)
 {
-	uint32_t *dom = t->dom, *off = t->semi, *pred = t->pred;
+	uint32_t *dom = t->dom;
 	uint32_t n = t->n, first = t->last_entry + 1;
-	uint64_t budget = IT_BUDGET * ((uint64_t)n + off[n + 1]) + (1u << 20), steps = 0;
-	uint64_t *changed = mem_calloc((size_t)n / 64 + 1, sizeof *changed);
-	uint64_t *moved = mem_calloc((size_t)n / 64 + 1, sizeof *moved);
+	size_t words = (size_t)n / 64 + 1;
+	uint32_t *multi = mem_alloc(((size_t)n + 1) * sizeof *multi), n_multi = 0;
+	uint64_t budget, steps = 0, total = 0;
+	uint64_t *changed = mem_calloc(words, sizeof *changed);
+	uint64_t *moved = mem_calloc(words, sizeof *moved);
+	uint64_t *dirty = mem_calloc(words, sizeof *dirty);
 	int rc = 1;
 
-	for (uint32_t i = 1; i < first; i++)
-		dom[i] = 1;	/* R, and the entries under it */
-	for (int pass = 1; steps <= budget; pass++) {
+	/* the whole budget the passes could have, until the first pass knows
+	 * how many predecessors there are */
+	rc = it_first(g, t, multi, &n_multi, &total, &steps,
+		      IT_BUDGET * ((uint64_t)n + g->h->n_edges) + (1u << 20), p, err);
+	if (rc)
+		goto out;
+	rc = 1;
+	budget = IT_BUDGET * ((uint64_t)n + total) + (1u << 20);
+	for (int pass = 2; steps <= budget; pass++) {
 		int any = 0;
-		for (uint32_t i = first; i <= n; i++) {
-			uint32_t d = 0, j0 = off[i], j1 = off[i + 1], j;
-			if ((i & 0xffff) == 0) {
-				if (progress_tick(p, "dominators", i, n)) {
+		for (uint32_t k = 0; k < n_multi; k++) {
+			uint32_t i = multi[k], d = 0, x;
+			if ((k & 0xffff) == 0) {
+				if (progress_tick(p, "dominators", k, n_multi)) {
 					rc = error_set(err, "interrupted");
 					goto out;
 				}
 				if (steps > budget)
 					goto out;
 			}
-			if (j0 == j1)
-				continue;	/* one predecessor: its idom is known */
-			steps += j1 - j0;
-			if (pass > 2) {
-				for (j = j0; j < j1 && !bit_test(moved, pred[j]); j++)
-					;
-				if (j == j1)
-					continue;	/* as it was */
-			}
-			if (i + 8 <= n)
-				for (j = off[i + 8]; j < off[i + 9]; j++)
-					__builtin_prefetch(&dom[pred[j]]);
-			for (j = j0; j < j1; j++) {
-				uint32_t a = pred[j], b = d;
-				/* The first pass sees what comes before i: there
-				 * every number on the way up is set. */
-				if (pass == 1 && a > i)
-					continue;
+			if (pass > 2 && !bit_test(dirty, i))
+				continue;	/* as it was */
+			list_prefetch(g, t, multi, k, n_multi, 1);
+			x = t->vert[i];
+			FOR_PREDS(g, t, x, a, {
+				uint32_t b = d;
+				steps++;
 				if (!d) {
 					d = a;
 					continue;
@@ -225,8 +374,9 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 				}
 				d = a;
 				if (d == 1)
-					break;	/* R: nothing lower */
-			}
+					goto met_root;	/* R: nothing lower */
+			})
+met_root:
 			if (dom[i] != d) {
 				dom[i] = d;
 				changed[i / 64] |= (uint64_t)1 << (i % 64);
@@ -238,26 +388,25 @@ static int it_passes(struct dom_work *t, struct progress *p, struct error *err)
 			break;
 		}
 		it_moved(dom, first, n, changed, moved);
+		if (pass >= 2)
+			steps += it_dirty(g, t, moved, multi, n_multi, dirty);
 	}
 out:
+	free(dirty);
 	free(moved);
 	free(changed);
+	free(multi);
 	return rc;
 }
 
-/* num[] and pred[] are dead after their step: their pages go back to the
- * system (a quarter of the peak memory of an analysis, where a second
- * thread runs beside this one), and num[] reads as zero for the next run.
- * Expects dom_it_bfs() done. */
+/* num[] is dead after the passes: its pages go back to the system, and
+ * it reads as zero for the next run.  Expects dom_it_bfs() done. */
 int dom_it_run(const struct view *g, struct dom_work *t, struct progress *p, struct error *err)
 {
 	int rc;
 
-	it_preds(g, t);
+	rc = it_passes(g, t, p, err);
 	mem_zero_release(t->num, t->cap_v * sizeof *t->num);
 	t->num_zero = 1;
-	rc = it_passes(t, p, err);
-	mem_zero_release(t->pred, t->cap_pred * sizeof *t->pred);
 	return rc;
 }
-

@@ -87,16 +87,12 @@ struct dom_work {
 	uint32_t *num;		/* vertex -> number, 0 = not reached */
 	uint32_t *vert;		/* number -> vertex (R: nv) */
 	uint32_t *dom;		/* number -> number of its idom */
-	uint32_t *semi;		/* LT: semidominators; iterative: predecessor
-				 * offsets (pred[semi[i] .. semi[i+1])) */
+	uint32_t *semi;		/* LT: semidominators */
 	uint32_t n;		/* numbers used */
 	uint32_t last_entry;	/* the highest number of an entry */
 	size_t cap_v;		/* vertex arrays hold cap_v entries */
 	int num_zero;		/* num[] is all zero already */
 	enum dom_method method;
-	/* The iterative method: every counted predecessor, as numbers. */
-	uint32_t *pred;
-	size_t cap_pred;
 	/* Lengauer-Tarjan, allocated on first use (cap_v entries). */
 	struct ltn *x;
 	uint32_t *stack;

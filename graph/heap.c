@@ -9,6 +9,7 @@
 #include "graph/core/hmap.h"
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
+#include "graph/core/worker.h"
 
 enum {
 	DENSE_SPAN = 4		/* ids in a range this many times the node count:
@@ -24,11 +25,21 @@ struct column {
 
 
 struct heap_builder {
-	/* node columns */
+	/* node columns; ids and sizes in 32 bits (id_wide, size_wide 0) until
+	 * one does not fit: an id of 2^32 or more, a size of HEAP_SIZE_BIG or
+	 * more (column_widen) */
 	struct column id, type, name, size, refcount, flags, generation, category;
+	int id_wide, size_wide;
 	/* edges, in the order added */
 	struct column e_from, e_to, e_name, e_kind;
-	int edges_sorted;		/* e_from is non-decreasing so far */
+	/* While the edges come grouped by source in ascending order (V8,
+	 * most CSV files), the sources are not stored one per edge: e_off[v]
+	 * is where source v's edges start, for v <= the last source so far
+	 * (e_off.n of them), and becomes the out CSR's offsets at the freeze.
+	 * The first edge out of that order writes e_from out in full
+	 * (edges_unsort) and e_from is kept from then on. */
+	struct column e_off;
+	int edges_sorted;		/* e_off mode: e_from is empty */
 	struct column roots;
 	struct column locations;	/* struct heap_location */
 
@@ -94,6 +105,27 @@ static void column_fini(struct column *c)
 	free(c->data);
 	c->data = NULL;
 	c->n = c->cap = 0;
+}
+
+/* A column of 32-bit values as 64-bit ones, in place (from the end down:
+ * value i is read before the 64-bit slot i, which lies above it, is
+ * written); capacity kept. */
+static void column_widen(struct column *c)
+{
+	size_t cap = c->cap ? c->cap : 1;
+	unsigned char *p;
+
+	c->data = mem_realloc_array(c->data, cap, 8);
+	advise_huge(c->data, cap * 8);
+	p = c->data;
+	for (size_t i = c->n; i-- > 0;) {
+		uint32_t x;
+		uint64_t y;
+		memcpy(&x, p + 4 * i, 4);
+		y = x;
+		memcpy(p + 8 * i, &y, 8);
+	}
+	c->cap = cap;
 }
 
 /* Appends one element of type T to column c: no function-like macro, so one
@@ -193,6 +225,34 @@ void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings)
 		strtab_resize(b, size);
 }
 
+void heap_builder_reserve_arena(struct heap_builder *b, uint64_t bytes)
+{
+	uint64_t want = (uint64_t)b->arena_len + bytes;
+
+	if (want > 0x7fffffffu)
+		want = 0x7fffffffu;
+	if (want <= b->arena_cap)
+		return;
+	b->arena = mem_realloc_array(b->arena, (size_t)want, 1);
+	b->arena_cap = (size_t)want;
+	advise_huge(b->arena, b->arena_cap);	/* filled front to back */
+}
+
+unsigned heap_builder_string_room(struct heap_builder *b, void *p[2], size_t len[2])
+{
+	unsigned k = 0;
+
+	if (b->strtab) {
+		p[k] = b->strtab;
+		len[k++] = (b->strtab_mask + 1) * sizeof *b->strtab;
+	}
+	if (b->arena_cap > b->arena_len) {
+		p[k] = b->arena + b->arena_len;
+		len[k++] = b->arena_cap - b->arena_len;
+	}
+	return k;
+}
+
 heap_str_t heap_builder_intern(struct heap_builder *b, const char *s, size_t len)
 {
 	uint32_t h;
@@ -247,6 +307,20 @@ void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t l
 	__builtin_prefetch(&b->strtab[(uint32_t)hash_bytes(s, len) & b->strtab_mask]);
 }
 
+void heap_builder_prefetch_match(const struct heap_builder *b, const char *s, size_t len)
+{
+	uint32_t h;
+
+	if (!b->strtab || len == 0)
+		return;
+	h = (uint32_t)hash_bytes(s, len);
+	for (size_t i = h & b->strtab_mask, k = 0; k < 4 && b->strtab[i]; i = (i + 1) & b->strtab_mask, k++)
+		if ((uint32_t)(b->strtab[i] >> 32) == h) {
+			__builtin_prefetch(b->arena + (heap_str_t)b->strtab[i] - 4);
+			return;
+		}
+}
+
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len)
 {
 	if (s == 0 || s >= b->arena_len) {
@@ -295,7 +369,7 @@ static void builder_clear(struct heap_builder *b)
 {
 	struct column *cols[] = {
 		&b->id, &b->type, &b->name, &b->size, &b->refcount, &b->flags,
-		&b->generation, &b->category, &b->e_from, &b->e_to, &b->e_name,
+		&b->generation, &b->category, &b->e_from, &b->e_off, &b->e_to, &b->e_name,
 		&b->e_kind, &b->roots, &b->locations,
 	};
 
@@ -310,6 +384,7 @@ static void builder_clear(struct heap_builder *b)
 	free(b->dense);
 	b->dense = NULL;
 	b->dense_n = 0;
+	b->id_wide = b->size_wide = 0;
 }
 
 void heap_builder_free(struct heap_builder *b)
@@ -326,16 +401,19 @@ void heap_builder_reserve(struct heap_builder *b, uint64_t nodes, uint64_t edges
 		nodes = HEAP_MAX_NODES;
 	if (edges > 0xffffffffu)
 		edges = 0xffffffffu;
-	column_grow(&b->id, 8, nodes);
+	column_grow(&b->id, b->id_wide ? 8 : 4, nodes);
 	column_grow(&b->type, 4, nodes);
 	column_grow(&b->name, 4, nodes);
-	column_grow(&b->size, 8, nodes);
+	column_grow(&b->size, b->size_wide ? 8 : 4, nodes);
 	if (b->refcount.n)
 		column_grow(&b->refcount, 8, nodes);
 	column_grow(&b->flags, 2, nodes);
 	column_grow(&b->generation, 1, nodes);
 	column_grow(&b->category, 1, nodes);
-	column_grow(&b->e_from, 4, edges);
+	if (b->edges_sorted)
+		column_grow(&b->e_off, 4, nodes + 1);
+	else
+		column_grow(&b->e_from, 4, edges);
 	column_grow(&b->e_to, 4, edges);
 	column_grow(&b->e_name, 4, edges);
 	column_grow(&b->e_kind, 1, edges);
@@ -356,10 +434,22 @@ heap_node_t heap_builder_add_node(struct heap_builder *b, const struct heap_node
 			  (unsigned long long)b->total_size);
 		return HEAP_NONE;
 	}
-	push_u64(&b->id, rec->id);
+	if (!b->id_wide && rec->id > UINT32_MAX) {
+		column_widen(&b->id);
+		b->id_wide = 1;
+	}
+	if (b->id_wide)
+		push_u64(&b->id, rec->id);
+	else
+		push_u32(&b->id, (uint32_t)rec->id);
 	push_u32(&b->type, rec->type);
 	push_u32(&b->name, rec->name);
-	push_u64(&b->size, rec->size);
+	if (!b->size_wide && rec->size >= HEAP_SIZE_BIG)
+		heap_builder_widen_sizes(b);
+	if (b->size_wide)
+		push_u64(&b->size, rec->size);
+	else
+		push_u32(&b->size, (uint32_t)rec->size);
 	/* The refcount column stays empty until a node has a refcount, so
 	 * formats without refcounts never touch its memory (see freeze). */
 	if (b->refcount.n || rec->refcount != 0 || (rec->flags & HEAP_F_HAS_REFCOUNT)) {
@@ -388,12 +478,19 @@ uint32_t heap_builder_count(const struct heap_builder *b)
 
 uint64_t heap_builder_node_id(const struct heap_builder *b, heap_node_t v)
 {
-	return ((const uint64_t *)b->id.data)[v];
+	return b->id_wide ? ((const uint64_t *)b->id.data)[v] : ((const uint32_t *)b->id.data)[v];
+}
+
+void heap_builder_widen_sizes(struct heap_builder *b)
+{
+	if (b->size_wide)
+		return;
+	column_widen(&b->size);
+	b->size_wide = 1;
 }
 
 int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *dup_b)
 {
-	const uint64_t *ids = b->id.data;
 	uint64_t lo = UINT64_MAX, hi = 0;
 
 	hmap_fini(&b->ids);
@@ -401,8 +498,8 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	b->dense = NULL;
 	b->dense_n = 0;
 	for (size_t v = 0; v < b->id.n; v++) {
-		lo = ids[v] < lo ? ids[v] : lo;
-		hi = ids[v] > hi ? ids[v] : hi;
+		lo = heap_builder_node_id(b, (heap_node_t)v) < lo ? heap_builder_node_id(b, (heap_node_t)v) : lo;
+		hi = heap_builder_node_id(b, (heap_node_t)v) > hi ? heap_builder_node_id(b, (heap_node_t)v) : hi;
 	}
 	if (b->id.n && hi - lo < (uint64_t)b->id.n * DENSE_SPAN) {
 		b->dense_lo = lo;
@@ -410,7 +507,7 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 		b->dense = mem_alloc(b->dense_n * sizeof *b->dense);
 		memset(b->dense, 0xff, b->dense_n * sizeof *b->dense);	/* HEAP_NONE */
 		for (size_t v = 0; v < b->id.n; v++) {
-			uint32_t *slot = &b->dense[ids[v] - lo];
+			uint32_t *slot = &b->dense[heap_builder_node_id(b, (heap_node_t)v) - lo];
 			if (*slot != HEAP_NONE) {
 				*dup_a = *slot;
 				*dup_b = (heap_node_t)v;
@@ -422,7 +519,7 @@ int heap_builder_index(struct heap_builder *b, heap_node_t *dup_a, heap_node_t *
 	}
 	hmap_init(&b->ids, b->id.n);
 	for (size_t v = 0; v < b->id.n; v++) {
-		uint32_t first = hmap_add(&b->ids, ids[v], (uint32_t)v);
+		uint32_t first = hmap_add(&b->ids, heap_builder_node_id(b, (heap_node_t)v), (uint32_t)v);
 		if (first != HMAP_NONE) {
 			*dup_a = first;
 			*dup_b = (heap_node_t)v;
@@ -458,17 +555,61 @@ void heap_builder_unknown_ref(struct heap_builder *b)
 	b->unknown_refs++;
 }
 
+/* Leaves the offsets mode: the sources of the edges so far, one per edge,
+ * into e_from. */
+static void edges_unsort(struct heap_builder *b)
+{
+	size_t m = b->e_to.n, k = b->e_off.n;
+	const uint32_t *off = b->e_off.data;
+	uint32_t *from;
+
+	column_grow(&b->e_from, 4, b->e_to.cap > m + 1 ? b->e_to.cap : m + 1);
+	from = b->e_from.data;
+	for (size_t v = 0; v < k; v++) {
+		size_t end = v + 1 < k ? off[v + 1] : m;
+		for (size_t e = off[v]; e < end; e++)
+			from[e] = (uint32_t)v;
+	}
+	b->e_from.n = m;
+	column_fini(&b->e_off);
+	b->edges_sorted = 0;
+}
+
+heap_node_t heap_builder_edge_from(const struct heap_builder *b, size_t e)
+{
+	const uint32_t *off = b->e_off.data;
+	size_t lo = 0, hi = b->e_off.n;
+
+	if (!b->edges_sorted)
+		return ((const uint32_t *)b->e_from.data)[e];
+	/* the last source whose edges start at or before e */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (heap_node_t)lo;
+}
+
 int heap_builder_add_edge(struct heap_builder *b, heap_node_t from, heap_node_t to,
 			  enum heap_edge_kind kind, uint32_t name, struct error *err)
 {
 	if (from >= b->id.n || to >= b->id.n)
 		return error_set(err, "reference %u -> %u names an object that does not exist",
 				 (unsigned)from, (unsigned)to);
-	if (b->e_from.n >= 0xfffffff0u)
+	if (b->e_to.n >= 0xfffffff0u)
 		return error_set(err, "more than 4294967280 references");
-	if (b->e_from.n && ((uint32_t *)b->e_from.data)[b->e_from.n - 1] > from)
-		b->edges_sorted = 0;
-	push_u32(&b->e_from, from);
+	if (b->edges_sorted) {
+		if (from + (size_t)1 < b->e_off.n)
+			edges_unsort(b);
+		else
+			while (b->e_off.n <= from)
+				push_u32(&b->e_off, (uint32_t)b->e_to.n);
+	}
+	if (!b->edges_sorted)
+		push_u32(&b->e_from, from);
 	push_u32(&b->e_to, to);
 	push_u32(&b->e_name, name);
 	push_u8(&b->e_kind, (uint8_t)kind);
@@ -510,14 +651,16 @@ static int location_cmp(const void *pa, const void *pb)
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v)
 {
 	v->n_nodes = (uint32_t)b->id.n;
-	v->n_edges = b->e_from.n;
+	v->n_edges = b->e_to.n;
 	v->type = b->type.data;
 	v->name = b->name.data;
-	v->size = b->size.data;
-	v->id = b->id.data;
+	v->size32 = b->size_wide ? NULL : b->size.data;
+	v->size64 = b->size_wide ? b->size.data : NULL;
+	v->id32 = b->id_wide ? NULL : b->id.data;
+	v->id64 = b->id_wide ? b->id.data : NULL;
 	v->flags = b->flags.data;
 	v->category = b->category.data;
-	v->edge_from = b->e_from.data;
+	v->edge_off = b->edges_sorted ? b->e_off.data : NULL;
 	v->edge_to = b->e_to.data;
 	v->edge_name = b->e_name.data;
 	v->edge_kind = b->e_kind.data;
@@ -586,7 +729,8 @@ static heap_node_t *merge_runs(const struct heap *h, heap_node_t *a, heap_node_t
 
 enum {
 	FEW_RUNS = 64,		/* merged; more are radix-sorted */
-	AHEAD = 16		/* references a scatter prefetches ahead */
+	AHEAD = 16,		/* references a scatter prefetches ahead */
+	PREFAULT_MIN_REFS = 1 << 16	/* fewer references: no thread to fault in ahead */
 };
 
 /* Node indexes in id order, NULL when the ids ascend already.  Loaders
@@ -666,10 +810,23 @@ static uint32_t *narrow(struct column *c, uint64_t base, uint32_t big)
 
 /* The id column: 32 bits over the lowest id when the ids span less than
  * 2^32 (V8's, most dumps' addresses), else as it is. */
-static void take_ids(struct heap *h, struct column *c)
+static void take_ids(struct heap *h, struct column *c, int wide)
 {
 	const uint64_t *ids = c->data;
 	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!wide) {
+		/* 32 bits already: over the lowest, in place */
+		uint32_t *id = c->data, lo32 = UINT32_MAX;
+		for (size_t v = 0; v < c->n; v++)
+			lo32 = id[v] < lo32 ? id[v] : lo32;
+		h->id_base = c->n ? lo32 : 0;
+		if (h->id_base)
+			for (size_t v = 0; v < c->n; v++)
+				id[v] -= lo32;
+		h->id32 = column_take(c, 4);
+		return;
+	}
 
 	for (size_t v = 0; v < c->n; v++) {
 		lo = ids[v] < lo ? ids[v] : lo;
@@ -684,10 +841,15 @@ static void take_ids(struct heap *h, struct column *c)
 }
 
 /* The size column: 32 bits, the sizes of 4 GiB or more in the side table. */
-static void take_sizes(struct heap *h, struct column *c)
+static void take_sizes(struct heap *h, struct column *c, int wide)
 {
 	const uint64_t *size = c->data;
 	uint32_t k = 0;
+
+	if (!wide) {	/* 32 bits, none HEAP_SIZE_BIG: as it is */
+		h->size32 = column_take(c, 4);
+		return;
+	}
 
 	for (size_t v = 0; v < c->n; v++)
 		k += size[v] >= HEAP_SIZE_BIG;
@@ -710,62 +872,136 @@ static int ids_ascend(const struct heap *h)
 	return 1;
 }
 
+/* The in CSR's build (heap_builder_freeze): the heap, and for the
+ * placing the builder's flags and kinds and the not-user bit per node.
+ * (Two threads, each the targets of one range of nodes, cost 15-40 % more
+ * CPU on a loaded two-core machine, each reading every reference, and
+ * gained no wall time there: bench/v8/results-2026-12-07.txt.) */
+struct csr_job {
+	struct heap *h;
+	const uint16_t *flags;
+	const uint8_t *kind;
+	const uint64_t *nu;		/* bit per node: HEAP_F_NOT_USER */
+	uint64_t meta;			/* csr_place's count of meta references */
+};
+
+/* Counts each node's in-edges into in_off[w + 2]. */
+static void csr_count(struct heap *h)
+{
+	const heap_node_t *to = h->out_to;
+	uint32_t *cnt = h->in_off + 2, m = h->n_edges;
+
+	for (uint32_t e = 0; e < m; e++) {
+		if (e + AHEAD < m)
+			__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
+		cnt[to[e]]++;
+	}
+}
+
+/* Places the in-edges (in_off[w + 1] is w's cursor): sources and the
+ * retains and user bits; and the out bits (kind, meta, user). */
+static void csr_place(struct csr_job *j)
+{
+	struct heap *h = j->h;
+	const heap_node_t *to = h->out_to;
+	const uint16_t *flags = j->flags;
+	const uint8_t *kind = j->kind;
+	const uint64_t *nu = j->nu;
+	uint32_t *cur = h->in_off + 1, m = h->n_edges, n = h->n_nodes;
+	uint64_t meta = 0;
+
+	for (uint32_t v = 0; v < n; v++) {
+		int v_user = !(flags[v] & HEAP_F_NOT_USER);
+
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+			heap_node_t w = to[e];
+			uint8_t k = kind[e] & ~HEAP_EDGE_META;
+			int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
+			int retains = heap_edge_retains(k, flags[v]);
+			int user;
+			uint32_t p;
+
+			if (e + 2 * AHEAD < m)
+				__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
+			if (e + AHEAD < m) {
+				heap_node_t x = to[e + AHEAD];
+				uint32_t q = cur[x];
+				/* the target's bit: 1/512 of the nodes'
+				 * memory, still megabytes */
+				__builtin_prefetch(&nu[x / 64]);
+				__builtin_prefetch(&h->in_from[q], 1);
+				__builtin_prefetch(&h->in_retains[q / 64], 1);
+				__builtin_prefetch(&h->in_user[q / 64], 1);
+			}
+			user = retains && v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1);
+			h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
+			meta += is_meta;
+			if (is_meta)
+				h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
+			p = cur[w]++;
+			h->in_from[p] = v;
+			if (retains)
+				h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
+			if (user) {
+				h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
+				h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
+			}
+		}
+	}
+	j->meta = meta;
+}
+
 struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 {
 	struct heap *h;
 	uint32_t n = (uint32_t)b->id.n;
-	uint32_t m = (uint32_t)b->e_from.n;
-	const uint32_t *from;
+	uint32_t m = (uint32_t)b->e_to.n;
+	struct prefault pf;
 
 	(void)err;
+	prefault_init(&pf);
 	h = mem_calloc(1, sizeof *h);
 	h->n_nodes = n;
 	h->n_edges = m;
 	h->n_roots = (uint32_t)b->roots.n;
 	/* first, so that the CSRs are built in the memory they give back */
-	take_ids(h, &b->id);
-	take_sizes(h, &b->size);
+	take_ids(h, &b->id, b->id_wide);
+	take_sizes(h, &b->size, b->size_wide);
 
-	/* out offsets by counting sources */
-	h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
-	advise_huge(h->out_off, ((size_t)n + 1) * sizeof *h->out_off);
-	from = b->e_from.data;
-	for (uint32_t e = 0; e < m; e++)
-		h->out_off[from[e] + 1]++;
-	for (uint32_t v = 0; v < n; v++)
-		h->out_off[v + 1] += h->out_off[v];
-	if (!b->edges_sorted)
+	if (b->edges_sorted) {
+		/* the offsets as the edges came: the sources past the last
+		 * one with edges start (and end) at m */
+		column_grow(&b->e_off, 4, (size_t)n + 1);
+		for (size_t v = b->e_off.n; v <= n; v++)
+			((uint32_t *)b->e_off.data)[v] = m;
+		b->e_off.n = (size_t)n + 1;
+		h->out_off = column_take(&b->e_off, 4);
+	} else {
+		/* out offsets by counting sources */
+		const uint32_t *from = b->e_from.data;
+		h->out_off = mem_calloc((size_t)n + 1, sizeof *h->out_off);
+		advise_huge(h->out_off, ((size_t)n + 1) * sizeof *h->out_off);
+		for (uint32_t e = 0; e < m; e++)
+			h->out_off[from[e] + 1]++;
+		for (uint32_t v = 0; v < n; v++)
+			h->out_off[v + 1] += h->out_off[v];
 		sort_edges(b, n, h->out_off);
+	}
 
 	h->out_to = column_take(&b->e_to, 4);
 	h->out_name = column_take(&b->e_name, 4);
 
-	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
-	 * so after the sums in_off[w + 1] is where w's sources start, and it
-	 * serves as w's cursor while they are placed; placed, it is where they
-	 * end, which is where w + 1's start: the offsets, with no second
-	 * array of n cursors.  The targets are in no order: each reference
-	 * costs a cache miss on the cursor and one on the slot, which the
-	 * loops below prefetch a fixed distance ahead so that the misses
-	 * overlap (on a heap of tens of millions of objects a miss that waits
-	 * for the one before costs more than all the rest of the work). */
 	h->in_off = mem_calloc((size_t)n + 2, sizeof *h->in_off);
 	advise_huge(h->in_off, ((size_t)n + 2) * sizeof *h->in_off);
-	{
-		const heap_node_t *to = h->out_to;
-		uint32_t *cnt = h->in_off + 2;
-
-		for (uint32_t e = 0; e < m; e++) {
-			if (e + AHEAD < m)
-				__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
-			cnt[to[e]]++;
-		}
+	/* The sources, when stored, are spent: their pages, already faulted
+	 * in, take the in-edge sources (fresh pages cost a fault and zeroing
+	 * each). */
+	if (b->edges_sorted) {
+		h->in_from = mem_alloc((size_t)m * 4 + 4);
+		advise_huge(h->in_from, (size_t)m * 4);
+	} else {
+		h->in_from = column_take(&b->e_from, 4);
 	}
-	for (uint32_t v = 1; v < n; v++)
-		h->in_off[v + 1] += h->in_off[v];
-	/* The sources are spent: their pages, already faulted in, take the
-	 * in-edge sources (fresh pages cost a fault and zeroing each). */
-	h->in_from = column_take(&b->e_from, 4);
 	/* bits per reference, set at random (in_*) and tested at random by
 	 * every walk: huge pages, or a bitmap of tens of megabytes misses the
 	 * TLB on each */
@@ -780,68 +1016,57 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 	h->out_meta = mem_calloc((size_t)m / 64 + 1, sizeof *h->out_meta);
 	h->out_kinds = mem_calloc((size_t)m / 32 + 1, sizeof *h->out_kinds);
 	advise_huge(h->out_kinds, ((size_t)m / 32 + 1) * sizeof *h->out_kinds);
+	/* What the placing writes is faulted in on another core meanwhile
+	 * (graph/core/worker.h): the kernel zeroes fresh memory at about
+	 * 1 GB/s on this class of machine, on the writer's time otherwise. */
+	if (m >= PREFAULT_MIN_REFS) {
+		size_t words = (size_t)m / 64 + 1;
+		prefault_add(&pf, h->in_off, ((size_t)n + 2) * sizeof *h->in_off, 0);
+		if (b->edges_sorted)
+			prefault_add(&pf, h->in_from, (size_t)m * 4, 1);
+		prefault_add(&pf, h->in_retains, words * 8, 1);
+		prefault_add(&pf, h->in_user, words * 8, 1);
+		prefault_add(&pf, h->out_user, words * 8, 1);
+		prefault_add(&pf, h->out_kinds, ((size_t)m / 32 + 1) * 8, 1);
+		prefault_start(&pf);
+	}
+	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
+	 * so after the sums in_off[w + 1] is where w's sources start, and it
+	 * serves as w's cursor while they are placed; placed, it is where they
+	 * end, which is where w + 1's start: the offsets, with no second
+	 * array of n cursors.  The targets are in no order: each reference
+	 * costs a cache miss on the cursor and one on the slot, which the
+	 * loops below prefetch a fixed distance ahead so that the misses
+	 * overlap (on a heap of tens of millions of objects a miss that waits
+	 * for the one before costs more than all the rest of the work). */
+	csr_count(h);
+	for (uint32_t v = 1; v < n; v++)
+		h->in_off[v + 1] += h->in_off[v];
 	{
 		const uint16_t *flags = b->flags.data;
-		const heap_node_t *to = h->out_to;
-		uint32_t *cur = h->in_off + 1;
 		/* a bit per node for "not in the user graph": the flag a
 		 * reference's target is tested for, in 1/16 of the memory */
 		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
-		const uint8_t *kind = b->e_kind.data;
-		uint64_t meta = 0;
 		uint32_t not_user = 0;
+		struct csr_job a = { .h = h, .flags = flags, .kind = b->e_kind.data, .nu = nu };
 
 		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
-
 		for (uint32_t v = 0; v < n; v++)
 			if (flags[v] & HEAP_F_NOT_USER) {
 				nu[v / 64] |= (uint64_t)1 << (v % 64);
 				not_user++;
 			}
-		for (uint32_t v = 0; v < n; v++) {
-			int v_user = !(flags[v] & HEAP_F_NOT_USER);
-
-			for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-				heap_node_t w = to[e];
-				uint32_t p;
-				uint8_t k = kind[e] & ~HEAP_EDGE_META;
-				int is_meta = (kind[e] & HEAP_EDGE_META) != 0;
-
-				if (e + 2 * AHEAD < m)
-					__builtin_prefetch(&cur[to[e + 2 * AHEAD]], 1);
-				if (e + AHEAD < m) {
-					uint32_t q = cur[to[e + AHEAD]];
-					/* the target's bit: 1/512 of the
-					 * nodes' memory, still megabytes */
-					__builtin_prefetch(&nu[to[e + AHEAD] / 64]);
-					__builtin_prefetch(&h->in_from[q], 1);
-					__builtin_prefetch(&h->in_retains[q / 64], 1);
-					__builtin_prefetch(&h->in_user[q / 64], 1);
-				}
-				p = cur[w]++;
-				h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
-				meta += is_meta;
-				if (is_meta)
-					h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
-				h->in_from[p] = v;
-				if (heap_edge_retains(k, flags[v])) {
-					h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
-					if (v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1)) {
-						h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
-						h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
-					}
-				}
-			}
-		}
+		csr_place(&a);
 		free(nu);
 		column_fini(&b->e_kind);
-		if (!meta) {
+		if (!a.meta) {
 			free(h->out_meta);
 			h->out_meta = NULL;
 		}
-		h->meta_refs = meta;
+		h->meta_refs = a.meta;
 		h->not_user_nodes = not_user;
 	}
+	prefault_join(&pf);
 
 	h->type = column_take(&b->type, 4);
 	h->name = column_take(&b->name, 4);
@@ -1069,14 +1294,16 @@ const uint32_t *heap_in_edges(const struct heap *h)
 
 uint64_t heap_estimate_bytes(uint64_t nodes, uint64_t edges)
 {
-	/* The builder's node columns (id 8, type 4, name 4, size 8, flags 2,
-	 * generation 1, category 1: ids and sizes are narrowed only at the
-	 * freeze) and references (source, target, name 4 each, kind 1), which
-	 * become the CSRs; at the freeze, beside them, the kinds' and the
-	 * retains and user bits (5/8 a reference).  No strings, no analysis. */
+	/* The builder's node columns (id 4, type 4, name 4, size 4, flags 2,
+	 * generation 1, category 1: ids and sizes are widened to 8 only when
+	 * one needs it) and, at the freeze, the out and in offsets (4 each),
+	 * and references (source or in-edge source, target, name 4 each, kind
+	 * 1), which become the CSRs; at the freeze, beside them, the kinds'
+	 * and the retains and user bits (5/8 a reference).  No strings, no
+	 * analysis. */
 	if (nodes > UINT64_MAX / 64 || edges > UINT64_MAX / 64)
 		return UINT64_MAX;
-	return nodes * (8 + 4 + 4 + 8 + 2 + 1 + 1) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
+	return nodes * (4 + 4 + 4 + 4 + 2 + 1 + 1 + 4 + 4) + edges * (4 + 4 + 4 + 1) + edges * 5 / 8;
 }
 
 size_t heap_memory(const struct heap *h)

@@ -24,8 +24,9 @@
  *                  id-order permutation when the ids do not ascend,
  *                  built on the first heap_find(), which opening a file
  *                  and its analysis never call).  The builder keeps ids
- *                  and sizes in 64 bits while a loader adds nodes; the
- *                  freeze narrows them in place before it builds the CSRs.
+ *                  and sizes in 32 bits while they fit (each column
+ *                  widened to 64 at the first that does not); the freeze
+ *                  narrows wide ones in place before it builds the CSRs.
  *   per reference: out target 4 + out name 4 + out kind 2/8 +
  *                  in source 4 + in "retains" bit 1/8 +
  *                  "user" bits out and in 2/8                    = 12.6 bytes
@@ -396,6 +397,13 @@ heap_str_t heap_builder_intern_cstr(struct heap_builder *b, const char *s);
  * strings.  Changes nothing. */
 void heap_builder_prefetch(const struct heap_builder *b, const char *s, size_t len);
 
+/* A second hint, a while after heap_builder_prefetch(b, s, len), when its
+ * slot has had time to arrive: if a string with s's hash is there (or a
+ * few slots on), starts loading its bytes, which intern compares with s
+ * (a cache miss per string met again, when the strings are many).  Changes
+ * nothing. */
+void heap_builder_prefetch_match(const struct heap_builder *b, const char *s, size_t len);
+
 /* The interned string at offset s (NUL-terminated, valid until the next
  * intern); *len gets its length when len is not NULL. */
 const char *heap_builder_string(const struct heap_builder *b, heap_str_t s, size_t *len);
@@ -409,6 +417,17 @@ uint8_t heap_builder_category(struct heap_builder *b, heap_str_t name);
  * growth rehashes every string, at a cache miss each).  A hint above what
  * the input can hold must be refused (or cut) by the loader. */
 void heap_builder_reserve_strings(struct heap_builder *b, uint64_t strings);
+
+/* Optional: room for about `bytes` more bytes of distinct strings in the
+ * arena (each string takes its length + 5), so that it is sized once. */
+void heap_builder_reserve_arena(struct heap_builder *b, uint64_t bytes);
+
+/* The builder's string memory not written yet: the intern table and the
+ * arena's free room, for a loader that faults it in ahead on another core
+ * (graph/core/worker.h prefault) before it interns many strings.  Fills
+ * p[] / len[] and returns how many ranges (at most 2).  Valid until the
+ * next intern or reserve. */
+unsigned heap_builder_string_room(struct heap_builder *b, void *p[2], size_t len[2]);
 
 /* Optional: tells the builder how many nodes / edges are coming, so columns
  * are sized once.  Hints above what the input can hold must be refused by
@@ -470,16 +489,38 @@ struct heap_builder_view {
 	size_t n_edges;
 	heap_str_t *type;		/* [n_nodes] */
 	heap_str_t *name;		/* [n_nodes] */
-	uint64_t *size;			/* [n_nodes] */
-	uint64_t *id;			/* [n_nodes] */
+	/* sizes and ids: in 32 bits while each fits (the other NULL), else
+	 * in 64 (heap_builder_view_id, heap_builder_widen_sizes) */
+	uint32_t *size32;		/* [n_nodes] */
+	uint64_t *size64;
+	uint32_t *id32;			/* [n_nodes] */
+	uint64_t *id64;
 	uint16_t *flags;		/* [n_nodes] */
 	uint8_t *category;		/* [n_nodes] */
-	const heap_node_t *edge_from;	/* [n_edges] */
+	const uint32_t *edge_off;	/* while the edges come grouped by
+					 * source: where each source's start,
+					 * room reserved for n_nodes + 1
+					 * (heap_builder_reserve); else NULL */
 	const heap_node_t *edge_to;	/* [n_edges] */
 	uint32_t *edge_name;		/* [n_edges] */
 	uint8_t *edge_kind;		/* [n_edges], enum heap_edge_kind */
 };
 void heap_builder_view(struct heap_builder *b, struct heap_builder_view *v);
+
+/* Node i's id in a view. */
+static inline uint64_t heap_builder_view_id(const struct heap_builder_view *v, uint32_t i)
+{
+	return v->id32 ? v->id32[i] : v->id64[i];
+}
+
+/* Keeps the sizes in 64 bits from now on (a view taken before is stale):
+ * for a loader about to move sizes that may add up past 32 bits. */
+void heap_builder_widen_sizes(struct heap_builder *b);
+
+/* The source of edge e (e < the edges added so far).  The builder keeps no
+ * source per edge while they come grouped by source (the V8 format's
+ * order): then O(log n). */
+heap_node_t heap_builder_edge_from(const struct heap_builder *b, size_t e);
 
 /* Freezes into a heap and empties the builder (which must still be freed).
  * Returns NULL and fills err on failure. */

@@ -59,64 +59,76 @@ static inline uint64_t ctriple_hash(const struct ctriple *c)
 	return triple_hash(&c->t) ^ ((uint64_t)c->cycle * 0xd6e8feb86659fd93ull);
 }
 
-/* A set of cycle triples, open addressing, with a few recent ones in front
+/* A set of cycle triples, open addressing in one array (an empty slot's
+ * cycle is EMPTY: a probe reads one line), with a few recent ones in front
  * (a cycle's references repeat a handful of triples millions of times). */
+static const uint32_t EMPTY = UINT32_MAX;	/* no cycle has this index */
+
 struct cset {
 	struct ctriple *slot;
-	uint8_t *used;
 	uint32_t cap, n;
 	struct ctriple cache[CACHE];
 	uint8_t cached[CACHE];
 };
 
+static void cset_alloc(struct cset *s, uint32_t cap)
+{
+	s->cap = cap;
+	s->slot = mem_alloc((size_t)cap * sizeof *s->slot);
+	for (uint32_t i = 0; i < cap; i++)
+		s->slot[i].cycle = EMPTY;
+}
+
 static void cset_init(struct cset *s)
 {
 	memset(s, 0, sizeof *s);
-	s->cap = 64;
-	s->slot = mem_alloc(s->cap * sizeof *s->slot);
-	s->used = mem_calloc(s->cap, 1);
+	cset_alloc(s, 64);
 }
 
 static void cset_fini(struct cset *s)
 {
 	free(s->slot);
-	free(s->used);
 }
 
 static void cset_insert(struct cset *s, const struct ctriple *c, uint64_t hash)
 {
 	uint32_t i;
 
-	for (i = (uint32_t)hash & (s->cap - 1); s->used[i]; i = (i + 1) & (s->cap - 1))
+	for (i = (uint32_t)hash & (s->cap - 1); s->slot[i].cycle != EMPTY; i = (i + 1) & (s->cap - 1))
 		if (ctriple_eq(&s->slot[i], c))
 			return;
-	s->used[i] = 1;
 	s->slot[i] = *c;
 	s->n++;
 }
 
-static void cset_add(struct cset *s, const struct ctriple *c)
+/* Room for k more without growing on the way. */
+static void cset_reserve(struct cset *s, uint32_t k)
 {
-	uint64_t hash = ctriple_hash(c);
+	struct cset old;
+
+	if (2 * ((uint64_t)s->n + k) <= s->cap)
+		return;
+	old = *s;
+	while (2 * ((uint64_t)s->n + k) > s->cap)
+		s->cap *= 2;
+	cset_alloc(s, s->cap);
+	s->n = 0;
+	for (uint32_t i = 0; i < old.cap; i++)
+		if (old.slot[i].cycle != EMPTY)
+			cset_insert(s, &old.slot[i], ctriple_hash(&old.slot[i]));
+	free(old.slot);
+}
+
+/* Whether c is one of the recent triples; remembers it if not. */
+static int cset_recent(struct cset *s, const struct ctriple *c, uint64_t hash)
+{
 	uint32_t k = (uint32_t)(hash >> 40) & (CACHE - 1);
 
 	if (s->cached[k] && ctriple_eq(&s->cache[k], c))
-		return;
+		return 1;
 	s->cache[k] = *c;
 	s->cached[k] = 1;
-	if (2 * (s->n + 1) > s->cap) {
-		struct cset old = *s;
-		s->cap *= 2;
-		s->slot = mem_alloc(s->cap * sizeof *s->slot);
-		s->used = mem_calloc(s->cap, 1);
-		s->n = 0;
-		for (uint32_t i = 0; i < old.cap; i++)
-			if (old.used[i])
-				cset_insert(s, &old.slot[i], ctriple_hash(&old.slot[i]));
-		free(old.slot);
-		free(old.used);
-	}
-	cset_insert(s, c, hash);
+	return 0;
 }
 
 /* Whether an edge name is only a position: an index, or a string that is
@@ -139,6 +151,26 @@ static int name_is_position(const struct heap *h, uint32_t name)
 		if (s[i] < '0' || s[i] > '9')
 			return 0;
 	return 1;
+}
+
+/* name_is_position() remembered for a few names (direct-mapped): a
+ * cycle's references use few names, each millions of times. */
+struct position_memo {
+	uint32_t name[1024];	/* name + 1, 0: none */
+	uint8_t is[1024];
+};
+
+static uint32_t fold_name(const struct heap *h, struct position_memo *m, uint32_t name)
+{
+	uint32_t k = (name * 2654435761u) >> 22;
+
+	if (name & HEAP_NAME_INDEX)
+		return FOLDED;
+	if (m->name[k] != name + 1) {
+		m->name[k] = name + 1;
+		m->is[k] = (uint8_t)name_is_position(h, name);
+	}
+	return m->is[k] ? FOLDED : name;
 }
 
 /* Per cycle: its shape, as sorted triples in the pool. */
@@ -460,13 +492,32 @@ static void patterns_retained(const struct analysis *a, struct analysis_pattern 
 
 /* ---- phase 1: shapes ---- */
 
+enum {
+	BATCH = 256,		/* triples whose slots are loaded together */
+	AHEAD = 16		/* references ahead */
+};
+
+static void cset_add_batch(struct cset *s, const struct ctriple *c, const uint64_t *hash,
+			   uint32_t n)
+{
+	cset_reserve(s, n);
+	for (uint32_t k = 0; k < n; k++)
+		__builtin_prefetch(&s->slot[(uint32_t)hash[k] & (s->cap - 1)]);
+	for (uint32_t k = 0; k < n; k++)
+		cset_insert(s, &c[k], hash[k]);
+}
+
 void pattern_shapes(const struct heap *h, struct cycles_found *cf, const uint32_t *comp,
 		    const uint32_t *dist, struct pattern_shapes *ps)
 {
 	uint32_t nc = cf->nc, n_groups = 0;
 	heap_node_t *head = mem_alloc(((size_t)nc + 1) * sizeof *head);
 	uint32_t *off = mem_calloc((size_t)nc + 2, sizeof *off);
-	struct cset raw, folded;
+	struct cset folded;
+	struct position_memo *memo;
+	struct ctriple *batch;
+	uint64_t *hashes;
+	uint32_t n_batch = 0;
 	struct triple *pool;
 	struct shape *sh;
 	uint32_t *rep;		/* per group: the shape index of its first member */
@@ -478,51 +529,62 @@ void pattern_shapes(const struct heap *h, struct cycles_found *cf, const uint32_
 		free(off);
 		return;
 	}
-	/* Every user reference inside a cycle, as a triple of that cycle; and
-	 * each cycle's head: its one entered member, else its member nearest
-	 * to a root. */
-	cset_init(&raw);
+	/* Every user reference inside a cycle, as a triple of that cycle, its
+	 * name folded when it is only a position; and each cycle's head: its
+	 * one entered member, else its member nearest to a root.  In batches
+	 * of references: the targets' components and types are loaded a few
+	 * references ahead, and the set's slots of a whole batch before its
+	 * triples go in (a set of a million triples misses the caches on
+	 * every probe). */
 	for (uint32_t i = 0; i < nc; i++)
 		head[i] = cf->pend[i].entered == 1 ? cf->pend[i].entered_by : HEAP_NONE;
+	memo = mem_calloc(1, sizeof *memo);
+	batch = mem_alloc(BATCH * sizeof *batch);
+	hashes = mem_alloc(BATCH * sizeof *hashes);
+	cset_init(&folded);
 	for (heap_node_t v = 0; v < h->n_nodes; v++) {
-		uint32_t i = cf->cid[comp[v]];
+		uint32_t i = cf->cid[comp[v]], e1 = h->out_off[v + 1], m = h->n_edges;
 		if (i == HEAP_NONE)
 			continue;
 		if (cf->pend[i].entered != 1 &&
 		    (head[i] == HEAP_NONE || dist[v] < dist[head[i]]))
 			head[i] = v;
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+		for (uint32_t e = h->out_off[v]; e < e1; e++) {
 			heap_node_t w = h->out_to[e];
 			struct ctriple c;
+			uint64_t hash;
+			if (e + AHEAD < m) {
+				__builtin_prefetch(&comp[h->out_to[e + AHEAD]]);
+				__builtin_prefetch(&h->type[h->out_to[e + AHEAD]]);
+			}
 			if (comp[w] != comp[v] || !heap_out_user(h, e))
 				continue;
 			c = (struct ctriple){ .cycle = i, .t = { .from = h->type[v], .to = h->type[w],
-								 .name = h->out_name[e] & HEAP_NAME_INDEX ?
-									 FOLDED : h->out_name[e] } };
-			cset_add(&raw, &c);
+								 .name = fold_name(h, memo, h->out_name[e]) } };
+			hash = ctriple_hash(&c);
+			if (cset_recent(&folded, &c, hash))
+				continue;
+			batch[n_batch] = c;
+			hashes[n_batch++] = hash;
+			if (n_batch == BATCH) {
+				cset_add_batch(&folded, batch, hashes, n_batch);
+				n_batch = 0;
+			}
 		}
 	}
-	/* positions folded, once per distinct triple */
-	cset_init(&folded);
-	for (uint32_t k = 0; k < raw.cap; k++) {
-		struct ctriple c;
-		if (!raw.used[k])
-			continue;
-		c = raw.slot[k];
-		if (c.t.name != FOLDED && name_is_position(h, c.t.name))
-			c.t.name = FOLDED;
-		cset_add(&folded, &c);
-	}
-	cset_fini(&raw);
+	cset_add_batch(&folded, batch, hashes, n_batch);
+	free(hashes);
+	free(batch);
+	free(memo);
 	/* each cycle's triples together, sorted */
 	for (uint32_t k = 0; k < folded.cap; k++)
-		if (folded.used[k])
+		if (folded.slot[k].cycle != EMPTY)
 			off[folded.slot[k].cycle + 2]++;
 	for (uint32_t i = 0; i <= nc; i++)
 		off[i + 1] += off[i];
 	pool = mem_alloc(((size_t)folded.n + 1) * sizeof *pool);
 	for (uint32_t k = 0; k < folded.cap; k++)
-		if (folded.used[k])
+		if (folded.slot[k].cycle != EMPTY)
 			pool[off[folded.slot[k].cycle + 1]++] = folded.slot[k].t;
 	cset_fini(&folded);
 	sh = mem_alloc((size_t)nc * sizeof *sh);

@@ -75,6 +75,7 @@ struct equeue {
 	unsigned head, queued;
 	unsigned spare[MAX_BLOCKS + 2];	/* added blocks the reader fills again */
 	unsigned n_spare;
+	unsigned n_warm;		/* the top n_warm of spare[] are still mapped */
 	unsigned n_new;			/* blocks handed out so far */
 	unsigned cap;			/* blocks queued before the reader waits */
 	uint64_t nodes_size;		/* bytes of nodes.csv */
@@ -123,6 +124,8 @@ struct csvctx {
 	heap_str_t names_max;		/* the reader's last new string */
 	struct error *err;
 	int failed;
+	int slow;			/* the header is not read yet, or failed: every
+					 * field and row takes the general path */
 	int edges;			/* parsing edges.csv */
 	int nl_possible;		/* the chunk or the one before has a quote */
 	uint64_t line;			/* 1-based line the current row starts on */
@@ -158,7 +161,7 @@ static void fail(struct csvctx *c, const char *fmt, const char *a, const char *b
 		return;
 	snprintf(msg, sizeof msg, fmt, a, b2);
 	error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)c->line, msg);
-	c->failed = 1;
+	c->failed = c->slow = 1;
 }
 
 /* Quotes a field for an error message. */
@@ -288,19 +291,53 @@ static heap_str_t intern(struct csvctx *c, const char *s, size_t len)
 
 /* The cache slot of a short label, from its length and first and last
  * eight bytes. */
-static struct label_slot *label_slot(struct csvctx *c, const char *s, size_t len)
+static inline __attribute__((always_inline)) struct label_slot *label_slot(struct csvctx *c, const char *s,
+									    size_t len)
 {
 	uint64_t x = len, y = 0;
 
 	if (len >= 8) {
 		memcpy(&x, s, 8);
 		memcpy(&y, s + len - 8, 8);
-	} else {
-		for (size_t i = 0; i < len; i++)
-			y = y << 8 | (unsigned char)s[i];
+	} else if (len >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		y = (uint64_t)a << 32 | b;
+	} else if (len) {
+		y = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[len / 2] << 8 |
+		    (unsigned char)s[len - 1];
 	}
 	x = (x ^ (y * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull;
 	return &c->cache[x >> (64 - CACHE_BITS)];
+}
+
+/* Whether a[0..len) and b[0..len) are the same, for 1 <= len <=
+ * CACHE_LEN (24), without a call: overlapping loads that cover them. */
+static inline int same_short(const char *a, const char *b, size_t len)
+{
+	uint64_t x0, y0, x1, y1, x2, y2;
+	uint32_t u0, v0, u1, v1;
+
+	_Static_assert(CACHE_LEN <= 24, "three 8-byte words cover a cached label");
+	if (len >= 8) {
+		size_t mid = len > 16 ? 8 : len - 8;
+		memcpy(&x0, a, 8);
+		memcpy(&y0, b, 8);
+		memcpy(&x1, a + mid, 8);
+		memcpy(&y1, b + mid, 8);
+		memcpy(&x2, a + len - 8, 8);
+		memcpy(&y2, b + len - 8, 8);
+		return ((x0 ^ y0) | (x1 ^ y1) | (x2 ^ y2)) == 0;
+	}
+	if (len >= 4) {
+		memcpy(&u0, a, 4);
+		memcpy(&v0, b, 4);
+		memcpy(&u1, a + len - 4, 4);
+		memcpy(&v1, b + len - 4, 4);
+		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
+	}
+	return a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1];
 }
 
 static heap_str_t label(struct csvctx *c, const char *s, size_t len)
@@ -318,7 +355,7 @@ static heap_str_t label(struct csvctx *c, const char *s, size_t len)
 	if (len > CACHE_LEN)
 		return intern(c, s, len);
 	slot = label_slot(c, s, len);
-	if (slot->len != len || memcmp(slot->s, s, len) != 0) {
+	if (slot->len != len || !same_short(slot->s, s, len)) {
 		slot->str = intern(c, s, len);
 		slot->len = (uint32_t)len;
 		memcpy(slot->s, s, len);
@@ -381,7 +418,7 @@ static void defer_name(struct csvctx *c, const char *s, size_t len)
 		return;
 	if (len <= CACHE_LEN) {
 		slot = label_slot(c, s, len);
-		if (slot->len == len && memcmp(slot->s, s, len) == 0) {
+		if (slot->len == len && same_short(slot->s, s, len)) {
 			c->rec.name = slot->str;
 			return;
 		}
@@ -536,6 +573,7 @@ static void end_header(struct csvctx *c)
 	} else if (require(c, COL_ID, "id") == 0 && require(c, COL_TYPE, "type") == 0) {
 		require(c, COL_SIZE, "size");
 	}
+	c->slow = c->failed;
 }
 
 static void add_node(struct csvctx *c, const struct pending_node *p)
@@ -547,7 +585,7 @@ static void add_node(struct csvctx *c, const struct pending_node *p)
 		char msg[ERROR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", c->err->msg);
 		error_set(c->err, "%s:%llu: %s", c->path, (unsigned long long)p->line, msg);
-		c->failed = 1;
+		c->failed = c->slow = 1;
 		return;
 	}
 	if ((n & (n - 1)) == 0 || !c->node_line)	/* grow at powers of two */
@@ -555,7 +593,7 @@ static void add_node(struct csvctx *c, const struct pending_node *p)
 						 sizeof *c->node_line);
 	c->node_line[v] = p->line > UINT32_MAX ? UINT32_MAX : (uint32_t)p->line;
 	if (p->is_root && heap_builder_add_root(c->b, v, p->root_kind, c->err) != 0)
-		c->failed = 1;
+		c->failed = c->slow = 1;
 }
 
 /* Adds the oldest pending node row, its name interned now. */
@@ -588,7 +626,14 @@ static void add_node_row(struct csvctx *c)
 	p->line = c->line;
 	p->is_root = c->is_root;
 	p->root_kind = c->root_kind;
-	if (++c->n_pend > DEFER)
+	if (++c->n_pend > DEFER / 2) {
+		/* halfway: its slot has arrived; the bytes of the string
+		 * there, which the intern compares with, start loading */
+		const struct pending_node *h = &c->pend[(c->pend_head + c->n_pend - 1 - DEFER / 2) % (DEFER + 1)];
+		if (h->name_len)
+			heap_builder_prefetch_match(c->b, h->name, h->name_len);
+	}
+	if (c->n_pend > DEFER)
 		add_oldest(c);
 	c->pend[(c->pend_head + c->n_pend) % (DEFER + 1)].name_len = 0;
 }
@@ -640,6 +685,276 @@ static void on_row(int term, void *ctx)
 	c->line = c->lines_done + 1;
 }
 
+/* ---- the data rows' fast path ----
+ *
+ * libcsv calls back once per field and once per row: 26 million times for
+ * the 5M-object heap.  Past the header, the callbacks below take the
+ * common fields (plain decimal numbers, labels, empty fields) themselves,
+ * with the column's role looked up once, and hand anything else (blanks
+ * around a number, hex, errors, kinds, flags, a field past the header's
+ * width) to the general functions above, which report the errors. */
+
+/* A plain decimal number of 1 to 19 digits (never an overflow): stores it
+ * and returns 1; 0 (nothing stored) for anything else. */
+static inline int plain_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len - 1 >= 19)	/* (len 0 wraps) */
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d > 9)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 1;
+}
+
+/* Counts the newlines inside a (quoted) field (s NULL when len is 0). */
+static __attribute__((noinline)) void field_newlines(struct csvctx *c, const char *s, size_t len)
+{
+	if (len == 0)
+		return;
+	for (const char *nl = memchr(s, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)))
+		c->lines_done++;
+}
+
+/* A short label (1 <= len) in the cache: stores its string and returns 1,
+ * or 0. */
+static inline int label_cached(struct csvctx *c, const char *s, size_t len, heap_str_t *out)
+{
+	const struct label_slot *slot;
+
+	if (len > CACHE_LEN)
+		return 0;
+	slot = label_slot(c, s, len);
+	if (slot->len != len || !same_short(slot->s, s, len))
+		return 0;
+	*out = slot->str;
+	return 1;
+}
+
+/* The labels not in the cache (kept out of the callbacks below, whose
+ * common paths then call nothing). */
+static __attribute__((noinline)) void edge_name(struct csvctx *c, const char *s, size_t len)
+{
+	c->name = label(c, s, len);
+}
+
+static __attribute__((noinline)) void node_type(struct csvctx *c, const char *s, size_t len)
+{
+	c->rec.type = label(c, s, len);
+}
+
+/* The general path of field f (the fast one did not take it). */
+static __attribute__((noinline)) void slow_field(struct csvctx *c, unsigned f, const char *s, size_t len)
+{
+	c->field = f;
+	if (c->edges)
+		edge_field(c, s, len);
+	else
+		node_field(c, s, len);
+	c->field = f + 1;
+}
+
+/* Field f of an edge row (past the header, f < ncols).  nl: the field may
+ * hold quoted newlines, which the line count needs (a plain number holds
+ * none: only the other fields are searched). */
+static inline void edge_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len, int nl)
+{
+	uint64_t v;
+
+	c->field = f + 1;
+	switch (c->role[f]) {
+	case COL_FROM:
+		if (plain_u64(s, len, &c->from))
+			return;
+		break;
+	case COL_TO:
+		if (plain_u64(s, len, &c->to))
+			return;
+		break;
+	case COL_NAME:
+		if (len == 0) {
+			c->name = 0;
+			return;
+		}
+		if (nl)
+			field_newlines(c, s, len);
+		if (label_cached(c, s, len, &c->name))
+			return;
+		edge_name(c, s, len);
+		return;
+	case COL_INDEX:
+		if (len == 0)
+			return;
+		if (plain_u64(s, len, &v) && v <= 0x7fffffff) {
+			c->index = (uint32_t)v;
+			c->has_index = 1;
+			return;
+		}
+		break;
+	case COL_KIND:
+		if (len == 0)
+			return;
+		break;
+	default:
+		if (nl && len)
+			field_newlines(c, s, len);
+		return;
+	}
+	if (nl)
+		field_newlines(c, s, len);
+	slow_field(c, f, s ? s : "", len);
+}
+
+static void on_edge_field(void *data, size_t len, void *ctx)
+{
+	struct csvctx *c = ctx;
+	unsigned f = c->field;
+
+	if (c->slow || f >= c->ncols)
+		on_field(data, len, ctx);
+	else
+		edge_field_fast(c, f, data, len, c->nl_possible);	/* (data NULL when len is 0) */
+}
+
+/* Field f of a node row (past the header, f < ncols), as edge_field_fast. */
+static inline void node_field_fast(struct csvctx *c, unsigned f, const char *s, size_t len, int nl)
+{
+	uint64_t v;
+
+	c->field = f + 1;
+	switch (c->role[f]) {
+	case COL_ID:
+		if (plain_u64(s, len, &c->rec.id))
+			return;
+		break;
+	case COL_TYPE:
+		if (len == 0) {
+			c->rec.type = 0;
+			return;
+		}
+		if (nl)
+			field_newlines(c, s, len);
+		if (label_cached(c, s, len, &c->rec.type))
+			return;
+		node_type(c, s, len);
+		return;
+	case COL_SIZE:
+		if (plain_u64(s, len, &c->rec.size))
+			return;
+		break;
+	case COL_NAME:
+		if (nl && len)
+			field_newlines(c, s, len);
+		defer_name(c, s ? s : "", len);
+		return;
+	case COL_REFCOUNT:
+		if (len == 0)
+			return;
+		if (plain_u64(s, len, &v) && v <= INT64_MAX) {
+			c->rec.refcount = (int64_t)v;
+			c->rec.flags |= HEAP_F_HAS_REFCOUNT;
+			return;
+		}
+		break;
+	case COL_GEN:
+		if (len == 0)
+			return;
+		if (len == 1 && (unsigned)(unsigned char)s[0] - '0' <= 9) {
+			c->rec.generation = (uint8_t)(s[0] - '0');
+			return;
+		}
+		break;
+	case COL_ROOT:
+		if (len == 0)
+			return;
+		break;
+	case COL_IGNORE:
+		if (nl && len)
+			field_newlines(c, s, len);
+		return;
+	default:
+		break;
+	}
+	if (nl && len)
+		field_newlines(c, s, len);
+	slow_field(c, f, s ? s : "", len);
+}
+
+static void on_node_field(void *data, size_t len, void *ctx)
+{
+	struct csvctx *c = ctx;
+	unsigned f = c->field;
+
+	if (c->slow || f >= c->ncols)
+		on_field(data, len, ctx);
+	else
+		node_field_fast(c, f, data, len, c->nl_possible);	/* (data NULL when len is 0) */
+}
+
+/* The end of a data row with as many fields as the header. */
+static void row_done(struct csvctx *c, int term)
+{
+	c->rows++;
+	c->field = 0;
+	if (term == '\n')
+		c->lines_done++;
+	c->line = c->lines_done + 1;
+}
+
+static void on_edge_row(int term, void *ctx)
+{
+	struct csvctx *c = ctx;
+
+	if (c->field == 0 && !c->slow) {
+		/* a blank line, or the \n of a \r\n pair: the row state is
+		 * as the last row's end left it */
+		if (term == '\n')
+			c->lines_done++;
+		c->line = c->lines_done + 1;
+		return;
+	}
+	if (c->slow || c->field != c->ncols) {
+		on_row(term, ctx);
+		return;
+	}
+	add_edge_row(c);
+	c->from = c->to = 0;
+	c->name = 0;
+	c->index = 0;
+	c->has_index = 0;
+	c->kind = HEAP_EDGE_STRONG;
+	row_done(c, term);
+}
+
+static void on_node_row(int term, void *ctx)
+{
+	struct csvctx *c = ctx;
+
+	if (c->field == 0 && !c->slow) {
+		/* a blank line, or the \n of a \r\n pair: the row state is
+		 * as the last row's end left it */
+		if (term == '\n')
+			c->lines_done++;
+		c->line = c->lines_done + 1;
+		return;
+	}
+	if (c->slow || c->field != c->ncols) {
+		on_row(term, ctx);
+		return;
+	}
+	add_node_row(c);
+	memset(&c->rec, 0, sizeof c->rec);
+	c->rec.generation = HEAP_GEN_UNKNOWN;
+	c->is_root = 0;
+	c->root_kind = 0;
+	row_done(c, term);
+}
+
 /* Streams one CSV file through libcsv. */
 static const char BOM[] = "\xef\xbb\xbf";	/* UTF-8 byte order mark */
 
@@ -689,6 +1004,7 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 	if (!c->edges)
 		c->pend = mem_calloc(DEFER + 1, sizeof *c->pend);
 	c->line = 1;
+	c->slow = 1;
 	reset_row(c);
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
@@ -706,7 +1022,8 @@ static int parse_file(struct csvctx *c, struct progress *prog, uint64_t *done, u
 		quote = memchr(buf + skip, '"', (size_t)n - skip) != NULL;
 		c->nl_possible = quote || quote_before;
 		quote_before = quote;
-		used = csv_parse(&p, buf + skip, (size_t)n - skip, on_field, on_row, c);
+		used = csv_parse(&p, buf + skip, (size_t)n - skip, c->edges ? on_edge_field : on_node_field,
+				 c->edges ? on_edge_row : on_node_row, c);
 		if (c->failed)
 			goto out;
 		if (used != (size_t)n - skip) {
@@ -812,22 +1129,35 @@ static struct eblock *queue_block(struct equeue *q)
 	pthread_mutex_lock(&q->mu);
 	/* (at most MAX_BLOCKS queued, one being added and this one) */
 	k = block_at(q, q->n_spare ? q->spare[--q->n_spare] : q->n_new++);
+	if (q->n_warm)
+		q->n_warm--;
 	pthread_mutex_unlock(&q->mu);
 	k->n = k->n_names = 0;
 	k->names_len = 0;
 	return k;
 }
 
-/* Gives an added block back to the reader (the queue's mutex held). */
+/* Gives an added block back to the reader (the queue's mutex held).  The
+ * reader takes spare blocks from the top: the WARM_BLOCKS kept mapped stay
+ * there, and the blocks given back to the system go to the bottom (taken
+ * last: once the backlog of the nodes' time is added, the reader and the
+ * loading thread pass the warm blocks round, with no page faults). */
 static void queue_spare(struct equeue *q, struct eblock *k)
 {
-	if (q->n_spare >= WARM_BLOCKS) {
+	unsigned i = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+
+	if (q->n_warm >= WARM_BLOCKS) {
 		free(k->names);
 		k->names = NULL;
 		k->names_cap = 0;
 		(void)madvise(k, BLOCK_BYTES, MADV_DONTNEED);
+		memmove(q->spare + 1, q->spare, q->n_spare * sizeof *q->spare);
+		q->spare[0] = i;
+		q->n_spare++;
+		return;
 	}
-	q->spare[q->n_spare++] = (unsigned)(((char *)k - q->region) / BLOCK_BYTES);
+	q->spare[q->n_spare++] = i;
+	q->n_warm++;
 }
 
 static void add_block(struct csvctx *c, struct hmap *names, const struct eblock *k);

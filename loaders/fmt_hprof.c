@@ -882,20 +882,18 @@ static int index_build(struct hp *hp)
 {
 	struct idindex *x = &hp->idx;
 	struct heap_builder_view view;
-	const uint64_t *ids;
 	uint32_t n = heap_builder_count(hp->b), nwords = 0;
 	uint64_t min = UINT64_MAX, max = 0, differ = 0, indirect = 0;
 
 	if (n == 0)
 		return 1;
 	heap_builder_view(hp->b, &view);
-	ids = view.id;
 	/* the low bits every id shares with the first are the ones every
 	 * id - min has zero */
 	for (uint32_t v = 0; v < n; v++) {
-		min = ids[v] < min ? ids[v] : min;
-		max = ids[v] > max ? ids[v] : max;
-		differ |= ids[v] ^ ids[0];
+		min = heap_builder_view_id(&view, v) < min ? heap_builder_view_id(&view, v) : min;
+		max = heap_builder_view_id(&view, v) > max ? heap_builder_view_id(&view, v) : max;
+		differ |= heap_builder_view_id(&view, v) ^ heap_builder_view_id(&view, 0);
 	}
 	x->min = min;
 	x->shift = differ ? (unsigned)__builtin_ctzll(differ) : 0;
@@ -905,7 +903,7 @@ static int index_build(struct hp *hp)
 	x->dir = mem_alloc((size_t)x->nchunks * sizeof *x->dir);
 	memset(x->dir, 0xff, (size_t)x->nchunks * sizeof *x->dir);
 	for (uint32_t v = 0; v < n; v++) {
-		uint64_t c = ((ids[v] - min) >> x->shift) >> CHUNK_SHIFT;
+		uint64_t c = ((heap_builder_view_id(&view, v) - min) >> x->shift) >> CHUNK_SHIFT;
 		if (x->dir[c] == HEAP_NONE) {
 			if ((uint64_t)nwords + CHUNK_WORDS > (uint64_t)n * 4 + CHUNK_WORDS * 64) {
 				index_free(x);
@@ -928,7 +926,7 @@ static int index_build(struct hp *hp)
 	 * are consecutive and in id order */
 	for (uint32_t v = 0; v < n; v++) {
 		uint64_t bit;
-		struct idword *w = (struct idword *)slot(x, ids[v], &bit);
+		struct idword *w = (struct idword *)slot(x, heap_builder_view_id(&view, v), &bit);
 		if (w->bits & bit) {
 			index_free(x);
 			return 1;
@@ -950,7 +948,7 @@ static int index_build(struct hp *hp)
 		x->perm = mem_alloc((size_t)indirect * sizeof *x->perm);
 		for (uint32_t v = 0; v < n; v++) {
 			uint64_t bit;
-			const struct idword *w = slot(x, ids[v], &bit);
+			const struct idword *w = slot(x, heap_builder_view_id(&view, v), &bit);
 			if (w->indirect)
 				x->perm[w->base + popcount64(w->bits & (bit - 1))] = v;
 		}

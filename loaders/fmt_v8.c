@@ -97,13 +97,16 @@ static void prefault_columns(struct v8 *v)
 	heap_builder_view(v->b, &h);
 	v->edge_count = mem_alloc((n + 1) * sizeof *v->edge_count);	/* read_nodes' */
 	prefault_add(&v->pf, v->edge_count, (n + 1) * sizeof *v->edge_count, 0);
-	prefault_add(&v->pf, h.id, n * sizeof *h.id, 0);
-	prefault_add(&v->pf, h.size, n * sizeof *h.size, 0);
+	if (h.id32)
+		prefault_add(&v->pf, h.id32, n * sizeof *h.id32, 0);
+	if (h.size32)
+		prefault_add(&v->pf, h.size32, n * sizeof *h.size32, 0);
 	prefault_add(&v->pf, h.name, n * sizeof *h.name, 0);
 	prefault_add(&v->pf, h.type, n * sizeof *h.type, 0);
 	prefault_add(&v->pf, h.flags, n * sizeof *h.flags, 0);
 	prefault_add(&v->pf, h.category, n * sizeof *h.category, 0);
-	prefault_add(&v->pf, (void *)h.edge_from, m * sizeof *h.edge_from, 1);
+	if (h.edge_off)
+		prefault_add(&v->pf, (void *)h.edge_off, (n + 1) * sizeof *h.edge_off, 1);
 	prefault_add(&v->pf, (void *)h.edge_to, m * sizeof *h.edge_to, 1);
 	prefault_add(&v->pf, h.edge_name, m * sizeof *h.edge_name, 1);
 	prefault_add(&v->pf, h.edge_kind, m * sizeof *h.edge_kind, 1);
@@ -818,7 +821,7 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 	 * once.  What the rest of the file can hold (4 bytes a string, "",
 	 * and some) bounds a hint a broken file inflates. */
 	{
-		uint64_t want = 0, room = v->r.file_size > v8_here(v) ? (v->r.file_size - v8_here(v)) / 4 : 0;
+		uint64_t want = 0, room = v->r.file_size > v8_here(v) ? (v->r.file_size - v8_here(v)) / 4 : 0, arena;
 		if (v->any_node_name)
 			want = v->max_node_name + 1;
 		if (v->any_edge_name && v->max_edge_name + 1 > want)
@@ -826,12 +829,34 @@ static int read_strings_with(struct v8 *v, struct strbatch *sb)
 		if (want > room)
 			want = room;
 		heap_builder_reserve_strings(v->b, want);
+		/* the arena: the strings' bytes (their JSON, less quotes and
+		 * commas, plus 5 each), when the table ends the file as V8
+		 * writes it; bounded for a file where more follows */
+		arena = room * 4 + 2 * want;
+		if (arena > want * ARENA_PER_STRING)
+			arena = want * ARENA_PER_STRING;
+		heap_builder_reserve_arena(v->b, arena);
 		v->strmap_cap = (uint32_t)want + STR_BATCH + 1;
 	}
 	if (v->strmap_cap < 1 << 16)
 		v->strmap_cap = 1 << 16;
 	v->strmap = mem_alloc(v->strmap_cap * sizeof *v->strmap);
 	v->sname = mem_alloc(v->strmap_cap);
+	/* the intern table (hit at random), the arena and the maps (filled
+	 * front to back) are faulted in on another core while this one reads
+	 * (loaders/v8_priv.h prefault; the columns' thread is done by now) */
+	if (v->strmap_cap >= PREFAULT_MIN_STRINGS) {
+		void *p[2];
+		size_t len[2];
+		unsigned k = heap_builder_string_room(v->b, p, len);
+		prefault_join(&v->pf);
+		prefault_init(&v->pf);
+		for (unsigned i = 0; i < k; i++)
+			prefault_add(&v->pf, p[i], len[i], 0);
+		prefault_add(&v->pf, v->strmap, v->strmap_cap * sizeof *v->strmap, 0);
+		prefault_add(&v->pf, v->sname, v->strmap_cap, 0);
+		prefault_start(&v->pf);
+	}
 	snames_init(v);
 	c = v8_peek(v);
 	if (c == ']') {

@@ -27,7 +27,9 @@ enum {
 	TYPES_MAX = 4096,		/* entries of node_types / edge_types */
 	FIELDS_MAX = 64,		/* entries of node_fields / edge_fields */
 	TICK = 1 << 16,			/* numbers between progress ticks */
-	PREFAULT_MIN_EDGES = 1 << 20	/* below, a thread to fault in ahead costs more */
+	PREFAULT_MIN_EDGES = 1 << 20,	/* below, a thread to fault in ahead costs more */
+	PREFAULT_MIN_STRINGS = 1 << 18,	/* the same for the string table */
+	ARENA_PER_STRING = 48		/* bytes a string is reserved at most in the arena */
 };
 
 /* How one V8 node type is shown and treated. */

@@ -89,8 +89,25 @@ static void own_shallow_sizes(struct v8 *v, struct heap_builder_view *h, const u
 			continue;
 		if ((h->flags[o] & HEAP_F_SYNTHETIC) || o == root)
 			continue;
-		h->size[o] += h->size[i];
-		h->size[i] = 0;
+		if (h->size32) {
+			uint64_t sum = (uint64_t)h->size32[o] + h->size32[i];
+			if (sum < HEAP_SIZE_BIG) {
+				h->size32[o] = (uint32_t)sum;
+				h->size32[i] = 0;
+				continue;
+			}
+			/* an owner of 4 GiB or more: 64 bits from here on (the
+			 * other job of fjob_pair reads no size) */
+			{
+				struct heap_builder_view w;
+				heap_builder_widen_sizes(v->b);
+				heap_builder_view(v->b, &w);
+				h->size32 = NULL;
+				h->size64 = w.size64;
+			}
+		}
+		h->size64[o] += h->size64[i];
+		h->size64[i] = 0;
 	}
 	free(owner);
 	free(work);
@@ -494,7 +511,7 @@ static uint8_t *user_marks(struct v8 *v, const struct heap_builder_view *h, cons
 	 * The owner's first OWNER_SCAN references are looked at (a bound:
 	 * many handles may share an owner) */
 	for (uint32_t i = 0; handles && i < n_handles; i++) {
-		uint32_t back = handles[i], hd = h->edge_from[back], o = h->edge_to[back];
+		uint32_t back = handles[i], hd = heap_builder_edge_from(v->b, back), o = h->edge_to[back];
 		for (uint32_t e = first[o]; e < first[o + 1] && e - first[o] < OWNER_SCAN; e++)
 			if (h->edge_to[e] == hd && h->edge_kind[e] == HEAP_EDGE_STRONG) {
 				back_link(v, h, back);
@@ -579,7 +596,7 @@ static void weigh_edges(const struct v8 *v, struct heap_builder_view *hv, const 
 				  v8_eph_get(&v->eph, name, &table);
 			uint8_t meta = user_meta(v, hv, u, e, eph) ? HEAP_EDGE_META : 0;
 			if (!(name & HEAP_NAME_INDEX)) {
-				if (eph && table == h.id[u])
+				if (eph && table == heap_builder_view_id(&h, u))
 					h.edge_kind[e] = HEAP_EDGE_WEAK;
 				h.edge_name[e] = v->strmap[name];
 			}

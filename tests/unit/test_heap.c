@@ -56,6 +56,20 @@ static void test_intern(void **state)
 			assert_true(i == 0 || off[i] > off[i - 1]);
 		}
 		heap_builder_reserve_strings(b, 10);	/* smaller: changes nothing */
+		/* the arena's room, reserved: each new string takes its length
+		 * + 5 of it, and the table is the other range */
+		{
+			void *p[2];
+			size_t rlen[2], room;
+			heap_builder_reserve_arena(b, 100000);
+			assert_int_equal(heap_builder_string_room(b, p, rlen), 2);
+			assert_true(rlen[0] >= 100000 * 4 / 3 * sizeof(uint64_t) / 2);	/* the table */
+			room = rlen[1];
+			assert_true(room >= 100000);
+			assert_int_not_equal(heap_builder_intern_cstr(b, "0123456789"), 0);
+			assert_int_equal(heap_builder_string_room(b, p, rlen), 2);
+			assert_int_equal(rlen[1], room - 15);
+		}
 		for (int i = 0; i < 40000; i += 7) {
 			char buf[32];
 			int n = snprintf(buf, sizeof buf, "s%d", i);
@@ -117,8 +131,8 @@ static void check_random(int sorted)
 			meta[e] = rnd() % 5 == 0;
 			n_meta += meta[e];
 		}
-		if (sorted) { /* insertion sort by source, stable */
-			for (uint32_t i = 1; i < m; i++)
+		if (sorted) { /* insertion sort by source, stable (2: all but the last edge) */
+			for (uint32_t i = 1; i < (sorted == 2 && m ? m - 1 : m); i++)
 				for (uint32_t j = i; j > 0 && ef[j - 1] > ef[j]; j--) {
 					uint32_t t;
 					t = ef[j], ef[j] = ef[j - 1], ef[j - 1] = t;
@@ -131,6 +145,10 @@ static void check_random(int sorted)
 			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)(((en[e] & ~HEAP_NAME_INDEX) % 4) |
 												 (meta[e] ? HEAP_EDGE_META : 0)),
 							       en[e], &err), 0);
+		/* the builder keeps the sources as offsets while they ascend,
+		 * one per edge from the first that does not */
+		for (uint32_t e = 0; e < m; e++)
+			assert_int_equal(heap_builder_edge_from(b, e), ef[e]);
 		if (n > 1)
 			assert_int_equal(heap_builder_add_root(b, 1, 0, &err), 0);
 		h = heap_builder_freeze(b, &err);
@@ -200,10 +218,92 @@ static void test_random_sorted(void **state)
 	check_random(1);
 }
 
+/* Grouped by source up to the last edge, which goes back to an earlier
+ * source: the builder's offsets become one source per edge at the end. */
+static void test_random_late_unsorted(void **state)
+{
+	(void)state;
+	check_random(2);
+}
+
 static void test_random_unsorted(void **state)
 {
 	(void)state;
 	check_random(0);
+}
+
+/* A heap big enough that the freeze faults its in CSR in on another
+ * thread while it builds it, and prefetches far ahead, with edges grouped
+ * by source and not: every in-edge is its out-edge's (heap_in_edges,
+ * built apart from the freeze), the sources of each target ascend, and
+ * the retains and user bits follow the rules on both sides. */
+static void test_big(void **state)
+{
+	(void)state;
+	for (int sorted = 0; sorted < 2; sorted++) {
+		enum { N = 30000, M = 150000 };
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		uint32_t *ef = malloc(M * 4), *et = malloc(M * 4);
+		uint8_t *kd = malloc(M);
+		uint16_t *fl = malloc(N * 2);
+		uint64_t n_meta = 0;
+		uint32_t *deg = calloc(N, 4);
+		const uint32_t *ie;
+		struct heap *h;
+
+		for (uint32_t v = 0; v < N; v++) {
+			static const uint16_t pick[] = { 0, 0, 0, HEAP_F_ANCHOR, HEAP_F_RUNTIME, HEAP_F_SYNTHETIC };
+			struct heap_node_rec rec = { .id = 5 + 2 * (uint64_t)v, .generation = HEAP_GEN_UNKNOWN };
+			rec.flags = fl[v] = pick[rnd() % 6];
+			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+		}
+		for (uint32_t e = 0; e < M; e++) {
+			ef[e] = sorted ? (uint32_t)((uint64_t)e * N / M) : (uint32_t)(rnd() % N);
+			/* a few targets take many references */
+			et[e] = rnd() % 4 == 0 ? (uint32_t)(rnd() % 8) : (uint32_t)(rnd() % N);
+			kd[e] = (uint8_t)(rnd() % 4 | (rnd() % 5 == 0 ? HEAP_EDGE_META : 0));
+			n_meta += (kd[e] & HEAP_EDGE_META) != 0;
+			deg[et[e]]++;
+			assert_int_equal(heap_builder_add_edge(b, ef[e], et[e], (enum heap_edge_kind)kd[e],
+							       HEAP_NAME_INDEX | e, &err), 0);
+		}
+		h = heap_builder_freeze(b, &err);
+		assert_non_null(h);
+		assert_int_equal(h->meta_refs, n_meta);
+		for (uint32_t e = 0; e < M; e++) {
+			uint32_t k = h->out_name[e] & ~HEAP_NAME_INDEX;	/* the edge as added */
+			uint16_t f = fl[ef[k]];
+			int ret = heap_edge_retains(kd[k] & 3, f);
+			assert_int_equal(h->out_to[e], et[k]);
+			assert_int_equal(heap_out_kind(h, e), kd[k] & 3);
+			assert_int_equal(heap_out_meta(h, e), (kd[k] & HEAP_EDGE_META) != 0);
+			assert_int_equal(heap_out_user(h, e), ret && !(kd[k] & HEAP_EDGE_META) &&
+							      !(f & HEAP_F_NOT_USER) && !(fl[et[k]] & HEAP_F_NOT_USER));
+		}
+		ie = heap_in_edges(h);
+		assert_int_equal(h->in_off[N], M);
+		for (uint32_t v = 0; v < N; v++) {
+			assert_int_equal(h->in_off[v + 1] - h->in_off[v], deg[v]);
+			for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
+				uint32_t e = ie[k], u = h->in_from[k];
+				assert_true(e >= h->out_off[u] && e < h->out_off[u + 1]);
+				assert_int_equal(h->out_to[e], v);
+				assert_int_equal(heap_in_retains(h, k), heap_edge_retains(heap_out_kind(h, e), h->flags[u]));
+				assert_int_equal(heap_in_user(h, k), heap_out_user(h, e));
+				if (k > h->in_off[v])
+					assert_true(h->in_from[k - 1] < u ||
+						    (h->in_from[k - 1] == u && ie[k - 1] < e));
+			}
+		}
+		heap_free(h);
+		heap_builder_free(b);
+		free(ef);
+		free(et);
+		free(kd);
+		free(fl);
+		free(deg);
+	}
 }
 
 /* Ids in k ascending runs (loaders write a few: V8 three, HPROF a few
@@ -250,6 +350,16 @@ static void test_id_runs(void **state)
 		for (uint32_t v = 0; v < N; v++) {
 			struct heap_node_rec rec = { .id = ids[v], .generation = HEAP_GEN_UNKNOWN };
 			assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+		}
+		/* the builder's ids: 32 bits until the first that needs 64 */
+		{
+			struct heap_builder_view bv;
+			heap_builder_view(b, &bv);
+			assert_true(bv.id64 && !bv.id32);	/* every run has ids of 2^32 and more */
+			for (uint32_t v = 0; v < N; v++) {
+				assert_int_equal(heap_builder_node_id(b, v), ids[v]);
+				assert_int_equal(heap_builder_view_id(&bv, v), ids[v]);
+			}
 		}
 		h = heap_builder_freeze(b, &err);
 		assert_non_null(h);
@@ -439,6 +549,8 @@ int main(void)
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test_teardown(test_random_sorted, oracle_teardown),
 		cmocka_unit_test_teardown(test_random_unsorted, oracle_teardown),
+		cmocka_unit_test_teardown(test_random_late_unsorted, oracle_teardown),
+		cmocka_unit_test(test_big),
 		cmocka_unit_test(test_id_runs),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_index_and_duplicates),

@@ -1,12 +1,15 @@
 /* Big shapes whose answers are known in closed form: a linked list of 10
  * million objects (depth never reaches the C stack), a single cycle of 1
- * million, a complete graph, a star with 1 million leaves. */
+ * million, a complete graph, a star with 1 million leaves; cycles whose
+ * names are positions among thousands of other names. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph/analysis.h"
 #include "graph/dom.h"
@@ -277,6 +280,77 @@ static void test_crossed_chains(void **state)
 	heap_free(h);
 }
 
+/* Names that are only positions ("12", "[7]", an index) fold into one
+ * pattern; others ("x12", "1a") do not, with more distinct names than
+ * pattern_shapes() remembers (its memo of name_is_position() is
+ * direct-mapped: colliding names must not take each other's answer).
+ * Cycle k: A_k -name_k-> B -next-> A_k, names alternating between
+ * positions and not; each position cycle also has A_k -index 3-> B. */
+static void test_position_names(void **state)
+{
+	enum { K = 4000 };
+	struct heap_builder *b = heap_builder_new();
+	heap_str_t ta = heap_builder_intern_cstr(b, "A"), tb = heap_builder_intern_cstr(b, "B");
+	heap_str_t next = heap_builder_intern_cstr(b, "next");
+	struct error err;
+	struct analysis *a;
+	struct heap *h;
+	uint32_t pos_pattern = HEAP_NONE, n_other = 0;
+	uint8_t *other_seen;
+
+	(void)state;
+	for (uint32_t k = 0; k < 2 * K; k++) {
+		struct heap_node_rec r = { .id = k, .type = k % 2 ? tb : ta, .size = 8,
+					   .generation = HEAP_GEN_UNKNOWN };
+		heap_builder_add_node(b, &r, &err);
+	}
+	for (uint32_t k = 0; k < K; k++) {
+		char name[32];
+		int position = k % 2 == 0;
+		if (position)
+			snprintf(name, sizeof name, k % 4 ? "[%u]" : "%u", k);
+		else
+			snprintf(name, sizeof name, k % 4 == 1 ? "x%u" : "%ua", k);
+		heap_builder_add_edge(b, 2 * k, 2 * k + 1, HEAP_EDGE_STRONG,
+				      heap_builder_intern_cstr(b, name), &err);
+		if (position)
+			heap_builder_add_edge(b, 2 * k, 2 * k + 1, HEAP_EDGE_STRONG, HEAP_NAME_INDEX | 3,
+					      &err);
+		heap_builder_add_edge(b, 2 * k + 1, 2 * k, HEAP_EDGE_STRONG, next, &err);
+		heap_builder_add_root(b, 2 * k, 0, &err);
+	}
+	h = freeze(b);
+	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+	assert_int_equal(a->n_cycles, K);
+	/* one pattern for the positions, one per other name */
+	assert_int_equal(a->n_patterns, 1 + K / 2);
+	other_seen = calloc(a->n_patterns, 1);
+	for (uint32_t k = 0; k < K; k++) {
+		const struct analysis_cycle *cy = &a->cycles[a->cycle[2 * k]];
+		const struct analysis_pattern *pt = &a->patterns[cy->pattern];
+		if (k % 2 == 0) {
+			if (pos_pattern == HEAP_NONE)
+				pos_pattern = cy->pattern;
+			assert_int_equal(cy->pattern, pos_pattern);
+			assert_int_equal(pt->n_links, 2);	/* A -[]-> B, B -next-> A */
+			assert_int_equal(pt->instances, K / 2);
+			assert_string_equal(analysis_pattern_signature(a, cy->pattern),
+					    "A -[]-> B -next-> A");
+		} else {
+			assert_int_not_equal(cy->pattern, pos_pattern);
+			assert_false(other_seen[cy->pattern]);
+			other_seen[cy->pattern] = 1;
+			n_other++;
+			assert_int_equal(pt->n_links, 2);
+			assert_int_equal(pt->instances, 1);
+		}
+	}
+	assert_int_equal(n_other, K / 2);
+	free(other_seen);
+	analysis_free(a);
+	heap_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_star_1m),
 		cmocka_unit_test(test_many_entered_cycles),
 		cmocka_unit_test(test_crossed_chains),
+		cmocka_unit_test(test_position_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

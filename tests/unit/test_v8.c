@@ -592,7 +592,7 @@ static void test_user_marks(void **state)
 	heap_builder_view(b, &bv);
 	assert_int_equal(bv.n_edges, sizeof user_refs / sizeof user_refs[0]);
 	for (size_t e = 0; e < bv.n_edges; e++) {
-		uint64_t from = bv.id[bv.edge_from[e]];
+		uint64_t from = heap_builder_view_id(&bv, heap_builder_edge_from(b, e));
 		uint32_t name = bv.edge_name[e];
 		size_t k;
 		if (name & HEAP_NAME_INDEX)
@@ -609,7 +609,7 @@ static void test_user_marks(void **state)
 				 (bv.edge_kind[e] & HEAP_EDGE_META) != 0, user_refs[k].meta);
 	}
 	for (uint32_t v = 0; v < bv.n_nodes; v++) {
-		uint64_t id = bv.id[v];
+		uint64_t id = heap_builder_view_id(&bv, v);
 		int anchor = id_in(id, user_anchors, sizeof user_anchors / sizeof user_anchors[0]);
 		int runtime = id_in(id, user_runtime, sizeof user_runtime / sizeof user_runtime[0]);
 		if (((bv.flags[v] & HEAP_F_ANCHOR) != 0) != anchor ||

@@ -265,6 +265,25 @@ static const char gdb_libs[] =
 	"sharedlibrary libc[.-]\n"
 	"thread 1\n";
 
+/* Before the first call into the process: whether gdb can write the
+ * thread's registers back, which every call ends with.  gdb 13 and older
+ * write the x86 extended state in a layout of their own size, which a kernel
+ * whose CPU has AMX state refuses ("Couldn't write extended state status:
+ * Bad address"); after a call that cannot be undone the process would crash.
+ * The probe changes xmm0 and puts it back: refused, nothing has changed, and
+ * the script stops here. */
+static int regs_probe(struct buf *b)
+{
+#if defined(__x86_64__)
+	return buf_str(b, "set $hg_x = $xmm0.v4_int32[0]\n"
+			  "set $xmm0.v4_int32[0] = $hg_x + 1\n"
+			  "set $xmm0.v4_int32[0] = $hg_x\n"
+			  "echo HEAPGLASS-REGS\\n\n");
+#else
+	return buf_str(b, "echo HEAPGLASS-REGS\\n\n");
+#endif
+}
+
 /* A symbol the script needs: its own marker first, so that a missing one is
  * named (the script stops at the first error). */
 static int gdb_symbol(struct buf *b, const char *var, const char *name)
@@ -296,6 +315,7 @@ static int gdb_script(const struct record_target *t, const char *code, size_t co
 	rc |= gdb_symbol(b, "hg_mmap", "mmap");
 	rc |= gdb_symbol(b, "hg_munmap", "munmap");
 	rc |= buf_str(b, "echo HEAPGLASS-SYMBOLS\\n\n");
+	rc |= regs_probe(b);
 	if (t->py_buf)
 		snprintf(line, sizeof line, "set $hg_buf = (char *) 0x%llx\n", t->py_buf);
 	else
@@ -473,6 +493,16 @@ static int gdb_failed(const struct record_target *t, const struct record_helper 
 		text_escape(exe, sizeof exe, t->exe, strlen(t->exe), 0);
 		return cli_fail("record: %ld's interpreter (%s) has no symbol %s for gdb to call (a stripped or "
 				"static build): heapglass cannot inject its dumper", (long)t->pid, exe, name);
+	}
+	if (strstr(h->out, "HEAPGLASS-SYMBOLS") && !strstr(h->out, "HEAPGLASS-REGS")) {
+		size_t len;
+		record_helper_line(h, NULL, line, sizeof line);
+		len = strlen(line);
+		if (len && line[len - 1] == '.')
+			line[len - 1] = '\0';
+		return cli_fail("record: gdb cannot restore %ld's registers after a call on this machine (%s: "
+				"gdb 13 and older, on a CPU with AMX state; gdb 14 or newer can), so heapglass "
+				"called nothing and %ld runs on unchanged", (long)t->pid, line, (long)t->pid);
 	}
 	return cli_fail("record: gdb failed inside %ld: %s", (long)t->pid,
 			record_helper_line(h, NULL, line, sizeof line));
