@@ -1699,6 +1699,11 @@ def _own_objects():
     seen = set(map(id, out))
     while todo:
         o = todo.pop()
+        if type(o) is types.CodeType:
+            # untracked itself, but the tuples of its constants are
+            # tracked, and the dumper's alone
+            todo.append(o.co_consts)
+            continue
         if id(o) in seen or not _is_tracked(o):
             continue
         t = type(o)
@@ -1714,7 +1719,8 @@ def _own_objects():
         seen.add(id(o))
         out.append(o)
         if t is types.FunctionType:
-            todo.extend((o.__defaults__ or (), o.__kwdefaults__ or {}, o.__closure__ or ()))
+            todo.extend((o.__defaults__ or (), o.__kwdefaults__ or {}, o.__closure__ or (),
+                         o.__code__))
         elif t is dict:
             todo.extend(o.values())
         elif t is types.CellType:

@@ -115,8 +115,9 @@ live_cycle.next.next = live_cycle
 def dumper_own():
     """How many of the tracked objects are the dumper's own, which it leaves
     out of its dumps: its module, the module's dict, the functions defined
-    in it, and the containers only those hold (found here with
-    gc.get_referrers, not the way the dumper finds them)."""
+    in it, and the containers only those hold, their code objects'
+    constants included (found here with gc.get_referrers, not the way the
+    dumper finds them)."""
     me = sys.modules["heapglass_dump"]
     mine = vars(me)
     kinds = (dict, list, tuple, set, frozenset, types.CellType, types.FunctionType,
@@ -128,8 +129,12 @@ def dumper_own():
     here = sys._getframe()
     while todo:
         o = todo.pop()
-        refs = gc.get_referents(o)
+        # a code object is untracked (no referents for gc): its constants
+        refs = [o.co_consts] if type(o) is types.CodeType else gc.get_referents(o)
         for r in refs:
+            if type(r) is types.CodeType and type(o) in (types.FunctionType, types.CodeType, tuple):
+                todo.append(r)  # the way to the tuples of its constants
+                continue
             if id(r) in own or not gc.is_tracked(r) or type(r) not in kinds or r is vars(builtins):
                 continue
             if type(r) is types.FunctionType and r.__globals__ is not mine:
