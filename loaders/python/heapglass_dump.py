@@ -1470,9 +1470,12 @@ def _frozen_extra(st, tracked):
     extras too, with generation 3.  Once all are found, nothing is checked."""
     skip = st[_S_SKIP]
     frozen = st[_S_FROZEN]
+    keep = st[_S_KEEP]
     for v in tracked:
         vid = id(v)
-        if vid not in frozen and vid not in skip:
+        # (a focused dump: only those its set holds; the rest of the
+        # interpreter, frozen, stays out as it does unfrozen)
+        if vid not in frozen and vid not in skip and (keep is None or vid in keep):
             frozen.add(vid)
             st[_S_EXTRA].append(v)
             _mark_seen(st[_S_SEEN], vid)
@@ -1649,7 +1652,10 @@ def _snapshot(own, focus, nout, eout):
     st = _State(k, sub, skip, listed, nout, eout)
     st[_S_ANCHORS], positions = _anchor_dicts((l0, l1, l2))
     if focus is not None:
-        st[_S_KEEP] = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
+        st[_S_KEEP], fz = _focus_set(focus, (l0, l1, l2), (r0, r1, r2), k, sub, skip)
+        if fz and listed is not None:
+            _frozen_extra(st, fz)
+        del fz
     # Modules first: their rows, and so their references, come before any
     # other's, so a module's dict is seen as the module's, not as the
     # globals of its first function.
@@ -1796,7 +1802,13 @@ def _focus_set(focus, lists, rcs, k, sub, skip):
                 keep[rid] = 1
                 queue.append(r)
         i += 1
-    return keep
+    # After gc.freeze() what the set holds may be frozen, in no generation
+    # list (the focus modules themselves, what they held then): found here,
+    # since no listed object it keeps may lead to them.
+    frozen = []
+    if hasattr(gc, "get_freeze_count") and gc.get_freeze_count():
+        frozen = [o for o in queue if id(o) not in objs and _is_tracked(o)]
+    return keep, frozen
 
 
 # ---- dumping --------------------------------------------------------------------

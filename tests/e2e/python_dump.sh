@@ -88,6 +88,21 @@ PY
 	fi
 	low=$(low_refcounts "$py" "$d/focus")
 	if [ -z "$low" ]; then ok "$v focused dump: every refcount is at least 1"; else notok "$v focused dump: refcount < 1: $low"; fi
+	# After gc.freeze() (as prefork servers call it) the frozen interpreter
+	# stays out of a focused dump as it does unfrozen; the frozen instances
+	# and the garbage made after are in.
+	sed 's/^keep = \(.*\)$/keep = \1\ngc.freeze()/' "$d/app.py" >"$d/frozen.py"
+	"$py" "$DUMPER" -o "$d/ffocus" --focus __main__ -- "$d/frozen.py" >/dev/null 2>"$d/ffocus.err"
+	n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/ffocus.err")
+	e=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\2/p' "$d/ffocus.err")
+	info_matches "$v focused dump after gc.freeze()" "$d/ffocus" "$n" "$e"
+	if grep -q '^gc.freeze()$' "$d/frozen.py" && [ "$(grep -c ',__main__\.Leaky,' "$d/ffocus/nodes.csv")" -eq 101 ] && [ "$n" -lt 2000 ]; then
+		ok "$v --focus __main__ after gc.freeze(): the script's 101 instances in a dump of $n objects"
+	else
+		notok "$v --focus __main__ after gc.freeze(): $(grep -c ',__main__\.Leaky,' "$d/ffocus/nodes.csv") instances, $n objects"
+	fi
+	low=$(low_refcounts "$py" "$d/ffocus")
+	if [ -z "$low" ]; then ok "$v focused dump after gc.freeze(): every refcount is at least 1"; else notok "$v focused dump after gc.freeze(): refcount < 1: $low"; fi
 	printf 'x = [1]\nraise KeyError("boom")\n' >"$d/boom.py"
 	"$py" "$DUMPER" -o "$d/boom" "$d/boom.py" >/dev/null 2>"$d/boom.err"
 	crc=$?
