@@ -161,7 +161,8 @@ _C_FINALIZER_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGener
 # Object kinds (how references and labels are found).
 _K_GENERIC, _K_DICT, _K_LIST, _K_TUPLE, _K_FUNCTION, _K_METHOD, _K_FRAME, \
     _K_CELL, _K_TYPE, _K_MODULE, _K_STR, _K_INT, _K_FLOAT, _K_BYTES, _K_CODE, \
-    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB, _K_INSTANCE = range(20)
+    _K_BUILTIN, _K_GENERATOR, _K_SINGLETON, _K_DICTSUB, _K_INSTANCE, _K_TRACEBACK, \
+    _K_EXCEPTION = range(22)
 
 # Objects that are the interpreter's own atoms and machinery (the user
 # graph's `runtime` objects): they hold no user data, so no cycle of the
@@ -184,7 +185,7 @@ _KIND_OF = {
     id(float): _K_FLOAT, id(bytes): _K_BYTES, id(types.CodeType): _K_CODE,
     id(types.BuiltinFunctionType): _K_BUILTIN, id(types.GeneratorType): _K_GENERATOR,
     id(types.CoroutineType): _K_GENERATOR, id(types.AsyncGeneratorType): _K_GENERATOR,
-    id(type(None)): _K_SINGLETON,
+    id(type(None)): _K_SINGLETON, id(types.TracebackType): _K_TRACEBACK,
 }
 
 # Rows (node rows: see _nodes_text).  An edge row from its prefix "from,"
@@ -526,6 +527,8 @@ def _typeinfo(t, cache):
         kind = _K_DICTSUB
     elif kind == _K_GENERIC and heap:
         kind = _K_INSTANCE
+    elif kind == _K_GENERIC and _among(BaseException, mro):
+        kind = _K_EXCEPTION     # a built-in exception
     # The user graph (docs/user-graph.md): classes and modules are anchors,
     # the interpreter's own atoms and machinery are runtime objects.
     if kind == _K_TYPE or kind == _K_MODULE:
@@ -679,6 +682,21 @@ def _names(o, kind, refs):
             n[id(_T_MRO(o))] = ["__mro__,,meta\n"]
         elif kind == _K_MODULE:
             n[id(_MODULE_DICT(o))] = [_M_DICT]
+        elif kind == _K_TRACEBACK:
+            # what tb_traverse visits: the next entry and the frame
+            if o.tb_next is not None:
+                n[id(o.tb_next)] = ["tb_next,,\n"]
+            n.setdefault(id(o.tb_frame), []).append("tb_frame,,\n")
+        elif kind == _K_EXCEPTION:
+            # BaseException_traverse: dict, args, notes (3.11+), traceback,
+            # context, cause (stored values: reading them creates nothing)
+            n.setdefault(id(o.args), []).append("args,,\n")
+            if o.__traceback__ is not None:
+                n.setdefault(id(o.__traceback__), []).append("__traceback__,,\n")
+            if o.__context__ is not None:
+                n.setdefault(id(o.__context__), []).append("__context__,,\n")
+            if o.__cause__ is not None:
+                n.setdefault(id(o.__cause__), []).append("__cause__,,\n")
     except Exception:
         pass
     return n

@@ -86,4 +86,40 @@ PY
 	else
 		notok "$v export of cycle $n: exit $rc, names $(grep -o 'hg_name=[a-z_]*' "$d/ring.dot" 2>/dev/null | sort -u | tr '\n' ' ')"
 	fi
+	# An exception kept by a local of the frame it was raised through: the
+	# references of the exception and its traceback are named (the ids are
+	# the program's own, written before the dump).
+	cat >"$d/exc.py" <<'PY'
+import gc, sys
+gc.disable()
+def inner():
+    raise ValueError("boom")
+def outer():
+    try:
+        inner()
+    except ValueError as e:
+        err = e
+    return err
+kept = outer()
+tb = kept.__traceback__
+with open(sys.argv[1], "w") as f:
+    f.write("%d %d %d %d %d\n" % (id(kept), id(tb), id(tb.tb_frame), id(tb.tb_next), id(kept.args)))
+del tb
+PY
+	"$py" "$TOP/loaders/python/heapglass_dump.py" -o "$d/exc" -- "$d/exc.py" "$d/exc.ids" >/dev/null 2>&1
+	if "$py" - "$d/exc" "$d/exc.ids" <<'PY'
+import csv, sys
+e, tb, fr, nxt, args = map(int, open(sys.argv[2]).read().split())
+rows = set()
+with open(sys.argv[1] + "/edges.csv", newline="") as f:
+    for r in csv.DictReader(f):
+        rows.add((int(r["from"]), int(r["to"]), r["name"]))
+want = {(e, tb, "__traceback__"), (tb, fr, "tb_frame"), (tb, nxt, "tb_next"), (e, args, "args")}
+sys.exit(0 if want <= rows else 1)
+PY
+	then
+		ok "$v an exception's references are named: __traceback__, args, tb_frame, tb_next"
+	else
+		notok "$v exception and traceback references: $(grep -c . "$d/exc/edges.csv" 2>/dev/null) rows, none or not all named"
+	fi
 done <"$TMP/pythons"
