@@ -41,7 +41,7 @@ What is recorded
   (3.8-3.10 through the instance's __dict__; 3.11-3.13 also when CPython
   keeps them inline, without a __dict__: read from the class's shared keys,
   see below), `__class__`, and a few fixed attributes of functions, methods,
-  frames, cells, classes and modules.
+  frames, cells, classes, modules, built-in exceptions and tracebacks.
 - The user graph's marks (docs/user-graph.md): classes, modules and their
   dicts are flagged `anchor`; str, bytes, numbers, None, code objects and
   descriptors `runtime`; the interpreter's bookkeeping references (instance
