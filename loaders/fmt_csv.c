@@ -906,22 +906,31 @@ static void row_done(struct csvctx *c, int term)
 	c->line = c->lines_done + 1;
 }
 
+/* What both fast row ends share: a blank line, or the \n of a \r\n pair,
+ * only counts its line (the row state is as the last row's end left it); a
+ * row the fast path did not take whole goes to on_row.  Returns 1 when the
+ * row is dealt with. */
+static inline int row_end_other(struct csvctx *c, int term)
+{
+	if (c->field == 0 && !c->slow) {
+		if (term == '\n')
+			c->lines_done++;
+		c->line = c->lines_done + 1;
+		return 1;
+	}
+	if (c->slow || c->field != c->ncols) {
+		on_row(term, c);
+		return 1;
+	}
+	return 0;
+}
+
 static void on_edge_row(int term, void *ctx)
 {
 	struct csvctx *c = ctx;
 
-	if (c->field == 0 && !c->slow) {
-		/* a blank line, or the \n of a \r\n pair: the row state is
-		 * as the last row's end left it */
-		if (term == '\n')
-			c->lines_done++;
-		c->line = c->lines_done + 1;
+	if (row_end_other(c, term))
 		return;
-	}
-	if (c->slow || c->field != c->ncols) {
-		on_row(term, ctx);
-		return;
-	}
 	add_edge_row(c);
 	c->from = c->to = 0;
 	c->name = 0;
@@ -935,18 +944,8 @@ static void on_node_row(int term, void *ctx)
 {
 	struct csvctx *c = ctx;
 
-	if (c->field == 0 && !c->slow) {
-		/* a blank line, or the \n of a \r\n pair: the row state is
-		 * as the last row's end left it */
-		if (term == '\n')
-			c->lines_done++;
-		c->line = c->lines_done + 1;
+	if (row_end_other(c, term))
 		return;
-	}
-	if (c->slow || c->field != c->ncols) {
-		on_row(term, ctx);
-		return;
-	}
 	add_node_row(c);
 	memset(&c->rec, 0, sizeof c->rec);
 	c->rec.generation = HEAP_GEN_UNKNOWN;
