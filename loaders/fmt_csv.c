@@ -76,6 +76,8 @@ struct equeue {
 	unsigned spare[MAX_BLOCKS + 2];	/* added blocks the reader fills again */
 	unsigned n_spare;
 	unsigned n_warm;		/* the top n_warm of spare[] are still mapped */
+	unsigned char cold[MAX_BLOCKS + 2];	/* given back to the system: reading
+						 * it would fault in a zeroed page */
 	unsigned n_new;			/* blocks handed out so far */
 	unsigned cap;			/* blocks queued before the reader waits */
 	uint64_t nodes_size;		/* bytes of nodes.csv */
@@ -1124,10 +1126,13 @@ static void queue_init(struct equeue *q)
 static struct eblock *queue_block(struct equeue *q)
 {
 	struct eblock *k;
+	unsigned i;
 
 	pthread_mutex_lock(&q->mu);
 	/* (at most MAX_BLOCKS queued, one being added and this one) */
-	k = block_at(q, q->n_spare ? q->spare[--q->n_spare] : q->n_new++);
+	i = q->n_spare ? q->spare[--q->n_spare] : q->n_new++;
+	k = block_at(q, i);
+	q->cold[i] = 0;
 	if (q->n_warm)
 		q->n_warm--;
 	pthread_mutex_unlock(&q->mu);
@@ -1150,6 +1155,7 @@ static void queue_spare(struct equeue *q, struct eblock *k)
 		k->names = NULL;
 		k->names_cap = 0;
 		(void)madvise(k, BLOCK_BYTES, MADV_DONTNEED);
+		q->cold[i] = 1;
 		memmove(q->spare + 1, q->spare, q->n_spare * sizeof *q->spare);
 		q->spare[0] = i;
 		q->n_spare++;
@@ -1221,7 +1227,8 @@ static void queue_fini(struct equeue *q)
 {
 	queue_stop(q);
 	for (unsigned i = 0; i < q->n_new; i++)
-		free(block_at(q, i)->names);
+		if (!q->cold[i])	/* (a cold one's names were freed) */
+			free(block_at(q, i)->names);
 	munmap(q->map, q->map_len);
 	hmap_fini(&q->names);
 	pthread_cond_destroy(&q->space);
