@@ -54,7 +54,7 @@ void mem_fatal(const char *what)
  * A page fault costs 11-13 us per 4 KiB page on the VMs heapglass is
  * measured on, against 0.3 us per 4 KiB when the kernel maps a 2 MiB huge
  * page at once (64 MiB written page by page): the 4 KiB faults of the work
- * arrays were a third of the time of opening a 77 MB snapshot.  The kernel
+ * arrays were about a third of the CPU time of opening a 77 MB snapshot.  The kernel
  * backs only whole 2 MiB-aligned stretches of a mapping with huge pages,
  * and a block of 1 MiB or more is a mapping of its own (above) that starts
  * anywhere, so a block of 3 MiB, say, got none.  A block of HUGE_MIN to
