@@ -17,6 +17,10 @@ void *mem_calloc(size_t n, size_t size);
 /* Grows or shrinks p to n * size bytes, checking the product for overflow. */
 void *mem_realloc_array(void *p, size_t n, size_t size);
 char *mem_strdup(const char *s);
+/* What mem_alloc() and the others ask malloc for, for a block of `size`
+ * bytes: size, or for a block of 2 to 8 MiB a few bytes short of whole
+ * huge pages when the spare end is at most a third of it (mem.c). */
+size_t mem_request(size_t size);
 
 /* Zeroes p[0 .. len) and gives the whole pages inside it back to the
  * system (madvise MADV_DONTNEED): they read as zero and take no memory

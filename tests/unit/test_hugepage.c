@@ -95,7 +95,7 @@ static int thp_eligible(const void *p)
 }
 
 /* mem.c's blocks of 2 to 8 MiB: whole huge pages when the spare end is at
- * most half the block, the rest as asked; either way every byte usable,
+ * most a third of the block, the rest as asked; either way every byte usable,
  * calloc's zeroed, realloc's kept. */
 static void test_blocks(void **state)
 {
@@ -107,6 +107,7 @@ static void test_blocks(void **state)
 		{ 2u << 20, 0 },		/* 2 MiB: 4 MiB with its header, half spare */
 		{ 3u << 20, 1 },
 		{ (21u << 20) / 10, 0 },	/* 2.1 MiB: 1.9 MiB spare */
+		{ (28u << 20) / 10, 0 },	/* 2.8 MiB: 1.2 MiB spare, over a third */
 		{ (6u << 20) - 32, 1 },	/* exactly three huge pages */
 		{ (79u << 20) / 10, 1 },
 		{ 8u << 20, 0 },		/* above */
@@ -129,6 +130,13 @@ static void test_blocks(void **state)
 			assert_int_equal(thp_eligible(a), 1);
 			assert_int_equal(thp_eligible(z), 1);
 		}
+		/* the policy itself: rounded to whole huge pages with glibc's
+		 * 16-byte header (and the 16 bytes glibc rounds with), or not */
+		if (c[i].huge)
+			assert_int_equal((mem_request(n) + 32) % (2u << 20), 0);
+		else
+			assert_int_equal(mem_request(n), n);
+		assert_true(mem_request(n) >= n);
 		a = mem_realloc_array(a, n + (1u << 20), 1);
 		assert_int_equal(a[0], 1);
 		assert_int_equal(a[n - 1], 2);
