@@ -147,8 +147,8 @@ static void adopt_garbage(struct analysis *a)
 		if (a->idom[v] == HEAP_NONE && v != root)
 			a->idom[v] = root;
 	a->adopted_root = root;
-	a->adopted_own = a->retained[root];
-	a->retained[root] = h->total_size;
+	a->adopted_own = analysis_retained(a, root);
+	dom_sizes_set(&a->retained, root, h->total_size);
 }
 
 /* The schedule, on two threads:
@@ -185,7 +185,8 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	a->refcount_mode = reach_refcount_mode(h);
 	a->dist = hugepage_advise(mem_alloc(nn * sizeof *a->dist), nn * sizeof *a->dist);
 	a->idom = hugepage_advise(mem_alloc(nn * sizeof *a->idom), nn * sizeof *a->idom);
-	a->retained = hugepage_advise(mem_alloc(nn * sizeof *a->retained), nn * sizeof *a->retained);
+	a->retained.small = hugepage_advise(mem_alloc(nn * sizeof *a->retained.small),
+					    nn * sizeof *a->retained.small);
 	/* idom and retained are first written at the end of the live run
 	 * (dom_compute_roots): untouched, they take no memory beside its
 	 * work arrays and the components */
@@ -203,7 +204,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	 * the distances after; on a small heap its part runs after the live
 	 * run, on this thread. */
 	threaded = n >= 100000 && worker_start(&j.w, job_components, &j);
-	rc = dom_compute_roots(h, is_root, a->dist, dist_ready, &j, a->idom, a->retained, work, p,
+	rc = dom_compute_roots(h, is_root, a->dist, dist_ready, &j, a->idom, &a->retained, work, p,
 			       err);
 	if (rc)
 		dist_settle(&j, -1);
@@ -236,7 +237,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		gmark = is_root;
 	}
 	if (gmark)
-		rc = dom_compute(h, gmark, a->idom, a->retained, work, p, err);
+		rc = dom_compute(h, gmark, a->idom, &a->retained, work, p, err);
 	free(is_root);	/* the garbage run's marks, if they were */
 	is_root = NULL;
 	dom_work_free(work);	/* before the cycle table needs memory */
@@ -277,7 +278,8 @@ void analysis_free(struct analysis *a)
 	if (!a->base) {
 		free(a->dist);
 		free(a->idom);
-		free(a->retained);
+		free(a->retained.small);
+		free(a->retained.big);
 	}
 	free(a->cycle);
 	free(a->cycles);
@@ -294,7 +296,8 @@ size_t analysis_memory(const struct analysis *a)
 	for (uint32_t i = 0; i < a->n_cycles; i++)
 		m += a->cycles[i].size;
 	return sizeof *a +
-	       (a->base ? 0 : n * (sizeof *a->dist + sizeof *a->idom + sizeof *a->retained)) +
+	       (a->base ? 0 : n * (sizeof *a->dist + sizeof *a->idom + sizeof *a->retained.small) +
+				  (size_t)a->retained.n_big * sizeof *a->retained.big) +
 	       n * sizeof *a->cycle + m * sizeof *a->members +
 	       (size_t)a->n_cycles * sizeof *a->cycles +
 	       (size_t)a->n_patterns * sizeof *a->patterns +
@@ -432,7 +435,7 @@ uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order
 	for (uint32_t r = off[0]; r < off[1]; r++) {
 		heap_node_t v = kids[r];
 		if (depth[tid[v]]++ == 0)
-			ts[tid[v]].t.retained += a->retained[v];
+			ts[tid[v]].t.retained += analysis_retained(a, v);
 		stack[0] = v;
 		cursor[0] = off[v + 1];
 		sp = 1;
@@ -441,7 +444,7 @@ uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order
 			if (cursor[sp - 1] < off[x + 2]) {
 				heap_node_t y = kids[cursor[sp - 1]++];
 				if (depth[tid[y]]++ == 0)
-					ts[tid[y]].t.retained += a->retained[y];
+					ts[tid[y]].t.retained += analysis_retained(a, y);
 				stack[sp] = y;
 				cursor[sp] = off[y + 1];
 				sp++;
@@ -472,8 +475,10 @@ uint32_t analysis_types(const struct analysis *a, enum analysis_type_order order
 /* "a ranks before b": larger retained, then smaller index. */
 static int ranks_before(const struct analysis *a, heap_node_t x, heap_node_t y)
 {
-	if (a->retained[x] != a->retained[y])
-		return a->retained[x] > a->retained[y];
+	uint64_t rx = analysis_retained(a, x), ry = analysis_retained(a, y);
+
+	if (rx != ry)
+		return rx > ry;
 	return x < y;
 }
 

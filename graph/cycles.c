@@ -372,7 +372,7 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 	for (uint32_t i = 0; i < cf->nc; i++) {
 		struct cycles_pending *pe = &cf->pend[i];
 		if (pe->entered == 1) {
-			pe->retained = a->retained[pe->entered_by];
+			pe->retained = analysis_retained(a, pe->entered_by);
 			pe->holder = pe->entered_by;
 		} else {
 			n_multi++;
@@ -430,12 +430,12 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 		}
 		if (d != HEAP_NONE && comp[d] == pe->comp) {
 			/* every path into the cycle enters at d */
-			pe->retained = a->retained[d];
+			pe->retained = analysis_retained(a, d);
 			continue;
 		}
 		over = reach_avoiding(&s, d, pe->comp, &reached) != 0;
 		if (!over)
-			pe->retained = (d == HEAP_NONE ? h->total_size : a->retained[d]) - reached;
+			pe->retained = (d == HEAP_NONE ? h->total_size : analysis_retained(a, d)) - reached;
 	}
 	free(s.queue);
 	free(s.seen);
@@ -473,7 +473,7 @@ int cycles_retain_groups(const struct analysis *a, struct cycles_found *cf, cons
 		pe->retained = grp		     ? grp[pe->comp] :
 			       !pe->entered	     ? 0 :
 			       v == a->adopted_root ? a->adopted_own :
-						      a->retained[v];
+						      analysis_retained(a, v);
 		pe->holder = pe->entered == 1 ? pe->entered_by : HEAP_NONE;
 	}
 	free(grp);
