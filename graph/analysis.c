@@ -169,9 +169,10 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	struct analysis *a = mem_calloc(1, sizeof *a);
 	uint32_t n = h->n_nodes;
 	size_t nn = n ? n : 1;
-	/* 1 for a root: DOM_ENTRY, the live run's marks as they are */
-	uint8_t *is_root = mem_alloc(nn);
-	uint8_t *gmark = NULL;
+	/* 1 for a root: DOM_ENTRY, the live run's marks as they are; once the
+	 * distances are known (the live run reads it no more), the second
+	 * thread writes the garbage's entries there (dom_entries()) */
+	uint8_t *mark = mem_alloc(nn);
 	uint32_t *comp = hugepage_advise(mem_alloc(nn * sizeof *comp), nn * sizeof *comp);
 	double t0 = now_seconds();
 	struct job j = { .h = h };
@@ -191,12 +192,12 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	 * (dom_compute_roots): untouched, they take no memory beside its
 	 * work arrays and the components */
 
-	a->n_roots = reach_roots(h, is_root);
+	a->n_roots = reach_roots(h, mark);
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
 	j.shapes = &shapes;
-	j.mark = mem_alloc(nn);
+	j.mark = mark;
 	j.a = a;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
@@ -204,7 +205,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	 * the distances after; on a small heap its part runs after the live
 	 * run, on this thread. */
 	threaded = n >= 100000 && worker_start(&j.w, job_components, &j);
-	rc = dom_compute_roots(h, is_root, a->dist, dist_ready, &j, a->idom, &a->retained, work, p,
+	rc = dom_compute_roots(h, mark, a->dist, dist_ready, &j, a->idom, &a->retained, work, p,
 			       err);
 	if (rc)
 		dist_settle(&j, -1);
@@ -228,18 +229,19 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	if (a->unreachable_objects && j.devtools && garbage_holds_live(h, a->dist)) {
 		/* DevTools' rule: garbage references into live objects count, so
 		 * the live part changes too: solve the whole graph. */
-		gmark = j.mark;
+		rc = dom_compute(h, mark, a->idom, &a->retained, work, p, err);
 	} else if (a->unreachable_objects) {
-		/* The garbage alone: the live part is final.  is_root becomes the
-		 * garbage run's marks. */
+		/* The garbage alone: the live part is final.  Its marks become
+		 * DOM_SKIP for that run, and are put back after (a root's
+		 * DOM_ENTRY, 0 for the others: what dom_entries() gave them). */
 		for (heap_node_t v = 0; v < n; v++)
-			is_root[v] = a->dist[v] == REACH_UNREACHABLE ? j.mark[v] : DOM_SKIP;
-		gmark = is_root;
+			if (a->dist[v] != REACH_UNREACHABLE)
+				mark[v] = DOM_SKIP;
+		rc = dom_compute(h, mark, a->idom, &a->retained, work, p, err);
+		for (heap_node_t v = 0; v < n; v++)
+			if (a->dist[v] != REACH_UNREACHABLE)
+				mark[v] = a->dist[v] == 0 ? DOM_ENTRY : 0;
 	}
-	if (gmark)
-		rc = dom_compute(h, gmark, a->idom, &a->retained, work, p, err);
-	free(is_root);	/* the garbage run's marks, if they were */
-	is_root = NULL;
 	dom_work_free(work);	/* before the cycle table needs memory */
 	work = NULL;
 	if (rc)
@@ -260,9 +262,8 @@ out:
 	cycles_found_fini(&cf);
 	pattern_shapes_fini(&shapes);
 	dom_work_free(work);
-	free(j.mark);
+	free(mark);
 	free(comp);
-	free(is_root);
 	if (rc) {
 		analysis_free(a);
 		return rc;

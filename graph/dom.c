@@ -282,10 +282,14 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
  * idom numbered below its vertex): the iterative method, or Semi-NCA when
  * that would be slow (or when the workspace says so).  With dist, the
  * breadth-first levels too (the numbering search of the iterative
- * method), and ready(arg) is called as soon as they are complete. */
+ * method), and ready(arg) is called as soon as they are complete; the
+ * marks are not read after that (dom_compute_roots()): Semi-NCA gets its
+ * entries, the roots, from the levels (0) instead. */
 static int dom_run(const struct view *g, struct dom_work *t, uint32_t *dist,
 		   void (*ready)(void *), void *arg, struct progress *p, struct error *err)
 {
+	struct view roots = *g;
+	uint8_t *mark = NULL;
 	int rc;
 
 	work_init(t, g->nv);
@@ -299,8 +303,16 @@ static int dom_run(const struct view *g, struct dom_work *t, uint32_t *dist,
 		if (rc <= 0)
 			return rc;
 	}
+	if (dist) {
+		mark = mem_alloc(g->nv ? g->nv : 1);
+		for (uint32_t v = 0; v < g->nv; v++)
+			mark[v] = dist[v] == 0 ? DOM_ENTRY : 0;
+		roots.mark = mark;
+	}
 	dom_lt_init(t, g->nv);
-	return dom_lt_run(g, t, p, err);
+	rc = dom_lt_run(&roots, t, p, err);
+	free(mark);
+	return rc;
 }
 
 struct dom_work *dom_work_new(void)
