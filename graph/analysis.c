@@ -37,6 +37,7 @@ struct job {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int dist_state;		/* 0 not yet, 1 complete, -1 never (the run failed) */
+	int live_state;		/* the same for the whole live run */
 	/* then the entries of the garbage (dom.h), which need the raw
 	 * components, the runtime's core, the user components, and the
 	 * cycles found among them */
@@ -47,11 +48,12 @@ struct job {
 	struct analysis *a;
 };
 
-static void dist_settle(struct job *j, int state)
+/* Sets *what (j->dist_state or j->live_state) unless it is set. */
+static void settle(struct job *j, int *what, int state)
 {
 	pthread_mutex_lock(&j->lock);
-	if (j->dist_state == 0)
-		j->dist_state = state;
+	if (*what == 0)
+		*what = state;
 	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
 }
@@ -59,18 +61,20 @@ static void dist_settle(struct job *j, int state)
 /* dom_compute_roots()'s call once dist is complete. */
 static void dist_ready(void *arg)
 {
-	dist_settle(arg, 1);
+	struct job *j = arg;
+
+	settle(j, &j->dist_state, 1);
 }
 
-/* Whether dist is complete: waits until it is, or never will be. */
-static int dist_wait(struct job *j)
+/* Whether *what completed: waits until it did, or never will. */
+static int settled(struct job *j, const int *what)
 {
 	int state;
 
 	pthread_mutex_lock(&j->lock);
-	while (j->dist_state == 0)
+	while (*what == 0)
 		pthread_cond_wait(&j->cond, &j->lock);
-	state = j->dist_state;
+	state = *what;
 	pthread_mutex_unlock(&j->lock);
 	return state > 0;
 }
@@ -91,17 +95,33 @@ static void *job_components(void *arg)
 	j->rc = (same ? scc_compute_user : scc_compute)(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
 		return NULL;
-	if (!dist_wait(j)) {
+	if (!settled(j, &j->dist_state)) {
 		j->rc = error_set(&j->err, "interrupted");
 		return NULL;
 	}
 	j->devtools = dom_devtools_shape(j->h, j->dist);
-	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
+	/* The live run reads the roots' marks no more (dom_compute_roots()).
+	 * The source-component rule needs the raw components, so its entries
+	 * come now; DevTools' rule needs none, so its entries come once the
+	 * live run is done: until then the marks' pages are given back, and
+	 * they are not beside the live run's busiest memory (1 byte an object,
+	 * 5.6 MiB at the peak on the 592 MB V8 snapshot). */
+	if (j->devtools)
+		mem_zero_release(j->mark, j->h->n_nodes);
+	else
+		dom_entries(j->h, j->dist, j->comp, 0, j->mark);
 	cycles_core(j->a, j->comp, j->n_comp);
 	if (!same)
 		j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
 		return NULL;
+	if (j->devtools) {
+		if (!settled(j, &j->live_state)) {
+			j->rc = error_set(&j->err, "interrupted");
+			return NULL;
+		}
+		dom_entries(j->h, j->dist, j->comp, 1, j->mark);
+	}
 	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
 	pattern_shapes(j->h, j->found, j->comp, j->dist, j->shapes);
 	return NULL;
@@ -207,9 +227,9 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	threaded = n >= 100000 && worker_start(&j.w, job_components, &j);
 	rc = dom_compute_roots(h, mark, a->dist, dist_ready, &j, a->idom, &a->retained, work, p,
 			       err);
-	if (rc)
-		dist_settle(&j, -1);
-	else if (!threaded)
+	settle(&j, &j.dist_state, rc ? -1 : 1);
+	settle(&j, &j.live_state, rc ? -1 : 1);
+	if (rc == 0 && !threaded)
 		job_components(&j);
 	rc = job_wait(&j, rc, err);
 	pthread_cond_destroy(&j.cond);
