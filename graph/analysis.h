@@ -5,9 +5,10 @@
  * directly; the functions after the struct answer the per-object and
  * per-type questions a view asks.
  *
- * Memory: the per-node results are 20 bytes per object (dist 4, idom 4,
- * retained 8, cycle 4); the optional dominator-children index (dom.h,
- * domtree_new) adds 4, so at most 24 bytes per object.  Cycles add 4 bytes
+ * Memory: the per-node results are 16 bytes per object (dist 4, idom 4,
+ * retained 4, cycle 4), and 16 bytes more per object that retains 4 GiB
+ * or more; the optional dominator-children index (domtree.h) adds 4, so
+ * about 20 bytes per object.  Cycles add 4 bytes
  * per member (the member lists), sizeof(struct analysis_cycle) = 48
  * bytes per cycle, and per pattern (at most one per cycle) 48 bytes and
  * its signature's text.  Temporary memory while computing: up to about 40
@@ -33,6 +34,7 @@
 #include <stdint.h>
 
 #include "graph/core/error.h"
+#include "graph/dom.h"
 #include "graph/heap.h"
 #include "graph/core/progress.h"
 #include "graph/reach.h"
@@ -121,7 +123,8 @@ struct analysis {
 					 * synthetic (V8), and some garbage, that root
 					 * stands for the virtual root, as in DevTools: the garbage entries get
 					 * it as idom and it retains the whole heap. */
-	uint64_t *retained;		/* retained size in bytes (>= shallow size) */
+	struct dom_sizes retained;	/* retained size in bytes (>= shallow size),
+					 * 4 bytes per node: analysis_retained() */
 	uint32_t *cycle;		/* index into cycles[], HEAP_NONE if the object
 					 * is in no cycle */
 
@@ -184,6 +187,12 @@ const char *analysis_pattern_signature(const struct analysis *a, uint32_t i);
 size_t analysis_memory(const struct analysis *a);
 
 /* ---- per object ---- */
+
+/* The retained size of v in bytes (>= its shallow size). */
+static inline uint64_t analysis_retained(const struct analysis *a, heap_node_t v)
+{
+	return dom_sizes_get(&a->retained, v);
+}
 
 /* Non-zero when some root reaches v. */
 int analysis_reachable(const struct analysis *a, heap_node_t v);

@@ -55,60 +55,56 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 		 const uint8_t *mark, struct cycles_found *cf)
 {
 	enum { AHEAD = 32 };
-	/* a component of one member with a loop (no component has this many
-	 * members: HEAP_MAX_NODES) */
-	const uint32_t one_looped = UINT32_MAX;
 	uint32_t n = h->n_nodes, m = h->n_edges, nc = 0, total = 0;
-	/* first each component's size, then its index into pend, in place:
-	 * one array of n_comp, not three */
-	uint32_t *cid = mem_calloc(n_comp ? n_comp : 1, sizeof *cid);
-	heap_node_t *loops = NULL;
-	size_t n_loops = 0, cap_loops = 0;
+	size_t words = (size_t)n_comp / 64 + 1;
+	/* a component with a member (seen), with two or more or a loop (the
+	 * cycles): two bits a component, not a count */
+	uint64_t *seen = mem_calloc(words, sizeof *seen);
+	uint64_t *is_cycle = mem_calloc(words, sizeof *is_cycle);
+	uint32_t *before = mem_alloc(words * sizeof *before);
 	struct cycles_pending *pend;
 
 	for (heap_node_t v = 0; v < n; v++) {
-		cid[comp[v]]++;
+		uint32_t c = comp[v];
+		uint64_t bit = UINT64_C(1) << (c % 64);
+		if (seen[c / 64] & bit)
+			is_cycle[c / 64] |= bit;
+		seen[c / 64] |= bit;
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
-			if (h->out_to[e] == v && loop_ref(h, user, v, e)) {
-				if (n_loops == cap_loops) {
-					cap_loops = cap_loops ? 2 * cap_loops : 64;
-					loops = mem_realloc_array(loops, cap_loops, sizeof *loops);
-				}
-				loops[n_loops++] = v;
-			}
+			if (h->out_to[e] == v && loop_ref(h, user, v, e))
+				is_cycle[c / 64] |= bit;
 	}
-	for (size_t i = 0; i < n_loops; i++)
-		if (cid[comp[loops[i]]] == 1)
-			cid[comp[loops[i]]] = one_looped;
-	free(loops);
-	for (uint32_t c = 0; c < n_comp; c++)
-		if (cid[c] >= 2) {
-			nc++;
-			total += cid[c] == one_looped ? 1 : cid[c];
-		}
+	free(seen);
+	for (size_t w = 0; w < words; w++) {
+		before[w] = nc;
+		nc += cycles_popcount(is_cycle[w]);
+	}
 	pend = mem_calloc(nc ? nc : 1, sizeof *pend);
 	nc = 0;
-	for (uint32_t c = 0; c < n_comp; c++) {
-		if (cid[c] < 2) {
-			cid[c] = HEAP_NONE;
-			continue;
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t bits = is_cycle[w]; bits; bits &= bits - 1) {
+			pend[nc].comp = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+			pend[nc].first = HEAP_NONE;
+			pend[nc].holder = HEAP_NONE;
+			nc++;
 		}
-		pend[nc].comp = c;
-		pend[nc].size = cid[c] == one_looped ? 1 : cid[c];
-		pend[nc].first = HEAP_NONE;
-		pend[nc].holder = HEAP_NONE;
-		cid[c] = nc++;
-	}
-	/* Shallow sizes, the references inside and into each cycle, and the
-	 * entered members. */
+	cf->pend = pend;
+	cf->is_cycle = is_cycle;
+	cf->before = before;
+	cf->order = NULL;
+	cf->nc = nc;
+	/* Sizes, shallow sizes, the references inside and into each cycle,
+	 * and the entered members. */
 	cf->groups = 0;
 	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cid[comp[v]];
+		uint32_t i = cycles_cid(cf, comp[v]);
 		struct cycles_pending *pe;
 		int entered = mark[v] & DOM_ENTRY;
 		if (i == HEAP_NONE)
 			continue;
 		pe = &pend[i];
+		pe->size++;
+		total++;
 		pe->shallow += heap_size(h, v);
 		if (pe->first == HEAP_NONE)
 			pe->first = v;
@@ -134,9 +130,6 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 		if (pe->entered < 2 && ++pe->entered == 2 && pe->size >= 2)
 			cf->groups = 1;
 	}
-	cf->pend = pend;
-	cf->cid = cid;
-	cf->nc = nc;
 	cf->total = total;
 	cf->user = user;
 }
@@ -144,9 +137,13 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 void cycles_found_fini(struct cycles_found *cf)
 {
 	free(cf->pend);
-	free(cf->cid);
+	free(cf->is_cycle);
+	free(cf->before);
+	free(cf->order);
 	cf->pend = NULL;
-	cf->cid = NULL;
+	cf->is_cycle = NULL;
+	cf->before = NULL;
+	cf->order = NULL;
 }
 
 /* ---- the dominator tree as intervals ---- */
@@ -372,7 +369,7 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 	for (uint32_t i = 0; i < cf->nc; i++) {
 		struct cycles_pending *pe = &cf->pend[i];
 		if (pe->entered == 1) {
-			pe->retained = a->retained[pe->entered_by];
+			pe->retained = analysis_retained(a, pe->entered_by);
 			pe->holder = pe->entered_by;
 		} else {
 			n_multi++;
@@ -389,7 +386,7 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 	memcpy(fill, moff, ((size_t)cf->nc + 1) * sizeof *fill);
 	mem = mem_alloc(((size_t)total + 1) * sizeof *mem);
 	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cf->cid[comp[v]];
+		uint32_t i = cycles_cid(cf, comp[v]);
 		if (i != HEAP_NONE && cf->pend[i].entered != 1)
 			mem[fill[i]++] = v;
 	}
@@ -430,12 +427,12 @@ int cycles_retain(const struct analysis *a, struct cycles_found *cf, const uint3
 		}
 		if (d != HEAP_NONE && comp[d] == pe->comp) {
 			/* every path into the cycle enters at d */
-			pe->retained = a->retained[d];
+			pe->retained = analysis_retained(a, d);
 			continue;
 		}
 		over = reach_avoiding(&s, d, pe->comp, &reached) != 0;
 		if (!over)
-			pe->retained = (d == HEAP_NONE ? h->total_size : a->retained[d]) - reached;
+			pe->retained = (d == HEAP_NONE ? h->total_size : analysis_retained(a, d)) - reached;
 	}
 	free(s.queue);
 	free(s.seen);
@@ -473,7 +470,7 @@ int cycles_retain_groups(const struct analysis *a, struct cycles_found *cf, cons
 		pe->retained = grp		     ? grp[pe->comp] :
 			       !pe->entered	     ? 0 :
 			       v == a->adopted_root ? a->adopted_own :
-						      a->retained[v];
+						      analysis_retained(a, v);
 		pe->holder = pe->entered == 1 ? pe->entered_by : HEAP_NONE;
 	}
 	free(grp);
@@ -486,12 +483,18 @@ void cycles_number(struct analysis *a, struct cycles_found *cf)
 	struct cycles_pending *pend = cf->pend;
 
 	qsort(pend, nc, sizeof *pend, pending_by_size);
+	/* the cycles' components in component order are their ranks */
+	free(cf->order);
+	cf->order = mem_alloc((nc ? nc : 1) * sizeof *cf->order);
+	for (uint32_t i = 0; i < nc; i++)
+		cf->order[cf->before[pend[i].comp / 64] +
+			  cycles_popcount(cf->is_cycle[pend[i].comp / 64] &
+					  ((UINT64_C(1) << (pend[i].comp % 64)) - 1))] = i;
 	a->n_cycles = nc;
 	a->cycles = mem_calloc(nc ? nc : 1, sizeof *a->cycles);
 	a->largest_cycle = 0;
 	for (uint32_t i = 0, off = 0; i < nc; i++) {
 		struct analysis_cycle *cy = &a->cycles[i];
-		cf->cid[pend[i].comp] = i;
 		cy->shallow = pend[i].shallow;
 		cy->retained = pend[i].retained;
 		cy->size = pend[i].size;
@@ -517,7 +520,7 @@ void cycles_place(struct analysis *a, uint32_t *comp, const struct cycles_found 
 	for (uint32_t i = 0; i < nc; i++)
 		fill[i] = a->cycles[i].members;
 	for (heap_node_t v = 0; v < n; v++) {
-		uint32_t i = cf->cid[comp[v]];
+		uint32_t i = cycles_cid(cf, comp[v]);
 		a->cycle[v] = i;
 		if (i != HEAP_NONE)
 			a->members[fill[i]++] = v;

@@ -41,8 +41,17 @@ struct cycles_pending {
 
 /* The cycles among the components, before their retained sizes are known. */
 struct cycles_found {
-	struct cycles_pending *pend;	/* one per cycle, in component order */
-	uint32_t *cid;		/* component -> index into pend, HEAP_NONE */
+	struct cycles_pending *pend;	/* one per cycle, in component order
+					 * (cycles_number() sorts them) */
+	/* component -> index into pend: cycles_cid().  A bit per component
+	 * and a count per 64 of them, not an index per component: most
+	 * components are single objects (on a V8 heap of 5.8M objects, 2.9M
+	 * components, 2 cycles: 11 MiB less through the end of the
+	 * analysis). */
+	uint64_t *is_cycle;	/* bit c: component c is a cycle */
+	uint32_t *before;	/* per word of is_cycle: the bits set before it */
+	uint32_t *order;	/* NULL, or by rank (component order) the index
+				 * into the sorted pend */
 	uint32_t nc;
 	uint32_t total;		/* members of all cycles */
 	int user;		/* components of the user graph */
@@ -58,6 +67,28 @@ struct cycles_found {
 void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t n_comp,
 		 const uint8_t *mark, struct cycles_found *cf);
 void cycles_found_fini(struct cycles_found *cf);
+
+/* The bits set in x. */
+static inline uint32_t cycles_popcount(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (uint32_t)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+/* The index into cf->pend of component c's cycle, HEAP_NONE when c is no
+ * cycle. */
+static inline uint32_t cycles_cid(const struct cycles_found *cf, uint32_t c)
+{
+	uint64_t w = cf->is_cycle[c / 64];
+	uint32_t r;
+
+	if (!((w >> (c % 64)) & 1))
+		return HEAP_NONE;
+	r = cf->before[c / 64] + cycles_popcount(w & ((UINT64_C(1) << (c % 64)) - 1));
+	return cf->order ? cf->order[r] : r;
+}
 
 /* The dominator tree as intervals: v's subtree is the nodes x with
  * pre[v] <= pre[x] < end[v]; R's is everything.  8 bytes per node. */

@@ -3,10 +3,144 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/hugepage.h"
 #include "graph/core/mem.h"
 #include "graph/dom_priv.h"
 #include "graph/reach.h"
+
+/* ---- retained sizes, 4 bytes a node (dom.h) ---- */
+
+/* The index of v's record in s->big (sorted), or where it would go. */
+static uint32_t big_find(const struct dom_sizes *s, heap_node_t v)
+{
+	uint32_t lo = 0, hi = s->n_big;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->big[mid].node < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t dom_sizes_big(const struct dom_sizes *s, heap_node_t v)
+{
+	uint32_t i = big_find(s, v);
+
+	return i < s->n_big && s->big[i].node == v ? s->big[i].size : HEAP_SIZE_BIG;
+}
+
+void dom_sizes_set(struct dom_sizes *s, heap_node_t v, uint64_t x)
+{
+	uint32_t i = big_find(s, v);
+	int found = i < s->n_big && s->big[i].node == v;
+
+	if (x < HEAP_SIZE_BIG) {
+		s->small[v] = (uint32_t)x;
+		if (found) {
+			memmove(&s->big[i], &s->big[i + 1], (s->n_big - i - 1) * sizeof *s->big);
+			s->n_big--;
+		}
+		return;
+	}
+	s->small[v] = HEAP_SIZE_BIG;
+	if (!found) {
+		s->big = mem_realloc_array(s->big, (size_t)s->n_big + 1, sizeof *s->big);
+		memmove(&s->big[i + 1], &s->big[i], (s->n_big - i) * sizeof *s->big);
+		s->n_big++;
+	}
+	s->big[i] = (struct heap_big_size){ .node = v, .size = x };
+}
+
+/* The column while a run sums into it: big[] in the order the records
+ * came, found through a map (a sum that reaches 4 GiB is written again
+ * with every child that adds to it). */
+struct sums {
+	struct dom_sizes *s;
+	struct hmap map;	/* node -> index into s->big */
+	uint32_t cap;
+};
+
+static void sums_begin(struct sums *u, struct dom_sizes *s)
+{
+	u->s = s;
+	u->cap = s->n_big;
+	hmap_init(&u->map, s->n_big);
+	for (uint32_t i = 0; i < s->n_big; i++)
+		hmap_put(&u->map, s->big[i].node, i);
+}
+
+/* The record of v, added if it has none, set to x (>= 4 GiB). */
+static __attribute__((noinline)) void sums_big(struct sums *u, heap_node_t v, uint64_t x)
+{
+	struct dom_sizes *s = u->s;
+	uint32_t i = hmap_get(&u->map, v);
+
+	if (i == HMAP_NONE) {
+		if (s->n_big == u->cap) {
+			u->cap = u->cap ? 2 * u->cap : 16;
+			s->big = mem_realloc_array(s->big, u->cap, sizeof *s->big);
+		}
+		i = s->n_big++;
+		hmap_put(&u->map, v, i);
+	}
+	s->big[i] = (struct heap_big_size){ .node = v, .size = x };
+	s->small[v] = HEAP_SIZE_BIG;
+}
+
+static inline void sums_set(struct sums *u, heap_node_t v, uint64_t x)
+{
+	if (x < HEAP_SIZE_BIG)
+		u->s->small[v] = (uint32_t)x;
+	else
+		sums_big(u, v, x);
+}
+
+static inline uint64_t sums_get(const struct sums *u, heap_node_t v)
+{
+	uint32_t x = u->s->small[v];
+
+	return x != HEAP_SIZE_BIG ? x : u->s->big[hmap_get(&u->map, v)].size;
+}
+
+static inline void sums_add(struct sums *u, heap_node_t v, uint64_t x)
+{
+	uint32_t old = u->s->small[v];
+
+	if (old != HEAP_SIZE_BIG && x < (uint64_t)(HEAP_SIZE_BIG - old))
+		u->s->small[v] = old + (uint32_t)x;
+	else
+		sums_big(u, v, sums_get(u, v) + x);
+}
+
+static int big_cmp(const void *pa, const void *pb)
+{
+	const struct heap_big_size *a = pa, *b = pb;
+
+	return a->node < b->node ? -1 : a->node > b->node;
+}
+
+/* Back to the column's form: the records of nodes whose size was written
+ * again below 4 GiB dropped, the rest sorted by node. */
+static void sums_end(struct sums *u)
+{
+	struct dom_sizes *s = u->s;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < s->n_big; i++)
+		if (s->small[s->big[i].node] == HEAP_SIZE_BIG)
+			s->big[k++] = s->big[i];
+	s->n_big = k;
+	qsort(s->big, k, sizeof *s->big, big_cmp);
+	if (k == 0) {
+		free(s->big);
+		s->big = NULL;
+	}
+	hmap_fini(&u->map);
+}
 
 /* Whether every reference counts as far as the marks go: then follows()
  * need not load a mark per reference (one cache miss each). */
@@ -148,10 +282,14 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
  * idom numbered below its vertex): the iterative method, or Semi-NCA when
  * that would be slow (or when the workspace says so).  With dist, the
  * breadth-first levels too (the numbering search of the iterative
- * method), and ready(arg) is called as soon as they are complete. */
+ * method), and ready(arg) is called as soon as they are complete; the
+ * marks are not read after that (dom_compute_roots()): Semi-NCA gets its
+ * entries, the roots, from the levels (0) instead. */
 static int dom_run(const struct view *g, struct dom_work *t, uint32_t *dist,
 		   void (*ready)(void *), void *arg, struct progress *p, struct error *err)
 {
+	struct view roots = *g;
+	uint8_t *mark = NULL;
 	int rc;
 
 	work_init(t, g->nv);
@@ -165,8 +303,16 @@ static int dom_run(const struct view *g, struct dom_work *t, uint32_t *dist,
 		if (rc <= 0)
 			return rc;
 	}
+	if (dist) {
+		mark = mem_alloc(g->nv ? g->nv : 1);
+		for (uint32_t v = 0; v < g->nv; v++)
+			mark[v] = dist[v] == 0 ? DOM_ENTRY : 0;
+		roots.mark = mark;
+	}
 	dom_lt_init(t, g->nv);
-	return dom_lt_run(g, t, p, err);
+	rc = dom_lt_run(&roots, t, p, err);
+	free(mark);
+	return rc;
 }
 
 struct dom_work *dom_work_new(void)
@@ -211,22 +357,25 @@ static void lt_retained(const struct view *g, const struct dom_work *t, uint64_t
  * (numbers), so that dom[] can go first; with all, every node's retained
  * size is written (an unreached one's is its own size). */
 static void tree_retained(const struct heap *h, const struct dom_work *t, const heap_node_t *idom,
-			  int all, uint64_t *retained)
+			  int all, struct dom_sizes *retained)
 {
 	const uint32_t *vert = t->vert;
+	struct sums u;
 
+	sums_begin(&u, retained);
 	for (heap_node_t v = 0; all && v < h->n_nodes; v++)
-		retained[v] = heap_size(h, v);
+		sums_set(&u, v, heap_size(h, v));
 	for (uint32_t i = 2; !all && i <= t->n; i++)
-		retained[vert[i]] = heap_size(h, vert[i]);
+		sums_set(&u, vert[i], heap_size(h, vert[i]));
 	for (uint32_t i = t->n; i >= 2; i--) {
 		heap_node_t x = vert[i], d;
 		if (i >= 10)
 			__builtin_prefetch(&idom[vert[i - 8]]);
 		d = idom[x];
 		if (d != HEAP_NONE)
-			retained[d] += retained[x];
+			sums_add(&u, d, sums_get(&u, x));
 	}
+	sums_end(&u);
 }
 
 /* Garbage entries are the members of the source components of the
@@ -322,7 +471,7 @@ void dom_entries(const struct heap *h, const uint32_t *dist, const uint32_t *com
 }
 
 static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
-		   void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
+		   void (*ready)(void *), void *arg, heap_node_t *idom, struct dom_sizes *retained,
 		   struct dom_work *work, struct progress *p, struct error *err)
 {
 	/* the live run (dist) writes every node: the others' pages are
@@ -354,7 +503,7 @@ static int compute(const struct heap *h, const uint8_t *mark, uint32_t *dist,
 }
 
 int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
-		uint64_t *retained, struct dom_work *work, struct progress *p,
+		struct dom_sizes *retained, struct dom_work *work, struct progress *p,
 		struct error *err)
 {
 	return compute(h, mark, NULL, NULL, NULL, idom, retained, work, p, err);
@@ -364,7 +513,7 @@ int dom_compute(const struct heap *h, const uint8_t *mark, heap_node_t *idom,
 _Static_assert(DOM_ENTRY == 1, "is_root doubles as the live run's marks");
 
 int dom_compute_roots(const struct heap *h, const uint8_t *is_root, uint32_t *dist,
-		      void (*ready)(void *), void *arg, heap_node_t *idom, uint64_t *retained,
+		      void (*ready)(void *), void *arg, heap_node_t *idom, struct dom_sizes *retained,
 		      struct dom_work *work, struct progress *p, struct error *err)
 {
 	for (heap_node_t v = 0; v < h->n_nodes; v++)

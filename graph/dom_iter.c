@@ -149,28 +149,87 @@ static inline void preds_prefetch(const struct view *g, const struct dom_work *t
 	}
 }
 
-/* preds_prefetch() along list[0 .. len) (vertex numbers), at list[k]. */
+/* The numbers whose bit is set in bits (and in also, when not NULL), in
+ * ascending order, with the next few known ahead so that their loads can
+ * start early (the vertices the passes revisit were a list of numbers, 4
+ * bytes each: on a V8 heap half the objects, 11 MiB at the analysis' peak;
+ * a bit each now). */
+struct ahead {
+	const uint64_t *bits, *also;
+	size_t w, words;
+	uint64_t cur;
+	uint32_t ring[32];	/* the numbers ahead: ring[head .. tail), mod 32 */
+	uint32_t head, tail;
+};
+
+enum {
+	AHEAD = 16		/* how far ahead list_prefetch() looks */
+};
+
+static void ahead_init(struct ahead *a, const uint64_t *bits, const uint64_t *also, uint32_t n)
+{
+	a->bits = bits;
+	a->also = also;
+	a->words = (size_t)n / 64 + 1;
+	a->w = 0;
+	a->cur = bits[0] & (also ? also[0] : ~(uint64_t)0);
+	a->head = a->tail = 0;
+}
+
+/* Fills the ring up to AHEAD + 1 numbers (fewer at the end). */
+static inline void ahead_fill(struct ahead *a)
+{
+	while (a->tail - a->head <= AHEAD) {
+		while (!a->cur) {
+			if (++a->w >= a->words)
+				return;
+			a->cur = a->bits[a->w] & (a->also ? a->also[a->w] : ~(uint64_t)0);
+		}
+		a->ring[a->tail++ % 32] = (uint32_t)(a->w * 64 + (size_t)__builtin_ctzll(a->cur));
+		a->cur &= a->cur - 1;
+	}
+}
+
+/* The next number into *i; 0 at the end. */
+static inline int ahead_next(struct ahead *a, uint32_t *i)
+{
+	ahead_fill(a);
+	if (a->head == a->tail)
+		return 0;
+	*i = a->ring[a->head++ % 32];
+	return 1;
+}
+
+/* The number k places after the one ahead_next() gave last, or 0. */
+static inline uint32_t ahead_peek(const struct ahead *a, uint32_t k)
+{
+	return a->head - 1 + k < a->tail ? a->ring[(a->head - 1 + k) % 32] : 0;
+}
+
+/* preds_prefetch() along the numbers of an ahead walk, after the one just
+ * taken. */
 static inline void list_prefetch(const struct view *g, const struct dom_work *t,
-				 const uint32_t *list, uint32_t k, uint32_t len, int with_dom)
+				 const struct ahead *w, int with_dom)
 {
 	const struct heap *h = g->h;
+	uint32_t i;
 
 	if (g->grp)
 		return;
-	if (k + 16 < len)
-		__builtin_prefetch(&h->in_off[t->vert[list[k + 16]]]);
-	if (k + 8 < len) {
-		uint32_t a = h->in_off[t->vert[list[k + 8]]];
+	if ((i = ahead_peek(w, 16)) != 0)
+		__builtin_prefetch(&h->in_off[t->vert[i]]);
+	if ((i = ahead_peek(w, 8)) != 0) {
+		uint32_t a = h->in_off[t->vert[i]];
 		__builtin_prefetch(&h->in_from[a]);
 		__builtin_prefetch(&h->in_retains[a / 64]);
 	}
-	if (k + 4 < len) {
-		uint32_t a = t->vert[list[k + 4]];
+	if ((i = ahead_peek(w, 4)) != 0) {
+		uint32_t a = t->vert[i];
 		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_NUM; j++)
 			__builtin_prefetch(&t->num[h->in_from[j]]);
 	}
-	if (with_dom && k + 2 < len) {
-		uint32_t a = t->vert[list[k + 2]];
+	if (with_dom && (i = ahead_peek(w, 2)) != 0) {
+		uint32_t a = t->vert[i];
 		for (uint32_t j = h->in_off[a]; j < h->in_off[a + 1] && j < h->in_off[a] + PRE_DOM; j++)
 			__builtin_prefetch(&t->dom[t->num[h->in_from[j]]]);
 	}
@@ -200,13 +259,13 @@ static inline uint32_t it_meet(const uint32_t *dom, uint32_t a, uint32_t b, uint
  * nearest common ancestor of their predecessors numbered before them
  * (every number on the way up is set there: a vertex's breadth-first
  * discoverer is a counted predecessor numbered before it, so the single
- * one of a vertex is too), and their numbers go to multi[] (ascending;
- * *n_multi of them), which the passes walk.  A sweep in number order, so
+ * one of a vertex is too), and their bits are set in multi[] (*n_multi
+ * of them, multi[] zeroed), which the passes walk.  A sweep in number order, so
  * the loads a few vertices ahead are started early.  *total gets the
  * number of counted predecessors of the others, *steps what was spent.
  * Returns 0, 1 when steps exceeded budget, -1 with err when progress asked
  * to stop. */
-static int it_first(const struct view *g, struct dom_work *t, uint32_t *multi,
+static int it_first(const struct view *g, struct dom_work *t, uint64_t *multi,
 		    uint32_t *n_multi, uint64_t *total, uint64_t *steps, uint64_t budget,
 		    struct progress *p, struct error *err)
 {
@@ -239,7 +298,8 @@ static int it_first(const struct view *g, struct dom_work *t, uint32_t *multi,
 		dom[i] = d;
 		if (count > 1) {
 			*total += count;
-			multi[nm++] = i;
+			multi[i / 64] |= (uint64_t)1 << (i % 64);
+			nm++;
 		}
 	}
 	*n_multi = nm;
@@ -269,7 +329,7 @@ static void it_moved(const uint32_t *dom, uint32_t first, uint32_t n, uint64_t *
  * the vertices that must be looked at again are found without reading
  * every vertex's predecessors).  Returns the references looked at. */
 static uint64_t it_dirty(const struct view *g, const struct dom_work *t, const uint64_t *moved,
-			 const uint32_t *multi, uint32_t n_multi, uint64_t *dirty)
+			 const uint64_t *multi, uint32_t n_multi, uint64_t *dirty)
 {
 	const struct heap *h = g->h;
 	size_t words = (size_t)t->n / 64 + 1;
@@ -282,9 +342,12 @@ static uint64_t it_dirty(const struct view *g, const struct dom_work *t, const u
 		/* More moved than vertices to look at (a random heap, where
 		 * nearly every object has one predecessor, after the second
 		 * pass): from their predecessors instead. */
-		for (uint32_t k = 0; k < n_multi; k++) {
-			uint32_t i = multi[k], x = t->vert[i];
-			list_prefetch(g, t, multi, k, n_multi, 0);
+		struct ahead w;
+		uint32_t i;
+		ahead_init(&w, multi, NULL, t->n);
+		while (ahead_next(&w, &i)) {
+			uint32_t x = t->vert[i];
+			list_prefetch(g, t, &w, 0);
 			FOR_PREDS(g, t, x, u, {
 				steps++;
 				if (bit_test(moved, u)) {
@@ -329,7 +392,8 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 	uint32_t *dom = t->dom;
 	uint32_t n = t->n, first = t->last_entry + 1;
 	size_t words = (size_t)n / 64 + 1;
-	uint32_t *multi = mem_alloc(((size_t)n + 1) * sizeof *multi), n_multi = 0;
+	uint64_t *multi = mem_calloc(words, sizeof *multi);
+	uint32_t n_multi = 0;
 	uint64_t budget, steps = 0, total = 0;
 	uint64_t *changed = mem_calloc(words, sizeof *changed);
 	uint64_t *moved = mem_calloc(words, sizeof *moved);
@@ -346,8 +410,13 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 	budget = IT_BUDGET * ((uint64_t)n + total) + (1u << 20);
 	for (int pass = 2; steps <= budget; pass++) {
 		int any = 0;
-		for (uint32_t k = 0; k < n_multi; k++) {
-			uint32_t i = multi[k], d = 0, x;
+		struct ahead w;
+		uint32_t i;
+		/* from the third pass, only the vertices whose predecessors'
+		 * chains moved: the others are as they were */
+		ahead_init(&w, multi, pass > 2 ? dirty : NULL, n);
+		for (uint32_t k = 0; ahead_next(&w, &i); k++) {
+			uint32_t d = 0, x;
 			if ((k & 0xffff) == 0) {
 				if (progress_tick(p, "dominators", k, n_multi)) {
 					rc = error_set(err, "interrupted");
@@ -356,9 +425,7 @@ static int it_passes(const struct view *g, struct dom_work *t, struct progress *
 				if (steps > budget)
 					goto out;
 			}
-			if (pass > 2 && !bit_test(dirty, i))
-				continue;	/* as it was */
-			list_prefetch(g, t, multi, k, n_multi, 1);
+			list_prefetch(g, t, &w, 1);
 			x = t->vert[i];
 			FOR_PREDS(g, t, x, a, {
 				uint32_t b = d;

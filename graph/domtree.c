@@ -27,7 +27,7 @@ static int kid_cmp(const void *pa, const void *pb)
 /* Counting sort by idom + 1 (O(V)), then each family sorted by retained
  * size: most families are small, so this stays near linear. */
 struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
-			    const uint64_t *retained)
+			    const struct dom_sizes *retained)
 {
 	struct domtree *t = mem_calloc(1, sizeof *t);
 	uint32_t n = h->n_nodes;
@@ -39,7 +39,7 @@ struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
 	for (uint32_t i = 0; i <= n; i++)
 		off[i + 1] += off[i];
 	for (heap_node_t v = 0; v < n; v++)
-		k[off[idom[v] + 1]++] = (struct kid){ .retained = retained[v], .v = v };
+		k[off[idom[v] + 1]++] = (struct kid){ .retained = dom_sizes_get(retained, v), .v = v };
 	/* off[key] is now the end of family key, i.e. the start of key + 1. */
 	for (uint32_t key = 0, start = 0; key <= n; key++) {
 		uint32_t end = off[key];

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "graph/dom.h"
 #include "graph/heap.h"
 
 /* The children of each node of a dominator tree: built on demand
@@ -12,10 +13,10 @@
  * read-only afterwards. */
 struct domtree;
 
-/* Builds the children index from idom[] and retained[] (which must outlive
+/* Builds the children index from idom[] and the retained sizes (which must outlive
  * it).  Returns NULL only when out of memory (which aborts: see mem.h). */
 struct domtree *domtree_new(const struct heap *h, const heap_node_t *idom,
-			    const uint64_t *retained);
+			    const struct dom_sizes *retained);
 void domtree_free(struct domtree *t);
 
 /* The children of v (HEAP_NONE: of the virtual root R) in *kids, sorted by

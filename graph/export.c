@@ -291,7 +291,7 @@ static void node_label(const struct sel *s, uint32_t slot, heap_str_t root_kind,
 	buf_fmt(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#404040\">@%llu &#183; %s",
 		(unsigned long long)heap_id(h, v), text_bytes(sz, sizeof sz, heap_size(h, v)));
 	if (s->spec->retained)
-		buf_fmt(b, " &#183; retains %s", text_bytes(rs, sizeof rs, s->spec->retained[v]));
+		buf_fmt(b, " &#183; retains %s", text_bytes(rs, sizeof rs, dom_sizes_get(s->spec->retained, v)));
 	buf_str(b, "</FONT>");
 	if (h->flags[v] & HEAP_F_ROOT) {
 		buf_str(b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"#1f3f7f\">root");
@@ -430,7 +430,7 @@ static void hg_node(const struct sel *s, uint32_t slot, heap_str_t root_kind, Ag
 		set_pct(n, y->hg_name, str, len);
 	set_u64(n, y->hg_size, heap_size(h, v));
 	if (s->spec->retained)
-		set_u64(n, y->hg_retained, s->spec->retained[v]);
+		set_u64(n, y->hg_retained, dom_sizes_get(s->spec->retained, v));
 	if (h->flags[v] & HEAP_F_ROOT) {
 		agxset(n, y->hg_root, "true");
 		str = heap_string(h, root_kind, &len);

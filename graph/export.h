@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "graph/core/error.h"
+#include "graph/dom.h"
 #include "graph/heap.h"
 
 enum {
@@ -89,10 +90,10 @@ struct export_spec {
 
 	/* Optional analysis results, indexed by node; NULL when not known
 	 * (struct analysis has both columns).
-	 * retained: retained size in bytes (shown in the label).
+	 * retained: retained sizes in bytes (shown in the label).
 	 * dist: distance from a root; EXPORT_UNREACHABLE (= REACH_UNREACHABLE)
 	 * marks garbage, which is drawn dashed in red. */
-	const uint64_t *retained;
+	const struct dom_sizes *retained;
 	const uint32_t *dist;
 
 	/* Optional caption drawn under the diagram (escaped here). */

@@ -543,7 +543,7 @@ void pattern_shapes(const struct heap *h, struct cycles_found *cf, const uint32_
 	hashes = mem_alloc(BATCH * sizeof *hashes);
 	cset_init(&folded);
 	for (heap_node_t v = 0; v < h->n_nodes; v++) {
-		uint32_t i = cf->cid[comp[v]], e1 = h->out_off[v + 1], m = h->n_edges;
+		uint32_t i = cycles_cid(cf, comp[v]), e1 = h->out_off[v + 1], m = h->n_edges;
 		if (i == HEAP_NONE)
 			continue;
 		if (cf->pend[i].entered != 1 &&

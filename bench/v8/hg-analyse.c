@@ -38,22 +38,24 @@ static double cpu(void)
 	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-/* The k largest of a[0..n) into out[0..k), descending: one pass with a
- * small sorted buffer (k is 20). */
-static uint32_t top_k(const uint64_t *a, uint32_t n, uint64_t *out, uint32_t k)
+/* The k largest retained sizes into out[0..k), descending, the root's
+ * taken as root_total: one pass with a small sorted buffer (k is 20). */
+static uint32_t top_k(const struct analysis *a, heap_node_t root, uint64_t root_total,
+		      uint64_t *out, uint32_t k)
 {
 	uint32_t m = 0;
 
-	for (uint32_t v = 0; v < n; v++) {
+	for (uint32_t v = 0; v < a->heap->n_nodes; v++) {
+		uint64_t r = v == root ? root_total : analysis_retained(a, v);
 		uint32_t j;
-		if (m == k && a[v] <= out[k - 1])
+		if (m == k && r <= out[k - 1])
 			continue;
 		j = m < k ? m++ : k - 1;
-		while (j > 0 && out[j - 1] < a[v]) {
+		while (j > 0 && out[j - 1] < r) {
 			out[j] = out[j - 1];
 			j--;
 		}
-		out[j] = a[v];
+		out[j] = r;
 	}
 	return m;
 }
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 	struct analysis *a;
 	struct error err;
 	double t0, t1, t2, c0, c1, c2;
-	uint64_t top[20], root_total = 0, saved;
+	uint64_t top[20], root_total = 0;
 	uint32_t ntop;
 	heap_node_t root;
 
@@ -92,13 +94,9 @@ int main(int argc, char **argv)
 	root = h->roots[0].node;
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (a->idom[v] == HEAP_NONE)
-			root_total += a->retained[v];
-	/* the root retains everything, as in DevTools (analysis is read-only
-	 * by contract; the column is borrowed for the scan and restored) */
-	saved = a->retained[root];
-	a->retained[root] = root_total;
-	ntop = top_k(a->retained, h->n_nodes, top, 20);
-	a->retained[root] = saved;
+			root_total += analysis_retained(a, v);
+	/* the root retains everything, as in DevTools */
+	ntop = top_k(a, root, root_total, top, 20);
 	printf("{\"objects\":%u,\"references\":%u,\"total_size\":%llu,\"load_seconds\":%.3f,"
 	       "\"analysis_seconds\":%.3f,\"load_cpu_seconds\":%.3f,\"analysis_cpu_seconds\":%.3f,"
 	       "\"heap_bytes\":%zu,\"analysis_bytes\":%zu,\"top\":[",

@@ -63,14 +63,14 @@ static void stages(struct heap *h, const char *path)
 		const struct analysis_cycle *c = &an->cycles[0];
 		struct export_spec spec = {
 			.what = EXPORT_CYCLE, .nodes = an->members + c->members, .n_nodes = c->size,
-			.max_nodes = 20, .retained = an->retained, .dist = an->dist, .title = "cycle 1",
+			.max_nodes = 20, .retained = &an->retained, .dist = an->dist, .title = "cycle 1",
 		};
 		export_write(h, &spec, out, EXPORT_SVG, &err);
 	}
 	if (h->n_nodes) {
 		struct export_spec spec = {
 			.what = EXPORT_OBJECT, .object = 0, .depth = 2, .max_nodes = 20,
-			.retained = an->retained, .dist = an->dist,
+			.retained = &an->retained, .dist = an->dist,
 		};
 		export_write(h, &spec, out, EXPORT_SVG, &err);
 	}

@@ -44,27 +44,32 @@ uint64_t oracle_rand(uint64_t *s)
 	return x;
 }
 
-static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules);
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules, unsigned shift);
 
 struct heap *oracle_random_heap(uint64_t *st, uint32_t maxn)
 {
-	return random_heap(st, maxn, 0, 0);
+	return random_heap(st, maxn, 0, 0, 0);
 }
 
 struct heap *oracle_random_ring_heap(uint64_t *st, uint32_t maxn)
 {
-	return random_heap(st, maxn, 1, 0);
+	return random_heap(st, maxn, 1, 0, 0);
 }
 
 struct heap *oracle_random_user_heap(uint64_t *st, uint32_t maxn)
 {
-	return random_heap(st, maxn, oracle_rand(st) % 2, 1);
+	return random_heap(st, maxn, oracle_rand(st) % 2, 1, 0);
+}
+
+struct heap *oracle_random_heap_scaled(uint64_t *st, uint32_t maxn, int kind, unsigned shift)
+{
+	return random_heap(st, maxn, kind == 1 || (kind == 2 && oracle_rand(st) % 2), kind == 2, shift);
 }
 
 /* ring: first a cycle of strong references through the first 7/8 of the
  * nodes (or more), so the heap has few components.  rules: anchors,
  * runtime objects and meta references (named "meta") among them. */
-static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules)
+static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules, unsigned shift)
 {
 	static const char *const types[] = { "A", "B", "C", "D" };
 	struct heap_builder *b = heap_builder_new();
@@ -78,7 +83,7 @@ static struct heap *random_heap(uint64_t *st, uint32_t maxn, int ring, int rules
 		struct heap_node_rec r = {
 			.id = 1000 + v,
 			.type = heap_builder_intern_cstr(b, types[oracle_rand(st) % 4]),
-			.size = 1 + oracle_rand(st) % 100,
+			.size = (1 + oracle_rand(st) % 100) << shift,
 			.generation = HEAP_GEN_UNKNOWN,
 		};
 		if (oracle_rand(st) % 8 == 0)

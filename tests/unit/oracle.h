@@ -32,6 +32,9 @@ int oracle_teardown(void **state);
 struct heap *oracle_random_heap(uint64_t *state, uint32_t maxn);
 /* The same with a cycle through at least 7/8 of the nodes: few components. */
 struct heap *oracle_random_ring_heap(uint64_t *state, uint32_t maxn);
+/* One of the three above (kind 0, 1, 2: plain, ring, user rules) with
+ * every size multiplied by 2^shift. */
+struct heap *oracle_random_heap_scaled(uint64_t *state, uint32_t maxn, int kind, unsigned shift);
 /* oracle_random_heap() with user-graph rules (heap.h): some nodes anchors
  * or runtime objects, some references the runtime's bookkeeping, which
  * the generator names "meta" (and no other reference has a name), so the

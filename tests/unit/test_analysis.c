@@ -315,8 +315,8 @@ static void check_top(const struct heap *h, const struct analysis *a)
 			for (uint32_t v = 0; v < h->n_nodes; v++) {
 				if (skip && (h->flags[v] & HEAP_F_SYNTHETIC))
 					continue;
-				if (a->retained[v] > a->retained[top[i]] ||
-				    (a->retained[v] == a->retained[top[i]] && v < top[i]))
+				uint64_t rv = analysis_retained(a, v), rt = analysis_retained(a, top[i]);
+				if (rv > rt || (rv == rt && v < top[i]))
 					better++;
 			}
 			assert_int_equal(better, i);
@@ -324,10 +324,77 @@ static void check_top(const struct heap *h, const struct analysis *a)
 	}
 }
 
+/* Everything analysis_run() says about h against the oracle's brute
+ * force; force_groups: see cycles_retain_force_groups().  Frees h.  Returns
+ * the objects whose retained size is 4 GiB or more. */
+static uint32_t check_analysis(struct heap *h, int force_groups)
+{
+	struct analysis *raw;
+	struct oracle o;
+	struct analysis *a;
+	struct error err;
+	uint64_t rb = 0, ro = 0;
+	uint32_t n_big = 0;
+	heap_node_t chain[ORACLE_MAXN];
+
+	oracle_compute(h, &o);
+	cycles_retain_force_groups(force_groups);
+	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+	cycles_retain_force_groups(0);
+	assert_int_equal(a->refcount_mode, 0);
+	/* Cycles' group retained sizes are those of the virtual root. */
+	check_cycles(h, a, &o);
+	check_patterns(h, a, &o);
+	assert_int_equal(analysis_raw_new(a, NULL, &raw, &err), 0);
+	assert_int_equal(raw->raw, 1);
+	check_cycles(h, raw, &o);
+	analysis_free(raw);
+	oracle_adopt(h, &o);
+	for (uint32_t v = 0; v < h->n_nodes; v++) {
+		uint32_t len;
+		assert_int_equal(a->dist[v], o.dist[v]);
+		assert_int_equal(a->idom[v], o.idom[v]);
+		assert_int_equal(analysis_retained(a, v), o.retained[v]);
+		n_big += o.retained[v] >= HEAP_SIZE_BIG;
+		assert_int_equal(analysis_reachable(a, v), (o.reach >> v) & 1);
+		if ((o.reach >> v) & 1) {
+			ro++;
+			rb += heap_size(h, v);
+		}
+		/* The chain: every strict dominator of v, nearest first. */
+		len = analysis_dominators(a, v, chain, ORACLE_MAXN);
+		for (uint32_t i = 0; i < len; i++) {
+			assert_true((o.dom[chain[i]] >> v) & 1);
+			if (i)
+				assert_true((o.dom[chain[i]] >> chain[i - 1]) & 1);
+		}
+		for (uint32_t d = 0, strict = 0; d < h->n_nodes; d++) {
+			strict += d != v && ((o.dom[d] >> v) & 1);
+			if (d == h->n_nodes - 1)
+				assert_int_equal(len, strict);
+		}
+		assert_int_equal(analysis_dominators(a, v, NULL, 0), len);
+	}
+	assert_int_equal(a->reachable_objects, ro);
+	assert_int_equal(a->reachable_bytes, rb);
+	assert_int_equal(a->unreachable_objects, h->n_nodes - ro);
+	assert_int_equal(a->unreachable_bytes, h->total_size - rb);
+	/* no stale records in the side table (dom.h) */
+	assert_int_equal(a->retained.n_big, n_big);
+	check_types(h, a, &o);
+	check_top(h, a);
+	/* 16 bytes per object, 16 more per object retaining 4 GiB or more */
+	assert_true(analysis_memory(a) <= sizeof *a + 16 * (size_t)h->n_nodes + 16 * (size_t)n_big +
+		    4 * (size_t)h->n_nodes +
+		    (sizeof(struct analysis_cycle) + sizeof(struct analysis_pattern)) * (size_t)a->n_cycles + a->pattern_text_len);
+	analysis_free(a);
+	heap_free(h);
+	return n_big;
+}
+
 static void test_random_analysis(void **state)
 {
 	uint64_t seed = 0x0ddba11c0ffee42u;
-	struct error err;
 
 	(void)state;
 	for (int round = 0; round < ROUNDS; round++) {
@@ -338,64 +405,59 @@ static void test_random_analysis(void **state)
 		struct heap *h = round % 4 == 3 ? oracle_random_ring_heap(&seed, maxn) :
 				 round % 4 == 1 ? oracle_random_user_heap(&seed, maxn) :
 						  oracle_random_heap(&seed, maxn);
-		struct analysis *raw;
-		struct oracle o;
-		struct analysis *a;
-		uint64_t rb = 0, ro = 0;
-		heap_node_t chain[ORACLE_MAXN];
 
-		oracle_compute(h, &o);
 		/* every eighth round solves the cycles held high in the tree by
 		 * one dominator run, as when the searches run out of budget */
-		cycles_retain_force_groups(round % 8 == 5);
-		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
-		cycles_retain_force_groups(0);
-		assert_int_equal(a->refcount_mode, 0);
-		/* Cycles' group retained sizes are those of the virtual root. */
-		check_cycles(h, a, &o);
-		check_patterns(h, a, &o);
-		assert_int_equal(analysis_raw_new(a, NULL, &raw, &err), 0);
-		assert_int_equal(raw->raw, 1);
-		check_cycles(h, raw, &o);
-		analysis_free(raw);
-		oracle_adopt(h, &o);
-		for (uint32_t v = 0; v < h->n_nodes; v++) {
-			uint32_t len;
-			assert_int_equal(a->dist[v], o.dist[v]);
-			assert_int_equal(a->idom[v], o.idom[v]);
-			assert_int_equal(a->retained[v], o.retained[v]);
-			assert_int_equal(analysis_reachable(a, v), (o.reach >> v) & 1);
-			if ((o.reach >> v) & 1) {
-				ro++;
-				rb += heap_size(h, v);
-			}
-			/* The chain: every strict dominator of v, nearest first. */
-			len = analysis_dominators(a, v, chain, ORACLE_MAXN);
-			for (uint32_t i = 0; i < len; i++) {
-				assert_true((o.dom[chain[i]] >> v) & 1);
-				if (i)
-					assert_true((o.dom[chain[i]] >> chain[i - 1]) & 1);
-			}
-			for (uint32_t d = 0, strict = 0; d < h->n_nodes; d++) {
-				strict += d != v && ((o.dom[d] >> v) & 1);
-				if (d == h->n_nodes - 1)
-					assert_int_equal(len, strict);
-			}
-			assert_int_equal(analysis_dominators(a, v, NULL, 0), len);
-		}
-		assert_int_equal(a->reachable_objects, ro);
-		assert_int_equal(a->reachable_bytes, rb);
-		assert_int_equal(a->unreachable_objects, h->n_nodes - ro);
-		assert_int_equal(a->unreachable_bytes, h->total_size - rb);
-		check_types(h, a, &o);
-		check_top(h, a);
-		assert_true(analysis_memory(a) <= sizeof *a + 20 * (size_t)h->n_nodes +
-			    4 * (size_t)h->n_nodes +
-			    (sizeof(struct analysis_cycle) + sizeof(struct analysis_pattern)) * (size_t)a->n_cycles + a->pattern_text_len);
-		analysis_free(a);
-		heap_free(h);
+		check_analysis(h, round % 8 == 5);
 	}
 	oracle_rounds_done();
+}
+
+/* Retained sizes of 4 GiB and more (analysis.h keeps them in a side table
+ * beside a 32-bit column): the random heaps with sizes in units of 64 MiB
+ * (a sum of 64 or more units passes 4 GiB, a single object of 64 units or
+ * more is one of heap.h's own big sizes), then sums at the bound exactly. */
+static void test_big_retained(void **state)
+{
+	uint64_t seed = 0xb16b00b5cafe5eedu;
+	uint32_t n_big = 0;
+
+	(void)state;
+	for (int round = 0; round < ROUNDS / 4; round++) {
+		oracle_round(__func__, round, seed);
+		uint32_t maxn = round < 300 ? 8 : 32;
+		struct heap *h = oracle_random_heap_scaled(&seed, maxn, round % 3, 26);
+
+		n_big += check_analysis(h, round % 8 == 5);
+	}
+	oracle_rounds_done();
+	assert_true(n_big > 1000);
+	/* A root holding a chain whose retained sizes run across the bound:
+	 * 2^32 + 1, 2^32, 2^32 - 1 (the column's marker itself), 2^32 - 2. */
+	for (int garbage = 0; garbage < 2; garbage++) {
+		struct heap_builder *b = heap_builder_new();
+		struct error err;
+		struct heap *h;
+		static const uint64_t size[] = { 1, 1, 1, UINT64_C(0xfffffffe) };
+		struct analysis *a;
+
+		for (uint32_t v = 0; v < 4; v++) {
+			struct heap_node_rec r = { .id = v, .size = size[v], .generation = HEAP_GEN_UNKNOWN };
+			heap_builder_add_node(b, &r, &err);
+		}
+		for (uint32_t v = 0; v + 1 < 4; v++)
+			heap_builder_add_edge(b, v, v + 1, HEAP_EDGE_STRONG, 0, &err);
+		if (!garbage)
+			heap_builder_add_root(b, 0, 0, &err);
+		h = heap_builder_freeze(b, &err);
+		heap_builder_free(b);
+		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+		for (uint32_t v = 0; v < 4; v++)
+			assert_int_equal(analysis_retained(a, v), UINT64_C(0xfffffffe) + 3 - v);
+		assert_int_equal(a->retained.n_big, 3);
+		analysis_free(a);
+		check_analysis(h, 0);
+	}
 }
 
 static void test_empty_heap(void **state)
@@ -459,6 +521,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_random_analysis, oracle_teardown),
+		cmocka_unit_test_teardown(test_big_retained, oracle_teardown),
 		cmocka_unit_test(test_empty_heap),
 		cmocka_unit_test(test_interrupted),
 	};

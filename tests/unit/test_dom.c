@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graph/dom.h"
 #include "graph/domtree.h"
@@ -38,7 +39,9 @@ static void test_random_dominators(void **state)
 		uint8_t roots[ORACLE_MAXN], entry[ORACLE_MAXN];
 		uint32_t dist[ORACLE_MAXN], comp[ORACLE_MAXN], n_comp;
 		heap_node_t idom[ORACLE_MAXN];
-		uint64_t retained[ORACLE_MAXN], grp[ORACLE_MAXN], top = 0;
+		uint32_t small[ORACLE_MAXN];
+		struct dom_sizes retained = { .small = small };
+		uint64_t grp[ORACLE_MAXN], top = 0;
 		struct domtree *t;
 		const heap_node_t *kids;
 		uint32_t nk, seen = 0;
@@ -56,14 +59,14 @@ static void test_random_dominators(void **state)
 			assert_int_equal(!!(entry[v] & DOM_ENTRY), (o.entries >> v) & 1);
 			assert_int_equal(!!(entry[v] & DOM_GARBAGE), !(round % 2) && !((o.reach >> v) & 1));
 			idom[v] = 12345;
-			retained[v] = 0;
+			small[v] = 0;
 		}
-		assert_int_equal(dom_compute(h, entry, idom, retained, w, NULL, &err), 0);
+		assert_int_equal(dom_compute(h, entry, idom, &retained, w, NULL, &err), 0);
 		for (uint32_t v = 0; v < h->n_nodes; v++) {
 			assert_int_equal(idom[v], o.idom[v]);
-			assert_int_equal(retained[v], o.retained[v]);
+			assert_int_equal(dom_sizes_get(&retained, v), o.retained[v]);
 			if (idom[v] == HEAP_NONE)
-				top += retained[v];
+				top += dom_sizes_get(&retained, v);
 		}
 		/* Every object hangs somewhere under the virtual root. */
 		assert_int_equal(top, h->total_size);
@@ -88,21 +91,24 @@ static void test_random_dominators(void **state)
 		}
 
 		/* Children index: each node listed once, under its idom, sorted. */
-		t = domtree_new(h, idom, retained);
+		t = domtree_new(h, idom, &retained);
 		for (uint32_t p = 0; p <= h->n_nodes; p++) {
 			heap_node_t parent = p == h->n_nodes ? HEAP_NONE : p;
 			nk = domtree_children(t, parent, &kids);
 			for (uint32_t i = 0; i < nk; i++) {
 				assert_int_equal(idom[kids[i]], parent);
 				if (i)
-					assert_true(retained[kids[i - 1]] > retained[kids[i]] ||
-						    (retained[kids[i - 1]] == retained[kids[i]] &&
+					assert_true(dom_sizes_get(&retained, kids[i - 1]) >
+							    dom_sizes_get(&retained, kids[i]) ||
+						    (dom_sizes_get(&retained, kids[i - 1]) ==
+							     dom_sizes_get(&retained, kids[i]) &&
 						     kids[i - 1] < kids[i]));
 			}
 			seen += nk;
 		}
 		assert_int_equal(seen, h->n_nodes);
 		domtree_free(t);
+		free(retained.big);
 		heap_free(h);
 	}
 	oracle_rounds_done();
@@ -188,7 +194,11 @@ static void chk_idom(const struct heap *h, const uint8_t *entry, uint32_t *out)
 
 /* Heaps of tens of thousands of objects, so that the dominator pass works
  * through many chunks and deep search trees: idoms against chk_idom(),
- * retained sizes against sums over its tree. */
+ * retained sizes against sums over its tree.  The last rounds give one
+ * object in six a shallow size of 2 to 4 GiB, half of them within 400
+ * bytes of 4 GiB, so that thousands of retained sizes reach 4 GiB (the
+ * column's side table, dom.h), many by a few bytes, and every method sums
+ * across that bound. */
 static void test_big_dominators(void **state)
 {
 	uint64_t seed = 0x0123456789abcdefu;
@@ -196,20 +206,29 @@ static void test_big_dominators(void **state)
 	struct error err;
 
 	(void)state;
-	for (int round = 0; round < 6; round++) {
+	for (int round = 0; round < 9; round++) {
 		oracle_round(__func__, round, seed);
 		struct heap_builder *b = heap_builder_new();
+		int huge = round >= 6;
+		uint32_t n_big = 0;
 		uint32_t n = 20000 + (uint32_t)(oracle_rand(&seed) % 40000);
 		uint32_t m = n * (1 + (uint32_t)(oracle_rand(&seed) % 4));
 		uint32_t *ref = malloc((n + 1) * sizeof *ref), *ord = malloc(n * sizeof *ord);
 		uint8_t *entry = malloc(n);
 		heap_node_t *idom = malloc(n * sizeof *idom);
-		uint64_t *retained = malloc(n * sizeof *retained), *want = calloc(n, sizeof *want);
+		uint64_t *want = calloc(n, sizeof *want);
+		struct dom_sizes retained = { .small = malloc(n * sizeof *retained.small) };
 		struct heap *h;
 
 		for (uint32_t v = 0; v < n; v++) {
 			struct heap_node_rec r = { .id = v, .size = 1 + oracle_rand(&seed) % 100,
 						   .generation = HEAP_GEN_UNKNOWN };
+			if (huge && oracle_rand(&seed) % 6 == 0)
+				r.size = oracle_rand(&seed) % 2 ?
+						 HEAP_SIZE_BIG - oracle_rand(&seed) % 400 :
+						 (UINT64_C(1) << 31) + oracle_rand(&seed) % (UINT64_C(1) << 31);
+			if (huge && oracle_rand(&seed) % 1000 == 0)
+				r.size += UINT64_C(5) << 30;	/* heap.h's own side table */
 			heap_builder_add_node(b, &r, &err);
 		}
 		/* A tree from 5 roots (with gaps, so some objects are held only
@@ -235,7 +254,7 @@ static void test_big_dominators(void **state)
 			entry[v] = v < 5 ? DOM_ENTRY : 0;
 		chk_idom(h, entry, ref);
 		dom_work_method(shared, (enum dom_method)(round % 3));
-		assert_int_equal(dom_compute(h, entry, idom, retained, round % 2 ? shared : NULL,
+		assert_int_equal(dom_compute(h, entry, idom, &retained, round % 2 ? shared : NULL,
 					     NULL, &err), 0);
 		/* The oracle's tree, children after parents: sum sizes upwards. */
 		{
@@ -272,14 +291,39 @@ static void test_big_dominators(void **state)
 			if (ref[v] == HEAP_NONE)
 				continue;	/* unreached: dom_compute leaves it alone */
 			assert_int_equal(idom[v], ref[v] == n ? HEAP_NONE : ref[v]);
-			assert_int_equal(retained[v], want[v]);
+			assert_int_equal(dom_sizes_get(&retained, v), want[v]);
+			n_big += want[v] >= HEAP_SIZE_BIG;
+		}
+		/* the huge rounds reach the side table, and it holds nothing else */
+		assert_true(!huge || n_big > 100);
+		assert_int_equal(retained.n_big, n_big);
+		if (huge) {
+			/* Runs into the same column write over it: every object an
+			 * entry (each retains itself alone), then the first run's
+			 * graph again; the side table follows, stale records gone. */
+			uint8_t *all = malloc(n);
+			uint32_t own_big = 0;
+			memset(all, DOM_ENTRY, n);
+			assert_int_equal(dom_compute(h, all, idom, &retained, shared, NULL, &err), 0);
+			for (uint32_t v = 0; v < n; v++) {
+				assert_int_equal(dom_sizes_get(&retained, v), heap_size(h, v));
+				own_big += heap_size(h, v) >= HEAP_SIZE_BIG;
+			}
+			assert_int_equal(retained.n_big, own_big);
+			assert_true(own_big < n_big);
+			assert_int_equal(dom_compute(h, entry, idom, &retained, NULL, NULL, &err), 0);
+			for (uint32_t v = 0; v < n; v++)
+				if (ref[v] != HEAP_NONE)
+					assert_int_equal(dom_sizes_get(&retained, v), want[v]);
+			free(all);
 		}
 		heap_free(h);
 		free(ref);
 		free(ord);
 		free(entry);
 		free(idom);
-		free(retained);
+		free(retained.small);
+		free(retained.big);
 		free(want);
 	}
 	oracle_rounds_done();

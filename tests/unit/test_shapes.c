@@ -58,10 +58,10 @@ static void test_linked_list_10m(void **state)
 	h = freeze(b);
 	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
 	for (uint32_t v = 0; v < N; v++) {
-		if (a->dist[v] != v || a->retained[v] != 16ull * (N - v) ||
+		if (a->dist[v] != v || analysis_retained(a, v) != 16ull * (N - v) ||
 		    a->idom[v] != (v ? v - 1 : HEAP_NONE) || a->cycle[v] != HEAP_NONE)
 			fail_msg("node %u: dist %u idom %u retained %llu", v, a->dist[v], a->idom[v],
-				 (unsigned long long)a->retained[v]);
+				 (unsigned long long)analysis_retained(a, v));
 	}
 	assert_int_equal(a->n_cycles, 0);
 	assert_int_equal(a->reachable_objects, N);
@@ -112,12 +112,12 @@ static void test_cycle_1m(void **state)
 			if (live) {
 				uint32_t d = (v + N - 5) % N;
 				assert_int_equal(a->dist[v], d);
-				assert_int_equal(a->retained[v], 8ull * (N - d));
+				assert_int_equal(analysis_retained(a, v), 8ull * (N - d));
 			} else {
 				/* Garbage: every member is an entry of the unreachable part. */
 				assert_int_equal(a->dist[v], REACH_UNREACHABLE);
 				assert_int_equal(a->idom[v], HEAP_NONE);
-				assert_int_equal(a->retained[v], 8);
+				assert_int_equal(analysis_retained(a, v), 8);
 			}
 		}
 		analysis_free(a);
@@ -145,7 +145,7 @@ static void test_complete_graph(void **state)
 	for (uint32_t v = 0; v < N; v++) {
 		assert_int_equal(a->dist[v], v == 7 ? 0 : 1);
 		assert_int_equal(a->idom[v], v == 7 ? HEAP_NONE : 7);
-		assert_int_equal(a->retained[v], v == 7 ? 4ull * N : 4);
+		assert_int_equal(analysis_retained(a, v), v == 7 ? 4ull * N : 4);
 	}
 	analysis_free(a);
 	heap_free(h);
@@ -170,10 +170,10 @@ static void test_star_1m(void **state)
 		heap_builder_add_root(b, 0, 0, &err);
 		h = freeze(b);
 		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
-		assert_int_equal(a->retained[0], 10ull * N);
+		assert_int_equal(analysis_retained(a, 0), 10ull * N);
 		for (uint32_t v = 1; v < N; v++)
 			assert_int_equal(a->idom[v], 0);
-		t = domtree_new(h, a->idom, a->retained);
+		t = domtree_new(h, a->idom, &a->retained);
 		assert_int_equal(domtree_children(t, 0, &kids), N - 1);
 		assert_int_equal(kids[0], 1);
 		assert_int_equal(domtree_children(t, HEAP_NONE, &kids), 1);
@@ -202,9 +202,9 @@ static void test_star_1m(void **state)
 		h = freeze(b);
 		assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
 		assert_int_equal(a->idom[0], HEAP_NONE);
-		assert_int_equal(a->retained[0], 10);
+		assert_int_equal(analysis_retained(a, 0), 10);
 		assert_int_equal(a->dist[0], 1);
-		assert_int_equal(a->retained[1], 10);
+		assert_int_equal(analysis_retained(a, 1), 10);
 		analysis_free(a);
 		heap_free(h);
 	}
@@ -242,7 +242,7 @@ static void test_many_entered_cycles(void **state)
 		assert_int_equal(a->cycles[c].retained, 16);
 	}
 	for (uint32_t v = 0; v < N; v++) {
-		assert_int_equal(a->retained[v], 8);
+		assert_int_equal(analysis_retained(a, v), 8);
 		assert_int_equal(a->idom[v], HEAP_NONE);
 	}
 	analysis_free(a);
@@ -272,9 +272,9 @@ static void test_crossed_chains(void **state)
 	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
 	for (uint32_t i = 0; i < L; i++) {
 		if (a->idom[i] != (i ? i - 1 : HEAP_NONE) || a->idom[L + i] != HEAP_NONE ||
-		    a->retained[i] != 4ull * (L - i) || a->retained[L + i] != 4)
+		    analysis_retained(a, i) != 4ull * (L - i) || analysis_retained(a, L + i) != 4)
 			fail_msg("link %u: idom %u/%u retained %llu/%llu", i, a->idom[i], a->idom[L + i],
-				 (unsigned long long)a->retained[i], (unsigned long long)a->retained[L + i]);
+				 (unsigned long long)analysis_retained(a, i), (unsigned long long)analysis_retained(a, L + i));
 	}
 	analysis_free(a);
 	heap_free(h);

@@ -359,11 +359,12 @@ static uint64_t *engine_retained(const struct heap *h)
 
 	if (analysis_run(h, NULL, &a, &err) != 0)
 		fail_msg("analysis: %s", err.msg);
-	memcpy(out, a->retained, h->n_nodes * sizeof *out);
+	for (uint32_t v = 0; v < h->n_nodes; v++)
+		out[v] = analysis_retained(a, v);
 	out[root] = 0;
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (a->idom[v] == HEAP_NONE)
-			out[root] += a->retained[v];
+			out[root] += analysis_retained(a, v);
 	analysis_free(a);
 	return out;
 }

@@ -153,7 +153,7 @@ static int run(void *opts, struct cli_args *args)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	spec.retained = a->retained;
+	spec.retained = &a->retained;
 	spec.dist = a->dist;
 	spec.max_nodes = (uint32_t)opt->max_nodes;
 	spec.title = title;

@@ -67,7 +67,7 @@ static int run(void *opts, struct cli_args *args)
 		json_object_set_new(o, "object", cli_analysis_node_json(h, v));
 		json_object_set_new(o, "reachable", json_boolean(len > 0));
 		json_object_set_new(o, "distance", len ? json_integer(a->dist[v]) : json_null());
-		json_object_set_new(o, "retained", cli_json_u64(a->retained[v]));
+		json_object_set_new(o, "retained", cli_json_u64(analysis_retained(a, v)));
 		for (uint32_t i = 0; i < len; i++) {
 			json_t *e = cli_analysis_node_json(h, path[i].node);
 			json_object_set_new(e, "edge", edge_json(h, path[i].edge));
@@ -76,7 +76,7 @@ static int run(void *opts, struct cli_args *args)
 		json_object_set_new(o, "path", p);
 		for (uint32_t i = 0; i < nd; i++) {
 			json_t *e = cli_analysis_node_json(h, chain[i]);
-			json_object_set_new(e, "retained", cli_json_u64(a->retained[chain[i]]));
+			json_object_set_new(e, "retained", cli_json_u64(analysis_retained(a, chain[i])));
 			json_array_append_new(d, e);
 		}
 		json_object_set_new(o, "dominators", d);
@@ -84,7 +84,7 @@ static int run(void *opts, struct cli_args *args)
 	} else {
 		char text[1024], ename[512], b1[32];
 		printf("%s: retained %s\n", cli_analysis_node_text(h, v, text, sizeof text),
-		       cli_analysis_bytes(a->retained[v], b1, sizeof b1));
+		       cli_analysis_bytes(analysis_retained(a, v), b1, sizeof b1));
 		if (len == 0) {
 			printf("no root reaches it (it is garbage%s)\n",
 			       a->idom[v] == HEAP_NONE ? "" : "; see its dominators for what holds it");
@@ -104,7 +104,7 @@ static int run(void *opts, struct cli_args *args)
 		}
 		printf("dominators (nearest first):%s\n", nd ? "" : " none (only the virtual root)");
 		for (uint32_t i = 0; i < nd; i++)
-			printf("  %12s  %s\n", cli_analysis_bytes(a->retained[chain[i]], b1, sizeof b1),
+			printf("  %12s  %s\n", cli_analysis_bytes(analysis_retained(a, chain[i]), b1, sizeof b1),
 			       cli_analysis_node_text(h, chain[i], text, sizeof text));
 		rc = fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 	}

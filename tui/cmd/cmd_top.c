@@ -45,7 +45,7 @@ static int run(void *opts, struct cli_args *args)
 			heap_node_t v = out[i];
 			json_t *e = cli_analysis_node_json(h, v);
 			json_object_set_new(e, "shallow", cli_json_u64(heap_size(h, v)));
-			json_object_set_new(e, "retained", cli_json_u64(a->retained[v]));
+			json_object_set_new(e, "retained", cli_json_u64(analysis_retained(a, v)));
 			json_object_set_new(e, "distance", a->dist[v] == REACH_UNREACHABLE ? json_null() :
 						json_integer(a->dist[v]));
 			json_array_append_new(arr, e);
@@ -61,7 +61,7 @@ static int run(void *opts, struct cli_args *args)
 				snprintf(dist, sizeof dist, "-");
 			else
 				snprintf(dist, sizeof dist, "%u", a->dist[v]);
-			printf("%12s %12s %8s  %s\n", cli_analysis_bytes(a->retained[v], b1, sizeof b1),
+			printf("%12s %12s %8s  %s\n", cli_analysis_bytes(analysis_retained(a, v), b1, sizeof b1),
 			       cli_analysis_bytes(heap_size(h, v), b2, sizeof b2), dist,
 			       cli_analysis_node_text(h, v, text, sizeof text));
 		}

@@ -53,7 +53,7 @@ int export_hook_run(struct app *a, const char *path, char *errbuf, size_t errsiz
 		snprintf(errbuf, errsize, "%s", err.msg);
 		return -1;
 	}
-	spec.retained = a->m->an->retained;
+	spec.retained = &a->m->an->retained;
 	spec.dist = a->m->an->dist;
 	if (c != HEAP_NONE) {
 		spec.what = EXPORT_CYCLE;

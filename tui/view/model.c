@@ -139,7 +139,7 @@ static void compute_garbage(struct model *m)
 
 	for (uint32_t v = 0; v < h->n_nodes; v++)
 		if (!model_reachable(m, v)) {
-			k[n].key = m->an->retained[v];
+			k[n].key = analysis_retained(m->an, v);
 			k[n].idx = v;
 			n++;
 		}
@@ -168,7 +168,7 @@ struct model *model_new(const struct heap *h, struct progress *prog, struct erro
 		error_set(err, "interrupted");
 		goto fail;
 	}
-	m->dt = domtree_new(h, m->an->idom, m->an->retained);
+	m->dt = domtree_new(h, m->an->idom, &m->an->retained);
 	compute_types(m);
 	compute_type_retained(m);
 	compute_gens(m);

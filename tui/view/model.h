@@ -104,7 +104,7 @@ static inline int model_reachable(const struct model *m, heap_node_t v)
 
 static inline uint64_t model_retained(const struct model *m, heap_node_t v)
 {
-	return m->an->retained[v];
+	return analysis_retained(m->an, v);
 }
 
 /* The type order for a sort key (built on first use): sizes and counts

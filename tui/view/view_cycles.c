@@ -140,7 +140,7 @@ static heap_node_t cycle_face(const struct analysis *an, uint32_t c)
 	if (cy->holder != HEAP_NONE && an->cycle[cy->holder] == c)
 		return cy->holder;
 	for (uint32_t i = 1; i < cy->size && i < 64; i++)
-		if (an->retained[mem[i]] > an->retained[best])
+		if (analysis_retained(an, mem[i]) > analysis_retained(an, best))
 			best = mem[i];
 	return best;
 }
