@@ -43,7 +43,10 @@ struct job {
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
-	struct pattern_shapes *shapes;
+	/* the shapes' references, shared with the main thread once its live
+	 * run is done (pattern.h): 0 not yet, 1 ready, -1 never */
+	struct pattern_work *shapes;
+	int shapes_state;
 	struct analysis *a;
 };
 
@@ -62,6 +65,30 @@ static void dist_ready(void *arg)
 	dist_settle(arg, 1);
 }
 
+static void shapes_settle(struct job *j, int state)
+{
+	pthread_mutex_lock(&j->lock);
+	if (j->shapes_state == 0)
+		j->shapes_state = state;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* The main thread's share of the shapes' references, when the job gets
+ * that far: waits until it does, or never will. */
+static void shapes_help(struct job *j)
+{
+	int state;
+
+	pthread_mutex_lock(&j->lock);
+	while (j->shapes_state == 0)
+		pthread_cond_wait(&j->cond, &j->lock);
+	state = j->shapes_state;
+	pthread_mutex_unlock(&j->lock);
+	if (state > 0)
+		pattern_shapes_help(j->shapes, 1);
+}
+
 /* Whether dist is complete: waits until it is, or never will be. */
 static int dist_wait(struct job *j)
 {
@@ -75,12 +102,12 @@ static int dist_wait(struct job *j)
 	return state > 0;
 }
 
-/* The second thread's part, beside the live dominators: each step in the
- * memory the one before gave back. */
-static void *job_components(void *arg)
+/* The second thread's steps, beside the live dominators: each in the
+ * memory the one before gave back.  The last, the shapes' references, is
+ * shared with the main thread once its live run is done, and finished
+ * (pattern_shapes_end) after the join. */
+static void job_steps(struct job *j)
 {
-	struct job *j = arg;
-
 	/* Without user rules the user graph is the raw retaining graph, edge
 	 * for edge (heap.h): one search serves both.  It is the user graph's,
 	 * numbered as scc_compute_user() numbers it, since the cycles and
@@ -90,10 +117,10 @@ static void *job_components(void *arg)
 
 	j->rc = (same ? scc_compute_user : scc_compute)(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
-		return NULL;
+		return;
 	if (!dist_wait(j)) {
 		j->rc = error_set(&j->err, "interrupted");
-		return NULL;
+		return;
 	}
 	j->devtools = dom_devtools_shape(j->h, j->dist);
 	dom_entries(j->h, j->dist, j->comp, j->devtools, j->mark);
@@ -101,9 +128,21 @@ static void *job_components(void *arg)
 	if (!same)
 		j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
-		return NULL;
+		return;
 	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
-	pattern_shapes(j->h, j->found, j->comp, j->dist, j->shapes);
+	j->shapes = pattern_shapes_begin(j->h, j->found, j->comp, j->dist);
+	shapes_settle(j, 1);
+	pattern_shapes_help(j->shapes, 0);
+}
+
+/* The second thread's part: its steps, then whatever happened, no longer
+ * a main thread waiting for the shapes. */
+static void *job_components(void *arg)
+{
+	struct job *j = arg;
+
+	job_steps(j);
+	shapes_settle(j, -1);	/* when it failed before them */
 	return NULL;
 }
 
@@ -157,7 +196,8 @@ static void adopt_garbage(struct analysis *a)
  *         ||  other: the raw graph's components, then, once the distances
  *             are there, the entries of the garbage (dom_entries), the
  *             runtime's core, the user graph's components, the cycles
- *             among them and their shapes (pattern.h);
+ *             among them and their shapes (pattern.h), whose references
+ *             the main thread shares once its live run is done;
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
  *         working memory the first run touched; the cycles' retained sizes
@@ -194,7 +234,6 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
-	j.shapes = &shapes;
 	j.mark = mem_alloc(nn);
 	j.a = a;
 	pthread_mutex_init(&j.lock, NULL);
@@ -209,11 +248,15 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		dist_settle(&j, -1);
 	else if (!threaded)
 		job_components(&j);
+	else
+		shapes_help(&j);	/* the job's last step, shared */
 	rc = job_wait(&j, rc, err);
 	pthread_cond_destroy(&j.cond);
 	pthread_mutex_destroy(&j.lock);
 	if (rc)
 		goto out;
+	pattern_shapes_end(j.shapes, &cf, &shapes);
+	j.shapes = NULL;
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
@@ -256,6 +299,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
 out:
+	pattern_work_free(j.shapes);
 	cycles_found_fini(&cf);
 	pattern_shapes_fini(&shapes);
 	dom_work_free(work);
