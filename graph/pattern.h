@@ -64,9 +64,9 @@ void pattern_shapes(const struct heap *h, struct cycles_found *cf, const uint32_
  * one, the references of the cycles' members, type by type:
  *   begin: the members by type (and the heads), on one thread; returns
  *          the work, which reads h, cf, comp until end;
- *   help:  takes types nobody took yet, until none is left; any number of
- *          threads at once, each with its own helper number (below
- *          PATTERN_HELPERS) and work for it only after begin returned;
+ *   help:  takes types nobody took yet, until none is left: any number of
+ *          threads at once, once begin has returned, each with its own
+ *          helper number below PATTERN_HELPERS;
  *   end:   once every help returned: fills ps and each cf->pend[i].shape,
  *          and frees the work.
  * pattern_shapes() is the three on one thread.  pattern_work_free(): the
