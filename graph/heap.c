@@ -872,45 +872,61 @@ static int ids_ascend(const struct heap *h)
 	return 1;
 }
 
-/* The in CSR's build (heap_builder_freeze): the heap, and for the
- * placing the builder's flags and kinds and the not-user bit per node.
- * (Two threads, each the targets of one range of nodes, cost 15-40 % more
- * CPU on a loaded two-core machine, each reading every reference, and
- * gained no wall time there: bench/v8/results-2026-12-07.txt.) */
+/* The in CSR's build (heap_builder_freeze), on two threads where there is
+ * enough of it: the references split in two halves by source, each half
+ * read once, by one thread.  A target's sources from the first half go
+ * first in its in-list and those from the second after them, where the
+ * second half's own cursors start (so the lists are in source order, as
+ * one thread makes them); the second thread sets its bits in bitmaps of
+ * its own, ORed in afterwards, since the two halves' bits share words.
+ * (An earlier split by target, each thread reading every reference, cost
+ * 15-40 % more CPU for no wall time: bench/v8/results-2026-12-07.txt.) */
 struct csr_job {
 	struct heap *h;
 	const uint16_t *flags;
 	const uint8_t *kind;
 	const uint64_t *nu;		/* bit per node: HEAP_F_NOT_USER */
+	heap_node_t v0, v1;		/* the sources placed: [v0, v1) */
+	uint32_t *cnt;			/* counts, then cursors: cnt[w] for target w */
+	uint64_t *out_kinds, *out_meta, *out_user, *in_retains, *in_user;
 	uint64_t meta;			/* csr_place's count of meta references */
 };
 
-/* Counts each node's in-edges into in_off[w + 2]. */
-static void csr_count(struct heap *h)
-{
-	const heap_node_t *to = h->out_to;
-	uint32_t *cnt = h->in_off + 2, m = h->n_edges;
+enum {
+	CSR_SPLIT_MIN_REFS = 1 << 20	/* fewer references: one thread */
+};
 
-	for (uint32_t e = 0; e < m; e++) {
-		if (e + AHEAD < m)
+/* Counts the in-edges of the job's sources' references into cnt[w]. */
+static void *csr_count(void *arg)
+{
+	struct csr_job *j = arg;
+	const heap_node_t *to = j->h->out_to;
+	uint32_t *cnt = j->cnt, e0 = j->h->out_off[j->v0], e1 = j->h->out_off[j->v1];
+
+	for (uint32_t e = e0; e < e1; e++) {
+		if (e + AHEAD < e1)
 			__builtin_prefetch(&cnt[to[e + AHEAD]], 1);
 		cnt[to[e]]++;
 	}
+	return NULL;
 }
 
-/* Places the in-edges (in_off[w + 1] is w's cursor): sources and the
- * retains and user bits; and the out bits (kind, meta, user). */
-static void csr_place(struct csr_job *j)
+/* Places the in-edges of the job's sources (cnt[w] is w's cursor): the
+ * sources and the retains and user bits; and the out bits (kind, meta,
+ * user). */
+static void *csr_place(void *arg)
 {
+	struct csr_job *j = arg;
 	struct heap *h = j->h;
 	const heap_node_t *to = h->out_to;
 	const uint16_t *flags = j->flags;
 	const uint8_t *kind = j->kind;
 	const uint64_t *nu = j->nu;
-	uint32_t *cur = h->in_off + 1, m = h->n_edges, n = h->n_nodes;
+	uint64_t *in_retains = j->in_retains, *in_user = j->in_user;
+	uint32_t *cur = j->cnt, m = h->out_off[j->v1];
 	uint64_t meta = 0;
 
-	for (uint32_t v = 0; v < n; v++) {
+	for (uint32_t v = j->v0; v < j->v1; v++) {
 		int v_user = !(flags[v] & HEAP_F_NOT_USER);
 
 		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
@@ -930,25 +946,121 @@ static void csr_place(struct csr_job *j)
 				 * memory, still megabytes */
 				__builtin_prefetch(&nu[x / 64]);
 				__builtin_prefetch(&h->in_from[q], 1);
-				__builtin_prefetch(&h->in_retains[q / 64], 1);
-				__builtin_prefetch(&h->in_user[q / 64], 1);
+				__builtin_prefetch(&in_retains[q / 64], 1);
+				__builtin_prefetch(&in_user[q / 64], 1);
 			}
 			user = retains && v_user && !is_meta && !((nu[w / 64] >> (w % 64)) & 1);
-			h->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
+			j->out_kinds[e / 32] |= (uint64_t)(k & 3) << (e % 32 * 2);
 			meta += is_meta;
 			if (is_meta)
-				h->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
+				j->out_meta[e / 64] |= (uint64_t)1 << (e % 64);
 			p = cur[w]++;
 			h->in_from[p] = v;
 			if (retains)
-				h->in_retains[p / 64] |= (uint64_t)1 << (p % 64);
+				in_retains[p / 64] |= (uint64_t)1 << (p % 64);
 			if (user) {
-				h->out_user[e / 64] |= (uint64_t)1 << (e % 64);
-				h->in_user[p / 64] |= (uint64_t)1 << (p % 64);
+				j->out_user[e / 64] |= (uint64_t)1 << (e % 64);
+				in_user[p / 64] |= (uint64_t)1 << (p % 64);
 			}
 		}
 	}
 	j->meta = meta;
+	return NULL;
+}
+
+/* a[k] |= b[k] for k in [from, to) */
+static void or_words(uint64_t *a, const uint64_t *b, size_t from, size_t to)
+{
+	for (size_t k = from; k < to; k++)
+		a[k] |= b[k];
+}
+
+/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges (the
+ * first half's: the second counts its own into b->cnt), so after the sums
+ * in_off[w + 1] is where w's sources start, and it serves as w's cursor
+ * while they are placed; placed, it is where they end, which is where
+ * w + 1's start: the offsets, with no second array of n cursors (but for
+ * the second half's).  The targets are in no order: each reference costs a
+ * cache miss on the cursor and one on the slot, which the loops prefetch a
+ * fixed distance ahead so that the misses overlap (on a heap of tens of
+ * millions of objects a miss that waits for the one before costs more
+ * than all the rest of the work).  Returns the meta references. */
+static uint64_t csr_build(struct heap *h, const uint16_t *flags, const uint8_t *kind,
+			  const uint64_t *nu)
+{
+	uint32_t n = h->n_nodes, m = h->n_edges, mid = n;
+	size_t words = (size_t)m / 64 + 1, kwords = (size_t)m / 32 + 1;
+	struct csr_job a = { .h = h, .flags = flags, .kind = kind, .nu = nu, .v0 = 0,
+			     .cnt = h->in_off + 2, .out_kinds = h->out_kinds, .out_meta = h->out_meta,
+			     .out_user = h->out_user, .in_retains = h->in_retains, .in_user = h->in_user };
+	struct csr_job b = a;
+	struct worker w = { .started = 0 };
+	int split = m >= CSR_SPLIT_MIN_REFS;
+
+	if (split) {
+		/* the first source whose references start past the middle */
+		uint32_t lo = 0, hi = n;
+		while (lo < hi) {
+			uint32_t c = lo + (hi - lo) / 2;
+			if (h->out_off[c] < m / 2)
+				lo = c + 1;
+			else
+				hi = c;
+		}
+		mid = lo;
+		b.v0 = mid;
+		b.cnt = mem_calloc((size_t)n + 1, sizeof *b.cnt);
+		advise_huge(b.cnt, ((size_t)n + 1) * sizeof *b.cnt);
+		/* untouched pages of a calloc cost nothing: the out bits are
+		 * written only in the second half */
+		b.out_kinds = mem_calloc(kwords, sizeof *b.out_kinds);
+		b.out_meta = h->out_meta ? mem_calloc(words, sizeof *b.out_meta) : NULL;
+		b.out_user = mem_calloc(words, sizeof *b.out_user);
+		b.in_retains = mem_calloc(words, sizeof *b.in_retains);
+		b.in_user = mem_calloc(words, sizeof *b.in_user);
+		advise_huge(b.in_retains, words * 8);
+		advise_huge(b.in_user, words * 8);
+	}
+	a.v1 = mid;
+	b.v1 = n;
+	if (split)
+		worker_run(&w, 1, csr_count, &b);
+	csr_count(&a);
+	worker_join(&w);
+	if (split)
+		for (uint32_t v = 0; v < n; v++)
+			h->in_off[v + 2] += b.cnt[v];
+	for (uint32_t v = 1; v < n; v++)
+		h->in_off[v + 1] += h->in_off[v];
+	a.cnt = h->in_off + 1;
+	if (split) {
+		/* the second half's sources of w go last: its cursor is w's
+		 * end less their count */
+		for (uint32_t v = 0; v + 1 < n; v++)
+			b.cnt[v] = h->in_off[v + 2] - b.cnt[v];
+		b.cnt[n - 1] = m - b.cnt[n - 1];	/* (in_off[n + 1] holds a count) */
+		worker_run(&w, 1, csr_place, &b);
+	}
+	csr_place(&a);
+	worker_join(&w);
+	if (split) {
+		size_t e0 = h->out_off[mid];
+		/* each w's first-half cursor stopped where its second half starts */
+		memcpy(h->in_off + 1, b.cnt, (size_t)n * sizeof *b.cnt);
+		or_words(h->out_kinds, b.out_kinds, e0 / 32, kwords);
+		if (h->out_meta)
+			or_words(h->out_meta, b.out_meta, e0 / 64, words);
+		or_words(h->out_user, b.out_user, e0 / 64, words);
+		or_words(h->in_retains, b.in_retains, 0, words);
+		or_words(h->in_user, b.in_user, 0, words);
+		free(b.cnt);
+		free(b.out_kinds);
+		free(b.out_meta);
+		free(b.out_user);
+		free(b.in_retains);
+		free(b.in_user);
+	}
+	return a.meta + b.meta;
 }
 
 struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
@@ -1030,25 +1142,13 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 		prefault_add(&pf, h->out_kinds, ((size_t)m / 32 + 1) * 8, 1);
 		prefault_start(&pf);
 	}
-	/* The in CSR by counting targets: in_off[w + 2] counts w's in-edges,
-	 * so after the sums in_off[w + 1] is where w's sources start, and it
-	 * serves as w's cursor while they are placed; placed, it is where they
-	 * end, which is where w + 1's start: the offsets, with no second
-	 * array of n cursors.  The targets are in no order: each reference
-	 * costs a cache miss on the cursor and one on the slot, which the
-	 * loops below prefetch a fixed distance ahead so that the misses
-	 * overlap (on a heap of tens of millions of objects a miss that waits
-	 * for the one before costs more than all the rest of the work). */
-	csr_count(h);
-	for (uint32_t v = 1; v < n; v++)
-		h->in_off[v + 1] += h->in_off[v];
 	{
 		const uint16_t *flags = b->flags.data;
 		/* a bit per node for "not in the user graph": the flag a
 		 * reference's target is tested for, in 1/16 of the memory */
 		uint64_t *nu = mem_calloc((size_t)n / 64 + 1, sizeof *nu);
 		uint32_t not_user = 0;
-		struct csr_job a = { .h = h, .flags = flags, .kind = b->e_kind.data, .nu = nu };
+		uint64_t meta;
 
 		advise_huge(nu, ((size_t)n / 64 + 1) * sizeof *nu);
 		for (uint32_t v = 0; v < n; v++)
@@ -1056,14 +1156,14 @@ struct heap *heap_builder_freeze(struct heap_builder *b, struct error *err)
 				nu[v / 64] |= (uint64_t)1 << (v % 64);
 				not_user++;
 			}
-		csr_place(&a);
+		meta = csr_build(h, flags, b->e_kind.data, nu);
 		free(nu);
 		column_fini(&b->e_kind);
-		if (!a.meta) {
+		if (!meta) {
 			free(h->out_meta);
 			h->out_meta = NULL;
 		}
-		h->meta_refs = a.meta;
+		h->meta_refs = meta;
 		h->not_user_nodes = not_user;
 	}
 	prefault_join(&pf);

@@ -49,22 +49,76 @@ void mem_fatal(const char *what)
 	exit(70);
 }
 
+/* ---- blocks of a few MiB in huge pages ----
+ *
+ * A page fault costs 11-13 us per 4 KiB page on the VMs heapglass is
+ * measured on, against 0.3 us per 4 KiB when the kernel maps a 2 MiB huge
+ * page at once (64 MiB written page by page): the 4 KiB faults of the work
+ * arrays were about a third of the CPU time of opening a 77 MB snapshot.  The kernel
+ * backs only whole 2 MiB-aligned stretches of a mapping with huge pages,
+ * and a block of 1 MiB or more is a mapping of its own (above) that starts
+ * anywhere, so a block of 3 MiB, say, got none.  A block of HUGE_MIN to
+ * HUGE_MAX is therefore asked for a few bytes short of a whole number of
+ * huge pages, which makes glibc map exactly that many, which Linux (6.7 and
+ * later) places on a 2 MiB boundary; it is then all in huge pages, if the
+ * spare end of its last one is at most half the block.  The spare end is
+ * memory held for nothing: bigger blocks, which hold most of a big heap
+ * and have most of their pages in whole huge stretches anyway, are left
+ * as they are (measured: the 77 MB snapshot's 16,300 faults became 4,500,
+ * at 113 against 93 MiB; a 592 MB one's peak grew by 6 MiB).  Elsewhere
+ * (another libc, an older kernel) a block is only a little bigger. */
+enum {
+	HUGE_PAGE = 2 << 20,
+	HUGE_MIN = 2 << 20,
+	HUGE_MAX = 8 << 20,
+	CHUNK_HEAD = 16			/* glibc's header before a block */
+};
+
+/* What to ask malloc for, for a block of `size` bytes. */
+static size_t huge_request(size_t size)
+{
+	size_t whole = (size + 2 * CHUNK_HEAD + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+
+	if (size < HUGE_MIN || size >= HUGE_MAX || whole - size > size / 2)
+		return size;
+	return whole - 2 * CHUNK_HEAD;
+}
+
+/* Advises huge pages for block p of `size` bytes, if its mapping starts on
+ * a huge page (huge_request() rounded it, and the kernel aligned it). */
+static void *huge_advise(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t start = (uintptr_t)p - CHUNK_HEAD;
+	size_t req = huge_request(size);
+
+	if (p && req != size && !(start & (HUGE_PAGE - 1)))
+		(void)madvise((void *)start, req + 2 * CHUNK_HEAD, MADV_HUGEPAGE);
+#else
+	(void)size;
+#endif
+	return p;
+}
+
 void *mem_alloc(size_t size)
 {
-	void *p = malloc(size ? size : 1);
+	void *p = malloc(size ? huge_request(size) : 1);
 
 	if (!p)
 		oom(size);
-	return p;
+	return huge_advise(p, size);
 }
 
 void *mem_calloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	void *p;
 
+	if (n && size && n > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	p = calloc(1, n && size ? huge_request(n * size) : 1);
 	if (!p)
 		oom(n * size);
-	return p;
+	return huge_advise(p, n * size);
 }
 
 void mem_zero_release(void *p, size_t len)
@@ -90,10 +144,10 @@ void *mem_realloc_array(void *p, size_t n, size_t size)
 		oom(SIZE_MAX);
 	bytes = n * size;
 
-	q = realloc(p, bytes ? bytes : 1);
+	q = realloc(p, bytes ? huge_request(bytes) : 1);
 	if (!q)
 		oom(n * size);
-	return q;
+	return huge_advise(q, bytes);
 }
 
 char *mem_strdup(const char *s)

@@ -856,7 +856,8 @@ def _State(k, sub, skip, listed, nout, eout):
 
 def _anchor_dicts(lists):
     """Ids of the dicts of every class and every module (anchors of the user
-    graph, like the classes and modules themselves), and the modules among
+    graph, like the classes and modules themselves) with their labels
+    ("OWNER.__dict__", new strings: see _fresh), and the modules among
     the tracked objects.  Classes are found from `object` down through
     type.__subclasses__ (every class but `object` has a base, whose
     subclass list holds it until it dies); modules by their exact type."""
@@ -868,7 +869,7 @@ def _anchor_dicts(lists):
         t = todo.pop()
         for d in _get_referents(_T_DICT(t)):
             q = _T_QUALNAME(t)
-            anchors[id(d)] = _fresh(q) if type(q) is str else "?"   # (a copy: see _fresh)
+            anchors[id(d)] = (q[:_LABEL_MAX - 9] if type(q) is str else "?") + ".__dict__"
         if _among(types.ModuleType, _T_MRO(t)):
             module_types.append(t)
         for s in _T_SUBCLASSES(t):
@@ -887,7 +888,10 @@ def _anchor_dicts(lists):
         for i in pos:
             d = _MODULE_DICT(lst[i])
             name = d.get("__name__") if type(d) is dict else None
-            anchors[id(d)] = _fresh(name) if type(name) is str else "?"
+            anchors[id(d)] = (name[:_LABEL_MAX - 9] if type(name) is str else "?") + ".__dict__"
+    # the interpreter's table of modules, which holds every module: an
+    # anchor too, by the name a program knows it by
+    anchors[id(sys.modules)] = "sys.modules"
     return anchors, positions
 
 
@@ -1019,7 +1023,7 @@ def _nodes_text(st, objs, ids, pres, tis, raws, gen, untracked, held=0):
         odd = {}
         for i in range(n):
             if ids[i] in anchors and (tis[i][1] == _K_DICT or tis[i][1] == _K_DICTSUB):
-                odd[i] = ("anchor", _csv(anchors[ids[i]][:_LABEL_MAX - 9]) + ".__dict__")
+                odd[i] = ("anchor", _csv(anchors[ids[i]]))
     if max(raws) >= _IMMORTAL:      # (no default=: on 3.13 its first use makes a lasting tuple)
         # 3.12+: an immortal object's count is a marker, kept as it is
         if odd is None:

@@ -237,11 +237,16 @@ static void test_random_unsorted(void **state)
  * by source and not: every in-edge is its out-edge's (heap_in_edges,
  * built apart from the freeze), the sources of each target ascend, and
  * the retains and user bits follow the rules on both sides. */
+/* The in-lists against an independent count, sorted and unsorted, below
+ * and above the size where the freeze builds them on two threads (heap.c:
+ * CSR_SPLIT_MIN_REFS, 2^20 references). */
 static void test_big(void **state)
 {
 	(void)state;
-	for (int sorted = 0; sorted < 2; sorted++) {
-		enum { N = 30000, M = 150000 };
+	for (int run = 0; run < 4; run++) {
+		enum { N = 30000 };
+		const uint32_t M = run < 2 ? 150000 : 1200000;
+		int sorted = run % 2;
 		struct heap_builder *b = heap_builder_new();
 		struct error err;
 		uint32_t *ef = malloc(M * 4), *et = malloc(M * 4);

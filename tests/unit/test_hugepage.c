@@ -15,7 +15,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sys/mman.h>
+
 #include "graph/core/hugepage.h"
+#include "graph/core/mem.h"
 
 #define USER "glibc.malloc.check=0"
 
@@ -53,11 +56,96 @@ static void test_started_with_tunable(void **state)
 	assert_true(found);
 }
 
+/* Whether the kernel places an anonymous mapping of whole huge pages on a
+ * huge-page boundary (Linux 6.7 and later), which mem.c counts on. */
+static int kernel_aligns(void)
+{
+	size_t len = (size_t)4 << 20;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int aligned;
+
+	if (p == MAP_FAILED)
+		return 0;
+	aligned = ((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0;
+	munmap(p, len);
+	return aligned;
+}
+
+/* THPeligible of the mapping holding p (/proc/self/smaps), -1 if unknown. */
+static int thp_eligible(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long a, b;
+		int v;
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)p >= a && (uintptr_t)p < b;
+		else if (in && sscanf(line, "THPeligible: %d", &v) == 1) {
+			r = v;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* mem.c's blocks of 2 to 8 MiB: whole huge pages when the spare end is at
+ * most half the block, the rest as asked; either way every byte usable,
+ * calloc's zeroed, realloc's kept. */
+static void test_blocks(void **state)
+{
+	static const struct {
+		size_t size;
+		int huge;	/* expected in huge pages */
+	} c[] = {
+		{ (2u << 20) - 64, 0 },	/* below */
+		{ 2u << 20, 0 },		/* 2 MiB: 4 MiB with its header, half spare */
+		{ 3u << 20, 1 },
+		{ (21u << 20) / 10, 0 },	/* 2.1 MiB: 1.9 MiB spare */
+		{ (6u << 20) - 32, 1 },	/* exactly three huge pages */
+		{ (79u << 20) / 10, 1 },
+		{ 8u << 20, 0 },		/* above */
+		{ 9u << 20, 0 },
+	};
+	int aligns = kernel_aligns() && hugepage_madvise_mode();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		size_t n = c[i].size;
+		unsigned char *a = mem_alloc(n), *z = mem_calloc(n / 8, 8);
+		a[0] = 1;
+		a[n - 1] = 2;
+		for (size_t k = 0; k < n / 8 * 8; k += 4093)
+			assert_int_equal(z[k], 0);
+		assert_int_equal(z[n / 8 * 8 - 1], 0);
+		if (aligns && c[i].huge) {
+			assert_int_equal(((uintptr_t)a - 16) & ((2u << 20) - 1), 0);
+			assert_int_equal(((uintptr_t)z - 16) & ((2u << 20) - 1), 0);
+			assert_int_equal(thp_eligible(a), 1);
+			assert_int_equal(thp_eligible(z), 1);
+		}
+		a = mem_realloc_array(a, n + (1u << 20), 1);
+		assert_int_equal(a[0], 1);
+		assert_int_equal(a[n - 1], 2);
+		a[n + (1u << 20) - 1] = 3;
+		free(a);
+		free(z);
+	}
+	if (!aligns)
+		printf("skip - huge-page placement: this kernel does not align mappings, or huge pages are not in madvise mode\n");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user_value_back),
 		cmocka_unit_test(test_started_with_tunable),
+		cmocka_unit_test(test_blocks),
 	};
 
 	(void)argc;

@@ -113,9 +113,15 @@ def main():
           "%d only before, %d only after" % (len(mine["plain"] - mine["more"]),
                                              len(mine["more"] - mine["plain"])))
     flags = {}
+    names = {}
     with open(sys.argv[4] + "/nodes.csv", newline="", encoding="utf-8", errors="surrogateescape") as f:
         for r in csv.DictReader(f):
             flags[int(r["id"])] = set(r["flags"].split())
+            names[int(r["id"])] = r["name"]
+    for i, name in sorted(exp["named"].items()):
+        check("plain: %s is an anchor by that name" % name,
+              names.get(int(i)) == name and "anchor" in flags.get(int(i), ()),
+              "name %r, flags %s" % (names.get(int(i)), sorted(flags.get(int(i), ()))))
     missing = [i for i in anchor_ids if i in flags and "anchor" not in flags[i]]
     absent = [i for i in anchor_ids if i not in flags]
     check("plain: the %d modules, classes and their dicts are anchors" % len(anchor_ids),

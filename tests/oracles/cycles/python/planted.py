@@ -245,6 +245,8 @@ def main():
         "pairs": [sorted(set(map(id, v[1]))) for v in PAIRS],
         "controls": {k: sorted(set(map(id, v[1]))) for k, v in CONTROLS.items()},
         "anchors": anchor_ids,
+        # the table of modules, and a module's dict, by their names
+        "named": {str(id(sys.modules)): "sys.modules", str(id(vars(json))): "json.__dict__"},
         # the interpreter's atoms and machinery: a code object, a str, an
         # int, a float, a method descriptor
         "runtime": [id(Node.__init__.__code__), id(SHAPES["ring"][0].name), id(BIG),
