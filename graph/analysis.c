@@ -44,7 +44,10 @@ struct job {
 	uint8_t *mark;
 	int devtools;
 	struct cycles_found *found;
-	struct pattern_shapes *shapes;
+	/* the shapes' references, shared with the main thread once its live
+	 * run is done (pattern.h): 0 not yet, 1 ready, -1 never */
+	struct pattern_work *shapes;
+	int shapes_state;
 	struct analysis *a;
 };
 
@@ -79,12 +82,20 @@ static int settled(struct job *j, const int *what)
 	return state > 0;
 }
 
-/* The second thread's part, beside the live dominators: each step in the
- * memory the one before gave back. */
-static void *job_components(void *arg)
+/* The main thread's share of the shapes' references, when the job gets
+ * that far: waits until it does, or never will. */
+static void shapes_help(struct job *j)
 {
-	struct job *j = arg;
+	if (settled(j, &j->shapes_state))
+		pattern_shapes_help(j->shapes, 1);
+}
 
+/* The second thread's steps, beside the live dominators: each in the
+ * memory the one before gave back.  The last, the shapes' references, is
+ * shared with the main thread once its live run is done, and finished
+ * (pattern_shapes_end) after the join. */
+static void job_steps(struct job *j)
+{
 	/* Without user rules the user graph is the raw retaining graph, edge
 	 * for edge (heap.h): one search serves both.  It is the user graph's,
 	 * numbered as scc_compute_user() numbers it, since the cycles and
@@ -94,10 +105,10 @@ static void *job_components(void *arg)
 
 	j->rc = (same ? scc_compute_user : scc_compute)(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
-		return NULL;
+		return;
 	if (!settled(j, &j->dist_state)) {
 		j->rc = error_set(&j->err, "interrupted");
-		return NULL;
+		return;
 	}
 	j->devtools = dom_devtools_shape(j->h, j->dist);
 	/* The live run reads the roots' marks no more (dom_compute_roots()).
@@ -114,16 +125,28 @@ static void *job_components(void *arg)
 	if (!same)
 		j->rc = scc_compute_user(j->h, j->comp, &j->n_comp, NULL, &j->err);
 	if (j->rc)
-		return NULL;
+		return;
 	if (j->devtools) {
 		if (!settled(j, &j->live_state)) {
 			j->rc = error_set(&j->err, "interrupted");
-			return NULL;
+			return;
 		}
 		dom_entries(j->h, j->dist, j->comp, 1, j->mark);
 	}
 	cycles_find(j->h, 1, j->comp, j->n_comp, j->mark, j->found);
-	pattern_shapes(j->h, j->found, j->comp, j->dist, j->shapes);
+	j->shapes = pattern_shapes_begin(j->h, j->found, j->comp, j->dist);
+	settle(j, &j->shapes_state, 1);
+	pattern_shapes_help(j->shapes, 0);
+}
+
+/* The second thread's part: its steps, then whatever happened, no longer
+ * a main thread waiting for the shapes. */
+static void *job_components(void *arg)
+{
+	struct job *j = arg;
+
+	job_steps(j);
+	settle(j, &j->shapes_state, -1);	/* when it failed before them */
 	return NULL;
 }
 
@@ -177,7 +200,8 @@ static void adopt_garbage(struct analysis *a)
  *         ||  other: the raw graph's components, then, once the distances
  *             are there, the entries of the garbage (dom_entries), the
  *             runtime's core, the user graph's components, the cycles
- *             among them and their shapes (pattern.h);
+ *             among them and their shapes (pattern.h), whose references
+ *             the main thread shares once its live run is done;
  *   main: the dominators of the garbage (of everything again when, under
  *         DevTools' rule, garbage refers to live objects: dom.h), in the
  *         working memory the first run touched; the cycles' retained sizes
@@ -216,7 +240,6 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	j.dist = a->dist;
 	j.comp = comp;
 	j.found = &cf;
-	j.shapes = &shapes;
 	j.mark = mark;
 	j.a = a;
 	pthread_mutex_init(&j.lock, NULL);
@@ -231,11 +254,15 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 	settle(&j, &j.live_state, rc ? -1 : 1);
 	if (rc == 0 && !threaded)
 		job_components(&j);
+	else if (rc == 0)
+		shapes_help(&j);	/* the job's last step, shared */
 	rc = job_wait(&j, rc, err);
 	pthread_cond_destroy(&j.cond);
 	pthread_mutex_destroy(&j.lock);
 	if (rc)
 		goto out;
+	pattern_shapes_end(j.shapes, &cf, &shapes);
+	j.shapes = NULL;
 	for (heap_node_t v = 0; v < n; v++) {
 		if (a->dist[v] == REACH_UNREACHABLE) {
 			a->unreachable_objects++;
@@ -279,6 +306,7 @@ int analysis_run(const struct heap *h, struct progress *p, struct analysis **out
 		adopt_garbage(a);
 	a->seconds = now_seconds() - t0;
 out:
+	pattern_work_free(j.shapes);
 	cycles_found_fini(&cf);
 	pattern_shapes_fini(&shapes);
 	dom_work_free(work);

@@ -46,6 +46,12 @@ static inline int internal_ref(const struct heap *h, int user, heap_node_t from,
 	return !user || heap_out_user(h, e) || !reach_retains(h, from, e);
 }
 
+/* internal_ref() for in-edge k: its bits are the out-edge's (heap.h). */
+static inline int internal_in(const struct heap *h, int user, uint32_t k)
+{
+	return !user || heap_in_user(h, k) || !heap_in_retains(h, k);
+}
+
 static inline int loop_ref(const struct heap *h, int user, heap_node_t v, uint32_t e)
 {
 	return user ? heap_out_user(h, e) : reach_retains(h, v, e);
@@ -94,7 +100,9 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 	cf->order = NULL;
 	cf->nc = nc;
 	/* Sizes, shallow sizes, the references inside and into each cycle,
-	 * and the entered members. */
+	 * and the entered members: each reference counted once, from its
+	 * target's side (the in-edges carry the bits internal_ref() asks
+	 * for). */
 	cf->groups = 0;
 	for (heap_node_t v = 0; v < n; v++) {
 		uint32_t i = cycles_cid(cf, comp[v]);
@@ -110,16 +118,12 @@ void cycles_find(const struct heap *h, int user, const uint32_t *comp, uint32_t 
 			pe->first = v;
 		/* The members come in node order, so the references do too: the
 		 * component lookups a few references ahead are started early. */
-		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
-			if (e + AHEAD < m)
-				__builtin_prefetch(&comp[h->out_to[e + AHEAD]]);
-			if (comp[h->out_to[e]] == comp[v] && internal_ref(h, user, v, e))
-				pe->n_internal++;
-		}
 		for (uint32_t k = h->in_off[v]; k < h->in_off[v + 1]; k++) {
 			if (k + AHEAD < m)
 				__builtin_prefetch(&comp[h->in_from[k + AHEAD]]);
-			if (comp[h->in_from[k]] != comp[v]) {
+			if (comp[h->in_from[k]] == comp[v]) {
+				pe->n_internal += internal_in(h, user, k);
+			} else {
 				pe->n_entering++;
 				entered |= heap_in_retains(h, k);
 			}

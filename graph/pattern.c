@@ -1,9 +1,11 @@
 #include "graph/pattern.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/core/hmap.h"
 #include "graph/core/mem.h"
 #include "graph/reach.h"
 
@@ -14,24 +16,12 @@ enum {
 	MAX_PAIRS = 24,			/* type pairs a signature spells out */
 	MAX_NAMES = 4,			/* names of one type pair spelled out */
 	MAX_TEXT = 2048,		/* bytes of one signature */
-	HEADS = 16,			/* instances asked where they are entered */
-	CACHE = 16			/* triples remembered in front of the set */
-};
-
-struct triple {
-	heap_str_t from, to;
-	uint32_t name;		/* a string offset, or FOLDED */
-};
-
-/* A triple of one cycle (by its index in a struct cycles_found). */
-struct ctriple {
-	uint32_t cycle;
-	struct triple t;
+	HEADS = 16			/* instances asked where they are entered */
 };
 
 static int triple_cmp(const void *pa, const void *pb)
 {
-	const struct triple *a = pa, *b = pb;
+	const struct pattern_triple *a = pa, *b = pb;
 
 	if (a->from != b->from)
 		return a->from < b->from ? -1 : 1;
@@ -40,13 +30,7 @@ static int triple_cmp(const void *pa, const void *pb)
 	return a->name < b->name ? -1 : a->name > b->name;
 }
 
-static inline int ctriple_eq(const struct ctriple *a, const struct ctriple *b)
-{
-	return a->cycle == b->cycle && a->t.from == b->t.from && a->t.to == b->t.to &&
-	       a->t.name == b->t.name;
-}
-
-static inline uint64_t triple_hash(const struct triple *t)
+static inline uint64_t triple_hash(const struct pattern_triple *t)
 {
 	uint64_t x = ((uint64_t)t->from << 32 | t->to) * 0x9e3779b97f4a7c15ull;
 
@@ -54,81 +38,9 @@ static inline uint64_t triple_hash(const struct triple *t)
 	return x ^ (x >> 31);
 }
 
-static inline uint64_t ctriple_hash(const struct ctriple *c)
+static inline uint64_t ctriple_hash(const struct pattern_ctriple *c)
 {
 	return triple_hash(&c->t) ^ ((uint64_t)c->cycle * 0xd6e8feb86659fd93ull);
-}
-
-/* A set of cycle triples, open addressing in one array (an empty slot's
- * cycle is EMPTY: a probe reads one line), with a few recent ones in front
- * (a cycle's references repeat a handful of triples millions of times). */
-static const uint32_t EMPTY = UINT32_MAX;	/* no cycle has this index */
-
-struct cset {
-	struct ctriple *slot;
-	uint32_t cap, n;
-	struct ctriple cache[CACHE];
-	uint8_t cached[CACHE];
-};
-
-static void cset_alloc(struct cset *s, uint32_t cap)
-{
-	s->cap = cap;
-	s->slot = mem_alloc((size_t)cap * sizeof *s->slot);
-	for (uint32_t i = 0; i < cap; i++)
-		s->slot[i].cycle = EMPTY;
-}
-
-static void cset_init(struct cset *s)
-{
-	memset(s, 0, sizeof *s);
-	cset_alloc(s, 64);
-}
-
-static void cset_fini(struct cset *s)
-{
-	free(s->slot);
-}
-
-static void cset_insert(struct cset *s, const struct ctriple *c, uint64_t hash)
-{
-	uint32_t i;
-
-	for (i = (uint32_t)hash & (s->cap - 1); s->slot[i].cycle != EMPTY; i = (i + 1) & (s->cap - 1))
-		if (ctriple_eq(&s->slot[i], c))
-			return;
-	s->slot[i] = *c;
-	s->n++;
-}
-
-/* Room for k more without growing on the way. */
-static void cset_reserve(struct cset *s, uint32_t k)
-{
-	struct cset old;
-
-	if (2 * ((uint64_t)s->n + k) <= s->cap)
-		return;
-	old = *s;
-	while (2 * ((uint64_t)s->n + k) > s->cap)
-		s->cap *= 2;
-	cset_alloc(s, s->cap);
-	s->n = 0;
-	for (uint32_t i = 0; i < old.cap; i++)
-		if (old.slot[i].cycle != EMPTY)
-			cset_insert(s, &old.slot[i], ctriple_hash(&old.slot[i]));
-	free(old.slot);
-}
-
-/* Whether c is one of the recent triples; remembers it if not. */
-static int cset_recent(struct cset *s, const struct ctriple *c, uint64_t hash)
-{
-	uint32_t k = (uint32_t)(hash >> 40) & (CACHE - 1);
-
-	if (s->cached[k] && ctriple_eq(&s->cache[k], c))
-		return 1;
-	s->cache[k] = *c;
-	s->cached[k] = 1;
-	return 0;
 }
 
 /* Whether an edge name is only a position: an index, or a string that is
@@ -191,7 +103,8 @@ static int shape_cmp(const void *pa, const void *pb)
 	return a->cycle < b->cycle ? -1 : a->cycle > b->cycle;
 }
 
-static int same_shape(const struct shape *a, const struct shape *b, const struct triple *pool)
+static int same_shape(const struct shape *a, const struct shape *b,
+		      const struct pattern_triple *pool)
 {
 	if (a->hash != b->hash || a->n != b->n)
 		return 0;
@@ -234,7 +147,7 @@ static void text_heap(struct text *t, const struct heap *h, heap_str_t s)
 
 /* " -a|b-> " for the triples pool[i..j) (one type pair, sorted by name):
  * the first MAX_NAMES names, then how many more ("|+12"). */
-static void text_arrow(struct text *t, const struct heap *h, const struct triple *pool,
+static void text_arrow(struct text *t, const struct heap *h, const struct pattern_triple *pool,
 		       uint32_t i, uint32_t j)
 {
 	text_str(t, " -");
@@ -268,8 +181,8 @@ static int str_less(const struct heap *h, heap_str_t a, heap_str_t b)
  * taken once, choosing at each type the pair to a type not yet on the walk
  * (the first by name), until none is left from where it stands; then any
  * pairs left, after a comma. */
-static void signature(struct text *t, const struct heap *h, const struct triple *tr, uint32_t n,
-		      heap_str_t start)
+static void signature(struct text *t, const struct heap *h, const struct pattern_triple *tr,
+		      uint32_t n, heap_str_t start)
 {
 	uint32_t pair_at[MAX_PAIRS + 1], n_pairs = 0, written = 0;
 	uint8_t taken[MAX_PAIRS] = { 0 };
@@ -368,7 +281,7 @@ static uint64_t str_hash(const struct heap *h, heap_str_t s)
 
 /* A shape's key from its strings' contents, independent of their order in
  * the arena: the sum of a hash per triple (each triple once). */
-static uint64_t content_key(const struct heap *h, const struct triple *tr, uint32_t n)
+static uint64_t content_key(const struct heap *h, const struct pattern_triple *tr, uint32_t n)
 {
 	uint64_t key = 0;
 
@@ -492,106 +405,390 @@ static void patterns_retained(const struct analysis *a, struct analysis_pattern 
 
 /* ---- phase 1: shapes ---- */
 
-enum {
-	BATCH = 256,		/* triples whose slots are loaded together */
-	AHEAD = 16		/* references ahead */
+static inline int ctriple_less(const struct pattern_ctriple *a, const struct pattern_ctriple *b)
+{
+	if (a->cycle != b->cycle)
+		return a->cycle < b->cycle;
+	if (a->t.from != b->t.from)
+		return a->t.from < b->t.from;
+	if (a->t.to != b->t.to)
+		return a->t.to < b->t.to;
+	return a->t.name < b->t.name;
+}
+
+/* Byte d of a's key (cycle, from, to, name), d = 0 the lowest. */
+static inline uint32_t key_byte(const struct pattern_ctriple *a, unsigned d)
+{
+	uint32_t f = d < 4 ? a->t.name : d < 8 ? a->t.to : d < 12 ? a->t.from : a->cycle;
+
+	return (f >> (8 * (d % 4))) & 255;
+}
+
+void pattern_sort(struct pattern_ctriple *a, struct pattern_ctriple *tmp, uint32_t n)
+{
+	enum { SMALL = 48, KEY_BYTES = 16 };
+	uint32_t (*count)[256];
+	struct pattern_ctriple *src = a, *dst = tmp;
+
+	if (n <= SMALL) {
+		for (uint32_t i = 1; i < n; i++) {
+			struct pattern_ctriple x = a[i];
+			uint32_t j = i;
+			for (; j > 0 && ctriple_less(&x, &a[j - 1]); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	/* least significant byte first; a byte all entries share moves
+	 * nothing (a group's source type, the high bytes of small numbers) */
+	count = mem_calloc(KEY_BYTES, sizeof *count);
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned d = 0; d < KEY_BYTES; d++)
+			count[d][key_byte(&a[i], d)]++;
+	for (unsigned d = 0; d < KEY_BYTES; d++) {
+		uint32_t sum = 0;
+		if (count[d][key_byte(&a[0], d)] == n)
+			continue;
+		for (unsigned k = 0; k < 256; k++) {
+			uint32_t c = count[d][k];
+			count[d][k] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[count[d][key_byte(&src[i], d)]++] = src[i];
+		src = dst;
+		dst = src == a ? tmp : a;
+	}
+	if (src != a)
+		memcpy(a, src, (size_t)n * sizeof *a);
+	free(count);
+}
+
+/* The distinct triples of one source type at a time: open addressing over
+ * indexes into the list they are appended to (slot value index + 1).  A
+ * slot whose index is below the current type's first is empty: the next
+ * type starts without clearing anything. */
+struct tset {
+	uint32_t *slot;
+	uint32_t cap;		/* a power of two */
+	struct pattern_ctriple *list;
+	uint32_t n, room;	/* list[0 .. n), room for room */
+	uint32_t first;		/* the current type's first in list */
 };
 
-static void cset_add_batch(struct cset *s, const struct ctriple *c, const uint64_t *hash,
-			   uint32_t n)
+static void tset_slots(struct tset *s, uint32_t cap)
 {
-	cset_reserve(s, n);
-	for (uint32_t k = 0; k < n; k++)
-		__builtin_prefetch(&s->slot[(uint32_t)hash[k] & (s->cap - 1)]);
-	for (uint32_t k = 0; k < n; k++)
-		cset_insert(s, &c[k], hash[k]);
+	free(s->slot);
+	s->cap = cap;
+	s->slot = mem_calloc(cap, sizeof *s->slot);
+	for (uint32_t k = s->first; k < s->n; k++) {
+		uint32_t i = (uint32_t)ctriple_hash(&s->list[k]) & (cap - 1);
+		while (s->slot[i] > s->first)
+			i = (i + 1) & (cap - 1);
+		s->slot[i] = k + 1;
+	}
+}
+
+/* Appends c to the list unless the current type has it. */
+static inline void tset_add(struct tset *s, const struct pattern_ctriple *c)
+{
+	uint32_t i = (uint32_t)ctriple_hash(c) & (s->cap - 1);
+
+	for (; s->slot[i] > s->first; i = (i + 1) & (s->cap - 1)) {
+		const struct pattern_ctriple *o = &s->list[s->slot[i] - 1];
+		if (o->cycle == c->cycle && o->t.to == c->t.to && o->t.name == c->t.name &&
+		    o->t.from == c->t.from)
+			return;
+	}
+	if (s->n == s->room) {
+		s->room = s->room ? 2 * s->room : 1024;
+		s->list = mem_realloc_array(s->list, s->room, sizeof *s->list);
+	}
+	s->list[s->n] = *c;
+	s->slot[i] = ++s->n;
+	if (2 * (uint64_t)(s->n - s->first) > s->cap)
+		tset_slots(s, 2 * s->cap);
+}
+
+/* type -> its dense index, a few remembered in front of the map
+ * (direct-mapped: a heap has few types, each asked for many times) */
+enum {
+	TYPE_MEMO = 1024
+};
+
+struct type_ids {
+	struct hmap map;
+	heap_str_t memo_type[TYPE_MEMO];
+	uint32_t memo_id[TYPE_MEMO];	/* id + 1, 0: none */
+	uint32_t n, room;
+	uint64_t *key;		/* per id: type << 32 | id, sorted later */
+	uint32_t *count;	/* per id: members, then where they go */
+};
+
+static inline uint32_t type_id(struct type_ids *t, heap_str_t type)
+{
+	uint32_t k = (type * 2654435761u) >> 22, id;
+
+	if (t->memo_id[k] && t->memo_type[k] == type)
+		return t->memo_id[k] - 1;
+	id = hmap_add(&t->map, type, t->n);
+	if (id == HMAP_NONE) {
+		if (t->n == t->room) {
+			t->room = t->room ? 2 * t->room : 64;
+			t->key = mem_realloc_array(t->key, t->room, sizeof *t->key);
+			t->count = mem_realloc_array(t->count, t->room, sizeof *t->count);
+		}
+		id = t->n++;
+		t->key[id] = (uint64_t)type << 32 | id;
+		t->count[id] = 0;
+	}
+	t->memo_type[k] = type;
+	t->memo_id[k] = id + 1;
+	return id;
+}
+
+static int u64_cmp(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+enum {
+	AHEAD = 4		/* members ahead whose references' targets are loaded */
+};
+
+/* The triples of the members of source type from, mem[0 .. k), into s. */
+static void type_triples(const struct heap *h, const struct cycles_found *cf,
+			 const uint32_t *comp, struct position_memo *memo, heap_str_t from,
+			 const heap_node_t *mem, uint32_t k, struct tset *s)
+{
+	for (uint32_t j = 0; j < k; j++) {
+		heap_node_t v = mem[j];
+		uint32_t cv = comp[v], e1 = h->out_off[v + 1];
+		struct pattern_ctriple c = { .cycle = cycles_cid(cf, cv), .t = { .from = from } };
+		/* the members' references are far apart: their rows a few
+		 * members ahead, their targets' components and types nearer */
+		if (j + 4 * AHEAD < k) {
+			__builtin_prefetch(&h->out_off[mem[j + 4 * AHEAD]]);
+			__builtin_prefetch(&comp[mem[j + 4 * AHEAD]]);
+		}
+		if (j + 2 * AHEAD < k) {
+			uint32_t o = h->out_off[mem[j + 2 * AHEAD]];
+			__builtin_prefetch(&h->out_to[o]);
+			__builtin_prefetch(&h->out_name[o]);
+			__builtin_prefetch(&h->out_user[o / 64]);
+		}
+		if (j + AHEAD < k) {
+			heap_node_t a = mem[j + AHEAD];
+			for (uint32_t e = h->out_off[a]; e < h->out_off[a + 1]; e++) {
+				__builtin_prefetch(&comp[h->out_to[e]]);
+				__builtin_prefetch(&h->type[h->out_to[e]]);
+			}
+		}
+		for (uint32_t e = h->out_off[v]; e < e1; e++) {
+			heap_node_t w = h->out_to[e];
+			if (comp[w] != cv || !heap_out_user(h, e))
+				continue;
+			c.t.to = h->type[w];
+			c.t.name = fold_name(h, memo, h->out_name[e]);
+			tset_add(s, &c);
+		}
+	}
+}
+
+/* What phase 1's steps share (pattern.h). */
+struct pattern_work {
+	const struct heap *h;
+	const struct cycles_found *cf;
+	const uint32_t *comp;
+	heap_node_t *head;	/* per cycle */
+	heap_node_t *mem;	/* the members, by type */
+	uint32_t n_types;
+	uint64_t *key;		/* per rank (ascending type): type << 32 | id */
+	uint32_t *start;	/* per rank: its members mem[start[r] .. start[r + 1]) */
+	uint32_t *order;	/* the ranks, most members first: the order they are taken */
+	atomic_uint next;	/* into order: the next to take */
+	/* per rank: the helper that took it, and where its triples are in
+	 * that helper's list */
+	uint8_t *by;
+	uint32_t *first, *count;
+	struct tset set[PATTERN_HELPERS];
+};
+
+void pattern_work_free(struct pattern_work *w)
+{
+	if (!w)
+		return;
+	for (unsigned k = 0; k < PATTERN_HELPERS; k++) {
+		free(w->set[k].slot);
+		free(w->set[k].list);
+	}
+	free(w->head);
+	free(w->mem);
+	free(w->key);
+	free(w->start);
+	free(w->order);
+	free(w->by);
+	free(w->first);
+	free(w->count);
+	free(w);
+}
+
+static int u64_desc(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return a > b ? -1 : a < b;
+}
+
+struct pattern_work *pattern_shapes_begin(const struct heap *h, const struct cycles_found *cf,
+					  const uint32_t *comp, const uint32_t *dist)
+{
+	struct pattern_work *w = mem_calloc(1, sizeof *w);
+	uint32_t nc = cf->nc, n_mem = 0;
+	struct type_ids *ti = mem_calloc(1, sizeof *ti);
+	uint64_t *by_size;
+
+	w->h = h;
+	w->cf = cf;
+	w->comp = comp;
+	w->head = mem_alloc(((size_t)nc + 1) * sizeof *w->head);
+	atomic_init(&w->next, 0);
+	/* Each cycle's head: its one entered member, else its member nearest
+	 * to a root; and the members' types. */
+	for (uint32_t i = 0; i < nc; i++)
+		w->head[i] = cf->pend[i].entered == 1 ? cf->pend[i].entered_by : HEAP_NONE;
+	hmap_init(&ti->map, 64);
+	for (heap_node_t v = 0; nc && v < h->n_nodes; v++) {
+		uint32_t i = cycles_cid(cf, comp[v]), id;
+		if (i == HEAP_NONE)
+			continue;
+		if (cf->pend[i].entered != 1 &&
+		    (w->head[i] == HEAP_NONE || dist[v] < dist[w->head[i]]))
+			w->head[i] = v;
+		id = type_id(ti, h->type[v]);	/* may move ti->count */
+		ti->count[id]++;
+		n_mem++;
+	}
+	/* the members by type (ascending offsets), in node order within one */
+	w->n_types = ti->n;
+	qsort(ti->key, ti->n, sizeof *ti->key, u64_cmp);
+	w->start = mem_alloc(((size_t)ti->n + 1) * sizeof *w->start);
+	by_size = mem_alloc(((size_t)ti->n + 1) * sizeof *by_size);
+	for (uint32_t r = 0, at = 0; r < ti->n; r++) {
+		uint32_t id = (uint32_t)ti->key[r];
+		uint32_t c = ti->count[id];
+		by_size[r] = (uint64_t)c << 32 | r;
+		w->start[r] = at;
+		ti->count[id] = at;
+		at += c;
+	}
+	w->start[ti->n] = n_mem;
+	w->mem = mem_alloc(((size_t)n_mem + 1) * sizeof *w->mem);
+	for (heap_node_t v = 0; nc && v < h->n_nodes; v++) {
+		uint32_t id;
+		if (cycles_cid(cf, comp[v]) == HEAP_NONE)
+			continue;
+		id = type_id(ti, h->type[v]);
+		w->mem[ti->count[id]++] = v;
+	}
+	hmap_fini(&ti->map);
+	free(ti->count);
+	w->key = ti->key;
+	free(ti);
+	/* the biggest types first, so that the helpers end together */
+	qsort(by_size, w->n_types, sizeof *by_size, u64_desc);
+	w->order = mem_alloc(((size_t)w->n_types + 1) * sizeof *w->order);
+	for (uint32_t r = 0; r < w->n_types; r++)
+		w->order[r] = (uint32_t)by_size[r];
+	free(by_size);
+	w->by = mem_alloc((size_t)w->n_types + 1);
+	w->first = mem_alloc(((size_t)w->n_types + 1) * sizeof *w->first);
+	w->count = mem_alloc(((size_t)w->n_types + 1) * sizeof *w->count);
+	return w;
+}
+
+void pattern_shapes_help(struct pattern_work *w, unsigned helper)
+{
+	struct tset *set = &w->set[helper];
+	struct position_memo *memo = mem_calloc(1, sizeof *memo);
+	struct pattern_ctriple *tmp = NULL;
+	uint32_t tmp_room = 0, i;
+
+	if (!set->slot)
+		tset_slots(set, 1024);
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->n_types) {
+		uint32_t r = w->order[i], k;
+		set->first = set->n;
+		type_triples(w->h, w->cf, w->comp, memo, (heap_str_t)(w->key[r] >> 32),
+			     w->mem + w->start[r], w->start[r + 1] - w->start[r], set);
+		k = set->n - set->first;
+		if (k > tmp_room) {
+			tmp_room = k;
+			free(tmp);
+			tmp = mem_alloc((size_t)k * sizeof *tmp);
+		}
+		pattern_sort(set->list + set->first, tmp, k);
+		w->by[r] = (uint8_t)helper;
+		w->first[r] = set->first;
+		w->count[r] = k;
+	}
+	free(tmp);
+	free(memo);
 }
 
 void pattern_shapes(const struct heap *h, struct cycles_found *cf, const uint32_t *comp,
 		    const uint32_t *dist, struct pattern_shapes *ps)
 {
-	uint32_t nc = cf->nc, n_groups = 0;
-	heap_node_t *head = mem_alloc(((size_t)nc + 1) * sizeof *head);
+	struct pattern_work *w = pattern_shapes_begin(h, cf, comp, dist);
+
+	pattern_shapes_help(w, 0);
+	pattern_shapes_end(w, cf, ps);
+}
+
+void pattern_shapes_end(struct pattern_work *w, struct cycles_found *cf, struct pattern_shapes *ps)
+{
+	const struct heap *h = w->h;
+	uint32_t nc = cf->nc, n_groups = 0, total = 0;
 	uint32_t *off = mem_calloc((size_t)nc + 2, sizeof *off);
-	struct cset folded;
-	struct position_memo *memo;
-	struct ctriple *batch;
-	uint64_t *hashes;
-	uint32_t n_batch = 0;
-	struct triple *pool;
+	heap_node_t *head = w->head;
+	struct pattern_triple *pool;
 	struct shape *sh;
 	uint32_t *rep;		/* per group: the shape index of its first member */
 	struct text text = { NULL, 0, 0 };
 
 	memset(ps, 0, sizeof *ps);
+	free(w->mem);
+	w->mem = NULL;
 	if (nc == 0) {
-		free(head);
+		pattern_work_free(w);
 		free(off);
 		return;
 	}
-	/* Every user reference inside a cycle, as a triple of that cycle, its
-	 * name folded when it is only a position; and each cycle's head: its
-	 * one entered member, else its member nearest to a root.  In batches
-	 * of references: the targets' components and types are loaded a few
-	 * references ahead, and the set's slots of a whole batch before its
-	 * triples go in (a set of a million triples misses the caches on
-	 * every probe). */
-	for (uint32_t i = 0; i < nc; i++)
-		head[i] = cf->pend[i].entered == 1 ? cf->pend[i].entered_by : HEAP_NONE;
-	memo = mem_calloc(1, sizeof *memo);
-	batch = mem_alloc(BATCH * sizeof *batch);
-	hashes = mem_alloc(BATCH * sizeof *hashes);
-	cset_init(&folded);
-	for (heap_node_t v = 0; v < h->n_nodes; v++) {
-		uint32_t i = cycles_cid(cf, comp[v]), e1 = h->out_off[v + 1], m = h->n_edges;
-		if (i == HEAP_NONE)
-			continue;
-		if (cf->pend[i].entered != 1 &&
-		    (head[i] == HEAP_NONE || dist[v] < dist[head[i]]))
-			head[i] = v;
-		for (uint32_t e = h->out_off[v]; e < e1; e++) {
-			heap_node_t w = h->out_to[e];
-			struct ctriple c;
-			uint64_t hash;
-			if (e + AHEAD < m) {
-				__builtin_prefetch(&comp[h->out_to[e + AHEAD]]);
-				__builtin_prefetch(&h->type[h->out_to[e + AHEAD]]);
-			}
-			if (comp[w] != comp[v] || !heap_out_user(h, e))
-				continue;
-			c = (struct ctriple){ .cycle = i, .t = { .from = h->type[v], .to = h->type[w],
-								 .name = fold_name(h, memo, h->out_name[e]) } };
-			hash = ctriple_hash(&c);
-			if (cset_recent(&folded, &c, hash))
-				continue;
-			batch[n_batch] = c;
-			hashes[n_batch++] = hash;
-			if (n_batch == BATCH) {
-				cset_add_batch(&folded, batch, hashes, n_batch);
-				n_batch = 0;
-			}
-		}
+	/* each cycle's triples together: sorted, since each type's were and
+	 * the types are taken in order */
+	for (uint32_t r = 0; r < w->n_types; r++) {
+		const struct pattern_ctriple *l = w->set[w->by[r]].list + w->first[r];
+		for (uint32_t k = 0; k < w->count[r]; k++)
+			off[l[k].cycle + 2]++;
+		total += w->count[r];
 	}
-	cset_add_batch(&folded, batch, hashes, n_batch);
-	free(hashes);
-	free(batch);
-	free(memo);
-	/* each cycle's triples together, sorted */
-	for (uint32_t k = 0; k < folded.cap; k++)
-		if (folded.slot[k].cycle != EMPTY)
-			off[folded.slot[k].cycle + 2]++;
 	for (uint32_t i = 0; i <= nc; i++)
 		off[i + 1] += off[i];
-	pool = mem_alloc(((size_t)folded.n + 1) * sizeof *pool);
-	for (uint32_t k = 0; k < folded.cap; k++)
-		if (folded.slot[k].cycle != EMPTY)
-			pool[off[folded.slot[k].cycle + 1]++] = folded.slot[k].t;
-	cset_fini(&folded);
+	pool = mem_alloc(((size_t)total + 1) * sizeof *pool);
+	for (uint32_t r = 0; r < w->n_types; r++) {
+		const struct pattern_ctriple *l = w->set[w->by[r]].list + w->first[r];
+		for (uint32_t k = 0; k < w->count[r]; k++)
+			pool[off[l[k].cycle + 1]++] = l[k].t;
+	}
+	w->head = NULL;
+	pattern_work_free(w);
 	sh = mem_alloc((size_t)nc * sizeof *sh);
 	for (uint32_t i = 0; i < nc; i++) {
 		uint64_t hash = 0x84222325cbf29ce4ull;
 		uint32_t n = off[i + 1] - off[i];
-		qsort(pool + off[i], n, sizeof *pool, triple_cmp);
 		for (uint32_t k = 0; k < n; k++)
 			hash = (hash ^ triple_hash(&pool[off[i] + k])) * 0x100000001b3ull;
 		sh[i] = (struct shape){ .hash = hash, .off = off[i], .n = n, .cycle = i };
