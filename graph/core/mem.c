@@ -64,8 +64,9 @@ void mem_fatal(const char *what)
  * spare end of its last one is at most a third of the block.  The spare end is
  * memory held for nothing: bigger blocks, which hold most of a big heap
  * and have most of their pages in whole huge stretches anyway, are left
- * as they are (measured: the 77 MB snapshot's 16,300 faults became 4,500,
- * at 113 against 93 MiB; a 592 MB one's peak grew by 6 MiB).  Elsewhere
+ * as they are (measured: the 77 MB snapshot's 16,300 faults became 4,000
+ * to 5,600, at 105 against 91 MiB; a 592 MB one's peak grew by 2 MiB, and
+ * by 6 when half a block could be spare).  Elsewhere
  * (another libc, an older kernel) a block is only a little bigger. */
 enum {
 	HUGE_PAGE = 2 << 20,
