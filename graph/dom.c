@@ -134,7 +134,8 @@ static void sums_end(struct sums *u)
 		if (s->small[s->big[i].node] == HEAP_SIZE_BIG)
 			s->big[k++] = s->big[i];
 	s->n_big = k;
-	qsort(s->big, k, sizeof *s->big, big_cmp);
+	if (k > 1)	/* (s->big may be NULL: qsort's pointer must not be) */
+		qsort(s->big, k, sizeof *s->big, big_cmp);
 	if (k == 0) {
 		free(s->big);
 		s->big = NULL;
