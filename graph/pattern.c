@@ -674,7 +674,8 @@ struct pattern_work *pattern_shapes_begin(const struct heap *h, const struct cyc
 	}
 	/* the members by type (ascending offsets), in node order within one */
 	w->n_types = ti->n;
-	qsort(ti->key, ti->n, sizeof *ti->key, u64_cmp);
+	if (ti->n > 1)	/* (ti->key is NULL with no cycle: qsort's pointer must not be) */
+		qsort(ti->key, ti->n, sizeof *ti->key, u64_cmp);
 	w->start = mem_alloc(((size_t)ti->n + 1) * sizeof *w->start);
 	by_size = mem_alloc(((size_t)ti->n + 1) * sizeof *by_size);
 	for (uint32_t r = 0, at = 0; r < ti->n; r++) {
