@@ -56,6 +56,12 @@ static void test_started_with_tunable(void **state)
 	assert_true(found);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#else
+#define UNDER_ASAN 0
+#endif
+
 /* Whether the kernel places an anonymous mapping of whole huge pages on a
  * huge-page boundary (Linux 6.7 and later), which mem.c counts on. */
 static int kernel_aligns(void)
@@ -115,11 +121,7 @@ static void test_blocks(void **state)
 	};
 	/* (under AddressSanitizer, whose allocator places blocks its own way,
 	 * only the policy and the bytes are checked) */
-#if defined(__SANITIZE_ADDRESS__)
-	int aligns = 0;
-#else
-	int aligns = kernel_aligns() && hugepage_madvise_mode();
-#endif
+	int aligns = !UNDER_ASAN && kernel_aligns() && hugepage_madvise_mode();
 
 	(void)state;
 	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
