@@ -2058,6 +2058,39 @@ def _record_dump(tmp, final, focus=None):
         return False
 
 
+def _hide_boot(typed=None):
+    """sys.orig_argv (3.10+) as the command line was typed, without the
+    `-c BOOT` that started heapglass_dump: for the command line (see _cli),
+    BOOT and the folder after it become `typed`, this file's path; for
+    heapglass record's boot, both go.  The program sees its own command
+    line, and the boot's source is not left in the dump (3.13 also keeps
+    it in linecache, for tracebacks)."""
+    lc = sys.modules.get("linecache")
+    entry = lc.cache.get("<string>") if lc is not None else None
+    if type(entry) is tuple and len(entry) > 2 and "import heapglass_dump" in "".join(entry[2]):
+        del lc.cache["<string>"]
+    del lc, entry
+    v = getattr(sys, "orig_argv", None)
+    if v is None:
+        return
+    for i in range(len(v) - 1):
+        if v[i] == "-c" and "import heapglass_dump" in v[i + 1]:
+            if typed is None:
+                del v[i:i + 2]
+            else:
+                v[i:i + 3] = [typed]
+            return
+
+
+def _cli():
+    """The command line, re-executed as `python -c _BOOT DIR ARGS`."""
+    typed = os.environ.pop("HEAPGLASS_DUMP_EXECED", None)
+    if typed:
+        _hide_boot(typed)
+    del typed
+    return main()
+
+
 def _record_signal(signum, tmp, final, focus=None):
     """For heapglass record's boot code: on signal `signum`, dump N (1, 2,
     ...) with _record_dump(tmp with {n} = N, final with {n} = N, focus)."""
@@ -2095,7 +2128,7 @@ def _record_injected(tmp, final, focus):
 
 
 # The dumper's own frames (3.8-3.10 keep them as heap objects): left out.
-_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _record_dump, _record_injected)}
+_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _cli, _record_dump, _record_injected)}
 for _f in (install_signal, _record_signal):
     _SKIP_CODES.update(id(c) for c in _f.__code__.co_consts if type(c) is types.CodeType)
 del _f
@@ -2105,15 +2138,20 @@ _inline_setup()
 # it) alive until the script ends, so it would be in the dump: start again
 # with a one-line command that imports this file as a module instead.
 _BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import heapglass_dump; "
-         "sys.exit(heapglass_dump.main())")
+         "sys.exit(heapglass_dump._cli())")
 
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
     if os.name == "posix" and not os.environ.get("HEAPGLASS_DUMP_EXECED"):
-        import subprocess
-        os.environ["HEAPGLASS_DUMP_EXECED"] = "1"
-        os.execv(sys.executable, [sys.executable] + subprocess._args_from_interpreter_flags()
-                 + ["-c", _BOOT, here] + sys.argv[1:])
+        # the interpreter's options as typed (3.10+), or as its flags say
+        orig = getattr(sys, "orig_argv", ())
+        if len(orig) > len(sys.argv) and orig[len(orig) - len(sys.argv):] == sys.argv:
+            opts = orig[1:len(orig) - len(sys.argv)]
+        else:
+            import subprocess
+            opts = subprocess._args_from_interpreter_flags()
+        os.environ["HEAPGLASS_DUMP_EXECED"] = sys.argv[0] or __file__
+        os.execv(sys.executable, [sys.executable] + opts + ["-c", _BOOT, here] + sys.argv[1:])
     sys.path.insert(0, here)
     import heapglass_dump as _self
     sys.exit(_self.main())

@@ -56,6 +56,7 @@ keep = [Leaky() for _ in range(100)]
 cyc = Leaky(); cyc.me = cyc; del cyc
 assert __name__ == "__main__", __name__
 print("args", sys.argv[1:])
+print("orig", getattr(sys, "orig_argv", [None, "?"])[1:])
 sys.exit(3)
 PY
 	"$py" "$DUMPER" -o "$d/cli" -- "$d/app.py" one two >"$d/cli.out" 2>"$d/cli.err"
@@ -65,7 +66,19 @@ PY
 	else
 		notok "$v command line: exit $crc, out $(cat "$d/cli.out"), err $(head -c 300 "$d/cli.err")"
 	fi
-	n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/cli.err")
+	# (3.10+) sys.orig_argv as typed, without the boot command it was re-run
+	# with (whose source is not left in the dump either)
+	case $(sed -n 's/^orig //p' "$d/cli.out") in
+	"['?']" | "['$DUMPER', '-o', '$d/cli', '--', '$d/app.py', 'one', 'two']")
+		ok "$v command line: sys.orig_argv as typed" ;;
+	*) notok "$v command line: sys.orig_argv: $(sed -n 's/^orig //p' "$d/cli.out")" ;;
+	esac
+	if grep -q 'sys.path.insert(0, sys.argv\|HEAPGLASS_DUMP_EXECED' "$d/cli/nodes.csv"; then
+		notok "$v command-line dump holds the dumper's boot: $(grep 'sys.path.insert(0, sys.argv\|HEAPGLASS_DUMP_EXECED' "$d/cli/nodes.csv" | head -c 300)"
+	else
+		ok "$v command-line dump holds nothing of the dumper's boot"
+	fi
+n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/cli.err")
 	e=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\2/p' "$d/cli.err")
 	info_matches "$v command-line dump" "$d/cli" "$n" "$e"
 	if grep -q '__main__\.Leaky' "$d/cli/nodes.csv" && [ "$(grep -c ',__main__\.Leaky,' "$d/cli/nodes.csv")" -eq 101 ]; then

@@ -40,6 +40,10 @@ gone() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+not_in_dump() {
+	! grep -qF -- "$1" "$2"
+}
+
 if ! command -v python3 >/dev/null 2>&1; then
 	skip "record python: python3 not installed"
 else
@@ -50,6 +54,32 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__" else 1)
 PY
+	# (3.10+) sys.orig_argv is the command as typed: record's boot code is
+	# neither seen by the program nor left in the dump
+	if python3 - "$TMP/py.args" <<'PY'; then ok "record python: sys.orig_argv as typed"; else notok "record python: orig_argv $(cat "$TMP/py.args")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["orig_argv"] is None or d["orig_argv"][1:] == d["argv"] else 1)
+PY
+	check "record python: the boot code is not in the dump" not_in_dump "import os, runpy" "$TMP/py/snap-1/nodes.csv"
+	# the same on every installed CPython (3.13 also keeps -c's source in
+	# linecache)
+	. tests/oracles/python/pythons.sh
+	python_list >"$TMP/pythons"
+	while read -r v py; do
+		[ "$py" = - ] && continue
+		run_cmd "$BIN" record -o "$TMP/py$v" --every 0.3 --count 1 -- "$py" "$D/grow.py" "$TMP/py$v.args" x
+		if [ "$rc" -eq 0 ] && not_in_dump "import os, runpy" "$TMP/py$v/snap-1/nodes.csv" &&
+			"$py" - "$TMP/py$v.args" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["orig_argv"] is None or d["orig_argv"][1:] == d["argv"] else 1)
+PY
+			ok "record python $v: nothing of the boot code in the dump or in sys.orig_argv"
+		else
+			notok "record python $v: exit $rc, $(grep -m 2 'import os, runpy' "$TMP/py$v/snap-1/nodes.csv"), $(cat "$TMP/py$v.args")"
+		fi
+	done <"$TMP/pythons"
 	check "record python: no shell ran the arguments" [ ! -e "$TMP/pwned" ]
 	# --focus MODULE: only what __main__ reaches (and any garbage)
 	run_cmd "$BIN" record -o "$TMP/pyf" --every 0.3 --count 1 --focus __main__ -- python3 "$D/grow.py" "$TMP/pyf.args"

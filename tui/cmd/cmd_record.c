@@ -53,6 +53,7 @@ static const char python_boot[] =
 	"sys.path.insert(0, os.environ.pop('HEAPGLASS_DUMPER_DIR'))\n"
 	"import heapglass_dump\n"
 	"del sys.path[0]\n"
+	"heapglass_dump._hide_boot()\n"
 	"heapglass_dump._record_signal(signal.SIGUSR2, os.environ.pop('HEAPGLASS_RECORD_TMP'),\n"
 	"    os.environ.pop('HEAPGLASS_RECORD_OUT'), os.environ.pop('HEAPGLASS_RECORD_FOCUS', None))\n"
 	"open(os.environ.pop('HEAPGLASS_RECORD_READY'), 'w').close()\n"
