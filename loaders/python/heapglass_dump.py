@@ -1956,6 +1956,33 @@ _USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [a
           "  --focus MODULE  dump only what MODULE (e.g. __main__) reaches, plus all garbage\n")
 
 
+def _main_namespace(**names):
+    """Module __main__'s namespace, emptied of the launcher's names (the
+    boot code ran in it), with `names` and the builtins."""
+    import __main__
+    import builtins
+    d = __main__.__dict__
+    d.clear()
+    d.update(names, __name__="__main__", __builtins__=builtins)
+    return d
+
+
+def _as_main(args):
+    """Makes args[0], a script, the program, as `python SCRIPT ARGS` does:
+    sys.argv, sys.path[0], and module __main__ (the one there is, not a
+    second one as runpy.run_path would make).  Returns its compiled code
+    and __main__'s namespace to run it in; OSError if it cannot be read."""
+    script = args[0]
+    with open(script, "rb") as f:
+        source = f.read()
+    code = compile(source, script, "exec")
+    del source, f
+    sys.argv[:] = args
+    sys.path[0] = os.path.dirname(os.path.abspath(script))
+    return code, _main_namespace(__file__=script, __package__=None, __doc__=None, __loader__=None,
+                                 __spec__=None, __cached__=None)
+
+
 def main(argv=None):
     """Command line: runs a script as __main__, then dumps into OUT."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -1986,25 +2013,11 @@ def main(argv=None):
     if out is None or not args:
         sys.stderr.write(_USAGE)
         return 2
-    script = args[0]
     try:
-        with open(script, "rb") as f:
-            source = f.read()
-        del f
+        code, main_dict = _as_main(args)
     except OSError as e:
-        sys.stderr.write("heapglass_dump: cannot read %s: %s\n" % (script, e.strerror))
+        sys.stderr.write("heapglass_dump: cannot read %s: %s\n" % (args[0], e.strerror))
         return 2
-    code = compile(source, script, "exec")
-    del source
-    import __main__
-    import builtins
-    main_dict = __main__.__dict__
-    main_dict.clear()
-    main_dict.update({"__name__": "__main__", "__file__": script, "__builtins__": builtins,
-                      "__package__": None, "__doc__": None, "__loader__": None,
-                      "__spec__": None, "__cached__": None})
-    sys.argv[:] = args
-    sys.path[0] = os.path.dirname(os.path.abspath(script))
     status = 0
     try:
         exec(code, main_dict)
@@ -2089,6 +2102,29 @@ def _cli():
         _hide_boot(typed)
     del typed
     return main()
+
+
+def _record_run():
+    """heapglass record's boot code, last: runs the program, sys.argv[1:]
+    (SCRIPT ARGS or -m MODULE ARGS), as python itself would, in module
+    __main__."""
+    args = sys.argv[1:]
+    if args[0] == "-m":
+        import runpy
+        module = args[1]
+        sys.argv[:] = ["-m"] + args[2:]
+        del args
+        _main_namespace()
+        runpy._run_module_as_main(module)
+        return
+    try:
+        code, main_dict = _as_main(args)
+    except OSError as e:
+        sys.stderr.write("%s: can't open file %r: [Errno %d] %s\n"
+                         % (os.path.basename(sys.executable), args[0], e.errno, e.strerror))
+        sys.exit(2)
+    del args
+    exec(code, main_dict)
 
 
 def _record_signal(signum, tmp, final, focus=None):

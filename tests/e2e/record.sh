@@ -97,6 +97,21 @@ PY
 	else
 		notok "record python --focus __main__: exit $rc, $(tail -n 2 "$TMP/err")"
 	fi
+	# -m MODULE: run as python -m runs it, in the one module __main__
+	(cd "$D" && exec "$BIN" record -o "$TMP/pym" --every 0.3 --count 1 -- python3 -m grow "$TMP/pym.args" x) \
+		>"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -eq 0 ] && python3 - "$TMP/pym.args" "$D/grow.py" "$TMP/pym/snap-1/nodes.csv" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+mains = [l for l in open(sys.argv[3]) if l.split(",")[1:2] == ["module"] and ",__main__," in l]
+ok = d["argv"] == [sys.argv[2], sys.argv[1], "x"] and d["name"] == "__main__" and len(mains) == 1
+sys.exit(0 if ok and (d["orig_argv"] is None or d["orig_argv"][1:] == ["-m", "grow", sys.argv[1], "x"]) else 1)
+PY
+		ok "record python -m MODULE: argv and sys.orig_argv as python -m gives them, one module __main__"
+	else
+		notok "record python -m: exit $rc, $(tail -n 1 "$TMP/err") $(cat "$TMP/pym.args")"
+	fi
 	expect_fail "record python: refuses to overwrite earlier snapshots" "snap-1 already exists" \
 		"$BIN" record -o "$TMP/py" --every 0.3 --count 3 -- python3 "$D/grow.py" "$TMP/py.args2"
 	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/err")
@@ -111,7 +126,8 @@ PY
 		notok "record python: short program (exit $rc): $(tail -n 2 "$TMP/err")"
 	fi
 	run_cmd "$BIN" record -o "$TMP/missing" --every 0.2 -- python3 "$TMP/no-such-script.py"
-	if [ "$rc" -eq 1 ] && tail -n 1 "$TMP/err" | grep -q "^heapglass: record: python3 exit status 1 after 0 of 3 snapshots"; then
+	if [ "$rc" -eq 1 ] && tail -n 1 "$TMP/err" | grep -q "^heapglass: record: python3 exit status 2 after 0 of 3 snapshots" &&
+		grep -q "^python3: can.t open file .*no-such-script.py.: \[Errno 2\]" "$TMP/err"; then
 		ok "record python: a missing script is reported"
 	else
 		notok "record python: missing script (exit $rc): $(tail -n 2 "$TMP/err")"

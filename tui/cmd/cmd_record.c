@@ -49,7 +49,7 @@ enum {
 /* Runs the script as __main__ with record's SIGUSR2 handler.  Reads its
  * settings from the environment (never from a string we build). */
 static const char python_boot[] =
-	"import os, runpy, signal, sys\n"
+	"import os, signal, sys\n"
 	"sys.path.insert(0, os.environ.pop('HEAPGLASS_DUMPER_DIR'))\n"
 	"import heapglass_dump\n"
 	"del sys.path[0]\n"
@@ -57,13 +57,7 @@ static const char python_boot[] =
 	"heapglass_dump._record_signal(signal.SIGUSR2, os.environ.pop('HEAPGLASS_RECORD_TMP'),\n"
 	"    os.environ.pop('HEAPGLASS_RECORD_OUT'), os.environ.pop('HEAPGLASS_RECORD_FOCUS', None))\n"
 	"open(os.environ.pop('HEAPGLASS_RECORD_READY'), 'w').close()\n"
-	"del sys.argv[0]\n"
-	"if sys.argv[0] == '-m':\n"
-	"    del sys.argv[0]\n"
-	"    runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
-	"else:\n"
-	"    sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))\n"
-	"    runpy.run_path(sys.argv[0], run_name='__main__')\n";
+	"heapglass_dump._record_run()\n";
 
 /* The program record started. */
 struct child {
