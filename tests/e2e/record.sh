@@ -165,6 +165,18 @@ PY
 	else
 		notok "record python: SIGTERM (exit $rc): $(tail -n 2 "$TMP/term.err")"
 	fi
+	# Its output into a pipe that closes (| head): the program is stopped too.
+	{ "$BIN" record -o "$TMP/pipe" --every 0.3 --count 100 -- python3 "$D/grow.py" "$TMP/pipe.args" 2>&1
+	  echo $? >"$TMP/pipe.rc"; } | head -n 2 >"$TMP/pipe.out"
+	pid=$(sed -n 's/^heapglass record: pid \([0-9]*\),.*/\1/p' "$TMP/pipe.out")
+	_i=0
+	while [ -n "$pid" ] && ! gone "$pid" && [ "$_i" -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	if [ -n "$pid" ] && gone "$pid" && [ "$(cat "$TMP/pipe.rc")" = 1 ]; then
+		ok "record python: a closed output pipe stops record and the program"
+	else
+		notok "record python: closed pipe: record exit $(cat "$TMP/pipe.rc"), program $pid $(gone "$pid" || echo still running)"
+		[ -n "$pid" ] && kill "$pid"
+	fi
 fi
 
 if ! command -v node >/dev/null 2>&1; then

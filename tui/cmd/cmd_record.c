@@ -17,8 +17,8 @@
  * The dumpers write into record's private folder (record.h), complete
  * snapshots appear there under their final name, and record moves them to
  * DIR; a dumper that fails leaves an .error file there and record stops at
- * once.  After the last snapshot, or when record gets SIGINT, SIGTERM or
- * SIGHUP, the program is stopped with SIGTERM (SIGKILL 5 s later).
+ * once.  After the last snapshot, or when record gets SIGINT, SIGTERM,
+ * SIGHUP or SIGPIPE, the program is stopped with SIGTERM (SIGKILL 5 s later).
  * Arguments reach the programs through argv arrays and execvp, never
  * through a shell.
  */
@@ -277,6 +277,7 @@ static int record(enum record_rt rt, const struct record_opts *o, char **cargv, 
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
 		execvp(cargv[0], cargv);
 		cli_fail("record: cannot run '%s': %s", cargv[0], strerror(errno));
 		_exit(127);
@@ -452,7 +453,8 @@ const struct command cmd_record = {
 		 "\nWith -- COMMAND, COMMAND is run directly (no shell).  python3 SCRIPT runs under\n"
 		 "heapglass_dump; node runs with --require heapglass-preload.js (snapshots written\n"
 		 "on SIGUSR2 when the event loop is free); java is dumped with jcmd.  The first\n"
-		 "snapshot comes after SECONDS; Ctrl-C, SIGTERM or SIGHUP stop the program too.\n"
+		 "snapshot comes after SECONDS; Ctrl-C, SIGTERM, SIGHUP or a closed output pipe\n"
+		 "stop the program too.\n"
 		 "\nSnapshots are written under temporary names inside DIR and renamed into place;\n"
 		 "record never overwrites one.  At the end it prints the commands that open and\n"
 		 "compare them.\n",

@@ -227,6 +227,9 @@ void record_signals_catch(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* record's output into a pipe that closed (| head): ended as the
+	 * others, so the program it started is stopped, not left running */
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 int record_signal_caught(void)
@@ -295,6 +298,7 @@ static void helper_child(char *const argv[], uid_t uid, gid_t gid, int fd)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 	if (null >= 0)
 		dup2(null, 0);
 	dup2(fd, 1);
