@@ -239,7 +239,10 @@ static int topo_run(const struct view *g, uint32_t *up, uint64_t *ret, struct pr
 			if (k >= 16) {
 				uint32_t a = h->in_off[g->mem[k - 8]], c = g->mem[k - 4];
 				__builtin_prefetch(&h->in_off[g->mem[k - 16]]);
-				__builtin_prefetch(&h->size32[g->mem[k - 16]]);
+				if (h->size16)
+					__builtin_prefetch(&h->size16[g->mem[k - 16]]);
+				else
+					__builtin_prefetch(&h->size32[g->mem[k - 16]]);
 				__builtin_prefetch(&h->in_from[a]);
 				__builtin_prefetch(&h->in_retains[a / 64]);
 				for (uint32_t j = h->in_off[c]; j < h->in_off[c + 1]; j++)

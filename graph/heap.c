@@ -808,13 +808,67 @@ static uint32_t *narrow(struct column *c, uint64_t base, uint32_t big)
 	return column_take(c, 8);
 }
 
-/* The id column: 32 bits over the lowest id when the ids span less than
- * 2^32 (V8's, most dumps' addresses), else as it is. */
+/* Value i of an id or size column of 32 (wide 0) or 64-bit values. */
+static uint64_t column_get(const struct column *c, int wide, size_t i)
+{
+	return wide ? ((const uint64_t *)c->data)[i] : ((const uint32_t *)c->data)[i];
+}
+
+/* The end of the run of ids that starts at node s (heap.h): as far as the
+ * step from s to s + 1 repeats. */
+static size_t id_run_end(const struct column *c, int wide, size_t s, uint64_t *stride)
+{
+	size_t n = c->n, e = s + 1;
+
+	*stride = 0;
+	if (e < n) {
+		*stride = column_get(c, wide, e) - column_get(c, wide, s);
+		for (e++; e < n && column_get(c, wide, e) - column_get(c, wide, e - 1) == *stride; e++)
+			;
+	}
+	return e;
+}
+
+/* The ids as runs, when there is at most one run for 64 nodes; then the
+ * column is given back.  Returns whether it did.  Two passes: a count,
+ * given up as soon as the limit is passed, then the runs. */
+static int take_id_runs(struct heap *h, struct column *c, int wide)
+{
+	size_t n = c->n, max = n / 64, nr = 0, r = 0, nb = ((n - 1) >> HEAP_ID_BLOCK_BITS) + 1;
+	uint64_t stride;
+
+	if (n < 64)
+		return 0;
+	for (size_t s = 0, e; s < n; s = e) {
+		e = id_run_end(c, wide, s, &stride);
+		if (++nr > max)
+			return 0;
+	}
+	h->id_runs = mem_alloc(nr * sizeof *h->id_runs);
+	h->id_block = mem_alloc((nb + 1) * sizeof *h->id_block);
+	h->id_block[nb] = (uint32_t)nr - 1;
+	h->n_id_runs = (uint32_t)nr;
+	for (size_t s = 0, e; s < n; s = e, r++) {
+		e = id_run_end(c, wide, s, &stride);
+		h->id_runs[r] = (struct heap_id_run){ column_get(c, wide, s), stride, (heap_node_t)s };
+		for (size_t b = (s + (1u << HEAP_ID_BLOCK_BITS) - 1) >> HEAP_ID_BLOCK_BITS;
+		     (b << HEAP_ID_BLOCK_BITS) < e; b++)
+			h->id_block[b] = (uint32_t)r;
+	}
+	column_fini(c);
+	return 1;
+}
+
+/* The id column: runs where the ids go in steps (take_id_runs), else 32
+ * bits over the lowest id when the ids span less than 2^32 (V8's, most
+ * dumps' addresses), else as it is. */
 static void take_ids(struct heap *h, struct column *c, int wide)
 {
 	const uint64_t *ids = c->data;
 	uint64_t lo = UINT64_MAX, hi = 0;
 
+	if (take_id_runs(h, c, wide))
+		return;
 	if (!wide) {
 		/* 32 bits already: over the lowest, in place */
 		uint32_t *id = c->data, lo32 = UINT32_MAX;
@@ -840,27 +894,52 @@ static void take_ids(struct heap *h, struct column *c, int wide)
 	}
 }
 
-/* The size column: 32 bits, the sizes of 4 GiB or more in the side table. */
+/* The side table of the sizes of `big` or more (k of them). */
+static void take_big_sizes(struct heap *h, const struct column *c, int wide, uint64_t big, uint32_t k)
+{
+	h->n_big_sizes = k;
+	if (!k)
+		return;
+	h->big_sizes = mem_alloc((size_t)k * sizeof *h->big_sizes);
+	k = 0;
+	for (size_t v = 0; v < c->n; v++) {
+		uint64_t x = column_get(c, wide, v);
+		if (x >= big)
+			h->big_sizes[k++] = (struct heap_big_size){ (heap_node_t)v, x };
+	}
+}
+
+/* The size column: 16 bits when at most one node in 64 has 64 KiB or more
+ * (the others in the side table), else 32 bits, the sizes of 4 GiB or more
+ * in the side table. */
 static void take_sizes(struct heap *h, struct column *c, int wide)
 {
-	const uint64_t *size = c->data;
+	size_t n = c->n, big16 = 0;
 	uint32_t k = 0;
+	unsigned char *p = c->data;
 
+	for (size_t v = 0; v < n && big16 <= n / 64; v++)
+		big16 += column_get(c, wide, v) >= HEAP_SIZE16_BIG;
+	if (n && big16 <= n / 64) {
+		take_big_sizes(h, c, wide, HEAP_SIZE16_BIG, (uint32_t)big16);
+		/* in place, as narrow() does: value i is read before the 16-bit
+		 * slot i, which lies below it, is written */
+		for (size_t v = 0; v < n; v++) {
+			uint64_t x = column_get(c, wide, v);
+			uint16_t y = x < HEAP_SIZE16_BIG ? (uint16_t)x : HEAP_SIZE16_BIG;
+			memcpy(p + 2 * v, &y, 2);
+		}
+		c->n = (n + 3) / 4;	/* the 8-byte elements the 16-bit values fill */
+		h->size16 = column_take(c, 8);
+		return;
+	}
 	if (!wide) {	/* 32 bits, none HEAP_SIZE_BIG: as it is */
 		h->size32 = column_take(c, 4);
 		return;
 	}
-
-	for (size_t v = 0; v < c->n; v++)
-		k += size[v] >= HEAP_SIZE_BIG;
-	h->n_big_sizes = k;
-	if (k) {
-		h->big_sizes = mem_alloc((size_t)k * sizeof *h->big_sizes);
-		k = 0;
-		for (size_t v = 0; v < c->n; v++)
-			if (size[v] >= HEAP_SIZE_BIG)
-				h->big_sizes[k++] = (struct heap_big_size){ (heap_node_t)v, size[v] };
-	}
+	for (size_t v = 0; v < n; v++)
+		k += column_get(c, wide, v) >= HEAP_SIZE_BIG;
+	take_big_sizes(h, c, wide, HEAP_SIZE_BIG, k);
 	h->size32 = narrow(c, 0, HEAP_SIZE_BIG);
 }
 
@@ -1246,8 +1325,11 @@ void heap_free(struct heap *h)
 	}
 	free(h->id32);
 	free(h->id64);
+	free(h->id_runs);
+	free(h->id_block);
 	free(h->type);
 	free(h->name);
+	free(h->size16);
 	free(h->size32);
 	free(h->big_sizes);
 	free(h->refcount);
@@ -1410,8 +1492,10 @@ size_t heap_memory(const struct heap *h)
 {
 	size_t n = h->n_nodes, m = h->n_edges;
 
-	return n * ((h->id32 ? 4 : 8) + 4 + 4 + 4 + (h->refcount ? 8 : 0) + 2 + 1 + 1 +
-		    (atomic_load(&h->id_order_memo) ? 4 : 0)) +
+	return n * ((h->id32 ? 4 : h->id64 ? 8 : 0) + 4 + 4 + (h->size16 ? 2 : 4) +
+		    (h->refcount ? 8 : 0) + 2 + 1 + 1 + (atomic_load(&h->id_order_memo) ? 4 : 0)) +
+	       (size_t)h->n_id_runs * sizeof(struct heap_id_run) +
+	       (h->id_block ? ((n - 1) >> HEAP_ID_BLOCK_BITS) + 2 : 0) * sizeof(uint32_t) +
 	       (size_t)h->n_big_sizes * sizeof(struct heap_big_size) +
 	       (n + 1) * 8 + m * (4 + 4 + 4 + (atomic_load(&h->in_edge_memo) ? 4 : 0)) +
 	       (m / 32 + 1) * 8 +

@@ -179,14 +179,34 @@ struct heap_node_rec {
 	uint8_t category;	/* index into heap->categories (V8 node type), 0 if none */
 };
 
-/* A shallow size of 4 GiB or more: size32[node] is HEAP_SIZE_BIG and the
- * size is here (heap_size()). */
+/* A shallow size too big for the size column: size16[node] is
+ * HEAP_SIZE16_BIG (or size32[node] HEAP_SIZE_BIG) and the size is here
+ * (heap_size()). */
 struct heap_big_size {
 	heap_node_t node;
 	uint64_t size;
 };
 
 #define HEAP_SIZE_BIG UINT32_C(0xffffffff)
+#define HEAP_SIZE16_BIG UINT16_C(0xffff)
+
+/* Ids in runs (a V8 snapshot's ids go up by 2 from object to object, with
+ * a few dozen jumps): from node `first` up to the next run's first, node v
+ * has id + stride * (v - first), in 64-bit unsigned arithmetic (a stride
+ * may be "negative"). */
+struct heap_id_run {
+	uint64_t id;
+	uint64_t stride;
+	heap_node_t first;
+};
+
+/* heap_id_run()'s index: id_block[b] is the run holding node b << BITS
+ * (the last run for the block past the end), so node v's run is found
+ * among those from id_block[b] to id_block[b + 1], b = v >> BITS: most
+ * often one. */
+enum {
+	HEAP_ID_BLOCK_BITS = 12
+};
 
 /* The frozen heap.  All arrays are owned by the heap and read-only after
  * heap_builder_freeze().  Columns are indexed by heap_node_t.  The id,
@@ -197,15 +217,21 @@ struct heap {
 	uint32_t n_edges;
 	uint32_t n_roots;
 
-	/* ids: id_base + id32[v], or id64[v] (id32 NULL) when the ids span
-	 * 2^32 or more */
+	/* ids: in runs (id_runs, at most one for 64 nodes: no column at
+	 * all), else id_base + id32[v], or id64[v] when the ids span 2^32 or
+	 * more; the other two NULL */
 	uint64_t id_base;
 	uint32_t *id32;
 	uint64_t *id64;
+	struct heap_id_run *id_runs;
+	uint32_t n_id_runs;
+	uint32_t *id_block;		/* [((n_nodes - 1) >> HEAP_ID_BLOCK_BITS) + 2] */
 	heap_str_t *type;
 	heap_str_t *name;
-	/* shallow sizes: size32[v], or, where that is HEAP_SIZE_BIG,
-	 * big_sizes[] (sorted by node) */
+	/* shallow sizes: size16[v] (size32 NULL) while at most one node in
+	 * 64 has 64 KiB or more, else size32[v]; where that is
+	 * HEAP_SIZE16_BIG (HEAP_SIZE_BIG), big_sizes[] (sorted by node) */
+	uint16_t *size16;
 	uint32_t *size32;
 	struct heap_big_size *big_sizes;
 	uint32_t n_big_sizes;
@@ -275,10 +301,29 @@ struct heap {
 	const struct heap *borrowed;
 };
 
+/* Node v's id from the runs. */
+static inline uint64_t heap_id_run(const struct heap *h, heap_node_t v)
+{
+	uint32_t lo = h->id_block[v >> HEAP_ID_BLOCK_BITS], hi = h->id_block[(v >> HEAP_ID_BLOCK_BITS) + 1];
+	const struct heap_id_run *x;
+
+	while (lo < hi) {	/* the last run from lo to hi that starts at v or before */
+		uint32_t mid = hi - (hi - lo) / 2;
+		if (h->id_runs[mid].first <= v)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	x = &h->id_runs[lo];
+	return x->id + x->stride * (v - x->first);
+}
+
 /* The runtime's id of node v. */
 static inline uint64_t heap_id(const struct heap *h, heap_node_t v)
 {
-	return h->id32 ? h->id_base + h->id32[v] : h->id64[v];
+	if (h->id32)
+		return h->id_base + h->id32[v];
+	return h->id64 ? h->id64[v] : heap_id_run(h, v);
 }
 
 uint64_t heap_size_big(const struct heap *h, heap_node_t v);
@@ -286,8 +331,13 @@ uint64_t heap_size_big(const struct heap *h, heap_node_t v);
 /* The shallow size of node v, in bytes. */
 static inline uint64_t heap_size(const struct heap *h, heap_node_t v)
 {
-	uint32_t s = h->size32[v];
+	uint32_t s;
 
+	if (h->size16) {
+		s = h->size16[v];
+		return s != HEAP_SIZE16_BIG ? s : heap_size_big(h, v);
+	}
+	s = h->size32[v];
 	return s != HEAP_SIZE_BIG ? s : heap_size_big(h, v);
 }
 

@@ -368,7 +368,10 @@ static void test_id_runs(void **state)
 		}
 		h = heap_builder_freeze(b, &err);
 		assert_non_null(h);
-		assert_true(wide ? h->id64 != NULL && h->id32 == NULL : h->id32 != NULL && h->id64 == NULL);
+		if (!wide && runs[r] == 1)	/* base + 3v: one run of steps */
+			assert_true(h->id_runs != NULL && h->id32 == NULL && h->id64 == NULL);
+		else
+			assert_true(wide ? h->id64 != NULL && h->id32 == NULL : h->id32 != NULL && h->id64 == NULL);
 		for (uint32_t v = 0; v < N; v++)
 			assert_int_equal(heap_id(h, v), ids[v]);
 		assert_null(atomic_load(&h->id_order_memo));
@@ -382,6 +385,132 @@ static void test_id_runs(void **state)
 		heap_builder_free(b);
 		free(ids);
 	}
+}
+
+/* A heap of n nodes with ids[] and sizes[] (sizes NULL: 0), no edges. */
+static struct heap *nodes_heap(uint32_t n, const uint64_t *ids, const uint64_t *sizes)
+{
+	struct heap_builder *b = heap_builder_new();
+	struct error err;
+	struct heap *h;
+
+	for (uint32_t v = 0; v < n; v++) {
+		struct heap_node_rec rec = { .id = ids[v], .size = sizes ? sizes[v] : 0,
+					     .generation = HEAP_GEN_UNKNOWN };
+		assert_int_equal(heap_builder_add_node(b, &rec, &err), v);
+	}
+	h = heap_builder_freeze(b, &err);
+	assert_non_null(h);
+	heap_builder_free(b);
+	return h;
+}
+
+/* Ids that go in steps (V8's: +2 from object to object, a few dozen jumps,
+ * some down, a cluster at the end) are kept as runs, no column: heap_id()
+ * gives back every id as added, across runs and blocks, many runs in one
+ * block too, and heap_find() finds every node (the runs ascending or not).
+ * Too many runs (more than one for 64 nodes) keep the column. */
+static void test_id_steps(void **state)
+{
+	enum { N = 3 * (1 << HEAP_ID_BLOCK_BITS) + 77 };
+	uint64_t *ids = malloc(N * sizeof *ids);
+	struct heap *h;
+
+	(void)state;
+	for (int kind = 0; kind < 7; kind++) {
+		uint64_t id = kind == 1 ? UINT64_C(0x7f0000000000) : 1, step = kind == 2 ? (uint64_t)-16 : 2;
+		uint32_t starts = 0;
+		for (uint32_t v = 0; v < N; v++) {
+			int jump = 0;
+			if (kind == 0 || kind == 1 || kind == 2)	/* V8-like: a jump every 997 */
+				jump = v % 997 == 500;
+			else if (kind == 3)	/* 150 runs inside the second block */
+				jump = v > (1u << HEAP_ID_BLOCK_BITS) && (v - (1u << HEAP_ID_BLOCK_BITS)) % 20 == 7 &&
+				       (v - (1u << HEAP_ID_BLOCK_BITS)) / 20 < 150;
+			else if (kind == 4)	/* 20 in the last few nodes (as V8's end) */
+				jump = v >= N - 40 && v % 2;
+			else if (kind == 5)	/* one run for 63 nodes: too many */
+				jump = v % 63 == 0;
+			else			/* an outlier in a run of steps, ids over 2^32 */
+				jump = v == 5000;
+			if (jump) {
+				starts++;
+				id += kind == 0 ? UINT64_C(1) << 33 : kind == 2 ? 12345 : 1000;
+			}
+			ids[v] = kind == 6 && v == 5000 ? UINT64_C(1) << 40 : id;
+			id += step;
+			if (kind == 6)
+				ids[v] += UINT64_C(1) << 35;
+		}
+		/* a jump makes one run; an outlier two more (it, and the steps after) */
+		h = nodes_heap(N, ids, NULL);
+		if (kind == 5) {
+			assert_null(h->id_runs);
+			assert_true(h->id32 != NULL || h->id64 != NULL);
+		} else {
+			assert_non_null(h->id_runs);
+			assert_true(h->id32 == NULL && h->id64 == NULL);
+			assert_int_equal(h->n_id_runs, kind == 6 ? 3 : starts + 1);
+		}
+		for (uint32_t v = 0; v < N; v++)
+			assert_int_equal(heap_id(h, v), ids[v]);
+		for (uint32_t v = 0; v < N; v++)
+			assert_int_equal(heap_find(h, ids[v]), v);
+		assert_int_equal(heap_find(h, ids[0] + 1), HEAP_NONE);
+		heap_free(h);
+	}
+	/* one block of 640 nodes: 10 runs kept as runs, 11 not */
+	for (uint32_t k = 10; k <= 11; k++) {
+		for (uint32_t v = 0; v < 640; v++)
+			ids[v] = 3 + 2 * (uint64_t)v + (uint64_t)(v * k / 640) * 1000;
+		h = nodes_heap(640, ids, NULL);
+		assert_true(k == 10 ? h->id_runs != NULL && h->n_id_runs == 10 : h->id_runs == NULL);
+		for (uint32_t v = 0; v < 640; v++)
+			assert_int_equal(heap_id(h, v), ids[v]);
+		heap_free(h);
+	}
+	free(ids);
+}
+
+/* Sizes in 16 bits while at most one node in 64 has 64 KiB or more, those
+ * in the side table, from a 32-bit builder column and from a 64-bit one (a
+ * size of 4 GiB or more); one more big size keeps 32 bits. */
+static void test_sizes16(void **state)
+{
+	enum { N = 6400 };
+	uint64_t *ids = malloc(N * sizeof *ids), *sizes = malloc(N * sizeof *sizes);
+
+	(void)state;
+	for (uint32_t v = 0; v < N; v++)
+		ids[v] = 7 * (uint64_t)v * v + 1;
+	for (int kind = 0; kind < 3; kind++) {
+		struct heap *h;
+		uint64_t total = 0;
+		uint32_t big = 0;
+		for (uint32_t v = 0; v < N; v++) {
+			sizes[v] = (rnd() % 65535);	/* 0 .. 0xfffe */
+			if (v % 64 == 63 || (kind == 2 && v == 10)) {
+				sizes[v] = kind == 1 && v == 63 ? UINT64_C(0x123456789ab) : 0xffff + rnd() % 100000;
+				big++;
+			}
+			total += sizes[v];
+		}
+		h = nodes_heap(N, ids, sizes);
+		if (kind < 2) {
+			assert_non_null(h->size16);
+			assert_null(h->size32);
+		} else {
+			assert_null(h->size16);
+			assert_non_null(h->size32);
+		}
+		assert_int_equal(h->n_big_sizes, kind < 2 ? big : kind == 1);
+		for (uint32_t v = 0; v < N; v++)
+			assert_int_equal(heap_size(h, v), sizes[v]);
+		assert_int_equal(h->total_size, total);
+		heap_free(h);
+	}
+	free(ids);
+	free(sizes);
 }
 
 /* ids base + i * stride for i < 100000: stride 16 (addresses, as a Python
@@ -557,6 +686,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_random_late_unsorted, oracle_teardown),
 		cmocka_unit_test(test_big),
 		cmocka_unit_test(test_id_runs),
+		cmocka_unit_test(test_id_steps),
+		cmocka_unit_test(test_sizes16),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_index_and_duplicates),
 		cmocka_unit_test(test_bad_edges),
