@@ -304,9 +304,13 @@ static int p_assign(struct parser *p, char **w, int n)
 	if (object(p, &c, w[2], 1, &a.target) != 0)
 		return -1;
 	a.subj = lesson_add_text(p->l, w[0], strlen(w[0]));
+	if (add(p, &a) != 0)
+		return -1;
+	/* after add(): a variable is bound by a step, so vars[] cannot
+	 * outgrow the steps' limit */
 	if (!known_var(p, w[0]))
 		p->vars[p->n_vars++] = a.subj;
-	return add(p, &a);
+	return 0;
 }
 
 static int p_collect(struct parser *p, const struct cmd *c, char **w, int n, const char *rest)

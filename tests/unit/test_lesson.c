@@ -209,6 +209,24 @@ static void test_too_many_steps(void **state)
 	free(s);
 }
 
+/* Every step a new variable (`vN = None`): the variables' table is as
+ * big as the steps' limit, and the step past it is refused before it
+ * binds a name (the fuzzer's stack overflow). */
+static void test_too_many_variables(void **state)
+{
+	size_t cap = 16 * (LESSON_MAX_ACTIONS + 2), len = 0;
+	char *s = mem_alloc(cap);
+	struct lesson *l;
+	struct error err;
+
+	(void)state;
+	for (int i = 0; i <= LESSON_MAX_ACTIONS; i++)
+		len += (size_t)snprintf(s + len, cap - len, "v%d = None\n", i);
+	assert_int_equal(fmt_lesson_parse("t.lesson", s, len, &l, &err), -1);
+	assert_string_equal(err.msg, "t.lesson:1001: too many steps (a lesson has at most 1000)");
+	free(s);
+}
+
 static void test_missing_file(void **state)
 {
 	struct lesson *l;
@@ -590,6 +608,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_long_line);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_objects);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_steps);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_variables);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_good_script);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_random_lessons, oracle_teardown);
