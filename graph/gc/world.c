@@ -173,9 +173,16 @@ static uint32_t add_text(struct world *w, const char *s)
 
 	if (!len)
 		return 0;
-	while (w->text_len + len + 1 > w->text_cap) {
-		w->text_cap = w->text_cap ? w->text_cap * 2 : 256;
+	if (w->text_len + len + 1 > w->text_cap) {
+		/* s may be a text of the arena itself (revive() stores under an
+		 * object's label): where it is, as an offset, across the move */
+		uintptr_t at = (uintptr_t)s - (uintptr_t)w->text;
+		int inside = w->text && (uintptr_t)s >= (uintptr_t)w->text && at < w->text_len;
+		while (w->text_len + len + 1 > w->text_cap)
+			w->text_cap = w->text_cap ? w->text_cap * 2 : 256;
 		w->text = mem_realloc_array(w->text, w->text_cap, 1);
+		if (inside)
+			s = w->text + at;
 	}
 	off = (uint32_t)w->text_len;
 	memcpy(w->text + off, s, len + 1);

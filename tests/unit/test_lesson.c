@@ -227,6 +227,38 @@ static void test_too_many_variables(void **state)
 	free(s);
 }
 
+/* A resurrecting __del__ stores its object in the variable named after
+ * it, a name the world's own text arena holds: when that store is the one
+ * that grows the arena, the name must be copied from where it is now, not
+ * from the block realloc() gave back (CI's fuzz run found that
+ * use-after-free; ASan and valgrind see it here).  Padding names of every
+ * length put the store at each offset of the arena around its growths. */
+static void test_resurrect_grows_text(void **state)
+{
+	char s[2048];
+
+	(void)state;
+	for (int k = 0; k <= 12; k++)
+		for (int len = 1; len <= 48; len++) {
+			struct lesson *l;
+			struct lesson_run *r;
+			struct error err;
+			int n = snprintf(s, sizeof s, "gc cpython\n");
+			for (int i = 0; i < k; i++)
+				n += snprintf(s + n, sizeof s - (size_t)n, "new q%02d%.*s Node\n", i, 44,
+					      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+			n += snprintf(s + n, sizeof s - (size_t)n, "new p%.*s Node\n", len,
+				      "pppppppppppppppppppppppppppppppppppppppppppppppp");
+			n += snprintf(s + n, sizeof s - (size_t)n,
+				      "new a Node\nlink a.me a\nfinalizer a resurrect\ndel a\ncollect\nrefcount a\n");
+			assert_int_equal(fmt_lesson_parse("r.lesson", s, (size_t)n, &l, &err), 0);
+			if (lesson_run_new(l, l->gc, lesson_py(l), &r, &err) != 0)
+				fail_msg("k %d, len %d: %s", k, len, err.msg);
+			lesson_run_free(r);
+			lesson_free(l);
+		}
+}
+
 static void test_missing_file(void **state)
 {
 	struct lesson *l;
@@ -596,7 +628,7 @@ int main(void)
 {
 	enum { N_BAD = sizeof bad_cases / sizeof bad_cases[0] };
 	static char names[N_BAD][16];
-	struct CMUnitTest tests[N_BAD + 9];
+	struct CMUnitTest tests[N_BAD + 10];
 	size_t n = 0;
 
 	for (size_t i = 0; i < N_BAD; i++) {
@@ -609,6 +641,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_objects);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_steps);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_too_many_variables);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_resurrect_grows_text);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_good_script);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test_teardown(test_random_lessons, oracle_teardown);
