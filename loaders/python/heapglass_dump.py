@@ -1718,12 +1718,20 @@ def _own_objects():
     modules and builtins it refers to are the program's too and stay."""
     mine = globals()
     me = sys.modules.get(__name__)
+    todo = [v for k, v in mine.items() if k != "__builtins__"]
     if me is not None and _MODULE_DICT(me) is mine:
         out = [me, mine]
+        # the import's record of this module, nobody else's: its spec and
+        # its loader, and the containers they hold (their attribute dicts
+        # up to 3.10, the spec's list of submodules from 3.11)
+        for o in (mine.get("__spec__"), mine.get("__loader__")):
+            if o is not None and _is_tracked(o) and getattr(o, "name", None) == __name__:
+                out.append(o)
+                todo.extend(r for r in gc.get_referents(o) if type(r) is dict or type(r) is list)
+        del o
     else:
         # executed into a dictionary of its own (record --pid): no module
         out = [mine]
-    todo = [v for k, v in mine.items() if k != "__builtins__"]
     seen = set(map(id, out))
     while todo:
         o = todo.pop()
@@ -1949,6 +1957,7 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}", focus=None):
 
 
 _HANDLERS = []                  # the handlers install_signal made (left out of dumps)
+_BOOT_PARSE = []                # the parse of the boot command (see _boot_parse)
 
 
 _USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [args...]\n"
@@ -1979,6 +1988,7 @@ def _as_main(args):
     del source, f
     sys.argv[:] = args
     sys.path[0] = os.path.dirname(os.path.abspath(script))
+    _forget_boot_path()
     return code, _main_namespace(__file__=script, __package__=None, __doc__=None, __loader__=None,
                                  __spec__=None, __cached__=None)
 
@@ -2071,13 +2081,39 @@ def _record_dump(tmp, final, focus=None):
         return False
 
 
+def _boot_parse():
+    """The parse of the `-c BOOT` command that imported this module: the
+    interpreter keeps its arena (a list of BOOT's tokens and names) alive
+    while the command runs, that is, as long as the program does.  Found
+    as the one list that holds the name heapglass_dump and that nothing
+    else refers to; kept in _BOOT_PARSE, a table of this module's, so
+    that it is left out of every dump, and its tokens with it."""
+    objs = gc.get_objects()
+    for o in objs:
+        if type(o) is list and any(type(x) is str and x == "heapglass_dump" for x in o):
+            if not [r for r in gc.get_referrers(o) if r is not objs]:
+                _BOOT_PARSE.append(o)
+    del objs, o
+
+
+def _forget_boot_path():
+    """The boot put this file's folder first on sys.path to import it; the
+    program's own sys.path (set by _as_main, or left by the boot) no longer
+    holds it, so the import system's cache of that folder's listing (a
+    FileFinder and a set of file names, this one's among them) goes too."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path_importer_cache.pop(here, None)
+
+
 def _hide_boot(typed=None):
     """sys.orig_argv (3.10+) as the command line was typed, without the
     `-c BOOT` that started heapglass_dump: for the command line (see _cli),
     BOOT and the folder after it become `typed`, this file's path; for
     heapglass record's boot, both go.  The program sees its own command
     line, and the boot's source is not left in the dump (3.13 also keeps
-    it in linecache, for tracebacks)."""
+    it in linecache, for tracebacks), nor its parse (_boot_parse)."""
+    _boot_parse()
     lc = sys.modules.get("linecache")
     entry = lc.cache.get("<string>") if lc is not None else None
     if type(entry) is tuple and len(entry) > 2 and "import heapglass_dump" in "".join(entry[2]):
@@ -2114,6 +2150,7 @@ def _record_run():
         module = args[1]
         sys.argv[:] = ["-m"] + args[2:]
         del args
+        _forget_boot_path()
         _main_namespace()
         runpy._run_module_as_main(module)
         return

@@ -78,6 +78,19 @@ PY
 	else
 		ok "$v command-line dump holds nothing of the dumper's boot"
 	fi
+	# nor the boot's parse (its tokens: 3.9+ keep b'heapglass_dump' and
+	# the name), this module's spec and loader, or the import system's
+	# listing of the dumper's folder: the one text that names the dumper
+	# is the path typed on the command line, in sys.orig_argv (3.10+)
+	traces=$(grep -c "heapglass_dump" "$d/cli/nodes.csv")
+	want=1
+	grep -q "^orig \\['?'\\]" "$d/cli.out" && want=0
+	folder=$(grep -c ",$(dirname "$DUMPER")," "$d/cli/edges.csv")
+	if [ "$traces" -eq "$want" ] && [ "$folder" -eq 0 ]; then
+		ok "$v command-line dump names the dumper only where the command line does ($want)"
+	else
+		notok "$v command-line dump names the dumper $traces times (want $want), its folder $folder: $(grep "heapglass_dump" "$d/cli/nodes.csv" | head -n 4 | cut -c 1-90 | tr '\n' '|')"
+	fi
 n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/cli.err")
 	e=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\2/p' "$d/cli.err")
 	info_matches "$v command-line dump" "$d/cli" "$n" "$e"

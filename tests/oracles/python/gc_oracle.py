@@ -116,10 +116,11 @@ def dumper_own():
     """How many of the tracked objects are the dumper's own, which it leaves
     out of its dumps: its module, the module's dict, the functions defined
     in it, and the containers only those hold, their code objects'
-    constants included (found here with gc.get_referrers, not the way the
-    dumper finds them)."""
+    constants included, and the import's spec and loader of the module
+    (found here with gc.get_referrers, not the way the dumper finds them)."""
     me = sys.modules["heapglass_dump"]
     mine = vars(me)
+    spec, loader = mine["__spec__"], mine["__loader__"]
     kinds = (dict, list, tuple, set, frozenset, types.CellType, types.FunctionType,
              type(type.__dict__["__mro__"].__get__))
     todo = [o for o in gc.get_objects() if type(o) is types.FunctionType and o.__globals__ is mine]
@@ -127,6 +128,28 @@ def dumper_own():
     own.update(map(id, todo))
     todo.append(mine)
     here = sys._getframe()
+    # The spec and the loader hold each other (up to 3.10 through the
+    # spec's attribute dict), so neither alone is held by own objects
+    # only: both are the module's when nothing else holds either.  (No
+    # vars(spec): from 3.11 that would make the dict.)
+    parts = [r for r in gc.get_referents(spec) + gc.get_referents(loader) if type(r) is dict]
+    holders = gc.get_referrers(spec) + gc.get_referrers(loader)
+    # (plain loops: a comprehension that named spec or loader would make
+    # them cell variables, and the cells would hold them)
+    others = 0
+    h = p = None
+    for h in holders:
+        if h is here or h is todo or h is parts or id(h) in own or h is spec or h is loader:
+            continue
+        for p in parts:
+            if p is h:
+                break
+        else:
+            others += 1
+    if not others:
+        own.update((id(spec), id(loader)))
+        todo.extend((spec, loader))
+    del parts, holders, h, p
     while todo:
         o = todo.pop()
         # a code object is untracked (no referents for gc): its constants
@@ -135,7 +158,9 @@ def dumper_own():
             if type(r) is types.CodeType and type(o) in (types.FunctionType, types.CodeType, tuple):
                 todo.append(r)  # the way to the tuples of its constants
                 continue
-            if id(r) in own or not gc.is_tracked(r) or type(r) not in kinds or r is vars(builtins):
+            if id(r) in own or not gc.is_tracked(r) or r is vars(builtins):
+                continue
+            if type(r) not in kinds:
                 continue
             if type(r) is types.FunctionType and r.__globals__ is not mine:
                 continue
