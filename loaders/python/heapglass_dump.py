@@ -1988,7 +1988,7 @@ def _as_main(args):
     del source, f
     sys.argv[:] = args
     sys.path[0] = os.path.dirname(os.path.abspath(script))
-    _forget_boot_path()
+    _program_start()
     return code, _main_namespace(__file__=script, __package__=None, __doc__=None, __loader__=None,
                                  __spec__=None, __cached__=None)
 
@@ -2088,22 +2088,45 @@ def _boot_parse():
     as the one list that holds the name heapglass_dump and that nothing
     else refers to; kept in _BOOT_PARSE, a table of this module's, so
     that it is left out of every dump, and its tokens with it."""
-    objs = gc.get_objects()
-    for o in objs:
-        if type(o) is list and any(type(x) is str and x == "heapglass_dump" for x in o):
-            if not [r for r in gc.get_referrers(o) if r is not objs]:
+    # With the collector off and no generator made: what this allocates
+    # for a moment must not trigger a collection that the program would
+    # not have had there (its garbage at the dump would differ).
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        objs = gc.get_objects()
+        for o in objs:
+            if type(o) is not list:
+                continue
+            named = False
+            for x in o:
+                if type(x) is str and x == "heapglass_dump":
+                    named = True
+                    break
+            # (after the loop: its iterator refers to o)
+            if named and not [r for r in gc.get_referrers(o) if r is not objs]:
                 _BOOT_PARSE.append(o)
-    del objs, o
+        del objs
+    finally:
+        if was:
+            gc.enable()
 
 
-def _forget_boot_path():
-    """The boot put this file's folder first on sys.path to import it; the
-    program's own sys.path (set by _as_main, or left by the boot) no longer
-    holds it, so the import system's cache of that folder's listing (a
-    FileFinder and a set of file names, this one's among them) goes too."""
+def _program_start():
+    """Just before the program starts, what the launch left goes:
+    - the boot put this file's folder first on sys.path to import it; the
+      program's own sys.path (set by _as_main, or left by the boot) no
+      longer holds it, so the import system's listing of that folder (a
+      FileFinder and a set of file names, this one's among them) goes too;
+    - the launch's garbage: this module's imports make some (3.11's
+      signal builds its enums through throwaway classes), which the
+      program's own collector might not get to before the dump (or ever,
+      with gc.disable()).  Python running the program directly has none
+      of it, so it is collected now."""
     here = os.path.dirname(os.path.abspath(__file__))
     if here not in sys.path:
         sys.path_importer_cache.pop(here, None)
+    gc.collect()
 
 
 def _hide_boot(typed=None):
@@ -2150,7 +2173,7 @@ def _record_run():
         module = args[1]
         sys.argv[:] = ["-m"] + args[2:]
         del args
-        _forget_boot_path()
+        _program_start()
         _main_namespace()
         runpy._run_module_as_main(module)
         return

@@ -91,6 +91,16 @@ PY
 	else
 		notok "$v command-line dump names the dumper $traces times (want $want), its folder $folder: $(grep "heapglass_dump" "$d/cli/nodes.csv" | head -n 4 | cut -c 1-90 | tr '\n' '|')"
 	fi
+	# the garbage is the program's own, its one Leaky (and that one's
+	# __dict__ where it has one), not the launch's (3.9 and 3.11 made
+	# throwaway classes importing the dumper's modules)
+	"$BIN" unreachable "$d/cli" --top 0 >"$d/unreach.txt" 2>&1
+	garbage=$(awk 'NR > 1 && $3 != "" { print $3 }' "$d/unreach.txt" | sort | uniq -c | awk '{ printf "%s %s, ", $1, $2 }')
+	case $garbage in
+	"1 __main__.Leaky, " | "1 __main__.Leaky, 1 dict, ")
+		ok "$v command-line dump: the garbage is the program's alone ($garbage)" ;;
+	*) notok "$v command-line dump: garbage $garbage$(head -c 300 "$d/unreach.txt")" ;;
+	esac
 n=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\1/p' "$d/cli.err")
 	e=$(sed -n 's/^heapglass_dump: \([0-9]*\) objects, \([0-9]*\) references.*/\2/p' "$d/cli.err")
 	info_matches "$v command-line dump" "$d/cli" "$n" "$e"
