@@ -1732,7 +1732,19 @@ def _own_objects():
     else:
         # executed into a dictionary of its own (record --pid): no module
         out = [mine]
+    # What the launch left (_LAUNCH): the objects themselves, and a code
+    # object's constants walked as this module's are; nothing else is
+    # looked into (a command's globals hold the builtins and modules, the
+    # list of what compile() made may be anything).
+    todo = [v for v in todo if v is not _LAUNCH]
+    out.append(_LAUNCH)
     seen = set(map(id, out))
+    for o in _LAUNCH:
+        if type(o) is types.CodeType:
+            todo.append(o)
+        elif _is_tracked(o) and id(o) not in seen:
+            seen.add(id(o))
+            out.append(o)
     while todo:
         o = todo.pop()
         if type(o) is types.CodeType:
@@ -1749,6 +1761,10 @@ def _own_objects():
         elif t is types.MethodType or t is types.CellType or t is types.BuiltinMethodType:
             if t is types.BuiltinMethodType:
                 continue
+        elif t is itemgetter:
+            seen.add(id(o))     # (its items are this module's constants)
+            out.append(o)
+            continue
         elif not (t is dict or t is list or t is tuple or t is set or t is frozenset
                   or t is array or t is type(_T_MRO)):
             continue
@@ -1767,6 +1783,8 @@ def _own_objects():
         elif t is not array and t is not type(_T_MRO):
             todo.extend(o)
     return out
+
+
 def _focus_set(focus, lists, rcs, k, sub, skip):
     """Ids of the tracked objects a focused dump keeps: what the focus
     modules reach, and the garbage (CPython's unreachable set, computed here
@@ -1957,7 +1975,7 @@ def install_signal(signum=None, path="heapglass-{pid}-{n}", focus=None):
 
 
 _HANDLERS = []                  # the handlers install_signal made (left out of dumps)
-_BOOT_PARSE = []                # the parse of the boot command (see _boot_parse)
+_LAUNCH = []                    # what starting the dumper left (_boot_parse, _injection_leftovers)
 
 
 _USAGE = ("usage: heapglass_dump.py -o OUT [--focus MODULE]... [--] script.py [args...]\n"
@@ -2081,31 +2099,57 @@ def _record_dump(tmp, final, focus=None):
         return False
 
 
+_PARSE_MAX = 4096               # tokens in the parse of a launch command, at most
+
+
+def _parse_of(lst, objs, marks):
+    """Whether lst is the parse of a command (its arena's list of tokens,
+    names and constants, which nothing else refers to) holding a str that
+    starts with one of marks.  (Called with no * arguments: the tuple of
+    such a call would refer to lst.)"""
+    named = False
+    for x in lst:
+        if type(x) is str and x.startswith(marks):
+            named = True
+            break
+    # (after the loop: its iterator refers to lst)
+    return named and not [r for r in gc.get_referrers(lst) if r is not objs]
+
+
 def _boot_parse():
     """The parse of the `-c BOOT` command that imported this module: the
     interpreter keeps its arena (a list of BOOT's tokens and names) alive
     while the command runs, that is, as long as the program does.  Found
     as the one list that holds the name heapglass_dump and that nothing
-    else refers to; kept in _BOOT_PARSE, a table of this module's, so
-    that it is left out of every dump, and its tokens with it."""
+    else refers to; kept in _LAUNCH, a table of this module's, so that it
+    is left out of every dump, and its tokens with it.  So is what runs
+    the command: its function object (3.11+) or its frame (3.8-3.10), and
+    its code's constants."""
+    if not _PY311:
+        f = sys._getframe()
+        while f.f_back is not None:
+            f = f.f_back
+        if f.f_code.co_name == "<module>" and "heapglass_dump" in f.f_code.co_names:
+            _SKIP_CODES.add(id(f.f_code))
+            _LAUNCH.append(f.f_code)
+        del f
     # With the collector off and no generator made: what this allocates
     # for a moment must not trigger a collection that the program would
     # not have had there (its garbage at the dump would differ).
+    main = sys.modules.get("__main__")
+    main_dict = _MODULE_DICT(main) if main is not None else None
+    del main
     was = gc.isenabled()
     gc.disable()
     try:
         objs = gc.get_objects()
         for o in objs:
-            if type(o) is not list:
-                continue
-            named = False
-            for x in o:
-                if type(x) is str and x == "heapglass_dump":
-                    named = True
-                    break
-            # (after the loop: its iterator refers to o)
-            if named and not [r for r in gc.get_referrers(o) if r is not objs]:
-                _BOOT_PARSE.append(o)
+            if type(o) is list and len(o) <= _PARSE_MAX and _parse_of(o, objs, ("heapglass_dump",)):
+                _LAUNCH.append(o)
+            elif type(o) is types.FunctionType and o.__globals__ is main_dict \
+                    and _launch_function(o, ("heapglass_dump",)):
+                _LAUNCH.append(o)                   # 3.11+: what runs the command
+                _LAUNCH.append(o.__code__)
         del objs
     finally:
         if was:
@@ -2114,10 +2158,11 @@ def _boot_parse():
 
 def _program_start():
     """Just before the program starts, what the launch left goes:
-    - the boot put this file's folder first on sys.path to import it; the
-      program's own sys.path (set by _as_main, or left by the boot) no
-      longer holds it, so the import system's listing of that folder (a
-      FileFinder and a set of file names, this one's among them) goes too;
+    - the boot put this file's folder first on sys.path to import it, and
+      `python -c` the current folder (""); the program's own sys.path (set
+      by _as_main, or left by the boot) holds neither, so the import
+      system's listings of those folders (a FileFinder and a set of file
+      names each, this one's among them) go too;
     - the launch's garbage: this module's imports make some (3.11's
       signal builds its enums through throwaway classes), which the
       program's own collector might not get to before the dump (or ever,
@@ -2126,6 +2171,13 @@ def _program_start():
     here = os.path.dirname(os.path.abspath(__file__))
     if here not in sys.path:
         sys.path_importer_cache.pop(here, None)
+    try:
+        cwd = os.getcwd()       # ("" is cached under it from 3.10 or so)
+    except OSError:
+        cwd = None
+    if "" not in sys.path and cwd not in sys.path:
+        sys.path_importer_cache.pop("", None)
+        sys.path_importer_cache.pop(cwd, None)
     gc.collect()
 
 
@@ -2160,6 +2212,10 @@ def _cli():
     if typed:
         _hide_boot(typed)
     del typed
+    # the boot put this file's folder before the "" of `python -c`, which
+    # _as_main replaces with the script's, as `python SCRIPT` has it
+    if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
+        del sys.path[0]
     return main()
 
 
@@ -2202,23 +2258,98 @@ def _record_signal(signum, tmp, final, focus=None):
     return signal.signal(signum, _heapglass_record_on_signal)
 
 
-def _record_injected(tmp, final, focus):
+def _injection_leftovers():
+    """What record --pid's injected code (request_code() in
+    tui/cmd/record_python.c) leaves while this file runs from it, into
+    _LAUNCH: the parse of the outer command, whose text holds the inner
+    one in hex, and of the inner one (both alive while they run); the inner
+    one's globals (os, t, f, c: c this file's code), the file it read, and
+    this file's code, whose constants (a tuple: the docstrings, the usage,
+    every function's code) the running module keeps alive.  Found without
+    calling any of the program's code: dicts by their values' identity,
+    lists by their strs."""
+    mark = _record_injected.__code__
+    marks = ("import gc, os\nt = ".encode().hex(), "_HEAPGLASS_RECORD")
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        objs = gc.get_objects()
+        for o in objs:
+            t = type(o)
+            if t is list and len(o) <= _PARSE_MAX and _parse_of(o, objs, marks):
+                _LAUNCH.append(o)
+            elif t is dict and len(o) <= 12:
+                code = None
+                for v in o.values():
+                    if type(v) is types.CodeType:
+                        for x in v.co_consts:
+                            if x is mark:
+                                code = v
+                                break
+                if code is not None:
+                    _LAUNCH.append(o)
+                    _LAUNCH.append(code)
+                    for v in o.values():
+                        if v is not code and _is_tracked(v) and type(v) is not dict \
+                                and not _among(types.ModuleType, _T_MRO(type(v))):
+                            _LAUNCH.append(v)       # the list of what compile() made
+            elif t is types.FunctionType and _launch_function(o, marks, mark):
+                _LAUNCH.append(o)                   # 3.11+: what runs a command
+                _LAUNCH.append(o.__code__)
+        del objs
+    finally:
+        if was:
+            gc.enable()
+
+
+def _launch_function(f, marks, mark=None):
+    """Whether f is the function object 3.11+ makes to run a piece of the
+    launch's module-level code: a command's (its constants hold a str of
+    marks, or its names one of them), or this file's (mark among its
+    constants)."""
+    code = f.__code__
+    if code.co_name != "<module>":
+        return False
+    for x in code.co_consts:
+        if x is mark or (type(x) is str and x.startswith(marks)):
+            return True
+        if type(x) is tuple:    # a dict display's constant keys
+            for y in x:
+                if type(y) is str and y.startswith(marks):
+                    return True
+    for x in code.co_names:
+        if x.startswith(marks):
+            return True
+    return False
+
+
+def _record_injected(args):
     """Run by the code `heapglass record --pid` injects into a running
     interpreter (at a safe point, with the GIL held): it executes this
-    file into a fresh dictionary, with _HEAPGLASS_RECORD set, from inside
-    two levels of exec.  Those three frames are the dumper's own (3.8-3.10
-    keep frames as heap objects).  Afterwards the dictionary is emptied, so
-    nothing of the dumper is left for the program's collector."""
+    file into a fresh dictionary, with _HEAPGLASS_RECORD = args = (TMP,
+    DONE, FOCUS, NEW) set, from inside two levels of exec; NEW lists what
+    compiling this file made (the tuples of its code's constants and
+    names).  Those three frames are the dumper's own (3.8-3.10 keep frames
+    as heap objects), and what they run, and the objects in args, are left
+    out of the dump (see _injection_leftovers).  Afterwards the dictionary
+    is emptied, so nothing of the dumper is left for the program's
+    collector."""
+    _LAUNCH.append(args)
+    if len(args) > 3:
+        _LAUNCH.append(args[3])
+        _LAUNCH.extend(args[3])
     if not _PY311:
         f = sys._getframe(1)
         for _ in range(3):
             if f is None:
                 break
             _SKIP_CODES.add(id(f.f_code))
+            _LAUNCH.append(f.f_code)
             f = f.f_back
         del f
+    _injection_leftovers()
     try:
-        _record_dump(tmp, final, focus)
+        _record_dump(args[0], args[1], args[2])
     finally:
         globals().clear()
 
@@ -2253,4 +2384,4 @@ if __name__ == "__main__":
     sys.exit(_self.main())
 elif "_HEAPGLASS_RECORD" in globals():
     # Executed by heapglass record --pid's injected code (see _record_injected).
-    _record_injected(*globals().pop("_HEAPGLASS_RECORD"))
+    _record_injected(globals().pop("_HEAPGLASS_RECORD"))

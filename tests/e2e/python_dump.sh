@@ -57,6 +57,8 @@ cyc = Leaky(); cyc.me = cyc; del cyc
 assert __name__ == "__main__", __name__
 print("args", sys.argv[1:])
 print("orig", getattr(sys, "orig_argv", [None, "?"])[1:])
+import os
+print("path", sys.path[0] == os.path.dirname(os.path.abspath(__file__)), "" in sys.path)
 sys.exit(3)
 PY
 	"$py" "$DUMPER" -o "$d/cli" -- "$d/app.py" one two >"$d/cli.out" 2>"$d/cli.err"
@@ -65,6 +67,13 @@ PY
 		ok "$v command line: script ran as __main__ with its args, exit status 3 kept, dump written"
 	else
 		notok "$v command line: exit $crc, out $(cat "$d/cli.out"), err $(head -c 300 "$d/cli.err")"
+	fi
+	# sys.path as `python SCRIPT` has it: the script's folder first, not
+	# the current folder ("", which `python -c` puts there)
+	if grep -q '^path True False$' "$d/cli.out"; then
+		ok "$v command line: sys.path starts with the script's folder, without the current one"
+	else
+		notok "$v command line: sys.path: $(grep '^path' "$d/cli.out")"
 	fi
 	# (3.10+) sys.orig_argv as typed, without the boot command it was re-run
 	# with (whose source is not left in the dump either)

@@ -117,6 +117,21 @@ attach() {
 	fi
 	# Python's answer also counts what is left of the injected dumper: none.
 	case $_type in __main__.*) _n="$_n 0" ;; esac
+	# Nor is anything of the injection in its dumps: the two commands'
+	# parses and code (the inner one travels in hex), their globals, the
+	# dumper's code and what compiling it made, the paths it was given.
+	# (planted.py names heapglass_dump itself: that name alone is its own.)
+	case $_type in __main__.*)
+		_left=
+		for _f in $_files; do
+			_left="$_left$(grep -E "heapglass_dump: write|usage: heapglass_dump|cannot load heapglass_dump|\.heapglass-|_HEAPGLASS_RECORD|696d706f7274|loaders/python/heapglass_dump" "$_f/nodes.csv" | head -n 3 | cut -c 1-80)"
+		done
+		if [ -z "$_left" ]; then
+			ok "$_name: nothing of the injected code or the dumper in the dumps"
+		else
+			notok "$_name: the dumps hold the injection: $_left"
+		fi ;;
+	esac
 	if answers "$_n" && untraced; then
 		ok "$_name: still running and answering, not traced"
 	else

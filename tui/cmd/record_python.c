@@ -2,8 +2,10 @@
  * dumper (loaders/python/heapglass_dump.py) inside that interpreter.
  *
  * What runs in the process is one piece of Python, the "request": it
- * compiles heapglass_dump.py and executes it into a fresh dictionary with
- * _HEAPGLASS_RECORD = (TMP, DONE, FOCUS), which makes the dumper call
+ * compiles heapglass_dump.py (with the collector off, noting the objects
+ * the compiler makes: the dumper's, to be left out of the dump) and
+ * executes it into a fresh dictionary with _HEAPGLASS_RECORD = (TMP, DONE,
+ * FOCUS, NEW), which makes the dumper call
  * _record_injected(): claim TMP by creating it, dump, rename TMP to DONE
  * (or write TMP.error), then empty its own dictionary.  A dumper that
  * cannot be read or compiled claims TMP and writes TMP.error itself.  The request binds
@@ -111,13 +113,21 @@ static int request_code(const char *tmp, const char *done, const char *focus, st
 
 	/* A dumper that cannot be read or compiled (another user's process)
 	 * claims TMP and says why, so record does not wait for it. */
-	rc |= buf_str(&in, "import os\nt = ");
+	rc |= buf_str(&in, "import gc, os\nt = ");
 	rc |= buf_bytes_lit(&in, tmp);
-	rc |= buf_str(&in, "\ntry:\n    with open(");
+	rc |= buf_str(&in, "\ng = gc.isenabled()\n"
+			   "gc.disable()\n"
+			   "try:\n    with open(");
 	rc |= buf_bytes_lit(&in, dumper);
-	rc |= buf_str(&in, ", 'rb') as f:\n        c = compile(f.read(), ");
+	rc |= buf_str(&in, ", 'rb') as f:\n        s = f.read()\n"
+			   "    del f\n"
+			   "    b = set(map(id, gc.get_objects(0)))\n"
+			   "    c = compile(s, ");
 	rc |= buf_bytes_lit(&in, dumper);
 	rc |= buf_str(&in, ", 'exec')\n"
+			   "    del s\n"
+			   "    n = [o for o in gc.get_objects(0) if id(o) not in b]\n"
+			   "    del b\n"
 			   "except Exception as e:\n"
 			   "    try:\n"
 			   "        os.mkdir(t)\n"
@@ -138,7 +148,10 @@ static int request_code(const char *tmp, const char *done, const char *focus, st
 	} else {
 		rc |= buf_str(&in, "None");
 	}
-	rc |= buf_str(&in, ")})\n");
+	rc |= buf_str(&in, ", n)})\n"
+			   "finally:\n"
+			   "    if g:\n"
+			   "        gc.enable()\n");
 	rc |= buf_str(out, "try:\n exec(bytes.fromhex('");
 	for (size_t i = 0; i < in.len && rc == 0; i++) {
 		char hex[3];

@@ -22,6 +22,7 @@ import collections
 import functools
 import gc
 import io
+import operator
 import os
 import re
 import sys
@@ -122,7 +123,7 @@ def dumper_own():
     mine = vars(me)
     spec, loader = mine["__spec__"], mine["__loader__"]
     kinds = (dict, list, tuple, set, frozenset, types.CellType, types.FunctionType,
-             type(type.__dict__["__mro__"].__get__))
+             type(type.__dict__["__mro__"].__get__), operator.itemgetter)
     todo = [o for o in gc.get_objects() if type(o) is types.FunctionType and o.__globals__ is mine]
     own = {id(me), id(mine)}
     own.update(map(id, todo))
