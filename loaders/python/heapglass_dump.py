@@ -2273,7 +2273,12 @@ def _injection_leftovers():
     was = gc.isenabled()
     gc.disable()
     try:
-        objs = gc.get_objects()
+        # All of it is new: in the young generation, or the middle one if a
+        # collection came before the inner command turned the collector
+        # off (not the whole heap: a scan of millions of objects would add
+        # seconds to every snapshot).
+        objs = gc.get_objects(0)
+        objs.extend(gc.get_objects(1))
         for o in objs:
             t = type(o)
             if t is list and len(o) <= _PARSE_MAX and _parse_of(o, objs, marks):
