@@ -1407,6 +1407,7 @@ def _batch(st, objs, raws, gen):
         if keep is not None or not skip.isdisjoint(cids):
             # references to objects left out go too
             n_edges -= _drop_rows(st, plan, texts, cand, cids)
+            cand, cids = _unskipped(skip, cand, cids)
         del plan
         text = "".join(texts)
         del texts
@@ -1423,6 +1424,17 @@ def _batch(st, objs, raws, gen):
         st[_S_NE] += n_edges
         if text:
             _out_write(st[_S_EOUT], text.encode("utf-8", "backslashreplace"))
+
+
+def _unskipped(skip, cand, cids):
+    """cand and cids (their ids) without the objects left out, so that
+    they are not found through the references just dropped either: the
+    launch's frames below the program's (3.8-3.10) are untracked while
+    they run, so only such a reference would reach them."""
+    if skip.isdisjoint(cids):
+        return cand, cids
+    pos = list(compress(count(), map(_not, map(skip.__contains__, cids))))
+    return list(map(cand.__getitem__, pos)), list(map(cids.__getitem__, pos))
 
 
 def _drop_rows(st, plan, texts, cand, cids):
@@ -1574,6 +1586,7 @@ def _extras(st):
         texts = _plan_texts(plan, cids)
         if st[_S_KEEP] is not None or not st[_S_SKIP].isdisjoint(cids):
             n_edges -= _drop_rows(st, plan, texts, cand, cids)
+            cand, cids = _unskipped(st[_S_SKIP], cand, cids)
         del plan
         text = "".join(texts)
         del texts
@@ -1643,15 +1656,19 @@ def _snapshot(own, focus, nout, eout):
     sub[id(_ARRAY_EXTEND)] = 1
     sub[id(_getrefcount)] = 1
     if not _PY311:
+        # every frame of the dumper's on the stack: those dumping, and
+        # below the program's own, those that started it (_cli and main,
+        # or record's _record_run, and the boot command's)
         f = sys._getframe()
         r = None
-        while f is not None and id(f.f_code) in _SKIP_CODES:
-            skip.add(id(f))
-            for r in _get_referents(f):
-                rid = id(r)
-                if type(r) is types.CellType:
-                    skip.add(rid)       # a cell of the dumper's own
-                sub[rid] = sub.get(rid, 0) + 1
+        while f is not None:
+            if id(f.f_code) in _SKIP_CODES:
+                skip.add(id(f))
+                for r in _get_referents(f):
+                    rid = id(r)
+                    if type(r) is types.CellType:
+                        skip.add(rid)       # a cell of the dumper's own
+                    sub[rid] = sub.get(rid, 0) + 1
             f = f.f_back
         del f, r
     # The dumper's own module, functions and tables (when imported rather
@@ -2360,7 +2377,8 @@ def _record_injected(args):
 
 
 # The dumper's own frames (3.8-3.10 keep them as heap objects): left out.
-_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _cli, _record_dump, _record_injected)}
+_SKIP_CODES = {id(f.__code__) for f in (_snapshot, _dump_to, dump, main, _cli, _record_dump, _record_injected,
+                                         _record_run)}
 for _f in (install_signal, _record_signal):
     _SKIP_CODES.update(id(c) for c in _f.__code__.co_consts if type(c) is types.CodeType)
 del _f

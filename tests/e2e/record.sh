@@ -70,10 +70,14 @@ PY
 		[ "$py" = - ] && continue
 		run_cmd "$BIN" record -o "$TMP/py$v" --every 0.3 --count 1 -- "$py" "$D/grow.py" "$TMP/py$v.args" x
 		# nor the boot's parse, the dumper's module spec, or the import
-		# system's listing of its folder: nothing names the dumper
+		# system's listing of its folder: nothing names the dumper; and of
+		# the frames (3.8-3.10 keep running frames as objects), only the
+		# program's own module frame, not the boot's or _record_run's below it
 		if [ "$rc" -eq 0 ] && not_in_dump "import os, runpy" "$TMP/py$v/snap-1/nodes.csv" &&
 			not_in_dump "heapglass_dump" "$TMP/py$v/snap-1/nodes.csv" &&
 			not_in_dump ",$TOP/loaders/python," "$TMP/py$v/snap-1/edges.csv" &&
+			not_in_dump ",_record_run," "$TMP/py$v/snap-1/nodes.csv" &&
+			[ "$(grep -c ',frame,[0-9]*,<module>,' "$TMP/py$v/snap-1/nodes.csv")" -le 1 ] &&
 			"$py" - "$TMP/py$v.args" <<'PY'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
