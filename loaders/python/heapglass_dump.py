@@ -2246,6 +2246,13 @@ def _record_run():
         module = args[1]
         sys.argv[:] = ["-m"] + args[2:]
         del args
+        # python -m puts the current folder first as a full path, where
+        # python -c (the boot) put ""
+        if sys.path and sys.path[0] == "":
+            try:
+                sys.path[0] = os.getcwd()
+            except OSError:
+                pass
         _program_start()
         _main_namespace()
         runpy._run_module_as_main(module)

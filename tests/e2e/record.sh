@@ -49,10 +49,11 @@ if ! command -v python3 >/dev/null 2>&1; then
 else
 	run_cmd "$BIN" record -o "$TMP/py" --every 0.3 --count 3 -- python3 "$D/grow.py" "$TMP/py.args" "$WEIRD"
 	recorded "record python" "$TMP/py" "" "__main__.Item"
-	if python3 - "$TMP/py.args" "$D/grow.py" "$WEIRD" <<'PY'; then ok "record python: argv verbatim, run as __main__"; else notok "record python: argv $(cat "$TMP/py.args")"; fi
-import json, sys
+	if python3 - "$TMP/py.args" "$D/grow.py" "$WEIRD" <<'PY'; then ok "record python: argv verbatim, run as __main__, sys.path[0] the script's folder"; else notok "record python: argv $(cat "$TMP/py.args")"; fi
+import json, os, sys
 d = json.load(open(sys.argv[1]))
-sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__" else 1)
+sys.exit(0 if d["argv"] == [sys.argv[2], sys.argv[1], sys.argv[3]] and d["name"] == "__main__"
+         and d["path0"] == os.path.dirname(sys.argv[2]) else 1)
 PY
 	# (3.10+) sys.orig_argv is the command as typed: record's boot code is
 	# neither seen by the program nor left in the dump
@@ -110,10 +111,12 @@ PY
 		>"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	if [ "$rc" -eq 0 ] && python3 - "$TMP/pym.args" "$D/grow.py" "$TMP/pym/snap-1/nodes.csv" <<'PY'; then
-import json, sys
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 mains = [l for l in open(sys.argv[3]) if l.split(",")[1:2] == ["module"] and ",__main__," in l]
 ok = d["argv"] == [sys.argv[2], sys.argv[1], "x"] and d["name"] == "__main__" and len(mains) == 1
+# sys.path[0]: the current folder, as a full path, as python -m puts it
+ok = ok and d["path0"] == os.path.dirname(sys.argv[2])
 sys.exit(0 if ok and (d["orig_argv"] is None or d["orig_argv"][1:] == ["-m", "grow", sys.argv[1], "x"]) else 1)
 PY
 		ok "record python -m MODULE: argv and sys.orig_argv as python -m gives them, one module __main__"
