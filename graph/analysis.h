@@ -80,6 +80,8 @@ struct analysis_pattern {
 	uint32_t example;	/* the cycle shown for it: the one retaining most */
 	uint32_t signature;	/* analysis_pattern_signature() */
 	uint32_t n_links;	/* distinct (type, reference, type) triples */
+	heap_str_t lead;	/* the type its signature starts at: the one that
+				 * heads its cycles most often */
 	uint64_t key;		/* a hash of its shape by the strings' contents: the
 				 * same shape has the same key in another heap */
 };
@@ -239,6 +241,15 @@ uint32_t analysis_cycle_entering(const struct analysis *a, uint32_t c, struct an
  * member. */
 uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t start,
 			     struct analysis_ref *out, uint32_t max);
+
+/* The member that names cycle c wherever one member stands for it (its
+ * row, where its ring starts, a diff's sample): the member its holder is;
+ * else, of the members of its pattern's lead type, the one that retains
+ * most; else the member that retains most (the first such in member order;
+ * among the first few hundred members: a cycle of millions is not read
+ * whole).  The same choice for every cycle of a pattern, so a garbage
+ * cycle, which nothing holds, reads like its pattern's signature. */
+heap_node_t analysis_cycle_face(const struct analysis *a, uint32_t c);
 
 /* Cycle indexes in the given order into out (a->n_cycles entries). */
 void analysis_cycles_sorted(const struct analysis *a, enum analysis_cycle_order order,

@@ -688,6 +688,31 @@ static uint32_t member_index(const struct analysis *a, const struct analysis_cyc
 	return lo < cy->size && a->members[cy->members + lo] == v ? lo : HEAP_NONE;
 }
 
+enum {
+	FACE_SCAN = 256		/* members analysis_cycle_face() looks at */
+};
+
+heap_node_t analysis_cycle_face(const struct analysis *a, uint32_t c)
+{
+	const struct analysis_cycle *cy = &a->cycles[c];
+	const heap_node_t *mem = a->members + cy->members;
+	heap_str_t lead = cy->pattern < a->n_patterns ? a->patterns[cy->pattern].lead : HEAP_NONE;
+	heap_node_t best = HEAP_NONE;
+	int best_lead = 0;
+
+	if (cy->holder != HEAP_NONE && a->cycle[cy->holder] == c)
+		return cy->holder;
+	for (uint32_t i = 0; i < cy->size && i < FACE_SCAN; i++) {
+		int is_lead = a->heap->type[mem[i]] == lead;
+		if (best == HEAP_NONE || is_lead > best_lead ||
+		    (is_lead == best_lead && analysis_retained(a, mem[i]) > analysis_retained(a, best))) {
+			best = mem[i];
+			best_lead = is_lead;
+		}
+	}
+	return best;
+}
+
 uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t start,
 			     struct analysis_ref *out, uint32_t max)
 {

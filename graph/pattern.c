@@ -812,6 +812,7 @@ void pattern_shapes_end(struct pattern_work *w, struct cycles_found *cf, struct 
 	ps->signature = mem_alloc(((size_t)n_groups + 1) * sizeof *ps->signature);
 	ps->n_links = mem_alloc(((size_t)n_groups + 1) * sizeof *ps->n_links);
 	ps->key = mem_alloc(((size_t)n_groups + 1) * sizeof *ps->key);
+	ps->lead = mem_alloc(((size_t)n_groups + 1) * sizeof *ps->lead);
 	for (uint32_t g = 0; g < n_groups; g++) {
 		const struct shape *s = &sh[rep[g]];
 		heap_str_t ty[HEADS], start = h->type[head[s->cycle]];
@@ -831,6 +832,7 @@ void pattern_shapes_end(struct pattern_work *w, struct cycles_found *cf, struct 
 			}
 		}
 		ps->signature[g] = (uint32_t)text.len;
+		ps->lead[g] = start;
 		ps->n_links[g] = s->n;
 		ps->key[g] = content_key(h, pool + s->off, s->n);
 		signature(&text, h, pool + s->off, s->n, start);
@@ -851,6 +853,7 @@ void pattern_shapes_fini(struct pattern_shapes *ps)
 	free(ps->signature);
 	free(ps->n_links);
 	free(ps->key);
+	free(ps->lead);
 	free(ps->text);
 	memset(ps, 0, sizeof *ps);
 }
@@ -915,6 +918,7 @@ void pattern_finish(struct analysis *a, const struct cycles_found *cf, struct pa
 	for (uint32_t g = 0; g < np; g++) {
 		pat[g].signature = ps->signature[g];
 		pat[g].n_links = ps->n_links[g];
+		pat[g].lead = ps->lead[g];
 		pat[g].key = ps->key[g];
 	}
 	patterns_retained(a, pat, np, list, pstart);

@@ -31,6 +31,7 @@
 struct pattern_shapes {
 	uint32_t n;
 	uint32_t *signature, *n_links;
+	heap_str_t *lead;
 	uint64_t *key;
 	char *text;
 	size_t text_len;

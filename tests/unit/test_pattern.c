@@ -1,7 +1,8 @@
 /* Cycle patterns (pattern.h): the sort of a shape's triples against qsort
  * with a plain comparison; rings whose patterns, sizes and signatures are
  * known by construction, on a heap big enough for the analysis' second
- * thread; and the shapes found by two threads at once against one. */
+ * thread; the shapes found by two threads at once against one; and the
+ * member that stands for each cycle (analysis_cycle_face()). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -234,6 +235,8 @@ static void test_ring_patterns(void **state)
 				pattern_of[p] = cy->pattern;
 				assert_int_equal(pt->n_links, links);
 				assert_int_equal(pt->instances, R);
+				/* entered at their first members: that type heads them */
+				assert_int_equal(pt->lead, h->type[v]);
 				expected_signature(p, want, sizeof want);
 				assert_string_equal(analysis_pattern_signature(a, cy->pattern),
 						    want);
@@ -281,6 +284,7 @@ static void test_two_helpers(void **state)
 	assert_int_equal(ps2.n, ps1.n);
 	for (uint32_t g = 0; g < ps1.n; g++) {
 		assert_int_equal(ps2.n_links[g], ps1.n_links[g]);
+		assert_int_equal(ps2.lead[g], ps1.lead[g]);
 		assert_true(ps2.key[g] == ps1.key[g]);
 		assert_string_equal(ps2.text + ps2.signature[g], ps1.text + ps1.signature[g]);
 	}
@@ -296,12 +300,105 @@ static void test_two_helpers(void **state)
 	heap_free(h);
 }
 
+/* Rings A -a-> B -b-> C -c-> A of one shape: GARBAGE of them that nothing
+ * refers to, LIVE that a root enters at two members (held, then, by the
+ * root, not by a member), and HELD that a root enters at one member of
+ * type B.  Each ring's members are added in a rotated order (the ring r
+ * starts at type r % 3) and with sizes that make a different member the
+ * largest in each rotation, so neither the first member nor the one that
+ * retains most has one type across the rings.  The member that stands for
+ * a cycle is the one its holder is when a member holds it, else a member
+ * of the type the pattern's signature starts at: one type for the whole
+ * pattern. */
+enum {
+	GARBAGE = 30, LIVE = 12, HELD = 9
+};
+
+static void test_faces(void **state)
+{
+	struct heap_builder *b = heap_builder_new();
+	heap_str_t type[3], name[3], root_type;
+	struct error err;
+	struct heap *h;
+	struct analysis *a;
+	heap_node_t v = 0, root;
+	uint32_t held = 0, lead_rows = 0;
+
+	(void)state;
+	type[0] = heap_builder_intern_cstr(b, "A");
+	type[1] = heap_builder_intern_cstr(b, "B");
+	type[2] = heap_builder_intern_cstr(b, "C");
+	name[0] = heap_builder_intern_cstr(b, "a");
+	name[1] = heap_builder_intern_cstr(b, "b");
+	name[2] = heap_builder_intern_cstr(b, "c");
+	root_type = heap_builder_intern_cstr(b, "Root");
+	{
+		struct heap_node_rec rec = { .id = 1000000, .type = root_type, .size = 8,
+					     .generation = HEAP_GEN_UNKNOWN };
+		root = heap_builder_add_node(b, &rec, &err);
+		heap_builder_add_root(b, root, 0, &err);
+	}
+	v = root + 1;
+	for (uint32_t r = 0; r < GARBAGE + LIVE + HELD; r++, v += 3) {
+		heap_node_t of[3];	/* the node of each type */
+		for (uint32_t i = 0; i < 3; i++) {
+			uint32_t t = (r + i) % 3;
+			struct heap_node_rec rec = { .id = v + i, .type = type[t],
+						     .size = 8 + 40 * (i == r / 3 % 3),
+						     .generation = HEAP_GEN_UNKNOWN };
+			of[t] = heap_builder_add_node(b, &rec, &err);
+			assert_int_equal(of[t], v + i);
+		}
+		for (uint32_t t = 0; t < 3; t++)
+			heap_builder_add_edge(b, of[t], of[(t + 1) % 3], HEAP_EDGE_STRONG, name[t], &err);
+		if (r >= GARBAGE + LIVE) {
+			heap_builder_add_edge(b, root, of[1], HEAP_EDGE_STRONG, name[0], &err);
+		} else if (r >= GARBAGE) {
+			heap_builder_add_edge(b, root, of[r % 3], HEAP_EDGE_STRONG, name[0], &err);
+			heap_builder_add_edge(b, root, of[(r + 1) % 3], HEAP_EDGE_STRONG, name[1], &err);
+		}
+	}
+	h = heap_builder_freeze(b, &err);
+	heap_builder_free(b);
+	assert_non_null(h);
+	assert_int_equal(analysis_run(h, NULL, &a, &err), 0);
+	assert_int_equal(a->n_cycles, GARBAGE + LIVE + HELD);
+	assert_int_equal(a->n_patterns, 1);
+	{
+		const struct analysis_pattern *pt = &a->patterns[0];
+		size_t len;
+		const char *lead = heap_string(h, pt->lead, &len);
+		const char *sig = analysis_pattern_signature(a, 0);
+		/* the signature starts at the lead type */
+		assert_true(len == 1 && strncmp(sig, lead, 1) == 0 && sig[1] == ' ');
+		for (uint32_t c = 0; c < a->n_cycles; c++) {
+			const struct analysis_cycle *cy = &a->cycles[c];
+			heap_node_t f = analysis_cycle_face(a, c);
+			assert_int_equal(a->cycle[f], c);
+			if (cy->holder != HEAP_NONE && a->cycle[cy->holder] == c) {
+				/* held by a member: that member, of type B */
+				assert_int_equal(f, cy->holder);
+				assert_int_equal(h->type[f], type[1]);
+				held++;
+			} else {
+				assert_int_equal(h->type[f], pt->lead);
+				lead_rows++;
+			}
+		}
+	}
+	assert_int_equal(held, HELD);
+	assert_int_equal(lead_rows, GARBAGE + LIVE);
+	analysis_free(a);
+	heap_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sort_matches_qsort),
 		cmocka_unit_test(test_ring_patterns),
 		cmocka_unit_test(test_two_helpers),
+		cmocka_unit_test(test_faces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

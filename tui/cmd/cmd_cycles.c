@@ -30,13 +30,12 @@ static const char *member_text(const struct heap *h, heap_node_t v, char *buf, s
 	return buf;
 }
 
-/* The example cycle of a pattern as a ring from its holder's side:
+/* The example cycle of a pattern as a ring from its face (the member that
+ * holds it, else one of its pattern's lead type: analysis_cycle_face()):
  * "Session@12 -history-> Array@13 -[0]-> Request@14 -session-> Session@12". */
 static void print_ring(const struct heap *h, const struct analysis *a, uint32_t c)
 {
-	const struct analysis_cycle *cy = &a->cycles[c];
-	heap_node_t start = cy->holder != HEAP_NONE && a->cycle[cy->holder] == c ?
-				    cy->holder : a->members[cy->members];
+	heap_node_t start = analysis_cycle_face(a, c);
 	struct analysis_ref ring[RING_SHOWN];
 	uint32_t k = analysis_cycle_ring(a, c, start, ring, RING_SHOWN);
 	char b1[512], b2[300];
@@ -61,9 +60,7 @@ static void print_ring(const struct heap *h, const struct analysis *a, uint32_t 
 
 static json_t *ring_json(const struct heap *h, const struct analysis *a, uint32_t c)
 {
-	const struct analysis_cycle *cy = &a->cycles[c];
-	heap_node_t start = cy->holder != HEAP_NONE && a->cycle[cy->holder] == c ?
-				    cy->holder : a->members[cy->members];
+	heap_node_t start = analysis_cycle_face(a, c);
 	uint32_t k = analysis_cycle_ring(a, c, start, NULL, 0);
 	struct analysis_ref *ring = mem_alloc((k ? k : 1) * sizeof *ring);
 	json_t *arr = json_array();

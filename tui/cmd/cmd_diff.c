@@ -354,7 +354,7 @@ static json_t *diff_json(const struct diff *d, uint32_t top)
 		json_object_set_new(e, "members", json_string(members));
 		json_object_set_new(e, "retained", cli_json_u64(cy->retained));
 		json_object_set_new(e, "garbage", json_boolean(cy->garbage));
-		json_object_set_new(e, "sample", cli_analysis_node_json(hn, d->new->members[cy->members]));
+		json_object_set_new(e, "sample", cli_analysis_node_json(hn, analysis_cycle_face(d->new, c->sample)));
 		json_array_append_new(cycles, e);
 	}
 	json_object_set_new(o, "matched_by", json_string(d->matched_by == DIFF_BY_ID ? "id"
@@ -425,7 +425,7 @@ static void diff_text(const struct diff *d, uint32_t top, const char *old_path, 
 		pattern_text(d->new, c->sample, sig, sizeof sig);
 		printf("%+10d x %u objects, %s retained%s: %s  e.g. @%" PRIu64 "\n", (int)c->count, cy->size,
 		       cli_analysis_bytes(cy->retained, b1, sizeof b1), cy->garbage ? ", garbage" : "",
-		       sig, heap_id(hn, d->new->members[cy->members]));
+		       sig, heap_id(hn, analysis_cycle_face(d->new, c->sample)));
 	}
 	if (shown < d->n_cycles)
 		printf("(%u of %u; --top 0 shows all)\n", shown, d->n_cycles);

@@ -73,14 +73,12 @@ static uint32_t sec_rows(const struct cycle_state *s, enum csec k)
 }
 
 /* The ring drawn above the lists: a shortest walk around the cycle from
- * the member that holds it (else its first), when it has at most
+ * its face (analysis_cycle_face()), when it has at most
  * RING_MAX steps: the whole cycle for a simple one, one way around for
  * the others. */
 static void find_ring(struct cycle_state *s)
 {
-	const struct analysis_cycle *cy = &s->an->cycles[s->c];
-	heap_node_t start = cy->holder != HEAP_NONE && s->an->cycle[cy->holder] == s->c ?
-				    cy->holder : s->members[0];
+	heap_node_t start = analysis_cycle_face(s->an, s->c);
 	struct analysis_ref ring[RING_MAX];
 	uint32_t k = analysis_cycle_ring(s->an, s->c, start, ring, RING_MAX);
 

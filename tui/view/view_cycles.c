@@ -129,22 +129,6 @@ static void cycles_enter(void *st, struct app *a, uint64_t arg)
 						    an->cycles[c].pattern);
 }
 
-/* The member that best names a cycle: its holder when a member, else its
- * largest by retained size. */
-static heap_node_t cycle_face(const struct analysis *an, uint32_t c)
-{
-	const struct analysis_cycle *cy = &an->cycles[c];
-	const heap_node_t *mem = an->members + cy->members;
-	heap_node_t best = mem[0];
-
-	if (cy->holder != HEAP_NONE && an->cycle[cy->holder] == c)
-		return cy->holder;
-	for (uint32_t i = 1; i < cy->size && i < 64; i++)
-		if (analysis_retained(an, mem[i]) > analysis_retained(an, best))
-			best = mem[i];
-	return best;
-}
-
 static void pattern_row(struct cycles_state *s, uint32_t i, WINDOW *w, int y, int cols, int sel)
 {
 	const struct analysis *an = s->an;
@@ -190,7 +174,7 @@ static void cycle_row(struct app *a, struct cycles_state *s, uint32_t i, WINDOW 
 	/* Held from outside, the holder names the cycle best; else the member
 	 * it is entered at (tagged "cycle" like every member). */
 	row_object_label(a, w, y, 48, cols - 48,
-			 cy->holder != HEAP_NONE ? cy->holder : cycle_face(s->an, c), sel);
+			 cy->holder != HEAP_NONE ? cy->holder : analysis_cycle_face(s->an, c), sel);
 }
 
 static void cycles_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
@@ -287,12 +271,12 @@ static int cycles_action(void *st, struct app *a, enum action act)
 				return 1;
 			}
 			p = pattern_at(s, s->l.cur);
-			a->cur = cycle_face(s->an, s->an->patterns[p].example);
+			a->cur = analysis_cycle_face(s->an, s->an->patterns[p].example);
 			app_open(a, VIEW_CYCLES, CYCLES_PATTERN + p);
 			return 1;
 		}
 		if (a->cur == HEAP_NONE || s->an->cycle[a->cur] != c)
-			a->cur = cycle_face(s->an, c);
+			a->cur = analysis_cycle_face(s->an, c);
 		app_open(a, VIEW_CYCLE, c | (s->raw ? CYCLE_RAW : 0));
 		return 1;
 	default:
@@ -317,7 +301,7 @@ static int cycles_match(void *st, struct app *a, uint32_t i, const char *q)
 		sig = analysis_pattern_signature(s->an, pattern_at(s, i));
 		return row_contains(sig, strlen(sig), q);
 	}
-	return row_object_match(a, cycle_face(s->an, cycle_at(s, i)), q);
+	return row_object_match(a, analysis_cycle_face(s->an, cycle_at(s, i)), q);
 }
 
 static heap_node_t cycles_object(void *st, struct app *a, uint32_t i)
@@ -327,9 +311,9 @@ static heap_node_t cycles_object(void *st, struct app *a, uint32_t i)
 	(void)a;
 	if (s->mode == MODE_PATTERNS)
 		return i < s->an->n_patterns ?
-			       cycle_face(s->an, s->an->patterns[pattern_at(s, i)].example) :
+			       analysis_cycle_face(s->an, s->an->patterns[pattern_at(s, i)].example) :
 			       HEAP_NONE;
-	return cycle_face(s->an, cycle_at(s, i));
+	return analysis_cycle_face(s->an, cycle_at(s, i));
 }
 
 static void cycles_title(void *st, struct app *a, char *buf, size_t size)

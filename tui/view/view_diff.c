@@ -357,7 +357,7 @@ static void diff_row(void *ctx, uint32_t i, WINDOW *w, int y, int cols, int sel)
 			const char *sig = analysis_pattern_signature(d->new, cy->pattern);
 			draw_text(w, y, x, cols - x - 1, sig, strlen(sig), row_attr(ROLE_NAME, sel));
 		} else {
-			row_object_label(a, w, y, x, cols - x - 1, d->new->members[cy->members], sel);
+			row_object_label(a, w, y, x, cols - x - 1, analysis_cycle_face(d->new, c->sample), sel);
 		}
 		break;
 	}
@@ -478,7 +478,7 @@ static int diff_action(void *st, struct app *a, enum action act)
 		app_open(a, VIEW_OBJECT, a->cur);
 	} else if (r->kind == R_CYCLE) {
 		uint32_t c = d->cycles[r->i].sample;
-		a->cur = d->new->members[d->new->cycles[c].members];
+		a->cur = analysis_cycle_face(d->new, c);
 		app_open(a, VIEW_CYCLE, c);
 	}
 	return 1;
@@ -529,7 +529,7 @@ static heap_node_t diff_object(void *st, struct app *a, uint32_t i)
 	if (r->kind == R_GROUP)
 		return d->groups[r->i].sample;
 	if (r->kind == R_CYCLE)
-		return d->new->members[d->new->cycles[d->cycles[r->i].sample].members];
+		return analysis_cycle_face(d->new, d->cycles[r->i].sample);
 	return HEAP_NONE;
 }
 
