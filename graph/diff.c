@@ -402,6 +402,49 @@ static int cyc_row_cmp(const void *pa, const void *pb)
 	return a->c.sample < b->c.sample ? -1 : a->c.sample > b->c.sample;
 }
 
+/* A cycle's class within its pattern: its size, and garbage or live. */
+static uint64_t cycle_class(const struct analysis *a, uint32_t c)
+{
+	return (uint64_t)a->cycles[c].size << 1 | (a->cycles[c].garbage != 0);
+}
+
+/* The sample of a pattern whose cycles grew from OLD's ko[0 .. n_old) to
+ * NEW's kn[0 .. n_new) (one key, ascending cycle numbers), matched by type:
+ * which of them are the new ones is not known, so the first (the largest)
+ * of the class (size, garbage or live) that grew most (on a tie, the class
+ * whose first cycle comes first), so that the row's "x N objects, garbage"
+ * says what the new ones are.  tn and to are room for n_new and n_old
+ * entries. */
+static uint32_t grown_sample(const struct analysis *an, const struct keyed *kn, size_t n_new,
+			     const struct analysis *ao, const struct keyed *ko, size_t n_old,
+			     struct keyed *tn, struct keyed *to)
+{
+	uint32_t best = kn[0].v;
+	int64_t best_growth = INT64_MIN;
+
+	for (size_t k = 0; k < n_new; k++)
+		tn[k] = (struct keyed){ .key = cycle_class(an, kn[k].v), .v = kn[k].v };
+	for (size_t k = 0; k < n_old; k++)
+		to[k] = (struct keyed){ .key = cycle_class(ao, ko[k].v), .v = ko[k].v };
+	qsort(tn, n_new, sizeof *tn, keyed_cmp);
+	qsort(to, n_old, sizeof *to, keyed_cmp);
+	for (size_t i = 0, j, o = 0; i < n_new; i = j) {
+		int64_t growth;
+		for (j = i; j < n_new && tn[j].key == tn[i].key; j++)
+			;
+		while (o < n_old && to[o].key < tn[i].key)
+			o++;
+		growth = (int64_t)(j - i);
+		for (; o < n_old && to[o].key == tn[i].key; o++)
+			growth--;
+		if (growth > best_growth || (growth == best_growth && tn[i].v < best)) {
+			best_growth = growth;
+			best = tn[i].v;
+		}
+	}
+	return best;
+}
+
 static void diff_cycles(struct diff *d, const heap_node_t *old_of)
 {
 	const struct analysis *an = d->new, *ao = d->old;
@@ -409,6 +452,7 @@ static void diff_cycles(struct diff *d, const heap_node_t *old_of)
 	uint64_t *so = mem_alloc((size_t)ao->n_cycles * sizeof *so + 1);
 	struct keyed *kn = mem_alloc((size_t)an->n_cycles * sizeof *kn + 1);
 	struct keyed *ko = mem_alloc((size_t)ao->n_cycles * sizeof *ko + 1);
+	struct keyed *tn = NULL, *to = NULL;
 	struct cyc_row *rows;
 	size_t m = 0, r = 0;
 
@@ -436,23 +480,31 @@ static void diff_cycles(struct diff *d, const heap_node_t *old_of)
 	qsort(kn, m, sizeof *kn, keyed_cmp);
 	qsort(ko, ao->n_cycles, sizeof *ko, keyed_cmp);
 	rows = mem_alloc(m * sizeof *rows + 1);
+	if (!old_of) {
+		tn = mem_alloc(m * sizeof *tn + 1);
+		to = mem_alloc((size_t)ao->n_cycles * sizeof *to + 1);
+	}
 	for (size_t i = 0; i < m;) {
-		size_t j = i, old_count = 0;
+		size_t j = i, old_count = 0, k0 = 0;
 		while (j < m && kn[j].key == kn[i].key)
 			j++;
 		if (!old_of)
-			for (size_t k = keyed_lower(ko, ao->n_cycles, kn[i].key);
+			for (size_t k = k0 = keyed_lower(ko, ao->n_cycles, kn[i].key);
 			     k < ao->n_cycles && ko[k].key == kn[i].key; k++)
 				old_count++;
 		if (j - i > old_count) {
 			struct cyc_row *row = &rows[r++];
 			row->c.sig = kn[i].key;
 			row->c.count = (uint32_t)(j - i - old_count);
-			row->c.sample = kn[i].v;
-			row->key = ~(((uint64_t)row->c.count << 32) | an->cycles[kn[i].v].size);
+			/* by id, every one listed is new: the first, the largest */
+			row->c.sample = old_of ? kn[i].v : grown_sample(an, kn + i, j - i, ao, ko + k0,
+									 old_count, tn, to);
+			row->key = ~(((uint64_t)row->c.count << 32) | an->cycles[row->c.sample].size);
 		}
 		i = j;
 	}
+	free(tn);
+	free(to);
 	qsort(rows, r, sizeof *rows, cyc_row_cmp);
 	d->cycles = mem_alloc(r * sizeof *d->cycles + 1);
 	for (size_t i = 0; i < r; i++)

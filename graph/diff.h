@@ -108,7 +108,9 @@ struct diff_cycle {
 	uint64_t sig;		/* the pattern's key */
 	uint32_t count;		/* cycles of this pattern that appeared */
 	uint32_t sample;	/* one of them: an index into NEW's a->cycles, whose
-				 * pattern field names the pattern */
+				 * pattern field names the pattern; by id the
+				 * largest new one, by type the largest of the
+				 * class (size, garbage or live) that grew most */
 };
 
 /* What a leak cluster's objects are: one type. */

@@ -221,6 +221,47 @@ static void check_cycles_by_type(const struct diff *d)
 	for (uint32_t i = 0; i < d->n_cycles; i++)
 		listed += d->cycles[i].count;
 	assert_int_equal(surplus, listed);
+	/* each row's sample: of its shape, of the class (size, garbage or
+	 * live) that grew most, the first of that class */
+	for (uint32_t i = 0; i < d->n_cycles; i++) {
+		uint32_t s = d->cycles[i].sample, best_first = 0;
+		int64_t best = INT64_MIN, mine = 0;
+		char k3[sizeof k2];
+		cycle_key(an, s, k1);
+		for (uint32_t x = 0; x < an->n_cycles; x++) {
+			int64_t g = 0;
+			uint32_t first = x;
+			cycle_key(an, x, k2);
+			if (strcmp(k1, k2) != 0)
+				continue;
+			for (uint32_t y = 0; y < an->n_cycles; y++) {
+				if (an->cycles[y].size != an->cycles[x].size ||
+				    an->cycles[y].garbage != an->cycles[x].garbage)
+					continue;
+				cycle_key(an, y, k3);
+				if (strcmp(k1, k3) == 0) {
+					g++;
+					if (y < first)
+						first = y;
+				}
+			}
+			for (uint32_t y = 0; y < ao->n_cycles; y++) {
+				if (ao->cycles[y].size != an->cycles[x].size ||
+				    ao->cycles[y].garbage != an->cycles[x].garbage)
+					continue;
+				cycle_key(ao, y, k3);
+				g -= strcmp(k1, k3) == 0;
+			}
+			if (g > best || (g == best && first < best_first)) {
+				best = g;
+				best_first = first;
+			}
+			if (x == s)
+				mine = g;
+		}
+		assert_int_equal(mine, best);
+		assert_int_equal(s, best_first);
+	}
 }
 
 static void check_cycles_by_id(const struct diff *d)
