@@ -283,7 +283,11 @@ static void head_row(const struct diff_state *s, const struct diff *d, uint32_t 
 			    draw_count(b1, sizeof b1, d->new_objects));
 		break;
 	default:
-		draw_printf(w, y, 1, cols - 2, at, "Cycles that appeared (%s)", draw_count(b1, sizeof b1, d->n_cycles));
+		/* by id the cycles listed are new ones; by type, patterns
+		 * with more cycles than before */
+		draw_printf(w, y, 1, cols - 2, at, "%s (%s)",
+			    d->matched_by == DIFF_BY_ID ? "Cycles that appeared" : "Cycle patterns that appeared or grew",
+			    draw_count(b1, sizeof b1, d->n_cycles));
 		break;
 	}
 }
