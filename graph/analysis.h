@@ -246,7 +246,7 @@ uint32_t analysis_cycle_ring(const struct analysis *a, uint32_t c, heap_node_t s
  * row, where its ring starts, a diff's sample): the member its holder is;
  * else, of the members of its pattern's lead type, the one that retains
  * most; else the member that retains most (the first such in member order;
- * among the first few hundred members: a cycle of millions is not read
+ * among the first 64 members: a cycle of millions is not read
  * whole).  The same choice for every cycle of a pattern, so a garbage
  * cycle, which nothing holds, reads like its pattern's signature. */
 heap_node_t analysis_cycle_face(const struct analysis *a, uint32_t c);

@@ -689,7 +689,7 @@ static uint32_t member_index(const struct analysis *a, const struct analysis_cyc
 }
 
 enum {
-	FACE_SCAN = 256		/* members analysis_cycle_face() looks at */
+	FACE_SCAN = 64		/* members analysis_cycle_face() looks at */
 };
 
 heap_node_t analysis_cycle_face(const struct analysis *a, uint32_t c)
